@@ -1,0 +1,204 @@
+//! The command line: clap parsing, loading the price list, dispatching to the
+//! pure calculator, and exit codes. Everything clap lives here.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context};
+use clap::{Args, Parser, Subcommand};
+use ocr_bill::{parse_decimal, Calculator, PriceList};
+use rust_decimal::Decimal;
+
+use crate::render::{emit, render, Format};
+use crate::reports;
+
+const EXAMPLES: &str = "\
+Examples:
+  ocr-bill postpaid --api idcard --calls 9000
+  ocr-bill postpaid --api idcard --calls 9k --api vat-invoice --calls 1.5万 --format json
+  ocr-bill postpaid --api general --calls 2M --negotiated-price 0.04
+  ocr-bill prices --api 身份证";
+
+/// Exact bills for Tencent Cloud OCR (文字识别): tier reaching, free quota, packs, freeze.
+#[derive(Debug, Parser)]
+#[command(name = "ocr-bill", version, after_help = EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    /// Price list to bill with [default: the built-in source price list]
+    #[arg(long, global = true, env = "OCR_BILL_PRICING", value_name = "FILE")]
+    pub pricing: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, short = 'f', global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// This month's postpaid bill: reached tier, voucher, amount and the freeze it triggers
+    #[command(after_help = "Examples:
+  ocr-bill postpaid --api idcard --calls 9000
+  ocr-bill postpaid --api license --calls 9k --api general --calls 10万
+  ocr-bill postpaid --api bankcard --calls 1.2M --negotiated-price 0.05 --format json")]
+    Postpaid(PostpaidArgs),
+    /// Show the loaded price list and its settings
+    #[command(after_help = "Examples:
+  ocr-bill prices
+  ocr-bill prices --api vat-invoice --format json
+  ocr-bill --pricing my-prices.toml prices")]
+    Prices(PricesArgs),
+}
+
+/// Arguments of `postpaid`.
+#[derive(Debug, Args)]
+pub struct PostpaidArgs {
+    /// API key, Chinese name or alias; repeat `--api A --calls N` for several APIs
+    #[arg(long, required = true, value_name = "API")]
+    pub api: Vec<String>,
+
+    /// The month's calls of the matching --api: 9000, 9_000, 9k, 1.5M, 10万
+    #[arg(long, required = true, value_name = "N", allow_hyphen_values = true)]
+    pub calls: Vec<String>,
+
+    /// Unit price for the contact-sales tier (请联系商务), e.g. 0.04
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+}
+
+/// Arguments of `prices`.
+#[derive(Debug, Args)]
+pub struct PricesArgs {
+    /// Show only this API
+    #[arg(long, value_name = "API")]
+    pub api: Option<String>,
+}
+
+/// A command-line usage error found after parsing (exit 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Exit codes (documented in the README).
+pub mod exit {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// Bad input or a refused calculation.
+    pub const INPUT: i32 = 1;
+    /// Command-line usage error.
+    pub const USAGE: i32 = 2;
+}
+
+/// Parses the arguments, runs the command and returns the exit code.
+pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::USAGE } else { exit::OK };
+        }
+    };
+    match execute(&cli) {
+        Ok(code) => code,
+        Err(err) => {
+            if err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return exit::OK;
+            }
+            eprintln!("error: {err:#}");
+            if err.downcast_ref::<UsageError>().is_some() {
+                exit::USAGE
+            } else {
+                exit::INPUT
+            }
+        }
+    }
+}
+
+fn execute(cli: &Cli) -> anyhow::Result<i32> {
+    let prices = load_prices(cli.pricing.as_deref())?;
+    let bytes = match &cli.command {
+        Command::Postpaid(args) => {
+            if args.api.len() != args.calls.len() {
+                return Err(UsageError(format!(
+                    "--api and --calls come in pairs: got {} --api and {} --calls",
+                    args.api.len(),
+                    args.calls.len()
+                ))
+                .into());
+            }
+            let calc = calculator(&prices, args.negotiated_price.as_deref())?;
+            let usage = args
+                .api
+                .iter()
+                .zip(&args.calls)
+                .map(|(api, calls)| Ok((prices.api(api)?, ocr_bill::parse_count(calls)?)))
+                .collect::<Result<Vec<_>, ocr_bill::Error>>()?;
+            let bill = calc.postpaid(&usage)?;
+            render(&reports::Postpaid(&bill), cli.format)?
+        }
+        Command::Prices(args) => {
+            let apis = match &args.api {
+                Some(name) => vec![prices.api(name)?],
+                None => prices.apis.iter().collect(),
+            };
+            render(&reports::Prices::new(&prices, apis), cli.format)?
+        }
+    };
+    emit(&bytes)?;
+    Ok(exit::OK)
+}
+
+/// Loads the price list from a file, or the built-in one.
+pub fn load_prices(path: Option<&Path>) -> anyhow::Result<PriceList> {
+    let Some(path) = path else {
+        return Ok(PriceList::builtin());
+    };
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("cannot read pricing file {}", path.display()))?;
+    PriceList::from_toml(&text).map_err(|e| anyhow!("pricing file {}: {e}", path.display()))
+}
+
+fn calculator<'a>(
+    prices: &'a PriceList,
+    negotiated: Option<&str>,
+) -> anyhow::Result<Calculator<'a>> {
+    let price = negotiated
+        .map(|p| {
+            let value = parse_decimal(p)?;
+            if value.is_sign_negative() && !value.is_zero() {
+                return Err(ocr_bill::Error::BadAmount {
+                    input: p.to_string(),
+                    reason: "a negotiated price cannot be negative".into(),
+                });
+            }
+            Ok::<Decimal, ocr_bill::Error>(value)
+        })
+        .transpose()
+        .context("--negotiated-price")?;
+    Ok(Calculator::new(prices).with_negotiated_price(price))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

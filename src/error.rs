@@ -1,0 +1,78 @@
+//! The calculator's typed errors: each says what was wrong and with which value.
+
+use thiserror::Error;
+
+/// Everything the calculator can refuse.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A name that is neither an API key, a Chinese name nor an alias.
+    #[error("unknown API '{name}'{suggestion}; expected one of: {valid}")]
+    UnknownApi {
+        /// What the user wrote.
+        name: String,
+        /// `; did you mean 'x'?` or empty.
+        suggestion: String,
+        /// The valid keys, comma-separated.
+        valid: String,
+    },
+    /// A call count that is not a whole, non-negative number.
+    #[error("invalid call count '{input}': {reason}")]
+    BadCount {
+        /// What the user wrote.
+        input: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A money amount or price that is not a decimal number.
+    #[error("invalid amount '{input}': {reason}")]
+    BadAmount {
+        /// What the user wrote.
+        input: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The volume reached a tier without a list price (请联系商务).
+    #[error(
+        "{api}: {calls} calls reach the contact-sales tier ({range}, 请联系商务), which has \
+         no list price; pass --negotiated-price PRICE or set negotiated_price on that tier in the \
+         pricing file"
+    )]
+    ContactSales {
+        /// API key.
+        api: String,
+        /// Calls that picked the tier.
+        calls: u64,
+        /// The tier's range, e.g. `n > 1000000`.
+        range: String,
+    },
+    /// The API has no prepaid packs in the price list.
+    #[error("{api} has no prepaid packs in the price list; it is billed postpaid only")]
+    NoPacks {
+        /// API key.
+        api: String,
+    },
+    /// A pack size the price list does not offer for this API.
+    #[error("{api} has no pack of {size} calls; packs offered: {offered}")]
+    PackSizeNotOffered {
+        /// API key.
+        api: String,
+        /// The size asked for.
+        size: u64,
+        /// The sizes offered, comma-separated.
+        offered: String,
+    },
+    /// A malformed pack list such as `1k,10kx`.
+    #[error("invalid pack list '{input}': {reason}")]
+    BadPackSpec {
+        /// What the user wrote.
+        input: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// Arithmetic that would not fit in a decimal.
+    #[error("numbers too large: {0} overflowed")]
+    Overflow(&'static str),
+    /// Anything else about user input, already phrased.
+    #[error("{0}")]
+    Invalid(String),
+}

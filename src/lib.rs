@@ -1,0 +1,35 @@
+//! # ocr-bill
+//!
+//! An exact bill calculator for Tencent Cloud OCR (文字识别) pricing: postpaid
+//! tier reaching (阶梯到达) with the monthly free-quota voucher, prepaid packs,
+//! overage, and the 120% freeze. Every number comes from a price list loaded from
+//! TOML ([`PriceList`]); the default one is [`DEFAULT_PRICING`].
+//!
+//! The library is pure: no printing, no files, no process exit.
+//!
+//! ```
+//! use ocr_bill::{Calculator, PriceList};
+//!
+//! let prices = PriceList::builtin();
+//! let license = prices.api("驾驶证").unwrap();
+//! let bill = Calculator::new(&prices).postpaid(&[(license, 9000)]).unwrap();
+//! assert_eq!(bill.amount.to_string(), "1200.00");
+//! assert_eq!(bill.freeze.to_string(), "1440.00");
+//! ```
+
+#![warn(missing_docs)]
+
+mod bill;
+mod count;
+mod error;
+mod money;
+mod pricing;
+
+pub use bill::{BillLine, Calculator, Cliff, Event, HeldPack, PostpaidBill};
+pub use count::parse_count;
+pub use error::Error;
+pub use money::{calls_times, format_price, round_fen, Money};
+pub use pricing::{
+    parse_decimal, Api, FreezeBasis, OverageTierBasis, Pack, PriceList, PricingError,
+    ReachedTier, Settings, Tier, TierBounds, TierPrice, DEFAULT_PRICING,
+};

@@ -1,0 +1,9 @@
+//! `ocr-bill`: parse, run, print the error, exit with its code.
+
+mod cli;
+mod render;
+mod reports;
+
+fn main() {
+    std::process::exit(cli::run(std::env::args_os()));
+}

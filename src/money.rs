@@ -1,0 +1,148 @@
+//! Money and prices as exact decimals (RULES §5).
+
+use std::fmt;
+use std::iter::Sum;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Serialize, Serializer};
+
+use crate::Error;
+
+/// Rounds to the fen (0.01 yuan), half away from zero (四舍五入).
+///
+/// The one rounding helper of the crate: a bill line, a freeze and a pack
+/// purchase are each rounded here once, when final.
+pub fn round_fen(value: Decimal) -> Decimal {
+    value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// An amount of money in yuan, always rounded to the fen.
+///
+/// Serializes as a string with exactly two decimals (`"1200.00"`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(Decimal);
+
+impl Money {
+    /// Zero yuan.
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    /// Rounds an exact amount to the fen (see [`round_fen`]).
+    pub fn round(exact: Decimal) -> Money {
+        Money(round_fen(exact))
+    }
+
+    /// The amount as a decimal with two places.
+    pub fn decimal(self) -> Decimal {
+        self.0
+    }
+
+    /// Adds two amounts, refusing an overflow instead of wrapping.
+    pub fn checked_add(self, other: Money) -> Result<Money, Error> {
+        self.0
+            .checked_add(other.0)
+            .map(Money)
+            .ok_or(Error::Overflow("a sum of amounts"))
+    }
+
+    /// Subtracts, refusing an overflow.
+    pub fn checked_sub(self, other: Money) -> Result<Money, Error> {
+        self.0
+            .checked_sub(other.0)
+            .map(Money)
+            .ok_or(Error::Overflow("a difference of amounts"))
+    }
+
+    /// Sums amounts, refusing an overflow.
+    pub fn checked_sum<I: IntoIterator<Item = Money>>(items: I) -> Result<Money, Error> {
+        items
+            .into_iter()
+            .try_fold(Money::ZERO, |acc, m| acc.checked_add(m))
+    }
+
+    /// True when the amount is below zero (arrears).
+    pub fn is_negative(self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.2}", self.0)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Sum for Money {
+    /// Prefer [`Money::checked_sum`] where inputs come from users.
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        Money::checked_sum(iter).expect("sum of amounts overflowed")
+    }
+}
+
+/// Multiplies a call count by a unit price exactly, refusing an overflow.
+pub fn calls_times(calls: u64, price: Decimal) -> Result<Decimal, Error> {
+    Decimal::from(calls)
+        .checked_mul(price)
+        .ok_or(Error::Overflow("calls × unit price"))
+}
+
+/// Formats a unit price with at least two decimals (`0.15`, `0.10`, `0.125`).
+pub fn format_price(price: Decimal) -> String {
+    let p = price.normalize();
+    if p.scale() < 2 {
+        format!("{p:.2}")
+    } else {
+        p.to_string()
+    }
+}
+
+/// Serializes an optional unit price as a string with at least two decimals, or null.
+pub fn serialize_price<S: Serializer>(price: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    match price {
+        Some(p) => s.collect_str(&format_price(*p)),
+        None => s.serialize_none(),
+    }
+}
+
+/// Serializes a decimal (a ratio or a price) as a plain string.
+pub fn serialize_decimal<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&format_price(*value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero_not_bankers() {
+        assert_eq!(Money::round(d("0.125")).to_string(), "0.13");
+        assert_eq!(Money::round(d("0.135")).to_string(), "0.14");
+        assert_eq!(Money::round(d("-0.125")).to_string(), "-0.13");
+        assert_eq!(Money::round(d("1200")).to_string(), "1200.00");
+    }
+
+    #[test]
+    fn prices_keep_two_decimals_at_least() {
+        assert_eq!(format_price(d("0.1")), "0.10");
+        assert_eq!(format_price(d("0.150")), "0.15");
+        assert_eq!(format_price(d("0.125")), "0.125");
+        assert_eq!(format_price(d("120")), "120.00");
+    }
+
+    #[test]
+    fn overflow_is_refused() {
+        assert!(calls_times(u64::MAX, Decimal::MAX).is_err());
+        let big = Money(Decimal::MAX);
+        assert!(big.checked_add(big).is_err());
+    }
+}

@@ -1,0 +1,744 @@
+//! The price list: a raw serde layer mirroring `pricing.toml`, validated into
+//! [`PriceList`], which the calculator then trusts.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::money::{format_price, serialize_decimal};
+use crate::Error;
+
+/// The price list of the source page, embedded in the binary.
+pub const DEFAULT_PRICING: &str = include_str!("../pricing.toml");
+
+/// Which end of a tier's range is inclusive (RULES §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TierBounds {
+    /// `lower < n ≤ upper`: 10,000 calls are in the 0.15 tier (the source).
+    LowerExclusive,
+    /// `lower ≤ n < upper`: 10,000 calls are in the 0.10 tier.
+    UpperExclusive,
+}
+
+/// Which call count picks the tier for overage after packs (RULES §3, §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OverageTierBasis {
+    /// The month's total calls of the API (the source).
+    TotalCalls,
+    /// Only the calls not served by packs (free quota plus overage).
+    PostpaidCalls,
+}
+
+/// What the monthly freeze is taken on (RULES §4, §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FreezeBasis {
+    /// `ratio × bill`, the bill after vouchers (the source, ratio 1.2).
+    Bill,
+    /// `ratio × calls × list price`, before the free-quota voucher.
+    ListPrice,
+    /// No freeze.
+    None,
+}
+
+/// Account-wide settings of the price list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    /// Currency code shown in outputs.
+    pub currency: String,
+    /// Free calls per API per calendar month, applied as a voucher.
+    pub free_calls_per_month: u64,
+    /// Which end of a tier range is inclusive.
+    pub tier_bounds: TierBounds,
+    /// Which count picks the overage tier.
+    pub overage_tier_basis: OverageTierBasis,
+    /// What the freeze is taken on.
+    pub freeze_basis: FreezeBasis,
+    /// The freeze ratio (1.2 in the source).
+    #[serde(serialize_with = "serialize_decimal")]
+    pub freeze_ratio: Decimal,
+    /// Months a pack is valid, counting the month of purchase.
+    pub pack_validity_months: u32,
+    /// A pack alert fires when its remaining calls fall below this share of its size.
+    #[serde(serialize_with = "serialize_decimal")]
+    pub pack_alert_below: Decimal,
+}
+
+/// The price of one tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TierPrice {
+    /// A list price per call.
+    List(Decimal),
+    /// No list price (请联系商务), optionally with a negotiated price.
+    ContactSales {
+        /// A negotiated unit price from the pricing file.
+        negotiated: Option<Decimal>,
+    },
+}
+
+/// One tier of a postpaid schedule; the tiers of a schedule are ascending and
+/// the last is open-ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tier {
+    /// The bound shared with the next tier; `None` for the last tier.
+    pub upto: Option<u64>,
+    /// The unit price.
+    pub price: TierPrice,
+}
+
+/// A tier that a call count reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReachedTier {
+    /// 1-based position in the schedule.
+    pub number: usize,
+    /// The lower bound (the previous tier's `upto`, 0 for the first).
+    pub lower: u64,
+    /// The upper bound, `None` for the last tier.
+    pub upper: Option<u64>,
+    /// The tier's price.
+    pub price: TierPrice,
+    /// The range as text, e.g. `1000 < n ≤ 10000`.
+    pub range: String,
+}
+
+/// A prepaid pack on offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Pack {
+    /// Calls in the pack.
+    pub calls: u64,
+    /// Price of one pack, yuan.
+    #[serde(serialize_with = "serialize_decimal")]
+    pub price: Decimal,
+}
+
+/// One API of the price list with its postpaid tiers and its packs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Api {
+    /// The stable key (`idcard`).
+    pub key: String,
+    /// The Chinese name (`身份证`).
+    pub name: String,
+    /// Further accepted names.
+    pub aliases: Vec<String>,
+    /// Name of the tier schedule.
+    pub tier_table: String,
+    /// The postpaid tiers, ascending, last open-ended.
+    pub tiers: Vec<Tier>,
+    /// Name of the pack table, if the API has packs.
+    pub pack_table: Option<String>,
+    /// The packs on offer, ascending by size; empty when none.
+    pub packs: Vec<Pack>,
+}
+
+impl Api {
+    /// Tier reaching: the one tier whose range holds `calls` (the one place a
+    /// tier is chosen).
+    pub fn tier_for(&self, calls: u64, bounds: TierBounds) -> ReachedTier {
+        let index = self
+            .tiers
+            .iter()
+            .position(|t| match (t.upto, bounds) {
+                (None, _) => true,
+                (Some(upto), TierBounds::LowerExclusive) => calls <= upto,
+                (Some(upto), TierBounds::UpperExclusive) => calls < upto,
+            })
+            .unwrap_or(self.tiers.len() - 1);
+        self.reached(index, bounds)
+    }
+
+    /// The tier at `index` (0-based) with its bounds described.
+    pub fn reached(&self, index: usize, bounds: TierBounds) -> ReachedTier {
+        let tier = self.tiers[index];
+        let lower = if index == 0 {
+            0
+        } else {
+            self.tiers[index - 1].upto.unwrap_or(0)
+        };
+        let range = match (index, tier.upto, bounds) {
+            (0, Some(u), TierBounds::LowerExclusive) => format!("n ≤ {u}"),
+            (0, Some(u), TierBounds::UpperExclusive) => format!("n < {u}"),
+            (0, None, _) => "all n".to_string(),
+            (_, Some(u), TierBounds::LowerExclusive) => format!("{lower} < n ≤ {u}"),
+            (_, Some(u), TierBounds::UpperExclusive) => format!("{lower} ≤ n < {u}"),
+            (_, None, TierBounds::LowerExclusive) => format!("n > {lower}"),
+            (_, None, TierBounds::UpperExclusive) => format!("n ≥ {lower}"),
+        };
+        ReachedTier {
+            number: index + 1,
+            lower,
+            upper: tier.upto,
+            price: tier.price,
+            range,
+        }
+    }
+
+    /// The smallest call count inside tier `index` (0-based).
+    pub fn first_calls_of_tier(&self, index: usize, bounds: TierBounds) -> u64 {
+        match (index, bounds) {
+            (0, _) => 0,
+            (i, TierBounds::LowerExclusive) => self.tiers[i - 1].upto.unwrap_or(0) + 1,
+            (i, TierBounds::UpperExclusive) => self.tiers[i - 1].upto.unwrap_or(0),
+        }
+    }
+
+    /// The pack of exactly `calls` calls, or an error naming the sizes offered.
+    pub fn pack(&self, calls: u64) -> Result<Pack, Error> {
+        if self.packs.is_empty() {
+            return Err(Error::NoPacks {
+                api: self.key.clone(),
+            });
+        }
+        self.packs
+            .iter()
+            .find(|p| p.calls == calls)
+            .copied()
+            .ok_or_else(|| Error::PackSizeNotOffered {
+                api: self.key.clone(),
+                size: calls,
+                offered: self
+                    .packs
+                    .iter()
+                    .map(|p| p.calls.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+}
+
+/// A validated price list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PriceList {
+    /// Account-wide settings.
+    pub settings: Settings,
+    /// The APIs in file order.
+    pub apis: Vec<Api>,
+    names: HashMap<String, usize>,
+}
+
+impl PriceList {
+    /// The source page's price list (the embedded `pricing.toml`).
+    pub fn builtin() -> PriceList {
+        PriceList::from_toml(DEFAULT_PRICING).expect("the embedded pricing.toml is valid")
+    }
+
+    /// Parses and validates a price list.
+    ///
+    /// ```
+    /// let list = ocr_bill::PriceList::from_toml(ocr_bill::DEFAULT_PRICING).unwrap();
+    /// assert_eq!(list.api("身份证").unwrap().key, "idcard");
+    /// ```
+    pub fn from_toml(text: &str) -> Result<PriceList, PricingError> {
+        let raw: RawPriceList = toml::from_str(text).map_err(|e| PricingError {
+            position: e.span().map(|s| position(text, s.start)),
+            message: e.message().trim().replace('\n', " "),
+        })?;
+        raw.validate(text)
+    }
+
+    /// Looks an API up by key, Chinese name or alias (ASCII case-insensitively).
+    pub fn api(&self, name: &str) -> Result<&Api, Error> {
+        if let Some(&i) = self.names.get(&name_key(name.trim())) {
+            return Ok(&self.apis[i]);
+        }
+        let wanted = name.trim().to_ascii_lowercase();
+        let closest = self
+            .names
+            .keys()
+            .map(|n| (strsim::levenshtein(&wanted, n), n))
+            .filter(|(d, n)| *d <= 2.max(n.chars().count() / 3))
+            .min();
+        Err(Error::UnknownApi {
+            name: name.to_string(),
+            suggestion: closest
+                .map(|(_, n)| format!("; did you mean '{}'?", self.apis[self.names[n]].key))
+                .unwrap_or_default(),
+            valid: self
+                .apis
+                .iter()
+                .map(|a| a.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+}
+
+fn name_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+/// A price list refused, with the 1-based line and column of the place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricingError {
+    /// Line and column (1-based), when known.
+    pub position: Option<(usize, usize)>,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl fmt::Display for PricingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, col)) => write!(f, "line {line}, column {col}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for PricingError {}
+
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, col)
+}
+
+// ---- the raw layer: mirrors the TOML ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPriceList {
+    currency: Option<String>,
+    free_calls_per_month: u64,
+    tier_bounds: TierBounds,
+    overage_tier_basis: OverageTierBasis,
+    pack_validity_months: Spanned<u32>,
+    pack_alert_below: Spanned<DecimalValue>,
+    freeze: RawFreeze,
+    tiers: BTreeMap<String, Spanned<Vec<Spanned<RawTier>>>>,
+    #[serde(default)]
+    packs: BTreeMap<String, Spanned<Vec<Spanned<RawPack>>>>,
+    api: Vec<Spanned<RawApi>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFreeze {
+    basis: FreezeBasis,
+    ratio: Spanned<DecimalValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTier {
+    upto: Option<u64>,
+    price: RawTierPrice,
+    negotiated_price: Option<DecimalValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPack {
+    calls: u64,
+    price: DecimalValue,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApi {
+    key: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    aliases: Vec<Spanned<String>>,
+    tiers: Spanned<String>,
+    packs: Option<Spanned<String>>,
+}
+
+/// A decimal written as a string (`"0.15"`) or an integer (`120`); a TOML float
+/// is refused because it has already been rounded through binary floating point.
+struct DecimalValue(Decimal);
+
+struct DecimalVisitor {
+    allow_contact_sales: bool,
+}
+
+impl<'de> Visitor<'de> for DecimalVisitor {
+    type Value = RawTierPrice;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.allow_contact_sales {
+            f.write_str("a price as a string such as \"0.15\", an integer, or \"contact-sales\"")
+        } else {
+            f.write_str("a decimal as a string such as \"0.15\", or an integer")
+        }
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawTierPrice, E> {
+        Ok(RawTierPrice::List(Decimal::from(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawTierPrice, E> {
+        Ok(RawTierPrice::List(Decimal::from(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawTierPrice, E> {
+        Err(E::custom(format!(
+            "{v} is a TOML float, which binary floating point cannot hold exactly; \
+             write it as a string: \"{v}\""
+        )))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawTierPrice, E> {
+        if self.allow_contact_sales && v == "contact-sales" {
+            return Ok(RawTierPrice::ContactSales);
+        }
+        parse_decimal(v).map(RawTierPrice::List).map_err(|_| {
+            E::custom(format!(
+                "'{v}' is not a decimal number; expected {}",
+                if self.allow_contact_sales {
+                    "a price such as \"0.15\" or \"contact-sales\""
+                } else {
+                    "a decimal such as \"0.15\""
+                }
+            ))
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for DecimalValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match d.deserialize_any(DecimalVisitor {
+            allow_contact_sales: false,
+        })? {
+            RawTierPrice::List(v) => Ok(DecimalValue(v)),
+            RawTierPrice::ContactSales => unreachable!("refused by the visitor"),
+        }
+    }
+}
+
+enum RawTierPrice {
+    List(Decimal),
+    ContactSales,
+}
+
+impl<'de> Deserialize<'de> for RawTierPrice {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DecimalVisitor {
+            allow_contact_sales: true,
+        })
+    }
+}
+
+/// Parses a plain decimal such as `0.15` or `1200` (no exponent, no separators).
+pub fn parse_decimal(text: &str) -> Result<Decimal, Error> {
+    let t = text.trim();
+    let plain = !t.is_empty()
+        && t.trim_start_matches(['-', '+'])
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.')
+        && t.chars().any(|c| c.is_ascii_digit());
+    if !plain {
+        return Err(Error::BadAmount {
+            input: text.to_string(),
+            reason: "expected a decimal number such as 0.15 or 1200".into(),
+        });
+    }
+    Decimal::from_str(t).map_err(|e| Error::BadAmount {
+        input: text.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+struct Checker<'a> {
+    text: &'a str,
+}
+
+impl Checker<'_> {
+    fn fail<T>(&self, span: Range<usize>, message: String) -> Result<T, PricingError> {
+        Err(PricingError {
+            position: Some(position(self.text, span.start)),
+            message,
+        })
+    }
+}
+
+impl RawPriceList {
+    fn validate(self, text: &str) -> Result<PriceList, PricingError> {
+        let c = Checker { text };
+        let ratio = self.freeze.ratio.get_ref().0;
+        if ratio.is_sign_negative() {
+            return c.fail(
+                self.freeze.ratio.span(),
+                format!("freeze ratio {ratio} is negative; expected 0 or more"),
+            );
+        }
+        let alert = self.pack_alert_below.get_ref().0;
+        if alert.is_sign_negative() || alert > Decimal::ONE {
+            return c.fail(
+                self.pack_alert_below.span(),
+                format!("pack_alert_below {alert} is not a share between 0 and 1 (0.15 is 15%)"),
+            );
+        }
+        if *self.pack_validity_months.get_ref() == 0 {
+            return c.fail(
+                self.pack_validity_months.span(),
+                "pack_validity_months is 0; expected at least 1".into(),
+            );
+        }
+        let settings = Settings {
+            currency: self.currency.unwrap_or_else(|| "CNY".into()),
+            free_calls_per_month: self.free_calls_per_month,
+            tier_bounds: self.tier_bounds,
+            overage_tier_basis: self.overage_tier_basis,
+            freeze_basis: self.freeze.basis,
+            freeze_ratio: ratio,
+            pack_validity_months: *self.pack_validity_months.get_ref(),
+            pack_alert_below: alert,
+        };
+
+        let mut schedules: BTreeMap<String, Vec<Tier>> = BTreeMap::new();
+        for (name, tiers) in &self.tiers {
+            schedules.insert(name.clone(), c.tiers(name, tiers)?);
+        }
+        let mut pack_tables: BTreeMap<String, Vec<Pack>> = BTreeMap::new();
+        for (name, packs) in &self.packs {
+            pack_tables.insert(name.clone(), c.packs(name, packs)?);
+        }
+
+        let mut apis = Vec::new();
+        let mut names: HashMap<String, usize> = HashMap::new();
+        for raw in &self.api {
+            let span = raw.span();
+            let raw = raw.get_ref();
+            let index = apis.len();
+            let mut claim = |n: &Spanned<String>, what: &str| -> Result<(), PricingError> {
+                let value = n.get_ref().trim();
+                if value.is_empty() {
+                    return c.fail(n.span(), format!("empty API {what}; expected a name"));
+                }
+                if let Some(&other) = names.get(&name_key(value)) {
+                    if other != index {
+                        return c.fail(
+                            n.span(),
+                            format!(
+                                "duplicate API name '{value}': already used by API #{}",
+                                other + 1
+                            ),
+                        );
+                    }
+                }
+                names.insert(name_key(value), index);
+                Ok(())
+            };
+            claim(&raw.key, "key")?;
+            if raw.key.get_ref().contains(char::is_whitespace) {
+                return c.fail(
+                    raw.key.span(),
+                    format!("API key '{}' contains spaces", raw.key.get_ref()),
+                );
+            }
+            claim(&raw.name, "name")?;
+            for alias in &raw.aliases {
+                claim(alias, "alias")?;
+            }
+            let tier_name = raw.tiers.get_ref();
+            let Some(tiers) = schedules.get(tier_name) else {
+                return c.fail(
+                    raw.tiers.span(),
+                    format!(
+                        "API '{}' names tier table '{tier_name}', which is not defined; defined: {}",
+                        raw.key.get_ref(),
+                        schedules.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                );
+            };
+            let (pack_table, packs) = match &raw.packs {
+                None => (None, Vec::new()),
+                Some(p) => match pack_tables.get(p.get_ref()) {
+                    Some(packs) => (Some(p.get_ref().clone()), packs.clone()),
+                    None => {
+                        return c.fail(
+                            p.span(),
+                            format!(
+                                "API '{}' names pack table '{}', which is not defined; defined: {}",
+                                raw.key.get_ref(),
+                                p.get_ref(),
+                                pack_tables.keys().cloned().collect::<Vec<_>>().join(", ")
+                            ),
+                        )
+                    }
+                },
+            };
+            let _ = span;
+            apis.push(Api {
+                key: raw.key.get_ref().trim().to_string(),
+                name: raw.name.get_ref().trim().to_string(),
+                aliases: raw
+                    .aliases
+                    .iter()
+                    .map(|a| a.get_ref().trim().to_string())
+                    .collect(),
+                tier_table: tier_name.clone(),
+                tiers: tiers.clone(),
+                pack_table,
+                packs,
+            });
+        }
+        if apis.is_empty() {
+            return Err(PricingError {
+                position: None,
+                message: "the price list defines no API; expected at least one [[api]] table"
+                    .into(),
+            });
+        }
+        Ok(PriceList {
+            settings,
+            apis,
+            names,
+        })
+    }
+}
+
+impl Checker<'_> {
+    fn tiers(
+        &self,
+        name: &str,
+        raw: &Spanned<Vec<Spanned<RawTier>>>,
+    ) -> Result<Vec<Tier>, PricingError> {
+        if raw.get_ref().is_empty() {
+            return self.fail(raw.span(), format!("tier table '{name}' has no tiers"));
+        }
+        let last = raw.get_ref().len() - 1;
+        let mut tiers = Vec::new();
+        let mut previous: Option<u64> = None;
+        for (i, spanned) in raw.get_ref().iter().enumerate() {
+            let t = spanned.get_ref();
+            let here = spanned.span();
+            match (t.upto, i == last) {
+                (None, false) => {
+                    return self.fail(
+                        here,
+                        format!(
+                            "tier {} of '{name}' has no upto; only the last tier is open-ended",
+                            i + 1
+                        ),
+                    )
+                }
+                (Some(u), true) => {
+                    return self.fail(
+                        here,
+                        format!(
+                            "the last tier of '{name}' has upto = {u}; the last tier must be \
+                             open-ended (omit upto) so that every call count has a tier"
+                        ),
+                    )
+                }
+                (Some(u), false) => {
+                    if let Some(p) = previous {
+                        if u <= p {
+                            return self.fail(
+                                here,
+                                format!(
+                                    "tier {} of '{name}' has upto = {u}, not above the previous \
+                                     tier's {p}; tiers must be ascending without overlap",
+                                    i + 1
+                                ),
+                            );
+                        }
+                    } else if u == 0 {
+                        return self.fail(
+                            here,
+                            format!("tier 1 of '{name}' has upto = 0; expected more than 0"),
+                        );
+                    }
+                    previous = Some(u);
+                }
+                (None, true) => {}
+            }
+            let negotiated = t.negotiated_price.as_ref().map(|d| d.0);
+            let price = match (&t.price, negotiated) {
+                (RawTierPrice::List(p), None) => TierPrice::List(*p),
+                (RawTierPrice::List(_), Some(_)) => {
+                    return self.fail(
+                        here,
+                        format!(
+                            "tier {} of '{name}' has a list price and a negotiated_price; \
+                             negotiated_price belongs only on a \"contact-sales\" tier",
+                            i + 1
+                        ),
+                    )
+                }
+                (RawTierPrice::ContactSales, n) => TierPrice::ContactSales { negotiated: n },
+            };
+            let shown = match price {
+                TierPrice::List(p) => Some(p),
+                TierPrice::ContactSales { negotiated } => negotiated,
+            };
+            if let Some(p) = shown {
+                if p.is_sign_negative() && !p.is_zero() {
+                    return self.fail(
+                        here,
+                        format!(
+                            "tier {} of '{name}' has price {p}, which is negative; expected 0 or more",
+                            i + 1
+                        ),
+                    );
+                }
+            }
+            tiers.push(Tier {
+                upto: t.upto,
+                price,
+            });
+        }
+        Ok(tiers)
+    }
+
+    fn packs(
+        &self,
+        name: &str,
+        raw: &Spanned<Vec<Spanned<RawPack>>>,
+    ) -> Result<Vec<Pack>, PricingError> {
+        let mut packs: Vec<Pack> = Vec::new();
+        for spanned in raw.get_ref() {
+            let p = spanned.get_ref();
+            if p.calls == 0 {
+                return self.fail(
+                    spanned.span(),
+                    format!("a pack of '{name}' has calls = 0; expected a positive size"),
+                );
+            }
+            if p.price.0 <= Decimal::ZERO {
+                return self.fail(
+                    spanned.span(),
+                    format!(
+                        "the {}-call pack of '{name}' has price {}; expected more than 0",
+                        p.calls, p.price.0
+                    ),
+                );
+            }
+            if packs.iter().any(|q| q.calls == p.calls) {
+                return self.fail(
+                    spanned.span(),
+                    format!("pack table '{name}' lists a {}-call pack twice", p.calls),
+                );
+            }
+            packs.push(Pack {
+                calls: p.calls,
+                price: p.price.0,
+            });
+        }
+        packs.sort();
+        Ok(packs)
+    }
+}
+
+impl fmt::Display for TierPrice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TierPrice::List(p) => f.write_str(&format_price(*p)),
+            TierPrice::ContactSales { negotiated: None } => f.write_str("contact sales"),
+            TierPrice::ContactSales {
+                negotiated: Some(p),
+            } => write!(f, "{} (negotiated)", format_price(*p)),
+        }
+    }
+}

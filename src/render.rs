@@ -1,0 +1,109 @@
+//! Output as data: one renderer per format. A report is serialized for JSON,
+//! flattened to a grid for CSV, and drawn as a table for people.
+
+use std::io::{self, Write};
+
+use clap::ValueEnum;
+use comfy_table::{presets, CellAlignment, Table};
+use serde::Serialize;
+
+/// The output formats every subcommand offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable table with notes (default)
+    Table,
+    /// JSON (money as strings with two decimals)
+    Json,
+    /// CSV with a header row
+    Csv,
+}
+
+/// Rows for CSV: a header and string cells.
+pub struct Grid {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Grid {
+    pub fn new<S: AsRef<str>>(headers: &[S]) -> Grid {
+        Grid {
+            headers: headers.iter().map(|h| h.as_ref().to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, row: Vec<String>) {
+        debug_assert_eq!(row.len(), self.headers.len());
+        self.rows.push(row);
+    }
+}
+
+/// A result that can be shown in every format.
+pub trait Report: Serialize {
+    /// Human output: tables and notes.
+    fn human(&self) -> String;
+    /// CSV rows.
+    fn grid(&self) -> Grid;
+}
+
+/// Renders a report in a format, as bytes for stdout.
+pub fn render<R: Report>(report: &R, format: Format) -> anyhow::Result<Vec<u8>> {
+    Ok(match format {
+        Format::Table => report.human().into_bytes(),
+        Format::Json => {
+            let mut out = serde_json::to_vec_pretty(report)?;
+            out.push(b'\n');
+            out
+        }
+        Format::Csv => csv_bytes(&report.grid())?,
+    })
+}
+
+/// A grid as CSV bytes.
+pub fn csv_bytes(grid: &Grid) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&grid.headers)?;
+    for row in &grid.rows {
+        w.write_record(row)?;
+    }
+    Ok(w.into_inner().map_err(|e| e.into_error())?)
+}
+
+/// A grid drawn as a table for people; numeric-looking columns align right.
+pub fn table(grid: &Grid) -> String {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.set_header(grid.headers.clone());
+    for row in &grid.rows {
+        t.add_row(row.clone());
+    }
+    for (i, column) in t.column_iter_mut().enumerate() {
+        let numeric = !grid.rows.is_empty()
+            && grid.rows.iter().all(|r| {
+                r.get(i).is_some_and(|c| {
+                    c.is_empty()
+                        || c == "-"
+                        || c.chars()
+                            .all(|ch| ch.is_ascii_digit() || ".-,%×x ".contains(ch))
+                })
+            });
+        if numeric {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    format!("{t}\n")
+}
+
+/// Writes bytes to stdout; a closed pipe is not an error.
+pub fn emit(bytes: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    quiet_on_closed_pipe(out.write_all(bytes).and_then(|_| out.flush()))
+}
+
+/// Turns a closed pipe (`| head -1`) into success.
+pub fn quiet_on_closed_pipe(result: io::Result<()>) -> io::Result<()> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
