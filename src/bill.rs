@@ -96,9 +96,9 @@ impl Event {
             Event::PackUsedUp { api, pack, size } => {
                 format!("{api}: pack #{pack} ({size} calls) is used up")
             }
-            Event::SwitchedToPostpaid { api, overage_calls } => format!(
-                "{api}: packs used up, {overage_calls} calls went postpaid"
-            ),
+            Event::SwitchedToPostpaid { api, overage_calls } => {
+                format!("{api}: packs used up, {overage_calls} calls went postpaid")
+            }
             Event::PackExpired {
                 api,
                 pack,

@@ -106,7 +106,11 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit::USAGE } else { exit::OK };
+            return if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
         }
     };
     match execute(&cli) {

@@ -21,7 +21,9 @@ pub fn parse_count(input: &str) -> Result<u64, Error> {
     };
     let s = input.trim();
     if s.is_empty() {
-        return Err(bad("empty; expected a whole number such as 9000, 9k or 10万"));
+        return Err(bad(
+            "empty; expected a whole number such as 9000, 9k or 10万",
+        ));
     }
     if s.starts_with('-') {
         return Err(bad("a call count cannot be negative"));

@@ -30,6 +30,6 @@ pub use count::parse_count;
 pub use error::Error;
 pub use money::{calls_times, format_price, round_fen, Money};
 pub use pricing::{
-    parse_decimal, Api, FreezeBasis, OverageTierBasis, Pack, PriceList, PricingError,
-    ReachedTier, Settings, Tier, TierBounds, TierPrice, DEFAULT_PRICING,
+    parse_decimal, Api, FreezeBasis, OverageTierBasis, Pack, PriceList, PricingError, ReachedTier,
+    Settings, Tier, TierBounds, TierPrice, DEFAULT_PRICING,
 };

@@ -118,7 +118,13 @@ impl Report for Postpaid<'_> {
         }
         let mut total = vec![String::new(); LINE_HEADERS.len()];
         total[0] = "total".into();
-        total[2] = self.0.lines.iter().map(|l| l.calls).sum::<u64>().to_string();
+        total[2] = self
+            .0
+            .lines
+            .iter()
+            .map(|l| l.calls)
+            .sum::<u64>()
+            .to_string();
         total[11] = self.0.amount.to_string();
         total[12] = self.0.freeze.to_string();
         g.push(total);
@@ -227,7 +233,12 @@ impl Report for Prices<'_> {
             s.pack_validity_months,
             (s.pack_alert_below * rust_decimal::Decimal::from(100)).normalize(),
         );
-        let mut g = Grid::new(&["api", "name", "postpaid tiers (unit price)", "packs (calls: price)"]);
+        let mut g = Grid::new(&[
+            "api",
+            "name",
+            "postpaid tiers (unit price)",
+            "packs (calls: price)",
+        ]);
         for a in &self.apis {
             let tiers = a
                 .tiers

@@ -1,0 +1,271 @@
+use std::io::Write;
+
+use crate::{fails, fixture, json, ocr, s};
+
+fn default_pricing() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml")).unwrap()
+}
+
+/// Writes `text` to a temp file and returns the file (kept alive) and its path.
+fn temp_pricing(text: &str) -> (tempfile::NamedTempFile, String) {
+    let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+    let path = f.path().to_string_lossy().into_owned();
+    (f, path)
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in text"));
+    // The line of the needle's last line: where a multi-line change ends.
+    text[..at].matches('\n').count() + needle.matches('\n').count() + 1
+}
+
+/// Replaces `from` with `to` in the default price list and asserts the file is
+/// refused with its path, the line of `to`, and every needle.
+fn refused(from: &str, to: &str, needles: &[&str]) {
+    let text = default_pricing().replacen(from, to, 1);
+    assert_ne!(text, default_pricing(), "{from} not found");
+    let (_f, path) = temp_pricing(&text);
+    let err = fails(
+        &[
+            "--pricing",
+            &path,
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "9000",
+        ],
+        1,
+    );
+    assert!(err.contains(&path), "{err}");
+    let line = line_of(&text, to.trim_start_matches('\n'));
+    assert!(
+        err.contains(&format!("line {line},")),
+        "want line {line}: {err}"
+    );
+    for needle in needles {
+        assert!(err.contains(needle), "want {needle}: {err}");
+    }
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_float_price_is_refused_with_the_fix() {
+    refused(
+        r#"{ upto = 10_000, price = "0.15" }"#,
+        r#"{ upto = 10_000, price = 0.15 }"#,
+        &["0.15", "float", "\"0.15\""],
+    );
+}
+
+#[test]
+fn an_unknown_key_is_refused() {
+    refused(
+        "free_calls_per_month = 1000",
+        "free_calls_per_month = 1000\nfree_calls_per_year = 5",
+        &["unknown field", "free_calls_per_year"],
+    );
+}
+
+#[test]
+fn tiers_out_of_order_are_refused() {
+    refused(
+        r#"{ upto = 100_000, price = "0.10" }"#,
+        r#"{ upto = 9_000, price = "0.10" }"#,
+        &["9000", "ascending"],
+    );
+}
+
+#[test]
+fn a_gap_in_the_tiers_is_refused() {
+    refused(
+        r#"{ upto = 100_000, price = "0.10" }"#,
+        r#"{ price = "0.10" }"#,
+        &["no upto", "open-ended"],
+    );
+}
+
+#[test]
+fn a_closed_last_tier_is_refused() {
+    refused(
+        r#"{ price = "contact-sales" },            # add"#,
+        r#"{ upto = 5_000_000, price = "contact-sales" },            # add"#,
+        &["5000000", "open-ended"],
+    );
+}
+
+#[test]
+fn a_negative_price_is_refused() {
+    refused(
+        r#"{ upto = 10_000, price = "0.15" }"#,
+        r#"{ upto = 10_000, price = "-0.15" }"#,
+        &["-0.15", "negative"],
+    );
+}
+
+#[test]
+fn a_price_that_is_not_a_number_is_refused() {
+    refused(
+        r#"{ upto = 10_000, price = "0.15" }"#,
+        r#"{ upto = 10_000, price = "cheap" }"#,
+        &["'cheap'", "contact-sales"],
+    );
+}
+
+#[test]
+fn a_pack_of_size_zero_is_refused() {
+    refused(
+        "{ calls = 1_000, price = 120 }",
+        "{ calls = 0, price = 120 }",
+        &["calls = 0", "positive"],
+    );
+}
+
+#[test]
+fn a_duplicate_alias_is_refused() {
+    refused(
+        "key = \"bizcard\"\nname = \"名片\"",
+        "key = \"bizcard\"\nname = \"身份证\"",
+        &["duplicate", "身份证"],
+    );
+}
+
+#[test]
+fn a_duplicate_key_is_refused_case_insensitively() {
+    refused(
+        "key = \"bizcard\"",
+        "key = \"IDCARD\"",
+        &["duplicate", "IDCARD"],
+    );
+}
+
+#[test]
+fn a_missing_field_is_refused() {
+    let text = default_pricing().replace("pack_validity_months = 12\n", "");
+    let (_f, path) = temp_pricing(&text);
+    let err = fails(&["--pricing", &path, "prices"], 1);
+    assert!(err.contains("missing field"), "{err}");
+    assert!(err.contains("pack_validity_months"), "{err}");
+}
+
+#[test]
+fn an_undefined_tier_table_is_refused() {
+    refused(
+        "tiers = \"vat\"",
+        "tiers = \"vatt\"",
+        &["'vatt'", "not defined", "standard, vat"],
+    );
+}
+
+#[test]
+fn a_toml_syntax_error_is_one_line_with_position() {
+    refused("[freeze]", "[freeze", &["unclosed table"]);
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let err = fails(&["--pricing", "/nonexistent/prices.toml", "prices"], 1);
+    assert!(err.contains("/nonexistent/prices.toml"), "{err}");
+}
+
+#[test]
+fn upper_exclusive_bounds_bill_10000_calls_at_the_lower_price() {
+    let file = fixture("upper-exclusive.toml");
+    let v = json(&[
+        "--pricing",
+        &file,
+        "postpaid",
+        "--api",
+        "idcard",
+        "--calls",
+        "10000",
+    ]);
+    assert_eq!(s(&v, "amount"), "900.00");
+    assert_eq!(s(&v["lines"][0], "tier_range"), "10000 ≤ n < 100000");
+    // The built-in list bills the same calls at 0.15.
+    let v = json(&["postpaid", "--api", "idcard", "--calls", "10000"]);
+    assert_eq!(s(&v, "amount"), "1350.00");
+}
+
+#[test]
+fn the_environment_variable_loads_a_price_list() {
+    let out = ocr()
+        .env("OCR_BILL_PRICING", fixture("upper-exclusive.toml"))
+        .args([
+            "postpaid", "--api", "idcard", "--calls", "10000", "-f", "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s(&v, "amount"), "900.00");
+}
+
+#[test]
+fn every_variant_setting_changes_the_bill() {
+    let file = fixture("variant.toml");
+    let bill = |api: &str, calls: &str| {
+        json(&[
+            "--pricing",
+            &file,
+            "postpaid",
+            "--api",
+            api,
+            "--calls",
+            calls,
+        ])
+    };
+    // No free quota, lower ≤ n < upper: 10,000 calls at 0.125, every call billed.
+    let v = bill("idcard", "10000");
+    assert_eq!(v["lines"][0]["free_calls"], 0);
+    assert_eq!(s(&v, "amount"), "1250.00");
+    assert_eq!(s(&v, "freeze"), "1250.00"); // 1.0 × calls × list price
+    let v = bill("idcard", "10001");
+    assert_eq!(s(&v, "amount"), "1250.13"); // 1250.125 rounded half away from zero
+    let v = bill("idcard", "9999");
+    assert_eq!(s(&v, "amount"), "1999.80");
+    // The top tier has a list price: no refusal.
+    let v = bill("idcard", "2M");
+    assert_eq!(s(&v, "amount"), "60000.00");
+    // A negotiated price in the file, overridden by the command line.
+    let v = bill("pass", "1000");
+    assert_eq!(v["lines"][0]["api"], "passport");
+    assert_eq!(s(&v, "amount"), "333.00");
+    let v = json(&[
+        "--pricing",
+        &file,
+        "postpaid",
+        "--api",
+        "passport",
+        "--calls",
+        "1000",
+        "--negotiated-price",
+        "0.3",
+    ]);
+    assert_eq!(s(&v, "amount"), "300.00");
+}
+
+#[test]
+fn prices_shows_the_loaded_list() {
+    let v = json(&["prices", "--api", "vat-invoice"]);
+    assert_eq!(v["apis"].as_array().unwrap().len(), 1);
+    assert_eq!(v["apis"][0]["key"], "vat-invoice");
+    assert_eq!(v["apis"][0]["packs"].as_array().unwrap().len(), 0);
+    assert_eq!(s(&v["apis"][0]["tiers"][1], "price"), "0.50");
+    assert_eq!(v["apis"][0]["tiers"][4]["contact_sales"], true);
+    assert_eq!(v["settings"]["free_calls_per_month"], 1000);
+    assert_eq!(s(&v["settings"], "freeze_ratio"), "1.20");
+    let v = json(&["--pricing", &fixture("variant.toml"), "prices"]);
+    assert_eq!(v["apis"].as_array().unwrap().len(), 2);
+    assert_eq!(v["settings"]["tier_bounds"], "upper-exclusive");
+    let out = ocr().args(["prices", "-f", "csv"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("api,name,kind,tier,range,calls,price\n"),
+        "{text}"
+    );
+    assert!(text.contains("idcard,身份证,pack,,,10000,800.00"), "{text}");
+}

@@ -1,0 +1,133 @@
+//! Property tests of the calculator against independent reference arithmetic.
+
+use std::str::FromStr;
+
+use ocr_bill::{Calculator, PriceList};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+/// A random price list: one API with random ascending tiers (prices with up to
+/// four decimals), a random free quota and either tier-bound convention.
+#[derive(Debug, Clone)]
+struct Table {
+    uptos: Vec<u64>,
+    prices_ten_thousandths: Vec<u64>,
+    free: u64,
+    upper_exclusive: bool,
+}
+
+fn table() -> impl Strategy<Value = Table> {
+    (1usize..6)
+        .prop_flat_map(|n| {
+            (
+                proptest::collection::btree_set(1u64..2_000_000, n - 1),
+                proptest::collection::vec(0u64..20_000, n),
+                0u64..5_000,
+                any::<bool>(),
+            )
+        })
+        .prop_map(|(uptos, prices, free, upper_exclusive)| Table {
+            uptos: uptos.into_iter().collect(),
+            prices_ten_thousandths: prices,
+            free,
+            upper_exclusive,
+        })
+}
+
+fn price(p: u64) -> Decimal {
+    Decimal::new(p as i64, 4)
+}
+
+impl Table {
+    fn toml(&self) -> String {
+        let mut tiers = String::new();
+        for (i, p) in self.prices_ten_thousandths.iter().enumerate() {
+            match self.uptos.get(i) {
+                Some(u) => {
+                    tiers.push_str(&format!("{{ upto = {u}, price = \"{}\" }},\n", price(*p)))
+                }
+                None => tiers.push_str(&format!("{{ price = \"{}\" }},\n", price(*p))),
+            }
+        }
+        format!(
+            "free_calls_per_month = {}\ntier_bounds = \"{}\"\noverage_tier_basis = \"total-calls\"\n\
+             pack_validity_months = 12\npack_alert_below = \"0.15\"\n\
+             [freeze]\nbasis = \"bill\"\nratio = \"1.2\"\n\
+             [tiers]\nt = [\n{tiers}]\n[[api]]\nkey = \"x\"\nname = \"X\"\ntiers = \"t\"\n",
+            self.free,
+            if self.upper_exclusive { "upper-exclusive" } else { "lower-exclusive" }
+        )
+    }
+
+    /// The reached tier's price, by scanning ranges written out literally.
+    fn reference_price(&self, n: u64) -> u64 {
+        let mut lower = 0u64;
+        for (i, p) in self.prices_ten_thousandths.iter().enumerate() {
+            let inside = match self.uptos.get(i) {
+                None => true,
+                Some(&upper) if self.upper_exclusive => lower <= n && n < upper,
+                Some(&upper) => (i == 0 || lower < n) && n <= upper,
+            };
+            if inside {
+                return *p;
+            }
+            lower = self.uptos[i];
+        }
+        unreachable!()
+    }
+}
+
+/// Rounds a value given in units of 10^-scale to fen, half away from zero.
+fn round_to_fen(value: u128, scale: u32) -> u128 {
+    let unit = 10u128.pow(scale - 2);
+    (value + unit / 2) / unit
+}
+
+fn fen(text: &str) -> u128 {
+    let d = Decimal::from_str(text).unwrap();
+    assert_eq!(d.scale(), 2, "{text} has two decimals");
+    d.mantissa() as u128
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn amount_is_billable_calls_times_the_reached_price(t in table(), n in 0u64..3_000_000) {
+        let list = PriceList::from_toml(&t.toml()).unwrap();
+        let calc = Calculator::new(&list);
+        let bill = calc.postpaid(&[(&list.apis[0], n)]).unwrap();
+        let billable = n - n.min(t.free);
+        let p = t.reference_price(n);
+        // price has 4 decimals: amount in 10^-4 yuan, rounded to fen.
+        let want = if billable == 0 { 0 } else { round_to_fen(u128::from(billable) * u128::from(p), 4) };
+        prop_assert_eq!(fen(&bill.amount.to_string()), want);
+        prop_assert!(!bill.amount.is_negative());
+        prop_assert_eq!(bill.lines[0].billable_calls, billable);
+        // Freeze: 1.2 × amount, rounded half away from zero (in 10^-3 yuan).
+        let freeze = round_to_fen(fen(&bill.amount.to_string()) * 12, 3);
+        prop_assert_eq!(fen(&bill.freeze.to_string()), freeze);
+    }
+
+    #[test]
+    fn default_prices_follow_the_source_formula(n in 0u64..=1_000_000) {
+        let list = PriceList::builtin();
+        let calc = Calculator::new(&list);
+        for key in ["idcard", "vat-invoice"] {
+            let api = list.api(key).unwrap();
+            let bill = calc.postpaid(&[(api, n)]).unwrap();
+            let fen_per_call: u128 = match (key, n) {
+                (_, 0..=1000) => 0,
+                ("idcard", 1001..=10_000) => 15,
+                ("idcard", 10_001..=100_000) => 10,
+                ("idcard", _) => 6,
+                (_, 1001..=10_000) => 50,
+                (_, 10_001..=100_000) => 35,
+                _ => 20,
+            };
+            let want = u128::from(n - n.min(1000)) * fen_per_call;
+            prop_assert_eq!(fen(&bill.amount.to_string()), want);
+            prop_assert_eq!(fen(&bill.freeze.to_string()), round_to_fen(want * 12, 3));
+        }
+    }
+}
