@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
 use clap::{Args, Parser, Subcommand};
-use ocr_bill::{parse_decimal, Calculator, PriceList};
+use ocr_bill::{parse_count, parse_decimal, parse_pack_spec, Calculator, PriceList};
 use rust_decimal::Decimal;
 
 use crate::render::{emit, render, Format};
@@ -19,6 +19,8 @@ Examples:
   ocr-bill postpaid --api idcard --calls 9000
   ocr-bill postpaid --api idcard --calls 9k --api vat-invoice --calls 1.5万 --format json
   ocr-bill postpaid --api general --calls 2M --negotiated-price 0.04
+  ocr-bill prepaid --api bankcard --calls 2500 --packs 1000
+  ocr-bill quote --api idcard --calls 7000 --months 12
   ocr-bill prices --api 身份证";
 
 /// Exact bills for Tencent Cloud OCR (文字识别): tier reaching, free quota, packs, freeze.
@@ -46,6 +48,18 @@ pub enum Command {
   ocr-bill postpaid --api license --calls 9k --api general --calls 10万
   ocr-bill postpaid --api bankcard --calls 1.2M --negotiated-price 0.05 --format json")]
     Postpaid(PostpaidArgs),
+    /// One month with prepaid packs bought: free quota, then packs, then overage
+    #[command(after_help = "Examples:
+  ocr-bill prepaid --api bankcard --calls 2500 --packs 1000
+  ocr-bill prepaid --api idcard --calls 50000 --packs 10k
+  ocr-bill prepaid --api general --calls 30万 --packs 1k,10kx2,10万x2 --format json")]
+    Prepaid(PrepaidArgs),
+    /// Which prepaid packs to buy for the calls expected in a year, compared side by side
+    #[command(after_help = "Examples:
+  ocr-bill quote --api idcard --calls 7000
+  ocr-bill quote --api idcard --calls 3000 --months 12
+  ocr-bill quote --api general --calls 2.5M --format json")]
+    Quote(QuoteArgs),
     /// Show the loaded price list and its settings
     #[command(after_help = "Examples:
   ocr-bill prices
@@ -66,6 +80,47 @@ pub struct PostpaidArgs {
     pub calls: Vec<String>,
 
     /// Unit price for the contact-sales tier (请联系商务), e.g. 0.04
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+}
+
+/// Arguments of `prepaid`.
+#[derive(Debug, Args)]
+pub struct PrepaidArgs {
+    /// API key, Chinese name or alias
+    #[arg(long, value_name = "API")]
+    pub api: String,
+
+    /// The month's calls: 9000, 9k, 1.5M, 10万
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub calls: String,
+
+    /// Packs bought, SIZE[xCOUNT] separated by commas: 1000, 1k,10kx2, 1万x3
+    #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
+    pub packs: Option<String>,
+
+    /// Unit price for overage in the contact-sales tier (请联系商务)
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+}
+
+/// Arguments of `quote`.
+#[derive(Debug, Args)]
+pub struct QuoteArgs {
+    /// API key, Chinese name or alias
+    #[arg(long, value_name = "API")]
+    pub api: String,
+
+    /// Calls expected within the packs' validity (a year): 7000, 7k, 1.5M, 10万
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub calls: String,
+
+    /// Spread the calls evenly over M months and compare with postpaid, whose free
+    /// quota applies every month
+    #[arg(long, value_name = "M")]
+    pub months: Option<u32>,
+
+    /// Unit price for the contact-sales tier, used by the postpaid comparison
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
     pub negotiated_price: Option<String>,
 }
@@ -149,10 +204,35 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 .api
                 .iter()
                 .zip(&args.calls)
-                .map(|(api, calls)| Ok((prices.api(api)?, ocr_bill::parse_count(calls)?)))
+                .map(|(api, calls)| Ok((prices.api(api)?, parse_count(calls)?)))
                 .collect::<Result<Vec<_>, ocr_bill::Error>>()?;
             let bill = calc.postpaid(&usage)?;
             render(&reports::Postpaid(&bill), cli.format)?
+        }
+        Command::Prepaid(args) => {
+            let calc = calculator(&prices, args.negotiated_price.as_deref())?;
+            let api = prices.api(&args.api)?;
+            let calls = parse_count(&args.calls)?;
+            let packs = match &args.packs {
+                Some(spec) => parse_pack_spec(spec)?,
+                None => Vec::new(),
+            };
+            let month = calc.prepaid(api, calls, &packs)?;
+            render(&reports::Prepaid(&month), cli.format)?
+        }
+        Command::Quote(args) => {
+            let calc = calculator(&prices, args.negotiated_price.as_deref())?;
+            let api = prices.api(&args.api)?;
+            let calls = parse_count(&args.calls)?;
+            let quote = calc.quote(api, calls, args.months)?;
+            render(
+                &reports::QuoteReport {
+                    quote: &quote,
+                    validity: prices.settings.pack_validity_months,
+                    free: prices.settings.free_calls_per_month,
+                },
+                cli.format,
+            )?
         }
         Command::Prices(args) => {
             let apis = match &args.api {

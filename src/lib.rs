@@ -23,13 +23,19 @@ mod bill;
 mod count;
 mod error;
 mod money;
+mod prepaid;
 mod pricing;
+mod quote;
 
 pub use bill::{BillLine, Calculator, Cliff, Event, HeldPack, PostpaidBill};
 pub use count::parse_count;
 pub use error::Error;
 pub use money::{calls_times, format_price, round_fen, Money};
+pub use prepaid::{parse_pack_spec, PackUse, PrepaidMonth};
 pub use pricing::{
     parse_decimal, Api, FreezeBasis, OverageTierBasis, Pack, PriceList, PricingError, ReachedTier,
     Settings, Tier, TierBounds, TierPrice, DEFAULT_PRICING,
+};
+pub use quote::{
+    cheapest_packs, pack_options, single_size, PackCount, Purchase, Quote, QuoteOption, Spread,
 };

@@ -84,7 +84,7 @@ pub fn table(grid: &Grid) -> String {
                     c.is_empty()
                         || c == "-"
                         || c.chars()
-                            .all(|ch| ch.is_ascii_digit() || ".-,%×x ".contains(ch))
+                            .all(|ch| ch.is_ascii_digit() || ".-+,%".contains(ch))
                 })
             });
         if numeric {

@@ -301,3 +301,236 @@ impl Report for Prices<'_> {
         g
     }
 }
+
+/// A month with packs.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Prepaid<'a>(pub &'a ocr_bill::PrepaidMonth);
+
+impl Report for Prepaid<'_> {
+    fn human(&self) -> String {
+        let m = self.0;
+        let mut g = Grid::new(&["calls", "source", "unit price", "amount"]);
+        g.push(vec![
+            m.free_calls.to_string(),
+            "free quota (voucher)".into(),
+            "-".into(),
+            "0.00".into(),
+        ]);
+        g.push(vec![
+            m.pack_calls.to_string(),
+            format!("prepaid packs ({} bought)", m.packs.len()),
+            "-".into(),
+            m.pack_cost.to_string(),
+        ]);
+        g.push(vec![
+            m.overage_calls.to_string(),
+            format!("postpaid overage, tier {} ({})", m.tier, m.tier_range),
+            price_cell(m.unit_price),
+            m.overage_amount.to_string(),
+        ]);
+        let mut out = format!("{} ({}): {} calls this month\n", m.api, m.name, m.calls);
+        out.push_str(&table(&g));
+        out.push_str(&format!(
+            "Total: {} (packs {} + overage {})\nCalls left in the packs: {}\n",
+            m.total, m.pack_cost, m.overage_amount, m.pack_calls_left
+        ));
+        for e in &m.alerts {
+            out.push_str(&format!("Alert: {}\n", e.describe()));
+        }
+        out
+    }
+
+    fn grid(&self) -> Grid {
+        let m = self.0;
+        let mut g = Grid::new(&[
+            "api",
+            "name",
+            "calls",
+            "free_calls",
+            "pack_calls",
+            "overage_calls",
+            "tier",
+            "unit_price",
+            "pack_cost",
+            "overage_amount",
+            "total",
+            "pack_calls_left",
+            "alerts",
+        ]);
+        g.push(vec![
+            m.api.clone(),
+            m.name.clone(),
+            m.calls.to_string(),
+            m.free_calls.to_string(),
+            m.pack_calls.to_string(),
+            m.overage_calls.to_string(),
+            m.tier.to_string(),
+            price_cell(m.unit_price),
+            m.pack_cost.to_string(),
+            m.overage_amount.to_string(),
+            m.total.to_string(),
+            m.pack_calls_left.to_string(),
+            m.alerts
+                .iter()
+                .map(|e| e.describe())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ]);
+        g
+    }
+}
+
+/// A pack quote.
+#[derive(Serialize)]
+pub struct QuoteReport<'a> {
+    #[serde(flatten)]
+    pub quote: &'a ocr_bill::Quote,
+    #[serde(skip)]
+    pub validity: u32,
+    #[serde(skip)]
+    pub free: u64,
+}
+
+fn packs_cell(p: &ocr_bill::Purchase) -> String {
+    if p.packs.is_empty() {
+        return "none".into();
+    }
+    p.packs
+        .iter()
+        .map(|c| format!("{} × {}", c.count, c.calls))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+impl Report for QuoteReport<'_> {
+    fn human(&self) -> String {
+        let q = self.quote;
+        let mut out = format!(
+            "Packs for {} calls of {} ({}); packs are valid {} months, unused calls expire\n",
+            q.calls, q.api, q.name, self.validity
+        );
+        let mut g = Grid::new(&[
+            "option",
+            "packs",
+            "cost",
+            "covered",
+            "unused",
+            "per used call",
+            "vs cheapest",
+        ]);
+        for o in &q.options {
+            g.push(vec![
+                o.label.clone(),
+                packs_cell(&o.purchase),
+                o.purchase.cost.to_string(),
+                o.purchase.covered_calls.to_string(),
+                o.purchase.unused_calls.to_string(),
+                o.cost_per_used_call
+                    .map(|d| format!("{d:.4}"))
+                    .unwrap_or_else(|| "-".into()),
+                format!("+{}", o.extra_cost),
+            ]);
+        }
+        out.push_str(&table(&g));
+        match &q.spread {
+            None => out.push_str(&format!(
+                "Note: like the source's examples this ignores the {} free calls every month; \
+                 add --months M to compare with postpaid over M months.\n",
+                self.free
+            )),
+            Some(s) => {
+                let low = s.monthly_calls.iter().min().copied().unwrap_or(0);
+                let high = s.monthly_calls.iter().max().copied().unwrap_or(0);
+                let per_month = if low == high {
+                    format!("{low}")
+                } else {
+                    format!("{low}–{high}")
+                };
+                out.push_str(&format!(
+                    "\nSpread over {} months ({per_month} calls a month):\n",
+                    s.months
+                ));
+                let mut g = Grid::new(&["plan", "packs", "cost"]);
+                g.push(vec![
+                    format!("all postpaid ({} free calls a month)", self.free),
+                    "none".into(),
+                    s.postpaid_cost.to_string(),
+                ]);
+                g.push(vec![
+                    format!(
+                        "packs for the {} calls beyond the free quotas",
+                        s.beyond_free_calls
+                    ),
+                    packs_cell(&s.beyond_free_packs),
+                    s.beyond_free_packs.cost.to_string(),
+                ]);
+                g.push(vec![
+                    format!("packs for all {} calls", q.calls),
+                    packs_cell(&q.options[0].purchase),
+                    q.options[0].purchase.cost.to_string(),
+                ]);
+                out.push_str(&table(&g));
+                let choice = match s.cheapest.as_str() {
+                    "all-postpaid" => "all postpaid",
+                    "packs-beyond-free" => "packs for the calls beyond the free quotas",
+                    _ => "packs for all calls",
+                };
+                out.push_str(&format!("Cheapest: {choice}, {}\n", s.cheapest_cost));
+            }
+        }
+        out
+    }
+
+    fn grid(&self) -> Grid {
+        let q = self.quote;
+        let mut g = Grid::new(&[
+            "api",
+            "calls",
+            "option",
+            "packs",
+            "cost",
+            "covered_calls",
+            "unused_calls",
+            "cost_per_used_call",
+            "extra_cost",
+        ]);
+        let mut row = |label: &str,
+                       p: &ocr_bill::Purchase,
+                       per: Option<rust_decimal::Decimal>,
+                       extra: String| {
+            g.push(vec![
+                q.api.clone(),
+                q.calls.to_string(),
+                label.to_string(),
+                p.packs
+                    .iter()
+                    .map(|c| format!("{}x{}", c.calls, c.count))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                p.cost.to_string(),
+                p.covered_calls.to_string(),
+                p.unused_calls.to_string(),
+                per.map(|d| format!("{d:.4}")).unwrap_or_default(),
+                extra,
+            ]);
+        };
+        for o in &q.options {
+            row(
+                &o.label,
+                &o.purchase,
+                o.cost_per_used_call,
+                o.extra_cost.to_string(),
+            );
+        }
+        if let Some(s) = &q.spread {
+            row(
+                "packs beyond free quotas",
+                &s.beyond_free_packs,
+                None,
+                String::new(),
+            );
+        }
+        g
+    }
+}

@@ -131,3 +131,105 @@ proptest! {
         }
     }
 }
+
+/// Brute force: the lexicographically least (cost, unused, packs) cover of `need`
+/// by dynamic programming over every total up to `need + largest size`.
+fn brute_force_packs(packs: &[(u64, i64)], need: u64) -> (i64, u64, u64) {
+    let limit = (need + packs.iter().map(|p| p.0).max().unwrap()) as usize;
+    let mut best: Vec<Option<(i64, u64)>> = vec![None; limit + 1];
+    best[0] = Some((0, 0));
+    for total in 1..=limit {
+        for &(size, cents) in packs {
+            if let Some(prev) = total.checked_sub(size as usize).and_then(|t| best[t]) {
+                let cand = (prev.0 + cents, prev.1 + 1);
+                if best[total].is_none_or(|b| cand < b) {
+                    best[total] = Some(cand);
+                }
+            }
+        }
+    }
+    (need as usize..=limit)
+        .filter_map(|t| best[t].map(|(c, n)| (c, t as u64 - need, n)))
+        .min()
+        .unwrap()
+}
+
+fn pack_table() -> impl Strategy<Value = Vec<(u64, i64)>> {
+    proptest::collection::btree_map(1u64..60, 1i64..50_000, 1..5)
+        .prop_map(|m| m.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    /// Exact for any table, including ones where a bigger pack is not cheaper per call.
+    #[test]
+    fn cheapest_packs_equals_brute_force(table in pack_table(), need in 0u64..400) {
+        let packs: Vec<ocr_bill::Pack> = table
+            .iter()
+            .map(|&(calls, cents)| ocr_bill::Pack { calls, price: Decimal::new(cents, 2) })
+            .collect();
+        let got = ocr_bill::cheapest_packs(&packs, need).unwrap();
+        let (cents, unused, count) = brute_force_packs(&table, need);
+        prop_assert_eq!(got.cost.decimal(), Decimal::new(cents, 2));
+        prop_assert_eq!(got.unused_calls, unused);
+        prop_assert_eq!(got.pack_count, count);
+        prop_assert!(got.covered_calls >= need);
+        let listed: u64 = got.packs.iter().map(|p| p.calls * p.count).sum();
+        prop_assert_eq!(listed, got.covered_calls);
+    }
+
+    /// Large needs: agrees with brute force on the part beyond a multiple of the
+    /// best-value pack, checked on tables with small sizes.
+    #[test]
+    fn cheapest_packs_scales_like_brute_force(table in pack_table(), need in 0u64..3000) {
+        let packs: Vec<ocr_bill::Pack> = table
+            .iter()
+            .map(|&(calls, cents)| ocr_bill::Pack { calls, price: Decimal::new(cents, 2) })
+            .collect();
+        let got = ocr_bill::cheapest_packs(&packs, need).unwrap();
+        let (cents, unused, count) = brute_force_packs(&table, need);
+        prop_assert_eq!((got.cost.decimal(), got.unused_calls, got.pack_count), (Decimal::new(cents, 2), unused, count));
+    }
+}
+
+/// Tables where some packs have exactly the same price per call, so ties decide.
+fn equal_value_table() -> impl Strategy<Value = Vec<(u64, i64)>> {
+    (
+        proptest::collection::btree_set(1u64..40, 2..5),
+        1i64..30,
+        proptest::collection::vec(any::<bool>(), 5),
+        1i64..2000,
+    )
+        .prop_map(|(sizes, cents_per_call, proportional, other)| {
+            sizes
+                .into_iter()
+                .zip(proportional)
+                .map(|(s, same)| {
+                    (
+                        s,
+                        if same {
+                            s as i64 * cents_per_call
+                        } else {
+                            other
+                        },
+                    )
+                })
+                .collect()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    #[test]
+    fn ties_go_to_fewer_unused_then_fewer_packs(table in equal_value_table(), need in 0u64..500) {
+        let packs: Vec<ocr_bill::Pack> = table
+            .iter()
+            .map(|&(calls, cents)| ocr_bill::Pack { calls, price: Decimal::new(cents, 2) })
+            .collect();
+        let got = ocr_bill::cheapest_packs(&packs, need).unwrap();
+        let (cents, unused, count) = brute_force_packs(&table, need);
+        prop_assert_eq!((got.cost.decimal(), got.unused_calls, got.pack_count), (Decimal::new(cents, 2), unused, count));
+    }
+}

@@ -1,7 +1,9 @@
 //! One integration test binary that drives the real `ocr-bill` executable.
 
 mod postpaid;
+mod prepaid;
 mod pricing_file;
+mod quote;
 
 use std::path::PathBuf;
 

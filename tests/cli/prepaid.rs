@@ -1,0 +1,222 @@
+use crate::{fails, fixture, json, ocr, s};
+
+fn prepaid(api: &str, calls: &str, packs: &str) -> serde_json::Value {
+    json(&["prepaid", "--api", api, "--calls", calls, "--packs", packs])
+}
+
+#[test]
+fn source_example_7_bankcard_2500_calls_with_one_1000_pack() {
+    let v = prepaid("bankcard", "2500", "1000");
+    assert_eq!(v["api"], "bankcard");
+    assert_eq!(v["calls"], 2500);
+    assert_eq!(v["free_calls"], 1000);
+    assert_eq!(v["pack_calls"], 1000);
+    assert_eq!(v["overage_calls"], 500);
+    assert_eq!(s(&v, "unit_price"), "0.15");
+    assert_eq!(s(&v, "pack_cost"), "120.00");
+    assert_eq!(s(&v, "overage_amount"), "75.00");
+    assert_eq!(s(&v, "total"), "195.00");
+    assert_eq!(v["pack_calls_left"], 0);
+    let kinds: Vec<&str> = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["pack-used-up", "switched-to-postpaid"]);
+}
+
+#[test]
+fn overage_reaching_the_010_tier() {
+    // 50,000 calls, one 10,000 pack: 39,000 overage at 0.10 (the total reaches 0.10).
+    let v = prepaid("idcard", "50000", "10k");
+    assert_eq!(v["overage_calls"], 39000);
+    assert_eq!(s(&v, "unit_price"), "0.10");
+    assert_eq!(s(&v, "overage_amount"), "3900.00");
+    assert_eq!(s(&v, "total"), "4700.00");
+}
+
+#[test]
+fn overage_reaching_the_006_tier() {
+    // 300,000 calls, packs 1k + 2 × 10k + 2 × 10万 = 221,000: 78,000 overage at 0.06.
+    let v = prepaid("general", "30万", "1k,10kx2,10万x2");
+    assert_eq!(v["pack_calls"], 221000);
+    assert_eq!(v["overage_calls"], 78000);
+    assert_eq!(s(&v, "unit_price"), "0.06");
+    assert_eq!(s(&v, "overage_amount"), "4680.00");
+    assert_eq!(s(&v, "pack_cost"), "11720.00");
+    assert_eq!(s(&v, "total"), "16400.00");
+    assert_eq!(v["packs"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn a_pack_bigger_than_the_need_reports_calls_left() {
+    let v = prepaid("idcard", "3000", "10k");
+    assert_eq!(v["pack_calls"], 2000);
+    assert_eq!(v["overage_calls"], 0);
+    assert_eq!(v["unit_price"], serde_json::Value::Null);
+    assert_eq!(s(&v, "total"), "800.00");
+    assert_eq!(v["pack_calls_left"], 8000);
+    assert_eq!(v["alerts"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn low_pack_alert_fires_below_15_percent() {
+    // 1,000 free + 8,600 from the pack: 1,400 left = 14% < 15%.
+    let v = prepaid("idcard", "9600", "10k");
+    assert_eq!(v["alerts"][0]["kind"], "pack-low");
+    assert_eq!(v["alerts"][0]["remaining"], 1400);
+    // 1,500 left is exactly 15%: not below, no alert.
+    let v = prepaid("idcard", "9500", "10k");
+    assert_eq!(v["alerts"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn packs_are_drawn_in_order_and_alerts_name_each() {
+    let v = prepaid("idcard", "2900", "1kx2");
+    // 1,900 from the packs: the first used up, the second has 100 left (10%).
+    assert_eq!(v["packs"][0]["remaining"], 0);
+    assert_eq!(v["packs"][1]["remaining"], 100);
+    let alerts = v["alerts"].as_array().unwrap();
+    assert_eq!(alerts[0]["kind"], "pack-used-up");
+    assert_eq!(alerts[0]["pack"], 1);
+    assert_eq!(alerts[1]["kind"], "pack-low");
+    assert_eq!(alerts[1]["pack"], 2);
+}
+
+#[test]
+fn without_packs_prepaid_equals_postpaid() {
+    let p = json(&["prepaid", "--api", "idcard", "--calls", "9000"]);
+    let q = json(&["postpaid", "--api", "idcard", "--calls", "9000"]);
+    assert_eq!(p["total"], q["amount"]);
+}
+
+#[test]
+fn contact_sales_overage_needs_a_price_zero_overage_does_not() {
+    let err = fails(
+        &[
+            "prepaid", "--api", "idcard", "--calls", "2M", "--packs", "1M",
+        ],
+        1,
+    );
+    assert!(err.contains("contact-sales"), "{err}");
+    assert!(err.contains("2000000"), "{err}");
+    // Overage 1,000,000 − 1,000 + … with a negotiated price.
+    let v = json(&[
+        "prepaid",
+        "--api",
+        "idcard",
+        "--calls",
+        "2M",
+        "--packs",
+        "1M",
+        "--negotiated-price",
+        "0.04",
+    ]);
+    assert_eq!(v["overage_calls"], 999000);
+    assert_eq!(s(&v, "overage_amount"), "39960.00");
+    // The packs cover every call beyond the free quota: no price needed.
+    let v = prepaid("idcard", "2M", "1Mx2");
+    assert_eq!(v["overage_calls"], 0);
+    assert_eq!(s(&v, "total"), "60000.00");
+}
+
+#[test]
+fn pack_errors_name_the_value() {
+    let err = fails(
+        &[
+            "prepaid", "--api", "idcard", "--calls", "5000", "--packs", "5000",
+        ],
+        1,
+    );
+    assert!(err.contains("5000"), "{err}");
+    assert!(
+        err.contains("1000, 10000, 100000, 1000000, 10000000"),
+        "{err}"
+    );
+    let err = fails(
+        &[
+            "prepaid",
+            "--api",
+            "vat-invoice",
+            "--calls",
+            "5000",
+            "--packs",
+            "1000",
+        ],
+        1,
+    );
+    assert!(err.contains("vat-invoice has no prepaid packs"), "{err}");
+    for bad in ["1kx", "abc", "1k,,10k", "1kx0", "-1000"] {
+        let err = fails(
+            &[
+                "prepaid", "--api", "idcard", "--calls", "5000", "--packs", bad,
+            ],
+            1,
+        );
+        assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn overage_tier_by_postpaid_calls_in_the_variant() {
+    // variant.toml: no free quota, packs of 500 and 5,000, overage tier picked by
+    // the calls not served by packs: 12,000 calls − 5,000 packed = 7,000 → 0.20.
+    let file = fixture("variant.toml");
+    let v = json(&[
+        "--pricing",
+        &file,
+        "prepaid",
+        "--api",
+        "idcard",
+        "--calls",
+        "12000",
+        "--packs",
+        "5000",
+    ]);
+    assert_eq!(v["overage_calls"], 7000);
+    assert_eq!(s(&v, "unit_price"), "0.20");
+    assert_eq!(s(&v, "total"), "2100.50");
+    // 20% alert: 5,000-call pack with 900 left (18%) alerts.
+    let v = json(&[
+        "--pricing",
+        &file,
+        "prepaid",
+        "--api",
+        "idcard",
+        "--calls",
+        "4100",
+        "--packs",
+        "5000",
+    ]);
+    assert_eq!(v["alerts"][0]["kind"], "pack-low");
+}
+
+#[test]
+fn prepaid_table_and_csv() {
+    let out = ocr()
+        .args([
+            "prepaid", "--api", "bankcard", "--calls", "2500", "--packs", "1000",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Total: 195.00"), "{text}");
+    assert!(text.contains("went postpaid"), "{text}");
+    let out = ocr()
+        .args([
+            "prepaid", "--api", "bankcard", "--calls", "2500", "--packs", "1000", "-f", "csv",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("api,name,calls,free_calls,pack_calls,overage_calls"));
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("bankcard,银行卡,2500,1000,1000,500,2,0.15,120.00,75.00,195.00,0,"));
+}

@@ -1,0 +1,162 @@
+use crate::{fails, fixture, json, ocr, s};
+
+#[test]
+fn source_example_5_three_thousand_calls_buy_three_small_packs() {
+    let v = json(&["quote", "--api", "idcard", "--calls", "3000"]);
+    let best = &v["options"][0];
+    assert_eq!(s(best, "cost"), "360.00");
+    assert_eq!(best["packs"][0]["calls"], 1000);
+    assert_eq!(best["packs"][0]["count"], 3);
+    assert_eq!(best["unused_calls"], 0);
+}
+
+#[test]
+fn source_example_6_seven_thousand_calls_buy_one_10k_pack() {
+    let v = json(&["quote", "--api", "idcard", "--calls", "7000"]);
+    assert_eq!(v["api"], "idcard");
+    assert_eq!(v["calls"], 7000);
+    let best = &v["options"][0];
+    assert_eq!(best["packs"][0]["calls"], 10000);
+    assert_eq!(best["packs"][0]["count"], 1);
+    assert_eq!(s(&best["packs"][0], "price"), "800.00");
+    assert_eq!(s(best, "cost"), "800.00");
+    assert_eq!(best["covered_calls"], 10000);
+    assert_eq!(best["unused_calls"], 3000);
+    // 7 × 1,000 for 840.00 is shown next, 40.00 dearer.
+    let second = &v["options"][1];
+    assert_eq!(second["packs"][0]["count"], 7);
+    assert_eq!(s(second, "cost"), "840.00");
+    assert_eq!(s(second, "extra_cost"), "40.00");
+    assert_eq!(s(second, "cost_per_used_call"), "0.1200");
+    // Cheapest first.
+    let costs: Vec<f64> = v["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| s(o, "cost").parse().unwrap())
+        .collect();
+    assert!(costs.windows(2).all(|w| w[0] <= w[1]), "{costs:?}");
+}
+
+#[test]
+fn a_mixed_purchase_beats_every_single_size() {
+    // 12,000 calls: 1 × 10k + 2 × 1k = 1,040.00, cheaper than 2 × 10k = 1,600.00.
+    let v = json(&["quote", "--api", "idcard", "--calls", "12000"]);
+    assert_eq!(s(&v["options"][0], "cost"), "1040.00");
+    assert_eq!(v["options"][0]["packs"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn huge_volumes_are_quoted_exactly() {
+    let v = json(&["quote", "--api", "idcard", "--calls", "1234567891234567"]);
+    assert_eq!(s(&v["options"][0], "cost"), "24691357843000.00");
+    assert_eq!(v["options"][0]["unused_calls"], 433);
+}
+
+#[test]
+fn months_compare_with_postpaid_and_the_free_quota() {
+    let v = json(&[
+        "quote", "--api", "idcard", "--calls", "3000", "--months", "12",
+    ]);
+    // The source's arithmetic stays as options[0] ...
+    assert_eq!(s(&v["options"][0], "cost"), "360.00");
+    // ... but 250 calls a month never leave the free quota.
+    let spread = &v["spread"];
+    assert_eq!(spread["months"], 12);
+    assert_eq!(s(spread, "postpaid_cost"), "0.00");
+    assert_eq!(spread["beyond_free_calls"], 0);
+    assert_eq!(spread["cheapest"], "all-postpaid");
+    assert_eq!(s(spread, "cheapest_cost"), "0.00");
+}
+
+#[test]
+fn months_where_packs_for_the_calls_beyond_free_win() {
+    // 60,000 calls over 6 months: 10,000 a month costs 1,350.00 postpaid each (8,100.00);
+    // the 54,000 calls beyond the free quotas need 5 × 10k + 4 × 1k = 4,480.00.
+    let v = json(&[
+        "quote", "--api", "idcard", "--calls", "60000", "--months", "6",
+    ]);
+    let spread = &v["spread"];
+    assert_eq!(s(spread, "postpaid_cost"), "8100.00");
+    assert_eq!(spread["beyond_free_calls"], 54000);
+    assert_eq!(s(&spread["beyond_free_packs"], "cost"), "4480.00");
+    assert_eq!(spread["cheapest"], "packs-beyond-free");
+    // Uneven spread: the remainder goes to the first months.
+    let v = json(&["quote", "--api", "idcard", "--calls", "7", "--months", "3"]);
+    assert_eq!(v["spread"]["monthly_calls"], serde_json::json!([3, 2, 2]));
+}
+
+#[test]
+fn quote_errors() {
+    let err = fails(&["quote", "--api", "vat-invoice", "--calls", "7000"], 1);
+    assert!(err.contains("no prepaid packs"), "{err}");
+    let err = fails(
+        &[
+            "quote", "--api", "idcard", "--calls", "7000", "--months", "13",
+        ],
+        1,
+    );
+    assert!(err.contains("--months 13"), "{err}");
+    assert!(err.contains("1 to 12"), "{err}");
+    fails(
+        &[
+            "quote", "--api", "idcard", "--calls", "7000", "--months", "0",
+        ],
+        1,
+    );
+    fails(
+        &[
+            "quote", "--api", "idcard", "--calls", "7000", "--months", "x",
+        ],
+        2,
+    );
+    let err = fails(&["quote", "--api", "idcard", "--calls", "-7000"], 1);
+    assert!(err.contains("'-7000'"), "{err}");
+}
+
+#[test]
+fn another_price_lists_packs() {
+    // variant.toml: 500 calls for 90.00 (0.18) and 5,000 for 700.50 (0.1401):
+    // 5,400 calls take 5,000 + 500.
+    let v = json(&[
+        "--pricing",
+        &fixture("variant.toml"),
+        "quote",
+        "--api",
+        "idcard",
+        "--calls",
+        "5400",
+    ]);
+    assert_eq!(s(&v["options"][0], "cost"), "790.50");
+    let v = json(&[
+        "--pricing",
+        &fixture("variant.toml"),
+        "quote",
+        "--api",
+        "idcard",
+        "--calls",
+        "4600",
+    ]);
+    assert_eq!(s(&v["options"][0], "cost"), "700.50");
+}
+
+#[test]
+fn quote_table_and_csv() {
+    let out = ocr()
+        .args(["quote", "--api", "idcard", "--calls", "7000"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("1 × 10000"), "{text}");
+    assert!(text.contains("+40.00"), "{text}");
+    assert!(text.contains("--months"), "{text}");
+    let out = ocr()
+        .args(["quote", "--api", "idcard", "--calls", "7000", "-f", "csv"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("idcard,7000,cheapest,10000x1,800.00,10000,3000,0.1143,0.00"),
+        "{text}"
+    );
+}
