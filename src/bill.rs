@@ -127,6 +127,29 @@ pub struct Cliff {
     pub saving: Money,
 }
 
+/// The numbers of one API's month, without names (cheap to compute in bulk).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Charge {
+    /// Calls covered by the free-quota voucher.
+    pub free_calls: u64,
+    /// Calls served by prepaid packs.
+    pub pack_calls: u64,
+    /// Calls charged postpaid.
+    pub billable_calls: u64,
+    /// The call count that picked the tier.
+    pub tier_calls: u64,
+    /// The reached tier, 0-based.
+    pub tier_index: usize,
+    /// Unit price of the reached tier; `None` when nothing is billed.
+    pub unit_price: Option<Decimal>,
+    /// Postpaid calls × unit price.
+    pub gross: Money,
+    /// Free calls × unit price.
+    pub voucher: Money,
+    /// gross − voucher, rounded once.
+    pub amount: Money,
+}
+
 /// One API's line of a month's bill.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BillLine {
@@ -204,15 +227,19 @@ impl<'a> Calculator<'a> {
         }
     }
 
-    /// One API's month: the free quota first, then the packs in the order given
-    /// (soonest-expiring first), then postpaid overage at the reached tier.
-    ///
-    /// `packs` are drawn down in place; alerts are recorded in the line.
-    pub fn line(&self, api: &Api, calls: u64, packs: &mut [HeldPack]) -> Result<BillLine, Error> {
+    /// One API's month as numbers: the free quota first, then the packs in the
+    /// order given (soonest-expiring first), then postpaid overage at the reached
+    /// tier. `packs` are drawn down in place; alerts are appended to `events`.
+    pub fn charge(
+        &self,
+        api: &Api,
+        calls: u64,
+        packs: &mut [HeldPack],
+        events: &mut Vec<Event>,
+    ) -> Result<Charge, Error> {
         let settings = &self.prices.settings;
         let free = calls.min(settings.free_calls_per_month);
         let mut need = calls - free;
-        let mut events = Vec::new();
         let had_pack_calls = packs.iter().any(|p| p.remaining > 0);
         for pack in packs.iter_mut().filter(|p| p.remaining > 0) {
             if need == 0 {
@@ -242,7 +269,6 @@ impl<'a> Calculator<'a> {
             }
         }
         let overage = need;
-        let pack_calls = calls - free - overage;
         if overage > 0 && had_pack_calls {
             events.push(Event::SwitchedToPostpaid {
                 api: api.key.clone(),
@@ -254,11 +280,20 @@ impl<'a> Calculator<'a> {
             OverageTierBasis::TotalCalls => calls,
             OverageTierBasis::PostpaidCalls => postpaid_calls,
         };
-        let tier = api.tier_for(tier_calls, settings.tier_bounds);
-        let (unit_price, gross, voucher, amount) = if overage == 0 {
-            (None, Money::ZERO, Money::ZERO, Money::ZERO)
-        } else {
-            let price = match tier.price {
+        let tier_index = api.tier_index(tier_calls, settings.tier_bounds);
+        let mut charge = Charge {
+            free_calls: free,
+            pack_calls: calls - free - overage,
+            billable_calls: overage,
+            tier_calls,
+            tier_index,
+            unit_price: None,
+            gross: Money::ZERO,
+            voucher: Money::ZERO,
+            amount: Money::ZERO,
+        };
+        if overage > 0 {
+            let price = match api.tiers[tier_index].price {
                 TierPrice::List(p) => p,
                 TierPrice::ContactSales { negotiated } => self
                     .negotiated_price
@@ -266,32 +301,38 @@ impl<'a> Calculator<'a> {
                     .ok_or_else(|| Error::ContactSales {
                         api: api.key.clone(),
                         calls: tier_calls,
-                        range: tier.range.clone(),
+                        range: api.reached(tier_index, settings.tier_bounds).range,
                     })?,
             };
             let gross = calls_times(postpaid_calls, price)?;
             let voucher = calls_times(free, price)?;
-            (
-                Some(price),
-                Money::round(gross),
-                Money::round(voucher),
-                Money::round(gross - voucher),
-            )
-        };
+            charge.unit_price = Some(price);
+            charge.gross = Money::round(gross);
+            charge.voucher = Money::round(voucher);
+            charge.amount = Money::round(gross - voucher);
+        }
+        Ok(charge)
+    }
+
+    /// One API's month as a bill line (see [`Calculator::charge`]).
+    pub fn line(&self, api: &Api, calls: u64, packs: &mut [HeldPack]) -> Result<BillLine, Error> {
+        let mut events = Vec::new();
+        let c = self.charge(api, calls, packs, &mut events)?;
+        let tier = api.reached(c.tier_index, self.prices.settings.tier_bounds);
         Ok(BillLine {
             api: api.key.clone(),
             name: api.name.clone(),
             calls,
-            free_calls: free,
-            pack_calls,
-            billable_calls: overage,
-            tier_calls,
+            free_calls: c.free_calls,
+            pack_calls: c.pack_calls,
+            billable_calls: c.billable_calls,
+            tier_calls: c.tier_calls,
             tier: tier.number,
             tier_range: tier.range,
-            unit_price,
-            gross,
-            voucher,
-            amount,
+            unit_price: c.unit_price,
+            gross: c.gross,
+            voucher: c.voucher,
+            amount: c.amount,
             events,
             cliff: None,
         })
@@ -309,15 +350,15 @@ impl<'a> Calculator<'a> {
     /// `amount`, if any.
     pub fn cliff(&self, api: &Api, calls: u64, amount: Money) -> Option<Cliff> {
         let bounds = self.prices.settings.tier_bounds;
-        let current = api.tier_for(calls, bounds).number - 1;
+        let current = api.tier_index(calls, bounds);
         (current + 1..api.tiers.len()).find_map(|index| {
             let at = api.first_calls_of_tier(index, bounds);
-            let line = self.line(api, at, &mut []).ok()?;
-            (at > calls && line.amount < amount).then(|| Cliff {
+            let there = self.charge(api, at, &mut [], &mut Vec::new()).ok()?.amount;
+            (at > calls && there < amount).then(|| Cliff {
                 calls: at,
                 extra_calls: at - calls,
-                amount: line.amount,
-                saving: Money::round(amount.decimal() - line.amount.decimal()),
+                amount: there,
+                saving: Money::round(amount.decimal() - there.decimal()),
             })
         })
     }

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
 use clap::{Args, Parser, Subcommand};
-use ocr_bill::{parse_count, parse_decimal, parse_pack_spec, Calculator, PriceList};
+use ocr_bill::{
+    parse_count, parse_decimal, parse_pack_spec, run_batch, BatchError, BatchFormat, BatchOptions,
+    Calculator, PriceList, RowError,
+};
 use rust_decimal::Decimal;
 
 use crate::render::{emit, render, Format};
@@ -31,9 +34,9 @@ pub struct Cli {
     #[arg(long, global = true, env = "OCR_BILL_PRICING", value_name = "FILE")]
     pub pricing: Option<PathBuf>,
 
-    /// Output format
-    #[arg(long, short = 'f', global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format [default: table; csv for batch]
+    #[arg(long, short = 'f', global = true, value_enum)]
+    pub format: Option<Format>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -60,6 +63,19 @@ pub enum Command {
   ocr-bill quote --api idcard --calls 3000 --months 12
   ocr-bill quote --api general --calls 2.5M --format json")]
     Quote(QuoteArgs),
+    /// Bill usage CSV (a file or stdin) row by row or grouped into months, as CSV or JSON Lines
+    #[command(after_help = "Examples:
+  ocr-bill batch usage.csv > bills.csv
+  export-usage | ocr-bill batch --group-by account,month > bills.csv
+  ocr-bill batch usage.csv --skip-invalid --format json 2> skipped.txt
+
+Input: a header row with `api` and `calls` columns (names set by --api-column and
+--calls-column); other columns pass through. Output: the input columns plus free_calls,
+billable_calls, tier, unit_price, amount, cliff_calls, cliff_amount.
+
+Exit codes: 0 all rows billed; 1 a bad row stopped the run (rows before it were written)
+or the input is unusable; 3 --skip-invalid left rows out (each reported on stderr).")]
+    Batch(BatchArgs),
     /// Show the loaded price list and its settings
     #[command(after_help = "Examples:
   ocr-bill prices
@@ -125,6 +141,35 @@ pub struct QuoteArgs {
     pub negotiated_price: Option<String>,
 }
 
+/// Arguments of `batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Usage CSV with a header row; stdin when absent or `-`
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Sum rows with equal values in these columns (and the same API) before
+    /// billing, e.g. account,month: daily rows become monthly bills
+    #[arg(long, value_name = "COL,...", value_delimiter = ',')]
+    pub group_by: Vec<String>,
+
+    /// Report bad rows on stderr and go on; exit 3 if any row was left out
+    #[arg(long)]
+    pub skip_invalid: bool,
+
+    /// Name of the column holding the API
+    #[arg(long, value_name = "NAME", default_value = "api")]
+    pub api_column: String,
+
+    /// Name of the column holding the call count
+    #[arg(long, value_name = "NAME", default_value = "calls")]
+    pub calls_column: String,
+
+    /// Unit price for volumes in the contact-sales tier (请联系商务)
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+}
+
 /// Arguments of `prices`.
 #[derive(Debug, Args)]
 pub struct PricesArgs {
@@ -153,6 +198,8 @@ pub mod exit {
     pub const INPUT: i32 = 1;
     /// Command-line usage error.
     pub const USAGE: i32 = 2;
+    /// `batch --skip-invalid` left rows out.
+    pub const SKIPPED: i32 = 3;
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -189,7 +236,9 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
 
 fn execute(cli: &Cli) -> anyhow::Result<i32> {
     let prices = load_prices(cli.pricing.as_deref())?;
+    let format = cli.format.unwrap_or(Format::Table);
     let bytes = match &cli.command {
+        Command::Batch(args) => return batch(&prices, args, cli.format),
         Command::Postpaid(args) => {
             if args.api.len() != args.calls.len() {
                 return Err(UsageError(format!(
@@ -207,7 +256,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 .map(|(api, calls)| Ok((prices.api(api)?, parse_count(calls)?)))
                 .collect::<Result<Vec<_>, ocr_bill::Error>>()?;
             let bill = calc.postpaid(&usage)?;
-            render(&reports::Postpaid(&bill), cli.format)?
+            render(&reports::Postpaid(&bill), format)?
         }
         Command::Prepaid(args) => {
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;
@@ -218,7 +267,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 None => Vec::new(),
             };
             let month = calc.prepaid(api, calls, &packs)?;
-            render(&reports::Prepaid(&month), cli.format)?
+            render(&reports::Prepaid(&month), format)?
         }
         Command::Quote(args) => {
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;
@@ -231,7 +280,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                     validity: prices.settings.pack_validity_months,
                     free: prices.settings.free_calls_per_month,
                 },
-                cli.format,
+                format,
             )?
         }
         Command::Prices(args) => {
@@ -239,11 +288,55 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 Some(name) => vec![prices.api(name)?],
                 None => prices.apis.iter().collect(),
             };
-            render(&reports::Prices::new(&prices, apis), cli.format)?
+            render(&reports::Prices::new(&prices, apis), format)?
         }
     };
     emit(&bytes)?;
     Ok(exit::OK)
+}
+
+fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow::Result<i32> {
+    let format = match format.unwrap_or(Format::Csv) {
+        Format::Csv => BatchFormat::Csv,
+        Format::Json => BatchFormat::JsonLines,
+        Format::Table => {
+            return Err(UsageError(
+                "batch streams CSV or JSON Lines: use --format csv (default) or --format json"
+                    .into(),
+            )
+            .into())
+        }
+    };
+    let options = BatchOptions {
+        api_column: args.api_column.clone(),
+        calls_column: args.calls_column.clone(),
+        group_by: args.group_by.iter().map(|g| g.trim().to_string()).collect(),
+        skip_invalid: args.skip_invalid,
+        format,
+    };
+    let calc = calculator(prices, args.negotiated_price.as_deref())?;
+    let mut report = |e: &RowError| eprintln!("skipped line {}: {}", e.line, e.message);
+    let stdout = std::io::stdout().lock();
+    let (result, source) = match args.file.as_deref() {
+        None => (run_batch(calc, std::io::stdin().lock(), stdout, &options, &mut report), "stdin".to_string()),
+        Some(p) if p == Path::new("-") => (run_batch(calc, std::io::stdin().lock(), stdout, &options, &mut report), "stdin".to_string()),
+        Some(p) => {
+            let file = fs::File::open(p).with_context(|| format!("cannot read usage file {}", p.display()))?;
+            (run_batch(calc, file, stdout, &options, &mut report), p.display().to_string())
+        }
+    };
+    match result {
+        Ok(summary) if summary.skipped > 0 => {
+            eprintln!(
+                "ocr-bill: skipped {} of {} rows of {source}; {} rows written",
+                summary.skipped, summary.rows, summary.written
+            );
+            Ok(exit::SKIPPED)
+        }
+        Ok(_) => Ok(exit::OK),
+        Err(BatchError::Io(e)) => Err(anyhow::Error::new(e).context(format!("batch {source}"))),
+        Err(e) => Err(anyhow!("{source}: {e}")),
+    }
 }
 
 /// Loads the price list from a file, or the built-in one.

@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+mod batch;
 mod bill;
 mod count;
 mod error;
@@ -27,7 +28,8 @@ mod prepaid;
 mod pricing;
 mod quote;
 
-pub use bill::{BillLine, Calculator, Cliff, Event, HeldPack, PostpaidBill};
+pub use batch::{run_batch, BatchError, BatchFormat, BatchOptions, BatchSummary, RowError, BILL_COLUMNS};
+pub use bill::{BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBill};
 pub use count::parse_count;
 pub use error::Error;
 pub use money::{calls_times, format_price, round_fen, Money};

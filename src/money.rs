@@ -65,9 +65,36 @@ impl Money {
     }
 }
 
+impl Money {
+    /// Appends the amount with exactly two decimals (`1200.00`, `-0.13`) to `out`,
+    /// without allocating: the one money formatter, also behind `Display`.
+    pub fn write_to(self, out: &mut Vec<u8>) {
+        let mut d = self.0;
+        d.rescale(2);
+        let m = d.mantissa();
+        if m < 0 {
+            out.push(b'-');
+        }
+        let mut digits = [0u8; 40];
+        let mut n = m.unsigned_abs();
+        let mut i = digits.len();
+        while n > 0 || i > digits.len() - 3 {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        let len = digits.len();
+        out.extend_from_slice(&digits[i..len - 2]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[len - 2..]);
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:.2}", self.0)
+        let mut buf = Vec::with_capacity(24);
+        self.write_to(&mut buf);
+        f.write_str(std::str::from_utf8(&buf).expect("ASCII digits"))
     }
 }
 
@@ -137,6 +164,21 @@ mod tests {
         assert_eq!(format_price(d("0.150")), "0.15");
         assert_eq!(format_price(d("0.125")), "0.125");
         assert_eq!(format_price(d("120")), "120.00");
+    }
+
+    #[test]
+    fn formats_two_decimals() {
+        for (v, want) in [
+            ("0", "0.00"),
+            ("0.5", "0.50"),
+            ("-0.13", "-0.13"),
+            ("1200", "1200.00"),
+            ("900.1", "900.10"),
+            ("0.07", "0.07"),
+            ("123456789012345678901234.56", "123456789012345678901234.56"),
+        ] {
+            assert_eq!(Money::round(d(v)).to_string(), want);
+        }
     }
 
     #[test]

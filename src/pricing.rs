@@ -139,19 +139,22 @@ pub struct Api {
 }
 
 impl Api {
-    /// Tier reaching: the one tier whose range holds `calls` (the one place a
-    /// tier is chosen).
-    pub fn tier_for(&self, calls: u64, bounds: TierBounds) -> ReachedTier {
-        let index = self
-            .tiers
+    /// Tier reaching: the 0-based index of the one tier whose range holds
+    /// `calls` (the one place a tier is chosen).
+    pub fn tier_index(&self, calls: u64, bounds: TierBounds) -> usize {
+        self.tiers
             .iter()
             .position(|t| match (t.upto, bounds) {
                 (None, _) => true,
                 (Some(upto), TierBounds::LowerExclusive) => calls <= upto,
                 (Some(upto), TierBounds::UpperExclusive) => calls < upto,
             })
-            .unwrap_or(self.tiers.len() - 1);
-        self.reached(index, bounds)
+            .unwrap_or(self.tiers.len() - 1)
+    }
+
+    /// The tier that `calls` reach, with its bounds described.
+    pub fn tier_for(&self, calls: u64, bounds: TierBounds) -> ReachedTier {
+        self.reached(self.tier_index(calls, bounds), bounds)
     }
 
     /// The tier at `index` (0-based) with its bounds described.
