@@ -1,79 +1,14 @@
 //! Usage CSV in, bills out, streaming: every input row is billed or reported.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read, Write};
-
-use csv::{ByteRecord, ReaderBuilder, WriterBuilder};
+use std::sync::{mpsc, Mutex};
 
 use crate::bill::{Calculator, Charge};
 use crate::money::format_price;
 use crate::pricing::Api;
+use crate::records::{ReadError, Record, RecordReader, MAX_RECORD_BYTES};
 use crate::{parse_count, Error, Money};
-
-/// Turns CRLF line ends into LF as the input streams by, so that the csv
-/// crate's line numbers hold (they lag by one on CRLF input: rust-csv issue
-/// 395). A lone CR is kept. Quoted fields keep their text, with CRLF inside
-/// them read as LF.
-struct CrlfToLf<R> {
-    inner: R,
-    /// The last byte read was a CR, held back to see whether LF follows.
-    held_cr: bool,
-}
-
-impl<R: Read> Read for CrlfToLf<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.len() < 2 {
-            // Too small to look past a CR (the csv reader never asks for so little).
-            if std::mem::take(&mut self.held_cr) && !buf.is_empty() {
-                buf[0] = b'\r';
-                return Ok(1);
-            }
-            return self.inner.read(buf);
-        }
-        loop {
-            let start = usize::from(std::mem::take(&mut self.held_cr));
-            if start == 1 {
-                buf[0] = b'\r';
-            }
-            let n = self.inner.read(&mut buf[start..])?;
-            if n == 0 {
-                return Ok(start);
-            }
-            let out = self.compact(buf, start + n);
-            if out > 0 {
-                return Ok(out);
-            }
-        }
-    }
-}
-
-impl<R> CrlfToLf<R> {
-    /// Removes each CR directly before an LF in `buf[..n]`; holds back a final CR.
-    fn compact(&mut self, buf: &mut [u8], n: usize) -> usize {
-        let Some(first) = memchr::memchr(b'\r', &buf[..n]) else {
-            return n;
-        };
-        let mut write = first;
-        let mut read = first;
-        while read < n {
-            let b = buf[read];
-            if b == b'\r' {
-                if read + 1 == n {
-                    self.held_cr = true;
-                    break;
-                }
-                if buf[read + 1] == b'\n' {
-                    read += 1;
-                    continue;
-                }
-            }
-            buf[write] = b;
-            write += 1;
-            read += 1;
-        }
-        write
-    }
-}
 
 /// Output of `batch`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,12 +85,30 @@ pub const BILL_COLUMNS: [&str; 7] = [
     "cliff_amount",
 ];
 
+const MEMO_BITS: u32 = 11;
+const MEMO_BYTES: usize = 47;
+
+/// A remembered row bill: the bill cells of `calls` calls of API `api`, in one
+/// cache line.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Memo {
+    calls: u64,
+    api: u8,
+    len: u8,
+    ends: [u8; BILL_COLUMNS.len()],
+    bytes: [u8; MEMO_BYTES],
+}
+
 /// Per-API facts computed once per run.
 struct Biller<'a> {
+    /// Recent row bills, direct-mapped by (API, calls).
+    memo: Vec<Memo>,
     calc: Calculator<'a>,
     apis: Vec<&'a Api>,
-    /// Names seen in the input → index into `apis` (a handful: a scan beats hashing).
-    seen: Vec<(Vec<u8>, usize)>,
+    /// Names seen in the input → index into `apis` (a handful: a scan beats
+    /// hashing), keyed by their first 16 bytes and length.
+    seen: Vec<(u128, Vec<u8>, usize)>,
     /// Per API, per tier: the list unit price as text ("" for contact sales).
     prices: Vec<Vec<String>>,
     /// Per API, per tier: the tier's first call count and its bill, if it has a price.
@@ -165,6 +118,16 @@ struct Biller<'a> {
 impl<'a> Biller<'a> {
     fn new(calc: Calculator<'a>) -> Self {
         Biller {
+            memo: vec![
+                Memo {
+                    api: u8::MAX,
+                    calls: 0,
+                    len: 0,
+                    ends: [0; BILL_COLUMNS.len()],
+                    bytes: [0; MEMO_BYTES],
+                };
+                1 << MEMO_BITS
+            ],
             calc,
             apis: Vec::new(),
             seen: Vec::new(),
@@ -174,7 +137,12 @@ impl<'a> Biller<'a> {
     }
 
     fn api(&mut self, name: &[u8]) -> Result<usize, String> {
-        if let Some((_, i)) = self.seen.iter().find(|(n, _)| n == name) {
+        let key = name_key(name);
+        if let Some((_, _, i)) = self
+            .seen
+            .iter()
+            .find(|(k, n, _)| *k == key && (name.len() <= 15 || n == name))
+        {
             return Ok(*i);
         }
         let text = String::from_utf8_lossy(name);
@@ -206,15 +174,39 @@ impl<'a> Biller<'a> {
             }
         };
         if self.seen.len() < 64 {
-            self.seen.push((name.to_vec(), index));
+            self.seen.push((key, name.to_vec(), index));
         }
         Ok(index)
     }
 
-    fn charge(&self, api: usize, calls: u64) -> Result<Charge, String> {
-        self.calc
+    /// The bill columns of `calls` calls of API `api`, remembered for the next
+    /// row with the same API and count (usage repeats counts a lot).
+    fn bill(&mut self, api: usize, calls: u64, cells: &mut Cells) -> Result<(), String> {
+        let slot =
+            ((calls.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ api as u64) >> (64 - MEMO_BITS)) as usize;
+        let m = &self.memo[slot];
+        if usize::from(m.api) == api && m.calls == calls {
+            cells.clear();
+            cells.buf.extend_from_slice(&m.bytes[..usize::from(m.len)]);
+            cells.ends.extend(m.ends.iter().map(|&e| usize::from(e)));
+            return Ok(());
+        }
+        let c = self
+            .calc
             .charge(self.apis[api], calls, &mut [], &mut Vec::new())
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        self.cells(api, calls, &c, cells);
+        if cells.buf.len() <= MEMO_BYTES && api < usize::from(u8::MAX) {
+            let m = &mut self.memo[slot];
+            m.api = api as u8;
+            m.calls = calls;
+            m.len = cells.buf.len() as u8;
+            m.bytes[..cells.buf.len()].copy_from_slice(&cells.buf);
+            for (e, &end) in m.ends.iter_mut().zip(&cells.ends) {
+                *e = end as u8;
+            }
+        }
+        Ok(())
     }
 
     /// The nearest higher tier whose first call count is billed less.
@@ -253,6 +245,16 @@ impl<'a> Biller<'a> {
     }
 }
 
+/// A name's first 15 bytes and its length in one integer: equal keys mean equal
+/// names up to 15 bytes.
+fn name_key(name: &[u8]) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = name.len().min(15);
+    bytes[..n].copy_from_slice(&name[..n]);
+    bytes[15] = name.len().min(255) as u8;
+    u128::from_le_bytes(bytes)
+}
+
 /// Field values built in one reused buffer, without allocating per row.
 #[derive(Default)]
 struct Cells {
@@ -260,6 +262,8 @@ struct Cells {
     ends: Vec<usize>,
 }
 
+/// The cells are kept as CSV text, each after a comma (`,1000,8000,…`), so a
+/// CSV row appends the buffer as it is; `ends` mark where each cell ends.
 impl Cells {
     fn clear(&mut self) {
         self.buf.clear();
@@ -271,11 +275,13 @@ impl Cells {
     }
 
     fn push_str(&mut self, s: &str) {
+        self.buf.push(b',');
         self.buf.extend_from_slice(s.as_bytes());
         self.end();
     }
 
     fn push_u64(&mut self, n: u64) {
+        self.buf.push(b',');
         let mut digits = [0u8; 20];
         let mut i = digits.len();
         let mut n = n;
@@ -292,14 +298,16 @@ impl Cells {
     }
 
     fn push_money(&mut self, m: Money) {
+        self.buf.push(b',');
         m.write_to(&mut self.buf);
         self.end();
     }
 
+    /// The cells' values, without their commas.
     fn iter(&self) -> impl Iterator<Item = &[u8]> {
         let mut start = 0;
         self.ends.iter().map(move |&end| {
-            let cell = &self.buf[start..end];
+            let cell = &self.buf[start + 1..end];
             start = end;
             cell
         })
@@ -309,9 +317,7 @@ impl Cells {
 /// A call count: plain digits fast, every other form through [`parse_count`].
 fn calls_of(field: &[u8]) -> Result<u64, String> {
     if !field.is_empty() && field.len() < 20 && field.iter().all(u8::is_ascii_digit) {
-        return Ok(field
-            .iter()
-            .fold(0u64, |n, d| n * 10 + u64::from(d - b'0')));
+        return Ok(field.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')));
     }
     parse_count(&String::from_utf8_lossy(field)).map_err(|e| e.to_string())
 }
@@ -327,20 +333,40 @@ enum JsonKind {
     OptionalText,
 }
 
-/// Writes rows as CSV or JSON Lines.
-enum Sink<W: Write> {
-    Csv(csv::Writer<W>),
-    Json(io::BufWriter<W>, Vec<(String, JsonKind)>),
+/// Formats output rows as CSV or JSON Lines into a byte buffer.
+struct RowFormat {
+    format: BatchFormat,
+    columns: Vec<(String, JsonKind)>,
 }
 
-impl<W: Write> Sink<W> {
-    /// `integers` are the leading columns written as integers in JSON.
-    fn new(
-        format: BatchFormat,
-        out: W,
-        leading: Vec<String>,
-        integers: &[usize],
-    ) -> io::Result<Self> {
+/// Writes one CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(out: &mut Vec<u8>, field: &[u8]) {
+    if !field
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        out.extend_from_slice(field);
+        return;
+    }
+    out.push(b'"');
+    for part in field.split_inclusive(|&b| b == b'"') {
+        out.extend_from_slice(part);
+        if part.last() == Some(&b'"') {
+            out.push(b'"');
+        }
+    }
+    out.push(b'"');
+}
+
+/// Writes a JSON string.
+fn json_string(out: &mut Vec<u8>, text: &[u8]) {
+    serde_json::to_writer(out, &String::from_utf8_lossy(text)).expect("writing to memory");
+}
+
+impl RowFormat {
+    /// `leading` are the columns before the bill columns; `integers` those of
+    /// them written as integers in JSON.
+    fn new(format: BatchFormat, leading: Vec<String>, integers: &[usize]) -> Self {
         let bill = BILL_COLUMNS.iter().map(|c| {
             let kind = match *c {
                 "unit_price" | "amount" | "cliff_amount" => JsonKind::OptionalText,
@@ -348,7 +374,7 @@ impl<W: Write> Sink<W> {
             };
             (c.to_string(), kind)
         });
-        let columns: Vec<(String, JsonKind)> = leading
+        let columns = leading
             .into_iter()
             .enumerate()
             .map(|(i, h)| {
@@ -361,65 +387,73 @@ impl<W: Write> Sink<W> {
             })
             .chain(bill)
             .collect();
-        Ok(match format {
-            BatchFormat::Csv => {
-                let mut w = WriterBuilder::new()
-                    .buffer_capacity(1 << 16)
-                    .from_writer(out);
-                w.write_record(columns.iter().map(|(h, _)| h))?;
-                Sink::Csv(w)
-            }
-            BatchFormat::JsonLines => {
-                Sink::Json(io::BufWriter::with_capacity(1 << 16, out), columns)
-            }
-        })
+        RowFormat { format, columns }
     }
 
-    /// One output row: the leading fields, then the bill cells. `calls` is the
-    /// position and parsed value of the call count, written as an integer in JSON.
+    /// The CSV header row (nothing for JSON Lines).
+    fn header(&self, out: &mut Vec<u8>) {
+        if self.format == BatchFormat::Csv {
+            for (i, (name, _)) in self.columns.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                csv_field(out, name.as_bytes());
+            }
+            out.push(b'\n');
+        }
+    }
+
+    /// One output row: the leading fields, then the bill cells. In CSV, `raw`
+    /// (the input record as read) stands for the leading fields unchanged. `calls`
+    /// is the position and parsed value of the call count, an integer in JSON.
     fn row<'f>(
-        &mut self,
+        &self,
+        out: &mut Vec<u8>,
         leading: impl Iterator<Item = &'f [u8]>,
+        raw: Option<&[u8]>,
         calls: (usize, u64),
         cells: &'f Cells,
-    ) -> io::Result<()> {
-        match self {
-            Sink::Csv(w) => {
-                for f in leading.chain(cells.iter()) {
-                    w.write_field(f)?;
+    ) {
+        match self.format {
+            BatchFormat::Csv => {
+                match raw {
+                    Some(raw) => out.extend_from_slice(raw),
+                    None => {
+                        for (i, f) in leading.enumerate() {
+                            if i > 0 {
+                                out.push(b',');
+                            }
+                            csv_field(out, f);
+                        }
+                    }
                 }
-                w.write_record(None::<&[u8]>)?;
+                out.extend_from_slice(&cells.buf);
+                out.push(b'\n');
             }
-            Sink::Json(w, columns) => {
-                w.write_all(b"{")?;
+            BatchFormat::JsonLines => {
+                out.push(b'{');
                 let fields = leading.chain(cells.iter());
-                for (i, ((name, kind), f)) in columns.iter().zip(fields).enumerate() {
+                for (i, ((name, kind), f)) in self.columns.iter().zip(fields).enumerate() {
                     if i > 0 {
-                        w.write_all(b",")?;
+                        out.push(b',');
                     }
-                    serde_json::to_writer(&mut *w, name)?;
-                    w.write_all(b":")?;
+                    json_string(out, name.as_bytes());
+                    out.push(b':');
                     match kind {
-                        _ if i == calls.0 => write!(w, "{}", calls.1)?,
+                        _ if i == calls.0 => {
+                            let mut n = Cells::default();
+                            n.push_u64(calls.1);
+                            out.extend_from_slice(&n.buf[1..]);
+                        }
                         JsonKind::Integer | JsonKind::OptionalText if f.is_empty() => {
-                            w.write_all(b"null")?
+                            out.extend_from_slice(b"null")
                         }
-                        JsonKind::Integer => w.write_all(f)?,
-                        JsonKind::Text | JsonKind::OptionalText => {
-                            serde_json::to_writer(&mut *w, &String::from_utf8_lossy(f))?
-                        }
+                        JsonKind::Integer => out.extend_from_slice(f),
+                        JsonKind::Text | JsonKind::OptionalText => json_string(out, f),
                     }
                 }
-                w.write_all(b"}\n")?;
+                out.extend_from_slice(b"}\n");
             }
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Sink::Csv(w) => w.flush(),
-            Sink::Json(w, _) => w.flush(),
         }
     }
 }
@@ -481,91 +515,167 @@ fn columns(names: &[String], options: &BatchOptions) -> Result<Columns, BatchErr
     })
 }
 
+/// Input bytes handed to a worker at a time (cut at a record boundary).
+const BLOCK_BYTES: usize = 1 << 18;
+/// Blocks in flight at once: bounds memory whatever the input size.
+const BLOCKS_IN_FLIGHT: usize = 4;
+/// Output buffered before it is written.
+const FLUSH_BYTES: usize = 1 << 17;
+
+/// Spare byte buffers, so that blocks reuse memory instead of asking the
+/// allocator (and the kernel) for fresh pages every time.
+#[derive(Default)]
+struct Pool(Mutex<Vec<Vec<u8>>>);
+
+impl Pool {
+    fn get(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default()
+    }
+
+    fn put(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        if let Ok(mut p) = self.0.lock() {
+            if p.len() < 4 * BLOCKS_IN_FLIGHT {
+                p.push(buf);
+            }
+        }
+    }
+}
+
+/// What a worker made of one block of input.
+struct BlockResult {
+    out: Vec<u8>,
+    /// Bad rows, with lines counted from the block's first line (1).
+    errors: Vec<RowError>,
+    rows: u64,
+    written: u64,
+    /// Newlines in the block, to number the lines of the next one.
+    newlines: u64,
+    /// Stopped at the first bad row (without `skip_invalid`).
+    stopped: bool,
+}
+
+/// Bills the records of one block (complete records only).
+fn bill_block(
+    biller: &mut Biller<'_>,
+    pool: &Pool,
+    block: Vec<u8>,
+    cols: &Columns,
+    format: &RowFormat,
+    skip_invalid: bool,
+) -> BlockResult {
+    let mut out = pool.get();
+    out.reserve(block.len() * 9 / 4);
+    let mut result = BlockResult {
+        out,
+        errors: Vec::new(),
+        rows: 0,
+        written: 0,
+        newlines: 0,
+        stopped: false,
+    };
+    let mut reader = RecordReader::<io::Empty>::from_bytes(block);
+    let mut cells = Cells::default();
+    loop {
+        let record = match reader.next_record() {
+            Ok(Some(record)) => record,
+            Ok(None) => break,
+            Err(e) => {
+                // A block holds whole records, so only an overlong one lands here.
+                let line = match e {
+                    ReadError::TooLong(line) => line,
+                    ReadError::Io(_) => 0,
+                };
+                result.errors.push(too_long(line));
+                result.stopped = true;
+                break;
+            }
+        };
+        result.rows += 1;
+        let billed = read_row(biller, &record, cols)
+            .and_then(|(api, calls)| biller.bill(api, calls, &mut cells).map(|()| calls));
+        match billed {
+            Ok(calls) => {
+                format.row(
+                    &mut result.out,
+                    record.iter(),
+                    Some(record.raw),
+                    (cols.calls, calls),
+                    &cells,
+                );
+                result.written += 1;
+            }
+            Err(message) => {
+                result.errors.push(RowError {
+                    line: record.line,
+                    message,
+                });
+                if !skip_invalid {
+                    result.stopped = true;
+                    break;
+                }
+            }
+        }
+    }
+    result.newlines = reader.lines_read();
+    pool.put(reader.into_buffer());
+    result
+}
+
+/// The end of the last complete record in `block` (after its newline), counting
+/// quotes so that a newline inside a quoted field is not taken for one.
+fn record_boundary(block: &[u8]) -> Option<usize> {
+    if memchr::memchr(b'"', block).is_none() {
+        return memchr::memrchr(b'\n', block).map(|i| i + 1);
+    }
+    let mut inside = false;
+    let mut last = None;
+    for i in memchr::memchr2_iter(b'"', b'\n', block) {
+        match block[i] {
+            b'"' => inside = !inside,
+            _ if !inside => last = Some(i + 1),
+            _ => {}
+        }
+    }
+    last
+}
+
 /// Reads usage CSV from `input` and writes bills to `output`.
 ///
-/// Without grouping each row is billed on its own as it streams by, in constant
-/// memory. With `group_by`, rows with equal group values and API are summed (a
-/// month's total picks the tier) and written when the input ends, in order of
-/// first appearance. Bad rows go to `on_skip` with `skip_invalid`, or stop the
-/// run with [`BatchError::Row`] after everything before them was written.
+/// Without grouping each row is billed on its own as it streams by, in bounded
+/// memory: blocks of input are billed on all cores and written in input order.
+/// With `group_by`, rows with equal group values and API are summed (a month's
+/// total picks the tier) and written when the input ends, in order of first
+/// appearance. Bad rows go to `on_skip` with `skip_invalid`, or stop the run with
+/// [`BatchError::Row`] after everything before them was written.
 pub fn run_batch<R: Read, W: Write>(
     calc: Calculator<'_>,
     input: R,
-    output: W,
+    mut output: W,
     options: &BatchOptions,
     on_skip: &mut dyn FnMut(&RowError),
 ) -> Result<BatchSummary, BatchError> {
-    let mut reader = ReaderBuilder::new()
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(CrlfToLf {
-            inner: input,
-            held_cr: false,
-        });
-    let header = reader.byte_headers().map_err(csv_error)?;
-    let mut names: Vec<String> = header
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().to_string())
-        .collect();
-    if let Some(first) = names.first_mut() {
-        if let Some(rest) = first.strip_prefix('\u{feff}') {
-            *first = rest.trim().to_string();
-        }
-    }
-    if names.iter().all(String::is_empty) {
+    let mut reader = RecordReader::new(input);
+    let Some(header) = reader.next_record().map_err(read_error)? else {
         return Err(BatchError::Input(
             "the input is empty; expected a header row with api and calls columns".into(),
         ));
-    }
-    let cols = columns(&names, options)?;
-    let mut biller = Biller::new(calc);
-    let mut summary = BatchSummary::default();
-    let mut cells = Cells::default();
-    let mut record = ByteRecord::new();
-    let line_of = |record: &ByteRecord| record.position().map_or(0, |p| p.line());
-    let mut bad = |summary: &mut BatchSummary, error: RowError| -> Result<(), BatchError> {
-        if options.skip_invalid {
-            summary.skipped += 1;
-            on_skip(&error);
-            Ok(())
-        } else {
-            Err(BatchError::Row(error))
-        }
     };
-
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    let cols = columns(&names, options)?;
     if cols.group.is_empty() {
-        let mut sink = Sink::new(options.format, output, names, &[cols.calls])?;
-        loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    sink.flush()?;
-                    return Err(csv_error(e));
-                }
-            }
-            summary.rows += 1;
-            let billed = read_row(&mut biller, &record, &cols).and_then(|(api, calls)| {
-                let c = biller.charge(api, calls)?;
-                Ok((api, calls, c))
-            });
-            match billed {
-                Ok((api, calls, c)) => {
-                    biller.cells(api, calls, &c, &mut cells);
-                    sink.row(record.iter(), (cols.calls, calls), &cells)?;
-                    summary.written += 1;
-                }
-                Err(message) => {
-                    let line = line_of(&record);
-                    if let Err(e) = bad(&mut summary, RowError { line, message }) {
-                        sink.flush()?;
-                        return Err(e);
-                    }
-                }
-            }
-        }
-        sink.flush()?;
-        return Ok(summary);
+        let format = RowFormat::new(options.format, names, &[cols.calls]);
+        let (input, leftover, first_line) = reader.into_parts();
+        return stream(
+            calc, input, leftover, first_line, output, &cols, &format, options, on_skip,
+        );
     }
 
     // Grouped: sum calls per (group values, API) in order of first appearance.
@@ -576,16 +686,22 @@ pub fn run_batch<R: Read, W: Write>(
         rows: u64,
         first_line: u64,
     }
+    let mut biller = Biller::new(calc);
+    let mut summary = BatchSummary::default();
+    let mut bad = |summary: &mut BatchSummary, error: RowError| -> Result<(), BatchError> {
+        if options.skip_invalid {
+            summary.skipped += 1;
+            on_skip(&error);
+            Ok(())
+        } else {
+            Err(BatchError::Row(error))
+        }
+    };
     let mut index: HashMap<(Vec<Vec<u8>>, usize), usize> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_error(e)),
-        }
+    while let Some(record) = reader.next_record().map_err(read_error)? {
         summary.rows += 1;
-        let line = line_of(&record);
+        let line = record.line;
         let (api, calls) = match read_row(&mut biller, &record, &cols) {
             Ok(row) => row,
             Err(message) => {
@@ -594,7 +710,10 @@ pub fn run_batch<R: Read, W: Write>(
             }
         };
         let key = (
-            cols.group.iter().map(|&g| record[g].to_vec()).collect(),
+            cols.group
+                .iter()
+                .map(|&g| record.field(g).to_vec())
+                .collect(),
             api,
         );
         let at = match index.get(&key) {
@@ -635,11 +754,13 @@ pub fn run_batch<R: Read, W: Write>(
         .chain(["api".to_string(), "calls".to_string(), "rows".to_string()])
         .collect();
     let calls_at = cols.group.len() + 1;
-    let mut sink = Sink::new(options.format, output, leading, &[calls_at, calls_at + 1])?;
+    let format = RowFormat::new(options.format, leading, &[calls_at, calls_at + 1]);
+    let mut out = Vec::with_capacity(FLUSH_BYTES * 2);
+    format.header(&mut out);
+    let mut cells = Cells::default();
     for g in &groups {
-        match biller.charge(g.api, g.calls) {
-            Ok(c) => {
-                biller.cells(g.api, g.calls, &c, &mut cells);
+        match biller.bill(g.api, g.calls, &mut cells) {
+            Ok(()) => {
                 let calls = g.calls.to_string();
                 let rows = g.rows.to_string();
                 let lead = g.values.iter().map(Vec::as_slice).chain([
@@ -647,8 +768,12 @@ pub fn run_batch<R: Read, W: Write>(
                     calls.as_bytes(),
                     rows.as_bytes(),
                 ]);
-                sink.row(lead, (calls_at, g.calls), &cells)?;
+                format.row(&mut out, lead, None, (calls_at, g.calls), &cells);
                 summary.written += 1;
+                if out.len() >= FLUSH_BYTES {
+                    output.write_all(&out)?;
+                    out.clear();
+                }
             }
             Err(message) => {
                 let group = cols
@@ -666,20 +791,166 @@ pub fn run_batch<R: Read, W: Write>(
                     summary.skipped += g.rows;
                     on_skip(&error);
                 } else {
-                    sink.flush()?;
+                    output.write_all(&out)?;
+                    output.flush()?;
                     return Err(BatchError::Row(error));
                 }
             }
         }
     }
-    sink.flush()?;
+    output.write_all(&out)?;
+    output.flush()?;
     Ok(summary)
+}
+
+/// The ungrouped stream: this thread reads blocks cut at record boundaries and
+/// writes results in order; workers bill the blocks.
+#[allow(clippy::too_many_arguments)]
+fn stream<R: Read, W: Write>(
+    calc: Calculator<'_>,
+    mut input: R,
+    mut pending_input: Vec<u8>,
+    first_line: u64,
+    mut output: W,
+    cols: &Columns,
+    format: &RowFormat,
+    options: &BatchOptions,
+    on_skip: &mut dyn FnMut(&RowError),
+) -> Result<BatchSummary, BatchError> {
+    let mut head = Vec::new();
+    format.header(&mut head);
+    output.write_all(&head)?;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let (job_tx, job_rx) = mpsc::channel::<(u64, Vec<u8>)>();
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(u64, BlockResult)>();
+    let pool = &Pool::default();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let done_tx = done_tx.clone();
+            let job_rx = &job_rx;
+            scope.spawn(move || {
+                let mut biller = Biller::new(calc);
+                loop {
+                    let job = job_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok((seq, block))) = job else { break };
+                    let result =
+                        bill_block(&mut biller, pool, block, cols, format, options.skip_invalid);
+                    if done_tx.send((seq, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let outcome = coordinate(
+            &mut input,
+            &mut pending_input,
+            first_line,
+            &mut output,
+            &job_tx,
+            &done_rx,
+            pool,
+            options,
+            on_skip,
+        );
+        drop(job_tx);
+        outcome
+    })
+}
+
+/// Feeds blocks to the workers and writes their results in input order.
+#[allow(clippy::too_many_arguments)]
+fn coordinate<R: Read, W: Write>(
+    input: &mut R,
+    carry: &mut Vec<u8>,
+    first_line: u64,
+    output: &mut W,
+    jobs: &mpsc::Sender<(u64, Vec<u8>)>,
+    done: &mpsc::Receiver<(u64, BlockResult)>,
+    pool: &Pool,
+    options: &BatchOptions,
+    on_skip: &mut dyn FnMut(&RowError),
+) -> Result<BatchSummary, BatchError> {
+    let mut summary = BatchSummary::default();
+    let mut results: BTreeMap<u64, BlockResult> = BTreeMap::new();
+    let (mut sent, mut next_to_write) = (0u64, 0u64);
+    let mut line_base = first_line - 1;
+    let mut eof = false;
+    loop {
+        // Write every finished block that is next in order.
+        while let Some(r) = results.remove(&next_to_write) {
+            next_to_write += 1;
+            output.write_all(&r.out)?;
+            pool.put(r.out);
+            summary.rows += r.rows;
+            summary.written += r.written;
+            for mut e in r.errors {
+                e.line += line_base;
+                if options.skip_invalid && !r.stopped {
+                    summary.skipped += 1;
+                    on_skip(&e);
+                } else {
+                    output.flush()?;
+                    return Err(BatchError::Row(e));
+                }
+            }
+            line_base += r.newlines;
+        }
+        if eof && next_to_write == sent {
+            output.flush()?;
+            return Ok(summary);
+        }
+        if eof || sent - next_to_write >= BLOCKS_IN_FLIGHT as u64 {
+            let (seq, r) = done
+                .recv()
+                .map_err(|_| io::Error::other("a batch worker stopped"))?;
+            results.insert(seq, r);
+            continue;
+        }
+        // Read a block that ends at a record boundary.
+        let mut block = pool.get();
+        block.append(carry);
+        let cut = loop {
+            if let Some(cut) = record_boundary(&block) {
+                if block.len() >= BLOCK_BYTES {
+                    break cut;
+                }
+            }
+            let want = BLOCK_BYTES.max(block.len() / 2) as u64;
+            let n = input.by_ref().take(want).read_to_end(&mut block)?;
+            if (n as u64) < want {
+                eof = true;
+                break block.len();
+            }
+            if block.len() > MAX_RECORD_BYTES + BLOCK_BYTES && record_boundary(&block).is_none() {
+                // Let the worker's reader refuse the overlong record with its line.
+                break block.len();
+            }
+        };
+        carry.extend_from_slice(&block[cut..]);
+        block.truncate(cut);
+        if !block.is_empty() {
+            jobs.send((sent, block))
+                .map_err(|_| io::Error::other("the batch workers stopped"))?;
+            sent += 1;
+        }
+    }
+}
+
+fn too_long(line: u64) -> RowError {
+    RowError {
+        line,
+        message: format!("a record longer than {MAX_RECORD_BYTES} bytes; is this a CSV file?"),
+    }
 }
 
 /// The API index and call count of a row, or why it cannot be billed.
 fn read_row(
     biller: &mut Biller<'_>,
-    record: &ByteRecord,
+    record: &Record<'_>,
     cols: &Columns,
 ) -> Result<(usize, u64), String> {
     if record.len() != cols.count {
@@ -689,59 +960,14 @@ fn read_row(
             record.len()
         ));
     }
-    let api = biller.api(&record[cols.api])?;
-    let calls = calls_of(&record[cols.calls])?;
+    let api = biller.api(record.field(cols.api))?;
+    let calls = calls_of(record.field(cols.calls))?;
     Ok((api, calls))
 }
 
-fn csv_error(e: csv::Error) -> BatchError {
-    let line = e.position().map(|p| p.line());
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => BatchError::Io(io),
-        other => {
-            let message = format!("unreadable CSV: {other:?}");
-            match line {
-                Some(line) => BatchError::Row(RowError { line, message }),
-                None => BatchError::Input(message),
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Reads through `CrlfToLf` with reads of at most `chunk` bytes.
-    fn through(input: &[u8], chunk: usize) -> Vec<u8> {
-        struct Trickle<'a>(&'a [u8], usize);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                let n = self.0.len().min(self.1).min(buf.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
-        let mut out = Vec::new();
-        let mut r = CrlfToLf { inner: Trickle(input, chunk), held_cr: false };
-        let mut buf = vec![0u8; chunk.max(2) + 1];
-        loop {
-            let n = r.read(&mut buf).unwrap();
-            if n == 0 {
-                break;
-            }
-            out.extend_from_slice(&buf[..n]);
-        }
-        out
-    }
-
-    #[test]
-    fn crlf_becomes_lf_at_any_chunk_boundary() {
-        let input = b"a,b\r\nc\r,d\r\n\r\r\ne\r";
-        let want = b"a,b\nc\r,d\n\r\ne\r".to_vec();
-        for chunk in 1..input.len() + 2 {
-            assert_eq!(through(input, chunk), want, "chunk {chunk}");
-        }
+fn read_error(e: ReadError) -> BatchError {
+    match e {
+        ReadError::Io(e) => BatchError::Io(e),
+        ReadError::TooLong(line) => BatchError::Row(too_long(line)),
     }
 }

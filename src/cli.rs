@@ -318,11 +318,21 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
     let mut report = |e: &RowError| eprintln!("skipped line {}: {}", e.line, e.message);
     let stdout = std::io::stdout().lock();
     let (result, source) = match args.file.as_deref() {
-        None => (run_batch(calc, std::io::stdin().lock(), stdout, &options, &mut report), "stdin".to_string()),
-        Some(p) if p == Path::new("-") => (run_batch(calc, std::io::stdin().lock(), stdout, &options, &mut report), "stdin".to_string()),
+        None => (
+            run_batch(calc, std::io::stdin().lock(), stdout, &options, &mut report),
+            "stdin".to_string(),
+        ),
+        Some(p) if p == Path::new("-") => (
+            run_batch(calc, std::io::stdin().lock(), stdout, &options, &mut report),
+            "stdin".to_string(),
+        ),
         Some(p) => {
-            let file = fs::File::open(p).with_context(|| format!("cannot read usage file {}", p.display()))?;
-            (run_batch(calc, file, stdout, &options, &mut report), p.display().to_string())
+            let file = fs::File::open(p)
+                .with_context(|| format!("cannot read usage file {}", p.display()))?;
+            (
+                run_batch(calc, file, stdout, &options, &mut report),
+                p.display().to_string(),
+            )
         }
     };
     match result {

@@ -27,8 +27,11 @@ mod money;
 mod prepaid;
 mod pricing;
 mod quote;
+mod records;
 
-pub use batch::{run_batch, BatchError, BatchFormat, BatchOptions, BatchSummary, RowError, BILL_COLUMNS};
+pub use batch::{
+    run_batch, BatchError, BatchFormat, BatchOptions, BatchSummary, RowError, BILL_COLUMNS,
+};
 pub use bill::{BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBill};
 pub use count::parse_count;
 pub use error::Error;

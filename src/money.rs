@@ -70,18 +70,32 @@ impl Money {
     /// without allocating: the one money formatter, also behind `Display`.
     pub fn write_to(self, out: &mut Vec<u8>) {
         let mut d = self.0;
-        d.rescale(2);
+        if d.scale() != 2 {
+            d.rescale(2);
+        }
         let m = d.mantissa();
         if m < 0 {
             out.push(b'-');
         }
         let mut digits = [0u8; 40];
-        let mut n = m.unsigned_abs();
         let mut i = digits.len();
-        while n > 0 || i > digits.len() - 3 {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
+        // Most amounts fit in 64 bits, whose division is far cheaper than 128.
+        match u64::try_from(m.unsigned_abs()) {
+            Ok(mut n) => {
+                while n > 0 || i > digits.len() - 3 {
+                    i -= 1;
+                    digits[i] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                }
+            }
+            Err(_) => {
+                let mut n = m.unsigned_abs();
+                while n > 0 || i > digits.len() - 3 {
+                    i -= 1;
+                    digits[i] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                }
+            }
         }
         let len = digits.len();
         out.extend_from_slice(&digits[i..len - 2]);

@@ -1,5 +1,6 @@
 //! One integration test binary that drives the real `ocr-bill` executable.
 
+mod batch;
 mod postpaid;
 mod prepaid;
 mod pricing_file;

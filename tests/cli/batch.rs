@@ -1,0 +1,351 @@
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::{json, ocr};
+
+/// Runs `batch` with `input` on stdin; returns (exit code, stdout, stderr).
+fn batch(args: &[&str], input: &str) -> (i32, String, String) {
+    let out = ocr()
+        .arg("batch")
+        .args(args)
+        .write_stdin(input.as_bytes().to_vec())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn rows(csv_text: &str) -> Vec<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv_text.as_bytes());
+    r.records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+const USAGE: &str = "account,month,api,calls,note\n\
+A,2026-01,idcard,9000,first\n\
+A,2026-01,general,90000,\"quoted, with comma\"\n\
+B,2026-02,vat-invoice,900,x\n";
+
+#[test]
+fn columns_pass_through_and_bills_are_appended() {
+    let (code, out, err) = batch(&[], USAGE);
+    assert_eq!(code, 0, "{err}");
+    let r = rows(&out);
+    assert_eq!(
+        r[0],
+        [
+            "account",
+            "month",
+            "api",
+            "calls",
+            "note",
+            "free_calls",
+            "billable_calls",
+            "tier",
+            "unit_price",
+            "amount",
+            "cliff_calls",
+            "cliff_amount"
+        ]
+    );
+    assert_eq!(r[1][..5], ["A", "2026-01", "idcard", "9000", "first"]);
+    assert_eq!(r[1][5..10], ["1000", "8000", "2", "0.15", "1200.00"]);
+    assert_eq!(r[1][10..], ["10001", "900.10"]);
+    assert_eq!(r[2][4], "quoted, with comma");
+    assert_eq!(r[2][9], "8900.00");
+    assert_eq!(r[3][8], "");
+    assert_eq!(r[3][9], "0.00");
+    // The quoted field is written back as it was read.
+    assert!(out.contains("\"quoted, with comma\""), "{out}");
+}
+
+#[test]
+fn batch_agrees_with_postpaid_row_by_row() {
+    let cases = [
+        ("idcard", "900"),
+        ("license", "9000"),
+        ("general", "90000"),
+        ("bankcard", "900000"),
+        ("vat-invoice", "10001"),
+        ("plate", "10000"),
+        ("handwriting", "100001"),
+    ];
+    let mut input = String::from("api,calls\n");
+    for (api, calls) in cases {
+        input.push_str(&format!("{api},{calls}\n"));
+    }
+    let (code, out, _) = batch(&[], &input);
+    assert_eq!(code, 0);
+    for (row, (api, calls)) in rows(&out)[1..].iter().zip(cases) {
+        let v = json(&["postpaid", "--api", api, "--calls", calls]);
+        assert_eq!(row[6], v["amount"].as_str().unwrap(), "{api} {calls}");
+    }
+}
+
+#[test]
+fn grouping_sums_daily_rows_into_one_month() {
+    let input = "account,day,month,api,calls\n\
+A,01,2026-01,idcard,6000\n\
+B,01,2026-01,idcard,500\n\
+A,02,2026-01,身份证,6000\n\
+A,01,2026-02,idcard,6000\n";
+    let (code, out, err) = batch(&["--group-by", "account,month"], input);
+    assert_eq!(code, 0, "{err}");
+    let r = rows(&out);
+    assert_eq!(r[0][..5], ["account", "month", "api", "calls", "rows"]);
+    // Two daily rows of 6,000 are one 12,000-call month at 0.10, not two at 0.15.
+    assert_eq!(r[1][..5], ["A", "2026-01", "idcard", "12000", "2"]);
+    assert_eq!(r[1][8], "0.10");
+    assert_eq!(r[1][9], "1100.00");
+    assert_eq!(r[2][..5], ["B", "2026-01", "idcard", "500", "1"]);
+    assert_eq!(r[3][..5], ["A", "2026-02", "idcard", "6000", "1"]);
+    assert_eq!(r[3][9], "750.00");
+    assert_eq!(r.len(), 4);
+}
+
+#[test]
+fn the_first_bad_row_stops_after_flushing_the_rows_before_it() {
+    let input = "api,calls\nidcard,9000\nidcard,100\nidcrad,5\nidcard,7\n";
+    let (code, out, err) = batch(&[], input);
+    assert_eq!(code, 1);
+    assert_eq!(rows(&out).len(), 3, "{out}");
+    assert!(err.contains("line 4"), "{err}");
+    assert!(err.contains("'idcrad'"), "{err}");
+    assert!(err.contains("did you mean 'idcard'"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn skip_invalid_reports_every_bad_row_with_its_line_and_exits_3() {
+    let input = "api,calls\n\
+idcard,9000\n\
+idcrad,5\n\
+idcard,-3\n\
+idcard,1.5\n\
+idcard,abc\n\
+idcard\n\
+idcard,2000000\n\
+\"multi\nline\",7\n\
+license,9000\n";
+    let (code, out, err) = batch(&["--skip-invalid"], input);
+    assert_eq!(code, 3, "{err}");
+    let r = rows(&out);
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[2][0], "license");
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].starts_with("skipped line 3: unknown API 'idcrad'"),
+        "{err}"
+    );
+    assert!(
+        lines[1].starts_with("skipped line 4: invalid call count '-3'"),
+        "{err}"
+    );
+    assert!(
+        lines[2].starts_with("skipped line 5: invalid call count '1.5'"),
+        "{err}"
+    );
+    assert!(
+        lines[3].starts_with("skipped line 6: invalid call count 'abc'"),
+        "{err}"
+    );
+    assert!(
+        lines[4].starts_with("skipped line 7: expected 2 fields as in the header, found 1"),
+        "{err}"
+    );
+    assert!(
+        lines[5].starts_with("skipped line 8: idcard: 2000000 calls reach the contact-sales tier"),
+        "{err}"
+    );
+    assert!(
+        lines[6].starts_with("skipped line 9: unknown API 'multi\nline'")
+            || lines[6].starts_with("skipped line 9: unknown API 'multi"),
+        "{err}"
+    );
+    assert!(err.contains("skipped 7 of 9 rows"), "{err}");
+}
+
+#[test]
+fn each_kind_of_bad_row_stops_the_default_run_at_its_line() {
+    for (bad, needle) in [
+        ("idcrad,5", "unknown API"),
+        ("idcard,-3", "negative"),
+        ("idcard", "expected 2 fields"),
+        ("idcard,2000000", "contact-sales"),
+    ] {
+        let input = format!("api,calls\nidcard,1\n{bad}\nidcard,2\n");
+        let (code, out, err) = batch(&[], &input);
+        assert_eq!(code, 1, "{bad}");
+        assert_eq!(rows(&out).len(), 2, "{bad}: {out}");
+        assert!(err.starts_with("error: stdin: line 3: "), "{bad}: {err}");
+        assert!(err.contains(needle), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn a_negotiated_price_bills_contact_sales_rows() {
+    let (code, out, _) = batch(
+        &["--negotiated-price", "0.04"],
+        "api,calls\nidcard,2000000\n",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(rows(&out)[1][5], "0.04");
+    assert_eq!(rows(&out)[1][6], "79960.00");
+}
+
+#[test]
+fn crlf_bom_and_header_only_input() {
+    let (code, out, err) = batch(
+        &["--skip-invalid"],
+        "\u{feff}api,calls\r\nidcard,9000\r\nidcrad,1\r\n",
+    );
+    assert_eq!(code, 3);
+    assert!(out.starts_with("api,calls,free_calls"), "{out}");
+    assert!(
+        out.contains("idcard,9000,1000,8000,2,0.15,1200.00"),
+        "{out}"
+    );
+    assert!(err.contains("line 3"), "{err}");
+    let (code, out, _) = batch(&[], "api,calls\n");
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1);
+    let (code, out, _) = batch(&["--format", "json"], "api,calls\n");
+    assert_eq!(code, 0);
+    assert_eq!(out, "");
+}
+
+#[test]
+fn unusable_input_is_refused() {
+    let (code, _, err) = batch(&[], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("empty"), "{err}");
+    let (code, _, err) = batch(&[], "service,count\nidcard,5\n");
+    assert_eq!(code, 1);
+    assert!(err.contains("no 'api' column"), "{err}");
+    let (code, _, err) = batch(&["--group-by", "acct"], "api,calls\nidcard,5\n");
+    assert_eq!(code, 1);
+    assert!(err.contains("no 'acct' column"), "{err}");
+    let (code, _, err) = batch(&[], "api,calls,amount\nidcard,5,1\n");
+    assert_eq!(code, 1);
+    assert!(err.contains("'amount' clashes"), "{err}");
+    let (code, _, err) = batch(&["--format", "table"], "api,calls\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("csv"), "{err}");
+}
+
+#[test]
+fn configurable_column_names() {
+    let (code, out, err) = batch(
+        &["--api-column", "service", "--calls-column", "n"],
+        "service,n\n身份证,9k\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("身份证,9k,1000,8000,2,0.15,1200.00"), "{out}");
+}
+
+#[test]
+fn json_lines_one_object_per_row() {
+    let (code, out, _) = batch(&["--format", "json"], USAGE);
+    assert_eq!(code, 0);
+    let objects: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objects.len(), 3);
+    assert_eq!(objects[0]["account"], "A");
+    assert_eq!(objects[0]["calls"], 9000);
+    assert_eq!(objects[0]["amount"], "1200.00");
+    assert_eq!(objects[0]["unit_price"], "0.15");
+    assert_eq!(objects[0]["tier"], 2);
+    assert_eq!(objects[0]["cliff_calls"], 10001);
+    assert_eq!(objects[1]["note"], "quoted, with comma");
+    assert_eq!(objects[2]["unit_price"], serde_json::Value::Null);
+    let (_, out, _) = batch(&["--format", "json", "--group-by", "account"], USAGE);
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(first["rows"], 1);
+    assert_eq!(first["calls"], 9000);
+}
+
+#[test]
+fn reads_a_file_argument_and_dash() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(USAGE.as_bytes()).unwrap();
+    let path = f.path().to_str().unwrap();
+    let out = ocr().args(["batch", path]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(rows(&String::from_utf8(out.stdout).unwrap()).len(), 4);
+    let (code, out, _) = batch(&["-"], USAGE);
+    assert_eq!(code, 0);
+    assert_eq!(rows(&out).len(), 4);
+    let out = ocr().args(["batch", "/nonexistent.csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent.csv"));
+}
+
+#[test]
+fn many_rows_keep_order_and_lose_none() {
+    // Enough rows for several blocks, so the parallel path is exercised.
+    let mut input = String::from("id,api,calls\n");
+    for i in 0..60_000u64 {
+        input.push_str(&format!(
+            "{i},{},{}\n",
+            ["idcard", "general", "vat-invoice"][i as usize % 3],
+            i * 37 % 20_000
+        ));
+    }
+    input.push_str("60000,idcrad,1\n");
+    for i in 60_001..80_000u64 {
+        input.push_str(&format!("{i},idcard,{}\n", i % 1000));
+    }
+    let (code, out, err) = batch(&["--skip-invalid"], &input);
+    assert_eq!(code, 3);
+    assert!(err.contains("skipped line 60002:"), "{err}");
+    let r = rows(&out);
+    assert_eq!(r.len(), 80_000);
+    let ids: Vec<u64> = r[1..].iter().map(|row| row[0].parse().unwrap()).collect();
+    let want: Vec<u64> = (0..80_000).filter(|&i| i != 60_000).collect();
+    assert_eq!(ids, want);
+    // Default mode: everything before the bad row, nothing after.
+    let (code, out, err) = batch(&[], &input);
+    assert_eq!(code, 1);
+    assert!(err.contains("line 60002"), "{err}");
+    assert_eq!(rows(&out).len(), 60_001);
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let mut input = String::from("api,calls\n");
+    for i in 0..200_000 {
+        input.push_str(&format!("idcard,{i}\n"));
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ocr-bill"))
+        .arg("batch")
+        .env_remove("OCR_BILL_PRICING")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stdin = child.stdin.take().unwrap();
+    let _ = stdin.write_all(input.as_bytes());
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
