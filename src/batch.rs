@@ -679,8 +679,9 @@ pub fn run_batch<R: Read, W: Write>(
     }
 
     // Grouped: sum calls per (group values, API) in order of first appearance.
+    // A group's key is its values, each length-prefixed, and the API: stored
+    // once, as the map's key.
     struct Group {
-        values: Vec<Vec<u8>>,
         api: usize,
         calls: u64,
         rows: u64,
@@ -697,8 +698,9 @@ pub fn run_batch<R: Read, W: Write>(
             Err(BatchError::Row(error))
         }
     };
-    let mut index: HashMap<(Vec<Vec<u8>>, usize), usize> = HashMap::new();
+    let mut index: HashMap<Box<[u8]>, usize, rustc_hash::FxBuildHasher> = HashMap::default();
     let mut groups: Vec<Group> = Vec::new();
+    let mut key = Vec::new();
     while let Some(record) = reader.next_record().map_err(read_error)? {
         summary.rows += 1;
         let line = record.line;
@@ -709,24 +711,23 @@ pub fn run_batch<R: Read, W: Write>(
                 continue;
             }
         };
-        let key = (
-            cols.group
-                .iter()
-                .map(|&g| record.field(g).to_vec())
-                .collect(),
-            api,
-        );
-        let at = match index.get(&key) {
+        key.clear();
+        for &g in &cols.group {
+            let value = record.field(g);
+            key.extend_from_slice(&(value.len() as u32).to_le_bytes());
+            key.extend_from_slice(value);
+        }
+        key.extend_from_slice(&(api as u32).to_le_bytes());
+        let at = match index.get(key.as_slice()) {
             Some(&at) => at,
             None => {
                 groups.push(Group {
-                    values: key.0.clone(),
                     api,
                     calls: 0,
                     rows: 0,
                     first_line: line,
                 });
-                index.insert(key, groups.len() - 1);
+                index.insert(key.as_slice().into(), groups.len() - 1);
                 groups.len() - 1
             }
         };
@@ -746,7 +747,21 @@ pub fn run_batch<R: Read, W: Write>(
             }
         }
     }
-    drop(index);
+    let mut keys: Vec<&[u8]> = vec![&[]; groups.len()];
+    for (k, &at) in &index {
+        keys[at] = k;
+    }
+    fn values_of(key: &[u8], count: usize) -> Vec<&[u8]> {
+        let mut values = Vec::with_capacity(count);
+        let mut rest = key;
+        for _ in 0..count {
+            let (len, tail) = rest.split_at(4);
+            let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
+            values.push(&tail[..len]);
+            rest = &tail[len..];
+        }
+        values
+    }
     let leading: Vec<String> = cols
         .group
         .iter()
@@ -758,12 +773,13 @@ pub fn run_batch<R: Read, W: Write>(
     let mut out = Vec::with_capacity(FLUSH_BYTES * 2);
     format.header(&mut out);
     let mut cells = Cells::default();
-    for g in &groups {
+    for (g, key) in groups.iter().zip(keys) {
+        let values = values_of(key, cols.group.len());
         match biller.bill(g.api, g.calls, &mut cells) {
             Ok(()) => {
                 let calls = g.calls.to_string();
                 let rows = g.rows.to_string();
-                let lead = g.values.iter().map(Vec::as_slice).chain([
+                let lead = values.iter().copied().chain([
                     biller.apis[g.api].key.as_bytes(),
                     calls.as_bytes(),
                     rows.as_bytes(),
@@ -779,7 +795,7 @@ pub fn run_batch<R: Read, W: Write>(
                 let group = cols
                     .group
                     .iter()
-                    .zip(&g.values)
+                    .zip(&values)
                     .map(|(&c, v)| format!("{}={}", names[c], String::from_utf8_lossy(v)))
                     .collect::<Vec<_>>()
                     .join(", ");

@@ -270,7 +270,9 @@ impl Report for Prices<'_> {
     }
 
     fn grid(&self) -> Grid {
-        let mut g = Grid::new(&["api", "name", "kind", "tier", "range", "calls", "price"]);
+        let mut g = Grid::new(&[
+            "api", "name", "kind", "tier", "lower", "upper", "range", "calls", "price",
+        ]);
         for a in &self.apis {
             for t in &a.tiers {
                 g.push(vec![
@@ -278,6 +280,8 @@ impl Report for Prices<'_> {
                     a.name.into(),
                     "tier".into(),
                     t.tier.to_string(),
+                    t.lower.to_string(),
+                    t.upper.map(|u| u.to_string()).unwrap_or_default(),
                     t.range.clone(),
                     String::new(),
                     match (t.price, t.contact_sales) {
@@ -291,6 +295,8 @@ impl Report for Prices<'_> {
                     a.key.into(),
                     a.name.into(),
                     "pack".into(),
+                    String::new(),
+                    String::new(),
                     String::new(),
                     String::new(),
                     p.calls.to_string(),
