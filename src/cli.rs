@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context};
 use clap::{Args, Parser, Subcommand};
 use ocr_bill::{
-    parse_count, parse_decimal, parse_pack_spec, run_batch, BatchError, BatchFormat, BatchOptions,
-    Calculator, PriceList, RowError,
+    parse_count, parse_decimal, parse_pack_spec, read_packs, read_topups, read_usage, run_batch,
+    BatchError, BatchFormat, BatchOptions, Calculator, LedgerInput, Month, PriceList, RowError,
 };
 use rust_decimal::Decimal;
 
@@ -76,6 +76,17 @@ billable_calls, tier, unit_price, amount, cliff_calls, cliff_amount.
 Exit codes: 0 all rows billed; 1 a bad row stopped the run (rows before it were written)
 or the input is unusable; 3 --skip-invalid left rows out (each reported on stderr).")]
     Batch(BatchArgs),
+    /// Month by month: packs expiring, alerts, the freeze released and taken, arrears
+    #[command(after_help = "Examples:
+  ocr-bill ledger --usage usage.csv
+  ocr-bill ledger --usage usage.csv --packs packs.csv --balance 5000 --topups topups.csv
+  ocr-bill ledger --usage usage.csv --packs packs.csv --until 2027-12 --format json
+
+Files (CSV with a header row, rows in month order):
+  USAGE   month,api,calls          rows of one month and API are summed
+  PACKS   month,api,calls[,count]  packs bought; calls is the pack size
+  TOPUPS  month,amount             credited before that month's settlement")]
+    Ledger(LedgerArgs),
     /// Show the loaded price list and its settings
     #[command(after_help = "Examples:
   ocr-bill prices
@@ -164,6 +175,39 @@ pub struct BatchArgs {
     /// Name of the column holding the call count
     #[arg(long, value_name = "NAME", default_value = "calls")]
     pub calls_column: String,
+
+    /// Unit price for volumes in the contact-sales tier (请联系商务)
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+}
+
+/// Arguments of `ledger`.
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// Usage CSV: month (YYYY-MM), api, calls
+    #[arg(long, value_name = "FILE")]
+    pub usage: PathBuf,
+
+    /// Pack purchases CSV: month, api, calls (the pack size), optional count
+    #[arg(long, value_name = "FILE")]
+    pub packs: Option<PathBuf>,
+
+    /// Top-ups CSV: month, amount
+    #[arg(long, value_name = "FILE")]
+    pub topups: Option<PathBuf>,
+
+    /// Opening balance in yuan
+    #[arg(
+        long,
+        value_name = "YUAN",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
+    pub balance: String,
+
+    /// Run through this month (YYYY-MM) even if the files end earlier
+    #[arg(long, value_name = "YYYY-MM")]
+    pub until: Option<String>,
 
     /// Unit price for volumes in the contact-sales tier (请联系商务)
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
@@ -283,6 +327,29 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 format,
             )?
         }
+        Command::Ledger(args) => {
+            let calc = calculator(&prices, args.negotiated_price.as_deref())?;
+            let input = LedgerInput {
+                usage: read_file(&args.usage, "usage", |r| read_usage(r, &prices))?,
+                packs: match &args.packs {
+                    Some(p) => read_file(p, "packs", |r| read_packs(r, &prices))?,
+                    None => Vec::new(),
+                },
+                topups: match &args.topups {
+                    Some(p) => read_file(p, "top-ups", read_topups)?,
+                    None => Vec::new(),
+                },
+                opening_balance: opening_balance(&args.balance)?,
+                until: args
+                    .until
+                    .as_deref()
+                    .map(Month::parse)
+                    .transpose()
+                    .map_err(|e| anyhow!("--until: {e}"))?,
+            };
+            let ledger = calc.ledger(&input)?;
+            render(&reports::LedgerReport(&ledger), format)?
+        }
         Command::Prices(args) => {
             let apis = match &args.api {
                 Some(name) => vec![prices.api(name)?],
@@ -347,6 +414,28 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
         Err(BatchError::Io(e)) => Err(anyhow::Error::new(e).context(format!("batch {source}"))),
         Err(e) => Err(anyhow!("{source}: {e}")),
     }
+}
+
+/// Reads one input file with its parser; errors name the file and line.
+fn read_file<T>(
+    path: &Path,
+    what: &str,
+    parse: impl FnOnce(fs::File) -> Result<T, ocr_bill::InputError>,
+) -> anyhow::Result<T> {
+    let file = fs::File::open(path)
+        .with_context(|| format!("cannot read {what} file {}", path.display()))?;
+    parse(file).map_err(|e| anyhow!("{what} file {}: {e}", path.display()))
+}
+
+/// The opening balance: a decimal with at most two places, which may be
+/// negative (arrears carried in).
+fn opening_balance(text: &str) -> anyhow::Result<ocr_bill::Money> {
+    let owed = text.trim().strip_prefix('-');
+    let amount = ocr_bill::parse_money(owed.unwrap_or(text)).context("--balance")?;
+    Ok(match owed {
+        Some(_) => ocr_bill::Money::ZERO.checked_sub(amount)?,
+        None => amount,
+    })
 }
 
 /// Loads the price list from a file, or the built-in one.

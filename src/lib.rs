@@ -23,6 +23,7 @@ mod batch;
 mod bill;
 mod count;
 mod error;
+mod ledger;
 mod money;
 mod prepaid;
 mod pricing;
@@ -35,6 +36,10 @@ pub use batch::{
 pub use bill::{BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBill};
 pub use count::parse_count;
 pub use error::Error;
+pub use ledger::{
+    parse_money, read_packs, read_topups, read_usage, InputError, Ledger, LedgerInput, LedgerMonth,
+    LedgerTotals, Month, PackBought, Purchase as PackPurchase, TopUp, Usage,
+};
 pub use money::{calls_times, format_price, round_fen, Money};
 pub use prepaid::{parse_pack_spec, PackUse, PrepaidMonth};
 pub use pricing::{

@@ -81,10 +81,7 @@ pub fn table(grid: &Grid) -> String {
         let numeric = !grid.rows.is_empty()
             && grid.rows.iter().all(|r| {
                 r.get(i).is_some_and(|c| {
-                    c.is_empty()
-                        || c == "-"
-                        || c.chars()
-                            .all(|ch| ch.is_ascii_digit() || ".-+,%".contains(ch))
+                    c.is_empty() || c == "-" || c.trim_start_matches('+').parse::<f64>().is_ok()
                 })
             });
         if numeric {

@@ -540,3 +540,157 @@ impl Report for QuoteReport<'_> {
         g
     }
 }
+
+/// The month-by-month ledger.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct LedgerReport<'a>(pub &'a ocr_bill::Ledger);
+
+const LEDGER_ACCOUNT: [&str; 10] = [
+    "pack_cost",
+    "topups",
+    "bill",
+    "released",
+    "deducted",
+    "freeze",
+    "balance",
+    "available",
+    "arrears",
+    "events",
+];
+
+fn account_cells(m: &ocr_bill::LedgerMonth) -> Vec<String> {
+    vec![
+        m.pack_cost.to_string(),
+        m.topups.to_string(),
+        m.bill.to_string(),
+        m.released.to_string(),
+        m.deducted.to_string(),
+        m.freeze.to_string(),
+        m.balance.to_string(),
+        m.available.to_string(),
+        m.arrears.to_string(),
+        m.events
+            .iter()
+            .map(|e| e.describe())
+            .collect::<Vec<_>>()
+            .join("; "),
+    ]
+}
+
+impl Report for LedgerReport<'_> {
+    fn human(&self) -> String {
+        let l = self.0;
+        let mut out = format!("Opening balance: {}\n", l.opening_balance);
+        let mut calls = Grid::new(&[
+            "month",
+            "api",
+            "calls",
+            "free",
+            "from packs",
+            "overage",
+            "unit price",
+            "amount",
+        ]);
+        for m in &l.months {
+            for line in &m.lines {
+                calls.push(vec![
+                    m.month.to_string(),
+                    line.api.clone(),
+                    line.calls.to_string(),
+                    line.free_calls.to_string(),
+                    line.pack_calls.to_string(),
+                    line.billable_calls.to_string(),
+                    price_cell(line.unit_price),
+                    line.amount.to_string(),
+                ]);
+            }
+        }
+        if !calls.rows.is_empty() {
+            out.push_str(&table(&calls));
+        }
+        let mut account = Grid::new(&[
+            "month",
+            "packs bought",
+            "top-ups",
+            "bill",
+            "released",
+            "deducted",
+            "freeze",
+            "balance",
+            "available",
+            "arrears",
+        ]);
+        for m in &l.months {
+            let c = account_cells(m);
+            account.push(
+                std::iter::once(m.month.to_string())
+                    .chain(c.into_iter().take(9))
+                    .collect(),
+            );
+        }
+        out.push_str(&table(&account));
+        let events: Vec<String> = l
+            .months
+            .iter()
+            .flat_map(|m| {
+                m.events
+                    .iter()
+                    .map(move |e| format!("  {}  {}", m.month, e.describe()))
+            })
+            .collect();
+        if !events.is_empty() {
+            out.push_str("Events:\n");
+            out.push_str(&events.join("\n"));
+            out.push('\n');
+        }
+        let t = &l.totals;
+        out.push_str(&format!(
+            "Totals: paid for packs {}; paid postpaid {}; pack calls wasted by expiry {} (worth {}); \
+             top-ups {}; closing balance {}\n",
+            t.paid_for_packs, t.paid_postpaid, t.calls_wasted, t.value_wasted, t.topups, t.closing_balance
+        ));
+        out
+    }
+
+    fn grid(&self) -> Grid {
+        let headers: Vec<&str> = [
+            "month",
+            "api",
+            "calls",
+            "free_calls",
+            "pack_calls",
+            "billable_calls",
+            "unit_price",
+            "amount",
+        ]
+        .into_iter()
+        .chain(LEDGER_ACCOUNT)
+        .collect();
+        let mut g = Grid::new(&headers);
+        for m in &self.0.months {
+            let account = account_cells(m);
+            if m.lines.is_empty() {
+                let mut row = vec![m.month.to_string()];
+                row.extend(std::iter::repeat_n(String::new(), 7));
+                row.extend(account.clone());
+                g.push(row);
+            }
+            for line in &m.lines {
+                let mut row = vec![
+                    m.month.to_string(),
+                    line.api.clone(),
+                    line.calls.to_string(),
+                    line.free_calls.to_string(),
+                    line.pack_calls.to_string(),
+                    line.billable_calls.to_string(),
+                    line.unit_price.map(format_price).unwrap_or_default(),
+                    line.amount.to_string(),
+                ];
+                row.extend(account.clone());
+                g.push(row);
+            }
+        }
+        g
+    }
+}

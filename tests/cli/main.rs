@@ -1,6 +1,7 @@
 //! One integration test binary that drives the real `ocr-bill` executable.
 
 mod batch;
+mod ledger;
 mod postpaid;
 mod prepaid;
 mod pricing_file;

@@ -1,0 +1,565 @@
+//! Months in a row (RULES §3, §4): packs bought, drawn soonest-expiring first and
+//! expiring, alerts, the freeze released and taken, the balance and arrears.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+
+use rust_decimal::Decimal;
+use serde::{Serialize, Serializer};
+
+use crate::bill::{BillLine, Calculator, Event, HeldPack};
+use crate::pricing::{parse_decimal, Api, PriceList};
+use crate::records::{ReadError, RecordReader};
+use crate::{parse_count, Error, Money};
+
+/// A calendar month, `YYYY-MM`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month(u32);
+
+impl Month {
+    /// Parses `YYYY-MM` (year 1000–9999, month 01–12).
+    ///
+    /// ```
+    /// let m: ocr_bill::Month = "2026-12".parse().unwrap();
+    /// assert_eq!(m.next().to_string(), "2027-01");
+    /// ```
+    pub fn parse(text: &str) -> Result<Month, String> {
+        let t = text.trim();
+        let bad = || format!("month '{text}' is not YYYY-MM (e.g. 2026-01)");
+        let (y, m) = t.split_once('-').ok_or_else(bad)?;
+        if y.len() != 4 || m.len() != 2 || !(y.chars().chain(m.chars())).all(|c| c.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let (y, m): (u32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        if !(1..=12).contains(&m) || y < 1000 {
+            return Err(bad());
+        }
+        Ok(Month(y * 12 + m - 1))
+    }
+
+    /// The month after.
+    pub fn next(self) -> Month {
+        Month(self.0 + 1)
+    }
+
+    /// The month `n` months later.
+    pub fn plus(self, n: u32) -> Month {
+        Month(self.0 + n)
+    }
+}
+
+impl std::str::FromStr for Month {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Month, String> {
+        Month::parse(s)
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.0 / 12, self.0 % 12 + 1)
+    }
+}
+
+impl Serialize for Month {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A problem in an input file, at a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// 1-based line (the header is line 1); 0 for the file as a whole.
+    pub line: u64,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "line {}: {}", self.line, self.message)
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Calls of one API in one month.
+#[derive(Clone, Debug)]
+pub struct Usage<'a> {
+    /// The month.
+    pub month: Month,
+    /// The API.
+    pub api: &'a Api,
+    /// Calls.
+    pub calls: u64,
+}
+
+/// Packs of one size bought in a month.
+#[derive(Clone, Debug)]
+pub struct Purchase<'a> {
+    /// The month bought (the first month served).
+    pub month: Month,
+    /// The API.
+    pub api: &'a Api,
+    /// Calls in one pack (a size the price list offers).
+    pub size: u64,
+    /// Number of packs.
+    pub count: u64,
+}
+
+/// Money credited to the account before a month's settlement.
+#[derive(Clone, Debug)]
+pub struct TopUp {
+    /// The month.
+    pub month: Month,
+    /// The amount, not negative.
+    pub amount: Money,
+}
+
+/// Reads a CSV file's rows as named columns, with line numbers.
+fn read_rows<R: Read>(
+    input: R,
+    required: &[&str],
+    optional: &[&str],
+    mut row: impl FnMut(u64, &[Option<String>]) -> Result<(), String>,
+) -> Result<(), InputError> {
+    let at = |line: u64| move |message: String| InputError { line, message };
+    let mut reader = RecordReader::new(input);
+    let read_error = |e: ReadError| match e {
+        ReadError::Io(e) => InputError {
+            line: 0,
+            message: e.to_string(),
+        },
+        ReadError::TooLong(line) => InputError {
+            line,
+            message: "record too long".into(),
+        },
+    };
+    let header = reader
+        .next_record()
+        .map_err(read_error)?
+        .ok_or(InputError {
+            line: 0,
+            message: format!(
+                "the file is empty; expected a header row with {}",
+                required.join(", ")
+            ),
+        })?;
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    let mut positions = Vec::new();
+    for (i, wanted) in required.iter().chain(optional).enumerate() {
+        let found = names.iter().position(|n| n == wanted);
+        if found.is_none() && i < required.len() {
+            return Err(at(1)(format!(
+                "the header has no '{wanted}' column; expected columns {} (found {})",
+                required.join(", "),
+                names.join(", ")
+            )));
+        }
+        positions.push(found);
+    }
+    let mut values: Vec<Option<String>> = Vec::new();
+    while let Some(record) = reader.next_record().map_err(read_error)? {
+        let line = record.line;
+        if record.len() != names.len() {
+            return Err(at(line)(format!(
+                "expected {} fields as in the header, found {}",
+                names.len(),
+                record.len()
+            )));
+        }
+        values.clear();
+        for p in &positions {
+            values.push(p.map(|i| String::from_utf8_lossy(record.field(i)).trim().to_string()));
+        }
+        row(line, &values).map_err(at(line))?;
+    }
+    Ok(())
+}
+
+/// Checks that months do not go back in a file.
+struct InOrder(Option<Month>);
+
+impl InOrder {
+    fn check(&mut self, month: Month) -> Result<(), String> {
+        if let Some(last) = self.0 {
+            if month < last {
+                return Err(format!(
+                    "month {month} comes after {last}; rows must be in month order"
+                ));
+            }
+        }
+        self.0 = Some(month);
+        Ok(())
+    }
+}
+
+fn text(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
+/// Reads usage: columns `month`, `api`, `calls`, in month order.
+pub fn read_usage<'a, R: Read>(
+    input: R,
+    prices: &'a PriceList,
+) -> Result<Vec<Usage<'a>>, InputError> {
+    let mut rows = Vec::new();
+    let mut order = InOrder(None);
+    read_rows(input, &["month", "api", "calls"], &[], |_, v| {
+        let month = Month::parse(text(&v[0]))?;
+        order.check(month)?;
+        let api = prices.api(text(&v[1])).map_err(|e| e.to_string())?;
+        let calls = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
+        rows.push(Usage { month, api, calls });
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Reads pack purchases: columns `month`, `api`, `calls` (the pack size) and an
+/// optional `count`, in month order.
+pub fn read_packs<'a, R: Read>(
+    input: R,
+    prices: &'a PriceList,
+) -> Result<Vec<Purchase<'a>>, InputError> {
+    let mut rows = Vec::new();
+    let mut order = InOrder(None);
+    read_rows(input, &["month", "api", "calls"], &["count"], |_, v| {
+        let month = Month::parse(text(&v[0]))?;
+        order.check(month)?;
+        let api = prices.api(text(&v[1])).map_err(|e| e.to_string())?;
+        let size = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
+        api.pack(size).map_err(|e| e.to_string())?;
+        let count = match v[3].as_deref() {
+            None | Some("") => 1,
+            Some(c) => parse_count(c).map_err(|e| format!("pack count: {e}"))?,
+        };
+        if count == 0 || count > crate::prepaid::MAX_PACKS {
+            return Err(format!(
+                "pack count {count}: expected 1 to {}",
+                crate::prepaid::MAX_PACKS
+            ));
+        }
+        rows.push(Purchase {
+            month,
+            api,
+            size,
+            count,
+        });
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Parses an amount of money: a decimal, not negative, at most two decimals.
+pub fn parse_money(text: &str) -> Result<Money, Error> {
+    let value = parse_decimal(text)?;
+    let bad = |reason: &str| Error::BadAmount {
+        input: text.to_string(),
+        reason: reason.to_string(),
+    };
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(bad("an amount cannot be negative"));
+    }
+    if value.normalize().scale() > 2 {
+        return Err(bad(
+            "more than two decimals; money is in yuan to the fen (0.01)",
+        ));
+    }
+    Ok(Money::round(value))
+}
+
+/// Reads top-ups: columns `month`, `amount`, in month order.
+pub fn read_topups<R: Read>(input: R) -> Result<Vec<TopUp>, InputError> {
+    let mut rows = Vec::new();
+    let mut order = InOrder(None);
+    read_rows(input, &["month", "amount"], &[], |_, v| {
+        let month = Month::parse(text(&v[0]))?;
+        order.check(month)?;
+        let amount = parse_money(text(&v[1])).map_err(|e| e.to_string())?;
+        rows.push(TopUp { month, amount });
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// A pack bought in a month.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PackBought {
+    /// Pack number, in order of purchase.
+    pub pack: usize,
+    /// API key.
+    pub api: String,
+    /// Calls in the pack.
+    pub calls: u64,
+    /// Price paid.
+    pub price: Money,
+    /// The last month it serves.
+    pub expires_after: Month,
+}
+
+/// One month of the account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LedgerMonth {
+    /// The month.
+    pub month: Month,
+    /// One line per API with calls.
+    pub lines: Vec<BillLine>,
+    /// Packs bought this month.
+    pub packs_bought: Vec<PackBought>,
+    /// What they cost, paid from the balance when bought.
+    pub pack_cost: Money,
+    /// Credited before settlement.
+    pub topups: Money,
+    /// The postpaid bill: the sum of the lines' amounts.
+    pub bill: Money,
+    /// Last month's freeze, released at settlement.
+    pub released: Money,
+    /// Deducted at settlement (the bill).
+    pub deducted: Money,
+    /// Frozen at settlement as the estimate of next month.
+    pub freeze: Money,
+    /// Balance after settlement.
+    pub balance: Money,
+    /// Balance minus what is frozen.
+    pub available: Money,
+    /// What is owed when the balance is negative (欠费), else 0.
+    pub arrears: Money,
+    /// What the account was told, in order.
+    pub events: Vec<Event>,
+}
+
+/// Sums over the whole ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LedgerTotals {
+    /// Paid for packs.
+    pub paid_for_packs: Money,
+    /// Paid postpaid (the sum of the bills).
+    pub paid_postpaid: Money,
+    /// Pack calls that expired unused.
+    pub calls_wasted: u64,
+    /// What those calls had cost.
+    pub value_wasted: Money,
+    /// Credited.
+    pub topups: Money,
+    /// Balance after the last month.
+    pub closing_balance: Money,
+}
+
+/// The month-by-month simulation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Ledger {
+    /// The opening balance.
+    pub opening_balance: Money,
+    /// Every month from the first to the last of the inputs, none skipped.
+    pub months: Vec<LedgerMonth>,
+    /// Sums.
+    pub totals: LedgerTotals,
+}
+
+/// What the ledger is run on.
+#[derive(Clone, Debug, Default)]
+pub struct LedgerInput<'a> {
+    /// Calls per month and API (several rows of one month and API are summed).
+    pub usage: Vec<Usage<'a>>,
+    /// Pack purchases.
+    pub packs: Vec<Purchase<'a>>,
+    /// Top-ups.
+    pub topups: Vec<TopUp>,
+    /// The balance before the first month.
+    pub opening_balance: Money,
+    /// Run through this month even if the inputs end earlier.
+    pub until: Option<Month>,
+}
+
+impl Calculator<'_> {
+    /// Simulates the account month by month.
+    ///
+    /// Each month: packs bought are paid; usage is billed per API (free quota,
+    /// then the API's packs soonest-expiring first, then overage); top-ups are
+    /// credited; at settlement last month's freeze is released, the bill
+    /// deducted and the new freeze taken; packs whose last month it was expire.
+    pub fn ledger(&self, input: &LedgerInput<'_>) -> Result<Ledger, Error> {
+        let settings = &self.prices.settings;
+        let months = input
+            .usage
+            .iter()
+            .map(|u| u.month)
+            .chain(input.packs.iter().map(|p| p.month))
+            .chain(input.topups.iter().map(|t| t.month))
+            .chain(input.until);
+        let (Some(first), Some(last)) = (months.clone().min(), months.max()) else {
+            return Ok(Ledger {
+                opening_balance: input.opening_balance,
+                months: Vec::new(),
+                totals: LedgerTotals {
+                    paid_for_packs: Money::ZERO,
+                    paid_postpaid: Money::ZERO,
+                    calls_wasted: 0,
+                    value_wasted: Money::ZERO,
+                    topups: Money::ZERO,
+                    closing_balance: input.opening_balance,
+                },
+            });
+        };
+        if last.0 - first.0 > 1200 {
+            return Err(Error::Invalid(format!(
+                "the ledger would run from {first} to {last}; at most 100 years"
+            )));
+        }
+        let mut calls_by: BTreeMap<(Month, &str), u64> = BTreeMap::new();
+        for u in &input.usage {
+            let total = calls_by.entry((u.month, u.api.key.as_str())).or_insert(0);
+            *total = total
+                .checked_add(u.calls)
+                .ok_or(Error::Overflow("the month's calls"))?;
+        }
+        let mut held: Vec<HeldPack> = Vec::new();
+        let mut next_id = 0;
+        let mut balance = input.opening_balance;
+        let mut frozen = Money::ZERO;
+        let mut out = Vec::new();
+        let mut totals = LedgerTotals {
+            paid_for_packs: Money::ZERO,
+            paid_postpaid: Money::ZERO,
+            calls_wasted: 0,
+            value_wasted: Money::ZERO,
+            topups: Money::ZERO,
+            closing_balance: Money::ZERO,
+        };
+        let mut month = first;
+        while month <= last {
+            let mut events = Vec::new();
+            // Packs bought this month are paid now and serve from this month.
+            let mut packs_bought = Vec::new();
+            for p in input.packs.iter().filter(|p| p.month == month) {
+                let pack = p.api.pack(p.size)?;
+                for _ in 0..p.count {
+                    next_id += 1;
+                    let id = next_id;
+                    let h = HeldPack {
+                        id,
+                        api: p.api.key.clone(),
+                        size: p.size,
+                        price: Money::round(pack.price),
+                        remaining: p.size,
+                        bought: month.0,
+                        last_month: month.plus(settings.pack_validity_months - 1).0,
+                        alerted_low: false,
+                    };
+                    packs_bought.push(PackBought {
+                        pack: id,
+                        api: h.api.clone(),
+                        calls: h.size,
+                        price: h.price,
+                        expires_after: Month(h.last_month),
+                    });
+                    held.push(h);
+                }
+            }
+            let pack_cost = Money::checked_sum(packs_bought.iter().map(|p| p.price))?;
+            // Usage, per API in price-list order, with the month's rows summed.
+            let mut lines = Vec::new();
+            for api in &self.prices.apis {
+                let Some(&calls) = calls_by.get(&(month, api.key.as_str())) else {
+                    continue;
+                };
+                let mut mine: Vec<HeldPack> = Vec::new();
+                held.retain(|h| {
+                    if h.api == api.key {
+                        mine.push(h.clone());
+                        false
+                    } else {
+                        true
+                    }
+                });
+                mine.sort_by_key(|h| (h.last_month, h.id));
+                let mut line = self.line(api, calls, &mut mine)?;
+                events.append(&mut line.events);
+                held.extend(mine);
+                lines.push(line);
+            }
+            held.sort_by_key(|h| h.id);
+            let bill = Money::checked_sum(lines.iter().map(|l| l.amount))?;
+            let topups = Money::checked_sum(
+                input
+                    .topups
+                    .iter()
+                    .filter(|t| t.month == month)
+                    .map(|t| t.amount),
+            )?;
+            // Settlement: release, deduct, freeze.
+            let released = frozen;
+            balance = balance
+                .checked_add(topups)?
+                .checked_sub(pack_cost)?
+                .checked_sub(bill)?;
+            frozen = self.freeze(&lines)?;
+            // Packs whose last month this was expire now.
+            let mut kept = Vec::with_capacity(held.len());
+            for h in held.drain(..) {
+                if h.last_month > month.0 {
+                    kept.push(h);
+                    continue;
+                }
+                if h.remaining > 0 {
+                    let value = Money::round(
+                        h.price.decimal() * Decimal::from(h.remaining) / Decimal::from(h.size),
+                    );
+                    totals.calls_wasted += h.remaining;
+                    totals.value_wasted = totals.value_wasted.checked_add(value)?;
+                    events.push(Event::PackExpired {
+                        api: h.api.clone(),
+                        pack: h.id,
+                        size: h.size,
+                        unused_calls: h.remaining,
+                        unused_value: value,
+                    });
+                }
+            }
+            held = kept;
+            let available = balance.checked_sub(frozen)?;
+            let arrears = if balance.is_negative() {
+                events.push(Event::Arrears { balance });
+                Money::ZERO.checked_sub(balance)?
+            } else {
+                Money::ZERO
+            };
+            totals.paid_for_packs = totals.paid_for_packs.checked_add(pack_cost)?;
+            totals.paid_postpaid = totals.paid_postpaid.checked_add(bill)?;
+            totals.topups = totals.topups.checked_add(topups)?;
+            out.push(LedgerMonth {
+                month,
+                lines,
+                packs_bought,
+                pack_cost,
+                topups,
+                bill,
+                released,
+                deducted: bill,
+                freeze: frozen,
+                balance,
+                available,
+                arrears,
+                events,
+            });
+            month = month.next();
+        }
+        totals.closing_balance = balance;
+        Ok(Ledger {
+            opening_balance: input.opening_balance,
+            months: out,
+            totals,
+        })
+    }
+}

@@ -1,0 +1,394 @@
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::{fails, json, ocr, s};
+
+/// Writes CSV files into a temp dir and returns the dir (kept alive) and paths.
+fn files(contents: &[(&str, &str)]) -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = contents
+        .iter()
+        .map(|(name, text)| {
+            let p: PathBuf = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p.to_string_lossy().into_owned()
+        })
+        .collect();
+    (dir, paths)
+}
+
+fn month<'a>(v: &'a Value, m: &str) -> &'a Value {
+    v["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["month"] == m)
+        .unwrap_or_else(|| panic!("no month {m}"))
+}
+
+fn kinds(m: &Value) -> Vec<String> {
+    m["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn three_months_by_hand_freeze_arrears_and_a_topup() {
+    // Month 3 has no usage rows at all: the top-up is what puts it in the ledger.
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "month,api,calls\n2026-01,license,9000\n2026-02,general,90000\n",
+        ),
+        ("topups.csv", "month,amount\n2026-03,6000\n"),
+    ]);
+    let v = json(&[
+        "ledger",
+        "--usage",
+        &p[0],
+        "--topups",
+        &p[1],
+        "--balance",
+        "5000",
+    ]);
+    let m1 = month(&v, "2026-01");
+    assert_eq!(s(m1, "bill"), "1200.00");
+    assert_eq!(s(m1, "released"), "0.00");
+    assert_eq!(s(m1, "freeze"), "1440.00");
+    assert_eq!(s(m1, "balance"), "3800.00"); // 5000 − 1200
+    assert_eq!(s(m1, "available"), "2360.00"); // 3800 − 1440
+    assert_eq!(s(m1, "arrears"), "0.00");
+    let m2 = month(&v, "2026-02");
+    assert_eq!(s(m2, "released"), "1440.00");
+    assert_eq!(s(m2, "deducted"), "8900.00");
+    assert_eq!(s(m2, "freeze"), "10680.00");
+    assert_eq!(s(m2, "balance"), "-5100.00"); // 3800 − 8900: arrears
+    assert_eq!(s(m2, "available"), "-15780.00");
+    assert_eq!(s(m2, "arrears"), "5100.00");
+    assert_eq!(kinds(m2), ["arrears"]);
+    let m3 = month(&v, "2026-03");
+    assert_eq!(m3["lines"].as_array().unwrap().len(), 0);
+    assert_eq!(s(m3, "released"), "10680.00");
+    assert_eq!(s(m3, "bill"), "0.00");
+    assert_eq!(s(m3, "freeze"), "0.00");
+    assert_eq!(s(m3, "topups"), "6000.00");
+    assert_eq!(s(m3, "balance"), "900.00"); // −5100 + 6000: cleared
+    assert_eq!(s(m3, "arrears"), "0.00");
+    assert_eq!(kinds(m3).len(), 0);
+    let t = &v["totals"];
+    assert_eq!(s(t, "paid_postpaid"), "10100.00");
+    assert_eq!(s(t, "closing_balance"), "900.00");
+}
+
+#[test]
+fn missing_months_are_months_without_calls() {
+    let (_d, p) = files(&[(
+        "usage.csv",
+        "month,api,calls\n2026-01,license,9000\n2026-04,license,9000\n",
+    )]);
+    let v = json(&["ledger", "--usage", &p[0], "--balance", "10000"]);
+    let months: Vec<&str> = v["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["month"].as_str().unwrap())
+        .collect();
+    assert_eq!(months, ["2026-01", "2026-02", "2026-03", "2026-04"]);
+    assert_eq!(s(month(&v, "2026-02"), "released"), "1440.00");
+    assert_eq!(s(month(&v, "2026-02"), "freeze"), "0.00");
+    assert_eq!(s(month(&v, "2026-04"), "balance"), "7600.00");
+}
+
+#[test]
+fn rows_of_one_month_and_api_are_summed() {
+    let (_d, p) = files(&[(
+        "usage.csv",
+        "month,api,calls\n2026-01,idcard,6000\n2026-01,身份证,6000\n",
+    )]);
+    let v = json(&["ledger", "--usage", &p[0]]);
+    let line = &month(&v, "2026-01")["lines"][0];
+    assert_eq!(line["calls"], 12000);
+    assert_eq!(s(line, "amount"), "1100.00");
+}
+
+#[test]
+fn a_pack_expires_with_calls_left() {
+    // Bought 2026-01, serves 2026-01..2026-12, 1,000 calls used: 9,000 expire.
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "month,api,calls\n2026-01,idcard,2000\n2027-01,idcard,3000\n",
+        ),
+        ("packs.csv", "month,api,calls\n2026-01,idcard,10000\n"),
+    ]);
+    let v = json(&[
+        "ledger",
+        "--usage",
+        &p[0],
+        "--packs",
+        &p[1],
+        "--balance",
+        "1000",
+    ]);
+    let m1 = month(&v, "2026-01");
+    assert_eq!(s(m1, "pack_cost"), "800.00");
+    assert_eq!(m1["packs_bought"][0]["expires_after"], "2026-12");
+    assert_eq!(m1["lines"][0]["pack_calls"], 1000);
+    assert_eq!(s(m1, "balance"), "200.00");
+    let m12 = month(&v, "2026-12");
+    let e = &m12["events"][0];
+    assert_eq!(e["kind"], "pack-expired");
+    assert_eq!(e["unused_calls"], 9000);
+    assert_eq!(s(e, "unused_value"), "720.00");
+    // After expiry the calls go postpaid: 2,000 × 0.15.
+    let m13 = month(&v, "2027-01");
+    assert_eq!(m13["lines"][0]["pack_calls"], 0);
+    assert_eq!(s(m13, "bill"), "300.00");
+    assert_eq!(v["totals"]["calls_wasted"], 9000);
+    assert_eq!(s(&v["totals"], "value_wasted"), "720.00");
+    assert_eq!(s(&v["totals"], "paid_for_packs"), "800.00");
+}
+
+#[test]
+fn until_runs_the_ledger_past_the_files() {
+    let (_d, p) = files(&[
+        ("usage.csv", "month,api,calls\n2026-01,idcard,2000\n"),
+        ("packs.csv", "month,api,calls\n2026-01,idcard,10000\n"),
+    ]);
+    let v = json(&[
+        "ledger",
+        "--usage",
+        &p[0],
+        "--packs",
+        &p[1],
+        "--until",
+        "2027-02",
+        "--balance",
+        "800",
+    ]);
+    assert_eq!(v["months"].as_array().unwrap().len(), 14);
+    assert_eq!(kinds(month(&v, "2026-12")), ["pack-expired"]);
+}
+
+#[test]
+fn stacked_packs_are_used_soonest_expiring_first() {
+    // Pack #1 (2026-01, expires after 2026-12) and pack #2 (2026-03): in 2026-03,
+    // 1,500 calls beyond the free quota take pack #1's 1,000 first, then 500 of #2.
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "month,api,calls\n2026-01,idcard,1000\n2026-03,idcard,2500\n",
+        ),
+        (
+            "packs.csv",
+            "month,api,calls\n2026-01,idcard,1000\n2026-03,idcard,1000\n",
+        ),
+    ]);
+    let v = json(&[
+        "ledger",
+        "--usage",
+        &p[0],
+        "--packs",
+        &p[1],
+        "--balance",
+        "500",
+    ]);
+    let m3 = month(&v, "2026-03");
+    assert_eq!(m3["lines"][0]["pack_calls"], 1500);
+    let events = m3["events"].as_array().unwrap();
+    assert_eq!(events[0]["kind"], "pack-used-up");
+    assert_eq!(events[0]["pack"], 1);
+    assert_eq!(events.len(), 1, "{events:?}"); // pack #2 has 500 left: 50%, no alert
+}
+
+#[test]
+fn alerts_fire_exactly_once_each() {
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "month,api,calls\n2026-01,idcard,9600\n2026-02,idcard,1100\n2026-03,idcard,3000\n2026-04,idcard,5000\n",
+        ),
+        ("packs.csv", "month,api,calls,count\n2026-01,idcard,10000,1\n"),
+    ]);
+    let v = json(&[
+        "ledger",
+        "--usage",
+        &p[0],
+        "--packs",
+        &p[1],
+        "--balance",
+        "5000",
+    ]);
+    // 2026-01: 8,600 from the pack, 1,400 left (14%): low.
+    assert_eq!(kinds(month(&v, "2026-01")), ["pack-low"]);
+    // 2026-02: 100 more, 1,300 left: no second alert.
+    assert_eq!(kinds(month(&v, "2026-02")).len(), 0);
+    // 2026-03: 2,000 needed, 1,300 left: used up, 700 go postpaid.
+    assert_eq!(
+        kinds(month(&v, "2026-03")),
+        ["pack-used-up", "switched-to-postpaid"]
+    );
+    assert_eq!(month(&v, "2026-03")["events"][1]["overage_calls"], 700);
+    assert_eq!(s(month(&v, "2026-03"), "bill"), "105.00");
+    // 2026-04: all postpaid, nothing new to say.
+    assert_eq!(kinds(month(&v, "2026-04")).len(), 0);
+}
+
+#[test]
+fn overage_reaches_a_cheaper_tier_than_the_packs_suggest() {
+    // 120,000 calls with a 100,000 pack: 19,000 overage, billed at 0.06 because the
+    // month's total (not the overage) picks the tier.
+    let (_d, p) = files(&[
+        ("usage.csv", "month,api,calls\n2026-01,general,120000\n"),
+        ("packs.csv", "month,api,calls\n2026-01,general,10万\n"),
+    ]);
+    let v = json(&[
+        "ledger",
+        "--usage",
+        &p[0],
+        "--packs",
+        &p[1],
+        "--balance",
+        "10000",
+    ]);
+    let line = &month(&v, "2026-01")["lines"][0];
+    assert_eq!(line["billable_calls"], 19000);
+    assert_eq!(s(line, "unit_price"), "0.06");
+    assert_eq!(s(line, "amount"), "1140.00");
+    assert_eq!(s(month(&v, "2026-01"), "balance"), "3860.00"); // 10000 − 5000 − 1140
+}
+
+#[test]
+fn bad_input_names_the_file_and_line_and_computes_nothing() {
+    for (usage, needle) in [
+        (
+            "month,api,calls\n2026-02,idcard,1\n2026-01,idcard,1\n",
+            "line 3: month 2026-01 comes after 2026-02",
+        ),
+        (
+            "month,api,calls\n2026-13,idcard,1\n",
+            "line 2: month '2026-13' is not YYYY-MM",
+        ),
+        ("month,api,calls\n26-01,idcard,1\n", "line 2: month '26-01'"),
+        (
+            "month,api,calls\n2026-01,idcrad,1\n",
+            "line 2: unknown API 'idcrad'",
+        ),
+        (
+            "month,api,calls\n2026-01,idcard,-1\n",
+            "line 2: invalid call count '-1'",
+        ),
+        (
+            "month,api,calls\n2026-01,idcard\n",
+            "line 2: expected 3 fields",
+        ),
+        ("month,api\n2026-01,idcard\n", "no 'calls' column"),
+    ] {
+        let (_d, p) = files(&[("usage.csv", usage)]);
+        let err = fails(&["ledger", "--usage", &p[0]], 1);
+        assert!(err.contains(&p[0]), "{err}");
+        assert!(err.contains(needle), "want {needle}: {err}");
+    }
+    let usage = "month,api,calls\n2026-01,idcard,1\n";
+    for (packs, needle) in [
+        (
+            "month,api,calls\n2026-01,idcard,5000\n",
+            "line 2: idcard has no pack of 5000 calls",
+        ),
+        (
+            "month,api,calls\n2026-01,vat-invoice,1000\n",
+            "vat-invoice has no prepaid packs",
+        ),
+        (
+            "month,api,calls,count\n2026-01,idcard,1000,0\n",
+            "pack count 0",
+        ),
+    ] {
+        let (_d, p) = files(&[("usage.csv", usage), ("packs.csv", packs)]);
+        let err = fails(&["ledger", "--usage", &p[0], "--packs", &p[1]], 1);
+        assert!(err.contains(&p[1]), "{err}");
+        assert!(err.contains(needle), "want {needle}: {err}");
+    }
+    for (topups, needle) in [
+        ("month,amount\n2026-01,-5\n", "line 2: invalid amount '-5'"),
+        (
+            "month,amount\n2026-01,abc\n",
+            "line 2: invalid amount 'abc'",
+        ),
+        ("month,amount\n2026-01,1.005\n", "two decimals"),
+    ] {
+        let (_d, p) = files(&[("usage.csv", usage), ("topups.csv", topups)]);
+        let err = fails(&["ledger", "--usage", &p[0], "--topups", &p[1]], 1);
+        assert!(err.contains(&p[1]), "{err}");
+        assert!(err.contains(needle), "want {needle}: {err}");
+    }
+    let (_d, p) = files(&[("usage.csv", usage)]);
+    let err = fails(&["ledger", "--usage", &p[0], "--balance", "abc"], 1);
+    assert!(err.contains("'abc'"), "{err}");
+    let err = fails(&["ledger", "--usage", &p[0], "--until", "2026/05"], 1);
+    assert!(err.contains("2026/05"), "{err}");
+    let err = fails(&["ledger", "--usage", "/nonexistent.csv"], 1);
+    assert!(err.contains("/nonexistent.csv"), "{err}");
+}
+
+#[test]
+fn one_month_without_packs_equals_postpaid() {
+    let (_d, p) = files(&[(
+        "usage.csv",
+        "month,api,calls\n2026-01,license,9000\n2026-01,vat-invoice,2000\n",
+    )]);
+    let v = json(&["ledger", "--usage", &p[0]]);
+    let q = json(&[
+        "postpaid",
+        "--api",
+        "license",
+        "--calls",
+        "9000",
+        "--api",
+        "vat-invoice",
+        "--calls",
+        "2000",
+    ]);
+    assert_eq!(month(&v, "2026-01")["bill"], q["amount"]);
+    assert_eq!(month(&v, "2026-01")["freeze"], q["freeze"]);
+}
+
+#[test]
+fn table_and_csv_output() {
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "month,api,calls\n2026-01,license,9000\n2026-03,general,90000\n",
+        ),
+        ("packs.csv", "month,api,calls\n2026-01,license,1000\n"),
+    ]);
+    let out = ocr()
+        .args(["ledger", "--usage", &p[0], "--packs", &p[1]])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Events:"), "{text}");
+    assert!(text.contains("pack #1 (1000 calls) is used up"), "{text}");
+    assert!(text.contains("arrears"), "{text}");
+    assert!(text.contains("Totals: paid for packs 120.00"), "{text}");
+    let out = ocr()
+        .args(["ledger", "--usage", &p[0], "--packs", &p[1], "-f", "csv"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    let col = |n: &str| headers.iter().position(|h| h == n).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3); // 2026-01 license, 2026-02 (no calls), 2026-03 general
+    assert_eq!(&rows[0][col("api")], "license");
+    assert_eq!(&rows[0][col("pack_calls")], "1000");
+    assert_eq!(&rows[0][col("amount")], "1050.00");
+    assert_eq!(&rows[1][col("api")], "");
+    assert_eq!(&rows[1][col("released")], "1260.00");
+    assert_eq!(&rows[2][col("bill")], "8900.00");
+}
