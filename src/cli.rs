@@ -10,7 +10,8 @@ use anyhow::{anyhow, Context};
 use clap::{Args, Parser, Subcommand};
 use ocr_bill::{
     parse_count, parse_decimal, parse_pack_spec, read_packs, read_topups, read_usage, run_batch,
-    BatchError, BatchFormat, BatchOptions, Calculator, LedgerInput, Month, PriceList, RowError,
+    Api, BatchError, BatchFormat, BatchOptions, Calculator, LedgerInput, Month, PriceList,
+    RowError,
 };
 use rust_decimal::Decimal;
 
@@ -34,7 +35,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "OCR_BILL_PRICING", value_name = "FILE")]
     pub pricing: Option<PathBuf>,
 
-    /// Output format [default: table; csv for batch]
+    /// Output format [default: table; csv for batch and curve]
     #[arg(long, short = 'f', global = true, value_enum)]
     pub format: Option<Format>,
 
@@ -87,6 +88,22 @@ Files (CSV with a header row, rows in month order):
   PACKS   month,api,calls[,count]  packs bought; calls is the pack size
   TOPUPS  month,amount             credited before that month's settlement")]
     Ledger(LedgerArgs),
+    /// The cheapest packs to buy at the start of a period, given each month's calls
+    #[command(after_help = "Examples:
+  ocr-bill plan --api idcard --monthly 9000,12000,8000,15000
+  ocr-bill plan --api general --monthly 50k,50k,50k,50k,50k,50k --format json
+  ocr-bill plan --usage usage.csv
+
+Each month the free quota is used first, then the packs, then postpaid overage at the
+tier that month's total calls reach. Compared: all postpaid, the best purchase, and
+packs covering every call (the source's arithmetic).")]
+    Plan(PlanArgs),
+    /// The month's bill and the price per call against monthly calls (CSV, SVG chart)
+    #[command(after_help = "Examples:
+  ocr-bill curve --api idcard
+  ocr-bill curve --api idcard --max 200k --svg idcard.svg
+  ocr-bill curve --api vat-invoice --max 2M --negotiated-price 0.15 --points 400")]
+    Curve(CurveArgs),
     /// Show the loaded price list and its settings
     #[command(after_help = "Examples:
   ocr-bill prices
@@ -210,6 +227,56 @@ pub struct LedgerArgs {
     pub until: Option<String>,
 
     /// Unit price for volumes in the contact-sales tier (请联系商务)
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+}
+
+/// Arguments of `plan`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("forecast").required(true).args(["api", "usage"])))]
+pub struct PlanArgs {
+    /// API key, Chinese name or alias (with --monthly)
+    #[arg(long, value_name = "API", requires = "monthly")]
+    pub api: Option<String>,
+
+    /// Calls in each month, comma-separated (up to the packs' validity, 12)
+    #[arg(
+        long,
+        value_name = "N,N,...",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    pub monthly: Vec<String>,
+
+    /// Usage CSV (month, api, calls) as for `ledger`: every API in it is planned
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["api", "monthly"])]
+    pub usage: Option<PathBuf>,
+
+    /// Unit price for months in the contact-sales tier (请联系商务)
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+}
+
+/// Arguments of `curve`.
+#[derive(Debug, Args)]
+pub struct CurveArgs {
+    /// API key, Chinese name or alias
+    #[arg(long, value_name = "API")]
+    pub api: String,
+
+    /// Largest monthly call count [default: 10% past the last tier bound]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub max: Option<String>,
+
+    /// Points along the calls axis, besides every tier edge
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub points: usize,
+
+    /// Also draw the chart as SVG into this file
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+
+    /// Unit price for the contact-sales tier (请联系商务)
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
     pub negotiated_price: Option<String>,
 }
@@ -349,6 +416,48 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
             };
             let ledger = calc.ledger(&input)?;
             render(&reports::LedgerReport(&ledger), format)?
+        }
+        Command::Plan(args) => {
+            let calc = calculator(&prices, args.negotiated_price.as_deref())?;
+            let forecasts: Vec<(&Api, Vec<u64>)> = match (&args.api, &args.usage) {
+                (Some(api), _) => {
+                    let monthly = args
+                        .monthly
+                        .iter()
+                        .map(|n| parse_count(n))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    vec![(prices.api(api)?, monthly)]
+                }
+                (None, Some(path)) => {
+                    let usage = read_file(path, "usage", |r| read_usage(r, &prices))?;
+                    ocr_bill::monthly_by_api(&usage)?
+                }
+                (None, None) => unreachable!("clap requires --api or --usage"),
+            };
+            let plans = forecasts
+                .iter()
+                .map(|(api, monthly)| calc.plan(api, monthly))
+                .collect::<Result<Vec<_>, _>>()?;
+            if args.usage.is_none() {
+                render(&reports::PlanReport(&plans[0]), format)?
+            } else {
+                render(&reports::Plans::new(&plans)?, format)?
+            }
+        }
+        Command::Curve(args) => {
+            let calc = calculator(&prices, args.negotiated_price.as_deref())?;
+            let api = prices.api(&args.api)?;
+            let max = args.max.as_deref().map(parse_count).transpose()?;
+            let curve = calc.curve(api, max, args.points)?;
+            if let Some(path) = &args.svg {
+                let svg = crate::chart::svg(&curve)?;
+                fs::write(path, svg)
+                    .with_context(|| format!("cannot write the chart to {}", path.display()))?;
+            }
+            render(
+                &reports::CurveReport(&curve),
+                cli.format.unwrap_or(Format::Csv),
+            )?
         }
         Command::Prices(args) => {
             let apis = match &args.api {

@@ -563,3 +563,36 @@ impl Calculator<'_> {
         })
     }
 }
+
+/// Usage regrouped per API as monthly calls over the file's whole span (months
+/// without rows are 0), APIs in order of first appearance: the forecast `plan`
+/// reads from a usage file.
+pub fn monthly_by_api<'a>(usage: &[Usage<'a>]) -> Result<Vec<(&'a Api, Vec<u64>)>, Error> {
+    let (Some(first), Some(last)) = (
+        usage.iter().map(|u| u.month).min(),
+        usage.iter().map(|u| u.month).max(),
+    ) else {
+        return Err(Error::Invalid("the usage file has no rows".into()));
+    };
+    let span = (last.0 - first.0 + 1) as usize;
+    if span > 1200 {
+        return Err(Error::Invalid(format!(
+            "usage from {first} to {last}: too many months"
+        )));
+    }
+    let mut out: Vec<(&'a Api, Vec<u64>)> = Vec::new();
+    for u in usage {
+        let at = match out.iter().position(|(a, _)| a.key == u.api.key) {
+            Some(i) => i,
+            None => {
+                out.push((u.api, vec![0; span]));
+                out.len() - 1
+            }
+        };
+        let slot = &mut out[at].1[(u.month.0 - first.0) as usize];
+        *slot = slot
+            .checked_add(u.calls)
+            .ok_or(Error::Overflow("the month's calls"))?;
+    }
+    Ok(out)
+}

@@ -25,6 +25,7 @@ mod count;
 mod error;
 mod ledger;
 mod money;
+mod plan;
 mod prepaid;
 mod pricing;
 mod quote;
@@ -37,10 +38,12 @@ pub use bill::{BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBil
 pub use count::parse_count;
 pub use error::Error;
 pub use ledger::{
-    parse_money, read_packs, read_topups, read_usage, InputError, Ledger, LedgerInput, LedgerMonth,
-    LedgerTotals, Month, PackBought, Purchase as PackPurchase, TopUp, Usage,
+    monthly_by_api, parse_money, read_packs, read_topups, read_usage, InputError, Ledger,
+    LedgerInput, LedgerMonth, LedgerTotals, Month, PackBought, Purchase as PackPurchase, TopUp,
+    Usage,
 };
 pub use money::{calls_times, format_price, round_fen, Money};
+pub use plan::{BestPlan, Curve, CurvePoint, Plan, PlanMonth, PlanOption};
 pub use prepaid::{parse_pack_spec, PackUse, PrepaidMonth};
 pub use pricing::{
     parse_decimal, Api, FreezeBasis, OverageTierBasis, Pack, PriceList, PricingError, ReachedTier,

@@ -1,5 +1,6 @@
 //! `ocr-bill`: parse, run, print the error, exit with its code.
 
+mod chart;
 mod cli;
 mod render;
 mod reports;

@@ -105,19 +105,7 @@ pub fn cheapest_packs(packs: &[Pack], need: u64) -> Result<Purchase, Error> {
             .and_then(|c| acc.checked_add(c))
             .ok_or(Error::Overflow("the packs' cost"))
     })?;
-    // Best value first: lower price per call (p_a / s_a < p_b / s_b ⇔ p_a s_b < p_b s_a),
-    // equal value with the larger pack first.
-    let mut order: Vec<Pack> = packs.to_vec();
-    order.sort_by(|a, b| {
-        let value = match (
-            a.price.checked_mul(Decimal::from(b.calls)),
-            b.price.checked_mul(Decimal::from(a.calls)),
-        ) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            _ => (a.price / Decimal::from(a.calls)).cmp(&(b.price / Decimal::from(b.calls))),
-        };
-        value.then(b.calls.cmp(&a.calls))
-    });
+    let order = best_value_first(packs);
     let mut search = Search {
         order: &order,
         need,
@@ -130,6 +118,23 @@ pub fn cheapest_packs(packs: &[Pack], need: u64) -> Result<Purchase, Error> {
         .expect("the best-value pack alone covers any need");
     let pairs: Vec<(Pack, u64)> = order.iter().copied().zip(counts).collect();
     Purchase::from_counts(&pairs, need)
+}
+
+/// The packs ordered best value first: lower price per call (compared without
+/// division, `p_a·s_b < p_b·s_a`), equal value with the larger pack first.
+pub(crate) fn best_value_first(packs: &[Pack]) -> Vec<Pack> {
+    let mut order = packs.to_vec();
+    order.sort_by(|a, b| {
+        let value = match (
+            a.price.checked_mul(Decimal::from(b.calls)),
+            b.price.checked_mul(Decimal::from(a.calls)),
+        ) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => (a.price / Decimal::from(a.calls)).cmp(&(b.price / Decimal::from(b.calls))),
+        };
+        value.then(b.calls.cmp(&a.calls))
+    });
+    order
 }
 
 /// The cheapest purchase using only packs of one size.

@@ -694,3 +694,224 @@ impl Report for LedgerReport<'_> {
         g
     }
 }
+
+fn plan_packs(o: &ocr_bill::PlanOption) -> String {
+    if o.packs.is_empty() {
+        return "none".into();
+    }
+    o.packs
+        .iter()
+        .map(|c| format!("{} × {}", c.count, c.calls))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+fn plan_label(label: &str) -> &str {
+    match label {
+        "all-postpaid" => "all postpaid",
+        "best" => "best purchase",
+        "cover-all-calls" => "packs for every call (source)",
+        other => other,
+    }
+}
+
+fn plan_human(p: &ocr_bill::Plan) -> String {
+    let mut out = format!(
+        "Plan for {} ({}), {} months: {}\n",
+        p.api,
+        p.name,
+        p.monthly.len(),
+        p.monthly
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut g = Grid::new(&[
+        "option",
+        "packs bought",
+        "pack calls",
+        "packs",
+        "postpaid",
+        "cost",
+        "vs best",
+    ]);
+    for o in &p.options {
+        g.push(vec![
+            plan_label(&o.label).to_string(),
+            plan_packs(o),
+            o.pack_calls.to_string(),
+            o.pack_cost.to_string(),
+            o.postpaid_cost.to_string(),
+            o.cost.to_string(),
+            format!(
+                "+{}",
+                o.cost
+                    .checked_sub(p.best.option.cost)
+                    .unwrap_or(ocr_bill::Money::ZERO)
+            ),
+        ]);
+    }
+    out.push_str(&table(&g));
+    out.push_str(&format!(
+        "Best: {} for {}; saves {} against all postpaid and {} against packs for every call.\n",
+        plan_packs(&p.best.option),
+        p.best.option.cost,
+        p.saving_vs_postpaid,
+        p.saving_vs_cover_all
+    ));
+    let mut m = Grid::new(&[
+        "month",
+        "calls",
+        "free",
+        "from packs",
+        "overage",
+        "unit price",
+        "amount",
+    ]);
+    for month in &p.best.months {
+        m.push(vec![
+            month.month.to_string(),
+            month.calls.to_string(),
+            month.free_calls.to_string(),
+            month.pack_calls.to_string(),
+            month.overage_calls.to_string(),
+            price_cell(month.unit_price),
+            month.amount.to_string(),
+        ]);
+    }
+    out.push_str(&table(&m));
+    out
+}
+
+const PLAN_HEADERS: [&str; 8] = [
+    "api",
+    "option",
+    "packs",
+    "pack_calls",
+    "pack_cost",
+    "postpaid_cost",
+    "cost",
+    "best",
+];
+
+fn plan_rows(p: &ocr_bill::Plan, g: &mut Grid) {
+    for o in &p.options {
+        g.push(vec![
+            p.api.clone(),
+            o.label.clone(),
+            o.packs
+                .iter()
+                .map(|c| format!("{}x{}", c.calls, c.count))
+                .collect::<Vec<_>>()
+                .join(" "),
+            o.pack_calls.to_string(),
+            o.pack_cost.to_string(),
+            o.postpaid_cost.to_string(),
+            o.cost.to_string(),
+            (o.label == "best").to_string(),
+        ]);
+    }
+}
+
+/// One API's plan.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct PlanReport<'a>(pub &'a ocr_bill::Plan);
+
+impl Report for PlanReport<'_> {
+    fn human(&self) -> String {
+        plan_human(self.0)
+    }
+
+    fn grid(&self) -> Grid {
+        let mut g = Grid::new(&PLAN_HEADERS);
+        plan_rows(self.0, &mut g);
+        g
+    }
+}
+
+/// Plans for every API of a usage file.
+#[derive(Serialize)]
+pub struct Plans<'a> {
+    plans: &'a [ocr_bill::Plan],
+    cost: ocr_bill::Money,
+    postpaid_cost: ocr_bill::Money,
+    saving_vs_postpaid: ocr_bill::Money,
+}
+
+impl<'a> Plans<'a> {
+    pub fn new(plans: &'a [ocr_bill::Plan]) -> anyhow::Result<Self> {
+        let cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| p.best.option.cost))?;
+        let postpaid_cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| p.options[0].cost))?;
+        Ok(Plans {
+            plans,
+            cost,
+            postpaid_cost,
+            saving_vs_postpaid: postpaid_cost.checked_sub(cost)?,
+        })
+    }
+}
+
+impl Report for Plans<'_> {
+    fn human(&self) -> String {
+        let mut out = String::new();
+        for p in self.plans {
+            out.push_str(&plan_human(p));
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "All APIs: best {} against {} all postpaid (saves {}).\n",
+            self.cost, self.postpaid_cost, self.saving_vs_postpaid
+        ));
+        out
+    }
+
+    fn grid(&self) -> Grid {
+        let mut g = Grid::new(&PLAN_HEADERS);
+        for p in self.plans {
+            plan_rows(p, &mut g);
+        }
+        g
+    }
+}
+
+/// The cost curve.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct CurveReport<'a>(pub &'a ocr_bill::Curve);
+
+impl Report for CurveReport<'_> {
+    fn human(&self) -> String {
+        let mut out = format!(
+            "Monthly cost of {} ({}) against calls\n",
+            self.0.api, self.0.name
+        );
+        out.push_str(&table(&self.grid()));
+        out
+    }
+
+    fn grid(&self) -> Grid {
+        let mut g = Grid::new(&[
+            "calls",
+            "postpaid",
+            "postpaid_per_call",
+            "with_packs",
+            "with_packs_per_call",
+            "packs",
+        ]);
+        let per =
+            |d: Option<rust_decimal::Decimal>| d.map(|d| format!("{d:.4}")).unwrap_or_default();
+        for p in &self.0.points {
+            g.push(vec![
+                p.calls.to_string(),
+                p.postpaid.to_string(),
+                per(p.postpaid_per_call),
+                p.with_packs.to_string(),
+                per(p.with_packs_per_call),
+                p.packs.clone(),
+            ]);
+        }
+        g
+    }
+}

@@ -233,3 +233,145 @@ proptest! {
         prop_assert_eq!((got.cost.decimal(), got.unused_calls, got.pack_count), (Decimal::new(cents, 2), unused, count));
     }
 }
+
+/// A random single-API price list with packs, for `plan`.
+#[derive(Debug, Clone)]
+struct PlanCase {
+    table: Table,
+    postpaid_basis: bool,
+    packs: Vec<(u64, i64)>,
+    monthly: Vec<u64>,
+}
+
+fn plan_case() -> impl Strategy<Value = PlanCase> {
+    (
+        (1usize..5).prop_flat_map(|n| {
+            (
+                proptest::collection::btree_set(1u64..30_000, n - 1),
+                proptest::collection::vec(0u64..5_000, n),
+                0u64..2_000,
+                any::<bool>(),
+            )
+        }),
+        any::<bool>(),
+        // Sizes sharing divisors (multiples of 100) make the exchange bound bite.
+        prop_oneof![
+            proptest::collection::btree_map(50u64..4_000, 100i64..60_000, 1..4),
+            proptest::collection::btree_map((1u64..30).prop_map(|k| k * 100), 100i64..60_000, 1..5),
+        ],
+        proptest::collection::vec(0u64..8_000, 1..5),
+    )
+        .prop_map(
+            |((uptos, prices, free, upper), postpaid_basis, packs, monthly)| PlanCase {
+                table: Table {
+                    uptos: uptos.into_iter().collect(),
+                    prices_ten_thousandths: prices,
+                    free,
+                    upper_exclusive: upper,
+                },
+                postpaid_basis,
+                packs: packs.into_iter().collect(),
+                monthly,
+            },
+        )
+}
+
+impl PlanCase {
+    fn toml(&self) -> String {
+        let mut text = self.table.toml().replace(
+            "overage_tier_basis = \"total-calls\"",
+            if self.postpaid_basis {
+                "overage_tier_basis = \"postpaid-calls\""
+            } else {
+                "overage_tier_basis = \"total-calls\""
+            },
+        );
+        text = text.replace("tiers = \"t\"\n", "tiers = \"t\"\npacks = \"p\"\n");
+        text.push_str("[packs]\np = [\n");
+        for (calls, cents) in &self.packs {
+            text.push_str(&format!(
+                "{{ calls = {calls}, price = \"{}\" }},\n",
+                Decimal::new(*cents, 2)
+            ));
+        }
+        text.push_str("]\n");
+        text
+    }
+
+    /// The months' postpaid bills in fen with `pool` pack calls, simulated from
+    /// the rules directly.
+    fn postpaid_fen(&self, mut pool: u64) -> u128 {
+        let free = self.table.free;
+        self.monthly
+            .iter()
+            .map(|&n| {
+                let f = n.min(free);
+                let draw = (n - f).min(pool);
+                pool -= draw;
+                let overage = n - f - draw;
+                if overage == 0 {
+                    return 0;
+                }
+                let basis = if self.postpaid_basis { f + overage } else { n };
+                round_to_fen(
+                    u128::from(overage) * u128::from(self.table.reference_price(basis)),
+                    4,
+                )
+            })
+            .sum()
+    }
+
+    /// Brute force: every total of pack calls up to the need plus the largest
+    /// pack, each with its cheapest exact multiset, scored by (cost, pack cost, packs).
+    fn brute_force(&self) -> (u128, u128, u64) {
+        let need: u64 = self
+            .monthly
+            .iter()
+            .map(|&n| n.saturating_sub(self.table.free))
+            .sum();
+        let limit = (need + self.packs.iter().map(|p| p.0).max().unwrap()) as usize;
+        let mut best: Vec<Option<(i64, u64)>> = vec![None; limit + 1];
+        best[0] = Some((0, 0));
+        for total in 1..=limit {
+            for &(size, cents) in &self.packs {
+                if let Some(prev) = total.checked_sub(size as usize).and_then(|t| best[t]) {
+                    let cand = (prev.0 + cents, prev.1 + 1);
+                    if best[total].is_none_or(|b| cand < b) {
+                        best[total] = Some(cand);
+                    }
+                }
+            }
+        }
+        (0..=limit)
+            .filter_map(|t| {
+                best[t].map(|(cents, count)| {
+                    let cost = cents as u128;
+                    (cost + self.postpaid_fen(t as u64), cost, count)
+                })
+            })
+            .min()
+            .unwrap()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// `plan` is exact: it matches brute force on random forecasts and price lists
+    /// (either tier convention and either overage basis).
+    #[test]
+    fn plan_equals_brute_force(case in plan_case()) {
+        let list = PriceList::from_toml(&case.toml()).unwrap();
+        let plan = Calculator::new(&list).plan(&list.apis[0], &case.monthly).unwrap();
+        let (cost, pack_cost, packs) = case.brute_force();
+        let best = &plan.best.option;
+        prop_assert_eq!(fen(&best.cost.to_string()), cost);
+        prop_assert_eq!(fen(&best.pack_cost.to_string()), pack_cost);
+        prop_assert_eq!(best.packs.iter().map(|p| p.count).sum::<u64>(), packs);
+        // Every option is priced the same way and none beats the best.
+        for o in &plan.options {
+            prop_assert!(o.cost >= best.cost);
+            prop_assert_eq!(fen(&o.cost.to_string()), fen(&o.pack_cost.to_string()) + fen(&o.postpaid_cost.to_string()));
+        }
+    }
+}

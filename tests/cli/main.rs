@@ -2,6 +2,7 @@
 
 mod batch;
 mod ledger;
+mod plan;
 mod postpaid;
 mod prepaid;
 mod pricing_file;

@@ -264,8 +264,15 @@ fn prices_shows_the_loaded_list() {
     let out = ocr().args(["prices", "-f", "csv"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.starts_with("api,name,kind,tier,range,calls,price\n"),
+        text.starts_with("api,name,kind,tier,lower,upper,range,calls,price\n"),
         "{text}"
     );
-    assert!(text.contains("idcard,身份证,pack,,,10000,800.00"), "{text}");
+    assert!(
+        text.contains("idcard,身份证,tier,2,1000,10000,1000 < n ≤ 10000,,0.15"),
+        "{text}"
+    );
+    assert!(
+        text.contains("idcard,身份证,pack,,,,,10000,800.00"),
+        "{text}"
+    );
 }

@@ -1,0 +1,521 @@
+//! `plan`: the cheapest pack purchase at the start of a period, given each
+//! month's calls (free quota first, then the packs, then postpaid overage at the
+//! tier that month's total reaches), against all-postpaid and the source-style
+//! "cover every call with packs".
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::bill::{Calculator, Event, HeldPack};
+use crate::money::serialize_price;
+use crate::pricing::OverageTierBasis;
+use crate::pricing::{Api, Pack};
+use crate::quote::{best_value_first, cheapest_packs, PackCount};
+use crate::{Error, Money};
+
+/// One plan option: packs bought at the start and the period's cost.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlanOption {
+    /// `all-postpaid`, `best` or `cover-all-calls`.
+    pub label: String,
+    /// Packs bought, largest first.
+    pub packs: Vec<PackCount>,
+    /// Calls in the packs.
+    pub pack_calls: u64,
+    /// What the packs cost.
+    pub pack_cost: Money,
+    /// The postpaid bills of the months, summed.
+    pub postpaid_cost: Money,
+    /// `pack_cost + postpaid_cost`: the period's cost.
+    pub cost: Money,
+}
+
+/// Where one month's calls came from under a plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlanMonth {
+    /// 1-based month of the period.
+    pub month: usize,
+    /// Calls.
+    pub calls: u64,
+    /// Under the free quota.
+    pub free_calls: u64,
+    /// Served by the packs.
+    pub pack_calls: u64,
+    /// Billed postpaid.
+    pub overage_calls: u64,
+    /// The overage's unit price; `None` without overage.
+    #[serde(serialize_with = "serialize_price")]
+    pub unit_price: Option<Decimal>,
+    /// The month's postpaid bill.
+    pub amount: Money,
+}
+
+/// The best option with its months.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BestPlan {
+    /// The option.
+    #[serde(flatten)]
+    pub option: PlanOption,
+    /// Month by month.
+    pub months: Vec<PlanMonth>,
+}
+
+/// A plan for one API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// API key.
+    pub api: String,
+    /// Chinese name.
+    pub name: String,
+    /// Calls per month.
+    pub monthly: Vec<u64>,
+    /// All postpaid, the best purchase, and packs covering every call.
+    pub options: Vec<PlanOption>,
+    /// The cheapest option (ties: less paid for packs, then fewer packs).
+    pub best: BestPlan,
+    /// All-postpaid cost minus the best cost.
+    pub saving_vs_postpaid: Money,
+    /// Cover-all-calls cost minus the best cost.
+    pub saving_vs_cover_all: Money,
+}
+
+/// (cost, pack cost, packs): smaller is better, in this order.
+type Key = (Decimal, Decimal, u64);
+
+struct Search<'c, 'a> {
+    calc: &'c Calculator<'a>,
+    api: &'c Api,
+    monthly: &'c [u64],
+    order: Vec<Pack>,
+    counts: Vec<u64>,
+    best: Option<(Vec<u64>, Key)>,
+    /// The postpaid cost of the months given a pool of pack calls (None: a
+    /// month needs a contact-sales price that was not given).
+    postpaid: HashMap<u64, Option<Decimal>>,
+    /// Pool sizes where the postpaid cost may change slope (cumulative needs).
+    breakpoints: Vec<u64>,
+    /// No pool larger than this can help.
+    max_pool: u64,
+    error: Option<Error>,
+    pool: Vec<HeldPack>,
+    events: Vec<Event>,
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+impl Search<'_, '_> {
+    /// The months' postpaid cost with `pool` pack calls (memoized).
+    fn postpaid(&mut self, pool: u64) -> Option<Decimal> {
+        if let Some(&known) = self.postpaid.get(&pool) {
+            return known;
+        }
+        let mut total = Some(Decimal::ZERO);
+        self.pool[0].size = pool.max(1);
+        self.pool[0].remaining = pool;
+        self.pool[0].alerted_low = false;
+        for &calls in self.monthly {
+            self.events.clear();
+            match self
+                .calc
+                .charge(self.api, calls, &mut self.pool, &mut self.events)
+            {
+                Ok(c) => total = total.map(|t| t + c.amount.decimal()),
+                Err(Error::ContactSales { .. }) => total = None,
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                    total = None;
+                }
+            }
+        }
+        self.postpaid.insert(pool, total);
+        total
+    }
+
+    /// A lower bound on `r·x + postpaid(pool + x)` over x ≥ 0, where `r` is the
+    /// cheapest price per call of the packs left. When the month's total picks
+    /// the tier, the postpaid cost never rises with the pool, so on each stretch
+    /// between breakpoints it is at least its value at the stretch's end. When
+    /// the calls not served by packs pick it, fewer postpaid calls can cost more
+    /// (the tier cliff), and only 0 is a safe bound.
+    fn bound(&mut self, pool: u64, per_call: Option<&Pack>) -> Option<Decimal> {
+        let Some(per_call) = per_call else {
+            return self.postpaid(pool);
+        };
+        if self.calc.prices.settings.overage_tier_basis == OverageTierBasis::PostpaidCalls {
+            return Some(Decimal::ZERO);
+        }
+        let mut points: Vec<u64> = vec![pool];
+        points.extend(self.breakpoints.iter().copied().filter(|&b| b > pool));
+        let mut lowest: Option<Decimal> = None;
+        for (i, &at) in points.iter().enumerate() {
+            // On [at, next): at least the pack calls to reach `at`, plus the
+            // postpaid cost at the interval's end.
+            let extra = per_call.price * Decimal::from(at - pool) / Decimal::from(per_call.calls);
+            let end = points.get(i + 1).copied().unwrap_or(u64::MAX);
+            let rest = if end == u64::MAX {
+                Some(Decimal::ZERO)
+            } else {
+                self.postpaid(end)
+            };
+            // An infeasible end (a contact-sales month) bounds nothing: use 0.
+            let rest = rest.unwrap_or(Decimal::ZERO);
+            let value = extra + rest;
+            lowest = Some(lowest.map_or(value, |l: Decimal| l.min(value)));
+        }
+        lowest
+    }
+
+    fn offer(&mut self, pool: u64, pack_cost: Decimal, packs: u64) {
+        let Some(postpaid) = self.postpaid(pool) else {
+            return;
+        };
+        let key = (pack_cost + postpaid, pack_cost, packs);
+        if self.best.as_ref().is_none_or(|(_, b)| key < *b) {
+            self.best = Some((self.counts.clone(), key));
+        }
+    }
+
+    fn dfs(&mut self, level: usize, pool: u64, pack_cost: Decimal, packs: u64) {
+        if level == self.order.len() {
+            self.offer(pool, pack_cost, packs);
+            return;
+        }
+        let pack = self.order[level];
+        // Exchange bound: fewer than size_i / gcd(size_i, size) of this pack,
+        // for every better-value size i before it.
+        let mut most = (self.max_pool.saturating_sub(pool)) / pack.calls;
+        for better in &self.order[..level] {
+            most = most.min(better.calls / gcd(better.calls, pack.calls) - 1);
+        }
+        let next = self.order.get(level + 1).copied();
+        // Most packs first: good purchases come early and cut the rest.
+        for count in (0..=most).rev() {
+            let pool_here = pool + count * pack.calls;
+            let cost_here = pack_cost + pack.price * Decimal::from(count);
+            if let Some((_, (best, _, _))) = &self.best {
+                let best = *best;
+                if let Some(lb) = self.bound(pool_here, next.as_ref()) {
+                    // The bound divides; allow for its last-digit rounding.
+                    if cost_here + lb > best + Decimal::new(1, 20) {
+                        continue;
+                    }
+                }
+            }
+            self.counts[level] = count;
+            self.dfs(level + 1, pool_here, cost_here, packs + count);
+            self.counts[level] = 0;
+        }
+    }
+}
+
+impl Calculator<'_> {
+    /// The cheapest purchase of packs at the start of a period of `monthly`
+    /// calls (at most the packs' validity in months), exact for any price list.
+    ///
+    /// The period's cost of a purchase is its price plus the months' postpaid
+    /// bills, which depend only on the calls the packs hold. The search runs
+    /// over the count of each pack size, best value first, and keeps fewer than
+    /// `size_i / gcd(size_i, size_j)` packs of a size `j` after a better-value
+    /// size `i` (more could be swapped for `i` packs holding the same calls for
+    /// no more money), cutting branches whose lower bound is above the best.
+    pub fn plan(&self, api: &Api, monthly: &[u64]) -> Result<Plan, Error> {
+        let validity = self.prices.settings.pack_validity_months as usize;
+        if monthly.is_empty() || monthly.len() > validity {
+            return Err(Error::Invalid(format!(
+                "{} months given; a plan covers 1 to {validity} months (the packs' validity)",
+                monthly.len()
+            )));
+        }
+        let free = self.prices.settings.free_calls_per_month;
+        let mut breakpoints = Vec::new();
+        let mut need = 0u64;
+        for &calls in monthly {
+            need = need
+                .checked_add(calls.saturating_sub(free))
+                .ok_or(Error::Overflow("the period's calls"))?;
+            breakpoints.push(need);
+        }
+        breakpoints.dedup();
+        let all_calls = monthly
+            .iter()
+            .try_fold(0u64, |a, &c| a.checked_add(c))
+            .ok_or(Error::Overflow("the period's calls"))?;
+        let largest = api.packs.iter().map(|p| p.calls).max().unwrap_or(0);
+        let order = best_value_first(&api.packs);
+        let mut search = Search {
+            calc: self,
+            api,
+            monthly,
+            counts: vec![0; order.len()],
+            order,
+            best: None,
+            postpaid: HashMap::new(),
+            breakpoints,
+            max_pool: need.saturating_add(largest.saturating_sub(1)),
+            error: None,
+            pool: vec![HeldPack {
+                id: 1,
+                api: api.key.clone(),
+                size: 1,
+                price: Money::ZERO,
+                remaining: 0,
+                bought: 0,
+                last_month: 0,
+                alerted_low: false,
+            }],
+            events: Vec::new(),
+        };
+        // All postpaid first: it is the bound every purchase must beat.
+        let postpaid_only = search.postpaid(0);
+        search.offer(0, Decimal::ZERO, 0);
+        search.dfs(0, 0, Decimal::ZERO, 0);
+        if let Some(e) = search.error.take() {
+            return Err(e);
+        }
+        if postpaid_only.is_none() {
+            // Refused the way the months' own bills are.
+            for &calls in monthly {
+                self.line(api, calls, &mut [])?;
+            }
+        }
+        let (counts, _) = search.best.clone().expect("all postpaid is an option");
+        let pairs: Vec<(Pack, u64)> = search.order.iter().copied().zip(counts).collect();
+        let best = self.plan_option("best", api, monthly, &pairs)?;
+        let cover_all = cheapest_packs(&api.packs, all_calls).ok();
+        let cover_pairs: Vec<(Pack, u64)> = cover_all
+            .map(|p| {
+                p.packs
+                    .iter()
+                    .map(|c| (api.pack(c.calls).expect("offered"), c.count))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // All postpaid: refused like any postpaid bill when a month reaches the
+        // contact-sales tier without a price.
+        let postpaid = self.plan_option("all-postpaid", api, monthly, &[])?.option;
+        let mut options = vec![postpaid.clone(), best.option.clone()];
+        let cover = if api.packs.is_empty() {
+            None
+        } else {
+            Some(
+                self.plan_option("cover-all-calls", api, monthly, &cover_pairs)?
+                    .option,
+            )
+        };
+        options.extend(cover.clone());
+        Ok(Plan {
+            api: api.key.clone(),
+            name: api.name.clone(),
+            monthly: monthly.to_vec(),
+            saving_vs_postpaid: postpaid.cost.checked_sub(best.option.cost)?,
+            saving_vs_cover_all: match &cover {
+                Some(c) => c.cost.checked_sub(best.option.cost)?,
+                None => Money::ZERO,
+            },
+            options,
+            best,
+        })
+    }
+
+    /// One option: the packs bought and the months billed with them.
+    fn plan_option(
+        &self,
+        label: &str,
+        api: &Api,
+        monthly: &[u64],
+        packs: &[(Pack, u64)],
+    ) -> Result<BestPlan, Error> {
+        let pack_calls: u64 = packs.iter().map(|(p, n)| p.calls * n).sum();
+        let exact_cost: Decimal = packs.iter().map(|(p, n)| p.price * Decimal::from(*n)).sum();
+        let mut counts: Vec<PackCount> = packs
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|&(p, n)| PackCount {
+                calls: p.calls,
+                count: n,
+                price: Money::round(p.price),
+                cost: Money::round(p.price * Decimal::from(n)),
+            })
+            .collect();
+        counts.sort_by_key(|c| std::cmp::Reverse(c.calls));
+        let mut pool = vec![HeldPack {
+            id: 1,
+            api: api.key.clone(),
+            size: pack_calls.max(1),
+            price: Money::ZERO,
+            remaining: pack_calls,
+            bought: 0,
+            last_month: 0,
+            alerted_low: false,
+        }];
+        let mut months = Vec::new();
+        let mut postpaid = Money::ZERO;
+        for (i, &calls) in monthly.iter().enumerate() {
+            let line = self.line(api, calls, &mut pool)?;
+            postpaid = postpaid.checked_add(line.amount)?;
+            months.push(PlanMonth {
+                month: i + 1,
+                calls,
+                free_calls: line.free_calls,
+                pack_calls: line.pack_calls,
+                overage_calls: line.billable_calls,
+                unit_price: line.unit_price,
+                amount: line.amount,
+            });
+        }
+        let pack_cost = Money::round(exact_cost);
+        Ok(BestPlan {
+            option: PlanOption {
+                label: label.to_string(),
+                packs: counts,
+                pack_calls,
+                pack_cost,
+                postpaid_cost: postpaid,
+                cost: Money::round(exact_cost + postpaid.decimal()),
+            },
+            months,
+        })
+    }
+}
+
+/// One point of the cost curve.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CurvePoint {
+    /// Calls in the month.
+    pub calls: u64,
+    /// The month's postpaid bill.
+    pub postpaid: Money,
+    /// `postpaid / calls`, 4 decimals; `None` at 0 calls.
+    #[serde(serialize_with = "serialize_per_call")]
+    pub postpaid_per_call: Option<Decimal>,
+    /// The month's cost with the best packs bought for it (packs + overage).
+    pub with_packs: Money,
+    /// `with_packs / calls`, 4 decimals.
+    #[serde(serialize_with = "serialize_per_call")]
+    pub with_packs_per_call: Option<Decimal>,
+    /// The packs of that purchase, e.g. `10000x1 1000x2`; empty for none.
+    pub packs: String,
+}
+
+fn serialize_per_call<S: serde::Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(d) => s.collect_str(&format!("{d:.4}")),
+        None => s.serialize_none(),
+    }
+}
+
+/// The month's cost against its calls.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Curve {
+    /// API key.
+    pub api: String,
+    /// Chinese name.
+    pub name: String,
+    /// Points in increasing calls, including both sides of every tier edge.
+    pub points: Vec<CurvePoint>,
+}
+
+fn per_call(amount: Money, calls: u64) -> Option<Decimal> {
+    (calls > 0).then(|| {
+        (amount.decimal() / Decimal::from(calls))
+            .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    })
+}
+
+impl Calculator<'_> {
+    /// The month's postpaid bill and best-packs cost at `points` call counts
+    /// spaced geometrically up to `max` (and 0), plus both sides of every tier edge (where the
+    /// tier-reaching cliffs are). Without `max`: 10% past the last tier bound,
+    /// or the bound itself when the tier above it has no price.
+    pub fn curve(&self, api: &Api, max: Option<u64>, points: usize) -> Result<Curve, Error> {
+        let bounds = self.prices.settings.tier_bounds;
+        let last_bound = api
+            .tiers
+            .iter()
+            .filter_map(|t| t.upto)
+            .max()
+            .unwrap_or(10_000);
+        let top_priced = match api.tiers.last().map(|t| t.price) {
+            Some(crate::TierPrice::ContactSales { negotiated }) => {
+                negotiated.or(self.negotiated_price).is_some()
+            }
+            _ => true,
+        };
+        let max = match max {
+            Some(m) => m,
+            None if top_priced => last_bound + last_bound / 10,
+            None => match bounds {
+                crate::TierBounds::LowerExclusive => last_bound,
+                crate::TierBounds::UpperExclusive => last_bound - 1,
+            },
+        };
+        if points == 0 || points > 100_000 {
+            return Err(Error::Invalid(format!(
+                "--points {points}: expected 1 to 100000"
+            )));
+        }
+        // Geometric spacing: as many points per decade at 1k as at 1M.
+        let top = (max.max(1) as f64).ln();
+        let mut at: Vec<u64> = std::iter::once(0)
+            .chain((0..=points).map(|i| {
+                ((top * i as f64 / points as f64).exp().round() as u64).clamp(1, max.max(1))
+            }))
+            .filter(|&c| c <= max)
+            .collect();
+        for i in 1..api.tiers.len() {
+            let first = api.first_calls_of_tier(i, bounds);
+            at.extend(
+                [first.saturating_sub(1), first]
+                    .into_iter()
+                    .filter(|&c| c <= max),
+            );
+        }
+        let free = self.prices.settings.free_calls_per_month;
+        if free <= max {
+            at.push(free);
+        }
+        at.sort_unstable();
+        at.dedup();
+        let points = at
+            .into_iter()
+            .map(|calls| {
+                let postpaid = self.line(api, calls, &mut [])?.amount;
+                let best = if api.packs.is_empty() {
+                    None
+                } else {
+                    Some(self.plan(api, &[calls])?.best.option)
+                };
+                let with_packs = best.as_ref().map_or(postpaid, |b| b.cost);
+                Ok(CurvePoint {
+                    calls,
+                    postpaid,
+                    postpaid_per_call: per_call(postpaid, calls),
+                    with_packs,
+                    with_packs_per_call: per_call(with_packs, calls),
+                    packs: best
+                        .map(|b| {
+                            b.packs
+                                .iter()
+                                .map(|p| format!("{}x{}", p.calls, p.count))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        })
+                        .unwrap_or_default(),
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(Curve {
+            api: api.key.clone(),
+            name: api.name.clone(),
+            points,
+        })
+    }
+}

@@ -1,0 +1,288 @@
+use crate::{fails, json, ocr, s};
+
+fn option<'a>(v: &'a serde_json::Value, label: &str) -> &'a serde_json::Value {
+    v["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["label"] == label)
+        .unwrap_or_else(|| panic!("no option {label} in {v}"))
+}
+
+#[test]
+fn small_months_inside_the_free_quota_all_postpaid_wins() {
+    let v = json(&["plan", "--api", "idcard", "--monthly", "500,800,900,1000"]);
+    assert_eq!(s(&v["best"], "cost"), "0.00");
+    assert_eq!(v["best"]["packs"].as_array().unwrap().len(), 0);
+    assert_eq!(s(option(&v, "all-postpaid"), "cost"), "0.00");
+    // The source's arithmetic would buy 4 × 1,000 (3,200 calls) for nothing.
+    assert_eq!(s(option(&v, "cover-all-calls"), "cost"), "480.00");
+    assert_eq!(s(&v, "saving_vs_cover_all"), "480.00");
+}
+
+#[test]
+fn steady_volume_packs_win() {
+    // 4 months of 11,000: postpaid 4 × 1,000.00; 40,000 beyond the free quotas fit
+    // 4 × 10k packs for 3,200.00.
+    let v = json(&[
+        "plan",
+        "--api",
+        "idcard",
+        "--monthly",
+        "11000,11000,11000,11000",
+    ]);
+    assert_eq!(s(option(&v, "all-postpaid"), "cost"), "4000.00");
+    assert_eq!(s(&v["best"], "cost"), "3200.00");
+    assert_eq!(s(&v["best"], "postpaid_cost"), "0.00");
+    assert_eq!(s(&v, "saving_vs_postpaid"), "800.00");
+    assert_eq!(v["best"]["months"][0]["pack_calls"], 10000);
+}
+
+#[test]
+fn a_mix_of_packs_and_postpaid_wins() {
+    // One big month among small ones: 3 × 1,500 and one 150,000. Postpaid: 3 × 75.00 +
+    // 149,000 × 0.06 = 9,165.00. One 100k pack (5,000) leaves month 4 with 49,000 at
+    // 0.06 (its total still reaches the 0.06 tier) = 2,940.00 → 7,940.00 … the search
+    // finds the exact optimum, which keeps some postpaid calls.
+    let v = json(&[
+        "plan",
+        "--api",
+        "idcard",
+        "--monthly",
+        "1500,1500,1500,150000",
+    ]);
+    let best = &v["best"];
+    assert!(!best["packs"].as_array().unwrap().is_empty(), "{best}");
+    assert_ne!(s(best, "postpaid_cost"), "0.00", "{best}");
+    let best_cost: f64 = s(best, "cost").parse().unwrap();
+    for o in v["options"].as_array().unwrap() {
+        assert!(best_cost <= s(o, "cost").parse::<f64>().unwrap(), "{o}");
+    }
+    assert_eq!(s(option(&v, "all-postpaid"), "cost"), "9165.00");
+}
+
+#[test]
+fn best_cost_is_pack_cost_plus_postpaid_months() {
+    let v = json(&[
+        "plan",
+        "--api",
+        "general",
+        "--monthly",
+        "9000,12000,8000,15000,3000",
+    ]);
+    let best = &v["best"];
+    let months: f64 = best["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| s(m, "amount").parse::<f64>().unwrap())
+        .sum();
+    let packs: f64 = s(best, "pack_cost").parse().unwrap();
+    let cost: f64 = s(best, "cost").parse().unwrap();
+    assert!((packs + months - cost).abs() < 1e-9, "{best}");
+    assert_eq!(v["monthly"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn plan_from_a_usage_file_plans_every_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usage.csv");
+    std::fs::write(
+        &path,
+        "month,api,calls\n2026-01,idcard,11000\n2026-01,general,500\n2026-03,idcard,11000\n",
+    )
+    .unwrap();
+    let v = json(&["plan", "--usage", path.to_str().unwrap()]);
+    let plans = v["plans"].as_array().unwrap();
+    assert_eq!(plans.len(), 2);
+    assert_eq!(plans[0]["api"], "idcard");
+    assert_eq!(plans[0]["monthly"], serde_json::json!([11000, 0, 11000]));
+    assert_eq!(plans[1]["monthly"], serde_json::json!([500, 0, 0]));
+    assert_eq!(s(&v, "cost"), "1600.00");
+}
+
+#[test]
+fn plan_errors() {
+    fails(&["plan", "--api", "idcard"], 2);
+    fails(&["plan", "--monthly", "5"], 2);
+    let err = fails(
+        &[
+            "plan",
+            "--api",
+            "idcard",
+            "--monthly",
+            "1,2,3,4,5,6,7,8,9,10,11,12,13",
+        ],
+        1,
+    );
+    assert!(err.contains("13 months"), "{err}");
+    let err = fails(&["plan", "--api", "idcard", "--monthly", "5,-3"], 1);
+    assert!(err.contains("'-3'"), "{err}");
+    let err = fails(&["plan", "--api", "idcard", "--monthly", "2M"], 1);
+    assert!(err.contains("contact-sales"), "{err}");
+    let v = json(&["plan", "--api", "vat-invoice", "--monthly", "20000,20000"]);
+    assert_eq!(v["options"].as_array().unwrap().len(), 2);
+    assert_eq!(s(&v["best"], "cost"), "13300.00");
+}
+
+#[test]
+fn plan_table_and_csv() {
+    let out = ocr()
+        .args([
+            "plan",
+            "--api",
+            "idcard",
+            "--monthly",
+            "11000,11000,11000,11000",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("saves 800.00 against all postpaid"), "{text}");
+    let out = ocr()
+        .args([
+            "plan",
+            "--api",
+            "idcard",
+            "--monthly",
+            "11000,11000",
+            "-f",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("api,option,packs,pack_calls,pack_cost,postpaid_cost,cost,best\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("idcard,best,10000x2,20000,1600.00,0.00,1600.00,true"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cliff_hints_at_each_boundary_and_none_where_no_cheaper_tier_is_reachable() {
+    for (api, calls, cliff, amount) in [
+        ("idcard", "9500", Some((10001, "900.10")), "1275.00"),
+        ("idcard", "10000", Some((10001, "900.10")), "1350.00"),
+        ("idcard", "99000", Some((100001, "5940.06")), "9800.00"),
+        ("vat-invoice", "9500", Some((10001, "3150.35")), "4250.00"),
+        (
+            "vat-invoice",
+            "100000",
+            Some((100001, "19800.20")),
+            "34650.00",
+        ),
+        ("idcard", "1000", None, "0.00"),
+        ("idcard", "5000", None, "600.00"),
+        ("idcard", "10001", None, "900.10"),
+        ("idcard", "500000", None, "29940.00"),
+    ] {
+        let v = json(&["postpaid", "--api", api, "--calls", calls]);
+        let line = &v["lines"][0];
+        assert_eq!(s(line, "amount"), amount, "{api} {calls}");
+        match cliff {
+            Some((at, bill)) => {
+                assert_eq!(line["cliff"]["calls"], at, "{api} {calls}");
+                assert_eq!(s(&line["cliff"], "amount"), bill, "{api} {calls}");
+            }
+            None => assert!(line.get("cliff").is_none(), "{api} {calls}: {line}"),
+        }
+    }
+}
+
+#[test]
+fn curve_csv_has_both_sides_of_every_cliff() {
+    let out = ocr().args(["curve", "--api", "idcard"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("calls,postpaid,postpaid_per_call,with_packs,with_packs_per_call,packs\n")
+    );
+    assert!(text.contains("\n10000,1350.00,0.1350,"), "{text}");
+    assert!(text.contains("\n10001,900.10,0.0900,"), "{text}");
+    assert!(text.contains("\n100000,9900.00,"), "{text}");
+    assert!(text.contains("\n100001,5940.06,"), "{text}");
+    // Stops at the contact-sales bound without a negotiated price.
+    assert!(
+        text.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("1000000,"),
+        "{text}"
+    );
+    // With packs the month never costs more than postpaid.
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    for row in r.records() {
+        let row = row.unwrap();
+        let postpaid: f64 = row[1].parse().unwrap();
+        let packs: f64 = row[3].parse().unwrap();
+        assert!(packs <= postpaid, "{row:?}");
+    }
+}
+
+#[test]
+fn curve_svg_parses_and_holds_both_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("idcard.svg");
+    let out = ocr()
+        .args([
+            "curve",
+            "--api",
+            "idcard",
+            "--max",
+            "200k",
+            "--svg",
+            path.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(&path).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    let lines = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "polyline")
+        .count();
+    assert!(lines >= 4, "two series in two panels: {lines}");
+    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
+    for want in [
+        "postpaid",
+        "with the best packs",
+        "yuan per call",
+        "10k",
+        "100k",
+    ] {
+        assert!(texts.iter().any(|t| t.contains(want)), "no {want}");
+    }
+}
+
+#[test]
+fn curve_errors_and_json() {
+    let err = fails(&["curve", "--api", "idcard", "--max", "2M"], 1);
+    assert!(err.contains("contact-sales"), "{err}");
+    let v = json(&[
+        "curve",
+        "--api",
+        "idcard",
+        "--max",
+        "2M",
+        "--negotiated-price",
+        "0.04",
+        "--points",
+        "20",
+    ]);
+    let last = v["points"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["calls"], 2000000);
+    assert_eq!(s(&last, "postpaid"), "79960.00");
+    let err = fails(&["curve", "--api", "idcard", "--points", "0"], 1);
+    assert!(err.contains("--points 0"), "{err}");
+}
