@@ -7,7 +7,7 @@ use std::sync::{mpsc, Mutex};
 use crate::bill::{Calculator, Charge};
 use crate::money::format_price;
 use crate::pricing::Api;
-use crate::records::{ReadError, Record, RecordReader, MAX_RECORD_BYTES};
+use crate::records::{too_long_message, ReadError, Record, RecordReader, MAX_RECORD_BYTES};
 use crate::{parse_count, Error, Money};
 
 /// Output of `batch`.
@@ -895,6 +895,8 @@ fn coordinate<R: Read, W: Write>(
     let (mut sent, mut next_to_write) = (0u64, 0u64);
     let mut line_base = first_line - 1;
     let mut eof = false;
+    // A record with no end in sight: refused once everything before it is out.
+    let mut overlong = false;
     loop {
         // Write every finished block that is next in order.
         while let Some(r) = results.remove(&next_to_write) {
@@ -917,6 +919,9 @@ fn coordinate<R: Read, W: Write>(
         }
         if eof && next_to_write == sent {
             output.flush()?;
+            if overlong {
+                return Err(BatchError::Row(too_long(line_base + 1)));
+            }
             return Ok(summary);
         }
         if eof || sent - next_to_write >= BLOCKS_IN_FLIGHT as u64 {
@@ -941,11 +946,17 @@ fn coordinate<R: Read, W: Write>(
                 eof = true;
                 break block.len();
             }
-            if block.len() > MAX_RECORD_BYTES + BLOCK_BYTES && record_boundary(&block).is_none() {
-                // Let the worker's reader refuse the overlong record with its line.
-                break block.len();
+            if block.len() > MAX_RECORD_BYTES && record_boundary(&block).is_none() {
+                overlong = true;
+                eof = true;
+                break 0;
             }
         };
+        if overlong {
+            carry.clear();
+            pool.put(block);
+            continue;
+        }
         carry.extend_from_slice(&block[cut..]);
         block.truncate(cut);
         if !block.is_empty() {
@@ -959,7 +970,7 @@ fn coordinate<R: Read, W: Write>(
 fn too_long(line: u64) -> RowError {
     RowError {
         line,
-        message: format!("a record longer than {MAX_RECORD_BYTES} bytes; is this a CSV file?"),
+        message: too_long_message(),
     }
 }
 

@@ -4,10 +4,11 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use ocr_bill::{
     parse_count, parse_decimal, parse_pack_spec, read_packs, read_topups, read_usage, run_batch,
     Api, BatchError, BatchFormat, BatchOptions, Calculator, LedgerInput, Month, PriceList,
@@ -104,6 +105,20 @@ packs covering every call (the source's arithmetic).")]
   ocr-bill curve --api idcard --max 200k --svg idcard.svg
   ocr-bill curve --api vat-invoice --max 2M --negotiated-price 0.15 --points 400")]
     Curve(CurveArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(after_help = "Examples:
+  ocr-bill completions bash > ~/.local/share/bash-completion/completions/ocr-bill
+  ocr-bill completions zsh > ~/.zfunc/_ocr-bill
+  ocr-bill completions fish > ~/.config/fish/completions/ocr-bill.fish")]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff)
+    #[command(after_help = "Example:
+  ocr-bill man > ocr-bill.1 && man ./ocr-bill.1")]
+    Man,
     /// Show the loaded price list and its settings
     #[command(after_help = "Examples:
   ocr-bill prices
@@ -335,7 +350,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             }) {
                 return exit::OK;
             }
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", one_line(&format!("{err:#}")));
             if err.downcast_ref::<UsageError>().is_some() {
                 exit::USAGE
             } else {
@@ -346,6 +361,21 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
 }
 
 fn execute(cli: &Cli) -> anyhow::Result<i32> {
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "ocr-bill", &mut out);
+            emit(&out)?;
+            return Ok(exit::OK);
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            emit(&out)?;
+            return Ok(exit::OK);
+        }
+        _ => {}
+    }
     let prices = load_prices(cli.pricing.as_deref())?;
     let format = cli.format.unwrap_or(Format::Table);
     let bytes = match &cli.command {
@@ -459,6 +489,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 cli.format.unwrap_or(Format::Csv),
             )?
         }
+        Command::Completions { .. } | Command::Man => unreachable!("handled above"),
         Command::Prices(args) => {
             let apis = match &args.api {
                 Some(name) => vec![prices.api(name)?],
@@ -491,7 +522,7 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
         format,
     };
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
-    let mut report = |e: &RowError| eprintln!("skipped line {}: {}", e.line, e.message);
+    let mut report = |e: &RowError| eprintln!("skipped line {}: {}", e.line, one_line(&e.message));
     let stdout = std::io::stdout().lock();
     let (result, source) = match args.file.as_deref() {
         None => (
@@ -552,9 +583,44 @@ pub fn load_prices(path: Option<&Path>) -> anyhow::Result<PriceList> {
     let Some(path) = path else {
         return Ok(PriceList::builtin());
     };
-    let text = fs::read_to_string(path)
-        .with_context(|| format!("cannot read pricing file {}", path.display()))?;
+    let cannot = || format!("cannot read pricing file {}", path.display());
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(MAX_PRICING_BYTES + 1).read_to_end(&mut bytes))
+        .with_context(cannot)?;
+    if bytes.len() as u64 > MAX_PRICING_BYTES {
+        return Err(anyhow!(
+            "pricing file {} is larger than {MAX_PRICING_BYTES} bytes; a price list is a few KB",
+            path.display()
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow!(
+            "pricing file {} is not UTF-8 text (bad byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     PriceList::from_toml(&text).map_err(|e| anyhow!("pricing file {}: {e}", path.display()))
+}
+
+/// The largest pricing file read.
+const MAX_PRICING_BYTES: u64 = 1 << 20;
+
+/// A message on one line: control characters (a NUL or a line break read from a
+/// file) are shown escaped.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn calculator<'a>(
@@ -580,7 +646,12 @@ fn calculator<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+
+    #[test]
+    fn messages_stay_on_one_line() {
+        assert_eq!(one_line("a\nb\0c\td"), "a\\nb\\u{0}c\\td");
+        assert_eq!(one_line("身份证 'x'"), "身份证 'x'");
+    }
 
     #[test]
     fn clap_definition_is_consistent() {

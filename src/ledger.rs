@@ -139,7 +139,7 @@ fn read_rows<R: Read>(
         },
         ReadError::TooLong(line) => InputError {
             line,
-            message: "record too long".into(),
+            message: crate::records::too_long_message(),
         },
     };
     let header = reader
@@ -513,8 +513,15 @@ impl Calculator<'_> {
                     continue;
                 }
                 if h.remaining > 0 {
+                    let (price, left, size) = (
+                        h.price.decimal(),
+                        Decimal::from(h.remaining),
+                        Decimal::from(h.size),
+                    );
                     let value = Money::round(
-                        h.price.decimal() * Decimal::from(h.remaining) / Decimal::from(h.size),
+                        price
+                            .checked_mul(left)
+                            .map_or_else(|| price * (left / size), |x| x / size),
                     );
                     totals.calls_wasted += h.remaining;
                     totals.value_wasted = totals.value_wasted.checked_add(value)?;

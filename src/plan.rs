@@ -12,7 +12,7 @@ use crate::bill::{Calculator, Event, HeldPack};
 use crate::money::serialize_price;
 use crate::pricing::OverageTierBasis;
 use crate::pricing::{Api, Pack};
-use crate::quote::{best_value_first, cheapest_packs, PackCount};
+use crate::quote::{best_value_first, cheapest_packs, PackCount, Purchase};
 use crate::{Error, Money};
 
 /// One plan option: packs bought at the start and the period's cost.
@@ -127,7 +127,15 @@ impl Search<'_, '_> {
                 .calc
                 .charge(self.api, calls, &mut self.pool, &mut self.events)
             {
-                Ok(c) => total = total.map(|t| t + c.amount.decimal()),
+                Ok(c) => match total.map(|t| t.checked_add(c.amount.decimal())) {
+                    Some(Some(t)) => total = Some(t),
+                    Some(None) => {
+                        self.error
+                            .get_or_insert(Error::Overflow("the months' bills"));
+                        total = None;
+                    }
+                    None => {}
+                },
                 Err(Error::ContactSales { .. }) => total = None,
                 Err(e) => {
                     self.error.get_or_insert(e);
@@ -158,7 +166,11 @@ impl Search<'_, '_> {
         for (i, &at) in points.iter().enumerate() {
             // On [at, next): at least the pack calls to reach `at`, plus the
             // postpaid cost at the interval's end.
-            let extra = per_call.price * Decimal::from(at - pool) / Decimal::from(per_call.calls);
+            // Too large to multiply: 0 is still a lower bound.
+            let extra = per_call
+                .price
+                .checked_mul(Decimal::from(at - pool))
+                .map_or(Decimal::ZERO, |x| x / Decimal::from(per_call.calls));
             let end = points.get(i + 1).copied().unwrap_or(u64::MAX);
             let rest = if end == u64::MAX {
                 Some(Decimal::ZERO)
@@ -177,7 +189,12 @@ impl Search<'_, '_> {
         let Some(postpaid) = self.postpaid(pool) else {
             return;
         };
-        let key = (pack_cost + postpaid, pack_cost, packs);
+        let Some(cost) = pack_cost.checked_add(postpaid) else {
+            self.error
+                .get_or_insert(Error::Overflow("the period's cost"));
+            return;
+        };
+        let key = (cost, pack_cost, packs);
         if self.best.as_ref().is_none_or(|(_, b)| key < *b) {
             self.best = Some((self.counts.clone(), key));
         }
@@ -202,11 +219,13 @@ impl Search<'_, '_> {
             let cost_here = pack_cost + pack.price * Decimal::from(count);
             if let Some((_, (best, _, _))) = &self.best {
                 let best = *best;
-                if let Some(lb) = self.bound(pool_here, next.as_ref()) {
-                    // The bound divides; allow for its last-digit rounding.
-                    if cost_here + lb > best + Decimal::new(1, 20) {
-                        continue;
-                    }
+                // The bound divides; allow for its last-digit rounding.
+                let above = self
+                    .bound(pool_here, next.as_ref())
+                    .and_then(|lb| cost_here.checked_add(lb))
+                    .and_then(|x| x.checked_sub(Decimal::new(1, 20)));
+                if above.is_some_and(|x| x > best) {
+                    continue;
                 }
             }
             self.counts[level] = count;
@@ -249,6 +268,18 @@ impl Calculator<'_> {
             .try_fold(0u64, |a, &c| a.checked_add(c))
             .ok_or(Error::Overflow("the period's calls"))?;
         let largest = api.packs.iter().map(|p| p.calls).max().unwrap_or(0);
+        let max_pool = need.saturating_add(largest.saturating_sub(1));
+        // Every sum of pack prices the search makes is at most this; refuse what
+        // cannot fit (with room for the months' bills on top).
+        api.packs
+            .iter()
+            .try_fold(Decimal::ZERO, |acc, p| {
+                Decimal::from(max_pool / p.calls + 1)
+                    .checked_mul(p.price)
+                    .and_then(|c| acc.checked_add(c))
+            })
+            .and_then(|sum| sum.checked_mul(Decimal::from(4)))
+            .ok_or(Error::Overflow("the packs' cost"))?;
         let order = best_value_first(&api.packs);
         let mut search = Search {
             calc: self,
@@ -259,7 +290,7 @@ impl Calculator<'_> {
             best: None,
             postpaid: HashMap::new(),
             breakpoints,
-            max_pool: need.saturating_add(largest.saturating_sub(1)),
+            max_pool,
             error: None,
             pool: vec![HeldPack {
                 id: 1,
@@ -333,19 +364,8 @@ impl Calculator<'_> {
         monthly: &[u64],
         packs: &[(Pack, u64)],
     ) -> Result<BestPlan, Error> {
-        let pack_calls: u64 = packs.iter().map(|(p, n)| p.calls * n).sum();
-        let exact_cost: Decimal = packs.iter().map(|(p, n)| p.price * Decimal::from(*n)).sum();
-        let mut counts: Vec<PackCount> = packs
-            .iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|&(p, n)| PackCount {
-                calls: p.calls,
-                count: n,
-                price: Money::round(p.price),
-                cost: Money::round(p.price * Decimal::from(n)),
-            })
-            .collect();
-        counts.sort_by_key(|c| std::cmp::Reverse(c.calls));
+        let purchase = Purchase::from_counts(packs, 0)?;
+        let pack_calls = purchase.covered_calls;
         let mut pool = vec![HeldPack {
             id: 1,
             api: api.key.clone(),
@@ -371,15 +391,14 @@ impl Calculator<'_> {
                 amount: line.amount,
             });
         }
-        let pack_cost = Money::round(exact_cost);
         Ok(BestPlan {
             option: PlanOption {
                 label: label.to_string(),
-                packs: counts,
+                cost: purchase.cost.checked_add(postpaid)?,
+                packs: purchase.packs,
                 pack_calls,
-                pack_cost,
+                pack_cost: purchase.cost,
                 postpaid_cost: postpaid,
-                cost: Money::round(exact_cost + postpaid.decimal()),
             },
             months,
         })

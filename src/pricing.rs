@@ -14,6 +14,9 @@ use toml::Spanned;
 use crate::money::{format_price, serialize_decimal};
 use crate::Error;
 
+/// The longest API key, name or alias accepted.
+pub const MAX_NAME_CHARS: usize = 64;
+
 /// The price list of the source page, embedded in the binary.
 pub const DEFAULT_PRICING: &str = include_str!("../pricing.toml");
 
@@ -487,8 +490,21 @@ impl RawPriceList {
                 "pack_validity_months is 0; expected at least 1".into(),
             );
         }
+        let currency = self.currency.unwrap_or_else(|| "CNY".into());
+        if currency.is_empty()
+            || currency.chars().count() > 8
+            || currency.chars().any(char::is_control)
+        {
+            return Err(PricingError {
+                position: None,
+                message: format!(
+                    "currency of {} characters; expected a code such as \"CNY\"",
+                    currency.chars().count()
+                ),
+            });
+        }
         let settings = Settings {
-            currency: self.currency.unwrap_or_else(|| "CNY".into()),
+            currency,
             free_calls_per_month: self.free_calls_per_month,
             tier_bounds: self.tier_bounds,
             overage_tier_basis: self.overage_tier_basis,
@@ -517,6 +533,16 @@ impl RawPriceList {
                 let value = n.get_ref().trim();
                 if value.is_empty() {
                     return c.fail(n.span(), format!("empty API {what}; expected a name"));
+                }
+                let length = value.chars().count();
+                if length > MAX_NAME_CHARS || value.chars().any(char::is_control) {
+                    return c.fail(
+                        n.span(),
+                        format!(
+                            "API {what} of {length} characters (or with control characters); \
+                             expected a name of at most {MAX_NAME_CHARS}"
+                        ),
+                    );
                 }
                 if let Some(&other) = names.get(&name_key(value)) {
                     if other != index {

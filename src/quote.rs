@@ -36,7 +36,8 @@ pub struct Purchase {
 }
 
 impl Purchase {
-    fn from_counts(counts: &[(Pack, u64)], need: u64) -> Result<Purchase, Error> {
+    /// The purchase of `counts` packs of each size, for a need of `need` calls.
+    pub(crate) fn from_counts(counts: &[(Pack, u64)], need: u64) -> Result<Purchase, Error> {
         let mut packs: Vec<PackCount> = counts
             .iter()
             .filter(|(_, n)| *n > 0)
@@ -70,7 +71,10 @@ impl Purchase {
             cost: Money::round(exact),
             covered_calls: covered,
             unused_calls: covered.saturating_sub(need),
-            pack_count: counts.iter().map(|(_, n)| n).sum(),
+            pack_count: counts
+                .iter()
+                .try_fold(0u64, |acc, (_, n)| acc.checked_add(*n))
+                .ok_or(Error::Overflow("the number of packs"))?,
         })
     }
 }

@@ -10,6 +10,11 @@ use std::ops::Range;
 /// bounded on a pathological input.
 pub const MAX_RECORD_BYTES: usize = 16 << 20;
 
+/// What is said of a record longer than [`MAX_RECORD_BYTES`].
+pub fn too_long_message() -> String {
+    format!("a record longer than {MAX_RECORD_BYTES} bytes; is this a CSV file?")
+}
+
 /// A record of the input.
 pub struct Record<'a> {
     /// The record's bytes as read, without its line terminator.

@@ -375,3 +375,111 @@ proptest! {
         }
     }
 }
+
+/// A random usage: a few APIs of the built-in list with call counts below the
+/// contact-sales tier.
+fn usage() -> impl Strategy<Value = Vec<(usize, u64)>> {
+    proptest::collection::vec((0usize..9, 0u64..=1_000_000), 1..6)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// One month without packs: the ledger's bill and freeze are the postpaid bill's.
+    #[test]
+    fn ledger_month_without_packs_equals_postpaid(rows in usage()) {
+        let list = PriceList::builtin();
+        // Repeated APIs can sum past 1,000,000: give the contact-sales tier a price.
+        let calc = Calculator::new(&list).with_negotiated_price(Some(Decimal::new(4, 2)));
+        let pairs: Vec<(&ocr_bill::Api, u64)> = rows.iter().map(|&(a, n)| (&list.apis[a], n)).collect();
+        let bill = calc.postpaid(&pairs).unwrap();
+        let month: ocr_bill::Month = "2026-05".parse().unwrap();
+        let input = ocr_bill::LedgerInput {
+            usage: pairs
+                .iter()
+                .map(|&(api, calls)| ocr_bill::Usage { month, api, calls })
+                .collect(),
+            ..Default::default()
+        };
+        let ledger = calc.ledger(&input).unwrap();
+        prop_assert_eq!(ledger.months.len(), 1);
+        prop_assert_eq!(ledger.months[0].bill, bill.amount);
+        prop_assert_eq!(ledger.months[0].freeze, bill.freeze);
+        prop_assert!(!ledger.months[0].bill.is_negative());
+    }
+
+    /// `prepaid` with no packs is `postpaid`.
+    #[test]
+    fn prepaid_without_packs_equals_postpaid(api in 0usize..9, calls in 0u64..=1_000_000) {
+        let list = PriceList::builtin();
+        let calc = Calculator::new(&list);
+        let month = calc.prepaid(&list.apis[api], calls, &[]).unwrap();
+        let bill = calc.postpaid(&[(&list.apis[api], calls)]).unwrap();
+        prop_assert_eq!(month.total, bill.amount);
+        prop_assert_eq!(month.overage_calls, bill.lines[0].billable_calls);
+    }
+
+    /// `batch` bills every row as `postpaid` bills it, and loses none.
+    #[test]
+    fn batch_equals_postpaid_row_by_row(rows in usage(), crlf in any::<bool>()) {
+        let list = PriceList::builtin();
+        let calc = Calculator::new(&list);
+        let eol = if crlf { "\r\n" } else { "\n" };
+        let mut input = format!("api,calls{eol}");
+        for &(a, n) in &rows {
+            input.push_str(&format!("{},{n}{eol}", list.apis[a].name));
+        }
+        let options = ocr_bill::BatchOptions {
+            api_column: "api".into(),
+            calls_column: "calls".into(),
+            group_by: Vec::new(),
+            skip_invalid: false,
+            format: ocr_bill::BatchFormat::Csv,
+        };
+        let mut out = Vec::new();
+        let summary = ocr_bill::run_batch(calc, input.as_bytes(), &mut out, &options, &mut |_| {}).unwrap();
+        prop_assert_eq!(summary.written, rows.len() as u64);
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        prop_assert_eq!(lines.len(), rows.len());
+        for (line, &(a, n)) in lines.iter().zip(&rows) {
+            let bill = calc.postpaid(&[(&list.apis[a], n)]).unwrap();
+            let amount = line.split(',').nth(6).unwrap();
+            prop_assert_eq!(amount, bill.amount.to_string());
+        }
+    }
+
+    /// Huge prices and counts: every calculation answers or refuses; none panics
+    /// or wraps around.
+    #[test]
+    fn overflow_is_refused_never_wrapped(
+        mantissa in 1u128..79_228_162_514_264_337_593_543_950_335u128,
+        scale in 0u32..6,
+        calls in any::<u64>(),
+        months in proptest::collection::vec(any::<u64>(), 1..4),
+    ) {
+        let price = Decimal::from_i128_with_scale(mantissa as i128, scale);
+        let text = format!(
+            "free_calls_per_month = 0\ntier_bounds = \"lower-exclusive\"\n\
+             overage_tier_basis = \"total-calls\"\npack_validity_months = 12\n\
+             pack_alert_below = \"0.15\"\n[freeze]\nbasis = \"bill\"\nratio = \"1.2\"\n\
+             [tiers]\nt = [{{ price = \"{price}\" }}]\n\
+             [packs]\np = [{{ calls = 1, price = \"{price}\" }}, {{ calls = 7, price = \"1\" }}]\n\
+             [[api]]\nkey = \"x\"\nname = \"X\"\ntiers = \"t\"\npacks = \"p\"\n"
+        );
+        let list = PriceList::from_toml(&text).unwrap();
+        let calc = Calculator::new(&list);
+        let api = &list.apis[0];
+        if let Ok(bill) = calc.postpaid(&[(api, calls)]) {
+            // Answered: then it is exact.
+            let want = Decimal::from(calls).checked_mul(price).unwrap();
+            prop_assert_eq!(bill.amount.decimal(), ocr_bill::round_fen(want));
+            prop_assert!(!bill.amount.is_negative() && !bill.freeze.is_negative());
+        }
+        let _ = calc.prepaid(api, calls, &[(1, 3)]);
+        let _ = ocr_bill::cheapest_packs(&api.packs, calls);
+        let _ = calc.quote(api, calls, Some(3));
+        let _ = calc.plan(api, &months);
+        let _ = calc.curve(api, Some(calls), 5);
+    }
+}

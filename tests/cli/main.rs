@@ -1,5 +1,6 @@
 //! One integration test binary that drives the real `ocr-bill` executable.
 
+mod bad_inputs;
 mod batch;
 mod ledger;
 mod plan;

@@ -1,0 +1,106 @@
+//! The corpus of bad inputs under tests/bad: each is refused with a one-line
+//! error naming the file and what was wrong, exit 1, nothing on stdout.
+
+use std::io::Write;
+
+use crate::ocr;
+
+fn run(args: &[&str]) -> (Option<i32>, String, usize) {
+    let out = ocr().args(args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.stdout.len(),
+    )
+}
+
+#[test]
+fn every_bad_input_has_its_one_line_error() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let manifest = std::fs::read_to_string(format!("{root}/tests/bad/expected.tsv")).unwrap();
+    let mut checked = 0;
+    for line in manifest.lines().filter(|l| !l.starts_with('#')) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [file, command, expected] = fields[..] else {
+            panic!("bad manifest line {line}")
+        };
+        let path = format!("{root}/{file}");
+        let args: Vec<&str> = match command {
+            "pricing" => vec!["--pricing", &path, "prices"],
+            "batch" => vec!["batch", &path],
+            "ledger" => vec!["ledger", "--usage", &path],
+            other => panic!("unknown command {other}"),
+        };
+        let (code, err, stdout) = run(&args);
+        assert_eq!(code, Some(1), "{file}: {err}");
+        assert!(err.starts_with("error: "), "{file}: {err}");
+        assert_eq!(err.lines().count(), 1, "{file}: {err}");
+        assert!(
+            err.contains(file.rsplit('/').next().unwrap()),
+            "{file}: {err}"
+        );
+        assert!(err.contains(expected), "{file}: want {expected:?} in {err}");
+        if command != "batch" {
+            assert_eq!(stdout, 0, "{file}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 25, "{checked}");
+}
+
+#[test]
+fn a_ten_megabyte_pricing_file_is_refused_by_size() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    writeln!(f, "currency = \"{}\"", "x".repeat(10 << 20)).unwrap();
+    let path = f.path().to_str().unwrap();
+    let (code, err, _) = run(&["--pricing", path, "prices"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("larger than 1048576 bytes"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+}
+
+#[test]
+fn a_hundred_megabyte_line_is_refused_in_bounded_memory() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(b"api,calls\nidcard,5\n").unwrap();
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..100 {
+        f.write_all(&chunk).unwrap();
+    }
+    f.write_all(b"\nidcard,7\n").unwrap();
+    let path = f.path().to_str().unwrap();
+    let mut ledger = tempfile::NamedTempFile::new().unwrap();
+    ledger
+        .write_all(b"month,api,calls\n2026-01,idcard,5\n")
+        .unwrap();
+    for _ in 0..100 {
+        ledger.write_all(&chunk).unwrap();
+    }
+    let ledger_path = ledger.path().to_str().unwrap();
+    for args in [
+        vec!["batch", path],
+        vec!["batch", "--skip-invalid", path],
+        vec!["ledger", "--usage", ledger_path],
+    ] {
+        let out = ocr().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("line 3"), "{args:?}: {err}");
+        assert!(err.contains("longer than"), "{args:?}: {err}");
+        if args[0] == "batch" {
+            // The row before the bad line was written.
+            assert!(String::from_utf8_lossy(&out.stdout).contains("idcard,5,5,0"));
+        }
+    }
+    // Peak memory stays bounded (Linux: read the child's high-water mark).
+    if std::path::Path::new("/usr/bin/time").exists() {
+        let out = std::process::Command::new("/usr/bin/time")
+            .args(["-f", "%M", env!("CARGO_BIN_EXE_ocr-bill"), "batch", path])
+            .env_remove("OCR_BILL_PRICING")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let kb: u64 = err.lines().last().unwrap().trim().parse().unwrap();
+        assert!(kb < 64 * 1024, "peak {kb} KB for a 100 MB line");
+    }
+}
