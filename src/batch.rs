@@ -86,17 +86,16 @@ pub const BILL_COLUMNS: [&str; 7] = [
 ];
 
 const MEMO_BITS: u32 = 11;
-const MEMO_BYTES: usize = 47;
+const MEMO_BYTES: usize = 54;
 
-/// A remembered row bill: the bill cells of `calls` calls of API `api`, in one
-/// cache line.
+/// A remembered row bill: the bill cells (as CSV text) of `calls` calls of API
+/// `api`, in one cache line.
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
 struct Memo {
     calls: u64,
     api: u8,
     len: u8,
-    ends: [u8; BILL_COLUMNS.len()],
     bytes: [u8; MEMO_BYTES],
 }
 
@@ -104,6 +103,8 @@ struct Memo {
 struct Biller<'a> {
     /// Recent row bills, direct-mapped by (API, calls).
     memo: Vec<Memo>,
+    /// The bill cells of the last row not remembered.
+    scratch: Cells,
     calc: Calculator<'a>,
     apis: Vec<&'a Api>,
     /// Names seen in the input → index into `apis` (a handful: a scan beats
@@ -118,12 +119,12 @@ struct Biller<'a> {
 impl<'a> Biller<'a> {
     fn new(calc: Calculator<'a>) -> Self {
         Biller {
+            scratch: Cells::default(),
             memo: vec![
                 Memo {
                     api: u8::MAX,
                     calls: 0,
                     len: 0,
-                    ends: [0; BILL_COLUMNS.len()],
                     bytes: [0; MEMO_BYTES],
                 };
                 1 << MEMO_BITS
@@ -179,34 +180,32 @@ impl<'a> Biller<'a> {
         Ok(index)
     }
 
-    /// The bill columns of `calls` calls of API `api`, remembered for the next
-    /// row with the same API and count (usage repeats counts a lot).
-    fn bill(&mut self, api: usize, calls: u64, cells: &mut Cells) -> Result<(), String> {
+    /// The bill columns of `calls` calls of API `api` as CSV text (each cell
+    /// after a comma), remembered for the next row with the same API and count
+    /// (usage repeats counts a lot).
+    fn bill(&mut self, api: usize, calls: u64) -> Result<&[u8], String> {
         let slot =
             ((calls.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ api as u64) >> (64 - MEMO_BITS)) as usize;
         let m = &self.memo[slot];
         if usize::from(m.api) == api && m.calls == calls {
-            cells.clear();
-            cells.buf.extend_from_slice(&m.bytes[..usize::from(m.len)]);
-            cells.ends.extend(m.ends.iter().map(|&e| usize::from(e)));
-            return Ok(());
+            return Ok(&self.memo[slot].bytes[..usize::from(m.len)]);
         }
         let c = self
             .calc
             .charge(self.apis[api], calls, &mut [], &mut Vec::new())
             .map_err(|e| e.to_string())?;
-        self.cells(api, calls, &c, cells);
-        if cells.buf.len() <= MEMO_BYTES && api < usize::from(u8::MAX) {
+        let mut cells = std::mem::take(&mut self.scratch);
+        self.cells(api, calls, &c, &mut cells);
+        self.scratch = cells;
+        let text = &self.scratch.buf;
+        if text.len() <= MEMO_BYTES && api < usize::from(u8::MAX) {
             let m = &mut self.memo[slot];
             m.api = api as u8;
             m.calls = calls;
-            m.len = cells.buf.len() as u8;
-            m.bytes[..cells.buf.len()].copy_from_slice(&cells.buf);
-            for (e, &end) in m.ends.iter_mut().zip(&cells.ends) {
-                *e = end as u8;
-            }
+            m.len = text.len() as u8;
+            m.bytes[..text.len()].copy_from_slice(text);
         }
-        Ok(())
+        Ok(text)
     }
 
     /// The nearest higher tier whose first call count is billed less.
@@ -255,63 +254,53 @@ fn name_key(name: &[u8]) -> u128 {
     u128::from_le_bytes(bytes)
 }
 
-/// Field values built in one reused buffer, without allocating per row.
+/// The bill cells of a row as CSV text, each after a comma (`,1000,8000,…`),
+/// built in one reused buffer: a CSV row appends it as it is. No cell holds a
+/// comma (counts, prices, amounts).
 #[derive(Default)]
 struct Cells {
     buf: Vec<u8>,
-    ends: Vec<usize>,
 }
 
-/// The cells are kept as CSV text, each after a comma (`,1000,8000,…`), so a
-/// CSV row appends the buffer as it is; `ends` mark where each cell ends.
 impl Cells {
     fn clear(&mut self) {
         self.buf.clear();
-        self.ends.clear();
-    }
-
-    fn end(&mut self) {
-        self.ends.push(self.buf.len());
     }
 
     fn push_str(&mut self, s: &str) {
         self.buf.push(b',');
         self.buf.extend_from_slice(s.as_bytes());
-        self.end();
     }
 
     fn push_u64(&mut self, n: u64) {
         self.buf.push(b',');
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        let mut n = n;
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.buf.extend_from_slice(&digits[i..]);
-        self.end();
+        push_digits(&mut self.buf, n);
     }
 
     fn push_money(&mut self, m: Money) {
         self.buf.push(b',');
         m.write_to(&mut self.buf);
-        self.end();
     }
+}
 
-    /// The cells' values, without their commas.
-    fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        let mut start = 0;
-        self.ends.iter().map(move |&end| {
-            let cell = &self.buf[start + 1..end];
-            start = end;
-            cell
-        })
+/// Appends `n` in decimal.
+fn push_digits(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
     }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// The cells of a bill text, without their commas.
+fn cells_of(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    text.get(1..).unwrap_or_default().split(|&b| b == b',')
 }
 
 /// A call count: plain digits fast, every other form through [`parse_count`].
@@ -412,7 +401,7 @@ impl RowFormat {
         leading: impl Iterator<Item = &'f [u8]>,
         raw: Option<&[u8]>,
         calls: (usize, u64),
-        cells: &'f Cells,
+        bill: &'f [u8],
     ) {
         match self.format {
             BatchFormat::Csv => {
@@ -427,12 +416,12 @@ impl RowFormat {
                         }
                     }
                 }
-                out.extend_from_slice(&cells.buf);
+                out.extend_from_slice(bill);
                 out.push(b'\n');
             }
             BatchFormat::JsonLines => {
                 out.push(b'{');
-                let fields = leading.chain(cells.iter());
+                let fields = leading.chain(cells_of(bill));
                 for (i, ((name, kind), f)) in self.columns.iter().zip(fields).enumerate() {
                     if i > 0 {
                         out.push(b',');
@@ -440,11 +429,7 @@ impl RowFormat {
                     json_string(out, name.as_bytes());
                     out.push(b':');
                     match kind {
-                        _ if i == calls.0 => {
-                            let mut n = Cells::default();
-                            n.push_u64(calls.1);
-                            out.extend_from_slice(&n.buf[1..]);
-                        }
+                        _ if i == calls.0 => push_digits(out, calls.1),
                         JsonKind::Integer | JsonKind::OptionalText if f.is_empty() => {
                             out.extend_from_slice(b"null")
                         }
@@ -579,7 +564,6 @@ fn bill_block(
         stopped: false,
     };
     let mut reader = RecordReader::<io::Empty>::from_bytes(block);
-    let mut cells = Cells::default();
     loop {
         let record = match reader.next_record() {
             Ok(Some(record)) => record,
@@ -597,15 +581,15 @@ fn bill_block(
         };
         result.rows += 1;
         let billed = read_row(biller, &record, cols)
-            .and_then(|(api, calls)| biller.bill(api, calls, &mut cells).map(|()| calls));
+            .and_then(|(api, calls)| Ok((calls, biller.bill(api, calls)?)));
         match billed {
-            Ok(calls) => {
+            Ok((calls, bill)) => {
                 format.row(
                     &mut result.out,
                     record.iter(),
                     Some(record.raw),
                     (cols.calls, calls),
-                    &cells,
+                    bill,
                 );
                 result.written += 1;
             }
@@ -772,19 +756,19 @@ pub fn run_batch<R: Read, W: Write>(
     let format = RowFormat::new(options.format, leading, &[calls_at, calls_at + 1]);
     let mut out = Vec::with_capacity(FLUSH_BYTES * 2);
     format.header(&mut out);
-    let mut cells = Cells::default();
     for (g, key) in groups.iter().zip(keys) {
         let values = values_of(key, cols.group.len());
-        match biller.bill(g.api, g.calls, &mut cells) {
-            Ok(()) => {
+        let api_key = biller.apis[g.api];
+        match biller.bill(g.api, g.calls) {
+            Ok(bill) => {
                 let calls = g.calls.to_string();
                 let rows = g.rows.to_string();
                 let lead = values.iter().copied().chain([
-                    biller.apis[g.api].key.as_bytes(),
+                    api_key.key.as_bytes(),
                     calls.as_bytes(),
                     rows.as_bytes(),
                 ]);
-                format.row(&mut out, lead, None, (calls_at, g.calls), &cells);
+                format.row(&mut out, lead, None, (calls_at, g.calls), bill);
                 summary.written += 1;
                 if out.len() >= FLUSH_BYTES {
                     output.write_all(&out)?;

@@ -21,15 +21,27 @@ pub struct HeldPack {
     pub price: Money,
     /// Calls left.
     pub remaining: u64,
-    /// Month index the pack was bought in.
-    #[serde(skip)]
-    pub bought: u32,
     /// Last month index the pack serves; it expires after that month.
     #[serde(skip)]
     pub last_month: u32,
     /// The low-balance alert has fired.
     #[serde(skip)]
     pub alerted_low: bool,
+}
+
+impl HeldPack {
+    /// A full pack, numbered `id`, serving through month index `last_month`.
+    pub fn new(id: usize, api: &str, size: u64, price: Money, last_month: u32) -> HeldPack {
+        HeldPack {
+            id,
+            api: api.to_string(),
+            size,
+            price,
+            remaining: size,
+            last_month,
+            alerted_low: false,
+        }
+    }
 }
 
 /// What the account is told during a month (站内信/邮件/短信), in order.

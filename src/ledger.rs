@@ -447,16 +447,9 @@ impl Calculator<'_> {
                 for _ in 0..p.count {
                     next_id += 1;
                     let id = next_id;
-                    let h = HeldPack {
-                        id,
-                        api: p.api.key.clone(),
-                        size: p.size,
-                        price: Money::round(pack.price),
-                        remaining: p.size,
-                        bought: month.0,
-                        last_month: month.plus(settings.pack_validity_months - 1).0,
-                        alerted_low: false,
-                    };
+                    let last_month = month.plus(settings.pack_validity_months - 1).0;
+                    let h =
+                        HeldPack::new(id, &p.api.key, p.size, Money::round(pack.price), last_month);
                     packs_bought.push(PackBought {
                         pack: id,
                         api: h.api.clone(),

@@ -1,7 +1,6 @@
 //! Money and prices as exact decimals (RULES §5).
 
 use std::fmt;
-use std::iter::Sum;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Serialize, Serializer};
@@ -115,13 +114,6 @@ impl fmt::Display for Money {
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
-    }
-}
-
-impl Sum for Money {
-    /// Prefer [`Money::checked_sum`] where inputs come from users.
-    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
-        Money::checked_sum(iter).expect("sum of amounts overflowed")
     }
 }
 

@@ -12,7 +12,9 @@ use crate::bill::{Calculator, Event, HeldPack};
 use crate::money::serialize_price;
 use crate::pricing::OverageTierBasis;
 use crate::pricing::{Api, Pack};
-use crate::quote::{best_value_first, cheapest_packs, PackCount, Purchase};
+use crate::quote::{
+    best_value_first, cheapest_packs, gcd, search_too_large, PackCount, Purchase, SEARCH_STEPS,
+};
 use crate::{Error, Money};
 
 /// One plan option: packs bought at the start and the period's cost.
@@ -81,6 +83,9 @@ pub struct Plan {
     pub saving_vs_cover_all: Money,
 }
 
+/// A plan's search step costs a postpaid bound, so it gets fewer steps.
+const PLAN_STEPS: u64 = SEARCH_STEPS / 10;
+
 /// (cost, pack cost, packs): smaller is better, in this order.
 type Key = (Decimal, Decimal, u64);
 
@@ -101,14 +106,8 @@ struct Search<'c, 'a> {
     error: Option<Error>,
     pool: Vec<HeldPack>,
     events: Vec<Event>,
-}
-
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
-    }
+    /// Search steps left.
+    steps: u64,
 }
 
 impl Search<'_, '_> {
@@ -201,6 +200,10 @@ impl Search<'_, '_> {
     }
 
     fn dfs(&mut self, level: usize, pool: u64, pack_cost: Decimal, packs: u64) {
+        if self.steps == 0 {
+            return;
+        }
+        self.steps -= 1;
         if level == self.order.len() {
             self.offer(pool, pack_cost, packs);
             return;
@@ -292,17 +295,9 @@ impl Calculator<'_> {
             breakpoints,
             max_pool,
             error: None,
-            pool: vec![HeldPack {
-                id: 1,
-                api: api.key.clone(),
-                size: 1,
-                price: Money::ZERO,
-                remaining: 0,
-                bought: 0,
-                last_month: 0,
-                alerted_low: false,
-            }],
+            pool: vec![HeldPack::new(1, &api.key, 1, Money::ZERO, 0)],
             events: Vec::new(),
+            steps: PLAN_STEPS,
         };
         // All postpaid first: it is the bound every purchase must beat.
         let postpaid_only = search.postpaid(0);
@@ -310,6 +305,9 @@ impl Calculator<'_> {
         search.dfs(0, 0, Decimal::ZERO, 0);
         if let Some(e) = search.error.take() {
             return Err(e);
+        }
+        if search.steps == 0 {
+            return Err(search_too_large(PLAN_STEPS));
         }
         if postpaid_only.is_none() {
             // Refused the way the months' own bills are.
@@ -366,16 +364,15 @@ impl Calculator<'_> {
     ) -> Result<BestPlan, Error> {
         let purchase = Purchase::from_counts(packs, 0)?;
         let pack_calls = purchase.covered_calls;
-        let mut pool = vec![HeldPack {
-            id: 1,
-            api: api.key.clone(),
-            size: pack_calls.max(1),
-            price: Money::ZERO,
-            remaining: pack_calls,
-            bought: 0,
-            last_month: 0,
-            alerted_low: false,
-        }];
+        // The packs as one pool: they are all bought together and expire together.
+        let mut pool = vec![HeldPack::new(
+            1,
+            &api.key,
+            pack_calls.max(1),
+            Money::ZERO,
+            0,
+        )];
+        pool[0].remaining = pack_calls;
         let mut months = Vec::new();
         let mut postpaid = Money::ZERO;
         for (i, &calls) in monthly.iter().enumerate() {

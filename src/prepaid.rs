@@ -120,16 +120,14 @@ impl Calculator<'_> {
         for &(size, count) in purchases {
             let pack = api.pack(size)?;
             for _ in 0..count {
-                held.push(HeldPack {
-                    id: held.len() + 1,
-                    api: api.key.clone(),
+                let id = held.len() + 1;
+                held.push(HeldPack::new(
+                    id,
+                    &api.key,
                     size,
-                    price: Money::round(pack.price),
-                    remaining: size,
-                    bought: 0,
-                    last_month: 0,
-                    alerted_low: false,
-                });
+                    Money::round(pack.price),
+                    0,
+                ));
             }
         }
         let pack_cost = Money::checked_sum(held.iter().map(|p| p.price))?;

@@ -115,8 +115,12 @@ pub fn cheapest_packs(packs: &[Pack], need: u64) -> Result<Purchase, Error> {
         need,
         counts: vec![0; order.len()],
         best: None,
+        steps: SEARCH_STEPS,
     };
     search.dfs(0, i128::from(need), Decimal::ZERO, 0);
+    if search.steps == 0 {
+        return Err(search_too_large(SEARCH_STEPS));
+    }
     let (counts, _) = search
         .best
         .expect("the best-value pack alone covers any need");
@@ -154,9 +158,23 @@ struct Search<'a> {
     need: u64,
     counts: Vec<u64>,
     best: Option<(Vec<u64>, Key)>,
+    /// Search steps left (see [`SEARCH_STEPS`]).
+    steps: u64,
 }
 
-fn gcd(a: u64, b: u64) -> u64 {
+/// The most steps an exact pack search takes before it gives up with an error
+/// rather than answer late or inexactly. Realistic tables need thousands.
+pub(crate) const SEARCH_STEPS: u64 = 20_000_000;
+
+/// The error of a search that ran out of steps.
+pub(crate) fn search_too_large(steps: u64) -> Error {
+    Error::Invalid(format!(
+        "the pack table is too irregular for an exact search within {steps} steps \
+         (pack sizes with few common divisors and nearly equal prices per call)"
+    ))
+}
+
+pub(crate) fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 {
         a
     } else {
@@ -194,6 +212,10 @@ impl Search<'_> {
 
     /// Chooses the count of `order[level]`, the best value among the packs left.
     fn dfs(&mut self, level: usize, remaining: i128, cost: Decimal, packs: u64) {
+        if self.steps == 0 {
+            return;
+        }
+        self.steps -= 1;
         if remaining <= 0 {
             let covered = (i128::from(self.need) - remaining) as u128;
             self.offer(cost, covered, packs);

@@ -559,6 +559,20 @@ const LEDGER_ACCOUNT: [&str; 10] = [
     "events",
 ];
 
+/// A ledger line's cells, the same in the table and in CSV.
+fn ledger_line(m: &ocr_bill::LedgerMonth, line: &BillLine) -> Vec<String> {
+    vec![
+        m.month.to_string(),
+        line.api.clone(),
+        line.calls.to_string(),
+        line.free_calls.to_string(),
+        line.pack_calls.to_string(),
+        line.billable_calls.to_string(),
+        line.unit_price.map(format_price).unwrap_or_default(),
+        line.amount.to_string(),
+    ]
+}
+
 fn account_cells(m: &ocr_bill::LedgerMonth) -> Vec<String> {
     vec![
         m.pack_cost.to_string(),
@@ -594,16 +608,7 @@ impl Report for LedgerReport<'_> {
         ]);
         for m in &l.months {
             for line in &m.lines {
-                calls.push(vec![
-                    m.month.to_string(),
-                    line.api.clone(),
-                    line.calls.to_string(),
-                    line.free_calls.to_string(),
-                    line.pack_calls.to_string(),
-                    line.billable_calls.to_string(),
-                    price_cell(line.unit_price),
-                    line.amount.to_string(),
-                ]);
+                calls.push(ledger_line(m, line));
             }
         }
         if !calls.rows.is_empty() {
@@ -677,16 +682,7 @@ impl Report for LedgerReport<'_> {
                 g.push(row);
             }
             for line in &m.lines {
-                let mut row = vec![
-                    m.month.to_string(),
-                    line.api.clone(),
-                    line.calls.to_string(),
-                    line.free_calls.to_string(),
-                    line.pack_calls.to_string(),
-                    line.billable_calls.to_string(),
-                    line.unit_price.map(format_price).unwrap_or_default(),
-                    line.amount.to_string(),
-                ];
+                let mut row = ledger_line(m, line);
                 row.extend(account.clone());
                 g.push(row);
             }
