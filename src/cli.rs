@@ -330,6 +330,10 @@ pub mod exit {
 
 /// Parses the arguments, runs the command and returns the exit code.
 pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
+    // An empty OCR_BILL_PRICING means "not set", as for most variables.
+    if std::env::var_os("OCR_BILL_PRICING").is_some_and(|v| v.is_empty()) {
+        std::env::remove_var("OCR_BILL_PRICING");
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

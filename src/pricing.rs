@@ -241,11 +241,16 @@ impl PriceList {
     /// let list = ocr_bill::PriceList::from_toml(ocr_bill::DEFAULT_PRICING).unwrap();
     /// assert_eq!(list.api("身份证").unwrap().key, "idcard");
     /// ```
+    /// Settings, tier and pack tables and the API list that the file leaves out
+    /// come from the built-in price list ([`DEFAULT_PRICING`]), so a variant
+    /// file need only say what differs.
     pub fn from_toml(text: &str) -> Result<PriceList, PricingError> {
-        let raw: RawPriceList = toml::from_str(text).map_err(|e| PricingError {
-            position: e.span().map(|s| position(text, s.start)),
-            message: e.message().trim().replace('\n', " "),
-        })?;
+        let raw = parse_raw(text)?;
+        let raw = if text == DEFAULT_PRICING {
+            raw
+        } else {
+            raw.over(parse_raw(DEFAULT_PRICING).expect("the embedded pricing.toml parses"))
+        };
         raw.validate(text)
     }
 
@@ -300,6 +305,13 @@ impl fmt::Display for PricingError {
 
 impl std::error::Error for PricingError {}
 
+fn parse_raw(text: &str) -> Result<RawPriceList, PricingError> {
+    toml::from_str(text).map_err(|e| PricingError {
+        position: e.span().map(|s| position(text, s.start)),
+        message: e.message().trim().replace('\n', " "),
+    })
+}
+
 fn position(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or(text);
@@ -314,23 +326,60 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
 #[serde(deny_unknown_fields)]
 struct RawPriceList {
     currency: Option<String>,
-    free_calls_per_month: u64,
-    tier_bounds: TierBounds,
-    overage_tier_basis: OverageTierBasis,
-    pack_validity_months: Spanned<u32>,
-    pack_alert_below: Spanned<DecimalValue>,
+    free_calls_per_month: Option<u64>,
+    tier_bounds: Option<TierBounds>,
+    overage_tier_basis: Option<OverageTierBasis>,
+    pack_validity_months: Option<Spanned<u32>>,
+    pack_alert_below: Option<Spanned<DecimalValue>>,
+    #[serde(default)]
     freeze: RawFreeze,
+    #[serde(default)]
     tiers: BTreeMap<String, Spanned<Vec<Spanned<RawTier>>>>,
     #[serde(default)]
     packs: BTreeMap<String, Spanned<Vec<Spanned<RawPack>>>>,
-    api: Vec<Spanned<RawApi>>,
+    api: Option<Vec<Spanned<RawApi>>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawFreeze {
-    basis: FreezeBasis,
-    ratio: Spanned<DecimalValue>,
+    basis: Option<FreezeBasis>,
+    ratio: Option<Spanned<DecimalValue>>,
+}
+
+impl RawPriceList {
+    /// This file over `base`: each setting this file leaves out, each tier or
+    /// pack table it does not define, and the API list if it has none, come
+    /// from `base`.
+    fn over(mut self, base: RawPriceList) -> RawPriceList {
+        let mut tiers = base.tiers;
+        tiers.append(&mut self.tiers);
+        let mut packs = base.packs;
+        packs.append(&mut self.packs);
+        RawPriceList {
+            currency: self.currency.or(base.currency),
+            free_calls_per_month: self.free_calls_per_month.or(base.free_calls_per_month),
+            tier_bounds: self.tier_bounds.or(base.tier_bounds),
+            overage_tier_basis: self.overage_tier_basis.or(base.overage_tier_basis),
+            pack_validity_months: self.pack_validity_months.or(base.pack_validity_months),
+            pack_alert_below: self.pack_alert_below.or(base.pack_alert_below),
+            freeze: RawFreeze {
+                basis: self.freeze.basis.or(base.freeze.basis),
+                ratio: self.freeze.ratio.or(base.freeze.ratio),
+            },
+            tiers,
+            packs,
+            api: self.api.or(base.api),
+        }
+    }
+}
+
+/// A required value, or the error naming it.
+fn need<T>(value: Option<T>, name: &str) -> Result<T, PricingError> {
+    value.ok_or_else(|| PricingError {
+        position: None,
+        message: format!("missing field `{name}`"),
+    })
 }
 
 #[derive(Deserialize)]
@@ -470,27 +519,30 @@ impl Checker<'_> {
 impl RawPriceList {
     fn validate(self, text: &str) -> Result<PriceList, PricingError> {
         let c = Checker { text };
-        let ratio = self.freeze.ratio.get_ref().0;
+        let ratio_field = need(self.freeze.ratio, "freeze.ratio")?;
+        let ratio = ratio_field.get_ref().0;
         if ratio.is_sign_negative() {
             return c.fail(
-                self.freeze.ratio.span(),
+                ratio_field.span(),
                 format!("freeze ratio {ratio} is negative; expected 0 or more"),
             );
         }
-        let alert = self.pack_alert_below.get_ref().0;
+        let alert_field = need(self.pack_alert_below, "pack_alert_below")?;
+        let alert = alert_field.get_ref().0;
         if alert.is_sign_negative() || alert > Decimal::ONE {
             return c.fail(
-                self.pack_alert_below.span(),
+                alert_field.span(),
                 format!("pack_alert_below {alert} is not a share between 0 and 1 (0.15 is 15%)"),
             );
         }
-        if *self.pack_validity_months.get_ref() == 0 {
+        let validity = need(self.pack_validity_months, "pack_validity_months")?;
+        if *validity.get_ref() == 0 {
             return c.fail(
-                self.pack_validity_months.span(),
+                validity.span(),
                 "pack_validity_months is 0; expected at least 1".into(),
             );
         }
-        let currency = self.currency.unwrap_or_else(|| "CNY".into());
+        let currency = need(self.currency, "currency")?;
         if currency.is_empty()
             || currency.chars().count() > 8
             || currency.chars().any(char::is_control)
@@ -505,14 +557,15 @@ impl RawPriceList {
         }
         let settings = Settings {
             currency,
-            free_calls_per_month: self.free_calls_per_month,
-            tier_bounds: self.tier_bounds,
-            overage_tier_basis: self.overage_tier_basis,
-            freeze_basis: self.freeze.basis,
+            free_calls_per_month: need(self.free_calls_per_month, "free_calls_per_month")?,
+            tier_bounds: need(self.tier_bounds, "tier_bounds")?,
+            overage_tier_basis: need(self.overage_tier_basis, "overage_tier_basis")?,
+            freeze_basis: need(self.freeze.basis, "freeze.basis")?,
             freeze_ratio: ratio,
-            pack_validity_months: *self.pack_validity_months.get_ref(),
+            pack_validity_months: *validity.get_ref(),
             pack_alert_below: alert,
         };
+        let api_list = need(self.api, "api")?;
 
         let mut schedules: BTreeMap<String, Vec<Tier>> = BTreeMap::new();
         for (name, tiers) in &self.tiers {
@@ -525,7 +578,7 @@ impl RawPriceList {
 
         let mut apis = Vec::new();
         let mut names: HashMap<String, usize> = HashMap::new();
-        for raw in &self.api {
+        for raw in &api_list {
             let span = raw.span();
             let raw = raw.get_ref();
             let index = apis.len();
