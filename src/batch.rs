@@ -636,6 +636,22 @@ fn record_boundary(block: &[u8]) -> Option<usize> {
 /// total picks the tier) and written when the input ends, in order of first
 /// appearance. Bad rows go to `on_skip` with `skip_invalid`, or stop the run with
 /// [`BatchError::Row`] after everything before them was written.
+///
+/// ```
+/// use ocr_bill::{run_batch, BatchFormat, BatchOptions, Calculator, PriceList};
+/// let prices = PriceList::builtin();
+/// let options = BatchOptions {
+///     api_column: "api".into(),
+///     calls_column: "calls".into(),
+///     group_by: vec![],
+///     skip_invalid: false,
+///     format: BatchFormat::Csv,
+/// };
+/// let mut out = Vec::new();
+/// let input = "api,calls\nlicense,9000\n";
+/// run_batch(Calculator::new(&prices), input.as_bytes(), &mut out, &options, &mut |_| {}).unwrap();
+/// assert!(String::from_utf8(out).unwrap().contains("license,9000,1000,8000,2,0.15,1200.00"));
+/// ```
 pub fn run_batch<R: Read, W: Write>(
     calc: Calculator<'_>,
     input: R,

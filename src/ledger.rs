@@ -389,6 +389,20 @@ impl Calculator<'_> {
     /// then the API's packs soonest-expiring first, then overage); top-ups are
     /// credited; at settlement last month's freeze is released, the bill
     /// deducted and the new freeze taken; packs whose last month it was expire.
+    ///
+    /// ```
+    /// use ocr_bill::{Calculator, LedgerInput, PriceList, Usage};
+    /// let prices = PriceList::builtin();
+    /// let license = prices.api("license").unwrap();
+    /// let input = LedgerInput {
+    ///     usage: vec![Usage { month: "2026-01".parse().unwrap(), api: license, calls: 9000 }],
+    ///     until: Some("2026-02".parse().unwrap()),
+    ///     ..Default::default()
+    /// };
+    /// let ledger = Calculator::new(&prices).ledger(&input).unwrap();
+    /// assert_eq!(ledger.months[0].freeze.to_string(), "1440.00");
+    /// assert_eq!(ledger.months[1].released.to_string(), "1440.00");
+    /// ```
     pub fn ledger(&self, input: &LedgerInput<'_>) -> Result<Ledger, Error> {
         let settings = &self.prices.settings;
         let months = input

@@ -26,6 +26,12 @@ impl Money {
     pub const ZERO: Money = Money(Decimal::ZERO);
 
     /// Rounds an exact amount to the fen (see [`round_fen`]).
+    ///
+    /// ```
+    /// use ocr_bill::Money;
+    /// use rust_decimal::Decimal;
+    /// assert_eq!(Money::round(Decimal::new(1125, 3)).to_string(), "1.13"); // not banker's 1.12
+    /// ```
     pub fn round(exact: Decimal) -> Money {
         Money(round_fen(exact))
     }

@@ -248,6 +248,15 @@ impl Calculator<'_> {
     /// `size_i / gcd(size_i, size_j)` packs of a size `j` after a better-value
     /// size `i` (more could be swapped for `i` packs holding the same calls for
     /// no more money), cutting branches whose lower bound is above the best.
+    ///
+    /// ```
+    /// use ocr_bill::{Calculator, PriceList};
+    /// let prices = PriceList::builtin();
+    /// let idcard = prices.api("idcard").unwrap();
+    /// let plan = Calculator::new(&prices).plan(idcard, &[11_000; 4]).unwrap();
+    /// assert_eq!(plan.best.option.cost.to_string(), "3200.00"); // 4 × 10,000 packs
+    /// assert_eq!(plan.saving_vs_postpaid.to_string(), "800.00");
+    /// ```
     pub fn plan(&self, api: &Api, monthly: &[u64]) -> Result<Plan, Error> {
         let validity = self.prices.settings.pack_validity_months as usize;
         if monthly.is_empty() || monthly.len() > validity {

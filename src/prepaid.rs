@@ -101,6 +101,16 @@ pub struct PrepaidMonth {
 
 impl Calculator<'_> {
     /// One month of `calls` with `purchases` ((size, count) pairs) bought for it.
+    ///
+    /// ```
+    /// use ocr_bill::{Calculator, PriceList};
+    /// let prices = PriceList::builtin();
+    /// let bankcard = prices.api("bankcard").unwrap();
+    /// // The source's example 7: 2,500 calls, one 1,000-call pack.
+    /// let month = Calculator::new(&prices).prepaid(bankcard, 2500, &[(1000, 1)]).unwrap();
+    /// assert_eq!(month.overage_calls, 500);
+    /// assert_eq!(month.total.to_string(), "195.00");
+    /// ```
     pub fn prepaid(
         &self,
         api: &Api,

@@ -156,6 +156,14 @@ impl Api {
     }
 
     /// The tier that `calls` reach, with its bounds described.
+    ///
+    /// ```
+    /// use ocr_bill::{PriceList, TierBounds};
+    /// let prices = PriceList::builtin();
+    /// let idcard = prices.api("idcard").unwrap();
+    /// assert_eq!(idcard.tier_for(10_000, TierBounds::LowerExclusive).range, "1000 < n ≤ 10000");
+    /// assert_eq!(idcard.tier_for(10_000, TierBounds::UpperExclusive).range, "10000 ≤ n < 100000");
+    /// ```
     pub fn tier_for(&self, calls: u64, bounds: TierBounds) -> ReachedTier {
         self.reached(self.tier_index(calls, bounds), bounds)
     }

@@ -395,6 +395,16 @@ impl crate::Calculator<'_> {
     /// Which packs to buy for `calls` in a year; with `months`, the calls are
     /// spread evenly and compared with all-postpaid and with packs for only the
     /// calls beyond the monthly free quotas.
+    ///
+    /// ```
+    /// use ocr_bill::{Calculator, PriceList};
+    /// let prices = PriceList::builtin();
+    /// let idcard = prices.api("idcard").unwrap();
+    /// let q = Calculator::new(&prices).quote(idcard, 3000, Some(12)).unwrap();
+    /// assert_eq!(q.options[0].purchase.cost.to_string(), "360.00"); // 3 × 1,000
+    /// let spread = q.spread.unwrap();
+    /// assert_eq!(spread.cheapest, "all-postpaid"); // 250 calls a month are free
+    /// ```
     pub fn quote(&self, api: &crate::Api, calls: u64, months: Option<u32>) -> Result<Quote, Error> {
         if api.packs.is_empty() {
             return Err(Error::NoPacks {

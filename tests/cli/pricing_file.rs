@@ -144,7 +144,10 @@ fn a_duplicate_key_is_refused_case_insensitively() {
 
 #[test]
 fn a_missing_field_is_refused() {
-    let text = default_pricing().replace("name = \"增值税发票\"\ntiers = \"vat\"", "name = \"增值税发票\"");
+    let text = default_pricing().replace(
+        "name = \"增值税发票\"\ntiers = \"vat\"",
+        "name = \"增值税发票\"",
+    );
     assert_ne!(text, default_pricing());
     let (_f, path) = temp_pricing(&text);
     let err = fails(&["--pricing", &path, "prices"], 1);
@@ -156,17 +159,41 @@ fn a_missing_field_is_refused() {
 fn a_variant_file_need_only_say_what_differs() {
     // Settings, tables and APIs left out come from the built-in list.
     let (_f, path) = temp_pricing("tier_bounds = \"upper-exclusive\"\n");
-    let v = json(&["--pricing", &path, "postpaid", "--api", "idcard", "--calls", "10000"]);
+    let v = json(&[
+        "--pricing",
+        &path,
+        "postpaid",
+        "--api",
+        "idcard",
+        "--calls",
+        "10000",
+    ]);
     assert_eq!(s(&v, "amount"), "900.00");
     assert_eq!(s(&v, "freeze"), "1080.00");
     let (_f, path) = temp_pricing(
         "free_calls_per_month = 0\n[freeze]\nbasis = \"none\"\n[tiers]\nstandard = [{ upto = 10_000, price = \"0.2\" }, { price = \"0.1\" }]\n",
     );
-    let v = json(&["--pricing", &path, "postpaid", "--api", "idcard", "--calls", "5000"]);
+    let v = json(&[
+        "--pricing",
+        &path,
+        "postpaid",
+        "--api",
+        "idcard",
+        "--calls",
+        "5000",
+    ]);
     assert_eq!(s(&v, "amount"), "1000.00");
     assert_eq!(s(&v, "freeze"), "0.00");
     // VAT keeps its built-in table.
-    let v = json(&["--pricing", &path, "postpaid", "--api", "vat-invoice", "--calls", "5000"]);
+    let v = json(&[
+        "--pricing",
+        &path,
+        "postpaid",
+        "--api",
+        "vat-invoice",
+        "--calls",
+        "5000",
+    ]);
     assert_eq!(s(&v, "amount"), "2500.00");
 }
 
@@ -300,10 +327,16 @@ fn prices_shows_the_loaded_list() {
 fn an_empty_environment_variable_means_the_built_in_list() {
     let out = ocr()
         .env("OCR_BILL_PRICING", "")
-        .args(["postpaid", "--api", "idcard", "--calls", "10000", "-f", "json"])
+        .args([
+            "postpaid", "--api", "idcard", "--calls", "10000", "-f", "json",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(s(&v, "amount"), "1350.00");
 }
