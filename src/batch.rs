@@ -819,6 +819,22 @@ pub fn run_batch<R: Read, W: Write>(
     Ok(summary)
 }
 
+/// Where blocks are billed: on worker threads, or on this thread when the whole
+/// input is one block (no threads to start for a small file).
+enum Billing<'w, 'a> {
+    Threads {
+        jobs: mpsc::Sender<(u64, Vec<u8>)>,
+        done: &'w mpsc::Receiver<(u64, BlockResult)>,
+    },
+    Here {
+        biller: Box<Biller<'a>>,
+        pool: &'w Pool,
+        cols: &'w Columns,
+        format: &'w RowFormat,
+        skip_invalid: bool,
+    },
+}
+
 /// The ungrouped stream: this thread reads blocks cut at record boundaries and
 /// writes results in order; workers bill the blocks.
 #[allow(clippy::too_many_arguments)]
@@ -836,13 +852,34 @@ fn stream<R: Read, W: Write>(
     let mut head = Vec::new();
     format.header(&mut head);
     output.write_all(&head)?;
+    let pool = &Pool::default();
+    let want = BLOCK_BYTES as u64;
+    if (input.by_ref().take(want).read_to_end(&mut pending_input)? as u64) < want {
+        let mut here = Billing::Here {
+            biller: Box::new(Biller::new(calc)),
+            pool,
+            cols,
+            format,
+            skip_invalid: options.skip_invalid,
+        };
+        let mut rest = &[][..];
+        return coordinate(
+            &mut rest,
+            &mut pending_input,
+            first_line,
+            &mut output,
+            &mut here,
+            pool,
+            options,
+            on_skip,
+        );
+    }
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
     let (job_tx, job_rx) = mpsc::channel::<(u64, Vec<u8>)>();
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<(u64, BlockResult)>();
-    let pool = &Pool::default();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let done_tx = done_tx.clone();
@@ -861,19 +898,21 @@ fn stream<R: Read, W: Write>(
             });
         }
         drop(done_tx);
-        let outcome = coordinate(
+        let mut threads = Billing::Threads {
+            jobs: job_tx,
+            done: &done_rx,
+        };
+        // Dropping `threads` at the end closes the job queue: the workers stop.
+        coordinate(
             &mut input,
             &mut pending_input,
             first_line,
             &mut output,
-            &job_tx,
-            &done_rx,
+            &mut threads,
             pool,
             options,
             on_skip,
-        );
-        drop(job_tx);
-        outcome
+        )
     })
 }
 
@@ -884,8 +923,7 @@ fn coordinate<R: Read, W: Write>(
     carry: &mut Vec<u8>,
     first_line: u64,
     output: &mut W,
-    jobs: &mpsc::Sender<(u64, Vec<u8>)>,
-    done: &mpsc::Receiver<(u64, BlockResult)>,
+    billing: &mut Billing<'_, '_>,
     pool: &Pool,
     options: &BatchOptions,
     on_skip: &mut dyn FnMut(&RowError),
@@ -925,6 +963,9 @@ fn coordinate<R: Read, W: Write>(
             return Ok(summary);
         }
         if eof || sent - next_to_write >= BLOCKS_IN_FLIGHT as u64 {
+            let Billing::Threads { done, .. } = billing else {
+                unreachable!("blocks billed here are written at once")
+            };
             let (seq, r) = done
                 .recv()
                 .map_err(|_| io::Error::other("a batch worker stopped"))?;
@@ -960,8 +1001,21 @@ fn coordinate<R: Read, W: Write>(
         carry.extend_from_slice(&block[cut..]);
         block.truncate(cut);
         if !block.is_empty() {
-            jobs.send((sent, block))
-                .map_err(|_| io::Error::other("the batch workers stopped"))?;
+            match billing {
+                Billing::Threads { jobs, .. } => jobs
+                    .send((sent, block))
+                    .map_err(|_| io::Error::other("the batch workers stopped"))?,
+                Billing::Here {
+                    biller,
+                    pool,
+                    cols,
+                    format,
+                    skip_invalid,
+                } => {
+                    let r = bill_block(biller, pool, block, cols, format, *skip_invalid);
+                    results.insert(sent, r);
+                }
+            }
             sent += 1;
         }
     }
