@@ -56,8 +56,9 @@ pub struct RecordReader<R> {
     fields: Vec<Range<usize>>,
     unquoted: Vec<u8>,
     ends: Vec<usize>,
-    /// Index of the next `"` at or after `start` (or `end` if none is buffered).
-    next_quote: usize,
+    /// Index of the next `"` or CR at or after `start` (`end` if none is
+    /// buffered; `None` before it is looked for).
+    next_special: Option<usize>,
 }
 
 /// Why a record could not be read.
@@ -108,7 +109,7 @@ impl<R: Read> RecordReader<R> {
             fields: Vec::new(),
             unquoted: Vec::new(),
             ends: vec![0; 64],
-            next_quote: 0,
+            next_special: None,
         }
     }
 
@@ -123,7 +124,7 @@ impl<R: Read> RecordReader<R> {
             self.start = 0;
         }
         // Look for quotes again over the new window.
-        self.next_quote = 0;
+        self.next_special = None;
         if self.end == self.buf.len() {
             if self.buf.len() >= MAX_RECORD_BYTES {
                 return Err(ReadError::TooLong(self.line));
@@ -191,10 +192,18 @@ impl<R: Read> RecordReader<R> {
             if text.last() == Some(&b'\r') {
                 text = &text[..text.len() - 1];
             }
-            if self.next_quote < self.start {
-                self.next_quote = memchr::memchr(b'"', window).map_or(self.end, |i| self.start + i);
-            }
-            if self.next_quote < self.start + text.len() {
+            // A quote, or a CR that does not end the line, needs the CSV state
+            // machine (a lone CR ends a record there, as in the csv crate).
+            let special = match self.next_special {
+                Some(at) if at >= self.start => at,
+                _ => {
+                    let at =
+                        memchr::memchr2(b'"', b'\r', window).map_or(self.end, |i| self.start + i);
+                    self.next_special = Some(at);
+                    at
+                }
+            };
+            if special < self.start + text.len() {
                 return self.quoted_record();
             }
             let line = self.line;
@@ -348,6 +357,18 @@ mod tests {
                 assert_eq!(g.1, w.1, "chunk {chunk}");
                 assert_eq!(g.2, w.2, "chunk {chunk}");
             }
+        }
+    }
+
+    #[test]
+    fn a_lone_cr_ends_a_record_with_or_without_quotes() {
+        for chunk in [1, 2, 3, 7, 1 << 10] {
+            let plain = all(b"a,b\rc,d\n", chunk);
+            let quoted = all(b"\"a\",b\rc,d\n", chunk);
+            assert_eq!(plain.len(), 2, "chunk {chunk}: {plain:?}");
+            assert_eq!(quoted.len(), 2, "chunk {chunk}: {quoted:?}");
+            assert_eq!(plain[1].1, vec!["c", "d"]);
+            assert_eq!(quoted[1].1, vec!["c", "d"]);
         }
     }
 
