@@ -241,7 +241,9 @@ impl<R: Read> RecordReader<R> {
             if self.unquoted.len() < input.len() {
                 self.unquoted.resize(input.len(), 0);
             }
-            let complete = loop {
+            // Some(true): a record; Some(false): only blank lines were left at the
+            // end of input; None: the record goes on past what is buffered.
+            let found = loop {
                 let (result, i, o, e) = self.core.read_record(
                     &input[nin..],
                     &mut self.unquoted[nout..],
@@ -251,7 +253,7 @@ impl<R: Read> RecordReader<R> {
                 nout += o;
                 nend += e;
                 match result {
-                    csv_core::ReadRecordResult::Record => break true,
+                    csv_core::ReadRecordResult::Record => break Some(true),
                     csv_core::ReadRecordResult::OutputFull => {
                         let grown = self.unquoted.len() * 2 + 64;
                         self.unquoted.resize(grown, 0);
@@ -260,7 +262,9 @@ impl<R: Read> RecordReader<R> {
                         let grown = self.ends.len() * 2;
                         self.ends.resize(grown, 0);
                     }
-                    csv_core::ReadRecordResult::InputEmpty if self.eof && nin == input.len() => {
+                    csv_core::ReadRecordResult::InputEmpty | csv_core::ReadRecordResult::End
+                        if self.eof =>
+                    {
                         // Finish the last record at the end of input.
                         let (result, _, o, e) = self.core.read_record(
                             &[],
@@ -269,24 +273,36 @@ impl<R: Read> RecordReader<R> {
                         );
                         nout += o;
                         nend += e;
-                        break result == csv_core::ReadRecordResult::Record;
+                        break Some(result == csv_core::ReadRecordResult::Record);
                     }
-                    csv_core::ReadRecordResult::InputEmpty => break false,
-                    csv_core::ReadRecordResult::End => break false,
+                    csv_core::ReadRecordResult::InputEmpty | csv_core::ReadRecordResult::End => {
+                        break None
+                    }
                 }
             };
-            if !complete {
-                if !self.fill()? && self.start == self.end {
+            match found {
+                None => {
+                    self.fill()?;
+                    continue;
+                }
+                Some(false) => {
+                    self.line += memchr::memchr_iter(b'\n', input).count() as u64;
+                    self.start = self.end;
                     return Ok(None);
                 }
-                continue;
+                Some(true) => {}
             }
             let consumed = &self.buf[self.start..self.start + nin];
             let mut raw_len = consumed.len();
             while raw_len > 0 && matches!(consumed[raw_len - 1], b'\n' | b'\r') {
                 raw_len -= 1;
             }
-            let line = self.line;
+            // Blank lines (and lone CRs) before the record are not part of it.
+            let skipped = consumed[..raw_len]
+                .iter()
+                .take_while(|&&b| b == b'\n' || b == b'\r')
+                .count();
+            let line = self.line + memchr::memchr_iter(b'\n', &consumed[..skipped]).count() as u64;
             self.line += memchr::memchr_iter(b'\n', consumed).count() as u64;
             let record_start = self.start;
             self.start += nin;
@@ -298,7 +314,7 @@ impl<R: Read> RecordReader<R> {
             }
             let _ = nout;
             return Ok(Some(Record {
-                raw: &self.buf[record_start..record_start + raw_len],
+                raw: &self.buf[record_start + skipped..record_start + raw_len],
                 line,
                 fields: &self.fields,
                 field_bytes: &self.unquoted,
@@ -369,6 +385,18 @@ mod tests {
             assert_eq!(quoted.len(), 2, "chunk {chunk}: {quoted:?}");
             assert_eq!(plain[1].1, vec!["c", "d"]);
             assert_eq!(quoted[1].1, vec!["c", "d"]);
+        }
+    }
+
+    #[test]
+    fn blank_lines_and_lone_crs_end_without_a_record() {
+        for chunk in [1, 2, 3, 1 << 10] {
+            assert_eq!(all(b"\r\r", chunk).len(), 0, "chunk {chunk}");
+            assert_eq!(all(b"\r\n\r\n\"x\"", chunk).len(), 1, "chunk {chunk}");
+            let got = all(b"a\n\r\rb,\"c\"\n", chunk);
+            assert_eq!(got.len(), 2, "chunk {chunk}: {got:?}");
+            assert_eq!(got[1].2, "b,\"c\"", "chunk {chunk}");
+            assert_eq!(got[1].0, 2, "chunk {chunk}");
         }
     }
 

@@ -377,3 +377,18 @@ fn fuzz_finding_quoted_crlf_and_invalid_utf8_lose_no_row() {
     assert!(err.contains("skipped 3 of 3 rows"), "{err}");
     assert_eq!(out.stdout, b"account,api,calls,free_calls,billable_calls,tier,unit_price,amount,cliff_calls,cliff_amount\n");
 }
+
+#[test]
+fn fuzz_finding_only_carriage_returns_end_the_input() {
+    // From `cargo fuzz run batch_row`: lone CRs after the header once made the
+    // reader wait for a record that never came.
+    let (code, out, err) = batch(&["--skip-invalid"], "account,api,calls\n\r\r");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1);
+    let (code, out, _) = batch(&[], "api,calls\r\r\ridcard,9000\r");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("\nidcard,9000,1000,8000,2,0.15,1200.00"),
+        "{out}"
+    );
+}
