@@ -56,9 +56,6 @@ pub struct RecordReader<R> {
     fields: Vec<Range<usize>>,
     unquoted: Vec<u8>,
     ends: Vec<usize>,
-    /// Index of the next `"` or CR at or after `start` (`end` if none is
-    /// buffered; `None` before it is looked for).
-    next_special: Option<usize>,
 }
 
 /// Why a record could not be read.
@@ -109,7 +106,6 @@ impl<R: Read> RecordReader<R> {
             fields: Vec::new(),
             unquoted: Vec::new(),
             ends: vec![0; 64],
-            next_special: None,
         }
     }
 
@@ -123,8 +119,6 @@ impl<R: Read> RecordReader<R> {
             self.end -= self.start;
             self.start = 0;
         }
-        // Look for quotes again over the new window.
-        self.next_special = None;
         if self.end == self.buf.len() {
             if self.buf.len() >= MAX_RECORD_BYTES {
                 return Err(ReadError::TooLong(self.line));
@@ -177,54 +171,71 @@ impl<R: Read> RecordReader<R> {
     /// The next record, skipping blank lines; `None` at the end of input.
     pub fn next_record(&mut self) -> Result<Option<Record<'_>>, ReadError> {
         loop {
+            // One pass over the line: commas split fields; a quote, or a CR that
+            // does not end the line, hands the record to the CSV state machine
+            // (a lone CR ends a record there, as in the csv crate).
             let window = &self.buf[self.start..self.end];
-            let newline = memchr::memchr(b'\n', window);
-            let line_end = match newline {
-                Some(i) => i,
-                None if !self.eof => {
+            self.fields.clear();
+            let mut field_start = 0;
+            // (end of the text, end of the line including its terminator)
+            let mut line: Option<(usize, usize)> = None;
+            let mut special = false;
+            let mut need_more = false;
+            for (i, &b) in window.iter().enumerate() {
+                match b {
+                    b',' => {
+                        self.fields.push(self.start + field_start..self.start + i);
+                        field_start = i + 1;
+                    }
+                    b'\n' => {
+                        line = Some((i, i + 1));
+                        break;
+                    }
+                    b'\r' => match window.get(i + 1) {
+                        Some(b'\n') => {
+                            line = Some((i, i + 2));
+                            break;
+                        }
+                        None if !self.eof => {
+                            need_more = true;
+                            break;
+                        }
+                        _ => {
+                            special = true;
+                            break;
+                        }
+                    },
+                    b'"' => {
+                        special = true;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            if special {
+                return self.quoted_record();
+            }
+            let (text_end, line_end) = match line {
+                Some(found) => found,
+                None if need_more || !self.eof => {
                     self.fill()?;
                     continue;
                 }
                 None if window.is_empty() => return Ok(None),
-                None => window.len(),
+                None => (window.len(), window.len()),
             };
-            let mut text = &window[..line_end];
-            if text.last() == Some(&b'\r') {
-                text = &text[..text.len() - 1];
-            }
-            // A quote, or a CR that does not end the line, needs the CSV state
-            // machine (a lone CR ends a record there, as in the csv crate).
-            let special = match self.next_special {
-                Some(at) if at >= self.start => at,
-                _ => {
-                    let at =
-                        memchr::memchr2(b'"', b'\r', window).map_or(self.end, |i| self.start + i);
-                    self.next_special = Some(at);
-                    at
-                }
-            };
-            if special < self.start + text.len() {
-                return self.quoted_record();
-            }
-            let line = self.line;
             let record_start = self.start;
-            self.start += (line_end + 1).min(window.len());
+            let number = self.line;
+            self.start += line_end;
             self.line += 1;
-            if text.is_empty() {
+            if text_end == 0 {
                 continue;
             }
-            self.fields.clear();
-            let mut field_start = record_start;
-            for (i, &b) in text.iter().enumerate() {
-                if b == b',' {
-                    self.fields.push(field_start..record_start + i);
-                    field_start = record_start + i + 1;
-                }
-            }
-            self.fields.push(field_start..record_start + text.len());
+            self.fields
+                .push(record_start + field_start..record_start + text_end);
             return Ok(Some(Record {
-                raw: &self.buf[record_start..record_start + text.len()],
-                line,
+                raw: &self.buf[record_start..record_start + text_end],
+                line: number,
                 fields: &self.fields,
                 field_bytes: &self.buf,
             }));
