@@ -82,30 +82,21 @@ impl Money {
         if m < 0 {
             out.push(b'-');
         }
-        let mut digits = [0u8; 40];
-        let mut i = digits.len();
-        // Most amounts fit in 64 bits, whose division is far cheaper than 128.
-        match u64::try_from(m.unsigned_abs()) {
-            Ok(mut n) => {
-                while n > 0 || i > digits.len() - 3 {
-                    i -= 1;
-                    digits[i] = b'0' + (n % 10) as u8;
-                    n /= 10;
-                }
+        // Digits of the whole yuan, then the two of the fen; 64-bit division
+        // where it fits, being far cheaper than 128-bit.
+        let fen = m.unsigned_abs();
+        let mut whole = itoa::Buffer::new();
+        let cents = match u64::try_from(fen) {
+            Ok(f) => {
+                out.extend_from_slice(whole.format(f / 100).as_bytes());
+                (f % 100) as u8
             }
             Err(_) => {
-                let mut n = m.unsigned_abs();
-                while n > 0 || i > digits.len() - 3 {
-                    i -= 1;
-                    digits[i] = b'0' + (n % 10) as u8;
-                    n /= 10;
-                }
+                out.extend_from_slice(whole.format(fen / 100).as_bytes());
+                (fen % 100) as u8
             }
-        }
-        let len = digits.len();
-        out.extend_from_slice(&digits[i..len - 2]);
-        out.push(b'.');
-        out.extend_from_slice(&digits[len - 2..]);
+        };
+        out.extend_from_slice(&[b'.', b'0' + cents / 10, b'0' + cents % 10]);
     }
 }
 
