@@ -11,8 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-5000000}
 runs=${2:-5}
-cargo build --release --quiet
-bin=$PWD/target/release/ocr-bill
+# The binary's path depends on .cargo/config.toml (a named target): ask Cargo.
+bin=$(cargo build --release --message-format=json-render-diagnostics 2>/dev/null \
+    | sed -n 's/.*"executable":"\([^"]*ocr-bill\)".*/\1/p' | tail -1)
+[ -x "$bin" ] || { echo "could not build ocr-bill" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -33,7 +35,10 @@ else
     echo "output: ocr-bill and the awk reference DIFFER"; exit 1
 fi
 
-seconds() { /usr/bin/time -f %e "$@" > /dev/null 2> "$work/t" && tail -1 "$work/t"; }
+seconds() {   # wall time in ms resolution
+    local TIMEFORMAT=%3R
+    { time "$@" > /dev/null 2> /dev/null; } 2>&1
+}
 peak_kb() { /usr/bin/time -f %M "$@" > /dev/null 2> "$work/t" && tail -1 "$work/t"; }
 median() { sort -n | mawk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 

@@ -317,8 +317,17 @@ fn cells_of(text: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 /// A call count: plain digits fast, every other form through [`parse_count`].
 fn calls_of(field: &[u8]) -> Result<u64, String> {
-    if !field.is_empty() && field.len() < 20 && field.iter().all(u8::is_ascii_digit) {
-        return Ok(field.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')));
+    if !field.is_empty() && field.len() < 20 {
+        let mut n = 0u64;
+        let mut plain = true;
+        for &d in field {
+            let digit = d.wrapping_sub(b'0');
+            plain &= digit < 10;
+            n = n.wrapping_mul(10).wrapping_add(u64::from(digit));
+        }
+        if plain {
+            return Ok(n);
+        }
     }
     parse_count(&String::from_utf8_lossy(field)).map_err(|e| e.to_string())
 }

@@ -52,7 +52,8 @@ pub struct RecordReader<R> {
     at_start: bool,
     /// Line of the next byte at `start`.
     line: u64,
-    core: csv_core::Reader,
+    /// The CSV state machine, made when a quoted record first needs it.
+    core: Option<Box<csv_core::Reader>>,
     fields: Vec<Range<usize>>,
     unquoted: Vec<u8>,
     ends: Vec<usize>,
@@ -102,7 +103,7 @@ impl<R: Read> RecordReader<R> {
             eof: false,
             at_start: true,
             line: 1,
-            core: csv_core::Reader::new(),
+            core: None,
             fields: Vec::new(),
             unquoted: Vec::new(),
             ends: vec![0; 64],
@@ -246,7 +247,10 @@ impl<R: Read> RecordReader<R> {
     /// start, reading more input until the record is complete.
     fn quoted_record(&mut self) -> Result<Option<Record<'_>>, ReadError> {
         loop {
-            self.core.reset();
+            let core = self
+                .core
+                .get_or_insert_with(|| Box::new(csv_core::Reader::new()));
+            core.reset();
             let input = &self.buf[self.start..self.end];
             let (mut nin, mut nout, mut nend) = (0, 0, 0);
             if self.unquoted.len() < input.len() {
@@ -255,7 +259,7 @@ impl<R: Read> RecordReader<R> {
             // Some(true): a record; Some(false): only blank lines were left at the
             // end of input; None: the record goes on past what is buffered.
             let found = loop {
-                let (result, i, o, e) = self.core.read_record(
+                let (result, i, o, e) = core.read_record(
                     &input[nin..],
                     &mut self.unquoted[nout..],
                     &mut self.ends[nend..],
@@ -277,7 +281,7 @@ impl<R: Read> RecordReader<R> {
                         if self.eof =>
                     {
                         // Finish the last record at the end of input.
-                        let (result, _, o, e) = self.core.read_record(
+                        let (result, _, o, e) = core.read_record(
                             &[],
                             &mut self.unquoted[nout..],
                             &mut self.ends[nend..],
