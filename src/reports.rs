@@ -15,7 +15,7 @@ fn price_cell(price: Option<rust_decimal::Decimal>) -> String {
 #[serde(transparent)]
 pub struct Postpaid<'a>(pub &'a PostpaidBill);
 
-const LINE_HEADERS: [&str; 15] = [
+const LINE_HEADERS: [&str; 16] = [
     "api",
     "name",
     "calls",
@@ -28,12 +28,14 @@ const LINE_HEADERS: [&str; 15] = [
     "gross",
     "voucher",
     "amount",
+    "bill",
     "freeze",
     "cliff_calls",
     "cliff_amount",
 ];
 
-fn line_row(l: &BillLine) -> Vec<String> {
+/// One API's CSV row; `bill` and `freeze` are the account's, on every row.
+fn line_row(l: &BillLine, bill: &PostpaidBill) -> Vec<String> {
     vec![
         l.api.clone(),
         l.name.clone(),
@@ -43,11 +45,12 @@ fn line_row(l: &BillLine) -> Vec<String> {
         l.billable_calls.to_string(),
         l.tier.to_string(),
         l.tier_range.clone(),
-        price_cell(l.unit_price),
+        l.unit_price.map(format_price).unwrap_or_default(),
         l.gross.to_string(),
         l.voucher.to_string(),
         l.amount.to_string(),
-        String::new(),
+        bill.amount.to_string(),
+        bill.freeze.to_string(),
         l.cliff
             .as_ref()
             .map(|c| c.calls.to_string())
@@ -114,20 +117,8 @@ impl Report for Postpaid<'_> {
     fn grid(&self) -> Grid {
         let mut g = Grid::new(&LINE_HEADERS);
         for l in &self.0.lines {
-            g.push(line_row(l));
+            g.push(line_row(l, self.0));
         }
-        let mut total = vec![String::new(); LINE_HEADERS.len()];
-        total[0] = "total".into();
-        total[2] = self
-            .0
-            .lines
-            .iter()
-            .map(|l| l.calls)
-            .sum::<u64>()
-            .to_string();
-        total[11] = self.0.amount.to_string();
-        total[12] = self.0.freeze.to_string();
-        g.push(total);
         g
     }
 }

@@ -272,11 +272,11 @@ fn table_output_shows_tier_voucher_and_freeze() {
 }
 
 #[test]
-fn csv_output_has_lines_and_a_total_row() {
+fn csv_output_has_one_row_per_api_with_the_account_totals() {
     let out = ocr()
         .args([
             "postpaid", "--api", "idcard", "--calls", "9000", "--api", "general", "--calls",
-            "90000", "--format", "csv",
+            "90000", "--api", "bizcard", "--calls", "500", "--format", "csv",
         ])
         .output()
         .unwrap();
@@ -289,9 +289,12 @@ fn csv_output_has_lines_and_a_total_row() {
     assert_eq!(&rows[0][col("amount")], "1200.00");
     assert_eq!(&rows[1][col("unit_price")], "0.10");
     assert_eq!(&rows[1][col("amount")], "8900.00");
-    assert_eq!(&rows[2][col("api")], "total");
-    assert_eq!(&rows[2][col("amount")], "10100.00");
-    assert_eq!(&rows[2][col("freeze")], "12120.00");
+    assert_eq!(&rows[2][col("unit_price")], "");
+    for row in &rows {
+        assert_eq!(&row[col("bill")], "10100.00");
+        assert_eq!(&row[col("freeze")], "12120.00");
+    }
+    assert_eq!(&rows[0][col("cliff_calls")], "10001");
 }
 
 #[test]
