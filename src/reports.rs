@@ -363,7 +363,7 @@ impl Report for Prepaid<'_> {
             m.pack_calls.to_string(),
             m.overage_calls.to_string(),
             m.tier.to_string(),
-            price_cell(m.unit_price),
+            m.unit_price.map(format_price).unwrap_or_default(),
             m.pack_cost.to_string(),
             m.overage_amount.to_string(),
             m.total.to_string(),
