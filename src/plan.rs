@@ -218,6 +218,11 @@ impl Search<'_, '_> {
         let next = self.order.get(level + 1).copied();
         // Most packs first: good purchases come early and cut the rest.
         for count in (0..=most).rev() {
+            // Every count tried is a step: the budget bounds the loop too.
+            if self.steps == 0 {
+                return;
+            }
+            self.steps -= 1;
             let pool_here = pool + count * pack.calls;
             let cost_here = pack_cost + pack.price * Decimal::from(count);
             if let Some((_, (best, _, _))) = &self.best {

@@ -169,8 +169,9 @@ pub(crate) const SEARCH_STEPS: u64 = 20_000_000;
 /// The error of a search that ran out of steps.
 pub(crate) fn search_too_large(steps: u64) -> Error {
     Error::Invalid(format!(
-        "the pack table is too irregular for an exact search within {steps} steps \
-         (pack sizes with few common divisors and nearly equal prices per call)"
+        "no exact answer within {steps} search steps: the pack table is too irregular \
+         (sizes with few common divisors, nearly equal prices per call) or the volume too \
+         large for its smallest best-value pack"
     ))
 }
 
@@ -240,6 +241,10 @@ impl Search<'_> {
         let least = ((remaining - rest_cap).max(0) + size - 1) / size;
         let next = self.order.get(level + 1).copied();
         for count in (least..=most).rev() {
+            if self.steps == 0 {
+                return;
+            }
+            self.steps -= 1;
             let left = remaining - count * size;
             let spent = cost + pack.price * Decimal::from(count);
             if left > 0 {

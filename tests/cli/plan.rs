@@ -286,3 +286,24 @@ fn curve_errors_and_json() {
     let err = fails(&["curve", "--api", "idcard", "--points", "0"], 1);
     assert!(err.contains("--points 0"), "{err}");
 }
+
+#[test]
+fn absurd_volumes_are_refused_quickly_not_searched_forever() {
+    let start = std::time::Instant::now();
+    let err = fails(
+        &[
+            "plan",
+            "--api",
+            "idcard",
+            "--monthly",
+            "18446744073709551615",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("search steps") || err.contains("too large"),
+        "{err}"
+    );
+    // Generous: the step budget ends the search in well under a second here.
+    assert!(start.elapsed().as_secs() < 60);
+}
