@@ -472,7 +472,13 @@ impl Calculator<'_> {
             .iter()
             .filter_map(|t| t.upto)
             .max()
-            .unwrap_or(10_000);
+            // One open tier, no bound: chart up to the largest pack, or ten free quotas.
+            .unwrap_or_else(|| {
+                let packs = api.packs.iter().map(|p| p.calls).max().unwrap_or(0);
+                packs
+                    .max(self.prices.settings.free_calls_per_month.saturating_mul(10))
+                    .max(1)
+            });
         let top_priced = match api.tiers.last().map(|t| t.price) {
             Some(crate::TierPrice::ContactSales { negotiated }) => {
                 negotiated.or(self.negotiated_price).is_some()
