@@ -46,7 +46,7 @@ impl Month {
 
     /// The month `n` months later.
     pub fn plus(self, n: u32) -> Month {
-        Month(self.0 + n)
+        Month(self.0.saturating_add(n))
     }
 }
 

@@ -544,10 +544,13 @@ impl RawPriceList {
             );
         }
         let validity = need(self.pack_validity_months, "pack_validity_months")?;
-        if *validity.get_ref() == 0 {
+        if !(1..=1200).contains(validity.get_ref()) {
             return c.fail(
                 validity.span(),
-                "pack_validity_months is 0; expected at least 1".into(),
+                format!(
+                    "pack_validity_months is {}; expected 1 to 1200 (100 years)",
+                    validity.get_ref()
+                ),
             );
         }
         let currency = need(self.currency, "currency")?;

@@ -154,6 +154,27 @@ fn brute_force_packs(packs: &[(u64, i64)], need: u64) -> (i64, u64, u64) {
         .unwrap()
 }
 
+/// `cheapest_packs` on a table of (size, price in fen) agrees with brute force on
+/// cost, unused calls and packs, and lists packs holding what it says it covers.
+fn check_cheapest_packs(table: &[(u64, i64)], need: u64) -> Result<(), TestCaseError> {
+    let packs: Vec<ocr_bill::Pack> = table
+        .iter()
+        .map(|&(calls, cents)| ocr_bill::Pack {
+            calls,
+            price: Decimal::new(cents, 2),
+        })
+        .collect();
+    let got = ocr_bill::cheapest_packs(&packs, need).unwrap();
+    let (cents, unused, count) = brute_force_packs(table, need);
+    prop_assert_eq!(got.cost.decimal(), Decimal::new(cents, 2));
+    prop_assert_eq!(got.unused_calls, unused);
+    prop_assert_eq!(got.pack_count, count);
+    prop_assert!(got.covered_calls >= need);
+    let listed: u64 = got.packs.iter().map(|p| p.calls * p.count).sum();
+    prop_assert_eq!(listed, got.covered_calls);
+    Ok(())
+}
+
 fn pack_table() -> impl Strategy<Value = Vec<(u64, i64)>> {
     proptest::collection::btree_map(1u64..60, 1i64..50_000, 1..5)
         .prop_map(|m| m.into_iter().collect())
@@ -165,31 +186,14 @@ proptest! {
     /// Exact for any table, including ones where a bigger pack is not cheaper per call.
     #[test]
     fn cheapest_packs_equals_brute_force(table in pack_table(), need in 0u64..400) {
-        let packs: Vec<ocr_bill::Pack> = table
-            .iter()
-            .map(|&(calls, cents)| ocr_bill::Pack { calls, price: Decimal::new(cents, 2) })
-            .collect();
-        let got = ocr_bill::cheapest_packs(&packs, need).unwrap();
-        let (cents, unused, count) = brute_force_packs(&table, need);
-        prop_assert_eq!(got.cost.decimal(), Decimal::new(cents, 2));
-        prop_assert_eq!(got.unused_calls, unused);
-        prop_assert_eq!(got.pack_count, count);
-        prop_assert!(got.covered_calls >= need);
-        let listed: u64 = got.packs.iter().map(|p| p.calls * p.count).sum();
-        prop_assert_eq!(listed, got.covered_calls);
+        check_cheapest_packs(&table, need)?;
     }
 
     /// Large needs: agrees with brute force on the part beyond a multiple of the
     /// best-value pack, checked on tables with small sizes.
     #[test]
     fn cheapest_packs_scales_like_brute_force(table in pack_table(), need in 0u64..3000) {
-        let packs: Vec<ocr_bill::Pack> = table
-            .iter()
-            .map(|&(calls, cents)| ocr_bill::Pack { calls, price: Decimal::new(cents, 2) })
-            .collect();
-        let got = ocr_bill::cheapest_packs(&packs, need).unwrap();
-        let (cents, unused, count) = brute_force_packs(&table, need);
-        prop_assert_eq!((got.cost.decimal(), got.unused_calls, got.pack_count), (Decimal::new(cents, 2), unused, count));
+        check_cheapest_packs(&table, need)?;
     }
 }
 
@@ -224,13 +228,7 @@ proptest! {
 
     #[test]
     fn ties_go_to_fewer_unused_then_fewer_packs(table in equal_value_table(), need in 0u64..500) {
-        let packs: Vec<ocr_bill::Pack> = table
-            .iter()
-            .map(|&(calls, cents)| ocr_bill::Pack { calls, price: Decimal::new(cents, 2) })
-            .collect();
-        let got = ocr_bill::cheapest_packs(&packs, need).unwrap();
-        let (cents, unused, count) = brute_force_packs(&table, need);
-        prop_assert_eq!((got.cost.decimal(), got.unused_calls, got.pack_count), (Decimal::new(cents, 2), unused, count));
+        check_cheapest_packs(&table, need)?;
     }
 }
 
