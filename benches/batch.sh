@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-5000000}
 runs=${2:-5}
-# The binary's path depends on .cargo/config.toml (a named target): ask Cargo.
+# Ask Cargo where the release binary is.
 bin=$(cargo build --release --message-format=json-render-diagnostics 2>/dev/null \
     | sed -n 's/.*"executable":"\([^"]*ocr-bill\)".*/\1/p' | tail -1)
 [ -x "$bin" ] || { echo "could not build ocr-bill" >&2; exit 1; }
