@@ -1,6 +1,7 @@
 //! Usage CSV in, bills out, streaming: every input row is billed or reported.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::io::{self, Read, Write};
 use std::sync::{mpsc, Mutex};
 
@@ -30,6 +31,9 @@ pub struct BatchOptions {
     pub group_by: Vec<String>,
     /// Report bad rows and go on, instead of stopping at the first.
     pub skip_invalid: bool,
+    /// Accept quoted fields that span lines (refused by default: in a usage
+    /// file they are almost always a stray quote that swallowed rows).
+    pub multiline_fields: bool,
     /// Output format.
     pub format: BatchFormat,
 }
@@ -41,6 +45,32 @@ pub struct RowError {
     pub line: u64,
     /// Why.
     pub message: String,
+    /// Where a stray quote that opens on `line` closes.
+    pub closes_on: Option<u64>,
+}
+
+impl RowError {
+    fn new(line: u64, message: String) -> RowError {
+        RowError {
+            line,
+            message,
+            closes_on: None,
+        }
+    }
+}
+
+impl fmt::Display for RowError {
+    /// The reason, with where a stray quote closes (without the line prefix).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(close) = self.closes_on {
+            write!(
+                f,
+                "; it closes on line {close}, and the lines between are read as rows"
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// How a run went.
@@ -58,7 +88,7 @@ pub struct BatchSummary {
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
     /// A bad row, without `skip_invalid`; every row before it was written.
-    #[error("line {}: {}", .0.line, .0.message)]
+    #[error("line {}: {}", .0.line, .0)]
     Row(RowError),
     /// The input as a whole is unusable (no header, a missing column).
     #[error("{0}")]
@@ -573,6 +603,7 @@ fn bill_block(
     cols: &Columns,
     format: &RowFormat,
     skip_invalid: bool,
+    multiline: bool,
 ) -> BlockResult {
     let mut out = pool.get();
     out.reserve(block.len() * 9 / 4);
@@ -584,16 +615,33 @@ fn bill_block(
         newlines: 0,
         stopped: false,
     };
-    let mut reader = RecordReader::<io::Empty>::from_bytes(block);
+    let mut reader = RecordReader::<io::Empty>::from_bytes(block).multiline(multiline);
     loop {
         let record = match reader.next_record() {
             Ok(Some(record)) => record,
             Ok(None) => break,
+            Err(ReadError::Malformed {
+                line,
+                message,
+                closes_on,
+            }) => {
+                result.rows += 1;
+                result.errors.push(RowError {
+                    line,
+                    message,
+                    closes_on,
+                });
+                if !skip_invalid {
+                    result.stopped = true;
+                    break;
+                }
+                continue;
+            }
             Err(e) => {
                 // A block holds whole records, so only an overlong one lands here.
                 let line = match e {
                     ReadError::TooLong(line) => line,
-                    ReadError::Io(_) => 0,
+                    _ => 0,
                 };
                 result.errors.push(too_long(line));
                 result.stopped = true;
@@ -615,10 +663,7 @@ fn bill_block(
                 result.written += 1;
             }
             Err(message) => {
-                result.errors.push(RowError {
-                    line: record.line,
-                    message,
-                });
+                result.errors.push(RowError::new(record.line, message));
                 if !skip_invalid {
                     result.stopped = true;
                     break;
@@ -666,6 +711,7 @@ fn record_boundary(block: &[u8]) -> Option<usize> {
 ///     calls_column: "calls".into(),
 ///     group_by: vec![],
 ///     skip_invalid: false,
+///     multiline_fields: false,
 ///     format: BatchFormat::Csv,
 /// };
 /// let mut out = Vec::new();
@@ -680,7 +726,7 @@ pub fn run_batch<R: Read, W: Write>(
     options: &BatchOptions,
     on_skip: &mut dyn FnMut(&RowError),
 ) -> Result<BatchSummary, BatchError> {
-    let mut reader = RecordReader::new(input);
+    let mut reader = RecordReader::new(input).multiline(options.multiline_fields);
     let Some(header) = reader.next_record().map_err(read_error)? else {
         return Err(BatchError::Input(
             "the input is empty; expected a header row with api and calls columns".into(),
@@ -722,13 +768,32 @@ pub fn run_batch<R: Read, W: Write>(
     let mut index: HashMap<Box<[u8]>, usize, rustc_hash::FxBuildHasher> = HashMap::default();
     let mut groups: Vec<Group> = Vec::new();
     let mut key = Vec::new();
-    while let Some(record) = reader.next_record().map_err(read_error)? {
+    loop {
+        let record = match reader.next_record() {
+            Ok(Some(record)) => record,
+            Ok(None) => break,
+            Err(ReadError::Malformed {
+                line,
+                message,
+                closes_on,
+            }) => {
+                summary.rows += 1;
+                let error = RowError {
+                    line,
+                    message,
+                    closes_on,
+                };
+                bad(&mut summary, error)?;
+                continue;
+            }
+            Err(e) => return Err(read_error(e)),
+        };
         summary.rows += 1;
         let line = record.line;
         let (api, calls) = match read_row(&mut biller, &record, &cols) {
             Ok(row) => row,
             Err(message) => {
-                bad(&mut summary, RowError { line, message })?;
+                bad(&mut summary, RowError::new(line, message))?;
                 continue;
             }
         };
@@ -764,7 +829,7 @@ pub fn run_batch<R: Read, W: Write>(
                     g.calls,
                     u64::MAX
                 );
-                bad(&mut summary, RowError { line, message })?;
+                bad(&mut summary, RowError::new(line, message))?;
             }
         }
     }
@@ -820,10 +885,10 @@ pub fn run_batch<R: Read, W: Write>(
                     .map(|(&c, v)| format!("{}={}", names[c], String::from_utf8_lossy(v)))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let error = RowError {
-                    line: g.first_line,
-                    message: format!("group {group} ({} rows): {message}", g.rows),
-                };
+                let error = RowError::new(
+                    g.first_line,
+                    format!("group {group} ({} rows): {message}", g.rows),
+                );
                 if options.skip_invalid {
                     summary.skipped += g.rows;
                     on_skip(&error);
@@ -853,6 +918,7 @@ enum Billing<'w, 'a> {
         cols: &'w Columns,
         format: &'w RowFormat,
         skip_invalid: bool,
+        multiline: bool,
     },
 }
 
@@ -882,6 +948,7 @@ fn stream<R: Read, W: Write>(
             cols,
             format,
             skip_invalid: options.skip_invalid,
+            multiline: options.multiline_fields,
         };
         let mut rest = &[][..];
         return coordinate(
@@ -910,8 +977,15 @@ fn stream<R: Read, W: Write>(
                 loop {
                     let job = job_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok((seq, block))) = job else { break };
-                    let result =
-                        bill_block(&mut biller, pool, block, cols, format, options.skip_invalid);
+                    let result = bill_block(
+                        &mut biller,
+                        pool,
+                        block,
+                        cols,
+                        format,
+                        options.skip_invalid,
+                        options.multiline_fields,
+                    );
                     if done_tx.send((seq, result)).is_err() {
                         break;
                     }
@@ -966,6 +1040,9 @@ fn coordinate<R: Read, W: Write>(
             summary.written += r.written;
             for mut e in r.errors {
                 e.line += line_base;
+                if let Some(close) = &mut e.closes_on {
+                    *close += line_base;
+                }
                 if options.skip_invalid && !r.stopped {
                     summary.skipped += 1;
                     on_skip(&e);
@@ -1009,6 +1086,11 @@ fn coordinate<R: Read, W: Write>(
                 break block.len();
             }
             if block.len() > MAX_RECORD_BYTES && record_boundary(&block).is_none() {
+                // An unbalanced quote: cut at a line end all the same, and the
+                // worker reports the quote where it opens.
+                if let Some(line_end) = memchr::memrchr(b'\n', &block) {
+                    break line_end + 1;
+                }
                 overlong = true;
                 eof = true;
                 break 0;
@@ -1032,8 +1114,10 @@ fn coordinate<R: Read, W: Write>(
                     cols,
                     format,
                     skip_invalid,
+                    multiline,
                 } => {
-                    let r = bill_block(biller, pool, block, cols, format, *skip_invalid);
+                    let r =
+                        bill_block(biller, pool, block, cols, format, *skip_invalid, *multiline);
                     results.insert(sent, r);
                 }
             }
@@ -1043,10 +1127,7 @@ fn coordinate<R: Read, W: Write>(
 }
 
 fn too_long(line: u64) -> RowError {
-    RowError {
-        line,
-        message: too_long_message(),
-    }
+    RowError::new(line, too_long_message())
 }
 
 /// The API index and call count of a row, or why it cannot be billed.
@@ -1071,5 +1152,14 @@ fn read_error(e: ReadError) -> BatchError {
     match e {
         ReadError::Io(e) => BatchError::Io(e),
         ReadError::TooLong(line) => BatchError::Row(too_long(line)),
+        ReadError::Malformed {
+            line,
+            message,
+            closes_on,
+        } => BatchError::Row(RowError {
+            line,
+            message,
+            closes_on,
+        }),
     }
 }

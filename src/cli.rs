@@ -91,8 +91,8 @@ Files (CSV with a header row, rows in month order):
     Ledger(LedgerArgs),
     /// The cheapest packs to buy at the start of a period, given each month's calls
     #[command(after_help = "Examples:
-  ocr-bill plan --api idcard --monthly 9000,12000,8000,15000
-  ocr-bill plan --api general --monthly 50k,50k,50k,50k,50k,50k --format json
+  ocr-bill plan --api idcard --monthly 9000 12000 8000 15000
+  ocr-bill plan --api general --monthly 50k 50k 50k 50k 50k 50k --format json
   ocr-bill plan --usage usage.csv
 
 Each month the free quota is used first, then the packs, then postpaid overage at the
@@ -200,6 +200,11 @@ pub struct BatchArgs {
     #[arg(long)]
     pub skip_invalid: bool,
 
+    /// Accept quoted fields that span lines (legal CSV; refused by default, since in
+    /// a usage file it is almost always a stray quote that swallowed the rows after it)
+    #[arg(long)]
+    pub multiline_fields: bool,
+
     /// Name of the column holding the API
     #[arg(long, value_name = "NAME", default_value = "api")]
     pub api_column: String,
@@ -254,13 +259,10 @@ pub struct PlanArgs {
     #[arg(long, value_name = "API", requires = "monthly")]
     pub api: Option<String>,
 
-    /// Calls in each month, comma-separated (up to the packs' validity, 12)
-    #[arg(
-        long,
-        value_name = "N,N,...",
-        value_delimiter = ',',
-        allow_hyphen_values = true
-    )]
+    /// Calls in each month, separated by spaces (up to the packs' validity, 12):
+    /// `--monthly 9000 12,000 8k`. A comma is a thousands separator, never a
+    /// list separator.
+    #[arg(long, value_name = "N N ...", num_args = 1..)]
     pub monthly: Vec<String>,
 
     /// Usage CSV (month, api, calls) as for `ledger`: every API in it is planned
@@ -458,7 +460,8 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                     let monthly = args
                         .monthly
                         .iter()
-                        .map(|n| parse_count(n))
+                        .flat_map(|n| n.split_whitespace())
+                        .map(parse_count)
                         .collect::<Result<Vec<_>, _>>()?;
                     vec![(prices.api(api)?, monthly)]
                 }
@@ -523,10 +526,12 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
         calls_column: args.calls_column.clone(),
         group_by: args.group_by.iter().map(|g| g.trim().to_string()).collect(),
         skip_invalid: args.skip_invalid,
+        multiline_fields: args.multiline_fields,
         format,
     };
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
-    let mut report = |e: &RowError| eprintln!("skipped line {}: {}", e.line, one_line(&e.message));
+    let mut report =
+        |e: &RowError| eprintln!("skipped line {}: {}", e.line, one_line(&e.to_string()));
     let stdout = std::io::stdout().lock();
     let (result, source) = match args.file.as_deref() {
         None => (

@@ -2,8 +2,11 @@
 
 use crate::Error;
 
-/// Parses a call count: digits with optional `_` or `,` separators, an optional
-/// fraction, and an optional multiplier suffix (`k`, `M`, `千`, `万`, `亿`).
+/// Parses a call count: digits with optional thousands separators (`,` or `_`,
+/// only between groups of three digits: `9,000`, `1_000_000`), an optional
+/// fraction after a point, and an optional multiplier suffix (`k`, `M`, `千`,
+/// `万`, `亿`). `9,00`, `1,2,3` and `1,5k` are refused, never read as 900, 123
+/// or 15,000.
 ///
 /// The result must be a whole number that fits in a `u64`.
 ///
@@ -43,16 +46,17 @@ pub fn parse_count(input: &str) -> Result<u64, Error> {
         Some((i, f)) => (i, f),
         None => (number, ""),
     };
-    let digits_ok = |part: &str, allow_separators: bool| {
-        !part.is_empty()
-            && part.starts_with(|c: char| c.is_ascii_digit())
-            && part.ends_with(|c: char| c.is_ascii_digit())
-            && part
-                .chars()
-                .all(|c| c.is_ascii_digit() || (allow_separators && (c == '_' || c == ',')))
-    };
-    if !digits_ok(int_part, true) || (number.contains('.') && !digits_ok(frac_part, false)) {
-        return Err(bad(expected));
+    let digits_ok = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !grouped_ok(int_part) || (number.contains('.') && !digits_ok(frac_part)) {
+        let reason =
+            if int_part.contains([',', '_']) && int_part.bytes().any(|b| b.is_ascii_digit()) {
+                "expected a thousands separator (',' or '_') only between groups of three digits, \
+             as in 9,000 or 1_000_000; a decimal point is '.'; several counts are separated by \
+             spaces"
+            } else {
+                expected
+            };
+        return Err(bad(reason));
     }
     let too_large = || bad(&format!("too large; at most {} calls", u64::MAX));
     let mut mantissa: u128 = 0;
@@ -73,6 +77,33 @@ pub fn parse_count(input: &str) -> Result<u64, Error> {
         return Err(bad("not a whole number of calls"));
     }
     u64::try_from(scaled / divisor).map_err(|_| too_large())
+}
+
+/// Digits, optionally in thousands groups: one to three leading digits, then
+/// groups of exactly three after each separator; one kind of separator.
+fn grouped_ok(int_part: &str) -> bool {
+    let bytes = int_part.as_bytes();
+    if bytes.is_empty()
+        || !bytes
+            .iter()
+            .all(|b| b.is_ascii_digit() || *b == b',' || *b == b'_')
+    {
+        return false;
+    }
+    let separators: Vec<u8> = bytes
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_digit())
+        .collect();
+    let Some(&sep) = separators.first() else {
+        return true;
+    };
+    if separators.iter().any(|&s| s != sep) {
+        return false;
+    }
+    let mut groups = int_part.split(sep as char);
+    let first = groups.next().unwrap_or("");
+    (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3)
 }
 
 #[cfg(test)]
@@ -96,6 +127,10 @@ mod tests {
             ("0", 0),
             (" 42 ", 42),
             ("18446744073709551615", u64::MAX),
+            ("18,446,744,073,709,551,615", u64::MAX),
+            ("1,000,000", 1_000_000),
+            ("1,500k", 1_500_000),
+            ("12,000", 12_000),
         ] {
             assert_eq!(parse_count(text).unwrap(), want, "{text}");
         }
@@ -116,6 +151,14 @@ mod tests {
             ("99999999999999999999999999999999999999999", "too large"),
             ("k", "expected"),
             ("1.", "expected"),
+            ("9,00", "groups of three digits"),
+            ("1,2,3", "groups of three digits"),
+            ("1,5k", "groups of three digits"),
+            ("9000,12000", "groups of three digits"),
+            ("9,000,12,000", "groups of three digits"),
+            ("1_000,000", "groups of three digits"),
+            ("1,0000", "groups of three digits"),
+            ("9,", "groups of three digits"),
         ] {
             let err = parse_count(text).unwrap_err().to_string();
             assert!(err.contains(needle), "{text}: {err}");

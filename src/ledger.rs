@@ -141,6 +141,17 @@ fn read_rows<R: Read>(
             line,
             message: crate::records::too_long_message(),
         },
+        ReadError::Malformed {
+            line,
+            message,
+            closes_on,
+        } => InputError {
+            line,
+            message: match closes_on {
+                Some(close) => format!("{message}; it closes on line {close}"),
+                None => message,
+            },
+        },
     };
     let header = reader
         .next_record()

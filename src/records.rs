@@ -1,6 +1,6 @@
 //! A streaming CSV record reader for `batch`: plain lines are split on commas
-//! directly (the common case, as fast as `cut`), lines with quotes go through
-//! `csv_core`. Each record keeps its raw bytes, so a pass-through writer can copy
+//! directly (the common case, as fast as `cut`), lines with quotes are read
+//! strictly (RFC 4180) by [`scan_quoted`]. Each record keeps its raw bytes, so a pass-through writer can copy
 //! them unchanged, and its 1-based line number.
 
 use std::io::{self, Read};
@@ -52,11 +52,10 @@ pub struct RecordReader<R> {
     at_start: bool,
     /// Line of the next byte at `start`.
     line: u64,
-    /// The CSV state machine, made when a quoted record first needs it.
-    core: Option<Box<csv_core::Reader>>,
+    /// Quoted fields may span lines.
+    multiline: bool,
     fields: Vec<Range<usize>>,
     unquoted: Vec<u8>,
-    ends: Vec<usize>,
 }
 
 /// Why a record could not be read.
@@ -66,6 +65,16 @@ pub enum ReadError {
     Io(io::Error),
     /// A record longer than [`MAX_RECORD_BYTES`], at this line.
     TooLong(u64),
+    /// A malformed record at this line (a stray quote); reading goes on at the
+    /// next line.
+    Malformed {
+        /// 1-based line where the record starts.
+        line: u64,
+        /// What is wrong, in words a user can act on.
+        message: String,
+        /// The line where a stray quote that opens on `line` closes.
+        closes_on: Option<u64>,
+    },
 }
 
 impl From<io::Error> for ReadError {
@@ -103,11 +112,17 @@ impl<R: Read> RecordReader<R> {
             eof: false,
             at_start: true,
             line: 1,
-            core: None,
+            multiline: false,
             fields: Vec::new(),
             unquoted: Vec::new(),
-            ends: vec![0; 64],
         }
+    }
+
+    /// Accepts quoted fields that span lines (legal CSV, but in a usage file
+    /// more often a stray quote that swallowed the lines after it).
+    pub fn multiline(mut self, allow: bool) -> Self {
+        self.multiline = allow;
+        self
     }
 
     /// Reads more input after what is buffered; false at the end of input.
@@ -243,99 +258,281 @@ impl<R: Read> RecordReader<R> {
         }
     }
 
-    /// A record with quotes, which may span lines: parsed by `csv_core` from its
-    /// start, reading more input until the record is complete.
+    /// A record with quotes (or a lone CR), read strictly (RFC 4180): a quoted
+    /// field ends at a closing quote followed by a comma or the line end, and
+    /// spans lines only in multi-line mode. A malformed record is reported at
+    /// the line it starts on, and reading goes on at the next line, so that every
+    /// line is either a record or reported.
     fn quoted_record(&mut self) -> Result<Option<Record<'_>>, ReadError> {
         loop {
-            let core = self
-                .core
-                .get_or_insert_with(|| Box::new(csv_core::Reader::new()));
-            core.reset();
             let input = &self.buf[self.start..self.end];
-            let (mut nin, mut nout, mut nend) = (0, 0, 0);
-            if self.unquoted.len() < input.len() {
-                self.unquoted.resize(input.len(), 0);
-            }
-            // Some(true): a record; Some(false): only blank lines were left at the
-            // end of input; None: the record goes on past what is buffered.
-            let found = loop {
-                let (result, i, o, e) = core.read_record(
-                    &input[nin..],
-                    &mut self.unquoted[nout..],
-                    &mut self.ends[nend..],
-                );
-                nin += i;
-                nout += o;
-                nend += e;
-                match result {
-                    csv_core::ReadRecordResult::Record => break Some(true),
-                    csv_core::ReadRecordResult::OutputFull => {
-                        let grown = self.unquoted.len() * 2 + 64;
-                        self.unquoted.resize(grown, 0);
+            let scanned = scan_quoted(
+                input,
+                self.eof,
+                self.multiline,
+                &mut self.unquoted,
+                &mut self.fields,
+            );
+            match scanned {
+                Scanned::More => {
+                    if input.len() >= MAX_RECORD_BYTES {
+                        // A quote that no line end closes within the limit.
+                        let consumed = memchr::memchr(b'\n', input).map_or(input.len(), |p| p + 1);
+                        let line = self.line;
+                        self.start += consumed;
+                        self.line += 1;
+                        return Err(ReadError::Malformed {
+                            line,
+                            message: format!(
+                                "the quote that opens a field on this line is not closed \
+                                 within {MAX_RECORD_BYTES} bytes (a stray '\"'?)"
+                            ),
+                            closes_on: None,
+                        });
                     }
-                    csv_core::ReadRecordResult::OutputEndsFull => {
-                        let grown = self.ends.len() * 2;
-                        self.ends.resize(grown, 0);
-                    }
-                    csv_core::ReadRecordResult::InputEmpty | csv_core::ReadRecordResult::End
-                        if self.eof =>
-                    {
-                        // Finish the last record at the end of input.
-                        let (result, _, o, e) = core.read_record(
-                            &[],
-                            &mut self.unquoted[nout..],
-                            &mut self.ends[nend..],
-                        );
-                        nout += o;
-                        nend += e;
-                        break Some(result == csv_core::ReadRecordResult::Record);
-                    }
-                    csv_core::ReadRecordResult::InputEmpty | csv_core::ReadRecordResult::End => {
-                        break None
-                    }
-                }
-            };
-            match found {
-                None => {
                     self.fill()?;
-                    continue;
                 }
-                Some(false) => {
-                    self.line += memchr::memchr_iter(b'\n', input).count() as u64;
-                    self.start = self.end;
-                    return Ok(None);
+                Scanned::Blank { consumed } => {
+                    self.line += memchr::memchr_iter(b'\n', &input[..consumed]).count() as u64;
+                    self.start += consumed;
+                    if self.start == self.end && self.eof {
+                        return Ok(None);
+                    }
+                    return self.next_record();
                 }
-                Some(true) => {}
+                Scanned::Bad {
+                    consumed,
+                    message,
+                    closes_after,
+                } => {
+                    let line = self.line;
+                    self.start += consumed;
+                    self.line += 1;
+                    return Err(ReadError::Malformed {
+                        line,
+                        message,
+                        closes_on: closes_after.map(|n| line + n),
+                    });
+                }
+                Scanned::Record { text_len, consumed } => {
+                    let line = self.line;
+                    let record_start = self.start;
+                    self.line += memchr::memchr_iter(b'\n', &input[..consumed]).count() as u64;
+                    self.start += consumed;
+                    return Ok(Some(Record {
+                        raw: &self.buf[record_start..record_start + text_len],
+                        line,
+                        fields: &self.fields,
+                        field_bytes: &self.unquoted,
+                    }));
+                }
             }
-            let consumed = &self.buf[self.start..self.start + nin];
-            let mut raw_len = consumed.len();
-            while raw_len > 0 && matches!(consumed[raw_len - 1], b'\n' | b'\r') {
-                raw_len -= 1;
-            }
-            // Blank lines (and lone CRs) before the record are not part of it.
-            let skipped = consumed[..raw_len]
-                .iter()
-                .take_while(|&&b| b == b'\n' || b == b'\r')
-                .count();
-            let line = self.line + memchr::memchr_iter(b'\n', &consumed[..skipped]).count() as u64;
-            self.line += memchr::memchr_iter(b'\n', consumed).count() as u64;
-            let record_start = self.start;
-            self.start += nin;
-            self.fields.clear();
-            let mut field_start = 0;
-            for &end in &self.ends[..nend] {
-                self.fields.push(field_start..end);
-                field_start = end;
-            }
-            let _ = nout;
-            return Ok(Some(Record {
-                raw: &self.buf[record_start + skipped..record_start + raw_len],
-                line,
-                fields: &self.fields,
-                field_bytes: &self.unquoted,
-            }));
         }
     }
+}
+
+/// What [`scan_quoted`] found at the start of `input`.
+enum Scanned {
+    /// A record: its text (without the terminator) and the bytes it takes.
+    Record { text_len: usize, consumed: usize },
+    /// An empty line ended by a lone CR.
+    Blank { consumed: usize },
+    /// The record goes on past the bytes given.
+    More,
+    /// A malformed record; `consumed` reaches the end of its first line; a
+    /// stray quote closes `closes_after` lines below.
+    Bad {
+        consumed: usize,
+        message: String,
+        closes_after: Option<u64>,
+    },
+}
+
+/// Scans one record that starts at `input[0]`, unquoting its fields into
+/// `out` (ranges in `fields`). Messages speak of lines relative to the
+/// record's first ("this line"), since a block does not know its line number.
+fn scan_quoted(
+    input: &[u8],
+    eof: bool,
+    multiline: bool,
+    out: &mut Vec<u8>,
+    fields: &mut Vec<Range<usize>>,
+) -> Scanned {
+    out.clear();
+    fields.clear();
+    let bad_closing =
+        |message: String, closes_after: Option<u64>| match memchr::memchr(b'\n', input) {
+            Some(p) => Scanned::Bad {
+                consumed: p + 1,
+                message,
+                closes_after,
+            },
+            None if eof => Scanned::Bad {
+                consumed: input.len(),
+                message,
+                closes_after,
+            },
+            None => Scanned::More,
+        };
+    let bad = |message: String| bad_closing(message, None);
+    let here = |newlines: u64| match newlines {
+        0 => "on this line".to_string(),
+        n => format!("{n} lines below"),
+    };
+    // The record ends at `at` (a line end or the end of input): how many bytes.
+    let end = |at: usize| -> Option<usize> {
+        match input.get(at) {
+            None => eof.then_some(at),
+            Some(b'\n') => Some(at + 1),
+            Some(b'\r') => match input.get(at + 1) {
+                Some(b'\n') => Some(at + 2),
+                None if !eof => None,
+                _ => Some(at + 1),
+            },
+            Some(_) => unreachable!("called at a line end"),
+        }
+    };
+    let mut newlines = 0u64;
+    let mut i = 0;
+    loop {
+        let field_start = out.len();
+        if input.get(i) == Some(&b'"') {
+            let open_line = newlines;
+            i += 1;
+            loop {
+                let Some(j) = memchr::memchr2(b'"', b'\n', &input[i..]).map(|j| i + j) else {
+                    if !eof {
+                        return Scanned::More;
+                    }
+                    return bad(format!(
+                        "the quote that opens a field {} is never closed (a stray '\"'?)",
+                        here(open_line)
+                    ));
+                };
+                out.extend_from_slice(&input[i..j]);
+                if input[j] == b'\n' {
+                    if !multiline {
+                        return match closing_line(&input[j..], eof) {
+                            None => Scanned::More,
+                            Some(Some(n)) => bad_closing(
+                                "a quoted field opens on this line and does not close on it \
+                                 (a stray '\"'?); fields may span lines only with --multiline-fields"
+                                    .to_string(),
+                                Some(n),
+                            ),
+                            Some(None) => bad(
+                                "the quote that opens a field on this line is never closed \
+                                 (a stray '\"'?)"
+                                    .to_string(),
+                            ),
+                        };
+                    }
+                    newlines += 1;
+                    out.push(b'\n');
+                    i = j + 1;
+                    continue;
+                }
+                match input.get(j + 1) {
+                    Some(b'"') => {
+                        out.push(b'"');
+                        i = j + 2;
+                    }
+                    None if !eof => return Scanned::More,
+                    _ => {
+                        i = j + 1;
+                        break;
+                    }
+                }
+            }
+            fields.push(field_start..out.len());
+            match input.get(i) {
+                Some(b',') => i += 1,
+                None | Some(b'\n' | b'\r') => {
+                    return match end(i) {
+                        None => Scanned::More,
+                        Some(consumed) => Scanned::Record {
+                            text_len: i,
+                            consumed,
+                        },
+                    }
+                }
+                Some(&c) => {
+                    return bad(format!(
+                        "after the closing quote of field {} {}, expected a comma or the end \
+                         of the line, found '{}'; double a quote inside a quoted field (\"\"), \
+                         or remove the stray quote",
+                        fields.len(),
+                        here(newlines),
+                        char::from(c).escape_default()
+                    ))
+                }
+            }
+        } else {
+            let rest = &input[i..];
+            let stop = rest
+                .iter()
+                .position(|&b| matches!(b, b',' | b'\n' | b'\r' | b'"'))
+                .map(|p| i + p);
+            let j = match stop {
+                Some(j) => j,
+                None if !eof => return Scanned::More,
+                None => input.len(),
+            };
+            out.extend_from_slice(&input[i..j]);
+            match input.get(j) {
+                Some(b'"') => {
+                    return bad(format!(
+                        "a quote inside unquoted field {} {}; quote the whole field and \
+                         double the quotes inside it (\"a \"\"b\"\"\"), or remove the stray \
+                         quote",
+                        fields.len() + 1,
+                        here(newlines)
+                    ))
+                }
+                Some(b',') => {
+                    fields.push(field_start..out.len());
+                    i = j + 1;
+                }
+                _ => {
+                    if fields.is_empty() && j == 0 {
+                        return match end(j) {
+                            None => Scanned::More,
+                            Some(consumed) => Scanned::Blank { consumed },
+                        };
+                    }
+                    fields.push(field_start..out.len());
+                    return match end(j) {
+                        None => Scanned::More,
+                        Some(consumed) => Scanned::Record {
+                            text_len: j,
+                            consumed,
+                        },
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// Where a quote left open at a line end closes: `Some(Some(n))`, `n` lines
+/// further on (doubled quotes are not a close); `Some(None)` when it never
+/// does; `None` when more input is needed to tell.
+fn closing_line(rest: &[u8], eof: bool) -> Option<Option<u64>> {
+    let mut lines = 0;
+    let mut i = 0;
+    while let Some(j) = memchr::memchr2(b'"', b'\n', &rest[i..]).map(|j| i + j) {
+        if rest[j] == b'\n' {
+            lines += 1;
+            i = j + 1;
+            continue;
+        }
+        match rest.get(j + 1) {
+            Some(b'"') => i = j + 2,
+            None if !eof => return None,
+            _ => return Some(Some(lines)),
+        }
+    }
+    eof.then_some(None)
 }
 
 #[cfg(test)]
@@ -355,7 +552,7 @@ mod tests {
     }
 
     fn all(input: &[u8], chunk: usize) -> Vec<(u64, Vec<String>, String)> {
-        let mut r = RecordReader::new(Trickle(input, chunk));
+        let mut r = RecordReader::new(Trickle(input, chunk)).multiline(true);
         let mut out = Vec::new();
         while let Some(rec) = r.next_record().unwrap() {
             out.push((
@@ -419,8 +616,91 @@ mod tests {
     fn a_quoted_last_record_without_newline() {
         let got = all(b"a\n\"q\"", 3);
         assert_eq!(got[1].1, vec!["q"]);
-        let got = all(b"a\n\"unterminated", 1 << 10);
-        assert_eq!(got.len(), 2);
+    }
+
+    /// A record's line and fields, or an error's line and message.
+    type Read1 = Result<(u64, Vec<String>), (u64, String)>;
+
+    /// Every record or error, in order, reading strictly.
+    fn strict(input: &[u8], chunk: usize) -> Vec<Read1> {
+        let mut r = RecordReader::new(Trickle(input, chunk));
+        let mut out = Vec::new();
+        loop {
+            match r.next_record() {
+                Ok(Some(rec)) => out.push(Ok((
+                    rec.line,
+                    rec.iter()
+                        .map(|f| String::from_utf8_lossy(f).into_owned())
+                        .collect(),
+                ))),
+                Ok(None) => return out,
+                Err(ReadError::Malformed {
+                    line,
+                    message,
+                    closes_on,
+                }) => out.push(Err((line, format!("{message} {closes_on:?}")))),
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn strict_reading_reports_stray_quotes_at_their_line_and_goes_on() {
+        let input = b"a,b\n\"x,1\n2,3\n4,5\"\n6,7\n\"q\"z,8\n9,\"unterminated\n10,11\n";
+        for chunk in [1, 2, 5, 1 << 10] {
+            let got = strict(input, chunk);
+            let lines: Vec<u64> = got
+                .iter()
+                .map(|r| match r {
+                    Ok((l, _)) | Err((l, _)) => *l,
+                })
+                .collect();
+            assert_eq!(
+                lines,
+                vec![1, 2, 3, 4, 5, 6, 7, 8],
+                "chunk {chunk}: {got:?}"
+            );
+            let err = |i: usize| got[i].clone().unwrap_err().1;
+            assert!(
+                err(1).contains("opens on this line and does not close"),
+                "{}",
+                err(1)
+            );
+            assert!(err(1).ends_with("Some(4)"), "{}", err(1));
+            assert_eq!(got[2], Ok((3, vec!["2".to_string(), "3".to_string()])));
+            assert!(
+                err(3).contains("quote inside unquoted field 2 on this line"),
+                "{}",
+                err(3)
+            );
+            assert!(
+                err(5).contains("after the closing quote of field 1 on this"),
+                "{}",
+                err(5)
+            );
+            assert!(
+                err(6).contains("on this line is never closed"),
+                "{}",
+                err(6)
+            );
+            assert_eq!(got[7], Ok((8, vec!["10".to_string(), "11".to_string()])));
+        }
+    }
+
+    #[test]
+    fn multiline_mode_reads_fields_across_lines_and_reports_an_unterminated_one() {
+        let got = all(b"a\n\"x\ny\",1\n2\n", 3);
+        assert_eq!(got[1].1, vec!["x\ny", "1"]);
+        assert_eq!(got[2].0, 4);
+        let mut r = RecordReader::new(&b"a\n\"open\nb\nc\n"[..]).multiline(true);
+        r.next_record().unwrap();
+        match r.next_record() {
+            Err(ReadError::Malformed { line, message, .. }) => {
+                assert_eq!(line, 2);
+                assert!(message.contains("never closed"), "{message}");
+            }
+            _ => panic!("expected an error"),
+        }
     }
 
     #[test]

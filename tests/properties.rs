@@ -432,6 +432,7 @@ proptest! {
             calls_column: "calls".into(),
             group_by: Vec::new(),
             skip_invalid: false,
+            multiline_fields: false,
             format: ocr_bill::BatchFormat::Csv,
         };
         let mut out = Vec::new();

@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
             calls_column: "calls".into(),
             group_by,
             skip_invalid: true,
+            multiline_fields: false,
             format,
         };
         let grouped = !options.group_by.is_empty();
@@ -33,6 +34,7 @@ fuzz_target!(|data: &[u8]| {
         }
         let strict = BatchOptions {
             skip_invalid: false,
+            multiline_fields: false,
             ..options
         };
         let _ = run_batch(calc, &input[..], &mut Vec::new(), &strict, &mut |_| {});

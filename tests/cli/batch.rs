@@ -163,9 +163,25 @@ license,9000\n";
         lines[5].starts_with("skipped line 8: idcard: 2000000 calls reach the contact-sales tier"),
         "{err}"
     );
+    // A quoted field across lines is a stray quote unless asked for: both its
+    // lines are reported, and the row after them is billed.
     assert!(
-        lines[6].starts_with("skipped line 9: unknown API 'multi\nline'")
-            || lines[6].starts_with("skipped line 9: unknown API 'multi"),
+        lines[6].starts_with(
+            "skipped line 9: a quoted field opens on this line and does not close on it"
+        ) && lines[6].contains("it closes on line 10"),
+        "{err}"
+    );
+    assert!(
+        lines[7].starts_with("skipped line 10: a quote inside unquoted field 1"),
+        "{err}"
+    );
+    assert!(err.contains("skipped 8 of 10 rows"), "{err}");
+    assert_eq!(r.len(), 3, "{out}");
+
+    let (code, _, err) = batch(&["--skip-invalid", "--multiline-fields"], input);
+    assert_eq!(code, 3);
+    assert!(
+        err.contains("skipped line 9: unknown API 'multi\\nline'"),
         "{err}"
     );
     assert!(err.contains("skipped 7 of 9 rows"), "{err}");
@@ -363,8 +379,9 @@ fn fuzz_finding_quoted_crlf_and_invalid_utf8_lose_no_row() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
-    // Three records: a lone CR ends one (as in the csv crate), and the quote
-    // runs to the end. Each is reported; none is lost.
+    // Four records: a lone CR ends one (as in the csv crate), the unclosed
+    // quote is reported on its line, and the line after it is read on its own.
+    // Each is reported; none is lost.
     assert!(
         err.contains("skipped line 2: unknown API 'i~dc@ra5'"),
         "{err}"
@@ -373,8 +390,15 @@ fn fuzz_finding_quoted_crlf_and_invalid_utf8_lose_no_row() {
         err.contains("skipped line 2: expected 3 fields as in the header, found 1"),
         "{err}"
     );
-    assert!(err.contains("skipped line 3:"), "{err}");
-    assert!(err.contains("skipped 3 of 3 rows"), "{err}");
+    assert!(
+        err.contains("skipped line 3: the quote that opens a field on this line is never closed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("skipped line 4: expected 3 fields as in the header, found 1"),
+        "{err}"
+    );
+    assert!(err.contains("skipped 4 of 4 rows"), "{err}");
     assert_eq!(out.stdout, b"account,api,calls,free_calls,billable_calls,tier,unit_price,amount,cliff_calls,cliff_amount\n");
 }
 

@@ -8,6 +8,7 @@ mod postpaid;
 mod prepaid;
 mod pricing_file;
 mod quote;
+mod real_input;
 mod snapshots;
 
 use std::path::PathBuf;

@@ -11,7 +11,7 @@ fn option<'a>(v: &'a serde_json::Value, label: &str) -> &'a serde_json::Value {
 
 #[test]
 fn small_months_inside_the_free_quota_all_postpaid_wins() {
-    let v = json(&["plan", "--api", "idcard", "--monthly", "500,800,900,1000"]);
+    let v = json(&["plan", "--api", "idcard", "--monthly", "500 800 900 1000"]);
     assert_eq!(s(&v["best"], "cost"), "0.00");
     assert_eq!(v["best"]["packs"].as_array().unwrap().len(), 0);
     assert_eq!(s(option(&v, "all-postpaid"), "cost"), "0.00");
@@ -29,7 +29,7 @@ fn steady_volume_packs_win() {
         "--api",
         "idcard",
         "--monthly",
-        "11000,11000,11000,11000",
+        "11000 11000 11000 11000",
     ]);
     assert_eq!(s(option(&v, "all-postpaid"), "cost"), "4000.00");
     assert_eq!(s(&v["best"], "cost"), "3200.00");
@@ -49,7 +49,7 @@ fn a_mix_of_packs_and_postpaid_wins() {
         "--api",
         "idcard",
         "--monthly",
-        "1500,1500,1500,150000",
+        "1500 1500 1500 150000",
     ]);
     let best = &v["best"];
     assert!(!best["packs"].as_array().unwrap().is_empty(), "{best}");
@@ -68,7 +68,7 @@ fn best_cost_is_pack_cost_plus_postpaid_months() {
         "--api",
         "general",
         "--monthly",
-        "9000,12000,8000,15000,3000",
+        "9000 12000 8000 15000 3000",
     ]);
     let best = &v["best"];
     let months: f64 = best["months"]
@@ -111,16 +111,16 @@ fn plan_errors() {
             "--api",
             "idcard",
             "--monthly",
-            "1,2,3,4,5,6,7,8,9,10,11,12,13",
+            "1 2 3 4 5 6 7 8 9 10 11 12 13",
         ],
         1,
     );
     assert!(err.contains("13 months"), "{err}");
-    let err = fails(&["plan", "--api", "idcard", "--monthly", "5,-3"], 1);
+    let err = fails(&["plan", "--api", "idcard", "--monthly", "5 -3"], 1);
     assert!(err.contains("'-3'"), "{err}");
     let err = fails(&["plan", "--api", "idcard", "--monthly", "2M"], 1);
     assert!(err.contains("contact-sales"), "{err}");
-    let v = json(&["plan", "--api", "vat-invoice", "--monthly", "20000,20000"]);
+    let v = json(&["plan", "--api", "vat-invoice", "--monthly", "20000 20000"]);
     assert_eq!(v["options"].as_array().unwrap().len(), 2);
     assert_eq!(s(&v["best"], "cost"), "13300.00");
 }
@@ -133,7 +133,7 @@ fn plan_table_and_csv() {
             "--api",
             "idcard",
             "--monthly",
-            "11000,11000,11000,11000",
+            "11000 11000 11000 11000",
         ])
         .output()
         .unwrap();
@@ -145,7 +145,7 @@ fn plan_table_and_csv() {
             "--api",
             "idcard",
             "--monthly",
-            "11000,11000",
+            "11000 11000",
             "-f",
             "csv",
         ])

@@ -58,7 +58,7 @@ fn prepaid_table() {
 #[test]
 fn plan_table() {
     assert_output(
-        &["plan", "--api", "idcard", "--monthly", "11000,500,30000"],
+        &["plan", "--api", "idcard", "--monthly", "11000 500 30000"],
         "plan.txt",
     );
 }
