@@ -6,27 +6,34 @@ use std::io::{self, Read, Write};
 use std::sync::{mpsc, Mutex};
 
 use crate::bill::{Calculator, Charge};
+use crate::columns::{Role, Wanted};
 use crate::money::format_price;
+use crate::month::{Dated, Month};
 use crate::pricing::Api;
 use crate::records::{too_long_message, ReadError, Record, RecordReader, MAX_RECORD_BYTES};
 use crate::{parse_count, Error, Money};
 
 /// Output of `batch`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BatchFormat {
     /// CSV: the input columns plus the bill columns.
+    #[default]
     Csv,
     /// JSON Lines: one object per output row.
     JsonLines,
 }
 
 /// How to read and group the usage.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct BatchOptions {
-    /// Column holding the API name.
-    pub api_column: String,
-    /// Column holding the call count.
-    pub calls_column: String,
+    /// Column holding the API name (default: found by its usual names).
+    pub api_column: Option<String>,
+    /// Column holding the call count (default: found by its usual names).
+    pub calls_column: Option<String>,
+    /// Column holding the account (default: found by its usual names, if any).
+    pub account_column: Option<String>,
+    /// Column holding the month or date (default: found by its usual names, if any).
+    pub month_column: Option<String>,
     /// Columns whose equal values (with the API) are summed into one month.
     pub group_by: Vec<String>,
     /// Report bad rows and go on, instead of stopping at the first.
@@ -82,6 +89,11 @@ pub struct BatchSummary {
     pub written: u64,
     /// Input rows reported and left out (only with `skip_invalid`).
     pub skipped: u64,
+    /// Rows billed on their own (without grouping) although another row has
+    /// the same account, month and API: each was billed as a whole month.
+    pub shared: u64,
+    /// Rows billed on their own whose date names a day, not a month.
+    pub daily: u64,
 }
 
 /// Why a run stopped.
@@ -498,31 +510,55 @@ struct Columns {
     count: usize,
     api: usize,
     calls: usize,
+    account: Option<usize>,
+    month: Option<usize>,
     group: Vec<usize>,
 }
 
 fn columns(names: &[String], options: &BatchOptions) -> Result<Columns, BatchError> {
-    let find = |wanted: &str, what: &str| -> Result<usize, BatchError> {
-        let hits: Vec<usize> = (0..names.len()).filter(|&i| names[i] == wanted).collect();
+    let wanted = [
+        Wanted {
+            role: Role::Api,
+            named: options.api_column.as_deref(),
+            required: true,
+        },
+        Wanted {
+            role: Role::Calls,
+            named: options.calls_column.as_deref(),
+            required: true,
+        },
+        Wanted {
+            role: Role::Account,
+            named: options.account_column.as_deref(),
+            required: options.account_column.is_some(),
+        },
+        Wanted {
+            role: Role::Month,
+            named: options.month_column.as_deref(),
+            required: options.month_column.is_some(),
+        },
+    ];
+    let found = crate::columns::resolve(names, &wanted).map_err(BatchError::Input)?;
+    let (api, calls) = (found[0].unwrap_or(0), found[1].unwrap_or(0));
+    let mut group = Vec::new();
+    for g in &options.group_by {
+        let hits: Vec<usize> = (0..names.len()).filter(|&i| names[i] == g.trim()).collect();
         match hits.as_slice() {
-            [one] => Ok(*one),
-            [] => Err(BatchError::Input(format!(
-                "the header has no '{wanted}' column ({what}); columns: {}",
-                names.join(", ")
-            ))),
-            _ => Err(BatchError::Input(format!(
-                "the header has {} columns named '{wanted}'; expected one",
-                hits.len()
-            ))),
+            [one] => group.push(*one),
+            [] => {
+                return Err(BatchError::Input(format!(
+                    "the header has no '{g}' column (a --group-by column); columns: {}",
+                    names.join(", ")
+                )))
+            }
+            _ => {
+                return Err(BatchError::Input(format!(
+                    "the header has {} columns named '{g}'; expected one",
+                    hits.len()
+                )))
+            }
         }
-    };
-    let api = find(&options.api_column, "the API name")?;
-    let calls = find(&options.calls_column, "the call count")?;
-    let group = options
-        .group_by
-        .iter()
-        .map(|g| find(g, "a --group-by column"))
-        .collect::<Result<Vec<_>, _>>()?;
+    }
     if group.contains(&api) || group.contains(&calls) {
         return Err(BatchError::Input(
             "--group-by names the API or calls column; rows are always grouped by API and \
@@ -543,12 +579,108 @@ fn columns(names: &[String], options: &BatchOptions) -> Result<Columns, BatchErr
             "the input column '{clash}' clashes with an output column; rename it"
         )));
     }
+    if options.format == BatchFormat::JsonLines {
+        if let Some(i) = (0..output.len()).find(|&i| output[i].is_empty()) {
+            return Err(BatchError::Input(format!(
+                "column {} has an empty name; JSON objects need a name for each value: \
+                 name it in the header, or use CSV",
+                i + 1
+            )));
+        }
+        if let Some((i, j)) = (0..output.len())
+            .flat_map(|i| (i + 1..output.len()).map(move |j| (i, j)))
+            .find(|&(i, j)| output[i] == output[j])
+        {
+            return Err(BatchError::Input(format!(
+                "columns {} and {} are both named '{}'; JSON objects need distinct names: \
+                 rename one in the header, or use CSV",
+                i + 1,
+                j + 1,
+                output[i]
+            )));
+        }
+    }
     Ok(Columns {
         count: names.len(),
         api,
         calls,
+        account: found[2],
+        month: found[3],
         group,
     })
+}
+
+/// Trims ASCII spaces and tabs, as every field is compared.
+fn trimmed(field: &[u8]) -> &[u8] {
+    let start = field.iter().position(|b| !matches!(b, b' ' | b'\t'));
+    let Some(start) = start else {
+        return &[];
+    };
+    let end = field
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(start);
+    &field[start..=end]
+}
+
+/// The month a date field names, or why it names none.
+fn month_of(field: &[u8]) -> Result<Dated, String> {
+    Month::parse_dated(&String::from_utf8_lossy(trimmed(field)))
+}
+
+/// Remembers which (account, month, API) keys rows without grouping had, to
+/// tell the user when rows that share one were billed each as a whole month.
+/// Keys are 64-bit fingerprints in shards (workers insert concurrently).
+struct SharedRows {
+    shards: Vec<Mutex<HashMap<u64, bool, rustc_hash::FxBuildHasher>>>,
+}
+
+impl SharedRows {
+    const SHARDS: usize = 64;
+
+    fn new() -> SharedRows {
+        SharedRows {
+            shards: (0..Self::SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+
+    /// Records a row's key; returns how many rows are newly known to share a
+    /// key (2 for the second row of a key, 1 for each further one).
+    fn insert(&self, key: u64) -> u64 {
+        let shard = &self.shards[(key >> 58) as usize % Self::SHARDS];
+        let Ok(mut map) = shard.lock() else {
+            return 0;
+        };
+        match map.get_mut(&key) {
+            None => {
+                map.insert(key, false);
+                0
+            }
+            Some(counted @ false) => {
+                *counted = true;
+                2
+            }
+            Some(true) => 1,
+        }
+    }
+}
+
+/// The fingerprint of a row's account, month and API.
+fn row_key(record: &Record<'_>, cols: &Columns, api: usize, month: Option<Month>) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    if let Some(a) = cols.account {
+        trimmed(record.field(a)).hash(&mut h);
+    }
+    match (month, cols.month) {
+        (Some(m), _) => m.hash(&mut h),
+        (None, Some(c)) => trimmed(record.field(c)).hash(&mut h),
+        (None, None) => {}
+    }
+    api.hash(&mut h);
+    // Mix the high bits, which pick the shard.
+    let x = h.finish();
+    x ^ (x >> 29).wrapping_mul(0xBF58_476D_1CE4_E5B9)
 }
 
 /// Input bytes handed to a worker at a time (cut at a record boundary).
@@ -582,6 +714,18 @@ impl Pool {
     }
 }
 
+/// How the blocks of one run are billed.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    cols: &'a Columns,
+    format: &'a RowFormat,
+    skip_invalid: bool,
+    multiline: bool,
+    /// Where rows' (account, month, API) keys are kept, when the input has an
+    /// account or month column.
+    shared: Option<&'a SharedRows>,
+}
+
 /// What a worker made of one block of input.
 struct BlockResult {
     out: Vec<u8>,
@@ -589,6 +733,8 @@ struct BlockResult {
     errors: Vec<RowError>,
     rows: u64,
     written: u64,
+    shared: u64,
+    daily: u64,
     /// Newlines in the block, to number the lines of the next one.
     newlines: u64,
     /// Stopped at the first bad row (without `skip_invalid`).
@@ -596,15 +742,14 @@ struct BlockResult {
 }
 
 /// Bills the records of one block (complete records only).
-fn bill_block(
-    biller: &mut Biller<'_>,
-    pool: &Pool,
-    block: Vec<u8>,
-    cols: &Columns,
-    format: &RowFormat,
-    skip_invalid: bool,
-    multiline: bool,
-) -> BlockResult {
+fn bill_block(biller: &mut Biller<'_>, pool: &Pool, block: Vec<u8>, job: &Job<'_>) -> BlockResult {
+    let Job {
+        cols,
+        format,
+        skip_invalid,
+        multiline,
+        shared,
+    } = *job;
     let mut out = pool.get();
     out.reserve(block.len() * 9 / 4);
     let mut result = BlockResult {
@@ -612,6 +757,8 @@ fn bill_block(
         errors: Vec::new(),
         rows: 0,
         written: 0,
+        shared: 0,
+        daily: 0,
         newlines: 0,
         stopped: false,
     };
@@ -661,6 +808,13 @@ fn bill_block(
                     bill,
                 );
                 result.written += 1;
+                if let Some(shared) = shared {
+                    let dated = cols.month.and_then(|m| month_of(record.field(m)).ok());
+                    result.daily += u64::from(dated.is_some_and(|d| d.has_day));
+                    let api = biller.api(record.field(cols.api)).unwrap_or(0);
+                    result.shared +=
+                        shared.insert(row_key(&record, cols, api, dated.map(|d| d.month)));
+                }
             }
             Err(message) => {
                 result.errors.push(RowError::new(record.line, message));
@@ -706,14 +860,7 @@ fn record_boundary(block: &[u8]) -> Option<usize> {
 /// ```
 /// use ocr_bill::{run_batch, BatchFormat, BatchOptions, Calculator, PriceList};
 /// let prices = PriceList::builtin();
-/// let options = BatchOptions {
-///     api_column: "api".into(),
-///     calls_column: "calls".into(),
-///     group_by: vec![],
-///     skip_invalid: false,
-///     multiline_fields: false,
-///     format: BatchFormat::Csv,
-/// };
+/// let options = BatchOptions { format: BatchFormat::Csv, ..Default::default() };
 /// let mut out = Vec::new();
 /// let input = "api,calls\nlicense,9000\n";
 /// run_batch(Calculator::new(&prices), input.as_bytes(), &mut out, &options, &mut |_| {}).unwrap();
@@ -797,11 +944,33 @@ pub fn run_batch<R: Read, W: Write>(
                 continue;
             }
         };
+        // Group values are compared trimmed, and a month column's dates as
+        // their month: daily rows become the month's total.
         key.clear();
+        let mut bad_month = None;
         for &g in &cols.group {
-            let value = record.field(g);
+            let value = trimmed(record.field(g));
+            let month;
+            let value = if Some(g) == cols.month {
+                match month_of(value) {
+                    Ok(d) => {
+                        month = d.month.to_string();
+                        month.as_bytes()
+                    }
+                    Err(message) => {
+                        bad_month = Some(message);
+                        break;
+                    }
+                }
+            } else {
+                value
+            };
             key.extend_from_slice(&(value.len() as u32).to_le_bytes());
             key.extend_from_slice(value);
+        }
+        if let Some(message) = bad_month {
+            bad(&mut summary, RowError::new(line, message))?;
+            continue;
         }
         key.extend_from_slice(&(api as u32).to_le_bytes());
         let at = match index.get(key.as_slice()) {
@@ -915,10 +1084,7 @@ enum Billing<'w, 'a> {
     Here {
         biller: Box<Biller<'a>>,
         pool: &'w Pool,
-        cols: &'w Columns,
-        format: &'w RowFormat,
-        skip_invalid: bool,
-        multiline: bool,
+        job: &'w Job<'w>,
     },
 }
 
@@ -940,15 +1106,20 @@ fn stream<R: Read, W: Write>(
     format.header(&mut head);
     output.write_all(&head)?;
     let pool = &Pool::default();
+    let shared = (cols.account.is_some() || cols.month.is_some()).then(SharedRows::new);
+    let job = &Job {
+        cols,
+        format,
+        skip_invalid: options.skip_invalid,
+        multiline: options.multiline_fields,
+        shared: shared.as_ref(),
+    };
     let want = BLOCK_BYTES as u64;
     if (input.by_ref().take(want).read_to_end(&mut pending_input)? as u64) < want {
         let mut here = Billing::Here {
             biller: Box::new(Biller::new(calc)),
             pool,
-            cols,
-            format,
-            skip_invalid: options.skip_invalid,
-            multiline: options.multiline_fields,
+            job,
         };
         let mut rest = &[][..];
         return coordinate(
@@ -975,17 +1146,9 @@ fn stream<R: Read, W: Write>(
             scope.spawn(move || {
                 let mut biller = Biller::new(calc);
                 loop {
-                    let job = job_rx.lock().map(|rx| rx.recv());
-                    let Ok(Ok((seq, block))) = job else { break };
-                    let result = bill_block(
-                        &mut biller,
-                        pool,
-                        block,
-                        cols,
-                        format,
-                        options.skip_invalid,
-                        options.multiline_fields,
-                    );
+                    let next = job_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok((seq, block))) = next else { break };
+                    let result = bill_block(&mut biller, pool, block, job);
                     if done_tx.send((seq, result)).is_err() {
                         break;
                     }
@@ -1038,6 +1201,8 @@ fn coordinate<R: Read, W: Write>(
             pool.put(r.out);
             summary.rows += r.rows;
             summary.written += r.written;
+            summary.shared += r.shared;
+            summary.daily += r.daily;
             for mut e in r.errors {
                 e.line += line_base;
                 if let Some(close) = &mut e.closes_on {
@@ -1108,16 +1273,8 @@ fn coordinate<R: Read, W: Write>(
                 Billing::Threads { jobs, .. } => jobs
                     .send((sent, block))
                     .map_err(|_| io::Error::other("the batch workers stopped"))?,
-                Billing::Here {
-                    biller,
-                    pool,
-                    cols,
-                    format,
-                    skip_invalid,
-                    multiline,
-                } => {
-                    let r =
-                        bill_block(biller, pool, block, cols, format, *skip_invalid, *multiline);
+                Billing::Here { biller, pool, job } => {
+                    let r = bill_block(biller, pool, block, job);
                     results.insert(sent, r);
                 }
             }

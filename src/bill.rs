@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::money::{calls_times, serialize_price};
 use crate::pricing::{Api, FreezeBasis, OverageTierBasis, PriceList, TierPrice};
-use crate::{Error, Money};
+use crate::{Error, Money, Month};
 
 /// A prepaid pack an account holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -21,17 +21,17 @@ pub struct HeldPack {
     pub price: Money,
     /// Calls left.
     pub remaining: u64,
-    /// Last month index the pack serves; it expires after that month.
+    /// Last month the pack serves; it expires after that month.
     #[serde(skip)]
-    pub last_month: u32,
+    pub last_month: Month,
     /// The low-balance alert has fired.
     #[serde(skip)]
     pub alerted_low: bool,
 }
 
 impl HeldPack {
-    /// A full pack, numbered `id`, serving through month index `last_month`.
-    pub fn new(id: usize, api: &str, size: u64, price: Money, last_month: u32) -> HeldPack {
+    /// A full pack, numbered `id`, serving through `last_month`.
+    pub fn new(id: usize, api: &str, size: u64, price: Money, last_month: Month) -> HeldPack {
         HeldPack {
             id,
             api: api.to_string(),

@@ -205,13 +205,21 @@ pub struct BatchArgs {
     #[arg(long)]
     pub multiline_fields: bool,
 
-    /// Name of the column holding the API
-    #[arg(long, value_name = "NAME", default_value = "api")]
-    pub api_column: String,
+    /// Name of the column holding the API [default: api, 接口, 接口名称, action, …]
+    #[arg(long, value_name = "NAME")]
+    pub api_column: Option<String>,
 
-    /// Name of the column holding the call count
-    #[arg(long, value_name = "NAME", default_value = "calls")]
-    pub calls_column: String,
+    /// Name of the column holding the call count [default: calls, 调用量, 次数, …]
+    #[arg(long, value_name = "NAME")]
+    pub calls_column: Option<String>,
+
+    /// Name of the column holding the account [default: account, 账号, 账户, …]
+    #[arg(long, value_name = "NAME")]
+    pub account_column: Option<String>,
+
+    /// Name of the column holding the month or date [default: month, date, 月份, 日期, …]
+    #[arg(long, value_name = "NAME")]
+    pub month_column: Option<String>,
 
     /// Unit price for volumes in the contact-sales tier (请联系商务)
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
@@ -242,9 +250,20 @@ pub struct LedgerArgs {
     )]
     pub balance: String,
 
-    /// Run through this month (YYYY-MM) even if the files end earlier
+    /// Start with this month (YYYY-MM); rows before it are left out and counted,
+    /// and --balance is the balance at its start
+    #[arg(long, value_name = "YYYY-MM")]
+    pub from: Option<String>,
+
+    /// End with this month (YYYY-MM), even if the files end earlier; rows after it
+    /// are left out and counted
     #[arg(long, value_name = "YYYY-MM")]
     pub until: Option<String>,
+
+    /// The account to follow, when the files hold rows of several (an `account`
+    /// or `账号` column); rows of packs and top-ups files without one apply to it
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
 
     /// Unit price for volumes in the contact-sales tier (请联系商务)
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
@@ -268,6 +287,10 @@ pub struct PlanArgs {
     /// Usage CSV (month, api, calls) as for `ledger`: every API in it is planned
     #[arg(long, value_name = "FILE", conflicts_with_all = ["api", "monthly"])]
     pub usage: Option<PathBuf>,
+
+    /// The account to plan for, when the usage file holds rows of several
+    #[arg(long, value_name = "NAME", requires = "usage")]
+    pub account: Option<String>,
 
     /// Unit price for months in the contact-sales tier (请联系商务)
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
@@ -432,7 +455,14 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         }
         Command::Ledger(args) => {
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;
-            let input = LedgerInput {
+            let month = |flag: &str, value: &Option<String>| {
+                value
+                    .as_deref()
+                    .map(Month::parse)
+                    .transpose()
+                    .map_err(|e| anyhow!("{flag}: {e}"))
+            };
+            let mut input = LedgerInput {
                 usage: read_file(&args.usage, "usage", |r| read_usage(r, &prices))?,
                 packs: match &args.packs {
                     Some(p) => read_file(p, "packs", |r| read_packs(r, &prices))?,
@@ -443,14 +473,21 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                     None => Vec::new(),
                 },
                 opening_balance: opening_balance(&args.balance)?,
-                until: args
-                    .until
-                    .as_deref()
-                    .map(Month::parse)
-                    .transpose()
-                    .map_err(|e| anyhow!("--until: {e}"))?,
+                from: month("--from", &args.from)?,
+                until: month("--until", &args.until)?,
             };
-            let ledger = calc.ledger(&input)?;
+            if let Some(name) = &args.account {
+                let name = name.trim();
+                check_account(name, input.usage.iter().map(|u| u.account.as_str()))?;
+                input.usage.retain(|u| u.account == name);
+                input
+                    .packs
+                    .retain(|p| p.account.is_empty() || p.account == name);
+                input
+                    .topups
+                    .retain(|t| t.account.is_empty() || t.account == name);
+            }
+            let ledger = calc.ledger(&input).map_err(choose_account)?;
             render(&reports::LedgerReport(&ledger), format)?
         }
         Command::Plan(args) => {
@@ -466,7 +503,14 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                     vec![(prices.api(api)?, monthly)]
                 }
                 (None, Some(path)) => {
-                    let usage = read_file(path, "usage", |r| read_usage(r, &prices))?;
+                    let mut usage = read_file(path, "usage", |r| read_usage(r, &prices))?;
+                    if let Some(name) = &args.account {
+                        let name = name.trim();
+                        check_account(name, usage.iter().map(|u| u.account.as_str()))?;
+                        usage.retain(|u| u.account == name);
+                    }
+                    ocr_bill::one_account(usage.iter().map(|u| u.account.as_str()))
+                        .map_err(choose_account)?;
                     ocr_bill::monthly_by_api(&usage)?
                 }
                 (None, None) => unreachable!("clap requires --api or --usage"),
@@ -524,6 +568,8 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
     let options = BatchOptions {
         api_column: args.api_column.clone(),
         calls_column: args.calls_column.clone(),
+        account_column: args.account_column.clone(),
+        month_column: args.month_column.clone(),
         group_by: args.group_by.iter().map(|g| g.trim().to_string()).collect(),
         skip_invalid: args.skip_invalid,
         multiline_fields: args.multiline_fields,
@@ -551,6 +597,20 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
             )
         }
     };
+    if let Ok(summary) = &result {
+        if summary.shared > 0 {
+            let days = match summary.daily {
+                0 => String::new(),
+                n => format!(" ({n} rows are dated by day, not by month)"),
+            };
+            eprintln!(
+                "warning: {} rows share their account, month and API with another row{days}, \
+                 and each was billed as if it were the whole month; to bill each month's total, \
+                 group them: --group-by account,month (the columns that name them)",
+                summary.shared
+            );
+        }
+    }
     match result {
         Ok(summary) if summary.skipped > 0 => {
             eprintln!(
@@ -562,6 +622,34 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
         Ok(_) => Ok(exit::OK),
         Err(BatchError::Io(e)) => Err(anyhow::Error::new(e).context(format!("batch {source}"))),
         Err(e) => Err(anyhow!("{source}: {e}")),
+    }
+}
+
+/// Refuses an `--account` that no usage row names, listing those that do.
+fn check_account<'s>(name: &str, accounts: impl Iterator<Item = &'s str>) -> anyhow::Result<()> {
+    let all = ocr_bill::accounts(accounts);
+    if all.contains(&name) {
+        return Ok(());
+    }
+    Err(UsageError(if all.is_empty() {
+        format!("--account '{name}': the usage file has no account column")
+    } else {
+        let shown: Vec<&str> = all.iter().take(10).copied().collect();
+        format!(
+            "--account '{name}': no usage rows of that account; accounts in the file: {}{}",
+            shown.join(", "),
+            if all.len() > 10 { ", …" } else { "" }
+        )
+    })
+    .into())
+}
+
+/// The calculator's refusal of several accounts, with the option that
+/// chooses one.
+fn choose_account(e: ocr_bill::Error) -> anyhow::Error {
+    match e {
+        ocr_bill::Error::SeveralAccounts { .. } => anyhow!("{e} with --account NAME"),
+        other => other.into(),
     }
 }
 

@@ -69,6 +69,17 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+    /// Rows of several accounts where one account's are expected.
+    #[error(
+        "the input holds rows of {count} accounts ({names}); each account is billed on its \
+         own (its own free quota, tiers, packs, freeze and balance): choose one"
+    )]
+    SeveralAccounts {
+        /// How many accounts.
+        count: usize,
+        /// The first few, comma-separated.
+        names: String,
+    },
     /// Arithmetic that would not fit in a decimal.
     #[error("numbers too large: {0} overflowed")]
     Overflow(&'static str),

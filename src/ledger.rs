@@ -6,68 +6,14 @@ use std::fmt;
 use std::io::Read;
 
 use rust_decimal::Decimal;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::bill::{BillLine, Calculator, Event, HeldPack};
+use crate::columns::{Role, Wanted};
+use crate::month::Month;
 use crate::pricing::{parse_decimal, Api, PriceList};
 use crate::records::{ReadError, RecordReader};
 use crate::{parse_count, Error, Money};
-
-/// A calendar month, `YYYY-MM`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Month(u32);
-
-impl Month {
-    /// Parses `YYYY-MM` (year 1000–9999, month 01–12).
-    ///
-    /// ```
-    /// let m: ocr_bill::Month = "2026-12".parse().unwrap();
-    /// assert_eq!(m.next().to_string(), "2027-01");
-    /// ```
-    pub fn parse(text: &str) -> Result<Month, String> {
-        let t = text.trim();
-        let bad = || format!("month '{text}' is not YYYY-MM (e.g. 2026-01)");
-        let (y, m) = t.split_once('-').ok_or_else(bad)?;
-        if y.len() != 4 || m.len() != 2 || !(y.chars().chain(m.chars())).all(|c| c.is_ascii_digit())
-        {
-            return Err(bad());
-        }
-        let (y, m): (u32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-        if !(1..=12).contains(&m) || y < 1000 {
-            return Err(bad());
-        }
-        Ok(Month(y * 12 + m - 1))
-    }
-
-    /// The month after.
-    pub fn next(self) -> Month {
-        Month(self.0 + 1)
-    }
-
-    /// The month `n` months later.
-    pub fn plus(self, n: u32) -> Month {
-        Month(self.0.saturating_add(n))
-    }
-}
-
-impl std::str::FromStr for Month {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Month, String> {
-        Month::parse(s)
-    }
-}
-
-impl fmt::Display for Month {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.0 / 12, self.0 % 12 + 1)
-    }
-}
-
-impl Serialize for Month {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
 
 /// A problem in an input file, at a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +39,8 @@ impl std::error::Error for InputError {}
 /// Calls of one API in one month.
 #[derive(Clone, Debug)]
 pub struct Usage<'a> {
+    /// The account (empty when the file has no account column).
+    pub account: String,
     /// The month.
     pub month: Month,
     /// The API.
@@ -104,6 +52,8 @@ pub struct Usage<'a> {
 /// Packs of one size bought in a month.
 #[derive(Clone, Debug)]
 pub struct Purchase<'a> {
+    /// The account (empty when the file has no account column).
+    pub account: String,
     /// The month bought (the first month served).
     pub month: Month,
     /// The API.
@@ -117,17 +67,19 @@ pub struct Purchase<'a> {
 /// Money credited to the account before a month's settlement.
 #[derive(Clone, Debug)]
 pub struct TopUp {
+    /// The account (empty when the file has no account column).
+    pub account: String,
     /// The month.
     pub month: Month,
     /// The amount, not negative.
     pub amount: Money,
 }
 
-/// Reads a CSV file's rows as named columns, with line numbers.
+/// Reads a CSV file's rows, the wanted columns found by the header resolver,
+/// with line numbers; values are trimmed.
 fn read_rows<R: Read>(
     input: R,
-    required: &[&str],
-    optional: &[&str],
+    wanted: &[Wanted<'_>],
     mut row: impl FnMut(u64, &[Option<String>]) -> Result<(), String>,
 ) -> Result<(), InputError> {
     let at = |line: u64| move |message: String| InputError { line, message };
@@ -153,6 +105,11 @@ fn read_rows<R: Read>(
             },
         },
     };
+    let required: Vec<&str> = wanted
+        .iter()
+        .filter(|w| w.required)
+        .map(|w| w.role.name())
+        .collect();
     let header = reader
         .next_record()
         .map_err(read_error)?
@@ -167,18 +124,7 @@ fn read_rows<R: Read>(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    let mut positions = Vec::new();
-    for (i, wanted) in required.iter().chain(optional).enumerate() {
-        let found = names.iter().position(|n| n == wanted);
-        if found.is_none() && i < required.len() {
-            return Err(at(1)(format!(
-                "the header has no '{wanted}' column; expected columns {} (found {})",
-                required.join(", "),
-                names.join(", ")
-            )));
-        }
-        positions.push(found);
-    }
+    let positions = crate::columns::resolve(&names, wanted).map_err(at(1))?;
     let mut values: Vec<Option<String>> = Vec::new();
     while let Some(record) = reader.next_record().map_err(read_error)? {
         let line = record.line;
@@ -219,19 +165,30 @@ fn text(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("")
 }
 
-/// Reads usage: columns `month`, `api`, `calls`, in month order.
+/// Reads usage: the month (or a date within it), API and calls columns, and
+/// an optional account column, in any order of rows; rows of one account,
+/// month and API are summed by the ledger.
 pub fn read_usage<'a, R: Read>(
     input: R,
     prices: &'a PriceList,
 ) -> Result<Vec<Usage<'a>>, InputError> {
     let mut rows = Vec::new();
-    let mut order = InOrder(None);
-    read_rows(input, &["month", "api", "calls"], &[], |_, v| {
+    let wanted = [
+        Wanted::required(Role::Month),
+        Wanted::required(Role::Api),
+        Wanted::required(Role::Calls),
+        Wanted::optional(Role::Account),
+    ];
+    read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;
-        order.check(month)?;
         let api = prices.api(text(&v[1])).map_err(|e| e.to_string())?;
         let calls = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
-        rows.push(Usage { month, api, calls });
+        rows.push(Usage {
+            account: v[3].clone().unwrap_or_default(),
+            month,
+            api,
+            calls,
+        });
         Ok(())
     })?;
     Ok(rows)
@@ -245,7 +202,14 @@ pub fn read_packs<'a, R: Read>(
 ) -> Result<Vec<Purchase<'a>>, InputError> {
     let mut rows = Vec::new();
     let mut order = InOrder(None);
-    read_rows(input, &["month", "api", "calls"], &["count"], |_, v| {
+    let wanted = [
+        Wanted::required(Role::Month),
+        Wanted::required(Role::Api),
+        Wanted::required(Role::Calls),
+        Wanted::optional(Role::Count),
+        Wanted::optional(Role::Account),
+    ];
+    read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;
         order.check(month)?;
         let api = prices.api(text(&v[1])).map_err(|e| e.to_string())?;
@@ -262,6 +226,7 @@ pub fn read_packs<'a, R: Read>(
             ));
         }
         rows.push(Purchase {
+            account: v[4].clone().unwrap_or_default(),
             month,
             api,
             size,
@@ -290,15 +255,25 @@ pub fn parse_money(text: &str) -> Result<Money, Error> {
     Ok(Money::round(value))
 }
 
-/// Reads top-ups: columns `month`, `amount`, in month order.
+/// Reads top-ups: columns `month`, `amount` and an optional account, in
+/// month order.
 pub fn read_topups<R: Read>(input: R) -> Result<Vec<TopUp>, InputError> {
     let mut rows = Vec::new();
     let mut order = InOrder(None);
-    read_rows(input, &["month", "amount"], &[], |_, v| {
+    let wanted = [
+        Wanted::required(Role::Month),
+        Wanted::required(Role::Amount),
+        Wanted::optional(Role::Account),
+    ];
+    read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;
         order.check(month)?;
         let amount = parse_money(text(&v[1])).map_err(|e| e.to_string())?;
-        rows.push(TopUp { month, amount });
+        rows.push(TopUp {
+            account: v[2].clone().unwrap_or_default(),
+            month,
+            amount,
+        });
         Ok(())
     })?;
     Ok(rows)
@@ -372,10 +347,14 @@ pub struct LedgerTotals {
 pub struct Ledger {
     /// The opening balance.
     pub opening_balance: Money,
-    /// Every month from the first to the last of the inputs, none skipped.
+    /// Every month from the first to the last of the inputs (or of the
+    /// window asked for), none skipped.
     pub months: Vec<LedgerMonth>,
     /// Sums.
     pub totals: LedgerTotals,
+    /// Input rows outside the window asked for, which were left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<String>,
 }
 
 /// What the ledger is run on.
@@ -389,7 +368,11 @@ pub struct LedgerInput<'a> {
     pub topups: Vec<TopUp>,
     /// The balance before the first month.
     pub opening_balance: Money,
-    /// Run through this month even if the inputs end earlier.
+    /// Start with this month (rows before it are left out, and counted);
+    /// default: the first month of the inputs.
+    pub from: Option<Month>,
+    /// End with this month (rows after it are left out, and counted), even if
+    /// the inputs end earlier; default: the last month of the inputs.
     pub until: Option<Month>,
 }
 
@@ -406,7 +389,7 @@ impl Calculator<'_> {
     /// let prices = PriceList::builtin();
     /// let license = prices.api("license").unwrap();
     /// let input = LedgerInput {
-    ///     usage: vec![Usage { month: "2026-01".parse().unwrap(), api: license, calls: 9000 }],
+    ///     usage: vec![Usage { account: String::new(), month: "2026-01".parse().unwrap(), api: license, calls: 9000 }],
     ///     until: Some("2026-02".parse().unwrap()),
     ///     ..Default::default()
     /// };
@@ -416,14 +399,23 @@ impl Calculator<'_> {
     /// ```
     pub fn ledger(&self, input: &LedgerInput<'_>) -> Result<Ledger, Error> {
         let settings = &self.prices.settings;
+        one_account(
+            input
+                .usage
+                .iter()
+                .map(|u| u.account.as_str())
+                .chain(input.packs.iter().map(|p| p.account.as_str()))
+                .chain(input.topups.iter().map(|t| t.account.as_str())),
+        )?;
         let months = input
             .usage
             .iter()
             .map(|u| u.month)
             .chain(input.packs.iter().map(|p| p.month))
-            .chain(input.topups.iter().map(|t| t.month))
-            .chain(input.until);
-        let (Some(first), Some(last)) = (months.clone().min(), months.max()) else {
+            .chain(input.topups.iter().map(|t| t.month));
+        let first = input.from.or(months.clone().min()).or(input.until);
+        let last = input.until.or(months.max()).or(input.from);
+        let (Some(first), Some(last)) = (first, last) else {
             return Ok(Ledger {
                 opening_balance: input.opening_balance,
                 months: Vec::new(),
@@ -435,15 +427,44 @@ impl Calculator<'_> {
                     topups: Money::ZERO,
                     closing_balance: input.opening_balance,
                 },
+                left_out: Vec::new(),
             });
         };
-        if last.0 - first.0 > 1200 {
+        if first > last {
+            return Err(Error::Invalid(format!(
+                "the ledger would start in {first} and end in {last}; the first month must \
+                 not come after the last"
+            )));
+        }
+        if first.months_until(last) > 1200 {
             return Err(Error::Invalid(format!(
                 "the ledger would run from {first} to {last}; at most 100 years"
             )));
         }
+        let inside = |m: Month| first <= m && m <= last;
+        let mut left_out = Vec::new();
+        for (what, outside) in [
+            (
+                "usage rows",
+                input.usage.iter().filter(|u| !inside(u.month)).count(),
+            ),
+            (
+                "pack purchases",
+                input.packs.iter().filter(|p| !inside(p.month)).count(),
+            ),
+            (
+                "top-ups",
+                input.topups.iter().filter(|t| !inside(t.month)).count(),
+            ),
+        ] {
+            if outside > 0 {
+                left_out.push(format!(
+                    "{outside} {what} outside {first} to {last} were left out"
+                ));
+            }
+        }
         let mut calls_by: BTreeMap<(Month, &str), u64> = BTreeMap::new();
-        for u in &input.usage {
+        for u in input.usage.iter().filter(|u| inside(u.month)) {
             let total = calls_by.entry((u.month, u.api.key.as_str())).or_insert(0);
             *total = total
                 .checked_add(u.calls)
@@ -472,7 +493,7 @@ impl Calculator<'_> {
                 for _ in 0..p.count {
                     next_id += 1;
                     let id = next_id;
-                    let last_month = month.plus(settings.pack_validity_months - 1).0;
+                    let last_month = month.plus(settings.pack_validity_months - 1);
                     let h =
                         HeldPack::new(id, &p.api.key, p.size, Money::round(pack.price), last_month);
                     packs_bought.push(PackBought {
@@ -480,7 +501,7 @@ impl Calculator<'_> {
                         api: h.api.clone(),
                         calls: h.size,
                         price: h.price,
-                        expires_after: Month(h.last_month),
+                        expires_after: h.last_month,
                     });
                     held.push(h);
                 }
@@ -526,7 +547,7 @@ impl Calculator<'_> {
             // Packs whose last month this was expire now.
             let mut kept = Vec::with_capacity(held.len());
             for h in held.drain(..) {
-                if h.last_month > month.0 {
+                if h.last_month > month {
                     kept.push(h);
                     continue;
                 }
@@ -585,6 +606,7 @@ impl Calculator<'_> {
             opening_balance: input.opening_balance,
             months: out,
             totals,
+            left_out,
         })
     }
 }
@@ -599,7 +621,7 @@ pub fn monthly_by_api<'a>(usage: &[Usage<'a>]) -> Result<Vec<(&'a Api, Vec<u64>)
     ) else {
         return Err(Error::Invalid("the usage file has no rows".into()));
     };
-    let span = (last.0 - first.0 + 1) as usize;
+    let span = (first.months_until(last) + 1) as usize;
     if span > 1200 {
         return Err(Error::Invalid(format!(
             "usage from {first} to {last}: too many months"
@@ -614,10 +636,39 @@ pub fn monthly_by_api<'a>(usage: &[Usage<'a>]) -> Result<Vec<(&'a Api, Vec<u64>)
                 out.len() - 1
             }
         };
-        let slot = &mut out[at].1[(u.month.0 - first.0) as usize];
+        let slot = &mut out[at].1[first.months_until(u.month) as usize];
         *slot = slot
             .checked_add(u.calls)
             .ok_or(Error::Overflow("the month's calls"))?;
     }
     Ok(out)
+}
+
+/// The distinct non-empty accounts named, in order of first appearance.
+pub fn accounts<'s>(names: impl IntoIterator<Item = &'s str>) -> Vec<&'s str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for n in names {
+        if !n.is_empty() && !seen.contains(&n) {
+            seen.push(n);
+        }
+    }
+    seen
+}
+
+/// Refuses rows of several accounts: each account has its own free quotas,
+/// tiers, packs, freeze and balance, so their rows are never billed together.
+pub fn one_account<'s>(names: impl IntoIterator<Item = &'s str>) -> Result<(), Error> {
+    let all = accounts(names);
+    if all.len() > 1 {
+        let shown: Vec<&str> = all.iter().take(10).copied().collect();
+        let more = match all.len() - shown.len() {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        return Err(Error::SeveralAccounts {
+            count: all.len(),
+            names: format!("{}{more}", shown.join(", ")),
+        });
+    }
+    Ok(())
 }

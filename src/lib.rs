@@ -21,10 +21,12 @@
 
 mod batch;
 mod bill;
+mod columns;
 mod count;
 mod error;
 mod ledger;
 mod money;
+mod month;
 mod plan;
 mod prepaid;
 mod pricing;
@@ -35,14 +37,16 @@ pub use batch::{
     run_batch, BatchError, BatchFormat, BatchOptions, BatchSummary, RowError, BILL_COLUMNS,
 };
 pub use bill::{BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBill};
+pub use columns::{resolve as resolve_columns, Role, Wanted};
 pub use count::parse_count;
 pub use error::Error;
 pub use ledger::{
-    monthly_by_api, parse_money, read_packs, read_topups, read_usage, InputError, Ledger,
-    LedgerInput, LedgerMonth, LedgerTotals, Month, PackBought, Purchase as PackPurchase, TopUp,
-    Usage,
+    accounts, monthly_by_api, one_account, parse_money, read_packs, read_topups, read_usage,
+    InputError, Ledger, LedgerInput, LedgerMonth, LedgerTotals, PackBought,
+    Purchase as PackPurchase, TopUp, Usage,
 };
 pub use money::{calls_times, format_price, round_fen, Money};
+pub use month::{Dated, Month};
 pub use plan::{BestPlan, Curve, CurvePoint, Plan, PlanMonth, PlanOption};
 pub use prepaid::{parse_pack_spec, PackUse, PrepaidMonth};
 pub use pricing::{

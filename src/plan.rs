@@ -15,6 +15,7 @@ use crate::pricing::{Api, Pack};
 use crate::quote::{
     best_value_first, cheapest_packs, gcd, search_too_large, PackCount, Purchase, SEARCH_STEPS,
 };
+use crate::Month;
 use crate::{Error, Money};
 
 /// One plan option: packs bought at the start and the period's cost.
@@ -309,7 +310,7 @@ impl Calculator<'_> {
             breakpoints,
             max_pool,
             error: None,
-            pool: vec![HeldPack::new(1, &api.key, 1, Money::ZERO, 0)],
+            pool: vec![HeldPack::new(1, &api.key, 1, Money::ZERO, Month::FIRST)],
             events: Vec::new(),
             steps: PLAN_STEPS,
         };
@@ -384,7 +385,7 @@ impl Calculator<'_> {
             &api.key,
             pack_calls.max(1),
             Money::ZERO,
-            0,
+            Month::FIRST,
         )];
         pool[0].remaining = pack_calls;
         let mut months = Vec::new();

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::bill::{BillLine, Calculator, Event, HeldPack};
 use crate::money::serialize_price;
 use crate::pricing::Api;
+use crate::Month;
 use crate::{parse_count, Error, Money};
 
 /// Packs to buy: `SIZE[xCOUNT]` items separated by commas, e.g. `1k,10kx2`, `1万x3`.
@@ -136,7 +137,7 @@ impl Calculator<'_> {
                     &api.key,
                     size,
                     Money::round(pack.price),
-                    0,
+                    Month::FIRST,
                 ));
             }
         }

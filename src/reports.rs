@@ -646,6 +646,9 @@ impl Report for LedgerReport<'_> {
              top-ups {}; closing balance {}\n",
             t.paid_for_packs, t.paid_postpaid, t.calls_wasted, t.value_wasted, t.topups, t.closing_balance
         ));
+        for note in &l.left_out {
+            out.push_str(&format!("Note: {note}\n"));
+        }
         out
     }
 

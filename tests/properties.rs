@@ -395,7 +395,12 @@ proptest! {
         let input = ocr_bill::LedgerInput {
             usage: pairs
                 .iter()
-                .map(|&(api, calls)| ocr_bill::Usage { month, api, calls })
+                .map(|&(api, calls)| ocr_bill::Usage {
+                    account: String::new(),
+                    month,
+                    api,
+                    calls,
+                })
                 .collect(),
             ..Default::default()
         };
@@ -428,12 +433,11 @@ proptest! {
             input.push_str(&format!("{},{n}{eol}", list.apis[a].name));
         }
         let options = ocr_bill::BatchOptions {
-            api_column: "api".into(),
-            calls_column: "calls".into(),
             group_by: Vec::new(),
             skip_invalid: false,
             multiline_fields: false,
             format: ocr_bill::BatchFormat::Csv,
+            ..Default::default()
         };
         let mut out = Vec::new();
         let summary = ocr_bill::run_batch(calc, input.as_bytes(), &mut out, &options, &mut |_| {}).unwrap();

@@ -16,12 +16,11 @@ fuzz_target!(|data: &[u8]| {
         (vec!["account".to_string()], BatchFormat::Csv),
     ] {
         let options = BatchOptions {
-            api_column: "api".into(),
-            calls_column: "calls".into(),
             group_by,
             skip_invalid: true,
             multiline_fields: false,
             format,
+            ..Default::default()
         };
         let grouped = !options.group_by.is_empty();
         let mut out = Vec::new();

@@ -266,8 +266,8 @@ fn overage_reaches_a_cheaper_tier_than_the_packs_suggest() {
 fn bad_input_names_the_file_and_line_and_computes_nothing() {
     for (usage, needle) in [
         (
-            "month,api,calls\n2026-02,idcard,1\n2026-01,idcard,1\n",
-            "line 3: month 2026-01 comes after 2026-02",
+            "month,api,calls\n2026-02,idcard,1\n2026-02-30,idcard,1\n",
+            "line 3: month '2026-02-30' is not YYYY-MM",
         ),
         (
             "month,api,calls\n2026-13,idcard,1\n",
@@ -329,8 +329,8 @@ fn bad_input_names_the_file_and_line_and_computes_nothing() {
     let (_d, p) = files(&[("usage.csv", usage)]);
     let err = fails(&["ledger", "--usage", &p[0], "--balance", "abc"], 1);
     assert!(err.contains("'abc'"), "{err}");
-    let err = fails(&["ledger", "--usage", &p[0], "--until", "2026/05"], 1);
-    assert!(err.contains("2026/05"), "{err}");
+    let err = fails(&["ledger", "--usage", &p[0], "--until", "2026/13"], 1);
+    assert!(err.contains("2026/13"), "{err}");
     let err = fails(&["ledger", "--usage", "/nonexistent.csv"], 1);
     assert!(err.contains("/nonexistent.csv"), "{err}");
 }

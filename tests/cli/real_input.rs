@@ -122,3 +122,136 @@ fn commas_in_counts_are_thousands_separators_or_an_error() {
     let err = fails(&["plan", "--api", "idcard", "--monthly", "9,000,12,000"], 1);
     assert!(err.contains("groups of three digits"), "{err}");
 }
+
+/// Writes files into a temporary folder; returns it (keep it alive) and paths.
+fn files(list: &[(&str, &str)]) -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = list
+        .iter()
+        .map(|(name, text)| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p.to_string_lossy().into_owned()
+        })
+        .collect();
+    (dir, paths)
+}
+
+const TWO_ACCOUNTS: &str = "account,month,api,calls\n\
+acme,2026-01,idcard,6000\n\
+beta,2026-01,idcard,6000\n";
+
+#[test]
+fn accounts_are_never_merged_into_one_bill() {
+    let (_d, p) = files(&[("usage.csv", TWO_ACCOUNTS)]);
+    for command in [
+        vec!["ledger", "--usage", &p[0]],
+        vec!["plan", "--usage", &p[0]],
+    ] {
+        let err = fails(&command, 1);
+        assert!(
+            err.contains("2 accounts (acme, beta)") && err.contains("--account NAME"),
+            "{command:?}: {err}"
+        );
+    }
+    // Each account alone: its own free quota, 5,000 calls at 0.15.
+    for name in ["acme", "beta"] {
+        let v = json(&["ledger", "--usage", &p[0], "--account", name]);
+        assert_eq!(v["months"][0]["bill"], "750.00", "{name}");
+        let v = json(&["plan", "--usage", &p[0], "--account", name]);
+        assert_eq!(
+            v["plans"][0]["monthly"],
+            serde_json::json!([6000]),
+            "{name}"
+        );
+    }
+    let err = fails(&["ledger", "--usage", &p[0], "--account", "gamma"], 2);
+    assert!(err.contains("accounts in the file: acme, beta"), "{err}");
+    // In batch, group keys are trimmed like every other field.
+    let out = ocr()
+        .args(["batch", "--group-by", "account,month", "-f", "json"])
+        .write_stdin(
+            "account,month,api,calls\nacme,2026-01,idcard,6000\nacme ,2026-01,idcard,6000\n",
+        )
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("\"calls\":12000"), "{text}");
+}
+
+#[test]
+fn daily_rows_roll_up_into_their_month() {
+    let mut usage = String::from("date,api,calls\n");
+    for day in 1..=30 {
+        usage.push_str(&format!("2025-06-{day:02},idcard,300\n"));
+    }
+    let (_d, p) = files(&[("usage.csv", &usage)]);
+    let v = json(&["ledger", "--usage", &p[0]]);
+    assert_eq!(v["months"][0]["month"], "2025-06");
+    assert_eq!(v["months"][0]["bill"], "1200.00");
+    let v = json(&["plan", "--usage", &p[0]]);
+    assert_eq!(v["plans"][0]["monthly"], serde_json::json!([9000]));
+    // batch --group-by rolls the dates up to months.
+    let out = ocr()
+        .args(["batch", "--group-by", "date", &p[0]])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("2025-06,idcard,9000,30,"),
+        "{text}"
+    );
+    assert!(text.contains(",1200.00,"), "{text}");
+    // Without grouping, each row is billed as a month and the user is told.
+    let out = ocr().args(["batch", &p[0]]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("30 rows share their account, month and API with another row"),
+        "{err}"
+    );
+    assert!(err.contains("--group-by"), "{err}");
+    // Other date forms.
+    for date in ["2025/6/15", "2025-06-15 13:45:00", "20250615"] {
+        let (_d, p) = files(&[("u.csv", &format!("month,api,calls\n{date},idcard,9000\n"))]);
+        let v = json(&["ledger", "--usage", &p[0]]);
+        assert_eq!(v["months"][0]["month"], "2025-06", "{date}");
+    }
+}
+
+#[test]
+fn ledger_obeys_from_and_until() {
+    let usage = "month,api,calls\n2026-01,idcard,9000\n2026-05,idcard,9000\n";
+    let (_d, p) = files(&[("usage.csv", usage)]);
+    let v = json(&["ledger", "--usage", &p[0], "--until", "2026-01"]);
+    assert_eq!(v["months"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        v["left_out"][0],
+        "1 usage rows outside 2026-01 to 2026-01 were left out"
+    );
+    let v = json(&["ledger", "--usage", &p[0], "--from", "2026-03"]);
+    let months: Vec<&str> = v["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["month"].as_str().unwrap())
+        .collect();
+    assert_eq!(months, ["2026-03", "2026-04", "2026-05"]);
+    let v = json(&[
+        "ledger", "--usage", &p[0], "--from", "2026-01", "--until", "2026-07",
+    ]);
+    assert_eq!(v["months"].as_array().unwrap().len(), 7);
+    let err = fails(
+        &[
+            "ledger", "--usage", &p[0], "--from", "2026-06", "--until", "2026-02",
+        ],
+        1,
+    );
+    assert!(err.contains("must not come after"), "{err}");
+}

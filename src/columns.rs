@@ -1,0 +1,292 @@
+//! The one header resolver: which column of a usage, packs or top-ups file holds
+//! the account, the month, the API, the calls… under the names people give them
+//! (English or Chinese, as exported by Tencent's console, Excel or WPS).
+
+/// A column a reader looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The Tencent Cloud account (账号).
+    Account,
+    /// The month, or a date or timestamp within it (月份/日期).
+    Month,
+    /// The API (接口).
+    Api,
+    /// The call count (调用量).
+    Calls,
+    /// A number of packs (数量).
+    Count,
+    /// An amount of money (金额).
+    Amount,
+}
+
+impl Role {
+    /// The canonical (English) column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Account => "account",
+            Role::Month => "month",
+            Role::Api => "api",
+            Role::Calls => "calls",
+            Role::Count => "count",
+            Role::Amount => "amount",
+        }
+    }
+
+    /// Header names taken for this role, compared after trimming and ASCII
+    /// lower-casing (spaces, `-` and `_` are ignored in English names).
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Role::Account => &[
+                "account",
+                "accountid",
+                "uin",
+                "appid",
+                "user",
+                "customer",
+                "账号",
+                "账户",
+                "帐号",
+                "帐户",
+                "账号id",
+                "账户id",
+                "主账号",
+                "用户",
+                "客户",
+            ],
+            Role::Month => &[
+                "month",
+                "date",
+                "day",
+                "period",
+                "time",
+                "timestamp",
+                "月份",
+                "日期",
+                "时间",
+                "账期",
+                "月",
+                "统计日期",
+                "统计时间",
+                "计费月份",
+            ],
+            Role::Api => &[
+                "api",
+                "apiname",
+                "action",
+                "interface",
+                "接口",
+                "接口名称",
+                "接口名",
+                "api名称",
+                "服务",
+                "服务名称",
+                "产品",
+                "计费项",
+                "计费项名称",
+            ],
+            Role::Calls => &[
+                "calls",
+                "count_of_calls",
+                "requests",
+                "usage",
+                "调用量",
+                "调用次数",
+                "次数",
+                "用量",
+                "请求次数",
+                "请求量",
+                "调用量(次)",
+                "调用量（次）",
+            ],
+            Role::Count => &["count", "quantity", "packs", "数量", "个数"],
+            Role::Amount => &["amount", "money", "yuan", "金额", "充值金额"],
+        }
+    }
+}
+
+fn folded(name: &str) -> String {
+    let t = name.trim().to_lowercase();
+    if t.is_ascii() {
+        t.chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '_'))
+            .collect()
+    } else {
+        t
+    }
+}
+
+/// How one role is looked for: by an explicit name, by its aliases, and
+/// whether the file must have it.
+#[derive(Clone, Debug)]
+pub struct Wanted<'a> {
+    /// The role.
+    pub role: Role,
+    /// An explicit column name (a command-line option) instead of the aliases.
+    pub named: Option<&'a str>,
+    /// The file must have the column.
+    pub required: bool,
+}
+
+impl Wanted<'_> {
+    /// A column looked for by its aliases.
+    pub fn required(role: Role) -> Wanted<'static> {
+        Wanted {
+            role,
+            named: None,
+            required: true,
+        }
+    }
+
+    /// An optional column looked for by its aliases.
+    pub fn optional(role: Role) -> Wanted<'static> {
+        Wanted {
+            role,
+            named: None,
+            required: false,
+        }
+    }
+}
+
+/// Finds each wanted column in `header`: its index, `None` for an optional
+/// column that is absent. A column is never taken for two roles, and two
+/// columns that both fit one role are refused, naming both.
+pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<usize>>, String> {
+    let names = header.join(", ");
+    let mut found: Vec<Option<usize>> = Vec::with_capacity(wanted.len());
+    for w in wanted {
+        let hits: Vec<usize> = match w.named {
+            Some(name) => (0..header.len())
+                .filter(|&i| header[i].trim() == name.trim())
+                .collect(),
+            None => {
+                let aliases: Vec<String> = w.role.aliases().iter().map(|a| folded(a)).collect();
+                let hits: Vec<usize> = (0..header.len())
+                    .filter(|&i| aliases.contains(&folded(&header[i])))
+                    .collect();
+                // The canonical name, alone, wins over other names for the role.
+                let canonical: Vec<usize> = hits
+                    .iter()
+                    .copied()
+                    .filter(|&i| folded(&header[i]) == w.role.name())
+                    .collect();
+                if canonical.len() == 1 {
+                    canonical
+                } else {
+                    hits
+                }
+            }
+        };
+        let what = match w.named {
+            Some(name) => format!("'{name}'"),
+            None => {
+                format!(
+                    "'{}' column (nor {}",
+                    w.role.name(),
+                    w.role.aliases()[1..]
+                        .iter()
+                        .filter(|a| !a.is_ascii())
+                        .take(3)
+                        .map(|a| format!("'{a}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ) + ", …)"
+            }
+        };
+        let what = match w.named {
+            Some(_) => format!("{what} column"),
+            None => what,
+        };
+        match hits.as_slice() {
+            [] if w.required => return Err(format!("the header has no {what}; columns: {names}")),
+            [] => found.push(None),
+            [one] => found.push(Some(*one)),
+            [a, b, ..] if header[*a].trim() == header[*b].trim() => {
+                return Err(format!(
+                    "the header has {} columns named '{}'; expected one",
+                    hits.len(),
+                    header[*a].trim()
+                ))
+            }
+            [a, b, ..] => {
+                return Err(format!(
+                    "the header has two {} columns, '{}' and '{}'; expected one{}",
+                    w.role.name(),
+                    header[*a],
+                    header[*b],
+                    if w.named.is_none() {
+                        format!(" (name the one to use with --{}-column)", w.role.name())
+                    } else {
+                        String::new()
+                    }
+                ))
+            }
+        }
+    }
+    for (i, a) in found.iter().enumerate() {
+        for (j, b) in found.iter().enumerate().skip(i + 1) {
+            if a.is_some() && a == b {
+                return Err(format!(
+                    "column '{}' cannot be both the {} and the {}",
+                    header[a.unwrap_or(0)],
+                    wanted[i].role.name(),
+                    wanted[j].role.name()
+                ));
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn chinese_and_english_names_resolve() {
+        let wanted = [
+            Wanted::optional(Role::Account),
+            Wanted::required(Role::Month),
+            Wanted::required(Role::Api),
+            Wanted::required(Role::Calls),
+        ];
+        let got = resolve(&header(&["账号", "日期", "接口名称", "调用量"]), &wanted).unwrap();
+        assert_eq!(got, vec![Some(0), Some(1), Some(2), Some(3)]);
+        let got = resolve(&header(&["Calls", " API ", "Month", "note"]), &wanted).unwrap();
+        assert_eq!(got, vec![None, Some(2), Some(1), Some(0)]);
+        let got = resolve(&header(&["Account_ID", "month", "api", "calls"]), &wanted).unwrap();
+        assert_eq!(got[0], Some(0));
+    }
+
+    #[test]
+    fn missing_and_doubled_columns_are_refused_by_name() {
+        let wanted = [Wanted::required(Role::Api), Wanted::required(Role::Calls)];
+        let err = resolve(&header(&["api", "x"]), &wanted).unwrap_err();
+        assert!(
+            err.contains("no 'calls' column") && err.contains("columns: api, x"),
+            "{err}"
+        );
+        let err = resolve(&header(&["api", "次数", "调用量"]), &wanted).unwrap_err();
+        assert!(
+            err.contains("two calls columns, '次数' and '调用量'"),
+            "{err}"
+        );
+        let err = resolve(&header(&["api", "calls", "calls"]), &wanted).unwrap_err();
+        assert!(err.contains("2 columns named 'calls'"), "{err}");
+        // The canonical name wins over another name for the same role.
+        let got = resolve(&header(&["api", "calls", "调用量"]), &wanted).unwrap();
+        assert_eq!(got, vec![Some(0), Some(1)]);
+        let named = [Wanted {
+            role: Role::Calls,
+            named: Some("n"),
+            required: true,
+        }];
+        assert_eq!(
+            resolve(&header(&["api", "n"]), &named).unwrap(),
+            vec![Some(1)]
+        );
+    }
+}

@@ -1,0 +1,236 @@
+//! Calendar months, and the dates and timestamps usage files carry them in.
+//!
+//! Tier reaching looks at a calendar month's total, so every date form is read
+//! down to its month: `2025-06`, `2025/6`, `202506`, `2025年6月`, and days or
+//! times within a month: `2025-06-15`, `2025/6/15`, `2025-06-15 13:45:00`,
+//! `2025-06-15T13:45:00Z`, `20250615`.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// A calendar month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month(u32);
+
+/// What a date field held: its month, and whether it named a day (or a
+/// moment) within the month rather than the month itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dated {
+    /// The calendar month.
+    pub month: Month,
+    /// The text named a day or a time, not a whole month.
+    pub has_day: bool,
+}
+
+impl Month {
+    /// The first month there is (1000-01): a placeholder for a single month's
+    /// packs, whose expiry does not matter.
+    pub const FIRST: Month = Month(1000 * 12);
+
+    /// The month of year `year` (1000–9999) and month `month` (1–12).
+    pub fn new(year: u32, month: u32) -> Option<Month> {
+        ((1000..=9999).contains(&year) && (1..=12).contains(&month))
+            .then(|| Month(year * 12 + month - 1))
+    }
+
+    /// The year.
+    pub fn year(self) -> u32 {
+        self.0 / 12
+    }
+
+    /// The month of the year, 1–12.
+    pub fn month(self) -> u32 {
+        self.0 % 12 + 1
+    }
+
+    /// Parses a month or a date within one, rolled up to its month.
+    ///
+    /// ```
+    /// use ocr_bill::Month;
+    /// for text in ["2026-12", "2026/12", "202612", "2026-12-31", "2026/12/1 08:00", "20261231"] {
+    ///     assert_eq!(Month::parse(text).unwrap().to_string(), "2026-12");
+    /// }
+    /// assert_eq!(Month::parse("2026-12").unwrap().next().to_string(), "2027-01");
+    /// assert!(Month::parse("2026-02-30").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<Month, String> {
+        Month::parse_dated(text).map(|d| d.month)
+    }
+
+    /// Parses a month or a date within one, telling which it was.
+    pub fn parse_dated(text: &str) -> Result<Dated, String> {
+        parse_dated(text.trim()).ok_or_else(|| {
+            format!(
+                "month '{text}' is not YYYY-MM (2026-01) or a date within a month \
+                 (2026-01-15, 2026/1/15, 20260115, 2026-01-15 13:45:00)"
+            )
+        })
+    }
+
+    /// The month after.
+    pub fn next(self) -> Month {
+        Month(self.0 + 1)
+    }
+
+    /// The month `n` months later (saturating far beyond any real date).
+    pub fn plus(self, n: u32) -> Month {
+        Month(self.0.saturating_add(n))
+    }
+
+    /// Months from `self` to `later` (0 for the same month; negative before).
+    pub fn months_until(self, later: Month) -> i64 {
+        i64::from(later.0) - i64::from(self.0)
+    }
+}
+
+fn days_in(year: u32, month: u32) -> u32 {
+    match month {
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+fn number(digits: &str, min_len: usize, max_len: usize) -> Option<u32> {
+    ((min_len..=max_len).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
+fn parse_dated(t: &str) -> Option<Dated> {
+    // A time of day after the date: `2025-06-15 13:45:00`, `…T13:45:00Z`.
+    let (date, time) = match t.find([' ', 'T']) {
+        Some(at) => (&t[..at], Some(t[at + 1..].trim())),
+        None => (t, None),
+    };
+    if let Some(time) = time {
+        let clock = time.trim_end_matches('Z');
+        let clock = clock.split(['+', '.']).next().unwrap_or("");
+        let parts: Vec<&str> = clock.split(':').collect();
+        let ok = (2..=3).contains(&parts.len())
+            && parts
+                .iter()
+                .all(|p| number(p, 1, 2).is_some_and(|v| v < 60))
+            && number(parts[0], 1, 2).is_some_and(|h| h < 24);
+        if !ok {
+            return None;
+        }
+    }
+    let date = date
+        .strip_suffix('日')
+        .or_else(|| date.strip_suffix('月'))
+        .unwrap_or(date);
+    let parts: Vec<&str> = date.split(['-', '/', '.', '年', '月']).collect();
+    let (year, month, day) = match parts.as_slice() {
+        [compact] if compact.len() == 8 => (
+            number(&compact[..4], 4, 4)?,
+            number(&compact[4..6], 2, 2)?,
+            Some(number(&compact[6..], 2, 2)?),
+        ),
+        [compact] if compact.len() == 6 => (
+            number(&compact[..4], 4, 4)?,
+            number(&compact[4..], 2, 2)?,
+            None,
+        ),
+        [y, m] => (number(y, 4, 4)?, number(m, 1, 2)?, None),
+        [y, m, d] => (number(y, 4, 4)?, number(m, 1, 2)?, Some(number(d, 1, 2)?)),
+        _ => return None,
+    };
+    let m = Month::new(year, month)?;
+    if let Some(d) = day {
+        if d == 0 || d > days_in(year, month) {
+            return None;
+        }
+    }
+    if time.is_some() && day.is_none() {
+        return None;
+    }
+    Some(Dated {
+        month: m,
+        has_day: day.is_some(),
+    })
+}
+
+impl std::str::FromStr for Month {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Month, String> {
+        Month::parse(s)
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year(), self.month())
+    }
+}
+
+impl Serialize for Month {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_date_form_rolls_up_to_its_month() {
+        for (text, month, has_day) in [
+            ("2025-06", "2025-06", false),
+            ("2025/6", "2025-06", false),
+            ("202506", "2025-06", false),
+            ("2025年6月", "2025-06", false),
+            ("2025-06-15", "2025-06", true),
+            ("2025/6/15", "2025-06", true),
+            ("2025.06.15", "2025-06", true),
+            ("2025年6月15日", "2025-06", true),
+            ("20250615", "2025-06", true),
+            ("2025-06-15 13:45:00", "2025-06", true),
+            ("2025-06-15 13:45", "2025-06", true),
+            ("2025-06-15T13:45:00Z", "2025-06", true),
+            ("2025-06-15T13:45:00.123+08:00", "2025-06", true),
+            (" 2024-02-29 ", "2024-02", true),
+        ] {
+            let d = Month::parse_dated(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(d.month.to_string(), month, "{text}");
+            assert_eq!(d.has_day, has_day, "{text}");
+        }
+    }
+
+    #[test]
+    fn impossible_dates_are_refused_naming_the_value() {
+        for text in [
+            "2025-13",
+            "2025-00",
+            "2025-02-29",
+            "2025-06-31",
+            "2025-06-15 25:00",
+            "0999-01",
+            "2025",
+            "25-06",
+            "2025-6-1-1",
+            "abc",
+            "",
+            "2025-06 13:00",
+            "20250631",
+            "2025-06-15x",
+        ] {
+            let err = Month::parse(text).unwrap_err();
+            assert!(err.contains(&format!("'{text}'")), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn month_arithmetic() {
+        let m = Month::parse("2026-11").unwrap();
+        assert_eq!(m.next().next().to_string(), "2027-01");
+        assert_eq!(m.plus(14).to_string(), "2028-01");
+        assert_eq!(m.months_until(m.plus(3)), 3);
+        assert_eq!(m.plus(3).months_until(m), -3);
+    }
+}
