@@ -154,12 +154,16 @@ pub struct Charge {
     pub tier_index: usize,
     /// Unit price of the reached tier; `None` when nothing is billed.
     pub unit_price: Option<Decimal>,
-    /// Postpaid calls × unit price.
+    /// Postpaid calls × unit price, rounded.
     pub gross: Money,
-    /// Free calls × unit price.
+    /// Free calls × unit price, shown as `gross − amount` so that the line adds
+    /// up as shown.
     pub voucher: Money,
-    /// gross − voucher, rounded once.
+    /// The exact amount, billable calls × unit price, rounded once.
     pub amount: Money,
+    /// Postpaid calls (free quota included, packs not) × the reached tier's
+    /// price, exact: the base of a list-price freeze (0 without a price).
+    pub list_value: Decimal,
 }
 
 /// One API's line of a month's bill.
@@ -186,12 +190,16 @@ pub struct BillLine {
     /// Unit price of the reached tier; `None` when nothing is billed.
     #[serde(serialize_with = "serialize_price")]
     pub unit_price: Option<Decimal>,
-    /// Postpaid calls (free + billable) × unit price.
+    /// Postpaid calls (free + billable) × unit price, rounded.
     pub gross: Money,
-    /// Free calls × unit price.
+    /// The free-quota voucher: `gross − amount`, so that the line adds up as
+    /// shown (free calls × unit price, give or take the last fen).
     pub voucher: Money,
-    /// gross − voucher, rounded once.
+    /// Billable calls × unit price, exact, rounded once.
     pub amount: Money,
+    /// Exact base of a list-price freeze (see [`Charge::list_value`]).
+    #[serde(skip)]
+    pub list_value: Decimal,
     /// Pack alerts raised while drawing on packs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
@@ -303,25 +311,25 @@ impl<'a> Calculator<'a> {
             gross: Money::ZERO,
             voucher: Money::ZERO,
             amount: Money::ZERO,
+            list_value: Decimal::ZERO,
         };
+        let price = match api.tiers[tier_index].price {
+            TierPrice::List(p) => Some(p),
+            TierPrice::ContactSales { negotiated } => self.negotiated_price.or(negotiated),
+        };
+        if let Some(price) = price {
+            charge.list_value = calls_times(postpaid_calls, price)?;
+        }
         if overage > 0 {
-            let price = match api.tiers[tier_index].price {
-                TierPrice::List(p) => p,
-                TierPrice::ContactSales { negotiated } => self
-                    .negotiated_price
-                    .or(negotiated)
-                    .ok_or_else(|| Error::ContactSales {
-                        api: api.key.clone(),
-                        calls: tier_calls,
-                        range: api.reached(tier_index, settings.tier_bounds).range,
-                    })?,
-            };
-            let gross = calls_times(postpaid_calls, price)?;
-            let voucher = calls_times(free, price)?;
+            let price = price.ok_or_else(|| Error::ContactSales {
+                api: api.key.clone(),
+                calls: tier_calls,
+                range: api.reached(tier_index, settings.tier_bounds).range,
+            })?;
             charge.unit_price = Some(price);
-            charge.gross = Money::round(gross);
-            charge.voucher = Money::round(voucher);
-            charge.amount = Money::round(gross - voucher);
+            charge.gross = Money::round(charge.list_value);
+            charge.amount = Money::round(calls_times(overage, price)?);
+            charge.voucher = charge.gross.checked_sub(charge.amount)?;
         }
         Ok(charge)
     }
@@ -345,6 +353,7 @@ impl<'a> Calculator<'a> {
             gross: c.gross,
             voucher: c.voucher,
             amount: c.amount,
+            list_value: c.list_value,
             events,
             cliff: None,
         })
@@ -406,13 +415,16 @@ impl<'a> Calculator<'a> {
     /// The freeze taken after settling a month with these lines (RULES §4).
     pub fn freeze(&self, lines: &[BillLine]) -> Result<Money, Error> {
         let settings = &self.prices.settings;
+        // Round once per freeze: the list-price base is summed exactly.
         let base = match settings.freeze_basis {
             FreezeBasis::None => return Ok(Money::ZERO),
-            FreezeBasis::Bill => Money::checked_sum(lines.iter().map(|l| l.amount))?,
-            FreezeBasis::ListPrice => Money::checked_sum(lines.iter().map(|l| l.gross))?,
+            FreezeBasis::Bill => Money::checked_sum(lines.iter().map(|l| l.amount))?.decimal(),
+            FreezeBasis::ListPrice => lines
+                .iter()
+                .try_fold(Decimal::ZERO, |sum, l| sum.checked_add(l.list_value))
+                .ok_or(Error::Overflow("the freeze"))?,
         };
-        base.decimal()
-            .checked_mul(settings.freeze_ratio)
+        base.checked_mul(settings.freeze_ratio)
             .map(Money::round)
             .ok_or(Error::Overflow("the freeze"))
     }

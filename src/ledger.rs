@@ -562,7 +562,10 @@ impl Calculator<'_> {
                             .checked_mul(left)
                             .map_or_else(|| price * (left / size), |x| x / size),
                     );
-                    totals.calls_wasted += h.remaining;
+                    totals.calls_wasted = totals
+                        .calls_wasted
+                        .checked_add(h.remaining)
+                        .ok_or(Error::Overflow("the calls wasted"))?;
                     totals.value_wasted = totals.value_wasted.checked_add(value)?;
                     events.push(Event::PackExpired {
                         api: h.api.clone(),

@@ -118,6 +118,8 @@ impl Serialize for Money {
 pub fn calls_times(calls: u64, price: Decimal) -> Result<Decimal, Error> {
     Decimal::from(calls)
         .checked_mul(price)
+        // A product with fewer decimals than the price was rounded: refuse it.
+        .filter(|x| x.scale() >= price.scale() || calls == 0)
         .ok_or(Error::Overflow("calls × unit price"))
 }
 

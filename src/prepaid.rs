@@ -144,6 +144,10 @@ impl Calculator<'_> {
         let pack_cost = Money::checked_sum(held.iter().map(|p| p.price))?;
         let line: BillLine = self.line(api, calls, &mut held)?;
         let total = pack_cost.checked_add(line.amount)?;
+        let pack_calls_left = held
+            .iter()
+            .try_fold(0u64, |sum, p| sum.checked_add(p.remaining))
+            .ok_or(Error::Overflow("the pack calls left"))?;
         Ok(PrepaidMonth {
             api: line.api,
             name: line.name,
@@ -157,7 +161,7 @@ impl Calculator<'_> {
             pack_cost,
             overage_amount: line.amount,
             total,
-            pack_calls_left: held.iter().map(|p| p.remaining).sum(),
+            pack_calls_left,
             packs: held
                 .iter()
                 .map(|p| PackUse {

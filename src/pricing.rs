@@ -454,9 +454,13 @@ impl<'de> Visitor<'de> for DecimalVisitor {
         if self.allow_contact_sales && v == "contact-sales" {
             return Ok(RawTierPrice::ContactSales);
         }
-        parse_decimal(v).map(RawTierPrice::List).map_err(|_| {
+        parse_decimal(v).map(RawTierPrice::List).map_err(|e| {
+            let reason = match e {
+                Error::BadAmount { reason, .. } if reason.contains("28 decimal") => reason,
+                _ => "is not a decimal number".to_string(),
+            };
             E::custom(format!(
-                "'{v}' is not a decimal number; expected {}",
+                "'{v}' {reason}; expected {}",
                 if self.allow_contact_sales {
                     "a price such as \"0.15\" or \"contact-sales\""
                 } else {
@@ -492,23 +496,52 @@ impl<'de> Deserialize<'de> for RawTierPrice {
 }
 
 /// Parses a plain decimal such as `0.15` or `1200` (no exponent, no separators).
+///
+/// A value that a decimal cannot hold exactly (more than 28 decimal places, or
+/// more than 28 significant digits) is refused, never rounded.
 pub fn parse_decimal(text: &str) -> Result<Decimal, Error> {
     let t = text.trim();
+    let unsigned = t.trim_start_matches(['-', '+']);
     let plain = !t.is_empty()
-        && t.trim_start_matches(['-', '+'])
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.')
-        && t.chars().any(|c| c.is_ascii_digit());
+        && t.len() - unsigned.len() <= 1
+        && unsigned.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && unsigned.matches('.').count() <= 1
+        && unsigned.chars().any(|c| c.is_ascii_digit());
     if !plain {
         return Err(Error::BadAmount {
             input: text.to_string(),
             reason: "expected a decimal number such as 0.15 or 1200".into(),
         });
     }
-    Decimal::from_str(t).map_err(|e| Error::BadAmount {
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let (int, frac) = (int.trim_start_matches('0'), frac.trim_end_matches('0'));
+    let inexact = |reason: String| Error::BadAmount {
         input: text.to_string(),
-        reason: e.to_string(),
-    })
+        reason: format!(
+            "{reason}; a decimal holds at most 28 decimal places and about 28 significant digits"
+        ),
+    };
+    if frac.len() > 28 {
+        return Err(inexact(format!("has {} decimal places", frac.len())));
+    }
+    let value = Decimal::from_str(t).map_err(|_| {
+        inexact(format!(
+            "has {} significant digits, which cannot all be held",
+            int.len() + frac.len()
+        ))
+    })?;
+    // Refuse a value that parsing rounded: its digits must all survive.
+    let wanted = match frac {
+        "" => if int.is_empty() { "0" } else { int }.to_string(),
+        f => format!("{}.{f}", if int.is_empty() { "0" } else { int }),
+    };
+    if value.abs().normalize().to_string() != wanted {
+        return Err(inexact(format!(
+            "has {} significant digits, which cannot all be held",
+            int.len() + frac.len()
+        )));
+    }
+    Ok(value)
 }
 
 struct Checker<'a> {

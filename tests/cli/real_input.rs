@@ -255,3 +255,140 @@ fn ledger_obeys_from_and_until() {
     );
     assert!(err.contains("must not come after"), "{err}");
 }
+
+#[test]
+fn a_list_price_freeze_is_rounded_once() {
+    let (_d, p) = files(&[(
+        "p.toml",
+        "[freeze]\nbasis = \"list-price\"\nratio = \"1.0\"\n",
+    )]);
+    let v = json(&[
+        "--pricing",
+        &p[0],
+        "postpaid",
+        "--api",
+        "idcard",
+        "--calls",
+        "1000001",
+        "--api",
+        "bizcard",
+        "--calls",
+        "1000001",
+        "--negotiated-price",
+        "0.0455",
+    ]);
+    // 2 × 1,000,001 × 0.0455 = 91,000.091, rounded once.
+    assert_eq!(v["freeze"], "91000.09");
+}
+
+#[test]
+fn a_line_adds_up_as_shown() {
+    let (_d, p) = files(&[(
+        "p.toml",
+        "[tiers]\nstandard = [ { upto = 1000, price = \"0\" }, { price = \"0.000004\" } ]\n",
+    )]);
+    let v = json(&[
+        "--pricing",
+        &p[0],
+        "postpaid",
+        "--api",
+        "idcard",
+        "--calls",
+        "251250",
+    ]);
+    let line = &v["lines"][0];
+    // Exact: gross 1.005, voucher 0.004, amount 1.001.
+    assert_eq!(line["gross"], "1.01");
+    assert_eq!(line["amount"], "1.00");
+    assert_eq!(line["voucher"], "0.01");
+}
+
+#[test]
+fn overflows_are_errors_never_numbers() {
+    let (_d, p) = files(&[
+        (
+            "p.toml",
+            "[packs]\nstandard = [ { calls = 18446744073709551615, price = 1 } ]\n",
+        ),
+        (
+            "packs.csv",
+            "month,api,calls,count\n2026-01,idcard,18446744073709551615,2\n",
+        ),
+        ("usage.csv", "month,api,calls\n2026-01,idcard,5\n"),
+    ]);
+    let err = fails(
+        &[
+            "--pricing",
+            &p[0],
+            "prepaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "5",
+            "--packs",
+            "18446744073709551615x2",
+        ],
+        1,
+    );
+    assert!(err.contains("overflow"), "{err}");
+    let err = fails(
+        &[
+            "--pricing",
+            &p[0],
+            "ledger",
+            "--usage",
+            &p[2],
+            "--packs",
+            &p[1],
+            "--until",
+            "2027-02",
+        ],
+        1,
+    );
+    assert!(err.contains("overflow"), "{err}");
+}
+
+#[test]
+fn prices_a_decimal_cannot_hold_are_refused() {
+    let tiny = "0.000000000000000000000000000001";
+    let err = fails(
+        &[
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "2M",
+            "--negotiated-price",
+            tiny,
+        ],
+        1,
+    );
+    assert!(
+        err.contains(tiny) && err.contains("28 decimal places"),
+        "{err}"
+    );
+    let (_d, p) = files(&[(
+        "p.toml",
+        &format!(
+            "[tiers]\nstandard = [ {{ upto = 1000, price = \"0\" }}, {{ price = \"{tiny}\" }} ]\n"
+        ),
+    )]);
+    let err = fails(&["--pricing", &p[0], "prices"], 1);
+    assert!(
+        err.contains("line 2") && err.contains("28 decimal places"),
+        "{err}"
+    );
+    let err = fails(
+        &[
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "2M",
+            "--negotiated-price",
+            "123456789012345678901234567890.5",
+        ],
+        1,
+    );
+    assert!(err.contains("cannot all be held"), "{err}");
+}
