@@ -1197,24 +1197,31 @@ fn coordinate<R: Read, W: Write>(
         // Write every finished block that is next in order.
         while let Some(r) = results.remove(&next_to_write) {
             next_to_write += 1;
-            output.write_all(&r.out)?;
-            pool.put(r.out);
             summary.rows += r.rows;
             summary.written += r.written;
             summary.shared += r.shared;
             summary.daily += r.daily;
+            let mut stop = None;
             for mut e in r.errors {
                 e.line += line_base;
                 if let Some(close) = &mut e.closes_on {
                     *close += line_base;
                 }
                 if options.skip_invalid && !r.stopped {
+                    // Reported before the block's rows are written, so that a
+                    // closed output cannot hide them.
                     summary.skipped += 1;
                     on_skip(&e);
                 } else {
-                    output.flush()?;
-                    return Err(BatchError::Row(e));
+                    stop = Some(e);
+                    break;
                 }
+            }
+            output.write_all(&r.out)?;
+            pool.put(r.out);
+            if let Some(e) = stop {
+                output.flush()?;
+                return Err(BatchError::Row(e));
             }
             line_base += r.newlines;
         }

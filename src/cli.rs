@@ -16,7 +16,7 @@ use ocr_bill::{
 };
 use rust_decimal::Decimal;
 
-use crate::render::{emit, render, Format};
+use crate::render::{diagnostic, emit, render, Format};
 use crate::reports;
 
 const EXAMPLES: &str = "\
@@ -361,12 +361,20 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(e) if e.use_stderr() => {
             let _ = e.print();
-            return if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
+            return exit::USAGE;
+        }
+        Err(e) => {
+            // --help and --version: their output is the result, so a failed
+            // write is an error.
+            let text = e.render().to_string();
+            return match emit(text.as_bytes()) {
+                Ok(()) => exit::OK,
+                Err(err) => {
+                    let _ = diagnostic(&format!("error: cannot write to stdout: {err}"));
+                    exit::INPUT
+                }
             };
         }
     };
@@ -379,7 +387,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             }) {
                 return exit::OK;
             }
-            eprintln!("error: {}", one_line(&format!("{err:#}")));
+            let _ = diagnostic(&format!("error: {}", one_line(&format!("{err:#}"))));
             if err.downcast_ref::<UsageError>().is_some() {
                 exit::USAGE
             } else {
@@ -576,8 +584,17 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
         format,
     };
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
-    let mut report =
-        |e: &RowError| eprintln!("skipped line {}: {}", e.line, one_line(&e.to_string()));
+    crate::render::stdout_is_open()?;
+    // Every skipped row is reported; a report that cannot be written fails the run.
+    let mut reported = 0u64;
+    let mut report_failed: Option<std::io::Error> = None;
+    let mut report = |e: &RowError| {
+        reported += 1;
+        if report_failed.is_none() {
+            let line = format!("skipped line {}: {}", e.line, one_line(&e.to_string()));
+            report_failed = diagnostic(&line).err();
+        }
+    };
     let stdout = std::io::stdout().lock();
     let (result, source) = match args.file.as_deref() {
         None => (
@@ -597,32 +614,49 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
             )
         }
     };
-    if let Ok(summary) = &result {
-        if summary.shared > 0 {
-            let days = match summary.daily {
-                0 => String::new(),
-                n => format!(" ({n} rows are dated by day, not by month)"),
-            };
-            eprintln!(
-                "warning: {} rows share their account, month and API with another row{days}, \
-                 and each was billed as if it were the whole month; to bill each month's total, \
-                 group them: --group-by account,month (the columns that name them)",
-                summary.shared
-            );
-        }
+    if let Some(e) = report_failed {
+        return Err(
+            anyhow::Error::new(e).context("cannot write the skipped rows' reports to stderr")
+        );
     }
-    match result {
-        Ok(summary) if summary.skipped > 0 => {
-            eprintln!(
-                "ocr-bill: skipped {} of {} rows of {source}; {} rows written",
-                summary.skipped, summary.rows, summary.written
-            );
-            Ok(exit::SKIPPED)
+    let summary = match result {
+        Ok(summary) => summary,
+        // The reader of the output went away (`| head`): no error, but a run
+        // that skipped rows never exits 0.
+        Err(BatchError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            if reported > 0 {
+                diagnostic(&format!(
+                    "ocr-bill: skipped {reported} rows of {source} before the output was closed"
+                ))?;
+                return Ok(exit::SKIPPED);
+            }
+            return Ok(exit::OK);
         }
-        Ok(_) => Ok(exit::OK),
-        Err(BatchError::Io(e)) => Err(anyhow::Error::new(e).context(format!("batch {source}"))),
-        Err(e) => Err(anyhow!("{source}: {e}")),
+        Err(BatchError::Io(e)) => {
+            return Err(anyhow::Error::new(e).context(format!("batch {source}")))
+        }
+        Err(e) => return Err(anyhow!("{source}: {e}")),
+    };
+    if summary.shared > 0 {
+        let days = match summary.daily {
+            0 => String::new(),
+            n => format!(" ({n} rows are dated by day, not by month)"),
+        };
+        diagnostic(&format!(
+            "warning: {} rows share their account, month and API with another row{days}, \
+             and each was billed as if it were the whole month; to bill each month's total, \
+             group them: --group-by account,month (the columns that name them)",
+            summary.shared
+        ))?;
     }
+    if summary.skipped > 0 {
+        diagnostic(&format!(
+            "ocr-bill: skipped {} of {} rows of {source}; {} rows written",
+            summary.skipped, summary.rows, summary.written
+        ))?;
+        return Ok(exit::SKIPPED);
+    }
+    Ok(exit::OK)
 }
 
 /// Refuses an `--account` that no usage row names, listing those that do.

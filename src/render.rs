@@ -91,10 +91,53 @@ pub fn table(grid: &Grid) -> String {
     format!("{t}\n")
 }
 
-/// Writes bytes to stdout; a closed pipe is not an error.
+/// Writes bytes to stdout; a closed pipe is not an error, a closed or full
+/// stdout is.
 pub fn emit(bytes: &[u8]) -> io::Result<()> {
+    stdout_is_open()?;
     let mut out = io::stdout().lock();
     quiet_on_closed_pipe(out.write_all(bytes).and_then(|_| out.flush()))
+}
+
+/// Fails when stdout was closed (`>&-`). Rust's runtime opens `/dev/null`
+/// read-write in place of a closed standard descriptor, so everything written
+/// would vanish without a word; a shell's `> /dev/null` opens it write-only.
+pub fn stdout_is_open() -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::MetadataExt;
+        let fd = io::stdout().as_raw_fd();
+        // SAFETY: fcntl(F_GETFL) only reads the flags of a descriptor.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        if flags < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if flags & libc::O_ACCMODE == libc::O_RDWR {
+            let null = std::fs::metadata("/dev/null").map(|m| m.rdev()).ok();
+            let path = format!("/proc/self/fd/{fd}");
+            let here = std::fs::metadata(&path)
+                .or_else(|_| std::fs::metadata("/dev/stdout"))
+                .map(|m| m.rdev())
+                .ok();
+            if null.is_some() && null == here {
+                return Err(io::Error::other(
+                    "stdout is closed; nothing would be written",
+                ));
+            }
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(())
+    }
+}
+
+/// Writes a diagnostic line to stderr, reporting (not panicking on) a failure.
+pub fn diagnostic(line: &str) -> io::Result<()> {
+    let mut err = io::stderr().lock();
+    writeln!(err, "{line}").and_then(|_| err.flush())
 }
 
 /// Turns a closed pipe (`| head -1`) into success.

@@ -392,3 +392,68 @@ fn prices_a_decimal_cannot_hold_are_refused() {
     );
     assert!(err.contains("cannot all be held"), "{err}");
 }
+
+/// Runs the binary through `sh` with redirections; returns (exit code, stderr).
+#[cfg(target_os = "linux")]
+fn shell(script: &str, stdin: &str) -> (i32, String) {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_ocr-bill"))
+        .env_remove("OCR_BILL_PRICING")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            let mut input = child.stdin.take().unwrap();
+            let _ = input.write_all(stdin.as_bytes());
+            drop(input);
+            child.wait_with_output()
+        })
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn output_that_cannot_be_written_is_an_error_never_a_panic() {
+    let usage = "api,calls\nidcard,9000\nidcrad,5\nlicense,9000\n";
+    for (script, want) in [
+        (r#""$0" prices >&-"#, 1),
+        (r#""$0" batch >&-"#, 1),
+        (r#""$0" --help > /dev/full"#, 1),
+        (r#""$0" --version > /dev/full"#, 1),
+        (r#""$0" postpaid --api idcard --calls 9000 > /dev/full"#, 1),
+        (r#""$0" batch --skip-invalid 2> /dev/full"#, 1),
+        (r#""$0" postpaid --api idcard --calls 2M 2> /dev/full"#, 1),
+        (r#""$0" --help > /dev/null"#, 0),
+    ] {
+        let (code, err) = shell(script, usage);
+        assert_eq!(code, want, "{script}: {err}");
+        assert!(!err.contains("panicked"), "{script}: {err}");
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_closed_pipe_never_hides_skipped_rows() {
+    let mut usage = String::from("api,calls\nidcard,9000\nidcrad,5\n");
+    for _ in 0..200_000 {
+        usage.push_str("license,9000\n");
+    }
+    // The pipeline's status is head's: ocr-bill's own is echoed to stderr.
+    let (_, err) = shell(
+        r#"{ "$0" batch --skip-invalid; echo "exit=$?" >&2; } | head -5 > /dev/null"#,
+        &usage,
+    );
+    assert!(
+        err.contains("skipped line 3: unknown API 'idcrad'"),
+        "{err}"
+    );
+    assert!(err.contains("exit=3"), "{err}");
+}
