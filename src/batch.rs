@@ -50,8 +50,9 @@ pub struct BatchOptions {
 pub struct RowError {
     /// 1-based line of the input where the row starts (the header is line 1).
     pub line: u64,
-    /// Why.
-    pub message: String,
+    /// Why (shared by consecutive rows refused for the same reason, so that a
+    /// file of bad rows stays small in memory).
+    pub message: std::sync::Arc<str>,
     /// Where a stray quote that opens on `line` closes.
     pub closes_on: Option<u64>,
 }
@@ -60,7 +61,7 @@ impl RowError {
     fn new(line: u64, message: String) -> RowError {
         RowError {
             line,
-            message,
+            message: message.into(),
             closes_on: None,
         }
     }
@@ -141,6 +142,9 @@ struct Memo {
     bytes: [u8; MEMO_BYTES],
 }
 
+/// A tier's first call count and its bill, if it has a price.
+type TierCliff = Option<(u64, Money)>;
+
 /// Per-API facts computed once per run.
 struct Biller<'a> {
     /// Recent row bills, direct-mapped by (API, calls).
@@ -152,10 +156,12 @@ struct Biller<'a> {
     /// Names seen in the input → index into `apis`, direct-mapped by a key
     /// that is the whole name up to 16 bytes (longer names are compared too).
     seen: Vec<Option<(NameKey, Vec<u8>, usize)>>,
-    /// Per API, per tier: the list unit price as text ("" for contact sales).
-    prices: Vec<Vec<String>>,
-    /// Per API, per tier: the tier's first call count and its bill, if it has a price.
-    cliffs: Vec<Vec<Option<(u64, Money)>>>,
+    /// Per API, per tier: the list unit price as text ("" for contact sales);
+    /// shared by the APIs of one tier table.
+    prices: Vec<std::sync::Arc<[String]>>,
+    /// Per API, per tier: the tier's first call count and its bill, if it has a
+    /// price; shared by the APIs of one tier table.
+    cliffs: Vec<std::sync::Arc<[TierCliff]>>,
 }
 
 impl<'a> Biller<'a> {
@@ -192,25 +198,36 @@ impl<'a> Biller<'a> {
         let index = match self.apis.iter().position(|a| a.key == api.key) {
             Some(i) => i,
             None => {
-                let bounds = self.calc.prices.settings.tier_bounds;
-                self.prices.push(
-                    api.tiers
-                        .iter()
-                        .map(|t| match t.price {
-                            crate::TierPrice::List(p) => format_price(p),
-                            crate::TierPrice::ContactSales { .. } => String::new(),
-                        })
-                        .collect(),
-                );
-                self.cliffs.push(
-                    (0..api.tiers.len())
-                        .map(|i| {
-                            let at = api.first_calls_of_tier(i, bounds);
-                            let c = self.calc.charge(api, at, &mut [], &mut Vec::new()).ok()?;
-                            Some((at, c.amount))
-                        })
-                        .collect(),
-                );
+                // Facts of a tier table are computed once for all the APIs
+                // that share it.
+                let shared = self
+                    .apis
+                    .iter()
+                    .position(|a| std::sync::Arc::ptr_eq(&a.tiers, &api.tiers));
+                let (prices, cliffs) = match shared {
+                    Some(i) => (self.prices[i].clone(), self.cliffs[i].clone()),
+                    None => {
+                        let bounds = self.calc.prices.settings.tier_bounds;
+                        let prices: Vec<String> = api
+                            .tiers
+                            .iter()
+                            .map(|t| match t.price {
+                                crate::TierPrice::List(p) => format_price(p),
+                                crate::TierPrice::ContactSales { .. } => String::new(),
+                            })
+                            .collect();
+                        let cliffs: Vec<TierCliff> = (0..api.tiers.len())
+                            .map(|i| {
+                                let at = api.first_calls_of_tier(i, bounds);
+                                let c = self.calc.charge(api, at, &mut [], &mut Vec::new()).ok()?;
+                                Some((at, c.amount))
+                            })
+                            .collect();
+                        (prices.into(), cliffs.into())
+                    }
+                };
+                self.prices.push(prices);
+                self.cliffs.push(cliffs);
                 self.apis.push(api);
                 self.apis.len() - 1
             }
@@ -775,7 +792,7 @@ fn bill_block(biller: &mut Biller<'_>, pool: &Pool, block: Vec<u8>, job: &Job<'_
                 result.rows += 1;
                 result.errors.push(RowError {
                     line,
-                    message,
+                    message: message.into(),
                     closes_on,
                 });
                 if !skip_invalid {
@@ -817,7 +834,13 @@ fn bill_block(biller: &mut Biller<'_>, pool: &Pool, block: Vec<u8>, job: &Job<'_
                 }
             }
             Err(message) => {
-                result.errors.push(RowError::new(record.line, message));
+                let mut error = RowError::new(record.line, message);
+                if let Some(last) = result.errors.last() {
+                    if last.message == error.message {
+                        error.message = std::sync::Arc::clone(&last.message);
+                    }
+                }
+                result.errors.push(error);
                 if !skip_invalid {
                     result.stopped = true;
                     break;
@@ -927,7 +950,7 @@ pub fn run_batch<R: Read, W: Write>(
                 summary.rows += 1;
                 let error = RowError {
                     line,
-                    message,
+                    message: message.into(),
                     closes_on,
                 };
                 bad(&mut summary, error)?;
@@ -1322,7 +1345,7 @@ fn read_error(e: ReadError) -> BatchError {
             closes_on,
         } => BatchError::Row(RowError {
             line,
-            message,
+            message: message.into(),
             closes_on,
         }),
     }

@@ -586,15 +586,8 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     crate::render::stdout_is_open()?;
     // Every skipped row is reported; a report that cannot be written fails the run.
-    let mut reported = 0u64;
-    let mut report_failed: Option<std::io::Error> = None;
-    let mut report = |e: &RowError| {
-        reported += 1;
-        if report_failed.is_none() {
-            let line = format!("skipped line {}: {}", e.line, one_line(&e.to_string()));
-            report_failed = diagnostic(&line).err();
-        }
-    };
+    let mut skips = SkipReports::default();
+    let mut report = |e: &RowError| skips.add(e);
     let stdout = std::io::stdout().lock();
     let (result, source) = match args.file.as_deref() {
         None => (
@@ -614,7 +607,8 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
             )
         }
     };
-    if let Some(e) = report_failed {
+    let reported = skips.reported;
+    if let Err(e) = skips.finish() {
         return Err(
             anyhow::Error::new(e).context("cannot write the skipped rows' reports to stderr")
         );
@@ -657,6 +651,55 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
         return Ok(exit::SKIPPED);
     }
     Ok(exit::OK)
+}
+
+/// Reports of skipped rows on stderr, one line each, except that a run of
+/// consecutive lines skipped for the same reason is one line (`skipped lines
+/// 2–500001 (500000 rows): …`), so that a file of bad rows gives a short report.
+#[derive(Default)]
+struct SkipReports {
+    /// First line, last line and reason of the run not yet written.
+    run: Option<(u64, u64, String)>,
+    reported: u64,
+    failed: Option<std::io::Error>,
+}
+
+impl SkipReports {
+    fn add(&mut self, e: &RowError) {
+        self.reported += 1;
+        let reason = one_line(&e.to_string());
+        if let Some((_, last, text)) = &mut self.run {
+            if *text == reason && e.line == *last + 1 {
+                *last = e.line;
+                return;
+            }
+        }
+        self.flush();
+        self.run = Some((e.line, e.line, reason));
+    }
+
+    fn flush(&mut self) {
+        let Some((first, last, reason)) = self.run.take() else {
+            return;
+        };
+        if self.failed.is_some() {
+            return;
+        }
+        let line = if first == last {
+            format!("skipped line {first}: {reason}")
+        } else {
+            format!(
+                "skipped lines {first}–{last} ({} rows): {reason}",
+                last - first + 1
+            )
+        };
+        self.failed = diagnostic(&line).err();
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        self.flush();
+        self.failed.map_or(Ok(()), Err)
+    }
 }
 
 /// Refuses an `--account` that no usage row names, listing those that do.

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, Visitor};
@@ -133,26 +134,27 @@ pub struct Api {
     pub aliases: Vec<String>,
     /// Name of the tier schedule.
     pub tier_table: String,
-    /// The postpaid tiers, ascending, last open-ended.
-    pub tiers: Vec<Tier>,
+    /// The postpaid tiers, ascending, last open-ended (shared by every API
+    /// that names the same table).
+    pub tiers: Arc<[Tier]>,
     /// Name of the pack table, if the API has packs.
     pub pack_table: Option<String>,
-    /// The packs on offer, ascending by size; empty when none.
-    pub packs: Vec<Pack>,
+    /// The packs on offer, ascending by size; empty when none (shared by every
+    /// API that names the same table).
+    pub packs: Arc<[Pack]>,
 }
 
 impl Api {
     /// Tier reaching: the 0-based index of the one tier whose range holds
     /// `calls` (the one place a tier is chosen).
     pub fn tier_index(&self, calls: u64, bounds: TierBounds) -> usize {
-        self.tiers
-            .iter()
-            .position(|t| match (t.upto, bounds) {
-                (None, _) => true,
-                (Some(upto), TierBounds::LowerExclusive) => calls <= upto,
-                (Some(upto), TierBounds::UpperExclusive) => calls < upto,
-            })
-            .unwrap_or(self.tiers.len() - 1)
+        // Tiers ascend, so the tiers below `calls` are a prefix: binary search.
+        let below = self.tiers.partition_point(|t| match (t.upto, bounds) {
+            (None, _) => false,
+            (Some(upto), TierBounds::LowerExclusive) => calls > upto,
+            (Some(upto), TierBounds::UpperExclusive) => calls >= upto,
+        });
+        below.min(self.tiers.len() - 1)
     }
 
     /// The tier that `calls` reach, with its bounds described.
@@ -267,6 +269,11 @@ impl PriceList {
         if let Some(&i) = self.names.get(&name_key(name.trim())) {
             return Ok(&self.apis[i]);
         }
+        if name.trim().is_empty() {
+            return Err(Error::Invalid(
+                "the API name is empty; expected an API key such as idcard".into(),
+            ));
+        }
         let wanted = name.trim().to_ascii_lowercase();
         let closest = self
             .names
@@ -274,17 +281,21 @@ impl PriceList {
             .map(|n| (strsim::levenshtein(&wanted, n), n))
             .filter(|(d, n)| *d <= 2.max(n.chars().count() / 3))
             .min();
+        let shown: Vec<&str> = self.apis.iter().take(12).map(|a| a.key.as_str()).collect();
+        let more = self.apis.len() - shown.len();
         Err(Error::UnknownApi {
             name: name.to_string(),
             suggestion: closest
                 .map(|(_, n)| format!("; did you mean '{}'?", self.apis[self.names[n]].key))
                 .unwrap_or_default(),
-            valid: self
-                .apis
-                .iter()
-                .map(|a| a.key.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            valid: if more > 0 {
+                format!(
+                    "{}, and {more} more (ocr-bill prices lists them)",
+                    shown.join(", ")
+                )
+            } else {
+                shown.join(", ")
+            },
         })
     }
 }
@@ -611,13 +622,13 @@ impl RawPriceList {
         };
         let api_list = need(self.api, "api")?;
 
-        let mut schedules: BTreeMap<String, Vec<Tier>> = BTreeMap::new();
+        let mut schedules: BTreeMap<String, Arc<[Tier]>> = BTreeMap::new();
         for (name, tiers) in &self.tiers {
-            schedules.insert(name.clone(), c.tiers(name, tiers)?);
+            schedules.insert(name.clone(), c.tiers(name, tiers)?.into());
         }
-        let mut pack_tables: BTreeMap<String, Vec<Pack>> = BTreeMap::new();
+        let mut pack_tables: BTreeMap<String, Arc<[Pack]>> = BTreeMap::new();
         for (name, packs) in &self.packs {
-            pack_tables.insert(name.clone(), c.packs(name, packs)?);
+            pack_tables.insert(name.clone(), c.packs(name, packs)?.into());
         }
 
         let mut apis = Vec::new();
@@ -678,9 +689,9 @@ impl RawPriceList {
                 );
             };
             let (pack_table, packs) = match &raw.packs {
-                None => (None, Vec::new()),
+                None => (None, Arc::from([])),
                 Some(p) => match pack_tables.get(p.get_ref()) {
-                    Some(packs) => (Some(p.get_ref().clone()), packs.clone()),
+                    Some(packs) => (Some(p.get_ref().clone()), Arc::clone(packs)),
                     None => {
                         return c.fail(
                             p.span(),
@@ -704,7 +715,7 @@ impl RawPriceList {
                     .map(|a| a.get_ref().trim().to_string())
                     .collect(),
                 tier_table: tier_name.clone(),
-                tiers: tiers.clone(),
+                tiers: Arc::clone(tiers),
                 pack_table,
                 packs,
             });

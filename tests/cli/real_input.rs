@@ -457,3 +457,45 @@ fn a_closed_pipe_never_hides_skipped_rows() {
     );
     assert!(err.contains("exit=3"), "{err}");
 }
+
+#[test]
+fn json_never_gets_duplicate_or_empty_keys() {
+    for (header, want) in [
+        ("x,x,api,calls", "columns 1 and 2 are both named 'x'"),
+        (",,api,calls", "column 1 has an empty name"),
+    ] {
+        let out = ocr()
+            .args(["batch", "-f", "json"])
+            .write_stdin(format!("{header}\na,b,idcard,9000\n"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{header}: {err}");
+        assert!(err.contains(want), "{header}: {err}");
+        // CSV carries them as they are.
+        let out = ocr()
+            .arg("batch")
+            .write_stdin(format!("{header}\na,b,idcard,9000\n"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{header}");
+    }
+}
+
+#[test]
+fn a_file_of_bad_rows_gets_a_short_report() {
+    let input = format!("api,calls\n{}idcard,9000\n", ",\n".repeat(100_000));
+    let out = ocr()
+        .args(["batch", "--skip-invalid"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(
+        err.starts_with("skipped lines 2–100001 (100000 rows): the API name is empty"),
+        "{err}"
+    );
+    assert!(err.contains("skipped 100000 of 100001 rows"), "{err}");
+}
