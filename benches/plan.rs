@@ -44,7 +44,7 @@ fn main() {
         let mut best = String::new();
         for _ in 0..21 {
             let start = Instant::now();
-            for api in &prices.apis {
+            for api in &prices.items {
                 let plan = calc.plan(black_box(api), black_box(monthly)).unwrap();
                 if api.key == "idcard" {
                     best = plan.best.option.cost.to_string();

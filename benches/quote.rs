@@ -29,7 +29,7 @@ fn median_micros(packs: &[Pack], need: u64) -> f64 {
 }
 
 fn main() {
-    let source = PriceList::builtin().api("idcard").unwrap().packs.to_vec();
+    let source = PriceList::builtin().item("idcard").unwrap().packs.to_vec();
     let tables: Vec<(&str, Vec<Pack>)> = vec![
         ("source packs", source),
         (

@@ -9,7 +9,7 @@ use crate::bill::{Calculator, Charge};
 use crate::columns::{Role, Wanted};
 use crate::money::format_price;
 use crate::month::{Dated, Month};
-use crate::pricing::Api;
+use crate::pricing::Item;
 use crate::records::{too_long_message, ReadError, Record, RecordReader, MAX_RECORD_BYTES};
 use crate::{parse_count, Error, Money};
 
@@ -152,7 +152,7 @@ struct Biller<'a> {
     /// The bill cells of the last row not remembered.
     scratch: Cells,
     calc: Calculator<'a>,
-    apis: Vec<&'a Api>,
+    apis: Vec<&'a Item>,
     /// Names seen in the input → index into `apis`, direct-mapped by a key
     /// that is the whole name up to 16 bytes (longer names are compared too).
     seen: Vec<Option<(NameKey, Vec<u8>, usize)>>,
@@ -194,7 +194,7 @@ impl<'a> Biller<'a> {
             }
         }
         let text = String::from_utf8_lossy(name);
-        let api = self.calc.prices.api(&text).map_err(|e| e.to_string())?;
+        let api = self.calc.prices.item(&text).map_err(|e| e.to_string())?;
         let index = match self.apis.iter().position(|a| a.key == api.key) {
             Some(i) => i,
             None => {

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::money::{calls_times, serialize_price};
-use crate::pricing::{Api, FreezeBasis, OverageTierBasis, PriceList, TierPrice};
+use crate::pricing::{FreezeBasis, Item, OverageTierBasis, PriceList, TierPrice};
 use crate::{Error, Money, Month};
 
 /// A prepaid pack an account holds.
@@ -252,7 +252,7 @@ impl<'a> Calculator<'a> {
     /// tier. `packs` are drawn down in place; alerts are appended to `events`.
     pub fn charge(
         &self,
-        api: &Api,
+        api: &Item,
         calls: u64,
         packs: &mut [HeldPack],
         events: &mut Vec<Event>,
@@ -335,7 +335,7 @@ impl<'a> Calculator<'a> {
     }
 
     /// One API's month as a bill line (see [`Calculator::charge`]).
-    pub fn line(&self, api: &Api, calls: u64, packs: &mut [HeldPack]) -> Result<BillLine, Error> {
+    pub fn line(&self, api: &Item, calls: u64, packs: &mut [HeldPack]) -> Result<BillLine, Error> {
         let mut events = Vec::new();
         let c = self.charge(api, calls, packs, &mut events)?;
         let tier = api.reached(c.tier_index, self.prices.settings.tier_bounds);
@@ -361,7 +361,7 @@ impl<'a> Calculator<'a> {
 
     /// One API's postpaid line (no packs), with the nearest tier cliff if more
     /// calls would lower the bill.
-    pub fn postpaid_line(&self, api: &Api, calls: u64) -> Result<BillLine, Error> {
+    pub fn postpaid_line(&self, api: &Item, calls: u64) -> Result<BillLine, Error> {
         let mut line = self.line(api, calls, &mut [])?;
         line.cliff = self.cliff(api, calls, line.amount);
         Ok(line)
@@ -369,7 +369,7 @@ impl<'a> Calculator<'a> {
 
     /// The smallest call count above `calls` in a higher tier whose bill is below
     /// `amount`, if any.
-    pub fn cliff(&self, api: &Api, calls: u64, amount: Money) -> Option<Cliff> {
+    pub fn cliff(&self, api: &Item, calls: u64, amount: Money) -> Option<Cliff> {
         let bounds = self.prices.settings.tier_bounds;
         let current = api.tier_index(calls, bounds);
         (current + 1..api.tiers.len()).find_map(|index| {
@@ -386,8 +386,8 @@ impl<'a> Calculator<'a> {
 
     /// An account's postpaid month: one line per API (repeated APIs are summed,
     /// since tier reaching looks at the month's total), their sum, and the freeze.
-    pub fn postpaid(&self, usage: &[(&Api, u64)]) -> Result<PostpaidBill, Error> {
-        let mut merged: Vec<(&Api, u64)> = Vec::new();
+    pub fn postpaid(&self, usage: &[(&Item, u64)]) -> Result<PostpaidBill, Error> {
+        let mut merged: Vec<(&Item, u64)> = Vec::new();
         for &(api, calls) in usage {
             match merged.iter_mut().find(|(a, _)| a.key == api.key) {
                 Some((_, total)) => {

@@ -11,7 +11,7 @@ use anyhow::{anyhow, Context};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use ocr_bill::{
     parse_count, parse_decimal, parse_pack_spec, read_packs, read_topups, read_usage, run_batch,
-    Api, BatchError, BatchFormat, BatchOptions, Calculator, LedgerInput, Month, PriceList,
+    BatchError, BatchFormat, BatchOptions, Calculator, Item, LedgerInput, Month, PriceList,
     RowError,
 };
 use rust_decimal::Decimal;
@@ -431,14 +431,14 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 .api
                 .iter()
                 .zip(&args.calls)
-                .map(|(api, calls)| Ok((prices.api(api)?, parse_count(calls)?)))
+                .map(|(api, calls)| Ok((prices.item(api)?, parse_count(calls)?)))
                 .collect::<Result<Vec<_>, ocr_bill::Error>>()?;
             let bill = calc.postpaid(&usage)?;
             render(&reports::Postpaid(&bill), format)?
         }
         Command::Prepaid(args) => {
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;
-            let api = prices.api(&args.api)?;
+            let api = prices.item(&args.api)?;
             let calls = parse_count(&args.calls)?;
             let packs = match &args.packs {
                 Some(spec) => parse_pack_spec(spec)?,
@@ -449,7 +449,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         }
         Command::Quote(args) => {
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;
-            let api = prices.api(&args.api)?;
+            let api = prices.item(&args.api)?;
             let calls = parse_count(&args.calls)?;
             let quote = calc.quote(api, calls, args.months)?;
             render(
@@ -500,7 +500,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         }
         Command::Plan(args) => {
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;
-            let forecasts: Vec<(&Api, Vec<u64>)> = match (&args.api, &args.usage) {
+            let forecasts: Vec<(&Item, Vec<u64>)> = match (&args.api, &args.usage) {
                 (Some(api), _) => {
                     let monthly = args
                         .monthly
@@ -508,7 +508,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                         .flat_map(|n| n.split_whitespace())
                         .map(parse_count)
                         .collect::<Result<Vec<_>, _>>()?;
-                    vec![(prices.api(api)?, monthly)]
+                    vec![(prices.item(api)?, monthly)]
                 }
                 (None, Some(path)) => {
                     let mut usage = read_file(path, "usage", |r| read_usage(r, &prices))?;
@@ -535,7 +535,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         }
         Command::Curve(args) => {
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;
-            let api = prices.api(&args.api)?;
+            let api = prices.item(&args.api)?;
             let max = args.max.as_deref().map(parse_count).transpose()?;
             let curve = calc.curve(api, max, args.points)?;
             if let Some(path) = &args.svg {
@@ -551,8 +551,8 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         Command::Completions { .. } | Command::Man => unreachable!("handled above"),
         Command::Prices(args) => {
             let apis = match &args.api {
-                Some(name) => vec![prices.api(name)?],
-                None => prices.apis.iter().collect(),
+                Some(name) => vec![prices.item(name)?],
+                None => prices.items.iter().collect(),
             };
             render(&reports::Prices::new(&prices, apis), format)?
         }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::bill::{BillLine, Calculator, Event, HeldPack};
 use crate::columns::{Role, Wanted};
 use crate::month::Month;
-use crate::pricing::{parse_decimal, Api, PriceList};
+use crate::pricing::{parse_decimal, Item, PriceList};
 use crate::records::{ReadError, RecordReader};
 use crate::{parse_count, Error, Money};
 
@@ -44,7 +44,7 @@ pub struct Usage<'a> {
     /// The month.
     pub month: Month,
     /// The API.
-    pub api: &'a Api,
+    pub api: &'a Item,
     /// Calls.
     pub calls: u64,
 }
@@ -57,7 +57,7 @@ pub struct Purchase<'a> {
     /// The month bought (the first month served).
     pub month: Month,
     /// The API.
-    pub api: &'a Api,
+    pub api: &'a Item,
     /// Calls in one pack (a size the price list offers).
     pub size: u64,
     /// Number of packs.
@@ -181,7 +181,7 @@ pub fn read_usage<'a, R: Read>(
     ];
     read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;
-        let api = prices.api(text(&v[1])).map_err(|e| e.to_string())?;
+        let api = prices.item(text(&v[1])).map_err(|e| e.to_string())?;
         let calls = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
         rows.push(Usage {
             account: v[3].clone().unwrap_or_default(),
@@ -212,7 +212,7 @@ pub fn read_packs<'a, R: Read>(
     read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;
         order.check(month)?;
-        let api = prices.api(text(&v[1])).map_err(|e| e.to_string())?;
+        let api = prices.item(text(&v[1])).map_err(|e| e.to_string())?;
         let size = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
         api.pack(size).map_err(|e| e.to_string())?;
         let count = match v[3].as_deref() {
@@ -387,7 +387,7 @@ impl Calculator<'_> {
     /// ```
     /// use ocr_bill::{Calculator, LedgerInput, PriceList, Usage};
     /// let prices = PriceList::builtin();
-    /// let license = prices.api("license").unwrap();
+    /// let license = prices.item("license").unwrap();
     /// let input = LedgerInput {
     ///     usage: vec![Usage { account: String::new(), month: "2026-01".parse().unwrap(), api: license, calls: 9000 }],
     ///     until: Some("2026-02".parse().unwrap()),
@@ -509,7 +509,7 @@ impl Calculator<'_> {
             let pack_cost = Money::checked_sum(packs_bought.iter().map(|p| p.price))?;
             // Usage, per API in price-list order, with the month's rows summed.
             let mut lines = Vec::new();
-            for api in &self.prices.apis {
+            for api in &self.prices.items {
                 let Some(&calls) = calls_by.get(&(month, api.key.as_str())) else {
                     continue;
                 };
@@ -617,7 +617,7 @@ impl Calculator<'_> {
 /// Usage regrouped per API as monthly calls over the file's whole span (months
 /// without rows are 0), APIs in order of first appearance: the forecast `plan`
 /// reads from a usage file.
-pub fn monthly_by_api<'a>(usage: &[Usage<'a>]) -> Result<Vec<(&'a Api, Vec<u64>)>, Error> {
+pub fn monthly_by_api<'a>(usage: &[Usage<'a>]) -> Result<Vec<(&'a Item, Vec<u64>)>, Error> {
     let (Some(first), Some(last)) = (
         usage.iter().map(|u| u.month).min(),
         usage.iter().map(|u| u.month).max(),
@@ -630,7 +630,7 @@ pub fn monthly_by_api<'a>(usage: &[Usage<'a>]) -> Result<Vec<(&'a Api, Vec<u64>)
             "usage from {first} to {last}: too many months"
         )));
     }
-    let mut out: Vec<(&'a Api, Vec<u64>)> = Vec::new();
+    let mut out: Vec<(&'a Item, Vec<u64>)> = Vec::new();
     for u in usage {
         let at = match out.iter().position(|(a, _)| a.key == u.api.key) {
             Some(i) => i,

@@ -11,7 +11,7 @@
 //! use ocr_bill::{Calculator, PriceList};
 //!
 //! let prices = PriceList::builtin();
-//! let license = prices.api("驾驶证").unwrap();
+//! let license = prices.item("驾驶证").unwrap();
 //! let bill = Calculator::new(&prices).postpaid(&[(license, 9000)]).unwrap();
 //! assert_eq!(bill.amount.to_string(), "1200.00");
 //! assert_eq!(bill.freeze.to_string(), "1440.00");
@@ -50,8 +50,9 @@ pub use month::{Dated, Month};
 pub use plan::{BestPlan, Curve, CurvePoint, Plan, PlanMonth, PlanOption};
 pub use prepaid::{parse_pack_spec, PackUse, PrepaidMonth};
 pub use pricing::{
-    parse_decimal, Api, FreezeBasis, OverageTierBasis, Pack, PriceList, PricingError, ReachedTier,
-    Settings, Tier, TierBounds, TierPrice, DEFAULT_PRICING,
+    edition_text, parse_decimal, About, AlertRule, Api, Found, FreeQuota, FreezeBasis, Item,
+    OverageTierBasis, Pack, PackCell, PackPrice, PriceList, PricingError, ReachedTier, Settings,
+    Tier, TierBounds, TierPrice, DEFAULT_PRICING, EDITIONS,
 };
 pub use quote::{
     cheapest_packs, pack_options, single_size, PackCount, Purchase, Quote, QuoteOption, Spread,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::bill::{Calculator, Event, HeldPack};
 use crate::money::serialize_price;
 use crate::pricing::OverageTierBasis;
-use crate::pricing::{Api, Pack};
+use crate::pricing::{Item, Pack};
 use crate::quote::{
     best_value_first, cheapest_packs, gcd, search_too_large, PackCount, Purchase, SEARCH_STEPS,
 };
@@ -92,7 +92,7 @@ type Key = (Decimal, Decimal, u64);
 
 struct Search<'c, 'a> {
     calc: &'c Calculator<'a>,
-    api: &'c Api,
+    api: &'c Item,
     monthly: &'c [u64],
     order: Vec<Pack>,
     counts: Vec<u64>,
@@ -258,12 +258,12 @@ impl Calculator<'_> {
     /// ```
     /// use ocr_bill::{Calculator, PriceList};
     /// let prices = PriceList::builtin();
-    /// let idcard = prices.api("idcard").unwrap();
+    /// let idcard = prices.item("idcard").unwrap();
     /// let plan = Calculator::new(&prices).plan(idcard, &[11_000; 4]).unwrap();
     /// assert_eq!(plan.best.option.cost.to_string(), "3200.00"); // 4 × 10,000 packs
     /// assert_eq!(plan.saving_vs_postpaid.to_string(), "800.00");
     /// ```
-    pub fn plan(&self, api: &Api, monthly: &[u64]) -> Result<Plan, Error> {
+    pub fn plan(&self, api: &Item, monthly: &[u64]) -> Result<Plan, Error> {
         let validity = self.prices.settings.pack_validity_months as usize;
         if monthly.is_empty() || monthly.len() > validity {
             return Err(Error::Invalid(format!(
@@ -373,7 +373,7 @@ impl Calculator<'_> {
     fn plan_option(
         &self,
         label: &str,
-        api: &Api,
+        api: &Item,
         monthly: &[u64],
         packs: &[(Pack, u64)],
     ) -> Result<BestPlan, Error> {
@@ -466,7 +466,7 @@ impl Calculator<'_> {
     /// spaced geometrically up to `max` (and 0), plus both sides of every tier edge (where the
     /// tier-reaching cliffs are). Without `max`: 10% past the last tier bound,
     /// or the bound itself when the tier above it has no price.
-    pub fn curve(&self, api: &Api, max: Option<u64>, points: usize) -> Result<Curve, Error> {
+    pub fn curve(&self, api: &Item, max: Option<u64>, points: usize) -> Result<Curve, Error> {
         let bounds = self.prices.settings.tier_bounds;
         let last_bound = api
             .tiers

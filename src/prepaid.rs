@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::bill::{BillLine, Calculator, Event, HeldPack};
 use crate::money::serialize_price;
-use crate::pricing::Api;
+use crate::pricing::Item;
 use crate::Month;
 use crate::{parse_count, Error, Money};
 
@@ -106,7 +106,7 @@ impl Calculator<'_> {
     /// ```
     /// use ocr_bill::{Calculator, PriceList};
     /// let prices = PriceList::builtin();
-    /// let bankcard = prices.api("bankcard").unwrap();
+    /// let bankcard = prices.item("bankcard").unwrap();
     /// // The source's example 7: 2,500 calls, one 1,000-call pack.
     /// let month = Calculator::new(&prices).prepaid(bankcard, 2500, &[(1000, 1)]).unwrap();
     /// assert_eq!(month.overage_calls, 500);
@@ -114,7 +114,7 @@ impl Calculator<'_> {
     /// ```
     pub fn prepaid(
         &self,
-        api: &Api,
+        api: &Item,
         calls: u64,
         purchases: &[(u64, u64)],
     ) -> Result<PrepaidMonth, Error> {

@@ -53,13 +53,43 @@ pub enum FreezeBasis {
     None,
 }
 
+/// Who shares the monthly free calls (免费额度).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FreeQuota {
+    /// Each billing item has its own free calls every month (the seed).
+    PerItem,
+    /// The account has one allowance a month, taken by its billing items in
+    /// price-list order (edition `b`).
+    PerAccount,
+    /// No monthly free calls.
+    None,
+}
+
+/// When a pack alert (余量预警) is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlertRule {
+    /// Every pack: when its calls left fall below the alert share, and when it
+    /// is used up (the seed).
+    EveryPack,
+    /// Only while a billing item has exactly one usable pack left: when its
+    /// calls left fall below the alert share, and when it reaches 0 (`d`, `e`).
+    LastPack,
+}
+
 /// Account-wide settings of the price list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Settings {
     /// Currency code shown in outputs.
     pub currency: String,
-    /// Free calls per API per calendar month, applied as a voucher.
+    /// Free calls a month (per billing item, or per account), applied as a
+    /// voucher; a billing item may set its own.
     pub free_calls_per_month: u64,
+    /// Who shares the monthly free calls.
+    pub free_quota: FreeQuota,
+    /// Months a one-time free pack (首次开通赠送) stays valid.
+    pub one_time_free_months: u32,
     /// Which end of a tier range is inclusive.
     pub tier_bounds: TierBounds,
     /// Which count picks the overage tier.
@@ -74,6 +104,8 @@ pub struct Settings {
     /// A pack alert fires when its remaining calls fall below this share of its size.
     #[serde(serialize_with = "serialize_decimal")]
     pub pack_alert_below: Decimal,
+    /// Which packs are alerted on.
+    pub pack_alert: AlertRule,
 }
 
 /// The price of one tier.
@@ -113,25 +145,52 @@ pub struct ReachedTier {
     pub range: String,
 }
 
-/// A prepaid pack on offer.
+/// A prepaid pack on offer at a list price.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Pack {
     /// Calls in the pack.
     pub calls: u64,
-    /// Price of one pack, yuan.
+    /// Price of one pack.
     #[serde(serialize_with = "serialize_decimal")]
     pub price: Decimal,
 }
 
-/// One API of the price list with its postpaid tiers and its packs.
+/// What a cell of a pack table says of one size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PackPrice {
+    /// Sold at this list price.
+    List(Decimal),
+    /// Sold only at a negotiated price (联系商务).
+    ContactSales,
+    /// Not sold (——).
+    NotSold,
+}
+
+/// One size of a pack table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PackCell {
+    /// Calls in the pack.
+    pub calls: u64,
+    /// Its price, if any.
+    pub price: PackPrice,
+}
+
+/// A billing item (计费项, 资源包名称): what has a price. Its tiers are reached
+/// by the month's calls of all its APIs together; its packs and free calls
+/// serve all of them. Where a page prices each API on its own, each API is
+/// its own billing item, with the API's key and name.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Api {
-    /// The stable key (`idcard`).
+pub struct Item {
+    /// The stable key (`idcard`, `general-cards`).
     pub key: String,
-    /// The Chinese name (`身份证`).
+    /// The Chinese name (`身份证`, `通用证照识别`).
     pub name: String,
     /// Further accepted names.
     pub aliases: Vec<String>,
+    /// The keys of the APIs billed under this item, in price-list order.
+    pub apis: Vec<String>,
+    /// Free calls a month for this item (with [`FreeQuota::PerItem`]).
+    pub free_calls_per_month: u64,
     /// Name of the tier schedule.
     pub tier_table: String,
     /// The postpaid tiers, ascending, last open-ended (shared by every API
@@ -139,12 +198,53 @@ pub struct Api {
     pub tiers: Arc<[Tier]>,
     /// Name of the pack table, if the API has packs.
     pub pack_table: Option<String>,
-    /// The packs on offer, ascending by size; empty when none (shared by every
-    /// API that names the same table).
+    /// The packs on offer at a list price, ascending by size; empty when none
+    /// (shared by every item that names the same table).
     pub packs: Arc<[Pack]>,
+    /// Every size of the pack table, with the ones not sold or sold only at a
+    /// negotiated price.
+    pub pack_cells: Arc<[PackCell]>,
 }
 
-impl Api {
+/// An API (接口), as users name it: billed under its billing item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Api {
+    /// The stable key (`idcard`).
+    pub key: String,
+    /// The Chinese name (`身份证识别`).
+    pub name: String,
+    /// Further accepted names (other spellings on the pages).
+    pub aliases: Vec<String>,
+    /// Tencent Cloud API action names (`IDCardOCR`).
+    pub actions: Vec<String>,
+    /// Index of its billing item in [`PriceList::items`].
+    pub item: usize,
+    /// Calls of a one-time free pack granted at first activation (0: none).
+    pub one_time_free_calls: u64,
+}
+
+/// What a name given by a user stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Named {
+    Api(usize),
+    Item(usize),
+    /// A name a page gives to several APIs (of different billing items).
+    Ambiguous(Vec<usize>),
+}
+
+/// A name resolved: the billing item billed, and the API when the name was
+/// an API's (not the item's own).
+#[derive(Clone, Copy, Debug)]
+pub struct Found<'a> {
+    /// The billing item.
+    pub item: &'a Item,
+    /// Its index in [`PriceList::items`].
+    pub item_index: usize,
+    /// The API named, if the name was an API's.
+    pub api: Option<&'a Api>,
+}
+
+impl Item {
     /// Tier reaching: the 0-based index of the one tier whose range holds
     /// `calls` (the one place a tier is chosen).
     pub fn tier_index(&self, calls: u64, bounds: TierBounds) -> usize {
@@ -162,7 +262,7 @@ impl Api {
     /// ```
     /// use ocr_bill::{PriceList, TierBounds};
     /// let prices = PriceList::builtin();
-    /// let idcard = prices.api("idcard").unwrap();
+    /// let idcard = prices.item("idcard").unwrap();
     /// assert_eq!(idcard.tier_for(10_000, TierBounds::LowerExclusive).range, "1000 < n ≤ 10000");
     /// assert_eq!(idcard.tier_for(10_000, TierBounds::UpperExclusive).range, "10000 ≤ n < 100000");
     /// ```
@@ -205,27 +305,48 @@ impl Api {
         }
     }
 
-    /// The pack of exactly `calls` calls, or an error naming the sizes offered.
+    /// The pack of exactly `calls` calls at its list price, or an error naming
+    /// the sizes offered.
     pub fn pack(&self, calls: u64) -> Result<Pack, Error> {
-        if self.packs.is_empty() {
+        self.pack_at(calls, None)
+    }
+
+    /// The pack of exactly `calls` calls at the price paid (`paid`, the list
+    /// price when `None`). A size not sold, or sold only at a negotiated price
+    /// and bought without one, is refused.
+    pub fn pack_at(&self, calls: u64, paid: Option<Decimal>) -> Result<Pack, Error> {
+        if self.pack_cells.is_empty() {
             return Err(Error::NoPacks {
                 api: self.key.clone(),
             });
         }
-        self.packs
+        let offered = || {
+            self.pack_cells
+                .iter()
+                .filter(|c| c.price != PackPrice::NotSold)
+                .map(|c| c.calls.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let cell = self
+            .pack_cells
             .iter()
-            .find(|p| p.calls == calls)
-            .copied()
+            .find(|c| c.calls == calls)
+            .filter(|c| c.price != PackPrice::NotSold)
             .ok_or_else(|| Error::PackSizeNotOffered {
                 api: self.key.clone(),
                 size: calls,
-                offered: self
-                    .packs
-                    .iter()
-                    .map(|p| p.calls.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
+                offered: offered(),
+            })?;
+        match (cell.price, paid) {
+            (_, Some(price)) => Ok(Pack { calls, price }),
+            (PackPrice::List(price), None) => Ok(Pack { calls, price }),
+            (_, None) => Err(Error::Invalid(format!(
+                "{}: the {calls}-call pack has no list price (联系商务); give the price paid, \
+                 e.g. {calls}@PRICE",
+                self.key
+            ))),
+        }
     }
 }
 
@@ -234,46 +355,135 @@ impl Api {
 pub struct PriceList {
     /// Account-wide settings.
     pub settings: Settings,
-    /// The APIs in file order.
+    /// What the list is: its edition, source page and what distinguishes it.
+    pub about: About,
+    /// The billing items in price-list order (the order a per-account free
+    /// quota is taken in).
+    pub items: Vec<Item>,
+    /// The APIs in price-list order.
     pub apis: Vec<Api>,
-    names: HashMap<String, usize>,
+    names: HashMap<String, Named>,
 }
+
+/// What a price list says of itself (`[about]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct About {
+    /// The edition's name (`seed`, `d`), or the base a file starts from.
+    pub edition: String,
+    /// Where the prices come from.
+    pub source: String,
+    /// What bills differently from the seed.
+    pub summary: String,
+}
+
+/// The built-in editions, oldest first by content: name and price list.
+pub const EDITIONS: [(&str, &str); 1] = [("seed", DEFAULT_PRICING)];
 
 impl PriceList {
     /// The source page's price list (the embedded `pricing.toml`).
     pub fn builtin() -> PriceList {
-        PriceList::from_toml(DEFAULT_PRICING).expect("the embedded pricing.toml is valid")
+        PriceList::edition("seed").expect("the embedded pricing.toml is valid")
+    }
+
+    /// A built-in edition by name (`a`, `b`, `seed`, `c`, `d`, `e`, `intl`).
+    pub fn edition(name: &str) -> Result<PriceList, Error> {
+        let text = edition_text(name)?;
+        let list = parse_raw(text)
+            .and_then(|raw| raw.validate(text))
+            .map_err(|e| Error::Invalid(format!("built-in edition '{name}': {e}")))?;
+        Ok(list)
     }
 
     /// Parses and validates a price list.
     ///
     /// ```
     /// let list = ocr_bill::PriceList::from_toml(ocr_bill::DEFAULT_PRICING).unwrap();
-    /// assert_eq!(list.api("身份证").unwrap().key, "idcard");
+    /// assert_eq!(list.item("身份证").unwrap().key, "idcard");
     /// ```
-    /// Settings, tier and pack tables and the API list that the file leaves out
-    /// come from the built-in price list ([`DEFAULT_PRICING`]), so a variant
-    /// file need only say what differs.
+    /// A file may name the built-in edition it starts from (`edition = "d"`,
+    /// default `seed`): the settings, tier and pack tables, billing items and
+    /// API list that it leaves out come from that edition, so a file need only
+    /// say what differs (a negotiated price, a changed pack price).
     pub fn from_toml(text: &str) -> Result<PriceList, PricingError> {
         let raw = parse_raw(text)?;
-        let raw = if text == DEFAULT_PRICING {
-            raw
-        } else {
-            raw.over(parse_raw(DEFAULT_PRICING).expect("the embedded pricing.toml parses"))
-        };
-        raw.validate(text)
+        if EDITIONS.iter().any(|(_, t)| *t == text) {
+            return raw.validate(text);
+        }
+        let base_name = raw
+            .edition
+            .as_ref()
+            .map(|e| e.get_ref().clone())
+            .unwrap_or_else(|| "seed".to_string());
+        let base_text = edition_text(&base_name).map_err(|e| PricingError {
+            position: raw.edition.as_ref().map(|e| position(text, e.span().start)),
+            message: e.to_string(),
+        })?;
+        let base = parse_raw(base_text).expect("the built-in editions parse");
+        let mut list = raw.over(base).validate(text)?;
+        if list.about.edition.is_empty() || list.about.edition == base_name {
+            list.about.edition = base_name;
+        }
+        Ok(list)
     }
 
-    /// Looks an API up by key, Chinese name or alias (ASCII case-insensitively).
-    pub fn api(&self, name: &str) -> Result<&Api, Error> {
-        if let Some(&i) = self.names.get(&name_key(name.trim())) {
-            return Ok(&self.apis[i]);
-        }
-        if name.trim().is_empty() {
+    /// Resolves a name: an API's key, Chinese name, alias or action name, or a
+    /// billing item's key or name (ASCII case-insensitively). A name the page
+    /// gives to APIs of two billing items is refused with both candidates.
+    pub fn find(&self, name: &str) -> Result<Found<'_>, Error> {
+        let wanted = name.trim();
+        if wanted.is_empty() {
             return Err(Error::Invalid(
                 "the API name is empty; expected an API key such as idcard".into(),
             ));
         }
+        match self.names.get(&name_key(wanted)) {
+            Some(Named::Api(i)) => {
+                let api = &self.apis[*i];
+                Ok(Found {
+                    item: &self.items[api.item],
+                    item_index: api.item,
+                    api: Some(api),
+                })
+            }
+            Some(Named::Item(i)) => Ok(Found {
+                item: &self.items[*i],
+                item_index: *i,
+                api: None,
+            }),
+            Some(Named::Ambiguous(apis)) => Err(Error::Invalid(format!(
+                "'{wanted}' names APIs of {} billing items: {}; name one",
+                apis.len(),
+                apis.iter()
+                    .map(|&i| {
+                        let api = &self.apis[i];
+                        format!(
+                            "{} ({}, billed as {})",
+                            api.key, api.name, self.items[api.item].name
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ))),
+            None => Err(self.unknown(name)),
+        }
+    }
+
+    /// The billing item a name stands for (see [`PriceList::find`]).
+    pub fn item(&self, name: &str) -> Result<&Item, Error> {
+        self.find(name).map(|f| f.item)
+    }
+
+    /// The API of this key.
+    pub fn api_by_key(&self, key: &str) -> Option<&Api> {
+        self.apis.iter().find(|a| a.key == key)
+    }
+
+    /// The billing item of this key.
+    pub fn item_by_key(&self, key: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.key == key)
+    }
+
+    fn unknown(&self, name: &str) -> Error {
         let wanted = name.trim().to_ascii_lowercase();
         let closest = self
             .names
@@ -281,12 +491,17 @@ impl PriceList {
             .map(|n| (strsim::levenshtein(&wanted, n), n))
             .filter(|(d, n)| *d <= 2.max(n.chars().count() / 3))
             .min();
+        let suggestion = closest.and_then(|(_, n)| match &self.names[n] {
+            Named::Api(i) => Some(self.apis[*i].key.clone()),
+            Named::Item(i) => Some(self.items[*i].key.clone()),
+            Named::Ambiguous(_) => None,
+        });
         let shown: Vec<&str> = self.apis.iter().take(12).map(|a| a.key.as_str()).collect();
         let more = self.apis.len() - shown.len();
-        Err(Error::UnknownApi {
+        Error::UnknownApi {
             name: name.to_string(),
-            suggestion: closest
-                .map(|(_, n)| format!("; did you mean '{}'?", self.apis[self.names[n]].key))
+            suggestion: suggestion
+                .map(|k| format!("; did you mean '{k}'?"))
                 .unwrap_or_default(),
             valid: if more > 0 {
                 format!(
@@ -296,8 +511,22 @@ impl PriceList {
             } else {
                 shown.join(", ")
             },
-        })
+        }
     }
+}
+
+/// The text of a built-in edition, or an error listing them.
+pub fn edition_text(name: &str) -> Result<&'static str, Error> {
+    EDITIONS
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name.trim()))
+        .map(|(_, t)| *t)
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "unknown edition '{name}'; expected one of: {}",
+                EDITIONS.map(|(n, _)| n).join(", ")
+            ))
+        })
 }
 
 fn name_key(name: &str) -> String {
@@ -344,19 +573,33 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPriceList {
+    edition: Option<Spanned<String>>,
+    about: Option<RawAbout>,
     currency: Option<String>,
     free_calls_per_month: Option<u64>,
+    free_quota: Option<FreeQuota>,
+    one_time_free_months: Option<Spanned<u32>>,
     tier_bounds: Option<TierBounds>,
     overage_tier_basis: Option<OverageTierBasis>,
     pack_validity_months: Option<Spanned<u32>>,
     pack_alert_below: Option<Spanned<DecimalValue>>,
+    pack_alert: Option<AlertRule>,
     #[serde(default)]
     freeze: RawFreeze,
     #[serde(default)]
     tiers: BTreeMap<String, Spanned<Vec<Spanned<RawTier>>>>,
     #[serde(default)]
     packs: BTreeMap<String, Spanned<Vec<Spanned<RawPack>>>>,
+    item: Option<Vec<Spanned<RawItem>>>,
     api: Option<Vec<Spanned<RawApi>>>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawAbout {
+    name: Option<String>,
+    source: Option<String>,
+    summary: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -368,27 +611,37 @@ struct RawFreeze {
 
 impl RawPriceList {
     /// This file over `base`: each setting this file leaves out, each tier or
-    /// pack table it does not define, and the API list if it has none, come
-    /// from `base`.
+    /// pack table it does not define, and the item and API lists if it has
+    /// none, come from `base`.
     fn over(mut self, base: RawPriceList) -> RawPriceList {
         let mut tiers = base.tiers;
         tiers.append(&mut self.tiers);
         let mut packs = base.packs;
         packs.append(&mut self.packs);
+        let (item, api) = match self.api {
+            Some(api) => (self.item, Some(api)),
+            None => (self.item.or(base.item), base.api),
+        };
         RawPriceList {
+            edition: self.edition,
+            about: self.about.or(base.about),
             currency: self.currency.or(base.currency),
             free_calls_per_month: self.free_calls_per_month.or(base.free_calls_per_month),
+            free_quota: self.free_quota.or(base.free_quota),
+            one_time_free_months: self.one_time_free_months.or(base.one_time_free_months),
             tier_bounds: self.tier_bounds.or(base.tier_bounds),
             overage_tier_basis: self.overage_tier_basis.or(base.overage_tier_basis),
             pack_validity_months: self.pack_validity_months.or(base.pack_validity_months),
             pack_alert_below: self.pack_alert_below.or(base.pack_alert_below),
+            pack_alert: self.pack_alert.or(base.pack_alert),
             freeze: RawFreeze {
                 basis: self.freeze.basis.or(base.freeze.basis),
                 ratio: self.freeze.ratio.or(base.freeze.ratio),
             },
             tiers,
             packs,
-            api: self.api.or(base.api),
+            item,
+            api,
         }
     }
 }
@@ -413,7 +666,38 @@ struct RawTier {
 #[serde(deny_unknown_fields)]
 struct RawPack {
     calls: u64,
-    price: DecimalValue,
+    price: RawPackPrice,
+}
+
+/// A pack cell: a price, `"contact-sales"` (联系商务) or `"not-sold"` (——).
+enum RawPackPrice {
+    Price(Decimal),
+    ContactSales,
+    NotSold,
+}
+
+impl<'de> Deserialize<'de> for RawPackPrice {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match d.deserialize_any(DecimalVisitor {
+            allow_contact_sales: true,
+        })? {
+            RawTierPrice::List(p) => Ok(RawPackPrice::Price(p)),
+            RawTierPrice::ContactSales => Ok(RawPackPrice::ContactSales),
+            RawTierPrice::NotSold => Ok(RawPackPrice::NotSold),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItem {
+    key: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    aliases: Vec<Spanned<String>>,
+    tiers: Spanned<String>,
+    packs: Option<Spanned<String>>,
+    free_calls_per_month: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -423,8 +707,17 @@ struct RawApi {
     name: Spanned<String>,
     #[serde(default)]
     aliases: Vec<Spanned<String>>,
-    tiers: Spanned<String>,
+    #[serde(default)]
+    actions: Vec<Spanned<String>>,
+    /// Names the page also gives to an API of another billing item: accepted
+    /// only with the candidates named.
+    #[serde(default)]
+    shared_names: Vec<Spanned<String>>,
+    item: Option<Spanned<String>>,
+    tiers: Option<Spanned<String>>,
     packs: Option<Spanned<String>>,
+    free_calls_per_month: Option<u64>,
+    one_time_free_calls: Option<u64>,
 }
 
 /// A decimal written as a string (`"0.15"`) or an integer (`120`); a TOML float
@@ -465,6 +758,9 @@ impl<'de> Visitor<'de> for DecimalVisitor {
         if self.allow_contact_sales && v == "contact-sales" {
             return Ok(RawTierPrice::ContactSales);
         }
+        if self.allow_contact_sales && v == "not-sold" {
+            return Ok(RawTierPrice::NotSold);
+        }
         parse_decimal(v).map(RawTierPrice::List).map_err(|e| {
             let reason = match e {
                 Error::BadAmount { reason, .. } if reason.contains("28 decimal") => reason,
@@ -488,7 +784,7 @@ impl<'de> Deserialize<'de> for DecimalValue {
             allow_contact_sales: false,
         })? {
             RawTierPrice::List(v) => Ok(DecimalValue(v)),
-            RawTierPrice::ContactSales => unreachable!("refused by the visitor"),
+            _ => unreachable!("refused by the visitor"),
         }
     }
 }
@@ -496,6 +792,8 @@ impl<'de> Deserialize<'de> for DecimalValue {
 enum RawTierPrice {
     List(Decimal),
     ContactSales,
+    /// Only in pack tables; refused in a tier.
+    NotSold,
 }
 
 impl<'de> Deserialize<'de> for RawTierPrice {
@@ -610,15 +908,40 @@ impl RawPriceList {
                 ),
             });
         }
+        let one_time_months = self.one_time_free_months.map_or(Ok(60), |m| {
+            if (1..=1200).contains(m.get_ref()) {
+                Ok(*m.get_ref())
+            } else {
+                c.fail(
+                    m.span(),
+                    format!(
+                        "one_time_free_months is {}; expected 1 to 1200",
+                        m.get_ref()
+                    ),
+                )
+            }
+        })?;
         let settings = Settings {
             currency,
             free_calls_per_month: need(self.free_calls_per_month, "free_calls_per_month")?,
+            free_quota: self.free_quota.unwrap_or(FreeQuota::PerItem),
+            one_time_free_months: one_time_months,
             tier_bounds: need(self.tier_bounds, "tier_bounds")?,
             overage_tier_basis: need(self.overage_tier_basis, "overage_tier_basis")?,
             freeze_basis: need(self.freeze.basis, "freeze.basis")?,
             freeze_ratio: ratio,
             pack_validity_months: *validity.get_ref(),
             pack_alert_below: alert,
+            pack_alert: self.pack_alert.unwrap_or(AlertRule::EveryPack),
+        };
+        let about = self.about.clone().unwrap_or_default();
+        let about = About {
+            edition: about
+                .name
+                .or_else(|| self.edition.as_ref().map(|e| e.get_ref().clone()))
+                .unwrap_or_default(),
+            source: about.source.unwrap_or_default(),
+            summary: about.summary.unwrap_or_default(),
         };
         let api_list = need(self.api, "api")?;
 
@@ -626,99 +949,326 @@ impl RawPriceList {
         for (name, tiers) in &self.tiers {
             schedules.insert(name.clone(), c.tiers(name, tiers)?.into());
         }
-        let mut pack_tables: BTreeMap<String, Arc<[Pack]>> = BTreeMap::new();
+        let mut pack_tables: BTreeMap<String, Arc<[PackCell]>> = BTreeMap::new();
         for (name, packs) in &self.packs {
             pack_tables.insert(name.clone(), c.packs(name, packs)?.into());
         }
-
-        let mut apis = Vec::new();
-        let mut names: HashMap<String, usize> = HashMap::new();
-        for raw in &api_list {
-            let span = raw.span();
-            let raw = raw.get_ref();
-            let index = apis.len();
-            let mut claim = |n: &Spanned<String>, what: &str| -> Result<(), PricingError> {
-                let value = n.get_ref().trim();
-                if value.is_empty() {
-                    return c.fail(n.span(), format!("empty API {what}; expected a name"));
-                }
-                let length = value.chars().count();
-                if length > MAX_NAME_CHARS || value.chars().any(char::is_control) {
-                    return c.fail(
-                        n.span(),
-                        format!(
-                            "API {what} of {length} characters (or with control characters); \
-                             expected a name of at most {MAX_NAME_CHARS}"
-                        ),
-                    );
-                }
-                if let Some(&other) = names.get(&name_key(value)) {
-                    if other != index {
-                        return c.fail(
-                            n.span(),
-                            format!(
-                                "duplicate API name '{value}': already used by API #{}",
-                                other + 1
-                            ),
-                        );
-                    }
-                }
-                names.insert(name_key(value), index);
-                Ok(())
-            };
-            claim(&raw.key, "key")?;
-            if raw.key.get_ref().contains(char::is_whitespace) {
-                return c.fail(
-                    raw.key.span(),
-                    format!("API key '{}' contains spaces", raw.key.get_ref()),
-                );
-            }
-            claim(&raw.name, "name")?;
-            for alias in &raw.aliases {
-                claim(alias, "alias")?;
-            }
-            let tier_name = raw.tiers.get_ref();
-            let Some(tiers) = schedules.get(tier_name) else {
-                return c.fail(
-                    raw.tiers.span(),
+        let tier_table = |owner: &str, t: &Spanned<String>| -> Result<Arc<[Tier]>, PricingError> {
+            match schedules.get(t.get_ref()) {
+                Some(tiers) => Ok(Arc::clone(tiers)),
+                None => c.fail(
+                    t.span(),
                     format!(
-                        "API '{}' names tier table '{tier_name}', which is not defined; defined: {}",
-                        raw.key.get_ref(),
+                        "'{owner}' names tier table '{}', which is not defined; defined: {}",
+                        t.get_ref(),
                         schedules.keys().cloned().collect::<Vec<_>>().join(", ")
                     ),
-                );
-            };
-            let (pack_table, packs) = match &raw.packs {
-                None => (None, Arc::from([])),
-                Some(p) => match pack_tables.get(p.get_ref()) {
-                    Some(packs) => (Some(p.get_ref().clone()), Arc::clone(packs)),
-                    None => {
-                        return c.fail(
+                ),
+            }
+        };
+        let pack_table =
+            |owner: &str, p: &Option<Spanned<String>>| -> Result<Arc<[PackCell]>, PricingError> {
+                match p {
+                    None => Ok(Arc::from([])),
+                    Some(p) => match pack_tables.get(p.get_ref()) {
+                        Some(cells) => Ok(Arc::clone(cells)),
+                        None => c.fail(
                             p.span(),
                             format!(
-                                "API '{}' names pack table '{}', which is not defined; defined: {}",
-                                raw.key.get_ref(),
+                                "'{owner}' names pack table '{}', which is not defined; \
+                                 defined: {}",
                                 p.get_ref(),
                                 pack_tables.keys().cloned().collect::<Vec<_>>().join(", ")
                             ),
+                        ),
+                    },
+                }
+            };
+        let make_item = |key: &str,
+                         name: &str,
+                         aliases: Vec<String>,
+                         tiers: &Spanned<String>,
+                         packs: &Option<Spanned<String>>,
+                         free: Option<u64>|
+         -> Result<Item, PricingError> {
+            let cells = pack_table(key, packs)?;
+            let listed: Vec<Pack> = cells
+                .iter()
+                .filter_map(|c| match c.price {
+                    PackPrice::List(price) => Some(Pack {
+                        calls: c.calls,
+                        price,
+                    }),
+                    _ => None,
+                })
+                .collect();
+            Ok(Item {
+                key: key.to_string(),
+                name: name.to_string(),
+                aliases,
+                apis: Vec::new(),
+                free_calls_per_month: free.unwrap_or(settings.free_calls_per_month),
+                tier_table: tiers.get_ref().clone(),
+                tiers: tier_table(key, tiers)?,
+                pack_table: packs.as_ref().map(|p| p.get_ref().clone()),
+                packs: listed.into(),
+                pack_cells: cells,
+            })
+        };
+
+        // Names: every key, name, alias and action is claimed once.
+        let mut names: HashMap<String, Named> = HashMap::new();
+        let check_name = |n: &Spanned<String>, what: &str| -> Result<String, PricingError> {
+            let value = n.get_ref().trim();
+            if value.is_empty() {
+                return c.fail(n.span(), format!("empty {what}; expected a name"));
+            }
+            let length = value.chars().count();
+            if length > MAX_NAME_CHARS || value.chars().any(char::is_control) {
+                return c.fail(
+                    n.span(),
+                    format!(
+                        "{what} of {length} characters (or with control characters); \
+                         expected a name of at most {MAX_NAME_CHARS}"
+                    ),
+                );
+            }
+            Ok(value.to_string())
+        };
+        let check_key = |n: &Spanned<String>, what: &str| -> Result<String, PricingError> {
+            let key = check_name(n, what)?;
+            if key.contains(char::is_whitespace) || !key.is_ascii() {
+                return c.fail(
+                    n.span(),
+                    format!("{what} '{key}' is not one ASCII word; keys are for scripts"),
+                );
+            }
+            Ok(key)
+        };
+
+        // Declared billing items.
+        let mut declared: Vec<(Item, Vec<Spanned<String>>, Range<usize>)> = Vec::new();
+        for raw in self.item.iter().flatten() {
+            let span = raw.span();
+            let r = raw.get_ref();
+            let key = check_key(&r.key, "billing item key")?;
+            let name = check_name(&r.name, "billing item name")?;
+            if declared.iter().any(|(i, _, _)| i.key == key) {
+                return c.fail(
+                    r.key.span(),
+                    format!("billing item '{key}' is declared twice"),
+                );
+            }
+            let aliases = r
+                .aliases
+                .iter()
+                .map(|a| check_name(a, "billing item alias"))
+                .collect::<Result<Vec<_>, _>>()?;
+            let item = make_item(
+                &key,
+                &name,
+                aliases,
+                &r.tiers,
+                &r.packs,
+                r.free_calls_per_month,
+            )?;
+            let mut claimed = vec![r.key.clone(), r.name.clone()];
+            claimed.extend(r.aliases.iter().cloned());
+            declared.push((item, claimed, span));
+        }
+
+        // APIs, each under a declared item or an item of its own; items are
+        // ordered by their first API.
+        let mut items: Vec<Item> = Vec::new();
+        let mut item_of_declared: Vec<Option<usize>> = vec![None; declared.len()];
+        let mut apis: Vec<Api> = Vec::new();
+        for raw in &api_list {
+            let r = raw.get_ref();
+            let index = apis.len();
+            let key = check_key(&r.key, "API key")?;
+            let name = check_name(&r.name, "API name")?;
+            let item = match (&r.item, &r.tiers) {
+                (Some(item_key), None) => {
+                    if r.packs.is_some() || r.free_calls_per_month.is_some() {
+                        return c.fail(
+                            raw.span(),
+                            format!(
+                                "API '{key}' is billed under item '{}': its packs and free \
+                                 calls are the item's, set them there",
+                                item_key.get_ref()
+                            ),
+                        );
+                    }
+                    let Some(d) = declared
+                        .iter()
+                        .position(|(i, _, _)| i.key == *item_key.get_ref())
+                    else {
+                        return c.fail(
+                            item_key.span(),
+                            format!(
+                                "API '{key}' names billing item '{}', which is not declared; \
+                                 declared: {}",
+                                item_key.get_ref(),
+                                declared
+                                    .iter()
+                                    .map(|(i, _, _)| i.key.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        );
+                    };
+                    match item_of_declared[d] {
+                        Some(at) => at,
+                        None => {
+                            items.push(declared[d].0.clone());
+                            item_of_declared[d] = Some(items.len() - 1);
+                            items.len() - 1
+                        }
+                    }
+                }
+                (None, Some(tiers)) => {
+                    items.push(make_item(
+                        &key,
+                        &name,
+                        Vec::new(),
+                        tiers,
+                        &r.packs,
+                        r.free_calls_per_month,
+                    )?);
+                    items.len() - 1
+                }
+                (None, None) => {
+                    return c.fail(
+                        raw.span(),
+                        format!(
+                            "missing field `tiers` in API '{key}': it needs its own tier \
+                             table (`tiers`) or the billing item it is billed under (`item`)"
+                        ),
+                    )
+                }
+                (Some(_), Some(_)) => {
+                    return c.fail(
+                        raw.span(),
+                        format!(
+                            "API '{key}' has both `item` and `tiers`; an API billed under an \
+                             item has the item's tiers"
+                        ),
+                    )
+                }
+            };
+            items[item].apis.push(key.clone());
+            let mut claim = |n: &Spanned<String>, what: &str| -> Result<String, PricingError> {
+                let value = check_name(n, what)?;
+                match names.get(&name_key(&value)) {
+                    Some(Named::Api(other)) if *other != index => c.fail(
+                        n.span(),
+                        format!(
+                            "duplicate API name '{value}': already used by API #{}; a name \
+                             the page gives to two APIs belongs in shared_names",
+                            other + 1
+                        ),
+                    ),
+                    Some(Named::Ambiguous(_)) => c.fail(
+                        n.span(),
+                        format!("'{value}' is listed in shared_names elsewhere"),
+                    ),
+                    _ => {
+                        names.insert(name_key(&value), Named::Api(index));
+                        Ok(value)
+                    }
+                }
+            };
+            claim(&r.key, "API key")?;
+            claim(&r.name, "API name")?;
+            let aliases = r
+                .aliases
+                .iter()
+                .map(|a| claim(a, "API alias"))
+                .collect::<Result<Vec<_>, _>>()?;
+            // An action two APIs share is made ambiguous below.
+            let actions = r
+                .actions
+                .iter()
+                .map(|a| check_key(a, "API action"))
+                .collect::<Result<Vec<_>, _>>()?;
+            apis.push(Api {
+                key,
+                name,
+                aliases,
+                actions,
+                item,
+                one_time_free_calls: r.one_time_free_calls.unwrap_or(0),
+            });
+        }
+        // Names the page gives to several APIs, and actions two APIs share.
+        for (index, raw) in api_list.iter().enumerate() {
+            let r = raw.get_ref();
+            let shared = r.shared_names.iter().map(|n| (n, true));
+            let actions = r.actions.iter().map(|n| (n, false));
+            for (n, is_shared) in shared.chain(actions) {
+                let value = check_name(n, "shared name")?;
+                let k = name_key(&value);
+                match names.get_mut(&k) {
+                    None if is_shared => {
+                        names.insert(k, Named::Ambiguous(vec![index]));
+                    }
+                    None => {
+                        names.insert(k, Named::Api(index));
+                    }
+                    Some(Named::Ambiguous(list)) if !list.contains(&index) => list.push(index),
+                    Some(Named::Api(other)) if *other != index && !is_shared => {
+                        let other = *other;
+                        names.insert(k, Named::Ambiguous(vec![other, index]));
+                    }
+                    Some(Named::Api(other)) if *other != index => {
+                        return c.fail(
+                            n.span(),
+                            format!(
+                                "shared name '{value}' is already the name of API #{}",
+                                *other + 1
+                            ),
                         )
                     }
-                },
+                    _ => {}
+                }
+            }
+        }
+        for named in names.values_mut() {
+            if let Named::Ambiguous(list) = named {
+                if list.len() == 1 {
+                    *named = Named::Api(list[0]);
+                }
+            }
+        }
+        // Billing items' own names, unless one of their APIs has the name.
+        for (d, (_, claimed, span)) in declared.iter().enumerate() {
+            let Some(at) = item_of_declared[d] else {
+                return c.fail(
+                    span.clone(),
+                    format!(
+                        "billing item '{}' has no API; name it in an API's `item`",
+                        declared[d].0.key
+                    ),
+                );
             };
-            let _ = span;
-            apis.push(Api {
-                key: raw.key.get_ref().trim().to_string(),
-                name: raw.name.get_ref().trim().to_string(),
-                aliases: raw
-                    .aliases
-                    .iter()
-                    .map(|a| a.get_ref().trim().to_string())
-                    .collect(),
-                tier_table: tier_name.clone(),
-                tiers: Arc::clone(tiers),
-                pack_table,
-                packs,
-            });
+            for n in claimed {
+                let value = check_name(n, "billing item name")?;
+                match names.get(&name_key(&value)) {
+                    None => {
+                        names.insert(name_key(&value), Named::Item(at));
+                    }
+                    Some(Named::Api(i)) if apis[*i].item == at => {}
+                    Some(_) => {
+                        return c.fail(
+                            n.span(),
+                            format!(
+                                "billing item name '{value}' is already the name of another \
+                                 API or item"
+                            ),
+                        )
+                    }
+                }
+            }
         }
         if apis.is_empty() {
             return Err(PricingError {
@@ -729,6 +1279,8 @@ impl RawPriceList {
         }
         Ok(PriceList {
             settings,
+            about,
+            items,
             apis,
             names,
         })
@@ -805,6 +1357,16 @@ impl Checker<'_> {
                     )
                 }
                 (RawTierPrice::ContactSales, n) => TierPrice::ContactSales { negotiated: n },
+                (RawTierPrice::NotSold, _) => {
+                    return self.fail(
+                        here,
+                        format!(
+                            "tier {} of '{name}' says \"not-sold\"; a tier has a price or \
+                             \"contact-sales\"",
+                            i + 1
+                        ),
+                    )
+                }
             };
             let shown = match price {
                 TierPrice::List(p) => Some(p),
@@ -833,8 +1395,8 @@ impl Checker<'_> {
         &self,
         name: &str,
         raw: &Spanned<Vec<Spanned<RawPack>>>,
-    ) -> Result<Vec<Pack>, PricingError> {
-        let mut packs: Vec<Pack> = Vec::new();
+    ) -> Result<Vec<PackCell>, PricingError> {
+        let mut cells: Vec<PackCell> = Vec::new();
         for spanned in raw.get_ref() {
             let p = spanned.get_ref();
             if p.calls == 0 {
@@ -843,28 +1405,33 @@ impl Checker<'_> {
                     format!("a pack of '{name}' has calls = 0; expected a positive size"),
                 );
             }
-            if p.price.0 <= Decimal::ZERO {
-                return self.fail(
-                    spanned.span(),
-                    format!(
-                        "the {}-call pack of '{name}' has price {}; expected more than 0",
-                        p.calls, p.price.0
-                    ),
-                );
-            }
-            if packs.iter().any(|q| q.calls == p.calls) {
+            let price = match p.price {
+                RawPackPrice::Price(price) if price <= Decimal::ZERO => {
+                    return self.fail(
+                        spanned.span(),
+                        format!(
+                            "the {}-call pack of '{name}' has price {price}; expected more than 0",
+                            p.calls
+                        ),
+                    )
+                }
+                RawPackPrice::Price(price) => PackPrice::List(price),
+                RawPackPrice::ContactSales => PackPrice::ContactSales,
+                RawPackPrice::NotSold => PackPrice::NotSold,
+            };
+            if cells.iter().any(|q| q.calls == p.calls) {
                 return self.fail(
                     spanned.span(),
                     format!("pack table '{name}' lists a {}-call pack twice", p.calls),
                 );
             }
-            packs.push(Pack {
+            cells.push(PackCell {
                 calls: p.calls,
-                price: p.price.0,
+                price,
             });
         }
-        packs.sort();
-        Ok(packs)
+        cells.sort_by_key(|c| c.calls);
+        Ok(cells)
     }
 }
 

@@ -93,7 +93,7 @@ impl Purchase {
 /// ```
 /// use ocr_bill::{cheapest_packs, PriceList};
 /// let prices = PriceList::builtin();
-/// let packs = &prices.api("idcard").unwrap().packs;
+/// let packs = &prices.item("idcard").unwrap().packs;
 /// let best = cheapest_packs(packs, 7000).unwrap();
 /// assert_eq!(best.cost.to_string(), "800.00"); // 1 × 10,000, not 7 × 1,000
 /// ```
@@ -404,13 +404,18 @@ impl crate::Calculator<'_> {
     /// ```
     /// use ocr_bill::{Calculator, PriceList};
     /// let prices = PriceList::builtin();
-    /// let idcard = prices.api("idcard").unwrap();
+    /// let idcard = prices.item("idcard").unwrap();
     /// let q = Calculator::new(&prices).quote(idcard, 3000, Some(12)).unwrap();
     /// assert_eq!(q.options[0].purchase.cost.to_string(), "360.00"); // 3 × 1,000
     /// let spread = q.spread.unwrap();
     /// assert_eq!(spread.cheapest, "all-postpaid"); // 250 calls a month are free
     /// ```
-    pub fn quote(&self, api: &crate::Api, calls: u64, months: Option<u32>) -> Result<Quote, Error> {
+    pub fn quote(
+        &self,
+        api: &crate::Item,
+        calls: u64,
+        months: Option<u32>,
+    ) -> Result<Quote, Error> {
         if api.packs.is_empty() {
             return Err(Error::NoPacks {
                 api: api.key.clone(),
@@ -432,7 +437,7 @@ impl crate::Calculator<'_> {
 
     fn spread(
         &self,
-        api: &crate::Api,
+        api: &crate::Item,
         calls: u64,
         months: u32,
         all_calls: &QuoteOption,

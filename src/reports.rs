@@ -1,7 +1,7 @@
 //! How each result looks in each format: JSON is the lib's serialized struct,
 //! CSV and the human table are built here.
 
-use ocr_bill::{format_price, Api, BillLine, PostpaidBill, PriceList, Settings, TierPrice};
+use ocr_bill::{format_price, BillLine, Item, PostpaidBill, PriceList, Settings, TierPrice};
 use serde::Serialize;
 
 use crate::render::{table, Grid, Report};
@@ -163,7 +163,7 @@ fn ser_opt_price<S: serde::Serializer>(
 }
 
 impl<'a> Prices<'a> {
-    pub fn new(list: &'a PriceList, apis: Vec<&'a Api>) -> Self {
+    pub fn new(list: &'a PriceList, apis: Vec<&'a Item>) -> Self {
         let bounds = list.settings.tier_bounds;
         Prices {
             settings: &list.settings,

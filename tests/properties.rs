@@ -96,7 +96,7 @@ proptest! {
     fn amount_is_billable_calls_times_the_reached_price(t in table(), n in 0u64..3_000_000) {
         let list = PriceList::from_toml(&t.toml()).unwrap();
         let calc = Calculator::new(&list);
-        let bill = calc.postpaid(&[(&list.apis[0], n)]).unwrap();
+        let bill = calc.postpaid(&[(&list.items[0], n)]).unwrap();
         let billable = n - n.min(t.free);
         let p = t.reference_price(n);
         // price has 4 decimals: amount in 10^-4 yuan, rounded to fen.
@@ -114,7 +114,7 @@ proptest! {
         let list = PriceList::builtin();
         let calc = Calculator::new(&list);
         for key in ["idcard", "vat-invoice"] {
-            let api = list.api(key).unwrap();
+            let api = list.item(key).unwrap();
             let bill = calc.postpaid(&[(api, n)]).unwrap();
             let fen_per_call: u128 = match (key, n) {
                 (_, 0..=1000) => 0,
@@ -360,7 +360,7 @@ proptest! {
     #[test]
     fn plan_equals_brute_force(case in plan_case()) {
         let list = PriceList::from_toml(&case.toml()).unwrap();
-        let plan = Calculator::new(&list).plan(&list.apis[0], &case.monthly).unwrap();
+        let plan = Calculator::new(&list).plan(&list.items[0], &case.monthly).unwrap();
         let (cost, pack_cost, packs) = case.brute_force();
         let best = &plan.best.option;
         prop_assert_eq!(fen(&best.cost.to_string()), cost);
@@ -389,7 +389,7 @@ proptest! {
         let list = PriceList::builtin();
         // Repeated APIs can sum past 1,000,000: give the contact-sales tier a price.
         let calc = Calculator::new(&list).with_negotiated_price(Some(Decimal::new(4, 2)));
-        let pairs: Vec<(&ocr_bill::Api, u64)> = rows.iter().map(|&(a, n)| (&list.apis[a], n)).collect();
+        let pairs: Vec<(&ocr_bill::Item, u64)> = rows.iter().map(|&(a, n)| (&list.items[a], n)).collect();
         let bill = calc.postpaid(&pairs).unwrap();
         let month: ocr_bill::Month = "2026-05".parse().unwrap();
         let input = ocr_bill::LedgerInput {
@@ -416,8 +416,8 @@ proptest! {
     fn prepaid_without_packs_equals_postpaid(api in 0usize..9, calls in 0u64..=1_000_000) {
         let list = PriceList::builtin();
         let calc = Calculator::new(&list);
-        let month = calc.prepaid(&list.apis[api], calls, &[]).unwrap();
-        let bill = calc.postpaid(&[(&list.apis[api], calls)]).unwrap();
+        let month = calc.prepaid(&list.items[api], calls, &[]).unwrap();
+        let bill = calc.postpaid(&[(&list.items[api], calls)]).unwrap();
         prop_assert_eq!(month.total, bill.amount);
         prop_assert_eq!(month.overage_calls, bill.lines[0].billable_calls);
     }
@@ -430,7 +430,7 @@ proptest! {
         let eol = if crlf { "\r\n" } else { "\n" };
         let mut input = format!("api,calls{eol}");
         for &(a, n) in &rows {
-            input.push_str(&format!("{},{n}{eol}", list.apis[a].name));
+            input.push_str(&format!("{},{n}{eol}", list.items[a].name));
         }
         let options = ocr_bill::BatchOptions {
             group_by: Vec::new(),
@@ -446,7 +446,7 @@ proptest! {
         let lines: Vec<&str> = text.lines().skip(1).collect();
         prop_assert_eq!(lines.len(), rows.len());
         for (line, &(a, n)) in lines.iter().zip(&rows) {
-            let bill = calc.postpaid(&[(&list.apis[a], n)]).unwrap();
+            let bill = calc.postpaid(&[(&list.items[a], n)]).unwrap();
             let amount = line.split(',').nth(6).unwrap();
             prop_assert_eq!(amount, bill.amount.to_string());
         }
@@ -472,7 +472,7 @@ proptest! {
         );
         let list = PriceList::from_toml(&text).unwrap();
         let calc = Calculator::new(&list);
-        let api = &list.apis[0];
+        let api = &list.items[0];
         if let Ok(bill) = calc.postpaid(&[(api, calls)]) {
             // Answered: then it is exact.
             let want = Decimal::from(calls).checked_mul(price).unwrap();

@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let calc = Calculator::new(&list);
     for api in &list.apis {
-        assert!(list.api(&api.key).is_ok());
+        assert!(list.item(&api.key).is_ok());
         for calls in [0, 1, 999, 1_000, 1_001, 10_000, 10_001, 1_000_000, u64::MAX] {
             if let Ok(bill) = calc.postpaid(&[(api, calls)]) {
                 assert!(!bill.amount.is_negative());
