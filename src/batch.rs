@@ -200,10 +200,10 @@ impl<'a> Biller<'a> {
             None => {
                 // Facts of a tier table are computed once for all the APIs
                 // that share it.
-                let shared = self
-                    .apis
-                    .iter()
-                    .position(|a| std::sync::Arc::ptr_eq(&a.tiers, &api.tiers));
+                let shared = self.apis.iter().position(|a| {
+                    std::sync::Arc::ptr_eq(&a.tiers, &api.tiers)
+                        && self.calc.lone_free(a) == self.calc.lone_free(api)
+                });
                 let (prices, cliffs) = match shared {
                     Some(i) => (self.prices[i].clone(), self.cliffs[i].clone()),
                     None => {
@@ -219,7 +219,11 @@ impl<'a> Biller<'a> {
                         let cliffs: Vec<TierCliff> = (0..api.tiers.len())
                             .map(|i| {
                                 let at = api.first_calls_of_tier(i, bounds);
-                                let c = self.calc.charge(api, at, &mut [], &mut Vec::new()).ok()?;
+                                let free = self.calc.lone_free(api);
+                                let c = self
+                                    .calc
+                                    .charge(api, at, free, &mut [], &mut Vec::new())
+                                    .ok()?;
                                 Some((at, c.amount))
                             })
                             .collect();
@@ -248,7 +252,13 @@ impl<'a> Biller<'a> {
         }
         let c = self
             .calc
-            .charge(self.apis[api], calls, &mut [], &mut Vec::new())
+            .charge(
+                self.apis[api],
+                calls,
+                self.calc.lone_free(self.apis[api]),
+                &mut [],
+                &mut Vec::new(),
+            )
             .map_err(|e| e.to_string())?;
         let mut cells = std::mem::take(&mut self.scratch);
         self.cells(api, calls, &c, &mut cells);

@@ -5,41 +5,168 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::money::{calls_times, serialize_price};
-use crate::pricing::{FreezeBasis, Item, OverageTierBasis, PriceList, TierPrice};
+use crate::pricing::{
+    AlertRule, Found, FreeQuota, FreezeBasis, Item, OverageTierBasis, PriceList, TierPrice,
+};
 use crate::{Error, Money, Month};
 
-/// A prepaid pack an account holds.
+/// Packs an account holds from one purchase (a lot): `count` packs of one
+/// size and price, drawn one after the other. Held as counts, so a purchase of
+/// 100,000 packs is one value, not 100,000.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct HeldPack {
-    /// 1-based number of the pack in the order it was bought.
+    /// Number of the lot's first pack, in the order bought (1-based).
     pub id: usize,
-    /// API key the pack is for.
+    /// Packs in the lot.
+    pub count: u64,
+    /// Billing item key the packs serve.
     pub api: String,
-    /// Calls in the pack.
+    /// Calls in one pack.
     pub size: u64,
-    /// What the pack cost.
+    /// What one pack cost (the price paid).
     pub price: Money,
-    /// Calls left.
-    pub remaining: u64,
-    /// Last month the pack serves; it expires after that month.
+    /// A free pack (免费资源包, granted once at activation): drawn before paid
+    /// packs, never alerted on.
+    pub free: bool,
+    /// Packs of the lot not yet started.
+    pub untouched: u64,
+    /// Calls left in the pack being drawn (0 when none is started).
+    pub current: u64,
+    /// Last month the packs serve; they expire after it.
     #[serde(skip)]
     pub last_month: Month,
-    /// The low-balance alert has fired.
+    /// The pack being drawn has had its low alert.
     #[serde(skip)]
     pub alerted_low: bool,
 }
 
 impl HeldPack {
-    /// A full pack, numbered `id`, serving through `last_month`.
-    pub fn new(id: usize, api: &str, size: u64, price: Money, last_month: Month) -> HeldPack {
+    /// `count` full packs, the first numbered `id`, serving through `last_month`.
+    pub fn new(
+        id: usize,
+        count: u64,
+        api: &str,
+        size: u64,
+        price: Money,
+        last_month: Month,
+    ) -> HeldPack {
         HeldPack {
             id,
+            count,
             api: api.to_string(),
             size,
             price,
-            remaining: size,
+            free: false,
+            untouched: count,
+            current: 0,
             last_month,
             alerted_low: false,
+        }
+    }
+
+    /// One pack of `calls` calls: a pool of pack calls bought together.
+    pub fn pool(api: &str, calls: u64) -> HeldPack {
+        let mut pool = HeldPack::new(1, 1, api, calls.max(1), Money::ZERO, Month::FIRST);
+        pool.refill(calls);
+        pool
+    }
+
+    /// Sets a pool's calls (see [`HeldPack::pool`]).
+    pub fn refill(&mut self, calls: u64) {
+        self.size = calls.max(1);
+        self.untouched = 0;
+        self.current = calls;
+        self.alerted_low = false;
+    }
+
+    /// Calls left in the lot, or an overflow error.
+    pub fn remaining(&self) -> Result<u64, Error> {
+        self.untouched
+            .checked_mul(self.size)
+            .and_then(|c| c.checked_add(self.current))
+            .ok_or(Error::Overflow("the calls left in the packs"))
+    }
+
+    /// Packs with calls left.
+    pub fn usable(&self) -> u64 {
+        self.untouched + u64::from(self.current > 0)
+    }
+
+    /// Number of the first pack with calls left (the one being drawn, or the
+    /// next untouched one).
+    pub fn drawn_from(&self) -> usize {
+        self.id + (self.count - self.usable()) as usize
+    }
+
+    /// Number of the pack being drawn (or last drawn).
+    fn drawing(&self) -> usize {
+        self.id + (self.count - self.untouched) as usize - 1
+    }
+
+    /// Draws up to `need` calls, pack after pack; returns the calls drawn.
+    /// Packs used up are reported (a run of them as one event) when `alerts`.
+    fn draw(&mut self, need: u64, alerts: bool, events: &mut Vec<Event>) -> u64 {
+        let mut drawn = 0;
+        let mut left = need;
+        while left > 0 {
+            if self.current == 0 {
+                if self.untouched == 0 {
+                    break;
+                }
+                // Whole packs at once: the work is the same for 1 or 10^5.
+                let whole = (left / self.size).min(self.untouched);
+                if whole > 0 {
+                    let first = self.id + (self.count - self.untouched) as usize;
+                    self.untouched -= whole;
+                    left -= whole * self.size;
+                    drawn += whole * self.size;
+                    if alerts {
+                        events.push(Event::PackUsedUp {
+                            api: self.api.clone(),
+                            pack: first,
+                            through: (whole > 1).then(|| first + whole as usize - 1),
+                            size: self.size,
+                        });
+                    }
+                    continue;
+                }
+                self.untouched -= 1;
+                self.current = self.size;
+                self.alerted_low = false;
+            }
+            let take = left.min(self.current);
+            self.current -= take;
+            left -= take;
+            drawn += take;
+            if self.current == 0 {
+                self.alerted_low = true;
+                if alerts {
+                    events.push(Event::PackUsedUp {
+                        api: self.api.clone(),
+                        pack: self.drawing(),
+                        through: None,
+                        size: self.size,
+                    });
+                }
+            }
+        }
+        drawn
+    }
+
+    /// The low alert of the pack being drawn, once, when its calls left are
+    /// below `share` of its size.
+    fn low_alert(&mut self, share: Decimal, events: &mut Vec<Event>) {
+        if self.current > 0
+            && !self.alerted_low
+            && Decimal::from(self.current) < share * Decimal::from(self.size)
+        {
+            self.alerted_low = true;
+            events.push(Event::PackLow {
+                api: self.api.clone(),
+                pack: self.drawing(),
+                size: self.size,
+                remaining: self.current,
+            });
         }
     }
 }
@@ -50,7 +177,7 @@ impl HeldPack {
 pub enum Event {
     /// A pack's remaining calls fell below the alert share of its size.
     PackLow {
-        /// API key.
+        /// Billing item key.
         api: String,
         /// Pack number.
         pack: usize,
@@ -59,28 +186,33 @@ pub enum Event {
         /// Calls left.
         remaining: u64,
     },
-    /// A pack has no calls left.
+    /// A pack (or a run of packs, `pack` through `through`) has no calls left.
     PackUsedUp {
-        /// API key.
+        /// Billing item key.
         api: String,
-        /// Pack number.
+        /// Pack number (the first of a run).
         pack: usize,
+        /// The last pack of a run.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        through: Option<usize>,
         /// Pack size.
         size: u64,
     },
-    /// The API's packs ran out this month and its further calls went postpaid.
+    /// The item's packs ran out this month and its further calls went postpaid.
     SwitchedToPostpaid {
-        /// API key.
+        /// Billing item key.
         api: String,
         /// Calls billed postpaid this month beyond the free quota.
         overage_calls: u64,
     },
-    /// A pack expired with calls unused (过期作废).
+    /// Packs expired with calls unused (过期作废).
     PackExpired {
-        /// API key.
+        /// Billing item key.
         api: String,
-        /// Pack number.
+        /// Number of the lot's first pack.
         pack: usize,
+        /// Packs in the lot.
+        packs: u64,
         /// Pack size.
         size: u64,
         /// Calls that expired unused.
@@ -105,22 +237,40 @@ impl Event {
                 size,
                 remaining,
             } => format!("{api}: pack #{pack} ({size} calls) is low: {remaining} calls left"),
-            Event::PackUsedUp { api, pack, size } => {
-                format!("{api}: pack #{pack} ({size} calls) is used up")
-            }
+            Event::PackUsedUp {
+                api,
+                pack,
+                through: None,
+                size,
+            } => format!("{api}: pack #{pack} ({size} calls) is used up"),
+            Event::PackUsedUp {
+                api,
+                pack,
+                through: Some(last),
+                size,
+            } => format!(
+                "{api}: packs #{pack}–#{last} ({} packs of {size} calls) are used up",
+                last - pack + 1
+            ),
             Event::SwitchedToPostpaid { api, overage_calls } => {
                 format!("{api}: packs used up, {overage_calls} calls went postpaid")
             }
             Event::PackExpired {
                 api,
                 pack,
+                packs,
                 size,
                 unused_calls,
                 unused_value,
-            } => format!(
-                "{api}: pack #{pack} ({size} calls) expired with {unused_calls} calls unused \
-                 (worth {unused_value})"
-            ),
+            } => {
+                let which = match packs {
+                    1 => format!("pack #{pack} ({size} calls)"),
+                    n => format!("{n} packs from #{pack} ({size} calls each)"),
+                };
+                format!(
+                    "{api}: {which} expired with {unused_calls} calls unused (worth {unused_value})"
+                )
+            }
             Event::Arrears { balance } => format!("arrears (欠费): balance is {balance}"),
         }
     }
@@ -169,10 +319,13 @@ pub struct Charge {
 /// One API's line of a month's bill.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BillLine {
-    /// API key.
+    /// Billing item key (the API's own key where an API is billed alone).
     pub api: String,
-    /// Chinese name.
+    /// Chinese name of the billing item.
     pub name: String,
+    /// The APIs whose calls were summed into this line, when named.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub apis: Vec<ApiCalls>,
     /// The month's total calls.
     pub calls: u64,
     /// Calls covered by the free-quota voucher.
@@ -213,12 +366,37 @@ pub struct BillLine {
 pub struct PostpaidBill {
     /// Currency code.
     pub currency: String,
-    /// One line per API.
+    /// The price list's edition.
+    pub edition: String,
+    /// One line per billing item.
     pub lines: Vec<BillLine>,
     /// The sum of the lines.
     pub amount: Money,
     /// What the account freezes for next month.
     pub freeze: Money,
+    /// What the bill assumed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The calls of one API summed into a billing item's line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ApiCalls {
+    /// API key.
+    pub api: String,
+    /// Chinese name.
+    pub name: String,
+    /// Its calls this month.
+    pub calls: u64,
+}
+
+/// What a single-month bill assumes of an API's one-time free pack.
+pub fn one_time_note(api: &crate::Api) -> String {
+    format!(
+        "{}: its one-time {} free calls (granted once at activation) are taken as spent; \
+         the ledger grants them in the first month",
+        api.key, api.one_time_free_calls
+    )
 }
 
 /// The pure calculator over a price list.
@@ -247,45 +425,51 @@ impl<'a> Calculator<'a> {
         }
     }
 
-    /// One API's month as numbers: the free quota first, then the packs in the
-    /// order given (soonest-expiring first), then postpaid overage at the reached
-    /// tier. `packs` are drawn down in place; alerts are appended to `events`.
+    /// One billing item's month as numbers: `free` free calls first (the
+    /// month's free quota for the item), then the packs in the order given
+    /// (free packs, then soonest-expiring first), then postpaid overage at the
+    /// reached tier. `packs` are drawn down in place; alerts are appended to
+    /// `events` by the price list's alert rule.
     pub fn charge(
         &self,
         api: &Item,
         calls: u64,
+        free: u64,
         packs: &mut [HeldPack],
         events: &mut Vec<Event>,
     ) -> Result<Charge, Error> {
         let settings = &self.prices.settings;
-        let free = calls.min(settings.free_calls_per_month);
+        let free = calls.min(free);
         let mut need = calls - free;
-        let had_pack_calls = packs.iter().any(|p| p.remaining > 0);
-        for pack in packs.iter_mut().filter(|p| p.remaining > 0) {
+        let had_pack_calls = packs.iter().any(|p| p.usable() > 0);
+        let every = settings.pack_alert == AlertRule::EveryPack;
+        let share = settings.pack_alert_below;
+        for pack in packs.iter_mut() {
             if need == 0 {
                 break;
             }
-            let take = need.min(pack.remaining);
-            pack.remaining -= take;
-            need -= take;
-            if pack.remaining == 0 {
-                pack.alerted_low = true;
-                events.push(Event::PackUsedUp {
-                    api: api.key.clone(),
-                    pack: pack.id,
-                    size: pack.size,
-                });
-            } else if !pack.alerted_low
-                && Decimal::from(pack.remaining)
-                    < settings.pack_alert_below * Decimal::from(pack.size)
-            {
-                pack.alerted_low = true;
-                events.push(Event::PackLow {
-                    api: api.key.clone(),
-                    pack: pack.id,
-                    size: pack.size,
-                    remaining: pack.remaining,
-                });
+            need -= pack.draw(need, every && !pack.free, events);
+            if every && !pack.free {
+                pack.low_alert(share, events);
+            }
+        }
+        if !every && need < calls - free {
+            // Only the last usable paid pack is alerted on: at the share, and at 0.
+            let paid = || packs.iter().filter(|p| !p.free);
+            let usable: u64 = paid().map(HeldPack::usable).sum();
+            if usable == 1 {
+                if let Some(last) = packs.iter_mut().find(|p| !p.free && p.usable() > 0) {
+                    last.low_alert(share, events);
+                }
+            } else if usable == 0 {
+                if let Some(last) = paid().filter(|p| p.count > 0).next_back() {
+                    events.push(Event::PackUsedUp {
+                        api: last.api.clone(),
+                        pack: last.id + last.count as usize - 1,
+                        through: None,
+                        size: last.size,
+                    });
+                }
             }
         }
         let overage = need;
@@ -334,14 +518,62 @@ impl<'a> Calculator<'a> {
         Ok(charge)
     }
 
-    /// One API's month as a bill line (see [`Calculator::charge`]).
-    pub fn line(&self, api: &Item, calls: u64, packs: &mut [HeldPack]) -> Result<BillLine, Error> {
+    /// The free calls a billing item has in a month when it is the account's
+    /// only usage: its own monthly quota, the account's, or none.
+    pub fn lone_free(&self, item: &Item) -> u64 {
+        match self.prices.settings.free_quota {
+            FreeQuota::PerItem => item.free_calls_per_month,
+            FreeQuota::PerAccount => self.prices.settings.free_calls_per_month,
+            FreeQuota::None => 0,
+        }
+    }
+
+    /// The free calls of each of a month's items (`(item index, calls)`, item
+    /// indices distinct): each its own quota, or the account's one allowance
+    /// taken by the items in price-list order, each up to its calls.
+    pub fn free_calls(&self, month: &[(usize, u64)]) -> Vec<u64> {
+        let settings = &self.prices.settings;
+        match settings.free_quota {
+            FreeQuota::PerItem => month
+                .iter()
+                .map(|&(i, _)| self.prices.items[i].free_calls_per_month)
+                .collect(),
+            FreeQuota::None => vec![0; month.len()],
+            FreeQuota::PerAccount => {
+                let mut order: Vec<usize> = (0..month.len()).collect();
+                order.sort_by_key(|&k| month[k].0);
+                let mut left = settings.free_calls_per_month;
+                let mut free = vec![0; month.len()];
+                for k in order {
+                    free[k] = left.min(month[k].1);
+                    left -= free[k];
+                }
+                free
+            }
+        }
+    }
+
+    /// One billing item's month as a bill line, the item being the account's
+    /// only usage (see [`Calculator::charge`]).
+    pub fn line(&self, item: &Item, calls: u64, packs: &mut [HeldPack]) -> Result<BillLine, Error> {
+        self.line_with_free(item, calls, self.lone_free(item), packs)
+    }
+
+    /// One billing item's month as a bill line with `free` free calls.
+    pub fn line_with_free(
+        &self,
+        item: &Item,
+        calls: u64,
+        free: u64,
+        packs: &mut [HeldPack],
+    ) -> Result<BillLine, Error> {
         let mut events = Vec::new();
-        let c = self.charge(api, calls, packs, &mut events)?;
-        let tier = api.reached(c.tier_index, self.prices.settings.tier_bounds);
+        let c = self.charge(item, calls, free, packs, &mut events)?;
+        let tier = item.reached(c.tier_index, self.prices.settings.tier_bounds);
         Ok(BillLine {
-            api: api.key.clone(),
-            name: api.name.clone(),
+            api: item.key.clone(),
+            name: item.name.clone(),
+            apis: Vec::new(),
             calls,
             free_calls: c.free_calls,
             pack_calls: c.pack_calls,
@@ -359,22 +591,27 @@ impl<'a> Calculator<'a> {
         })
     }
 
-    /// One API's postpaid line (no packs), with the nearest tier cliff if more
-    /// calls would lower the bill.
-    pub fn postpaid_line(&self, api: &Item, calls: u64) -> Result<BillLine, Error> {
-        let mut line = self.line(api, calls, &mut [])?;
-        line.cliff = self.cliff(api, calls, line.amount);
+    /// One billing item's postpaid line (no packs), the item being the
+    /// account's only usage, with the nearest tier cliff if more calls would
+    /// lower the bill.
+    pub fn postpaid_line(&self, item: &Item, calls: u64) -> Result<BillLine, Error> {
+        let mut line = self.line(item, calls, &mut [])?;
+        line.cliff = self.cliff(item, calls, line.amount);
         Ok(line)
     }
 
     /// The smallest call count above `calls` in a higher tier whose bill is below
     /// `amount`, if any.
-    pub fn cliff(&self, api: &Item, calls: u64, amount: Money) -> Option<Cliff> {
+    pub fn cliff(&self, item: &Item, calls: u64, amount: Money) -> Option<Cliff> {
         let bounds = self.prices.settings.tier_bounds;
-        let current = api.tier_index(calls, bounds);
-        (current + 1..api.tiers.len()).find_map(|index| {
-            let at = api.first_calls_of_tier(index, bounds);
-            let there = self.charge(api, at, &mut [], &mut Vec::new()).ok()?.amount;
+        let free = self.lone_free(item);
+        let current = item.tier_index(calls, bounds);
+        (current + 1..item.tiers.len()).find_map(|index| {
+            let at = item.first_calls_of_tier(index, bounds);
+            let there = self
+                .charge(item, at, free, &mut [], &mut Vec::new())
+                .ok()?
+                .amount;
             (at > calls && there < amount).then(|| Cliff {
                 calls: at,
                 extra_calls: at - calls,
@@ -384,31 +621,95 @@ impl<'a> Calculator<'a> {
         })
     }
 
-    /// An account's postpaid month: one line per API (repeated APIs are summed,
-    /// since tier reaching looks at the month's total), their sum, and the freeze.
+    /// An account's postpaid month of billing items (each given once or
+    /// several times; tier reaching looks at the month's total).
     pub fn postpaid(&self, usage: &[(&Item, u64)]) -> Result<PostpaidBill, Error> {
-        let mut merged: Vec<(&Item, u64)> = Vec::new();
-        for &(api, calls) in usage {
-            match merged.iter_mut().find(|(a, _)| a.key == api.key) {
-                Some((_, total)) => {
-                    *total = total
-                        .checked_add(calls)
-                        .ok_or(Error::Overflow("the month's calls"))?
+        let named: Vec<(Found<'_>, u64)> = usage
+            .iter()
+            .map(|&(item, calls)| {
+                let index = self
+                    .prices
+                    .items
+                    .iter()
+                    .position(|i| i.key == item.key)
+                    .ok_or_else(|| {
+                        Error::Invalid(format!("{} is not in the price list", item.key))
+                    })?;
+                Ok((
+                    Found {
+                        item: &self.prices.items[index],
+                        item_index: index,
+                        api: None,
+                    },
+                    calls,
+                ))
+            })
+            .collect::<Result<_, Error>>()?;
+        self.postpaid_month(&named)
+    }
+
+    /// An account's postpaid month: one line per billing item, with the calls
+    /// of all its APIs summed (tier reaching looks at the month's total of the
+    /// item) and the APIs shown; the free calls by the price list's scope;
+    /// their sum, and the freeze.
+    pub fn postpaid_month(&self, usage: &[(Found<'_>, u64)]) -> Result<PostpaidBill, Error> {
+        let mut merged: Vec<(usize, u64, Vec<ApiCalls>)> = Vec::new();
+        let mut notes = Vec::new();
+        for (found, calls) in usage {
+            let at = match merged.iter().position(|(i, _, _)| *i == found.item_index) {
+                Some(at) => at,
+                None => {
+                    merged.push((found.item_index, 0, Vec::new()));
+                    merged.len() - 1
                 }
-                None => merged.push((api, calls)),
+            };
+            let (_, total, apis) = &mut merged[at];
+            *total = total
+                .checked_add(*calls)
+                .ok_or(Error::Overflow("the month's calls"))?;
+            if let Some(api) = found.api {
+                match apis.iter_mut().find(|a| a.api == api.key) {
+                    Some(a) => a.calls = a.calls.saturating_add(*calls),
+                    None => apis.push(ApiCalls {
+                        api: api.key.clone(),
+                        name: api.name.clone(),
+                        calls: *calls,
+                    }),
+                }
+                if api.one_time_free_calls > 0 {
+                    let note = one_time_note(api);
+                    if !notes.contains(&note) {
+                        notes.push(note);
+                    }
+                }
             }
         }
-        let lines = merged
-            .iter()
-            .map(|&(api, calls)| self.postpaid_line(api, calls))
-            .collect::<Result<Vec<_>, _>>()?;
+        let month: Vec<(usize, u64)> = merged.iter().map(|(i, c, _)| (*i, *c)).collect();
+        let free = self.free_calls(&month);
+        let mut lines = Vec::with_capacity(merged.len());
+        for ((index, calls, apis), free) in merged.into_iter().zip(free) {
+            let item = &self.prices.items[index];
+            let mut line = self.line_with_free(item, calls, free, &mut [])?;
+            line.cliff = self.cliff(item, calls, line.amount);
+            line.apis = apis;
+            lines.push(line);
+        }
+        if self.prices.settings.free_quota == FreeQuota::PerAccount && lines.len() > 1 {
+            notes.push(format!(
+                "the account's {} free calls a month are taken by the billing items in \
+                 price-list order",
+                self.prices.settings.free_calls_per_month
+            ));
+        }
         let amount = Money::checked_sum(lines.iter().map(|l| l.amount))?;
         let freeze = self.freeze(&lines)?;
         Ok(PostpaidBill {
             currency: self.prices.settings.currency.clone(),
+            edition: self.prices.about.edition.clone(),
             lines,
             amount,
             freeze,
+            notes,
         })
     }
 

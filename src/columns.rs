@@ -17,6 +17,8 @@ pub enum Role {
     Count,
     /// An amount of money (金额).
     Amount,
+    /// The price paid for a pack (价格).
+    Price,
 }
 
 impl Role {
@@ -29,6 +31,7 @@ impl Role {
             Role::Calls => "calls",
             Role::Count => "count",
             Role::Amount => "amount",
+            Role::Price => "price",
         }
     }
 
@@ -100,6 +103,15 @@ impl Role {
             ],
             Role::Count => &["count", "quantity", "packs", "数量", "个数"],
             Role::Amount => &["amount", "money", "yuan", "金额", "充值金额"],
+            Role::Price => &[
+                "price",
+                "price_paid",
+                "unit_price",
+                "价格",
+                "单价",
+                "售价",
+                "成交价",
+            ],
         }
     }
 }

@@ -8,7 +8,7 @@ use std::io::Read;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::bill::{BillLine, Calculator, Event, HeldPack};
+use crate::bill::{ApiCalls, BillLine, Calculator, Event, HeldPack};
 use crate::columns::{Role, Wanted};
 use crate::month::Month;
 use crate::pricing::{parse_decimal, Item, PriceList};
@@ -43,8 +43,10 @@ pub struct Usage<'a> {
     pub account: String,
     /// The month.
     pub month: Month,
-    /// The API.
+    /// The billing item billed.
     pub api: &'a Item,
+    /// The API named, when the row named an API (not the item itself).
+    pub source: Option<&'a crate::Api>,
     /// Calls.
     pub calls: u64,
 }
@@ -54,6 +56,8 @@ pub struct Usage<'a> {
 pub struct Purchase<'a> {
     /// The account (empty when the file has no account column).
     pub account: String,
+    /// The price paid for one pack, when not the list price.
+    pub price: Option<Decimal>,
     /// The month bought (the first month served).
     pub month: Month,
     /// The API.
@@ -181,12 +185,13 @@ pub fn read_usage<'a, R: Read>(
     ];
     read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;
-        let api = prices.item(text(&v[1])).map_err(|e| e.to_string())?;
+        let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
         let calls = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
         rows.push(Usage {
             account: v[3].clone().unwrap_or_default(),
             month,
-            api,
+            api: found.item,
+            source: found.api,
             calls,
         });
         Ok(())
@@ -208,13 +213,21 @@ pub fn read_packs<'a, R: Read>(
         Wanted::required(Role::Calls),
         Wanted::optional(Role::Count),
         Wanted::optional(Role::Account),
+        Wanted::optional(Role::Price),
     ];
     read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;
         order.check(month)?;
         let api = prices.item(text(&v[1])).map_err(|e| e.to_string())?;
         let size = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
-        api.pack(size).map_err(|e| e.to_string())?;
+        let price = match v[5].as_deref() {
+            None | Some("") => None,
+            Some(p) => {
+                let paid = parse_money(p).map_err(|e| format!("pack price: {e}"))?;
+                Some(paid.decimal())
+            }
+        };
+        api.pack_at(size, price).map_err(|e| e.to_string())?;
         let count = match v[3].as_deref() {
             None | Some("") => 1,
             Some(c) => parse_count(c).map_err(|e| format!("pack count: {e}"))?,
@@ -227,6 +240,7 @@ pub fn read_packs<'a, R: Read>(
         }
         rows.push(Purchase {
             account: v[4].clone().unwrap_or_default(),
+            price,
             month,
             api,
             size,
@@ -282,15 +296,19 @@ pub fn read_topups<R: Read>(input: R) -> Result<Vec<TopUp>, InputError> {
 /// A pack bought in a month.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PackBought {
-    /// Pack number, in order of purchase.
+    /// Number of the first pack, in order of purchase.
     pub pack: usize,
-    /// API key.
+    /// Packs bought together.
+    pub packs: u64,
+    /// Billing item key.
     pub api: String,
-    /// Calls in the pack.
+    /// Calls in one pack.
     pub calls: u64,
-    /// Price paid.
+    /// Price paid for one pack.
     pub price: Money,
-    /// The last month it serves.
+    /// What the packs cost.
+    pub cost: Money,
+    /// The last month they serve.
     pub expires_after: Month,
 }
 
@@ -377,6 +395,15 @@ pub struct LedgerInput<'a> {
 }
 
 impl Calculator<'_> {
+    /// The index of a billing item of this calculator's price list.
+    fn item_index(&self, item: &Item) -> Result<usize, Error> {
+        self.prices
+            .items
+            .iter()
+            .position(|i| i.key == item.key)
+            .ok_or_else(|| Error::Invalid(format!("{} is not in the price list", item.key)))
+    }
+
     /// Simulates the account month by month.
     ///
     /// Each month: packs bought are paid; usage is billed per API (free quota,
@@ -389,7 +416,7 @@ impl Calculator<'_> {
     /// let prices = PriceList::builtin();
     /// let license = prices.item("license").unwrap();
     /// let input = LedgerInput {
-    ///     usage: vec![Usage { account: String::new(), month: "2026-01".parse().unwrap(), api: license, calls: 9000 }],
+    ///     usage: vec![Usage { account: String::new(), month: "2026-01".parse().unwrap(), api: license, source: None, calls: 9000 }],
     ///     until: Some("2026-02".parse().unwrap()),
     ///     ..Default::default()
     /// };
@@ -463,15 +490,48 @@ impl Calculator<'_> {
                 ));
             }
         }
-        let mut calls_by: BTreeMap<(Month, &str), u64> = BTreeMap::new();
+        // The month's calls per billing item (item index), and per API.
+        let mut calls_by: BTreeMap<(Month, usize), u64> = BTreeMap::new();
+        let mut apis_by: BTreeMap<(Month, usize), Vec<ApiCalls>> = BTreeMap::new();
+        let mut first_used: Vec<&crate::Api> = Vec::new();
         for u in input.usage.iter().filter(|u| inside(u.month)) {
-            let total = calls_by.entry((u.month, u.api.key.as_str())).or_insert(0);
+            let index = self.item_index(u.api)?;
+            let total = calls_by.entry((u.month, index)).or_insert(0);
             *total = total
                 .checked_add(u.calls)
                 .ok_or(Error::Overflow("the month's calls"))?;
+            if let Some(api) = u.source {
+                let list = apis_by.entry((u.month, index)).or_default();
+                match list.iter_mut().find(|a| a.api == api.key) {
+                    Some(a) => a.calls = a.calls.saturating_add(u.calls),
+                    None => list.push(ApiCalls {
+                        api: api.key.clone(),
+                        name: api.name.clone(),
+                        calls: u.calls,
+                    }),
+                }
+                if api.one_time_free_calls > 0 && !first_used.iter().any(|a| a.key == api.key) {
+                    first_used.push(api);
+                }
+            }
         }
         let mut held: Vec<HeldPack> = Vec::new();
-        let mut next_id = 0;
+        let mut next_id = 0usize;
+        // One-time free packs (首次开通赠送) are granted in the first month.
+        for api in first_used {
+            let item = &self.prices.items[api.item];
+            let mut lot = HeldPack::new(
+                next_id + 1,
+                1,
+                &item.key,
+                api.one_time_free_calls,
+                Money::ZERO,
+                first.plus(settings.one_time_free_months - 1),
+            );
+            lot.free = true;
+            next_id += 1;
+            held.push(lot);
+        }
         let mut balance = input.opening_balance;
         let mut frozen = Money::ZERO;
         let mut out = Vec::new();
@@ -488,42 +548,61 @@ impl Calculator<'_> {
             let mut events = Vec::new();
             // Packs bought this month are paid now and serve from this month.
             let mut packs_bought = Vec::new();
+            let mut pack_cost = Money::ZERO;
             for p in input.packs.iter().filter(|p| p.month == month) {
-                let pack = p.api.pack(p.size)?;
-                for _ in 0..p.count {
-                    next_id += 1;
-                    let id = next_id;
-                    let last_month = month.plus(settings.pack_validity_months - 1);
-                    let h =
-                        HeldPack::new(id, &p.api.key, p.size, Money::round(pack.price), last_month);
-                    packs_bought.push(PackBought {
-                        pack: id,
-                        api: h.api.clone(),
-                        calls: h.size,
-                        price: h.price,
-                        expires_after: h.last_month,
-                    });
-                    held.push(h);
-                }
+                let pack = p.api.pack_at(p.size, p.price)?;
+                let last_month = month.plus(settings.pack_validity_months - 1);
+                let lot = HeldPack::new(
+                    next_id + 1,
+                    p.count,
+                    &p.api.key,
+                    p.size,
+                    Money::round(pack.price),
+                    last_month,
+                );
+                lot.remaining()?;
+                next_id = next_id
+                    .checked_add(p.count as usize)
+                    .ok_or(Error::Overflow("the number of packs"))?;
+                let cost = Decimal::from(p.count)
+                    .checked_mul(pack.price)
+                    .map(Money::round)
+                    .ok_or(Error::Overflow("the packs' cost"))?;
+                pack_cost = pack_cost.checked_add(cost)?;
+                packs_bought.push(PackBought {
+                    pack: lot.id,
+                    packs: p.count,
+                    api: lot.api.clone(),
+                    calls: lot.size,
+                    price: lot.price,
+                    cost,
+                    expires_after: lot.last_month,
+                });
+                held.push(lot);
             }
-            let pack_cost = Money::checked_sum(packs_bought.iter().map(|p| p.price))?;
-            // Usage, per API in price-list order, with the month's rows summed.
+            // Usage, per billing item in price-list order, with the month's
+            // rows summed and the free calls by the price list's scope.
+            let month_items: Vec<(usize, u64)> = calls_by
+                .range((month, 0)..=(month, usize::MAX))
+                .map(|(&(_, i), &c)| (i, c))
+                .collect();
+            let free = self.free_calls(&month_items);
             let mut lines = Vec::new();
-            for api in &self.prices.items {
-                let Some(&calls) = calls_by.get(&(month, api.key.as_str())) else {
-                    continue;
-                };
+            for (&(index, calls), free) in month_items.iter().zip(free) {
+                let item = &self.prices.items[index];
                 let mut mine: Vec<HeldPack> = Vec::new();
                 held.retain(|h| {
-                    if h.api == api.key {
+                    if h.api == item.key {
                         mine.push(h.clone());
                         false
                     } else {
                         true
                     }
                 });
-                mine.sort_by_key(|h| (h.last_month, h.id));
-                let mut line = self.line(api, calls, &mut mine)?;
+                // Free packs first, then the soonest-expiring.
+                mine.sort_by_key(|h| (!h.free, h.last_month, h.id));
+                let mut line = self.line_with_free(item, calls, free, &mut mine)?;
+                line.apis = apis_by.remove(&(month, index)).unwrap_or_default();
                 events.append(&mut line.events);
                 held.extend(mine);
                 lines.push(line);
@@ -551,10 +630,11 @@ impl Calculator<'_> {
                     kept.push(h);
                     continue;
                 }
-                if h.remaining > 0 {
+                let unused = h.remaining()?;
+                if unused > 0 {
                     let (price, left, size) = (
                         h.price.decimal(),
-                        Decimal::from(h.remaining),
+                        Decimal::from(unused),
                         Decimal::from(h.size),
                     );
                     let value = Money::round(
@@ -564,14 +644,15 @@ impl Calculator<'_> {
                     );
                     totals.calls_wasted = totals
                         .calls_wasted
-                        .checked_add(h.remaining)
+                        .checked_add(unused)
                         .ok_or(Error::Overflow("the calls wasted"))?;
                     totals.value_wasted = totals.value_wasted.checked_add(value)?;
                     events.push(Event::PackExpired {
                         api: h.api.clone(),
-                        pack: h.id,
+                        pack: h.drawn_from(),
+                        packs: h.usable(),
                         size: h.size,
-                        unused_calls: h.remaining,
+                        unused_calls: unused,
                         unused_value: value,
                     });
                 }

@@ -36,7 +36,9 @@ mod records;
 pub use batch::{
     run_batch, BatchError, BatchFormat, BatchOptions, BatchSummary, RowError, BILL_COLUMNS,
 };
-pub use bill::{BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBill};
+pub use bill::{
+    one_time_note, ApiCalls, BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBill,
+};
 pub use columns::{resolve as resolve_columns, Role, Wanted};
 pub use count::parse_count;
 pub use error::Error;
@@ -48,7 +50,7 @@ pub use ledger::{
 pub use money::{calls_times, format_price, round_fen, Money};
 pub use month::{Dated, Month};
 pub use plan::{BestPlan, Curve, CurvePoint, Plan, PlanMonth, PlanOption};
-pub use prepaid::{parse_pack_spec, PackUse, PrepaidMonth};
+pub use prepaid::{parse_pack_spec, PackSpec, PackUse, PrepaidMonth};
 pub use pricing::{
     edition_text, parse_decimal, About, AlertRule, Api, Found, FreeQuota, FreezeBasis, Item,
     OverageTierBasis, Pack, PackCell, PackPrice, PriceList, PricingError, ReachedTier, Settings,

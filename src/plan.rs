@@ -15,7 +15,6 @@ use crate::pricing::{Item, Pack};
 use crate::quote::{
     best_value_first, cheapest_packs, gcd, search_too_large, PackCount, Purchase, SEARCH_STEPS,
 };
-use crate::Month;
 use crate::{Error, Money};
 
 /// One plan option: packs bought at the start and the period's cost.
@@ -118,14 +117,13 @@ impl Search<'_, '_> {
             return known;
         }
         let mut total = Some(Decimal::ZERO);
-        self.pool[0].size = pool.max(1);
-        self.pool[0].remaining = pool;
-        self.pool[0].alerted_low = false;
+        self.pool[0].refill(pool);
+        let free = self.calc.lone_free(self.api);
         for &calls in self.monthly {
             self.events.clear();
             match self
                 .calc
-                .charge(self.api, calls, &mut self.pool, &mut self.events)
+                .charge(self.api, calls, free, &mut self.pool, &mut self.events)
             {
                 Ok(c) => match total.map(|t| t.checked_add(c.amount.decimal())) {
                     Some(Some(t)) => total = Some(t),
@@ -310,7 +308,7 @@ impl Calculator<'_> {
             breakpoints,
             max_pool,
             error: None,
-            pool: vec![HeldPack::new(1, &api.key, 1, Money::ZERO, Month::FIRST)],
+            pool: vec![HeldPack::pool(&api.key, 0)],
             events: Vec::new(),
             steps: PLAN_STEPS,
         };
@@ -380,14 +378,7 @@ impl Calculator<'_> {
         let purchase = Purchase::from_counts(packs, 0)?;
         let pack_calls = purchase.covered_calls;
         // The packs as one pool: they are all bought together and expire together.
-        let mut pool = vec![HeldPack::new(
-            1,
-            &api.key,
-            pack_calls.max(1),
-            Money::ZERO,
-            Month::FIRST,
-        )];
-        pool[0].remaining = pack_calls;
+        let mut pool = vec![HeldPack::pool(&api.key, pack_calls)];
         let mut months = Vec::new();
         let mut postpaid = Money::ZERO;
         for (i, &calls) in monthly.iter().enumerate() {

@@ -10,15 +10,32 @@ use crate::pricing::Item;
 use crate::Month;
 use crate::{parse_count, Error, Money};
 
-/// Packs to buy: `SIZE[xCOUNT]` items separated by commas, e.g. `1k,10kx2`, `1万x3`.
+/// Packs of one size bought together, at the price paid (the list price when
+/// `price` is `None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PackSpec {
+    /// Calls in one pack.
+    pub size: u64,
+    /// Number of packs.
+    pub count: u64,
+    /// The price paid for one pack, if not the list price.
+    pub price: Option<Decimal>,
+}
+
+/// Packs to buy: `SIZE[xCOUNT][@PRICE]` items separated by commas, e.g.
+/// `1k,10kx2`, `1万x3`, `100kx3@3500` (three 100,000-call packs at 3,500 each).
 ///
-/// Returns (size, count) pairs in the order given. Sizes take the forms of
-/// [`parse_count`]; the count separator is `x`, `X`, `×` or `*`.
+/// Sizes take the forms of [`parse_count`]; the count separator is `x`, `X`,
+/// `×` or `*`; the price is a decimal (the list price when left out).
 ///
 /// ```
-/// assert_eq!(ocr_bill::parse_pack_spec("1k,10kx2").unwrap(), vec![(1000, 1), (10000, 2)]);
+/// use ocr_bill::{parse_pack_spec, PackSpec};
+/// let specs = parse_pack_spec("1k,10kx2@700").unwrap();
+/// assert_eq!(specs[0], PackSpec { size: 1000, count: 1, price: None });
+/// assert_eq!(specs[1].count, 2);
+/// assert_eq!(specs[1].price.unwrap().to_string(), "700");
 /// ```
-pub fn parse_pack_spec(spec: &str) -> Result<Vec<(u64, u64)>, Error> {
+pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
     let bad = |reason: String| Error::BadPackSpec {
         input: spec.to_string(),
         reason,
@@ -29,6 +46,17 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<(u64, u64)>, Error> {
     spec.split(',')
         .map(|item| {
             let item = item.trim();
+            let (item, price) = match item.split_once('@') {
+                Some((packs, price)) => {
+                    let paid =
+                        crate::parse_decimal(price).map_err(|e| bad(format!("pack price: {e}")))?;
+                    if paid <= Decimal::ZERO {
+                        return Err(bad(format!("pack price {paid}: expected more than 0")));
+                    }
+                    (packs.trim(), Some(paid))
+                }
+                None => (item, None),
+            };
             let (size, count) = match item.rfind(['x', 'X', '×', '*']) {
                 Some(at) => {
                     let sep = item[at..].chars().next().map_or(1, char::len_utf8);
@@ -41,7 +69,7 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<(u64, u64)>, Error> {
             if count == 0 {
                 return Err(bad(format!("'{item}' buys 0 packs")));
             }
-            Ok((size, count))
+            Ok(PackSpec { size, count, price })
         })
         .collect()
 }
@@ -49,14 +77,16 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<(u64, u64)>, Error> {
 /// The most packs one purchase may list (each is tracked on its own).
 pub const MAX_PACKS: u64 = 100_000;
 
-/// The use of one pack in the month.
+/// The use of one purchase of packs in the month.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PackUse {
-    /// Pack number (1-based, in the order bought).
+    /// Number of its first pack (1-based, in the order bought).
     pub pack: usize,
-    /// Calls in the pack.
+    /// Packs bought together.
+    pub packs: u64,
+    /// Calls in one pack.
     pub calls: u64,
-    /// Price paid.
+    /// Price paid for one pack.
     pub price: Money,
     /// Calls drawn this month.
     pub used: u64,
@@ -108,7 +138,8 @@ impl Calculator<'_> {
     /// let prices = PriceList::builtin();
     /// let bankcard = prices.item("bankcard").unwrap();
     /// // The source's example 7: 2,500 calls, one 1,000-call pack.
-    /// let month = Calculator::new(&prices).prepaid(bankcard, 2500, &[(1000, 1)]).unwrap();
+    /// let packs = ocr_bill::parse_pack_spec("1000").unwrap();
+    /// let month = Calculator::new(&prices).prepaid(bankcard, 2500, &packs).unwrap();
     /// assert_eq!(month.overage_calls, 500);
     /// assert_eq!(month.total.to_string(), "195.00");
     /// ```
@@ -116,38 +147,57 @@ impl Calculator<'_> {
         &self,
         api: &Item,
         calls: u64,
-        purchases: &[(u64, u64)],
+        purchases: &[PackSpec],
     ) -> Result<PrepaidMonth, Error> {
-        let packs_bought = purchases
+        purchases
             .iter()
-            .try_fold(0u64, |acc, &(_, count)| acc.checked_add(count))
+            .try_fold(0u64, |acc, p| acc.checked_add(p.count))
             .filter(|&n| n <= MAX_PACKS)
             .ok_or_else(|| {
                 Error::Invalid(format!(
                     "too many packs: at most {MAX_PACKS} in one purchase"
                 ))
             })?;
-        let mut held = Vec::with_capacity(packs_bought as usize);
-        for &(size, count) in purchases {
-            let pack = api.pack(size)?;
-            for _ in 0..count {
-                let id = held.len() + 1;
-                held.push(HeldPack::new(
-                    id,
-                    &api.key,
-                    size,
-                    Money::round(pack.price),
-                    Month::FIRST,
-                ));
-            }
+        let mut held = Vec::with_capacity(purchases.len());
+        let mut next_id = 1;
+        let mut pack_cost = Money::ZERO;
+        for p in purchases {
+            let pack = api.pack_at(p.size, p.price)?;
+            let price = Money::round(pack.price);
+            let lot = HeldPack::new(next_id, p.count, &api.key, p.size, price, Month::FIRST);
+            lot.remaining()?;
+            let cost = Decimal::from(p.count)
+                .checked_mul(pack.price)
+                .ok_or(Error::Overflow("the packs' cost"))?;
+            pack_cost = pack_cost.checked_add(Money::round(cost))?;
+            next_id += p.count as usize;
+            held.push(lot);
         }
-        let pack_cost = Money::checked_sum(held.iter().map(|p| p.price))?;
         let line: BillLine = self.line(api, calls, &mut held)?;
         let total = pack_cost.checked_add(line.amount)?;
-        let pack_calls_left = held
+        let pack_calls_left = held.iter().try_fold(0u64, |sum, p| {
+            p.remaining()?
+                .checked_add(sum)
+                .ok_or(Error::Overflow("the pack calls left"))
+        })?;
+        let packs = held
             .iter()
-            .try_fold(0u64, |sum, p| sum.checked_add(p.remaining))
-            .ok_or(Error::Overflow("the pack calls left"))?;
+            .map(|p| {
+                let remaining = p.remaining()?;
+                let bought = p
+                    .size
+                    .checked_mul(p.count)
+                    .ok_or(Error::Overflow("the pack calls bought"))?;
+                Ok(PackUse {
+                    pack: p.id,
+                    packs: p.count,
+                    calls: p.size,
+                    price: p.price,
+                    used: bought - remaining,
+                    remaining,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
         Ok(PrepaidMonth {
             api: line.api,
             name: line.name,
@@ -162,16 +212,7 @@ impl Calculator<'_> {
             overage_amount: line.amount,
             total,
             pack_calls_left,
-            packs: held
-                .iter()
-                .map(|p| PackUse {
-                    pack: p.id,
-                    calls: p.size,
-                    price: p.price,
-                    used: p.size - p.remaining,
-                    remaining: p.remaining,
-                })
-                .collect(),
+            packs,
             alerts: line.events,
         })
     }
@@ -183,12 +224,26 @@ mod tests {
 
     #[test]
     fn pack_specs() {
-        assert_eq!(parse_pack_spec("1000").unwrap(), vec![(1000, 1)]);
+        let plain = |size, count| PackSpec {
+            size,
+            count,
+            price: None,
+        };
+        assert_eq!(parse_pack_spec("1000").unwrap(), vec![plain(1000, 1)]);
         assert_eq!(
             parse_pack_spec("1k, 10kx2,1万x3,100万×1").unwrap(),
-            vec![(1000, 1), (10_000, 2), (10_000, 3), (1_000_000, 1)]
+            vec![
+                plain(1000, 1),
+                plain(10_000, 2),
+                plain(10_000, 3),
+                plain(1_000_000, 1)
+            ]
         );
-        for bad in ["", "1k,", "abc", "1kx0", "1kx-1", "1kx1.5", "x2"] {
+        let paid = parse_pack_spec("100kx3@3500").unwrap();
+        assert_eq!(paid[0].price, Some(Decimal::from(3500)));
+        for bad in [
+            "", "1k,", "abc", "1kx0", "1kx-1", "1kx1.5", "x2", "1k@", "1k@-5", "1k@0", "1k@x",
+        ] {
             let err = parse_pack_spec(bad).unwrap_err().to_string();
             assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
         }

@@ -399,6 +399,7 @@ proptest! {
                     account: String::new(),
                     month,
                     api,
+                    source: None,
                     calls,
                 })
                 .collect(),
@@ -479,7 +480,7 @@ proptest! {
             prop_assert_eq!(bill.amount.decimal(), ocr_bill::round_fen(want));
             prop_assert!(!bill.amount.is_negative() && !bill.freeze.is_negative());
         }
-        let _ = calc.prepaid(api, calls, &[(1, 3)]);
+        let _ = calc.prepaid(api, calls, &[ocr_bill::PackSpec { size: 1, count: 3, price: None }]);
         let _ = ocr_bill::cheapest_packs(&api.packs, calls);
         let _ = calc.quote(api, calls, Some(3));
         let _ = calc.plan(api, &months);
