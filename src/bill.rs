@@ -462,7 +462,7 @@ impl<'a> Calculator<'a> {
                     last.low_alert(share, events);
                 }
             } else if usable == 0 {
-                if let Some(last) = paid().filter(|p| p.count > 0).next_back() {
+                if let Some(last) = paid().rfind(|p| p.count > 0) {
                     events.push(Event::PackUsedUp {
                         api: last.api.clone(),
                         pack: last.id + last.count as usize - 1,
