@@ -119,7 +119,7 @@ pub fn calls_times(calls: u64, price: Decimal) -> Result<Decimal, Error> {
     Decimal::from(calls)
         .checked_mul(price)
         // A product with fewer decimals than the price was rounded: refuse it.
-        .filter(|x| x.scale() >= price.scale() || calls == 0)
+        .filter(|x| x.scale() >= price.scale() || x.is_zero())
         .ok_or(Error::Overflow("calls × unit price"))
 }
 
