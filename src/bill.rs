@@ -390,12 +390,12 @@ pub struct ApiCalls {
     pub calls: u64,
 }
 
-/// What a single-month bill assumes of an API's one-time free pack.
-pub fn one_time_note(api: &crate::Api) -> String {
+/// What a single-month bill assumes of a billing item's one-time free pack.
+pub fn one_time_note(item: &Item) -> String {
     format!(
         "{}: its one-time {} free calls (granted once at activation) are taken as spent; \
          the ledger grants them in the first month",
-        api.key, api.one_time_free_calls
+        item.key, item.one_time_free_calls
     )
 }
 
@@ -676,12 +676,12 @@ impl<'a> Calculator<'a> {
                         calls: *calls,
                     }),
                 }
-                if api.one_time_free_calls > 0 {
-                    let note = one_time_note(api);
-                    if !notes.contains(&note) {
-                        notes.push(note);
-                    }
-                }
+            }
+        }
+        for (index, _, _) in &merged {
+            let item = &self.prices.items[*index];
+            if item.one_time_free_calls > 0 {
+                notes.push(one_time_note(item));
             }
         }
         let month: Vec<(usize, u64)> = merged.iter().map(|(i, c, _)| (*i, *c)).collect();

@@ -493,7 +493,6 @@ impl Calculator<'_> {
         // The month's calls per billing item (item index), and per API.
         let mut calls_by: BTreeMap<(Month, usize), u64> = BTreeMap::new();
         let mut apis_by: BTreeMap<(Month, usize), Vec<ApiCalls>> = BTreeMap::new();
-        let mut first_used: Vec<&crate::Api> = Vec::new();
         for u in input.usage.iter().filter(|u| inside(u.month)) {
             let index = self.item_index(u.api)?;
             let total = calls_by.entry((u.month, index)).or_insert(0);
@@ -510,21 +509,26 @@ impl Calculator<'_> {
                         calls: u.calls,
                     }),
                 }
-                if api.one_time_free_calls > 0 && !first_used.iter().any(|a| a.key == api.key) {
-                    first_used.push(api);
-                }
+
             }
         }
         let mut held: Vec<HeldPack> = Vec::new();
         let mut next_id = 0usize;
-        // One-time free packs (首次开通赠送) are granted in the first month.
-        for api in first_used {
-            let item = &self.prices.items[api.item];
+        // One-time free packs (首次开通赠送) are granted in the first month to
+        // the billing items the usage has.
+        let mut granted: Vec<usize> = calls_by.keys().map(|&(_, i)| i).collect();
+        granted.sort_unstable();
+        granted.dedup();
+        for index in granted {
+            let item = &self.prices.items[index];
+            if item.one_time_free_calls == 0 {
+                continue;
+            }
             let mut lot = HeldPack::new(
                 next_id + 1,
                 1,
                 &item.key,
-                api.one_time_free_calls,
+                item.one_time_free_calls,
                 Money::ZERO,
                 first.plus(settings.one_time_free_months - 1),
             );

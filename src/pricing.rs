@@ -191,6 +191,9 @@ pub struct Item {
     pub apis: Vec<String>,
     /// Free calls a month for this item (with [`FreeQuota::PerItem`]).
     pub free_calls_per_month: u64,
+    /// Calls of a free pack granted once, at first activation (首次开通赠送),
+    /// valid `one_time_free_months`; 0 for none.
+    pub one_time_free_calls: u64,
     /// Name of the tier schedule.
     pub tier_table: String,
     /// The postpaid tiers, ascending, last open-ended (shared by every API
@@ -219,8 +222,6 @@ pub struct Api {
     pub actions: Vec<String>,
     /// Index of its billing item in [`PriceList::items`].
     pub item: usize,
-    /// Calls of a one-time free pack granted at first activation (0: none).
-    pub one_time_free_calls: u64,
 }
 
 /// What a name given by a user stands for.
@@ -698,6 +699,7 @@ struct RawItem {
     tiers: Spanned<String>,
     packs: Option<Spanned<String>>,
     free_calls_per_month: Option<u64>,
+    one_time_free_calls: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -989,7 +991,8 @@ impl RawPriceList {
                          aliases: Vec<String>,
                          tiers: &Spanned<String>,
                          packs: &Option<Spanned<String>>,
-                         free: Option<u64>|
+                         free: Option<u64>,
+                         one_time: Option<u64>|
          -> Result<Item, PricingError> {
             let cells = pack_table(key, packs)?;
             let listed: Vec<Pack> = cells
@@ -1008,6 +1011,7 @@ impl RawPriceList {
                 aliases,
                 apis: Vec::new(),
                 free_calls_per_month: free.unwrap_or(settings.free_calls_per_month),
+                one_time_free_calls: one_time.unwrap_or(0),
                 tier_table: tiers.get_ref().clone(),
                 tiers: tier_table(key, tiers)?,
                 pack_table: packs.as_ref().map(|p| p.get_ref().clone()),
@@ -1071,6 +1075,7 @@ impl RawPriceList {
                 &r.tiers,
                 &r.packs,
                 r.free_calls_per_month,
+                r.one_time_free_calls,
             )?;
             let mut claimed = vec![r.key.clone(), r.name.clone()];
             claimed.extend(r.aliases.iter().cloned());
@@ -1089,7 +1094,10 @@ impl RawPriceList {
             let name = check_name(&r.name, "API name")?;
             let item = match (&r.item, &r.tiers) {
                 (Some(item_key), None) => {
-                    if r.packs.is_some() || r.free_calls_per_month.is_some() {
+                    if r.packs.is_some()
+                        || r.free_calls_per_month.is_some()
+                        || r.one_time_free_calls.is_some()
+                    {
                         return c.fail(
                             raw.span(),
                             format!(
@@ -1134,6 +1142,7 @@ impl RawPriceList {
                         tiers,
                         &r.packs,
                         r.free_calls_per_month,
+                        r.one_time_free_calls,
                     )?);
                     items.len() - 1
                 }
@@ -1197,7 +1206,6 @@ impl RawPriceList {
                 aliases,
                 actions,
                 item,
-                one_time_free_calls: r.one_time_free_calls.unwrap_or(0),
             });
         }
         // Names the page gives to several APIs, and actions two APIs share.

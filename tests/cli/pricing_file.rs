@@ -145,8 +145,8 @@ fn a_duplicate_key_is_refused_case_insensitively() {
 #[test]
 fn a_missing_field_is_refused() {
     let text = default_pricing().replace(
-        "name = \"增值税发票\"\ntiers = \"vat\"",
-        "name = \"增值税发票\"",
+        "actions = [\"VatInvoiceOCR\"]\ntiers = \"vat\"",
+        "actions = [\"VatInvoiceOCR\"]",
     );
     assert_ne!(text, default_pricing());
     let (_f, path) = temp_pricing(&text);
