@@ -32,7 +32,13 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "ocr-bill", version, after_help = EXAMPLES, max_term_width = 100)]
 pub struct Cli {
-    /// Price list to bill with [default: the built-in source price list]
+    /// Built-in edition of the price page to bill with: a, b, seed, c, d, e, intl
+    /// (`ocr-bill prices --editions` lists them) [default: seed]
+    #[arg(long, global = true, env = "OCR_BILL_EDITION", value_name = "NAME")]
+    pub edition: Option<String>,
+
+    /// Price list file to bill with; it starts from --edition (or the edition it
+    /// names) and overrides what it states
     #[arg(long, global = true, env = "OCR_BILL_PRICING", value_name = "FILE")]
     pub pricing: Option<PathBuf>,
 
@@ -241,14 +247,10 @@ pub struct LedgerArgs {
     #[arg(long, value_name = "FILE")]
     pub topups: Option<PathBuf>,
 
-    /// Opening balance in yuan
-    #[arg(
-        long,
-        value_name = "YUAN",
-        default_value = "0",
-        allow_hyphen_values = true
-    )]
-    pub balance: String,
+    /// Opening balance (e.g. 5000, 1万, 1,000.50; negative for arrears carried in);
+    /// with it or --topups the balance, arrears and freeze are followed
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
+    pub balance: Option<String>,
 
     /// Start with this month (YYYY-MM); rows before it are left out and counted,
     /// and --balance is the balance at its start
@@ -324,9 +326,13 @@ pub struct CurveArgs {
 /// Arguments of `prices`.
 #[derive(Debug, Args)]
 pub struct PricesArgs {
-    /// Show only this API
-    #[arg(long, value_name = "API")]
+    /// Show only the billing item of this API
+    #[arg(long, value_name = "API", conflicts_with = "editions")]
     pub api: Option<String>,
+
+    /// List the built-in editions of the price page, with their sources
+    #[arg(long)]
+    pub editions: bool,
 }
 
 /// A command-line usage error found after parsing (exit 2).
@@ -355,9 +361,11 @@ pub mod exit {
 
 /// Parses the arguments, runs the command and returns the exit code.
 pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
-    // An empty OCR_BILL_PRICING means "not set", as for most variables.
-    if std::env::var_os("OCR_BILL_PRICING").is_some_and(|v| v.is_empty()) {
-        std::env::remove_var("OCR_BILL_PRICING");
+    // An empty variable means "not set", as for most variables.
+    for var in ["OCR_BILL_PRICING", "OCR_BILL_EDITION"] {
+        if std::env::var_os(var).is_some_and(|v| v.is_empty()) {
+            std::env::remove_var(var);
+        }
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -413,7 +421,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         }
         _ => {}
     }
-    let prices = load_prices(cli.pricing.as_deref())?;
+    let prices = load_prices(cli.pricing.as_deref(), cli.edition.as_deref())?;
     let format = cli.format.unwrap_or(Format::Table);
     let bytes = match &cli.command {
         Command::Batch(args) => return batch(&prices, args, cli.format),
@@ -431,9 +439,9 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 .api
                 .iter()
                 .zip(&args.calls)
-                .map(|(api, calls)| Ok((prices.item(api)?, parse_count(calls)?)))
+                .map(|(api, calls)| Ok((prices.find(api)?, parse_count(calls)?)))
                 .collect::<Result<Vec<_>, ocr_bill::Error>>()?;
-            let bill = calc.postpaid(&usage)?;
+            let bill = calc.postpaid_month(&usage)?;
             render(&reports::Postpaid(&bill), format)?
         }
         Command::Prepaid(args) => {
@@ -480,7 +488,11 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                     Some(p) => read_file(p, "top-ups", read_topups)?,
                     None => Vec::new(),
                 },
-                opening_balance: opening_balance(&args.balance)?,
+                opening_balance: match &args.balance {
+                    Some(b) => opening_balance(b)?,
+                    None => ocr_bill::Money::ZERO,
+                },
+                track_balance: args.balance.is_some() || args.topups.is_some(),
                 from: month("--from", &args.from)?,
                 until: month("--until", &args.until)?,
             };
@@ -549,6 +561,13 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
             )?
         }
         Command::Completions { .. } | Command::Man => unreachable!("handled above"),
+        Command::Prices(args) if args.editions => {
+            let editions = ocr_bill::EDITIONS
+                .iter()
+                .map(|(name, _)| PriceList::edition(name).map(|l| l.about))
+                .collect::<Result<Vec<_>, _>>()?;
+            render(&reports::Editions(editions), format)?
+        }
         Command::Prices(args) => {
             let apis = match &args.api {
                 Some(name) => vec![prices.item(name)?],
@@ -752,11 +771,13 @@ fn opening_balance(text: &str) -> anyhow::Result<ocr_bill::Money> {
     })
 }
 
-/// Loads the price list from a file, or the built-in one.
-pub fn load_prices(path: Option<&Path>) -> anyhow::Result<PriceList> {
+/// Loads the price list: a file over an edition, or a built-in edition.
+pub fn load_prices(path: Option<&Path>, edition: Option<&str>) -> anyhow::Result<PriceList> {
+    let edition_name = edition.unwrap_or("seed");
     let Some(path) = path else {
-        return Ok(PriceList::builtin());
+        return PriceList::edition(edition_name).map_err(|e| anyhow!("--edition: {e}"));
     };
+    ocr_bill::edition_text(edition_name).map_err(|e| anyhow!("--edition: {e}"))?;
     let cannot = || format!("cannot read pricing file {}", path.display());
     let mut bytes = Vec::new();
     fs::File::open(path)
@@ -775,7 +796,8 @@ pub fn load_prices(path: Option<&Path>) -> anyhow::Result<PriceList> {
             e.utf8_error().valid_up_to()
         )
     })?;
-    PriceList::from_toml(&text).map_err(|e| anyhow!("pricing file {}: {e}", path.display()))
+    PriceList::from_toml_over(&text, edition_name)
+        .map_err(|e| anyhow!("pricing file {}: {e}", path.display()))
 }
 
 /// The largest pricing file read.

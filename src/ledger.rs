@@ -370,6 +370,8 @@ pub struct Ledger {
     pub months: Vec<LedgerMonth>,
     /// Sums.
     pub totals: LedgerTotals,
+    /// Whether a balance is followed (see [`LedgerInput::track_balance`]).
+    pub balance_tracked: bool,
     /// Input rows outside the window asked for, which were left out.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left_out: Vec<String>,
@@ -386,6 +388,10 @@ pub struct LedgerInput<'a> {
     pub topups: Vec<TopUp>,
     /// The balance before the first month.
     pub opening_balance: Money,
+    /// Whether a balance is followed (an opening balance or top-ups were
+    /// given). Without one, packs and bills are paid as they fall due and no
+    /// arrears are reported.
+    pub track_balance: bool,
     /// Start with this month (rows before it are left out, and counted);
     /// default: the first month of the inputs.
     pub from: Option<Month>,
@@ -454,6 +460,7 @@ impl Calculator<'_> {
                     topups: Money::ZERO,
                     closing_balance: input.opening_balance,
                 },
+                balance_tracked: input.track_balance,
                 left_out: Vec::new(),
             });
         };
@@ -509,7 +516,6 @@ impl Calculator<'_> {
                         calls: u.calls,
                     }),
                 }
-
             }
         }
         let mut held: Vec<HeldPack> = Vec::new();
@@ -663,7 +669,7 @@ impl Calculator<'_> {
             }
             held = kept;
             let available = balance.checked_sub(frozen)?;
-            let arrears = if balance.is_negative() {
+            let arrears = if input.track_balance && balance.is_negative() {
                 events.push(Event::Arrears { balance });
                 Money::ZERO.checked_sub(balance)?
             } else {
@@ -694,6 +700,7 @@ impl Calculator<'_> {
             opening_balance: input.opening_balance,
             months: out,
             totals,
+            balance_tracked: input.track_balance,
             left_out,
         })
     }

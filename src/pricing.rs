@@ -378,7 +378,15 @@ pub struct About {
 }
 
 /// The built-in editions, oldest first by content: name and price list.
-pub const EDITIONS: [(&str, &str); 1] = [("seed", DEFAULT_PRICING)];
+pub const EDITIONS: [(&str, &str); 7] = [
+    ("a", include_str!("../editions/a.toml")),
+    ("b", include_str!("../editions/b.toml")),
+    ("seed", DEFAULT_PRICING),
+    ("c", include_str!("../editions/c.toml")),
+    ("d", include_str!("../editions/d.toml")),
+    ("e", include_str!("../editions/e.toml")),
+    ("intl", include_str!("../editions/intl.toml")),
+];
 
 impl PriceList {
     /// The source page's price list (the embedded `pricing.toml`).
@@ -406,6 +414,12 @@ impl PriceList {
     /// API list that it leaves out come from that edition, so a file need only
     /// say what differs (a negotiated price, a changed pack price).
     pub fn from_toml(text: &str) -> Result<PriceList, PricingError> {
+        PriceList::from_toml_over(text, "seed")
+    }
+
+    /// Parses and validates a price list that starts from the built-in
+    /// edition `base` unless it names its own (`edition = "…"`).
+    pub fn from_toml_over(text: &str, base: &str) -> Result<PriceList, PricingError> {
         let raw = parse_raw(text)?;
         if EDITIONS.iter().any(|(_, t)| *t == text) {
             return raw.validate(text);
@@ -414,7 +428,7 @@ impl PriceList {
             .edition
             .as_ref()
             .map(|e| e.get_ref().clone())
-            .unwrap_or_else(|| "seed".to_string());
+            .unwrap_or_else(|| base.to_string());
         let base_text = edition_text(&base_name).map_err(|e| PricingError {
             position: raw.edition.as_ref().map(|e| position(text, e.span().start)),
             message: e.to_string(),
@@ -1451,6 +1465,19 @@ impl fmt::Display for TierPrice {
             TierPrice::ContactSales {
                 negotiated: Some(p),
             } => write!(f, "{} (negotiated)", format_price(*p)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod edition_tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_edition_is_valid() {
+        for (name, _) in EDITIONS {
+            let list = PriceList::edition(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(list.about.edition, name);
         }
     }
 }

@@ -62,6 +62,20 @@ fn line_row(l: &BillLine, bill: &PostpaidBill) -> Vec<String> {
     ]
 }
 
+/// A line sums the calls of APIs other than one of the item's own key.
+pub fn summed(l: &BillLine) -> bool {
+    l.apis.len() > 1 || l.apis.iter().any(|a| a.api != l.api)
+}
+
+/// `idcard 6000 + …`: the APIs whose calls a billing item's line sums.
+pub fn apis_summed(l: &BillLine) -> String {
+    l.apis
+        .iter()
+        .map(|a| format!("{} ({}) {}", a.api, a.name, a.calls))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
 /// The note under a table when more calls would cost less.
 pub fn cliff_note(l: &BillLine) -> Option<String> {
     l.cliff.as_ref().map(|c| {
@@ -103,13 +117,20 @@ impl Report for Postpaid<'_> {
             ]);
         }
         let mut out = table(&g);
+        for l in bill.lines.iter().filter(|l| summed(l)) {
+            out.push_str(&format!("{} = {}\n", l.api, apis_summed(l)));
+        }
         out.push_str(&format!(
-            "Bill: {} {}\nFreeze after settlement: {} (held until next month's settlement)\n",
-            bill.amount, bill.currency, bill.freeze
+            "Bill: {} {} (price list: edition {})\nFreeze after settlement: {} (held until next \
+             month's settlement)\n",
+            bill.amount, bill.currency, bill.edition, bill.freeze
         ));
         for note in bill.lines.iter().filter_map(cliff_note) {
             out.push_str(&note);
             out.push('\n');
+        }
+        for note in &bill.notes {
+            out.push_str(&format!("Note: {note}\n"));
         }
         out
     }
@@ -126,19 +147,35 @@ impl Report for Postpaid<'_> {
 /// The loaded price list, optionally narrowed to some APIs.
 #[derive(Serialize)]
 pub struct Prices<'a> {
+    about: &'a ocr_bill::About,
     settings: &'a Settings,
     apis: Vec<PriceApi<'a>>,
 }
 
+/// A billing item with its APIs, tiers and packs.
 #[derive(Serialize)]
 struct PriceApi<'a> {
     key: &'a str,
     name: &'a str,
     aliases: &'a [String],
+    /// The APIs billed under the item: key and Chinese name.
+    item_apis: Vec<(&'a str, &'a str)>,
+    free_calls_per_month: u64,
+    one_time_free_calls: u64,
     tier_table: &'a str,
     tiers: Vec<PriceTier>,
     pack_table: Option<&'a str>,
-    packs: &'a [ocr_bill::Pack],
+    packs: Vec<PackOffer>,
+}
+
+/// A size of a pack table and its price (null when not sold at a list price).
+#[derive(Serialize)]
+struct PackOffer {
+    calls: u64,
+    #[serde(serialize_with = "ser_opt_price")]
+    price: Option<rust_decimal::Decimal>,
+    /// "list", "contact-sales" (联系商务) or "not-sold" (——).
+    sold: &'static str,
 }
 
 #[derive(Serialize)]
@@ -166,6 +203,7 @@ impl<'a> Prices<'a> {
     pub fn new(list: &'a PriceList, apis: Vec<&'a Item>) -> Self {
         let bounds = list.settings.tier_bounds;
         Prices {
+            about: &list.about,
             settings: &list.settings,
             apis: apis
                 .into_iter()
@@ -173,6 +211,14 @@ impl<'a> Prices<'a> {
                     key: &a.key,
                     name: &a.name,
                     aliases: &a.aliases,
+                    item_apis: a
+                        .apis
+                        .iter()
+                        .filter_map(|k| list.api_by_key(k))
+                        .map(|api| (api.key.as_str(), api.name.as_str()))
+                        .collect(),
+                    free_calls_per_month: a.free_calls_per_month,
+                    one_time_free_calls: a.one_time_free_calls,
                     tier_table: &a.tier_table,
                     tiers: (0..a.tiers.len())
                         .map(|i| {
@@ -192,7 +238,27 @@ impl<'a> Prices<'a> {
                         })
                         .collect(),
                     pack_table: a.pack_table.as_deref(),
-                    packs: &a.packs,
+                    packs: a
+                        .pack_cells
+                        .iter()
+                        .map(|c| match c.price {
+                            ocr_bill::PackPrice::List(p) => PackOffer {
+                                calls: c.calls,
+                                price: Some(p),
+                                sold: "list",
+                            },
+                            ocr_bill::PackPrice::ContactSales => PackOffer {
+                                calls: c.calls,
+                                price: None,
+                                sold: "contact-sales",
+                            },
+                            ocr_bill::PackPrice::NotSold => PackOffer {
+                                calls: c.calls,
+                                price: None,
+                                sold: "not-sold",
+                            },
+                        })
+                        .collect(),
                 })
                 .collect(),
         }
@@ -203,10 +269,29 @@ impl Report for Prices<'_> {
     fn human(&self) -> String {
         let s = self.settings;
         let mut out = format!(
-            "Settings: currency {}; {} free calls per API per month (voucher); tier bounds {}; \
-             overage tier basis {}; freeze {} × {}; packs valid {} months, alert below {}%\n\n",
+            "Price list: edition {} ({})\n",
+            self.about.edition,
+            if self.about.source.is_empty() {
+                "a pricing file"
+            } else {
+                &self.about.source
+            }
+        );
+        out.push_str(&format!(
+            "Settings: currency {}; free calls {}; tier bounds {}; overage tier basis {}; \
+             freeze {}; packs valid {} months, alert {} below {}%\n\n",
             s.currency,
-            s.free_calls_per_month,
+            match s.free_quota {
+                ocr_bill::FreeQuota::PerItem => format!(
+                    "{} per billing item a month (voucher)",
+                    s.free_calls_per_month
+                ),
+                ocr_bill::FreeQuota::PerAccount => format!(
+                    "{} per account a month, taken by the items in this order",
+                    s.free_calls_per_month
+                ),
+                ocr_bill::FreeQuota::None => "none".to_string(),
+            },
             match s.tier_bounds {
                 ocr_bill::TierBounds::LowerExclusive => "lower < n ≤ upper",
                 ocr_bill::TierBounds::UpperExclusive => "lower ≤ n < upper",
@@ -215,15 +300,19 @@ impl Report for Prices<'_> {
                 ocr_bill::OverageTierBasis::TotalCalls => "the month's total calls",
                 ocr_bill::OverageTierBasis::PostpaidCalls => "calls not served by packs",
             },
-            s.freeze_ratio.normalize(),
             match s.freeze_basis {
-                ocr_bill::FreezeBasis::Bill => "the bill",
-                ocr_bill::FreezeBasis::ListPrice => "calls at list price",
-                ocr_bill::FreezeBasis::None => "nothing (no freeze)",
+                ocr_bill::FreezeBasis::Bill => format!("{} × the bill", s.freeze_ratio.normalize()),
+                ocr_bill::FreezeBasis::ListPrice =>
+                    format!("{} × calls at list price", s.freeze_ratio.normalize()),
+                ocr_bill::FreezeBasis::None => "none".to_string(),
             },
             s.pack_validity_months,
+            match s.pack_alert {
+                ocr_bill::AlertRule::EveryPack => "on every pack",
+                ocr_bill::AlertRule::LastPack => "on an item's last usable pack",
+            },
             (s.pack_alert_below * rust_decimal::Decimal::from(100)).normalize(),
-        );
+        ));
         let mut g = Grid::new(&[
             "api",
             "name",
@@ -246,13 +335,34 @@ impl Report for Prices<'_> {
             } else {
                 a.packs
                     .iter()
-                    .map(|p| format!("{}: {}", p.calls, format_price(p.price)))
+                    .map(|p| match p.price {
+                        Some(price) => format!("{}: {}", p.calls, format_price(price)),
+                        None if p.sold == "not-sold" => format!("{}: not sold (——)", p.calls),
+                        None => format!("{}: contact sales (联系商务)", p.calls),
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             };
             let mut name = a.name.to_string();
             if !a.aliases.is_empty() {
                 name.push_str(&format!("\n(also {})", a.aliases.join(", ")));
+            }
+            if a.item_apis.len() > 1 || a.item_apis.iter().any(|(k, _)| *k != a.key) {
+                name.push_str("\nbills the calls of:");
+                for (key, api_name) in &a.item_apis {
+                    name.push_str(&format!("\n  {key} {api_name}"));
+                }
+            }
+            if a.one_time_free_calls > 0 {
+                name.push_str(&format!(
+                    "\n{} free calls once, at activation",
+                    a.one_time_free_calls
+                ));
+            }
+            if a.free_calls_per_month != s.free_calls_per_month
+                && s.free_quota == ocr_bill::FreeQuota::PerItem
+            {
+                name.push_str(&format!("\n{} free calls a month", a.free_calls_per_month));
             }
             g.push(vec![a.key.to_string(), name, tiers, packs]);
         }
@@ -281,7 +391,7 @@ impl Report for Prices<'_> {
                     },
                 ]);
             }
-            for p in a.packs {
+            for p in &a.packs {
                 g.push(vec![
                     a.key.into(),
                     a.name.into(),
@@ -291,7 +401,7 @@ impl Report for Prices<'_> {
                     String::new(),
                     String::new(),
                     p.calls.to_string(),
-                    format_price(p.price),
+                    p.price.map(format_price).unwrap_or_else(|| p.sold.into()),
                 ]);
             }
         }
@@ -586,7 +696,13 @@ fn account_cells(m: &ocr_bill::LedgerMonth) -> Vec<String> {
 impl Report for LedgerReport<'_> {
     fn human(&self) -> String {
         let l = self.0;
-        let mut out = format!("Opening balance: {}\n", l.opening_balance);
+        let mut out = if l.balance_tracked {
+            format!("Opening balance: {}\n", l.opening_balance)
+        } else {
+            "No balance followed (give --balance or --topups for the balance and arrears); \
+             packs and bills are paid as they fall due.\n"
+                .to_string()
+        };
         let mut calls = Grid::new(&[
             "month",
             "api",
@@ -605,7 +721,9 @@ impl Report for LedgerReport<'_> {
         if !calls.rows.is_empty() {
             out.push_str(&table(&calls));
         }
-        let mut account = Grid::new(&[
+        // Without a balance, its three columns say nothing.
+        let shown = if l.balance_tracked { 9 } else { 6 };
+        let headers = [
             "month",
             "packs bought",
             "top-ups",
@@ -616,12 +734,13 @@ impl Report for LedgerReport<'_> {
             "balance",
             "available",
             "arrears",
-        ]);
+        ];
+        let mut account = Grid::new(&headers[..=shown]);
         for m in &l.months {
             let c = account_cells(m);
             account.push(
                 std::iter::once(m.month.to_string())
-                    .chain(c.into_iter().take(9))
+                    .chain(c.into_iter().take(shown))
                     .collect(),
             );
         }
@@ -642,10 +761,16 @@ impl Report for LedgerReport<'_> {
         }
         let t = &l.totals;
         out.push_str(&format!(
-            "Totals: paid for packs {}; paid postpaid {}; pack calls wasted by expiry {} (worth {}); \
-             top-ups {}; closing balance {}\n",
-            t.paid_for_packs, t.paid_postpaid, t.calls_wasted, t.value_wasted, t.topups, t.closing_balance
+            "Totals: paid for packs {}; paid postpaid {}; pack calls wasted by expiry {} (worth {})",
+            t.paid_for_packs, t.paid_postpaid, t.calls_wasted, t.value_wasted
         ));
+        if l.balance_tracked {
+            out.push_str(&format!(
+                "; top-ups {}; closing balance {}",
+                t.topups, t.closing_balance
+            ));
+        }
+        out.push('\n');
         for note in &l.left_out {
             out.push_str(&format!("Note: {note}\n"));
         }
@@ -901,6 +1026,35 @@ impl Report for CurveReport<'_> {
                 per(p.with_packs_per_call),
                 p.packs.clone(),
             ]);
+        }
+        g
+    }
+}
+
+/// The built-in editions of the price page.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Editions(pub Vec<ocr_bill::About>);
+
+impl Report for Editions {
+    fn human(&self) -> String {
+        let mut out = String::new();
+        for e in &self.0 {
+            out.push_str(&format!(
+                "{:<5} {}\n      source: {}\n",
+                e.edition, e.summary, e.source
+            ));
+        }
+        out.push_str(
+            "Choose one with --edition NAME (or OCR_BILL_EDITION); the default is seed.\n",
+        );
+        out
+    }
+
+    fn grid(&self) -> Grid {
+        let mut g = Grid::new(&["edition", "summary", "source"]);
+        for e in &self.0 {
+            g.push(vec![e.edition.clone(), e.summary.clone(), e.source.clone()]);
         }
         g
     }

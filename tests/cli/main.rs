@@ -2,6 +2,7 @@
 
 mod bad_inputs;
 mod batch;
+mod editions;
 mod ledger;
 mod plan;
 mod postpaid;

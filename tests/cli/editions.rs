@@ -1,0 +1,457 @@
+//! Every published edition of the price page: the pages' own worked examples,
+//! tier edges, shared billing items, free quotas, freezes and alert rules.
+
+use crate::{fails, json, ocr, s};
+
+/// `postpaid` of one API on an edition, as JSON.
+fn bill(edition: &str, api: &str, calls: &str) -> serde_json::Value {
+    json(&[
+        "--edition",
+        edition,
+        "postpaid",
+        "--api",
+        api,
+        "--calls",
+        calls,
+    ])
+}
+
+#[test]
+fn worked_examples_of_every_edition() {
+    // (edition, API, calls, bill) from the pages (RULES §7 and the seed).
+    for (edition, api, calls, want) in [
+        ("seed", "idcard", "900", "0.00"),
+        ("seed", "license", "9000", "1200.00"),
+        ("seed", "general", "90000", "8900.00"),
+        ("seed", "bankcard", "900000", "53940.00"),
+        ("b", "身份证识别", "900", "0.00"),
+        ("b", "驾驶证", "9000", "1200.00"),
+        ("b", "通用印刷体识别", "90000", "8900.00"),
+        ("b", "银行卡识别", "900000", "53940.00"),
+        ("c", "idcard", "900", "0.00"),
+        ("c", "驾驶证", "9000", "1200.00"),
+        ("c", "general", "90000", "8900.00"),
+        ("c", "bankcard", "900000", "53940.00"),
+        ("d", "idcard", "900", "0.00"),
+        ("d", "驾驶证识别", "9000", "1200.00"),
+        ("d", "general", "90000", "8900.00"),
+        ("d", "bankcard", "900000", "53940.00"),
+        ("e", "idcard", "900", "0.00"),
+        ("intl", "general", "9000", "189.00"),
+        ("intl", "general", "90000", "1260.00"),
+        ("intl", "general", "900000", "7650.00"),
+    ] {
+        let v = bill(edition, api, calls);
+        assert_eq!(s(&v, "amount"), want, "{edition} {api} {calls}");
+    }
+    assert_eq!(s(&bill("intl", "general", "9000"), "currency"), "USD");
+    assert_eq!(s(&bill("d", "general", "9000"), "currency"), "CNY");
+}
+
+#[test]
+fn pack_examples_with_the_price_paid() {
+    let prepaid = |edition: &str, api: &str, calls: &str, packs: &str| {
+        json(&[
+            "--edition",
+            edition,
+            "prepaid",
+            "--api",
+            api,
+            "--calls",
+            calls,
+            "--packs",
+            packs,
+        ])
+    };
+    // c: three 100,000-call packs for 300,000 calls a year; 2,500 calls with a 1,000 pack.
+    let v = json(&[
+        "--edition",
+        "c",
+        "quote",
+        "--api",
+        "idcard",
+        "--calls",
+        "300000",
+    ]);
+    assert_eq!(s(&v["options"][0], "label"), "cheapest");
+    assert_eq!(s(&v["options"][0], "cost"), "15000.00");
+    assert_eq!(
+        s(&prepaid("c", "bankcard", "2500", "1000"), "total"),
+        "195.00"
+    );
+    // d: the same packs bought at 3,500 each; a 1,000 pack bought at 84.
+    assert_eq!(
+        s(&prepaid("d", "idcard", "0", "100kx3@3500"), "pack_cost"),
+        "10500.00"
+    );
+    assert_eq!(
+        s(&prepaid("d", "bankcard", "2500", "1000@84"), "total"),
+        "159.00"
+    );
+    // A cell not sold is refused; one sold only at a negotiated price needs it.
+    let err = fails(
+        &[
+            "--edition",
+            "d",
+            "prepaid",
+            "--api",
+            "verify-bizlicense-basic",
+            "--calls",
+            "50",
+            "--packs",
+            "100",
+        ],
+        1,
+    );
+    assert!(err.contains("no pack of 100 calls"), "{err}");
+    let err = fails(
+        &[
+            "--edition",
+            "d",
+            "prepaid",
+            "--api",
+            "verify-enterprise",
+            "--calls",
+            "5",
+            "--packs",
+            "100000",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("no list price") && err.contains("100000@PRICE"),
+        "{err}"
+    );
+    let v = prepaid("d", "verify-enterprise", "5", "100000@80000");
+    assert_eq!(s(&v, "pack_cost"), "80000.00");
+}
+
+#[test]
+fn a_shared_billing_item_sums_its_apis() {
+    let v = json(&[
+        "--edition",
+        "d",
+        "postpaid",
+        "--api",
+        "户口本识别",
+        "--calls",
+        "6000",
+        "--api",
+        "房产证识别",
+        "--calls",
+        "5000",
+    ]);
+    let line = &v["lines"][0];
+    assert_eq!(v["lines"].as_array().unwrap().len(), 1);
+    assert_eq!(s(line, "api"), "cards");
+    assert_eq!(s(line, "name"), "通用证照识别");
+    assert_eq!(line["calls"], 11000);
+    assert_eq!(s(line, "unit_price"), "0.10");
+    assert_eq!(s(line, "amount"), "1000.00");
+    assert_eq!(line["apis"][0]["api"], "residence-booklet");
+    assert_eq!(line["apis"][1]["calls"], 5000);
+    // The human table says which APIs were summed.
+    let out = ocr()
+        .args([
+            "--edition",
+            "d",
+            "postpaid",
+            "--api",
+            "ResidenceBookletOCR",
+            "--calls",
+            "6000",
+        ])
+        .args(["--api", "房产证识别", "--calls", "5000"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "cards = residence-booklet (户口本识别) 6000 + property-cert (房产证识别) 5000"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn tier_edges_of_each_bound_rule() {
+    // lower < n ≤ upper (d): 10,000 calls are at 0.15; 10,001 at 0.10.
+    assert_eq!(
+        s(&bill("d", "idcard", "10000")["lines"][0], "unit_price"),
+        "0.15"
+    );
+    assert_eq!(
+        s(&bill("d", "idcard", "10001")["lines"][0], "unit_price"),
+        "0.10"
+    );
+    // lower ≤ n < upper (e): 9,999 at 0.15; 10,000 at 0.10.
+    assert_eq!(
+        s(&bill("e", "idcard", "9999")["lines"][0], "unit_price"),
+        "0.15"
+    );
+    let v = bill("e", "idcard", "10000");
+    assert_eq!(s(&v["lines"][0], "unit_price"), "0.10");
+    assert_eq!(s(&v, "amount"), "900.00");
+    // A special row: d's 图片文字识别（基础版） has a list price in the top tier.
+    let v = bill("d", "qrcode", "1000000");
+    assert_eq!(s(&v["lines"][0], "unit_price"), "0.06");
+    let v = bill("d", "qrcode", "1000001");
+    assert_eq!(s(&v["lines"][0], "unit_price"), "0.03");
+    assert_eq!(s(&v, "amount"), "29970.03");
+    // e's flat rows: one price in every listed tier.
+    for calls in ["5000", "50000", "500000"] {
+        assert_eq!(
+            s(
+                &bill("e", "medical-invoice", calls)["lines"][0],
+                "unit_price"
+            ),
+            "0.60"
+        );
+    }
+    // a: tiers to 1,000 free, then every call at the reached tier, no voucher.
+    assert_eq!(s(&bill("a", "idcard", "1000"), "amount"), "0.00");
+    assert_eq!(s(&bill("a", "idcard", "1001"), "amount"), "200.20");
+    assert_eq!(s(&bill("a", "idcard", "100001"), "amount"), "8000.08");
+    assert_eq!(s(&bill("a", "bizcard", "10001"), "amount"), "400.04");
+}
+
+#[test]
+fn free_quota_scopes() {
+    // b: one allowance per account, taken in the page's order (通用印刷体识别 first).
+    let v = json(&[
+        "--edition",
+        "b",
+        "postpaid",
+        "--api",
+        "idcard",
+        "--calls",
+        "9000",
+        "--api",
+        "general",
+        "--calls",
+        "600",
+    ]);
+    let lines = v["lines"].as_array().unwrap();
+    assert_eq!(lines[0]["free_calls"], 400, "{v}");
+    assert_eq!(s(&lines[0], "amount"), "1290.00");
+    assert_eq!(lines[1]["free_calls"], 600);
+    assert_eq!(s(&v, "amount"), "1290.00");
+    // intl and a: none.
+    assert_eq!(bill("intl", "general", "500")["lines"][0]["free_calls"], 0);
+    // d: one free quota per billing item, not per API.
+    let v = json(&[
+        "--edition",
+        "d",
+        "postpaid",
+        "--api",
+        "passport",
+        "--calls",
+        "800",
+        "--api",
+        "permit",
+        "--calls",
+        "800",
+    ]);
+    assert_eq!(v["lines"][0]["free_calls"], 1000);
+    assert_eq!(s(&v, "amount"), "90.00");
+    // d: verification products have no monthly quota; their one-time pack is
+    // taken as spent by a single month, and granted by the ledger.
+    let v = bill("d", "条码信息查询", "100");
+    assert_eq!(s(&v, "amount"), "12.00");
+    assert!(
+        v["notes"][0].as_str().unwrap().contains("one-time 50"),
+        "{v}"
+    );
+}
+
+#[test]
+fn freezes_of_each_edition() {
+    // seed and a: 120% of the bill; c: 100% of calls × list price; d, e, intl: none.
+    assert_eq!(s(&bill("seed", "license", "9000"), "freeze"), "1440.00");
+    assert_eq!(s(&bill("a", "idcard", "1001"), "freeze"), "240.24");
+    assert_eq!(s(&bill("c", "license", "9000"), "freeze"), "1350.00");
+    assert_eq!(s(&bill("c", "idcard", "900"), "freeze"), "135.00");
+    for edition in ["d", "e", "intl"] {
+        assert_eq!(
+            s(&bill(edition, "general", "90000"), "freeze"),
+            "0.00",
+            "{edition}"
+        );
+    }
+}
+
+fn ledger(edition: &str, usage: &str, packs: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let u = dir.path().join("usage.csv");
+    let p = dir.path().join("packs.csv");
+    std::fs::write(&u, usage).unwrap();
+    std::fs::write(&p, packs).unwrap();
+    json(&[
+        "--edition",
+        edition,
+        "ledger",
+        "--usage",
+        u.to_str().unwrap(),
+        "--packs",
+        p.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn alert_rules_in_the_ledger() {
+    let usage = "month,api,calls\n2026-01,idcard,2900\n2026-02,idcard,1100\n";
+    let packs = "month,api,calls,count\n2026-01,idcard,1000,2\n";
+    // seed: every pack, below 15% and at 0.
+    let v = ledger("seed", usage, packs);
+    let kinds: Vec<&str> = v["months"][0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["pack-used-up", "pack-low"], "{v}");
+    // d: only the last usable pack, below 20% and at 0.
+    let v = ledger("d", usage, packs);
+    let events = v["months"][0]["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{v}");
+    assert_eq!(events[0]["kind"], "pack-low");
+    assert_eq!(events[0]["pack"], 2);
+    let events = v["months"][1]["events"].as_array().unwrap();
+    assert_eq!(events[0]["kind"], "pack-used-up", "{v}");
+    assert_eq!(events[0]["pack"], 2);
+}
+
+#[test]
+fn the_ledger_grants_a_one_time_free_pack() {
+    // 30 and 40 calls of 条码信息查询: the first 50 are free, over two months.
+    let v = ledger(
+        "d",
+        "month,api,calls\n2026-01,barcode-query,30\n2026-02,barcode-query,40\n",
+        "month,api,calls\n",
+    );
+    assert_eq!(s(&v["months"][0], "bill"), "0.00", "{v}");
+    assert_eq!(v["months"][0]["lines"][0]["pack_calls"], 30);
+    assert_eq!(v["months"][1]["lines"][0]["pack_calls"], 20);
+    assert_eq!(s(&v["months"][1], "bill"), "2.40");
+}
+
+#[test]
+fn names_users_have() {
+    // Keys, Chinese names, other spellings and Tencent action names.
+    for name in ["idcard", "身份证识别", "IDCardOCR", "idcardocr"] {
+        assert_eq!(
+            s(&bill("d", name, "9000")["lines"][0], "api"),
+            "idcard",
+            "{name}"
+        );
+    }
+    assert_eq!(
+        s(&bill("d", "车辆VIN码识别", "9000")["lines"][0], "api"),
+        "vin"
+    );
+    // A name the page lists under two billing items is refused with both.
+    let err = fails(
+        &[
+            "--edition",
+            "d",
+            "postpaid",
+            "--api",
+            "混贴票据识别",
+            "--calls",
+            "5",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("mixed-invoice-large") && err.contains("mixed-invoice-small"),
+        "{err}"
+    );
+    let err = fails(
+        &[
+            "--edition",
+            "e",
+            "postpaid",
+            "--api",
+            "MixedInvoiceOCR",
+            "--calls",
+            "5",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("通用票据识别（大票）") && err.contains("通用票据识别（小票）"),
+        "{err}"
+    );
+    // Unknown names suggest the closest across keys, names and actions.
+    let err = fails(
+        &[
+            "--edition",
+            "d",
+            "postpaid",
+            "--api",
+            "IDCardOCRR",
+            "--calls",
+            "5",
+        ],
+        1,
+    );
+    assert!(err.contains("did you mean 'idcard'"), "{err}");
+}
+
+#[test]
+fn every_shipped_action_is_a_tencent_action() {
+    let list = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/ocr-actions.txt"
+    ))
+    .unwrap();
+    let actions: Vec<&str> = list
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').next())
+        .collect();
+    assert!(actions.len() > 70);
+    for (edition, _) in ocr_bill::EDITIONS {
+        let prices = ocr_bill::PriceList::edition(edition).unwrap();
+        for api in &prices.apis {
+            for action in &api.actions {
+                assert!(
+                    actions.contains(&action.as_str()),
+                    "{edition}: {} names action {action}, not in the SDK's list",
+                    api.key
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_pricing_file_starts_from_an_edition_and_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("negotiated.toml");
+    std::fs::write(
+        &path,
+        "edition = \"d\"\n[tiers]\nstandard = [ { upto = 10_000, price = \"0.12\" }, { price = \"0.08\" } ]\n",
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    let v = json(&[
+        "--pricing",
+        p,
+        "postpaid",
+        "--api",
+        "户口本识别",
+        "--calls",
+        "11000",
+    ]);
+    assert_eq!(s(&v["lines"][0], "unit_price"), "0.08");
+    assert_eq!(s(&v, "edition"), "d");
+    // --edition names the base of a file that names none; an unknown one is refused.
+    let err = fails(&["--edition", "z", "prices"], 1);
+    assert!(
+        err.contains("unknown edition 'z'") && err.contains("intl"),
+        "{err}"
+    );
+    let v = json(&["--edition", "e", "prices", "--editions"]);
+    assert_eq!(v.as_array().unwrap().len(), 7);
+}
