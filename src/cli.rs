@@ -656,7 +656,7 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
             n => format!(" ({n} rows are dated by day, not by month)"),
         };
         diagnostic(&format!(
-            "warning: {} rows share their account, month and API with another row{days}, \
+            "warning: {} rows share their account, month and billing item with another row{days}, \
              and each was billed as if it were the whole month; to bill each month's total, \
              group them: --group-by account,month (the columns that name them)",
             summary.shared

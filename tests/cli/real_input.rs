@@ -213,7 +213,7 @@ fn daily_rows_roll_up_into_their_month() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
-        err.contains("30 rows share their account, month and API with another row"),
+        err.contains("30 rows share their account, month and billing item with another row"),
         "{err}"
     );
     assert!(err.contains("--group-by"), "{err}");
