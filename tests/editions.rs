@@ -17,6 +17,38 @@ fn case() -> impl Strategy<Value = (usize, usize, u64)> {
         })
 }
 
+/// The cheapest cost covering `need`, over every count of each size up to
+/// what covers the need alone.
+fn brute_force(packs: &[ocr_bill::Pack], need: u64) -> rust_decimal::Decimal {
+    let mut best: Option<rust_decimal::Decimal> = None;
+    let mut counts = vec![0u64; packs.len()];
+    loop {
+        let covered: u64 = counts.iter().zip(packs).map(|(c, p)| c * p.calls).sum();
+        if covered >= need {
+            let cost: rust_decimal::Decimal = counts
+                .iter()
+                .zip(packs)
+                .map(|(c, p)| rust_decimal::Decimal::from(*c) * p.price)
+                .sum();
+            if best.is_none_or(|b| cost < b) {
+                best = Some(cost);
+            }
+        }
+        let mut i = 0;
+        loop {
+            if i == counts.len() {
+                return best.unwrap_or_default();
+            }
+            if counts[i] < need.div_ceil(packs[i].calls).max(1) {
+                counts[i] += 1;
+                break;
+            }
+            counts[i] = 0;
+            i += 1;
+        }
+    }
+}
+
 fn calculator(list: &PriceList) -> Calculator<'_> {
     // Contact-sales tiers are billed at a negotiated price, as a user would.
     Calculator::new(list).with_negotiated_price(Some("0.01".parse().unwrap()))
@@ -93,39 +125,7 @@ proptest! {
         let item = &list.items[item.index(list.items.len())];
         prop_assume!(!item.packs.is_empty());
         let best = ocr_bill::cheapest_packs(&item.packs, need).unwrap();
-        // Brute force over counts of each size, bounded by the need.
-        let sizes: Vec<(u64, rust_decimal::Decimal)> =
-            item.packs.iter().map(|p| (p.calls, p.price)).collect();
-        let mut best_cost: Option<rust_decimal::Decimal> = None;
-        let mut counts = vec![0u64; sizes.len()];
-        loop {
-            let covered: u64 = counts.iter().zip(&sizes).map(|(c, (s, _))| c * s).sum();
-            if covered >= need {
-                let cost: rust_decimal::Decimal = counts
-                    .iter()
-                    .zip(&sizes)
-                    .map(|(c, (_, p))| rust_decimal::Decimal::from(*c) * p)
-                    .sum();
-                if best_cost.is_none_or(|b| cost < b) {
-                    best_cost = Some(cost);
-                }
-            }
-            // Next combination: each count up to what covers the need alone.
-            let mut i = 0;
-            loop {
-                if i == counts.len() {
-                    let want = ocr_bill::Money::round(best_cost.unwrap());
-                    prop_assert_eq!(best.cost, want);
-                    return Ok(());
-                }
-                let limit = need.div_ceil(sizes[i].0).max(1);
-                if counts[i] < limit {
-                    counts[i] += 1;
-                    break;
-                }
-                counts[i] = 0;
-                i += 1;
-            }
-        }
+        let want = ocr_bill::Money::round(brute_force(&item.packs, need));
+        prop_assert_eq!(best.cost, want);
     }
 }
