@@ -188,6 +188,11 @@ pub struct QuoteArgs {
     /// Unit price for the contact-sales tier, used by the postpaid comparison
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
     pub negotiated_price: Option<String>,
+
+    /// Prices actually paid for pack sizes, SIZE@PRICE separated by commas
+    /// (e.g. 100k@3500): the quote searches packs at these prices
+    #[arg(long, value_name = "SIZE@PRICE,...")]
+    pub pack_price: Option<String>,
 }
 
 /// Arguments of `batch`.
@@ -297,6 +302,11 @@ pub struct PlanArgs {
     /// Unit price for months in the contact-sales tier (请联系商务)
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
     pub negotiated_price: Option<String>,
+
+    /// Prices actually paid for pack sizes, SIZE@PRICE separated by commas
+    /// (e.g. 1000@84): the plan searches packs at these prices
+    #[arg(long, value_name = "SIZE@PRICE,...")]
+    pub pack_price: Option<String>,
 }
 
 /// Arguments of `curve`.
@@ -457,7 +467,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         }
         Command::Quote(args) => {
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;
-            let api = prices.item(&args.api)?;
+            let api = &paid_prices(prices.item(&args.api)?, args.pack_price.as_deref())?;
             let calls = parse_count(&args.calls)?;
             let quote = calc.quote(api, calls, args.months)?;
             render(
@@ -512,7 +522,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         }
         Command::Plan(args) => {
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;
-            let forecasts: Vec<(&Item, Vec<u64>)> = match (&args.api, &args.usage) {
+            let forecasts: Vec<(Item, Vec<u64>)> = match (&args.api, &args.usage) {
                 (Some(api), _) => {
                     let monthly = args
                         .monthly
@@ -520,7 +530,10 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                         .flat_map(|n| n.split_whitespace())
                         .map(parse_count)
                         .collect::<Result<Vec<_>, _>>()?;
-                    vec![(prices.item(api)?, monthly)]
+                    vec![(
+                        paid_prices(prices.item(api)?, args.pack_price.as_deref())?,
+                        monthly,
+                    )]
                 }
                 (None, Some(path)) => {
                     let mut usage = read_file(path, "usage", |r| read_usage(r, &prices))?;
@@ -532,6 +545,11 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                     ocr_bill::one_account(usage.iter().map(|u| u.account.as_str()))
                         .map_err(choose_account)?;
                     ocr_bill::monthly_by_api(&usage)?
+                        .into_iter()
+                        .map(|(item, monthly)| {
+                            Ok((paid_prices(item, args.pack_price.as_deref())?, monthly))
+                        })
+                        .collect::<anyhow::Result<Vec<_>>>()?
                 }
                 (None, None) => unreachable!("clap requires --api or --usage"),
             };
@@ -719,6 +737,24 @@ impl SkipReports {
         self.flush();
         self.failed.map_or(Ok(()), Err)
     }
+}
+
+/// The item with its packs at the prices paid given by `--pack-price`.
+fn paid_prices(item: &Item, spec: Option<&str>) -> anyhow::Result<Item> {
+    let Some(spec) = spec else {
+        return Ok(item.clone());
+    };
+    let paid = parse_pack_spec(spec)
+        .context("--pack-price")?
+        .into_iter()
+        .map(|p| match p.price {
+            Some(price) if p.count == 1 => Ok((p.size, price)),
+            _ => Err(UsageError(format!(
+                "--pack-price '{spec}': expected SIZE@PRICE items, e.g. 100k@3500"
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(item.with_prices_paid(&paid)?)
 }
 
 /// Refuses an `--account` that no usage row names, listing those that do.

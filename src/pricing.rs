@@ -306,6 +306,34 @@ impl Item {
         }
     }
 
+    /// The item with its packs at the prices paid (`(size, price)` pairs; a
+    /// size sold only at a negotiated price becomes purchasable): what quotes
+    /// and plans search when packs are bought at promotional prices.
+    pub fn with_prices_paid(&self, paid: &[(u64, Decimal)]) -> Result<Item, Error> {
+        let mut cells: Vec<PackCell> = self.pack_cells.to_vec();
+        for &(size, price) in paid {
+            self.pack_at(size, Some(price))?;
+            if let Some(cell) = cells.iter_mut().find(|c| c.calls == size) {
+                cell.price = PackPrice::List(price);
+            }
+        }
+        let packs: Vec<Pack> = cells
+            .iter()
+            .filter_map(|c| match c.price {
+                PackPrice::List(price) => Some(Pack {
+                    calls: c.calls,
+                    price,
+                }),
+                _ => None,
+            })
+            .collect();
+        Ok(Item {
+            packs: packs.into(),
+            pack_cells: cells.into(),
+            ..self.clone()
+        })
+    }
+
     /// The pack of exactly `calls` calls at its list price, or an error naming
     /// the sizes offered.
     pub fn pack(&self, calls: u64) -> Result<Pack, Error> {
