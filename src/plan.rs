@@ -106,6 +106,9 @@ struct Search<'c, 'a> {
     error: Option<Error>,
     pool: Vec<HeldPack>,
     events: Vec<Event>,
+    /// Per level: the most calls the packs of that level and after can add
+    /// (saturating; `u64::MAX` for the first level, which is unlimited).
+    caps: Vec<u64>,
     /// Search steps left.
     steps: u64,
 }
@@ -151,15 +154,24 @@ impl Search<'_, '_> {
     /// between breakpoints it is at least its value at the stretch's end. When
     /// the calls not served by packs pick it, fewer postpaid calls can cost more
     /// (the tier cliff), and only 0 is a safe bound.
-    fn bound(&mut self, pool: u64, per_call: Option<&Pack>) -> Option<Decimal> {
-        let Some(per_call) = per_call else {
+    fn bound(&mut self, pool: u64, level: usize) -> Option<Decimal> {
+        let Some(per_call) = self.order.get(level).copied() else {
             return self.postpaid(pool);
         };
         if self.calc.prices.settings.overage_tier_basis == OverageTierBasis::PostpaidCalls {
             return Some(Decimal::ZERO);
         }
+        // The packs left can add at most `cap` calls (the exchange bound limits
+        // each size after the first): beyond that the calls go postpaid.
+        let cap = self.caps[level];
+        let top = pool.saturating_add(cap);
         let mut points: Vec<u64> = vec![pool];
-        points.extend(self.breakpoints.iter().copied().filter(|&b| b > pool));
+        points.extend(
+            self.breakpoints
+                .iter()
+                .copied()
+                .filter(|&b| b > pool && b < top),
+        );
         let mut lowest: Option<Decimal> = None;
         for (i, &at) in points.iter().enumerate() {
             // On [at, next): at least the pack calls to reach `at`, plus the
@@ -169,7 +181,7 @@ impl Search<'_, '_> {
                 .price
                 .checked_mul(Decimal::from(at - pool))
                 .map_or(Decimal::ZERO, |x| x / Decimal::from(per_call.calls));
-            let end = points.get(i + 1).copied().unwrap_or(u64::MAX);
+            let end = points.get(i + 1).copied().unwrap_or(top);
             let rest = if end == u64::MAX {
                 Some(Decimal::ZERO)
             } else {
@@ -214,7 +226,6 @@ impl Search<'_, '_> {
         for better in &self.order[..level] {
             most = most.min(better.calls / gcd(better.calls, pack.calls) - 1);
         }
-        let next = self.order.get(level + 1).copied();
         // Most packs first: good purchases come early and cut the rest.
         for count in (0..=most).rev() {
             // Every count tried is a step: the budget bounds the loop too.
@@ -228,7 +239,7 @@ impl Search<'_, '_> {
                 let best = *best;
                 // The bound divides; allow for its last-digit rounding.
                 let above = self
-                    .bound(pool_here, next.as_ref())
+                    .bound(pool_here, level + 1)
                     .and_then(|lb| cost_here.checked_add(lb))
                     .and_then(|x| x.checked_sub(Decimal::new(1, 20)));
                 if above.is_some_and(|x| x > best) {
@@ -297,7 +308,17 @@ impl Calculator<'_> {
             .and_then(|sum| sum.checked_mul(Decimal::from(4)))
             .ok_or(Error::Overflow("the packs' cost"))?;
         let order = best_value_first(&api.packs);
+        let mut caps = vec![0u64; order.len() + 1];
+        for level in (0..order.len()).rev() {
+            let most = order[..level]
+                .iter()
+                .map(|better| better.calls / gcd(better.calls, order[level].calls) - 1)
+                .min()
+                .map_or(u64::MAX, |m| m.saturating_mul(order[level].calls));
+            caps[level] = caps[level + 1].saturating_add(most);
+        }
         let mut search = Search {
+            caps,
             calc: self,
             api,
             monthly,
@@ -376,7 +397,8 @@ impl Calculator<'_> {
         packs: &[(Pack, u64)],
     ) -> Result<BestPlan, Error> {
         let purchase = Purchase::from_counts(packs, 0)?;
-        let pack_calls = purchase.covered_calls;
+        let pack_calls =
+            u64::try_from(purchase.covered_calls).map_err(|_| Error::Overflow("the pack calls"))?;
         // The packs as one pool: they are all bought together and expire together.
         let mut pool = vec![HeldPack::pool(&api.key, pack_calls)];
         let mut months = Vec::new();

@@ -27,10 +27,10 @@ pub struct Purchase {
     pub packs: Vec<PackCount>,
     /// What the packs cost.
     pub cost: Money,
-    /// Calls the packs hold.
-    pub covered_calls: u64,
+    /// Calls the packs hold (more than a `u64` when the need is near its top).
+    pub covered_calls: u128,
     /// Covered calls beyond the need, which expire unused.
-    pub unused_calls: u64,
+    pub unused_calls: u128,
     /// Number of packs.
     pub pack_count: u64,
 }
@@ -60,9 +60,9 @@ impl Purchase {
                 .and_then(|c| acc.checked_add(c))
                 .ok_or(Error::Overflow("the packs' cost"))
         })?;
-        let covered = counts.iter().try_fold(0u64, |acc, &(p, n)| {
-            p.calls
-                .checked_mul(n)
+        let covered = counts.iter().try_fold(0u128, |acc, &(p, n)| {
+            u128::from(p.calls)
+                .checked_mul(u128::from(n))
                 .and_then(|c| acc.checked_add(c))
                 .ok_or(Error::Overflow("the packs' calls"))
         })?;
@@ -70,7 +70,7 @@ impl Purchase {
             packs,
             cost: Money::round(exact),
             covered_calls: covered,
-            unused_calls: covered.saturating_sub(need),
+            unused_calls: covered.saturating_sub(u128::from(need)),
             pack_count: counts
                 .iter()
                 .try_fold(0u64, |acc, (_, n)| acc.checked_add(*n))
