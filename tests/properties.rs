@@ -167,11 +167,11 @@ fn check_cheapest_packs(table: &[(u64, i64)], need: u64) -> Result<(), TestCaseE
     let got = ocr_bill::cheapest_packs(&packs, need).unwrap();
     let (cents, unused, count) = brute_force_packs(table, need);
     prop_assert_eq!(got.cost.decimal(), Decimal::new(cents, 2));
-    prop_assert_eq!(got.unused_calls, unused);
+    prop_assert_eq!(got.unused_calls, u128::from(unused));
     prop_assert_eq!(got.pack_count, count);
-    prop_assert!(got.covered_calls >= need);
+    prop_assert!(got.covered_calls >= u128::from(need));
     let listed: u64 = got.packs.iter().map(|p| p.calls * p.count).sum();
-    prop_assert_eq!(listed, got.covered_calls);
+    prop_assert_eq!(u128::from(listed), got.covered_calls);
     Ok(())
 }
 
