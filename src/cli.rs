@@ -11,8 +11,8 @@ use anyhow::{anyhow, Context};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use ocr_bill::{
     parse_count, parse_decimal, parse_pack_spec, read_packs, read_topups, read_usage, run_batch,
-    BatchError, BatchFormat, BatchOptions, Calculator, Item, LedgerInput, Month, PriceList,
-    RowError,
+    BatchError, BatchFormat, BatchOptions, Calculator, DecodedReader, InputEncoding, Item,
+    LedgerInput, Month, PriceList, RowError,
 };
 use rust_decimal::Decimal;
 
@@ -42,12 +42,41 @@ pub struct Cli {
     #[arg(long, global = true, env = "OCR_BILL_PRICING", value_name = "FILE")]
     pub pricing: Option<PathBuf>,
 
+    /// Encoding of input files: auto (UTF-8, or GB18030/GBK as saved by Excel or WPS
+    /// on Chinese Windows, told from the start of the file), utf-8, gbk, gb18030
+    #[arg(long, global = true, value_enum, default_value_t = EncodingArg::Auto)]
+    pub encoding: EncodingArg,
+
     /// Output format [default: table; csv for batch and curve]
     #[arg(long, short = 'f', global = true, value_enum)]
     pub format: Option<Format>,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--encoding`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EncodingArg {
+    /// UTF-8, or GB18030 when the start of the file is not UTF-8 but is GB18030
+    Auto,
+    /// UTF-8
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// GBK (read as GB18030, its superset)
+    Gbk,
+    /// GB18030
+    Gb18030,
+}
+
+impl From<EncodingArg> for InputEncoding {
+    fn from(e: EncodingArg) -> Self {
+        match e {
+            EncodingArg::Auto => InputEncoding::Auto,
+            EncodingArg::Utf8 => InputEncoding::Utf8,
+            EncodingArg::Gbk | EncodingArg::Gb18030 => InputEncoding::Gb18030,
+        }
+    }
 }
 
 /// The subcommands.
@@ -240,7 +269,8 @@ pub struct BatchArgs {
 /// Arguments of `ledger`.
 #[derive(Debug, Args)]
 pub struct LedgerArgs {
-    /// Usage CSV: month (YYYY-MM), api, calls
+    /// Usage CSV (`-` for stdin): month (or a date), api, calls, and optionally
+    /// account; English or Chinese headers (月份/日期, 接口, 调用量, 账号)
     #[arg(long, value_name = "FILE")]
     pub usage: PathBuf,
 
@@ -434,7 +464,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
     let prices = load_prices(cli.pricing.as_deref(), cli.edition.as_deref())?;
     let format = cli.format.unwrap_or(Format::Table);
     let bytes = match &cli.command {
-        Command::Batch(args) => return batch(&prices, args, cli.format),
+        Command::Batch(args) => return batch(&prices, args, cli.format, cli.encoding.into()),
         Command::Postpaid(args) => {
             if args.api.len() != args.calls.len() {
                 return Err(UsageError(format!(
@@ -489,13 +519,17 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                     .map_err(|e| anyhow!("{flag}: {e}"))
             };
             let mut input = LedgerInput {
-                usage: read_file(&args.usage, "usage", |r| read_usage(r, &prices))?,
+                usage: read_file(&args.usage, "usage", cli.encoding.into(), |r| {
+                    read_usage(r, &prices)
+                })?,
                 packs: match &args.packs {
-                    Some(p) => read_file(p, "packs", |r| read_packs(r, &prices))?,
+                    Some(p) => {
+                        read_file(p, "packs", cli.encoding.into(), |r| read_packs(r, &prices))?
+                    }
                     None => Vec::new(),
                 },
                 topups: match &args.topups {
-                    Some(p) => read_file(p, "top-ups", read_topups)?,
+                    Some(p) => read_file(p, "top-ups", cli.encoding.into(), read_topups)?,
                     None => Vec::new(),
                 },
                 opening_balance: match &args.balance {
@@ -536,7 +570,9 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                     )]
                 }
                 (None, Some(path)) => {
-                    let mut usage = read_file(path, "usage", |r| read_usage(r, &prices))?;
+                    let mut usage = read_file(path, "usage", cli.encoding.into(), |r| {
+                        read_usage(r, &prices)
+                    })?;
                     if let Some(name) = &args.account {
                         let name = name.trim();
                         check_account(name, usage.iter().map(|u| u.account.as_str()))?;
@@ -598,7 +634,12 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
     Ok(exit::OK)
 }
 
-fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow::Result<i32> {
+fn batch(
+    prices: &PriceList,
+    args: &BatchArgs,
+    format: Option<Format>,
+    encoding: InputEncoding,
+) -> anyhow::Result<i32> {
     let format = match format.unwrap_or(Format::Csv) {
         Format::Csv => BatchFormat::Csv,
         Format::Json => BatchFormat::JsonLines,
@@ -626,24 +667,8 @@ fn batch(prices: &PriceList, args: &BatchArgs, format: Option<Format>) -> anyhow
     let mut skips = SkipReports::default();
     let mut report = |e: &RowError| skips.add(e);
     let stdout = std::io::stdout().lock();
-    let (result, source) = match args.file.as_deref() {
-        None => (
-            run_batch(calc, std::io::stdin().lock(), stdout, &options, &mut report),
-            "stdin".to_string(),
-        ),
-        Some(p) if p == Path::new("-") => (
-            run_batch(calc, std::io::stdin().lock(), stdout, &options, &mut report),
-            "stdin".to_string(),
-        ),
-        Some(p) => {
-            let file = fs::File::open(p)
-                .with_context(|| format!("cannot read usage file {}", p.display()))?;
-            (
-                run_batch(calc, file, stdout, &options, &mut report),
-                p.display().to_string(),
-            )
-        }
-    };
+    let (input, source) = open_input(args.file.as_deref(), "usage", encoding)?;
+    let result = run_batch(calc, input, stdout, &options, &mut report);
     let reported = skips.reported;
     if let Err(e) = skips.finish() {
         return Err(
@@ -785,15 +810,43 @@ fn choose_account(e: ocr_bill::Error) -> anyhow::Error {
     }
 }
 
-/// Reads one input file with its parser; errors name the file and line.
+/// Opens an input (a file, or stdin for `-` or none) decoded to UTF-8; returns
+/// it and its name for messages.
+fn open_input(
+    path: Option<&Path>,
+    what: &str,
+    encoding: InputEncoding,
+) -> anyhow::Result<(Box<dyn Read>, String)> {
+    Ok(match path {
+        None => (
+            Box::new(DecodedReader::new(std::io::stdin().lock(), encoding)),
+            "stdin".to_string(),
+        ),
+        Some(p) if p == Path::new("-") => (
+            Box::new(DecodedReader::new(std::io::stdin().lock(), encoding)),
+            "stdin".to_string(),
+        ),
+        Some(p) => {
+            let file = fs::File::open(p)
+                .with_context(|| format!("cannot read {what} file {}", p.display()))?;
+            (
+                Box::new(DecodedReader::new(file, encoding)),
+                p.display().to_string(),
+            )
+        }
+    })
+}
+
+/// Reads one input file (`-` for stdin) with its parser; errors name the file
+/// and line.
 fn read_file<T>(
     path: &Path,
     what: &str,
-    parse: impl FnOnce(fs::File) -> Result<T, ocr_bill::InputError>,
+    encoding: InputEncoding,
+    parse: impl FnOnce(Box<dyn Read>) -> Result<T, ocr_bill::InputError>,
 ) -> anyhow::Result<T> {
-    let file = fs::File::open(path)
-        .with_context(|| format!("cannot read {what} file {}", path.display()))?;
-    parse(file).map_err(|e| anyhow!("{what} file {}: {e}", path.display()))
+    let (input, name) = open_input(Some(path), what, encoding)?;
+    parse(input).map_err(|e| anyhow!("{what} file {name}: {e}"))
 }
 
 /// The opening balance: a decimal with at most two places, which may be

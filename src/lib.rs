@@ -23,6 +23,7 @@ mod batch;
 mod bill;
 mod columns;
 mod count;
+mod decode;
 mod error;
 mod ledger;
 mod money;
@@ -41,6 +42,7 @@ pub use bill::{
 };
 pub use columns::{resolve as resolve_columns, Role, Wanted};
 pub use count::parse_count;
+pub use decode::{DecodedReader, InputEncoding};
 pub use error::Error;
 pub use ledger::{
     accounts, monthly_by_api, one_account, parse_money, read_packs, read_topups, read_usage,

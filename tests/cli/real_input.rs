@@ -499,3 +499,46 @@ fn a_file_of_bad_rows_gets_a_short_report() {
     );
     assert!(err.contains("skipped 100000 of 100001 rows"), "{err}");
 }
+
+#[test]
+fn a_gbk_file_with_chinese_headers_is_billed_right() {
+    let text =
+        "账号,日期,接口名称,调用量\n张三,2025-06-01,身份证,6000\n李四,2025-06-02,身份证,6000\n\
+                张三,2025-06-03,身份证,3000\n";
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(text);
+    assert!(!unmappable);
+    let out = ocr()
+        .args(["batch", "--group-by", "账号,日期", "-f", "json"])
+        .write_stdin(gbk.to_vec())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert_eq!(rows[0]["账号"], "张三");
+    assert_eq!(rows[0]["日期"], "2025-06");
+    assert_eq!(rows[0]["calls"], 9000);
+    assert_eq!(rows[0]["amount"], "1200.00");
+    assert_eq!(rows[1]["账号"], "李四");
+    assert_eq!(rows[1]["amount"], "750.00");
+    // The ledger reads the same file, one account at a time.
+    let (_d, p) = files(&[("gbk.csv", "")]);
+    std::fs::write(&p[0], &gbk[..]).unwrap();
+    let v = json(&["ledger", "--usage", &p[0], "--account", "张三"]);
+    assert_eq!(v["months"][0]["bill"], "1200.00");
+    // Forcing the wrong encoding is an error naming the place, never mojibake.
+    let err = fails(&["--encoding", "utf-8", "ledger", "--usage", &p[0]], 1);
+    assert!(
+        err.contains("not UTF-8 text at byte") && err.contains("line 1"),
+        "{err}"
+    );
+}

@@ -1,0 +1,317 @@
+//! Input text as it comes: UTF-8, or GB18030/GBK as saved by Excel and WPS on
+//! Chinese Windows (or UTF-16 with a byte-order mark), decoded to UTF-8 while
+//! streaming. Nothing is ever replaced: bytes that are not text in the input's
+//! encoding are an error naming where they are.
+
+use std::io::{self, Read};
+
+use encoding_rs::{Decoder, DecoderResult, Encoding, GB18030, UTF_16BE, UTF_16LE};
+
+/// Which encoding an input is read in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InputEncoding {
+    /// UTF-8 unless the start of the input is not UTF-8 but is GB18030 (GBK),
+    /// or a UTF-16 byte-order mark says so.
+    #[default]
+    Auto,
+    /// UTF-8.
+    Utf8,
+    /// GB18030, a superset of GBK and GB2312.
+    Gb18030,
+}
+
+/// How much of the input is looked at to tell UTF-8 from GB18030.
+const SNIFF_BYTES: usize = 1 << 16;
+
+enum Mode {
+    /// Not decided yet (auto).
+    Sniffing,
+    /// UTF-8, checked as it passes: `carry` holds the start of a character
+    /// split across reads.
+    Utf8 { carry: Vec<u8> },
+    /// Decoded from another encoding into `out`, of which `out_at..` is unread.
+    Decoding {
+        decoder: Decoder,
+        raw: Vec<u8>,
+        out: Vec<u8>,
+        out_at: usize,
+        eof: bool,
+    },
+}
+
+/// A reader of UTF-8 text over an input in some encoding.
+pub struct DecodedReader<R> {
+    inner: R,
+    mode: Mode,
+    /// Bytes of the input consumed so far, and newlines among them (for errors).
+    offset: u64,
+    lines: u64,
+    /// Bytes read while sniffing, not yet handed out or decoded.
+    sniffed: Vec<u8>,
+    /// The encoding decided on.
+    encoding: &'static str,
+}
+
+impl<R: Read> DecodedReader<R> {
+    /// Reads `inner` in `encoding`.
+    pub fn new(inner: R, encoding: InputEncoding) -> Self {
+        let mut reader = DecodedReader {
+            inner,
+            mode: Mode::Sniffing,
+            offset: 0,
+            lines: 1,
+            sniffed: Vec::new(),
+            encoding: "UTF-8",
+        };
+        match encoding {
+            InputEncoding::Auto => {}
+            InputEncoding::Utf8 => reader.mode = Mode::Utf8 { carry: Vec::new() },
+            InputEncoding::Gb18030 => reader.decode_with(GB18030),
+        }
+        reader
+    }
+
+    /// The encoding the input is read in (after the first read).
+    pub fn encoding(&self) -> &'static str {
+        self.encoding
+    }
+
+    fn decode_with(&mut self, encoding: &'static Encoding) {
+        self.encoding = encoding.name();
+        self.mode = Mode::Decoding {
+            decoder: encoding.new_decoder_with_bom_removal(),
+            raw: vec![0; 1 << 16],
+            out: Vec::new(),
+            out_at: 0,
+            eof: false,
+        };
+    }
+
+    fn not_text(&self, at: u64, byte: Option<u8>) -> io::Error {
+        let what = byte.map_or_else(String::new, |b| format!(" (byte 0x{b:02X})"));
+        let hint = if self.encoding == "UTF-8" {
+            "; a file saved by Excel or WPS on Chinese Windows is GBK: pass --encoding gbk"
+        } else {
+            "; pass --encoding utf-8 if the file is UTF-8"
+        };
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "the input is not {} text at byte {at}, line {}{what}{hint}",
+                self.encoding, self.lines
+            ),
+        )
+    }
+
+    /// Decides the encoding from the start of the input.
+    fn sniff(&mut self) -> io::Result<()> {
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
+        (&mut self.inner)
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut head)?;
+        let complete = head.len() < SNIFF_BYTES;
+        if head.starts_with(b"\xFF\xFE") {
+            self.decode_with(UTF_16LE);
+        } else if head.starts_with(b"\xFE\xFF") {
+            self.decode_with(UTF_16BE);
+        } else if utf8_prefix_ok(&head, complete) {
+            self.mode = Mode::Utf8 { carry: Vec::new() };
+        } else {
+            let mut decoder = GB18030.new_decoder_without_bom_handling();
+            let mut out = vec![0; decoder.max_utf8_buffer_length(head.len()).unwrap_or(0)];
+            let (result, _, _) =
+                decoder.decode_to_utf8_without_replacement(&head, &mut out, complete);
+            if matches!(result, DecoderResult::Malformed(..)) {
+                let at = std::str::from_utf8(&head).map_or_else(|e| e.valid_up_to(), |_| 0);
+                self.lines += memchr::memchr_iter(b'\n', &head[..at]).count() as u64;
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "the input is neither UTF-8 nor GB18030 (GBK) text: byte 0x{:02X} at \
+                         {at}, line {}; pass --encoding if you know which it is",
+                        head[at], self.lines
+                    ),
+                ));
+            }
+            self.decode_with(GB18030);
+        }
+        self.sniffed = head;
+        Ok(())
+    }
+}
+
+/// True when `bytes` are UTF-8, but for a character cut off at the end of an
+/// input that goes on.
+fn utf8_prefix_ok(bytes: &[u8], complete: bool) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => !complete && e.error_len().is_none(),
+    }
+}
+
+impl<R: Read> Read for DecodedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if matches!(self.mode, Mode::Sniffing) {
+            self.sniff()?;
+        }
+        match &mut self.mode {
+            Mode::Sniffing => unreachable!("decided above"),
+            Mode::Utf8 { carry } => {
+                let n = if self.sniffed.is_empty() {
+                    self.inner.read(buf)?
+                } else {
+                    let n = self.sniffed.len().min(buf.len());
+                    buf[..n].copy_from_slice(&self.sniffed[..n]);
+                    self.sniffed.drain(..n);
+                    n
+                };
+                // Check the bytes handed out, with a character begun before.
+                let mut joined;
+                let checked: &[u8] = if carry.is_empty() {
+                    &buf[..n]
+                } else {
+                    joined = std::mem::take(carry);
+                    joined.extend_from_slice(&buf[..n]);
+                    &joined
+                };
+                let start = self.offset - (checked.len() - n) as u64;
+                match std::str::from_utf8(checked) {
+                    Ok(_) => {}
+                    Err(e) if e.error_len().is_none() && n > 0 => {
+                        *carry = checked[e.valid_up_to()..].to_vec();
+                    }
+                    Err(e) => {
+                        let at = e.valid_up_to();
+                        self.lines += memchr::memchr_iter(b'\n', &checked[..at]).count() as u64;
+                        let byte = checked.get(at).copied();
+                        return Err(self.not_text(start + at as u64, byte));
+                    }
+                }
+                self.lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+                self.offset += n as u64;
+                Ok(n)
+            }
+            Mode::Decoding {
+                decoder,
+                raw,
+                out,
+                out_at,
+                eof,
+            } => {
+                while *out_at == out.len() {
+                    if *eof {
+                        return Ok(0);
+                    }
+                    let got = if self.sniffed.is_empty() {
+                        self.inner.read(raw)?
+                    } else {
+                        let n = self.sniffed.len().min(raw.len());
+                        raw[..n].copy_from_slice(&self.sniffed[..n]);
+                        self.sniffed.drain(..n);
+                        n
+                    };
+                    *eof = got == 0;
+                    out.clear();
+                    *out_at = 0;
+                    out.resize(
+                        decoder.max_utf8_buffer_length(got).unwrap_or(got * 3 + 16),
+                        0,
+                    );
+                    let (result, read, written) =
+                        decoder.decode_to_utf8_without_replacement(&raw[..got], out, *eof);
+                    out.truncate(written);
+                    if let DecoderResult::Malformed(bad, _) = result {
+                        let at = self.offset + read as u64 - u64::from(bad);
+                        let byte = raw.get(read.saturating_sub(usize::from(bad))).copied();
+                        self.lines += memchr::memchr_iter(b'\n', out).count() as u64;
+                        return Err(self.not_text(at, byte));
+                    }
+                    self.offset += got as u64;
+                    self.lines += memchr::memchr_iter(b'\n', out).count() as u64;
+                }
+                let n = (out.len() - *out_at).min(buf.len());
+                buf[..n].copy_from_slice(&out[*out_at..*out_at + n]);
+                *out_at += n;
+                Ok(n)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(bytes: &[u8], encoding: InputEncoding) -> io::Result<(String, &'static str)> {
+        let mut r = DecodedReader::new(bytes, encoding);
+        let mut out = String::new();
+        r.read_to_string(&mut out)?;
+        Ok((out, r.encoding()))
+    }
+
+    #[test]
+    fn gbk_is_detected_and_decoded() {
+        let (gbk, _, _) = GB18030.encode("账号,接口,调用量\n张三,身份证,9000\n李四,身份证,5\n");
+        let (text, enc) = read_all(&gbk, InputEncoding::Auto).unwrap();
+        assert_eq!(enc, "gb18030");
+        assert!(
+            text.contains("张三,身份证,9000") && text.contains("李四"),
+            "{text}"
+        );
+        let (text, enc) = read_all("账号,调用量\n".as_bytes(), InputEncoding::Auto).unwrap();
+        assert_eq!((text.as_str(), enc), ("账号,调用量\n", "UTF-8"));
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_decoded() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "api,calls\n身份证,9\n".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let (text, _) = read_all(&bytes, InputEncoding::Auto).unwrap();
+        assert_eq!(text, "api,calls\n身份证,9\n");
+    }
+
+    #[test]
+    fn bytes_that_are_not_text_are_an_error_never_replaced() {
+        // Valid UTF-8 for a long stretch, then a stray byte.
+        let mut bytes = "api,calls\n".repeat(10_000).into_bytes();
+        bytes.extend_from_slice(b"idcard,9\xff\n");
+        let err = read_all(&bytes, InputEncoding::Auto)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("not UTF-8 text at byte 100008, line 10001") && err.contains("gbk"),
+            "{err}"
+        );
+        let err = read_all(b"a\n\xff\xff\xff\n", InputEncoding::Auto)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("neither UTF-8 nor GB18030"), "{err}");
+        let err = read_all(b"ok\n\xff\xfe\xfd", InputEncoding::Gb18030)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("not gb18030 text") && err.contains("line 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_character_split_across_reads_is_fine() {
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let text = "身份证,9\n".repeat(3);
+        let mut r = DecodedReader::new(Trickle(text.as_bytes()), InputEncoding::Utf8);
+        let mut out = String::new();
+        r.read_to_string(&mut out).unwrap();
+        assert_eq!(out, text);
+    }
+}
