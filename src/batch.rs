@@ -19,6 +19,9 @@ pub enum BatchFormat {
     /// CSV: the input columns plus the bill columns.
     #[default]
     Csv,
+    /// CSV for spreadsheets: a UTF-8 byte-order mark, CRLF, and cells that
+    /// would start a formula neutralised (see [`spreadsheet_safe`]).
+    ExcelCsv,
     /// JSON Lines: one object per output row.
     JsonLines,
 }
@@ -114,6 +117,19 @@ pub enum BatchError {
 impl From<Error> for BatchError {
     fn from(e: Error) -> Self {
         BatchError::Input(e.to_string())
+    }
+}
+
+/// A cell as a spreadsheet may show it: one that would start a formula (`=`,
+/// `+`, `-`, `@`, tab or CR; OWASP's CSV-injection guidance) gets a leading
+/// `'`, unless it is a plain number such as `-5.00`, which no spreadsheet runs.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell.parse::<rust_decimal::Decimal>().is_ok() && !cell.starts_with('+');
+    if risky && !number {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
     }
 }
 
@@ -471,14 +487,28 @@ impl RowFormat {
 
     /// The CSV header row (nothing for JSON Lines).
     fn header(&self, out: &mut Vec<u8>) {
-        if self.format == BatchFormat::Csv {
+        let excel = self.format == BatchFormat::ExcelCsv;
+        if excel {
+            out.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        if self.format != BatchFormat::JsonLines {
             for (i, (name, _)) in self.columns.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                csv_field(out, name.as_bytes());
+                self.field(out, name.as_bytes());
             }
-            out.push(b'\n');
+            out.extend_from_slice(if excel { b"\r\n" } else { b"\n" });
+        }
+    }
+
+    /// One CSV field, made safe for spreadsheets in Excel CSV.
+    fn field(&self, out: &mut Vec<u8>, field: &[u8]) {
+        if self.format == BatchFormat::ExcelCsv {
+            let text = String::from_utf8_lossy(field);
+            csv_field(out, spreadsheet_safe(&text).as_bytes());
+        } else {
+            csv_field(out, field);
         }
     }
 
@@ -494,20 +524,24 @@ impl RowFormat {
         bill: &'f [u8],
     ) {
         match self.format {
-            BatchFormat::Csv => {
-                match raw {
+            BatchFormat::Csv | BatchFormat::ExcelCsv => {
+                match raw.filter(|_| self.format == BatchFormat::Csv) {
                     Some(raw) => out.extend_from_slice(raw),
                     None => {
                         for (i, f) in leading.enumerate() {
                             if i > 0 {
                                 out.push(b',');
                             }
-                            csv_field(out, f);
+                            self.field(out, f);
                         }
                     }
                 }
                 out.extend_from_slice(bill);
-                out.push(b'\n');
+                out.extend_from_slice(if self.format == BatchFormat::ExcelCsv {
+                    b"\r\n"
+                } else {
+                    b"\n"
+                });
             }
             BatchFormat::JsonLines => {
                 out.push(b'{');

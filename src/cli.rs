@@ -16,7 +16,8 @@ use ocr_bill::{
 };
 use rust_decimal::Decimal;
 
-use crate::render::{diagnostic, emit, render, Format};
+use crate::output::Destination;
+use crate::render::{diagnostic, emit, render, CsvStyle, Format};
 use crate::reports;
 
 const EXAMPLES: &str = "\
@@ -46,6 +47,16 @@ pub struct Cli {
     /// on Chinese Windows, told from the start of the file), utf-8, gbk, gb18030
     #[arg(long, global = true, value_enum, default_value_t = EncodingArg::Auto)]
     pub encoding: EncodingArg,
+
+    /// Write the output to FILE (atomically: a failed run leaves no file) instead
+    /// of stdout; an input of the run is never overwritten
+    #[arg(long, short = 'o', global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// CSV for Excel and WPS: UTF-8 byte-order mark, CRLF, and cells that would
+    /// start a formula (=, +, -, @) prefixed with ' (plain CSV is for pipelines)
+    #[arg(long, global = true)]
+    pub excel: bool,
 
     /// Output format [default: table; csv for batch and curve]
     #[arg(long, short = 'f', global = true, value_enum)]
@@ -463,8 +474,22 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
     }
     let prices = load_prices(cli.pricing.as_deref(), cli.edition.as_deref())?;
     let format = cli.format.unwrap_or(Format::Table);
+    let style = if cli.excel {
+        CsvStyle::Excel
+    } else {
+        CsvStyle::Plain
+    };
+    let dest = Destination::new(cli.output.as_deref(), &inputs(cli))?;
+    if cli.format == Some(Format::Xlsx) && dest.is_terminal() {
+        return Err(UsageError(
+            "an Excel workbook is binary: write it to a file with -o FILE.xlsx".into(),
+        )
+        .into());
+    }
     let bytes = match &cli.command {
-        Command::Batch(args) => return batch(&prices, args, cli.format, cli.encoding.into()),
+        Command::Batch(args) => {
+            return batch(&prices, args, cli.format, style, cli.encoding.into(), &dest)
+        }
         Command::Postpaid(args) => {
             if args.api.len() != args.calls.len() {
                 return Err(UsageError(format!(
@@ -482,7 +507,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 .map(|(api, calls)| Ok((prices.find(api)?, parse_count(calls)?)))
                 .collect::<Result<Vec<_>, ocr_bill::Error>>()?;
             let bill = calc.postpaid_month(&usage)?;
-            render(&reports::Postpaid(&bill), format)?
+            render(&reports::Postpaid(&bill), format, style)?
         }
         Command::Prepaid(args) => {
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;
@@ -493,7 +518,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 None => Vec::new(),
             };
             let month = calc.prepaid(api, calls, &packs)?;
-            render(&reports::Prepaid(&month), format)?
+            render(&reports::Prepaid(&month), format, style)?
         }
         Command::Quote(args) => {
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;
@@ -507,6 +532,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                     free: prices.settings.free_calls_per_month,
                 },
                 format,
+                style,
             )?
         }
         Command::Ledger(args) => {
@@ -552,7 +578,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                     .retain(|t| t.account.is_empty() || t.account == name);
             }
             let ledger = calc.ledger(&input).map_err(choose_account)?;
-            render(&reports::LedgerReport(&ledger), format)?
+            render(&reports::LedgerReport(&ledger), format, style)?
         }
         Command::Plan(args) => {
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;
@@ -594,9 +620,9 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 .map(|(api, monthly)| calc.plan(api, monthly))
                 .collect::<Result<Vec<_>, _>>()?;
             if args.usage.is_none() {
-                render(&reports::PlanReport(&plans[0]), format)?
+                render(&reports::PlanReport(&plans[0]), format, style)?
             } else {
-                render(&reports::Plans::new(&plans)?, format)?
+                render(&reports::Plans::new(&plans)?, format, style)?
             }
         }
         Command::Curve(args) => {
@@ -612,6 +638,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
             render(
                 &reports::CurveReport(&curve),
                 cli.format.unwrap_or(Format::Csv),
+                style,
             )?
         }
         Command::Completions { .. } | Command::Man => unreachable!("handled above"),
@@ -620,32 +647,53 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 .iter()
                 .map(|(name, _)| PriceList::edition(name).map(|l| l.about))
                 .collect::<Result<Vec<_>, _>>()?;
-            render(&reports::Editions(editions), format)?
+            render(&reports::Editions(editions), format, style)?
         }
         Command::Prices(args) => {
             let apis = match &args.api {
                 Some(name) => vec![prices.item(name)?],
                 None => prices.items.iter().collect(),
             };
-            render(&reports::Prices::new(&prices, apis), format)?
+            render(&reports::Prices::new(&prices, apis), format, style)?
         }
     };
-    emit(&bytes)?;
+    dest.write_all(&bytes)?;
     Ok(exit::OK)
+}
+
+/// The files a run reads, which `-o` must not overwrite.
+fn inputs(cli: &Cli) -> Vec<&Path> {
+    let mut paths: Vec<&Path> = cli.pricing.iter().map(PathBuf::as_path).collect();
+    match &cli.command {
+        Command::Batch(a) => paths.extend(a.file.as_deref()),
+        Command::Ledger(a) => {
+            paths.push(&a.usage);
+            paths.extend(a.packs.as_deref());
+            paths.extend(a.topups.as_deref());
+        }
+        Command::Plan(a) => paths.extend(a.usage.as_deref()),
+        Command::Curve(a) => paths.extend(a.svg.as_deref()),
+        _ => {}
+    }
+    paths
 }
 
 fn batch(
     prices: &PriceList,
     args: &BatchArgs,
     format: Option<Format>,
+    style: CsvStyle,
     encoding: InputEncoding,
+    dest: &Destination,
 ) -> anyhow::Result<i32> {
-    let format = match format.unwrap_or(Format::Csv) {
-        Format::Csv => BatchFormat::Csv,
-        Format::Json => BatchFormat::JsonLines,
-        Format::Table => {
+    let format = match (format.unwrap_or(Format::Csv), style) {
+        (Format::Csv, CsvStyle::Plain) => BatchFormat::Csv,
+        (Format::Csv, CsvStyle::Excel) => BatchFormat::ExcelCsv,
+        (Format::Json, _) => BatchFormat::JsonLines,
+        (Format::Table | Format::Xlsx, _) => {
             return Err(UsageError(
-                "batch streams CSV or JSON Lines: use --format csv (default) or --format json"
+                "batch streams rows of any number: use --format csv (default; with --excel \
+                 for spreadsheets) or --format json (JSON Lines)"
                     .into(),
             )
             .into())
@@ -666,9 +714,9 @@ fn batch(
     // Every skipped row is reported; a report that cannot be written fails the run.
     let mut skips = SkipReports::default();
     let mut report = |e: &RowError| skips.add(e);
-    let stdout = std::io::stdout().lock();
     let (input, source) = open_input(args.file.as_deref(), "usage", encoding)?;
-    let result = run_batch(calc, input, stdout, &options, &mut report);
+    let mut sink = dest.open()?;
+    let result = run_batch(calc, input, &mut sink, &options, &mut report);
     let reported = skips.reported;
     if let Err(e) = skips.finish() {
         return Err(
@@ -705,6 +753,7 @@ fn batch(
             summary.shared
         ))?;
     }
+    sink.commit()?;
     if summary.skipped > 0 {
         diagnostic(&format!(
             "ocr-bill: skipped {} of {} rows of {source}; {} rows written",

@@ -35,7 +35,8 @@ mod quote;
 mod records;
 
 pub use batch::{
-    run_batch, BatchError, BatchFormat, BatchOptions, BatchSummary, RowError, BILL_COLUMNS,
+    run_batch, spreadsheet_safe, BatchError, BatchFormat, BatchOptions, BatchSummary, RowError,
+    BILL_COLUMNS,
 };
 pub use bill::{
     one_time_note, ApiCalls, BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBill,

@@ -2,6 +2,7 @@
 
 mod chart;
 mod cli;
+mod output;
 mod render;
 mod reports;
 

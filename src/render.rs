@@ -16,6 +16,19 @@ pub enum Format {
     Json,
     /// CSV with a header row
     Csv,
+    /// An Excel workbook (.xlsx): real number cells, a sheet per table
+    Xlsx,
+}
+
+/// How CSV is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CsvStyle {
+    /// Plain CSV for pipelines: UTF-8, LF, every cell as it is.
+    #[default]
+    Plain,
+    /// CSV that Excel and WPS open right by double-click: a UTF-8 byte-order
+    /// mark, CRLF, and cells that would start a formula neutralised.
+    Excel,
 }
 
 /// Rows for CSV: a header and string cells.
@@ -44,10 +57,14 @@ pub trait Report: Serialize {
     fn human(&self) -> String;
     /// CSV rows.
     fn grid(&self) -> Grid;
+    /// The workbook's sheets: a name and a table each.
+    fn sheets(&self) -> Vec<(String, Grid)> {
+        vec![("ocr-bill".to_string(), self.grid())]
+    }
 }
 
-/// Renders a report in a format, as bytes for stdout.
-pub fn render<R: Report>(report: &R, format: Format) -> anyhow::Result<Vec<u8>> {
+/// Renders a report in a format, as bytes for the output.
+pub fn render<R: Report>(report: &R, format: Format, style: CsvStyle) -> anyhow::Result<Vec<u8>> {
     Ok(match format {
         Format::Table => report.human().into_bytes(),
         Format::Json => {
@@ -55,18 +72,82 @@ pub fn render<R: Report>(report: &R, format: Format) -> anyhow::Result<Vec<u8>> 
             out.push(b'\n');
             out
         }
-        Format::Csv => csv_bytes(&report.grid())?,
+        Format::Csv => csv_bytes(&report.grid(), style)?,
+        Format::Xlsx => xlsx_bytes(&report.sheets())?,
     })
 }
 
 /// A grid as CSV bytes.
-pub fn csv_bytes(grid: &Grid) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&grid.headers)?;
+pub fn csv_bytes(grid: &Grid, style: CsvStyle) -> anyhow::Result<Vec<u8>> {
+    let excel = style == CsvStyle::Excel;
+    let mut out = Vec::new();
+    if excel {
+        out.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    let mut w = csv::WriterBuilder::new()
+        .terminator(if excel {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        })
+        .from_writer(out);
+    let cell = |c: &String| -> String {
+        if excel {
+            ocr_bill::spreadsheet_safe(c).into_owned()
+        } else {
+            c.clone()
+        }
+    };
+    w.write_record(grid.headers.iter().map(cell))?;
     for row in &grid.rows {
-        w.write_record(row)?;
+        w.write_record(row.iter().map(cell))?;
     }
     Ok(w.into_inner().map_err(|e| e.into_error())?)
+}
+
+/// A number a cell holds, written the one way numbers are written here (so
+/// `00123` or `1e5` stay text), with its decimals.
+fn number_of(cell: &str) -> Option<(f64, u32)> {
+    let d: rust_decimal::Decimal = cell.parse().ok()?;
+    if d.to_string() != cell || cell.starts_with('+') {
+        return None;
+    }
+    let value: f64 = cell.parse().ok()?;
+    Some((value, d.scale()))
+}
+
+/// The sheets as an Excel workbook: numbers as number cells (money with two
+/// decimals and thousands separators, counts with thousands separators), text
+/// as text, a bold frozen header row, columns fitted.
+pub fn xlsx_bytes(sheets: &[(String, Grid)]) -> anyhow::Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format as Cell, Workbook};
+    let mut book = Workbook::new();
+    let header = Cell::new().set_bold();
+    let money = Cell::new().set_num_format("#,##0.00");
+    let count = Cell::new().set_num_format("#,##0");
+    let price = Cell::new().set_num_format("0.00##########");
+    for (name, grid) in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(name.as_str())?;
+        for (c, h) in grid.headers.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, h.as_str(), &header)?;
+        }
+        for (r, row) in grid.rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (c, cell) in row.iter().enumerate() {
+                let c = c as u16;
+                match number_of(cell) {
+                    Some((v, 0)) => sheet.write_number_with_format(r, c, v, &count)?,
+                    Some((v, 2)) => sheet.write_number_with_format(r, c, v, &money)?,
+                    Some((v, _)) => sheet.write_number_with_format(r, c, v, &price)?,
+                    None => sheet.write_string(r, c, cell.as_str())?,
+                };
+            }
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        sheet.autofit();
+    }
+    Ok(book.save_to_buffer()?)
 }
 
 /// A grid drawn as a table for people; numeric-looking columns align right.

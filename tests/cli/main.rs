@@ -4,6 +4,7 @@ mod bad_inputs;
 mod batch;
 mod editions;
 mod ledger;
+mod output;
 mod plan;
 mod postpaid;
 mod prepaid;

@@ -1,0 +1,113 @@
+//! Output people open: Excel workbooks, CSV for spreadsheets, files written
+//! atomically with -o.
+
+use calamine::{open_workbook, Data, Reader, Xlsx};
+
+use crate::{fails, ocr};
+
+#[test]
+fn an_xlsx_bill_reads_back_with_numeric_cells_and_the_right_sums() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bill.xlsx");
+    let p = path.to_str().unwrap();
+    let out = ocr()
+        .args([
+            "postpaid", "--api", "idcard", "--calls", "9000", "--api", "bankcard", "--calls",
+            "900000", "--format", "xlsx", "-o", p,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let col = |name: &str| {
+        rows[0]
+            .iter()
+            .position(|c| c.to_string() == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    assert_eq!(rows[1][col("name")], Data::String("身份证".into()));
+    assert_eq!(rows[1][col("calls")], Data::Float(9000.0));
+    let amounts: f64 = rows[1..]
+        .iter()
+        .map(|r| match r[col("amount")] {
+            Data::Float(v) => v,
+            ref other => panic!("amount is not a number: {other:?}"),
+        })
+        .sum();
+    assert!((amounts - 55_140.0).abs() < 1e-6, "{amounts}");
+    // A workbook is refused on a terminal, and batch (rows without end) refuses it.
+    let err = fails(&["batch", "--format", "xlsx"], 2);
+    assert!(err.contains("--excel"), "{err}");
+}
+
+#[test]
+fn excel_csv_neutralises_formulas_and_plain_csv_is_untouched() {
+    let input = "account,api,calls\n\"=HYPERLINK(\"\"http://x\"\")\",idcard,9000\n-5,idcard,900\n";
+    let plain = ocr().arg("batch").write_stdin(input).output().unwrap();
+    let plain = String::from_utf8(plain.stdout).unwrap();
+    assert!(
+        plain.contains("\n\"=HYPERLINK(\"\"http://x\"\")\",idcard,9000,"),
+        "{plain}"
+    );
+    let excel = ocr()
+        .args(["batch", "--excel"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let excel = excel.stdout;
+    assert!(excel.starts_with(b"\xEF\xBB\xBFaccount,api,calls,"));
+    let text = String::from_utf8(excel).unwrap();
+    assert!(
+        text.contains("\r\n\"'=HYPERLINK(\"\"http://x\"\")\",idcard,9000,"),
+        "{text}"
+    );
+    // A plain number is no formula: kept as a number.
+    assert!(text.contains("\r\n-5,idcard,900,"), "{text}");
+    assert!(!text.replace("\r\n", "").contains('\n'));
+    // The report CSVs too.
+    let out = ocr()
+        .args([
+            "postpaid", "--api", "idcard", "--calls", "9000", "-f", "csv", "--excel",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.stdout.starts_with(b"\xEF\xBB\xBFapi,"));
+    assert!(String::from_utf8(out.stdout).unwrap().ends_with("\r\n"));
+}
+
+#[test]
+fn output_files_are_atomic_and_never_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let usage = dir.path().join("usage.csv");
+    std::fs::write(&usage, "api,calls\nidcard,9000\nidcrad,5\n").unwrap();
+    let out_path = dir.path().join("bills.csv");
+    let u = usage.to_str().unwrap();
+    let o = out_path.to_str().unwrap();
+    // A run that fails leaves no file (and no temporary one).
+    let err = fails(&["batch", u, "-o", o], 1);
+    assert!(err.contains("idcrad"), "{err}");
+    assert!(!out_path.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // A run that succeeds writes the whole file.
+    std::fs::write(&usage, "api,calls\nidcard,9000\n").unwrap();
+    let out = ocr().args(["batch", u, "-o", o]).output().unwrap();
+    assert!(out.status.success());
+    assert!(std::fs::read_to_string(&out_path)
+        .unwrap()
+        .contains("idcard,9000,1000,8000"));
+    // The input is never the output.
+    let err = fails(&["batch", u, "-o", u], 1);
+    assert!(err.contains("is an input"), "{err}");
+    assert!(std::fs::read_to_string(&usage)
+        .unwrap()
+        .starts_with("api,calls"));
+    let err = fails(&["ledger", "--usage", u, "-o", u], 1);
+    assert!(err.contains("is an input"), "{err}");
+}
