@@ -79,6 +79,60 @@ pub fn parse_count(input: &str) -> Result<u64, Error> {
     u64::try_from(scaled / divisor).map_err(|_| too_large())
 }
 
+/// Parses an amount of money as people write it: `5000`, `1,000.50`, `1_000`,
+/// `1万`, `2.5k`, `3千`, with an optional `元` or `¥`; thousands separators
+/// only between groups of three digits, as for call counts. Not negative.
+///
+/// ```
+/// use ocr_bill::parse_amount;
+/// assert_eq!(parse_amount("1万").unwrap().to_string(), "10000");
+/// assert_eq!(parse_amount("1,000.50").unwrap().to_string(), "1000.50");
+/// assert!(parse_amount("1,00").is_err());
+/// ```
+pub fn parse_amount(input: &str) -> Result<rust_decimal::Decimal, Error> {
+    use rust_decimal::Decimal;
+    let bad = |reason: &str| Error::BadAmount {
+        input: input.to_string(),
+        reason: reason.to_string(),
+    };
+    let s = input.trim();
+    let s = s.strip_prefix('¥').unwrap_or(s);
+    let s = s.strip_suffix('元').unwrap_or(s).trim();
+    if s.starts_with('-') {
+        return Err(bad("an amount cannot be negative"));
+    }
+    let s = s.strip_prefix('+').unwrap_or(s);
+    let (number, multiplier): (&str, i64) = match s.chars().last() {
+        Some('k' | 'K') => (&s[..s.len() - 1], 1_000),
+        Some('m' | 'M') => (&s[..s.len() - 1], 1_000_000),
+        Some('千') => (&s[..s.len() - '千'.len_utf8()], 1_000),
+        Some('万') => (&s[..s.len() - '万'.len_utf8()], 10_000),
+        Some('亿') => (&s[..s.len() - '亿'.len_utf8()], 100_000_000),
+        _ => (s, 1),
+    };
+    let number = number.trim_end();
+    let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
+    if !grouped_ok(int_part)
+        || (number.contains('.')
+            && (frac_part.is_empty() || !frac_part.bytes().all(|b| b.is_ascii_digit())))
+    {
+        return Err(bad(
+            "expected an amount such as 5000, 1,000.50, 1万 or 2.5k (thousands separators \
+             only between groups of three digits)",
+        ));
+    }
+    let digits: String = int_part.chars().filter(char::is_ascii_digit).collect();
+    let plain = if frac_part.is_empty() {
+        digits
+    } else {
+        format!("{digits}.{frac_part}")
+    };
+    let value = crate::parse_decimal(&plain).map_err(|_| bad("too many digits"))?;
+    value
+        .checked_mul(Decimal::from(multiplier))
+        .ok_or_else(|| bad("too large"))
+}
+
 /// Digits, optionally in thousands groups: one to three leading digits, then
 /// groups of exactly three after each separator; one kind of separator.
 fn grouped_ok(int_part: &str) -> bool {

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::bill::{ApiCalls, BillLine, Calculator, Event, HeldPack};
 use crate::columns::{Role, Wanted};
 use crate::month::Month;
-use crate::pricing::{parse_decimal, Item, PriceList};
+use crate::pricing::{Item, PriceList};
 use crate::records::{ReadError, RecordReader};
 use crate::{parse_count, Error, Money};
 
@@ -253,7 +253,7 @@ pub fn read_packs<'a, R: Read>(
 
 /// Parses an amount of money: a decimal, not negative, at most two decimals.
 pub fn parse_money(text: &str) -> Result<Money, Error> {
-    let value = parse_decimal(text)?;
+    let value = crate::count::parse_amount(text)?;
     let bad = |reason: &str| Error::BadAmount {
         input: text.to_string(),
         reason: reason.to_string(),

@@ -42,7 +42,7 @@ pub use bill::{
     one_time_note, ApiCalls, BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBill,
 };
 pub use columns::{resolve as resolve_columns, Role, Wanted};
-pub use count::parse_count;
+pub use count::{parse_amount, parse_count};
 pub use decode::{DecodedReader, InputEncoding};
 pub use error::Error;
 pub use ledger::{

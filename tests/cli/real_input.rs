@@ -542,3 +542,21 @@ fn a_gbk_file_with_chinese_headers_is_billed_right() {
         "{err}"
     );
 }
+
+#[test]
+fn money_arguments_are_read_like_counts() {
+    let (_d, p) = files(&[("u.csv", "month,api,calls\n2026-01,idcard,9000\n")]);
+    for (text, want) in [
+        ("1万", "10000.00"),
+        ("1,000.50", "1000.50"),
+        ("2.5k", "2500.00"),
+    ] {
+        let v = json(&["ledger", "--usage", &p[0], "--balance", text]);
+        assert_eq!(v["opening_balance"], want, "{text}");
+    }
+    let err = fails(&["ledger", "--usage", &p[0], "--balance", "1,00"], 1);
+    assert!(
+        err.contains("'1,00'") && err.contains("groups of three"),
+        "{err}"
+    );
+}
