@@ -98,6 +98,8 @@ pub struct BatchSummary {
     pub shared: u64,
     /// Rows billed on their own whose date names a day, not a month.
     pub daily: u64,
+    /// The amounts written, summed, in fen (0.01).
+    pub fen: i128,
 }
 
 /// Why a run stopped.
@@ -145,7 +147,7 @@ pub const BILL_COLUMNS: [&str; 7] = [
 ];
 
 const MEMO_BITS: u32 = 11;
-const MEMO_BYTES: usize = 54;
+const MEMO_BYTES: usize = 46;
 
 /// A remembered row bill: the bill cells (as CSV text) of `calls` calls of API
 /// `api`, in one cache line.
@@ -153,6 +155,8 @@ const MEMO_BYTES: usize = 54;
 #[repr(C, align(64))]
 struct Memo {
     calls: u64,
+    /// The amount in fen.
+    fen: i64,
     api: u8,
     len: u8,
     bytes: [u8; MEMO_BYTES],
@@ -188,6 +192,7 @@ impl<'a> Biller<'a> {
                 Memo {
                     api: u8::MAX,
                     calls: 0,
+                    fen: 0,
                     len: 0,
                     bytes: [0; MEMO_BYTES],
                 };
@@ -259,12 +264,14 @@ impl<'a> Biller<'a> {
     /// The bill columns of `calls` calls of API `api` as CSV text (each cell
     /// after a comma), remembered for the next row with the same API and count
     /// (usage repeats counts a lot).
-    fn bill(&mut self, api: usize, calls: u64) -> Result<&[u8], String> {
-        let slot =
-            ((calls.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ api as u64) >> (64 - MEMO_BITS)) as usize;
+    fn bill(&mut self, api: usize, calls: u64) -> Result<(&[u8], i64), String> {
+        // The API in the top bits before mixing, so that it picks the slot too.
+        let slot = ((calls ^ ((api as u64) << 56)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            >> (64 - MEMO_BITS)) as usize;
         let m = &self.memo[slot];
         if usize::from(m.api) == api && m.calls == calls {
-            return Ok(&self.memo[slot].bytes[..usize::from(m.len)]);
+            let m = &self.memo[slot];
+            return Ok((&m.bytes[..usize::from(m.len)], m.fen));
         }
         let c = self
             .calc
@@ -280,14 +287,16 @@ impl<'a> Biller<'a> {
         self.cells(api, calls, &c, &mut cells);
         self.scratch = cells;
         let text = &self.scratch.buf;
+        let fen = i64::try_from(c.amount.decimal().mantissa()).unwrap_or(i64::MAX);
         if text.len() <= MEMO_BYTES && api < usize::from(u8::MAX) {
             let m = &mut self.memo[slot];
             m.api = api as u8;
             m.calls = calls;
+            m.fen = fen;
             m.len = text.len() as u8;
             m.bytes[..text.len()].copy_from_slice(text);
         }
-        Ok(text)
+        Ok((text, fen))
     }
 
     /// The nearest higher tier whose first call count is billed less.
@@ -796,6 +805,7 @@ struct BlockResult {
     written: u64,
     shared: u64,
     daily: u64,
+    fen: i128,
     /// Newlines in the block, to number the lines of the next one.
     newlines: u64,
     /// Stopped at the first bad row (without `skip_invalid`).
@@ -820,6 +830,7 @@ fn bill_block(biller: &mut Biller<'_>, pool: &Pool, block: Vec<u8>, job: &Job<'_
         written: 0,
         shared: 0,
         daily: 0,
+        fen: 0,
         newlines: 0,
         stopped: false,
     };
@@ -858,9 +869,9 @@ fn bill_block(biller: &mut Biller<'_>, pool: &Pool, block: Vec<u8>, job: &Job<'_
         };
         result.rows += 1;
         let billed = read_row(biller, &record, cols)
-            .and_then(|(api, calls)| Ok((calls, biller.bill(api, calls)?)));
+            .and_then(|(api, calls)| Ok((api, calls, biller.bill(api, calls)?)));
         match billed {
-            Ok((calls, bill)) => {
+            Ok((api, calls, (bill, fen))) => {
                 format.row(
                     &mut result.out,
                     record.iter(),
@@ -869,10 +880,10 @@ fn bill_block(biller: &mut Biller<'_>, pool: &Pool, block: Vec<u8>, job: &Job<'_
                     bill,
                 );
                 result.written += 1;
+                result.fen += i128::from(fen);
                 if let Some(shared) = shared {
                     let dated = cols.month.and_then(|m| month_of(record.field(m)).ok());
                     result.daily += u64::from(dated.is_some_and(|d| d.has_day));
-                    let api = biller.api(record.field(cols.api)).unwrap_or(0);
                     result.shared +=
                         shared.insert(row_key(&record, cols, api, dated.map(|d| d.month)));
                 }
@@ -1098,7 +1109,8 @@ pub fn run_batch<R: Read, W: Write>(
         let values = values_of(key, cols.group.len());
         let api_key = biller.apis[g.api];
         match biller.bill(g.api, g.calls) {
-            Ok(bill) => {
+            Ok((bill, fen)) => {
+                summary.fen += i128::from(fen);
                 let calls = g.calls.to_string();
                 let rows = g.rows.to_string();
                 let lead = values.iter().copied().chain([
@@ -1268,6 +1280,7 @@ fn coordinate<R: Read, W: Write>(
             summary.written += r.written;
             summary.shared += r.shared;
             summary.daily += r.daily;
+            summary.fen += r.fen;
             let mut stop = None;
             for mut e in r.errors {
                 e.line += line_base;

@@ -754,13 +754,21 @@ fn batch(
         ))?;
     }
     sink.commit()?;
+    let total = rust_decimal::Decimal::try_from_i128_with_scale(summary.fen, 2)
+        .map(|d| ocr_bill::Money::round(d).to_string())
+        .unwrap_or_else(|_| "(too large)".into());
+    let billed = format!(
+        "{} rows written, total {total} {} (price list: edition {})",
+        summary.written, prices.settings.currency, prices.about.edition
+    );
     if summary.skipped > 0 {
         diagnostic(&format!(
-            "ocr-bill: skipped {} of {} rows of {source}; {} rows written",
-            summary.skipped, summary.rows, summary.written
+            "ocr-bill: skipped {} of {} rows of {source}; {billed}",
+            summary.skipped, summary.rows
         ))?;
         return Ok(exit::SKIPPED);
     }
+    diagnostic(&format!("ocr-bill: {source}: {billed}"))?;
     Ok(exit::OK)
 }
 

@@ -560,3 +560,24 @@ fn money_arguments_are_read_like_counts() {
         "{err}"
     );
 }
+
+#[test]
+fn batch_ends_with_a_summary_on_stderr() {
+    let out = ocr()
+        .arg("batch")
+        .write_stdin("api,calls\nidcard,9000\nidcard,90000\n")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim(),
+        "ocr-bill: stdin: 2 rows written, total 10100.00 CNY (price list: edition seed)"
+    );
+    let out = ocr()
+        .args(["--edition", "intl", "batch", "--group-by", "account"])
+        .write_stdin("account,api,calls\na,general,9000\nb,general,9000\n")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("total 378.00 USD"), "{err}");
+}
