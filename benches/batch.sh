@@ -21,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 mawk -v n="$rows" -f benches/gen-usage.awk > "$work/usage.csv"
 mawk -v n="$((rows / 10))" -f benches/gen-usage.awk > "$work/small.csv"
 "$bin" prices -f csv > "$work/prices.csv"
-free=$("$bin" prices -f json | sed -n 's/.*"free_calls_per_month": \([0-9]*\).*/\1/p')
+free=$("$bin" prices -f json | sed -n 's/.*"free_calls_per_month": \([0-9]*\).*/\1/p' | head -1)
 reference() { mawk -F, -v free="$free" -f benches/batch-reference.awk "$work/prices.csv" "$1"; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

@@ -693,47 +693,45 @@ fn trimmed(field: &[u8]) -> &[u8] {
     &field[start..=end]
 }
 
-/// The month a date field names, or why it names none.
+/// The month a date field names, or why it names none; `YYYY-MM` and
+/// `YYYY-MM-DD` are read straight from the bytes, other forms by [`Month`].
 fn month_of(field: &[u8]) -> Result<Dated, String> {
-    Month::parse_dated(&String::from_utf8_lossy(trimmed(field)))
-}
-
-/// Remembers which (account, month, API) keys rows without grouping had, to
-/// tell the user when rows that share one were billed each as a whole month.
-/// Keys are 64-bit fingerprints in shards (workers insert concurrently).
-struct SharedRows {
-    shards: Vec<Mutex<HashMap<u64, bool, rustc_hash::FxBuildHasher>>>,
-}
-
-impl SharedRows {
-    const SHARDS: usize = 64;
-
-    fn new() -> SharedRows {
-        SharedRows {
-            shards: (0..Self::SHARDS).map(|_| Mutex::default()).collect(),
-        }
-    }
-
-    /// Records a row's key; returns how many rows are newly known to share a
-    /// key (2 for the second row of a key, 1 for each further one).
-    fn insert(&self, key: u64) -> u64 {
-        let shard = &self.shards[(key >> 58) as usize % Self::SHARDS];
-        let Ok(mut map) = shard.lock() else {
-            return 0;
-        };
-        match map.get_mut(&key) {
-            None => {
-                map.insert(key, false);
-                0
+    let f = trimmed(field);
+    let digit = |i: usize| {
+        f.get(i)
+            .filter(|b| b.is_ascii_digit())
+            .map(|b| u32::from(b - b'0'))
+    };
+    let fast = match f.len() {
+        7 | 10 if f[4] == b'-' && (f.len() == 7 || f[7] == b'-') => {
+            let year = (0..4).try_fold(0, |y, i| digit(i).map(|d| y * 10 + d));
+            let month = digit(5).zip(digit(6)).map(|(a, b)| a * 10 + b);
+            let day = if f.len() == 10 {
+                digit(8).zip(digit(9)).map(|(a, b)| a * 10 + b)
+            } else {
+                Some(1)
+            };
+            match (year, month, day) {
+                (Some(y), Some(m), Some(d)) if (1..=28).contains(&d) => {
+                    Month::new(y, m).map(|month| Dated {
+                        month,
+                        has_day: f.len() == 10,
+                    })
+                }
+                _ => None,
             }
-            Some(counted @ false) => {
-                *counted = true;
-                2
-            }
-            Some(true) => 1,
         }
+        _ => None,
+    };
+    match fast {
+        Some(d) => Ok(d),
+        None => Month::parse_dated(&String::from_utf8_lossy(f)),
     }
 }
+
+/// Rows per (account, month, billing item) fingerprint: rows that share a key
+/// were each billed as a whole month, and the user is told how many.
+type KeyCounts = HashMap<u64, u32, rustc_hash::FxBuildHasher>;
 
 /// The fingerprint of a row's account, month and API.
 fn row_key(record: &Record<'_>, cols: &Columns, api: usize, month: Option<Month>) -> u64 {
@@ -791,9 +789,9 @@ struct Job<'a> {
     format: &'a RowFormat,
     skip_invalid: bool,
     multiline: bool,
-    /// Where rows' (account, month, API) keys are kept, when the input has an
+    /// Rows' (account, month, item) keys are counted: the input has an
     /// account or month column.
-    shared: Option<&'a SharedRows>,
+    count_keys: bool,
 }
 
 /// What a worker made of one block of input.
@@ -803,8 +801,9 @@ struct BlockResult {
     errors: Vec<RowError>,
     rows: u64,
     written: u64,
-    shared: u64,
     daily: u64,
+    /// The (account, month, item) fingerprints of the rows written, when counted.
+    keys: Vec<u64>,
     fen: i128,
     /// Newlines in the block, to number the lines of the next one.
     newlines: u64,
@@ -819,7 +818,7 @@ fn bill_block(biller: &mut Biller<'_>, pool: &Pool, block: Vec<u8>, job: &Job<'_
         format,
         skip_invalid,
         multiline,
-        shared,
+        count_keys,
     } = *job;
     let mut out = pool.get();
     out.reserve(block.len() * 9 / 4);
@@ -828,8 +827,8 @@ fn bill_block(biller: &mut Biller<'_>, pool: &Pool, block: Vec<u8>, job: &Job<'_
         errors: Vec::new(),
         rows: 0,
         written: 0,
-        shared: 0,
         daily: 0,
+        keys: Vec::new(),
         fen: 0,
         newlines: 0,
         stopped: false,
@@ -881,11 +880,12 @@ fn bill_block(biller: &mut Biller<'_>, pool: &Pool, block: Vec<u8>, job: &Job<'_
                 );
                 result.written += 1;
                 result.fen += i128::from(fen);
-                if let Some(shared) = shared {
+                if count_keys {
                     let dated = cols.month.and_then(|m| month_of(record.field(m)).ok());
                     result.daily += u64::from(dated.is_some_and(|d| d.has_day));
-                    result.shared +=
-                        shared.insert(row_key(&record, cols, api, dated.map(|d| d.month)));
+                    result
+                        .keys
+                        .push(row_key(&record, cols, api, dated.map(|d| d.month)));
                 }
             }
             Err(message) => {
@@ -1185,13 +1185,12 @@ fn stream<R: Read, W: Write>(
     format.header(&mut head);
     output.write_all(&head)?;
     let pool = &Pool::default();
-    let shared = (cols.account.is_some() || cols.month.is_some()).then(SharedRows::new);
     let job = &Job {
         cols,
         format,
         skip_invalid: options.skip_invalid,
         multiline: options.multiline_fields,
-        shared: shared.as_ref(),
+        count_keys: cols.account.is_some() || cols.month.is_some(),
     };
     let want = BLOCK_BYTES as u64;
     if (input.by_ref().take(want).read_to_end(&mut pending_input)? as u64) < want {
@@ -1219,28 +1218,29 @@ fn stream<R: Read, W: Write>(
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<(u64, BlockResult)>();
     std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let done_tx = done_tx.clone();
-            let job_rx = &job_rx;
-            scope.spawn(move || {
-                let mut biller = Biller::new(calc);
-                loop {
-                    let next = job_rx.lock().map(|rx| rx.recv());
-                    let Ok(Ok((seq, block))) = next else { break };
-                    let result = bill_block(&mut biller, pool, block, job);
-                    if done_tx.send((seq, result)).is_err() {
-                        break;
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let done_tx = done_tx.clone();
+                let job_rx = &job_rx;
+                scope.spawn(move || {
+                    let mut biller = Biller::new(calc);
+                    loop {
+                        let next = job_rx.lock().map(|rx| rx.recv());
+                        let Ok(Ok((seq, block))) = next else { break };
+                        let result = bill_block(&mut biller, pool, block, job);
+                        if done_tx.send((seq, result)).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
-        }
+                })
+            })
+            .collect();
         drop(done_tx);
         let mut threads = Billing::Threads {
             jobs: job_tx,
             done: &done_rx,
         };
-        // Dropping `threads` at the end closes the job queue: the workers stop.
-        coordinate(
+        let result = coordinate(
             &mut input,
             &mut pending_input,
             first_line,
@@ -1249,7 +1249,13 @@ fn stream<R: Read, W: Write>(
             pool,
             options,
             on_skip,
-        )
+        );
+        // Closing the job queue stops the workers.
+        drop(threads);
+        for h in handles {
+            let _ = h.join();
+        }
+        result
     })
 }
 
@@ -1266,6 +1272,9 @@ fn coordinate<R: Read, W: Write>(
     on_skip: &mut dyn FnMut(&RowError),
 ) -> Result<BatchSummary, BatchError> {
     let mut summary = BatchSummary::default();
+    // One count per (account, month, item) fingerprint, kept here while the
+    // workers bill: rows sharing a key were each billed as a whole month.
+    let mut key_counts = KeyCounts::default();
     let mut results: BTreeMap<u64, BlockResult> = BTreeMap::new();
     let (mut sent, mut next_to_write) = (0u64, 0u64);
     let mut line_base = first_line - 1;
@@ -1278,8 +1287,10 @@ fn coordinate<R: Read, W: Write>(
             next_to_write += 1;
             summary.rows += r.rows;
             summary.written += r.written;
-            summary.shared += r.shared;
             summary.daily += r.daily;
+            for &k in &r.keys {
+                *key_counts.entry(k).or_insert(0) += 1;
+            }
             summary.fen += r.fen;
             let mut stop = None;
             for mut e in r.errors {
@@ -1310,6 +1321,11 @@ fn coordinate<R: Read, W: Write>(
             if overlong {
                 return Err(BatchError::Row(too_long(line_base + 1)));
             }
+            summary.shared = key_counts
+                .values()
+                .filter(|&&n| n > 1)
+                .map(|&n| u64::from(n))
+                .sum();
             return Ok(summary);
         }
         if eof || sent - next_to_write >= BLOCKS_IN_FLIGHT as u64 {

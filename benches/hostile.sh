@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Hostile inputs, each timed with its peak memory (medians of RUNS): the cases
+# that once took seconds to minutes and gigabytes. Targets: under 0.5 s and
+# 64 MiB each.
+# Usage: benches/hostile.sh [RUNS]     (default 5; needs python3 and GNU time)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+bin=$(cargo build --release --message-format=json-render-diagnostics 2>/dev/null \
+    | sed -n 's/.*"executable":"\([^"]*ocr-bill\)".*/\1/p' | tail -1)
+[ -x "$bin" ] || { echo "could not build ocr-bill" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+python3 - "$work" <<'PY'
+import sys
+w = sys.argv[1]
+apis = "".join('[[api]]\nkey = "api%d"\nname = "接口%d"\ntiers = "big"\n\n' % (i, i) for i in range(1000))
+tiers = ",\n".join('  { upto = %d, price = "0.%04d" }' % ((i + 1) * 1000, 9999 - i % 9999) for i in range(20000))
+open(w + "/tiers.toml", "w").write('[tiers]\nbig = [\n%s,\n  { price = "0.01" },\n]\n\n%s' % (tiers, apis))
+open(w + "/names.csv", "w").write("api,calls\n" + "".join("api%d,%d\n" % (i, 123456 + i) for i in range(1000)))
+open(w + "/packs.csv", "w").write("month,api,calls,count\n" + "2026-01,idcard,1000,100000\n" * 40)
+open(w + "/usage.csv", "w").write("month,api,calls\n2026-01,idcard,5\n2027-06,idcard,5\n")
+open(w + "/commas.csv", "w").write("api,calls\n" + ",\n" * 500000)
+PY
+
+measure() {   # label, then the command
+    local label=$1; shift
+    : > "$work/s"; : > "$work/m"
+    for _ in $(seq "$runs"); do
+        /usr/bin/time -f "%e %M" "$@" > /dev/null 2> "$work/t" || true
+        tail -1 "$work/t" | { read -r s m; echo "$s" >> "$work/s"; echo "$m" >> "$work/m"; }
+    done
+    printf '%-58s %6s s %8s KB\n' "$label" "$(sort -n "$work/s" | sed -n "$(( (runs + 1) / 2 ))p")" \
+        "$(sort -n "$work/m" | sed -n "$(( (runs + 1) / 2 ))p")"
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "median of $runs runs: wall time, peak memory"
+measure "13 pricing file: 20,000 tiers shared by 1,000 APIs (860 KB)" \
+    "$bin" --pricing "$work/tiers.toml" postpaid --api api5 --calls 9000
+measure "13 ... and a batch naming each of the 1,000 APIs" \
+    "$bin" --pricing "$work/tiers.toml" batch "$work/names.csv"
+measure "14 ledger: 40 rows of 100,000 packs, expiring" \
+    "$bin" ledger --usage "$work/usage.csv" --packs "$work/packs.csv"
+measure "15 curve --max 1.6e9 --negotiated-price 0.04" \
+    "$bin" curve --api idcard --max 1600000000 --negotiated-price 0.04
+measure "15 curve --max 1.6e9 --points 1000" \
+    "$bin" curve --api idcard --max 1600000000 --negotiated-price 0.04 --points 1000
+measure "16 plan --monthly 1.7e9 --negotiated-price 0.04" \
+    "$bin" plan --api idcard --monthly 1700000000 --negotiated-price 0.04
+measure "16 quote --calls 18446744073709551615" \
+    "$bin" quote --api idcard --calls 18446744073709551615
+measure "17 batch --skip-invalid: 500,000 rows of ','" \
+    "$bin" batch --skip-invalid "$work/commas.csv"
