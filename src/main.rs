@@ -1,4 +1,10 @@
 //! `ocr-bill`: parse, run, print the error, exit with its code.
+//!
+//! On Unix the entry point is a C `main`, so that ocr-bill sees its standard
+//! descriptors as the caller left them: Rust's own start-up reopens a closed
+//! stdout on `/dev/null`, after which `ocr-bill prices >&-` could not be told
+//! from `ocr-bill prices > /dev/null` and would claim success.
+#![cfg_attr(unix, no_main)]
 
 mod chart;
 mod cli;
@@ -6,6 +12,14 @@ mod output;
 mod render;
 mod reports;
 
+#[cfg(unix)]
+#[no_mangle]
+pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    render::claim_standard_descriptors();
+    cli::run(std::env::args_os())
+}
+
+#[cfg(not(unix))]
 fn main() {
     std::process::exit(cli::run(std::env::args_os()));
 }

@@ -180,39 +180,38 @@ pub fn emit(bytes: &[u8]) -> io::Result<()> {
     quiet_on_closed_pipe(out.write_all(bytes).and_then(|_| out.flush()))
 }
 
-/// Fails when stdout was closed (`>&-`). Rust's runtime opens `/dev/null`
-/// read-write in place of a closed standard descriptor, so everything written
-/// would vanish without a word; a shell's `> /dev/null` opens it write-only.
-pub fn stdout_is_open() -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsRawFd;
-        use std::os::unix::fs::MetadataExt;
-        let fd = io::stdout().as_raw_fd();
-        // SAFETY: fcntl(F_GETFL) only reads the flags of a descriptor.
-        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-        if flags < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        if flags & libc::O_ACCMODE == libc::O_RDWR {
-            let null = std::fs::metadata("/dev/null").map(|m| m.rdev()).ok();
-            let path = format!("/proc/self/fd/{fd}");
-            let here = std::fs::metadata(&path)
-                .or_else(|_| std::fs::metadata("/dev/stdout"))
-                .map(|m| m.rdev())
-                .ok();
-            if null.is_some() && null == here {
-                return Err(io::Error::other(
-                    "stdout is closed; nothing would be written",
-                ));
+/// Whether stdout was closed when ocr-bill started (see `main`).
+static STDOUT_WAS_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Notes which standard descriptors the caller closed and puts `/dev/null` in
+/// their place (so that no file opened later takes their number), and ignores
+/// SIGPIPE so that a closed pipe is an error to handle, as Rust's start-up does.
+#[cfg(unix)]
+pub fn claim_standard_descriptors() {
+    for fd in 0..=2 {
+        // SAFETY: fcntl(F_GETFD) only asks whether the descriptor is open.
+        let closed = unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1;
+        if closed {
+            if fd == 1 {
+                STDOUT_WAS_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
             }
+            // SAFETY: opening /dev/null; the lowest free number is `fd`.
+            unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
         }
-        Ok(())
     }
-    #[cfg(not(unix))]
-    {
-        Ok(())
+    // SAFETY: setting a signal's disposition to "ignore".
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+/// Fails when stdout was closed (`>&-`): what is written would vanish without
+/// a word.
+pub fn stdout_is_open() -> io::Result<()> {
+    if STDOUT_WAS_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(io::Error::other(
+            "stdout is closed; nothing would be written",
+        ));
     }
+    Ok(())
 }
 
 /// Writes a diagnostic line to stderr, reporting (not panicking on) a failure.

@@ -440,6 +440,24 @@ fn output_that_cannot_be_written_is_an_error_never_a_panic() {
 }
 
 #[test]
+#[cfg(unix)]
+fn dev_null_opened_for_reading_and_writing_is_not_a_closed_stdout() {
+    // What Python's subprocess.DEVNULL and other launchers pass: /dev/null, O_RDWR.
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_ocr-bill"))
+        .args(["postpaid", "--api", "idcard", "--calls", "9000"])
+        .env_remove("OCR_BILL_PRICING")
+        .stdout(null)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
 #[cfg(target_os = "linux")]
 fn a_closed_pipe_never_hides_skipped_rows() {
     let mut usage = String::from("api,calls\nidcard,9000\nidcrad,5\n");
