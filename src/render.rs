@@ -156,7 +156,7 @@ pub fn table(grid: &Grid) -> String {
     t.load_style(presets::UTF8_FULL_CONDENSED);
     t.set_header(grid.headers.clone());
     for row in &grid.rows {
-        t.add_row(row.clone());
+        t.add_row(row.iter().map(|c| grouped(c)).collect::<Vec<_>>());
     }
     for (i, column) in t.column_iter_mut().enumerate() {
         let numeric = !grid.rows.is_empty()
@@ -170,6 +170,34 @@ pub fn table(grid: &Grid) -> String {
         }
     }
     format!("{t}\n")
+}
+
+/// A number as people read it, with thousands separators (`53,940.00`,
+/// `1,000,000`); anything else unchanged. Tables only: CSV and JSON keep plain
+/// numbers.
+pub fn grouped(cell: &str) -> String {
+    if number_of(cell).is_none() {
+        return cell.to_string();
+    }
+    let (sign, rest) = match cell.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", cell),
+    };
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut out = String::from(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
 }
 
 /// Writes bytes to stdout; a closed pipe is not an error, a closed or full

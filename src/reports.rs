@@ -123,7 +123,10 @@ impl Report for Postpaid<'_> {
         out.push_str(&format!(
             "Bill: {} {} (price list: edition {})\nFreeze after settlement: {} (held until next \
              month's settlement)\n",
-            bill.amount, bill.currency, bill.edition, bill.freeze
+            crate::render::grouped(&bill.amount.to_string()),
+            bill.currency,
+            bill.edition,
+            crate::render::grouped(&bill.freeze.to_string())
         ));
         for note in bill.lines.iter().filter_map(cliff_note) {
             out.push_str(&note);
@@ -637,6 +640,29 @@ impl Report for QuoteReport<'_> {
                 None,
                 String::new(),
             );
+            // Every format carries the same answer: all postpaid, and the verdict.
+            g.push(vec![
+                q.api.clone(),
+                q.calls.to_string(),
+                format!("all postpaid over {} months", s.months),
+                String::new(),
+                s.postpaid_cost.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+            g.push(vec![
+                q.api.clone(),
+                q.calls.to_string(),
+                format!("cheapest: {}", s.cheapest),
+                String::new(),
+                s.cheapest_cost.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
         }
         g
     }

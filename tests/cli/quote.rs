@@ -160,3 +160,22 @@ fn quote_table_and_csv() {
         "{text}"
     );
 }
+
+#[test]
+fn every_format_carries_the_verdict() {
+    let out = crate::ocr()
+        .args([
+            "quote", "--api", "idcard", "--calls", "3000", "--months", "12", "-f", "csv",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("idcard,3000,all postpaid over 12 months,,0.00,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("idcard,3000,cheapest: all-postpaid,,0.00,"),
+        "{text}"
+    );
+}
