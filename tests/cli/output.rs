@@ -111,3 +111,43 @@ fn output_files_are_atomic_and_never_an_input() {
     let err = fails(&["ledger", "--usage", u, "-o", u], 1);
     assert!(err.contains("is an input"), "{err}");
 }
+
+#[test]
+fn man_pages_for_every_subcommand_and_completions_of_api_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ocr()
+        .args(["man", "--dir", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for sub in [
+        "",
+        "-postpaid",
+        "-prepaid",
+        "-quote",
+        "-batch",
+        "-ledger",
+        "-plan",
+        "-curve",
+        "-prices",
+    ] {
+        let page = std::fs::read_to_string(dir.path().join(format!("ocr-bill{sub}.1")))
+            .unwrap_or_else(|e| panic!("ocr-bill{sub}.1: {e}"));
+        assert!(page.contains(".SH \"EXIT STATUS\""), "ocr-bill{sub}.1");
+    }
+    let out = ocr().args(["completions", "bash"]).output().unwrap();
+    let script = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        script.contains("户口本识别") && script.contains("idcard"),
+        "no API names"
+    );
+    // Flags they would ignore are refused.
+    let err = fails(&["completions", "bash", "--format", "json"], 2);
+    assert!(err.contains("--format means nothing"), "{err}");
+    let err = fails(&["man", "--edition", "d"], 2);
+    assert!(err.contains("--edition means nothing"), "{err}");
+}
