@@ -238,6 +238,10 @@ pub struct QuoteArgs {
     /// (e.g. 100k@3500): the quote searches packs at these prices
     #[arg(long, value_name = "SIZE@PRICE,...")]
     pub pack_price: Option<String>,
+
+    /// Show every option in the table, also a single pack far bigger than needed
+    #[arg(long)]
+    pub all_options: bool,
 }
 
 /// Arguments of `batch`.
@@ -578,6 +582,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
             let quote = calc.quote(api, calls, args.months)?;
             render(
                 &reports::QuoteReport {
+                    all_options: args.all_options,
                     quote: &quote,
                     validity: prices.settings.pack_validity_months,
                     free: prices.settings.free_calls_per_month,

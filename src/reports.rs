@@ -494,6 +494,9 @@ impl Report for Prepaid<'_> {
 /// A pack quote.
 #[derive(Serialize)]
 pub struct QuoteReport<'a> {
+    /// Show every option in the table, also packs far bigger than needed.
+    #[serde(skip)]
+    pub all_options: bool,
     #[serde(flatten)]
     pub quote: &'a ocr_bill::Quote,
     #[serde(skip)]
@@ -529,7 +532,26 @@ impl Report for QuoteReport<'_> {
             "per used call",
             "vs cheapest",
         ]);
+        // A single pack bigger than a smaller size that alone covers the need is
+        // no option anyone would buy (a 10,000,000-call pack for 3,000 calls).
+        let sizes: Vec<u64> = q
+            .options
+            .iter()
+            .filter_map(|o| o.purchase.packs.first().map(|p| p.calls))
+            .collect();
+        let absurd = |o: &ocr_bill::QuoteOption| {
+            o.purchase.pack_count == 1
+                && o.purchase
+                    .packs
+                    .first()
+                    .is_some_and(|p| sizes.iter().any(|&s| s >= q.calls && s < p.calls))
+        };
+        let mut hidden = 0;
         for o in &q.options {
+            if !self.all_options && o.label != "cheapest" && absurd(o) {
+                hidden += 1;
+                continue;
+            }
             g.push(vec![
                 o.label.clone(),
                 packs_cell(&o.purchase),
@@ -543,6 +565,12 @@ impl Report for QuoteReport<'_> {
             ]);
         }
         out.push_str(&table(&g));
+        if hidden > 0 {
+            out.push_str(&format!(
+                "({hidden} options of one pack bigger than needed left out; --all-options shows \
+                 them, and JSON and CSV have them all)\n"
+            ));
+        }
         match &q.spread {
             None => out.push_str(&format!(
                 "Note: like the source's examples this ignores the {} free calls every month; \

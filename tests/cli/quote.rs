@@ -179,3 +179,33 @@ fn every_format_carries_the_verdict() {
         "{text}"
     );
 }
+
+#[test]
+fn options_no_one_would_buy_are_left_out_of_the_table_unless_asked() {
+    let out = crate::ocr()
+        .args(["quote", "--api", "idcard", "--calls", "3000"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(!table.contains("10000000"), "{table}");
+    assert!(
+        table.contains("3 options of one pack bigger than needed left out"),
+        "{table}"
+    );
+    let out = crate::ocr()
+        .args([
+            "quote",
+            "--api",
+            "idcard",
+            "--calls",
+            "3000",
+            "--all-options",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("1 × 10000000"));
+    let v = crate::json(&["quote", "--api", "idcard", "--calls", "3000"]);
+    assert_eq!(v["options"].as_array().unwrap().len(), 5);
+}
