@@ -535,6 +535,9 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         CsvStyle::Plain
     };
     let dest = Destination::new(cli.output.as_deref(), &inputs(cli))?;
+    if cli.format == Some(Format::Toml) && !matches!(cli.command, Command::Prices(_)) {
+        return Err(UsageError("--format toml is for `prices` only".into()).into());
+    }
     if cli.format == Some(Format::Xlsx) && dest.is_terminal() {
         return Err(UsageError(
             "an Excel workbook is binary: write it to a file with -o FILE.xlsx".into(),
@@ -705,6 +708,9 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 .collect::<Result<Vec<_>, _>>()?;
             render(&reports::Editions(editions), format, style)?
         }
+        Command::Prices(args) if format == Format::Toml && args.api.is_none() => {
+            prices.to_toml().into_bytes()
+        }
         Command::Prices(args) => {
             let apis = match &args.api {
                 Some(name) => vec![prices.item(name)?],
@@ -787,7 +793,7 @@ fn batch(
         (Format::Csv, CsvStyle::Plain) => BatchFormat::Csv,
         (Format::Csv, CsvStyle::Excel) => BatchFormat::ExcelCsv,
         (Format::Json, _) => BatchFormat::JsonLines,
-        (Format::Table | Format::Xlsx, _) => {
+        (Format::Table | Format::Xlsx | Format::Toml, _) => {
             return Err(UsageError(
                 "batch streams rows of any number: use --format csv (default; with --excel \
                  for spreadsheets) or --format json (JSON Lines)"

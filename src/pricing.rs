@@ -220,6 +220,8 @@ pub struct Api {
     pub aliases: Vec<String>,
     /// Tencent Cloud API action names (`IDCardOCR`).
     pub actions: Vec<String>,
+    /// Names the page also gives to an API of another billing item.
+    pub shared_names: Vec<String>,
     /// Index of its billing item in [`PriceList::items`].
     pub item: usize,
 }
@@ -554,6 +556,154 @@ impl PriceList {
             } else {
                 shown.join(", ")
             },
+        }
+    }
+}
+
+impl PriceList {
+    /// The price list as a complete pricing file, to start a file of one's own
+    /// from: every setting, table, billing item and API, as loaded.
+    pub fn to_toml(&self) -> String {
+        use std::fmt::Write as _;
+        let s = &self.settings;
+        let q = |text: &str| toml::Value::String(text.to_string()).to_string();
+        let kebab = |v: &dyn erased::Kebab| v.kebab();
+        let mut out = String::new();
+        let _ = writeln!(out, "# ocr-bill price list: edition {}", self.about.edition);
+        let _ = writeln!(out, "currency = {}", q(&s.currency));
+        let _ = writeln!(out, "free_calls_per_month = {}", s.free_calls_per_month);
+        let _ = writeln!(out, "free_quota = {}", q(&kebab(&s.free_quota)));
+        let _ = writeln!(out, "one_time_free_months = {}", s.one_time_free_months);
+        let _ = writeln!(out, "tier_bounds = {}", q(&kebab(&s.tier_bounds)));
+        let _ = writeln!(
+            out,
+            "overage_tier_basis = {}",
+            q(&kebab(&s.overage_tier_basis))
+        );
+        let _ = writeln!(out, "pack_validity_months = {}", s.pack_validity_months);
+        let _ = writeln!(
+            out,
+            "pack_alert_below = {}",
+            q(&s.pack_alert_below.to_string())
+        );
+        let _ = writeln!(out, "pack_alert = {}", q(&kebab(&s.pack_alert)));
+        let _ = writeln!(out, "\n[about]\nname = {}", q(&self.about.edition));
+        let _ = writeln!(out, "source = {}", q(&self.about.source));
+        let _ = writeln!(out, "summary = {}", q(&self.about.summary));
+        let _ = writeln!(out, "\n[freeze]\nbasis = {}", q(&kebab(&s.freeze_basis)));
+        let _ = writeln!(out, "ratio = {}", q(&s.freeze_ratio.to_string()));
+        let mut tiers: BTreeMap<&str, &Arc<[Tier]>> = BTreeMap::new();
+        let mut packs: BTreeMap<&str, &Arc<[PackCell]>> = BTreeMap::new();
+        for item in &self.items {
+            tiers.insert(&item.tier_table, &item.tiers);
+            if let Some(name) = &item.pack_table {
+                packs.insert(name, &item.pack_cells);
+            }
+        }
+        out.push_str("\n[tiers]\n");
+        for (name, table) in tiers {
+            let _ = writeln!(out, "{} = [", q(name));
+            for t in table.iter() {
+                let upto = t.upto.map(|u| format!("upto = {u}, ")).unwrap_or_default();
+                let price = match t.price {
+                    TierPrice::List(p) => format!("price = {}", q(&p.to_string())),
+                    TierPrice::ContactSales { negotiated: None } => {
+                        "price = \"contact-sales\"".to_string()
+                    }
+                    TierPrice::ContactSales {
+                        negotiated: Some(p),
+                    } => format!(
+                        "price = \"contact-sales\", negotiated_price = {}",
+                        q(&p.to_string())
+                    ),
+                };
+                let _ = writeln!(out, "  {{ {upto}{price} }},");
+            }
+            out.push_str("]\n");
+        }
+        out.push_str("\n[packs]\n");
+        for (name, cells) in packs {
+            let _ = writeln!(out, "{} = [", q(name));
+            for c in cells.iter() {
+                let price = match c.price {
+                    PackPrice::List(p) => q(&p.to_string()),
+                    PackPrice::ContactSales => q("contact-sales"),
+                    PackPrice::NotSold => q("not-sold"),
+                };
+                let _ = writeln!(out, "  {{ calls = {}, price = {price} }},", c.calls);
+            }
+            out.push_str("]\n");
+        }
+        let list = |names: &[String]| names.iter().map(|n| q(n)).collect::<Vec<_>>().join(", ");
+        // An item is written as its own table when it is not simply its API's.
+        let own = |item: &Item| {
+            item.apis.len() == 1
+                && self
+                    .api_by_key(&item.apis[0])
+                    .is_some_and(|a| a.key == item.key && a.name == item.name)
+                && item.aliases.is_empty()
+        };
+        for item in self.items.iter().filter(|i| !own(i)) {
+            let _ = writeln!(
+                out,
+                "\n[[item]]\nkey = {}\nname = {}",
+                q(&item.key),
+                q(&item.name)
+            );
+            if !item.aliases.is_empty() {
+                let _ = writeln!(out, "aliases = [{}]", list(&item.aliases));
+            }
+            let _ = writeln!(out, "tiers = {}", q(&item.tier_table));
+            if let Some(p) = &item.pack_table {
+                let _ = writeln!(out, "packs = {}", q(p));
+            }
+            let _ = writeln!(out, "free_calls_per_month = {}", item.free_calls_per_month);
+            let _ = writeln!(out, "one_time_free_calls = {}", item.one_time_free_calls);
+        }
+        for api in &self.apis {
+            let item = &self.items[api.item];
+            let _ = writeln!(
+                out,
+                "\n[[api]]\nkey = {}\nname = {}",
+                q(&api.key),
+                q(&api.name)
+            );
+            for (field, names) in [
+                ("aliases", &api.aliases),
+                ("actions", &api.actions),
+                ("shared_names", &api.shared_names),
+            ] {
+                if !names.is_empty() {
+                    let _ = writeln!(out, "{field} = [{}]", list(names));
+                }
+            }
+            if own(item) {
+                let _ = writeln!(out, "tiers = {}", q(&item.tier_table));
+                if let Some(p) = &item.pack_table {
+                    let _ = writeln!(out, "packs = {}", q(p));
+                }
+                let _ = writeln!(out, "free_calls_per_month = {}", item.free_calls_per_month);
+                let _ = writeln!(out, "one_time_free_calls = {}", item.one_time_free_calls);
+            } else {
+                let _ = writeln!(out, "item = {}", q(&item.key));
+            }
+        }
+        out
+    }
+}
+
+/// The kebab-case name serde gives a settings enum.
+mod erased {
+    pub trait Kebab {
+        fn kebab(&self) -> String;
+    }
+
+    impl<T: serde::Serialize> Kebab for T {
+        fn kebab(&self) -> String {
+            match toml::Value::try_from(self) {
+                Ok(toml::Value::String(s)) => s,
+                _ => String::new(),
+            }
         }
     }
 }
@@ -1247,6 +1397,11 @@ impl RawPriceList {
                 name,
                 aliases,
                 actions,
+                shared_names: r
+                    .shared_names
+                    .iter()
+                    .map(|n| n.get_ref().trim().to_string())
+                    .collect(),
                 item,
             });
         }
@@ -1506,6 +1661,17 @@ mod edition_tests {
         for (name, _) in EDITIONS {
             let list = PriceList::edition(name).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(list.about.edition, name);
+        }
+    }
+
+    #[test]
+    fn every_edition_written_as_toml_reads_back_the_same() {
+        for (name, _) in EDITIONS {
+            let list = PriceList::edition(name).unwrap();
+            let text = list.to_toml();
+            let back =
+                PriceList::from_toml(&text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+            assert_eq!(back, list, "{name}");
         }
     }
 }

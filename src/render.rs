@@ -18,6 +18,8 @@ pub enum Format {
     Csv,
     /// An Excel workbook (.xlsx): real number cells, a sheet per table
     Xlsx,
+    /// The loaded price list as a pricing file (`prices` only)
+    Toml,
 }
 
 /// How CSV is written.
@@ -74,6 +76,7 @@ pub fn render<R: Report>(report: &R, format: Format, style: CsvStyle) -> anyhow:
         }
         Format::Csv => csv_bytes(&report.grid(), style)?,
         Format::Xlsx => xlsx_bytes(&report.sheets())?,
+        Format::Toml => anyhow::bail!("--format toml is for `prices` only"),
     })
 }
 

@@ -455,3 +455,32 @@ fn a_pricing_file_starts_from_an_edition_and_overrides() {
     let v = json(&["--edition", "e", "prices", "--editions"]);
     assert_eq!(v.as_array().unwrap().len(), 7);
 }
+
+#[test]
+fn prices_as_toml_is_a_file_to_start_from() {
+    let out = ocr()
+        .args(["--edition", "d", "prices", "--format", "toml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    std::fs::write(&path, &out.stdout).unwrap();
+    let p = path.to_str().unwrap();
+    let v = json(&[
+        "--pricing",
+        p,
+        "postpaid",
+        "--api",
+        "户口本识别",
+        "--calls",
+        "11000",
+    ]);
+    assert_eq!(s(&v, "amount"), "1000.00");
+    assert_eq!(s(&v, "edition"), "d");
+    let err = fails(
+        &["postpaid", "--api", "idcard", "--calls", "5", "-f", "toml"],
+        2,
+    );
+    assert!(err.contains("for `prices` only"), "{err}");
+}
