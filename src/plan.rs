@@ -106,6 +106,9 @@ struct Search<'c, 'a> {
     error: Option<Error>,
     pool: Vec<HeldPack>,
     events: Vec<Event>,
+    /// A single month billed at one known price: (calls beyond the free
+    /// quota, unit price), for the closed-form postpaid cost.
+    single: Option<(u64, Decimal)>,
     /// Per level: the most calls the packs of that level and after can add
     /// (saturating; `u64::MAX` for the first level, which is unlimited).
     caps: Vec<u64>,
@@ -116,6 +119,14 @@ struct Search<'c, 'a> {
 impl Search<'_, '_> {
     /// The months' postpaid cost with `pool` pack calls (memoized).
     fn postpaid(&mut self, pool: u64) -> Option<Decimal> {
+        // One month whose total picks the tier: the overage is the need the
+        // pool leaves, at one price, rounded once (as `charge` bills it).
+        if let Some((need, price)) = self.single {
+            let overage = need.saturating_sub(pool);
+            return crate::money::calls_times(overage, price)
+                .ok()
+                .map(|x| Money::round(x).decimal());
+        }
         if let Some(&known) = self.postpaid.get(&pool) {
             return known;
         }
@@ -160,6 +171,19 @@ impl Search<'_, '_> {
         };
         if self.calc.prices.settings.overage_tier_basis == OverageTierBasis::PostpaidCalls {
             return Some(Decimal::ZERO);
+        }
+        if let Some((need, price)) = self.single {
+            // One month at one price: adding x pack calls costs at least r·x
+            // and leaves p·(need − pool − x); linear in x, so the least is at an
+            // end of [0, min(cap, need − pool)]. Less half a fen for rounding.
+            let left = need.saturating_sub(pool);
+            let x = left.min(self.caps[level]);
+            let r = per_call.price / Decimal::from(per_call.calls);
+            let at_start = price.checked_mul(Decimal::from(left))?;
+            let at_end = r
+                .checked_mul(Decimal::from(x))?
+                .checked_add(price.checked_mul(Decimal::from(left - x))?)?;
+            return Some(at_start.min(at_end) - Decimal::new(5, 3));
         }
         // The packs left can add at most `cap` calls (the exchange bound limits
         // each size after the first): beyond that the calls go postpaid.
@@ -317,7 +341,21 @@ impl Calculator<'_> {
                 .map_or(u64::MAX, |m| m.saturating_mul(order[level].calls));
             caps[level] = caps[level + 1].saturating_add(most);
         }
+        let single = match monthly {
+            [calls] if self.prices.settings.overage_tier_basis == OverageTierBasis::TotalCalls => {
+                let index = api.tier_index(*calls, self.prices.settings.tier_bounds);
+                let price = match api.tiers[index].price {
+                    crate::TierPrice::List(p) => Some(p),
+                    crate::TierPrice::ContactSales { negotiated } => {
+                        self.negotiated_price.or(negotiated)
+                    }
+                };
+                price.map(|p| (calls.saturating_sub(self.lone_free(api)), p))
+            }
+            _ => None,
+        };
         let mut search = Search {
+            single,
             caps,
             calc: self,
             api,
