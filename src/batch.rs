@@ -838,33 +838,27 @@ fn bill_block(biller: &mut Biller<'_>, pool: &Pool, block: Vec<u8>, job: &Job<'_
         let record = match reader.next_record() {
             Ok(Some(record)) => record,
             Ok(None) => break,
-            Err(ReadError::Malformed {
-                line,
-                message,
-                closes_on,
-            }) => {
-                result.rows += 1;
-                result.errors.push(RowError {
-                    line,
-                    message: message.into(),
-                    closes_on,
-                });
-                if !skip_invalid {
+            Err(e) => match row_error(e) {
+                Ok(error) => {
+                    result.rows += 1;
+                    result.errors.push(error);
+                    if !skip_invalid {
+                        result.stopped = true;
+                        break;
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    // A block holds whole records, so only an overlong one lands here.
+                    let line = match e {
+                        ReadError::TooLong(line) => line,
+                        _ => 0,
+                    };
+                    result.errors.push(too_long(line));
                     result.stopped = true;
                     break;
                 }
-                continue;
-            }
-            Err(e) => {
-                // A block holds whole records, so only an overlong one lands here.
-                let line = match e {
-                    ReadError::TooLong(line) => line,
-                    _ => 0,
-                };
-                result.errors.push(too_long(line));
-                result.stopped = true;
-                break;
-            }
+            },
         };
         result.rows += 1;
         let billed = read_row(biller, &record, cols)
@@ -997,21 +991,14 @@ pub fn run_batch<R: Read, W: Write>(
         let record = match reader.next_record() {
             Ok(Some(record)) => record,
             Ok(None) => break,
-            Err(ReadError::Malformed {
-                line,
-                message,
-                closes_on,
-            }) => {
-                summary.rows += 1;
-                let error = RowError {
-                    line,
-                    message: message.into(),
-                    closes_on,
-                };
-                bad(&mut summary, error)?;
-                continue;
-            }
-            Err(e) => return Err(read_error(e)),
+            Err(e) => match row_error(e) {
+                Ok(error) => {
+                    summary.rows += 1;
+                    bad(&mut summary, error)?;
+                    continue;
+                }
+                Err(e) => return Err(read_error(e)),
+            },
         };
         summary.rows += 1;
         let line = record.line;
@@ -1408,18 +1395,30 @@ fn read_row(
     Ok((api, calls))
 }
 
-fn read_error(e: ReadError) -> BatchError {
+/// A malformed record as a row error (reading goes on at the next line), or
+/// the error that is not one row's.
+pub(crate) fn row_error(e: ReadError) -> Result<RowError, ReadError> {
     match e {
-        ReadError::Io(e) => BatchError::Io(e),
-        ReadError::TooLong(line) => BatchError::Row(too_long(line)),
         ReadError::Malformed {
             line,
             message,
             closes_on,
-        } => BatchError::Row(RowError {
+        } => Ok(RowError {
             line,
             message: message.into(),
             closes_on,
         }),
+        other => Err(other),
+    }
+}
+
+fn read_error(e: ReadError) -> BatchError {
+    match row_error(e) {
+        Ok(error) => BatchError::Row(error),
+        Err(ReadError::Io(e)) => BatchError::Io(e),
+        Err(other) => BatchError::Row(too_long(match other {
+            ReadError::TooLong(line) => line,
+            _ => 0,
+        })),
     }
 }

@@ -32,15 +32,8 @@ pub fn parse_count(input: &str) -> Result<u64, Error> {
         return Err(bad("a call count cannot be negative"));
     }
     let s = s.strip_prefix('+').unwrap_or(s);
-    let (number, multiplier): (&str, u128) = match s.chars().last() {
-        Some('k' | 'K') => (&s[..s.len() - 1], 1_000),
-        Some('m' | 'M') => (&s[..s.len() - 1], 1_000_000),
-        Some('千') => (&s[..s.len() - '千'.len_utf8()], 1_000),
-        Some('万') => (&s[..s.len() - '万'.len_utf8()], 10_000),
-        Some('亿') => (&s[..s.len() - '亿'.len_utf8()], 100_000_000),
-        _ => (s, 1),
-    };
-    let number = number.trim_end();
+    let (number, multiplier) = split_multiplier(s);
+    let multiplier = u128::from(multiplier);
     let expected = "expected a whole number such as 9000, 9_000, 9k, 1.5M or 10万";
     let (int_part, frac_part) = match number.split_once('.') {
         Some((i, f)) => (i, f),
@@ -102,15 +95,7 @@ pub fn parse_amount(input: &str) -> Result<rust_decimal::Decimal, Error> {
         return Err(bad("an amount cannot be negative"));
     }
     let s = s.strip_prefix('+').unwrap_or(s);
-    let (number, multiplier): (&str, i64) = match s.chars().last() {
-        Some('k' | 'K') => (&s[..s.len() - 1], 1_000),
-        Some('m' | 'M') => (&s[..s.len() - 1], 1_000_000),
-        Some('千') => (&s[..s.len() - '千'.len_utf8()], 1_000),
-        Some('万') => (&s[..s.len() - '万'.len_utf8()], 10_000),
-        Some('亿') => (&s[..s.len() - '亿'.len_utf8()], 100_000_000),
-        _ => (s, 1),
-    };
-    let number = number.trim_end();
+    let (number, multiplier) = split_multiplier(s);
     let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
     if !grouped_ok(int_part)
         || (number.contains('.')
@@ -131,6 +116,19 @@ pub fn parse_amount(input: &str) -> Result<rust_decimal::Decimal, Error> {
     value
         .checked_mul(Decimal::from(multiplier))
         .ok_or_else(|| bad("too large"))
+}
+
+/// A number and its multiplier suffix (`k`, `M`, `千`, `万`, `亿`; 1 without).
+fn split_multiplier(s: &str) -> (&str, u64) {
+    let (number, multiplier) = match s.chars().last() {
+        Some('k' | 'K') => (&s[..s.len() - 1], 1_000),
+        Some('m' | 'M') => (&s[..s.len() - 1], 1_000_000),
+        Some('千') => (&s[..s.len() - '千'.len_utf8()], 1_000),
+        Some('万') => (&s[..s.len() - '万'.len_utf8()], 10_000),
+        Some('亿') => (&s[..s.len() - '亿'.len_utf8()], 100_000_000),
+        _ => (s, 1),
+    };
+    (number.trim_end(), multiplier)
 }
 
 /// Digits, optionally in thousands groups: one to three leading digits, then

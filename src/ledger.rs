@@ -88,24 +88,20 @@ fn read_rows<R: Read>(
 ) -> Result<(), InputError> {
     let at = |line: u64| move |message: String| InputError { line, message };
     let mut reader = RecordReader::new(input);
-    let read_error = |e: ReadError| match e {
-        ReadError::Io(e) => InputError {
-            line: 0,
-            message: e.to_string(),
+    let read_error = |e: ReadError| match crate::batch::row_error(e) {
+        Ok(error) => InputError {
+            line: error.line,
+            message: error.to_string(),
         },
-        ReadError::TooLong(line) => InputError {
+        Err(ReadError::TooLong(line)) => InputError {
             line,
             message: crate::records::too_long_message(),
         },
-        ReadError::Malformed {
-            line,
-            message,
-            closes_on,
-        } => InputError {
-            line,
-            message: match closes_on {
-                Some(close) => format!("{message}; it closes on line {close}"),
-                None => message,
+        Err(e) => InputError {
+            line: 0,
+            message: match e {
+                ReadError::Io(e) => e.to_string(),
+                _ => "unreadable input".to_string(),
             },
         },
     };

@@ -4,7 +4,7 @@
 //! descriptors as the caller left them: Rust's own start-up reopens a closed
 //! stdout on `/dev/null`, after which `ocr-bill prices >&-` could not be told
 //! from `ocr-bill prices > /dev/null` and would claim success.
-#![cfg_attr(unix, no_main)]
+#![cfg_attr(all(unix, not(test)), no_main)]
 
 mod chart;
 mod cli;
@@ -12,14 +12,14 @@ mod output;
 mod render;
 mod reports;
 
-#[cfg(unix)]
+#[cfg(all(unix, not(test)))]
 #[no_mangle]
 pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     render::claim_standard_descriptors();
     cli::run(std::env::args_os())
 }
 
-#[cfg(not(unix))]
+#[cfg(any(not(unix), test))]
 fn main() {
     std::process::exit(cli::run(std::env::args_os()));
 }

@@ -226,6 +226,20 @@ pub struct Api {
     pub item: usize,
 }
 
+/// The sizes of a pack table sold at a list price.
+fn listed(cells: &[PackCell]) -> Vec<Pack> {
+    cells
+        .iter()
+        .filter_map(|c| match c.price {
+            PackPrice::List(price) => Some(Pack {
+                calls: c.calls,
+                price,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// What a name given by a user stands for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Named {
@@ -319,18 +333,8 @@ impl Item {
                 cell.price = PackPrice::List(price);
             }
         }
-        let packs: Vec<Pack> = cells
-            .iter()
-            .filter_map(|c| match c.price {
-                PackPrice::List(price) => Some(Pack {
-                    calls: c.calls,
-                    price,
-                }),
-                _ => None,
-            })
-            .collect();
         Ok(Item {
-            packs: packs.into(),
+            packs: listed(&cells).into(),
             pack_cells: cells.into(),
             ..self.clone()
         })
@@ -1187,16 +1191,6 @@ impl RawPriceList {
                          one_time: Option<u64>|
          -> Result<Item, PricingError> {
             let cells = pack_table(key, packs)?;
-            let listed: Vec<Pack> = cells
-                .iter()
-                .filter_map(|c| match c.price {
-                    PackPrice::List(price) => Some(Pack {
-                        calls: c.calls,
-                        price,
-                    }),
-                    _ => None,
-                })
-                .collect();
             Ok(Item {
                 key: key.to_string(),
                 name: name.to_string(),
@@ -1207,7 +1201,7 @@ impl RawPriceList {
                 tier_table: tiers.get_ref().clone(),
                 tiers: tier_table(key, tiers)?,
                 pack_table: packs.as_ref().map(|p| p.get_ref().clone()),
-                packs: listed.into(),
+                packs: listed(&cells).into(),
                 pack_cells: cells,
             })
         };

@@ -1,22 +1,6 @@
-use std::path::PathBuf;
-
 use serde_json::Value;
 
-use crate::{fails, json, ocr, s};
-
-/// Writes CSV files into a temp dir and returns the dir (kept alive) and paths.
-fn files(contents: &[(&str, &str)]) -> (tempfile::TempDir, Vec<String>) {
-    let dir = tempfile::tempdir().unwrap();
-    let paths = contents
-        .iter()
-        .map(|(name, text)| {
-            let p: PathBuf = dir.path().join(name);
-            std::fs::write(&p, text).unwrap();
-            p.to_string_lossy().into_owned()
-        })
-        .collect();
-    (dir, paths)
-}
+use crate::{fails, files, json, ocr, s};
 
 fn month<'a>(v: &'a Value, m: &str) -> &'a Value {
     v["months"]

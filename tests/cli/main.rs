@@ -49,6 +49,21 @@ pub fn fails(args: &[&str], code: i32) -> String {
     stderr
 }
 
+/// Writes files into a temporary folder; returns it (keep it alive) and the
+/// files' paths.
+pub fn files(list: &[(&str, &str)]) -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = list
+        .iter()
+        .map(|(name, text)| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p.to_string_lossy().into_owned()
+        })
+        .collect();
+    (dir, paths)
+}
+
 /// A file under tests/fixtures.
 pub fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -263,10 +263,11 @@ fn table_output_shows_tier_voucher_and_freeze() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("1000 < n ≤ 10000"), "{text}");
-    assert!(text.contains("1425.00"), "{text}"); // gross
+    // Tables group thousands (53,940.00); CSV and JSON keep plain numbers.
+    assert!(text.contains("1,425.00"), "{text}"); // gross
     assert!(text.contains("150.00"), "{text}"); // voucher
-    assert!(text.contains("Bill: 1275.00 CNY"), "{text}");
-    assert!(text.contains("Freeze after settlement: 1530.00"), "{text}");
+    assert!(text.contains("Bill: 1,275.00 CNY"), "{text}");
+    assert!(text.contains("Freeze after settlement: 1,530.00"), "{text}");
     assert!(text.contains("at 10001 calls"), "{text}");
     assert!(text.contains("900.10"), "{text}");
 }

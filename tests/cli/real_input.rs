@@ -1,7 +1,7 @@
 //! Input as it really comes, where a silently wrong bill would be the worst
 //! outcome: stray quotes, commas in counts, several accounts, daily rows.
 
-use crate::{fails, json, ocr};
+use crate::{fails, files, json, ocr};
 
 /// A usage file of `rows` data rows (header on line 1), with `edit` applied to
 /// each line by its 1-based number.
@@ -121,20 +121,6 @@ fn commas_in_counts_are_thousands_separators_or_an_error() {
     assert_eq!(v["monthly"], serde_json::json!([9000, 12000]));
     let err = fails(&["plan", "--api", "idcard", "--monthly", "9,000,12,000"], 1);
     assert!(err.contains("groups of three digits"), "{err}");
-}
-
-/// Writes files into a temporary folder; returns it (keep it alive) and paths.
-fn files(list: &[(&str, &str)]) -> (tempfile::TempDir, Vec<String>) {
-    let dir = tempfile::tempdir().unwrap();
-    let paths = list
-        .iter()
-        .map(|(name, text)| {
-            let p = dir.path().join(name);
-            std::fs::write(&p, text).unwrap();
-            p.to_string_lossy().into_owned()
-        })
-        .collect();
-    (dir, paths)
 }
 
 const TWO_ACCOUNTS: &str = "account,month,api,calls\n\
