@@ -217,7 +217,7 @@ static STDOUT_WAS_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::Ato
 /// Notes which standard descriptors the caller closed and puts `/dev/null` in
 /// their place (so that no file opened later takes their number), and ignores
 /// SIGPIPE so that a closed pipe is an error to handle, as Rust's start-up does.
-#[cfg(unix)]
+#[cfg(all(unix, not(test)))]
 pub fn claim_standard_descriptors() {
     for fd in 0..=2 {
         // SAFETY: fcntl(F_GETFD) only asks whether the descriptor is open.
