@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of `ocr-bill batch` (issue 4), measured side by side in one run:
+# Benchmark of `ocr-bill batch`, measured side by side in one run:
 #   - wall time against `cut -d, -f4` and against the awk reference
 #     (benches/batch-reference.awk under mawk), whose output must be identical;
 #   - peak memory without grouping at two input sizes (flat = streaming);

@@ -1,4 +1,4 @@
-//! Plan benchmark (issue 6): the exact best purchase for 12 months of all 9 APIs.
+//! Plan benchmark: the exact best purchase for 12 months of all 9 APIs.
 //!
 //! `cargo bench --bench plan` plans several 12-month forecasts per API (steady,
 //! seasonal, spiky, tiny, near the contact-sales bound) and prints the median

@@ -1,4 +1,4 @@
-//! Quote benchmark (issue 3): `cheapest_packs` for needs up to 10^15 calls.
+//! Quote benchmark: `cheapest_packs` for needs up to 10^15 calls.
 //!
 //! `cargo bench --bench quote` prints the median time of one optimal quote for
 //! several needs, on the source's pack table and on awkward tables (sizes with no

@@ -1,4 +1,4 @@
-//! Startup benchmark (issue 2): one `ocr-bill postpaid` process against `/bin/true`.
+//! Startup benchmark: one `ocr-bill postpaid` process against `/bin/true`.
 //!
 //! `cargo bench --bench startup` runs both many times, interleaved so that load on
 //! a shared machine hits both alike, and prints the medians and their ratio.

@@ -713,7 +713,8 @@ impl<'a> Calculator<'a> {
         })
     }
 
-    /// The freeze taken after settling a month with these lines (RULES §4).
+    /// The freeze taken after settling a month with these lines: ratio × the
+    /// bill, ratio × the lines' exact list-price value, or none; rounded once.
     pub fn freeze(&self, lines: &[BillLine]) -> Result<Money, Error> {
         let settings = &self.prices.settings;
         // Round once per freeze: the list-price base is summed exactly.

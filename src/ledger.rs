@@ -1,4 +1,4 @@
-//! Months in a row (RULES §3, §4): packs bought, drawn soonest-expiring first and
+//! Months in a row: packs bought, drawn soonest-expiring first and
 //! expiring, alerts, the freeze released and taken, the balance and arrears.
 
 use std::collections::BTreeMap;

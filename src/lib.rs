@@ -23,6 +23,7 @@ mod batch;
 mod bill;
 mod columns;
 mod count;
+mod curve;
 mod decode;
 mod error;
 mod ledger;
@@ -43,6 +44,7 @@ pub use bill::{
 };
 pub use columns::{resolve as resolve_columns, Role, Wanted};
 pub use count::{parse_amount, parse_count};
+pub use curve::{Curve, CurvePoint};
 pub use decode::{DecodedReader, InputEncoding};
 pub use error::Error;
 pub use ledger::{
@@ -52,7 +54,7 @@ pub use ledger::{
 };
 pub use money::{calls_times, format_price, round_fen, Money};
 pub use month::{Dated, Month};
-pub use plan::{BestPlan, Curve, CurvePoint, Plan, PlanMonth, PlanOption};
+pub use plan::{BestPlan, Plan, PlanMonth, PlanOption};
 pub use prepaid::{parse_pack_spec, PackSpec, PackUse, PrepaidMonth};
 pub use pricing::{
     edition_text, parse_decimal, About, AlertRule, Api, Found, FreeQuota, FreezeBasis, Item,

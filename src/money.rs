@@ -1,4 +1,4 @@
-//! Money and prices as exact decimals (RULES §5).
+//! Money and prices as exact decimals, rounded to the fen once where final.
 
 use std::fmt;
 

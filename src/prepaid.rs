@@ -1,4 +1,4 @@
-//! One month with prepaid packs bought (RULES §3): free quota, then packs, then
+//! One month with prepaid packs bought: free quota, then packs, then
 //! postpaid overage at the tier the month's total reaches.
 
 use rust_decimal::Decimal;

@@ -21,7 +21,7 @@ pub const MAX_NAME_CHARS: usize = 64;
 /// The price list of the source page, embedded in the binary.
 pub const DEFAULT_PRICING: &str = include_str!("../pricing.toml");
 
-/// Which end of a tier's range is inclusive (RULES §6).
+/// Which end of a tier's range is inclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TierBounds {
@@ -31,7 +31,7 @@ pub enum TierBounds {
     UpperExclusive,
 }
 
-/// Which call count picks the tier for overage after packs (RULES §3, §6).
+/// Which call count picks the tier for overage after packs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OverageTierBasis {
@@ -41,7 +41,7 @@ pub enum OverageTierBasis {
     PostpaidCalls,
 }
 
-/// What the monthly freeze is taken on (RULES §4, §6).
+/// What the monthly freeze is taken on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FreezeBasis {

@@ -80,7 +80,7 @@ impl Purchase {
 }
 
 /// The cheapest multiset of packs whose sizes add up to at least `need` calls;
-/// ties go to fewer unused calls, then to fewer packs (RULES §3).
+/// ties go to fewer unused calls, then to fewer packs.
 ///
 /// Exact for any pack table (a bigger pack need not be cheaper per call). The
 /// work depends on the pack table, not on `need`: in an optimal purchase every

@@ -18,7 +18,7 @@ fn bill(edition: &str, api: &str, calls: &str) -> serde_json::Value {
 
 #[test]
 fn worked_examples_of_every_edition() {
-    // (edition, API, calls, bill) from the pages (RULES §7 and the seed).
+    // (edition, API, calls, bill): the worked examples of the pages.
     for (edition, api, calls, want) in [
         ("seed", "idcard", "900", "0.00"),
         ("seed", "license", "9000", "1200.00"),

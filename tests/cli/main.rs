@@ -2,6 +2,7 @@
 
 mod bad_inputs;
 mod batch;
+mod curve;
 mod editions;
 mod ledger;
 mod output;
