@@ -719,6 +719,22 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
             render(&reports::Prices::new(&prices, apis), format, style)?
         }
     };
+    let mut bytes = bytes;
+    // Every table names the price list it used (postpaid's bill line does).
+    if format == Format::Table
+        && matches!(
+            cli.command,
+            Command::Prepaid(_) | Command::Quote(_) | Command::Plan(_) | Command::Ledger(_)
+        )
+    {
+        bytes.extend_from_slice(
+            format!(
+                "Price list: edition {}, in {}\n",
+                prices.about.edition, prices.settings.currency
+            )
+            .as_bytes(),
+        );
+    }
     dest.write_all(&bytes)?;
     Ok(exit::OK)
 }

@@ -747,16 +747,9 @@ fn account_cells(m: &ocr_bill::LedgerMonth) -> Vec<String> {
     ]
 }
 
-impl Report for LedgerReport<'_> {
-    fn human(&self) -> String {
-        let l = self.0;
-        let mut out = if l.balance_tracked {
-            format!("Opening balance: {}\n", l.opening_balance)
-        } else {
-            "No balance followed (give --balance or --topups for the balance and arrears); \
-             packs and bills are paid as they fall due.\n"
-                .to_string()
-        };
+impl LedgerReport<'_> {
+    /// The months' calls, a row per month and billing item.
+    fn calls_grid(&self) -> Grid {
         let mut calls = Grid::new(&[
             "month",
             "api",
@@ -767,16 +760,17 @@ impl Report for LedgerReport<'_> {
             "unit price",
             "amount",
         ]);
-        for m in &l.months {
+        for m in &self.0.months {
             for line in &m.lines {
                 calls.push(ledger_line(m, line));
             }
         }
-        if !calls.rows.is_empty() {
-            out.push_str(&table(&calls));
-        }
-        // Without a balance, its three columns say nothing.
-        let shown = if l.balance_tracked { 9 } else { 6 };
+        calls
+    }
+
+    /// The account, a row per month (the balance columns when one is followed).
+    fn months_grid(&self) -> Grid {
+        let shown = if self.0.balance_tracked { 9 } else { 6 };
         let headers = [
             "month",
             "packs bought",
@@ -790,7 +784,7 @@ impl Report for LedgerReport<'_> {
             "arrears",
         ];
         let mut account = Grid::new(&headers[..=shown]);
-        for m in &l.months {
+        for m in &self.0.months {
             let c = account_cells(m);
             account.push(
                 std::iter::once(m.month.to_string())
@@ -798,7 +792,32 @@ impl Report for LedgerReport<'_> {
                     .collect(),
             );
         }
-        out.push_str(&table(&account));
+        account
+    }
+}
+
+impl Report for LedgerReport<'_> {
+    fn sheets(&self) -> Vec<(String, Grid)> {
+        vec![
+            ("calls".to_string(), self.calls_grid()),
+            ("months".to_string(), self.months_grid()),
+        ]
+    }
+
+    fn human(&self) -> String {
+        let l = self.0;
+        let mut out = if l.balance_tracked {
+            format!("Opening balance: {}\n", l.opening_balance)
+        } else {
+            "No balance followed (give --balance or --topups for the balance and arrears); \
+             packs and bills are paid as they fall due.\n"
+                .to_string()
+        };
+        let calls = self.calls_grid();
+        if !calls.rows.is_empty() {
+            out.push_str(&table(&calls));
+        }
+        out.push_str(&table(&self.months_grid()));
         let events: Vec<String> = l
             .months
             .iter()

@@ -151,3 +151,37 @@ fn man_pages_for_every_subcommand_and_completions_of_api_names() {
     let err = fails(&["man", "--edition", "d"], 2);
     assert!(err.contains("--edition means nothing"), "{err}");
 }
+
+#[test]
+fn a_ledger_workbook_has_a_sheet_per_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let usage = dir.path().join("usage.csv");
+    std::fs::write(
+        &usage,
+        "month,api,calls\n2026-01,idcard,9000\n2026-02,idcard,90000\n",
+    )
+    .unwrap();
+    let path = dir.path().join("ledger.xlsx");
+    let out = ocr()
+        .args([
+            "ledger",
+            "--usage",
+            usage.to_str().unwrap(),
+            "-f",
+            "xlsx",
+            "-o",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(book.sheet_names(), ["calls", "months"]);
+    let months = book.worksheet_range("months").unwrap();
+    let bills: Vec<Data> = months.rows().skip(1).map(|r| r[3].clone()).collect();
+    assert_eq!(bills, [Data::Float(1200.0), Data::Float(8900.0)]);
+}
