@@ -197,17 +197,19 @@ pub struct PostpaidArgs {
 /// Arguments of `prepaid`.
 #[derive(Debug, Args)]
 pub struct PrepaidArgs {
-    /// API key, Chinese name or alias
-    #[arg(long, value_name = "API")]
-    pub api: String,
+    /// API key, Chinese name or alias; repeat `--api A --calls N [--packs SPEC]` for
+    /// several billing items of the account
+    #[arg(long, required = true, value_name = "API")]
+    pub api: Vec<String>,
 
-    /// The month's calls: 9000, 9k, 1.5M, 10万
-    #[arg(long, value_name = "N", allow_hyphen_values = true)]
-    pub calls: String,
+    /// The month's calls of the matching --api: 9000, 9k, 1.5M, 10万
+    #[arg(long, required = true, value_name = "N", allow_hyphen_values = true)]
+    pub calls: Vec<String>,
 
-    /// Packs bought, SIZE[xCOUNT] separated by commas: 1000, 1k,10kx2, 1万x3
+    /// Packs bought for the matching --api (the n-th --packs for the n-th --api),
+    /// SIZE[xCOUNT][@PRICE] separated by commas: 1000, 1k,10kx2, 100kx3@3500
     #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
-    pub packs: Option<String>,
+    pub packs: Vec<String>,
 
     /// Unit price for overage in the contact-sales tier (请联系商务)
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
@@ -568,15 +570,40 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
             render(&reports::Postpaid(&bill), format, style)?
         }
         Command::Prepaid(args) => {
+            if args.api.len() != args.calls.len() || args.packs.len() > args.api.len() {
+                return Err(UsageError(format!(
+                    "--api and --calls come in pairs, each with at most one --packs: got {} \
+                     --api, {} --calls and {} --packs",
+                    args.api.len(),
+                    args.calls.len(),
+                    args.packs.len()
+                ))
+                .into());
+            }
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;
-            let api = prices.item(&args.api)?;
-            let calls = parse_count(&args.calls)?;
-            let packs = match &args.packs {
-                Some(spec) => parse_pack_spec(spec)?,
-                None => Vec::new(),
-            };
-            let month = calc.prepaid(api, calls, &packs)?;
-            render(&reports::Prepaid(&month), format, style)?
+            let mut usage: Vec<(usize, u64, Vec<ocr_bill::PackSpec>)> = Vec::new();
+            for (i, (api, calls)) in args.api.iter().zip(&args.calls).enumerate() {
+                let found = prices.find(api)?;
+                if usage.iter().any(|(at, _, _)| *at == found.item_index) {
+                    return Err(UsageError(format!(
+                        "--api {api}: its billing item {} is named twice; give its month's \
+                         calls once",
+                        found.item.key
+                    ))
+                    .into());
+                }
+                let packs = match args.packs.get(i) {
+                    Some(spec) => parse_pack_spec(spec)?,
+                    None => Vec::new(),
+                };
+                usage.push((found.item_index, parse_count(calls)?, packs));
+            }
+            let months = calc.prepaid_month(&usage)?;
+            if let [month] = months.as_slice() {
+                render(&reports::Prepaid(month), format, style)?
+            } else {
+                render(&reports::PrepaidAccount::new(&months)?, format, style)?
+            }
         }
         Command::Quote(args) => {
             let calc = calculator(&prices, args.negotiated_price.as_deref())?;

@@ -149,6 +149,36 @@ impl Calculator<'_> {
         calls: u64,
         purchases: &[PackSpec],
     ) -> Result<PrepaidMonth, Error> {
+        self.prepaid_with_free(api, calls, self.lone_free(api), purchases)
+    }
+
+    /// An account's month of several billing items, each with the packs
+    /// bought for it: `(item index, calls, packs)`, item indices distinct. The
+    /// free calls are shared by the price list's scope (per item, or the
+    /// account's allowance taken in price-list order).
+    pub fn prepaid_month(
+        &self,
+        usage: &[(usize, u64, Vec<PackSpec>)],
+    ) -> Result<Vec<PrepaidMonth>, Error> {
+        let month: Vec<(usize, u64)> = usage.iter().map(|(i, c, _)| (*i, *c)).collect();
+        let free = self.free_calls(&month);
+        usage
+            .iter()
+            .zip(free)
+            .map(|((i, calls, packs), free)| {
+                self.prepaid_with_free(&self.prices.items[*i], *calls, free, packs)
+            })
+            .collect()
+    }
+
+    /// One billing item's month with `free` free calls and packs bought.
+    fn prepaid_with_free(
+        &self,
+        api: &Item,
+        calls: u64,
+        free: u64,
+        purchases: &[PackSpec],
+    ) -> Result<PrepaidMonth, Error> {
         purchases
             .iter()
             .try_fold(0u64, |acc, p| acc.checked_add(p.count))
@@ -173,7 +203,7 @@ impl Calculator<'_> {
             next_id += p.count as usize;
             held.push(lot);
         }
-        let line: BillLine = self.line(api, calls, &mut held)?;
+        let line: BillLine = self.line_with_free(api, calls, free, &mut held)?;
         let total = pack_cost.checked_add(line.amount)?;
         let pack_calls_left = held.iter().try_fold(0u64, |sum, p| {
             p.remaining()?

@@ -491,6 +491,47 @@ impl Report for Prepaid<'_> {
     }
 }
 
+/// An account's month of several billing items with packs.
+#[derive(Serialize)]
+pub struct PrepaidAccount<'a> {
+    months: &'a [ocr_bill::PrepaidMonth],
+    total: ocr_bill::Money,
+}
+
+impl<'a> PrepaidAccount<'a> {
+    pub fn new(months: &'a [ocr_bill::PrepaidMonth]) -> anyhow::Result<Self> {
+        Ok(PrepaidAccount {
+            months,
+            total: ocr_bill::Money::checked_sum(months.iter().map(|m| m.total))?,
+        })
+    }
+}
+
+impl Report for PrepaidAccount<'_> {
+    fn human(&self) -> String {
+        let mut out: String = self
+            .months
+            .iter()
+            .map(|m| Prepaid(m).human())
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.push_str(&format!(
+            "\nAccount total: {}\n",
+            crate::render::grouped(&self.total.to_string())
+        ));
+        out
+    }
+
+    fn grid(&self) -> Grid {
+        let mut grids = self.months.iter().map(|m| Prepaid(m).grid());
+        let mut all = grids.next().unwrap_or_else(|| Grid::new::<&str>(&[]));
+        for g in grids {
+            all.rows.extend(g.rows);
+        }
+        all
+    }
+}
+
 /// A pack quote.
 #[derive(Serialize)]
 pub struct QuoteReport<'a> {

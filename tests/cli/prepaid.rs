@@ -230,3 +230,50 @@ fn prepaid_table_and_csv() {
         .unwrap()
         .starts_with("bankcard,银行卡,2500,1000,1000,500,2,0.15,120.00,75.00,195.00,0,"));
 }
+
+#[test]
+fn several_apis_of_an_account_each_with_its_packs() {
+    // Edition b: the account's 1,000 free calls go to 通用印刷体识别 first.
+    let v = json(&[
+        "--edition",
+        "b",
+        "prepaid",
+        "--api",
+        "idcard",
+        "--calls",
+        "9000",
+        "--packs",
+        "1000",
+        "--api",
+        "general",
+        "--calls",
+        "600",
+    ]);
+    let months = v["months"].as_array().unwrap();
+    assert_eq!(months[0]["free_calls"], 400);
+    assert_eq!(s(&months[0], "total"), "1260.00");
+    assert_eq!(months[1]["free_calls"], 600);
+    assert_eq!(s(&v, "total"), "1260.00");
+    let err = fails(
+        &[
+            "prepaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "5",
+            "--api",
+            "身份证",
+            "--calls",
+            "6",
+        ],
+        2,
+    );
+    assert!(err.contains("named twice"), "{err}");
+    let err = fails(
+        &[
+            "prepaid", "--api", "idcard", "--calls", "5", "--packs", "1k", "--packs", "1k",
+        ],
+        2,
+    );
+    assert!(err.contains("at most one --packs"), "{err}");
+}
