@@ -267,6 +267,17 @@ pub struct BatchArgs {
     #[arg(long)]
     pub multiline_fields: bool,
 
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+
+    /// Unit price for volumes in the contact-sales tier (请联系商务)
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+}
+
+/// The usage columns' names, for `batch`, `ledger` and `plan` alike.
+#[derive(Debug, Args, Default)]
+pub struct ColumnArgs {
     /// Name of the column holding the API [default: api, 接口, 接口名称, action, …]
     #[arg(long, value_name = "NAME")]
     pub api_column: Option<String>,
@@ -282,10 +293,17 @@ pub struct BatchArgs {
     /// Name of the column holding the month or date [default: month, date, 月份, 日期, …]
     #[arg(long, value_name = "NAME")]
     pub month_column: Option<String>,
+}
 
-    /// Unit price for volumes in the contact-sales tier (请联系商务)
-    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
-    pub negotiated_price: Option<String>,
+impl ColumnArgs {
+    fn names(&self) -> ocr_bill::UsageColumns {
+        ocr_bill::UsageColumns {
+            api: self.api_column.clone(),
+            calls: self.calls_column.clone(),
+            account: self.account_column.clone(),
+            month: self.month_column.clone(),
+        }
+    }
 }
 
 /// Arguments of `ledger`.
@@ -324,6 +342,9 @@ pub struct LedgerArgs {
     #[arg(long, value_name = "NAME")]
     pub account: Option<String>,
 
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+
     /// Unit price for volumes in the contact-sales tier (请联系商务)
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
     pub negotiated_price: Option<String>,
@@ -350,6 +371,9 @@ pub struct PlanArgs {
     /// The account to plan for, when the usage file holds rows of several
     #[arg(long, value_name = "NAME", requires = "usage")]
     pub account: Option<String>,
+
+    #[command(flatten)]
+    pub columns: ColumnArgs,
 
     /// Unit price for months in the contact-sales tier (请联系商务)
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
@@ -632,7 +656,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
             };
             let mut input = LedgerInput {
                 usage: read_file(&args.usage, "usage", cli.encoding.into(), |r| {
-                    read_usage(r, &prices)
+                    read_usage(r, &prices, &args.columns.names())
                 })?,
                 packs: match &args.packs {
                     Some(p) => {
@@ -683,7 +707,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 }
                 (None, Some(path)) => {
                     let mut usage = read_file(path, "usage", cli.encoding.into(), |r| {
-                        read_usage(r, &prices)
+                        read_usage(r, &prices, &args.columns.names())
                     })?;
                     if let Some(name) = &args.account {
                         let name = name.trim();
@@ -846,10 +870,10 @@ fn batch(
         }
     };
     let options = BatchOptions {
-        api_column: args.api_column.clone(),
-        calls_column: args.calls_column.clone(),
-        account_column: args.account_column.clone(),
-        month_column: args.month_column.clone(),
+        api_column: args.columns.api_column.clone(),
+        calls_column: args.columns.calls_column.clone(),
+        account_column: args.columns.account_column.clone(),
+        month_column: args.columns.month_column.clone(),
         group_by: args.group_by.iter().map(|g| g.trim().to_string()).collect(),
         skip_invalid: args.skip_invalid,
         multiline_fields: args.multiline_fields,

@@ -165,19 +165,40 @@ fn text(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("")
 }
 
+/// Column names to read usage by, where not the usual ones.
+#[derive(Clone, Debug, Default)]
+pub struct UsageColumns {
+    /// The API column.
+    pub api: Option<String>,
+    /// The calls column.
+    pub calls: Option<String>,
+    /// The account column.
+    pub account: Option<String>,
+    /// The month (or date) column.
+    pub month: Option<String>,
+}
+
 /// Reads usage: the month (or a date within it), API and calls columns, and
 /// an optional account column, in any order of rows; rows of one account,
 /// month and API are summed by the ledger.
 pub fn read_usage<'a, R: Read>(
     input: R,
     prices: &'a PriceList,
+    names: &UsageColumns,
 ) -> Result<Vec<Usage<'a>>, InputError> {
     let mut rows = Vec::new();
+    fn named(role: Role, name: Option<&str>, required: bool) -> Wanted<'_> {
+        Wanted {
+            role,
+            named: name,
+            required: required || name.is_some(),
+        }
+    }
     let wanted = [
-        Wanted::required(Role::Month),
-        Wanted::required(Role::Api),
-        Wanted::required(Role::Calls),
-        Wanted::optional(Role::Account),
+        named(Role::Month, names.month.as_deref(), true),
+        named(Role::Api, names.api.as_deref(), true),
+        named(Role::Calls, names.calls.as_deref(), true),
+        named(Role::Account, names.account.as_deref(), false),
     ];
     read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;

@@ -50,7 +50,7 @@ pub use error::Error;
 pub use ledger::{
     accounts, monthly_by_api, one_account, parse_money, read_packs, read_topups, read_usage,
     InputError, Ledger, LedgerInput, LedgerMonth, LedgerTotals, PackBought,
-    Purchase as PackPurchase, TopUp, Usage,
+    Purchase as PackPurchase, TopUp, Usage, UsageColumns,
 };
 pub use money::{calls_times, format_price, round_fen, Money};
 pub use month::{Dated, Month};

@@ -585,3 +585,34 @@ fn batch_ends_with_a_summary_on_stderr() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("total 378.00 USD"), "{err}");
 }
+
+#[test]
+fn ledger_and_plan_take_the_column_options_of_batch() {
+    let (_d, p) = files(&[("u.csv", "when,what,n\n2026-01,idcard,9000\n")]);
+    let args = |cmd: &str| {
+        vec![
+            cmd.to_string(),
+            "--usage".into(),
+            p[0].clone(),
+            "--month-column".into(),
+            "when".into(),
+            "--api-column".into(),
+            "what".into(),
+            "--calls-column".into(),
+            "n".into(),
+        ]
+    };
+    let ledger: Vec<String> = args("ledger");
+    let v = json(&ledger.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(v["months"][0]["bill"], "1200.00");
+    let plan: Vec<String> = args("plan");
+    let v = json(&plan.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(v["plans"][0]["monthly"], serde_json::json!([9000]));
+    // Stdin, as for batch.
+    let out = ocr()
+        .args(["ledger", "--usage", "-", "-f", "json"])
+        .write_stdin("month,api,calls\n2026-01,idcard,9000\n")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"bill\": \"1200.00\""));
+}
