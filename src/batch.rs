@@ -265,30 +265,42 @@ impl<'a> Biller<'a> {
     /// after a comma), remembered for the next row with the same API and count
     /// (usage repeats counts a lot).
     fn bill(&mut self, api: usize, calls: u64) -> Result<(&[u8], i64), String> {
+        self.bill_with_free(api, calls, None)
+    }
+
+    /// [`Biller::bill`] with the free calls the item has this month when not
+    /// its own quota (an account's allowance shared by its items).
+    fn bill_with_free(
+        &mut self,
+        api: usize,
+        calls: u64,
+        free: Option<u64>,
+    ) -> Result<(&[u8], i64), String> {
         // The API in the top bits before mixing, so that it picks the slot too.
         let slot = ((calls ^ ((api as u64) << 56)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
             >> (64 - MEMO_BITS)) as usize;
         let m = &self.memo[slot];
-        if usize::from(m.api) == api && m.calls == calls {
+        if free.is_none() && usize::from(m.api) == api && m.calls == calls {
             let m = &self.memo[slot];
             return Ok((&m.bytes[..usize::from(m.len)], m.fen));
         }
+        let lone = self.calc.lone_free(self.apis[api]);
         let c = self
             .calc
             .charge(
                 self.apis[api],
                 calls,
-                self.calc.lone_free(self.apis[api]),
+                free.unwrap_or(lone),
                 &mut [],
                 &mut Vec::new(),
             )
             .map_err(|e| e.to_string())?;
         let mut cells = std::mem::take(&mut self.scratch);
-        self.cells(api, calls, &c, &mut cells);
+        self.cells(api, calls, &c, free.is_some_and(|f| f != lone), &mut cells);
         self.scratch = cells;
         let text = &self.scratch.buf;
         let fen = i64::try_from(c.amount.decimal().mantissa()).unwrap_or(i64::MAX);
-        if text.len() <= MEMO_BYTES && api < usize::from(u8::MAX) {
+        if free.is_none() && text.len() <= MEMO_BYTES && api < usize::from(u8::MAX) {
             let m = &mut self.memo[slot];
             m.api = api as u8;
             m.calls = calls;
@@ -309,7 +321,7 @@ impl<'a> Biller<'a> {
     }
 
     /// The bill columns' values of a charge.
-    fn cells(&self, api: usize, calls: u64, c: &Charge, cells: &mut Cells) {
+    fn cells(&self, api: usize, calls: u64, c: &Charge, shared_free: bool, cells: &mut Cells) {
         cells.clear();
         cells.push_u64(c.free_calls);
         cells.push_u64(c.billable_calls);
@@ -322,7 +334,9 @@ impl<'a> Biller<'a> {
             None => cells.push_str(""),
         }
         cells.push_money(c.amount);
-        match self.cliff(api, calls, c) {
+        // The cliffs are known for an item's own free calls; with a share of an
+        // account's allowance the cheaper tier's bill is not, so none is named.
+        match self.cliff(api, calls, c).filter(|_| !shared_free) {
             Some((at, amount)) => {
                 cells.push_u64(at);
                 cells.push_money(amount);
@@ -583,6 +597,8 @@ struct Columns {
     account: Option<usize>,
     month: Option<usize>,
     group: Vec<usize>,
+    /// The free calls are the account's, shared by its items.
+    per_account: bool,
 }
 
 fn columns(names: &[String], options: &BatchOptions) -> Result<Columns, BatchError> {
@@ -677,6 +693,7 @@ fn columns(names: &[String], options: &BatchOptions) -> Result<Columns, BatchErr
         account: found[2],
         month: found[3],
         group,
+        per_account: false,
     })
 }
 
@@ -745,7 +762,10 @@ fn row_key(record: &Record<'_>, cols: &Columns, api: usize, month: Option<Month>
         (None, Some(c)) => trimmed(record.field(c)).hash(&mut h),
         (None, None) => {}
     }
-    api.hash(&mut h);
+    // With one allowance per account, rows of other items share it too.
+    if !cols.per_account {
+        api.hash(&mut h);
+    }
     // Mix the high bits, which pick the shard.
     let x = h.finish();
     x ^ (x >> 29).wrapping_mul(0xBF58_476D_1CE4_E5B9)
@@ -955,7 +975,8 @@ pub fn run_batch<R: Read, W: Write>(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    let cols = columns(&names, options)?;
+    let mut cols = columns(&names, options)?;
+    cols.per_account = calc.prices.settings.free_quota == crate::FreeQuota::PerAccount;
     if cols.group.is_empty() {
         let format = RowFormat::new(options.format, names, &[cols.calls]);
         let (input, leftover, first_line) = reader.into_parts();
@@ -1092,10 +1113,40 @@ pub fn run_batch<R: Read, W: Write>(
     let format = RowFormat::new(options.format, leading, &[calls_at, calls_at + 1]);
     let mut out = Vec::with_capacity(FLUSH_BYTES * 2);
     format.header(&mut out);
-    for (g, key) in groups.iter().zip(keys) {
+    // An account's allowance of free calls is shared by the items of a group
+    // (the same group values), in price-list order.
+    let shared_free: Vec<Option<u64>> =
+        if calc.prices.settings.free_quota == crate::FreeQuota::PerAccount {
+            let item_index = |api: usize| {
+                calc.prices
+                    .items
+                    .iter()
+                    .position(|i| i.key == biller.apis[api].key)
+                    .unwrap_or(usize::MAX)
+            };
+            let mut by_values: HashMap<&[u8], Vec<usize>, rustc_hash::FxBuildHasher> =
+                HashMap::default();
+            for (at, key) in keys.iter().enumerate() {
+                by_values.entry(&key[..key.len() - 4]).or_default().push(at);
+            }
+            let mut free = vec![None; groups.len()];
+            for members in by_values.values() {
+                let month: Vec<(usize, u64)> = members
+                    .iter()
+                    .map(|&at| (item_index(groups[at].api), groups[at].calls))
+                    .collect();
+                for (&at, f) in members.iter().zip(calc.free_calls(&month)) {
+                    free[at] = Some(f);
+                }
+            }
+            free
+        } else {
+            vec![None; groups.len()]
+        };
+    for ((g, key), free) in groups.iter().zip(keys).zip(shared_free) {
         let values = values_of(key, cols.group.len());
         let api_key = biller.apis[g.api];
-        match biller.bill(g.api, g.calls) {
+        match biller.bill_with_free(g.api, g.calls, free) {
             Ok((bill, fen)) => {
                 summary.fen += i128::from(fen);
                 let calls = g.calls.to_string();

@@ -916,10 +916,15 @@ fn batch(
             0 => String::new(),
             n => format!(" ({n} rows are dated by day, not by month)"),
         };
+        let shared = if prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount {
+            "account and month (whose free calls the account's items share)"
+        } else {
+            "account, month and billing item"
+        };
         diagnostic(&format!(
-            "warning: {} rows share their account, month and billing item with another row{days}, \
-             and each was billed as if it were the whole month; to bill each month's total, \
-             group them: --group-by account,month (the columns that name them)",
+            "warning: {} rows share their {shared} with another row{days}, and each was \
+             billed as if it were the whole month; to bill each month's total, group them: \
+             --group-by account,month (the columns that name them)",
             summary.shared
         ))?;
     }

@@ -484,3 +484,56 @@ fn prices_as_toml_is_a_file_to_start_from() {
     );
     assert!(err.contains("for `prices` only"), "{err}");
 }
+
+#[test]
+fn batch_shares_an_accounts_free_calls_in_edition_b() {
+    let input = "account,month,api,calls\nA,2026-01,idcard,9000\nA,2026-01,general,600\nB,2026-01,idcard,9000\n";
+    let out = ocr()
+        .args([
+            "--edition",
+            "b",
+            "batch",
+            "--group-by",
+            "account,month",
+            "-f",
+            "json",
+        ])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // A's allowance goes to 通用印刷体识别 first: 600, and 400 to idcard — as postpaid bills it.
+    assert_eq!(rows[0]["free_calls"], 400);
+    assert_eq!(s(&rows[0], "amount"), "1290.00");
+    assert_eq!(rows[1]["free_calls"], 600);
+    assert_eq!(rows[2]["free_calls"], 1000);
+    let v = json(&[
+        "--edition",
+        "b",
+        "postpaid",
+        "--api",
+        "idcard",
+        "--calls",
+        "9000",
+        "--api",
+        "general",
+        "--calls",
+        "600",
+    ]);
+    assert_eq!(s(&v, "amount"), "1290.00");
+    // Row by row, rows of one account and month are counted in the warning.
+    let out = ocr()
+        .args(["--edition", "b", "batch"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2 rows share their account and month"),
+        "{err}"
+    );
+}
