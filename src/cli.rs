@@ -732,7 +732,18 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
             if args.usage.is_none() {
                 render(&reports::PlanReport(&plans[0]), format, style)?
             } else {
-                render(&reports::Plans::new(&plans)?, format, style)?
+                let mut out = render(&reports::Plans::new(&plans)?, format, style)?;
+                if format == Format::Table
+                    && plans.len() > 1
+                    && prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount
+                {
+                    out.extend_from_slice(
+                        b"Note: this edition's free calls are the account's, shared by its items; \
+                          each item is planned as if it had them alone, so the plans together \
+                          count them more than once.\n",
+                    );
+                }
+                out
             }
         }
         Command::Curve(args) => {
