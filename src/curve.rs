@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::bill::Calculator;
+use crate::money::{per_call, serialize_per_call};
 use crate::pricing::Item;
 use crate::{Error, Money};
 
@@ -28,13 +29,6 @@ pub struct CurvePoint {
     pub packs: String,
 }
 
-fn serialize_per_call<S: serde::Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(d) => s.collect_str(&format!("{d:.4}")),
-        None => s.serialize_none(),
-    }
-}
-
 /// The month's cost against its calls.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Curve {
@@ -44,13 +38,6 @@ pub struct Curve {
     pub name: String,
     /// Points in increasing calls, including both sides of every tier edge.
     pub points: Vec<CurvePoint>,
-}
-
-fn per_call(amount: Money, calls: u64) -> Option<Decimal> {
-    (calls > 0).then(|| {
-        (amount.decimal() / Decimal::from(calls))
-            .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-    })
 }
 
 impl Calculator<'_> {

@@ -13,7 +13,7 @@ use crate::columns::{Role, Wanted};
 use crate::month::Month;
 use crate::pricing::{Item, PriceList};
 use crate::records::{ReadError, RecordReader};
-use crate::{parse_count, Error, Money};
+use crate::{parse_count, parse_money, Error, Money};
 
 /// A problem in an input file, at a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,24 +266,6 @@ pub fn read_packs<'a, R: Read>(
         Ok(())
     })?;
     Ok(rows)
-}
-
-/// Parses an amount of money: a decimal, not negative, at most two decimals.
-pub fn parse_money(text: &str) -> Result<Money, Error> {
-    let value = crate::count::parse_amount(text)?;
-    let bad = |reason: &str| Error::BadAmount {
-        input: text.to_string(),
-        reason: reason.to_string(),
-    };
-    if value.is_sign_negative() && !value.is_zero() {
-        return Err(bad("an amount cannot be negative"));
-    }
-    if value.normalize().scale() > 2 {
-        return Err(bad(
-            "more than two decimals; money is in yuan to the fen (0.01)",
-        ));
-    }
-    Ok(Money::round(value))
 }
 
 /// Reads top-ups: columns `month`, `amount` and an optional account, in

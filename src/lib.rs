@@ -22,13 +22,13 @@
 mod batch;
 mod bill;
 mod columns;
-mod count;
 mod curve;
 mod decode;
 mod error;
 mod ledger;
 mod money;
 mod month;
+mod parse;
 mod plan;
 mod prepaid;
 mod pricing;
@@ -43,23 +43,25 @@ pub use bill::{
     one_time_note, ApiCalls, BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBill,
 };
 pub use columns::{resolve as resolve_columns, Role, Wanted};
-pub use count::{parse_amount, parse_count};
 pub use curve::{Curve, CurvePoint};
 pub use decode::{DecodedReader, InputEncoding};
 pub use error::Error;
 pub use ledger::{
-    accounts, monthly_by_api, one_account, parse_money, read_packs, read_topups, read_usage,
-    InputError, Ledger, LedgerInput, LedgerMonth, LedgerTotals, PackBought,
-    Purchase as PackPurchase, TopUp, Usage, UsageColumns,
+    accounts, monthly_by_api, one_account, read_packs, read_topups, read_usage, InputError, Ledger,
+    LedgerInput, LedgerMonth, LedgerTotals, PackBought, Purchase as PackPurchase, TopUp, Usage,
+    UsageColumns,
 };
-pub use money::{calls_times, format_price, round_fen, Money};
+pub use money::{
+    calls_times, format_price, per_call, round_fen, serialize_per_call, serialize_price, Money,
+};
 pub use month::{Dated, Month};
+pub use parse::{parse_amount, parse_count, parse_decimal, parse_money, parse_pack_spec, PackSpec};
 pub use plan::{BestPlan, Plan, PlanMonth, PlanOption};
-pub use prepaid::{parse_pack_spec, PackSpec, PackUse, PrepaidMonth};
+pub use prepaid::{PackUse, PrepaidMonth};
 pub use pricing::{
-    edition_text, parse_decimal, About, AlertRule, Api, Found, FreeQuota, FreezeBasis, Item,
-    OverageTierBasis, Pack, PackCell, PackPrice, PriceList, PricingError, ReachedTier, Settings,
-    Tier, TierBounds, TierPrice, DEFAULT_PRICING, EDITIONS,
+    edition_text, About, AlertRule, Api, Found, FreeQuota, FreezeBasis, Item, OverageTierBasis,
+    Pack, PackCell, PackPrice, PriceList, PricingError, ReachedTier, Settings, Tier, TierBounds,
+    TierPrice, DEFAULT_PRICING, EDITIONS,
 };
 pub use quote::{
     cheapest_packs, pack_options, single_size, PackCount, Purchase, Quote, QuoteOption, Spread,

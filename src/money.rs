@@ -141,6 +141,23 @@ pub fn serialize_price<S: Serializer>(price: &Option<Decimal>, s: S) -> Result<S
     }
 }
 
+/// The price per call of `amount` over `calls`, to four decimals (half away
+/// from zero); `None` for no calls. The one per-call rounding of the crate.
+pub fn per_call(amount: Money, calls: u64) -> Option<Decimal> {
+    (calls > 0).then(|| {
+        (amount.decimal() / Decimal::from(calls))
+            .round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
+    })
+}
+
+/// Serializes a per-call price as a string with four decimals, or null.
+pub fn serialize_per_call<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(d) => s.collect_str(&format!("{d:.4}")),
+        None => s.serialize_none(),
+    }
+}
+
 /// Serializes a decimal (a ratio or a price) as a plain string.
 pub fn serialize_decimal<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&format_price(*value))

@@ -8,71 +8,7 @@ use crate::bill::{BillLine, Calculator, Event, HeldPack};
 use crate::money::serialize_price;
 use crate::pricing::Item;
 use crate::Month;
-use crate::{parse_count, Error, Money};
-
-/// Packs of one size bought together, at the price paid (the list price when
-/// `price` is `None`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PackSpec {
-    /// Calls in one pack.
-    pub size: u64,
-    /// Number of packs.
-    pub count: u64,
-    /// The price paid for one pack, if not the list price.
-    pub price: Option<Decimal>,
-}
-
-/// Packs to buy: `SIZE[xCOUNT][@PRICE]` items separated by commas, e.g.
-/// `1k,10kx2`, `1万x3`, `100kx3@3500` (three 100,000-call packs at 3,500 each).
-///
-/// Sizes take the forms of [`parse_count`]; the count separator is `x`, `X`,
-/// `×` or `*`; the price is a decimal (the list price when left out).
-///
-/// ```
-/// use ocr_bill::{parse_pack_spec, PackSpec};
-/// let specs = parse_pack_spec("1k,10kx2@700").unwrap();
-/// assert_eq!(specs[0], PackSpec { size: 1000, count: 1, price: None });
-/// assert_eq!(specs[1].count, 2);
-/// assert_eq!(specs[1].price.unwrap().to_string(), "700");
-/// ```
-pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
-    let bad = |reason: String| Error::BadPackSpec {
-        input: spec.to_string(),
-        reason,
-    };
-    if spec.trim().is_empty() {
-        return Err(bad("empty; expected sizes such as 1000 or 1k,10kx2".into()));
-    }
-    spec.split(',')
-        .map(|item| {
-            let item = item.trim();
-            let (item, price) = match item.split_once('@') {
-                Some((packs, price)) => {
-                    let paid =
-                        crate::parse_decimal(price).map_err(|e| bad(format!("pack price: {e}")))?;
-                    if paid <= Decimal::ZERO {
-                        return Err(bad(format!("pack price {paid}: expected more than 0")));
-                    }
-                    (packs.trim(), Some(paid))
-                }
-                None => (item, None),
-            };
-            let (size, count) = match item.rfind(['x', 'X', '×', '*']) {
-                Some(at) => {
-                    let sep = item[at..].chars().next().map_or(1, char::len_utf8);
-                    (&item[..at], &item[at + sep..])
-                }
-                None => (item, "1"),
-            };
-            let size = parse_count(size).map_err(|e| bad(format!("pack size: {e}")))?;
-            let count = parse_count(count).map_err(|e| bad(format!("pack count: {e}")))?;
-            if count == 0 {
-                return Err(bad(format!("'{item}' buys 0 packs")));
-            }
-            Ok(PackSpec { size, count, price })
-        })
-        .collect()
-}
+use crate::{Error, Money, PackSpec};
 
 /// The most packs one purchase may list (each is tracked on its own).
 pub const MAX_PACKS: u64 = 100_000;
@@ -245,37 +181,5 @@ impl Calculator<'_> {
             packs,
             alerts: line.events,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pack_specs() {
-        let plain = |size, count| PackSpec {
-            size,
-            count,
-            price: None,
-        };
-        assert_eq!(parse_pack_spec("1000").unwrap(), vec![plain(1000, 1)]);
-        assert_eq!(
-            parse_pack_spec("1k, 10kx2,1万x3,100万×1").unwrap(),
-            vec![
-                plain(1000, 1),
-                plain(10_000, 2),
-                plain(10_000, 3),
-                plain(1_000_000, 1)
-            ]
-        );
-        let paid = parse_pack_spec("100kx3@3500").unwrap();
-        assert_eq!(paid[0].price, Some(Decimal::from(3500)));
-        for bad in [
-            "", "1k,", "abc", "1kx0", "1kx-1", "1kx1.5", "x2", "1k@", "1k@-5", "1k@0", "1k@x",
-        ] {
-            let err = parse_pack_spec(bad).unwrap_err().to_string();
-            assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
-        }
     }
 }

@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::ops::Range;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -13,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::money::{format_price, serialize_decimal};
-use crate::Error;
+use crate::{parse_decimal, Error};
 
 /// The longest API key, name or alias accepted.
 pub const MAX_NAME_CHARS: usize = 64;
@@ -1000,55 +999,6 @@ impl<'de> Deserialize<'de> for RawTierPrice {
             allow_contact_sales: true,
         })
     }
-}
-
-/// Parses a plain decimal such as `0.15` or `1200` (no exponent, no separators).
-///
-/// A value that a decimal cannot hold exactly (more than 28 decimal places, or
-/// more than 28 significant digits) is refused, never rounded.
-pub fn parse_decimal(text: &str) -> Result<Decimal, Error> {
-    let t = text.trim();
-    let unsigned = t.trim_start_matches(['-', '+']);
-    let plain = !t.is_empty()
-        && t.len() - unsigned.len() <= 1
-        && unsigned.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && unsigned.matches('.').count() <= 1
-        && unsigned.chars().any(|c| c.is_ascii_digit());
-    if !plain {
-        return Err(Error::BadAmount {
-            input: text.to_string(),
-            reason: "expected a decimal number such as 0.15 or 1200".into(),
-        });
-    }
-    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
-    let (int, frac) = (int.trim_start_matches('0'), frac.trim_end_matches('0'));
-    let inexact = |reason: String| Error::BadAmount {
-        input: text.to_string(),
-        reason: format!(
-            "{reason}; a decimal holds at most 28 decimal places and about 28 significant digits"
-        ),
-    };
-    if frac.len() > 28 {
-        return Err(inexact(format!("has {} decimal places", frac.len())));
-    }
-    let value = Decimal::from_str(t).map_err(|_| {
-        inexact(format!(
-            "has {} significant digits, which cannot all be held",
-            int.len() + frac.len()
-        ))
-    })?;
-    // Refuse a value that parsing rounded: its digits must all survive.
-    let wanted = match frac {
-        "" => if int.is_empty() { "0" } else { int }.to_string(),
-        f => format!("{}.{f}", if int.is_empty() { "0" } else { int }),
-    };
-    if value.abs().normalize().to_string() != wanted {
-        return Err(inexact(format!(
-            "has {} significant digits, which cannot all be held",
-            int.len() + frac.len()
-        )));
-    }
-    Ok(value)
 }
 
 struct Checker<'a> {

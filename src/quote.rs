@@ -270,20 +270,10 @@ pub struct QuoteOption {
     #[serde(flatten)]
     pub purchase: Purchase,
     /// Cost divided by the calls needed, 4 decimals; `None` when no calls are needed.
-    #[serde(serialize_with = "serialize_opt_decimal")]
+    #[serde(serialize_with = "crate::money::serialize_per_call")]
     pub cost_per_used_call: Option<Decimal>,
     /// How much more than the cheapest option.
     pub extra_cost: Money,
-}
-
-fn serialize_opt_decimal<S: serde::Serializer>(
-    v: &Option<Decimal>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(d) => s.collect_str(&format!("{d:.4}")),
-        None => s.serialize_none(),
-    }
 }
 
 /// The optimum first, then the best purchase with each single pack size that is
@@ -302,10 +292,7 @@ pub fn pack_options(packs: &[Pack], need: u64) -> Result<Vec<QuoteOption>, Error
     let option = |label: String, purchase: Purchase| -> Result<QuoteOption, Error> {
         Ok(QuoteOption {
             label,
-            cost_per_used_call: (need > 0).then(|| {
-                (purchase.cost.decimal() / Decimal::from(need))
-                    .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-            }),
+            cost_per_used_call: crate::money::per_call(purchase.cost, need),
             extra_cost: purchase.cost.checked_sub(base)?,
             purchase,
         })

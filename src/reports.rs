@@ -175,7 +175,7 @@ struct PriceApi<'a> {
 #[derive(Serialize)]
 struct PackOffer {
     calls: u64,
-    #[serde(serialize_with = "ser_opt_price")]
+    #[serde(serialize_with = "ocr_bill::serialize_price")]
     price: Option<rust_decimal::Decimal>,
     /// "list", "contact-sales" (联系商务) or "not-sold" (——).
     sold: &'static str,
@@ -187,19 +187,9 @@ struct PriceTier {
     range: String,
     lower: u64,
     upper: Option<u64>,
-    #[serde(serialize_with = "ser_opt_price")]
+    #[serde(serialize_with = "ocr_bill::serialize_price")]
     price: Option<rust_decimal::Decimal>,
     contact_sales: bool,
-}
-
-fn ser_opt_price<S: serde::Serializer>(
-    p: &Option<rust_decimal::Decimal>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match p {
-        Some(p) => s.collect_str(&format_price(*p)),
-        None => s.serialize_none(),
-    }
 }
 
 impl<'a> Prices<'a> {

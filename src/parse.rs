@@ -1,6 +1,11 @@
-//! Call counts in the forms people write them: `9000`, `9_000`, `9k`, `1.5M`, `10万`.
+//! Everything read from what people write: call counts (`9000`, `9,000`, `9k`,
+//! `1.5M`, `10万`), amounts of money, plain decimals (prices) and pack lists.
 
-use crate::Error;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::{Error, Money};
 
 /// Parses a call count: digits with optional thousands separators (`,` or `_`,
 /// only between groups of three digits: `9,000`, `1_000_000`), an optional
@@ -118,6 +123,137 @@ pub fn parse_amount(input: &str) -> Result<rust_decimal::Decimal, Error> {
         .ok_or_else(|| bad("too large"))
 }
 
+/// Parses a plain decimal such as `0.15` or `1200` (no exponent, no separators).
+///
+/// A value that a decimal cannot hold exactly (more than 28 decimal places, or
+/// more than 28 significant digits) is refused, never rounded.
+pub fn parse_decimal(text: &str) -> Result<Decimal, Error> {
+    let t = text.trim();
+    let unsigned = t.trim_start_matches(['-', '+']);
+    let plain = !t.is_empty()
+        && t.len() - unsigned.len() <= 1
+        && unsigned.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && unsigned.matches('.').count() <= 1
+        && unsigned.chars().any(|c| c.is_ascii_digit());
+    if !plain {
+        return Err(Error::BadAmount {
+            input: text.to_string(),
+            reason: "expected a decimal number such as 0.15 or 1200".into(),
+        });
+    }
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let (int, frac) = (int.trim_start_matches('0'), frac.trim_end_matches('0'));
+    let inexact = |reason: String| Error::BadAmount {
+        input: text.to_string(),
+        reason: format!(
+            "{reason}; a decimal holds at most 28 decimal places and about 28 significant digits"
+        ),
+    };
+    if frac.len() > 28 {
+        return Err(inexact(format!("has {} decimal places", frac.len())));
+    }
+    let value = Decimal::from_str(t).map_err(|_| {
+        inexact(format!(
+            "has {} significant digits, which cannot all be held",
+            int.len() + frac.len()
+        ))
+    })?;
+    // Refuse a value that parsing rounded: its digits must all survive.
+    let wanted = match frac {
+        "" => if int.is_empty() { "0" } else { int }.to_string(),
+        f => format!("{}.{f}", if int.is_empty() { "0" } else { int }),
+    };
+    if value.abs().normalize().to_string() != wanted {
+        return Err(inexact(format!(
+            "has {} significant digits, which cannot all be held",
+            int.len() + frac.len()
+        )));
+    }
+    Ok(value)
+}
+
+/// Parses an amount of money: a decimal, not negative, at most two decimals.
+pub fn parse_money(text: &str) -> Result<Money, Error> {
+    let value = parse_amount(text)?;
+    let bad = |reason: &str| Error::BadAmount {
+        input: text.to_string(),
+        reason: reason.to_string(),
+    };
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(bad("an amount cannot be negative"));
+    }
+    if value.normalize().scale() > 2 {
+        return Err(bad(
+            "more than two decimals; money is in yuan to the fen (0.01)",
+        ));
+    }
+    Ok(Money::round(value))
+}
+
+/// Packs of one size bought together, at the price paid (the list price when
+/// `price` is `None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PackSpec {
+    /// Calls in one pack.
+    pub size: u64,
+    /// Number of packs.
+    pub count: u64,
+    /// The price paid for one pack, if not the list price.
+    pub price: Option<Decimal>,
+}
+
+/// Packs to buy: `SIZE[xCOUNT][@PRICE]` items separated by commas, e.g.
+/// `1k,10kx2`, `1万x3`, `100kx3@3500` (three 100,000-call packs at 3,500 each).
+///
+/// Sizes take the forms of [`parse_count`]; the count separator is `x`, `X`,
+/// `×` or `*`; the price is a decimal (the list price when left out).
+///
+/// ```
+/// use ocr_bill::{parse_pack_spec, PackSpec};
+/// let specs = parse_pack_spec("1k,10kx2@700").unwrap();
+/// assert_eq!(specs[0], PackSpec { size: 1000, count: 1, price: None });
+/// assert_eq!(specs[1].count, 2);
+/// assert_eq!(specs[1].price.unwrap().to_string(), "700");
+/// ```
+pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
+    let bad = |reason: String| Error::BadPackSpec {
+        input: spec.to_string(),
+        reason,
+    };
+    if spec.trim().is_empty() {
+        return Err(bad("empty; expected sizes such as 1000 or 1k,10kx2".into()));
+    }
+    spec.split(',')
+        .map(|item| {
+            let item = item.trim();
+            let (item, price) = match item.split_once('@') {
+                Some((packs, price)) => {
+                    let paid =
+                        crate::parse_decimal(price).map_err(|e| bad(format!("pack price: {e}")))?;
+                    if paid <= Decimal::ZERO {
+                        return Err(bad(format!("pack price {paid}: expected more than 0")));
+                    }
+                    (packs.trim(), Some(paid))
+                }
+                None => (item, None),
+            };
+            let (size, count) = match item.rfind(['x', 'X', '×', '*']) {
+                Some(at) => {
+                    let sep = item[at..].chars().next().map_or(1, char::len_utf8);
+                    (&item[..at], &item[at + sep..])
+                }
+                None => (item, "1"),
+            };
+            let size = parse_count(size).map_err(|e| bad(format!("pack size: {e}")))?;
+            let count = parse_count(count).map_err(|e| bad(format!("pack count: {e}")))?;
+            if count == 0 {
+                return Err(bad(format!("'{item}' buys 0 packs")));
+            }
+            Ok(PackSpec { size, count, price })
+        })
+        .collect()
+}
+
 /// A number and its multiplier suffix (`k`, `M`, `千`, `万`, `亿`; 1 without).
 fn split_multiplier(s: &str) -> (&str, u64) {
     let (number, multiplier) = match s.chars().last() {
@@ -215,6 +351,33 @@ mod tests {
             let err = parse_count(text).unwrap_err().to_string();
             assert!(err.contains(needle), "{text}: {err}");
             assert!(err.contains(&format!("'{text}'")), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn pack_specs() {
+        let plain = |size, count| PackSpec {
+            size,
+            count,
+            price: None,
+        };
+        assert_eq!(parse_pack_spec("1000").unwrap(), vec![plain(1000, 1)]);
+        assert_eq!(
+            parse_pack_spec("1k, 10kx2,1万x3,100万×1").unwrap(),
+            vec![
+                plain(1000, 1),
+                plain(10_000, 2),
+                plain(10_000, 3),
+                plain(1_000_000, 1)
+            ]
+        );
+        let paid = parse_pack_spec("100kx3@3500").unwrap();
+        assert_eq!(paid[0].price, Some(Decimal::from(3500)));
+        for bad in [
+            "", "1k,", "abc", "1kx0", "1kx-1", "1kx1.5", "x2", "1k@", "1k@-5", "1k@0", "1k@x",
+        ] {
+            let err = parse_pack_spec(bad).unwrap_err().to_string();
+            assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
         }
     }
 }
