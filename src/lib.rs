@@ -56,7 +56,7 @@ pub use money::{
 };
 pub use month::{Dated, Month};
 pub use parse::{parse_amount, parse_count, parse_decimal, parse_money, parse_pack_spec, PackSpec};
-pub use plan::{BestPlan, Plan, PlanMonth, PlanOption};
+pub use plan::{BestPlan, Plan, PlanChoice, PlanMonth, PlanOption};
 pub use prepaid::{PackUse, PrepaidMonth};
 pub use pricing::{
     edition_text, About, AlertRule, Api, Found, FreeQuota, FreezeBasis, Item, OverageTierBasis,
@@ -64,5 +64,6 @@ pub use pricing::{
     TierPrice, DEFAULT_PRICING, EDITIONS,
 };
 pub use quote::{
-    cheapest_packs, pack_options, single_size, PackCount, Purchase, Quote, QuoteOption, Spread,
+    cheapest_packs, pack_options, single_size, PackCount, Purchase, Quote, QuoteChoice,
+    QuoteOption, Spread, SpreadChoice,
 };

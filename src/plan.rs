@@ -17,11 +17,43 @@ use crate::quote::{
 };
 use crate::{Error, Money};
 
+/// Which purchase a plan option is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlanChoice {
+    /// No packs; every month postpaid with its free quota.
+    AllPostpaid,
+    /// The optimum.
+    Best,
+    /// The cheapest packs covering every call (the source's arithmetic).
+    CoverAllCalls,
+}
+
+impl PlanChoice {
+    /// The name in JSON and CSV.
+    pub fn key(self) -> &'static str {
+        match self {
+            PlanChoice::AllPostpaid => "all-postpaid",
+            PlanChoice::Best => "best",
+            PlanChoice::CoverAllCalls => "cover-all-calls",
+        }
+    }
+
+    /// How people read it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PlanChoice::AllPostpaid => "all postpaid",
+            PlanChoice::Best => "best purchase",
+            PlanChoice::CoverAllCalls => "packs for every call (source)",
+        }
+    }
+}
+
 /// One plan option: packs bought at the start and the period's cost.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PlanOption {
     /// `all-postpaid`, `best` or `cover-all-calls`.
-    pub label: String,
+    pub label: PlanChoice,
     /// Packs bought, largest first.
     pub packs: Vec<PackCount>,
     /// Calls in the packs.
@@ -389,7 +421,7 @@ impl Calculator<'_> {
         }
         let (counts, _) = search.best.clone().expect("all postpaid is an option");
         let pairs: Vec<(Pack, u64)> = search.order.iter().copied().zip(counts).collect();
-        let best = self.plan_option("best", api, monthly, &pairs)?;
+        let best = self.plan_option(PlanChoice::Best, api, monthly, &pairs)?;
         let cover_all = cheapest_packs(&api.packs, all_calls).ok();
         let cover_pairs: Vec<(Pack, u64)> = cover_all
             .map(|p| {
@@ -401,13 +433,15 @@ impl Calculator<'_> {
             .unwrap_or_default();
         // All postpaid: refused like any postpaid bill when a month reaches the
         // contact-sales tier without a price.
-        let postpaid = self.plan_option("all-postpaid", api, monthly, &[])?.option;
+        let postpaid = self
+            .plan_option(PlanChoice::AllPostpaid, api, monthly, &[])?
+            .option;
         let mut options = vec![postpaid.clone(), best.option.clone()];
         let cover = if api.packs.is_empty() {
             None
         } else {
             Some(
-                self.plan_option("cover-all-calls", api, monthly, &cover_pairs)?
+                self.plan_option(PlanChoice::CoverAllCalls, api, monthly, &cover_pairs)?
                     .option,
             )
         };
@@ -429,7 +463,7 @@ impl Calculator<'_> {
     /// One option: the packs bought and the months billed with them.
     fn plan_option(
         &self,
-        label: &str,
+        label: PlanChoice,
         api: &Item,
         monthly: &[u64],
         packs: &[(Pack, u64)],
@@ -456,7 +490,7 @@ impl Calculator<'_> {
         }
         Ok(BestPlan {
             option: PlanOption {
-                label: label.to_string(),
+                label,
                 cost: purchase.cost.checked_add(postpaid)?,
                 packs: purchase.packs,
                 pack_calls,

@@ -261,11 +261,68 @@ impl Search<'_> {
     }
 }
 
+/// Which purchase a quote option is; serialized as `cheapest` or
+/// `only N-call packs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuoteChoice {
+    /// The cheapest multiset of packs.
+    Cheapest,
+    /// The best purchase with packs of this one size.
+    OnlySize(u64),
+}
+
+impl std::fmt::Display for QuoteChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QuoteChoice::Cheapest => f.write_str("cheapest"),
+            QuoteChoice::OnlySize(calls) => write!(f, "only {calls}-call packs"),
+        }
+    }
+}
+
+impl Serialize for QuoteChoice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Which way of paying for calls spread over months is cheapest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpreadChoice {
+    /// No packs: every month postpaid with its free quota.
+    AllPostpaid,
+    /// Packs for only the calls beyond the free quotas.
+    PacksBeyondFree,
+    /// Packs for every call (the source's arithmetic).
+    PacksAllCalls,
+}
+
+impl SpreadChoice {
+    /// The name in JSON and CSV.
+    pub fn key(self) -> &'static str {
+        match self {
+            SpreadChoice::AllPostpaid => "all-postpaid",
+            SpreadChoice::PacksBeyondFree => "packs-beyond-free",
+            SpreadChoice::PacksAllCalls => "packs-all-calls",
+        }
+    }
+
+    /// How people read it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SpreadChoice::AllPostpaid => "all postpaid",
+            SpreadChoice::PacksBeyondFree => "packs for the calls beyond the free quotas",
+            SpreadChoice::PacksAllCalls => "packs for all calls",
+        }
+    }
+}
+
 /// A quote option: a purchase and how it compares.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct QuoteOption {
     /// `cheapest` or `only N-call packs`.
-    pub label: String,
+    pub label: QuoteChoice,
     /// The purchase.
     #[serde(flatten)]
     pub purchase: Purchase,
@@ -289,7 +346,7 @@ pub fn pack_options(packs: &[Pack], need: u64) -> Result<Vec<QuoteOption>, Error
         (a.cost, a.unused_calls, a.pack_count).cmp(&(b.cost, b.unused_calls, b.pack_count))
     });
     let base = best.cost;
-    let option = |label: String, purchase: Purchase| -> Result<QuoteOption, Error> {
+    let option = |label: QuoteChoice, purchase: Purchase| -> Result<QuoteOption, Error> {
         Ok(QuoteOption {
             label,
             cost_per_used_call: crate::money::per_call(purchase.cost, need),
@@ -297,9 +354,9 @@ pub fn pack_options(packs: &[Pack], need: u64) -> Result<Vec<QuoteOption>, Error
             purchase,
         })
     };
-    let mut options = vec![option("cheapest".into(), best)?];
+    let mut options = vec![option(QuoteChoice::Cheapest, best)?];
     for s in singles {
-        let label = format!("only {}-call packs", s.packs[0].calls);
+        let label = QuoteChoice::OnlySize(s.packs[0].calls);
         options.push(option(label, s)?);
     }
     Ok(options)
@@ -362,7 +419,7 @@ pub struct Spread {
     /// The cheapest packs for only those calls.
     pub beyond_free_packs: Purchase,
     /// `all-postpaid`, `packs-beyond-free` or `packs-all-calls`.
-    pub cheapest: String,
+    pub cheapest: SpreadChoice,
     /// Its cost.
     pub cheapest_cost: Money,
 }
@@ -395,7 +452,7 @@ impl crate::Calculator<'_> {
     /// let q = Calculator::new(&prices).quote(idcard, 3000, Some(12)).unwrap();
     /// assert_eq!(q.options[0].purchase.cost.to_string(), "360.00"); // 3 × 1,000
     /// let spread = q.spread.unwrap();
-    /// assert_eq!(spread.cheapest, "all-postpaid"); // 250 calls a month are free
+    /// assert_eq!(spread.cheapest, ocr_bill::SpreadChoice::AllPostpaid); // 250 calls a month are free
     /// ```
     pub fn quote(
         &self,
@@ -448,9 +505,9 @@ impl crate::Calculator<'_> {
         }
         let beyond_free_packs = cheapest_packs(&api.packs, beyond)?;
         let (cheapest, cheapest_cost) = [
-            ("all-postpaid", postpaid_cost),
-            ("packs-beyond-free", beyond_free_packs.cost),
-            ("packs-all-calls", all_calls.purchase.cost),
+            (SpreadChoice::AllPostpaid, postpaid_cost),
+            (SpreadChoice::PacksBeyondFree, beyond_free_packs.cost),
+            (SpreadChoice::PacksAllCalls, all_calls.purchase.cost),
         ]
         .into_iter()
         .min_by_key(|(_, cost)| *cost)
@@ -461,7 +518,7 @@ impl crate::Calculator<'_> {
             postpaid_cost,
             beyond_free_calls: beyond,
             beyond_free_packs,
-            cheapest: cheapest.into(),
+            cheapest,
             cheapest_cost,
         })
     }

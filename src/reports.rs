@@ -579,12 +579,12 @@ impl Report for QuoteReport<'_> {
         };
         let mut hidden = 0;
         for o in &q.options {
-            if !self.all_options && o.label != "cheapest" && absurd(o) {
+            if !self.all_options && o.label != ocr_bill::QuoteChoice::Cheapest && absurd(o) {
                 hidden += 1;
                 continue;
             }
             g.push(vec![
-                o.label.clone(),
+                o.label.to_string(),
                 packs_cell(&o.purchase),
                 o.purchase.cost.to_string(),
                 o.purchase.covered_calls.to_string(),
@@ -640,12 +640,11 @@ impl Report for QuoteReport<'_> {
                     q.options[0].purchase.cost.to_string(),
                 ]);
                 out.push_str(&table(&g));
-                let choice = match s.cheapest.as_str() {
-                    "all-postpaid" => "all postpaid",
-                    "packs-beyond-free" => "packs for the calls beyond the free quotas",
-                    _ => "packs for all calls",
-                };
-                out.push_str(&format!("Cheapest: {choice}, {}\n", s.cheapest_cost));
+                out.push_str(&format!(
+                    "Cheapest: {}, {}\n",
+                    s.cheapest.describe(),
+                    s.cheapest_cost
+                ));
             }
         }
         out
@@ -686,7 +685,7 @@ impl Report for QuoteReport<'_> {
         };
         for o in &q.options {
             row(
-                &o.label,
+                &o.label.to_string(),
                 &o.purchase,
                 o.cost_per_used_call,
                 o.extra_cost.to_string(),
@@ -714,7 +713,7 @@ impl Report for QuoteReport<'_> {
             g.push(vec![
                 q.api.clone(),
                 q.calls.to_string(),
-                format!("cheapest: {}", s.cheapest),
+                format!("cheapest: {}", s.cheapest.key()),
                 String::new(),
                 s.cheapest_cost.to_string(),
                 String::new(),
@@ -925,15 +924,6 @@ fn plan_packs(o: &ocr_bill::PlanOption) -> String {
         .join(" + ")
 }
 
-fn plan_label(label: &str) -> &str {
-    match label {
-        "all-postpaid" => "all postpaid",
-        "best" => "best purchase",
-        "cover-all-calls" => "packs for every call (source)",
-        other => other,
-    }
-}
-
 fn plan_human(p: &ocr_bill::Plan) -> String {
     let mut out = format!(
         "Plan for {} ({}), {} months: {}\n",
@@ -957,7 +947,7 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
     ]);
     for o in &p.options {
         g.push(vec![
-            plan_label(&o.label).to_string(),
+            o.label.describe().to_string(),
             plan_packs(o),
             o.pack_calls.to_string(),
             o.pack_cost.to_string(),
@@ -1018,7 +1008,7 @@ fn plan_rows(p: &ocr_bill::Plan, g: &mut Grid) {
     for o in &p.options {
         g.push(vec![
             p.api.clone(),
-            o.label.clone(),
+            o.label.key().to_string(),
             o.packs
                 .iter()
                 .map(|c| format!("{}x{}", c.calls, c.count))
@@ -1028,7 +1018,7 @@ fn plan_rows(p: &ocr_bill::Plan, g: &mut Grid) {
             o.pack_cost.to_string(),
             o.postpaid_cost.to_string(),
             o.cost.to_string(),
-            (o.label == "best").to_string(),
+            (o.label == ocr_bill::PlanChoice::Best).to_string(),
         ]);
     }
 }
