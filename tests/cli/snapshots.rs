@@ -62,3 +62,98 @@ fn plan_table() {
         "plan.txt",
     );
 }
+
+/// Every subcommand in every text format, pinned with insta (review a change
+/// with `cargo insta review`, or `INSTA_UPDATE=always cargo test` and the diff).
+#[test]
+fn every_subcommand_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let usage = dir.path().join("usage.csv");
+    std::fs::write(
+        &usage,
+        "account,month,api,calls\nacme,2026-01,idcard,9000\nacme,2026-02,idcard,11000\n",
+    )
+    .unwrap();
+    let packs = dir.path().join("packs.csv");
+    std::fs::write(&packs, "month,api,calls,count\n2026-01,idcard,1000,2\n").unwrap();
+    let u = usage.to_str().unwrap();
+    let p = packs.to_str().unwrap();
+    let commands: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "postpaid",
+            vec!["postpaid", "--api", "idcard", "--calls", "9500"],
+        ),
+        (
+            "postpaid-d",
+            vec![
+                "--edition",
+                "d",
+                "postpaid",
+                "--api",
+                "户口本识别",
+                "--calls",
+                "6000",
+                "--api",
+                "房产证识别",
+                "--calls",
+                "5000",
+            ],
+        ),
+        (
+            "prepaid",
+            vec![
+                "prepaid", "--api", "bankcard", "--calls", "2500", "--packs", "1000@84",
+            ],
+        ),
+        (
+            "quote",
+            vec![
+                "quote", "--api", "idcard", "--calls", "7000", "--months", "12",
+            ],
+        ),
+        (
+            "plan",
+            vec!["plan", "--api", "idcard", "--monthly", "11000 500 30000"],
+        ),
+        (
+            "ledger",
+            vec!["ledger", "--usage", u, "--packs", p, "--balance", "5000"],
+        ),
+        ("curve", vec!["curve", "--api", "idcard", "--points", "4"]),
+        ("prices", vec!["prices", "--api", "vat-invoice"]),
+        ("editions", vec!["prices", "--editions"]),
+    ];
+    for (name, args) in &commands {
+        for format in ["table", "json", "csv"] {
+            let out = ocr()
+                .args(args)
+                .args(["--format", format])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{name} {format}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8(out.stdout).unwrap();
+            insta::assert_snapshot!(format!("{name}-{format}"), text);
+        }
+    }
+    for format in ["csv", "json"] {
+        let out = ocr()
+            .args([
+                "batch",
+                u,
+                "--group-by",
+                "account,month",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        insta::assert_snapshot!(
+            format!("batch-{format}"),
+            String::from_utf8(out.stdout).unwrap()
+        );
+    }
+}
