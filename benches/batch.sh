@@ -18,44 +18,60 @@ bin=$(cargo build --release --message-format=json-render-diagnostics 2>/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-mawk -v n="$rows" -f benches/gen-usage.awk > "$work/usage.csv"
-mawk -v n="$((rows / 10))" -f benches/gen-usage.awk > "$work/small.csv"
 "$bin" prices -f csv > "$work/prices.csv"
 free=$("$bin" prices -f json | sed -n 's/.*"free_calls_per_month": \([0-9]*\).*/\1/p' | head -1)
 reference() { mawk -F, -v free="$free" -f benches/batch-reference.awk "$work/prices.csv" "$1"; }
-
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "input: $rows rows, $(du -m "$work/usage.csv" | cut -f1) MB"
-
-"$bin" batch "$work/usage.csv" > "$work/ocr.csv"
-reference "$work/usage.csv" > "$work/awk.csv"
-if cmp -s "$work/ocr.csv" "$work/awk.csv"; then
-    echo "output: ocr-bill and the awk reference are byte-identical ($(wc -l < "$work/ocr.csv") lines)"
-else
-    echo "output: ocr-bill and the awk reference DIFFER"; exit 1
-fi
-
 seconds() {   # wall time in ms resolution
     local TIMEFORMAT=%3R
     { time "$@" > /dev/null 2> /dev/null; } 2>&1
 }
 peak_kb() { /usr/bin/time -f %M "$@" > /dev/null 2> "$work/t" && tail -1 "$work/t"; }
 median() { sort -n | mawk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+ratio() { mawk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
-: > "$work/cut"; : > "$work/ocr"; : > "$work/awk"; : > "$work/group"
-for _ in $(seq "$runs"); do
-    seconds cut -d, -f4 "$work/usage.csv" >> "$work/cut"
-    seconds "$bin" batch "$work/usage.csv" >> "$work/ocr"
-    seconds "$bin" batch --negotiated-price 0.04 --group-by account,month "$work/usage.csv" >> "$work/group"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "peers: $(cut --version | head -1), mawk $(mawk -W version 2>&1 | head -1 | cut -d' ' -f2)"
+
+# Two shapes: skewed (counts mostly small and repeated; benches/gen-usage.awk)
+# and flat (300,000 accounts, Pareto counts, mostly distinct; benches/gen-flat.awk).
+for shape in skewed flat; do
+    gen=benches/gen-usage.awk; [ "$shape" = flat ] && gen=benches/gen-flat.awk
+    mawk -v n="$rows" -f "$gen" > "$work/usage.csv"
+    mawk -v n="$((rows / 10))" -f "$gen" > "$work/small.csv"
+    echo
+    echo "== $shape: $rows rows, $(du -m "$work/usage.csv" | cut -f1) MB"
+
+    "$bin" batch "$work/usage.csv" > "$work/ocr.csv" 2> /dev/null
+    reference "$work/usage.csv" > "$work/awk.csv"
+    if cmp -s "$work/ocr.csv" "$work/awk.csv"; then
+        echo "output: ocr-bill and the awk reference are byte-identical ($(wc -l < "$work/ocr.csv") lines)"
+    else
+        echo "output: ocr-bill and the awk reference DIFFER"; exit 1
+    fi
+
+    : > "$work/cut"; : > "$work/ocr"; : > "$work/cut1"; : > "$work/ocr1"; : > "$work/group"
+    for _ in $(seq "$runs"); do
+        seconds cut -d, -f4 "$work/usage.csv" >> "$work/cut"
+        seconds "$bin" batch "$work/usage.csv" >> "$work/ocr"
+        if command -v taskset > /dev/null; then
+            seconds taskset -c 0 cut -d, -f4 "$work/usage.csv" >> "$work/cut1"
+            seconds taskset -c 0 "$bin" batch "$work/usage.csv" >> "$work/ocr1"
+        fi
+        seconds "$bin" batch --negotiated-price 0.04 --group-by account,month "$work/usage.csv" >> "$work/group"
+    done
+    awk_s=$(seconds mawk -F, -v free="$free" -f benches/batch-reference.awk "$work/prices.csv" "$work/usage.csv")
+    cut_s=$(median < "$work/cut"); ocr_s=$(median < "$work/ocr"); group_s=$(median < "$work/group")
+    echo "wall time (median of $runs; awk once):"
+    echo "  cut -d, -f4             ${cut_s} s"
+    echo "  ocr-bill batch          ${ocr_s} s   ratio to cut $(ratio "$ocr_s" "$cut_s") (target <= 1.00)"
+    if [ -s "$work/ocr1" ]; then
+        cut1=$(median < "$work/cut1"); ocr1=$(median < "$work/ocr1")
+        echo "  one core (taskset -c 0): cut ${cut1} s, ocr-bill ${ocr1} s, ratio $(ratio "$ocr1" "$cut1") (target <= 1.50)"
+    fi
+    echo "  awk reference (mawk)    ${awk_s} s   ocr-bill is $(ratio "$awk_s" "$ocr_s")x faster"
+    echo "  batch --group-by account,month  ${group_s} s"
+    echo "peak memory:"
+    echo "  batch, $((rows / 10)) rows   $(peak_kb "$bin" batch "$work/small.csv") KB"
+    echo "  batch, $rows rows  $(peak_kb "$bin" batch "$work/usage.csv") KB (target <= 16384 KB)"
+    echo "  batch --group-by account,month, $rows rows  $(peak_kb "$bin" batch --negotiated-price 0.04 --group-by account,month "$work/usage.csv") KB"
 done
-seconds mawk -F, -v free="$free" -f benches/batch-reference.awk "$work/prices.csv" "$work/usage.csv" >> "$work/awk"
-cut_s=$(median < "$work/cut"); ocr_s=$(median < "$work/ocr"); awk_s=$(median < "$work/awk"); group_s=$(median < "$work/group")
-echo "wall time (median of $runs; awk once):"
-echo "  cut -d, -f4             ${cut_s} s"
-echo "  ocr-bill batch          ${ocr_s} s   ratio to cut $(mawk -v a="$ocr_s" -v b="$cut_s" 'BEGIN {printf "%.2f", a / b}') (target <= 1.00)"
-echo "  awk reference (mawk)    ${awk_s} s   ocr-bill is $(mawk -v a="$awk_s" -v b="$ocr_s" 'BEGIN {printf "%.1f", a / b}')x faster (target >= 10)"
-echo "  batch --group-by account,month  ${group_s} s"
-echo "peak memory:"
-echo "  batch, $((rows / 10)) rows   $(peak_kb "$bin" batch "$work/small.csv") KB"
-echo "  batch, $rows rows  $(peak_kb "$bin" batch "$work/usage.csv") KB (target <= 16384 KB)"
-echo "  batch --group-by account,month, $rows rows  $(peak_kb "$bin" batch --negotiated-price 0.04 --group-by account,month "$work/usage.csv") KB"

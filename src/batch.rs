@@ -747,8 +747,27 @@ fn month_of(field: &[u8]) -> Result<Dated, String> {
 }
 
 /// Rows per (account, month, billing item) fingerprint: rows that share a key
-/// were each billed as a whole month, and the user is told how many.
-type KeyCounts = HashMap<u64, u32, rustc_hash::FxBuildHasher>;
+/// were each billed as a whole month, and the user is told how many. Every
+/// key is kept once (8 bytes and a control byte); a count only for the keys
+/// seen again, so that memory is half what a count per key would take.
+#[derive(Default)]
+struct KeyCounts {
+    seen: std::collections::HashSet<u64, rustc_hash::FxBuildHasher>,
+    again: HashMap<u64, u64, rustc_hash::FxBuildHasher>,
+}
+
+impl KeyCounts {
+    fn add(&mut self, key: u64) {
+        if !self.seen.insert(key) {
+            *self.again.entry(key).or_insert(1) += 1;
+        }
+    }
+
+    /// Rows whose key another row has too.
+    fn shared(&self) -> u64 {
+        self.again.values().sum()
+    }
+}
 
 /// The fingerprint of a row's account, month and API.
 fn row_key(record: &Record<'_>, cols: &Columns, api: usize, month: Option<Month>) -> u64 {
@@ -1327,7 +1346,7 @@ fn coordinate<R: Read, W: Write>(
             summary.written += r.written;
             summary.daily += r.daily;
             for &k in &r.keys {
-                *key_counts.entry(k).or_insert(0) += 1;
+                key_counts.add(k);
             }
             summary.fen += r.fen;
             let mut stop = None;
@@ -1359,11 +1378,7 @@ fn coordinate<R: Read, W: Write>(
             if overlong {
                 return Err(BatchError::Row(too_long(line_base + 1)));
             }
-            summary.shared = key_counts
-                .values()
-                .filter(|&&n| n > 1)
-                .map(|&n| u64::from(n))
-                .sum();
+            summary.shared = key_counts.shared();
             return Ok(summary);
         }
         if eof || sent - next_to_write >= BLOCKS_IN_FLIGHT as u64 {
