@@ -1012,7 +1012,12 @@ pub fn run_batch<R: Read, W: Write>(
         calls: u64,
         rows: u64,
         first_line: u64,
+        /// The month of its rows when the month column is not grouped by.
+        month: Option<Month>,
     }
+    // A bill is one month's: a grouping that leaves the month column out must
+    // not sum the calls of two months into one bill.
+    let month_apart = cols.month.filter(|m| !cols.group.contains(m));
     let mut biller = Biller::new(calc);
     let mut summary = BatchSummary::default();
     let mut bad = |summary: &mut BatchSummary, error: RowError| -> Result<(), BatchError> {
@@ -1077,6 +1082,14 @@ pub fn run_batch<R: Read, W: Write>(
             bad(&mut summary, RowError::new(line, message))?;
             continue;
         }
+        let row_month = match month_apart.map(|m| month_of(record.field(m))) {
+            None => None,
+            Some(Ok(d)) => Some(d.month),
+            Some(Err(message)) => {
+                bad(&mut summary, RowError::new(line, message))?;
+                continue;
+            }
+        };
         key.extend_from_slice(&(api as u32).to_le_bytes());
         let at = match index.get(key.as_slice()) {
             Some(&at) => at,
@@ -1086,12 +1099,40 @@ pub fn run_batch<R: Read, W: Write>(
                     calls: 0,
                     rows: 0,
                     first_line: line,
+                    month: row_month,
                 });
                 index.insert(key.as_slice().into(), groups.len() - 1);
                 groups.len() - 1
             }
         };
         let g = &mut groups[at];
+        if let (Some(first), Some(this), Some(m)) = (g.month, row_month, month_apart) {
+            if first != this {
+                let group = cols
+                    .group
+                    .iter()
+                    .map(|&c| {
+                        format!(
+                            "{}={}",
+                            names[c],
+                            String::from_utf8_lossy(trimmed(record.field(c)))
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(BatchError::Row(RowError::new(
+                    line,
+                    format!(
+                        "group {group}, api {} has rows of {first} (line {}) and {this} in column '{}', and a bill covers one month; group by it too: --group-by {},{}",
+                        biller.apis[api].key,
+                        g.first_line,
+                        names[m],
+                        cols.group.iter().map(|&c| names[c].as_str()).collect::<Vec<_>>().join(","),
+                        names[m],
+                    ),
+                )));
+            }
+        }
         match g.calls.checked_add(calls) {
             Some(total) => {
                 g.calls = total;

@@ -212,6 +212,34 @@ fn daily_rows_roll_up_into_their_month() {
 }
 
 #[test]
+fn grouping_never_sums_two_months_into_one_bill() {
+    // By account alone: one month's daily rows are that month's total.
+    let (_d, p) = files(&[(
+        "u.csv",
+        "account,date,api,calls\na,2026-01-03,idcard,6000\na,2026-01-20,idcard,6000\n",
+    )]);
+    let out = ocr()
+        .args(["batch", "--group-by", "account", &p[0]])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("a,idcard,12000,2,1000,11000,3,0.10,1100.00"),
+        "{text}"
+    );
+    // Rows of two months in one group: refused, naming both and the fix.
+    let (_d, p) = files(&[(
+        "u.csv",
+        "account,date,api,calls\na,2026-01-03,idcard,6000\na,2026-02-01,idcard,6000\n",
+    )]);
+    let err = fails(&["batch", "--group-by", "account", &p[0]], 1);
+    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains("2026-01 (line 2) and 2026-02"), "{err}");
+    assert!(err.contains("--group-by account,date"), "{err}");
+}
+
+#[test]
 fn ledger_obeys_from_and_until() {
     let usage = "month,api,calls\n2026-01,idcard,9000\n2026-05,idcard,9000\n";
     let (_d, p) = files(&[("usage.csv", usage)]);
