@@ -47,7 +47,7 @@ fn main() {
             for api in &prices.items {
                 let plan = calc.plan(black_box(api), black_box(monthly)).unwrap();
                 if api.key == "idcard" {
-                    best = plan.best.option.cost.to_string();
+                    best = plan.cheapest.option.cost.to_string();
                 }
                 black_box(plan);
             }

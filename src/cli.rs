@@ -142,7 +142,7 @@ Files (CSV with a header row, rows in month order):
   ocr-bill plan --usage usage.csv
 
 Each month the free quota is used first, then the packs, then postpaid overage at the
-tier that month's total calls reach. Compared: all postpaid, the best purchase, and
+tier that month's total calls reach. Compared: all postpaid, the cheapest purchase, and
 packs covering every call (the source's arithmetic).")]
     Plan(PlanArgs),
     /// The month's bill and the price per call against monthly calls (CSV, SVG chart)

@@ -24,9 +24,9 @@ pub enum PlanChoice {
     /// No packs; every month postpaid with its free quota.
     AllPostpaid,
     /// The optimum.
-    Best,
+    Cheapest,
     /// The cheapest packs covering every call (the source's arithmetic).
-    CoverAllCalls,
+    PacksAllCalls,
 }
 
 impl PlanChoice {
@@ -34,8 +34,8 @@ impl PlanChoice {
     pub fn key(self) -> &'static str {
         match self {
             PlanChoice::AllPostpaid => "all-postpaid",
-            PlanChoice::Best => "best",
-            PlanChoice::CoverAllCalls => "cover-all-calls",
+            PlanChoice::Cheapest => "cheapest",
+            PlanChoice::PacksAllCalls => "packs-all-calls",
         }
     }
 
@@ -43,8 +43,8 @@ impl PlanChoice {
     pub fn describe(self) -> &'static str {
         match self {
             PlanChoice::AllPostpaid => "all postpaid",
-            PlanChoice::Best => "best purchase",
-            PlanChoice::CoverAllCalls => "packs for every call (source)",
+            PlanChoice::Cheapest => "cheapest purchase",
+            PlanChoice::PacksAllCalls => "packs for every call (source)",
         }
     }
 }
@@ -108,11 +108,11 @@ pub struct Plan {
     /// All postpaid, the best purchase, and packs covering every call.
     pub options: Vec<PlanOption>,
     /// The cheapest option (ties: less paid for packs, then fewer packs).
-    pub best: BestPlan,
-    /// All-postpaid cost minus the best cost.
+    pub cheapest: BestPlan,
+    /// All-postpaid cost minus the cheapest cost.
     pub saving_vs_postpaid: Money,
-    /// Cover-all-calls cost minus the best cost.
-    pub saving_vs_cover_all: Money,
+    /// Packs-for-all-calls cost minus the cheapest cost.
+    pub saving_vs_packs_all_calls: Money,
 }
 
 /// A plan's search step costs a postpaid bound, so it gets fewer steps.
@@ -325,7 +325,7 @@ impl Calculator<'_> {
     /// let prices = PriceList::builtin();
     /// let idcard = prices.item("idcard").unwrap();
     /// let plan = Calculator::new(&prices).plan(idcard, &[11_000; 4]).unwrap();
-    /// assert_eq!(plan.best.option.cost.to_string(), "3200.00"); // 4 × 10,000 packs
+    /// assert_eq!(plan.cheapest.option.cost.to_string(), "3200.00"); // 4 × 10,000 packs
     /// assert_eq!(plan.saving_vs_postpaid.to_string(), "800.00");
     /// ```
     pub fn plan(&self, api: &Item, monthly: &[u64]) -> Result<Plan, Error> {
@@ -421,7 +421,7 @@ impl Calculator<'_> {
         }
         let (counts, _) = search.best.clone().expect("all postpaid is an option");
         let pairs: Vec<(Pack, u64)> = search.order.iter().copied().zip(counts).collect();
-        let best = self.plan_option(PlanChoice::Best, api, monthly, &pairs)?;
+        let best = self.plan_option(PlanChoice::Cheapest, api, monthly, &pairs)?;
         let cover_all = cheapest_packs(&api.packs, all_calls).ok();
         let cover_pairs: Vec<(Pack, u64)> = cover_all
             .map(|p| {
@@ -441,7 +441,7 @@ impl Calculator<'_> {
             None
         } else {
             Some(
-                self.plan_option(PlanChoice::CoverAllCalls, api, monthly, &cover_pairs)?
+                self.plan_option(PlanChoice::PacksAllCalls, api, monthly, &cover_pairs)?
                     .option,
             )
         };
@@ -451,12 +451,12 @@ impl Calculator<'_> {
             name: api.name.clone(),
             monthly: monthly.to_vec(),
             saving_vs_postpaid: postpaid.cost.checked_sub(best.option.cost)?,
-            saving_vs_cover_all: match &cover {
+            saving_vs_packs_all_calls: match &cover {
                 Some(c) => c.cost.checked_sub(best.option.cost)?,
                 None => Money::ZERO,
             },
             options,
-            best,
+            cheapest: best,
         })
     }
 

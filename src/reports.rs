@@ -943,7 +943,7 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
         "packs",
         "postpaid",
         "cost",
-        "vs best",
+        "vs cheapest",
     ]);
     for o in &p.options {
         g.push(vec![
@@ -955,19 +955,22 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
             o.cost.to_string(),
             format!(
                 "+{}",
-                o.cost
-                    .checked_sub(p.best.option.cost)
-                    .unwrap_or(ocr_bill::Money::ZERO)
+                crate::render::grouped(
+                    &o.cost
+                        .checked_sub(p.cheapest.option.cost)
+                        .unwrap_or(ocr_bill::Money::ZERO)
+                        .to_string()
+                )
             ),
         ]);
     }
     out.push_str(&table(&g));
     out.push_str(&format!(
-        "Best: {} for {}; saves {} against all postpaid and {} against packs for every call.\n",
-        plan_packs(&p.best.option),
-        p.best.option.cost,
-        p.saving_vs_postpaid,
-        p.saving_vs_cover_all
+        "Cheapest: {} for {}; saves {} against all postpaid and {} against packs for every call.\n",
+        plan_packs(&p.cheapest.option),
+        crate::render::grouped(&p.cheapest.option.cost.to_string()),
+        crate::render::grouped(&p.saving_vs_postpaid.to_string()),
+        crate::render::grouped(&p.saving_vs_packs_all_calls.to_string())
     ));
     let mut m = Grid::new(&[
         "month",
@@ -978,7 +981,7 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
         "unit price",
         "amount",
     ]);
-    for month in &p.best.months {
+    for month in &p.cheapest.months {
         m.push(vec![
             month.month.to_string(),
             month.calls.to_string(),
@@ -1001,7 +1004,7 @@ const PLAN_HEADERS: [&str; 8] = [
     "pack_cost",
     "postpaid_cost",
     "cost",
-    "best",
+    "cheapest",
 ];
 
 fn plan_rows(p: &ocr_bill::Plan, g: &mut Grid) {
@@ -1018,7 +1021,7 @@ fn plan_rows(p: &ocr_bill::Plan, g: &mut Grid) {
             o.pack_cost.to_string(),
             o.postpaid_cost.to_string(),
             o.cost.to_string(),
-            (o.label == ocr_bill::PlanChoice::Best).to_string(),
+            (o.label == ocr_bill::PlanChoice::Cheapest).to_string(),
         ]);
     }
 }
@@ -1051,7 +1054,7 @@ pub struct Plans<'a> {
 
 impl<'a> Plans<'a> {
     pub fn new(plans: &'a [ocr_bill::Plan]) -> anyhow::Result<Self> {
-        let cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| p.best.option.cost))?;
+        let cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| p.cheapest.option.cost))?;
         let postpaid_cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| p.options[0].cost))?;
         Ok(Plans {
             plans,
@@ -1070,8 +1073,10 @@ impl Report for Plans<'_> {
             out.push('\n');
         }
         out.push_str(&format!(
-            "All APIs: best {} against {} all postpaid (saves {}).\n",
-            self.cost, self.postpaid_cost, self.saving_vs_postpaid
+            "All APIs: cheapest {} against {} all postpaid (saves {}).\n",
+            crate::render::grouped(&self.cost.to_string()),
+            crate::render::grouped(&self.postpaid_cost.to_string()),
+            crate::render::grouped(&self.saving_vs_postpaid.to_string())
         ));
         out
     }

@@ -362,7 +362,7 @@ proptest! {
         let list = PriceList::from_toml(&case.toml()).unwrap();
         let plan = Calculator::new(&list).plan(&list.items[0], &case.monthly).unwrap();
         let (cost, pack_cost, packs) = case.brute_force();
-        let best = &plan.best.option;
+        let best = &plan.cheapest.option;
         prop_assert_eq!(fen(&best.cost.to_string()), cost);
         prop_assert_eq!(fen(&best.pack_cost.to_string()), pack_cost);
         prop_assert_eq!(best.packs.iter().map(|p| p.count).sum::<u64>(), packs);

@@ -12,12 +12,12 @@ fn option<'a>(v: &'a serde_json::Value, label: &str) -> &'a serde_json::Value {
 #[test]
 fn small_months_inside_the_free_quota_all_postpaid_wins() {
     let v = json(&["plan", "--api", "idcard", "--monthly", "500 800 900 1000"]);
-    assert_eq!(s(&v["best"], "cost"), "0.00");
-    assert_eq!(v["best"]["packs"].as_array().unwrap().len(), 0);
+    assert_eq!(s(&v["cheapest"], "cost"), "0.00");
+    assert_eq!(v["cheapest"]["packs"].as_array().unwrap().len(), 0);
     assert_eq!(s(option(&v, "all-postpaid"), "cost"), "0.00");
     // The source's arithmetic would buy 4 × 1,000 (3,200 calls) for nothing.
-    assert_eq!(s(option(&v, "cover-all-calls"), "cost"), "480.00");
-    assert_eq!(s(&v, "saving_vs_cover_all"), "480.00");
+    assert_eq!(s(option(&v, "packs-all-calls"), "cost"), "480.00");
+    assert_eq!(s(&v, "saving_vs_packs_all_calls"), "480.00");
 }
 
 #[test]
@@ -32,10 +32,10 @@ fn steady_volume_packs_win() {
         "11000 11000 11000 11000",
     ]);
     assert_eq!(s(option(&v, "all-postpaid"), "cost"), "4000.00");
-    assert_eq!(s(&v["best"], "cost"), "3200.00");
-    assert_eq!(s(&v["best"], "postpaid_cost"), "0.00");
+    assert_eq!(s(&v["cheapest"], "cost"), "3200.00");
+    assert_eq!(s(&v["cheapest"], "postpaid_cost"), "0.00");
     assert_eq!(s(&v, "saving_vs_postpaid"), "800.00");
-    assert_eq!(v["best"]["months"][0]["pack_calls"], 10000);
+    assert_eq!(v["cheapest"]["months"][0]["pack_calls"], 10000);
 }
 
 #[test]
@@ -51,7 +51,7 @@ fn a_mix_of_packs_and_postpaid_wins() {
         "--monthly",
         "1500 1500 1500 150000",
     ]);
-    let best = &v["best"];
+    let best = &v["cheapest"];
     assert!(!best["packs"].as_array().unwrap().is_empty(), "{best}");
     assert_ne!(s(best, "postpaid_cost"), "0.00", "{best}");
     let best_cost: f64 = s(best, "cost").parse().unwrap();
@@ -70,7 +70,7 @@ fn best_cost_is_pack_cost_plus_postpaid_months() {
         "--monthly",
         "9000 12000 8000 15000 3000",
     ]);
-    let best = &v["best"];
+    let best = &v["cheapest"];
     let months: f64 = best["months"]
         .as_array()
         .unwrap()
@@ -122,7 +122,7 @@ fn plan_errors() {
     assert!(err.contains("contact-sales"), "{err}");
     let v = json(&["plan", "--api", "vat-invoice", "--monthly", "20000 20000"]);
     assert_eq!(v["options"].as_array().unwrap().len(), 2);
-    assert_eq!(s(&v["best"], "cost"), "13300.00");
+    assert_eq!(s(&v["cheapest"], "cost"), "13300.00");
 }
 
 #[test]
@@ -153,11 +153,11 @@ fn plan_table_and_csv() {
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.starts_with("api,option,packs,pack_calls,pack_cost,postpaid_cost,cost,best\n"),
+        text.starts_with("api,option,packs,pack_calls,pack_cost,postpaid_cost,cost,cheapest\n"),
         "{text}"
     );
     assert!(
-        text.contains("idcard,best,10000x2,20000,1600.00,0.00,1600.00,true"),
+        text.contains("idcard,cheapest,10000x2,20000,1600.00,0.00,1600.00,true"),
         "{text}"
     );
 }
