@@ -58,6 +58,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub excel: bool,
 
+    /// Fit tables to N columns, wrapping text cells (numbers never wrap); 0 for
+    /// no limit. Default: the terminal's width on a terminal (COLUMNS, else the
+    /// terminal's size, else 100), no limit when writing to a pipe or file
+    #[arg(long, global = true, value_name = "N")]
+    pub width: Option<u16>,
+
     /// Output format [default: table; csv for batch and curve]
     #[arg(long, short = 'f', global = true, value_enum)]
     pub format: Option<Format>,
@@ -561,6 +567,12 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         CsvStyle::Plain
     };
     let dest = Destination::new(cli.output.as_deref(), &inputs(cli))?;
+    crate::render::fit_tables_to(match cli.width {
+        Some(0) => None,
+        Some(n) => Some(n),
+        None if dest.is_terminal() => Some(terminal_width()),
+        None => None,
+    });
     if cli.format == Some(Format::Toml) && !matches!(cli.command, Command::Prices(_)) {
         return Err(UsageError("--format toml is for `prices` only".into()).into());
     }
@@ -1169,6 +1181,28 @@ fn calculator<'a>(
         .transpose()
         .context("--negotiated-price")?;
     Ok(Calculator::new(prices).with_negotiated_price(price))
+}
+
+/// The terminal's width: COLUMNS, else the terminal's size, else 100.
+fn terminal_width() -> u16 {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u16>().ok())
+        .filter(|&n| n > 0)
+    {
+        return n;
+    }
+    #[cfg(unix)]
+    {
+        // SAFETY: TIOCGWINSZ fills a winsize struct that lives on this stack.
+        let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+        if unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0
+            && size.ws_col > 0
+        {
+            return size.ws_col;
+        }
+    }
+    100
 }
 
 #[cfg(test)]

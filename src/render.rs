@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use clap::ValueEnum;
-use comfy_table::{presets, CellAlignment, Table};
+use comfy_table::{presets, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
 use serde::Serialize;
 
 /// The output formats every subcommand offers.
@@ -37,6 +37,8 @@ pub enum CsvStyle {
 pub struct Grid {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// Columns a table fitted to a narrow width leaves out first, in order.
+    pub secondary: Vec<usize>,
 }
 
 impl Grid {
@@ -44,7 +46,18 @@ impl Grid {
         Grid {
             headers: headers.iter().map(|h| h.as_ref().to_string()).collect(),
             rows: Vec::new(),
+            secondary: Vec::new(),
         }
+    }
+
+    /// Names the columns a table fitted to a narrow width may leave out, most
+    /// dispensable first (CSV, JSON and workbooks keep every column).
+    pub fn secondary(mut self, names: &[&str]) -> Grid {
+        self.secondary = names
+            .iter()
+            .filter_map(|n| self.headers.iter().position(|h| h == n))
+            .collect();
+        self
     }
 
     pub fn push(&mut self, row: Vec<String>) {
@@ -154,25 +167,101 @@ pub fn xlsx_bytes(sheets: &[(String, Grid)]) -> anyhow::Result<Vec<u8>> {
 }
 
 /// A grid drawn as a table for people; numeric-looking columns align right.
+/// The width tables are fitted to, set once by the binary (none: no limit).
+static TABLE_WIDTH: std::sync::OnceLock<Option<u16>> = std::sync::OnceLock::new();
+
+/// Fits every table of this run to `width` columns (`None`: no limit).
+pub fn fit_tables_to(width: Option<u16>) {
+    // Set once per run; a second call changes nothing.
+    let _ = TABLE_WIDTH.set(width);
+}
+
 pub fn table(grid: &Grid) -> String {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED);
     t.set_header(grid.headers.clone());
-    for row in &grid.rows {
-        t.add_row(row.iter().map(|c| grouped(c)).collect::<Vec<_>>());
-    }
-    for (i, column) in t.column_iter_mut().enumerate() {
-        let numeric = !grid.rows.is_empty()
-            && grid.rows.iter().all(|r| {
-                r.get(i).is_some_and(|c| {
-                    c.is_empty() || c == "-" || c.trim_start_matches('+').parse::<f64>().is_ok()
+    let cells: Vec<Vec<String>> = grid
+        .rows
+        .iter()
+        .map(|row| row.iter().map(|c| grouped(c)).collect())
+        .collect();
+    let numeric: Vec<bool> = (0..grid.headers.len())
+        .map(|i| {
+            !grid.rows.is_empty()
+                && grid.rows.iter().all(|r| {
+                    r.get(i).is_some_and(|c| {
+                        c.is_empty() || c == "-" || c.trim_start_matches('+').parse::<f64>().is_ok()
+                    })
                 })
-            });
-        if numeric {
-            column.set_cell_alignment(CellAlignment::Right);
+        })
+        .collect();
+    // Fitted to a width, a column is never narrower than its longest word (so
+    // a number or a date is never broken over lines): a numeric column is
+    // exactly that wide, and text wraps at spaces. Widths count the cell's
+    // padding, one space each side.
+    let least: Vec<usize> = (0..grid.headers.len())
+        .map(|i| {
+            let header = longest_word(&grid.headers[i]);
+            let widest = cells
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| longest_word(c))
+                .max()
+                .unwrap_or(0);
+            header.max(widest) + 2
+        })
+        .collect();
+    let mut hidden = Vec::new();
+    if let Some(&Some(width)) = TABLE_WIDTH.get() {
+        t.set_width(width);
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        // Too narrow even so: leave out secondary columns, one at a time.
+        let needed = |hidden: &[usize]| {
+            let shown: Vec<usize> = (0..least.len()).filter(|i| !hidden.contains(i)).collect();
+            shown.iter().map(|&i| least[i]).sum::<usize>() + shown.len() + 1
+        };
+        for &i in &grid.secondary {
+            if needed(&hidden) <= usize::from(width) {
+                break;
+            }
+            hidden.push(i);
         }
     }
-    format!("{t}\n")
+    for row in cells {
+        t.add_row(row);
+    }
+    let fitted = matches!(TABLE_WIDTH.get(), Some(Some(_)));
+    for (i, column) in t.column_iter_mut().enumerate() {
+        if numeric[i] {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+        let least = u16::try_from(least[i]).unwrap_or(u16::MAX);
+        if hidden.contains(&i) {
+            column.set_constraint(ColumnConstraint::Hidden);
+        } else if fitted && numeric[i] {
+            column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(least)));
+        } else if fitted {
+            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(least)));
+        }
+    }
+    let mut out = format!("{t}\n");
+    if !hidden.is_empty() {
+        let names: Vec<&str> = hidden.iter().map(|&i| grid.headers[i].as_str()).collect();
+        out.push_str(&format!(
+            "(left out to fit the width: {}; --width 0, -f csv or -f json show every column)\n",
+            names.join(", ")
+        ));
+    }
+    out
+}
+
+/// The display width of the longest space-separated word of `text` (as a
+/// terminal shows it: a Chinese character is two columns).
+fn longest_word(text: &str) -> usize {
+    text.split_whitespace()
+        .map(unicode_width::UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0)
 }
 
 /// A number as people read it, with thousands separators (`53,940.00`,

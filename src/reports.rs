@@ -101,7 +101,8 @@ impl Report for Postpaid<'_> {
             "gross",
             "voucher",
             "amount",
-        ]);
+        ])
+        .secondary(&["name", "gross", "voucher"]);
         for l in &bill.lines {
             g.push(vec![
                 l.api.clone(),
@@ -789,7 +790,8 @@ impl LedgerReport<'_> {
             "overage",
             "unit price",
             "amount",
-        ]);
+        ])
+        .secondary(&["unit price"]);
         for m in &self.0.months {
             for line in &m.lines {
                 calls.push(ledger_line(m, line));
@@ -813,7 +815,8 @@ impl LedgerReport<'_> {
             "available",
             "arrears",
         ];
-        let mut account = Grid::new(&headers[..=shown]);
+        let mut account =
+            Grid::new(&headers[..=shown]).secondary(&["top-ups", "deducted", "released"]);
         for m in &self.0.months {
             let c = account_cells(m);
             account.push(

@@ -115,3 +115,113 @@ fn every_subcommand_in_every_format() {
         );
     }
 }
+
+/// Display width as a terminal shows it (a Chinese character is two columns).
+fn display_width(line: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(line)
+}
+
+#[test]
+fn tables_fit_a_hundred_columns_without_breaking_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let usage = dir.path().join("usage.csv");
+    std::fs::write(
+        &usage,
+        "month,api,calls\n2026-01,idcard,9000\n2026-02,vat-invoice,123456\n",
+    )
+    .unwrap();
+    let u = usage.to_str().unwrap();
+    let runs: Vec<Vec<&str>> = vec![
+        vec![
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "9500",
+            "--api",
+            "vat-invoice",
+            "--calls",
+            "2000",
+        ],
+        vec!["ledger", "--usage", u, "--balance", "5000"],
+        vec!["plan", "--api", "idcard", "--monthly", "11000 500 30000"],
+        vec![
+            "quote", "--api", "idcard", "--calls", "7000", "--months", "12",
+        ],
+        vec!["prices"],
+        vec![
+            "--edition",
+            "d",
+            "postpaid",
+            "--api",
+            "户口本识别",
+            "--calls",
+            "6000",
+            "--api",
+            "房产证识别",
+            "--calls",
+            "5000",
+        ],
+    ];
+    for args in &runs {
+        let out = ocr().args(["--width", "100"]).args(args).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in text.lines().filter(|l| l.starts_with(['┌', '│', '╞', '└'])) {
+            assert!(
+                display_width(line) <= 100,
+                "{args:?}: {} wide:\n{text}",
+                display_width(line)
+            );
+        }
+        // Every amount of the full table is still whole in the fitted one.
+        let full = ocr().args(args).output().unwrap();
+        let full = String::from_utf8(full.stdout).unwrap();
+        let amounts = |t: &str| -> Vec<String> {
+            t.split(|c: char| c.is_whitespace() || c == '│' || c == '┆')
+                .filter(|w| {
+                    w.contains('.')
+                        && w.trim_start_matches(['+', '-'])
+                            .chars()
+                            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+                })
+                .map(str::to_string)
+                .collect()
+        };
+        for a in amounts(&text) {
+            assert!(
+                amounts(&full).contains(&a),
+                "{args:?}: {a} is not in the full table"
+            );
+        }
+    }
+    // Left-out columns are named, and --width 0 shows them.
+    let args = [
+        "postpaid",
+        "--api",
+        "idcard",
+        "--calls",
+        "9500",
+        "--api",
+        "vat-invoice",
+        "--calls",
+        "2000",
+    ];
+    let narrow = ocr().args(["--width", "100"]).args(args).output().unwrap();
+    let narrow = String::from_utf8(narrow.stdout).unwrap();
+    assert!(
+        narrow.contains("left out to fit the width: name"),
+        "{narrow}"
+    );
+    assert!(!narrow.contains("增值税发票"), "{narrow}");
+    let wide = ocr().args(["--width", "0"]).args(args).output().unwrap();
+    let wide = String::from_utf8(wide.stdout).unwrap();
+    assert!(
+        wide.contains("增值税发票") && !wide.contains("left out"),
+        "{wide}"
+    );
+}
