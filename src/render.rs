@@ -264,6 +264,11 @@ fn longest_word(text: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// [`grouped`] of any number (money or a count), for notes under tables.
+pub fn num(x: impl std::fmt::Display) -> String {
+    grouped(&x.to_string())
+}
+
 /// A number as people read it, with thousands separators (`53,940.00`,
 /// `1,000,000`); anything else unchanged. Tables only: CSV and JSON keep plain
 /// numbers.

@@ -4,7 +4,7 @@
 use ocr_bill::{format_price, BillLine, Item, PostpaidBill, PriceList, Settings, TierPrice};
 use serde::Serialize;
 
-use crate::render::{table, Grid, Report};
+use crate::render::{num, table, Grid, Report};
 
 fn price_cell(price: Option<rust_decimal::Decimal>) -> String {
     price.map(format_price).unwrap_or_else(|| "-".into())
@@ -82,7 +82,13 @@ pub fn cliff_note(l: &BillLine) -> Option<String> {
         format!(
             "Tier cliff: {} calls of {} cost {}; at {} calls ({} more) the bill would be {} \
              ({} less), since the month's total picks one unit price for every call.",
-            l.calls, l.api, l.amount, c.calls, c.extra_calls, c.amount, c.saving
+            num(l.calls),
+            l.api,
+            num(l.amount),
+            num(c.calls),
+            num(c.extra_calls),
+            num(c.amount),
+            num(c.saving)
         )
     })
 }
@@ -124,10 +130,10 @@ impl Report for Postpaid<'_> {
         out.push_str(&format!(
             "Bill: {} {} (price list: edition {})\nFreeze after settlement: {} (held until next \
              month's settlement)\n",
-            crate::render::grouped(&bill.amount.to_string()),
+            num(bill.amount),
             bill.currency,
             bill.edition,
-            crate::render::grouped(&bill.freeze.to_string())
+            num(bill.freeze)
         ));
         for note in bill.lines.iter().filter_map(cliff_note) {
             out.push_str(&note);
@@ -506,10 +512,7 @@ impl Report for PrepaidAccount<'_> {
             .map(|m| Prepaid(m).human())
             .collect::<Vec<_>>()
             .join("\n");
-        out.push_str(&format!(
-            "\nAccount total: {}\n",
-            crate::render::grouped(&self.total.to_string())
-        ));
+        out.push_str(&format!("\nAccount total: {}\n", num(self.total)));
         out
     }
 
@@ -840,7 +843,7 @@ impl Report for LedgerReport<'_> {
     fn human(&self) -> String {
         let l = self.0;
         let mut out = if l.balance_tracked {
-            format!("Opening balance: {}\n", l.opening_balance)
+            format!("Opening balance: {}\n", num(l.opening_balance))
         } else {
             "No balance followed (give --balance or --topups for the balance and arrears); \
              packs and bills are paid as they fall due.\n"
@@ -868,12 +871,16 @@ impl Report for LedgerReport<'_> {
         let t = &l.totals;
         out.push_str(&format!(
             "Totals: paid for packs {}; paid postpaid {}; pack calls wasted by expiry {} (worth {})",
-            t.paid_for_packs, t.paid_postpaid, t.calls_wasted, t.value_wasted
+            num(t.paid_for_packs),
+            num(t.paid_postpaid),
+            num(t.calls_wasted),
+            num(t.value_wasted)
         ));
         if l.balance_tracked {
             out.push_str(&format!(
                 "; top-ups {}; closing balance {}",
-                t.topups, t.closing_balance
+                num(t.topups),
+                num(t.closing_balance)
             ));
         }
         out.push('\n');
@@ -958,12 +965,10 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
             o.cost.to_string(),
             format!(
                 "+{}",
-                crate::render::grouped(
-                    &o.cost
-                        .checked_sub(p.cheapest.option.cost)
-                        .unwrap_or(ocr_bill::Money::ZERO)
-                        .to_string()
-                )
+                num(o
+                    .cost
+                    .checked_sub(p.cheapest.option.cost)
+                    .unwrap_or(ocr_bill::Money::ZERO))
             ),
         ]);
     }
@@ -971,9 +976,9 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
     out.push_str(&format!(
         "Cheapest: {} for {}; saves {} against all postpaid and {} against packs for every call.\n",
         plan_packs(&p.cheapest.option),
-        crate::render::grouped(&p.cheapest.option.cost.to_string()),
-        crate::render::grouped(&p.saving_vs_postpaid.to_string()),
-        crate::render::grouped(&p.saving_vs_packs_all_calls.to_string())
+        num(p.cheapest.option.cost),
+        num(p.saving_vs_postpaid),
+        num(p.saving_vs_packs_all_calls)
     ));
     let mut m = Grid::new(&[
         "month",
@@ -1077,9 +1082,9 @@ impl Report for Plans<'_> {
         }
         out.push_str(&format!(
             "All APIs: cheapest {} against {} all postpaid (saves {}).\n",
-            crate::render::grouped(&self.cost.to_string()),
-            crate::render::grouped(&self.postpaid_cost.to_string()),
-            crate::render::grouped(&self.saving_vs_postpaid.to_string())
+            num(self.cost),
+            num(self.postpaid_cost),
+            num(self.saving_vs_postpaid)
         ));
         out
     }

@@ -268,7 +268,7 @@ fn table_output_shows_tier_voucher_and_freeze() {
     assert!(text.contains("150.00"), "{text}"); // voucher
     assert!(text.contains("Bill: 1,275.00 CNY"), "{text}");
     assert!(text.contains("Freeze after settlement: 1,530.00"), "{text}");
-    assert!(text.contains("at 10001 calls"), "{text}");
+    assert!(text.contains("at 10,001 calls"), "{text}");
     assert!(text.contains("900.10"), "{text}");
 }
 
