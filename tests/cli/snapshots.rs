@@ -5,6 +5,35 @@
 
 use crate::ocr;
 
+const POSTPAID_TWO: &[&str] = &[
+    "postpaid",
+    "--api",
+    "idcard",
+    "--calls",
+    "9500",
+    "--api",
+    "vat-invoice",
+    "--calls",
+    "2000",
+];
+const POSTPAID_D: &[&str] = &[
+    "--edition",
+    "d",
+    "postpaid",
+    "--api",
+    "户口本识别",
+    "--calls",
+    "6000",
+    "--api",
+    "房产证识别",
+    "--calls",
+    "5000",
+];
+const PLAN: &[&str] = &["plan", "--api", "idcard", "--monthly", "11000 500 30000"];
+const QUOTE: &[&str] = &[
+    "quote", "--api", "idcard", "--calls", "7000", "--months", "12",
+];
+
 /// Every subcommand in every text format, pinned with insta (review a change
 /// with `cargo insta review`, or `INSTA_UPDATE=always cargo test` and the diff).
 #[test]
@@ -21,36 +50,8 @@ fn every_subcommand_in_every_format() {
     let u = usage.to_str().unwrap();
     let p = packs.to_str().unwrap();
     let commands: Vec<(&str, Vec<&str>)> = vec![
-        (
-            "postpaid",
-            vec![
-                "postpaid",
-                "--api",
-                "idcard",
-                "--calls",
-                "9500",
-                "--api",
-                "vat-invoice",
-                "--calls",
-                "2000",
-            ],
-        ),
-        (
-            "postpaid-d",
-            vec![
-                "--edition",
-                "d",
-                "postpaid",
-                "--api",
-                "户口本识别",
-                "--calls",
-                "6000",
-                "--api",
-                "房产证识别",
-                "--calls",
-                "5000",
-            ],
-        ),
+        ("postpaid", POSTPAID_TWO.to_vec()),
+        ("postpaid-d", POSTPAID_D.to_vec()),
         (
             "prepaid",
             vec![
@@ -63,16 +64,8 @@ fn every_subcommand_in_every_format() {
                 "prepaid", "--api", "bankcard", "--calls", "2500", "--packs", "1000",
             ],
         ),
-        (
-            "quote",
-            vec![
-                "quote", "--api", "idcard", "--calls", "7000", "--months", "12",
-            ],
-        ),
-        (
-            "plan",
-            vec!["plan", "--api", "idcard", "--monthly", "11000 500 30000"],
-        ),
+        ("quote", QUOTE.to_vec()),
+        ("plan", PLAN.to_vec()),
         (
             "ledger",
             vec!["ledger", "--usage", u, "--packs", p, "--balance", "5000"],
@@ -132,36 +125,12 @@ fn tables_fit_a_hundred_columns_without_breaking_numbers() {
     .unwrap();
     let u = usage.to_str().unwrap();
     let runs: Vec<Vec<&str>> = vec![
-        vec![
-            "postpaid",
-            "--api",
-            "idcard",
-            "--calls",
-            "9500",
-            "--api",
-            "vat-invoice",
-            "--calls",
-            "2000",
-        ],
+        POSTPAID_TWO.to_vec(),
         vec!["ledger", "--usage", u, "--balance", "5000"],
-        vec!["plan", "--api", "idcard", "--monthly", "11000 500 30000"],
-        vec![
-            "quote", "--api", "idcard", "--calls", "7000", "--months", "12",
-        ],
+        PLAN.to_vec(),
+        QUOTE.to_vec(),
         vec!["prices"],
-        vec![
-            "--edition",
-            "d",
-            "postpaid",
-            "--api",
-            "户口本识别",
-            "--calls",
-            "6000",
-            "--api",
-            "房产证识别",
-            "--calls",
-            "5000",
-        ],
+        POSTPAID_D.to_vec(),
     ];
     for args in &runs {
         let out = ocr().args(["--width", "100"]).args(args).output().unwrap();
@@ -200,17 +169,7 @@ fn tables_fit_a_hundred_columns_without_breaking_numbers() {
         }
     }
     // Left-out columns are named, and --width 0 shows them.
-    let args = [
-        "postpaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "9500",
-        "--api",
-        "vat-invoice",
-        "--calls",
-        "2000",
-    ];
+    let args = POSTPAID_TWO;
     let narrow = ocr().args(["--width", "100"]).args(args).output().unwrap();
     let narrow = String::from_utf8(narrow.stdout).unwrap();
     assert!(
