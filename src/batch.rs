@@ -1014,6 +1014,10 @@ pub fn run_batch<R: Read, W: Write>(
         first_line: u64,
         /// The month of its rows when the month column is not grouped by.
         month: Option<Month>,
+        /// Where its key is in `arena`.
+        key: std::ops::Range<usize>,
+        /// The key's hash, so that growing the table reads no keys.
+        hash: u64,
     }
     // A bill is one month's: a grouping that leaves the month column out must
     // not sum the calls of two months into one bill.
@@ -1029,7 +1033,12 @@ pub fn run_batch<R: Read, W: Write>(
             Err(BatchError::Row(error))
         }
     };
-    let mut index: HashMap<Box<[u8]>, usize, rustc_hash::FxBuildHasher> = HashMap::default();
+    // Group keys are stored end to end in one arena and found through a hash
+    // table of group numbers: no allocation per group.
+    use std::hash::BuildHasher;
+    let hasher = rustc_hash::FxBuildHasher;
+    let mut index: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
+    let mut arena: Vec<u8> = Vec::new();
     let mut groups: Vec<Group> = Vec::new();
     let mut key = Vec::new();
     loop {
@@ -1091,18 +1100,29 @@ pub fn run_batch<R: Read, W: Write>(
             }
         };
         key.extend_from_slice(&(api as u32).to_le_bytes());
-        let at = match index.get(key.as_slice()) {
-            Some(&at) => at,
+        let hash = hasher.hash_one(key.as_slice());
+        let found = index
+            .find(hash, |&g| {
+                groups[g].hash == hash && arena[groups[g].key.clone()] == key[..]
+            })
+            .copied();
+        let at = match found {
+            Some(at) => at,
             None => {
+                let start = arena.len();
+                arena.extend_from_slice(&key);
                 groups.push(Group {
                     api,
                     calls: 0,
                     rows: 0,
                     first_line: line,
                     month: row_month,
+                    key: start..arena.len(),
+                    hash,
                 });
-                index.insert(key.as_slice().into(), groups.len() - 1);
-                groups.len() - 1
+                let at = groups.len() - 1;
+                index.insert_unique(hash, at, |&g| groups[g].hash);
+                at
             }
         };
         let g = &mut groups[at];
@@ -1148,10 +1168,8 @@ pub fn run_batch<R: Read, W: Write>(
             }
         }
     }
-    let mut keys: Vec<&[u8]> = vec![&[]; groups.len()];
-    for (k, &at) in &index {
-        keys[at] = k;
-    }
+    drop(index);
+    let key_of = |g: &Group| &arena[g.key.clone()];
     fn values_of(key: &[u8], count: usize) -> Vec<&[u8]> {
         let mut values = Vec::with_capacity(count);
         let mut rest = key;
@@ -1186,7 +1204,7 @@ pub fn run_batch<R: Read, W: Write>(
             };
             let mut by_values: HashMap<&[u8], Vec<usize>, rustc_hash::FxBuildHasher> =
                 HashMap::default();
-            for (at, key) in keys.iter().enumerate() {
+            for (at, key) in groups.iter().map(key_of).enumerate() {
                 by_values.entry(&key[..key.len() - 4]).or_default().push(at);
             }
             let mut free = vec![None; groups.len()];
@@ -1203,7 +1221,8 @@ pub fn run_batch<R: Read, W: Write>(
         } else {
             vec![None; groups.len()]
         };
-    for ((g, key), free) in groups.iter().zip(keys).zip(shared_free) {
+    for (g, free) in groups.iter().zip(shared_free) {
+        let key = key_of(g);
         let values = values_of(key, cols.group.len());
         let api_key = biller.apis[g.api];
         match biller.bill_with_free(g.api, g.calls, free) {
