@@ -107,7 +107,7 @@ impl Calculator<'_> {
                 let best = if api.packs.is_empty() {
                     None
                 } else {
-                    Some(self.plan(api, &[calls])?.cheapest.option)
+                    Some(self.cheapest_option(api, &[calls])?)
                 };
                 let with_packs = best.as_ref().map_or(postpaid, |b| b.cost);
                 Ok(CurvePoint {

@@ -329,6 +329,61 @@ impl Calculator<'_> {
     /// assert_eq!(plan.saving_vs_postpaid.to_string(), "800.00");
     /// ```
     pub fn plan(&self, api: &Item, monthly: &[u64]) -> Result<Plan, Error> {
+        let pairs = self.cheapest_pairs(api, monthly)?;
+        let all_calls = monthly
+            .iter()
+            .try_fold(0u64, |a, &c| a.checked_add(c))
+            .ok_or(Error::Overflow("the period's calls"))?;
+        let best = self.plan_option(PlanChoice::Cheapest, api, monthly, &pairs)?;
+        let cover_all = cheapest_packs(&api.packs, all_calls).ok();
+        let cover_pairs: Vec<(Pack, u64)> = cover_all
+            .map(|p| {
+                p.packs
+                    .iter()
+                    .map(|c| (api.pack(c.calls).expect("offered"), c.count))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // All postpaid: refused like any postpaid bill when a month reaches the
+        // contact-sales tier without a price.
+        let postpaid = self
+            .plan_option(PlanChoice::AllPostpaid, api, monthly, &[])?
+            .option;
+        let mut options = vec![postpaid.clone(), best.option.clone()];
+        let cover = if api.packs.is_empty() {
+            None
+        } else {
+            Some(
+                self.plan_option(PlanChoice::PacksAllCalls, api, monthly, &cover_pairs)?
+                    .option,
+            )
+        };
+        options.extend(cover.clone());
+        Ok(Plan {
+            api: api.key.clone(),
+            name: api.name.clone(),
+            monthly: monthly.to_vec(),
+            saving_vs_postpaid: postpaid.cost.checked_sub(best.option.cost)?,
+            saving_vs_packs_all_calls: match &cover {
+                Some(c) => c.cost.checked_sub(best.option.cost)?,
+                None => Money::ZERO,
+            },
+            options,
+            cheapest: best,
+        })
+    }
+
+    /// The cheapest option alone, without the others and the months (what
+    /// the cost curve needs at each point).
+    pub fn cheapest_option(&self, api: &Item, monthly: &[u64]) -> Result<PlanOption, Error> {
+        let pairs = self.cheapest_pairs(api, monthly)?;
+        Ok(self
+            .plan_option(PlanChoice::Cheapest, api, monthly, &pairs)?
+            .option)
+    }
+
+    /// The packs of the cheapest purchase, found by an exact search.
+    fn cheapest_pairs(&self, api: &Item, monthly: &[u64]) -> Result<Vec<(Pack, u64)>, Error> {
         let validity = self.prices.settings.pack_validity_months as usize;
         if monthly.is_empty() || monthly.len() > validity {
             return Err(Error::Invalid(format!(
@@ -346,10 +401,6 @@ impl Calculator<'_> {
             breakpoints.push(need);
         }
         breakpoints.dedup();
-        let all_calls = monthly
-            .iter()
-            .try_fold(0u64, |a, &c| a.checked_add(c))
-            .ok_or(Error::Overflow("the period's calls"))?;
         let largest = api.packs.iter().map(|p| p.calls).max().unwrap_or(0);
         let max_pool = need.saturating_add(largest.saturating_sub(1));
         // Every sum of pack prices the search makes is at most this; refuse what
@@ -420,44 +471,7 @@ impl Calculator<'_> {
             }
         }
         let (counts, _) = search.best.clone().expect("all postpaid is an option");
-        let pairs: Vec<(Pack, u64)> = search.order.iter().copied().zip(counts).collect();
-        let best = self.plan_option(PlanChoice::Cheapest, api, monthly, &pairs)?;
-        let cover_all = cheapest_packs(&api.packs, all_calls).ok();
-        let cover_pairs: Vec<(Pack, u64)> = cover_all
-            .map(|p| {
-                p.packs
-                    .iter()
-                    .map(|c| (api.pack(c.calls).expect("offered"), c.count))
-                    .collect()
-            })
-            .unwrap_or_default();
-        // All postpaid: refused like any postpaid bill when a month reaches the
-        // contact-sales tier without a price.
-        let postpaid = self
-            .plan_option(PlanChoice::AllPostpaid, api, monthly, &[])?
-            .option;
-        let mut options = vec![postpaid.clone(), best.option.clone()];
-        let cover = if api.packs.is_empty() {
-            None
-        } else {
-            Some(
-                self.plan_option(PlanChoice::PacksAllCalls, api, monthly, &cover_pairs)?
-                    .option,
-            )
-        };
-        options.extend(cover.clone());
-        Ok(Plan {
-            api: api.key.clone(),
-            name: api.name.clone(),
-            monthly: monthly.to_vec(),
-            saving_vs_postpaid: postpaid.cost.checked_sub(best.option.cost)?,
-            saving_vs_packs_all_calls: match &cover {
-                Some(c) => c.cost.checked_sub(best.option.cost)?,
-                None => Money::ZERO,
-            },
-            options,
-            cheapest: best,
-        })
+        Ok(search.order.iter().copied().zip(counts).collect())
     }
 
     /// One option: the packs bought and the months billed with them.
