@@ -11,12 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-5000000}
 runs=${2:-5}
-# Ask Cargo where the release binary is.
-bin=$(cargo build --release --message-format=json-render-diagnostics 2>/dev/null \
-    | sed -n 's/.*"executable":"\([^"]*ocr-bill\)".*/\1/p' | tail -1)
-[ -x "$bin" ] || { echo "could not build ocr-bill" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. benches/common.sh
 
 "$bin" prices -f csv > "$work/prices.csv"
 free=$("$bin" prices -f json | sed -n 's/.*"free_calls_per_month": \([0-9]*\).*/\1/p' | head -1)
@@ -29,7 +24,7 @@ peak_kb() { /usr/bin/time -f %M "$@" > /dev/null 2> "$work/t" && tail -1 "$work/
 median() { sort -n | mawk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 ratio() { mawk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+machine
 echo "peers: $(cut --version | head -1), mawk $(mawk -W version 2>&1 | head -1 | cut -d' ' -f2)"
 
 # Two shapes: skewed (counts mostly small and repeated; benches/gen-usage.awk)

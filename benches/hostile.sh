@@ -6,11 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-bin=$(cargo build --release --message-format=json-render-diagnostics 2>/dev/null \
-    | sed -n 's/.*"executable":"\([^"]*ocr-bill\)".*/\1/p' | tail -1)
-[ -x "$bin" ] || { echo "could not build ocr-bill" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. benches/common.sh
 
 python3 - "$work" <<'PY'
 import sys
@@ -35,7 +31,7 @@ measure() {   # label, then the command
         "$(sort -n "$work/m" | sed -n "$(( (runs + 1) / 2 ))p")"
 }
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+machine
 echo "median of $runs runs: wall time, peak memory"
 measure "13 pricing file: 20,000 tiers shared by 1,000 APIs (860 KB)" \
     "$bin" --pricing "$work/tiers.toml" postpaid --api api5 --calls 9000

@@ -12,9 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-5000000}
 runs=${2:-3}
-bin=$(cargo build --release --message-format=json-render-diagnostics 2>/dev/null \
-    | sed -n 's/.*"executable":"\([^"]*ocr-bill\)".*/\1/p' | tail -1)
-[ -x "$bin" ] || { echo "could not build ocr-bill" >&2; exit 1; }
+. benches/common.sh
 venv=target/bench-venv
 if ! "$venv/bin/python" -c 'import duckdb, polars' 2> /dev/null; then
     if ! { python3 -m venv "$venv" && "$venv/bin/pip" install -q duckdb polars; } > /dev/null 2>&1; then
@@ -23,8 +21,6 @@ if ! "$venv/bin/python" -c 'import duckdb, polars' 2> /dev/null; then
     fi
 fi
 py="$venv/bin/python"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 mawk -v n="$rows" -f benches/gen-flat.awk > "$work/usage.csv"
 "$bin" prices -f csv > "$work/prices.csv"
@@ -83,7 +79,7 @@ measure() {   # prints "seconds peak_kb" medians
         "$(printf '%s\n' "${m[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")"
 }
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+machine
 echo "peers: duckdb $("$py" -c 'import duckdb; print(duckdb.__version__)'), polars $("$py" -c 'import polars; print(polars.__version__)'), $("$py" --version)"
 echo "input: flat shape (benches/gen-flat.awk), $rows rows, $(du -m "$work/usage.csv" | cut -f1) MB"
 "$bin" batch --negotiated-price 0.04 --group-by account,month "$work/usage.csv" -o "$work/ocr.csv" 2> /dev/null
