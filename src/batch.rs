@@ -746,6 +746,16 @@ fn month_of(field: &[u8]) -> Result<Dated, String> {
     }
 }
 
+/// A group as people read it: `account=acme, month=2026-01`.
+fn group_label(names: &[String], columns: &[usize], values: &[&[u8]]) -> String {
+    columns
+        .iter()
+        .zip(values)
+        .map(|(&c, v)| format!("{}={}", names[c], String::from_utf8_lossy(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Rows per (account, month, billing item) fingerprint: rows that share a key
 /// were each billed as a whole month, and the user is told how many. Every
 /// key is kept once (8 bytes and a control byte); a count only for the keys
@@ -1128,26 +1138,21 @@ pub fn run_batch<R: Read, W: Write>(
         let g = &mut groups[at];
         if let (Some(first), Some(this), Some(m)) = (g.month, row_month, month_apart) {
             if first != this {
-                let group = cols
-                    .group
-                    .iter()
-                    .map(|&c| {
-                        format!(
-                            "{}={}",
-                            names[c],
-                            String::from_utf8_lossy(trimmed(record.field(c)))
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let group = group_label(&names, &cols.group, &values_of(&key, cols.group.len()));
                 return Err(BatchError::Row(RowError::new(
                     line,
                     format!(
-                        "group {group}, api {} has rows of {first} (line {}) and {this} in column '{}', and a bill covers one month; group by it too: --group-by {},{}",
+                        "group {group}, api {} has rows of {first} (line {}) and {this} in \
+                         column '{}', and a bill covers one month; group by it too: \
+                         --group-by {},{}",
                         biller.apis[api].key,
                         g.first_line,
                         names[m],
-                        cols.group.iter().map(|&c| names[c].as_str()).collect::<Vec<_>>().join(","),
+                        cols.group
+                            .iter()
+                            .map(|&c| names[c].as_str())
+                            .collect::<Vec<_>>()
+                            .join(","),
                         names[m],
                     ),
                 )));
@@ -1243,13 +1248,7 @@ pub fn run_batch<R: Read, W: Write>(
                 }
             }
             Err(message) => {
-                let group = cols
-                    .group
-                    .iter()
-                    .zip(&values)
-                    .map(|(&c, v)| format!("{}={}", names[c], String::from_utf8_lossy(v)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let group = group_label(&names, &cols.group, &values);
                 let error = RowError::new(
                     g.first_line,
                     format!("group {group} ({} rows): {message}", g.rows),

@@ -232,13 +232,15 @@ pub fn table(grid: &Grid) -> String {
     }
     let fitted = matches!(TABLE_WIDTH.get(), Some(Some(_)));
     for (i, column) in t.column_iter_mut().enumerate() {
-        if numeric[i] {
+        // A row longer than the header (never built so) gets a plain column.
+        let numeric = numeric.get(i).copied().unwrap_or(false);
+        if numeric {
             column.set_cell_alignment(CellAlignment::Right);
         }
-        let least = u16::try_from(least[i]).unwrap_or(u16::MAX);
+        let least = u16::try_from(least.get(i).copied().unwrap_or(2)).unwrap_or(u16::MAX);
         if hidden.contains(&i) {
             column.set_constraint(ColumnConstraint::Hidden);
-        } else if fitted && numeric[i] {
+        } else if fitted && numeric {
             column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(least)));
         } else if fitted {
             column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(least)));
