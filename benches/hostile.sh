@@ -43,6 +43,10 @@ measure "15 curve --max 1.6e9 --negotiated-price 0.04" \
     "$bin" curve --api idcard --max 1600000000 --negotiated-price 0.04
 measure "15 curve --max 1.6e9 --points 1000" \
     "$bin" curve --api idcard --max 1600000000 --negotiated-price 0.04 --points 1000
+measure "15 curve --max 100M --points 100000 (0.04)" \
+    "$bin" curve --api idcard --max 100000000 --negotiated-price 0.04 --points 100000
+measure "15 curve --max 100M --points 100000 (0.50, every pack pays)" \
+    "$bin" curve --api idcard --max 100000000 --negotiated-price 0.5 --points 100000
 measure "16 plan --monthly 1.7e9 --negotiated-price 0.04" \
     "$bin" plan --api idcard --monthly 1700000000 --negotiated-price 0.04
 measure "16 quote --calls 18446744073709551615" \

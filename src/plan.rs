@@ -133,8 +133,9 @@ struct Search<'c, 'a> {
     postpaid: HashMap<u64, Option<Decimal>>,
     /// Pool sizes where the postpaid cost may change slope (cumulative needs).
     breakpoints: Vec<u64>,
-    /// No pool larger than this can help.
-    max_pool: u64,
+    /// The calls beyond the free quotas of all the months: a pool this large
+    /// leaves nothing postpaid.
+    need: u64,
     error: Option<Error>,
     pool: Vec<HeldPack>,
     events: Vec<Event>,
@@ -144,6 +145,8 @@ struct Search<'c, 'a> {
     /// Per level: the most calls the packs of that level and after can add
     /// (saturating; `u64::MAX` for the first level, which is unlimited).
     caps: Vec<u64>,
+    /// Per level: the price per call of its pack.
+    rates: Vec<Decimal>,
     /// Search steps left.
     steps: u64,
 }
@@ -198,24 +201,29 @@ impl Search<'_, '_> {
     /// the calls not served by packs pick it, fewer postpaid calls can cost more
     /// (the tier cliff), and only 0 is a safe bound.
     fn bound(&mut self, pool: u64, level: usize) -> Option<Decimal> {
-        let Some(per_call) = self.order.get(level).copied() else {
-            return self.postpaid(pool);
-        };
-        if self.calc.prices.settings.overage_tier_basis == OverageTierBasis::PostpaidCalls {
-            return Some(Decimal::ZERO);
-        }
         if let Some((need, price)) = self.single {
             // One month at one price: adding x pack calls costs at least r·x
             // and leaves p·(need − pool − x); linear in x, so the least is at an
             // end of [0, min(cap, need − pool)]. Less half a fen for rounding.
             let left = need.saturating_sub(pool);
-            let x = left.min(self.caps[level]);
-            let r = per_call.price / Decimal::from(per_call.calls);
             let at_start = price.checked_mul(Decimal::from(left))?;
-            let at_end = r
-                .checked_mul(Decimal::from(x))?
-                .checked_add(price.checked_mul(Decimal::from(left - x))?)?;
-            return Some(at_start.min(at_end) - Decimal::new(5, 3));
+            let lowest = match self.rates.get(level) {
+                Some(&r) => {
+                    let x = left.min(self.caps[level]);
+                    let at_end = r
+                        .checked_mul(Decimal::from(x))?
+                        .checked_add(price.checked_mul(Decimal::from(left - x))?)?;
+                    at_start.min(at_end)
+                }
+                None => at_start,
+            };
+            return Some(lowest - Decimal::new(5, 3));
+        }
+        let Some(per_call) = self.order.get(level).copied() else {
+            return self.postpaid(pool);
+        };
+        if self.calc.prices.settings.overage_tier_basis == OverageTierBasis::PostpaidCalls {
+            return Some(Decimal::ZERO);
         }
         // The packs left can add at most `cap` calls (the exchange bound limits
         // each size after the first): beyond that the calls go postpaid.
@@ -276,11 +284,27 @@ impl Search<'_, '_> {
             return;
         }
         let pack = self.order[level];
+        // Enough of this pack to cover what is left, and no more: a pack
+        // beyond that could be taken away with nothing going postpaid.
+        // (Within u64: beyond, the calls could not be counted anyway.)
+        let mut most = (self.need.saturating_sub(pool))
+            .div_ceil(pack.calls)
+            .min((u64::MAX - pool) / pack.calls);
         // Exchange bound: fewer than size_i / gcd(size_i, size) of this pack,
         // for every better-value size i before it.
-        let mut most = (self.max_pool.saturating_sub(pool)) / pack.calls;
         for better in &self.order[..level] {
             most = most.min(better.calls / gcd(better.calls, pack.calls) - 1);
+        }
+        // One month at one price: a pack costing a fen or more above its
+        // calls postpaid does no better than leaving them postpaid (rounding
+        // the overage moves it by under a fen), and costs more in packs.
+        if let Some((_, price)) = self.single {
+            let postpaid = price
+                .checked_mul(Decimal::from(pack.calls))
+                .and_then(|x| x.checked_add(Decimal::new(1, 2)));
+            if postpaid.is_some_and(|x| x <= pack.price) {
+                most = 0;
+            }
         }
         // Most packs first: good purchases come early and cut the rest.
         for count in (0..=most).rev() {
@@ -391,7 +415,7 @@ impl Calculator<'_> {
                 monthly.len()
             )));
         }
-        let free = self.prices.settings.free_calls_per_month;
+        let free = self.lone_free(api);
         let mut breakpoints = Vec::new();
         let mut need = 0u64;
         for &calls in monthly {
@@ -401,14 +425,12 @@ impl Calculator<'_> {
             breakpoints.push(need);
         }
         breakpoints.dedup();
-        let largest = api.packs.iter().map(|p| p.calls).max().unwrap_or(0);
-        let max_pool = need.saturating_add(largest.saturating_sub(1));
         // Every sum of pack prices the search makes is at most this; refuse what
         // cannot fit (with room for the months' bills on top).
         api.packs
             .iter()
             .try_fold(Decimal::ZERO, |acc, p| {
-                Decimal::from(max_pool / p.calls + 1)
+                Decimal::from(need.div_ceil(p.calls) + 1)
                     .checked_mul(p.price)
                     .and_then(|c| acc.checked_add(c))
             })
@@ -437,7 +459,12 @@ impl Calculator<'_> {
             }
             _ => None,
         };
+        let rates = order
+            .iter()
+            .map(|p| p.price / Decimal::from(p.calls))
+            .collect();
         let mut search = Search {
+            rates,
             single,
             caps,
             calc: self,
@@ -448,7 +475,7 @@ impl Calculator<'_> {
             best: None,
             postpaid: HashMap::new(),
             breakpoints,
-            max_pool,
+            need,
             error: None,
             pool: vec![HeldPack::pool(&api.key, 0)],
             events: Vec::new(),

@@ -239,6 +239,8 @@ struct PlanCase {
     postpaid_basis: bool,
     packs: Vec<(u64, i64)>,
     monthly: Vec<u64>,
+    /// The API's own monthly quota, in place of the list's.
+    item_free: Option<u64>,
 }
 
 fn plan_case() -> impl Strategy<Value = PlanCase> {
@@ -258,9 +260,10 @@ fn plan_case() -> impl Strategy<Value = PlanCase> {
             proptest::collection::btree_map((1u64..30).prop_map(|k| k * 100), 100i64..60_000, 1..5),
         ],
         proptest::collection::vec(0u64..8_000, 1..5),
+        proptest::option::of(0u64..2_000),
     )
         .prop_map(
-            |((uptos, prices, free, upper), postpaid_basis, packs, monthly)| PlanCase {
+            |((uptos, prices, free, upper), postpaid_basis, packs, monthly, item_free)| PlanCase {
                 table: Table {
                     uptos: uptos.into_iter().collect(),
                     prices_ten_thousandths: prices,
@@ -270,6 +273,7 @@ fn plan_case() -> impl Strategy<Value = PlanCase> {
                 postpaid_basis,
                 packs: packs.into_iter().collect(),
                 monthly,
+                item_free,
             },
         )
 }
@@ -284,7 +288,11 @@ impl PlanCase {
                 "overage_tier_basis = \"total-calls\""
             },
         );
-        text = text.replace("tiers = \"t\"\n", "tiers = \"t\"\npacks = \"p\"\n");
+        let item = match self.item_free {
+            Some(free) => format!("tiers = \"t\"\npacks = \"p\"\nfree_calls_per_month = {free}\n"),
+            None => "tiers = \"t\"\npacks = \"p\"\n".to_string(),
+        };
+        text = text.replace("tiers = \"t\"\n", &item);
         text.push_str("[packs]\np = [\n");
         for (calls, cents) in &self.packs {
             text.push_str(&format!(
@@ -296,10 +304,15 @@ impl PlanCase {
         text
     }
 
+    /// The API's monthly free quota.
+    fn free(&self) -> u64 {
+        self.item_free.unwrap_or(self.table.free)
+    }
+
     /// The months' postpaid bills in fen with `pool` pack calls, simulated from
     /// the rules directly.
     fn postpaid_fen(&self, mut pool: u64) -> u128 {
-        let free = self.table.free;
+        let free = self.free();
         self.monthly
             .iter()
             .map(|&n| {
@@ -325,7 +338,7 @@ impl PlanCase {
         let need: u64 = self
             .monthly
             .iter()
-            .map(|&n| n.saturating_sub(self.table.free))
+            .map(|&n| n.saturating_sub(self.free()))
             .sum();
         let limit = (need + self.packs.iter().map(|p| p.0).max().unwrap()) as usize;
         let mut best: Vec<Option<(i64, u64)>> = vec![None; limit + 1];
@@ -359,19 +372,39 @@ proptest! {
     /// (either tier convention and either overage basis).
     #[test]
     fn plan_equals_brute_force(case in plan_case()) {
-        let list = PriceList::from_toml(&case.toml()).unwrap();
-        let plan = Calculator::new(&list).plan(&list.items[0], &case.monthly).unwrap();
-        let (cost, pack_cost, packs) = case.brute_force();
-        let best = &plan.cheapest.option;
-        prop_assert_eq!(fen(&best.cost.to_string()), cost);
-        prop_assert_eq!(fen(&best.pack_cost.to_string()), pack_cost);
-        prop_assert_eq!(best.packs.iter().map(|p| p.count).sum::<u64>(), packs);
-        // Every option is priced the same way and none beats the best.
-        for o in &plan.options {
-            prop_assert!(o.cost >= best.cost);
-            prop_assert_eq!(fen(&o.cost.to_string()), fen(&o.pack_cost.to_string()) + fen(&o.postpaid_cost.to_string()));
-        }
+        check_plan(&case)?;
     }
+
+    /// One month, where the search bills the overage at one price (what each
+    /// point of `curve` asks for), alike.
+    #[test]
+    fn one_month_plan_equals_brute_force(case in plan_case().prop_map(|mut c| {
+        c.monthly.truncate(1);
+        c
+    })) {
+        check_plan(&case)?;
+    }
+}
+
+fn check_plan(case: &PlanCase) -> Result<(), TestCaseError> {
+    let list = PriceList::from_toml(&case.toml()).unwrap();
+    let plan = Calculator::new(&list)
+        .plan(&list.items[0], &case.monthly)
+        .unwrap();
+    let (cost, pack_cost, packs) = case.brute_force();
+    let best = &plan.cheapest.option;
+    prop_assert_eq!(fen(&best.cost.to_string()), cost);
+    prop_assert_eq!(fen(&best.pack_cost.to_string()), pack_cost);
+    prop_assert_eq!(best.packs.iter().map(|p| p.count).sum::<u64>(), packs);
+    // Every option is priced the same way and none beats the best.
+    for o in &plan.options {
+        prop_assert!(o.cost >= best.cost);
+        prop_assert_eq!(
+            fen(&o.cost.to_string()),
+            fen(&o.pack_cost.to_string()) + fen(&o.postpaid_cost.to_string())
+        );
+    }
+    Ok(())
 }
 
 /// A random usage: a few APIs of the built-in list with call counts below the
