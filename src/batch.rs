@@ -5,6 +5,8 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::sync::{mpsc, Mutex};
 
+use rust_decimal::Decimal;
+
 use crate::bill::{Calculator, Charge};
 use crate::columns::{Role, Wanted};
 use crate::money::format_price;
@@ -284,22 +286,14 @@ impl<'a> Biller<'a> {
             let m = &self.memo[slot];
             return Ok((&m.bytes[..usize::from(m.len)], m.fen));
         }
+        let c = self.charge(api, calls, free)?;
         let lone = self.calc.lone_free(self.apis[api]);
-        let c = self
-            .calc
-            .charge(
-                self.apis[api],
-                calls,
-                free.unwrap_or(lone),
-                &mut [],
-                &mut Vec::new(),
-            )
-            .map_err(|e| e.to_string())?;
+        let facts = self.facts(api, calls, &c, free.is_some_and(|f| f != lone));
         let mut cells = std::mem::take(&mut self.scratch);
-        self.cells(api, calls, &c, free.is_some_and(|f| f != lone), &mut cells);
+        self.cells(api, &facts, &mut cells);
         self.scratch = cells;
         let text = &self.scratch.buf;
-        let fen = i64::try_from(c.amount.decimal().mantissa()).unwrap_or(i64::MAX);
+        let fen = fen_of(c.amount);
         if free.is_none() && text.len() <= MEMO_BYTES && api < usize::from(u8::MAX) {
             let m = &mut self.memo[slot];
             m.api = api as u8;
@@ -311,6 +305,35 @@ impl<'a> Biller<'a> {
         Ok((text, fen))
     }
 
+    /// The month's charge of `calls` calls of API `api`, with `free` free
+    /// calls when not its own quota.
+    fn charge(&self, api: usize, calls: u64, free: Option<u64>) -> Result<Charge, String> {
+        let lone = self.calc.lone_free(self.apis[api]);
+        self.calc
+            .charge(
+                self.apis[api],
+                calls,
+                free.unwrap_or(lone),
+                &mut [],
+                &mut Vec::new(),
+            )
+            .map_err(|e| e.to_string())
+    }
+
+    /// What the bill columns say of one month's charge.
+    fn facts(&self, api: usize, calls: u64, c: &Charge, shared_free: bool) -> BillFacts {
+        BillFacts {
+            free_calls: c.free_calls,
+            billable_calls: c.billable_calls,
+            tier: Some((c.tier_index, c.unit_price)),
+            amount: c.amount,
+            // The cliffs are known for an item's own free calls; with a share of
+            // an account's allowance the cheaper tier's bill is not, so none is
+            // named.
+            cliff: self.cliff(api, calls, c).filter(|_| !shared_free),
+        }
+    }
+
     /// The nearest higher tier whose first call count is billed less.
     fn cliff(&self, api: usize, calls: u64, c: &Charge) -> Option<(u64, Money)> {
         self.cliffs[api][c.tier_index + 1..]
@@ -320,23 +343,29 @@ impl<'a> Biller<'a> {
             .copied()
     }
 
-    /// The bill columns' values of a charge.
-    fn cells(&self, api: usize, calls: u64, c: &Charge, shared_free: bool, cells: &mut Cells) {
+    /// The bill columns' values.
+    fn cells(&self, api: usize, f: &BillFacts, cells: &mut Cells) {
         cells.clear();
-        cells.push_u64(c.free_calls);
-        cells.push_u64(c.billable_calls);
-        cells.push_u64(c.tier_index as u64 + 1);
-        match c.unit_price {
-            Some(p) => match self.prices[api][c.tier_index].as_str() {
-                "" => cells.push_str(&format_price(p)),
-                text => cells.push_str(text),
-            },
-            None => cells.push_str(""),
+        cells.push_u64(f.free_calls);
+        cells.push_u64(f.billable_calls);
+        match f.tier {
+            Some((tier, price)) => {
+                cells.push_u64(tier as u64 + 1);
+                match price {
+                    Some(p) => match self.prices[api][tier].as_str() {
+                        "" => cells.push_str(&format_price(p)),
+                        text => cells.push_str(text),
+                    },
+                    None => cells.push_str(""),
+                }
+            }
+            None => {
+                cells.push_str("");
+                cells.push_str("");
+            }
         }
-        cells.push_money(c.amount);
-        // The cliffs are known for an item's own free calls; with a share of an
-        // account's allowance the cheaper tier's bill is not, so none is named.
-        match self.cliff(api, calls, c).filter(|_| !shared_free) {
+        cells.push_money(f.amount);
+        match f.cliff {
             Some((at, amount)) => {
                 cells.push_u64(at);
                 cells.push_money(amount);
@@ -346,6 +375,49 @@ impl<'a> Biller<'a> {
                 cells.push_str("");
             }
         }
+    }
+}
+
+/// An amount in fen (0.01), for the run's total.
+fn fen_of(amount: Money) -> i64 {
+    i64::try_from(amount.decimal().mantissa()).unwrap_or(i64::MAX)
+}
+
+/// What the bill columns of one output row say: one month's charge, or the
+/// sum of a group's months.
+struct BillFacts {
+    free_calls: u64,
+    billable_calls: u64,
+    /// The reached tier (0-based) and its unit price (`None` when nothing is
+    /// charged); `None` when the months summed reached different ones.
+    tier: Option<(usize, Option<Decimal>)>,
+    amount: Money,
+    /// More calls would be billed less: the cheaper tier's first call count
+    /// and its bill (one month's only).
+    cliff: Option<(u64, Money)>,
+}
+
+impl BillFacts {
+    /// Adds another month's charge of the same billing item.
+    fn add(&mut self, other: BillFacts) -> Result<(), String> {
+        let overflow = || "the group's calls overflow".to_string();
+        self.free_calls = self
+            .free_calls
+            .checked_add(other.free_calls)
+            .ok_or_else(overflow)?;
+        self.billable_calls = self
+            .billable_calls
+            .checked_add(other.billable_calls)
+            .ok_or_else(overflow)?;
+        if self.tier != other.tier {
+            self.tier = None;
+        }
+        self.amount = self
+            .amount
+            .checked_add(other.amount)
+            .map_err(|e| e.to_string())?;
+        self.cliff = None;
+        Ok(())
     }
 }
 
@@ -657,8 +729,11 @@ fn columns(names: &[String], options: &BatchOptions) -> Result<Columns, BatchErr
     } else {
         group.iter().map(|&g| names[g].as_str()).collect()
     };
+    let months_apart = found[3].is_some_and(|m| !group.contains(&m));
     let reserved = |n: &str| {
-        BILL_COLUMNS.contains(&n) || (!group.is_empty() && ["api", "calls", "rows"].contains(&n))
+        BILL_COLUMNS.contains(&n)
+            || (!group.is_empty() && ["api", "calls", "rows"].contains(&n))
+            || (!group.is_empty() && months_apart && n == "months")
     };
     if let Some(clash) = output.iter().find(|n| reserved(n)) {
         return Err(BatchError::Input(format!(
@@ -1022,15 +1097,14 @@ pub fn run_batch<R: Read, W: Write>(
         calls: u64,
         rows: u64,
         first_line: u64,
-        /// The month of its rows when the month column is not grouped by.
-        month: Option<Month>,
         /// Where its key is in `arena`.
         key: std::ops::Range<usize>,
         /// The key's hash, so that growing the table reads no keys.
         hash: u64,
     }
-    // A bill is one month's: a grouping that leaves the month column out must
-    // not sum the calls of two months into one bill.
+    // A bill is one month's: a grouping that leaves the month column out
+    // keeps the months apart (the month ends the group's values, unwritten),
+    // bills each, and writes their sum.
     let month_apart = cols.month.filter(|m| !cols.group.contains(m));
     let mut biller = Biller::new(calc);
     let mut summary = BatchSummary::default();
@@ -1101,14 +1175,19 @@ pub fn run_batch<R: Read, W: Write>(
             bad(&mut summary, RowError::new(line, message))?;
             continue;
         }
-        let row_month = match month_apart.map(|m| month_of(record.field(m))) {
-            None => None,
-            Some(Ok(d)) => Some(d.month),
-            Some(Err(message)) => {
-                bad(&mut summary, RowError::new(line, message))?;
-                continue;
+        if let Some(m) = month_apart {
+            match month_of(record.field(m)) {
+                Ok(d) => {
+                    let month = d.month.to_string();
+                    key.extend_from_slice(&(month.len() as u32).to_le_bytes());
+                    key.extend_from_slice(month.as_bytes());
+                }
+                Err(message) => {
+                    bad(&mut summary, RowError::new(line, message))?;
+                    continue;
+                }
             }
-        };
+        }
         key.extend_from_slice(&(api as u32).to_le_bytes());
         let hash = hasher.hash_one(key.as_slice());
         let found = index
@@ -1126,7 +1205,6 @@ pub fn run_batch<R: Read, W: Write>(
                     calls: 0,
                     rows: 0,
                     first_line: line,
-                    month: row_month,
                     key: start..arena.len(),
                     hash,
                 });
@@ -1136,28 +1214,6 @@ pub fn run_batch<R: Read, W: Write>(
             }
         };
         let g = &mut groups[at];
-        if let (Some(first), Some(this), Some(m)) = (g.month, row_month, month_apart) {
-            if first != this {
-                let group = group_label(&names, &cols.group, &values_of(&key, cols.group.len()));
-                return Err(BatchError::Row(RowError::new(
-                    line,
-                    format!(
-                        "group {group}, api {} has rows of {first} (line {}) and {this} in \
-                         column '{}', and a bill covers one month; group by it too: \
-                         --group-by {},{}",
-                        biller.apis[api].key,
-                        g.first_line,
-                        names[m],
-                        cols.group
-                            .iter()
-                            .map(|&c| names[c].as_str())
-                            .collect::<Vec<_>>()
-                            .join(","),
-                        names[m],
-                    ),
-                )));
-            }
-        }
         match g.calls.checked_add(calls) {
             Some(total) => {
                 g.calls = total;
@@ -1190,10 +1246,15 @@ pub fn run_batch<R: Read, W: Write>(
         .group
         .iter()
         .map(|&g| names[g].clone())
-        .chain(["api".to_string(), "calls".to_string(), "rows".to_string()])
+        .chain(["api", "calls", "rows"].map(String::from))
+        .chain(month_apart.map(|_| "months".to_string()))
         .collect();
     let calls_at = cols.group.len() + 1;
-    let format = RowFormat::new(options.format, leading, &[calls_at, calls_at + 1]);
+    let format = RowFormat::new(
+        options.format,
+        leading,
+        &[calls_at, calls_at + 1, calls_at + 2],
+    );
     let mut out = Vec::with_capacity(FLUSH_BYTES * 2);
     format.header(&mut out);
     // An account's allowance of free calls is shared by the items of a group
@@ -1226,6 +1287,105 @@ pub fn run_batch<R: Read, W: Write>(
         } else {
             vec![None; groups.len()]
         };
+    if let Some(m) = month_apart {
+        // Each month billed on its own, one row per group values and billing
+        // item: the months' bills summed. Written once all are billed.
+        struct Total {
+            /// Its first group (of one month).
+            group: usize,
+            calls: u64,
+            rows: u64,
+            months: u64,
+            facts: Option<BillFacts>,
+            /// Why a month could not be billed (its first line, the message):
+            /// the row is left out.
+            error: Option<(u64, String)>,
+        }
+        let mut totals: Vec<Total> = Vec::new();
+        let mut found: HashMap<Vec<u8>, usize, rustc_hash::FxBuildHasher> = HashMap::default();
+        let label_columns: Vec<usize> = cols.group.iter().copied().chain([m]).collect();
+        for (at, (g, free)) in groups.iter().zip(shared_free).enumerate() {
+            let key = key_of(g);
+            let values = values_of(key, cols.group.len() + 1);
+            // The key without the month: the group values and the API.
+            let month_starts = key.len() - 4 - 4 - values[cols.group.len()].len();
+            let outer = [&key[..month_starts], &key[key.len() - 4..]].concat();
+            let t = *found.entry(outer).or_insert_with(|| {
+                totals.push(Total {
+                    group: at,
+                    calls: 0,
+                    rows: 0,
+                    months: 0,
+                    facts: None,
+                    error: None,
+                });
+                totals.len() - 1
+            });
+            let total = &mut totals[t];
+            total.rows += g.rows;
+            total.months += 1;
+            let billed = total
+                .calls
+                .checked_add(g.calls)
+                .ok_or_else(|| "the group's calls overflow".to_string())
+                .and_then(|calls| {
+                    total.calls = calls;
+                    let c = biller.charge(g.api, g.calls, free)?;
+                    let lone = calc.lone_free(biller.apis[g.api]);
+                    let facts = biller.facts(g.api, g.calls, &c, free.is_some_and(|f| f != lone));
+                    match &mut total.facts {
+                        Some(sum) => sum.add(facts),
+                        None => {
+                            total.facts = Some(facts);
+                            Ok(())
+                        }
+                    }
+                });
+            if let Err(message) = billed {
+                let group = group_label(&names, &label_columns, &values);
+                let message = format!("group {group} ({} rows): {message}", g.rows);
+                if !options.skip_invalid {
+                    return Err(BatchError::Row(RowError::new(g.first_line, message)));
+                }
+                total.error.get_or_insert((g.first_line, message));
+            }
+        }
+        let mut cells = Cells::default();
+        for total in totals {
+            let g = &groups[total.group];
+            if let Some((line, mut message)) = total.error {
+                if total.months > 1 {
+                    message.push_str(&format!(
+                        "; its {} months ({} rows) are left out with it",
+                        total.months, total.rows
+                    ));
+                }
+                summary.skipped += total.rows;
+                on_skip(&RowError::new(line, message));
+                continue;
+            }
+            let facts = total.facts.expect("a month billed");
+            summary.fen += i128::from(fen_of(facts.amount));
+            biller.cells(g.api, &facts, &mut cells);
+            let key = key_of(g);
+            let values = values_of(key, cols.group.len());
+            let numbers = [total.calls, total.rows, total.months].map(|n| n.to_string());
+            let lead = values
+                .iter()
+                .copied()
+                .chain([biller.apis[g.api].key.as_bytes()])
+                .chain(numbers.iter().map(|n| n.as_bytes()));
+            format.row(&mut out, lead, None, (calls_at, total.calls), &cells.buf);
+            summary.written += 1;
+            if out.len() >= FLUSH_BYTES {
+                output.write_all(&out)?;
+                out.clear();
+            }
+        }
+        output.write_all(&out)?;
+        output.flush()?;
+        return Ok(summary);
+    }
     for (g, free) in groups.iter().zip(shared_free) {
         let key = key_of(g);
         let values = values_of(key, cols.group.len());

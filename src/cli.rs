@@ -260,7 +260,8 @@ pub struct BatchArgs {
     pub file: Option<PathBuf>,
 
     /// Sum rows with equal values in these columns (and the same API) before
-    /// billing, e.g. account,month: daily rows become monthly bills
+    /// billing, e.g. account,month: daily rows become monthly bills. Leaving the
+    /// month column out (account) bills each month apart and writes their sum
     #[arg(long, value_name = "COL,...", value_delimiter = ',')]
     pub group_by: Vec<String>,
 

@@ -225,18 +225,108 @@ fn grouping_never_sums_two_months_into_one_bill() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("a,idcard,12000,2,1000,11000,3,0.10,1100.00"),
+        text.starts_with("account,api,calls,rows,months,free_calls,"),
         "{text}"
     );
-    // Rows of two months in one group: refused, naming both and the fix.
+    assert!(
+        text.contains("a,idcard,12000,2,1,1000,11000,3,0.10,1100.00"),
+        "{text}"
+    );
+    // Rows of two months in one group: each month billed on its own (its own
+    // free quota and tier), the row their sum; 12,000 calls in one month would
+    // be 1,100.00.
     let (_d, p) = files(&[(
         "u.csv",
-        "account,date,api,calls\na,2026-01-03,idcard,6000\na,2026-02-01,idcard,6000\n",
+        "account,date,api,calls\na,2026-01-03,idcard,6000\nb,2026-01-09,idcard,20000\n\
+         a,2026-02-01,idcard,6000\nb,2026-02-03,idcard,2000\n",
     )]);
-    let err = fails(&["batch", "--group-by", "account", &p[0]], 1);
-    assert!(err.contains("line 3"), "{err}");
-    assert!(err.contains("2026-01 (line 2) and 2026-02"), "{err}");
-    assert!(err.contains("--group-by account,date"), "{err}");
+    let out = ocr()
+        .args(["batch", "--group-by", "account", &p[0]])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Two months at 750.00.
+    assert!(
+        text.contains("\na,idcard,12000,2,2,2000,10000,2,0.15,1500.00,,\n"),
+        "{text}"
+    );
+    // 1,900.00 at 0.10 and 150.00 at 0.15: no one tier or price to show.
+    assert!(
+        text.contains("\nb,idcard,22000,2,2,2000,20000,,,2050.00,,\n"),
+        "{text}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("2 rows written, total 3550.00"), "{err}");
+    // JSON: the months as an integer, the tier null when the months differ.
+    let out = ocr()
+        .args(["batch", "--group-by", "account", "-f", "json", &p[0]])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows[1]["months"], 2);
+    assert_eq!(rows[1]["tier"], serde_json::Value::Null);
+    assert_eq!(rows[1]["amount"], "2050.00");
+}
+
+#[test]
+fn months_apart_share_the_account_allowance_month_by_month() {
+    // Edition b: 1,000 free calls per account a month, idcard first. Each
+    // month: idcard 900 free, bizcard 100 free and 2,900 at 0.15 (435.00).
+    let (_d, p) = files(&[(
+        "u.csv",
+        "account,month,api,calls\na,2026-01,idcard,900\na,2026-01,bizcard,3000\n\
+         a,2026-02,idcard,900\na,2026-02,bizcard,3000\n",
+    )]);
+    let out = ocr()
+        .args(["batch", "--edition", "b", "--group-by", "account", &p[0]])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\na,idcard,1800,2,2,1800,0,"), "{text}");
+    assert!(
+        text.contains("\na,bizcard,6000,2,2,200,5800,2,0.15,870.00,,\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_month_that_cannot_be_billed_leaves_its_group_out_whole() {
+    let (_d, p) = files(&[(
+        "u.csv",
+        "account,date,api,calls\na,2026-01-03,idcard,6000\na,2026-02-01,idcard,2000000\n\
+         b,2026-02-01,idcard,100\n",
+    )]);
+    // Stops before anything is written, naming the group and its month.
+    let out = ocr()
+        .args(["batch", "--group-by", "account", &p[0]])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3: group account=a, date=2026-02"),
+        "{err}"
+    );
+    // Skipped: the other month goes with it (no partial total), and is counted.
+    let out = ocr()
+        .args(["batch", "--group-by", "account", "--skip-invalid", &p[0]])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("\na,"), "{text}");
+    assert!(text.contains("\nb,idcard,100,1,1,"), "{text}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("its 2 months (2 rows) are left out with it"),
+        "{err}"
+    );
+    assert!(err.contains("skipped 2 of 3 rows"), "{err}");
 }
 
 #[test]
