@@ -117,7 +117,7 @@ pub enum Command {
   ocr-bill quote --api idcard --calls 3000 --months 12
   ocr-bill quote --api general --calls 2.5M --format json")]
     Quote(QuoteArgs),
-    /// Bill usage CSV (a file or stdin) row by row or grouped into months, as CSV or JSON Lines
+    /// Bill usage CSV (a file or stdin) row by row or grouped into months, as CSV, JSON Lines, a table or a workbook
     #[command(after_help = "Examples:
   ocr-bill batch usage.csv > bills.csv
   export-usage | ocr-bill batch --group-by account,month > bills.csv
@@ -880,17 +880,15 @@ fn batch(
     encoding: InputEncoding,
     dest: &Destination,
 ) -> anyhow::Result<i32> {
-    let format = match (format.unwrap_or(Format::Csv), style) {
-        (Format::Csv, CsvStyle::Plain) => BatchFormat::Csv,
-        (Format::Csv, CsvStyle::Excel) => BatchFormat::ExcelCsv,
-        (Format::Json, _) => BatchFormat::JsonLines,
-        (Format::Table | Format::Xlsx | Format::Toml, _) => {
-            return Err(UsageError(
-                "batch streams rows of any number: use --format csv (default; with --excel \
-                 for spreadsheets) or --format json (JSON Lines)"
-                    .into(),
-            )
-            .into())
+    // A table or a workbook is drawn from the bills as CSV once every row is
+    // billed; CSV and JSON Lines stream.
+    let (format, drawn) = match (format.unwrap_or(Format::Csv), style) {
+        (Format::Csv, CsvStyle::Plain) => (BatchFormat::Csv, None),
+        (Format::Csv, CsvStyle::Excel) => (BatchFormat::ExcelCsv, None),
+        (Format::Json, _) => (BatchFormat::JsonLines, None),
+        (f @ (Format::Table | Format::Xlsx), _) => (BatchFormat::Csv, Some(f)),
+        (Format::Toml, _) => {
+            return Err(UsageError("--format toml is for `prices` only".into()).into())
         }
     };
     let options = BatchOptions {
@@ -910,7 +908,11 @@ fn batch(
     let mut report = |e: &RowError| skips.add(e);
     let (input, source) = open_input(args.file.as_deref(), "usage", encoding)?;
     let mut sink = dest.open()?;
-    let result = run_batch(calc, input, &mut sink, &options, &mut report);
+    let mut bills = Vec::new();
+    let result = match drawn {
+        None => run_batch(calc, input, &mut sink, &options, &mut report),
+        Some(_) => run_batch(calc, input, &mut bills, &options, &mut report),
+    };
     let reported = skips.reported;
     if let Err(e) = skips.finish() {
         return Err(
@@ -951,6 +953,19 @@ fn batch(
              --group-by account,month (the columns that name them)",
             summary.shared
         ))?;
+    }
+    if let Some(drawn) = drawn {
+        let grid = crate::render::grid_of_csv(&bills)?.secondary(&[
+            "cliff_amount",
+            "cliff_calls",
+            "free_calls",
+            "tier",
+        ]);
+        let bytes = match drawn {
+            Format::Xlsx => crate::render::xlsx_bytes(&[("batch".to_string(), grid)])?,
+            _ => crate::render::table(&grid).into_bytes(),
+        };
+        std::io::Write::write_all(&mut sink, &bytes)?;
     }
     sink.commit()?;
     let total = rust_decimal::Decimal::try_from_i128_with_scale(summary.fen, 2)

@@ -68,9 +68,13 @@ impl Destination {
                     Some(d) if !d.as_os_str().is_empty() => d,
                     _ => Path::new("."),
                 };
-                let file = tempfile::Builder::new()
-                    .prefix(".ocr-bill-")
-                    .suffix(".part")
+                let mut builder = tempfile::Builder::new();
+                builder.prefix(".ocr-bill-").suffix(".part");
+                // The file a user asked for, readable as any file they make
+                // (0666 less the umask), not a private temporary's 0600.
+                #[cfg(unix)]
+                builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+                let file = builder
                     .tempfile_in(dir)
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 Ok(Sink::File(BufWriter::new(file), path.clone()))

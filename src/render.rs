@@ -121,6 +121,17 @@ pub fn csv_bytes(grid: &Grid, style: CsvStyle) -> anyhow::Result<Vec<u8>> {
     Ok(w.into_inner().map_err(|e| e.into_error())?)
 }
 
+/// CSV bytes (a header and rows) as a grid.
+pub fn grid_of_csv(bytes: &[u8]) -> anyhow::Result<Grid> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers: Vec<String> = reader.headers()?.iter().map(String::from).collect();
+    let mut grid = Grid::new(&headers);
+    for row in reader.records() {
+        grid.push(row?.iter().map(String::from).collect());
+    }
+    Ok(grid)
+}
+
 /// A number a cell holds, written the one way numbers are written here (so
 /// `00123` or `1e5` stay text), with its decimals.
 fn number_of(cell: &str) -> Option<(f64, u32)> {

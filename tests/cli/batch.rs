@@ -250,9 +250,35 @@ fn unusable_input_is_refused() {
     let (code, _, err) = batch(&[], "api,calls,amount\nidcard,5,1\n");
     assert_eq!(code, 1);
     assert!(err.contains("'amount' clashes"), "{err}");
-    let (code, _, err) = batch(&["--format", "table"], "api,calls\n");
+    let (code, _, err) = batch(&["--format", "toml"], "api,calls\n");
     assert_eq!(code, 2);
-    assert!(err.contains("csv"), "{err}");
+    assert!(err.contains("`prices` only"), "{err}");
+}
+
+#[test]
+fn a_table_for_people_once_every_row_is_billed() {
+    let (code, out, err) = batch(
+        &["--format", "table", "--width", "0"],
+        "account,api,calls\nacme,idcard,9000\nbeta,bankcard,900000\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[1].contains("account") && lines[1].contains("cliff_amount"),
+        "{out}"
+    );
+    // Thousands separators, numbers aligned right.
+    assert!(out.contains("acme") && out.contains("1,200.00"), "{out}");
+    assert!(
+        out.contains("900,000") && out.contains("53,940.00"),
+        "{out}"
+    );
+    assert!(err.contains("2 rows written, total 55140.00"), "{err}");
+    // A bad row stops the run before any table is drawn.
+    let (code, out, err) = batch(&["--format", "table"], "api,calls\nidcard,9000\nidcrad,5\n");
+    assert_eq!(code, 1);
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("idcrad"), "{err}");
 }
 
 #[test]

@@ -42,9 +42,42 @@ fn an_xlsx_bill_reads_back_with_numeric_cells_and_the_right_sums() {
         })
         .sum();
     assert!((amounts - 55_140.0).abs() < 1e-6, "{amounts}");
-    // A workbook is refused on a terminal, and batch (rows without end) refuses it.
-    let err = fails(&["batch", "--format", "xlsx"], 2);
-    assert!(err.contains("--excel"), "{err}");
+}
+
+#[test]
+fn batch_bills_as_a_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let usage = dir.path().join("usage.csv");
+    std::fs::write(
+        &usage,
+        "account,month,api,calls\n00123,2026-01,idcard,9000\n00123,2026-02,bankcard,900000\n",
+    )
+    .unwrap();
+    let path = dir.path().join("bills.xlsx");
+    let out = ocr()
+        .args(["batch", "--group-by", "account", "-f", "xlsx", "-o"])
+        .args([&path, &usage])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0][0], Data::String("account".into()));
+    // An account number stays text; counts and money are numbers.
+    assert_eq!(rows[1][0], Data::String("00123".into()));
+    assert_eq!(rows[1][2], Data::Float(9000.0));
+    let amount = rows[0]
+        .iter()
+        .position(|c| *c == Data::String("amount".into()))
+        .unwrap();
+    assert_eq!(rows[1][amount], Data::Float(1200.0));
+    assert_eq!(rows[2][amount], Data::Float(53_940.0));
 }
 
 #[test]
@@ -102,6 +135,20 @@ fn output_files_are_atomic_and_never_an_input() {
     assert!(std::fs::read_to_string(&out_path)
         .unwrap()
         .contains("idcard,9000,1000,8000"));
+    // Readable like any file the user makes (0666 less the umask), not 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let status = std::process::Command::new("sh")
+            .args(["-c", "umask 022 && exec \"$0\" batch \"$1\" -o \"$2\""])
+            .args([env!("CARGO_BIN_EXE_ocr-bill"), u, o])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mode = std::fs::metadata(&out_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644, "mode {mode:o}");
+    }
     // The input is never the output.
     let err = fails(&["batch", u, "-o", u], 1);
     assert!(err.contains("is an input"), "{err}");
