@@ -117,7 +117,7 @@ pub enum Command {
   ocr-bill quote --api idcard --calls 3000 --months 12
   ocr-bill quote --api general --calls 2.5M --format json")]
     Quote(QuoteArgs),
-    /// Bill usage CSV (a file or stdin) row by row or grouped into months, as CSV, JSON Lines, a table or a workbook
+    /// Bill usage CSV (a file or stdin) row by row, or grouped by account and month
     #[command(after_help = "Examples:
   ocr-bill batch usage.csv > bills.csv
   export-usage | ocr-bill batch --group-by account,month > bills.csv
