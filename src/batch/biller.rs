@@ -1,0 +1,357 @@
+//! The hot path: a row's API and calls to its bill cells, remembered.
+
+use rust_decimal::Decimal;
+
+use crate::bill::{Calculator, Charge};
+use crate::money::format_price;
+use crate::pricing::Item;
+use crate::Money;
+
+use super::writer::push_digits;
+
+pub(super) const MEMO_BITS: u32 = 11;
+pub(super) const MEMO_BYTES: usize = 46;
+
+/// A remembered row bill: the bill cells (as CSV text) of `calls` calls of API
+/// `api`, in one cache line.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+pub(super) struct Memo {
+    pub(super) calls: u64,
+    /// The amount in fen.
+    pub(super) fen: i64,
+    pub(super) api: u8,
+    pub(super) len: u8,
+    pub(super) bytes: [u8; MEMO_BYTES],
+}
+
+/// A tier's first call count and its bill, if it has a price.
+pub(super) type TierCliff = Option<(u64, Money)>;
+
+/// Per-API facts computed once per run.
+pub(super) struct Biller<'a> {
+    /// Recent row bills, direct-mapped by (API, calls).
+    pub(super) memo: Vec<Memo>,
+    /// The bill cells of the last row not remembered.
+    pub(super) scratch: Cells,
+    pub(super) calc: Calculator<'a>,
+    pub(super) apis: Vec<&'a Item>,
+    /// Names seen in the input → index into `apis`, direct-mapped by a key
+    /// that is the whole name up to 16 bytes (longer names are compared too).
+    pub(super) seen: Vec<Option<(NameKey, Vec<u8>, usize)>>,
+    /// Per API, per tier: the list unit price as text ("" for contact sales);
+    /// shared by the APIs of one tier table.
+    pub(super) prices: Vec<std::sync::Arc<[String]>>,
+    /// Per API, per tier: the tier's first call count and its bill, if it has a
+    /// price; shared by the APIs of one tier table.
+    pub(super) cliffs: Vec<std::sync::Arc<[TierCliff]>>,
+}
+
+impl<'a> Biller<'a> {
+    pub(super) fn new(calc: Calculator<'a>) -> Self {
+        Biller {
+            scratch: Cells::default(),
+            memo: vec![
+                Memo {
+                    api: u8::MAX,
+                    calls: 0,
+                    fen: 0,
+                    len: 0,
+                    bytes: [0; MEMO_BYTES],
+                };
+                1 << MEMO_BITS
+            ],
+            calc,
+            apis: Vec::new(),
+            seen: vec![None; 64],
+            prices: Vec::new(),
+            cliffs: Vec::new(),
+        }
+    }
+
+    pub(super) fn api(&mut self, name: &[u8]) -> Result<usize, String> {
+        let key = NameKey::of(name);
+        let slot = key.slot();
+        if let Some((k, n, i)) = &self.seen[slot] {
+            if *k == key && (name.len() <= 16 || n == name) {
+                return Ok(*i);
+            }
+        }
+        let text = String::from_utf8_lossy(name);
+        let api = self.calc.prices.item(&text).map_err(|e| e.to_string())?;
+        let index = match self.apis.iter().position(|a| a.key == api.key) {
+            Some(i) => i,
+            None => {
+                // Facts of a tier table are computed once for all the APIs
+                // that share it.
+                let shared = self.apis.iter().position(|a| {
+                    std::sync::Arc::ptr_eq(&a.tiers, &api.tiers)
+                        && self.calc.lone_free(a) == self.calc.lone_free(api)
+                });
+                let (prices, cliffs) = match shared {
+                    Some(i) => (self.prices[i].clone(), self.cliffs[i].clone()),
+                    None => {
+                        let bounds = self.calc.prices.settings.tier_bounds;
+                        let prices: Vec<String> = api
+                            .tiers
+                            .iter()
+                            .map(|t| match t.price {
+                                crate::TierPrice::List(p) => format_price(p),
+                                crate::TierPrice::ContactSales { .. } => String::new(),
+                            })
+                            .collect();
+                        let cliffs: Vec<TierCliff> = (0..api.tiers.len())
+                            .map(|i| {
+                                let at = api.first_calls_of_tier(i, bounds);
+                                let free = self.calc.lone_free(api);
+                                let c = self
+                                    .calc
+                                    .charge(api, at, free, &mut [], &mut Vec::new())
+                                    .ok()?;
+                                Some((at, c.amount))
+                            })
+                            .collect();
+                        (prices.into(), cliffs.into())
+                    }
+                };
+                self.prices.push(prices);
+                self.cliffs.push(cliffs);
+                self.apis.push(api);
+                self.apis.len() - 1
+            }
+        };
+        self.seen[slot] = Some((key, name.to_vec(), index));
+        Ok(index)
+    }
+
+    /// The bill columns of `calls` calls of API `api` as CSV text (each cell
+    /// after a comma), remembered for the next row with the same API and count
+    /// (usage repeats counts a lot).
+    pub(super) fn bill(&mut self, api: usize, calls: u64) -> Result<(&[u8], i64), String> {
+        self.bill_with_free(api, calls, None)
+    }
+
+    /// [`Biller::bill`] with the free calls the item has this month when not
+    /// its own quota (an account's allowance shared by its items).
+    pub(super) fn bill_with_free(
+        &mut self,
+        api: usize,
+        calls: u64,
+        free: Option<u64>,
+    ) -> Result<(&[u8], i64), String> {
+        // The API in the top bits before mixing, so that it picks the slot too.
+        let slot = ((calls ^ ((api as u64) << 56)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            >> (64 - MEMO_BITS)) as usize;
+        let m = &self.memo[slot];
+        if free.is_none() && usize::from(m.api) == api && m.calls == calls {
+            let m = &self.memo[slot];
+            return Ok((&m.bytes[..usize::from(m.len)], m.fen));
+        }
+        let c = self.charge(api, calls, free)?;
+        let lone = self.lone_free(api);
+        let facts = self.facts(api, calls, &c, free.is_some_and(|f| f != lone));
+        let mut cells = std::mem::take(&mut self.scratch);
+        self.cells(api, &facts, &mut cells);
+        self.scratch = cells;
+        let text = &self.scratch.buf;
+        let fen = fen_of(c.amount);
+        if free.is_none() && text.len() <= MEMO_BYTES && api < usize::from(u8::MAX) {
+            let m = &mut self.memo[slot];
+            m.api = api as u8;
+            m.calls = calls;
+            m.fen = fen;
+            m.len = text.len() as u8;
+            m.bytes[..text.len()].copy_from_slice(text);
+        }
+        Ok((text, fen))
+    }
+
+    /// The free calls API `api` has in a month as the account's only usage.
+    pub(super) fn lone_free(&self, api: usize) -> u64 {
+        self.calc.lone_free(self.apis[api])
+    }
+
+    /// The month's charge of `calls` calls of API `api`, with `free` free
+    /// calls when not its own quota.
+    pub(super) fn charge(
+        &self,
+        api: usize,
+        calls: u64,
+        free: Option<u64>,
+    ) -> Result<Charge, String> {
+        let lone = self.lone_free(api);
+        self.calc
+            .charge(
+                self.apis[api],
+                calls,
+                free.unwrap_or(lone),
+                &mut [],
+                &mut Vec::new(),
+            )
+            .map_err(|e| e.to_string())
+    }
+
+    /// What the bill columns say of one month's charge.
+    pub(super) fn facts(&self, api: usize, calls: u64, c: &Charge, shared_free: bool) -> BillFacts {
+        BillFacts {
+            free_calls: c.free_calls,
+            billable_calls: c.billable_calls,
+            tier: Some((c.tier_index, c.unit_price)),
+            amount: c.amount,
+            // The cliffs are known for an item's own free calls; with a share of
+            // an account's allowance the cheaper tier's bill is not, so none is
+            // named.
+            cliff: self.cliff(api, calls, c).filter(|_| !shared_free),
+        }
+    }
+
+    /// The nearest higher tier whose first call count is billed less.
+    pub(super) fn cliff(&self, api: usize, calls: u64, c: &Charge) -> Option<(u64, Money)> {
+        self.cliffs[api][c.tier_index + 1..]
+            .iter()
+            .flatten()
+            .find(|(at, amount)| *at > calls && *amount < c.amount)
+            .copied()
+    }
+
+    /// The bill columns' values.
+    pub(super) fn cells(&self, api: usize, f: &BillFacts, cells: &mut Cells) {
+        cells.clear();
+        cells.push_u64(f.free_calls);
+        cells.push_u64(f.billable_calls);
+        match f.tier {
+            Some((tier, price)) => {
+                cells.push_u64(tier as u64 + 1);
+                match price {
+                    Some(p) => match self.prices[api][tier].as_str() {
+                        "" => cells.push_str(&format_price(p)),
+                        text => cells.push_str(text),
+                    },
+                    None => cells.push_str(""),
+                }
+            }
+            None => {
+                cells.push_str("");
+                cells.push_str("");
+            }
+        }
+        cells.push_money(f.amount);
+        match f.cliff {
+            Some((at, amount)) => {
+                cells.push_u64(at);
+                cells.push_money(amount);
+            }
+            None => {
+                cells.push_str("");
+                cells.push_str("");
+            }
+        }
+    }
+}
+
+/// An amount in fen (0.01), for the run's total.
+pub(super) fn fen_of(amount: Money) -> i64 {
+    i64::try_from(amount.decimal().mantissa()).unwrap_or(i64::MAX)
+}
+
+/// What the bill columns of one output row say: one month's charge, or the
+/// sum of a group's months.
+pub(super) struct BillFacts {
+    pub(super) free_calls: u64,
+    pub(super) billable_calls: u64,
+    /// The reached tier (0-based) and its unit price (`None` when nothing is
+    /// charged); `None` when the months summed reached different ones.
+    pub(super) tier: Option<(usize, Option<Decimal>)>,
+    pub(super) amount: Money,
+    /// More calls would be billed less: the cheaper tier's first call count
+    /// and its bill (one month's only).
+    pub(super) cliff: Option<(u64, Money)>,
+}
+
+impl BillFacts {
+    /// Adds another month's charge of the same billing item.
+    pub(super) fn add(&mut self, other: BillFacts) -> Result<(), String> {
+        let overflow = || "the group's calls overflow".to_string();
+        self.free_calls = self
+            .free_calls
+            .checked_add(other.free_calls)
+            .ok_or_else(overflow)?;
+        self.billable_calls = self
+            .billable_calls
+            .checked_add(other.billable_calls)
+            .ok_or_else(overflow)?;
+        if self.tier != other.tier {
+            self.tier = None;
+        }
+        self.amount = self
+            .amount
+            .checked_add(other.amount)
+            .map_err(|e| e.to_string())?;
+        self.cliff = None;
+        Ok(())
+    }
+}
+
+/// A name's first and last 8 bytes and its length: equal keys mean equal names
+/// up to 16 bytes. Built with two loads, no loop, for the names of most rows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct NameKey {
+    pub(super) head: u64,
+    pub(super) tail: u64,
+    pub(super) len: usize,
+}
+
+impl NameKey {
+    pub(super) fn of(name: &[u8]) -> NameKey {
+        let len = name.len();
+        let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+        if len >= 8 {
+            return NameKey {
+                head: word(&name[..8]),
+                tail: word(&name[len - 8..]),
+                len,
+            };
+        }
+        let mut head = 0u64;
+        for (i, &b) in name.iter().enumerate() {
+            head |= u64::from(b) << (8 * i);
+        }
+        NameKey { head, tail: 0, len }
+    }
+
+    /// A slot of a 64-entry table.
+    pub(super) fn slot(self) -> usize {
+        ((self.head ^ self.tail.rotate_left(17) ^ self.len as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            >> 58) as usize
+    }
+}
+
+/// The bill cells of a row as CSV text, each after a comma (`,1000,8000,…`),
+/// built in one reused buffer: a CSV row appends it as it is. No cell holds a
+/// comma (counts, prices, amounts).
+#[derive(Default)]
+pub(super) struct Cells {
+    pub(super) buf: Vec<u8>,
+}
+
+impl Cells {
+    pub(super) fn clear(&mut self) {
+        self.buf.clear();
+    }
+
+    pub(super) fn push_str(&mut self, s: &str) {
+        self.buf.push(b',');
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+
+    pub(super) fn push_u64(&mut self, n: u64) {
+        self.buf.push(b',');
+        push_digits(&mut self.buf, n);
+    }
+
+    pub(super) fn push_money(&mut self, m: Money) {
+        self.buf.push(b',');
+        m.write_to(&mut self.buf);
+    }
+}

@@ -1,0 +1,176 @@
+//! Which input columns are the API, calls, account and month, and how group
+//! values are read.
+
+use super::options::{BatchError, BatchFormat, BatchOptions};
+use super::writer::BILL_COLUMNS;
+use crate::columns::{Role, Wanted};
+use crate::month::{Dated, Month};
+
+pub(super) struct Columns {
+    pub(super) count: usize,
+    pub(super) api: usize,
+    pub(super) calls: usize,
+    pub(super) account: Option<usize>,
+    pub(super) month: Option<usize>,
+    pub(super) group: Vec<usize>,
+    /// The free calls are the account's, shared by its items.
+    pub(super) per_account: bool,
+}
+
+pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Columns, BatchError> {
+    let wanted = [
+        Wanted {
+            role: Role::Api,
+            named: options.api_column.as_deref(),
+            required: true,
+        },
+        Wanted {
+            role: Role::Calls,
+            named: options.calls_column.as_deref(),
+            required: true,
+        },
+        Wanted {
+            role: Role::Account,
+            named: options.account_column.as_deref(),
+            required: options.account_column.is_some(),
+        },
+        Wanted {
+            role: Role::Month,
+            named: options.month_column.as_deref(),
+            required: options.month_column.is_some(),
+        },
+    ];
+    let found = crate::columns::resolve(names, &wanted).map_err(BatchError::Input)?;
+    let (api, calls) = (found[0].unwrap_or(0), found[1].unwrap_or(0));
+    let mut group = Vec::new();
+    for g in &options.group_by {
+        let hits: Vec<usize> = (0..names.len()).filter(|&i| names[i] == g.trim()).collect();
+        match hits.as_slice() {
+            [one] => group.push(*one),
+            [] => {
+                return Err(BatchError::Input(format!(
+                    "the header has no '{g}' column (a --group-by column); columns: {}",
+                    names.join(", ")
+                )))
+            }
+            _ => {
+                return Err(BatchError::Input(format!(
+                    "the header has {} columns named '{g}'; expected one",
+                    hits.len()
+                )))
+            }
+        }
+    }
+    if group.contains(&api) || group.contains(&calls) {
+        return Err(BatchError::Input(
+            "--group-by names the API or calls column; rows are always grouped by API and \
+             their calls summed"
+                .into(),
+        ));
+    }
+    let output: Vec<&str> = if group.is_empty() {
+        names.iter().map(String::as_str).collect()
+    } else {
+        group.iter().map(|&g| names[g].as_str()).collect()
+    };
+    let months_apart = found[3].is_some_and(|m| !group.contains(&m));
+    let reserved = |n: &str| {
+        BILL_COLUMNS.contains(&n)
+            || (!group.is_empty() && ["api", "calls", "rows"].contains(&n))
+            || (!group.is_empty() && months_apart && n == "months")
+    };
+    if let Some(clash) = output.iter().find(|n| reserved(n)) {
+        return Err(BatchError::Input(format!(
+            "the input column '{clash}' clashes with an output column; rename it"
+        )));
+    }
+    if options.format == BatchFormat::JsonLines {
+        if let Some(i) = (0..output.len()).find(|&i| output[i].is_empty()) {
+            return Err(BatchError::Input(format!(
+                "column {} has an empty name; JSON objects need a name for each value: \
+                 name it in the header, or use CSV",
+                i + 1
+            )));
+        }
+        if let Some((i, j)) = (0..output.len())
+            .flat_map(|i| (i + 1..output.len()).map(move |j| (i, j)))
+            .find(|&(i, j)| output[i] == output[j])
+        {
+            return Err(BatchError::Input(format!(
+                "columns {} and {} are both named '{}'; JSON objects need distinct names: \
+                 rename one in the header, or use CSV",
+                i + 1,
+                j + 1,
+                output[i]
+            )));
+        }
+    }
+    Ok(Columns {
+        count: names.len(),
+        api,
+        calls,
+        account: found[2],
+        month: found[3],
+        group,
+        per_account: false,
+    })
+}
+
+/// Trims ASCII spaces and tabs, as every field is compared.
+pub(super) fn trimmed(field: &[u8]) -> &[u8] {
+    let start = field.iter().position(|b| !matches!(b, b' ' | b'\t'));
+    let Some(start) = start else {
+        return &[];
+    };
+    let end = field
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(start);
+    &field[start..=end]
+}
+
+/// The month a date field names, or why it names none; `YYYY-MM` and
+/// `YYYY-MM-DD` are read straight from the bytes, other forms by [`Month`].
+pub(super) fn month_of(field: &[u8]) -> Result<Dated, String> {
+    let f = trimmed(field);
+    let digit = |i: usize| {
+        f.get(i)
+            .filter(|b| b.is_ascii_digit())
+            .map(|b| u32::from(b - b'0'))
+    };
+    let fast = match f.len() {
+        7 | 10 if f[4] == b'-' && (f.len() == 7 || f[7] == b'-') => {
+            let year = (0..4).try_fold(0, |y, i| digit(i).map(|d| y * 10 + d));
+            let month = digit(5).zip(digit(6)).map(|(a, b)| a * 10 + b);
+            let day = if f.len() == 10 {
+                digit(8).zip(digit(9)).map(|(a, b)| a * 10 + b)
+            } else {
+                Some(1)
+            };
+            match (year, month, day) {
+                (Some(y), Some(m), Some(d)) if (1..=28).contains(&d) => {
+                    Month::new(y, m).map(|month| Dated {
+                        month,
+                        has_day: f.len() == 10,
+                    })
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    match fast {
+        Some(d) => Ok(d),
+        None => Month::parse_dated(&String::from_utf8_lossy(f)),
+    }
+}
+
+/// A group as people read it: `account=acme, month=2026-01`.
+pub(super) fn group_label(names: &[String], columns: &[usize], values: &[&[u8]]) -> String {
+    columns
+        .iter()
+        .zip(values)
+        .map(|(&c, v)| format!("{}={}", names[c], String::from_utf8_lossy(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

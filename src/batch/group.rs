@@ -1,0 +1,460 @@
+//! `--group-by`: rows summed per group values and billing item, in order of
+//! first appearance, then billed as months.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::io::{Read, Write};
+use std::ops::Range;
+
+use super::biller::{fen_of, BillFacts, Biller, Cells};
+use super::columns::{group_label, month_of, trimmed, Columns};
+use super::writer::{RowFormat, FLUSH_BYTES};
+use super::{read_error, read_row, row_error};
+use super::{BatchError, BatchOptions, BatchSummary, RowError};
+use crate::bill::Calculator;
+use crate::records::RecordReader;
+
+/// One group: the rows of one set of group values (and, when the month column
+/// is not grouped by, one month) and one billing item.
+pub(super) struct Group {
+    pub(super) api: usize,
+    pub(super) calls: u64,
+    pub(super) rows: u64,
+    pub(super) first_line: u64,
+    /// Where its key is in the arena.
+    pub(super) key: Range<usize>,
+    /// The key's hash, so that growing the table reads no keys.
+    pub(super) hash: u64,
+}
+
+/// The groups of an input. A group's key is its values, each length-prefixed
+/// (the month last when it is kept apart), and the API; keys are stored end to
+/// end in one arena and found through a hash table of group numbers: no
+/// allocation per group.
+#[derive(Default)]
+pub(super) struct Groups {
+    pub(super) arena: Vec<u8>,
+    pub(super) groups: Vec<Group>,
+}
+
+impl Groups {
+    pub(super) fn key(&self, g: &Group) -> &[u8] {
+        &self.arena[g.key.clone()]
+    }
+}
+
+/// The first `count` values of a key.
+pub(super) fn values_of(key: &[u8], count: usize) -> Vec<&[u8]> {
+    let mut values = Vec::with_capacity(count);
+    let mut rest = key;
+    for _ in 0..count {
+        let (len, tail) = rest.split_at(4);
+        let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
+        values.push(&tail[..len]);
+        rest = &tail[len..];
+    }
+    values
+}
+
+pub(super) fn push_value(key: &mut Vec<u8>, value: &[u8]) {
+    key.extend_from_slice(&(value.len() as u32).to_le_bytes());
+    key.extend_from_slice(value);
+}
+
+/// Reads, groups, bills and writes the rest of the input.
+pub(super) fn run_grouped<R: Read, W: Write>(
+    calc: Calculator<'_>,
+    mut reader: RecordReader<R>,
+    mut output: W,
+    names: &[String],
+    cols: &Columns,
+    options: &BatchOptions,
+    on_skip: &mut dyn FnMut(&RowError),
+) -> Result<BatchSummary, BatchError> {
+    // A bill is one month's: a grouping that leaves the month column out
+    // keeps the months apart (the month ends the group's values, unwritten),
+    // bills each, and writes their sum.
+    let month_apart = cols.month.filter(|m| !cols.group.contains(m));
+    let mut biller = Biller::new(calc);
+    let mut summary = BatchSummary::default();
+    let groups = read_groups(
+        &mut reader,
+        &mut biller,
+        cols,
+        month_apart,
+        options,
+        &mut summary,
+        on_skip,
+    )?;
+    let leading: Vec<String> = cols
+        .group
+        .iter()
+        .map(|&g| names[g].clone())
+        .chain(["api", "calls", "rows"].map(String::from))
+        .chain(month_apart.map(|_| "months".to_string()))
+        .collect();
+    let calls_at = cols.group.len() + 1;
+    let format = RowFormat::new(
+        options.format,
+        leading,
+        &[calls_at, calls_at + 1, calls_at + 2],
+    );
+    let mut out = Vec::with_capacity(FLUSH_BYTES * 2);
+    format.header(&mut out);
+    let free = shared_free(&calc, &biller, &groups);
+    let writer = Writer {
+        groups: &groups,
+        names,
+        cols,
+        format: &format,
+        calls_at,
+        skip_invalid: options.skip_invalid,
+    };
+    match month_apart {
+        Some(m) => writer.months_summed(
+            &mut biller,
+            free,
+            m,
+            &mut out,
+            &mut output,
+            &mut summary,
+            on_skip,
+        )?,
+        None => writer.each(
+            &mut biller,
+            free,
+            &mut out,
+            &mut output,
+            &mut summary,
+            on_skip,
+        )?,
+    }
+    output.write_all(&out)?;
+    output.flush()?;
+    Ok(summary)
+}
+
+/// Sums the calls of the rows per group, in order of first appearance.
+pub(super) fn read_groups<R: Read>(
+    reader: &mut RecordReader<R>,
+    biller: &mut Biller<'_>,
+    cols: &Columns,
+    month_apart: Option<usize>,
+    options: &BatchOptions,
+    summary: &mut BatchSummary,
+    on_skip: &mut dyn FnMut(&RowError),
+) -> Result<Groups, BatchError> {
+    let mut bad = |summary: &mut BatchSummary, error: RowError| -> Result<(), BatchError> {
+        if options.skip_invalid {
+            summary.skipped += 1;
+            on_skip(&error);
+            Ok(())
+        } else {
+            Err(BatchError::Row(error))
+        }
+    };
+    let hasher = rustc_hash::FxBuildHasher;
+    let mut index: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
+    let mut all = Groups::default();
+    let mut key = Vec::new();
+    loop {
+        let record = match reader.next_record() {
+            Ok(Some(record)) => record,
+            Ok(None) => break,
+            Err(e) => match row_error(e) {
+                Ok(error) => {
+                    summary.rows += 1;
+                    bad(summary, error)?;
+                    continue;
+                }
+                Err(e) => return Err(read_error(e)),
+            },
+        };
+        summary.rows += 1;
+        let line = record.line;
+        let (api, calls) = match read_row(biller, &record, cols) {
+            Ok(row) => row,
+            Err(message) => {
+                bad(summary, RowError::new(line, message))?;
+                continue;
+            }
+        };
+        // Group values are compared trimmed, and a month column's dates as
+        // their month: daily rows become the month's total.
+        key.clear();
+        let month_columns = cols.group.iter().map(|&g| (g, Some(g) == cols.month));
+        let kept_apart = month_apart.map(|m| (m, true));
+        let mut bad_month = None;
+        for (column, is_month) in month_columns.chain(kept_apart) {
+            let value = trimmed(record.field(column));
+            if !is_month {
+                push_value(&mut key, value);
+                continue;
+            }
+            match month_of(value) {
+                Ok(d) => push_value(&mut key, d.month.to_string().as_bytes()),
+                Err(message) => {
+                    bad_month = Some(message);
+                    break;
+                }
+            }
+        }
+        if let Some(message) = bad_month {
+            bad(summary, RowError::new(line, message))?;
+            continue;
+        }
+        key.extend_from_slice(&(api as u32).to_le_bytes());
+        let hash = hasher.hash_one(key.as_slice());
+        let Groups { arena, groups } = &mut all;
+        let found = index
+            .find(hash, |&g| {
+                groups[g].hash == hash && arena[groups[g].key.clone()] == key[..]
+            })
+            .copied();
+        let at = match found {
+            Some(at) => at,
+            None => {
+                let start = arena.len();
+                arena.extend_from_slice(&key);
+                groups.push(Group {
+                    api,
+                    calls: 0,
+                    rows: 0,
+                    first_line: line,
+                    key: start..arena.len(),
+                    hash,
+                });
+                let at = groups.len() - 1;
+                index.insert_unique(hash, at, |&g| groups[g].hash);
+                at
+            }
+        };
+        let g = &mut groups[at];
+        match g.calls.checked_add(calls) {
+            Some(total) => {
+                g.calls = total;
+                g.rows += 1;
+            }
+            None => {
+                let message = format!(
+                    "the group's calls overflow: {} + {calls} is more than {}",
+                    g.calls,
+                    u64::MAX
+                );
+                bad(summary, RowError::new(line, message))?;
+            }
+        }
+    }
+    Ok(all)
+}
+
+/// Per group: the free calls it has when an account's allowance is shared by
+/// the items of a group (the same group values and month), in price-list
+/// order; `None` for each item's own quota.
+pub(super) fn shared_free(
+    calc: &Calculator<'_>,
+    biller: &Biller<'_>,
+    all: &Groups,
+) -> Vec<Option<u64>> {
+    if calc.prices.settings.free_quota != crate::FreeQuota::PerAccount {
+        return vec![None; all.groups.len()];
+    }
+    let item_index = |api: usize| {
+        calc.prices
+            .items
+            .iter()
+            .position(|i| i.key == biller.apis[api].key)
+            .unwrap_or(usize::MAX)
+    };
+    let mut by_values: HashMap<&[u8], Vec<usize>, rustc_hash::FxBuildHasher> = HashMap::default();
+    for (at, g) in all.groups.iter().enumerate() {
+        let key = all.key(g);
+        by_values.entry(&key[..key.len() - 4]).or_default().push(at);
+    }
+    let mut free = vec![None; all.groups.len()];
+    for members in by_values.values() {
+        let month: Vec<(usize, u64)> = members
+            .iter()
+            .map(|&at| (item_index(all.groups[at].api), all.groups[at].calls))
+            .collect();
+        for (&at, f) in members.iter().zip(calc.free_calls(&month)) {
+            free[at] = Some(f);
+        }
+    }
+    free
+}
+
+/// Writes billed groups as rows.
+pub(super) struct Writer<'a> {
+    pub(super) groups: &'a Groups,
+    pub(super) names: &'a [String],
+    pub(super) cols: &'a Columns,
+    pub(super) format: &'a RowFormat,
+    /// Where the calls are among the leading columns.
+    pub(super) calls_at: usize,
+    pub(super) skip_invalid: bool,
+}
+
+impl Writer<'_> {
+    /// One row per group: each group is one month.
+    pub(super) fn each<W: Write>(
+        &self,
+        biller: &mut Biller<'_>,
+        free: Vec<Option<u64>>,
+        out: &mut Vec<u8>,
+        output: &mut W,
+        summary: &mut BatchSummary,
+        on_skip: &mut dyn FnMut(&RowError),
+    ) -> Result<(), BatchError> {
+        for (g, free) in self.groups.groups.iter().zip(free) {
+            let values = values_of(self.groups.key(g), self.cols.group.len());
+            let api_key = biller.apis[g.api];
+            match biller.bill_with_free(g.api, g.calls, free) {
+                Ok((bill, fen)) => {
+                    summary.fen += i128::from(fen);
+                    let numbers = [g.calls, g.rows].map(|n| n.to_string());
+                    let lead = values
+                        .iter()
+                        .copied()
+                        .chain([api_key.key.as_bytes()])
+                        .chain(numbers.iter().map(|n| n.as_bytes()));
+                    self.format
+                        .row(out, lead, None, (self.calls_at, g.calls), bill);
+                    summary.written += 1;
+                    if out.len() >= FLUSH_BYTES {
+                        output.write_all(out)?;
+                        out.clear();
+                    }
+                }
+                Err(message) => {
+                    let group = group_label(self.names, &self.cols.group, &values);
+                    let error = RowError::new(
+                        g.first_line,
+                        format!("group {group} ({} rows): {message}", g.rows),
+                    );
+                    if !self.skip_invalid {
+                        // The groups before it are complete: written.
+                        output.write_all(out)?;
+                        output.flush()?;
+                        out.clear();
+                        return Err(BatchError::Row(error));
+                    }
+                    summary.skipped += g.rows;
+                    on_skip(&error);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One row per group values and billing item, the sum of its months
+    /// (column `month` kept apart), each billed on its own. Written once all
+    /// are billed, so that a month that cannot be billed leaves its whole row
+    /// out, never a partial sum.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn months_summed<W: Write>(
+        &self,
+        biller: &mut Biller<'_>,
+        free: Vec<Option<u64>>,
+        month: usize,
+        out: &mut Vec<u8>,
+        output: &mut W,
+        summary: &mut BatchSummary,
+        on_skip: &mut dyn FnMut(&RowError),
+    ) -> Result<(), BatchError> {
+        struct Total {
+            /// Its first group (of one month).
+            group: usize,
+            calls: u64,
+            rows: u64,
+            months: u64,
+            facts: Option<BillFacts>,
+            /// Why a month could not be billed (its first line, the message):
+            /// the row is left out.
+            error: Option<(u64, String)>,
+        }
+        let width = self.cols.group.len();
+        let mut totals: Vec<Total> = Vec::new();
+        let mut found: HashMap<Vec<u8>, usize, rustc_hash::FxBuildHasher> = HashMap::default();
+        let label_columns: Vec<usize> = self.cols.group.iter().copied().chain([month]).collect();
+        for (at, (g, free)) in self.groups.groups.iter().zip(free).enumerate() {
+            let key = self.groups.key(g);
+            let values = values_of(key, width + 1);
+            // The key without the month: the group values and the API.
+            let month_starts = key.len() - 4 - 4 - values[width].len();
+            let outer = [&key[..month_starts], &key[key.len() - 4..]].concat();
+            let t = *found.entry(outer).or_insert_with(|| {
+                totals.push(Total {
+                    group: at,
+                    calls: 0,
+                    rows: 0,
+                    months: 0,
+                    facts: None,
+                    error: None,
+                });
+                totals.len() - 1
+            });
+            let total = &mut totals[t];
+            total.rows += g.rows;
+            total.months += 1;
+            let billed = total
+                .calls
+                .checked_add(g.calls)
+                .ok_or_else(|| "the group's calls overflow".to_string())
+                .and_then(|calls| {
+                    total.calls = calls;
+                    let c = biller.charge(g.api, g.calls, free)?;
+                    let lone = biller.lone_free(g.api);
+                    let facts = biller.facts(g.api, g.calls, &c, free.is_some_and(|f| f != lone));
+                    match &mut total.facts {
+                        Some(sum) => sum.add(facts),
+                        None => {
+                            total.facts = Some(facts);
+                            Ok(())
+                        }
+                    }
+                });
+            if let Err(message) = billed {
+                let group = group_label(self.names, &label_columns, &values);
+                let message = format!("group {group} ({} rows): {message}", g.rows);
+                if !self.skip_invalid {
+                    return Err(BatchError::Row(RowError::new(g.first_line, message)));
+                }
+                total.error.get_or_insert((g.first_line, message));
+            }
+        }
+        let mut cells = Cells::default();
+        for total in totals {
+            let g = &self.groups.groups[total.group];
+            if let Some((line, mut message)) = total.error {
+                if total.months > 1 {
+                    message.push_str(&format!(
+                        "; its {} months ({} rows) are left out with it",
+                        total.months, total.rows
+                    ));
+                }
+                summary.skipped += total.rows;
+                on_skip(&RowError::new(line, message));
+                continue;
+            }
+            let facts = total.facts.expect("a month billed");
+            summary.fen += i128::from(fen_of(facts.amount));
+            biller.cells(g.api, &facts, &mut cells);
+            let values = values_of(self.groups.key(g), width);
+            let numbers = [total.calls, total.rows, total.months].map(|n| n.to_string());
+            let lead = values
+                .iter()
+                .copied()
+                .chain([biller.apis[g.api].key.as_bytes()])
+                .chain(numbers.iter().map(|n| n.as_bytes()));
+            self.format
+                .row(out, lead, None, (self.calls_at, total.calls), &cells.buf);
+            summary.written += 1;
+            if out.len() >= FLUSH_BYTES {
+                output.write_all(out)?;
+                out.clear();
+            }
+        }
+        Ok(())
+    }
+}

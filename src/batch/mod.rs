@@ -1,0 +1,143 @@
+//! Usage CSV in, bills out, streaming: every input row is billed or reported.
+//!
+//! - `options`: what is asked, what is reported, how a run fails;
+//! - `columns`: which columns are the API, calls, account and month;
+//! - `biller`: a row's bill cells (the hot path);
+//! - `writer`: CSV, Excel CSV and JSON Lines rows;
+//! - `pipeline`: the ungrouped stream, billed in blocks on worker threads;
+//! - `group`: `--group-by`.
+
+mod biller;
+mod columns;
+mod group;
+mod options;
+mod pipeline;
+mod writer;
+
+use std::io::{Read, Write};
+
+pub use options::{BatchError, BatchFormat, BatchOptions, BatchSummary, RowError};
+pub use writer::{spreadsheet_safe, BILL_COLUMNS};
+
+use biller::Biller;
+use columns::{columns, Columns};
+use pipeline::stream;
+use writer::RowFormat;
+
+use crate::bill::Calculator;
+use crate::parse_count;
+use crate::records::{too_long_message, ReadError, Record, RecordReader};
+
+/// Reads usage CSV from `input` and writes bills to `output`.
+///
+/// Without grouping each row is billed on its own as it streams by, in bounded
+/// memory: blocks of input are billed on all cores and written in input order.
+/// With `group_by`, rows with equal group values and API are summed (a month's
+/// total picks the tier) and written when the input ends, in order of first
+/// appearance. Bad rows go to `on_skip` with `skip_invalid`, or stop the run with
+/// [`BatchError::Row`] after everything before them was written.
+///
+/// ```
+/// use ocr_bill::{run_batch, BatchFormat, BatchOptions, Calculator, PriceList};
+/// let prices = PriceList::builtin();
+/// let options = BatchOptions { format: BatchFormat::Csv, ..Default::default() };
+/// let mut out = Vec::new();
+/// let input = "api,calls\nlicense,9000\n";
+/// run_batch(Calculator::new(&prices), input.as_bytes(), &mut out, &options, &mut |_| {}).unwrap();
+/// assert!(String::from_utf8(out).unwrap().contains("license,9000,1000,8000,2,0.15,1200.00"));
+/// ```
+pub fn run_batch<R: Read, W: Write>(
+    calc: Calculator<'_>,
+    input: R,
+    output: W,
+    options: &BatchOptions,
+    on_skip: &mut dyn FnMut(&RowError),
+) -> Result<BatchSummary, BatchError> {
+    let mut reader = RecordReader::new(input).multiline(options.multiline_fields);
+    let Some(header) = reader.next_record().map_err(read_error)? else {
+        return Err(BatchError::Input(
+            "the input is empty; expected a header row with api and calls columns".into(),
+        ));
+    };
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    let mut cols = columns(&names, options)?;
+    cols.per_account = calc.prices.settings.free_quota == crate::FreeQuota::PerAccount;
+    if cols.group.is_empty() {
+        let format = RowFormat::new(options.format, names, &[cols.calls]);
+        let (input, leftover, first_line) = reader.into_parts();
+        return stream(
+            calc, input, leftover, first_line, output, &cols, &format, options, on_skip,
+        );
+    }
+    group::run_grouped(calc, reader, output, &names, &cols, options, on_skip)
+}
+
+/// A call count: plain digits fast, every other form through [`parse_count`].
+fn calls_of(field: &[u8]) -> Result<u64, String> {
+    if !field.is_empty() && field.len() < 20 {
+        let mut n = 0u64;
+        let mut plain = true;
+        for &d in field {
+            let digit = d.wrapping_sub(b'0');
+            plain &= digit < 10;
+            n = n.wrapping_mul(10).wrapping_add(u64::from(digit));
+        }
+        if plain {
+            return Ok(n);
+        }
+    }
+    parse_count(&String::from_utf8_lossy(field)).map_err(|e| e.to_string())
+}
+
+fn too_long(line: u64) -> RowError {
+    RowError::new(line, too_long_message())
+}
+
+/// The API index and call count of a row, or why it cannot be billed.
+fn read_row(
+    biller: &mut Biller<'_>,
+    record: &Record<'_>,
+    cols: &Columns,
+) -> Result<(usize, u64), String> {
+    if record.len() != cols.count {
+        return Err(format!(
+            "expected {} fields as in the header, found {}",
+            cols.count,
+            record.len()
+        ));
+    }
+    let api = biller.api(record.field(cols.api))?;
+    let calls = calls_of(record.field(cols.calls))?;
+    Ok((api, calls))
+}
+
+/// A malformed record as a row error (reading goes on at the next line), or
+/// the error that is not one row's.
+pub(crate) fn row_error(e: ReadError) -> Result<RowError, ReadError> {
+    match e {
+        ReadError::Malformed {
+            line,
+            message,
+            closes_on,
+        } => Ok(RowError {
+            line,
+            message: message.into(),
+            closes_on,
+        }),
+        other => Err(other),
+    }
+}
+
+fn read_error(e: ReadError) -> BatchError {
+    match row_error(e) {
+        Ok(error) => BatchError::Row(error),
+        Err(ReadError::Io(e)) => BatchError::Io(e),
+        Err(other) => BatchError::Row(too_long(match other {
+            ReadError::TooLong(line) => line,
+            _ => 0,
+        })),
+    }
+}

@@ -1,0 +1,115 @@
+//! What `batch` is asked to do, what it reports, and how it fails.
+
+use std::fmt;
+use std::io;
+
+use crate::Error;
+
+/// Output of `batch`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BatchFormat {
+    /// CSV: the input columns plus the bill columns.
+    #[default]
+    Csv,
+    /// CSV for spreadsheets: a UTF-8 byte-order mark, CRLF, and cells that
+    /// would start a formula neutralised (see [`spreadsheet_safe`]).
+    ExcelCsv,
+    /// JSON Lines: one object per output row.
+    JsonLines,
+}
+
+/// How to read and group the usage.
+#[derive(Clone, Debug, Default)]
+pub struct BatchOptions {
+    /// Column holding the API name (default: found by its usual names).
+    pub api_column: Option<String>,
+    /// Column holding the call count (default: found by its usual names).
+    pub calls_column: Option<String>,
+    /// Column holding the account (default: found by its usual names, if any).
+    pub account_column: Option<String>,
+    /// Column holding the month or date (default: found by its usual names, if any).
+    pub month_column: Option<String>,
+    /// Columns whose equal values (with the API) are summed into one month.
+    pub group_by: Vec<String>,
+    /// Report bad rows and go on, instead of stopping at the first.
+    pub skip_invalid: bool,
+    /// Accept quoted fields that span lines (refused by default: in a usage
+    /// file they are almost always a stray quote that swallowed rows).
+    pub multiline_fields: bool,
+    /// Output format.
+    pub format: BatchFormat,
+}
+
+/// A row that could not be billed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    /// 1-based line of the input where the row starts (the header is line 1).
+    pub line: u64,
+    /// Why (shared by consecutive rows refused for the same reason, so that a
+    /// file of bad rows stays small in memory).
+    pub message: std::sync::Arc<str>,
+    /// Where a stray quote that opens on `line` closes.
+    pub closes_on: Option<u64>,
+}
+
+impl RowError {
+    pub(super) fn new(line: u64, message: String) -> RowError {
+        RowError {
+            line,
+            message: message.into(),
+            closes_on: None,
+        }
+    }
+}
+
+impl fmt::Display for RowError {
+    /// The reason, with where a stray quote closes (without the line prefix).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(close) = self.closes_on {
+            write!(
+                f,
+                "; it closes on line {close}, and the lines between are read as rows"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// How a run went.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BatchSummary {
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows written.
+    pub written: u64,
+    /// Input rows reported and left out (only with `skip_invalid`).
+    pub skipped: u64,
+    /// Rows billed on their own (without grouping) although another row has
+    /// the same account, month and API: each was billed as a whole month.
+    pub shared: u64,
+    /// Rows billed on their own whose date names a day, not a month.
+    pub daily: u64,
+    /// The amounts written, summed, in fen (0.01).
+    pub fen: i128,
+}
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// A bad row, without `skip_invalid`; every row before it was written.
+    #[error("line {}: {}", .0.line, .0)]
+    Row(RowError),
+    /// The input as a whole is unusable (no header, a missing column).
+    #[error("{0}")]
+    Input(String),
+    /// Reading or writing failed (a closed pipe included).
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+impl From<Error> for BatchError {
+    fn from(e: Error) -> Self {
+        BatchError::Input(e.to_string())
+    }
+}

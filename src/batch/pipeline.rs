@@ -1,0 +1,465 @@
+//! The ungrouped stream: blocks of input cut at record boundaries, billed on
+//! worker threads, written in order.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Read, Write};
+use std::sync::{mpsc, Mutex};
+
+use super::biller::Biller;
+use super::columns::{month_of, trimmed, Columns};
+use super::options::{BatchError, BatchOptions, BatchSummary, RowError};
+use super::writer::RowFormat;
+use super::{read_row, row_error, too_long};
+use crate::bill::Calculator;
+use crate::month::Month;
+use crate::records::{ReadError, Record, RecordReader, MAX_RECORD_BYTES};
+
+/// Rows per (account, month, billing item) fingerprint: rows that share a key
+/// were each billed as a whole month, and the user is told how many. Every
+/// key is kept once (8 bytes and a control byte); a count only for the keys
+/// seen again, so that memory is half what a count per key would take.
+#[derive(Default)]
+pub(super) struct KeyCounts {
+    pub(super) seen: std::collections::HashSet<u64, rustc_hash::FxBuildHasher>,
+    pub(super) again: HashMap<u64, u64, rustc_hash::FxBuildHasher>,
+}
+
+impl KeyCounts {
+    pub(super) fn add(&mut self, key: u64) {
+        if !self.seen.insert(key) {
+            *self.again.entry(key).or_insert(1) += 1;
+        }
+    }
+
+    /// Rows whose key another row has too.
+    pub(super) fn shared(&self) -> u64 {
+        self.again.values().sum()
+    }
+}
+
+/// The fingerprint of a row's account, month and API.
+pub(super) fn row_key(
+    record: &Record<'_>,
+    cols: &Columns,
+    api: usize,
+    month: Option<Month>,
+) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    if let Some(a) = cols.account {
+        trimmed(record.field(a)).hash(&mut h);
+    }
+    match (month, cols.month) {
+        (Some(m), _) => m.hash(&mut h),
+        (None, Some(c)) => trimmed(record.field(c)).hash(&mut h),
+        (None, None) => {}
+    }
+    // With one allowance per account, rows of other items share it too.
+    if !cols.per_account {
+        api.hash(&mut h);
+    }
+    // Mix the high bits, which pick the shard.
+    let x = h.finish();
+    x ^ (x >> 29).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+}
+
+/// Input bytes handed to a worker at a time (cut at a record boundary).
+pub(super) const BLOCK_BYTES: usize = 1 << 18;
+/// Blocks in flight at once: bounds memory whatever the input size.
+pub(super) const BLOCKS_IN_FLIGHT: usize = 4;
+
+/// Spare byte buffers, so that blocks reuse memory instead of asking the
+/// allocator (and the kernel) for fresh pages every time.
+#[derive(Default)]
+pub(super) struct Pool(Mutex<Vec<Vec<u8>>>);
+
+impl Pool {
+    pub(super) fn get(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn put(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        if let Ok(mut p) = self.0.lock() {
+            if p.len() < 4 * BLOCKS_IN_FLIGHT {
+                p.push(buf);
+            }
+        }
+    }
+}
+
+/// How the blocks of one run are billed.
+#[derive(Clone, Copy)]
+pub(super) struct Job<'a> {
+    pub(super) cols: &'a Columns,
+    pub(super) format: &'a RowFormat,
+    pub(super) skip_invalid: bool,
+    pub(super) multiline: bool,
+    /// Rows' (account, month, item) keys are counted: the input has an
+    /// account or month column.
+    pub(super) count_keys: bool,
+}
+
+/// What a worker made of one block of input.
+pub(super) struct BlockResult {
+    pub(super) out: Vec<u8>,
+    /// Bad rows, with lines counted from the block's first line (1).
+    pub(super) errors: Vec<RowError>,
+    pub(super) rows: u64,
+    pub(super) written: u64,
+    pub(super) daily: u64,
+    /// The (account, month, item) fingerprints of the rows written, when counted.
+    pub(super) keys: Vec<u64>,
+    pub(super) fen: i128,
+    /// Newlines in the block, to number the lines of the next one.
+    pub(super) newlines: u64,
+    /// Stopped at the first bad row (without `skip_invalid`).
+    pub(super) stopped: bool,
+}
+
+/// Bills the records of one block (complete records only).
+pub(super) fn bill_block(
+    biller: &mut Biller<'_>,
+    pool: &Pool,
+    block: Vec<u8>,
+    job: &Job<'_>,
+) -> BlockResult {
+    let Job {
+        cols,
+        format,
+        skip_invalid,
+        multiline,
+        count_keys,
+    } = *job;
+    let mut out = pool.get();
+    out.reserve(block.len() * 9 / 4);
+    let mut result = BlockResult {
+        out,
+        errors: Vec::new(),
+        rows: 0,
+        written: 0,
+        daily: 0,
+        keys: Vec::new(),
+        fen: 0,
+        newlines: 0,
+        stopped: false,
+    };
+    let mut reader = RecordReader::<io::Empty>::from_bytes(block).multiline(multiline);
+    loop {
+        let record = match reader.next_record() {
+            Ok(Some(record)) => record,
+            Ok(None) => break,
+            Err(e) => match row_error(e) {
+                Ok(error) => {
+                    result.rows += 1;
+                    result.errors.push(error);
+                    if !skip_invalid {
+                        result.stopped = true;
+                        break;
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    // A block holds whole records, so only an overlong one lands here.
+                    let line = match e {
+                        ReadError::TooLong(line) => line,
+                        _ => 0,
+                    };
+                    result.errors.push(too_long(line));
+                    result.stopped = true;
+                    break;
+                }
+            },
+        };
+        result.rows += 1;
+        let billed = read_row(biller, &record, cols)
+            .and_then(|(api, calls)| Ok((api, calls, biller.bill(api, calls)?)));
+        match billed {
+            Ok((api, calls, (bill, fen))) => {
+                format.row(
+                    &mut result.out,
+                    record.iter(),
+                    Some(record.raw),
+                    (cols.calls, calls),
+                    bill,
+                );
+                result.written += 1;
+                result.fen += i128::from(fen);
+                if count_keys {
+                    let dated = cols.month.and_then(|m| month_of(record.field(m)).ok());
+                    result.daily += u64::from(dated.is_some_and(|d| d.has_day));
+                    result
+                        .keys
+                        .push(row_key(&record, cols, api, dated.map(|d| d.month)));
+                }
+            }
+            Err(message) => {
+                let mut error = RowError::new(record.line, message);
+                if let Some(last) = result.errors.last() {
+                    if last.message == error.message {
+                        error.message = std::sync::Arc::clone(&last.message);
+                    }
+                }
+                result.errors.push(error);
+                if !skip_invalid {
+                    result.stopped = true;
+                    break;
+                }
+            }
+        }
+    }
+    result.newlines = reader.lines_read();
+    pool.put(reader.into_buffer());
+    result
+}
+
+/// The end of the last complete record in `block` (after its newline), counting
+/// quotes so that a newline inside a quoted field is not taken for one.
+pub(super) fn record_boundary(block: &[u8]) -> Option<usize> {
+    if memchr::memchr(b'"', block).is_none() {
+        return memchr::memrchr(b'\n', block).map(|i| i + 1);
+    }
+    let mut inside = false;
+    let mut last = None;
+    for i in memchr::memchr2_iter(b'"', b'\n', block) {
+        match block[i] {
+            b'"' => inside = !inside,
+            _ if !inside => last = Some(i + 1),
+            _ => {}
+        }
+    }
+    last
+}
+
+/// Where blocks are billed: on worker threads, or on this thread when the whole
+/// input is one block (no threads to start for a small file).
+pub(super) enum Billing<'w, 'a> {
+    Threads {
+        jobs: mpsc::Sender<(u64, Vec<u8>)>,
+        done: &'w mpsc::Receiver<(u64, BlockResult)>,
+    },
+    Here {
+        biller: Box<Biller<'a>>,
+        pool: &'w Pool,
+        job: &'w Job<'w>,
+    },
+}
+
+/// The ungrouped stream: this thread reads blocks cut at record boundaries and
+/// writes results in order; workers bill the blocks.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn stream<R: Read, W: Write>(
+    calc: Calculator<'_>,
+    mut input: R,
+    mut pending_input: Vec<u8>,
+    first_line: u64,
+    mut output: W,
+    cols: &Columns,
+    format: &RowFormat,
+    options: &BatchOptions,
+    on_skip: &mut dyn FnMut(&RowError),
+) -> Result<BatchSummary, BatchError> {
+    let mut head = Vec::new();
+    format.header(&mut head);
+    output.write_all(&head)?;
+    let pool = &Pool::default();
+    let job = &Job {
+        cols,
+        format,
+        skip_invalid: options.skip_invalid,
+        multiline: options.multiline_fields,
+        count_keys: cols.account.is_some() || cols.month.is_some(),
+    };
+    let want = BLOCK_BYTES as u64;
+    if (input.by_ref().take(want).read_to_end(&mut pending_input)? as u64) < want {
+        let mut here = Billing::Here {
+            biller: Box::new(Biller::new(calc)),
+            pool,
+            job,
+        };
+        let mut rest = &[][..];
+        return coordinate(
+            &mut rest,
+            &mut pending_input,
+            first_line,
+            &mut output,
+            &mut here,
+            pool,
+            options,
+            on_skip,
+        );
+    }
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let (job_tx, job_rx) = mpsc::channel::<(u64, Vec<u8>)>();
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(u64, BlockResult)>();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let done_tx = done_tx.clone();
+                let job_rx = &job_rx;
+                scope.spawn(move || {
+                    let mut biller = Biller::new(calc);
+                    loop {
+                        let next = job_rx.lock().map(|rx| rx.recv());
+                        let Ok(Ok((seq, block))) = next else { break };
+                        let result = bill_block(&mut biller, pool, block, job);
+                        if done_tx.send((seq, result)).is_err() {
+                            break;
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(done_tx);
+        let mut threads = Billing::Threads {
+            jobs: job_tx,
+            done: &done_rx,
+        };
+        let result = coordinate(
+            &mut input,
+            &mut pending_input,
+            first_line,
+            &mut output,
+            &mut threads,
+            pool,
+            options,
+            on_skip,
+        );
+        // Closing the job queue stops the workers.
+        drop(threads);
+        for h in handles {
+            let _ = h.join();
+        }
+        result
+    })
+}
+
+/// Feeds blocks to the workers and writes their results in input order.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn coordinate<R: Read, W: Write>(
+    input: &mut R,
+    carry: &mut Vec<u8>,
+    first_line: u64,
+    output: &mut W,
+    billing: &mut Billing<'_, '_>,
+    pool: &Pool,
+    options: &BatchOptions,
+    on_skip: &mut dyn FnMut(&RowError),
+) -> Result<BatchSummary, BatchError> {
+    let mut summary = BatchSummary::default();
+    // One count per (account, month, item) fingerprint, kept here while the
+    // workers bill: rows sharing a key were each billed as a whole month.
+    let mut key_counts = KeyCounts::default();
+    let mut results: BTreeMap<u64, BlockResult> = BTreeMap::new();
+    let (mut sent, mut next_to_write) = (0u64, 0u64);
+    let mut line_base = first_line - 1;
+    let mut eof = false;
+    // A record with no end in sight: refused once everything before it is out.
+    let mut overlong = false;
+    loop {
+        // Write every finished block that is next in order.
+        while let Some(r) = results.remove(&next_to_write) {
+            next_to_write += 1;
+            summary.rows += r.rows;
+            summary.written += r.written;
+            summary.daily += r.daily;
+            for &k in &r.keys {
+                key_counts.add(k);
+            }
+            summary.fen += r.fen;
+            let mut stop = None;
+            for mut e in r.errors {
+                e.line += line_base;
+                if let Some(close) = &mut e.closes_on {
+                    *close += line_base;
+                }
+                if options.skip_invalid && !r.stopped {
+                    // Reported before the block's rows are written, so that a
+                    // closed output cannot hide them.
+                    summary.skipped += 1;
+                    on_skip(&e);
+                } else {
+                    stop = Some(e);
+                    break;
+                }
+            }
+            output.write_all(&r.out)?;
+            pool.put(r.out);
+            if let Some(e) = stop {
+                output.flush()?;
+                return Err(BatchError::Row(e));
+            }
+            line_base += r.newlines;
+        }
+        if eof && next_to_write == sent {
+            output.flush()?;
+            if overlong {
+                return Err(BatchError::Row(too_long(line_base + 1)));
+            }
+            summary.shared = key_counts.shared();
+            return Ok(summary);
+        }
+        if eof || sent - next_to_write >= BLOCKS_IN_FLIGHT as u64 {
+            let Billing::Threads { done, .. } = billing else {
+                unreachable!("blocks billed here are written at once")
+            };
+            let (seq, r) = done
+                .recv()
+                .map_err(|_| io::Error::other("a batch worker stopped"))?;
+            results.insert(seq, r);
+            continue;
+        }
+        // Read a block that ends at a record boundary.
+        let mut block = pool.get();
+        block.append(carry);
+        let cut = loop {
+            if let Some(cut) = record_boundary(&block) {
+                if block.len() >= BLOCK_BYTES {
+                    break cut;
+                }
+            }
+            let want = BLOCK_BYTES.max(block.len() / 2) as u64;
+            let n = input.by_ref().take(want).read_to_end(&mut block)?;
+            if (n as u64) < want {
+                eof = true;
+                break block.len();
+            }
+            if block.len() > MAX_RECORD_BYTES && record_boundary(&block).is_none() {
+                // An unbalanced quote: cut at a line end all the same, and the
+                // worker reports the quote where it opens.
+                if let Some(line_end) = memchr::memrchr(b'\n', &block) {
+                    break line_end + 1;
+                }
+                overlong = true;
+                eof = true;
+                break 0;
+            }
+        };
+        if overlong {
+            carry.clear();
+            pool.put(block);
+            continue;
+        }
+        carry.extend_from_slice(&block[cut..]);
+        block.truncate(cut);
+        if !block.is_empty() {
+            match billing {
+                Billing::Threads { jobs, .. } => jobs
+                    .send((sent, block))
+                    .map_err(|_| io::Error::other("the batch workers stopped"))?,
+                Billing::Here { biller, pool, job } => {
+                    let r = bill_block(biller, pool, block, job);
+                    results.insert(sent, r);
+                }
+            }
+            sent += 1;
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The output rows: CSV, Excel CSV and JSON Lines, written byte by byte.
+
+use super::options::BatchFormat;
+
+/// Output buffered before it is written.
+pub(super) const FLUSH_BYTES: usize = 1 << 17;
+
+/// A cell as a spreadsheet may show it: one that would start a formula (`=`,
+/// `+`, `-`, `@`, tab or CR; OWASP's CSV-injection guidance) gets a leading
+/// `'`, unless it is a plain number such as `-5.00`, which no spreadsheet runs.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell.parse::<rust_decimal::Decimal>().is_ok() && !cell.starts_with('+');
+    if risky && !number {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// The bill columns appended to every output row.
+pub const BILL_COLUMNS: [&str; 7] = [
+    "free_calls",
+    "billable_calls",
+    "tier",
+    "unit_price",
+    "amount",
+    "cliff_calls",
+    "cliff_amount",
+];
+
+/// Appends `n` in decimal.
+pub(super) fn push_digits(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// The cells of a bill text, without their commas.
+pub(super) fn cells_of(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    text.get(1..).unwrap_or_default().split(|&b| b == b',')
+}
+
+/// How a column is written in JSON.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum JsonKind {
+    /// A string, as read.
+    Text,
+    /// An integer, or null when empty.
+    Integer,
+    /// A string, or null when empty.
+    OptionalText,
+}
+
+/// Formats output rows as CSV or JSON Lines into a byte buffer.
+pub(super) struct RowFormat {
+    pub(super) format: BatchFormat,
+    pub(super) columns: Vec<(String, JsonKind)>,
+}
+
+/// Writes one CSV field, quoted when it holds a comma, quote or line break.
+pub(super) fn csv_field(out: &mut Vec<u8>, field: &[u8]) {
+    if !field
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        out.extend_from_slice(field);
+        return;
+    }
+    out.push(b'"');
+    for part in field.split_inclusive(|&b| b == b'"') {
+        out.extend_from_slice(part);
+        if part.last() == Some(&b'"') {
+            out.push(b'"');
+        }
+    }
+    out.push(b'"');
+}
+
+/// Writes a JSON string.
+pub(super) fn json_string(out: &mut Vec<u8>, text: &[u8]) {
+    serde_json::to_writer(out, &String::from_utf8_lossy(text)).expect("writing to memory");
+}
+
+impl RowFormat {
+    /// `leading` are the columns before the bill columns; `integers` those of
+    /// them written as integers in JSON.
+    pub(super) fn new(format: BatchFormat, leading: Vec<String>, integers: &[usize]) -> Self {
+        let bill = BILL_COLUMNS.iter().map(|c| {
+            let kind = match *c {
+                "unit_price" | "amount" | "cliff_amount" => JsonKind::OptionalText,
+                _ => JsonKind::Integer,
+            };
+            (c.to_string(), kind)
+        });
+        let columns = leading
+            .into_iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let kind = if integers.contains(&i) {
+                    JsonKind::Integer
+                } else {
+                    JsonKind::Text
+                };
+                (h, kind)
+            })
+            .chain(bill)
+            .collect();
+        RowFormat { format, columns }
+    }
+
+    /// The CSV header row (nothing for JSON Lines).
+    pub(super) fn header(&self, out: &mut Vec<u8>) {
+        let excel = self.format == BatchFormat::ExcelCsv;
+        if excel {
+            out.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        if self.format != BatchFormat::JsonLines {
+            for (i, (name, _)) in self.columns.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                self.field(out, name.as_bytes());
+            }
+            out.extend_from_slice(if excel { b"\r\n" } else { b"\n" });
+        }
+    }
+
+    /// One CSV field, made safe for spreadsheets in Excel CSV.
+    pub(super) fn field(&self, out: &mut Vec<u8>, field: &[u8]) {
+        if self.format == BatchFormat::ExcelCsv {
+            let text = String::from_utf8_lossy(field);
+            csv_field(out, spreadsheet_safe(&text).as_bytes());
+        } else {
+            csv_field(out, field);
+        }
+    }
+
+    /// One output row: the leading fields, then the bill cells. In CSV, `raw`
+    /// (the input record as read) stands for the leading fields unchanged. `calls`
+    /// is the position and parsed value of the call count, an integer in JSON.
+    pub(super) fn row<'f>(
+        &self,
+        out: &mut Vec<u8>,
+        leading: impl Iterator<Item = &'f [u8]>,
+        raw: Option<&[u8]>,
+        calls: (usize, u64),
+        bill: &'f [u8],
+    ) {
+        match self.format {
+            BatchFormat::Csv | BatchFormat::ExcelCsv => {
+                match raw.filter(|_| self.format == BatchFormat::Csv) {
+                    Some(raw) => out.extend_from_slice(raw),
+                    None => {
+                        for (i, f) in leading.enumerate() {
+                            if i > 0 {
+                                out.push(b',');
+                            }
+                            self.field(out, f);
+                        }
+                    }
+                }
+                out.extend_from_slice(bill);
+                out.extend_from_slice(if self.format == BatchFormat::ExcelCsv {
+                    b"\r\n"
+                } else {
+                    b"\n"
+                });
+            }
+            BatchFormat::JsonLines => {
+                out.push(b'{');
+                let fields = leading.chain(cells_of(bill));
+                for (i, ((name, kind), f)) in self.columns.iter().zip(fields).enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    json_string(out, name.as_bytes());
+                    out.push(b':');
+                    match kind {
+                        _ if i == calls.0 => push_digits(out, calls.1),
+                        JsonKind::Integer | JsonKind::OptionalText if f.is_empty() => {
+                            out.extend_from_slice(b"null")
+                        }
+                        JsonKind::Integer => out.extend_from_slice(f),
+                        JsonKind::Text | JsonKind::OptionalText => json_string(out, f),
+                    }
+                }
+                out.extend_from_slice(b"}\n");
+            }
+        }
+    }
+}
