@@ -10,7 +10,7 @@ mod chart;
 mod cli;
 mod output;
 mod render;
-mod reports;
+mod report;
 
 #[cfg(all(unix, not(test)))]
 #[no_mangle]

@@ -1,0 +1,417 @@
+//! The command line as clap sees it: the global flags, the subcommands and
+//! their arguments. Definitions only.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use ocr_bill::InputEncoding;
+
+use crate::render::Format;
+
+const EXAMPLES: &str = "\
+Examples:
+  ocr-bill postpaid --api idcard --calls 9000
+  ocr-bill postpaid --api idcard --calls 9k --api vat-invoice --calls 1.5万 --format json
+  ocr-bill postpaid --api general --calls 2M --negotiated-price 0.04
+  ocr-bill prepaid --api bankcard --calls 2500 --packs 1000
+  ocr-bill quote --api idcard --calls 7000 --months 12
+  ocr-bill prices --api 身份证";
+
+/// Exact bills for Tencent Cloud OCR (文字识别): tier reaching, free quota, packs, freeze.
+#[derive(Debug, Parser)]
+#[command(name = "ocr-bill", version, after_help = EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    /// Built-in edition of the price page to bill with: a, b, seed, c, d, e, intl
+    /// (`ocr-bill prices --editions` lists them) [default: seed]
+    #[arg(long, global = true, env = "OCR_BILL_EDITION", value_name = "NAME")]
+    pub edition: Option<String>,
+
+    /// Price list file to bill with; it starts from --edition (or the edition it
+    /// names) and overrides what it states
+    #[arg(long, global = true, env = "OCR_BILL_PRICING", value_name = "FILE")]
+    pub pricing: Option<PathBuf>,
+
+    /// Encoding of input files: auto (UTF-8, or GB18030/GBK as saved by Excel or WPS
+    /// on Chinese Windows, told from the start of the file), utf-8, gbk, gb18030
+    #[arg(long, global = true, value_enum, default_value_t = EncodingArg::Auto)]
+    pub encoding: EncodingArg,
+
+    /// Write the output to FILE (atomically: a failed run leaves no file) instead
+    /// of stdout; an input of the run is never overwritten
+    #[arg(long, short = 'o', global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// CSV for Excel and WPS: UTF-8 byte-order mark, CRLF, and cells that would
+    /// start a formula (=, +, -, @) prefixed with ' (plain CSV is for pipelines)
+    #[arg(long, global = true)]
+    pub excel: bool,
+
+    /// Fit tables to N columns, wrapping text cells (numbers never wrap); 0 for
+    /// no limit. Default: the terminal's width on a terminal (COLUMNS, else the
+    /// terminal's size, else 100), no limit when writing to a pipe or file
+    #[arg(long, global = true, value_name = "N")]
+    pub width: Option<u16>,
+
+    /// Output format [default: table; csv for batch and curve]
+    #[arg(long, short = 'f', global = true, value_enum)]
+    pub format: Option<Format>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `--encoding`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EncodingArg {
+    /// UTF-8, or GB18030 when the start of the file is not UTF-8 but is GB18030
+    Auto,
+    /// UTF-8
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// GBK (read as GB18030, its superset)
+    Gbk,
+    /// GB18030
+    Gb18030,
+}
+
+impl From<EncodingArg> for InputEncoding {
+    fn from(e: EncodingArg) -> Self {
+        match e {
+            EncodingArg::Auto => InputEncoding::Auto,
+            EncodingArg::Utf8 => InputEncoding::Utf8,
+            EncodingArg::Gbk | EncodingArg::Gb18030 => InputEncoding::Gb18030,
+        }
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// This month's postpaid bill: reached tier, voucher, amount and the freeze it triggers
+    #[command(after_help = "Examples:
+  ocr-bill postpaid --api idcard --calls 9000
+  ocr-bill postpaid --api license --calls 9k --api general --calls 10万
+  ocr-bill postpaid --api bankcard --calls 1.2M --negotiated-price 0.05 --format json")]
+    Postpaid(PostpaidArgs),
+    /// One month with prepaid packs bought: free quota, then packs, then overage
+    #[command(after_help = "Examples:
+  ocr-bill prepaid --api bankcard --calls 2500 --packs 1000
+  ocr-bill prepaid --api idcard --calls 50000 --packs 10k
+  ocr-bill prepaid --api general --calls 30万 --packs 1k,10kx2,10万x2 --format json")]
+    Prepaid(PrepaidArgs),
+    /// Which prepaid packs to buy for the calls expected in a year, compared side by side
+    #[command(after_help = "Examples:
+  ocr-bill quote --api idcard --calls 7000
+  ocr-bill quote --api idcard --calls 3000 --months 12
+  ocr-bill quote --api general --calls 2.5M --format json")]
+    Quote(QuoteArgs),
+    /// Bill usage CSV (a file or stdin) row by row, or grouped by account and month
+    #[command(after_help = "Examples:
+  ocr-bill batch usage.csv > bills.csv
+  export-usage | ocr-bill batch --group-by account,month > bills.csv
+  ocr-bill batch usage.csv --skip-invalid --format json 2> skipped.txt
+
+Input: a header row with `api` and `calls` columns (names set by --api-column and
+--calls-column); other columns pass through. Output: the input columns plus free_calls,
+billable_calls, tier, unit_price, amount, cliff_calls, cliff_amount.
+
+Exit codes: 0 all rows billed; 1 a bad row stopped the run (rows before it were written)
+or the input is unusable; 3 --skip-invalid left rows out (each reported on stderr).")]
+    Batch(BatchArgs),
+    /// Month by month: packs expiring, alerts, the freeze released and taken, arrears
+    #[command(after_help = "Examples:
+  ocr-bill ledger --usage usage.csv
+  ocr-bill ledger --usage usage.csv --packs packs.csv --balance 5000 --topups topups.csv
+  ocr-bill ledger --usage usage.csv --packs packs.csv --until 2027-12 --format json
+
+Files (CSV with a header row, rows in month order):
+  USAGE   month,api,calls          rows of one month and API are summed
+  PACKS   month,api,calls[,count]  packs bought; calls is the pack size
+  TOPUPS  month,amount             credited before that month's settlement")]
+    Ledger(LedgerArgs),
+    /// The cheapest packs to buy at the start of a period, given each month's calls
+    #[command(after_help = "Examples:
+  ocr-bill plan --api idcard --monthly 9000 12000 8000 15000
+  ocr-bill plan --api general --monthly 50k 50k 50k 50k 50k 50k --format json
+  ocr-bill plan --usage usage.csv
+
+Each month the free quota is used first, then the packs, then postpaid overage at the
+tier that month's total calls reach. Compared: all postpaid, the cheapest purchase, and
+packs covering every call (the source's arithmetic).")]
+    Plan(PlanArgs),
+    /// The month's bill and the price per call against monthly calls (CSV, SVG chart)
+    #[command(after_help = "Examples:
+  ocr-bill curve --api idcard
+  ocr-bill curve --api idcard --max 200k --svg idcard.svg
+  ocr-bill curve --api vat-invoice --max 2M --negotiated-price 0.15 --points 400")]
+    Curve(CurveArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(after_help = "Examples:
+  ocr-bill completions bash > ~/.local/share/bash-completion/completions/ocr-bill
+  ocr-bill completions zsh > ~/.zfunc/_ocr-bill
+  ocr-bill completions fish > ~/.config/fish/completions/ocr-bill.fish")]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per subcommand into a folder
+    #[command(after_help = "Examples:
+  ocr-bill man > ocr-bill.1 && man ./ocr-bill.1
+  ocr-bill man --dir ~/.local/share/man/man1     # ocr-bill.1, ocr-bill-postpaid.1, ...")]
+    Man {
+        /// Write ocr-bill.1 and ocr-bill-SUBCOMMAND.1 for every subcommand into DIR
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Show the loaded price list and its settings
+    #[command(after_help = "Examples:
+  ocr-bill prices
+  ocr-bill prices --api vat-invoice --format json
+  ocr-bill --pricing my-prices.toml prices")]
+    Prices(PricesArgs),
+}
+
+/// Arguments of `postpaid`.
+#[derive(Debug, Args)]
+pub struct PostpaidArgs {
+    /// API key, Chinese name or alias; repeat `--api A --calls N` for several APIs
+    #[arg(long, required = true, value_name = "API")]
+    pub api: Vec<String>,
+
+    /// The month's calls of the matching --api: 9000, 9_000, 9k, 1.5M, 10万
+    #[arg(long, required = true, value_name = "N", allow_hyphen_values = true)]
+    pub calls: Vec<String>,
+
+    /// Unit price for the contact-sales tier (请联系商务), e.g. 0.04
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+}
+
+/// Arguments of `prepaid`.
+#[derive(Debug, Args)]
+pub struct PrepaidArgs {
+    /// API key, Chinese name or alias; repeat `--api A --calls N [--packs SPEC]` for
+    /// several billing items of the account
+    #[arg(long, required = true, value_name = "API")]
+    pub api: Vec<String>,
+
+    /// The month's calls of the matching --api: 9000, 9k, 1.5M, 10万
+    #[arg(long, required = true, value_name = "N", allow_hyphen_values = true)]
+    pub calls: Vec<String>,
+
+    /// Packs bought for the matching --api (the n-th --packs for the n-th --api),
+    /// SIZE[xCOUNT][@PRICE] separated by commas: 1000, 1k,10kx2, 100kx3@3500
+    #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
+    pub packs: Vec<String>,
+
+    /// Unit price for overage in the contact-sales tier (请联系商务)
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+}
+
+/// Arguments of `quote`.
+#[derive(Debug, Args)]
+pub struct QuoteArgs {
+    /// API key, Chinese name or alias
+    #[arg(long, value_name = "API")]
+    pub api: String,
+
+    /// Calls expected within the packs' validity (a year): 7000, 7k, 1.5M, 10万
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub calls: String,
+
+    /// Spread the calls evenly over M months and compare with postpaid, whose free
+    /// quota applies every month
+    #[arg(long, value_name = "M")]
+    pub months: Option<u32>,
+
+    /// Unit price for the contact-sales tier, used by the postpaid comparison
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+
+    /// Prices actually paid for pack sizes, SIZE@PRICE separated by commas
+    /// (e.g. 100k@3500): the quote searches packs at these prices
+    #[arg(long, value_name = "SIZE@PRICE,...")]
+    pub pack_price: Option<String>,
+
+    /// Show every option in the table, also a single pack far bigger than needed
+    #[arg(long)]
+    pub all_options: bool,
+}
+
+/// Arguments of `batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Usage CSV with a header row; stdin when absent or `-`
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Sum rows with equal values in these columns (and the same API) before
+    /// billing, e.g. account,month: daily rows become monthly bills. Leaving the
+    /// month column out (account) bills each month apart and writes their sum
+    #[arg(long, value_name = "COL,...", value_delimiter = ',')]
+    pub group_by: Vec<String>,
+
+    /// Report bad rows on stderr and go on; exit 3 if any row was left out
+    #[arg(long)]
+    pub skip_invalid: bool,
+
+    /// Accept quoted fields that span lines (legal CSV; refused by default, since in
+    /// a usage file it is almost always a stray quote that swallowed the rows after it)
+    #[arg(long)]
+    pub multiline_fields: bool,
+
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+
+    /// Unit price for volumes in the contact-sales tier (请联系商务)
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+}
+
+/// The usage columns' names, for `batch`, `ledger` and `plan` alike.
+#[derive(Debug, Args, Default)]
+pub struct ColumnArgs {
+    /// Name of the column holding the API [default: api, 接口, 接口名称, action, …]
+    #[arg(long, value_name = "NAME")]
+    pub api_column: Option<String>,
+
+    /// Name of the column holding the call count [default: calls, 调用量, 次数, …]
+    #[arg(long, value_name = "NAME")]
+    pub calls_column: Option<String>,
+
+    /// Name of the column holding the account [default: account, 账号, 账户, …]
+    #[arg(long, value_name = "NAME")]
+    pub account_column: Option<String>,
+
+    /// Name of the column holding the month or date [default: month, date, 月份, 日期, …]
+    #[arg(long, value_name = "NAME")]
+    pub month_column: Option<String>,
+}
+
+impl ColumnArgs {
+    pub(super) fn names(&self) -> ocr_bill::UsageColumns {
+        ocr_bill::UsageColumns {
+            api: self.api_column.clone(),
+            calls: self.calls_column.clone(),
+            account: self.account_column.clone(),
+            month: self.month_column.clone(),
+        }
+    }
+}
+
+/// Arguments of `ledger`.
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// Usage CSV (`-` for stdin): month (or a date), api, calls, and optionally
+    /// account; English or Chinese headers (月份/日期, 接口, 调用量, 账号)
+    #[arg(long, value_name = "FILE")]
+    pub usage: PathBuf,
+
+    /// Pack purchases CSV: month, api, calls (the pack size), optional count
+    #[arg(long, value_name = "FILE")]
+    pub packs: Option<PathBuf>,
+
+    /// Top-ups CSV: month, amount
+    #[arg(long, value_name = "FILE")]
+    pub topups: Option<PathBuf>,
+
+    /// Opening balance (e.g. 5000, 1万, 1,000.50; negative for arrears carried in);
+    /// with it or --topups the balance, arrears and freeze are followed
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
+    pub balance: Option<String>,
+
+    /// Start with this month (YYYY-MM); rows before it are left out and counted,
+    /// and --balance is the balance at its start
+    #[arg(long, value_name = "YYYY-MM")]
+    pub from: Option<String>,
+
+    /// End with this month (YYYY-MM), even if the files end earlier; rows after it
+    /// are left out and counted
+    #[arg(long, value_name = "YYYY-MM")]
+    pub until: Option<String>,
+
+    /// The account to follow, when the files hold rows of several (an `account`
+    /// or `账号` column); rows of packs and top-ups files without one apply to it
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+
+    /// Unit price for volumes in the contact-sales tier (请联系商务)
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+}
+
+/// Arguments of `plan`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("forecast").required(true).args(["api", "usage"])))]
+pub struct PlanArgs {
+    /// API key, Chinese name or alias (with --monthly)
+    #[arg(long, value_name = "API", requires = "monthly")]
+    pub api: Option<String>,
+
+    /// Calls in each month, separated by spaces (up to the packs' validity, 12):
+    /// `--monthly 9000 12,000 8k`. A comma is a thousands separator, never a
+    /// list separator.
+    #[arg(long, value_name = "N N ...", num_args = 1..)]
+    pub monthly: Vec<String>,
+
+    /// Usage CSV (month, api, calls) as for `ledger`: every API in it is planned
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["api", "monthly"])]
+    pub usage: Option<PathBuf>,
+
+    /// The account to plan for, when the usage file holds rows of several
+    #[arg(long, value_name = "NAME", requires = "usage")]
+    pub account: Option<String>,
+
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+
+    /// Unit price for months in the contact-sales tier (请联系商务)
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+
+    /// Prices actually paid for pack sizes, SIZE@PRICE separated by commas
+    /// (e.g. 1000@84): the plan searches packs at these prices
+    #[arg(long, value_name = "SIZE@PRICE,...")]
+    pub pack_price: Option<String>,
+}
+
+/// Arguments of `curve`.
+#[derive(Debug, Args)]
+pub struct CurveArgs {
+    /// API key, Chinese name or alias
+    #[arg(long, value_name = "API")]
+    pub api: String,
+
+    /// Largest monthly call count [default: 10% past the last tier bound]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub max: Option<String>,
+
+    /// Points along the calls axis, besides every tier edge
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub points: usize,
+
+    /// Also draw the chart as SVG into this file
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+
+    /// Unit price for the contact-sales tier (请联系商务)
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub negotiated_price: Option<String>,
+}
+
+/// Arguments of `prices`.
+#[derive(Debug, Args)]
+pub struct PricesArgs {
+    /// Show only the billing item of this API
+    #[arg(long, value_name = "API", conflicts_with = "editions")]
+    pub api: Option<String>,
+
+    /// List the built-in editions of the price page, with their sources
+    #[arg(long)]
+    pub editions: bool,
+}

@@ -1,0 +1,173 @@
+//! `ocr-bill batch`: the usage file streamed through the library's batch, its
+//! skipped rows reported, its summary and exit code.
+
+use anyhow::anyhow;
+use ocr_bill::{run_batch, BatchError, BatchFormat, BatchOptions, PriceList, RowError};
+
+use super::args::BatchArgs;
+use super::input::{calculator, open_input};
+use super::{exit, one_line, Out, UsageError};
+use crate::output::Destination;
+use crate::render::{diagnostic, CsvStyle, Format};
+
+pub(super) fn run(
+    prices: &PriceList,
+    args: &BatchArgs,
+    out: &Out,
+    dest: &Destination,
+) -> anyhow::Result<i32> {
+    let (format, style, encoding) = (out.given, out.style, out.encoding);
+    // A table or a workbook is drawn from the bills as CSV once every row is
+    // billed; CSV and JSON Lines stream.
+    let (format, drawn) = match (format.unwrap_or(Format::Csv), style) {
+        (Format::Csv, CsvStyle::Plain) => (BatchFormat::Csv, None),
+        (Format::Csv, CsvStyle::Excel) => (BatchFormat::ExcelCsv, None),
+        (Format::Json, _) => (BatchFormat::JsonLines, None),
+        (f @ (Format::Table | Format::Xlsx), _) => (BatchFormat::Csv, Some(f)),
+        (Format::Toml, _) => {
+            return Err(UsageError("--format toml is for `prices` only".into()).into())
+        }
+    };
+    let options = BatchOptions {
+        api_column: args.columns.api_column.clone(),
+        calls_column: args.columns.calls_column.clone(),
+        account_column: args.columns.account_column.clone(),
+        month_column: args.columns.month_column.clone(),
+        group_by: args.group_by.iter().map(|g| g.trim().to_string()).collect(),
+        skip_invalid: args.skip_invalid,
+        multiline_fields: args.multiline_fields,
+        format,
+    };
+    let calc = calculator(prices, args.negotiated_price.as_deref())?;
+    crate::render::stdout_is_open()?;
+    // Every skipped row is reported; a report that cannot be written fails the run.
+    let mut skips = SkipReports::default();
+    let mut report = |e: &RowError| skips.add(e);
+    let (input, source) = open_input(args.file.as_deref(), "usage", encoding)?;
+    let mut sink = dest.open()?;
+    let mut bills = Vec::new();
+    let result = match drawn {
+        None => run_batch(calc, input, &mut sink, &options, &mut report),
+        Some(_) => run_batch(calc, input, &mut bills, &options, &mut report),
+    };
+    let reported = skips.reported;
+    if let Err(e) = skips.finish() {
+        return Err(
+            anyhow::Error::new(e).context("cannot write the skipped rows' reports to stderr")
+        );
+    }
+    let summary = match result {
+        Ok(summary) => summary,
+        // The reader of the output went away (`| head`): no error, but a run
+        // that skipped rows never exits 0.
+        Err(BatchError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            if reported > 0 {
+                diagnostic(&format!(
+                    "ocr-bill: skipped {reported} rows of {source} before the output was closed"
+                ))?;
+                return Ok(exit::SKIPPED);
+            }
+            return Ok(exit::OK);
+        }
+        Err(BatchError::Io(e)) => {
+            return Err(anyhow::Error::new(e).context(format!("batch {source}")))
+        }
+        Err(e) => return Err(anyhow!("{source}: {e}")),
+    };
+    if summary.shared > 0 {
+        let days = match summary.daily {
+            0 => String::new(),
+            n => format!(" ({n} rows are dated by day, not by month)"),
+        };
+        let shared = if prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount {
+            "account and month (whose free calls the account's items share)"
+        } else {
+            "account, month and billing item"
+        };
+        diagnostic(&format!(
+            "warning: {} rows share their {shared} with another row{days}, and each was \
+             billed as if it were the whole month; to bill each month's total, group them: \
+             --group-by account,month (the columns that name them)",
+            summary.shared
+        ))?;
+    }
+    if let Some(drawn) = drawn {
+        let grid = crate::render::grid_of_csv(&bills)?.secondary(&[
+            "cliff_amount",
+            "cliff_calls",
+            "free_calls",
+            "tier",
+        ]);
+        let bytes = match drawn {
+            Format::Xlsx => crate::render::xlsx_bytes(&[("batch".to_string(), grid)])?,
+            _ => crate::render::table(&grid).into_bytes(),
+        };
+        std::io::Write::write_all(&mut sink, &bytes)?;
+    }
+    sink.commit()?;
+    let total = rust_decimal::Decimal::try_from_i128_with_scale(summary.fen, 2)
+        .map(|d| ocr_bill::Money::round(d).to_string())
+        .unwrap_or_else(|_| "(too large)".into());
+    let billed = format!(
+        "{} rows written, total {total} {} (price list: edition {})",
+        summary.written, prices.settings.currency, prices.about.edition
+    );
+    if summary.skipped > 0 {
+        diagnostic(&format!(
+            "ocr-bill: skipped {} of {} rows of {source}; {billed}",
+            summary.skipped, summary.rows
+        ))?;
+        return Ok(exit::SKIPPED);
+    }
+    diagnostic(&format!("ocr-bill: {source}: {billed}"))?;
+    Ok(exit::OK)
+}
+
+/// Reports of skipped rows on stderr, one line each, except that a run of
+/// consecutive lines skipped for the same reason is one line (`skipped lines
+/// 2–500001 (500000 rows): …`), so that a file of bad rows gives a short report.
+#[derive(Default)]
+struct SkipReports {
+    /// First line, last line and reason of the run not yet written.
+    run: Option<(u64, u64, String)>,
+    reported: u64,
+    failed: Option<std::io::Error>,
+}
+
+impl SkipReports {
+    fn add(&mut self, e: &RowError) {
+        self.reported += 1;
+        let reason = one_line(&e.to_string());
+        if let Some((_, last, text)) = &mut self.run {
+            if *text == reason && e.line == *last + 1 {
+                *last = e.line;
+                return;
+            }
+        }
+        self.flush();
+        self.run = Some((e.line, e.line, reason));
+    }
+
+    fn flush(&mut self) {
+        let Some((first, last, reason)) = self.run.take() else {
+            return;
+        };
+        if self.failed.is_some() {
+            return;
+        }
+        let line = if first == last {
+            format!("skipped line {first}: {reason}")
+        } else {
+            format!(
+                "skipped lines {first}–{last} ({} rows): {reason}",
+                last - first + 1
+            )
+        };
+        self.failed = diagnostic(&line).err();
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        self.flush();
+        self.failed.map_or(Ok(()), Err)
+    }
+}

@@ -1,0 +1,183 @@
+//! Loading what a run reads: the price list, input files (decoded), the
+//! calculator with a negotiated price, and the arguments that name them.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context};
+use ocr_bill::{
+    parse_decimal, parse_pack_spec, Calculator, DecodedReader, InputEncoding, Item, PriceList,
+};
+use rust_decimal::Decimal;
+
+use super::args::{Cli, Command};
+use super::UsageError;
+
+/// The files a run reads, which `-o` must not overwrite.
+pub(super) fn inputs(cli: &Cli) -> Vec<&Path> {
+    let mut paths: Vec<&Path> = cli.pricing.iter().map(PathBuf::as_path).collect();
+    match &cli.command {
+        Command::Batch(a) => paths.extend(a.file.as_deref()),
+        Command::Ledger(a) => {
+            paths.push(&a.usage);
+            paths.extend(a.packs.as_deref());
+            paths.extend(a.topups.as_deref());
+        }
+        Command::Plan(a) => paths.extend(a.usage.as_deref()),
+        Command::Curve(a) => paths.extend(a.svg.as_deref()),
+        _ => {}
+    }
+    paths
+}
+
+/// The item with its packs at the prices paid given by `--pack-price`.
+pub(super) fn paid_prices(item: &Item, spec: Option<&str>) -> anyhow::Result<Item> {
+    let Some(spec) = spec else {
+        return Ok(item.clone());
+    };
+    let paid = parse_pack_spec(spec)
+        .context("--pack-price")?
+        .into_iter()
+        .map(|p| match p.price {
+            Some(price) if p.count == 1 => Ok((p.size, price)),
+            _ => Err(UsageError(format!(
+                "--pack-price '{spec}': expected SIZE@PRICE items, e.g. 100k@3500"
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(item.with_prices_paid(&paid)?)
+}
+
+/// Refuses an `--account` that no usage row names, listing those that do.
+pub(super) fn check_account<'s>(
+    name: &str,
+    accounts: impl Iterator<Item = &'s str>,
+) -> anyhow::Result<()> {
+    let all = ocr_bill::accounts(accounts);
+    if all.contains(&name) {
+        return Ok(());
+    }
+    Err(UsageError(if all.is_empty() {
+        format!("--account '{name}': the usage file has no account column")
+    } else {
+        let shown: Vec<&str> = all.iter().take(10).copied().collect();
+        format!(
+            "--account '{name}': no usage rows of that account; accounts in the file: {}{}",
+            shown.join(", "),
+            if all.len() > 10 { ", …" } else { "" }
+        )
+    })
+    .into())
+}
+
+/// The calculator's refusal of several accounts, with the option that
+/// chooses one.
+pub(super) fn choose_account(e: ocr_bill::Error) -> anyhow::Error {
+    match e {
+        ocr_bill::Error::SeveralAccounts { .. } => anyhow!("{e} with --account NAME"),
+        other => other.into(),
+    }
+}
+
+/// Opens an input (a file, or stdin for `-` or none) decoded to UTF-8; returns
+/// it and its name for messages.
+pub(super) fn open_input(
+    path: Option<&Path>,
+    what: &str,
+    encoding: InputEncoding,
+) -> anyhow::Result<(Box<dyn Read>, String)> {
+    Ok(match path {
+        None => (
+            Box::new(DecodedReader::new(std::io::stdin().lock(), encoding)),
+            "stdin".to_string(),
+        ),
+        Some(p) if p == Path::new("-") => (
+            Box::new(DecodedReader::new(std::io::stdin().lock(), encoding)),
+            "stdin".to_string(),
+        ),
+        Some(p) => {
+            let file = fs::File::open(p)
+                .with_context(|| format!("cannot read {what} file {}", p.display()))?;
+            (
+                Box::new(DecodedReader::new(file, encoding)),
+                p.display().to_string(),
+            )
+        }
+    })
+}
+
+/// Reads one input file (`-` for stdin) with its parser; errors name the file
+/// and line.
+pub(super) fn read_file<T>(
+    path: &Path,
+    what: &str,
+    encoding: InputEncoding,
+    parse: impl FnOnce(Box<dyn Read>) -> Result<T, ocr_bill::InputError>,
+) -> anyhow::Result<T> {
+    let (input, name) = open_input(Some(path), what, encoding)?;
+    parse(input).map_err(|e| anyhow!("{what} file {name}: {e}"))
+}
+
+/// The opening balance: a decimal with at most two places, which may be
+/// negative (arrears carried in).
+pub(super) fn opening_balance(text: &str) -> anyhow::Result<ocr_bill::Money> {
+    let owed = text.trim().strip_prefix('-');
+    let amount = ocr_bill::parse_money(owed.unwrap_or(text)).context("--balance")?;
+    Ok(match owed {
+        Some(_) => ocr_bill::Money::ZERO.checked_sub(amount)?,
+        None => amount,
+    })
+}
+
+/// Loads the price list: a file over an edition, or a built-in edition.
+pub(super) fn load_prices(path: Option<&Path>, edition: Option<&str>) -> anyhow::Result<PriceList> {
+    let edition_name = edition.unwrap_or("seed");
+    let Some(path) = path else {
+        return PriceList::edition(edition_name).map_err(|e| anyhow!("--edition: {e}"));
+    };
+    ocr_bill::edition_text(edition_name).map_err(|e| anyhow!("--edition: {e}"))?;
+    let cannot = || format!("cannot read pricing file {}", path.display());
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(MAX_PRICING_BYTES + 1).read_to_end(&mut bytes))
+        .with_context(cannot)?;
+    if bytes.len() as u64 > MAX_PRICING_BYTES {
+        return Err(anyhow!(
+            "pricing file {} is larger than {MAX_PRICING_BYTES} bytes; a price list is a few KB",
+            path.display()
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow!(
+            "pricing file {} is not UTF-8 text (bad byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    PriceList::from_toml_over(&text, edition_name)
+        .map_err(|e| anyhow!("pricing file {}: {e}", path.display()))
+}
+
+/// The largest pricing file read.
+pub(super) const MAX_PRICING_BYTES: u64 = 1 << 20;
+
+pub(super) fn calculator<'a>(
+    prices: &'a PriceList,
+    negotiated: Option<&str>,
+) -> anyhow::Result<Calculator<'a>> {
+    let price = negotiated
+        .map(|p| {
+            let value = parse_decimal(p)?;
+            if value.is_sign_negative() && !value.is_zero() {
+                return Err(ocr_bill::Error::BadAmount {
+                    input: p.to_string(),
+                    reason: "a negotiated price cannot be negative".into(),
+                });
+            }
+            Ok::<Decimal, ocr_bill::Error>(value)
+        })
+        .transpose()
+        .context("--negotiated-price")?;
+    Ok(Calculator::new(prices).with_negotiated_price(price))
+}

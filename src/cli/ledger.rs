@@ -1,0 +1,55 @@
+//! `ocr-bill ledger`: the usage, packs and top-ups files, month by month.
+
+use anyhow::anyhow;
+use ocr_bill::{read_packs, read_topups, read_usage, LedgerInput, Month, PriceList};
+
+use super::args::LedgerArgs;
+use super::input::{calculator, check_account, choose_account, opening_balance, read_file};
+use super::Out;
+use crate::render::render;
+use crate::report as reports;
+
+pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
+    let (format, style) = (out.format, out.style);
+    let calc = calculator(prices, args.negotiated_price.as_deref())?;
+    let month = |flag: &str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(Month::parse)
+            .transpose()
+            .map_err(|e| anyhow!("{flag}: {e}"))
+    };
+    let mut input = LedgerInput {
+        usage: read_file(&args.usage, "usage", out.encoding, |r| {
+            read_usage(r, prices, &args.columns.names())
+        })?,
+        packs: match &args.packs {
+            Some(p) => read_file(p, "packs", out.encoding, |r| read_packs(r, prices))?,
+            None => Vec::new(),
+        },
+        topups: match &args.topups {
+            Some(p) => read_file(p, "top-ups", out.encoding, read_topups)?,
+            None => Vec::new(),
+        },
+        opening_balance: match &args.balance {
+            Some(b) => opening_balance(b)?,
+            None => ocr_bill::Money::ZERO,
+        },
+        track_balance: args.balance.is_some() || args.topups.is_some(),
+        from: month("--from", &args.from)?,
+        until: month("--until", &args.until)?,
+    };
+    if let Some(name) = &args.account {
+        let name = name.trim();
+        check_account(name, input.usage.iter().map(|u| u.account.as_str()))?;
+        input.usage.retain(|u| u.account == name);
+        input
+            .packs
+            .retain(|p| p.account.is_empty() || p.account == name);
+        input
+            .topups
+            .retain(|t| t.account.is_empty() || t.account == name);
+    }
+    let ledger = calc.ledger(&input).map_err(choose_account)?;
+    render(&reports::LedgerReport(&ledger), format, style)
+}

@@ -1,0 +1,228 @@
+//! The command line: clap definitions (`args`), loading inputs and the price
+//! list (`input`), one file per subcommand that runs it, and here the dispatch
+//! and the exit codes. Everything clap lives under this folder.
+
+mod args;
+mod batch;
+mod curve;
+mod input;
+mod ledger;
+mod plan;
+mod postpaid;
+mod prepaid;
+mod prices;
+mod quote;
+mod shell;
+
+use std::ffi::OsString;
+use std::fmt;
+
+use clap::Parser;
+use ocr_bill::InputEncoding;
+
+pub use args::Cli;
+use args::Command;
+
+use crate::output::Destination;
+use crate::render::{diagnostic, emit, CsvStyle, Format};
+
+/// How a subcommand's result is written.
+pub(crate) struct Out {
+    /// `--format`, or the table.
+    pub format: Format,
+    /// `--format` as given.
+    pub given: Option<Format>,
+    /// Plain CSV, or for spreadsheets (`--excel`).
+    pub style: CsvStyle,
+    /// `--encoding` of input files.
+    pub encoding: InputEncoding,
+}
+
+/// A command-line usage error found after parsing (exit 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Exit codes (documented in the README).
+pub mod exit {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// Bad input or a refused calculation.
+    pub const INPUT: i32 = 1;
+    /// Command-line usage error.
+    pub const USAGE: i32 = 2;
+    /// `batch --skip-invalid` left rows out.
+    pub const SKIPPED: i32 = 3;
+}
+
+/// Parses the arguments, runs the command and returns the exit code.
+pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
+    // An empty variable means "not set", as for most variables.
+    for var in ["OCR_BILL_PRICING", "OCR_BILL_EDITION"] {
+        if std::env::var_os(var).is_some_and(|v| v.is_empty()) {
+            std::env::remove_var(var);
+        }
+    }
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            let _ = e.print();
+            return exit::USAGE;
+        }
+        Err(e) => {
+            // --help and --version: their output is the result, so a failed
+            // write is an error.
+            let text = e.render().to_string();
+            return match emit(text.as_bytes()) {
+                Ok(()) => exit::OK,
+                Err(err) => {
+                    let _ = diagnostic(&format!("error: cannot write to stdout: {err}"));
+                    exit::INPUT
+                }
+            };
+        }
+    };
+    match execute(&cli) {
+        Ok(code) => code,
+        Err(err) => {
+            if err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return exit::OK;
+            }
+            let _ = diagnostic(&format!("error: {}", one_line(&format!("{err:#}"))));
+            if err.downcast_ref::<UsageError>().is_some() {
+                exit::USAGE
+            } else {
+                exit::INPUT
+            }
+        }
+    }
+}
+
+/// A message on one line: control characters (a NUL or a line break read from a
+/// file) are shown escaped.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The terminal's width: COLUMNS, else the terminal's size, else 100.
+fn terminal_width() -> u16 {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u16>().ok())
+        .filter(|&n| n > 0)
+    {
+        return n;
+    }
+    #[cfg(unix)]
+    {
+        // SAFETY: TIOCGWINSZ fills a winsize struct that lives on this stack.
+        let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+        if unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0
+            && size.ws_col > 0
+        {
+            return size.ws_col;
+        }
+    }
+    100
+}
+
+fn execute(cli: &Cli) -> anyhow::Result<i32> {
+    if matches!(
+        cli.command,
+        Command::Completions { .. } | Command::Man { .. }
+    ) {
+        return shell::run(cli);
+    }
+    let prices = input::load_prices(cli.pricing.as_deref(), cli.edition.as_deref())?;
+    let out = Out {
+        format: cli.format.unwrap_or(Format::Table),
+        given: cli.format,
+        style: if cli.excel {
+            CsvStyle::Excel
+        } else {
+            CsvStyle::Plain
+        },
+        encoding: cli.encoding.into(),
+    };
+    let dest = Destination::new(cli.output.as_deref(), &input::inputs(cli))?;
+    crate::render::fit_tables_to(match cli.width {
+        Some(0) => None,
+        Some(n) => Some(n),
+        None if dest.is_terminal() => Some(terminal_width()),
+        None => None,
+    });
+    if cli.format == Some(Format::Toml) && !matches!(cli.command, Command::Prices(_)) {
+        return Err(UsageError("--format toml is for `prices` only".into()).into());
+    }
+    if cli.format == Some(Format::Xlsx) && dest.is_terminal() {
+        return Err(UsageError(
+            "an Excel workbook is binary: write it to a file with -o FILE.xlsx".into(),
+        )
+        .into());
+    }
+    let mut bytes = match &cli.command {
+        Command::Batch(args) => return batch::run(&prices, args, &out, &dest),
+        Command::Postpaid(args) => postpaid::run(&prices, args, &out)?,
+        Command::Prepaid(args) => prepaid::run(&prices, args, &out)?,
+        Command::Quote(args) => quote::run(&prices, args, &out)?,
+        Command::Ledger(args) => ledger::run(&prices, args, &out)?,
+        Command::Plan(args) => plan::run(&prices, args, &out)?,
+        Command::Curve(args) => curve::run(&prices, args, &out)?,
+        Command::Prices(args) => prices::run(&prices, args, &out)?,
+        Command::Completions { .. } | Command::Man { .. } => unreachable!("handled above"),
+    };
+    // Every table names the price list it used (postpaid's bill line does).
+    if out.format == Format::Table
+        && matches!(
+            cli.command,
+            Command::Prepaid(_) | Command::Quote(_) | Command::Plan(_) | Command::Ledger(_)
+        )
+    {
+        bytes.extend_from_slice(
+            format!(
+                "Price list: edition {}, in {}\n",
+                prices.about.edition, prices.settings.currency
+            )
+            .as_bytes(),
+        );
+    }
+    dest.write_all(&bytes)?;
+    Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn messages_stay_on_one_line() {
+        assert_eq!(one_line("a\nb\0c\td"), "a\\nb\\u{0}c\\td");
+        assert_eq!(one_line("身份证 'x'"), "身份证 'x'");
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,30 @@
+//! `ocr-bill postpaid`: this month's bill for the calls given.
+
+use ocr_bill::{parse_count, PriceList};
+
+use super::args::PostpaidArgs;
+use super::input::calculator;
+use super::{Out, UsageError};
+use crate::render::render;
+use crate::report as reports;
+
+pub(super) fn run(prices: &PriceList, args: &PostpaidArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
+    let (format, style) = (out.format, out.style);
+    if args.api.len() != args.calls.len() {
+        return Err(UsageError(format!(
+            "--api and --calls come in pairs: got {} --api and {} --calls",
+            args.api.len(),
+            args.calls.len()
+        ))
+        .into());
+    }
+    let calc = calculator(prices, args.negotiated_price.as_deref())?;
+    let usage = args
+        .api
+        .iter()
+        .zip(&args.calls)
+        .map(|(api, calls)| Ok((prices.find(api)?, parse_count(calls)?)))
+        .collect::<Result<Vec<_>, ocr_bill::Error>>()?;
+    let bill = calc.postpaid_month(&usage)?;
+    render(&reports::Postpaid(&bill), format, style)
+}

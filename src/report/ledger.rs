@@ -1,0 +1,199 @@
+//! `ledger`: the account's months, its lines and its packs.
+
+use ocr_bill::{format_price, BillLine};
+use serde::Serialize;
+
+use crate::render::{num, table, Grid, Report};
+
+/// The month-by-month ledger.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct LedgerReport<'a>(pub &'a ocr_bill::Ledger);
+
+const LEDGER_ACCOUNT: [&str; 10] = [
+    "pack_cost",
+    "topups",
+    "bill",
+    "released",
+    "deducted",
+    "freeze",
+    "balance",
+    "available",
+    "arrears",
+    "events",
+];
+
+/// A ledger line's cells, the same in the table and in CSV.
+fn ledger_line(m: &ocr_bill::LedgerMonth, line: &BillLine) -> Vec<String> {
+    vec![
+        m.month.to_string(),
+        line.api.clone(),
+        line.calls.to_string(),
+        line.free_calls.to_string(),
+        line.pack_calls.to_string(),
+        line.billable_calls.to_string(),
+        line.unit_price.map(format_price).unwrap_or_default(),
+        line.amount.to_string(),
+    ]
+}
+
+fn account_cells(m: &ocr_bill::LedgerMonth) -> Vec<String> {
+    vec![
+        m.pack_cost.to_string(),
+        m.topups.to_string(),
+        m.bill.to_string(),
+        m.released.to_string(),
+        m.deducted.to_string(),
+        m.freeze.to_string(),
+        m.balance.to_string(),
+        m.available.to_string(),
+        m.arrears.to_string(),
+        m.events
+            .iter()
+            .map(|e| e.describe())
+            .collect::<Vec<_>>()
+            .join("; "),
+    ]
+}
+
+impl LedgerReport<'_> {
+    /// The months' calls, a row per month and billing item.
+    fn calls_grid(&self) -> Grid {
+        let mut calls = Grid::new(&[
+            "month",
+            "api",
+            "calls",
+            "free",
+            "from packs",
+            "overage",
+            "unit price",
+            "amount",
+        ])
+        .secondary(&["unit price"]);
+        for m in &self.0.months {
+            for line in &m.lines {
+                calls.push(ledger_line(m, line));
+            }
+        }
+        calls
+    }
+
+    /// The account, a row per month (the balance columns when one is followed).
+    fn months_grid(&self) -> Grid {
+        let shown = if self.0.balance_tracked { 9 } else { 6 };
+        let headers = [
+            "month",
+            "packs bought",
+            "top-ups",
+            "bill",
+            "released",
+            "deducted",
+            "freeze",
+            "balance",
+            "available",
+            "arrears",
+        ];
+        let mut account =
+            Grid::new(&headers[..=shown]).secondary(&["top-ups", "deducted", "released"]);
+        for m in &self.0.months {
+            let c = account_cells(m);
+            account.push(
+                std::iter::once(m.month.to_string())
+                    .chain(c.into_iter().take(shown))
+                    .collect(),
+            );
+        }
+        account
+    }
+}
+
+impl Report for LedgerReport<'_> {
+    fn sheets(&self) -> Vec<(String, Grid)> {
+        vec![
+            ("calls".to_string(), self.calls_grid()),
+            ("months".to_string(), self.months_grid()),
+        ]
+    }
+
+    fn human(&self) -> String {
+        let l = self.0;
+        let mut out = if l.balance_tracked {
+            format!("Opening balance: {}\n", num(l.opening_balance))
+        } else {
+            "No balance followed (give --balance or --topups for the balance and arrears); \
+             packs and bills are paid as they fall due.\n"
+                .to_string()
+        };
+        let calls = self.calls_grid();
+        if !calls.rows.is_empty() {
+            out.push_str(&table(&calls));
+        }
+        out.push_str(&table(&self.months_grid()));
+        let events: Vec<String> = l
+            .months
+            .iter()
+            .flat_map(|m| {
+                m.events
+                    .iter()
+                    .map(move |e| format!("  {}  {}", m.month, e.describe()))
+            })
+            .collect();
+        if !events.is_empty() {
+            out.push_str("Events:\n");
+            out.push_str(&events.join("\n"));
+            out.push('\n');
+        }
+        let t = &l.totals;
+        out.push_str(&format!(
+            "Totals: paid for packs {}; paid postpaid {}; pack calls wasted by expiry {} (worth {})",
+            num(t.paid_for_packs),
+            num(t.paid_postpaid),
+            num(t.calls_wasted),
+            num(t.value_wasted)
+        ));
+        if l.balance_tracked {
+            out.push_str(&format!(
+                "; top-ups {}; closing balance {}",
+                num(t.topups),
+                num(t.closing_balance)
+            ));
+        }
+        out.push('\n');
+        for note in &l.left_out {
+            out.push_str(&format!("Note: {note}\n"));
+        }
+        out
+    }
+
+    fn grid(&self) -> Grid {
+        let headers: Vec<&str> = [
+            "month",
+            "api",
+            "calls",
+            "free_calls",
+            "pack_calls",
+            "billable_calls",
+            "unit_price",
+            "amount",
+        ]
+        .into_iter()
+        .chain(LEDGER_ACCOUNT)
+        .collect();
+        let mut g = Grid::new(&headers);
+        for m in &self.0.months {
+            let account = account_cells(m);
+            if m.lines.is_empty() {
+                let mut row = vec![m.month.to_string()];
+                row.extend(std::iter::repeat_n(String::new(), 7));
+                row.extend(account.clone());
+                g.push(row);
+            }
+            for line in &m.lines {
+                let mut row = ledger_line(m, line);
+                row.extend(account.clone());
+                g.push(row);
+            }
+        }
+        g
+    }
+}

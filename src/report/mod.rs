@@ -1,0 +1,25 @@
+//! How each result looks in each format, a file per subcommand: JSON is the
+//! lib's serialized struct, CSV rows and the human table are built here.
+
+mod curve;
+mod ledger;
+mod plan;
+mod postpaid;
+mod prepaid;
+mod prices;
+mod quote;
+
+pub use curve::CurveReport;
+pub use ledger::LedgerReport;
+pub use plan::{PlanReport, Plans};
+pub use postpaid::Postpaid;
+pub use prepaid::{Prepaid, PrepaidAccount};
+pub use prices::{Editions, Prices};
+pub use quote::QuoteReport;
+
+use ocr_bill::format_price;
+
+/// A unit price as a cell; `-` for none.
+fn price_cell(price: Option<rust_decimal::Decimal>) -> String {
+    price.map(format_price).unwrap_or_else(|| "-".into())
+}

@@ -1,0 +1,181 @@
+//! `plan`: the options of one plan, or of each item of a usage file.
+
+use serde::Serialize;
+
+use super::price_cell;
+use crate::render::{num, table, Grid, Report};
+
+fn plan_packs(o: &ocr_bill::PlanOption) -> String {
+    if o.packs.is_empty() {
+        return "none".into();
+    }
+    o.packs
+        .iter()
+        .map(|c| format!("{} × {}", c.count, c.calls))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+fn plan_human(p: &ocr_bill::Plan) -> String {
+    let mut out = format!(
+        "Plan for {} ({}), {} months: {}\n",
+        p.api,
+        p.name,
+        p.monthly.len(),
+        p.monthly
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut g = Grid::new(&[
+        "option",
+        "packs bought",
+        "pack calls",
+        "packs",
+        "postpaid",
+        "cost",
+        "vs cheapest",
+    ]);
+    for o in &p.options {
+        g.push(vec![
+            o.label.describe().to_string(),
+            plan_packs(o),
+            o.pack_calls.to_string(),
+            o.pack_cost.to_string(),
+            o.postpaid_cost.to_string(),
+            o.cost.to_string(),
+            format!(
+                "+{}",
+                num(o
+                    .cost
+                    .checked_sub(p.cheapest.option.cost)
+                    .unwrap_or(ocr_bill::Money::ZERO))
+            ),
+        ]);
+    }
+    out.push_str(&table(&g));
+    out.push_str(&format!(
+        "Cheapest: {} for {}; saves {} against all postpaid and {} against packs for every call.\n",
+        plan_packs(&p.cheapest.option),
+        num(p.cheapest.option.cost),
+        num(p.saving_vs_postpaid),
+        num(p.saving_vs_packs_all_calls)
+    ));
+    let mut m = Grid::new(&[
+        "month",
+        "calls",
+        "free",
+        "from packs",
+        "overage",
+        "unit price",
+        "amount",
+    ]);
+    for month in &p.cheapest.months {
+        m.push(vec![
+            month.month.to_string(),
+            month.calls.to_string(),
+            month.free_calls.to_string(),
+            month.pack_calls.to_string(),
+            month.overage_calls.to_string(),
+            price_cell(month.unit_price),
+            month.amount.to_string(),
+        ]);
+    }
+    out.push_str(&table(&m));
+    out
+}
+
+const PLAN_HEADERS: [&str; 8] = [
+    "api",
+    "option",
+    "packs",
+    "pack_calls",
+    "pack_cost",
+    "postpaid_cost",
+    "cost",
+    "cheapest",
+];
+
+fn plan_rows(p: &ocr_bill::Plan, g: &mut Grid) {
+    for o in &p.options {
+        g.push(vec![
+            p.api.clone(),
+            o.label.key().to_string(),
+            o.packs
+                .iter()
+                .map(|c| format!("{}x{}", c.calls, c.count))
+                .collect::<Vec<_>>()
+                .join(" "),
+            o.pack_calls.to_string(),
+            o.pack_cost.to_string(),
+            o.postpaid_cost.to_string(),
+            o.cost.to_string(),
+            (o.label == ocr_bill::PlanChoice::Cheapest).to_string(),
+        ]);
+    }
+}
+
+/// One API's plan.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct PlanReport<'a>(pub &'a ocr_bill::Plan);
+
+impl Report for PlanReport<'_> {
+    fn human(&self) -> String {
+        plan_human(self.0)
+    }
+
+    fn grid(&self) -> Grid {
+        let mut g = Grid::new(&PLAN_HEADERS);
+        plan_rows(self.0, &mut g);
+        g
+    }
+}
+
+/// Plans for every API of a usage file.
+#[derive(Serialize)]
+pub struct Plans<'a> {
+    plans: &'a [ocr_bill::Plan],
+    cost: ocr_bill::Money,
+    postpaid_cost: ocr_bill::Money,
+    saving_vs_postpaid: ocr_bill::Money,
+}
+
+impl<'a> Plans<'a> {
+    pub fn new(plans: &'a [ocr_bill::Plan]) -> anyhow::Result<Self> {
+        let cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| p.cheapest.option.cost))?;
+        let postpaid_cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| p.options[0].cost))?;
+        Ok(Plans {
+            plans,
+            cost,
+            postpaid_cost,
+            saving_vs_postpaid: postpaid_cost.checked_sub(cost)?,
+        })
+    }
+}
+
+impl Report for Plans<'_> {
+    fn human(&self) -> String {
+        let mut out = String::new();
+        for p in self.plans {
+            out.push_str(&plan_human(p));
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "All APIs: cheapest {} against {} all postpaid (saves {}).\n",
+            num(self.cost),
+            num(self.postpaid_cost),
+            num(self.saving_vs_postpaid)
+        ));
+        out
+    }
+
+    fn grid(&self) -> Grid {
+        let mut g = Grid::new(&PLAN_HEADERS);
+        for p in self.plans {
+            plan_rows(p, &mut g);
+        }
+        g
+    }
+}

@@ -1,0 +1,151 @@
+//! `postpaid`: the month's bill lines, the freeze, the cliffs.
+
+use ocr_bill::{format_price, BillLine, PostpaidBill};
+use serde::Serialize;
+
+use super::price_cell;
+use crate::render::{num, table, Grid, Report};
+
+/// The postpaid bill.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Postpaid<'a>(pub &'a PostpaidBill);
+
+const LINE_HEADERS: [&str; 16] = [
+    "api",
+    "name",
+    "calls",
+    "free_calls",
+    "pack_calls",
+    "billable_calls",
+    "tier",
+    "tier_range",
+    "unit_price",
+    "gross",
+    "voucher",
+    "amount",
+    "bill",
+    "freeze",
+    "cliff_calls",
+    "cliff_amount",
+];
+
+/// One API's CSV row; `bill` and `freeze` are the account's, on every row.
+fn line_row(l: &BillLine, bill: &PostpaidBill) -> Vec<String> {
+    vec![
+        l.api.clone(),
+        l.name.clone(),
+        l.calls.to_string(),
+        l.free_calls.to_string(),
+        l.pack_calls.to_string(),
+        l.billable_calls.to_string(),
+        l.tier.to_string(),
+        l.tier_range.clone(),
+        l.unit_price.map(format_price).unwrap_or_default(),
+        l.gross.to_string(),
+        l.voucher.to_string(),
+        l.amount.to_string(),
+        bill.amount.to_string(),
+        bill.freeze.to_string(),
+        l.cliff
+            .as_ref()
+            .map(|c| c.calls.to_string())
+            .unwrap_or_default(),
+        l.cliff
+            .as_ref()
+            .map(|c| c.amount.to_string())
+            .unwrap_or_default(),
+    ]
+}
+
+/// A line sums the calls of APIs other than one of the item's own key.
+pub fn summed(l: &BillLine) -> bool {
+    l.apis.len() > 1 || l.apis.iter().any(|a| a.api != l.api)
+}
+
+/// `idcard 6000 + …`: the APIs whose calls a billing item's line sums.
+pub fn apis_summed(l: &BillLine) -> String {
+    l.apis
+        .iter()
+        .map(|a| format!("{} ({}) {}", a.api, a.name, a.calls))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// The note under a table when more calls would cost less.
+pub fn cliff_note(l: &BillLine) -> Option<String> {
+    l.cliff.as_ref().map(|c| {
+        format!(
+            "Tier cliff: {} calls of {} cost {}; at {} calls ({} more) the bill would be {} \
+             ({} less), since the month's total picks one unit price for every call.",
+            num(l.calls),
+            l.api,
+            num(l.amount),
+            num(c.calls),
+            num(c.extra_calls),
+            num(c.amount),
+            num(c.saving)
+        )
+    })
+}
+
+impl Report for Postpaid<'_> {
+    fn human(&self) -> String {
+        let bill = self.0;
+        let mut g = Grid::new(&[
+            "api",
+            "name",
+            "calls",
+            "free",
+            "billable",
+            "tier reached",
+            "unit price",
+            "gross",
+            "voucher",
+            "amount",
+        ])
+        .secondary(&["name", "gross", "voucher"]);
+        for l in &bill.lines {
+            g.push(vec![
+                l.api.clone(),
+                l.name.clone(),
+                l.calls.to_string(),
+                l.free_calls.to_string(),
+                l.billable_calls.to_string(),
+                format!("{} ({})", l.tier, l.tier_range),
+                price_cell(l.unit_price),
+                l.gross.to_string(),
+                l.voucher.to_string(),
+                l.amount.to_string(),
+            ]);
+        }
+        let mut out = table(&g);
+        for l in bill.lines.iter().filter(|l| summed(l)) {
+            out.push_str(&format!("{} = {}\n", l.api, apis_summed(l)));
+        }
+        out.push_str(&format!(
+            "Bill: {} {} (price list: edition {})\nFreeze after settlement: {} (held until next \
+             month's settlement)\n",
+            num(bill.amount),
+            bill.currency,
+            bill.edition,
+            num(bill.freeze)
+        ));
+        for note in bill.lines.iter().filter_map(cliff_note) {
+            out.push_str(&note);
+            out.push('\n');
+        }
+        for note in &bill.notes {
+            out.push_str(&format!("Note: {note}\n"));
+        }
+        out
+    }
+
+    fn grid(&self) -> Grid {
+        let mut g = Grid::new(&LINE_HEADERS);
+        for l in &self.0.lines {
+            g.push(line_row(l, self.0));
+        }
+        g
+    }
+}

@@ -1,0 +1,209 @@
+//! `quote`: the pack options side by side, and the months' verdict.
+
+use serde::Serialize;
+
+use crate::render::{table, Grid, Report};
+
+/// A pack quote.
+#[derive(Serialize)]
+pub struct QuoteReport<'a> {
+    /// Show every option in the table, also packs far bigger than needed.
+    #[serde(skip)]
+    pub all_options: bool,
+    #[serde(flatten)]
+    pub quote: &'a ocr_bill::Quote,
+    #[serde(skip)]
+    pub validity: u32,
+    #[serde(skip)]
+    pub free: u64,
+}
+
+fn packs_cell(p: &ocr_bill::Purchase) -> String {
+    if p.packs.is_empty() {
+        return "none".into();
+    }
+    p.packs
+        .iter()
+        .map(|c| format!("{} × {}", c.count, c.calls))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+impl Report for QuoteReport<'_> {
+    fn human(&self) -> String {
+        let q = self.quote;
+        let mut out = format!(
+            "Packs for {} calls of {} ({}); packs are valid {} months, unused calls expire\n",
+            q.calls, q.api, q.name, self.validity
+        );
+        let mut g = Grid::new(&[
+            "option",
+            "packs",
+            "cost",
+            "covered",
+            "unused",
+            "per used call",
+            "vs cheapest",
+        ]);
+        // A single pack bigger than a smaller size that alone covers the need is
+        // no option anyone would buy (a 10,000,000-call pack for 3,000 calls).
+        let sizes: Vec<u64> = q
+            .options
+            .iter()
+            .filter_map(|o| o.purchase.packs.first().map(|p| p.calls))
+            .collect();
+        let absurd = |o: &ocr_bill::QuoteOption| {
+            o.purchase.pack_count == 1
+                && o.purchase
+                    .packs
+                    .first()
+                    .is_some_and(|p| sizes.iter().any(|&s| s >= q.calls && s < p.calls))
+        };
+        let mut hidden = 0;
+        for o in &q.options {
+            if !self.all_options && o.label != ocr_bill::QuoteChoice::Cheapest && absurd(o) {
+                hidden += 1;
+                continue;
+            }
+            g.push(vec![
+                o.label.to_string(),
+                packs_cell(&o.purchase),
+                o.purchase.cost.to_string(),
+                o.purchase.covered_calls.to_string(),
+                o.purchase.unused_calls.to_string(),
+                o.cost_per_used_call
+                    .map(|d| format!("{d:.4}"))
+                    .unwrap_or_else(|| "-".into()),
+                format!("+{}", o.extra_cost),
+            ]);
+        }
+        out.push_str(&table(&g));
+        if hidden > 0 {
+            out.push_str(&format!(
+                "({hidden} options of one pack bigger than needed left out; --all-options shows \
+                 them, and JSON and CSV have them all)\n"
+            ));
+        }
+        match &q.spread {
+            None => out.push_str(&format!(
+                "Note: like the source's examples this ignores the {} free calls every month; \
+                 add --months M to compare with postpaid over M months.\n",
+                self.free
+            )),
+            Some(s) => {
+                let low = s.monthly_calls.iter().min().copied().unwrap_or(0);
+                let high = s.monthly_calls.iter().max().copied().unwrap_or(0);
+                let per_month = if low == high {
+                    format!("{low}")
+                } else {
+                    format!("{low}–{high}")
+                };
+                out.push_str(&format!(
+                    "\nSpread over {} months ({per_month} calls a month):\n",
+                    s.months
+                ));
+                let mut g = Grid::new(&["plan", "packs", "cost"]);
+                g.push(vec![
+                    format!("all postpaid ({} free calls a month)", self.free),
+                    "none".into(),
+                    s.postpaid_cost.to_string(),
+                ]);
+                g.push(vec![
+                    format!(
+                        "packs for the {} calls beyond the free quotas",
+                        s.beyond_free_calls
+                    ),
+                    packs_cell(&s.beyond_free_packs),
+                    s.beyond_free_packs.cost.to_string(),
+                ]);
+                g.push(vec![
+                    format!("packs for all {} calls", q.calls),
+                    packs_cell(&q.options[0].purchase),
+                    q.options[0].purchase.cost.to_string(),
+                ]);
+                out.push_str(&table(&g));
+                out.push_str(&format!(
+                    "Cheapest: {}, {}\n",
+                    s.cheapest.describe(),
+                    s.cheapest_cost
+                ));
+            }
+        }
+        out
+    }
+
+    fn grid(&self) -> Grid {
+        let q = self.quote;
+        let mut g = Grid::new(&[
+            "api",
+            "calls",
+            "option",
+            "packs",
+            "cost",
+            "covered_calls",
+            "unused_calls",
+            "cost_per_used_call",
+            "extra_cost",
+        ]);
+        let mut row = |label: &str,
+                       p: &ocr_bill::Purchase,
+                       per: Option<rust_decimal::Decimal>,
+                       extra: String| {
+            g.push(vec![
+                q.api.clone(),
+                q.calls.to_string(),
+                label.to_string(),
+                p.packs
+                    .iter()
+                    .map(|c| format!("{}x{}", c.calls, c.count))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                p.cost.to_string(),
+                p.covered_calls.to_string(),
+                p.unused_calls.to_string(),
+                per.map(|d| format!("{d:.4}")).unwrap_or_default(),
+                extra,
+            ]);
+        };
+        for o in &q.options {
+            row(
+                &o.label.to_string(),
+                &o.purchase,
+                o.cost_per_used_call,
+                o.extra_cost.to_string(),
+            );
+        }
+        if let Some(s) = &q.spread {
+            row(
+                "packs beyond free quotas",
+                &s.beyond_free_packs,
+                None,
+                String::new(),
+            );
+            // Every format carries the same answer: all postpaid, and the verdict.
+            g.push(vec![
+                q.api.clone(),
+                q.calls.to_string(),
+                format!("all postpaid over {} months", s.months),
+                String::new(),
+                s.postpaid_cost.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+            g.push(vec![
+                q.api.clone(),
+                q.calls.to_string(),
+                format!("cheapest: {}", s.cheapest.key()),
+                String::new(),
+                s.cheapest_cost.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        g
+    }
+}
