@@ -25,6 +25,7 @@ mod columns;
 mod curve;
 mod decode;
 mod error;
+mod input;
 mod ledger;
 mod money;
 mod month;
@@ -46,11 +47,11 @@ pub use columns::{resolve as resolve_columns, Role, Wanted};
 pub use curve::{Curve, CurvePoint};
 pub use decode::{DecodedReader, InputEncoding};
 pub use error::Error;
-pub use ledger::{
-    accounts, monthly_by_api, one_account, read_packs, read_topups, read_usage, InputError, Ledger,
-    LedgerInput, LedgerMonth, LedgerTotals, PackBought, Purchase as PackPurchase, TopUp, Usage,
-    UsageColumns,
+pub use input::{
+    accounts, monthly_by_api, one_account, read_packs, read_topups, read_usage, InputError,
+    Purchase as PackPurchase, TopUp, Usage, UsageColumns,
 };
+pub use ledger::{Ledger, LedgerInput, LedgerMonth, LedgerTotals, PackBought};
 pub use money::{
     calls_times, format_price, per_call, round_fen, serialize_per_call, serialize_price, Money,
 };

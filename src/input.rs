@@ -1,0 +1,353 @@
+//! Usage data as users have it: the usage, packs and top-ups files read into
+//! rows (columns found by the one header resolver, dates rolled up to months,
+//! accounts trimmed), and usage regrouped for `plan`.
+
+use std::fmt;
+use std::io::Read;
+
+use rust_decimal::Decimal;
+
+use crate::columns::{Role, Wanted};
+use crate::month::Month;
+use crate::pricing::{Item, PriceList};
+use crate::records::{ReadError, RecordReader};
+use crate::{parse_count, parse_money, Error, Money};
+
+/// A problem in an input file, at a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// 1-based line (the header is line 1); 0 for the file as a whole.
+    pub line: u64,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "line {}: {}", self.line, self.message)
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Calls of one API in one month.
+#[derive(Clone, Debug)]
+pub struct Usage<'a> {
+    /// The account (empty when the file has no account column).
+    pub account: String,
+    /// The month.
+    pub month: Month,
+    /// The billing item billed.
+    pub api: &'a Item,
+    /// The API named, when the row named an API (not the item itself).
+    pub source: Option<&'a crate::Api>,
+    /// Calls.
+    pub calls: u64,
+}
+
+/// Packs of one size bought in a month.
+#[derive(Clone, Debug)]
+pub struct Purchase<'a> {
+    /// The account (empty when the file has no account column).
+    pub account: String,
+    /// The price paid for one pack, when not the list price.
+    pub price: Option<Decimal>,
+    /// The month bought (the first month served).
+    pub month: Month,
+    /// The API.
+    pub api: &'a Item,
+    /// Calls in one pack (a size the price list offers).
+    pub size: u64,
+    /// Number of packs.
+    pub count: u64,
+}
+
+/// Money credited to the account before a month's settlement.
+#[derive(Clone, Debug)]
+pub struct TopUp {
+    /// The account (empty when the file has no account column).
+    pub account: String,
+    /// The month.
+    pub month: Month,
+    /// The amount, not negative.
+    pub amount: Money,
+}
+
+/// Reads a CSV file's rows, the wanted columns found by the header resolver,
+/// with line numbers; values are trimmed.
+fn read_rows<R: Read>(
+    input: R,
+    wanted: &[Wanted<'_>],
+    mut row: impl FnMut(u64, &[Option<String>]) -> Result<(), String>,
+) -> Result<(), InputError> {
+    let at = |line: u64| move |message: String| InputError { line, message };
+    let mut reader = RecordReader::new(input);
+    let read_error = |e: ReadError| match crate::batch::row_error(e) {
+        Ok(error) => InputError {
+            line: error.line,
+            message: error.to_string(),
+        },
+        Err(ReadError::TooLong(line)) => InputError {
+            line,
+            message: crate::records::too_long_message(),
+        },
+        Err(e) => InputError {
+            line: 0,
+            message: match e {
+                ReadError::Io(e) => e.to_string(),
+                _ => "unreadable input".to_string(),
+            },
+        },
+    };
+    let required: Vec<&str> = wanted
+        .iter()
+        .filter(|w| w.required)
+        .map(|w| w.role.name())
+        .collect();
+    let header = reader
+        .next_record()
+        .map_err(read_error)?
+        .ok_or(InputError {
+            line: 0,
+            message: format!(
+                "the file is empty; expected a header row with {}",
+                required.join(", ")
+            ),
+        })?;
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    let positions = crate::columns::resolve(&names, wanted).map_err(at(1))?;
+    let mut values: Vec<Option<String>> = Vec::new();
+    while let Some(record) = reader.next_record().map_err(read_error)? {
+        let line = record.line;
+        if record.len() != names.len() {
+            return Err(at(line)(format!(
+                "expected {} fields as in the header, found {}",
+                names.len(),
+                record.len()
+            )));
+        }
+        values.clear();
+        for p in &positions {
+            values.push(p.map(|i| String::from_utf8_lossy(record.field(i)).trim().to_string()));
+        }
+        row(line, &values).map_err(at(line))?;
+    }
+    Ok(())
+}
+
+/// Checks that months do not go back in a file.
+struct InOrder(Option<Month>);
+
+impl InOrder {
+    fn check(&mut self, month: Month) -> Result<(), String> {
+        if let Some(last) = self.0 {
+            if month < last {
+                return Err(format!(
+                    "month {month} comes after {last}; rows must be in month order"
+                ));
+            }
+        }
+        self.0 = Some(month);
+        Ok(())
+    }
+}
+
+fn text(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
+/// Column names to read usage by, where not the usual ones.
+#[derive(Clone, Debug, Default)]
+pub struct UsageColumns {
+    /// The API column.
+    pub api: Option<String>,
+    /// The calls column.
+    pub calls: Option<String>,
+    /// The account column.
+    pub account: Option<String>,
+    /// The month (or date) column.
+    pub month: Option<String>,
+}
+
+/// Reads usage: the month (or a date within it), API and calls columns, and
+/// an optional account column, in any order of rows; rows of one account,
+/// month and API are summed by the ledger.
+pub fn read_usage<'a, R: Read>(
+    input: R,
+    prices: &'a PriceList,
+    names: &UsageColumns,
+) -> Result<Vec<Usage<'a>>, InputError> {
+    let mut rows = Vec::new();
+    fn named(role: Role, name: Option<&str>, required: bool) -> Wanted<'_> {
+        Wanted {
+            role,
+            named: name,
+            required: required || name.is_some(),
+        }
+    }
+    let wanted = [
+        named(Role::Month, names.month.as_deref(), true),
+        named(Role::Api, names.api.as_deref(), true),
+        named(Role::Calls, names.calls.as_deref(), true),
+        named(Role::Account, names.account.as_deref(), false),
+    ];
+    read_rows(input, &wanted, |_, v| {
+        let month = Month::parse(text(&v[0]))?;
+        let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
+        let calls = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
+        rows.push(Usage {
+            account: v[3].clone().unwrap_or_default(),
+            month,
+            api: found.item,
+            source: found.api,
+            calls,
+        });
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Reads pack purchases: columns `month`, `api`, `calls` (the pack size) and an
+/// optional `count`, in month order.
+pub fn read_packs<'a, R: Read>(
+    input: R,
+    prices: &'a PriceList,
+) -> Result<Vec<Purchase<'a>>, InputError> {
+    let mut rows = Vec::new();
+    let mut order = InOrder(None);
+    let wanted = [
+        Wanted::required(Role::Month),
+        Wanted::required(Role::Api),
+        Wanted::required(Role::Calls),
+        Wanted::optional(Role::Count),
+        Wanted::optional(Role::Account),
+        Wanted::optional(Role::Price),
+    ];
+    read_rows(input, &wanted, |_, v| {
+        let month = Month::parse(text(&v[0]))?;
+        order.check(month)?;
+        let api = prices.item(text(&v[1])).map_err(|e| e.to_string())?;
+        let size = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
+        let price = match v[5].as_deref() {
+            None | Some("") => None,
+            Some(p) => {
+                let paid = parse_money(p).map_err(|e| format!("pack price: {e}"))?;
+                Some(paid.decimal())
+            }
+        };
+        api.pack_at(size, price).map_err(|e| e.to_string())?;
+        let count = match v[3].as_deref() {
+            None | Some("") => 1,
+            Some(c) => parse_count(c).map_err(|e| format!("pack count: {e}"))?,
+        };
+        if count == 0 || count > crate::prepaid::MAX_PACKS {
+            return Err(format!(
+                "pack count {count}: expected 1 to {}",
+                crate::prepaid::MAX_PACKS
+            ));
+        }
+        rows.push(Purchase {
+            account: v[4].clone().unwrap_or_default(),
+            price,
+            month,
+            api,
+            size,
+            count,
+        });
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Reads top-ups: columns `month`, `amount` and an optional account, in
+/// month order.
+pub fn read_topups<R: Read>(input: R) -> Result<Vec<TopUp>, InputError> {
+    let mut rows = Vec::new();
+    let mut order = InOrder(None);
+    let wanted = [
+        Wanted::required(Role::Month),
+        Wanted::required(Role::Amount),
+        Wanted::optional(Role::Account),
+    ];
+    read_rows(input, &wanted, |_, v| {
+        let month = Month::parse(text(&v[0]))?;
+        order.check(month)?;
+        let amount = parse_money(text(&v[1])).map_err(|e| e.to_string())?;
+        rows.push(TopUp {
+            account: v[2].clone().unwrap_or_default(),
+            month,
+            amount,
+        });
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Usage regrouped per API as monthly calls over the file's whole span (months
+/// without rows are 0), APIs in order of first appearance: the forecast `plan`
+/// reads from a usage file.
+pub fn monthly_by_api<'a>(usage: &[Usage<'a>]) -> Result<Vec<(&'a Item, Vec<u64>)>, Error> {
+    let (Some(first), Some(last)) = (
+        usage.iter().map(|u| u.month).min(),
+        usage.iter().map(|u| u.month).max(),
+    ) else {
+        return Err(Error::Invalid("the usage file has no rows".into()));
+    };
+    let span = (first.months_until(last) + 1) as usize;
+    if span > 1200 {
+        return Err(Error::Invalid(format!(
+            "usage from {first} to {last}: too many months"
+        )));
+    }
+    let mut out: Vec<(&'a Item, Vec<u64>)> = Vec::new();
+    for u in usage {
+        let at = match out.iter().position(|(a, _)| a.key == u.api.key) {
+            Some(i) => i,
+            None => {
+                out.push((u.api, vec![0; span]));
+                out.len() - 1
+            }
+        };
+        let slot = &mut out[at].1[first.months_until(u.month) as usize];
+        *slot = slot
+            .checked_add(u.calls)
+            .ok_or(Error::Overflow("the month's calls"))?;
+    }
+    Ok(out)
+}
+
+/// The distinct non-empty accounts named, in order of first appearance.
+pub fn accounts<'s>(names: impl IntoIterator<Item = &'s str>) -> Vec<&'s str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for n in names {
+        if !n.is_empty() && !seen.contains(&n) {
+            seen.push(n);
+        }
+    }
+    seen
+}
+
+/// Refuses rows of several accounts: each account has its own free quotas,
+/// tiers, packs, freeze and balance, so their rows are never billed together.
+pub fn one_account<'s>(names: impl IntoIterator<Item = &'s str>) -> Result<(), Error> {
+    let all = accounts(names);
+    if all.len() > 1 {
+        let shown: Vec<&str> = all.iter().take(10).copied().collect();
+        let more = match all.len() - shown.len() {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        return Err(Error::SeveralAccounts {
+            count: all.len(),
+            names: format!("{}{more}", shown.join(", ")),
+        });
+    }
+    Ok(())
+}
