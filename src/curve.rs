@@ -10,6 +10,9 @@ use crate::money::{per_call, serialize_per_call};
 use crate::pricing::Item;
 use crate::{Error, Money};
 
+/// The most points a curve is drawn at (besides the tier edges).
+pub const MAX_POINTS: usize = 100_000;
+
 /// One point of the cost curve.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CurvePoint {
@@ -73,9 +76,9 @@ impl Calculator<'_> {
                 crate::TierBounds::UpperExclusive => last_bound - 1,
             },
         };
-        if points == 0 || points > 100_000 {
+        if points == 0 || points > MAX_POINTS {
             return Err(Error::Invalid(format!(
-                "--points {points}: expected 1 to 100000"
+                "{points} points: expected 1 to {MAX_POINTS}"
             )));
         }
         // Geometric spacing: as many points per decade at 1k as at 1M.

@@ -89,17 +89,20 @@ impl<R: Read> DecodedReader<R> {
 
     fn not_text(&self, at: u64, byte: Option<u8>) -> io::Error {
         let what = byte.map_or_else(String::new, |b| format!(" (byte 0x{b:02X})"));
-        let hint = if self.encoding == "UTF-8" {
-            "; a file saved by Excel or WPS on Chinese Windows is GBK: pass --encoding gbk"
+        let (hint, other) = if self.encoding == "UTF-8" {
+            (
+                "; a file saved by Excel or WPS on Chinese Windows is GBK",
+                "GBK",
+            )
         } else {
-            "; pass --encoding utf-8 if the file is UTF-8"
+            ("", "UTF-8")
         };
-        io::Error::new(
-            io::ErrorKind::InvalidData,
+        NotText::error(
             format!(
                 "the input is not {} text at byte {at}, line {}{what}{hint}",
                 self.encoding, self.lines
             ),
+            Some(other),
         )
     }
 
@@ -124,13 +127,13 @@ impl<R: Read> DecodedReader<R> {
             if matches!(result, DecoderResult::Malformed(..)) {
                 let at = std::str::from_utf8(&head).map_or_else(|e| e.valid_up_to(), |_| 0);
                 self.lines += memchr::memchr_iter(b'\n', &head[..at]).count() as u64;
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
+                return Err(NotText::error(
                     format!(
                         "the input is neither UTF-8 nor GB18030 (GBK) text: byte 0x{:02X} at \
-                         {at}, line {}; pass --encoding if you know which it is",
+                         {at}, line {}",
                         head[at], self.lines
                     ),
+                    None,
                 ));
             }
             self.decode_with(GB18030);
@@ -277,11 +280,14 @@ mod tests {
         // Valid UTF-8 for a long stretch, then a stray byte.
         let mut bytes = "api,calls\n".repeat(10_000).into_bytes();
         bytes.extend_from_slice(b"idcard,9\xff\n");
-        let err = read_all(&bytes, InputEncoding::Auto)
-            .unwrap_err()
-            .to_string();
+        let err = read_all(&bytes, InputEncoding::Auto).unwrap_err();
+        assert_eq!(
+            NotText::remedy_of(&err),
+            Some(crate::Remedy::Encoding(Some("GBK")))
+        );
+        let err = err.to_string();
         assert!(
-            err.contains("not UTF-8 text at byte 100008, line 10001") && err.contains("gbk"),
+            err.contains("not UTF-8 text at byte 100008, line 10001") && err.contains("GBK"),
             "{err}"
         );
         let err = read_all(b"a\n\xff\xff\xff\n", InputEncoding::Auto)
@@ -315,3 +321,38 @@ mod tests {
         assert_eq!(out, text);
     }
 }
+
+/// Input that is not text in the encoding it is read in: the message, and the
+/// encoding to try (`None`: one the user knows).
+#[derive(Debug)]
+pub struct NotText {
+    message: String,
+    try_encoding: Option<&'static str>,
+}
+
+impl NotText {
+    fn error(message: String, try_encoding: Option<&'static str>) -> io::Error {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            NotText {
+                message,
+                try_encoding,
+            },
+        )
+    }
+
+    /// What to do about a read error, when it is input that is not text.
+    pub fn remedy_of(e: &io::Error) -> Option<crate::Remedy> {
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<NotText>())
+            .map(|n| crate::Remedy::Encoding(n.try_encoding))
+    }
+}
+
+impl std::fmt::Display for NotText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for NotText {}

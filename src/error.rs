@@ -34,8 +34,8 @@ pub enum Error {
     /// The volume reached a tier without a list price (请联系商务).
     #[error(
         "{api}: {calls} calls reach the contact-sales tier ({range}, 请联系商务), which has \
-         no list price; pass --negotiated-price PRICE or set negotiated_price on that tier in the \
-         pricing file"
+         no list price: it needs a negotiated price (negotiated_price on that tier in the \
+         pricing file)"
     )]
     ContactSales {
         /// API key.
@@ -72,7 +72,7 @@ pub enum Error {
     /// Rows of several accounts where one account's are expected.
     #[error(
         "the input holds rows of {count} accounts ({names}); each account is billed on its \
-         own (its own free quota, tiers, packs, freeze and balance): choose one"
+         own (its own free quota, tiers, packs, freeze and balance)"
     )]
     SeveralAccounts {
         /// How many accounts.
@@ -86,4 +86,29 @@ pub enum Error {
     /// Anything else about user input, already phrased.
     #[error("{0}")]
     Invalid(String),
+}
+
+impl Error {
+    /// What the user can do about it, when one thing will do.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Error::ContactSales { .. } => Some(Remedy::NegotiatedPrice),
+            Error::SeveralAccounts { .. } => Some(Remedy::ChooseAccount),
+            _ => None,
+        }
+    }
+}
+
+/// What a user can do about a refusal. The library names it; a front end says
+/// how in its own terms (the command line names a flag).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Remedy {
+    /// Give a price for the contact-sales tier.
+    NegotiatedPrice,
+    /// Choose one account of several.
+    ChooseAccount,
+    /// Accept quoted fields that span lines (the file really has them).
+    MultilineFields,
+    /// Read the input in another encoding: this one, or one the user knows.
+    Encoding(Option<&'static str>),
 }

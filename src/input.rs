@@ -20,6 +20,8 @@ pub struct InputError {
     pub line: u64,
     /// What was wrong.
     pub message: String,
+    /// What the user can do about it, when one thing will do.
+    pub remedy: Option<crate::Remedy>,
 }
 
 impl fmt::Display for InputError {
@@ -84,23 +86,34 @@ fn read_rows<R: Read>(
     wanted: &[Wanted<'_>],
     mut row: impl FnMut(u64, &[Option<String>]) -> Result<(), String>,
 ) -> Result<(), InputError> {
-    let at = |line: u64| move |message: String| InputError { line, message };
+    let at = |line: u64| {
+        move |message: String| InputError {
+            line,
+            message,
+            remedy: None,
+        }
+    };
     let mut reader = RecordReader::new(input);
     let read_error = |e: ReadError| match crate::batch::row_error(e) {
         Ok(error) => InputError {
             line: error.line,
             message: error.to_string(),
+            remedy: None,
         },
         Err(ReadError::TooLong(line)) => InputError {
             line,
             message: crate::records::too_long_message(),
+            remedy: None,
         },
-        Err(e) => InputError {
+        Err(ReadError::Io(e)) => InputError {
             line: 0,
-            message: match e {
-                ReadError::Io(e) => e.to_string(),
-                _ => "unreadable input".to_string(),
-            },
+            message: e.to_string(),
+            remedy: crate::NotText::remedy_of(&e),
+        },
+        Err(_) => InputError {
+            line: 0,
+            message: "unreadable input".to_string(),
+            remedy: None,
         },
     };
     let required: Vec<&str> = wanted
@@ -117,6 +130,7 @@ fn read_rows<R: Read>(
                 "the file is empty; expected a header row with {}",
                 required.join(", ")
             ),
+            remedy: None,
         })?;
     let names: Vec<String> = header
         .iter()

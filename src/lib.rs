@@ -44,9 +44,9 @@ pub use bill::{
     one_time_note, ApiCalls, BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBill,
 };
 pub use columns::{resolve as resolve_columns, Role, Wanted};
-pub use curve::{Curve, CurvePoint};
-pub use decode::{DecodedReader, InputEncoding};
-pub use error::Error;
+pub use curve::{Curve, CurvePoint, MAX_POINTS as MAX_CURVE_POINTS};
+pub use decode::{DecodedReader, InputEncoding, NotText};
+pub use error::{Error, Remedy};
 pub use input::{
     accounts, monthly_by_api, one_account, read_packs, read_topups, read_usage, InputError,
     Purchase as PackPurchase, TopUp, Usage, UsageColumns,

@@ -489,7 +489,7 @@ impl crate::Calculator<'_> {
         let validity = self.prices.settings.pack_validity_months;
         if months == 0 || months > validity {
             return Err(Error::Invalid(format!(
-                "--months {months}: expected 1 to {validity}, the months a pack stays valid"
+                "a period of {months} months: expected 1 to {validity}, the months a pack stays valid"
             )));
         }
         let m = u64::from(months);

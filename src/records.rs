@@ -416,7 +416,7 @@ fn scan_quoted(
                             None => Scanned::More,
                             Some(Some(n)) => bad_closing(
                                 "a quoted field opens on this line and does not close on it \
-                                 (a stray '\"'?); fields may span lines only with --multiline-fields"
+                                 (a stray '\"'?); fields may span lines only when that is asked for"
                                     .to_string(),
                                 Some(n),
                             ),

@@ -7,6 +7,7 @@ use crate::money::format_price;
 use crate::pricing::Item;
 use crate::Money;
 
+use super::options::Refusal;
 use super::writer::push_digits;
 
 pub(super) const MEMO_BITS: u32 = 11;
@@ -127,7 +128,7 @@ impl<'a> Biller<'a> {
     /// The bill columns of `calls` calls of API `api` as CSV text (each cell
     /// after a comma), remembered for the next row with the same API and count
     /// (usage repeats counts a lot).
-    pub(super) fn bill(&mut self, api: usize, calls: u64) -> Result<(&[u8], i64), String> {
+    pub(super) fn bill(&mut self, api: usize, calls: u64) -> Result<(&[u8], i64), Refusal> {
         self.bill_with_free(api, calls, None)
     }
 
@@ -138,7 +139,7 @@ impl<'a> Biller<'a> {
         api: usize,
         calls: u64,
         free: Option<u64>,
-    ) -> Result<(&[u8], i64), String> {
+    ) -> Result<(&[u8], i64), Refusal> {
         // The API in the top bits before mixing, so that it picks the slot too.
         let slot = ((calls ^ ((api as u64) << 56)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
             >> (64 - MEMO_BITS)) as usize;
@@ -178,7 +179,7 @@ impl<'a> Biller<'a> {
         api: usize,
         calls: u64,
         free: Option<u64>,
-    ) -> Result<Charge, String> {
+    ) -> Result<Charge, Refusal> {
         let lone = self.lone_free(api);
         self.calc
             .charge(
@@ -188,7 +189,7 @@ impl<'a> Biller<'a> {
                 &mut [],
                 &mut Vec::new(),
             )
-            .map_err(|e| e.to_string())
+            .map_err(Refusal::from)
     }
 
     /// What the bill columns say of one month's charge.

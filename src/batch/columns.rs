@@ -49,7 +49,7 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
             [one] => group.push(*one),
             [] => {
                 return Err(BatchError::Input(format!(
-                    "the header has no '{g}' column (a --group-by column); columns: {}",
+                    "the header has no '{g}' column to group by; columns: {}",
                     names.join(", ")
                 )))
             }
@@ -63,8 +63,8 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
     }
     if group.contains(&api) || group.contains(&calls) {
         return Err(BatchError::Input(
-            "--group-by names the API or calls column; rows are always grouped by API and \
-             their calls summed"
+            "grouping by the API or calls column: rows are always grouped by API and their \
+             calls summed"
                 .into(),
         ));
     }

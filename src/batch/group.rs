@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use super::biller::{fen_of, BillFacts, Biller, Cells};
 use super::columns::{group_label, month_of, trimmed, Columns};
+use super::options::Refusal;
 use super::writer::{RowFormat, FLUSH_BYTES};
 use super::{read_error, read_row, row_error};
 use super::{BatchError, BatchOptions, BatchSummary, RowError};
@@ -326,11 +327,11 @@ impl Writer<'_> {
                         out.clear();
                     }
                 }
-                Err(message) => {
+                Err(why) => {
                     let group = group_label(self.names, &self.cols.group, &values);
                     let error = RowError::new(
                         g.first_line,
-                        format!("group {group} ({} rows): {message}", g.rows),
+                        why.map(|m| format!("group {group} ({} rows): {m}", g.rows)),
                     );
                     if !self.skip_invalid {
                         // The groups before it are complete: written.
@@ -369,9 +370,9 @@ impl Writer<'_> {
             rows: u64,
             months: u64,
             facts: Option<BillFacts>,
-            /// Why a month could not be billed (its first line, the message):
-            /// the row is left out.
-            error: Option<(u64, String)>,
+            /// Why a month could not be billed (its first line, why): the
+            /// row is left out.
+            error: Option<(u64, Refusal)>,
         }
         let width = self.cols.group.len();
         let mut totals: Vec<Total> = Vec::new();
@@ -400,41 +401,41 @@ impl Writer<'_> {
             let billed = total
                 .calls
                 .checked_add(g.calls)
-                .ok_or_else(|| "the group's calls overflow".to_string())
+                .ok_or_else(|| Refusal::from("the group's calls overflow".to_string()))
                 .and_then(|calls| {
                     total.calls = calls;
                     let c = biller.charge(g.api, g.calls, free)?;
                     let lone = biller.lone_free(g.api);
                     let facts = biller.facts(g.api, g.calls, &c, free.is_some_and(|f| f != lone));
                     match &mut total.facts {
-                        Some(sum) => sum.add(facts),
+                        Some(sum) => sum.add(facts).map_err(Refusal::from),
                         None => {
                             total.facts = Some(facts);
                             Ok(())
                         }
                     }
                 });
-            if let Err(message) = billed {
+            if let Err(why) = billed {
                 let group = group_label(self.names, &label_columns, &values);
-                let message = format!("group {group} ({} rows): {message}", g.rows);
+                let why = why.map(|m| format!("group {group} ({} rows): {m}", g.rows));
                 if !self.skip_invalid {
-                    return Err(BatchError::Row(RowError::new(g.first_line, message)));
+                    return Err(BatchError::Row(RowError::new(g.first_line, why)));
                 }
-                total.error.get_or_insert((g.first_line, message));
+                total.error.get_or_insert((g.first_line, why));
             }
         }
         let mut cells = Cells::default();
         for total in totals {
             let g = &self.groups.groups[total.group];
-            if let Some((line, mut message)) = total.error {
+            if let Some((line, mut why)) = total.error {
                 if total.months > 1 {
-                    message.push_str(&format!(
+                    why.message.push_str(&format!(
                         "; its {} months ({} rows) are left out with it",
                         total.months, total.rows
                     ));
                 }
                 summary.skipped += total.rows;
-                on_skip(&RowError::new(line, message));
+                on_skip(&RowError::new(line, why));
                 continue;
             }
             let facts = total.facts.expect("a month billed");

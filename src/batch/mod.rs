@@ -126,6 +126,9 @@ pub(crate) fn row_error(e: ReadError) -> Result<RowError, ReadError> {
             line,
             message: message.into(),
             closes_on,
+            // A quote that closes lines later may be a field that really
+            // spans lines.
+            remedy: closes_on.map(|_| crate::Remedy::MultilineFields),
         }),
         other => Err(other),
     }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io;
 
-use crate::Error;
+use crate::{Error, Remedy};
 
 /// Output of `batch`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,14 +50,52 @@ pub struct RowError {
     pub message: std::sync::Arc<str>,
     /// Where a stray quote that opens on `line` closes.
     pub closes_on: Option<u64>,
+    /// What the user can do about it, when one thing will do.
+    pub remedy: Option<Remedy>,
 }
 
 impl RowError {
-    pub(super) fn new(line: u64, message: String) -> RowError {
+    pub(super) fn new(line: u64, why: impl Into<Refusal>) -> RowError {
+        let why = why.into();
         RowError {
             line,
-            message: message.into(),
+            message: why.message.into(),
             closes_on: None,
+            remedy: why.remedy,
+        }
+    }
+}
+
+/// Why a row or group cannot be billed, and what the user can do about it.
+pub(super) struct Refusal {
+    pub(super) message: String,
+    pub(super) remedy: Option<Remedy>,
+}
+
+impl Refusal {
+    /// The same refusal, its message rephrased (the remedy kept).
+    pub(super) fn map(self, f: impl FnOnce(String) -> String) -> Refusal {
+        Refusal {
+            message: f(self.message),
+            remedy: self.remedy,
+        }
+    }
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Self {
+        Refusal {
+            message,
+            remedy: None,
+        }
+    }
+}
+
+impl From<Error> for Refusal {
+    fn from(e: Error) -> Self {
+        Refusal {
+            message: e.to_string(),
+            remedy: e.remedy(),
         }
     }
 }

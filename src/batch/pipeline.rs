@@ -7,7 +7,7 @@ use std::sync::{mpsc, Mutex};
 
 use super::biller::Biller;
 use super::columns::{month_of, trimmed, Columns};
-use super::options::{BatchError, BatchOptions, BatchSummary, RowError};
+use super::options::{BatchError, BatchOptions, BatchSummary, Refusal, RowError};
 use super::writer::RowFormat;
 use super::{read_row, row_error, too_long};
 use crate::bill::Calculator;
@@ -177,6 +177,7 @@ pub(super) fn bill_block(
         };
         result.rows += 1;
         let billed = read_row(biller, &record, cols)
+            .map_err(Refusal::from)
             .and_then(|(api, calls)| Ok((api, calls, biller.bill(api, calls)?)));
         match billed {
             Ok((api, calls, (bill, fen))) => {

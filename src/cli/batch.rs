@@ -72,6 +72,13 @@ pub(super) fn run(
         Err(BatchError::Io(e)) => {
             return Err(anyhow::Error::new(e).context(format!("batch {source}")))
         }
+        Err(BatchError::Row(row)) => {
+            return Err(anyhow!(
+                "{source}: line {}: {}",
+                row.line,
+                with_advice(&row)
+            ))
+        }
         Err(e) => return Err(anyhow!("{source}: {e}")),
     };
     if summary.shared > 0 {
@@ -137,7 +144,7 @@ struct SkipReports {
 impl SkipReports {
     fn add(&mut self, e: &RowError) {
         self.reported += 1;
-        let reason = one_line(&e.to_string());
+        let reason = one_line(&with_advice(e));
         if let Some((_, last, text)) = &mut self.run {
             if *text == reason && e.line == *last + 1 {
                 *last = e.line;
@@ -169,5 +176,13 @@ impl SkipReports {
     fn finish(mut self) -> std::io::Result<()> {
         self.flush();
         self.failed.map_or(Ok(()), Err)
+    }
+}
+
+/// A row's reason, with what to do about it on this command line.
+fn with_advice(row: &RowError) -> String {
+    match row.remedy {
+        Some(r) => format!("{row}; {}", super::advice(r)),
+        None => row.to_string(),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use anyhow::Context;
+use anyhow::{anyhow, Context};
 use ocr_bill::{parse_count, PriceList};
 
 use super::args::CurveArgs;
@@ -12,6 +12,13 @@ use crate::render::{render, Format};
 use crate::report as reports;
 
 pub(super) fn run(prices: &PriceList, args: &CurveArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
+    if args.points == 0 || args.points > ocr_bill::MAX_CURVE_POINTS {
+        return Err(anyhow!(
+            "--points {}: expected 1 to {}",
+            args.points,
+            ocr_bill::MAX_CURVE_POINTS
+        ));
+    }
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     let api = prices.item(&args.api)?;
     let max = args.max.as_deref().map(parse_count).transpose()?;

@@ -71,15 +71,6 @@ pub(super) fn check_account<'s>(
     .into())
 }
 
-/// The calculator's refusal of several accounts, with the option that
-/// chooses one.
-pub(super) fn choose_account(e: ocr_bill::Error) -> anyhow::Error {
-    match e {
-        ocr_bill::Error::SeveralAccounts { .. } => anyhow!("{e} with --account NAME"),
-        other => other.into(),
-    }
-}
-
 /// Opens an input (a file, or stdin for `-` or none) decoded to UTF-8; returns
 /// it and its name for messages.
 pub(super) fn open_input(
@@ -116,7 +107,7 @@ pub(super) fn read_file<T>(
     parse: impl FnOnce(Box<dyn Read>) -> Result<T, ocr_bill::InputError>,
 ) -> anyhow::Result<T> {
     let (input, name) = open_input(Some(path), what, encoding)?;
-    parse(input).map_err(|e| anyhow!("{what} file {name}: {e}"))
+    parse(input).map_err(|e| anyhow::Error::new(e).context(format!("{what} file {name}")))
 }
 
 /// The opening balance: a decimal with at most two places, which may be

@@ -4,7 +4,7 @@ use anyhow::anyhow;
 use ocr_bill::{read_packs, read_topups, read_usage, LedgerInput, Month, PriceList};
 
 use super::args::LedgerArgs;
-use super::input::{calculator, check_account, choose_account, opening_balance, read_file};
+use super::input::{calculator, check_account, opening_balance, read_file};
 use super::Out;
 use crate::render::render;
 use crate::report as reports;
@@ -50,6 +50,6 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
             .topups
             .retain(|t| t.account.is_empty() || t.account == name);
     }
-    let ledger = calc.ledger(&input).map_err(choose_account)?;
+    let ledger = calc.ledger(&input)?;
     render(&reports::LedgerReport(&ledger), format, style)
 }

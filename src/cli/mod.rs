@@ -18,7 +18,7 @@ use std::ffi::OsString;
 use std::fmt;
 
 use clap::Parser;
-use ocr_bill::InputEncoding;
+use ocr_bill::{InputEncoding, NotText, Remedy};
 
 pub use args::Cli;
 use args::Command;
@@ -98,7 +98,8 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             }) {
                 return exit::OK;
             }
-            let _ = diagnostic(&format!("error: {}", one_line(&format!("{err:#}"))));
+            let advice = remedy_in(&err).map_or_else(String::new, |r| format!("; {}", advice(r)));
+            let _ = diagnostic(&format!("error: {}{advice}", one_line(&format!("{err:#}"))));
             if err.downcast_ref::<UsageError>().is_some() {
                 exit::USAGE
             } else {
@@ -106,6 +107,34 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             }
         }
     }
+}
+
+/// How to do what a remedy asks, on this command line.
+pub(crate) fn advice(remedy: Remedy) -> String {
+    match remedy {
+        Remedy::NegotiatedPrice => "pass --negotiated-price PRICE".into(),
+        Remedy::ChooseAccount => "choose one with --account NAME".into(),
+        Remedy::MultilineFields => {
+            "pass --multiline-fields if the file really has fields across lines".into()
+        }
+        Remedy::Encoding(Some(name)) => format!("pass --encoding {}", name.to_lowercase()),
+        Remedy::Encoding(None) => "pass --encoding if you know which it is".into(),
+    }
+}
+
+/// The remedy an error carries, wherever it is in the chain.
+fn remedy_in(err: &anyhow::Error) -> Option<Remedy> {
+    err.chain().find_map(|c| {
+        if let Some(e) = c.downcast_ref::<ocr_bill::Error>() {
+            e.remedy()
+        } else if let Some(e) = c.downcast_ref::<ocr_bill::InputError>() {
+            e.remedy
+        } else if let Some(e) = c.downcast_ref::<std::io::Error>() {
+            NotText::remedy_of(e)
+        } else {
+            None
+        }
+    })
 }
 
 /// A message on one line: control characters (a NUL or a line break read from a

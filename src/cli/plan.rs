@@ -3,7 +3,7 @@
 use ocr_bill::{parse_count, read_usage, Item, PriceList};
 
 use super::args::PlanArgs;
-use super::input::{calculator, check_account, choose_account, paid_prices, read_file};
+use super::input::{calculator, check_account, paid_prices, read_file};
 use super::Out;
 use crate::render::{render, Format};
 use crate::report as reports;
@@ -33,8 +33,7 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
                 check_account(name, usage.iter().map(|u| u.account.as_str()))?;
                 usage.retain(|u| u.account == name);
             }
-            ocr_bill::one_account(usage.iter().map(|u| u.account.as_str()))
-                .map_err(choose_account)?;
+            ocr_bill::one_account(usage.iter().map(|u| u.account.as_str()))?;
             ocr_bill::monthly_by_api(&usage)?
                 .into_iter()
                 .map(|(item, monthly)| {

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::ocr;
+use crate::{fails, files, ocr};
 
 fn run(args: &[&str]) -> (Option<i32>, String, usize) {
     let out = ocr().args(args).output().unwrap();
@@ -103,4 +103,50 @@ fn a_hundred_megabyte_line_is_refused_in_bounded_memory() {
         let kb: u64 = err.lines().last().unwrap().trim().parse().unwrap();
         assert!(kb < 64 * 1024, "peak {kb} KB for a 100 MB line");
     }
+}
+
+#[test]
+fn a_refusal_names_the_flag_that_fixes_it() {
+    // The library says what is needed; the command line names its flag.
+    let (_d, p) = files(&[
+        ("price.csv", "api,calls\nidcard,2000000\nidcard,5\n"),
+        (
+            "quote.csv",
+            "account,api,calls\n\"a,idcard,5\nb\",idcard,6\n",
+        ),
+        ("gbk.csv", ""),
+    ]);
+    std::fs::write(&p[2], b"api,calls\n\xc9\xed\xb7\xdd\xd6\xa4,9\n").unwrap();
+    let out = ocr().args(["batch", &p[0]]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2:"), "{err}");
+    assert!(
+        err.contains("needs a negotiated price")
+            && err.trim_end().ends_with("pass --negotiated-price PRICE"),
+        "{err}"
+    );
+    // Skipped rows carry it too.
+    let out = ocr()
+        .args(["batch", "--skip-invalid", &p[0]])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("skipped line 2:") && err.contains("; pass --negotiated-price PRICE\n"),
+        "{err}"
+    );
+    let out = ocr().args(["batch", &p[1]]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("it closes on line 3"), "{err}");
+    assert!(
+        err.contains("pass --multiline-fields if the file really has fields across lines"),
+        "{err}"
+    );
+    let err = fails(&["batch", "--encoding", "utf-8", &p[2]], 1);
+    assert!(err.contains("is GBK; pass --encoding gbk"), "{err}");
+    let err = fails(&["ledger", "--encoding", "utf-8", "--usage", &p[2]], 1);
+    assert!(err.contains("usage file"), "{err}");
+    assert!(err.contains("pass --encoding gbk"), "{err}");
 }
