@@ -203,7 +203,7 @@ pub enum Event {
         /// Billing item key.
         api: String,
         /// Calls billed postpaid this month beyond the free quota.
-        overage_calls: u64,
+        billable_calls: u64,
     },
     /// Packs expired with calls unused (过期作废).
     PackExpired {
@@ -252,8 +252,11 @@ impl Event {
                 "{api}: packs #{pack}–#{last} ({} packs of {size} calls) are used up",
                 last - pack + 1
             ),
-            Event::SwitchedToPostpaid { api, overage_calls } => {
-                format!("{api}: packs used up, {overage_calls} calls went postpaid")
+            Event::SwitchedToPostpaid {
+                api,
+                billable_calls,
+            } => {
+                format!("{api}: packs used up, {billable_calls} calls went postpaid")
             }
             Event::PackExpired {
                 api,
@@ -476,7 +479,7 @@ impl<'a> Calculator<'a> {
         if overage > 0 && had_pack_calls {
             events.push(Event::SwitchedToPostpaid {
                 api: api.key.clone(),
-                overage_calls: overage,
+                billable_calls: overage,
             });
         }
         let postpaid_calls = free + overage;

@@ -78,7 +78,7 @@ pub struct PlanMonth {
     /// Served by the packs.
     pub pack_calls: u64,
     /// Billed postpaid.
-    pub overage_calls: u64,
+    pub billable_calls: u64,
     /// The overage's unit price; `None` without overage.
     #[serde(serialize_with = "serialize_price")]
     pub unit_price: Option<Decimal>,
@@ -524,7 +524,7 @@ impl Calculator<'_> {
                 calls,
                 free_calls: line.free_calls,
                 pack_calls: line.pack_calls,
-                overage_calls: line.billable_calls,
+                billable_calls: line.billable_calls,
                 unit_price: line.unit_price,
                 amount: line.amount,
             });

@@ -44,7 +44,7 @@ pub struct PrepaidMonth {
     /// Calls served by the packs.
     pub pack_calls: u64,
     /// Calls billed postpaid beyond the free quota and the packs.
-    pub overage_calls: u64,
+    pub billable_calls: u64,
     /// The reached tier, 1-based, and its range.
     pub tier: usize,
     /// The reached tier's range.
@@ -76,7 +76,7 @@ impl Calculator<'_> {
     /// // The source's example 7: 2,500 calls, one 1,000-call pack.
     /// let packs = ocr_bill::parse_pack_spec("1000").unwrap();
     /// let month = Calculator::new(&prices).prepaid(bankcard, 2500, &packs).unwrap();
-    /// assert_eq!(month.overage_calls, 500);
+    /// assert_eq!(month.billable_calls, 500);
     /// assert_eq!(month.total.to_string(), "195.00");
     /// ```
     pub fn prepaid(
@@ -170,7 +170,7 @@ impl Calculator<'_> {
             calls,
             free_calls: line.free_calls,
             pack_calls: line.pack_calls,
-            overage_calls: line.billable_calls,
+            billable_calls: line.billable_calls,
             tier: line.tier,
             tier_range: line.tier_range,
             unit_price: line.unit_price,

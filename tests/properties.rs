@@ -453,7 +453,7 @@ proptest! {
         let month = calc.prepaid(&list.items[api], calls, &[]).unwrap();
         let bill = calc.postpaid(&[(&list.items[api], calls)]).unwrap();
         prop_assert_eq!(month.total, bill.amount);
-        prop_assert_eq!(month.overage_calls, bill.lines[0].billable_calls);
+        prop_assert_eq!(month.billable_calls, bill.lines[0].billable_calls);
     }
 
     /// `batch` bills every row as `postpaid` bills it, and loses none.

@@ -77,7 +77,7 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
             month.calls.to_string(),
             month.free_calls.to_string(),
             month.pack_calls.to_string(),
-            month.overage_calls.to_string(),
+            month.billable_calls.to_string(),
             price_cell(month.unit_price),
             month.amount.to_string(),
         ]);

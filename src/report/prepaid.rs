@@ -28,7 +28,7 @@ impl Report for Prepaid<'_> {
             m.pack_cost.to_string(),
         ]);
         g.push(vec![
-            m.overage_calls.to_string(),
+            m.billable_calls.to_string(),
             format!("postpaid overage, tier {} ({})", m.tier, m.tier_range),
             price_cell(m.unit_price),
             m.overage_amount.to_string(),
@@ -53,7 +53,7 @@ impl Report for Prepaid<'_> {
             "calls",
             "free_calls",
             "pack_calls",
-            "overage_calls",
+            "billable_calls",
             "tier",
             "unit_price",
             "pack_cost",
@@ -68,7 +68,7 @@ impl Report for Prepaid<'_> {
             m.calls.to_string(),
             m.free_calls.to_string(),
             m.pack_calls.to_string(),
-            m.overage_calls.to_string(),
+            m.billable_calls.to_string(),
             m.tier.to_string(),
             m.unit_price.map(format_price).unwrap_or_default(),
             m.pack_cost.to_string(),

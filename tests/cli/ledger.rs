@@ -216,7 +216,7 @@ fn alerts_fire_exactly_once_each() {
         kinds(month(&v, "2026-03")),
         ["pack-used-up", "switched-to-postpaid"]
     );
-    assert_eq!(month(&v, "2026-03")["events"][1]["overage_calls"], 700);
+    assert_eq!(month(&v, "2026-03")["events"][1]["billable_calls"], 700);
     assert_eq!(s(month(&v, "2026-03"), "bill"), "105.00");
     // 2026-04: all postpaid, nothing new to say.
     assert_eq!(kinds(month(&v, "2026-04")).len(), 0);

@@ -11,7 +11,7 @@ fn source_example_7_bankcard_2500_calls_with_one_1000_pack() {
     assert_eq!(v["calls"], 2500);
     assert_eq!(v["free_calls"], 1000);
     assert_eq!(v["pack_calls"], 1000);
-    assert_eq!(v["overage_calls"], 500);
+    assert_eq!(v["billable_calls"], 500);
     assert_eq!(s(&v, "unit_price"), "0.15");
     assert_eq!(s(&v, "pack_cost"), "120.00");
     assert_eq!(s(&v, "overage_amount"), "75.00");
@@ -30,7 +30,7 @@ fn source_example_7_bankcard_2500_calls_with_one_1000_pack() {
 fn overage_reaching_the_010_tier() {
     // 50,000 calls, one 10,000 pack: 39,000 overage at 0.10 (the total reaches 0.10).
     let v = prepaid("idcard", "50000", "10k");
-    assert_eq!(v["overage_calls"], 39000);
+    assert_eq!(v["billable_calls"], 39000);
     assert_eq!(s(&v, "unit_price"), "0.10");
     assert_eq!(s(&v, "overage_amount"), "3900.00");
     assert_eq!(s(&v, "total"), "4700.00");
@@ -41,7 +41,7 @@ fn overage_reaching_the_006_tier() {
     // 300,000 calls, packs 1k + 2 × 10k + 2 × 10万 = 221,000: 78,000 overage at 0.06.
     let v = prepaid("general", "30万", "1k,10kx2,10万x2");
     assert_eq!(v["pack_calls"], 221000);
-    assert_eq!(v["overage_calls"], 78000);
+    assert_eq!(v["billable_calls"], 78000);
     assert_eq!(s(&v, "unit_price"), "0.06");
     assert_eq!(s(&v, "overage_amount"), "4680.00");
     assert_eq!(s(&v, "pack_cost"), "11720.00");
@@ -62,7 +62,7 @@ fn overage_reaching_the_006_tier() {
 fn a_pack_bigger_than_the_need_reports_calls_left() {
     let v = prepaid("idcard", "3000", "10k");
     assert_eq!(v["pack_calls"], 2000);
-    assert_eq!(v["overage_calls"], 0);
+    assert_eq!(v["billable_calls"], 0);
     assert_eq!(v["unit_price"], serde_json::Value::Null);
     assert_eq!(s(&v, "total"), "800.00");
     assert_eq!(v["pack_calls_left"], 8000);
@@ -123,11 +123,11 @@ fn contact_sales_overage_needs_a_price_zero_overage_does_not() {
         "--negotiated-price",
         "0.04",
     ]);
-    assert_eq!(v["overage_calls"], 999000);
+    assert_eq!(v["billable_calls"], 999000);
     assert_eq!(s(&v, "overage_amount"), "39960.00");
     // The packs cover every call beyond the free quota: no price needed.
     let v = prepaid("idcard", "2M", "1Mx2");
-    assert_eq!(v["overage_calls"], 0);
+    assert_eq!(v["billable_calls"], 0);
     assert_eq!(s(&v, "total"), "60000.00");
 }
 
@@ -184,7 +184,7 @@ fn overage_tier_by_postpaid_calls_in_the_variant() {
         "--packs",
         "5000",
     ]);
-    assert_eq!(v["overage_calls"], 7000);
+    assert_eq!(v["billable_calls"], 7000);
     assert_eq!(s(&v, "unit_price"), "0.20");
     assert_eq!(s(&v, "total"), "2100.50");
     // 20% alert: 5,000-call pack with 900 left (18%) alerts.
@@ -224,7 +224,7 @@ fn prepaid_table_and_csv() {
     assert!(lines
         .next()
         .unwrap()
-        .starts_with("api,name,calls,free_calls,pack_calls,overage_calls"));
+        .starts_with("api,name,calls,free_calls,pack_calls,billable_calls"));
     assert!(lines
         .next()
         .unwrap()
