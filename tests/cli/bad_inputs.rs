@@ -3,10 +3,11 @@
 
 use std::io::Write;
 
-use crate::{fails, files, ocr};
+use crate::files;
+use crate::test::Test;
 
 fn run(args: &[&str]) -> (Option<i32>, String, usize) {
-    let out = ocr().args(args).output().unwrap();
+    let out = Test::new().args(args).output();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -82,7 +83,7 @@ fn a_hundred_megabyte_line_is_refused_in_bounded_memory() {
         vec!["batch", "--skip-invalid", path],
         vec!["ledger", "--usage", ledger_path],
     ] {
-        let out = ocr().args(&args).output().unwrap();
+        let out = Test::new().args(&args).output();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
         assert!(err.contains("line 3"), "{args:?}: {err}");
@@ -117,26 +118,21 @@ fn a_refusal_names_the_flag_that_fixes_it() {
         ("gbk.csv", ""),
     ]);
     std::fs::write(&p[2], b"api,calls\n\xc9\xed\xb7\xdd\xd6\xa4,9\n").unwrap();
-    let out = ocr().args(["batch", &p[0]]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 2:"), "{err}");
-    assert!(
-        err.contains("needs a negotiated price")
-            && err.trim_end().ends_with("pass --negotiated-price PRICE"),
-        "{err}"
-    );
+    Test::new()
+        .args(&["batch", &p[0]])
+        .status(1)
+        .stderr_has("line 2:")
+        .stderr_has("needs a negotiated price")
+        .stderr_has("; pass --negotiated-price PRICE\n")
+        .run();
     // Skipped rows carry it too.
-    let out = ocr()
-        .args(["batch", "--skip-invalid", &p[0]])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("skipped line 2:") && err.contains("; pass --negotiated-price PRICE\n"),
-        "{err}"
-    );
-    let out = ocr().args(["batch", &p[1]]).output().unwrap();
+    Test::new()
+        .args(&["batch", "--skip-invalid", &p[0]])
+        .status(3)
+        .stderr_has("skipped line 2:")
+        .stderr_has("; pass --negotiated-price PRICE\n")
+        .run();
+    let out = Test::new().args(&["batch", &p[1]]).output();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("it closes on line 3"), "{err}");
@@ -144,9 +140,13 @@ fn a_refusal_names_the_flag_that_fixes_it() {
         err.contains("pass --multiline-fields if the file really has fields across lines"),
         "{err}"
     );
-    let err = fails(&["batch", "--encoding", "utf-8", &p[2]], 1);
+    let err = Test::new()
+        .args(&["batch", "--encoding", "utf-8", &p[2]])
+        .fails(1);
     assert!(err.contains("is GBK; pass --encoding gbk"), "{err}");
-    let err = fails(&["ledger", "--encoding", "utf-8", "--usage", &p[2]], 1);
+    let err = Test::new()
+        .args(&["ledger", "--encoding", "utf-8", "--usage", &p[2]])
+        .fails(1);
     assert!(err.contains("usage file"), "{err}");
     assert!(err.contains("pass --encoding gbk"), "{err}");
 }

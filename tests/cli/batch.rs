@@ -1,16 +1,15 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::{json, ocr};
+use crate::test::Test;
 
 /// Runs `batch` with `input` on stdin; returns (exit code, stdout, stderr).
 fn batch(args: &[&str], input: &str) -> (i32, String, String) {
-    let out = ocr()
+    let out = Test::new()
         .arg("batch")
         .args(args)
-        .write_stdin(input.as_bytes().to_vec())
-        .output()
-        .unwrap();
+        .stdin(input.as_bytes().to_vec())
+        .output();
     (
         out.status.code().unwrap(),
         String::from_utf8(out.stdout).unwrap(),
@@ -83,7 +82,9 @@ fn batch_agrees_with_postpaid_row_by_row() {
     let (code, out, _) = batch(&[], &input);
     assert_eq!(code, 0);
     for (row, (api, calls)) in rows(&out)[1..].iter().zip(cases) {
-        let v = json(&["postpaid", "--api", api, "--calls", calls]);
+        let v = Test::new()
+            .args(&["postpaid", "--api", api, "--calls", calls])
+            .json();
         assert_eq!(row[6], v["amount"].as_str().unwrap(), "{api} {calls}");
     }
 }
@@ -319,13 +320,13 @@ fn reads_a_file_argument_and_dash() {
     let mut f = tempfile::NamedTempFile::new().unwrap();
     f.write_all(USAGE.as_bytes()).unwrap();
     let path = f.path().to_str().unwrap();
-    let out = ocr().args(["batch", path]).output().unwrap();
+    let out = Test::new().args(&["batch", path]).output();
     assert!(out.status.success());
     assert_eq!(rows(&String::from_utf8(out.stdout).unwrap()).len(), 4);
     let (code, out, _) = batch(&["-"], USAGE);
     assert_eq!(code, 0);
     assert_eq!(rows(&out).len(), 4);
-    let out = ocr().args(["batch", "/nonexistent.csv"]).output().unwrap();
+    let out = Test::new().args(&["batch", "/nonexistent.csv"]).output();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent.csv"));
 }
@@ -398,11 +399,10 @@ fn fuzz_finding_quoted_crlf_and_invalid_utf8_lose_no_row() {
     // destructor list in a worker thread; the input itself is kept as a case).
     let mut input = b"account,api,calls\n".to_vec();
     input.extend_from_slice(b"A,i~dc@ra5,\rd\nB$idcard!,\"A1\r\n");
-    let out = ocr()
-        .args(["batch", "--skip-invalid"])
-        .write_stdin(input.clone())
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--skip-invalid"])
+        .stdin(input.clone())
+        .output();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
     // Three records: a lone CR ends one (as in the csv crate), and the unclosed
@@ -424,11 +424,10 @@ fn fuzz_finding_quoted_crlf_and_invalid_utf8_lose_no_row() {
     // A byte that is text in neither UTF-8 nor GB18030 is refused where it is,
     // never replaced.
     input.push(0xcb);
-    let out = ocr()
-        .args(["batch", "--skip-invalid"])
-        .write_stdin(input)
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--skip-invalid"])
+        .stdin(input)
+        .output();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("byte 0xCB") && err.contains("line 4"), "{err}");

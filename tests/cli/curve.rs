@@ -1,10 +1,11 @@
 //! `curve`: the cost curve as CSV, JSON and an SVG chart.
 
-use crate::{fails, json, ocr, s};
+use crate::s;
+use crate::test::Test;
 
 #[test]
 fn curve_csv_has_both_sides_of_every_cliff() {
-    let out = ocr().args(["curve", "--api", "idcard"]).output().unwrap();
+    let out = Test::new().args(&["curve", "--api", "idcard"]).output();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -37,8 +38,8 @@ fn curve_csv_has_both_sides_of_every_cliff() {
 fn curve_svg_parses_and_holds_both_series() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("idcard.svg");
-    let out = ocr()
-        .args([
+    let out = Test::new()
+        .args(&[
             "curve",
             "--api",
             "idcard",
@@ -47,8 +48,7 @@ fn curve_svg_parses_and_holds_both_series() {
             "--svg",
             path.to_str().unwrap(),
         ])
-        .output()
-        .unwrap();
+        .output();
     assert!(
         out.status.success(),
         "{}",
@@ -76,22 +76,28 @@ fn curve_svg_parses_and_holds_both_series() {
 
 #[test]
 fn curve_errors_and_json() {
-    let err = fails(&["curve", "--api", "idcard", "--max", "2M"], 1);
+    let err = Test::new()
+        .args(&["curve", "--api", "idcard", "--max", "2M"])
+        .fails(1);
     assert!(err.contains("contact-sales"), "{err}");
-    let v = json(&[
-        "curve",
-        "--api",
-        "idcard",
-        "--max",
-        "2M",
-        "--negotiated-price",
-        "0.04",
-        "--points",
-        "20",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "curve",
+            "--api",
+            "idcard",
+            "--max",
+            "2M",
+            "--negotiated-price",
+            "0.04",
+            "--points",
+            "20",
+        ])
+        .json();
     let last = v["points"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["calls"], 2000000);
     assert_eq!(s(&last, "postpaid"), "79960.00");
-    let err = fails(&["curve", "--api", "idcard", "--points", "0"], 1);
+    let err = Test::new()
+        .args(&["curve", "--api", "idcard", "--points", "0"])
+        .fails(1);
     assert!(err.contains("--points 0"), "{err}");
 }

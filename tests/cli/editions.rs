@@ -1,19 +1,22 @@
 //! Every published edition of the price page: the pages' own worked examples,
 //! tier edges, shared billing items, free quotas, freezes and alert rules.
 
-use crate::{fails, json, ocr, s};
+use crate::s;
+use crate::test::Test;
 
 /// `postpaid` of one API on an edition, as JSON.
 fn bill(edition: &str, api: &str, calls: &str) -> serde_json::Value {
-    json(&[
-        "--edition",
-        edition,
-        "postpaid",
-        "--api",
-        api,
-        "--calls",
-        calls,
-    ])
+    Test::new()
+        .args(&[
+            "--edition",
+            edition,
+            "postpaid",
+            "--api",
+            api,
+            "--calls",
+            calls,
+        ])
+        .json()
 }
 
 #[test]
@@ -51,28 +54,32 @@ fn worked_examples_of_every_edition() {
 #[test]
 fn pack_examples_with_the_price_paid() {
     let prepaid = |edition: &str, api: &str, calls: &str, packs: &str| {
-        json(&[
-            "--edition",
-            edition,
-            "prepaid",
-            "--api",
-            api,
-            "--calls",
-            calls,
-            "--packs",
-            packs,
-        ])
+        Test::new()
+            .args(&[
+                "--edition",
+                edition,
+                "prepaid",
+                "--api",
+                api,
+                "--calls",
+                calls,
+                "--packs",
+                packs,
+            ])
+            .json()
     };
     // c: three 100,000-call packs for 300,000 calls a year; 2,500 calls with a 1,000 pack.
-    let v = json(&[
-        "--edition",
-        "c",
-        "quote",
-        "--api",
-        "idcard",
-        "--calls",
-        "300000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--edition",
+            "c",
+            "quote",
+            "--api",
+            "idcard",
+            "--calls",
+            "300000",
+        ])
+        .json();
     assert_eq!(s(&v["options"][0], "label"), "cheapest");
     assert_eq!(s(&v["options"][0], "cost"), "15000.00");
     assert_eq!(
@@ -89,8 +96,8 @@ fn pack_examples_with_the_price_paid() {
         "159.00"
     );
     // A cell not sold is refused; one sold only at a negotiated price needs it.
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "--edition",
             "d",
             "prepaid",
@@ -100,12 +107,11 @@ fn pack_examples_with_the_price_paid() {
             "50",
             "--packs",
             "100",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(err.contains("no pack of 100 calls"), "{err}");
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "--edition",
             "d",
             "prepaid",
@@ -115,9 +121,8 @@ fn pack_examples_with_the_price_paid() {
             "5",
             "--packs",
             "100000",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(
         err.contains("no list price") && err.contains("100000@PRICE"),
         "{err}"
@@ -128,19 +133,21 @@ fn pack_examples_with_the_price_paid() {
 
 #[test]
 fn a_shared_billing_item_sums_its_apis() {
-    let v = json(&[
-        "--edition",
-        "d",
-        "postpaid",
-        "--api",
-        "户口本识别",
-        "--calls",
-        "6000",
-        "--api",
-        "房产证识别",
-        "--calls",
-        "5000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--edition",
+            "d",
+            "postpaid",
+            "--api",
+            "户口本识别",
+            "--calls",
+            "6000",
+            "--api",
+            "房产证识别",
+            "--calls",
+            "5000",
+        ])
+        .json();
     let line = &v["lines"][0];
     assert_eq!(v["lines"].as_array().unwrap().len(), 1);
     assert_eq!(s(line, "api"), "cards");
@@ -151,8 +158,8 @@ fn a_shared_billing_item_sums_its_apis() {
     assert_eq!(line["apis"][0]["api"], "residence-booklet");
     assert_eq!(line["apis"][1]["calls"], 5000);
     // The human table says which APIs were summed.
-    let out = ocr()
-        .args([
+    let out = Test::new()
+        .args(&[
             "--edition",
             "d",
             "postpaid",
@@ -161,9 +168,8 @@ fn a_shared_billing_item_sums_its_apis() {
             "--calls",
             "6000",
         ])
-        .args(["--api", "房产证识别", "--calls", "5000"])
-        .output()
-        .unwrap();
+        .args(&["--api", "房产证识别", "--calls", "5000"])
+        .output();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(
@@ -218,19 +224,21 @@ fn tier_edges_of_each_bound_rule() {
 #[test]
 fn free_quota_scopes() {
     // b: one allowance per account, taken in the page's order (通用印刷体识别 first).
-    let v = json(&[
-        "--edition",
-        "b",
-        "postpaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "9000",
-        "--api",
-        "general",
-        "--calls",
-        "600",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--edition",
+            "b",
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "9000",
+            "--api",
+            "general",
+            "--calls",
+            "600",
+        ])
+        .json();
     let lines = v["lines"].as_array().unwrap();
     assert_eq!(lines[0]["free_calls"], 400, "{v}");
     assert_eq!(s(&lines[0], "amount"), "1290.00");
@@ -239,19 +247,21 @@ fn free_quota_scopes() {
     // intl and a: none.
     assert_eq!(bill("intl", "general", "500")["lines"][0]["free_calls"], 0);
     // d: one free quota per billing item, not per API.
-    let v = json(&[
-        "--edition",
-        "d",
-        "postpaid",
-        "--api",
-        "passport",
-        "--calls",
-        "800",
-        "--api",
-        "permit",
-        "--calls",
-        "800",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--edition",
+            "d",
+            "postpaid",
+            "--api",
+            "passport",
+            "--calls",
+            "800",
+            "--api",
+            "permit",
+            "--calls",
+            "800",
+        ])
+        .json();
     assert_eq!(v["lines"][0]["free_calls"], 1000);
     assert_eq!(s(&v, "amount"), "90.00");
     // d: verification products have no monthly quota; their one-time pack is
@@ -286,15 +296,17 @@ fn ledger(edition: &str, usage: &str, packs: &str) -> serde_json::Value {
     let p = dir.path().join("packs.csv");
     std::fs::write(&u, usage).unwrap();
     std::fs::write(&p, packs).unwrap();
-    json(&[
-        "--edition",
-        edition,
-        "ledger",
-        "--usage",
-        u.to_str().unwrap(),
-        "--packs",
-        p.to_str().unwrap(),
-    ])
+    Test::new()
+        .args(&[
+            "--edition",
+            edition,
+            "ledger",
+            "--usage",
+            u.to_str().unwrap(),
+            "--packs",
+            p.to_str().unwrap(),
+        ])
+        .json()
 }
 
 #[test]
@@ -350,8 +362,8 @@ fn names_users_have() {
         "vin"
     );
     // A name the page lists under two billing items is refused with both.
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "--edition",
             "d",
             "postpaid",
@@ -359,15 +371,14 @@ fn names_users_have() {
             "混贴票据识别",
             "--calls",
             "5",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(
         err.contains("mixed-invoice-large") && err.contains("mixed-invoice-small"),
         "{err}"
     );
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "--edition",
             "e",
             "postpaid",
@@ -375,16 +386,15 @@ fn names_users_have() {
             "MixedInvoiceOCR",
             "--calls",
             "5",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(
         err.contains("通用票据识别（大票）") && err.contains("通用票据识别（小票）"),
         "{err}"
     );
     // Unknown names suggest the closest across keys, names and actions.
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "--edition",
             "d",
             "postpaid",
@@ -392,9 +402,8 @@ fn names_users_have() {
             "IDCardOCRR",
             "--calls",
             "5",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(err.contains("did you mean 'idcard'"), "{err}");
 }
 
@@ -435,61 +444,65 @@ fn a_pricing_file_starts_from_an_edition_and_overrides() {
     )
     .unwrap();
     let p = path.to_str().unwrap();
-    let v = json(&[
-        "--pricing",
-        p,
-        "postpaid",
-        "--api",
-        "户口本识别",
-        "--calls",
-        "11000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            p,
+            "postpaid",
+            "--api",
+            "户口本识别",
+            "--calls",
+            "11000",
+        ])
+        .json();
     assert_eq!(s(&v["lines"][0], "unit_price"), "0.08");
     assert_eq!(s(&v, "edition"), "d");
     // --edition names the base of a file that names none; an unknown one is refused.
-    let err = fails(&["--edition", "z", "prices"], 1);
+    let err = Test::new().args(&["--edition", "z", "prices"]).fails(1);
     assert!(
         err.contains("unknown edition 'z'") && err.contains("intl"),
         "{err}"
     );
-    let v = json(&["--edition", "e", "prices", "--editions"]);
+    let v = Test::new()
+        .args(&["--edition", "e", "prices", "--editions"])
+        .json();
     assert_eq!(v.as_array().unwrap().len(), 7);
 }
 
 #[test]
 fn prices_as_toml_is_a_file_to_start_from() {
-    let out = ocr()
-        .args(["--edition", "d", "prices", "--format", "toml"])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["--edition", "d", "prices", "--format", "toml"])
+        .output();
     assert!(out.status.success());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mine.toml");
     std::fs::write(&path, &out.stdout).unwrap();
     let p = path.to_str().unwrap();
-    let v = json(&[
-        "--pricing",
-        p,
-        "postpaid",
-        "--api",
-        "户口本识别",
-        "--calls",
-        "11000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            p,
+            "postpaid",
+            "--api",
+            "户口本识别",
+            "--calls",
+            "11000",
+        ])
+        .json();
     assert_eq!(s(&v, "amount"), "1000.00");
     assert_eq!(s(&v, "edition"), "d");
-    let err = fails(
-        &["postpaid", "--api", "idcard", "--calls", "5", "-f", "toml"],
-        2,
-    );
+    let err = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "5", "-f", "toml"])
+        .fails(2);
     assert!(err.contains("for `prices` only"), "{err}");
 }
 
 #[test]
 fn batch_shares_an_accounts_free_calls_in_edition_b() {
     let input = "account,month,api,calls\nA,2026-01,idcard,9000\nA,2026-01,general,600\nB,2026-01,idcard,9000\n";
-    let out = ocr()
-        .args([
+    let out = Test::new()
+        .args(&[
             "--edition",
             "b",
             "batch",
@@ -498,9 +511,8 @@ fn batch_shares_an_accounts_free_calls_in_edition_b() {
             "-f",
             "json",
         ])
-        .write_stdin(input)
-        .output()
-        .unwrap();
+        .stdin(input)
+        .output();
     let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -511,26 +523,27 @@ fn batch_shares_an_accounts_free_calls_in_edition_b() {
     assert_eq!(s(&rows[0], "amount"), "1290.00");
     assert_eq!(rows[1]["free_calls"], 600);
     assert_eq!(rows[2]["free_calls"], 1000);
-    let v = json(&[
-        "--edition",
-        "b",
-        "postpaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "9000",
-        "--api",
-        "general",
-        "--calls",
-        "600",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--edition",
+            "b",
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "9000",
+            "--api",
+            "general",
+            "--calls",
+            "600",
+        ])
+        .json();
     assert_eq!(s(&v, "amount"), "1290.00");
     // Row by row, rows of one account and month are counted in the warning.
-    let out = ocr()
-        .args(["--edition", "b", "batch"])
-        .write_stdin(input)
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["--edition", "b", "batch"])
+        .stdin(input)
+        .output();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("2 rows share their account and month"),

@@ -1,6 +1,7 @@
 use serde_json::Value;
 
-use crate::{fails, files, json, ocr, s};
+use crate::test::Test;
+use crate::{files, s};
 
 fn month<'a>(v: &'a Value, m: &str) -> &'a Value {
     v["months"]
@@ -30,15 +31,17 @@ fn three_months_by_hand_freeze_arrears_and_a_topup() {
         ),
         ("topups.csv", "month,amount\n2026-03,6000\n"),
     ]);
-    let v = json(&[
-        "ledger",
-        "--usage",
-        &p[0],
-        "--topups",
-        &p[1],
-        "--balance",
-        "5000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "ledger",
+            "--usage",
+            &p[0],
+            "--topups",
+            &p[1],
+            "--balance",
+            "5000",
+        ])
+        .json();
     let m1 = month(&v, "2026-01");
     assert_eq!(s(m1, "bill"), "1200.00");
     assert_eq!(s(m1, "released"), "0.00");
@@ -74,7 +77,9 @@ fn missing_months_are_months_without_calls() {
         "usage.csv",
         "month,api,calls\n2026-01,license,9000\n2026-04,license,9000\n",
     )]);
-    let v = json(&["ledger", "--usage", &p[0], "--balance", "10000"]);
+    let v = Test::new()
+        .args(&["ledger", "--usage", &p[0], "--balance", "10000"])
+        .json();
     let months: Vec<&str> = v["months"]
         .as_array()
         .unwrap()
@@ -93,7 +98,7 @@ fn rows_of_one_month_and_api_are_summed() {
         "usage.csv",
         "month,api,calls\n2026-01,idcard,6000\n2026-01,身份证,6000\n",
     )]);
-    let v = json(&["ledger", "--usage", &p[0]]);
+    let v = Test::new().args(&["ledger", "--usage", &p[0]]).json();
     let line = &month(&v, "2026-01")["lines"][0];
     assert_eq!(line["calls"], 12000);
     assert_eq!(s(line, "amount"), "1100.00");
@@ -109,15 +114,17 @@ fn a_pack_expires_with_calls_left() {
         ),
         ("packs.csv", "month,api,calls\n2026-01,idcard,10000\n"),
     ]);
-    let v = json(&[
-        "ledger",
-        "--usage",
-        &p[0],
-        "--packs",
-        &p[1],
-        "--balance",
-        "1000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "ledger",
+            "--usage",
+            &p[0],
+            "--packs",
+            &p[1],
+            "--balance",
+            "1000",
+        ])
+        .json();
     let m1 = month(&v, "2026-01");
     assert_eq!(s(m1, "pack_cost"), "800.00");
     assert_eq!(m1["packs_bought"][0]["expires_after"], "2026-12");
@@ -143,17 +150,19 @@ fn until_runs_the_ledger_past_the_files() {
         ("usage.csv", "month,api,calls\n2026-01,idcard,2000\n"),
         ("packs.csv", "month,api,calls\n2026-01,idcard,10000\n"),
     ]);
-    let v = json(&[
-        "ledger",
-        "--usage",
-        &p[0],
-        "--packs",
-        &p[1],
-        "--until",
-        "2027-02",
-        "--balance",
-        "800",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "ledger",
+            "--usage",
+            &p[0],
+            "--packs",
+            &p[1],
+            "--until",
+            "2027-02",
+            "--balance",
+            "800",
+        ])
+        .json();
     assert_eq!(v["months"].as_array().unwrap().len(), 14);
     assert_eq!(kinds(month(&v, "2026-12")), ["pack-expired"]);
 }
@@ -172,15 +181,17 @@ fn stacked_packs_are_used_soonest_expiring_first() {
             "month,api,calls\n2026-01,idcard,1000\n2026-03,idcard,1000\n",
         ),
     ]);
-    let v = json(&[
-        "ledger",
-        "--usage",
-        &p[0],
-        "--packs",
-        &p[1],
-        "--balance",
-        "500",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "ledger",
+            "--usage",
+            &p[0],
+            "--packs",
+            &p[1],
+            "--balance",
+            "500",
+        ])
+        .json();
     let m3 = month(&v, "2026-03");
     assert_eq!(m3["lines"][0]["pack_calls"], 1500);
     let events = m3["events"].as_array().unwrap();
@@ -198,15 +209,17 @@ fn alerts_fire_exactly_once_each() {
         ),
         ("packs.csv", "month,api,calls,count\n2026-01,idcard,10000,1\n"),
     ]);
-    let v = json(&[
-        "ledger",
-        "--usage",
-        &p[0],
-        "--packs",
-        &p[1],
-        "--balance",
-        "5000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "ledger",
+            "--usage",
+            &p[0],
+            "--packs",
+            &p[1],
+            "--balance",
+            "5000",
+        ])
+        .json();
     // 2026-01: 8,600 from the pack, 1,400 left (14%): low.
     assert_eq!(kinds(month(&v, "2026-01")), ["pack-low"]);
     // 2026-02: 100 more, 1,300 left: no second alert.
@@ -230,15 +243,17 @@ fn overage_reaches_a_cheaper_tier_than_the_packs_suggest() {
         ("usage.csv", "month,api,calls\n2026-01,general,120000\n"),
         ("packs.csv", "month,api,calls\n2026-01,general,10万\n"),
     ]);
-    let v = json(&[
-        "ledger",
-        "--usage",
-        &p[0],
-        "--packs",
-        &p[1],
-        "--balance",
-        "10000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "ledger",
+            "--usage",
+            &p[0],
+            "--packs",
+            &p[1],
+            "--balance",
+            "10000",
+        ])
+        .json();
     let line = &month(&v, "2026-01")["lines"][0];
     assert_eq!(line["billable_calls"], 19000);
     assert_eq!(s(line, "unit_price"), "0.06");
@@ -273,7 +288,7 @@ fn bad_input_names_the_file_and_line_and_computes_nothing() {
         ("month,api\n2026-01,idcard\n", "no 'calls' column"),
     ] {
         let (_d, p) = files(&[("usage.csv", usage)]);
-        let err = fails(&["ledger", "--usage", &p[0]], 1);
+        let err = Test::new().args(&["ledger", "--usage", &p[0]]).fails(1);
         assert!(err.contains(&p[0]), "{err}");
         assert!(err.contains(needle), "want {needle}: {err}");
     }
@@ -293,7 +308,9 @@ fn bad_input_names_the_file_and_line_and_computes_nothing() {
         ),
     ] {
         let (_d, p) = files(&[("usage.csv", usage), ("packs.csv", packs)]);
-        let err = fails(&["ledger", "--usage", &p[0], "--packs", &p[1]], 1);
+        let err = Test::new()
+            .args(&["ledger", "--usage", &p[0], "--packs", &p[1]])
+            .fails(1);
         assert!(err.contains(&p[1]), "{err}");
         assert!(err.contains(needle), "want {needle}: {err}");
     }
@@ -306,16 +323,24 @@ fn bad_input_names_the_file_and_line_and_computes_nothing() {
         ("month,amount\n2026-01,1.005\n", "two decimals"),
     ] {
         let (_d, p) = files(&[("usage.csv", usage), ("topups.csv", topups)]);
-        let err = fails(&["ledger", "--usage", &p[0], "--topups", &p[1]], 1);
+        let err = Test::new()
+            .args(&["ledger", "--usage", &p[0], "--topups", &p[1]])
+            .fails(1);
         assert!(err.contains(&p[1]), "{err}");
         assert!(err.contains(needle), "want {needle}: {err}");
     }
     let (_d, p) = files(&[("usage.csv", usage)]);
-    let err = fails(&["ledger", "--usage", &p[0], "--balance", "abc"], 1);
+    let err = Test::new()
+        .args(&["ledger", "--usage", &p[0], "--balance", "abc"])
+        .fails(1);
     assert!(err.contains("'abc'"), "{err}");
-    let err = fails(&["ledger", "--usage", &p[0], "--until", "2026/13"], 1);
+    let err = Test::new()
+        .args(&["ledger", "--usage", &p[0], "--until", "2026/13"])
+        .fails(1);
     assert!(err.contains("2026/13"), "{err}");
-    let err = fails(&["ledger", "--usage", "/nonexistent.csv"], 1);
+    let err = Test::new()
+        .args(&["ledger", "--usage", "/nonexistent.csv"])
+        .fails(1);
     assert!(err.contains("/nonexistent.csv"), "{err}");
 }
 
@@ -325,18 +350,20 @@ fn one_month_without_packs_equals_postpaid() {
         "usage.csv",
         "month,api,calls\n2026-01,license,9000\n2026-01,vat-invoice,2000\n",
     )]);
-    let v = json(&["ledger", "--usage", &p[0]]);
-    let q = json(&[
-        "postpaid",
-        "--api",
-        "license",
-        "--calls",
-        "9000",
-        "--api",
-        "vat-invoice",
-        "--calls",
-        "2000",
-    ]);
+    let v = Test::new().args(&["ledger", "--usage", &p[0]]).json();
+    let q = Test::new()
+        .args(&[
+            "postpaid",
+            "--api",
+            "license",
+            "--calls",
+            "9000",
+            "--api",
+            "vat-invoice",
+            "--calls",
+            "2000",
+        ])
+        .json();
     assert_eq!(month(&v, "2026-01")["bill"], q["amount"]);
     assert_eq!(month(&v, "2026-01")["freeze"], q["freeze"]);
 }
@@ -350,19 +377,17 @@ fn table_and_csv_output() {
         ),
         ("packs.csv", "month,api,calls\n2026-01,license,1000\n"),
     ]);
-    let out = ocr()
-        .args(["ledger", "--usage", &p[0], "--packs", &p[1]])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["ledger", "--usage", &p[0], "--packs", &p[1]])
+        .output();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Events:"), "{text}");
     assert!(text.contains("pack #1 (1000 calls) is used up"), "{text}");
     assert!(text.contains("arrears"), "{text}");
     assert!(text.contains("Totals: paid for packs 120.00"), "{text}");
-    let out = ocr()
-        .args(["ledger", "--usage", &p[0], "--packs", &p[1], "-f", "csv"])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["ledger", "--usage", &p[0], "--packs", &p[1], "-f", "csv"])
+        .output();
     let text = String::from_utf8(out.stdout).unwrap();
     let mut r = csv::Reader::from_reader(text.as_bytes());
     let headers = r.headers().unwrap().clone();

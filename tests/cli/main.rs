@@ -13,42 +13,11 @@ mod pricing_file;
 mod quote;
 mod real_input;
 mod snapshots;
+mod test;
 
 use std::path::PathBuf;
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-/// The binary, with no pricing file from the environment.
-pub fn ocr() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ocr-bill"));
-    c.env_remove("OCR_BILL_PRICING");
-    c
-}
-
-/// Runs with `--format json`, asserts exit 0 and parses stdout.
-pub fn json(args: &[&str]) -> Value {
-    let out = ocr()
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// Runs, asserts the exit code, and returns stderr; stdout must be empty.
-pub fn fails(args: &[&str], code: i32) -> String {
-    let out = ocr().args(args).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-    assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
-    stderr
-}
 
 /// Writes files into a temporary folder; returns it (keep it alive) and the
 /// files' paths.

@@ -3,20 +3,19 @@
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 
-use crate::{fails, ocr};
+use crate::test::Test;
 
 #[test]
 fn an_xlsx_bill_reads_back_with_numeric_cells_and_the_right_sums() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bill.xlsx");
     let p = path.to_str().unwrap();
-    let out = ocr()
-        .args([
+    let out = Test::new()
+        .args(&[
             "postpaid", "--api", "idcard", "--calls", "9000", "--api", "bankcard", "--calls",
             "900000", "--format", "xlsx", "-o", p,
         ])
-        .output()
-        .unwrap();
+        .output();
     assert!(
         out.status.success(),
         "{}",
@@ -54,11 +53,11 @@ fn batch_bills_as_a_workbook() {
     )
     .unwrap();
     let path = dir.path().join("bills.xlsx");
-    let out = ocr()
-        .args(["batch", "--group-by", "account", "-f", "xlsx", "-o"])
-        .args([&path, &usage])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--group-by", "account", "-f", "xlsx", "-o"])
+        .arg(&path)
+        .arg(&usage)
+        .output();
     assert!(
         out.status.success(),
         "{}",
@@ -83,17 +82,16 @@ fn batch_bills_as_a_workbook() {
 #[test]
 fn excel_csv_neutralises_formulas_and_plain_csv_is_untouched() {
     let input = "account,api,calls\n\"=HYPERLINK(\"\"http://x\"\")\",idcard,9000\n-5,idcard,900\n";
-    let plain = ocr().arg("batch").write_stdin(input).output().unwrap();
+    let plain = Test::new().arg("batch").stdin(input).output();
     let plain = String::from_utf8(plain.stdout).unwrap();
     assert!(
         plain.contains("\n\"=HYPERLINK(\"\"http://x\"\")\",idcard,9000,"),
         "{plain}"
     );
-    let excel = ocr()
-        .args(["batch", "--excel"])
-        .write_stdin(input)
-        .output()
-        .unwrap();
+    let excel = Test::new()
+        .args(&["batch", "--excel"])
+        .stdin(input)
+        .output();
     let excel = excel.stdout;
     assert!(excel.starts_with(b"\xEF\xBB\xBFaccount,api,calls,"));
     let text = String::from_utf8(excel).unwrap();
@@ -105,12 +103,11 @@ fn excel_csv_neutralises_formulas_and_plain_csv_is_untouched() {
     assert!(text.contains("\r\n-5,idcard,900,"), "{text}");
     assert!(!text.replace("\r\n", "").contains('\n'));
     // The report CSVs too.
-    let out = ocr()
-        .args([
+    let out = Test::new()
+        .args(&[
             "postpaid", "--api", "idcard", "--calls", "9000", "-f", "csv", "--excel",
         ])
-        .output()
-        .unwrap();
+        .output();
     assert!(out.stdout.starts_with(b"\xEF\xBB\xBFapi,"));
     assert!(String::from_utf8(out.stdout).unwrap().ends_with("\r\n"));
 }
@@ -124,13 +121,13 @@ fn output_files_are_atomic_and_never_an_input() {
     let u = usage.to_str().unwrap();
     let o = out_path.to_str().unwrap();
     // A run that fails leaves no file (and no temporary one).
-    let err = fails(&["batch", u, "-o", o], 1);
+    let err = Test::new().args(&["batch", u, "-o", o]).fails(1);
     assert!(err.contains("idcrad"), "{err}");
     assert!(!out_path.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     // A run that succeeds writes the whole file.
     std::fs::write(&usage, "api,calls\nidcard,9000\n").unwrap();
-    let out = ocr().args(["batch", u, "-o", o]).output().unwrap();
+    let out = Test::new().args(&["batch", u, "-o", o]).output();
     assert!(out.status.success());
     assert!(std::fs::read_to_string(&out_path)
         .unwrap()
@@ -150,22 +147,23 @@ fn output_files_are_atomic_and_never_an_input() {
         assert_eq!(mode & 0o777, 0o644, "mode {mode:o}");
     }
     // The input is never the output.
-    let err = fails(&["batch", u, "-o", u], 1);
+    let err = Test::new().args(&["batch", u, "-o", u]).fails(1);
     assert!(err.contains("is an input"), "{err}");
     assert!(std::fs::read_to_string(&usage)
         .unwrap()
         .starts_with("api,calls"));
-    let err = fails(&["ledger", "--usage", u, "-o", u], 1);
+    let err = Test::new()
+        .args(&["ledger", "--usage", u, "-o", u])
+        .fails(1);
     assert!(err.contains("is an input"), "{err}");
 }
 
 #[test]
 fn man_pages_for_every_subcommand_and_completions_of_api_names() {
     let dir = tempfile::tempdir().unwrap();
-    let out = ocr()
-        .args(["man", "--dir", dir.path().to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["man", "--dir", dir.path().to_str().unwrap()])
+        .output();
     assert!(
         out.status.success(),
         "{}",
@@ -186,16 +184,18 @@ fn man_pages_for_every_subcommand_and_completions_of_api_names() {
             .unwrap_or_else(|e| panic!("ocr-bill{sub}.1: {e}"));
         assert!(page.contains(".SH \"EXIT STATUS\""), "ocr-bill{sub}.1");
     }
-    let out = ocr().args(["completions", "bash"]).output().unwrap();
+    let out = Test::new().args(&["completions", "bash"]).output();
     let script = String::from_utf8(out.stdout).unwrap();
     assert!(
         script.contains("户口本识别") && script.contains("idcard"),
         "no API names"
     );
     // Flags they would ignore are refused.
-    let err = fails(&["completions", "bash", "--format", "json"], 2);
+    let err = Test::new()
+        .args(&["completions", "bash", "--format", "json"])
+        .fails(2);
     assert!(err.contains("--format means nothing"), "{err}");
-    let err = fails(&["man", "--edition", "d"], 2);
+    let err = Test::new().args(&["man", "--edition", "d"]).fails(2);
     assert!(err.contains("--edition means nothing"), "{err}");
 }
 
@@ -209,8 +209,8 @@ fn a_ledger_workbook_has_a_sheet_per_table() {
     )
     .unwrap();
     let path = dir.path().join("ledger.xlsx");
-    let out = ocr()
-        .args([
+    let out = Test::new()
+        .args(&[
             "ledger",
             "--usage",
             usage.to_str().unwrap(),
@@ -219,8 +219,7 @@ fn a_ledger_workbook_has_a_sheet_per_table() {
             "-o",
         ])
         .arg(&path)
-        .output()
-        .unwrap();
+        .output();
     assert!(
         out.status.success(),
         "{}",

@@ -1,4 +1,5 @@
-use crate::{fails, json, ocr, s};
+use crate::s;
+use crate::test::Test;
 
 fn option<'a>(v: &'a serde_json::Value, label: &str) -> &'a serde_json::Value {
     v["options"]
@@ -11,7 +12,9 @@ fn option<'a>(v: &'a serde_json::Value, label: &str) -> &'a serde_json::Value {
 
 #[test]
 fn small_months_inside_the_free_quota_all_postpaid_wins() {
-    let v = json(&["plan", "--api", "idcard", "--monthly", "500 800 900 1000"]);
+    let v = Test::new()
+        .args(&["plan", "--api", "idcard", "--monthly", "500 800 900 1000"])
+        .json();
     assert_eq!(s(&v["cheapest"], "cost"), "0.00");
     assert_eq!(v["cheapest"]["packs"].as_array().unwrap().len(), 0);
     assert_eq!(s(option(&v, "all-postpaid"), "cost"), "0.00");
@@ -24,13 +27,15 @@ fn small_months_inside_the_free_quota_all_postpaid_wins() {
 fn steady_volume_packs_win() {
     // 4 months of 11,000: postpaid 4 × 1,000.00; 40,000 beyond the free quotas fit
     // 4 × 10k packs for 3,200.00.
-    let v = json(&[
-        "plan",
-        "--api",
-        "idcard",
-        "--monthly",
-        "11000 11000 11000 11000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "plan",
+            "--api",
+            "idcard",
+            "--monthly",
+            "11000 11000 11000 11000",
+        ])
+        .json();
     assert_eq!(s(option(&v, "all-postpaid"), "cost"), "4000.00");
     assert_eq!(s(&v["cheapest"], "cost"), "3200.00");
     assert_eq!(s(&v["cheapest"], "postpaid_cost"), "0.00");
@@ -44,13 +49,15 @@ fn a_mix_of_packs_and_postpaid_wins() {
     // 149,000 × 0.06 = 9,165.00. One 100k pack (5,000) leaves month 4 with 49,000 at
     // 0.06 (its total still reaches the 0.06 tier) = 2,940.00 → 7,940.00 … the search
     // finds the exact optimum, which keeps some postpaid calls.
-    let v = json(&[
-        "plan",
-        "--api",
-        "idcard",
-        "--monthly",
-        "1500 1500 1500 150000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "plan",
+            "--api",
+            "idcard",
+            "--monthly",
+            "1500 1500 1500 150000",
+        ])
+        .json();
     let best = &v["cheapest"];
     assert!(!best["packs"].as_array().unwrap().is_empty(), "{best}");
     assert_ne!(s(best, "postpaid_cost"), "0.00", "{best}");
@@ -63,13 +70,15 @@ fn a_mix_of_packs_and_postpaid_wins() {
 
 #[test]
 fn best_cost_is_pack_cost_plus_postpaid_months() {
-    let v = json(&[
-        "plan",
-        "--api",
-        "general",
-        "--monthly",
-        "9000 12000 8000 15000 3000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "plan",
+            "--api",
+            "general",
+            "--monthly",
+            "9000 12000 8000 15000 3000",
+        ])
+        .json();
     let best = &v["cheapest"];
     let months: f64 = best["months"]
         .as_array()
@@ -92,7 +101,9 @@ fn plan_from_a_usage_file_plans_every_api() {
         "month,api,calls\n2026-01,idcard,11000\n2026-01,general,500\n2026-03,idcard,11000\n",
     )
     .unwrap();
-    let v = json(&["plan", "--usage", path.to_str().unwrap()]);
+    let v = Test::new()
+        .args(&["plan", "--usage", path.to_str().unwrap()])
+        .json();
     let plans = v["plans"].as_array().unwrap();
     assert_eq!(plans.len(), 2);
     assert_eq!(plans[0]["api"], "idcard");
@@ -103,44 +114,48 @@ fn plan_from_a_usage_file_plans_every_api() {
 
 #[test]
 fn plan_errors() {
-    fails(&["plan", "--api", "idcard"], 2);
-    fails(&["plan", "--monthly", "5"], 2);
-    let err = fails(
-        &[
+    Test::new().args(&["plan", "--api", "idcard"]).fails(2);
+    Test::new().args(&["plan", "--monthly", "5"]).fails(2);
+    let err = Test::new()
+        .args(&[
             "plan",
             "--api",
             "idcard",
             "--monthly",
             "1 2 3 4 5 6 7 8 9 10 11 12 13",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(err.contains("13 months"), "{err}");
-    let err = fails(&["plan", "--api", "idcard", "--monthly", "5 -3"], 1);
+    let err = Test::new()
+        .args(&["plan", "--api", "idcard", "--monthly", "5 -3"])
+        .fails(1);
     assert!(err.contains("'-3'"), "{err}");
-    let err = fails(&["plan", "--api", "idcard", "--monthly", "2M"], 1);
+    let err = Test::new()
+        .args(&["plan", "--api", "idcard", "--monthly", "2M"])
+        .fails(1);
     assert!(err.contains("contact-sales"), "{err}");
-    let v = json(&["plan", "--api", "vat-invoice", "--monthly", "20000 20000"]);
+    let v = Test::new()
+        .args(&["plan", "--api", "vat-invoice", "--monthly", "20000 20000"])
+        .json();
     assert_eq!(v["options"].as_array().unwrap().len(), 2);
     assert_eq!(s(&v["cheapest"], "cost"), "13300.00");
 }
 
 #[test]
 fn plan_table_and_csv() {
-    let out = ocr()
-        .args([
+    let out = Test::new()
+        .args(&[
             "plan",
             "--api",
             "idcard",
             "--monthly",
             "11000 11000 11000 11000",
         ])
-        .output()
-        .unwrap();
+        .output();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("saves 800.00 against all postpaid"), "{text}");
-    let out = ocr()
-        .args([
+    let out = Test::new()
+        .args(&[
             "plan",
             "--api",
             "idcard",
@@ -149,8 +164,7 @@ fn plan_table_and_csv() {
             "-f",
             "csv",
         ])
-        .output()
-        .unwrap();
+        .output();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.starts_with("api,option,packs,pack_calls,pack_cost,postpaid_cost,cost,cheapest\n"),
@@ -180,7 +194,9 @@ fn cliff_hints_at_each_boundary_and_none_where_no_cheaper_tier_is_reachable() {
         ("idcard", "10001", None, "900.10"),
         ("idcard", "500000", None, "29940.00"),
     ] {
-        let v = json(&["postpaid", "--api", api, "--calls", calls]);
+        let v = Test::new()
+            .args(&["postpaid", "--api", api, "--calls", calls])
+            .json();
         let line = &v["lines"][0];
         assert_eq!(s(line, "amount"), amount, "{api} {calls}");
         match cliff {
@@ -196,16 +212,15 @@ fn cliff_hints_at_each_boundary_and_none_where_no_cheaper_tier_is_reachable() {
 #[test]
 fn absurd_volumes_are_refused_quickly_not_searched_forever() {
     let start = std::time::Instant::now();
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "plan",
             "--api",
             "idcard",
             "--monthly",
             "18446744073709551615",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(
         err.contains("search steps") || err.contains("too large"),
         "{err}"

@@ -1,13 +1,18 @@
-use crate::{fails, json, ocr, s};
+use crate::s;
+use crate::test::Test;
 
 fn amount(api: &str, calls: &str) -> String {
-    let v = json(&["postpaid", "--api", api, "--calls", calls]);
+    let v = Test::new()
+        .args(&["postpaid", "--api", api, "--calls", calls])
+        .json();
     s(&v, "amount").to_string()
 }
 
 #[test]
 fn source_example_1_idcard_900_calls_is_free() {
-    let v = json(&["postpaid", "--api", "idcard", "--calls", "900"]);
+    let v = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "900"])
+        .json();
     assert_eq!(s(&v, "amount"), "0.00");
     assert_eq!(v["lines"][0]["unit_price"], serde_json::Value::Null);
     assert_eq!(s(&v, "freeze"), "0.00");
@@ -15,7 +20,9 @@ fn source_example_1_idcard_900_calls_is_free() {
 
 #[test]
 fn source_example_2_license_9000_calls() {
-    let v = json(&["postpaid", "--api", "license", "--calls", "9000"]);
+    let v = Test::new()
+        .args(&["postpaid", "--api", "license", "--calls", "9000"])
+        .json();
     let line = &v["lines"][0];
     assert_eq!(line["api"], "license");
     assert_eq!(line["name"], "行驶证/驾驶证");
@@ -72,7 +79,9 @@ fn the_ten_thousand_cliff_makes_more_calls_cheaper() {
 #[test]
 fn contact_sales_is_refused_for_standard_and_vat() {
     for api in ["idcard", "vat-invoice"] {
-        let err = fails(&["postpaid", "--api", api, "--calls", "1000001"], 1);
+        let err = Test::new()
+            .args(&["postpaid", "--api", api, "--calls", "1000001"])
+            .fails(1);
         assert!(err.starts_with("error: "), "{err}");
         assert!(err.contains(api), "{err}");
         assert!(err.contains("1000001"), "{err}");
@@ -84,45 +93,51 @@ fn contact_sales_is_refused_for_standard_and_vat() {
 
 #[test]
 fn negotiated_price_bills_the_contact_sales_tier() {
-    let v = json(&[
-        "postpaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "1000001",
-        "--negotiated-price",
-        "0.04",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "1000001",
+            "--negotiated-price",
+            "0.04",
+        ])
+        .json();
     assert_eq!(s(&v["lines"][0], "unit_price"), "0.04");
     assert_eq!(s(&v, "amount"), "39960.04");
     // 1.2 × 39960.04 = 47952.048 → 47952.05
     assert_eq!(s(&v, "freeze"), "47952.05");
     // Below the contact-sales tier the negotiated price changes nothing.
-    let v = json(&[
-        "postpaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "9000",
-        "--negotiated-price",
-        "0.04",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "9000",
+            "--negotiated-price",
+            "0.04",
+        ])
+        .json();
     assert_eq!(s(&v, "amount"), "1200.00");
 }
 
 #[test]
 fn several_apis_sum_and_freeze_on_the_total() {
-    let v = json(&[
-        "postpaid",
-        "--api",
-        "license",
-        "--calls",
-        "9000",
-        "--api",
-        "增值税发票",
-        "--calls",
-        "2000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "postpaid",
+            "--api",
+            "license",
+            "--calls",
+            "9000",
+            "--api",
+            "增值税发票",
+            "--calls",
+            "2000",
+        ])
+        .json();
     assert_eq!(v["lines"].as_array().unwrap().len(), 2);
     assert_eq!(s(&v["lines"][1], "amount"), "500.00");
     assert_eq!(s(&v, "amount"), "1700.00");
@@ -132,17 +147,19 @@ fn several_apis_sum_and_freeze_on_the_total() {
 #[test]
 fn the_same_api_twice_is_one_month_total() {
     // Tier reaching looks at the month's total: 6,000 + 6,000 reach the 0.10 tier.
-    let v = json(&[
-        "postpaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "6000",
-        "--api",
-        "身份证",
-        "--calls",
-        "6000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "6000",
+            "--api",
+            "身份证",
+            "--calls",
+            "6000",
+        ])
+        .json();
     assert_eq!(v["lines"].as_array().unwrap().len(), 1);
     assert_eq!(v["lines"][0]["calls"], 12000);
     assert_eq!(s(&v, "amount"), "1100.00");
@@ -159,25 +176,31 @@ fn call_counts_in_human_forms() {
         ("10万", 100000),
         ("100万", 1000000),
     ] {
-        let v = json(&["postpaid", "--api", "idcard", "--calls", form]);
+        let v = Test::new()
+            .args(&["postpaid", "--api", "idcard", "--calls", form])
+            .json();
         assert_eq!(v["lines"][0]["calls"], calls, "{form}");
     }
-    let v = json(&[
-        "postpaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "1.5M",
-        "--negotiated-price",
-        "0.05",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "1.5M",
+            "--negotiated-price",
+            "0.05",
+        ])
+        .json();
     assert_eq!(v["lines"][0]["calls"], 1500000);
 }
 
 #[test]
 fn bad_call_counts_are_named() {
     for bad in ["-5", "9.5", "abc", "99999999999999999999", "1.2345k", ""] {
-        let err = fails(&["postpaid", "--api", "idcard", "--calls", bad], 1);
+        let err = Test::new()
+            .args(&["postpaid", "--api", "idcard", "--calls", bad])
+            .fails(1);
         assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
         assert_eq!(err.lines().count(), 1, "{err}");
     }
@@ -193,18 +216,24 @@ fn api_names_keys_chinese_aliases_and_case() {
         "驾驶证",
         "License",
     ] {
-        let v = json(&["postpaid", "--api", name, "--calls", "9000"]);
+        let v = Test::new()
+            .args(&["postpaid", "--api", name, "--calls", "9000"])
+            .json();
         assert_eq!(v["lines"][0]["api"], "license", "{name}");
     }
 }
 
 #[test]
 fn unknown_api_lists_keys_and_suggests() {
-    let err = fails(&["postpaid", "--api", "idcrad", "--calls", "9000"], 1);
+    let err = Test::new()
+        .args(&["postpaid", "--api", "idcrad", "--calls", "9000"])
+        .fails(1);
     assert!(err.contains("'idcrad'"), "{err}");
     assert!(err.contains("did you mean 'idcard'"), "{err}");
     assert!(err.contains("vat-invoice"), "{err}");
-    let err = fails(&["postpaid", "--api", "passport", "--calls", "9000"], 1);
+    let err = Test::new()
+        .args(&["postpaid", "--api", "passport", "--calls", "9000"])
+        .fails(1);
     assert!(!err.contains("did you mean"), "{err}");
     assert!(err.contains("idcard, bizcard, license"), "{err}");
 }
@@ -212,8 +241,8 @@ fn unknown_api_lists_keys_and_suggests() {
 #[test]
 fn bad_negotiated_price_is_named() {
     for bad in ["-0.04", "abc", "0.04.1", "1e3"] {
-        let err = fails(
-            &[
+        let err = Test::new()
+            .args(&[
                 "postpaid",
                 "--api",
                 "idcard",
@@ -221,45 +250,50 @@ fn bad_negotiated_price_is_named() {
                 "2M",
                 "--negotiated-price",
                 bad,
-            ],
-            1,
-        );
+            ])
+            .fails(1);
         assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
     }
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    let err = fails(&["postpaid", "--api", "idcard"], 2);
+    let err = Test::new().args(&["postpaid", "--api", "idcard"]).fails(2);
     assert!(err.contains("--calls"), "{err}");
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "postpaid", "--api", "idcard", "--api", "license", "--calls", "9000",
-        ],
-        2,
-    );
+        ])
+        .fails(2);
     assert!(err.contains("pairs"), "{err}");
-    fails(
-        &["postpaid", "--api", "idcard", "--calls", "1", "--bogus"],
-        2,
-    );
-    fails(&["nonsense"], 2);
-    fails(&["--format", "xml", "prices"], 2);
+    Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "1", "--bogus"])
+        .fails(2);
+    Test::new().args(&["nonsense"]).fails(2);
+    Test::new().args(&["--format", "xml", "prices"]).fails(2);
 }
 
 #[test]
 fn help_and_version_exit_0() {
-    ocr().arg("--help").assert().success();
-    ocr().args(["postpaid", "--help"]).assert().success();
-    ocr().arg("--version").assert().success();
+    Test::new()
+        .arg("--help")
+        .stdout_has("Usage: ocr-bill [OPTIONS] <COMMAND>")
+        .run();
+    Test::new()
+        .args(&["postpaid", "--help"])
+        .stdout_has("--negotiated-price")
+        .run();
+    Test::new()
+        .arg("--version")
+        .stdout_has(env!("CARGO_PKG_VERSION"))
+        .run();
 }
 
 #[test]
 fn table_output_shows_tier_voucher_and_freeze() {
-    let out = ocr()
-        .args(["postpaid", "--api", "idcard", "--calls", "9500"])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "9500"])
+        .output();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("1000 < n ≤ 10000"), "{text}");
@@ -274,13 +308,12 @@ fn table_output_shows_tier_voucher_and_freeze() {
 
 #[test]
 fn csv_output_has_one_row_per_api_with_the_account_totals() {
-    let out = ocr()
-        .args([
+    let out = Test::new()
+        .args(&[
             "postpaid", "--api", "idcard", "--calls", "9000", "--api", "general", "--calls",
             "90000", "--api", "bizcard", "--calls", "500", "--format", "csv",
         ])
-        .output()
-        .unwrap();
+        .output();
     assert!(out.status.success());
     let mut r = csv::Reader::from_reader(&out.stdout[..]);
     let headers = r.headers().unwrap().clone();
@@ -320,12 +353,16 @@ fn a_closed_pipe_exits_quietly() {
 
 #[test]
 fn cliff_hint_in_json() {
-    let v = json(&["postpaid", "--api", "idcard", "--calls", "9500"]);
+    let v = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "9500"])
+        .json();
     let cliff = &v["lines"][0]["cliff"];
     assert_eq!(cliff["calls"], 10001);
     assert_eq!(cliff["extra_calls"], 501);
     assert_eq!(s(cliff, "amount"), "900.10");
     assert_eq!(s(cliff, "saving"), "374.90");
-    let v = json(&["postpaid", "--api", "idcard", "--calls", "500000"]);
+    let v = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "500000"])
+        .json();
     assert!(v["lines"][0].get("cliff").is_none(), "{v}");
 }

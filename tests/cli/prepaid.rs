@@ -1,7 +1,10 @@
-use crate::{fails, fixture, json, ocr, s};
+use crate::test::Test;
+use crate::{fixture, s};
 
 fn prepaid(api: &str, calls: &str, packs: &str) -> serde_json::Value {
-    json(&["prepaid", "--api", api, "--calls", calls, "--packs", packs])
+    Test::new()
+        .args(&["prepaid", "--api", api, "--calls", calls, "--packs", packs])
+        .json()
 }
 
 #[test]
@@ -96,33 +99,38 @@ fn packs_are_drawn_in_order_and_alerts_name_each() {
 
 #[test]
 fn without_packs_prepaid_equals_postpaid() {
-    let p = json(&["prepaid", "--api", "idcard", "--calls", "9000"]);
-    let q = json(&["postpaid", "--api", "idcard", "--calls", "9000"]);
+    let p = Test::new()
+        .args(&["prepaid", "--api", "idcard", "--calls", "9000"])
+        .json();
+    let q = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "9000"])
+        .json();
     assert_eq!(p["total"], q["amount"]);
 }
 
 #[test]
 fn contact_sales_overage_needs_a_price_zero_overage_does_not() {
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "prepaid", "--api", "idcard", "--calls", "2M", "--packs", "1M",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(err.contains("contact-sales"), "{err}");
     assert!(err.contains("2000000"), "{err}");
     // Overage 1,000,000 − 1,000 + … with a negotiated price.
-    let v = json(&[
-        "prepaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "2M",
-        "--packs",
-        "1M",
-        "--negotiated-price",
-        "0.04",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "prepaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "2M",
+            "--packs",
+            "1M",
+            "--negotiated-price",
+            "0.04",
+        ])
+        .json();
     assert_eq!(v["billable_calls"], 999000);
     assert_eq!(s(&v, "overage_amount"), "39960.00");
     // The packs cover every call beyond the free quota: no price needed.
@@ -133,19 +141,18 @@ fn contact_sales_overage_needs_a_price_zero_overage_does_not() {
 
 #[test]
 fn pack_errors_name_the_value() {
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "prepaid", "--api", "idcard", "--calls", "5000", "--packs", "5000",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(err.contains("5000"), "{err}");
     assert!(
         err.contains("1000, 10000, 100000, 1000000, 10000000"),
         "{err}"
     );
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "prepaid",
             "--api",
             "vat-invoice",
@@ -153,17 +160,15 @@ fn pack_errors_name_the_value() {
             "5000",
             "--packs",
             "1000",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(err.contains("vat-invoice has no prepaid packs"), "{err}");
     for bad in ["1kx", "abc", "1k,,10k", "1kx0", "-1000"] {
-        let err = fails(
-            &[
+        let err = Test::new()
+            .args(&[
                 "prepaid", "--api", "idcard", "--calls", "5000", "--packs", bad,
-            ],
-            1,
-        );
+            ])
+            .fails(1);
         assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
     }
 }
@@ -173,52 +178,54 @@ fn overage_tier_by_postpaid_calls_in_the_variant() {
     // variant.toml: no free quota, packs of 500 and 5,000, overage tier picked by
     // the calls not served by packs: 12,000 calls − 5,000 packed = 7,000 → 0.20.
     let file = fixture("variant.toml");
-    let v = json(&[
-        "--pricing",
-        &file,
-        "prepaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "12000",
-        "--packs",
-        "5000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            &file,
+            "prepaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "12000",
+            "--packs",
+            "5000",
+        ])
+        .json();
     assert_eq!(v["billable_calls"], 7000);
     assert_eq!(s(&v, "unit_price"), "0.20");
     assert_eq!(s(&v, "total"), "2100.50");
     // 20% alert: 5,000-call pack with 900 left (18%) alerts.
-    let v = json(&[
-        "--pricing",
-        &file,
-        "prepaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "4100",
-        "--packs",
-        "5000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            &file,
+            "prepaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "4100",
+            "--packs",
+            "5000",
+        ])
+        .json();
     assert_eq!(v["alerts"][0]["kind"], "pack-low");
 }
 
 #[test]
 fn prepaid_table_and_csv() {
-    let out = ocr()
-        .args([
+    let out = Test::new()
+        .args(&[
             "prepaid", "--api", "bankcard", "--calls", "2500", "--packs", "1000",
         ])
-        .output()
-        .unwrap();
+        .output();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Total: 195.00"), "{text}");
     assert!(text.contains("went postpaid"), "{text}");
-    let out = ocr()
-        .args([
+    let out = Test::new()
+        .args(&[
             "prepaid", "--api", "bankcard", "--calls", "2500", "--packs", "1000", "-f", "csv",
         ])
-        .output()
-        .unwrap();
+        .output();
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();
     assert!(lines
@@ -234,28 +241,30 @@ fn prepaid_table_and_csv() {
 #[test]
 fn several_apis_of_an_account_each_with_its_packs() {
     // Edition b: the account's 1,000 free calls go to 通用印刷体识别 first.
-    let v = json(&[
-        "--edition",
-        "b",
-        "prepaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "9000",
-        "--packs",
-        "1000",
-        "--api",
-        "general",
-        "--calls",
-        "600",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--edition",
+            "b",
+            "prepaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "9000",
+            "--packs",
+            "1000",
+            "--api",
+            "general",
+            "--calls",
+            "600",
+        ])
+        .json();
     let months = v["months"].as_array().unwrap();
     assert_eq!(months[0]["free_calls"], 400);
     assert_eq!(s(&months[0], "total"), "1260.00");
     assert_eq!(months[1]["free_calls"], 600);
     assert_eq!(s(&v, "total"), "1260.00");
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "prepaid",
             "--api",
             "idcard",
@@ -265,15 +274,13 @@ fn several_apis_of_an_account_each_with_its_packs() {
             "身份证",
             "--calls",
             "6",
-        ],
-        2,
-    );
+        ])
+        .fails(2);
     assert!(err.contains("named twice"), "{err}");
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "prepaid", "--api", "idcard", "--calls", "5", "--packs", "1k", "--packs", "1k",
-        ],
-        2,
-    );
+        ])
+        .fails(2);
     assert!(err.contains("at most one --packs"), "{err}");
 }

@@ -1,6 +1,7 @@
 use std::io::Write;
 
-use crate::{fails, fixture, json, ocr, s};
+use crate::test::Test;
+use crate::{fixture, s};
 
 fn default_pricing() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/pricing.toml")).unwrap()
@@ -28,8 +29,8 @@ fn refused(from: &str, to: &str, needles: &[&str]) {
     let text = default_pricing().replacen(from, to, 1);
     assert_ne!(text, default_pricing(), "{from} not found");
     let (_f, path) = temp_pricing(&text);
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "--pricing",
             &path,
             "postpaid",
@@ -37,9 +38,8 @@ fn refused(from: &str, to: &str, needles: &[&str]) {
             "idcard",
             "--calls",
             "9000",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(err.contains(&path), "{err}");
     let line = line_of(&text, to.trim_start_matches('\n'));
     assert!(
@@ -150,7 +150,7 @@ fn a_missing_field_is_refused() {
     );
     assert_ne!(text, default_pricing());
     let (_f, path) = temp_pricing(&text);
-    let err = fails(&["--pricing", &path, "prices"], 1);
+    let err = Test::new().args(&["--pricing", &path, "prices"]).fails(1);
     assert!(err.contains("missing field"), "{err}");
     assert!(err.contains("tiers"), "{err}");
 }
@@ -159,41 +159,47 @@ fn a_missing_field_is_refused() {
 fn a_variant_file_need_only_say_what_differs() {
     // Settings, tables and APIs left out come from the built-in list.
     let (_f, path) = temp_pricing("tier_bounds = \"upper-exclusive\"\n");
-    let v = json(&[
-        "--pricing",
-        &path,
-        "postpaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "10000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            &path,
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "10000",
+        ])
+        .json();
     assert_eq!(s(&v, "amount"), "900.00");
     assert_eq!(s(&v, "freeze"), "1080.00");
     let (_f, path) = temp_pricing(
         "free_calls_per_month = 0\n[freeze]\nbasis = \"none\"\n[tiers]\nstandard = [{ upto = 10_000, price = \"0.2\" }, { price = \"0.1\" }]\n",
     );
-    let v = json(&[
-        "--pricing",
-        &path,
-        "postpaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "5000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            &path,
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "5000",
+        ])
+        .json();
     assert_eq!(s(&v, "amount"), "1000.00");
     assert_eq!(s(&v, "freeze"), "0.00");
     // VAT keeps its built-in table.
-    let v = json(&[
-        "--pricing",
-        &path,
-        "postpaid",
-        "--api",
-        "vat-invoice",
-        "--calls",
-        "5000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            &path,
+            "postpaid",
+            "--api",
+            "vat-invoice",
+            "--calls",
+            "5000",
+        ])
+        .json();
     assert_eq!(s(&v, "amount"), "2500.00");
 }
 
@@ -213,38 +219,43 @@ fn a_toml_syntax_error_is_one_line_with_position() {
 
 #[test]
 fn a_missing_file_is_named() {
-    let err = fails(&["--pricing", "/nonexistent/prices.toml", "prices"], 1);
+    let err = Test::new()
+        .args(&["--pricing", "/nonexistent/prices.toml", "prices"])
+        .fails(1);
     assert!(err.contains("/nonexistent/prices.toml"), "{err}");
 }
 
 #[test]
 fn upper_exclusive_bounds_bill_10000_calls_at_the_lower_price() {
     let file = fixture("upper-exclusive.toml");
-    let v = json(&[
-        "--pricing",
-        &file,
-        "postpaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "10000",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            &file,
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "10000",
+        ])
+        .json();
     assert_eq!(s(&v, "amount"), "900.00");
     assert_eq!(s(&v["lines"][0], "tier_range"), "10000 ≤ n < 100000");
     // The built-in list bills the same calls at 0.15.
-    let v = json(&["postpaid", "--api", "idcard", "--calls", "10000"]);
+    let v = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "10000"])
+        .json();
     assert_eq!(s(&v, "amount"), "1350.00");
 }
 
 #[test]
 fn the_environment_variable_loads_a_price_list() {
-    let out = ocr()
+    let out = Test::new()
         .env("OCR_BILL_PRICING", fixture("upper-exclusive.toml"))
-        .args([
+        .args(&[
             "postpaid", "--api", "idcard", "--calls", "10000", "-f", "json",
         ])
-        .output()
-        .unwrap();
+        .output();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(s(&v, "amount"), "900.00");
@@ -254,15 +265,17 @@ fn the_environment_variable_loads_a_price_list() {
 fn every_variant_setting_changes_the_bill() {
     let file = fixture("variant.toml");
     let bill = |api: &str, calls: &str| {
-        json(&[
-            "--pricing",
-            &file,
-            "postpaid",
-            "--api",
-            api,
-            "--calls",
-            calls,
-        ])
+        Test::new()
+            .args(&[
+                "--pricing",
+                &file,
+                "postpaid",
+                "--api",
+                api,
+                "--calls",
+                calls,
+            ])
+            .json()
     };
     // No free quota, lower ≤ n < upper: 10,000 calls at 0.125, every call billed.
     let v = bill("idcard", "10000");
@@ -280,23 +293,25 @@ fn every_variant_setting_changes_the_bill() {
     let v = bill("pass", "1000");
     assert_eq!(v["lines"][0]["api"], "passport");
     assert_eq!(s(&v, "amount"), "333.00");
-    let v = json(&[
-        "--pricing",
-        &file,
-        "postpaid",
-        "--api",
-        "passport",
-        "--calls",
-        "1000",
-        "--negotiated-price",
-        "0.3",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            &file,
+            "postpaid",
+            "--api",
+            "passport",
+            "--calls",
+            "1000",
+            "--negotiated-price",
+            "0.3",
+        ])
+        .json();
     assert_eq!(s(&v, "amount"), "300.00");
 }
 
 #[test]
 fn prices_shows_the_loaded_list() {
-    let v = json(&["prices", "--api", "vat-invoice"]);
+    let v = Test::new().args(&["prices", "--api", "vat-invoice"]).json();
     assert_eq!(v["apis"].as_array().unwrap().len(), 1);
     assert_eq!(v["apis"][0]["key"], "vat-invoice");
     assert_eq!(v["apis"][0]["packs"].as_array().unwrap().len(), 0);
@@ -304,10 +319,12 @@ fn prices_shows_the_loaded_list() {
     assert_eq!(v["apis"][0]["tiers"][4]["contact_sales"], true);
     assert_eq!(v["settings"]["free_calls_per_month"], 1000);
     assert_eq!(s(&v["settings"], "freeze_ratio"), "1.20");
-    let v = json(&["--pricing", &fixture("variant.toml"), "prices"]);
+    let v = Test::new()
+        .args(&["--pricing", &fixture("variant.toml"), "prices"])
+        .json();
     assert_eq!(v["apis"].as_array().unwrap().len(), 2);
     assert_eq!(v["settings"]["tier_bounds"], "upper-exclusive");
-    let out = ocr().args(["prices", "-f", "csv"]).output().unwrap();
+    let out = Test::new().args(&["prices", "-f", "csv"]).output();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.starts_with("api,name,kind,tier,lower,upper,range,calls,price\n"),
@@ -325,13 +342,12 @@ fn prices_shows_the_loaded_list() {
 
 #[test]
 fn an_empty_environment_variable_means_the_built_in_list() {
-    let out = ocr()
+    let out = Test::new()
         .env("OCR_BILL_PRICING", "")
-        .args([
+        .args(&[
             "postpaid", "--api", "idcard", "--calls", "10000", "-f", "json",
         ])
-        .output()
-        .unwrap();
+        .output();
     assert!(
         out.status.success(),
         "{}",

@@ -1,8 +1,11 @@
-use crate::{fails, fixture, json, ocr, s};
+use crate::test::Test;
+use crate::{fixture, s};
 
 #[test]
 fn source_example_5_three_thousand_calls_buy_three_small_packs() {
-    let v = json(&["quote", "--api", "idcard", "--calls", "3000"]);
+    let v = Test::new()
+        .args(&["quote", "--api", "idcard", "--calls", "3000"])
+        .json();
     let best = &v["options"][0];
     assert_eq!(s(best, "cost"), "360.00");
     assert_eq!(best["packs"][0]["calls"], 1000);
@@ -12,7 +15,9 @@ fn source_example_5_three_thousand_calls_buy_three_small_packs() {
 
 #[test]
 fn source_example_6_seven_thousand_calls_buy_one_10k_pack() {
-    let v = json(&["quote", "--api", "idcard", "--calls", "7000"]);
+    let v = Test::new()
+        .args(&["quote", "--api", "idcard", "--calls", "7000"])
+        .json();
     assert_eq!(v["api"], "idcard");
     assert_eq!(v["calls"], 7000);
     let best = &v["options"][0];
@@ -41,23 +46,29 @@ fn source_example_6_seven_thousand_calls_buy_one_10k_pack() {
 #[test]
 fn a_mixed_purchase_beats_every_single_size() {
     // 12,000 calls: 1 × 10k + 2 × 1k = 1,040.00, cheaper than 2 × 10k = 1,600.00.
-    let v = json(&["quote", "--api", "idcard", "--calls", "12000"]);
+    let v = Test::new()
+        .args(&["quote", "--api", "idcard", "--calls", "12000"])
+        .json();
     assert_eq!(s(&v["options"][0], "cost"), "1040.00");
     assert_eq!(v["options"][0]["packs"].as_array().unwrap().len(), 2);
 }
 
 #[test]
 fn huge_volumes_are_quoted_exactly() {
-    let v = json(&["quote", "--api", "idcard", "--calls", "1234567891234567"]);
+    let v = Test::new()
+        .args(&["quote", "--api", "idcard", "--calls", "1234567891234567"])
+        .json();
     assert_eq!(s(&v["options"][0], "cost"), "24691357843000.00");
     assert_eq!(v["options"][0]["unused_calls"], 433);
 }
 
 #[test]
 fn months_compare_with_postpaid_and_the_free_quota() {
-    let v = json(&[
-        "quote", "--api", "idcard", "--calls", "3000", "--months", "12",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "quote", "--api", "idcard", "--calls", "3000", "--months", "12",
+        ])
+        .json();
     // The source's arithmetic stays as options[0] ...
     assert_eq!(s(&v["options"][0], "cost"), "360.00");
     // ... but 250 calls a month never leave the free quota.
@@ -73,44 +84,49 @@ fn months_compare_with_postpaid_and_the_free_quota() {
 fn months_where_packs_for_the_calls_beyond_free_win() {
     // 60,000 calls over 6 months: 10,000 a month costs 1,350.00 postpaid each (8,100.00);
     // the 54,000 calls beyond the free quotas need 5 × 10k + 4 × 1k = 4,480.00.
-    let v = json(&[
-        "quote", "--api", "idcard", "--calls", "60000", "--months", "6",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "quote", "--api", "idcard", "--calls", "60000", "--months", "6",
+        ])
+        .json();
     let spread = &v["spread"];
     assert_eq!(s(spread, "postpaid_cost"), "8100.00");
     assert_eq!(spread["beyond_free_calls"], 54000);
     assert_eq!(s(&spread["beyond_free_packs"], "cost"), "4480.00");
     assert_eq!(spread["cheapest"], "packs-beyond-free");
     // Uneven spread: the remainder goes to the first months.
-    let v = json(&["quote", "--api", "idcard", "--calls", "7", "--months", "3"]);
+    let v = Test::new()
+        .args(&["quote", "--api", "idcard", "--calls", "7", "--months", "3"])
+        .json();
     assert_eq!(v["spread"]["monthly_calls"], serde_json::json!([3, 2, 2]));
 }
 
 #[test]
 fn quote_errors() {
-    let err = fails(&["quote", "--api", "vat-invoice", "--calls", "7000"], 1);
+    let err = Test::new()
+        .args(&["quote", "--api", "vat-invoice", "--calls", "7000"])
+        .fails(1);
     assert!(err.contains("no prepaid packs"), "{err}");
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "quote", "--api", "idcard", "--calls", "7000", "--months", "13",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(err.contains("--months 13"), "{err}");
     assert!(err.contains("1 to 12"), "{err}");
-    fails(
-        &[
+    Test::new()
+        .args(&[
             "quote", "--api", "idcard", "--calls", "7000", "--months", "0",
-        ],
-        1,
-    );
-    fails(
-        &[
+        ])
+        .fails(1);
+    Test::new()
+        .args(&[
             "quote", "--api", "idcard", "--calls", "7000", "--months", "x",
-        ],
-        2,
-    );
-    let err = fails(&["quote", "--api", "idcard", "--calls", "-7000"], 1);
+        ])
+        .fails(2);
+    let err = Test::new()
+        .args(&["quote", "--api", "idcard", "--calls", "-7000"])
+        .fails(1);
     assert!(err.contains("'-7000'"), "{err}");
 }
 
@@ -118,42 +134,44 @@ fn quote_errors() {
 fn another_price_lists_packs() {
     // variant.toml: 500 calls for 90.00 (0.18) and 5,000 for 700.50 (0.1401):
     // 5,400 calls take 5,000 + 500.
-    let v = json(&[
-        "--pricing",
-        &fixture("variant.toml"),
-        "quote",
-        "--api",
-        "idcard",
-        "--calls",
-        "5400",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            &fixture("variant.toml"),
+            "quote",
+            "--api",
+            "idcard",
+            "--calls",
+            "5400",
+        ])
+        .json();
     assert_eq!(s(&v["options"][0], "cost"), "790.50");
-    let v = json(&[
-        "--pricing",
-        &fixture("variant.toml"),
-        "quote",
-        "--api",
-        "idcard",
-        "--calls",
-        "4600",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            &fixture("variant.toml"),
+            "quote",
+            "--api",
+            "idcard",
+            "--calls",
+            "4600",
+        ])
+        .json();
     assert_eq!(s(&v["options"][0], "cost"), "700.50");
 }
 
 #[test]
 fn quote_table_and_csv() {
-    let out = ocr()
-        .args(["quote", "--api", "idcard", "--calls", "7000"])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["quote", "--api", "idcard", "--calls", "7000"])
+        .output();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("1 × 10000"), "{text}");
     assert!(text.contains("+40.00"), "{text}");
     assert!(text.contains("--months"), "{text}");
-    let out = ocr()
-        .args(["quote", "--api", "idcard", "--calls", "7000", "-f", "csv"])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["quote", "--api", "idcard", "--calls", "7000", "-f", "csv"])
+        .output();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("idcard,7000,cheapest,10000x1,800.00,10000,3000,0.1143,0.00"),
@@ -163,12 +181,11 @@ fn quote_table_and_csv() {
 
 #[test]
 fn every_format_carries_the_verdict() {
-    let out = crate::ocr()
-        .args([
+    let out = Test::new()
+        .args(&[
             "quote", "--api", "idcard", "--calls", "3000", "--months", "12", "-f", "csv",
         ])
-        .output()
-        .unwrap();
+        .output();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("idcard,3000,all postpaid over 12 months,,0.00,"),
@@ -182,18 +199,17 @@ fn every_format_carries_the_verdict() {
 
 #[test]
 fn options_no_one_would_buy_are_left_out_of_the_table_unless_asked() {
-    let out = crate::ocr()
-        .args(["quote", "--api", "idcard", "--calls", "3000"])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["quote", "--api", "idcard", "--calls", "3000"])
+        .output();
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(!table.contains("10000000"), "{table}");
     assert!(
         table.contains("3 options of one pack bigger than needed left out"),
         "{table}"
     );
-    let out = crate::ocr()
-        .args([
+    let out = Test::new()
+        .args(&[
             "quote",
             "--api",
             "idcard",
@@ -201,11 +217,12 @@ fn options_no_one_would_buy_are_left_out_of_the_table_unless_asked() {
             "3000",
             "--all-options",
         ])
-        .output()
-        .unwrap();
+        .output();
     assert!(String::from_utf8(out.stdout)
         .unwrap()
         .contains("1 × 10000000"));
-    let v = crate::json(&["quote", "--api", "idcard", "--calls", "3000"]);
+    let v = Test::new()
+        .args(&["quote", "--api", "idcard", "--calls", "3000"])
+        .json();
     assert_eq!(v["options"].as_array().unwrap().len(), 5);
 }

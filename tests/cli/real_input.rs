@@ -1,7 +1,8 @@
 //! Input as it really comes, where a silently wrong bill would be the worst
 //! outcome: stray quotes, commas in counts, several accounts, daily rows.
 
-use crate::{fails, files, json, ocr};
+use crate::files;
+use crate::test::Test;
 
 /// A usage file of `rows` data rows (header on line 1), with `edit` applied to
 /// each line by its 1-based number.
@@ -22,11 +23,7 @@ fn a_stray_quote_pair_swallows_no_rows() {
         90_000 => line.replacen(',', "\",", 1),
         _ => line,
     });
-    let out = ocr()
-        .arg("batch")
-        .write_stdin(input.clone())
-        .output()
-        .unwrap();
+    let out = Test::new().arg("batch").stdin(input.clone()).output();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -39,11 +36,10 @@ fn a_stray_quote_pair_swallows_no_rows() {
         1 + 498
     );
 
-    let out = ocr()
-        .args(["batch", "--skip-invalid"])
-        .write_stdin(input)
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--skip-invalid"])
+        .stdin(input)
+        .output();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("skipped line 500:"), "{err}");
@@ -71,11 +67,10 @@ fn an_unclosed_quote_is_reported_where_it_opens_and_the_rest_is_billed() {
             }
         },
     );
-    let out = ocr()
-        .args(["batch", "--skip-invalid"])
-        .write_stdin(input)
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--skip-invalid"])
+        .stdin(input)
+        .output();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(
@@ -88,13 +83,12 @@ fn an_unclosed_quote_is_reported_where_it_opens_and_the_rest_is_billed() {
 
 #[test]
 fn text_after_a_closing_quote_is_refused() {
-    let err = fails(&["batch", "-"], 1);
+    let err = Test::new().args(&["batch", "-"]).fails(1);
     assert!(err.contains("empty"), "{err}");
-    let out = ocr()
+    let out = Test::new()
         .arg("batch")
-        .write_stdin("api,calls\n\"idcard\"x,9000\n")
-        .output()
-        .unwrap();
+        .stdin("api,calls\n\"idcard\"x,9000\n")
+        .output();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -105,21 +99,31 @@ fn text_after_a_closing_quote_is_refused() {
 
 #[test]
 fn commas_in_counts_are_thousands_separators_or_an_error() {
-    let v = json(&["postpaid", "--api", "idcard", "--calls", "9,000"]);
+    let v = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "9,000"])
+        .json();
     assert_eq!(v["lines"][0]["calls"], 9000);
     for bad in ["9,00", "1,2,3", "1,5k", "9000,12000"] {
-        let err = fails(&["postpaid", "--api", "idcard", "--calls", bad], 1);
+        let err = Test::new()
+            .args(&["postpaid", "--api", "idcard", "--calls", bad])
+            .fails(1);
         assert!(
             err.contains(&format!("'{bad}'")) && err.contains("groups of three digits"),
             "{bad}: {err}"
         );
     }
     // Months are separated by spaces; a comma never splits a list of months.
-    let v = json(&["plan", "--api", "idcard", "--monthly", "9,000 12,000"]);
+    let v = Test::new()
+        .args(&["plan", "--api", "idcard", "--monthly", "9,000 12,000"])
+        .json();
     assert_eq!(v["monthly"], serde_json::json!([9000, 12000]));
-    let v = json(&["plan", "--api", "idcard", "--monthly", "9,000", "12,000"]);
+    let v = Test::new()
+        .args(&["plan", "--api", "idcard", "--monthly", "9,000", "12,000"])
+        .json();
     assert_eq!(v["monthly"], serde_json::json!([9000, 12000]));
-    let err = fails(&["plan", "--api", "idcard", "--monthly", "9,000,12,000"], 1);
+    let err = Test::new()
+        .args(&["plan", "--api", "idcard", "--monthly", "9,000,12,000"])
+        .fails(1);
     assert!(err.contains("groups of three digits"), "{err}");
 }
 
@@ -134,7 +138,7 @@ fn accounts_are_never_merged_into_one_bill() {
         vec!["ledger", "--usage", &p[0]],
         vec!["plan", "--usage", &p[0]],
     ] {
-        let err = fails(&command, 1);
+        let err = Test::new().args(&command).fails(1);
         assert!(
             err.contains("2 accounts (acme, beta)") && err.contains("--account NAME"),
             "{command:?}: {err}"
@@ -142,25 +146,28 @@ fn accounts_are_never_merged_into_one_bill() {
     }
     // Each account alone: its own free quota, 5,000 calls at 0.15.
     for name in ["acme", "beta"] {
-        let v = json(&["ledger", "--usage", &p[0], "--account", name]);
+        let v = Test::new()
+            .args(&["ledger", "--usage", &p[0], "--account", name])
+            .json();
         assert_eq!(v["months"][0]["bill"], "750.00", "{name}");
-        let v = json(&["plan", "--usage", &p[0], "--account", name]);
+        let v = Test::new()
+            .args(&["plan", "--usage", &p[0], "--account", name])
+            .json();
         assert_eq!(
             v["plans"][0]["monthly"],
             serde_json::json!([6000]),
             "{name}"
         );
     }
-    let err = fails(&["ledger", "--usage", &p[0], "--account", "gamma"], 2);
+    let err = Test::new()
+        .args(&["ledger", "--usage", &p[0], "--account", "gamma"])
+        .fails(2);
     assert!(err.contains("accounts in the file: acme, beta"), "{err}");
     // In batch, group keys are trimmed like every other field.
-    let out = ocr()
-        .args(["batch", "--group-by", "account,month", "-f", "json"])
-        .write_stdin(
-            "account,month,api,calls\nacme,2026-01,idcard,6000\nacme ,2026-01,idcard,6000\n",
-        )
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--group-by", "account,month", "-f", "json"])
+        .stdin("account,month,api,calls\nacme,2026-01,idcard,6000\nacme ,2026-01,idcard,6000\n")
+        .output();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains("\"calls\":12000"), "{text}");
@@ -173,16 +180,15 @@ fn daily_rows_roll_up_into_their_month() {
         usage.push_str(&format!("2025-06-{day:02},idcard,300\n"));
     }
     let (_d, p) = files(&[("usage.csv", &usage)]);
-    let v = json(&["ledger", "--usage", &p[0]]);
+    let v = Test::new().args(&["ledger", "--usage", &p[0]]).json();
     assert_eq!(v["months"][0]["month"], "2025-06");
     assert_eq!(v["months"][0]["bill"], "1200.00");
-    let v = json(&["plan", "--usage", &p[0]]);
+    let v = Test::new().args(&["plan", "--usage", &p[0]]).json();
     assert_eq!(v["plans"][0]["monthly"], serde_json::json!([9000]));
     // batch --group-by rolls the dates up to months.
-    let out = ocr()
-        .args(["batch", "--group-by", "date", &p[0]])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--group-by", "date", &p[0]])
+        .output();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text.lines().count(), 2, "{text}");
@@ -195,7 +201,7 @@ fn daily_rows_roll_up_into_their_month() {
     );
     assert!(text.contains(",1200.00,"), "{text}");
     // Without grouping, each row is billed as a month and the user is told.
-    let out = ocr().args(["batch", &p[0]]).output().unwrap();
+    let out = Test::new().args(&["batch", &p[0]]).output();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
@@ -206,7 +212,7 @@ fn daily_rows_roll_up_into_their_month() {
     // Other date forms.
     for date in ["2025/6/15", "2025-06-15 13:45:00", "20250615"] {
         let (_d, p) = files(&[("u.csv", &format!("month,api,calls\n{date},idcard,9000\n"))]);
-        let v = json(&["ledger", "--usage", &p[0]]);
+        let v = Test::new().args(&["ledger", "--usage", &p[0]]).json();
         assert_eq!(v["months"][0]["month"], "2025-06", "{date}");
     }
 }
@@ -218,10 +224,9 @@ fn grouping_never_sums_two_months_into_one_bill() {
         "u.csv",
         "account,date,api,calls\na,2026-01-03,idcard,6000\na,2026-01-20,idcard,6000\n",
     )]);
-    let out = ocr()
-        .args(["batch", "--group-by", "account", &p[0]])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--group-by", "account", &p[0]])
+        .output();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -240,10 +245,9 @@ fn grouping_never_sums_two_months_into_one_bill() {
         "account,date,api,calls\na,2026-01-03,idcard,6000\nb,2026-01-09,idcard,20000\n\
          a,2026-02-01,idcard,6000\nb,2026-02-03,idcard,2000\n",
     )]);
-    let out = ocr()
-        .args(["batch", "--group-by", "account", &p[0]])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--group-by", "account", &p[0]])
+        .output();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     // Two months at 750.00.
@@ -259,10 +263,9 @@ fn grouping_never_sums_two_months_into_one_bill() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("2 rows written, total 3550.00"), "{err}");
     // JSON: the months as an integer, the tier null when the months differ.
-    let out = ocr()
-        .args(["batch", "--group-by", "account", "-f", "json", &p[0]])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--group-by", "account", "-f", "json", &p[0]])
+        .output();
     let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -281,10 +284,9 @@ fn months_apart_share_the_account_allowance_month_by_month() {
         "account,month,api,calls\na,2026-01,idcard,900\na,2026-01,bizcard,3000\n\
          a,2026-02,idcard,900\na,2026-02,bizcard,3000\n",
     )]);
-    let out = ocr()
-        .args(["batch", "--edition", "b", "--group-by", "account", &p[0]])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--edition", "b", "--group-by", "account", &p[0]])
+        .output();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("\na,idcard,1800,2,2,1800,0,"), "{text}");
     assert!(
@@ -301,10 +303,9 @@ fn a_month_that_cannot_be_billed_leaves_its_group_out_whole() {
          b,2026-02-01,idcard,100\n",
     )]);
     // Stops before anything is written, naming the group and its month.
-    let out = ocr()
-        .args(["batch", "--group-by", "account", &p[0]])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--group-by", "account", &p[0]])
+        .output();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -313,10 +314,9 @@ fn a_month_that_cannot_be_billed_leaves_its_group_out_whole() {
         "{err}"
     );
     // Skipped: the other month goes with it (no partial total), and is counted.
-    let out = ocr()
-        .args(["batch", "--group-by", "account", "--skip-invalid", &p[0]])
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--group-by", "account", "--skip-invalid", &p[0]])
+        .output();
     assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("\na,"), "{text}");
@@ -333,13 +333,17 @@ fn a_month_that_cannot_be_billed_leaves_its_group_out_whole() {
 fn ledger_obeys_from_and_until() {
     let usage = "month,api,calls\n2026-01,idcard,9000\n2026-05,idcard,9000\n";
     let (_d, p) = files(&[("usage.csv", usage)]);
-    let v = json(&["ledger", "--usage", &p[0], "--until", "2026-01"]);
+    let v = Test::new()
+        .args(&["ledger", "--usage", &p[0], "--until", "2026-01"])
+        .json();
     assert_eq!(v["months"].as_array().unwrap().len(), 1);
     assert_eq!(
         v["left_out"][0],
         "1 usage rows outside 2026-01 to 2026-01 were left out"
     );
-    let v = json(&["ledger", "--usage", &p[0], "--from", "2026-03"]);
+    let v = Test::new()
+        .args(&["ledger", "--usage", &p[0], "--from", "2026-03"])
+        .json();
     let months: Vec<&str> = v["months"]
         .as_array()
         .unwrap()
@@ -347,16 +351,17 @@ fn ledger_obeys_from_and_until() {
         .map(|m| m["month"].as_str().unwrap())
         .collect();
     assert_eq!(months, ["2026-03", "2026-04", "2026-05"]);
-    let v = json(&[
-        "ledger", "--usage", &p[0], "--from", "2026-01", "--until", "2026-07",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "ledger", "--usage", &p[0], "--from", "2026-01", "--until", "2026-07",
+        ])
+        .json();
     assert_eq!(v["months"].as_array().unwrap().len(), 7);
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "ledger", "--usage", &p[0], "--from", "2026-06", "--until", "2026-02",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(err.contains("must not come after"), "{err}");
 }
 
@@ -366,21 +371,23 @@ fn a_list_price_freeze_is_rounded_once() {
         "p.toml",
         "[freeze]\nbasis = \"list-price\"\nratio = \"1.0\"\n",
     )]);
-    let v = json(&[
-        "--pricing",
-        &p[0],
-        "postpaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "1000001",
-        "--api",
-        "bizcard",
-        "--calls",
-        "1000001",
-        "--negotiated-price",
-        "0.0455",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            &p[0],
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "1000001",
+            "--api",
+            "bizcard",
+            "--calls",
+            "1000001",
+            "--negotiated-price",
+            "0.0455",
+        ])
+        .json();
     // 2 × 1,000,001 × 0.0455 = 91,000.091, rounded once.
     assert_eq!(v["freeze"], "91000.09");
 }
@@ -391,15 +398,17 @@ fn a_line_adds_up_as_shown() {
         "p.toml",
         "[tiers]\nstandard = [ { upto = 1000, price = \"0\" }, { price = \"0.000004\" } ]\n",
     )]);
-    let v = json(&[
-        "--pricing",
-        &p[0],
-        "postpaid",
-        "--api",
-        "idcard",
-        "--calls",
-        "251250",
-    ]);
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            &p[0],
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "251250",
+        ])
+        .json();
     let line = &v["lines"][0];
     // Exact: gross 1.005, voucher 0.004, amount 1.001.
     assert_eq!(line["gross"], "1.01");
@@ -420,8 +429,8 @@ fn overflows_are_errors_never_numbers() {
         ),
         ("usage.csv", "month,api,calls\n2026-01,idcard,5\n"),
     ]);
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "--pricing",
             &p[0],
             "prepaid",
@@ -431,12 +440,11 @@ fn overflows_are_errors_never_numbers() {
             "5",
             "--packs",
             "18446744073709551615x2",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(err.contains("overflow"), "{err}");
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "--pricing",
             &p[0],
             "ledger",
@@ -446,17 +454,16 @@ fn overflows_are_errors_never_numbers() {
             &p[1],
             "--until",
             "2027-02",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(err.contains("overflow"), "{err}");
 }
 
 #[test]
 fn prices_a_decimal_cannot_hold_are_refused() {
     let tiny = "0.000000000000000000000000000001";
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "postpaid",
             "--api",
             "idcard",
@@ -464,9 +471,8 @@ fn prices_a_decimal_cannot_hold_are_refused() {
             "2M",
             "--negotiated-price",
             tiny,
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(
         err.contains(tiny) && err.contains("28 decimal places"),
         "{err}"
@@ -477,13 +483,13 @@ fn prices_a_decimal_cannot_hold_are_refused() {
             "[tiers]\nstandard = [ {{ upto = 1000, price = \"0\" }}, {{ price = \"{tiny}\" }} ]\n"
         ),
     )]);
-    let err = fails(&["--pricing", &p[0], "prices"], 1);
+    let err = Test::new().args(&["--pricing", &p[0], "prices"]).fails(1);
     assert!(
         err.contains("line 2") && err.contains("28 decimal places"),
         "{err}"
     );
-    let err = fails(
-        &[
+    let err = Test::new()
+        .args(&[
             "postpaid",
             "--api",
             "idcard",
@@ -491,9 +497,8 @@ fn prices_a_decimal_cannot_hold_are_refused() {
             "2M",
             "--negotiated-price",
             "123456789012345678901234567890.5",
-        ],
-        1,
-    );
+        ])
+        .fails(1);
     assert!(err.contains("cannot all be held"), "{err}");
 }
 
@@ -586,20 +591,18 @@ fn json_never_gets_duplicate_or_empty_keys() {
         ("x,x,api,calls", "columns 1 and 2 are both named 'x'"),
         (",,api,calls", "column 1 has an empty name"),
     ] {
-        let out = ocr()
-            .args(["batch", "-f", "json"])
-            .write_stdin(format!("{header}\na,b,idcard,9000\n"))
-            .output()
-            .unwrap();
+        let out = Test::new()
+            .args(&["batch", "-f", "json"])
+            .stdin(format!("{header}\na,b,idcard,9000\n"))
+            .output();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{header}: {err}");
         assert!(err.contains(want), "{header}: {err}");
         // CSV carries them as they are.
-        let out = ocr()
+        let out = Test::new()
             .arg("batch")
-            .write_stdin(format!("{header}\na,b,idcard,9000\n"))
-            .output()
-            .unwrap();
+            .stdin(format!("{header}\na,b,idcard,9000\n"))
+            .output();
         assert_eq!(out.status.code(), Some(0), "{header}");
     }
 }
@@ -607,11 +610,10 @@ fn json_never_gets_duplicate_or_empty_keys() {
 #[test]
 fn a_file_of_bad_rows_gets_a_short_report() {
     let input = format!("api,calls\n{}idcard,9000\n", ",\n".repeat(100_000));
-    let out = ocr()
-        .args(["batch", "--skip-invalid"])
-        .write_stdin(input)
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--skip-invalid"])
+        .stdin(input)
+        .output();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert_eq!(err.lines().count(), 2, "{err}");
@@ -629,11 +631,10 @@ fn a_gbk_file_with_chinese_headers_is_billed_right() {
                 张三,2025-06-03,身份证,3000\n";
     let (gbk, _, unmappable) = encoding_rs::GBK.encode(text);
     assert!(!unmappable);
-    let out = ocr()
-        .args(["batch", "--group-by", "账号,日期", "-f", "json"])
-        .write_stdin(gbk.to_vec())
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["batch", "--group-by", "账号,日期", "-f", "json"])
+        .stdin(gbk.to_vec())
+        .output();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         out.status.code(),
@@ -655,10 +656,14 @@ fn a_gbk_file_with_chinese_headers_is_billed_right() {
     // The ledger reads the same file, one account at a time.
     let (_d, p) = files(&[("gbk.csv", "")]);
     std::fs::write(&p[0], &gbk[..]).unwrap();
-    let v = json(&["ledger", "--usage", &p[0], "--account", "张三"]);
+    let v = Test::new()
+        .args(&["ledger", "--usage", &p[0], "--account", "张三"])
+        .json();
     assert_eq!(v["months"][0]["bill"], "1200.00");
     // Forcing the wrong encoding is an error naming the place, never mojibake.
-    let err = fails(&["--encoding", "utf-8", "ledger", "--usage", &p[0]], 1);
+    let err = Test::new()
+        .args(&["--encoding", "utf-8", "ledger", "--usage", &p[0]])
+        .fails(1);
     assert!(
         err.contains("not UTF-8 text at byte") && err.contains("line 1"),
         "{err}"
@@ -673,10 +678,14 @@ fn money_arguments_are_read_like_counts() {
         ("1,000.50", "1000.50"),
         ("2.5k", "2500.00"),
     ] {
-        let v = json(&["ledger", "--usage", &p[0], "--balance", text]);
+        let v = Test::new()
+            .args(&["ledger", "--usage", &p[0], "--balance", text])
+            .json();
         assert_eq!(v["opening_balance"], want, "{text}");
     }
-    let err = fails(&["ledger", "--usage", &p[0], "--balance", "1,00"], 1);
+    let err = Test::new()
+        .args(&["ledger", "--usage", &p[0], "--balance", "1,00"])
+        .fails(1);
     assert!(
         err.contains("'1,00'") && err.contains("groups of three"),
         "{err}"
@@ -685,21 +694,19 @@ fn money_arguments_are_read_like_counts() {
 
 #[test]
 fn batch_ends_with_a_summary_on_stderr() {
-    let out = ocr()
+    let out = Test::new()
         .arg("batch")
-        .write_stdin("api,calls\nidcard,9000\nidcard,90000\n")
-        .output()
-        .unwrap();
+        .stdin("api,calls\nidcard,9000\nidcard,90000\n")
+        .output();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         err.trim(),
         "ocr-bill: stdin: 2 rows written, total 10100.00 CNY (price list: edition seed)"
     );
-    let out = ocr()
-        .args(["--edition", "intl", "batch", "--group-by", "account"])
-        .write_stdin("account,api,calls\na,general,9000\nb,general,9000\n")
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["--edition", "intl", "batch", "--group-by", "account"])
+        .stdin("account,api,calls\na,general,9000\nb,general,9000\n")
+        .output();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("total 378.00 USD"), "{err}");
 }
@@ -721,16 +728,19 @@ fn ledger_and_plan_take_the_column_options_of_batch() {
         ]
     };
     let ledger: Vec<String> = args("ledger");
-    let v = json(&ledger.iter().map(String::as_str).collect::<Vec<_>>());
+    let v = Test::new()
+        .args(&ledger.iter().map(String::as_str).collect::<Vec<_>>())
+        .json();
     assert_eq!(v["months"][0]["bill"], "1200.00");
     let plan: Vec<String> = args("plan");
-    let v = json(&plan.iter().map(String::as_str).collect::<Vec<_>>());
+    let v = Test::new()
+        .args(&plan.iter().map(String::as_str).collect::<Vec<_>>())
+        .json();
     assert_eq!(v["plans"][0]["monthly"], serde_json::json!([9000]));
     // Stdin, as for batch.
-    let out = ocr()
-        .args(["ledger", "--usage", "-", "-f", "json"])
-        .write_stdin("month,api,calls\n2026-01,idcard,9000\n")
-        .output()
-        .unwrap();
+    let out = Test::new()
+        .args(&["ledger", "--usage", "-", "-f", "json"])
+        .stdin("month,api,calls\n2026-01,idcard,9000\n")
+        .output();
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"bill\": \"1200.00\""));
 }

@@ -3,7 +3,7 @@
 //! To accept a deliberate change, run `cargo insta review` (or
 //! `INSTA_UPDATE=always cargo test`) and review the diff.
 
-use crate::ocr;
+use crate::test::Test;
 
 const POSTPAID_TWO: &[&str] = &[
     "postpaid",
@@ -76,11 +76,7 @@ fn every_subcommand_in_every_format() {
     ];
     for (name, args) in &commands {
         for format in ["table", "json", "csv"] {
-            let out = ocr()
-                .args(args)
-                .args(["--format", format])
-                .output()
-                .unwrap();
+            let out = Test::new().args(args).args(&["--format", format]).output();
             assert!(
                 out.status.success(),
                 "{name} {format}: {}",
@@ -91,8 +87,8 @@ fn every_subcommand_in_every_format() {
         }
     }
     for format in ["csv", "json"] {
-        let out = ocr()
-            .args([
+        let out = Test::new()
+            .args(&[
                 "batch",
                 u,
                 "--group-by",
@@ -100,8 +96,7 @@ fn every_subcommand_in_every_format() {
                 "--format",
                 format,
             ])
-            .output()
-            .unwrap();
+            .output();
         insta::assert_snapshot!(
             format!("batch-{format}"),
             String::from_utf8(out.stdout).unwrap()
@@ -133,7 +128,7 @@ fn tables_fit_a_hundred_columns_without_breaking_numbers() {
         POSTPAID_D.to_vec(),
     ];
     for args in &runs {
-        let out = ocr().args(["--width", "100"]).args(args).output().unwrap();
+        let out = Test::new().args(&["--width", "100"]).args(args).output();
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(
             out.status.success(),
@@ -148,7 +143,7 @@ fn tables_fit_a_hundred_columns_without_breaking_numbers() {
             );
         }
         // Every amount of the full table is still whole in the fitted one.
-        let full = ocr().args(args).output().unwrap();
+        let full = Test::new().args(args).output();
         let full = String::from_utf8(full.stdout).unwrap();
         let amounts = |t: &str| -> Vec<String> {
             t.split(|c: char| c.is_whitespace() || c == '│' || c == '┆')
@@ -170,14 +165,14 @@ fn tables_fit_a_hundred_columns_without_breaking_numbers() {
     }
     // Left-out columns are named, and --width 0 shows them.
     let args = POSTPAID_TWO;
-    let narrow = ocr().args(["--width", "100"]).args(args).output().unwrap();
+    let narrow = Test::new().args(&["--width", "100"]).args(args).output();
     let narrow = String::from_utf8(narrow.stdout).unwrap();
     assert!(
         narrow.contains("left out to fit the width: name"),
         "{narrow}"
     );
     assert!(!narrow.contains("增值税发票"), "{narrow}");
-    let wide = ocr().args(["--width", "0"]).args(args).output().unwrap();
+    let wide = Test::new().args(&["--width", "0"]).args(args).output();
     let wide = String::from_utf8(wide.stdout).unwrap();
     assert!(
         wide.contains("增值税发票") && !wide.contains("left out"),
