@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::bill::Calculator;
 use crate::money::{per_call, serialize_per_call};
 use crate::pricing::Item;
+use crate::quote::PackCount;
 use crate::{Error, Money};
 
 /// The most points a curve is drawn at (besides the tier edges).
@@ -28,8 +29,9 @@ pub struct CurvePoint {
     /// `with_packs / calls`, 4 decimals.
     #[serde(serialize_with = "serialize_per_call")]
     pub with_packs_per_call: Option<Decimal>,
-    /// The packs of that purchase, e.g. `10000x1 1000x2`; empty for none.
-    pub packs: String,
+    /// The packs of that purchase, written `10000x1 1000x2` (empty for none).
+    #[serde(serialize_with = "crate::quote::serialize_pack_list")]
+    pub packs: Vec<PackCount>,
 }
 
 /// The month's cost against its calls.
@@ -119,15 +121,7 @@ impl Calculator<'_> {
                     postpaid_per_call: per_call(postpaid, calls),
                     with_packs,
                     with_packs_per_call: per_call(with_packs, calls),
-                    packs: best
-                        .map(|b| {
-                            b.packs
-                                .iter()
-                                .map(|p| format!("{}x{}", p.calls, p.count))
-                                .collect::<Vec<_>>()
-                                .join(" ")
-                        })
-                        .unwrap_or_default(),
+                    packs: best.map(|b| b.packs).unwrap_or_default(),
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;

@@ -65,6 +65,6 @@ pub use pricing::{
     TierPrice, DEFAULT_PRICING, EDITIONS,
 };
 pub use quote::{
-    cheapest_packs, pack_options, single_size, PackCount, Purchase, Quote, QuoteChoice,
-    QuoteOption, Spread, SpreadChoice,
+    cheapest_packs, pack_options, serialize_pack_list, single_size, PackCount, PackList, Purchase,
+    Quote, QuoteChoice, QuoteOption, Spread, SpreadChoice,
 };

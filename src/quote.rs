@@ -20,6 +20,45 @@ pub struct PackCount {
     pub cost: Money,
 }
 
+/// A list of packs as the command line and CSV write it, `10000x1 1000x2`
+/// (nothing for none); [`PackList::human`] as a table shows it.
+#[derive(Clone, Copy, Debug)]
+pub struct PackList<'a>(pub &'a [PackCount]);
+
+impl std::fmt::Display for PackList<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{}x{}", p.calls, p.count)?;
+        }
+        Ok(())
+    }
+}
+
+impl PackList<'_> {
+    /// `1 × 10000 + 2 × 1000`, or `none`.
+    pub fn human(self) -> String {
+        if self.0.is_empty() {
+            return "none".into();
+        }
+        self.0
+            .iter()
+            .map(|c| format!("{} × {}", c.count, c.calls))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+}
+
+/// Serializes a list of packs as [`PackList`] writes it.
+pub fn serialize_pack_list<S: serde::Serializer>(
+    packs: &[PackCount],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_str(&PackList(packs))
+}
+
 /// A multiset of packs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Purchase {

@@ -1,5 +1,6 @@
 //! `curve`: the cost curve's points.
 
+use ocr_bill::PackList;
 use serde::Serialize;
 
 use crate::render::{table, Grid, Report};
@@ -37,7 +38,7 @@ impl Report for CurveReport<'_> {
                 per(p.postpaid_per_call),
                 p.with_packs.to_string(),
                 per(p.with_packs_per_call),
-                p.packs.clone(),
+                PackList(&p.packs).to_string(),
             ]);
         }
         g

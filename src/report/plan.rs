@@ -1,20 +1,10 @@
 //! `plan`: the options of one plan, or of each item of a usage file.
 
+use ocr_bill::PackList;
 use serde::Serialize;
 
 use super::price_cell;
 use crate::render::{num, table, Grid, Report};
-
-fn plan_packs(o: &ocr_bill::PlanOption) -> String {
-    if o.packs.is_empty() {
-        return "none".into();
-    }
-    o.packs
-        .iter()
-        .map(|c| format!("{} × {}", c.count, c.calls))
-        .collect::<Vec<_>>()
-        .join(" + ")
-}
 
 fn plan_human(p: &ocr_bill::Plan) -> String {
     let mut out = format!(
@@ -40,7 +30,7 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
     for o in &p.options {
         g.push(vec![
             o.label.describe().to_string(),
-            plan_packs(o),
+            PackList(&o.packs).human(),
             o.pack_calls.to_string(),
             o.pack_cost.to_string(),
             o.postpaid_cost.to_string(),
@@ -57,7 +47,7 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
     out.push_str(&table(&g));
     out.push_str(&format!(
         "Cheapest: {} for {}; saves {} against all postpaid and {} against packs for every call.\n",
-        plan_packs(&p.cheapest.option),
+        PackList(&p.cheapest.option.packs).human(),
         num(p.cheapest.option.cost),
         num(p.saving_vs_postpaid),
         num(p.saving_vs_packs_all_calls)
@@ -102,11 +92,7 @@ fn plan_rows(p: &ocr_bill::Plan, g: &mut Grid) {
         g.push(vec![
             p.api.clone(),
             o.label.key().to_string(),
-            o.packs
-                .iter()
-                .map(|c| format!("{}x{}", c.calls, c.count))
-                .collect::<Vec<_>>()
-                .join(" "),
+            PackList(&o.packs).to_string(),
             o.pack_calls.to_string(),
             o.pack_cost.to_string(),
             o.postpaid_cost.to_string(),

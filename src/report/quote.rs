@@ -1,5 +1,6 @@
 //! `quote`: the pack options side by side, and the months' verdict.
 
+use ocr_bill::PackList;
 use serde::Serialize;
 
 use crate::render::{table, Grid, Report};
@@ -16,17 +17,6 @@ pub struct QuoteReport<'a> {
     pub validity: u32,
     #[serde(skip)]
     pub free: u64,
-}
-
-fn packs_cell(p: &ocr_bill::Purchase) -> String {
-    if p.packs.is_empty() {
-        return "none".into();
-    }
-    p.packs
-        .iter()
-        .map(|c| format!("{} × {}", c.count, c.calls))
-        .collect::<Vec<_>>()
-        .join(" + ")
 }
 
 impl Report for QuoteReport<'_> {
@@ -67,7 +57,7 @@ impl Report for QuoteReport<'_> {
             }
             g.push(vec![
                 o.label.to_string(),
-                packs_cell(&o.purchase),
+                PackList(&o.purchase.packs).human(),
                 o.purchase.cost.to_string(),
                 o.purchase.covered_calls.to_string(),
                 o.purchase.unused_calls.to_string(),
@@ -113,12 +103,12 @@ impl Report for QuoteReport<'_> {
                         "packs for the {} calls beyond the free quotas",
                         s.beyond_free_calls
                     ),
-                    packs_cell(&s.beyond_free_packs),
+                    PackList(&s.beyond_free_packs.packs).human(),
                     s.beyond_free_packs.cost.to_string(),
                 ]);
                 g.push(vec![
                     format!("packs for all {} calls", q.calls),
-                    packs_cell(&q.options[0].purchase),
+                    PackList(&q.options[0].purchase.packs).human(),
                     q.options[0].purchase.cost.to_string(),
                 ]);
                 out.push_str(&table(&g));
@@ -153,11 +143,7 @@ impl Report for QuoteReport<'_> {
                 q.api.clone(),
                 q.calls.to_string(),
                 label.to_string(),
-                p.packs
-                    .iter()
-                    .map(|c| format!("{}x{}", c.calls, c.count))
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                PackList(&p.packs).to_string(),
                 p.cost.to_string(),
                 p.covered_calls.to_string(),
                 p.unused_calls.to_string(),
