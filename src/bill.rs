@@ -411,6 +411,20 @@ pub struct Calculator<'a> {
     pub negotiated_price: Option<Decimal>,
 }
 
+/// The tier-cliff rule, for `postpaid` and `batch` alike: of the tiers above
+/// the reached one, in order, each tier's first call count and its bill (`None`
+/// when it has no price), the first above `calls` billed less than `amount`.
+pub fn nearest_cliff(
+    tiers_above: impl IntoIterator<Item = Option<(u64, Money)>>,
+    calls: u64,
+    amount: Money,
+) -> Option<(u64, Money)> {
+    tiers_above
+        .into_iter()
+        .flatten()
+        .find(|&(at, there)| at > calls && there < amount)
+}
+
 impl<'a> Calculator<'a> {
     /// A calculator without a negotiated price.
     pub fn new(prices: &'a PriceList) -> Self {
@@ -609,18 +623,16 @@ impl<'a> Calculator<'a> {
         let bounds = self.prices.settings.tier_bounds;
         let free = self.lone_free(item);
         let current = item.tier_index(calls, bounds);
-        (current + 1..item.tiers.len()).find_map(|index| {
+        let tiers_above = (current + 1..item.tiers.len()).map(|index| {
             let at = item.first_calls_of_tier(index, bounds);
-            let there = self
-                .charge(item, at, free, &mut [], &mut Vec::new())
-                .ok()?
-                .amount;
-            (at > calls && there < amount).then(|| Cliff {
-                calls: at,
-                extra_calls: at - calls,
-                amount: there,
-                saving: Money::round(amount.decimal() - there.decimal()),
-            })
+            let c = self.charge(item, at, free, &mut [], &mut Vec::new()).ok()?;
+            Some((at, c.amount))
+        });
+        nearest_cliff(tiers_above, calls, amount).map(|(at, there)| Cliff {
+            calls: at,
+            extra_calls: at - calls,
+            amount: there,
+            saving: Money::round(amount.decimal() - there.decimal()),
         })
     }
 

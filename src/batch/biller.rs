@@ -208,11 +208,11 @@ impl<'a> Biller<'a> {
 
     /// The nearest higher tier whose first call count is billed less.
     pub(super) fn cliff(&self, api: usize, calls: u64, c: &Charge) -> Option<(u64, Money)> {
-        self.cliffs[api][c.tier_index + 1..]
-            .iter()
-            .flatten()
-            .find(|(at, amount)| *at > calls && *amount < c.amount)
-            .copied()
+        crate::bill::nearest_cliff(
+            self.cliffs[api][c.tier_index + 1..].iter().copied(),
+            calls,
+            c.amount,
+        )
     }
 
     /// The bill columns' values.
