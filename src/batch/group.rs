@@ -66,7 +66,7 @@ pub(super) fn push_value(key: &mut Vec<u8>, value: &[u8]) {
 pub(super) fn run_grouped<R: Read, W: Write>(
     calc: Calculator<'_>,
     mut reader: RecordReader<R>,
-    mut output: W,
+    output: W,
     names: &[String],
     cols: &Columns,
     options: &BatchOptions,
@@ -100,8 +100,13 @@ pub(super) fn run_grouped<R: Read, W: Write>(
         leading,
         &[calls_at, calls_at + 1, calls_at + 2],
     );
-    let mut out = Vec::with_capacity(FLUSH_BYTES * 2);
-    format.header(&mut out);
+    let mut emit = Emit {
+        out: Vec::with_capacity(FLUSH_BYTES * 2),
+        output,
+        summary,
+        on_skip,
+    };
+    format.header(&mut emit.out);
     let free = shared_free(&calc, &biller, &groups);
     let writer = Writer {
         groups: &groups,
@@ -112,27 +117,11 @@ pub(super) fn run_grouped<R: Read, W: Write>(
         skip_invalid: options.skip_invalid,
     };
     match month_apart {
-        Some(m) => writer.months_summed(
-            &mut biller,
-            free,
-            m,
-            &mut out,
-            &mut output,
-            &mut summary,
-            on_skip,
-        )?,
-        None => writer.each(
-            &mut biller,
-            free,
-            &mut out,
-            &mut output,
-            &mut summary,
-            on_skip,
-        )?,
+        Some(m) => writer.months_summed(&mut biller, free, m, &mut emit)?,
+        None => writer.each(&mut biller, free, &mut emit)?,
     }
-    output.write_all(&out)?;
-    output.flush()?;
-    Ok(summary)
+    emit.flush()?;
+    Ok(emit.summary)
 }
 
 /// Sums the calls of the rows per group, in order of first appearance.
@@ -302,30 +291,14 @@ impl Writer<'_> {
         &self,
         biller: &mut Biller<'_>,
         free: Vec<Option<u64>>,
-        out: &mut Vec<u8>,
-        output: &mut W,
-        summary: &mut BatchSummary,
-        on_skip: &mut dyn FnMut(&RowError),
+        emit: &mut Emit<'_, W>,
     ) -> Result<(), BatchError> {
         for (g, free) in self.groups.groups.iter().zip(free) {
             let values = values_of(self.groups.key(g), self.cols.group.len());
-            let api_key = biller.apis[g.api];
+            let api_key = biller.apis[g.api].key.as_bytes();
             match biller.bill_with_free(g.api, g.calls, free) {
                 Ok((bill, fen)) => {
-                    summary.fen += i128::from(fen);
-                    let numbers = [g.calls, g.rows].map(|n| n.to_string());
-                    let lead = values
-                        .iter()
-                        .copied()
-                        .chain([api_key.key.as_bytes()])
-                        .chain(numbers.iter().map(|n| n.as_bytes()));
-                    self.format
-                        .row(out, lead, None, (self.calls_at, g.calls), bill);
-                    summary.written += 1;
-                    if out.len() >= FLUSH_BYTES {
-                        output.write_all(out)?;
-                        out.clear();
-                    }
+                    self.row(emit, &values, api_key, &[g.calls, g.rows], bill, fen)?;
                 }
                 Err(why) => {
                     let group = group_label(self.names, &self.cols.group, &values);
@@ -335,13 +308,10 @@ impl Writer<'_> {
                     );
                     if !self.skip_invalid {
                         // The groups before it are complete: written.
-                        output.write_all(out)?;
-                        output.flush()?;
-                        out.clear();
+                        emit.flush()?;
                         return Err(BatchError::Row(error));
                     }
-                    summary.skipped += g.rows;
-                    on_skip(&error);
+                    emit.skipped(g.rows, &error);
                 }
             }
         }
@@ -352,16 +322,12 @@ impl Writer<'_> {
     /// (column `month` kept apart), each billed on its own. Written once all
     /// are billed, so that a month that cannot be billed leaves its whole row
     /// out, never a partial sum.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn months_summed<W: Write>(
         &self,
         biller: &mut Biller<'_>,
         free: Vec<Option<u64>>,
         month: usize,
-        out: &mut Vec<u8>,
-        output: &mut W,
-        summary: &mut BatchSummary,
-        on_skip: &mut dyn FnMut(&RowError),
+        emit: &mut Emit<'_, W>,
     ) -> Result<(), BatchError> {
         struct Total {
             /// Its first group (of one month).
@@ -434,28 +400,75 @@ impl Writer<'_> {
                         total.months, total.rows
                     ));
                 }
-                summary.skipped += total.rows;
-                on_skip(&RowError::new(line, why));
+                emit.skipped(total.rows, &RowError::new(line, why));
                 continue;
             }
             let facts = total.facts.expect("a month billed");
-            summary.fen += i128::from(fen_of(facts.amount));
             biller.cells(g.api, &facts, &mut cells);
             let values = values_of(self.groups.key(g), width);
-            let numbers = [total.calls, total.rows, total.months].map(|n| n.to_string());
-            let lead = values
-                .iter()
-                .copied()
-                .chain([biller.apis[g.api].key.as_bytes()])
-                .chain(numbers.iter().map(|n| n.as_bytes()));
-            self.format
-                .row(out, lead, None, (self.calls_at, total.calls), &cells.buf);
-            summary.written += 1;
-            if out.len() >= FLUSH_BYTES {
-                output.write_all(out)?;
-                out.clear();
-            }
+            let numbers = [total.calls, total.rows, total.months];
+            let api_key = biller.apis[g.api].key.as_bytes();
+            self.row(
+                emit,
+                &values,
+                api_key,
+                &numbers,
+                &cells.buf,
+                fen_of(facts.amount),
+            )?;
         }
         Ok(())
+    }
+
+    /// Writes one row: the group values, the API, the counts (calls first),
+    /// then the bill cells.
+    fn row<W: Write>(
+        &self,
+        emit: &mut Emit<'_, W>,
+        values: &[&[u8]],
+        api_key: &[u8],
+        numbers: &[u64],
+        bill: &[u8],
+        fen: i64,
+    ) -> Result<(), BatchError> {
+        let calls = (self.calls_at, numbers[0]);
+        let numbers: Vec<String> = numbers.iter().map(u64::to_string).collect();
+        let lead = values
+            .iter()
+            .copied()
+            .chain([api_key])
+            .chain(numbers.iter().map(|n| n.as_bytes()));
+        self.format.row(&mut emit.out, lead, None, calls, bill);
+        emit.summary.fen += i128::from(fen);
+        emit.summary.written += 1;
+        if emit.out.len() >= FLUSH_BYTES {
+            emit.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// Where grouped rows go: a buffer written out in chunks, and the run's
+/// counts and reports.
+pub(super) struct Emit<'a, W: Write> {
+    out: Vec<u8>,
+    output: W,
+    summary: BatchSummary,
+    on_skip: &'a mut dyn FnMut(&RowError),
+}
+
+impl<W: Write> Emit<'_, W> {
+    /// Writes what is buffered.
+    fn flush(&mut self) -> Result<(), BatchError> {
+        self.output.write_all(&self.out)?;
+        self.output.flush()?;
+        self.out.clear();
+        Ok(())
+    }
+
+    /// Reports a group left out, with its rows.
+    fn skipped(&mut self, rows: u64, error: &RowError) {
+        self.summary.skipped += rows;
+        (self.on_skip)(error);
     }
 }
