@@ -333,6 +333,14 @@ impl Search<'_, '_> {
     }
 }
 
+impl Plan {
+    /// The option of this choice (`PacksAllCalls` is missing for an API
+    /// without packs).
+    pub fn option(&self, choice: PlanChoice) -> Option<&PlanOption> {
+        self.options.iter().find(|o| o.label == choice)
+    }
+}
+
 impl Calculator<'_> {
     /// The cheapest purchase of packs at the start of a period of `monthly`
     /// calls (at most the packs' validity in months), exact for any price list.

@@ -479,6 +479,16 @@ pub struct Quote {
     pub spread: Option<Spread>,
 }
 
+impl Quote {
+    /// The cheapest option (there is always one).
+    pub fn cheapest(&self) -> &QuoteOption {
+        self.options
+            .iter()
+            .find(|o| o.label == QuoteChoice::Cheapest)
+            .expect("a quote has its cheapest option")
+    }
+}
+
 impl crate::Calculator<'_> {
     /// Which packs to buy for `calls` in a year; with `months`, the calls are
     /// spread evenly and compared with all-postpaid and with packs for only the
@@ -489,7 +499,7 @@ impl crate::Calculator<'_> {
     /// let prices = PriceList::builtin();
     /// let idcard = prices.item("idcard").unwrap();
     /// let q = Calculator::new(&prices).quote(idcard, 3000, Some(12)).unwrap();
-    /// assert_eq!(q.options[0].purchase.cost.to_string(), "360.00"); // 3 × 1,000
+    /// assert_eq!(q.cheapest().purchase.cost.to_string(), "360.00"); // 3 × 1,000
     /// let spread = q.spread.unwrap();
     /// assert_eq!(spread.cheapest, ocr_bill::SpreadChoice::AllPostpaid); // 250 calls a month are free
     /// ```
@@ -507,7 +517,13 @@ impl crate::Calculator<'_> {
         let options = pack_options(&api.packs, calls)?;
         let spread = match months {
             None => None,
-            Some(m) => Some(self.spread(api, calls, m, &options[0])?),
+            Some(m) => {
+                let cheapest = options
+                    .iter()
+                    .find(|o| o.label == QuoteChoice::Cheapest)
+                    .expect("pack_options gives the cheapest");
+                Some(self.spread(api, calls, m, cheapest)?)
+            }
         };
         Ok(Quote {
             api: api.key.clone(),

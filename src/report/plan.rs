@@ -131,7 +131,11 @@ pub struct Plans<'a> {
 impl<'a> Plans<'a> {
     pub fn new(plans: &'a [ocr_bill::Plan]) -> anyhow::Result<Self> {
         let cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| p.cheapest.option.cost))?;
-        let postpaid_cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| p.options[0].cost))?;
+        let postpaid_cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| {
+            p.option(ocr_bill::PlanChoice::AllPostpaid)
+                .expect("every plan has all-postpaid")
+                .cost
+        }))?;
         Ok(Plans {
             plans,
             cost,

@@ -108,8 +108,8 @@ impl Report for QuoteReport<'_> {
                 ]);
                 g.push(vec![
                     format!("packs for all {} calls", q.calls),
-                    PackList(&q.options[0].purchase.packs).human(),
-                    q.options[0].purchase.cost.to_string(),
+                    PackList(&q.cheapest().purchase.packs).human(),
+                    q.cheapest().purchase.cost.to_string(),
                 ]);
                 out.push_str(&table(&g));
                 out.push_str(&format!(
