@@ -1619,3 +1619,90 @@ mod edition_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod validator_tests {
+    use super::*;
+
+    /// A one-API price list with these tiers and packs (TOML array bodies).
+    fn list(tiers: &str, packs: &str) -> Result<PriceList, PricingError> {
+        PriceList::from_toml(&format!(
+            "free_calls_per_month = 1000\ntier_bounds = \"lower-exclusive\"\n\
+             overage_tier_basis = \"total-calls\"\npack_validity_months = 12\n\
+             pack_alert_below = \"0.15\"\n[freeze]\nbasis = \"bill\"\nratio = \"1.2\"\n\
+             [tiers]\nt = [{tiers}]\n[packs]\np = [{packs}]\n\
+             [[api]]\nkey = \"x\"\nname = \"X\"\ntiers = \"t\"\npacks = \"p\"\n"
+        ))
+    }
+
+    fn refused(tiers: &str, packs: &str) -> String {
+        match list(tiers, packs) {
+            Ok(_) => panic!("accepted tiers [{tiers}] packs [{packs}]"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    const TIERS: &str = r#"{ upto = 1000, price = "0" }, { price = "0.15" }"#;
+    const PACKS: &str = r#"{ calls = 1000, price = "120" }"#;
+
+    #[test]
+    fn a_well_formed_list_is_accepted() {
+        let l = list(TIERS, PACKS).unwrap();
+        assert_eq!(l.items[0].tiers.len(), 2);
+        assert_eq!(l.items[0].packs[0].calls, 1000);
+    }
+
+    #[test]
+    fn tiers_ascend_and_only_the_last_is_open() {
+        let e = refused(
+            r#"{ upto = 5000, price = "0.1" }, { upto = 1000, price = "0.2" }, { price = "0" }"#,
+            PACKS,
+        );
+        assert!(e.contains("ascending"), "{e}");
+        let e = refused(r#"{ price = "0.1" }, { price = "0.2" }"#, PACKS);
+        assert!(e.contains("only the last tier is open-ended"), "{e}");
+        let e = refused("", PACKS);
+        assert!(e.contains("has no tiers"), "{e}");
+        let e = refused(r#"{ upto = 0, price = "0.1" }, { price = "0" }"#, PACKS);
+        assert!(e.contains("upto = 0"), "{e}");
+    }
+
+    #[test]
+    fn prices_are_exact_decimals() {
+        let e = refused(r#"{ upto = 1000, price = 0.1 }, { price = "0" }"#, PACKS);
+        assert!(e.contains("float"), "{e}");
+        let e = refused(TIERS, r#"{ calls = 1000, price = "1e3" }"#);
+        assert!(e.contains("'1e3' is not a decimal number"), "{e}");
+    }
+
+    #[test]
+    fn packs_have_a_size_and_appear_once() {
+        let e = refused(TIERS, r#"{ calls = 0, price = "1" }"#);
+        assert!(e.contains("calls = 0"), "{e}");
+        let e = refused(
+            TIERS,
+            r#"{ calls = 1000, price = "1" }, { calls = 1000, price = "2" }"#,
+        );
+        assert!(e.contains("lists a 1000-call pack twice"), "{e}");
+    }
+
+    #[test]
+    fn a_negotiated_price_belongs_to_a_contact_sales_tier() {
+        let e = refused(
+            r#"{ upto = 1000, price = "0.1", negotiated_price = "0.05" }, { price = "0" }"#,
+            PACKS,
+        );
+        assert!(e.contains("negotiated_price belongs only"), "{e}");
+        let l = list(
+            r#"{ upto = 1000, price = "0.1" }, { price = "contact-sales", negotiated_price = "0.05" }"#,
+            PACKS,
+        )
+        .unwrap();
+        assert_eq!(
+            l.items[0].tiers[1].price,
+            TierPrice::ContactSales {
+                negotiated: Some(Decimal::new(5, 2))
+            }
+        );
+    }
+}
