@@ -86,9 +86,11 @@ fn every_subcommand_in_every_format() {
             insta::assert_snapshot!(format!("{name}-{format}"), text);
         }
     }
-    for format in ["csv", "json"] {
+    for format in ["csv", "json", "table"] {
         let out = Test::new()
             .args(&[
+                "--width",
+                "0",
                 "batch",
                 u,
                 "--group-by",
