@@ -30,6 +30,7 @@ pub(super) struct Memo {
 pub(super) type TierCliff = Option<(u64, Money)>;
 
 /// Per-API facts computed once per run.
+#[derive(Clone)]
 pub(super) struct Biller<'a> {
     /// Recent row bills, direct-mapped by (API, calls).
     pub(super) memo: Vec<Memo>,
@@ -331,7 +332,7 @@ impl NameKey {
 /// The bill cells of a row as CSV text, each after a comma (`,1000,8000,…`),
 /// built in one reused buffer: a CSV row appends it as it is. No cell holds a
 /// comma (counts, prices, amounts).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Cells {
     pub(super) buf: Vec<u8>,
 }

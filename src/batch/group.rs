@@ -18,20 +18,28 @@ use crate::records::RecordReader;
 /// One group: the rows of one set of group values (and, when the month column
 /// is not grouped by, one month) and one billing item.
 pub(super) struct Group {
-    pub(super) api: usize,
     pub(super) calls: u64,
     pub(super) rows: u64,
     pub(super) first_line: u64,
-    /// Where its key is in the arena.
-    pub(super) key: Range<usize>,
-    /// The key's hash, so that growing the table reads no keys.
-    pub(super) hash: u64,
+    /// Where its key starts in the arena, and its length.
+    key_start: usize,
+    key_len: u32,
+    api: u32,
+}
+
+impl Group {
+    /// The billing item, as the biller numbers it.
+    pub(super) fn api(&self) -> usize {
+        self.api as usize
+    }
 }
 
 /// The groups of an input. A group's key is its values, each length-prefixed
 /// (the month last when it is kept apart), and the API; keys are stored end to
-/// end in one arena and found through a hash table of group numbers: no
-/// allocation per group.
+/// end in one arena and found through a hash table whose entries are a group's
+/// number and the top half of its key's hash (so that probing and growing the
+/// table read no group and no key but the one that matches): no allocation per
+/// group, 40 bytes a group plus its key and 8 bytes a slot.
 #[derive(Default)]
 pub(super) struct Groups {
     pub(super) arena: Vec<u8>,
@@ -40,7 +48,7 @@ pub(super) struct Groups {
 
 impl Groups {
     pub(super) fn key(&self, g: &Group) -> &[u8] {
-        &self.arena[g.key.clone()]
+        &self.arena[g.key_start..g.key_start + g.key_len as usize]
     }
 }
 
@@ -144,7 +152,9 @@ pub(super) fn read_groups<R: Read>(
         }
     };
     let hasher = rustc_hash::FxBuildHasher;
-    let mut index: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
+    // Entries: the key hash's top 32 bits, then the group's number.
+    let mut index: hashbrown::HashTable<u64> = hashbrown::HashTable::new();
+    let slot_hash = |entry: u64| (entry >> 32).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let mut all = Groups::default();
     let mut key = Vec::new();
     loop {
@@ -182,7 +192,14 @@ pub(super) fn read_groups<R: Read>(
                 continue;
             }
             match month_of(value) {
-                Ok(d) => push_value(&mut key, d.month.to_string().as_bytes()),
+                Ok(d) => {
+                    // The month as text, written in place (no allocation).
+                    let start = key.len();
+                    key.extend_from_slice(&[0; 4]);
+                    write!(key, "{}", d.month).expect("writes to a Vec");
+                    let len = (key.len() - start - 4) as u32;
+                    key[start..start + 4].copy_from_slice(&len.to_le_bytes());
+                }
                 Err(message) => {
                     bad_month = Some(message);
                     break;
@@ -194,29 +211,36 @@ pub(super) fn read_groups<R: Read>(
             continue;
         }
         key.extend_from_slice(&(api as u32).to_le_bytes());
-        let hash = hasher.hash_one(key.as_slice());
+        let top = hasher.hash_one(key.as_slice()) >> 32;
         let Groups { arena, groups } = &mut all;
         let found = index
-            .find(hash, |&g| {
-                groups[g].hash == hash && arena[groups[g].key.clone()] == key[..]
+            .find(slot_hash(top << 32), |&e| {
+                let g = &groups[(e & u64::from(u32::MAX)) as usize];
+                e >> 32 == top && arena[g.key_start..g.key_start + g.key_len as usize] == key[..]
             })
             .copied();
         let at = match found {
-            Some(at) => at,
+            Some(e) => (e & u64::from(u32::MAX)) as usize,
             None => {
-                let start = arena.len();
+                let at = u32::try_from(groups.len()).map_err(|_| {
+                    BatchError::Input(format!(
+                        "more than {} groups; group by fewer columns",
+                        u32::MAX
+                    ))
+                })?;
+                let key_start = arena.len();
                 arena.extend_from_slice(&key);
                 groups.push(Group {
-                    api,
+                    api: api as u32,
                     calls: 0,
                     rows: 0,
                     first_line: line,
-                    key: start..arena.len(),
-                    hash,
+                    key_start,
+                    key_len: key.len() as u32,
                 });
-                let at = groups.len() - 1;
-                index.insert_unique(hash, at, |&g| groups[g].hash);
-                at
+                let entry = top << 32 | u64::from(at);
+                index.insert_unique(slot_hash(entry), entry, |&e| slot_hash(e));
+                at as usize
             }
         };
         let g = &mut groups[at];
@@ -238,16 +262,16 @@ pub(super) fn read_groups<R: Read>(
     Ok(all)
 }
 
-/// Per group: the free calls it has when an account's allowance is shared by
-/// the items of a group (the same group values and month), in price-list
-/// order; `None` for each item's own quota.
+/// When an account's allowance is shared by the items of a group (the same
+/// group values and month), in price-list order: the free calls of each group.
+/// `None` when each item has its own quota.
 pub(super) fn shared_free(
     calc: &Calculator<'_>,
     biller: &Biller<'_>,
     all: &Groups,
-) -> Vec<Option<u64>> {
+) -> Option<Vec<u64>> {
     if calc.prices.settings.free_quota != crate::FreeQuota::PerAccount {
-        return vec![None; all.groups.len()];
+        return None;
     }
     let item_index = |api: usize| {
         calc.prices
@@ -261,17 +285,17 @@ pub(super) fn shared_free(
         let key = all.key(g);
         by_values.entry(&key[..key.len() - 4]).or_default().push(at);
     }
-    let mut free = vec![None; all.groups.len()];
+    let mut free = vec![0; all.groups.len()];
     for members in by_values.values() {
         let month: Vec<(usize, u64)> = members
             .iter()
-            .map(|&at| (item_index(all.groups[at].api), all.groups[at].calls))
+            .map(|&at| (item_index(all.groups[at].api()), all.groups[at].calls))
             .collect();
         for (&at, f) in members.iter().zip(calc.free_calls(&month)) {
-            free[at] = Some(f);
+            free[at] = f;
         }
     }
-    free
+    Some(free)
 }
 
 /// Writes billed groups as rows.
@@ -286,19 +310,76 @@ pub(super) struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    /// One row per group: each group is one month.
+    /// One row per group: each group is one month. Groups are billed in
+    /// chunks on two threads (the odd chunks on a helper) and written in order.
     pub(super) fn each<W: Write>(
         &self,
         biller: &mut Biller<'_>,
-        free: Vec<Option<u64>>,
+        free: Option<Vec<u64>>,
         emit: &mut Emit<'_, W>,
     ) -> Result<(), BatchError> {
-        for (g, free) in self.groups.groups.iter().zip(free) {
+        const CHUNK: usize = 1 << 15;
+        let groups = &self.groups.groups;
+        let chunks = groups.len().div_ceil(CHUNK);
+        let free = free.as_deref();
+        let chunk = |biller: &mut Biller<'_>, k: usize| {
+            let end = ((k + 1) * CHUNK).min(groups.len());
+            self.bill_chunk(biller, k * CHUNK..end, free)
+        };
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Billed>(2);
+            if chunks > 1 {
+                let mut helper = biller.clone();
+                scope.spawn(move || {
+                    for k in (1..chunks).step_by(2) {
+                        if tx.send(chunk(&mut helper, k)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            for k in 0..chunks {
+                let billed = if k % 2 == 0 {
+                    chunk(biller, k)
+                } else {
+                    rx.recv().expect("the helper bills every odd chunk")
+                };
+                emit.out.extend_from_slice(&billed.out);
+                emit.summary.fen += billed.fen;
+                emit.summary.written += billed.written;
+                for (rows, error) in &billed.skipped {
+                    emit.skipped(*rows, error);
+                }
+                if let Some(error) = billed.stop {
+                    // The groups before it are complete: written.
+                    emit.flush()?;
+                    return Err(BatchError::Row(error));
+                }
+                if emit.out.len() >= FLUSH_BYTES {
+                    emit.flush()?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Bills groups `range` into rows.
+    fn bill_chunk(
+        &self,
+        biller: &mut Biller<'_>,
+        range: Range<usize>,
+        free: Option<&[u64]>,
+    ) -> Billed {
+        let mut billed = Billed::default();
+        for at in range {
+            let g = &self.groups.groups[at];
             let values = values_of(self.groups.key(g), self.cols.group.len());
-            let api_key = biller.apis[g.api].key.as_bytes();
-            match biller.bill_with_free(g.api, g.calls, free) {
+            let api_key = biller.apis[g.api()].key.as_bytes();
+            match biller.bill_with_free(g.api(), g.calls, free.map(|f| f[at])) {
                 Ok((bill, fen)) => {
-                    self.row(emit, &values, api_key, &[g.calls, g.rows], bill, fen)?;
+                    self.row(&mut billed.out, &values, api_key, &[g.calls, g.rows], bill);
+                    billed.fen += i128::from(fen);
+                    billed.written += 1;
                 }
                 Err(why) => {
                     let group = group_label(self.names, &self.cols.group, &values);
@@ -307,15 +388,14 @@ impl Writer<'_> {
                         why.map(|m| format!("group {group} ({} rows): {m}", g.rows)),
                     );
                     if !self.skip_invalid {
-                        // The groups before it are complete: written.
-                        emit.flush()?;
-                        return Err(BatchError::Row(error));
+                        billed.stop = Some(error);
+                        break;
                     }
-                    emit.skipped(g.rows, &error);
+                    billed.skipped.push((g.rows, error));
                 }
             }
         }
-        Ok(())
+        billed
     }
 
     /// One row per group values and billing item, the sum of its months
@@ -325,7 +405,7 @@ impl Writer<'_> {
     pub(super) fn months_summed<W: Write>(
         &self,
         biller: &mut Biller<'_>,
-        free: Vec<Option<u64>>,
+        free: Option<Vec<u64>>,
         month: usize,
         emit: &mut Emit<'_, W>,
     ) -> Result<(), BatchError> {
@@ -344,7 +424,8 @@ impl Writer<'_> {
         let mut totals: Vec<Total> = Vec::new();
         let mut found: HashMap<Vec<u8>, usize, rustc_hash::FxBuildHasher> = HashMap::default();
         let label_columns: Vec<usize> = self.cols.group.iter().copied().chain([month]).collect();
-        for (at, (g, free)) in self.groups.groups.iter().zip(free).enumerate() {
+        for (at, g) in self.groups.groups.iter().enumerate() {
+            let free = free.as_ref().map(|f| f[at]);
             let key = self.groups.key(g);
             let values = values_of(key, width + 1);
             // The key without the month: the group values and the API.
@@ -370,9 +451,9 @@ impl Writer<'_> {
                 .ok_or_else(|| Refusal::from("the group's calls overflow".to_string()))
                 .and_then(|calls| {
                     total.calls = calls;
-                    let c = biller.charge(g.api, g.calls, free)?;
-                    let lone = biller.lone_free(g.api);
-                    let facts = biller.facts(g.api, g.calls, &c, free.is_some_and(|f| f != lone));
+                    let c = biller.charge(g.api(), g.calls, free)?;
+                    let lone = biller.lone_free(g.api());
+                    let facts = biller.facts(g.api(), g.calls, &c, free.is_some_and(|f| f != lone));
                     match &mut total.facts {
                         Some(sum) => sum.add(facts).map_err(Refusal::from),
                         None => {
@@ -404,33 +485,30 @@ impl Writer<'_> {
                 continue;
             }
             let facts = total.facts.expect("a month billed");
-            biller.cells(g.api, &facts, &mut cells);
+            biller.cells(g.api(), &facts, &mut cells);
             let values = values_of(self.groups.key(g), width);
             let numbers = [total.calls, total.rows, total.months];
-            let api_key = biller.apis[g.api].key.as_bytes();
-            self.row(
-                emit,
-                &values,
-                api_key,
-                &numbers,
-                &cells.buf,
-                fen_of(facts.amount),
-            )?;
+            let api_key = biller.apis[g.api()].key.as_bytes();
+            self.row(&mut emit.out, &values, api_key, &numbers, &cells.buf);
+            emit.summary.fen += i128::from(fen_of(facts.amount));
+            emit.summary.written += 1;
+            if emit.out.len() >= FLUSH_BYTES {
+                emit.flush()?;
+            }
         }
         Ok(())
     }
 
     /// Writes one row: the group values, the API, the counts (calls first),
     /// then the bill cells.
-    fn row<W: Write>(
+    fn row(
         &self,
-        emit: &mut Emit<'_, W>,
+        out: &mut Vec<u8>,
         values: &[&[u8]],
         api_key: &[u8],
         numbers: &[u64],
         bill: &[u8],
-        fen: i64,
-    ) -> Result<(), BatchError> {
+    ) {
         let calls = (self.calls_at, numbers[0]);
         let numbers: Vec<String> = numbers.iter().map(u64::to_string).collect();
         let lead = values
@@ -438,14 +516,20 @@ impl Writer<'_> {
             .copied()
             .chain([api_key])
             .chain(numbers.iter().map(|n| n.as_bytes()));
-        self.format.row(&mut emit.out, lead, None, calls, bill);
-        emit.summary.fen += i128::from(fen);
-        emit.summary.written += 1;
-        if emit.out.len() >= FLUSH_BYTES {
-            emit.flush()?;
-        }
-        Ok(())
+        self.format.row(out, lead, None, calls, bill);
     }
+}
+
+/// A chunk of groups billed: its rows, and the groups left out.
+#[derive(Default)]
+struct Billed {
+    out: Vec<u8>,
+    written: u64,
+    fen: i128,
+    /// Groups reported and left out (with `skip_invalid`): rows, why.
+    skipped: Vec<(u64, RowError)>,
+    /// The group that stops the run (without `skip_invalid`).
+    stop: Option<RowError>,
 }
 
 /// Where grouped rows go: a buffer written out in chunks, and the run's

@@ -447,3 +447,43 @@ fn fuzz_finding_only_carriage_returns_end_the_input() {
         "{out}"
     );
 }
+
+#[test]
+fn groups_billed_in_chunks_keep_their_order_and_every_report() {
+    // 100,000 groups (chunks of 32,768 billed on two threads); two groups in the
+    // contact-sales tier, one in an even chunk and one in an odd one.
+    let mut input = String::from("account,month,api,calls\n");
+    for i in 0..100_000u32 {
+        let calls = if i == 20_000 || i == 50_000 {
+            2_000_000
+        } else {
+            i % 20_000
+        };
+        input.push_str(&format!("a{i},2026-01,idcard,{calls}\n"));
+    }
+    let (code, out, err) = batch(&["--group-by", "account,month"], &input);
+    // Stops at the first in input order, after every group before it.
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("line 20002: group account=a20000"), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1 + 20_000);
+    assert!(lines[20_000].starts_with("a19999,2026-01,idcard,19999,1,"));
+    let (code, out, err) = batch(&["--group-by", "account,month", "--skip-invalid"], &input);
+    assert_eq!(code, 3, "{err}");
+    let first = err.find("line 20002:").expect("first report");
+    let second = err.find("line 50002:").expect("second report");
+    assert!(first < second, "{err}");
+    let rows = rows(&out);
+    assert_eq!(rows.len(), 1 + 99_998);
+    for (i, row) in rows[1..].iter().enumerate() {
+        let n = if i < 20_000 {
+            i
+        } else if i < 49_999 {
+            i + 1
+        } else {
+            i + 2
+        };
+        assert_eq!(row[0], format!("a{n}"), "row {i}");
+    }
+    assert!(err.contains("99998 rows written"), "{err}");
+}
