@@ -132,7 +132,27 @@ pub(super) fn run_grouped<R: Read, W: Write>(
     Ok(emit.summary)
 }
 
-/// Sums the calls of the rows per group, in order of first appearance.
+/// Rows parsed for the table, in input order: their keys end to end, and per
+/// row its key's length, the top half of its hash, API, calls and line.
+#[derive(Default)]
+struct Parsed {
+    keys: Vec<u8>,
+    rows: Vec<ParsedRow>,
+}
+
+struct ParsedRow {
+    top: u64,
+    key_len: u32,
+    api: u32,
+    calls: u64,
+    line: u64,
+}
+
+/// Rows handed to the table at a time.
+const PARSED_ROWS: usize = 4096;
+
+/// Sums the calls of the rows per group, in order of first appearance: this
+/// thread reads and parses the rows, another keeps the table.
 pub(super) fn read_groups<R: Read>(
     reader: &mut RecordReader<R>,
     biller: &mut Biller<'_>,
@@ -151,33 +171,77 @@ pub(super) fn read_groups<R: Read>(
             Err(BatchError::Row(error))
         }
     };
+    std::thread::scope(|scope| {
+        let (to_table, parsed) = std::sync::mpsc::sync_channel::<Parsed>(4);
+        let (recycle, spare) = std::sync::mpsc::channel::<Parsed>();
+        let table = scope.spawn(move || keep_table(parsed, recycle));
+        let read = parse_rows(
+            reader,
+            biller,
+            cols,
+            month_apart,
+            summary,
+            &mut bad,
+            &to_table,
+            &spare,
+        );
+        drop(to_table);
+        let (groups, overflows) = table.join().expect("the table thread does not panic")?;
+        // A sum that overflows is a bad row too; without --skip-invalid the
+        // first bad row in input order stops the run.
+        if let Err(BatchError::Row(stop)) = &read {
+            let earlier = overflows.into_iter().find(|(line, _)| *line < stop.line);
+            return Err(match earlier {
+                Some((line, message)) => BatchError::Row(RowError::new(line, message)),
+                None => read.expect_err("a bad row stopped the reading"),
+            });
+        }
+        read?;
+        for (line, message) in overflows {
+            bad(summary, RowError::new(line, message))?;
+        }
+        Ok(groups)
+    })
+}
+
+/// Reads and parses every row, handing them to the table in batches.
+#[allow(clippy::too_many_arguments)]
+fn parse_rows<R: Read>(
+    reader: &mut RecordReader<R>,
+    biller: &mut Biller<'_>,
+    cols: &Columns,
+    month_apart: Option<usize>,
+    summary: &mut BatchSummary,
+    bad: &mut dyn FnMut(&mut BatchSummary, RowError) -> Result<(), BatchError>,
+    to_table: &std::sync::mpsc::SyncSender<Parsed>,
+    spare: &std::sync::mpsc::Receiver<Parsed>,
+) -> Result<(), BatchError> {
     let hasher = rustc_hash::FxBuildHasher;
-    // Entries: the key hash's top 32 bits, then the group's number.
-    let mut index: hashbrown::HashTable<u64> = hashbrown::HashTable::new();
-    let slot_hash = |entry: u64| (entry >> 32).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let mut all = Groups::default();
+    let mut batch = Parsed::default();
     let mut key = Vec::new();
-    loop {
+    let result = loop {
         let record = match reader.next_record() {
             Ok(Some(record)) => record,
-            Ok(None) => break,
+            Ok(None) => break Ok(()),
             Err(e) => match row_error(e) {
                 Ok(error) => {
                     summary.rows += 1;
-                    bad(summary, error)?;
+                    if let Err(e) = bad(summary, error) {
+                        break Err(e);
+                    }
                     continue;
                 }
-                Err(e) => return Err(read_error(e)),
+                Err(e) => break Err(read_error(e)),
             },
         };
         summary.rows += 1;
         let line = record.line;
         let (api, calls) = match read_row(biller, &record, cols) {
             Ok(row) => row,
-            Err(message) => {
-                bad(summary, RowError::new(line, message))?;
-                continue;
-            }
+            Err(message) => match bad(summary, RowError::new(line, message)) {
+                Ok(()) => continue,
+                Err(e) => break Err(e),
+            },
         };
         // Group values are compared trimmed, and a month column's dates as
         // their month: daily rows become the month's total.
@@ -207,59 +271,106 @@ pub(super) fn read_groups<R: Read>(
             }
         }
         if let Some(message) = bad_month {
-            bad(summary, RowError::new(line, message))?;
-            continue;
+            match bad(summary, RowError::new(line, message)) {
+                Ok(()) => continue,
+                Err(e) => break Err(e),
+            }
         }
         key.extend_from_slice(&(api as u32).to_le_bytes());
-        let top = hasher.hash_one(key.as_slice()) >> 32;
-        let Groups { arena, groups } = &mut all;
-        let found = index
-            .find(slot_hash(top << 32), |&e| {
-                let g = &groups[(e & u64::from(u32::MAX)) as usize];
-                e >> 32 == top && arena[g.key_start..g.key_start + g.key_len as usize] == key[..]
-            })
-            .copied();
-        let at = match found {
-            Some(e) => (e & u64::from(u32::MAX)) as usize,
-            None => {
-                let at = u32::try_from(groups.len()).map_err(|_| {
-                    BatchError::Input(format!(
-                        "more than {} groups; group by fewer columns",
-                        u32::MAX
-                    ))
-                })?;
-                let key_start = arena.len();
-                arena.extend_from_slice(&key);
-                groups.push(Group {
-                    api: api as u32,
-                    calls: 0,
-                    rows: 0,
-                    first_line: line,
-                    key_start,
-                    key_len: key.len() as u32,
-                });
-                let entry = top << 32 | u64::from(at);
-                index.insert_unique(slot_hash(entry), entry, |&e| slot_hash(e));
-                at as usize
-            }
-        };
-        let g = &mut groups[at];
-        match g.calls.checked_add(calls) {
-            Some(total) => {
-                g.calls = total;
-                g.rows += 1;
-            }
-            None => {
-                let message = format!(
-                    "the group's calls overflow: {} + {calls} is more than {}",
-                    g.calls,
-                    u64::MAX
-                );
-                bad(summary, RowError::new(line, message))?;
+        batch.rows.push(ParsedRow {
+            top: hasher.hash_one(key.as_slice()) >> 32,
+            key_len: key.len() as u32,
+            api: api as u32,
+            calls,
+            line,
+        });
+        batch.keys.extend_from_slice(&key);
+        if batch.rows.len() == PARSED_ROWS {
+            let next = spare.try_recv().unwrap_or_default();
+            if to_table.send(std::mem::replace(&mut batch, next)).is_err() {
+                break Ok(());
             }
         }
+    };
+    // The rows before a bad one are summed too (an earlier overflow among
+    // them is the first bad row).
+    if !batch.rows.is_empty() {
+        let _ = to_table.send(batch);
     }
-    Ok(all)
+    result
+}
+
+/// The table: sums the parsed rows per group, in order of first appearance;
+/// returns the groups and the rows whose sum overflowed (line, why).
+#[allow(clippy::type_complexity)]
+fn keep_table(
+    parsed: std::sync::mpsc::Receiver<Parsed>,
+    recycle: std::sync::mpsc::Sender<Parsed>,
+) -> Result<(Groups, Vec<(u64, String)>), BatchError> {
+    // Entries: the key hash's top 32 bits, then the group's number.
+    let mut index: hashbrown::HashTable<u64> = hashbrown::HashTable::new();
+    let slot_hash = |entry: u64| (entry >> 32).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut all = Groups::default();
+    let mut overflows = Vec::new();
+    for mut batch in parsed {
+        let mut from = 0;
+        for row in &batch.rows {
+            let key = &batch.keys[from..from + row.key_len as usize];
+            from += row.key_len as usize;
+            let top = row.top;
+            let Groups { arena, groups } = &mut all;
+            let found = index
+                .find(slot_hash(top << 32), |&e| {
+                    let g = &groups[(e & u64::from(u32::MAX)) as usize];
+                    e >> 32 == top && arena[g.key_start..g.key_start + g.key_len as usize] == *key
+                })
+                .copied();
+            let at = match found {
+                Some(e) => (e & u64::from(u32::MAX)) as usize,
+                None => {
+                    let at = u32::try_from(groups.len()).map_err(|_| {
+                        BatchError::Input(format!(
+                            "more than {} groups; group by fewer columns",
+                            u32::MAX
+                        ))
+                    })?;
+                    let key_start = arena.len();
+                    arena.extend_from_slice(key);
+                    groups.push(Group {
+                        api: row.api,
+                        calls: 0,
+                        rows: 0,
+                        first_line: row.line,
+                        key_start,
+                        key_len: row.key_len,
+                    });
+                    let entry = top << 32 | u64::from(at);
+                    index.insert_unique(slot_hash(entry), entry, |&e| slot_hash(e));
+                    at as usize
+                }
+            };
+            let g = &mut groups[at];
+            match g.calls.checked_add(row.calls) {
+                Some(total) => {
+                    g.calls = total;
+                    g.rows += 1;
+                }
+                None => overflows.push((
+                    row.line,
+                    format!(
+                        "the group's calls overflow: {} + {} is more than {}",
+                        g.calls,
+                        row.calls,
+                        u64::MAX
+                    ),
+                )),
+            }
+        }
+        batch.keys.clear();
+        batch.rows.clear();
+        let _ = recycle.send(batch);
+    }
+    Ok((all, overflows))
 }
 
 /// When an account's allowance is shared by the items of a group (the same

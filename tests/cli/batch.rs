@@ -487,3 +487,40 @@ fn groups_billed_in_chunks_keep_their_order_and_every_report() {
     }
     assert!(err.contains("99998 rows written"), "{err}");
 }
+
+#[test]
+fn a_group_whose_calls_overflow_is_the_first_bad_row_in_input_order() {
+    let input = "account,api,calls\na,idcard,18446744073709551615\na,idcard,1\nb,idcrad,5\n";
+    // Without --skip-invalid: the overflow (line 3) stops the run, not the
+    // unknown API after it (line 4), although the table sums on another thread.
+    let (code, out, err) = batch(&["--group-by", "account"], input);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("line 3: the group's calls overflow: 18446744073709551615 + 1"),
+        "{err}"
+    );
+    // With it: both reported (the sums are checked as the table is kept, so
+    // an overflow is reported after the rows read before), the rest billed.
+    let (code, out, err) = batch(
+        &[
+            "--group-by",
+            "account",
+            "--skip-invalid",
+            "--negotiated-price",
+            "0.01",
+        ],
+        input,
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(out.contains("\na,idcard,18446744073709551615,1,"), "{out}");
+    assert!(
+        err.contains("skipped line 3: the group's calls overflow"),
+        "{err}"
+    );
+    assert!(
+        err.contains("skipped line 4: unknown API 'idcrad'"),
+        "{err}"
+    );
+    assert!(err.contains("skipped 2 of 3 rows"), "{err}");
+}
