@@ -44,5 +44,11 @@ fn main() {
     println!("binary: {bin}");
     println!("/bin/true                                 median {mt:.3} ms over {runs} runs");
     println!("ocr-bill postpaid --api idcard --calls 9000 median {mo:.3} ms over {runs} runs");
-    println!("ratio {:.2} (target ≤ 2.00)", mo / mt);
+    // The default, portable build ≤ 1.5; the opt-in static build ≤ 1.3.
+    let target = if std::env::var_os("OCR_BILL_BIN").is_some() {
+        "≤ 1.30 for the static build"
+    } else {
+        "≤ 1.50"
+    };
+    println!("ratio {:.2} (target {target})", mo / mt);
 }
