@@ -10,17 +10,28 @@ use crate::render::{num, table, Grid, Report};
 #[serde(transparent)]
 pub struct LedgerReport<'a>(pub &'a ocr_bill::Ledger);
 
-const LEDGER_ACCOUNT: [&str; 10] = [
-    "pack_cost",
-    "topups",
-    "bill",
-    "released",
-    "deducted",
-    "freeze",
-    "balance",
-    "available",
-    "arrears",
-    "events",
+/// The account's columns: the CSV name and the table's heading.
+const ACCOUNT: [(&str, &str); 10] = [
+    ("pack_cost", "packs bought"),
+    ("topups", "top-ups"),
+    ("bill", "bill"),
+    ("released", "released"),
+    ("deducted", "deducted"),
+    ("freeze", "freeze"),
+    ("balance", "balance"),
+    ("available", "available"),
+    ("arrears", "arrears"),
+    ("events", "events"),
+];
+
+/// A line's columns after the month and API, in CSV.
+const LINE_CSV: [&str; 6] = [
+    "calls",
+    "free_calls",
+    "pack_calls",
+    "billable_calls",
+    "unit_price",
+    "amount",
 ];
 
 /// A ledger line's cells, the same in the table and in CSV.
@@ -59,17 +70,11 @@ fn account_cells(m: &ocr_bill::LedgerMonth) -> Vec<String> {
 impl LedgerReport<'_> {
     /// The months' calls, a row per month and billing item.
     fn calls_grid(&self) -> Grid {
-        let mut calls = Grid::new(&[
-            "month",
-            "api",
-            "calls",
-            "free",
-            "from packs",
-            "overage",
-            "unit price",
-            "amount",
-        ])
-        .secondary(&["unit price"]);
+        let headers: Vec<&str> = ["month", "api"]
+            .into_iter()
+            .chain(super::CALLS_HEADINGS)
+            .collect();
+        let mut calls = Grid::new(&headers).secondary(&["unit price"]);
         for m in &self.0.months {
             for line in &m.lines {
                 calls.push(ledger_line(m, line));
@@ -81,20 +86,10 @@ impl LedgerReport<'_> {
     /// The account, a row per month (the balance columns when one is followed).
     fn months_grid(&self) -> Grid {
         let shown = if self.0.balance_tracked { 9 } else { 6 };
-        let headers = [
-            "month",
-            "packs bought",
-            "top-ups",
-            "bill",
-            "released",
-            "deducted",
-            "freeze",
-            "balance",
-            "available",
-            "arrears",
-        ];
-        let mut account =
-            Grid::new(&headers[..=shown]).secondary(&["top-ups", "deducted", "released"]);
+        let headers: Vec<&str> = std::iter::once("month")
+            .chain(ACCOUNT[..shown].iter().map(|(_, heading)| *heading))
+            .collect();
+        let mut account = Grid::new(&headers).secondary(&["top-ups", "deducted", "released"]);
         for m in &self.0.months {
             let c = account_cells(m);
             account.push(
@@ -166,19 +161,11 @@ impl Report for LedgerReport<'_> {
     }
 
     fn grid(&self) -> Grid {
-        let headers: Vec<&str> = [
-            "month",
-            "api",
-            "calls",
-            "free_calls",
-            "pack_calls",
-            "billable_calls",
-            "unit_price",
-            "amount",
-        ]
-        .into_iter()
-        .chain(LEDGER_ACCOUNT)
-        .collect();
+        let headers: Vec<&str> = ["month", "api"]
+            .into_iter()
+            .chain(LINE_CSV)
+            .chain(ACCOUNT.iter().map(|(name, _)| *name))
+            .collect();
         let mut g = Grid::new(&headers);
         for m in &self.0.months {
             let account = account_cells(m);

@@ -19,6 +19,16 @@ pub use quote::QuoteReport;
 
 use ocr_bill::format_price;
 
+/// A month's calls and their bill as tables head them.
+const CALLS_HEADINGS: [&str; 6] = [
+    "calls",
+    "free",
+    "from packs",
+    "overage",
+    "unit price",
+    "amount",
+];
+
 /// A unit price as a cell; `-` for none.
 fn price_cell(price: Option<rust_decimal::Decimal>) -> String {
     price.map(format_price).unwrap_or_else(|| "-".into())

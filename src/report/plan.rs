@@ -52,15 +52,10 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
         num(p.saving_vs_postpaid),
         num(p.saving_vs_packs_all_calls)
     ));
-    let mut m = Grid::new(&[
-        "month",
-        "calls",
-        "free",
-        "from packs",
-        "overage",
-        "unit price",
-        "amount",
-    ]);
+    let headers: Vec<&str> = std::iter::once("month")
+        .chain(super::CALLS_HEADINGS)
+        .collect();
+    let mut m = Grid::new(&headers);
     for month in &p.cheapest.months {
         m.push(vec![
             month.month.to_string(),
