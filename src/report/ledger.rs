@@ -3,6 +3,7 @@
 use ocr_bill::{format_price, BillLine};
 use serde::Serialize;
 
+use super::call_cells;
 use crate::render::{num, table, Grid, Report};
 
 /// The month-by-month ledger.
@@ -36,16 +37,20 @@ const LINE_CSV: [&str; 6] = [
 
 /// A ledger line's cells, the same in the table and in CSV.
 fn ledger_line(m: &ocr_bill::LedgerMonth, line: &BillLine) -> Vec<String> {
-    vec![
-        m.month.to_string(),
-        line.api.clone(),
-        line.calls.to_string(),
-        line.free_calls.to_string(),
-        line.pack_calls.to_string(),
-        line.billable_calls.to_string(),
-        line.unit_price.map(format_price).unwrap_or_default(),
-        line.amount.to_string(),
-    ]
+    let calls = call_cells(
+        line.calls,
+        line.free_calls,
+        line.pack_calls,
+        line.billable_calls,
+    );
+    [m.month.to_string(), line.api.clone()]
+        .into_iter()
+        .chain(calls)
+        .chain([
+            line.unit_price.map(format_price).unwrap_or_default(),
+            line.amount.to_string(),
+        ])
+        .collect()
 }
 
 fn account_cells(m: &ocr_bill::LedgerMonth) -> Vec<String> {

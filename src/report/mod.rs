@@ -29,6 +29,11 @@ const CALLS_HEADINGS: [&str; 6] = [
     "amount",
 ];
 
+/// A line's calls as cells: all, under the free quota, from packs, charged.
+fn call_cells(calls: u64, free: u64, packs: u64, billable: u64) -> [String; 4] {
+    [calls, free, packs, billable].map(|n| n.to_string())
+}
+
 /// A unit price as a cell; `-` for none.
 fn price_cell(price: Option<rust_decimal::Decimal>) -> String {
     price.map(format_price).unwrap_or_else(|| "-".into())

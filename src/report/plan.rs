@@ -3,7 +3,7 @@
 use ocr_bill::PackList;
 use serde::Serialize;
 
-use super::price_cell;
+use super::{call_cells, price_cell};
 use crate::render::{num, table, Grid, Report};
 
 fn plan_human(p: &ocr_bill::Plan) -> String {
@@ -57,15 +57,18 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
         .collect();
     let mut m = Grid::new(&headers);
     for month in &p.cheapest.months {
-        m.push(vec![
-            month.month.to_string(),
-            month.calls.to_string(),
-            month.free_calls.to_string(),
-            month.pack_calls.to_string(),
-            month.billable_calls.to_string(),
-            price_cell(month.unit_price),
-            month.amount.to_string(),
-        ]);
+        let calls = call_cells(
+            month.calls,
+            month.free_calls,
+            month.pack_calls,
+            month.billable_calls,
+        );
+        m.push(
+            std::iter::once(month.month.to_string())
+                .chain(calls)
+                .chain([price_cell(month.unit_price), month.amount.to_string()])
+                .collect(),
+        );
     }
     out.push_str(&table(&m));
     out

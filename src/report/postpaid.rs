@@ -3,7 +3,7 @@
 use ocr_bill::{format_price, BillLine, PostpaidBill};
 use serde::Serialize;
 
-use super::price_cell;
+use super::{call_cells, price_cell};
 use crate::render::{num, table, Grid, Report};
 
 /// The postpaid bill.
@@ -32,30 +32,29 @@ const LINE_HEADERS: [&str; 16] = [
 
 /// One API's CSV row; `bill` and `freeze` are the account's, on every row.
 fn line_row(l: &BillLine, bill: &PostpaidBill) -> Vec<String> {
-    vec![
-        l.api.clone(),
-        l.name.clone(),
-        l.calls.to_string(),
-        l.free_calls.to_string(),
-        l.pack_calls.to_string(),
-        l.billable_calls.to_string(),
-        l.tier.to_string(),
-        l.tier_range.clone(),
-        l.unit_price.map(format_price).unwrap_or_default(),
-        l.gross.to_string(),
-        l.voucher.to_string(),
-        l.amount.to_string(),
-        bill.amount.to_string(),
-        bill.freeze.to_string(),
-        l.cliff
-            .as_ref()
-            .map(|c| c.calls.to_string())
-            .unwrap_or_default(),
-        l.cliff
-            .as_ref()
-            .map(|c| c.amount.to_string())
-            .unwrap_or_default(),
-    ]
+    let calls = call_cells(l.calls, l.free_calls, l.pack_calls, l.billable_calls);
+    [l.api.clone(), l.name.clone()]
+        .into_iter()
+        .chain(calls)
+        .chain([
+            l.tier.to_string(),
+            l.tier_range.clone(),
+            l.unit_price.map(format_price).unwrap_or_default(),
+            l.gross.to_string(),
+            l.voucher.to_string(),
+            l.amount.to_string(),
+            bill.amount.to_string(),
+            bill.freeze.to_string(),
+            l.cliff
+                .as_ref()
+                .map(|c| c.calls.to_string())
+                .unwrap_or_default(),
+            l.cliff
+                .as_ref()
+                .map(|c| c.amount.to_string())
+                .unwrap_or_default(),
+        ])
+        .collect()
 }
 
 /// A line sums the calls of APIs other than one of the item's own key.

@@ -3,7 +3,7 @@
 use ocr_bill::format_price;
 use serde::Serialize;
 
-use super::price_cell;
+use super::{call_cells, price_cell};
 use crate::render::{num, table, Grid, Report};
 
 /// A month with packs.
@@ -62,25 +62,26 @@ impl Report for Prepaid<'_> {
             "pack_calls_left",
             "alerts",
         ]);
-        g.push(vec![
-            m.api.clone(),
-            m.name.clone(),
-            m.calls.to_string(),
-            m.free_calls.to_string(),
-            m.pack_calls.to_string(),
-            m.billable_calls.to_string(),
-            m.tier.to_string(),
-            m.unit_price.map(format_price).unwrap_or_default(),
-            m.pack_cost.to_string(),
-            m.overage_amount.to_string(),
-            m.total.to_string(),
-            m.pack_calls_left.to_string(),
-            m.alerts
-                .iter()
-                .map(|e| e.describe())
-                .collect::<Vec<_>>()
-                .join("; "),
-        ]);
+        let calls = call_cells(m.calls, m.free_calls, m.pack_calls, m.billable_calls);
+        g.push(
+            [m.api.clone(), m.name.clone()]
+                .into_iter()
+                .chain(calls)
+                .chain([
+                    m.tier.to_string(),
+                    m.unit_price.map(format_price).unwrap_or_default(),
+                    m.pack_cost.to_string(),
+                    m.overage_amount.to_string(),
+                    m.total.to_string(),
+                    m.pack_calls_left.to_string(),
+                    m.alerts
+                        .iter()
+                        .map(|e| e.describe())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ])
+                .collect(),
+        );
         g
     }
 }
