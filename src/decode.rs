@@ -89,20 +89,20 @@ impl<R: Read> DecodedReader<R> {
 
     fn not_text(&self, at: u64, byte: Option<u8>) -> io::Error {
         let what = byte.map_or_else(String::new, |b| format!(" (byte 0x{b:02X})"));
-        let (hint, other) = if self.encoding == "UTF-8" {
+        let (hint, remedy) = if self.encoding == "UTF-8" {
             (
                 "; a file saved by Excel or WPS on Chinese Windows is GBK",
-                "GBK",
+                crate::Remedy::ReadAsGbk,
             )
         } else {
-            ("", "UTF-8")
+            ("", crate::Remedy::ReadAsUtf8)
         };
         NotText::error(
             format!(
                 "the input is not {} text at byte {at}, line {}{what}{hint}",
                 self.encoding, self.lines
             ),
-            Some(other),
+            remedy,
         )
     }
 
@@ -133,7 +133,7 @@ impl<R: Read> DecodedReader<R> {
                          {at}, line {}",
                         head[at], self.lines
                     ),
-                    None,
+                    crate::Remedy::NameTheEncoding,
                 ));
             }
             self.decode_with(GB18030);
@@ -281,10 +281,7 @@ mod tests {
         let mut bytes = "api,calls\n".repeat(10_000).into_bytes();
         bytes.extend_from_slice(b"idcard,9\xff\n");
         let err = read_all(&bytes, InputEncoding::Auto).unwrap_err();
-        assert_eq!(
-            NotText::remedy_of(&err),
-            Some(crate::Remedy::Encoding(Some("GBK")))
-        );
+        assert_eq!(NotText::remedy_of(&err), Some(crate::Remedy::ReadAsGbk));
         let err = err.to_string();
         assert!(
             err.contains("not UTF-8 text at byte 100008, line 10001") && err.contains("GBK"),
@@ -322,30 +319,24 @@ mod tests {
     }
 }
 
-/// Input that is not text in the encoding it is read in: the message, and the
-/// encoding to try (`None`: one the user knows).
+/// Input that is not text in the encoding it is read in: the message, and
+/// what to do about it.
 #[derive(Debug)]
 pub struct NotText {
     message: String,
-    try_encoding: Option<&'static str>,
+    remedy: crate::Remedy,
 }
 
 impl NotText {
-    fn error(message: String, try_encoding: Option<&'static str>) -> io::Error {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            NotText {
-                message,
-                try_encoding,
-            },
-        )
+    fn error(message: String, remedy: crate::Remedy) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, NotText { message, remedy })
     }
 
     /// What to do about a read error, when it is input that is not text.
     pub fn remedy_of(e: &io::Error) -> Option<crate::Remedy> {
         e.get_ref()
             .and_then(|inner| inner.downcast_ref::<NotText>())
-            .map(|n| crate::Remedy::Encoding(n.try_encoding))
+            .map(|n| n.remedy)
     }
 }
 

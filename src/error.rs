@@ -109,6 +109,10 @@ pub enum Remedy {
     ChooseAccount,
     /// Accept quoted fields that span lines (the file really has them).
     MultilineFields,
-    /// Read the input in another encoding: this one, or one the user knows.
-    Encoding(Option<&'static str>),
+    /// Read the input as GBK (GB18030).
+    ReadAsGbk,
+    /// Read the input as UTF-8.
+    ReadAsUtf8,
+    /// Name the input's encoding.
+    NameTheEncoding,
 }

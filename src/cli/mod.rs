@@ -117,8 +117,9 @@ pub(crate) fn advice(remedy: Remedy) -> String {
         Remedy::MultilineFields => {
             "pass --multiline-fields if the file really has fields across lines".into()
         }
-        Remedy::Encoding(Some(name)) => format!("pass --encoding {}", name.to_lowercase()),
-        Remedy::Encoding(None) => "pass --encoding if you know which it is".into(),
+        Remedy::ReadAsGbk => "pass --encoding gbk".into(),
+        Remedy::ReadAsUtf8 => "pass --encoding utf-8 if the file is UTF-8".into(),
+        Remedy::NameTheEncoding => "pass --encoding if you know which it is".into(),
     }
 }
 
