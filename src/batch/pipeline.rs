@@ -24,6 +24,41 @@ pub(super) struct KeyCounts {
     pub(super) again: HashMap<u64, u64, rustc_hash::FxBuildHasher>,
 }
 
+/// [`KeyCounts`] in shards picked by a fingerprint's top bits, each behind a
+/// lock, so that the workers count the keys of the blocks they bill (not the
+/// thread that writes the output, which would wait on it).
+pub(super) struct SharedKeys {
+    shards: Vec<Mutex<KeyCounts>>,
+}
+
+impl SharedKeys {
+    const SHARDS: usize = 16;
+
+    pub(super) fn new() -> SharedKeys {
+        SharedKeys {
+            shards: (0..Self::SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+
+    /// Counts a block's keys, each shard locked once.
+    fn add_all(&self, keys: &[u64]) {
+        for (s, shard) in self.shards.iter().enumerate() {
+            let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+            for &k in keys.iter().filter(|&&k| (k >> 60) as usize == s) {
+                shard.add(k);
+            }
+        }
+    }
+
+    /// Rows whose key another row has too.
+    pub(super) fn shared(&self) -> u64 {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).shared())
+            .sum()
+    }
+}
+
 impl KeyCounts {
     pub(super) fn add(&mut self, key: u64) {
         if !self.seen.insert(key) {
@@ -99,9 +134,9 @@ pub(super) struct Job<'a> {
     pub(super) format: &'a RowFormat,
     pub(super) skip_invalid: bool,
     pub(super) multiline: bool,
-    /// Rows' (account, month, item) keys are counted: the input has an
-    /// account or month column.
-    pub(super) count_keys: bool,
+    /// Where rows' (account, month, item) keys are counted, when the input
+    /// has an account or month column.
+    pub(super) keys: Option<&'a SharedKeys>,
 }
 
 /// What a worker made of one block of input.
@@ -112,8 +147,6 @@ pub(super) struct BlockResult {
     pub(super) rows: u64,
     pub(super) written: u64,
     pub(super) daily: u64,
-    /// The (account, month, item) fingerprints of the rows written, when counted.
-    pub(super) keys: Vec<u64>,
     pub(super) fen: i128,
     /// Newlines in the block, to number the lines of the next one.
     pub(super) newlines: u64,
@@ -133,8 +166,9 @@ pub(super) fn bill_block(
         format,
         skip_invalid,
         multiline,
-        count_keys,
+        keys,
     } = *job;
+    let mut block_keys = Vec::new();
     let mut out = pool.get();
     out.reserve(block.len() * 9 / 4);
     let mut result = BlockResult {
@@ -143,7 +177,6 @@ pub(super) fn bill_block(
         rows: 0,
         written: 0,
         daily: 0,
-        keys: Vec::new(),
         fen: 0,
         newlines: 0,
         stopped: false,
@@ -190,12 +223,10 @@ pub(super) fn bill_block(
                 );
                 result.written += 1;
                 result.fen += i128::from(fen);
-                if count_keys {
+                if keys.is_some() {
                     let dated = cols.month.and_then(|m| month_of(record.field(m)).ok());
                     result.daily += u64::from(dated.is_some_and(|d| d.has_day));
-                    result
-                        .keys
-                        .push(row_key(&record, cols, api, dated.map(|d| d.month)));
+                    block_keys.push(row_key(&record, cols, api, dated.map(|d| d.month)));
                 }
             }
             Err(message) => {
@@ -214,6 +245,9 @@ pub(super) fn bill_block(
         }
     }
     result.newlines = reader.lines_read();
+    if let Some(keys) = keys {
+        keys.add_all(&block_keys);
+    }
     pool.put(reader.into_buffer());
     result
 }
@@ -268,12 +302,13 @@ pub(super) fn stream<R: Read, W: Write>(
     format.header(&mut head);
     output.write_all(&head)?;
     let pool = &Pool::default();
+    let keys = &SharedKeys::new();
     let job = &Job {
         cols,
         format,
         skip_invalid: options.skip_invalid,
         multiline: options.multiline_fields,
-        count_keys: cols.account.is_some() || cols.month.is_some(),
+        keys: (cols.account.is_some() || cols.month.is_some()).then_some(keys),
     };
     let want = BLOCK_BYTES as u64;
     if (input.by_ref().take(want).read_to_end(&mut pending_input)? as u64) < want {
@@ -283,7 +318,7 @@ pub(super) fn stream<R: Read, W: Write>(
             job,
         };
         let mut rest = &[][..];
-        return coordinate(
+        let summary = coordinate(
             &mut rest,
             &mut pending_input,
             first_line,
@@ -293,6 +328,7 @@ pub(super) fn stream<R: Read, W: Write>(
             options,
             on_skip,
         );
+        return summary.map(|s| with_shared(s, keys));
     }
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -338,8 +374,15 @@ pub(super) fn stream<R: Read, W: Write>(
         for h in handles {
             let _ = h.join();
         }
-        result
+        result.map(|s| with_shared(s, keys))
     })
+}
+
+/// A run's summary with the rows that share a key (all counted once every
+/// block is billed).
+fn with_shared(mut summary: BatchSummary, keys: &SharedKeys) -> BatchSummary {
+    summary.shared = keys.shared();
+    summary
 }
 
 /// Feeds blocks to the workers and writes their results in input order.
@@ -355,9 +398,6 @@ pub(super) fn coordinate<R: Read, W: Write>(
     on_skip: &mut dyn FnMut(&RowError),
 ) -> Result<BatchSummary, BatchError> {
     let mut summary = BatchSummary::default();
-    // One count per (account, month, item) fingerprint, kept here while the
-    // workers bill: rows sharing a key were each billed as a whole month.
-    let mut key_counts = KeyCounts::default();
     let mut results: BTreeMap<u64, BlockResult> = BTreeMap::new();
     let (mut sent, mut next_to_write) = (0u64, 0u64);
     let mut line_base = first_line - 1;
@@ -371,9 +411,6 @@ pub(super) fn coordinate<R: Read, W: Write>(
             summary.rows += r.rows;
             summary.written += r.written;
             summary.daily += r.daily;
-            for &k in &r.keys {
-                key_counts.add(k);
-            }
             summary.fen += r.fen;
             let mut stop = None;
             for mut e in r.errors {
@@ -404,7 +441,6 @@ pub(super) fn coordinate<R: Read, W: Write>(
             if overlong {
                 return Err(BatchError::Row(too_long(line_base + 1)));
             }
-            summary.shared = key_counts.shared();
             return Ok(summary);
         }
         if eof || sent - next_to_write >= BLOCKS_IN_FLIGHT as u64 {
