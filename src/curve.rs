@@ -52,6 +52,8 @@ impl Calculator<'_> {
     /// or the bound itself when the tier above it has no price.
     pub fn curve(&self, api: &Item, max: Option<u64>, points: usize) -> Result<Curve, Error> {
         let bounds = self.prices.settings.tier_bounds;
+        // The API's own monthly quota (or the account's), as its bill counts it.
+        let free = self.lone_free(api);
         let last_bound = api
             .tiers
             .iter()
@@ -60,9 +62,7 @@ impl Calculator<'_> {
             // One open tier, no bound: chart up to the largest pack, or ten free quotas.
             .unwrap_or_else(|| {
                 let packs = api.packs.iter().map(|p| p.calls).max().unwrap_or(0);
-                packs
-                    .max(self.prices.settings.free_calls_per_month.saturating_mul(10))
-                    .max(1)
+                packs.max(free.saturating_mul(10)).max(1)
             });
         let top_priced = match api.tiers.last().map(|t| t.price) {
             Some(crate::TierPrice::ContactSales { negotiated }) => {
@@ -99,7 +99,6 @@ impl Calculator<'_> {
                     .filter(|&c| c <= max),
             );
         }
-        let free = self.prices.settings.free_calls_per_month;
         if free <= max {
             at.push(free);
         }

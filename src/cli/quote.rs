@@ -25,7 +25,7 @@ pub(super) fn run(prices: &PriceList, args: &QuoteArgs, out: &Out) -> anyhow::Re
             all_options: args.all_options,
             quote: &quote,
             validity: prices.settings.pack_validity_months,
-            free: prices.settings.free_calls_per_month,
+            free: calc.lone_free(api),
         },
         format,
         style,

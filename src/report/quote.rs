@@ -75,6 +75,9 @@ impl Report for QuoteReport<'_> {
             ));
         }
         match &q.spread {
+            None if self.free == 0 => {
+                out.push_str("Note: add --months M to compare with postpaid over M months.\n")
+            }
             None => out.push_str(&format!(
                 "Note: like the source's examples this ignores the {} free calls every month; \
                  add --months M to compare with postpaid over M months.\n",

@@ -550,3 +550,51 @@ fn batch_shares_an_accounts_free_calls_in_edition_b() {
         "{err}"
     );
 }
+
+#[test]
+fn quote_and_curve_count_the_apis_own_monthly_quota() {
+    // Edition d: 条码信息查询 has no monthly quota of its own (a one-time pack
+    // instead), while the list's is 1,000.
+    let out = Test::new()
+        .args(&[
+            "--edition",
+            "d",
+            "quote",
+            "--api",
+            "barcode-query",
+            "--calls",
+            "5000",
+        ])
+        .run()
+        .stdout;
+    assert!(!out.contains("1000 free calls"), "{out}");
+    let seed = Test::new()
+        .args(&["quote", "--api", "idcard", "--calls", "5000"])
+        .run()
+        .stdout;
+    assert!(
+        seed.contains("ignores the 1000 free calls every month"),
+        "{seed}"
+    );
+    // The curve marks the quota's edge where the API's bill has one: not at 1,000.
+    let curve = Test::new()
+        .args(&[
+            "--edition",
+            "d",
+            "curve",
+            "--api",
+            "barcode-query",
+            "--max",
+            "5000",
+            "--points",
+            "1",
+        ])
+        .run()
+        .stdout;
+    let calls: Vec<&str> = curve
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(calls, ["0", "1", "5000"], "{curve}");
+}
