@@ -705,7 +705,11 @@ impl<'a> Calculator<'a> {
         for ((index, calls, apis), free) in merged.into_iter().zip(free) {
             let item = &self.prices.items[index];
             let mut line = self.line_with_free(item, calls, free, &mut [])?;
-            line.cliff = self.cliff(item, calls, line.amount);
+            // The cliffs are known for an item's own free calls; with a share of
+            // an account's allowance the cheaper tier's bill is not (as in batch).
+            if free == self.lone_free(item) {
+                line.cliff = self.cliff(item, calls, line.amount);
+            }
             line.apis = apis;
             lines.push(line);
         }

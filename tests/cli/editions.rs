@@ -598,3 +598,40 @@ fn quote_and_curve_count_the_apis_own_monthly_quota() {
         .collect();
     assert_eq!(calls, ["0", "1", "5000"], "{curve}");
 }
+
+#[test]
+fn no_cliff_is_named_for_a_share_of_the_accounts_allowance() {
+    // Edition b: idcard's 9,000 calls get 400 of the account's 1,000 free calls
+    // (通用印刷体识别 takes 600 first), so its bill at 10,001 calls is not the
+    // 900.10 of an item with the whole allowance: no cliff, as batch says.
+    let v = Test::new()
+        .args(&[
+            "--edition",
+            "b",
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "9000",
+            "--api",
+            "general",
+            "--calls",
+            "600",
+        ])
+        .json();
+    assert_eq!(s(&v["lines"][0], "amount"), "1290.00");
+    assert!(v["lines"][0].get("cliff").is_none(), "{v}");
+    // Alone, idcard has the whole allowance and its cliff.
+    let v = Test::new()
+        .args(&[
+            "--edition",
+            "b",
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "9000",
+        ])
+        .json();
+    assert_eq!(s(&v["lines"][0]["cliff"], "amount"), "900.10");
+}
