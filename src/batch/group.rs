@@ -102,12 +102,10 @@ pub(super) fn run_grouped<R: Read, W: Write>(
         .chain(["api", "calls", "rows"].map(String::from))
         .chain(month_apart.map(|_| "months".to_string()))
         .collect();
+    // The counts (calls, rows, and months when kept apart) are integers in JSON.
     let calls_at = cols.group.len() + 1;
-    let format = RowFormat::new(
-        options.format,
-        leading,
-        &[calls_at, calls_at + 1, calls_at + 2],
-    );
+    let counts: Vec<usize> = (calls_at..leading.len()).collect();
+    let format = RowFormat::new(options.format, leading, &counts);
     let mut emit = Emit {
         out: Vec::with_capacity(FLUSH_BYTES * 2),
         output,
@@ -219,6 +217,7 @@ fn parse_rows<R: Read>(
     let hasher = rustc_hash::FxBuildHasher;
     let mut batch = Parsed::default();
     let mut key = Vec::new();
+    let mut month = Vec::new();
     let result = loop {
         let record = match reader.next_record() {
             Ok(Some(record)) => record,
@@ -257,12 +256,10 @@ fn parse_rows<R: Read>(
             }
             match month_of(value) {
                 Ok(d) => {
-                    // The month as text, written in place (no allocation).
-                    let start = key.len();
-                    key.extend_from_slice(&[0; 4]);
-                    write!(key, "{}", d.month).expect("writes to a Vec");
-                    let len = (key.len() - start - 4) as u32;
-                    key[start..start + 4].copy_from_slice(&len.to_le_bytes());
+                    // The month as text, in a buffer kept for every row.
+                    month.clear();
+                    write!(month, "{}", d.month).expect("writes to a Vec");
+                    push_value(&mut key, &month);
                 }
                 Err(message) => {
                     bad_month = Some(message);
