@@ -79,9 +79,12 @@ impl Calculator<'_> {
             },
         };
         if points == 0 || points > MAX_POINTS {
-            return Err(Error::Invalid(format!(
-                "{points} points: expected 1 to {MAX_POINTS}"
-            )));
+            return Err(Error::OutOfRange {
+                what: "points",
+                value: points as u64,
+                max: MAX_POINTS as u64,
+                why: "",
+            });
         }
         // Geometric spacing: as many points per decade at 1k as at 1M.
         let top = (max.max(1) as f64).ln();

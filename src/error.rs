@@ -80,6 +80,18 @@ pub enum Error {
         /// The first few, comma-separated.
         names: String,
     },
+    /// A count of months or points outside what the calculation takes.
+    #[error("{value} {what}: expected 1 to {max}{why}")]
+    OutOfRange {
+        /// `months` or `points`.
+        what: &'static str,
+        /// What was asked for.
+        value: u64,
+        /// The most it takes.
+        max: u64,
+        /// Why that is the most (`, the months a pack stays valid`), or empty.
+        why: &'static str,
+    },
     /// Arithmetic that would not fit in a decimal.
     #[error("numbers too large: {0} overflowed")]
     Overflow(&'static str),

@@ -44,7 +44,7 @@ pub use bill::{
     one_time_note, ApiCalls, BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBill,
 };
 pub use columns::{resolve as resolve_columns, Role, Wanted};
-pub use curve::{Curve, CurvePoint, MAX_POINTS as MAX_CURVE_POINTS};
+pub use curve::{Curve, CurvePoint};
 pub use decode::{DecodedReader, InputEncoding, NotText};
 pub use error::{Error, Remedy};
 pub use input::{

@@ -543,9 +543,12 @@ impl crate::Calculator<'_> {
     ) -> Result<Spread, Error> {
         let validity = self.prices.settings.pack_validity_months;
         if months == 0 || months > validity {
-            return Err(Error::Invalid(format!(
-                "a period of {months} months: expected 1 to {validity}, the months a pack stays valid"
-            )));
+            return Err(Error::OutOfRange {
+                what: "months",
+                value: u64::from(months),
+                max: u64::from(validity),
+                why: ", the months a pack stays valid",
+            });
         }
         let m = u64::from(months);
         let monthly_calls: Vec<u64> = (0..m)

@@ -2,27 +2,22 @@
 
 use std::fs;
 
-use anyhow::{anyhow, Context};
+use anyhow::Context;
 use ocr_bill::{parse_count, PriceList};
 
 use super::args::CurveArgs;
 use super::input::calculator;
-use super::Out;
+use super::{flag_named, Out};
 use crate::render::{render, Format};
 use crate::report as reports;
 
 pub(super) fn run(prices: &PriceList, args: &CurveArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
-    if args.points == 0 || args.points > ocr_bill::MAX_CURVE_POINTS {
-        return Err(anyhow!(
-            "--points {}: expected 1 to {}",
-            args.points,
-            ocr_bill::MAX_CURVE_POINTS
-        ));
-    }
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     let api = prices.item(&args.api)?;
     let max = args.max.as_deref().map(parse_count).transpose()?;
-    let curve = calc.curve(api, max, args.points)?;
+    let curve = calc
+        .curve(api, max, args.points)
+        .map_err(|e| flag_named(e, "--points"))?;
     if let Some(path) = &args.svg {
         let svg = crate::chart::svg(&curve)?;
         fs::write(path, svg)

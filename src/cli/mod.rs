@@ -123,6 +123,17 @@ pub(crate) fn advice(remedy: Remedy) -> String {
     }
 }
 
+/// A count out of range, named by the flag that gave it (`--months 13:
+/// expected 1 to 12, …`); any other error as it is.
+pub(crate) fn flag_named(e: ocr_bill::Error, flag: &str) -> anyhow::Error {
+    match e {
+        ocr_bill::Error::OutOfRange {
+            value, max, why, ..
+        } => anyhow::anyhow!("{flag} {value}: expected 1 to {max}{why}"),
+        other => other.into(),
+    }
+}
+
 /// The remedy an error carries, wherever it is in the chain.
 fn remedy_in(err: &anyhow::Error) -> Option<Remedy> {
     err.chain().find_map(|c| {

@@ -4,22 +4,18 @@ use ocr_bill::{parse_count, PriceList};
 
 use super::args::QuoteArgs;
 use super::input::{calculator, paid_prices};
-use super::Out;
+use super::{flag_named, Out};
 use crate::render::render;
 use crate::report as reports;
 
 pub(super) fn run(prices: &PriceList, args: &QuoteArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
     let (format, style) = (out.format, out.style);
-    let validity = prices.settings.pack_validity_months;
-    if let Some(months) = args.months.filter(|&m| m == 0 || m > validity) {
-        return Err(anyhow::anyhow!(
-            "--months {months}: expected 1 to {validity}, the months a pack stays valid"
-        ));
-    }
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     let api = &paid_prices(prices.item(&args.api)?, args.pack_price.as_deref())?;
     let calls = parse_count(&args.calls)?;
-    let quote = calc.quote(api, calls, args.months)?;
+    let quote = calc
+        .quote(api, calls, args.months)
+        .map_err(|e| flag_named(e, "--months"))?;
     render(
         &reports::QuoteReport {
             all_options: args.all_options,
