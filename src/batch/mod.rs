@@ -5,11 +5,13 @@
 //! - `biller`: a row's bill cells (the hot path);
 //! - `writer`: CSV, Excel CSV and JSON Lines rows;
 //! - `pipeline`: the ungrouped stream, billed in blocks on worker threads;
+//! - `keys`: rows that share an account, month and billing item, counted;
 //! - `group`: `--group-by`.
 
 mod biller;
 mod columns;
 mod group;
+mod keys;
 mod options;
 mod pipeline;
 mod writer;

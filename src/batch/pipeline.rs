@@ -1,12 +1,13 @@
 //! The ungrouped stream: blocks of input cut at record boundaries, billed on
 //! worker threads, written in order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::sync::{mpsc, Mutex};
 
 use super::biller::Biller;
 use super::columns::{month_of, trimmed, Columns};
+use super::keys::KeyLog;
 use super::options::{BatchError, BatchOptions, BatchSummary, Refusal, RowError};
 use super::writer::RowFormat;
 use super::{read_row, row_error, too_long};
@@ -14,69 +15,13 @@ use crate::bill::Calculator;
 use crate::month::Month;
 use crate::records::{ReadError, Record, RecordReader, MAX_RECORD_BYTES};
 
-/// Rows per (account, month, billing item) fingerprint: rows that share a key
-/// were each billed as a whole month, and the user is told how many. Every
-/// key is kept once (8 bytes and a control byte); a count only for the keys
-/// seen again, so that memory is half what a count per key would take.
-#[derive(Default)]
-pub(super) struct KeyCounts {
-    pub(super) seen: std::collections::HashSet<u64, rustc_hash::FxBuildHasher>,
-    pub(super) again: HashMap<u64, u64, rustc_hash::FxBuildHasher>,
-}
-
-/// [`KeyCounts`] in shards picked by a fingerprint's top bits, each behind a
-/// lock, so that the workers count the keys of the blocks they bill (not the
-/// thread that writes the output, which would wait on it).
-pub(super) struct SharedKeys {
-    shards: Vec<Mutex<KeyCounts>>,
-}
-
-impl SharedKeys {
-    const SHARDS: usize = 16;
-
-    pub(super) fn new() -> SharedKeys {
-        SharedKeys {
-            shards: (0..Self::SHARDS).map(|_| Mutex::default()).collect(),
-        }
-    }
-
-    /// Counts a block's keys, each shard locked once.
-    fn add_all(&self, keys: &[u64]) {
-        for (s, shard) in self.shards.iter().enumerate() {
-            let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
-            for &k in keys.iter().filter(|&&k| (k >> 60) as usize == s) {
-                shard.add(k);
-            }
-        }
-    }
-
-    /// Rows whose key another row has too.
-    pub(super) fn shared(&self) -> u64 {
-        self.shards
-            .iter()
-            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).shared())
-            .sum()
-    }
-}
-
-impl KeyCounts {
-    pub(super) fn add(&mut self, key: u64) {
-        if !self.seen.insert(key) {
-            *self.again.entry(key).or_insert(1) += 1;
-        }
-    }
-
-    /// Rows whose key another row has too.
-    pub(super) fn shared(&self) -> u64 {
-        self.again.values().sum()
-    }
-}
-
-/// The fingerprint of a row's account, month and API.
+/// The fingerprint of a row's account, month and billing item (by its key:
+/// the index of an API differs between workers, which meet them in another
+/// order).
 pub(super) fn row_key(
     record: &Record<'_>,
     cols: &Columns,
-    api: usize,
+    item: &str,
     month: Option<Month>,
 ) -> u64 {
     use std::hash::{BuildHasher, Hash, Hasher};
@@ -91,9 +36,9 @@ pub(super) fn row_key(
     }
     // With one allowance per account, rows of other items share it too.
     if !cols.per_account {
-        api.hash(&mut h);
+        item.hash(&mut h);
     }
-    // Mix the high bits, which pick the shard.
+    // Mix the high bits, which pick the partition.
     let x = h.finish();
     x ^ (x >> 29).wrapping_mul(0xBF58_476D_1CE4_E5B9)
 }
@@ -134,9 +79,9 @@ pub(super) struct Job<'a> {
     pub(super) format: &'a RowFormat,
     pub(super) skip_invalid: bool,
     pub(super) multiline: bool,
-    /// Where rows' (account, month, item) keys are counted, when the input
-    /// has an account or month column.
-    pub(super) keys: Option<&'a SharedKeys>,
+    /// Whether rows' (account, month, item) keys are counted: the input has
+    /// an account or month column.
+    pub(super) count_keys: bool,
 }
 
 /// What a worker made of one block of input.
@@ -147,6 +92,8 @@ pub(super) struct BlockResult {
     pub(super) rows: u64,
     pub(super) written: u64,
     pub(super) daily: u64,
+    /// The fingerprints of the rows' keys, when counted.
+    pub(super) keys: Vec<u64>,
     pub(super) fen: i128,
     /// Newlines in the block, to number the lines of the next one.
     pub(super) newlines: u64,
@@ -166,9 +113,8 @@ pub(super) fn bill_block(
         format,
         skip_invalid,
         multiline,
-        keys,
+        count_keys,
     } = *job;
-    let mut block_keys = Vec::new();
     let mut out = pool.get();
     out.reserve(block.len() * 9 / 4);
     let mut result = BlockResult {
@@ -177,6 +123,7 @@ pub(super) fn bill_block(
         rows: 0,
         written: 0,
         daily: 0,
+        keys: Vec::new(),
         fen: 0,
         newlines: 0,
         stopped: false,
@@ -223,10 +170,13 @@ pub(super) fn bill_block(
                 );
                 result.written += 1;
                 result.fen += i128::from(fen);
-                if keys.is_some() {
+                if count_keys {
                     let dated = cols.month.and_then(|m| month_of(record.field(m)).ok());
                     result.daily += u64::from(dated.is_some_and(|d| d.has_day));
-                    block_keys.push(row_key(&record, cols, api, dated.map(|d| d.month)));
+                    let item = &biller.apis[api].key;
+                    result
+                        .keys
+                        .push(row_key(&record, cols, item, dated.map(|d| d.month)));
                 }
             }
             Err(message) => {
@@ -245,9 +195,6 @@ pub(super) fn bill_block(
         }
     }
     result.newlines = reader.lines_read();
-    if let Some(keys) = keys {
-        keys.add_all(&block_keys);
-    }
     pool.put(reader.into_buffer());
     result
 }
@@ -302,13 +249,13 @@ pub(super) fn stream<R: Read, W: Write>(
     format.header(&mut head);
     output.write_all(&head)?;
     let pool = &Pool::default();
-    let keys = &SharedKeys::new();
+    let mut keys = KeyLog::new();
     let job = &Job {
         cols,
         format,
         skip_invalid: options.skip_invalid,
         multiline: options.multiline_fields,
-        keys: (cols.account.is_some() || cols.month.is_some()).then_some(keys),
+        count_keys: cols.account.is_some() || cols.month.is_some(),
     };
     let want = BLOCK_BYTES as u64;
     if (input.by_ref().take(want).read_to_end(&mut pending_input)? as u64) < want {
@@ -325,10 +272,11 @@ pub(super) fn stream<R: Read, W: Write>(
             &mut output,
             &mut here,
             pool,
+            &mut keys,
             options,
             on_skip,
         );
-        return summary.map(|s| with_shared(s, keys));
+        return with_shared(summary?, keys);
     }
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -366,6 +314,7 @@ pub(super) fn stream<R: Read, W: Write>(
             &mut output,
             &mut threads,
             pool,
+            &mut keys,
             options,
             on_skip,
         );
@@ -374,15 +323,15 @@ pub(super) fn stream<R: Read, W: Write>(
         for h in handles {
             let _ = h.join();
         }
-        result.map(|s| with_shared(s, keys))
+        with_shared(result?, keys)
     })
 }
 
 /// A run's summary with the rows that share a key (all counted once every
 /// block is billed).
-fn with_shared(mut summary: BatchSummary, keys: &SharedKeys) -> BatchSummary {
-    summary.shared = keys.shared();
-    summary
+fn with_shared(mut summary: BatchSummary, keys: KeyLog) -> Result<BatchSummary, BatchError> {
+    summary.shared = keys.shared()?;
+    Ok(summary)
 }
 
 /// Feeds blocks to the workers and writes their results in input order.
@@ -394,6 +343,7 @@ pub(super) fn coordinate<R: Read, W: Write>(
     output: &mut W,
     billing: &mut Billing<'_, '_>,
     pool: &Pool,
+    keys: &mut KeyLog,
     options: &BatchOptions,
     on_skip: &mut dyn FnMut(&RowError),
 ) -> Result<BatchSummary, BatchError> {
@@ -412,6 +362,7 @@ pub(super) fn coordinate<R: Read, W: Write>(
             summary.written += r.written;
             summary.daily += r.daily;
             summary.fen += r.fen;
+            keys.add_all(&r.keys)?;
             let mut stop = None;
             for mut e in r.errors {
                 e.line += line_base;

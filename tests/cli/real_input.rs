@@ -217,6 +217,43 @@ fn daily_rows_roll_up_into_their_month() {
     }
 }
 
+/// Blocks of a big file are billed on several workers, each meeting the APIs
+/// in another order: rows share a key only when their billing item is the
+/// same, whichever worker billed them.
+#[test]
+fn rows_sharing_a_month_are_counted_alike_on_every_worker() {
+    let apis = ["idcard", "general", "bankcard", "license", "vat-invoice"];
+    // Each API's rows (the same 12,000 accounts) span more than one block.
+    let part = |api: &str| -> String {
+        (0..12_000)
+            .map(|i| format!("acct{i:06},2026-01,{api},5\n"))
+            .collect()
+    };
+    let once: String = apis.iter().map(|a| part(a)).collect();
+    let (_d, p) = files(&[
+        ("once.csv", &format!("account,month,api,calls\n{once}")),
+        (
+            "twice.csv",
+            &format!("account,month,api,calls\n{once}{once}"),
+        ),
+    ]);
+    let err = Test::new()
+        .args(&["batch", &p[0]])
+        .stderr_has("rows written")
+        .run()
+        .stderr;
+    assert!(!err.contains("share"), "{err}");
+    let err = Test::new()
+        .args(&["batch", &p[1]])
+        .stderr_has("rows written")
+        .run()
+        .stderr;
+    assert!(
+        err.contains("120000 rows share their account, month and billing item"),
+        "{err}"
+    );
+}
+
 #[test]
 fn grouping_never_sums_two_months_into_one_bill() {
     // By account alone: one month's daily rows are that month's total.

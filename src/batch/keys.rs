@@ -1,0 +1,253 @@
+//! Rows that share an account, month and billing item, counted in bounded
+//! memory.
+//!
+//! Rows that share such a key were each billed as a whole month, and the user
+//! is told how many (RULES §8). Each row's key is a 64-bit fingerprint. The
+//! fingerprints are appended to 256 partitions picked by their top byte;
+//! beyond [`BUFFERED`] of them, the partitions are written to an anonymous
+//! temporary file (8 bytes a row), so memory stays the same whatever the
+//! input's size. At the end each partition is counted on its own: its keys
+//! sorted, the rows of every key found more than once summed. A partition
+//! too big to count at once is split again by its next byte, through a
+//! temporary file of its own.
+//!
+//! When no temporary file can be made (no writable temporary directory), the
+//! fingerprints stay in memory: the count stays exact, memory grows with the
+//! rows.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+
+/// Partitions, picked by one byte of the fingerprint.
+const PARTS: usize = 256;
+/// Fingerprints held in memory before the partitions are written out (1 MiB).
+const BUFFERED: usize = 1 << 17;
+/// Fingerprints of one partition sorted at once (512 KiB); a bigger partition
+/// is split by its next byte.
+const COUNTED: usize = 1 << 16;
+
+/// The fingerprints of a run's rows, partitioned by the byte at `shift`.
+pub(super) struct KeyLog {
+    shift: u32,
+    parts: Vec<Vec<u64>>,
+    buffered: usize,
+    spill: Spill,
+}
+
+/// Where partitions go once [`BUFFERED`] fingerprints are held.
+enum Spill {
+    /// Nothing written yet.
+    None,
+    /// Runs written to the file: each holds the partitions end to end, and
+    /// these are the partitions' lengths.
+    File {
+        file: File,
+        runs: Vec<[u32; PARTS]>,
+    },
+    /// No temporary file could be made: everything stays in memory.
+    Memory,
+}
+
+impl KeyLog {
+    pub(super) fn new() -> KeyLog {
+        KeyLog::at(56)
+    }
+
+    fn at(shift: u32) -> KeyLog {
+        KeyLog {
+            shift,
+            parts: vec![Vec::new(); PARTS],
+            buffered: 0,
+            spill: Spill::None,
+        }
+    }
+
+    fn part_of(&self, key: u64) -> usize {
+        ((key >> self.shift) & 0xFF) as usize
+    }
+
+    /// Adds the fingerprints of some rows.
+    pub(super) fn add_all(&mut self, keys: &[u64]) -> io::Result<()> {
+        for &key in keys {
+            let p = self.part_of(key);
+            self.parts[p].push(key);
+        }
+        self.buffered += keys.len();
+        if self.buffered >= BUFFERED {
+            self.write_run()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the held partitions to the temporary file, as one run.
+    fn write_run(&mut self) -> io::Result<()> {
+        if let Spill::None = self.spill {
+            self.spill = match tempfile::tempfile() {
+                Ok(file) => Spill::File {
+                    file,
+                    runs: Vec::new(),
+                },
+                Err(_) => Spill::Memory,
+            };
+        }
+        let Spill::File { file, runs } = &mut self.spill else {
+            return Ok(());
+        };
+        let mut lengths = [0u32; PARTS];
+        let mut bytes = Vec::with_capacity(self.buffered * 8);
+        for (part, length) in self.parts.iter_mut().zip(lengths.iter_mut()) {
+            *length = part.len() as u32;
+            bytes.extend(part.iter().flat_map(|k| k.to_le_bytes()));
+            part.clear();
+        }
+        file.write_all(&bytes)?;
+        runs.push(lengths);
+        self.buffered = 0;
+        Ok(())
+    }
+
+    /// Rows whose fingerprint another row has too.
+    pub(super) fn shared(mut self) -> io::Result<u64> {
+        let mut total = 0;
+        let mut keys = Vec::new();
+        for p in 0..PARTS {
+            let held = self.parts[p].len() as u64;
+            let spilled: u64 = match &self.spill {
+                Spill::File { runs, .. } => runs.iter().map(|r| u64::from(r[p])).sum(),
+                _ => 0,
+            };
+            let len = held + spilled;
+            if len < 2 {
+                continue;
+            }
+            if self.shift == 0 {
+                // Every byte agrees: one fingerprint, `len` rows.
+                total += len;
+                continue;
+            }
+            if len as usize <= COUNTED {
+                keys.clear();
+                self.each_chunk(p, |chunk| {
+                    keys.extend_from_slice(chunk);
+                    Ok(())
+                })?;
+                total += count_sorted(&mut keys);
+            } else {
+                let mut split = KeyLog::at(self.shift - 8);
+                self.each_chunk(p, |chunk| split.add_all(chunk))?;
+                total += split.shared()?;
+            }
+            self.parts[p] = Vec::new();
+        }
+        Ok(total)
+    }
+
+    /// Calls `f` with partition `p`'s fingerprints, a chunk at a time: those
+    /// written out first, then those held.
+    fn each_chunk(
+        &mut self,
+        p: usize,
+        mut f: impl FnMut(&[u64]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        if let Spill::File { file, runs } = &mut self.spill {
+            let mut start = 0u64;
+            let mut bytes = vec![0u8; 8 * 8192];
+            let mut chunk = Vec::with_capacity(8192);
+            for lengths in runs.iter() {
+                let before: u64 = lengths[..p].iter().map(|&l| u64::from(l)).sum();
+                let run: u64 = lengths.iter().map(|&l| u64::from(l)).sum();
+                file.seek(SeekFrom::Start(8 * (start + before)))?;
+                let mut left = u64::from(lengths[p]) as usize;
+                while left > 0 {
+                    let n = left.min(8192);
+                    file.read_exact(&mut bytes[..8 * n])?;
+                    chunk.clear();
+                    chunk.extend(
+                        bytes[..8 * n]
+                            .chunks_exact(8)
+                            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
+                    );
+                    f(&chunk)?;
+                    left -= n;
+                }
+                start += run;
+            }
+        }
+        f(&self.parts[p])
+    }
+}
+
+/// Rows of `keys` whose fingerprint is there more than once (sorts `keys`).
+fn count_sorted(keys: &mut [u64]) -> u64 {
+    keys.sort_unstable();
+    let mut total = 0;
+    for run in keys.chunk_by(|a, b| a == b) {
+        if run.len() > 1 {
+            total += run.len() as u64;
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The count a hash map gives.
+    fn expected(keys: &[u64]) -> u64 {
+        let mut counts = std::collections::HashMap::new();
+        for &k in keys {
+            *counts.entry(k).or_insert(0u64) += 1;
+        }
+        counts.values().filter(|&&c| c > 1).sum()
+    }
+
+    fn shared(keys: &[u64]) -> u64 {
+        let mut log = KeyLog::new();
+        for chunk in keys.chunks(5000) {
+            log.add_all(chunk).unwrap();
+        }
+        log.shared().unwrap()
+    }
+
+    /// A deterministic spread of fingerprints (splitmix64).
+    fn spread(n: usize, distinct: u64) -> Vec<u64> {
+        (0..n as u64)
+            .map(|i| {
+                let mut z = (i % distinct).wrapping_add(0x9E37_79B9_7F4A_7C15);
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^ (z >> 31)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn counts_rows_whose_key_repeats_in_memory() {
+        let keys = [5, 7, 5, 9, 7, 7, 1u64 << 60, 3];
+        assert_eq!(shared(&keys), 5);
+        assert_eq!(shared(&[]), 0);
+        assert_eq!(shared(&[1, 2, 3]), 0);
+    }
+
+    #[test]
+    fn counts_across_runs_written_out() {
+        // 400,000 rows over 300,000 keys: three runs written out.
+        let keys = spread(400_000, 300_000);
+        assert_eq!(shared(&keys), expected(&keys));
+        assert_eq!(shared(&keys), 200_000);
+    }
+
+    #[test]
+    fn splits_a_partition_too_big_to_sort_at_once() {
+        // Every key in one top-byte partition, beyond COUNTED rows, and one key
+        // repeated more than COUNTED times (split down to its last byte).
+        let mut keys: Vec<u64> = spread(150_000, 100_000)
+            .into_iter()
+            .map(|k| k >> 8 | 0xAB << 56)
+            .collect();
+        keys.extend(std::iter::repeat_n(42u64, 70_000));
+        assert_eq!(shared(&keys), expected(&keys));
+        assert_eq!(shared(&keys), 100_000 + 70_000);
+    }
+}
