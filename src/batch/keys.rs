@@ -6,8 +6,8 @@
 //! fingerprints are appended to 256 partitions picked by their top byte;
 //! beyond [`BUFFERED`] of them, the partitions are written to an anonymous
 //! temporary file (8 bytes a row), so memory stays the same whatever the
-//! input's size. At the end each partition is counted on its own: its keys
-//! sorted, the rows of every key found more than once summed. A partition
+//! input's size. At the end each partition is counted on its own in a small
+//! table, the rows of every key found more than once summed. A partition
 //! too big to count at once is split again by its next byte, through a
 //! temporary file of its own.
 //!
@@ -22,8 +22,8 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 const PARTS: usize = 256;
 /// Fingerprints held in memory before the partitions are written out (1 MiB).
 const BUFFERED: usize = 1 << 17;
-/// Fingerprints of one partition sorted at once (512 KiB); a bigger partition
-/// is split by its next byte.
+/// Fingerprints of one partition counted at once (512 KiB, and a table of
+/// 1.5 MiB); a bigger partition is split by its next byte.
 const COUNTED: usize = 1 << 16;
 
 /// The fingerprints of a run's rows, partitioned by the byte at `shift`.
@@ -40,10 +40,7 @@ enum Spill {
     None,
     /// Runs written to the file: each holds the partitions end to end, and
     /// these are the partitions' lengths.
-    File {
-        file: File,
-        runs: Vec<[u32; PARTS]>,
-    },
+    File { file: File, runs: Vec<[u32; PARTS]> },
     /// No temporary file could be made: everything stays in memory.
     Memory,
 }
@@ -110,6 +107,7 @@ impl KeyLog {
     pub(super) fn shared(mut self) -> io::Result<u64> {
         let mut total = 0;
         let mut keys = Vec::new();
+        let mut tally = Tally::default();
         for p in 0..PARTS {
             let held = self.parts[p].len() as u64;
             let spilled: u64 = match &self.spill {
@@ -131,7 +129,7 @@ impl KeyLog {
                     keys.extend_from_slice(chunk);
                     Ok(())
                 })?;
-                total += count_sorted(&mut keys);
+                total += tally.shared(&keys);
             } else {
                 let mut split = KeyLog::at(self.shift - 8);
                 self.each_chunk(p, |chunk| split.add_all(chunk))?;
@@ -177,16 +175,44 @@ impl KeyLog {
     }
 }
 
-/// Rows of `keys` whose fingerprint is there more than once (sorts `keys`).
-fn count_sorted(keys: &mut [u64]) -> u64 {
-    keys.sort_unstable();
-    let mut total = 0;
-    for run in keys.chunk_by(|a, b| a == b) {
-        if run.len() > 1 {
-            total += run.len() as u64;
+/// A counting table reused from partition to partition: open addressing by
+/// the fingerprint's low bits (which are as mixed as the rest).
+#[derive(Default)]
+struct Tally {
+    keys: Vec<u64>,
+    counts: Vec<u32>,
+}
+
+impl Tally {
+    /// Rows of `keys` whose fingerprint is there more than once.
+    fn shared(&mut self, keys: &[u64]) -> u64 {
+        let size = (2 * keys.len()).next_power_of_two().max(16);
+        let mask = size - 1;
+        self.keys.clear();
+        self.keys.resize(size, 0);
+        self.counts.clear();
+        self.counts.resize(size, 0);
+        for &key in keys {
+            let mut slot = key as usize & mask;
+            loop {
+                if self.counts[slot] == 0 {
+                    self.keys[slot] = key;
+                    self.counts[slot] = 1;
+                    break;
+                }
+                if self.keys[slot] == key {
+                    self.counts[slot] += 1;
+                    break;
+                }
+                slot = (slot + 1) & mask;
+            }
         }
+        self.counts
+            .iter()
+            .filter(|&&c| c > 1)
+            .map(|&c| u64::from(c))
+            .sum()
     }
-    total
 }
 
 #[cfg(test)]
@@ -239,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn splits_a_partition_too_big_to_sort_at_once() {
+    fn splits_a_partition_too_big_to_count_at_once() {
         // Every key in one top-byte partition, beyond COUNTED rows, and one key
         // repeated more than COUNTED times (split down to its last byte).
         let mut keys: Vec<u64> = spread(150_000, 100_000)
