@@ -319,6 +319,20 @@ pub struct Charge {
     pub list_value: Decimal,
 }
 
+/// The postpaid part of a month: the reached tier and the overage's bill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Overage {
+    /// The call count that picked the tier.
+    pub tier_calls: u64,
+    /// The reached tier, 0-based.
+    pub tier_index: usize,
+    /// The tier's unit price (negotiated for a contact-sales tier); `None`
+    /// when it has none.
+    pub price: Option<Decimal>,
+    /// The overage calls × the unit price, rounded once.
+    pub amount: Money,
+}
+
 /// One API's line of a month's bill.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BillLine {
@@ -497,42 +511,75 @@ impl<'a> Calculator<'a> {
             });
         }
         let postpaid_calls = free + overage;
+        let o = self.overage(api, calls, postpaid_calls, overage)?;
+        let mut charge = Charge {
+            free_calls: free,
+            pack_calls: calls - free - overage,
+            billable_calls: overage,
+            tier_calls: o.tier_calls,
+            tier_index: o.tier_index,
+            unit_price: None,
+            gross: Money::ZERO,
+            voucher: Money::ZERO,
+            amount: o.amount,
+            list_value: Decimal::ZERO,
+        };
+        if let Some(price) = o.price {
+            charge.list_value = calls_times(postpaid_calls, price)?;
+        }
+        if overage > 0 {
+            charge.unit_price = o.price;
+            charge.gross = Money::round(charge.list_value);
+            charge.voucher = charge.gross.checked_sub(charge.amount)?;
+        }
+        Ok(charge)
+    }
+
+    /// A month without packs, for `batch`'s rows: of `calls` calls of one
+    /// billing item, the free calls (up to `free`) and the postpaid part. The
+    /// same numbers as [`Calculator::charge`] gives, without the voucher's.
+    pub fn overage_of(&self, api: &Item, calls: u64, free: u64) -> Result<(u64, Overage), Error> {
+        let free = calls.min(free);
+        Ok((free, self.overage(api, calls, calls, calls - free)?))
+    }
+
+    /// The tier the month reaches (by the price list's basis: all of the
+    /// month's calls, or its postpaid calls) and the `overage` calls' bill at
+    /// its price; a tier without a price refuses a month with overage.
+    fn overage(
+        &self,
+        api: &Item,
+        calls: u64,
+        postpaid_calls: u64,
+        overage: u64,
+    ) -> Result<Overage, Error> {
+        let settings = &self.prices.settings;
         let tier_calls = match settings.overage_tier_basis {
             OverageTierBasis::TotalCalls => calls,
             OverageTierBasis::PostpaidCalls => postpaid_calls,
         };
         let tier_index = api.tier_index(tier_calls, settings.tier_bounds);
-        let mut charge = Charge {
-            free_calls: free,
-            pack_calls: calls - free - overage,
-            billable_calls: overage,
-            tier_calls,
-            tier_index,
-            unit_price: None,
-            gross: Money::ZERO,
-            voucher: Money::ZERO,
-            amount: Money::ZERO,
-            list_value: Decimal::ZERO,
-        };
         let price = match api.tiers[tier_index].price {
             TierPrice::List(p) => Some(p),
             TierPrice::ContactSales { negotiated } => self.negotiated_price.or(negotiated),
         };
-        if let Some(price) = price {
-            charge.list_value = calls_times(postpaid_calls, price)?;
-        }
-        if overage > 0 {
-            let price = price.ok_or_else(|| Error::ContactSales {
-                api: api.key.clone(),
-                calls: tier_calls,
-                range: api.reached(tier_index, settings.tier_bounds).range,
-            })?;
-            charge.unit_price = Some(price);
-            charge.gross = Money::round(charge.list_value);
-            charge.amount = Money::round(calls_times(overage, price)?);
-            charge.voucher = charge.gross.checked_sub(charge.amount)?;
-        }
-        Ok(charge)
+        let amount = match (overage, price) {
+            (0, _) => Money::ZERO,
+            (_, Some(price)) => Money::round(calls_times(overage, price)?),
+            (_, None) => {
+                return Err(Error::ContactSales {
+                    api: api.key.clone(),
+                    calls: tier_calls,
+                    range: api.reached(tier_index, settings.tier_bounds).range,
+                })
+            }
+        };
+        Ok(Overage {
+            tier_calls,
+            tier_index,
+            price,
+            amount,
+        })
     }
 
     /// The free calls a billing item has in a month when it is the account's

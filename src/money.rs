@@ -116,6 +116,16 @@ impl Serialize for Money {
 
 /// Multiplies a call count by a unit price exactly, refusing an overflow.
 pub fn calls_times(calls: u64, price: Decimal) -> Result<Decimal, Error> {
+    // The product of the integers, at the price's scale, when it fits the 96
+    // bits of a decimal (any price of the lists times any realistic count):
+    // what `checked_mul` gives, without its general path.
+    if let Ok(m) = u128::try_from(price.mantissa()) {
+        if let Some(p) = u128::from(calls).checked_mul(m).filter(|&p| p < 1 << 96) {
+            // (A zero product has scale 0, as `checked_mul` gives it.)
+            let scale = if p == 0 { 0 } else { price.scale() };
+            return Ok(Decimal::from_i128_with_scale(p as i128, scale));
+        }
+    }
     Decimal::from(calls)
         .checked_mul(price)
         // A product with fewer decimals than the price was rounded: refuse it.
@@ -208,5 +218,47 @@ mod tests {
         assert!(calls_times(u64::MAX, Decimal::MAX).is_err());
         let big = Money(Decimal::MAX);
         assert!(big.checked_add(big).is_err());
+    }
+
+    /// The integer path gives what `checked_mul` gives, value and scale, up to
+    /// where the product leaves 96 bits (and the general path takes over).
+    #[test]
+    fn calls_times_is_checked_mul() {
+        let general = |calls: u64, price: Decimal| {
+            Decimal::from(calls)
+                .checked_mul(price)
+                .filter(|x| x.scale() >= price.scale() || x.is_zero())
+        };
+        let prices = [
+            "0",
+            "0.15",
+            "0.0075",
+            "1.20",
+            "12.3456789",
+            "0.0000000000000000000000000001",
+            "79228162514264337593543950335",
+            "4294967296.5",
+        ];
+        for price in prices.map(d) {
+            let m = price.mantissa().unsigned_abs();
+            let edge = ((1u128 << 96) / m.max(1)).min(u128::from(u64::MAX)) as u64;
+            for calls in [
+                0,
+                1,
+                9_000,
+                1_000_001,
+                edge.saturating_sub(1),
+                edge,
+                edge.saturating_add(1),
+                u64::MAX,
+            ] {
+                let fast = calls_times(calls, price).ok();
+                let want = general(calls, price);
+                assert_eq!(fast, want, "{calls} × {price}");
+                if let (Some(f), Some(w)) = (fast, want) {
+                    assert_eq!(f.scale(), w.scale(), "{calls} × {price}");
+                }
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::bill::{Calculator, Charge};
+use crate::bill::Calculator;
 use crate::money::format_price;
 use crate::pricing::Item;
 use crate::Money;
@@ -149,14 +149,12 @@ impl<'a> Biller<'a> {
             let m = &self.memo[slot];
             return Ok((&m.bytes[..usize::from(m.len)], m.fen));
         }
-        let c = self.charge(api, calls, free)?;
-        let lone = self.lone_free(api);
-        let facts = self.facts(api, calls, &c, free.is_some_and(|f| f != lone));
+        let facts = self.facts(api, calls, free)?;
         let mut cells = std::mem::take(&mut self.scratch);
         self.cells(api, &facts, &mut cells);
         self.scratch = cells;
         let text = &self.scratch.buf;
-        let fen = fen_of(c.amount);
+        let fen = fen_of(facts.amount);
         if free.is_none() && text.len() <= MEMO_BYTES && api < usize::from(u8::MAX) {
             let m = &mut self.memo[slot];
             m.api = api as u8;
@@ -173,47 +171,45 @@ impl<'a> Biller<'a> {
         self.calc.lone_free(self.apis[api])
     }
 
-    /// The month's charge of `calls` calls of API `api`, with `free` free
-    /// calls when not its own quota.
-    pub(super) fn charge(
+    /// What the bill columns say of `calls` calls of API `api` in a month, with
+    /// `free` free calls when not its own quota (a share of an account's
+    /// allowance).
+    pub(super) fn facts(
         &self,
         api: usize,
         calls: u64,
         free: Option<u64>,
-    ) -> Result<Charge, Refusal> {
+    ) -> Result<BillFacts, Refusal> {
         let lone = self.lone_free(api);
-        self.calc
-            .charge(
-                self.apis[api],
-                calls,
-                free.unwrap_or(lone),
-                &mut [],
-                &mut Vec::new(),
-            )
-            .map_err(Refusal::from)
-    }
-
-    /// What the bill columns say of one month's charge.
-    pub(super) fn facts(&self, api: usize, calls: u64, c: &Charge, shared_free: bool) -> BillFacts {
-        BillFacts {
-            free_calls: c.free_calls,
-            billable_calls: c.billable_calls,
-            tier: Some((c.tier_index, c.unit_price)),
-            amount: c.amount,
+        let (free_calls, o) = self
+            .calc
+            .overage_of(self.apis[api], calls, free.unwrap_or(lone))
+            .map_err(Refusal::from)?;
+        let billable_calls = calls - free_calls;
+        Ok(BillFacts {
+            free_calls,
+            billable_calls,
+            // The price is shown only when calls are billed at it.
+            tier: Some((o.tier_index, o.price.filter(|_| billable_calls > 0))),
+            amount: o.amount,
             // The cliffs are known for an item's own free calls; with a share of
             // an account's allowance the cheaper tier's bill is not, so none is
             // named.
-            cliff: self.cliff(api, calls, c).filter(|_| !shared_free),
-        }
+            cliff: self
+                .cliff(api, calls, o.tier_index, o.amount)
+                .filter(|_| free.is_none_or(|f| f == lone)),
+        })
     }
 
     /// The nearest higher tier whose first call count is billed less.
-    pub(super) fn cliff(&self, api: usize, calls: u64, c: &Charge) -> Option<(u64, Money)> {
-        crate::bill::nearest_cliff(
-            self.cliffs[api][c.tier_index + 1..].iter().copied(),
-            calls,
-            c.amount,
-        )
+    pub(super) fn cliff(
+        &self,
+        api: usize,
+        calls: u64,
+        tier: usize,
+        amount: Money,
+    ) -> Option<(u64, Money)> {
+        crate::bill::nearest_cliff(self.cliffs[api][tier + 1..].iter().copied(), calls, amount)
     }
 
     /// The bill columns' values.

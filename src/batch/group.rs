@@ -559,9 +559,7 @@ impl Writer<'_> {
                 .ok_or_else(|| Refusal::from("the group's calls overflow".to_string()))
                 .and_then(|calls| {
                     total.calls = calls;
-                    let c = biller.charge(g.api(), g.calls, free)?;
-                    let lone = biller.lone_free(g.api());
-                    let facts = biller.facts(g.api(), g.calls, &c, free.is_some_and(|f| f != lone));
+                    let facts = biller.facts(g.api(), g.calls, free)?;
                     match &mut total.facts {
                         Some(sum) => sum.add(facts).map_err(Refusal::from),
                         None => {
