@@ -108,6 +108,7 @@ impl KeyLog {
         let mut total = 0;
         let mut keys = Vec::new();
         let mut tally = Tally::default();
+        let mut buffers = Buffers::default();
         for p in 0..PARTS {
             let held = self.parts[p].len() as u64;
             let spilled: u64 = match &self.spill {
@@ -125,14 +126,14 @@ impl KeyLog {
             }
             if len as usize <= COUNTED {
                 keys.clear();
-                self.each_chunk(p, |chunk| {
+                self.each_chunk(p, &mut buffers, |chunk| {
                     keys.extend_from_slice(chunk);
                     Ok(())
                 })?;
                 total += tally.shared(&keys);
             } else {
                 let mut split = KeyLog::at(self.shift - 8);
-                self.each_chunk(p, |chunk| split.add_all(chunk))?;
+                self.each_chunk(p, &mut buffers, |chunk| split.add_all(chunk))?;
                 total += split.shared()?;
             }
             self.parts[p] = Vec::new();
@@ -145,12 +146,13 @@ impl KeyLog {
     fn each_chunk(
         &mut self,
         p: usize,
+        buffers: &mut Buffers,
         mut f: impl FnMut(&[u64]) -> io::Result<()>,
     ) -> io::Result<()> {
         if let Spill::File { file, runs } = &mut self.spill {
             let mut start = 0u64;
-            let mut bytes = vec![0u8; 8 * 8192];
-            let mut chunk = Vec::with_capacity(8192);
+            let Buffers { bytes, chunk } = buffers;
+            bytes.resize(8 * 8192, 0);
             for lengths in runs.iter() {
                 let before: u64 = lengths[..p].iter().map(|&l| u64::from(l)).sum();
                 let run: u64 = lengths.iter().map(|&l| u64::from(l)).sum();
@@ -165,7 +167,7 @@ impl KeyLog {
                             .chunks_exact(8)
                             .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
                     );
-                    f(&chunk)?;
+                    f(chunk)?;
                     left -= n;
                 }
                 start += run;
@@ -173,6 +175,13 @@ impl KeyLog {
         }
         f(&self.parts[p])
     }
+}
+
+/// Buffers for reading fingerprints back, reused from partition to partition.
+#[derive(Default)]
+struct Buffers {
+    bytes: Vec<u8>,
+    chunk: Vec<u64>,
 }
 
 /// A counting table reused from partition to partition: open addressing by
