@@ -10,7 +10,7 @@ use crate::Money;
 use super::options::Refusal;
 use super::writer::push_digits;
 
-pub(super) const MEMO_BITS: u32 = 11;
+pub(super) const MEMO_BITS: u32 = 13;
 pub(super) const MEMO_BYTES: usize = 46;
 
 /// A remembered row bill: the bill cells (as CSV text) of `calls` calls of API
