@@ -65,6 +65,10 @@ impl KeyLog {
 
     /// Adds the fingerprints of some rows.
     pub(super) fn add_all(&mut self, keys: &[u64]) -> io::Result<()> {
+        self.push(keys).map_err(spill_error)
+    }
+
+    fn push(&mut self, keys: &[u64]) -> io::Result<()> {
         for &key in keys {
             let p = self.part_of(key);
             self.parts[p].push(key);
@@ -104,7 +108,11 @@ impl KeyLog {
     }
 
     /// Rows whose fingerprint another row has too.
-    pub(super) fn shared(mut self) -> io::Result<u64> {
+    pub(super) fn shared(self) -> io::Result<u64> {
+        self.count().map_err(spill_error)
+    }
+
+    fn count(mut self) -> io::Result<u64> {
         let mut total = 0;
         let mut keys = Vec::new();
         let mut tally = Tally::default();
@@ -133,8 +141,8 @@ impl KeyLog {
                 total += tally.shared(&keys);
             } else {
                 let mut split = KeyLog::at(self.shift - 8);
-                self.each_chunk(p, &mut buffers, |chunk| split.add_all(chunk))?;
-                total += split.shared()?;
+                self.each_chunk(p, &mut buffers, |chunk| split.push(chunk))?;
+                total += split.count()?;
             }
             self.parts[p] = Vec::new();
         }
@@ -175,6 +183,17 @@ impl KeyLog {
         }
         f(&self.parts[p])
     }
+}
+
+/// A failure of the temporary file, named as such (not the output's).
+fn spill_error(e: io::Error) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!(
+            "the temporary file counting rows that share a month (in {}): {e}",
+            std::env::temp_dir().display()
+        ),
+    )
 }
 
 /// Buffers for reading fingerprints back, reused from partition to partition.

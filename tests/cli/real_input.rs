@@ -254,6 +254,32 @@ fn rows_sharing_a_month_are_counted_alike_on_every_worker() {
     );
 }
 
+/// Past 1 MiB of keys the count goes through a temporary file; without a
+/// usable temporary directory it stays in memory, and the count is the same.
+#[test]
+fn rows_sharing_a_month_are_counted_without_a_temporary_directory() {
+    // 150,000 rows, every 7th account twice.
+    let rows: String = (0..150_000)
+        .map(|i| format!("acct{:06},2026-03,idcard,5\n", i - i % 7 / 6))
+        .collect();
+    let (_d, p) = files(&[("u.csv", &format!("account,month,api,calls\n{rows}"))]);
+    let want = "share their account, month and billing item";
+    let with = Test::new()
+        .args(&["batch", &p[0]])
+        .stderr_has(want)
+        .run()
+        .stderr;
+    let without = Test::new()
+        .args(&["batch", &p[0]])
+        .env("TMPDIR", "/nonexistent/ocr-bill-test")
+        .env("TMP", "/nonexistent/ocr-bill-test")
+        .stderr_has(want)
+        .run()
+        .stderr;
+    assert!(with.contains("42856 rows share"), "{with}");
+    assert_eq!(with, without);
+}
+
 #[test]
 fn grouping_never_sums_two_months_into_one_bill() {
     // By account alone: one month's daily rows are that month's total.
