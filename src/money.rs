@@ -71,14 +71,23 @@ impl Money {
 }
 
 impl Money {
+    /// The amount in fen (0.01 yuan). Computed from the decimal's integer and
+    /// scale in 128 bits: rescaling an amount of more than 26 digits at scale 0
+    /// to scale 2 would not fit 96 bits, and `rescale` would then keep fewer
+    /// decimals than asked.
+    pub fn fen(self) -> i128 {
+        let d = if self.0.scale() > 2 {
+            round_fen(self.0)
+        } else {
+            self.0
+        };
+        d.mantissa() * 10i128.pow(2 - d.scale())
+    }
+
     /// Appends the amount with exactly two decimals (`1200.00`, `-0.13`) to `out`,
     /// without allocating: the one money formatter, also behind `Display`.
     pub fn write_to(self, out: &mut Vec<u8>) {
-        let mut d = self.0;
-        if d.scale() != 2 {
-            d.rescale(2);
-        }
-        let m = d.mantissa();
+        let m = self.fen();
         if m < 0 {
             out.push(b'-');
         }
@@ -259,6 +268,32 @@ mod tests {
                     assert_eq!(f.scale(), w.scale(), "{calls} × {price}");
                 }
             }
+        }
+    }
+
+    /// An amount kept at scale 0 or 1 (an integer price) is still written and
+    /// counted in fen, up to the largest decimal.
+    #[test]
+    fn amounts_of_any_scale_are_fen() {
+        for (v, text, fen) in [
+            ("27000", "27000.00", 2_700_000),
+            ("0.5", "0.50", 50),
+            ("-3", "-3.00", -300),
+            ("0", "0.00", 0),
+            (
+                "1000000000000000000000000000",
+                "1000000000000000000000000000.00",
+                100_000_000_000_000_000_000_000_000_000,
+            ),
+            (
+                "79228162514264337593543950335",
+                "79228162514264337593543950335.00",
+                7_922_816_251_426_433_759_354_395_033_500,
+            ),
+        ] {
+            let m = Money::round(d(v));
+            assert_eq!(m.to_string(), text, "{v}");
+            assert_eq!(m.fen(), fen, "{v}");
         }
     }
 }

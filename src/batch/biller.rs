@@ -129,7 +129,7 @@ impl<'a> Biller<'a> {
     /// The bill columns of `calls` calls of API `api` as CSV text (each cell
     /// after a comma), remembered for the next row with the same API and count
     /// (usage repeats counts a lot).
-    pub(super) fn bill(&mut self, api: usize, calls: u64) -> Result<(&[u8], i64), Refusal> {
+    pub(super) fn bill(&mut self, api: usize, calls: u64) -> Result<(&[u8], i128), Refusal> {
         self.bill_with_free(api, calls, None)
     }
 
@@ -140,26 +140,29 @@ impl<'a> Biller<'a> {
         api: usize,
         calls: u64,
         free: Option<u64>,
-    ) -> Result<(&[u8], i64), Refusal> {
+    ) -> Result<(&[u8], i128), Refusal> {
         // The API in the top bits before mixing, so that it picks the slot too.
         let slot = ((calls ^ ((api as u64) << 56)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
             >> (64 - MEMO_BITS)) as usize;
         let m = &self.memo[slot];
         if free.is_none() && usize::from(m.api) == api && m.calls == calls {
             let m = &self.memo[slot];
-            return Ok((&m.bytes[..usize::from(m.len)], m.fen));
+            return Ok((&m.bytes[..usize::from(m.len)], i128::from(m.fen)));
         }
         let facts = self.facts(api, calls, free)?;
         let mut cells = std::mem::take(&mut self.scratch);
         self.cells(api, &facts, &mut cells);
         self.scratch = cells;
         let text = &self.scratch.buf;
-        let fen = fen_of(facts.amount);
-        if free.is_none() && text.len() <= MEMO_BYTES && api < usize::from(u8::MAX) {
+        let fen = facts.amount.fen();
+        let small = i64::try_from(fen).ok();
+        if let Some(small) = small
+            .filter(|_| free.is_none() && text.len() <= MEMO_BYTES && api < usize::from(u8::MAX))
+        {
             let m = &mut self.memo[slot];
             m.api = api as u8;
             m.calls = calls;
-            m.fen = fen;
+            m.fen = small;
             m.len = text.len() as u8;
             m.bytes[..text.len()].copy_from_slice(text);
         }
@@ -245,11 +248,6 @@ impl<'a> Biller<'a> {
             }
         }
     }
-}
-
-/// An amount in fen (0.01), for the run's total.
-pub(super) fn fen_of(amount: Money) -> i64 {
-    i64::try_from(amount.decimal().mantissa()).unwrap_or(i64::MAX)
 }
 
 /// What the bill columns of one output row say: one month's charge, or the

@@ -6,7 +6,7 @@ use std::hash::BuildHasher;
 use std::io::{Read, Write};
 use std::ops::Range;
 
-use super::biller::{fen_of, BillFacts, Biller, Cells};
+use super::biller::{BillFacts, Biller, Cells};
 use super::columns::{group_label, month_of, trimmed, Columns};
 use super::options::Refusal;
 use super::writer::{RowFormat, FLUSH_BYTES};
@@ -486,7 +486,7 @@ impl Writer<'_> {
             match biller.bill_with_free(g.api(), g.calls, free.map(|f| f[at])) {
                 Ok((bill, fen)) => {
                     self.row(&mut billed.out, &values, api_key, &[g.calls, g.rows], bill);
-                    billed.fen += i128::from(fen);
+                    billed.fen += fen;
                     billed.written += 1;
                 }
                 Err(why) => {
@@ -596,7 +596,7 @@ impl Writer<'_> {
             let numbers = [total.calls, total.rows, total.months];
             let api_key = biller.apis[g.api()].key.as_bytes();
             self.row(&mut emit.out, &values, api_key, &numbers, &cells.buf);
-            emit.summary.fen += i128::from(fen_of(facts.amount));
+            emit.summary.fen += facts.amount.fen();
             emit.summary.written += 1;
             if emit.out.len() >= FLUSH_BYTES {
                 emit.flush()?;

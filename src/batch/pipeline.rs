@@ -169,7 +169,7 @@ pub(super) fn bill_block(
                     bill,
                 );
                 result.written += 1;
-                result.fen += i128::from(fen);
+                result.fen += fen;
                 if count_keys {
                     let dated = cols.month.and_then(|m| month_of(record.field(m)).ok());
                     result.daily += u64::from(dated.is_some_and(|d| d.has_day));

@@ -280,6 +280,30 @@ fn rows_sharing_a_month_are_counted_without_a_temporary_directory() {
     assert_eq!(with, without);
 }
 
+/// A price list may write prices as integers; the amounts are then kept at
+/// scale 0, and the run's total must still be summed in fen (it was 100 times
+/// too small).
+#[test]
+fn integer_prices_are_totalled_in_fen() {
+    let (_d, p) = files(&[
+        (
+            "p.toml",
+            "[tiers]\nstandard = [\n  { upto = 1000, price = \"0\" },\n  { upto = 10000, price = 2 },\n  { price = 1 },\n]\n",
+        ),
+        ("u.csv", "account,api,calls\na,idcard,5000\nb,idcard,20000\n"),
+    ]);
+    let ran = Test::new()
+        .args(&["--pricing", &p[0], "batch", &p[1]])
+        .stdout_has("a,idcard,5000,1000,4000,2,2.00,8000.00,,")
+        .stdout_has("b,idcard,20000,1000,19000,3,1.00,19000.00,,")
+        .run();
+    assert!(ran.stderr.contains("total 27000.00 CNY"), "{}", ran.stderr);
+    let ran = Test::new()
+        .args(&["--pricing", &p[0], "batch", "--group-by", "account", &p[1]])
+        .run();
+    assert!(ran.stderr.contains("total 27000.00 CNY"), "{}", ran.stderr);
+}
+
 #[test]
 fn grouping_never_sums_two_months_into_one_bill() {
     // By account alone: one month's daily rows are that month's total.
