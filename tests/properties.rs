@@ -21,7 +21,11 @@ fn table() -> impl Strategy<Value = Table> {
         .prop_flat_map(|n| {
             (
                 proptest::collection::btree_set(1u64..2_000_000, n - 1),
-                proptest::collection::vec(0u64..20_000, n),
+                // Some prices whole yuan, written as TOML integers (scale 0).
+                proptest::collection::vec(
+                    prop_oneof![3 => 0u64..20_000, 1 => (0u64..4).prop_map(|y| y * 10_000)],
+                    n,
+                ),
                 0u64..5_000,
                 any::<bool>(),
             )
@@ -38,15 +42,26 @@ fn price(p: u64) -> Decimal {
     Decimal::new(p as i64, 4)
 }
 
+/// A price as a price list writes it: as few decimals as it needs (`0.15`,
+/// `1.5`), a whole number as a TOML integer (`2`).
+fn price_text(p: u64) -> String {
+    let d = price(p).normalize();
+    if d.scale() == 0 {
+        d.to_string()
+    } else {
+        format!("\"{d}\"")
+    }
+}
+
 impl Table {
     fn toml(&self) -> String {
         let mut tiers = String::new();
         for (i, p) in self.prices_ten_thousandths.iter().enumerate() {
             match self.uptos.get(i) {
                 Some(u) => {
-                    tiers.push_str(&format!("{{ upto = {u}, price = \"{}\" }},\n", price(*p)))
+                    tiers.push_str(&format!("{{ upto = {u}, price = {} }},\n", price_text(*p)))
                 }
-                None => tiers.push_str(&format!("{{ price = \"{}\" }},\n", price(*p))),
+                None => tiers.push_str(&format!("{{ price = {} }},\n", price_text(*p))),
             }
         }
         format!(
@@ -484,6 +499,34 @@ proptest! {
             let amount = line.split(',').nth(6).unwrap();
             prop_assert_eq!(amount, bill.amount.to_string());
         }
+    }
+
+    /// `batch`'s total is the sum of the amounts it writes, in fen, whatever
+    /// the prices' decimals (a whole-yuan price once made it 100 times less).
+    #[test]
+    fn batch_total_is_the_sum_of_its_rows(
+        t in table(),
+        calls in proptest::collection::vec(0u64..3_000_000, 1..8),
+        grouped in any::<bool>(),
+    ) {
+        let list = PriceList::from_toml(&t.toml()).unwrap();
+        let calc = Calculator::new(&list);
+        let mut input = String::from("account,api,calls\n");
+        for (i, n) in calls.iter().enumerate() {
+            input.push_str(&format!("a{i},X,{n}\n"));
+        }
+        let options = ocr_bill::BatchOptions {
+            group_by: if grouped { vec!["account".into()] } else { Vec::new() },
+            format: ocr_bill::BatchFormat::Csv,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        let summary = ocr_bill::run_batch(calc, input.as_bytes(), &mut out, &options, &mut |_| {}).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let at = header.iter().position(|h| *h == "amount").unwrap();
+        let sum: u128 = text.lines().skip(1).map(|l| fen(l.split(',').nth(at).unwrap())).sum();
+        prop_assert_eq!(summary.fen, sum as i128);
     }
 
     /// Huge prices and counts: every calculation answers or refuses; none panics
