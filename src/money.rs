@@ -76,12 +76,15 @@ impl Money {
     /// to scale 2 would not fit 96 bits, and `rescale` would then keep fewer
     /// decimals than asked.
     pub fn fen(self) -> i128 {
-        let d = if self.0.scale() > 2 {
-            round_fen(self.0)
-        } else {
-            self.0
-        };
-        d.mantissa() * 10i128.pow(2 - d.scale())
+        match self.0.scale() {
+            2 => self.0.mantissa(),
+            1 => self.0.mantissa() * 10,
+            0 => self.0.mantissa() * 100,
+            _ => {
+                let d = round_fen(self.0);
+                d.mantissa() * 10i128.pow(2 - d.scale())
+            }
+        }
     }
 
     /// Appends the amount with exactly two decimals (`1200.00`, `-0.13`) to `out`,
