@@ -197,7 +197,8 @@ fn spill_error(e: io::Error) -> io::Error {
     io::Error::new(
         e.kind(),
         format!(
-            "the temporary file counting rows that share a month (in {}): {e}",
+            "the temporary file counting rows that share a month (in {}, about 8 bytes a \
+             row): {e}; set TMPDIR to a directory with room",
             std::env::temp_dir().display()
         ),
     )
