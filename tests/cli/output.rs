@@ -79,6 +79,40 @@ fn batch_bills_as_a_workbook() {
     assert_eq!(rows[2][amount], Data::Float(53_940.0));
 }
 
+/// Numbers a spreadsheet's doubles cannot hold exactly (more than 15
+/// significant digits) are written as text, never rounded.
+#[test]
+fn an_xlsx_cell_never_rounds_a_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.xlsx");
+    let out = Test::new()
+        .args(&["batch", "--negotiated-price", "0.04", "-f", "xlsx", "-o"])
+        .arg(&path)
+        .stdin("api,calls\nidcard,18446744073709551615\nidcard,123456789012345\n")
+        .output();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    assert_eq!(rows[1][1], Data::String("18446744073709551615".into()));
+    // 15 digits are exact as a number.
+    assert_eq!(rows[2][1], Data::Float(123_456_789_012_345.0));
+    let amount = rows[0]
+        .iter()
+        .position(|c| *c == Data::String("amount".into()))
+        .unwrap();
+    assert_eq!(
+        rows[1][amount],
+        Data::String("737869762948382024.60".into()),
+        "{:?}",
+        rows[1]
+    );
+}
+
 #[test]
 fn excel_csv_neutralises_formulas_and_plain_csv_is_untouched() {
     let input = "account,api,calls\n\"=HYPERLINK(\"\"http://x\"\")\",idcard,9000\n-5,idcard,900\n";
