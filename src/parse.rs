@@ -13,11 +13,14 @@ use crate::{Error, Money};
 /// `万`, `亿`). `9,00`, `1,2,3` and `1,5k` are refused, never read as 900, 123
 /// or 15,000.
 ///
-/// The result must be a whole number that fits in a `u64`.
+/// The result must be a whole number that fits in a `u64`. Full-width digits,
+/// comma, point and underscore, as a Chinese input method types them, are
+/// read as the ASCII ones.
 ///
 /// ```
 /// use ocr_bill::parse_count;
 /// assert_eq!(parse_count("9_000").unwrap(), 9000);
+/// assert_eq!(parse_count("９，０００").unwrap(), 9000);
 /// assert_eq!(parse_count("1.5M").unwrap(), 1_500_000);
 /// assert_eq!(parse_count("10万").unwrap(), 100_000);
 /// assert!(parse_count("-5").is_err());
@@ -27,7 +30,15 @@ pub fn parse_count(input: &str) -> Result<u64, Error> {
         input: input.to_string(),
         reason: reason.to_string(),
     };
-    let s = input.trim();
+    // Full-width digits, comma and point (as a Chinese input method types
+    // them: ９，０００) are the ASCII ones.
+    let ascii;
+    let s = if input.chars().any(is_full_width) {
+        ascii = input.chars().map(half_width).collect::<String>();
+        ascii.trim()
+    } else {
+        input.trim()
+    };
     if s.is_empty() {
         return Err(bad(
             "empty; expected a whole number such as 9000, 9k or 10万",
@@ -294,8 +305,37 @@ fn grouped_ok(int_part: &str) -> bool {
     (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3)
 }
 
+/// A full-width digit, comma, point or underscore.
+fn is_full_width(c: char) -> bool {
+    matches!(c, '０'..='９' | '，' | '．' | '＿')
+}
+
+/// The ASCII character of a full-width one; any other character as it is.
+fn half_width(c: char) -> char {
+    if is_full_width(c) {
+        char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+    } else {
+        c
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn full_width_counts_are_read_as_ascii() {
+        use super::parse_count;
+        assert_eq!(parse_count("１０００").unwrap(), 1000);
+        assert_eq!(parse_count("9，000").unwrap(), 9000);
+        assert_eq!(parse_count("１．５万").unwrap(), 15_000);
+        assert_eq!(parse_count("１＿０００").unwrap(), 1000);
+        // The same rules as for ASCII: no misplaced separator.
+        let e = parse_count("９，００").unwrap_err().to_string();
+        assert!(
+            e.contains("'９，００'") && e.contains("groups of three"),
+            "{e}"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -125,6 +125,17 @@ fn commas_in_counts_are_thousands_separators_or_an_error() {
         .args(&["plan", "--api", "idcard", "--monthly", "9,000,12,000"])
         .fails(1);
     assert!(err.contains("groups of three digits"), "{err}");
+    // Full-width forms, as a Chinese input method types them, in arguments and files.
+    let v = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "９，０００"])
+        .json();
+    assert_eq!(v["lines"][0]["calls"], 9000);
+    Test::new()
+        .arg("batch")
+        .stdin("api,calls\nidcard,\"9，000\"\nidcard,１．５万\n")
+        .stdout_has(",1000,8000,2,0.15,1200.00,")
+        .stdout_has(",1000,14000,3,0.10,1400.00,")
+        .run();
 }
 
 const TWO_ACCOUNTS: &str = "account,month,api,calls\n\
