@@ -30,15 +30,8 @@ pub fn parse_count(input: &str) -> Result<u64, Error> {
         input: input.to_string(),
         reason: reason.to_string(),
     };
-    // Full-width digits, comma and point (as a Chinese input method types
-    // them: ９，０００) are the ASCII ones.
-    let ascii;
-    let s = if input.chars().any(is_full_width) {
-        ascii = input.chars().map(half_width).collect::<String>();
-        ascii.trim()
-    } else {
-        input.trim()
-    };
+    let ascii = half_width_digits(input);
+    let s = ascii.trim();
     if s.is_empty() {
         return Err(bad(
             "empty; expected a whole number such as 9000, 9k or 10万",
@@ -89,8 +82,9 @@ pub fn parse_count(input: &str) -> Result<u64, Error> {
 }
 
 /// Parses an amount of money as people write it: `5000`, `1,000.50`, `1_000`,
-/// `1万`, `2.5k`, `3千`, with an optional `元` or `¥`; thousands separators
-/// only between groups of three digits, as for call counts. Not negative.
+/// `1万`, `2.5k`, `3千`, with an optional `元` or `¥` (`￥`); thousands separators
+/// only between groups of three digits, and full-width digits, as for call
+/// counts. Not negative.
 ///
 /// ```
 /// use ocr_bill::parse_amount;
@@ -104,8 +98,9 @@ pub fn parse_amount(input: &str) -> Result<rust_decimal::Decimal, Error> {
         input: input.to_string(),
         reason: reason.to_string(),
     };
-    let s = input.trim();
-    let s = s.strip_prefix('¥').unwrap_or(s);
+    let ascii = half_width_digits(input);
+    let s = ascii.trim();
+    let s = s.strip_prefix(['¥', '￥']).unwrap_or(s);
     let s = s.strip_suffix('元').unwrap_or(s).trim();
     if s.starts_with('-') {
         return Err(bad("an amount cannot be negative"));
@@ -305,25 +300,32 @@ fn grouped_ok(int_part: &str) -> bool {
     (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3)
 }
 
-/// A full-width digit, comma, point or underscore.
-fn is_full_width(c: char) -> bool {
-    matches!(c, '０'..='９' | '，' | '．' | '＿')
-}
-
-/// The ASCII character of a full-width one; any other character as it is.
-fn half_width(c: char) -> char {
-    if is_full_width(c) {
-        char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-    } else {
-        c
+/// `input` with its full-width digits, comma, point and underscore (as a
+/// Chinese input method types them: ９，０００) as the ASCII ones.
+fn half_width_digits(input: &str) -> std::borrow::Cow<'_, str> {
+    let full_width = |c: char| matches!(c, '０'..='９' | '，' | '．' | '＿');
+    if !input.chars().any(full_width) {
+        return input.into();
     }
+    input
+        .chars()
+        .map(|c| match c {
+            c if full_width(c) => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .collect::<String>()
+        .into()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn full_width_counts_are_read_as_ascii() {
-        use super::parse_count;
+        use super::{parse_amount, parse_count};
+        assert_eq!(
+            parse_amount("￥１，０００．５０").unwrap().to_string(),
+            "1000.50"
+        );
         assert_eq!(parse_count("１０００").unwrap(), 1000);
         assert_eq!(parse_count("9，000").unwrap(), 9000);
         assert_eq!(parse_count("１．５万").unwrap(), 15_000);
