@@ -29,11 +29,8 @@ pub(super) fn row_key(
     if let Some(a) = cols.account {
         trimmed(record.field(a)).hash(&mut h);
     }
-    match (month, cols.month) {
-        (Some(m), _) => m.hash(&mut h),
-        (None, Some(c)) => trimmed(record.field(c)).hash(&mut h),
-        (None, None) => {}
-    }
+    // The month read from the month column (none without one).
+    month.hash(&mut h);
     // With one allowance per account, rows of other items share it too.
     if !cols.per_account {
         item.hash(&mut h);
@@ -156,11 +153,17 @@ pub(super) fn bill_block(
             },
         };
         result.rows += 1;
+        // A month column's value must be a month (or a date within one), as
+        // when grouping: the row's month is what it shares with others.
         let billed = read_row(biller, &record, cols)
+            .and_then(|(api, calls)| {
+                let dated = cols.month.map(|m| month_of(record.field(m))).transpose()?;
+                Ok((api, calls, dated))
+            })
             .map_err(Refusal::from)
-            .and_then(|(api, calls)| Ok((api, calls, biller.bill(api, calls)?)));
+            .and_then(|(api, calls, dated)| Ok((api, calls, dated, biller.bill(api, calls)?)));
         match billed {
-            Ok((api, calls, (bill, fen))) => {
+            Ok((api, calls, dated, (bill, fen))) => {
                 format.row(
                     &mut result.out,
                     record.iter(),
@@ -171,7 +174,6 @@ pub(super) fn bill_block(
                 result.written += 1;
                 result.fen += fen;
                 if count_keys {
-                    let dated = cols.month.and_then(|m| month_of(record.field(m)).ok());
                     result.daily += u64::from(dated.is_some_and(|d| d.has_day));
                     let item = &biller.apis[api].key;
                     result

@@ -315,6 +315,32 @@ fn integer_prices_are_totalled_in_fen() {
     assert!(ran.stderr.contains("total 27000.00 CNY"), "{}", ran.stderr);
 }
 
+/// A month column's value that is no month is refused without grouping too
+/// (it was billed silently): the row's month is what it shares with others.
+#[test]
+fn a_month_that_is_no_month_is_refused_row_by_row() {
+    let input = "account,month,api,calls\na,2026-13,idcard,9000\na,2026-01,idcard,5\n";
+    let ran = Test::new().arg("batch").stdin(input).status(1).run();
+    assert!(
+        ran.stderr
+            .contains("line 2: month '2026-13' is not YYYY-MM"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(ran.stdout.lines().count(), 1, "{}", ran.stdout);
+    let ran = Test::new()
+        .args(&["batch", "--skip-invalid"])
+        .stdin(input)
+        .status(3)
+        .stdout_has("a,2026-01,idcard,5,5,0,1,,0.00,,")
+        .run();
+    assert!(
+        ran.stderr.contains("skipped line 2: month '2026-13'"),
+        "{}",
+        ran.stderr
+    );
+}
+
 #[test]
 fn grouping_never_sums_two_months_into_one_bill() {
     // By account alone: one month's daily rows are that month's total.
