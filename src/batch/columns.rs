@@ -45,15 +45,23 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
     let mut group = Vec::new();
     for g in &options.group_by {
         let hits: Vec<usize> = (0..names.len()).filter(|&i| names[i] == g.trim()).collect();
-        match hits.as_slice() {
-            [one] => group.push(*one),
-            [] => {
+        // `account` and `month` also name the account and month columns the
+        // header resolver found (账号, 月份, date, …).
+        let role = match g.trim().to_ascii_lowercase().as_str() {
+            "account" => found[2],
+            "month" => found[3],
+            _ => None,
+        };
+        match (hits.as_slice(), role) {
+            ([one], _) => group.push(*one),
+            ([], Some(column)) => group.push(column),
+            ([], None) => {
                 return Err(BatchError::Input(format!(
                     "the header has no '{g}' column to group by; columns: {}",
                     names.join(", ")
                 )))
             }
-            _ => {
+            (_, _) => {
                 return Err(BatchError::Input(format!(
                     "the header has {} columns named '{g}'; expected one",
                     hits.len()

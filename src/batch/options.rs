@@ -128,6 +128,10 @@ pub struct BatchSummary {
     pub shared: u64,
     /// Rows billed on their own whose date names a day, not a month.
     pub daily: u64,
+    /// The `group_by` that bills each month's total of the rows that share
+    /// one: `account,month`, `account` or `month`, by the columns the input
+    /// has (role names, which `group_by` takes whatever the header calls them).
+    pub shared_by: &'static str,
     /// The amounts written, summed, in fen (0.01).
     pub fen: i128,
 }

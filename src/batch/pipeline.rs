@@ -278,7 +278,7 @@ pub(super) fn stream<R: Read, W: Write>(
             options,
             on_skip,
         );
-        return with_shared(summary?, keys);
+        return with_shared(summary?, keys, cols);
     }
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -325,14 +325,24 @@ pub(super) fn stream<R: Read, W: Write>(
         for h in handles {
             let _ = h.join();
         }
-        with_shared(result?, keys)
+        with_shared(result?, keys, cols)
     })
 }
 
 /// A run's summary with the rows that share a key (all counted once every
-/// block is billed).
-fn with_shared(mut summary: BatchSummary, keys: KeyLog) -> Result<BatchSummary, BatchError> {
+/// block is billed), and the grouping that would bill them together.
+fn with_shared(
+    mut summary: BatchSummary,
+    keys: KeyLog,
+    cols: &Columns,
+) -> Result<BatchSummary, BatchError> {
     summary.shared = keys.shared()?;
+    summary.shared_by = match (cols.account, cols.month) {
+        (Some(_), Some(_)) => "account,month",
+        (Some(_), None) => "account",
+        (None, Some(_)) => "month",
+        (None, None) => "",
+    };
     Ok(summary)
 }
 

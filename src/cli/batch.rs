@@ -86,16 +86,23 @@ pub(super) fn run(
             0 => String::new(),
             n => format!(" ({n} rows are dated by day, not by month)"),
         };
-        let shared = if prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount {
-            "account and month (whose free calls the account's items share)"
-        } else {
-            "account, month and billing item"
+        // What the rows share, by the columns the file has.
+        let shared = match (
+            summary.shared_by,
+            prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount,
+        ) {
+            ("account,month", true) => {
+                "account and month (whose free calls the account's items share)".to_string()
+            }
+            (one, true) => format!("{one} (whose free calls the account's items share)"),
+            ("account,month", false) => "account, month and billing item".to_string(),
+            (one, false) => format!("{one} and billing item"),
         };
         diagnostic(&format!(
             "warning: {} rows share their {shared} with another row{days}, and each was \
              billed as if it were the whole month; to bill each month's total, group them: \
-             --group-by account,month (the columns that name them)",
-            summary.shared
+             --group-by {}",
+            summary.shared, summary.shared_by
         ))?;
     }
     if let Some(drawn) = drawn {

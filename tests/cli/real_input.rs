@@ -216,10 +216,15 @@ fn daily_rows_roll_up_into_their_month() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
-        err.contains("30 rows share their account, month and billing item with another row"),
+        err.contains("30 rows share their month and billing item with another row"),
         "{err}"
     );
-    assert!(err.contains("--group-by"), "{err}");
+    // The advice names what the file has, and works as given.
+    assert!(err.contains("group them: --group-by month"), "{err}");
+    Test::new()
+        .args(&["batch", "--group-by", "month", &p[0]])
+        .stdout_has("2025-06,idcard,9000,30,")
+        .run();
     // Other date forms.
     for date in ["2025/6/15", "2025-06-15 13:45:00", "20250615"] {
         let (_d, p) = files(&[("u.csv", &format!("month,api,calls\n{date},idcard,9000\n"))]);
@@ -339,6 +344,31 @@ fn a_month_that_is_no_month_is_refused_row_by_row() {
         "{}",
         ran.stderr
     );
+}
+
+/// `--group-by account,month` names the account and month columns whatever
+/// the header calls them, so the advice the warning gives works on a file
+/// with Chinese headers too (it said "no 'account' column").
+#[test]
+fn the_advised_grouping_works_with_chinese_headers() {
+    let input = "账号,月份,接口,调用量\na,2026-01,idcard,6000\na,2026-01,idcard,6000\n";
+    let ran = Test::new().arg("batch").stdin(input).run();
+    assert!(
+        ran.stderr.contains("group them: --group-by account,month"),
+        "{}",
+        ran.stderr
+    );
+    Test::new()
+        .args(&["batch", "--group-by", "account,month"])
+        .stdin(input)
+        .stdout_has("a,2026-01,idcard,12000,2,1000,11000,3,0.10,1100.00,,")
+        .run();
+    // A column really named so still wins over the role.
+    Test::new()
+        .args(&["batch", "--group-by", "month"])
+        .stdin("month,account,api,calls\n2026-01,a,idcard,6000\n2026-01,b,idcard,6000\n")
+        .stdout_has("2026-01,idcard,12000,2,")
+        .run();
 }
 
 #[test]
