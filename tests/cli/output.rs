@@ -5,32 +5,35 @@ use calamine::{open_workbook, Data, Reader, Xlsx};
 
 use crate::test::Test;
 
+/// The first sheet of a workbook `ocr-bill` wrote: its rows of cells.
+fn first_sheet(path: &std::path::Path) -> Vec<Vec<Data>> {
+    let mut book: Xlsx<_> = open_workbook(path).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    sheet.rows().map(<[Data]>::to_vec).collect()
+}
+
+/// A column's index by its header cell.
+fn column(rows: &[Vec<Data>], name: &str) -> usize {
+    rows[0]
+        .iter()
+        .position(|c| *c == Data::String(name.to_string()))
+        .unwrap_or_else(|| panic!("no column {name}"))
+}
+
 #[test]
 fn an_xlsx_bill_reads_back_with_numeric_cells_and_the_right_sums() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bill.xlsx");
     let p = path.to_str().unwrap();
-    let out = Test::new()
+    Test::new()
         .args(&[
             "postpaid", "--api", "idcard", "--calls", "9000", "--api", "bankcard", "--calls",
             "900000", "--format", "xlsx", "-o", p,
         ])
-        .output();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.stdout.is_empty());
-    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
-    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
-    let rows: Vec<&[Data]> = sheet.rows().collect();
-    let col = |name: &str| {
-        rows[0]
-            .iter()
-            .position(|c| *c == Data::String(name.to_string()))
-            .unwrap_or_else(|| panic!("no column {name}"))
-    };
+        .stdout("")
+        .run();
+    let rows = first_sheet(&path);
+    let col = |name: &str| column(&rows, name);
     assert_eq!(rows[1][col("name")], Data::String("身份证".into()));
     assert_eq!(rows[1][col("calls")], Data::Float(9000.0));
     let amounts: f64 = rows[1..]
@@ -53,28 +56,18 @@ fn batch_bills_as_a_workbook() {
     )
     .unwrap();
     let path = dir.path().join("bills.xlsx");
-    let out = Test::new()
+    Test::new()
         .args(&["batch", "--group-by", "account", "-f", "xlsx", "-o"])
         .arg(&path)
         .arg(&usage)
-        .output();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
-    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
-    let rows: Vec<&[Data]> = sheet.rows().collect();
+        .run();
+    let rows = first_sheet(&path);
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0][0], Data::String("account".into()));
     // An account number stays text; counts and money are numbers.
     assert_eq!(rows[1][0], Data::String("00123".into()));
     assert_eq!(rows[1][2], Data::Float(9000.0));
-    let amount = rows[0]
-        .iter()
-        .position(|c| *c == Data::String("amount".into()))
-        .unwrap();
+    let amount = column(&rows, "amount");
     assert_eq!(rows[1][amount], Data::Float(1200.0));
     assert_eq!(rows[2][amount], Data::Float(53_940.0));
 }
@@ -85,26 +78,16 @@ fn batch_bills_as_a_workbook() {
 fn an_xlsx_cell_never_rounds_a_number() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.xlsx");
-    let out = Test::new()
+    Test::new()
         .args(&["batch", "--negotiated-price", "0.04", "-f", "xlsx", "-o"])
         .arg(&path)
         .stdin("api,calls\nidcard,18446744073709551615\nidcard,123456789012345\n")
-        .output();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
-    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
-    let rows: Vec<&[Data]> = sheet.rows().collect();
+        .run();
+    let rows = first_sheet(&path);
     assert_eq!(rows[1][1], Data::String("18446744073709551615".into()));
     // 15 digits are exact as a number.
     assert_eq!(rows[2][1], Data::Float(123_456_789_012_345.0));
-    let amount = rows[0]
-        .iter()
-        .position(|c| *c == Data::String("amount".into()))
-        .unwrap();
+    let amount = column(&rows, "amount");
     assert_eq!(
         rows[1][amount],
         Data::String("737869762948382024.60".into()),
