@@ -76,6 +76,16 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
                 .into(),
         ));
     }
+    // RULES §8: rows of different accounts are never summed into one bill.
+    if let Some(account) = found[2].filter(|a| !group.is_empty() && !group.contains(a)) {
+        return Err(BatchError::Input(format!(
+            "grouping without the account column '{}' would sum rows of different accounts \
+             into one bill; each account is billed on its own: group by it too \
+             (account,{})",
+            names[account],
+            options.group_by.join(",")
+        )));
+    }
     let output: Vec<&str> = if group.is_empty() {
         names.iter().map(String::as_str).collect()
     } else {

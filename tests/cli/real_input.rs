@@ -366,8 +366,36 @@ fn the_advised_grouping_works_with_chinese_headers() {
     // A column really named so still wins over the role.
     Test::new()
         .args(&["batch", "--group-by", "month"])
-        .stdin("month,account,api,calls\n2026-01,a,idcard,6000\n2026-01,b,idcard,6000\n")
+        .stdin("month,date,api,calls\n2026-01,2026-02-01,idcard,6000\n2026-01,2026-03-01,idcard,6000\n")
         .stdout_has("2026-01,idcard,12000,2,")
+        .run();
+}
+
+/// RULES §8: rows of different accounts are never summed into one bill, so a
+/// grouping of a file with an account column must include it (it summed them).
+#[test]
+fn grouping_never_sums_two_accounts_into_one_bill() {
+    let input = "账号,月份,接口,调用量\na,2026-01,idcard,6000\nb,2026-01,idcard,6000\n";
+    for group in ["month", "月份"] {
+        let ran = Test::new()
+            .args(&["batch", "--group-by", group])
+            .stdin(input)
+            .status(1)
+            .run();
+        assert!(
+            ran.stderr
+                .contains("without the account column '账号' would sum rows of different accounts")
+                && ran.stderr.contains(&format!("(account,{group})")),
+            "{}",
+            ran.stderr
+        );
+        assert_eq!(ran.stdout, "");
+    }
+    Test::new()
+        .args(&["batch", "--group-by", "account,month"])
+        .stdin(input)
+        .stdout_has("a,2026-01,idcard,6000,1,1000,5000,2,0.15,750.00,")
+        .stdout_has("b,2026-01,idcard,6000,1,1000,5000,2,0.15,750.00,")
         .run();
 }
 
