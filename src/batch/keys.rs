@@ -220,14 +220,17 @@ struct Tally {
 }
 
 impl Tally {
-    /// Rows of `keys` whose fingerprint is there more than once.
+    /// Rows of `keys` whose fingerprint is there more than once. Between
+    /// calls every count is 0 (the summing pass clears them), so the table is
+    /// only resized, never cleared separately; a stale key is never read, a
+    /// slot with count 0 being empty.
     fn shared(&mut self, keys: &[u64]) -> u64 {
         let size = (2 * keys.len()).next_power_of_two().max(16);
+        if self.counts.len() != size {
+            self.keys.resize(size, 0);
+            self.counts.resize(size, 0);
+        }
         let mask = size - 1;
-        self.keys.clear();
-        self.keys.resize(size, 0);
-        self.counts.clear();
-        self.counts.resize(size, 0);
         for &key in keys {
             let mut slot = key as usize & mask;
             loop {
@@ -243,11 +246,14 @@ impl Tally {
                 slot = (slot + 1) & mask;
             }
         }
-        self.counts
-            .iter()
-            .filter(|&&c| c > 1)
-            .map(|&c| u64::from(c))
-            .sum()
+        let mut total = 0;
+        for count in &mut self.counts {
+            if *count > 1 {
+                total += u64::from(*count);
+            }
+            *count = 0;
+        }
+        total
     }
 }
 
