@@ -169,6 +169,15 @@ impl<'a> Biller<'a> {
         Ok((text, fen))
     }
 
+    /// The keys of the billing items met so far that have a one-time free
+    /// pack.
+    pub(super) fn one_time_items(&self) -> impl Iterator<Item = &str> {
+        self.apis
+            .iter()
+            .filter(|a| a.one_time_free_calls > 0)
+            .map(|a| a.key.as_str())
+    }
+
     /// The free calls API `api` has in a month as the account's only usage.
     pub(super) fn lone_free(&self, api: usize) -> u64 {
         self.calc.lone_free(self.apis[api])

@@ -127,7 +127,9 @@ pub(super) fn run_grouped<R: Read, W: Write>(
         None => writer.each(&mut biller, free, &mut emit)?,
     }
     emit.flush()?;
-    Ok(emit.summary)
+    let mut summary = emit.summary;
+    super::pipeline::add_one_time(&mut summary, biller.one_time_items());
+    Ok(summary)
 }
 
 /// Rows parsed for the table, in input order: their keys end to end, and per

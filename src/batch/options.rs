@@ -115,7 +115,7 @@ impl fmt::Display for RowError {
 }
 
 /// How a run went.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BatchSummary {
     /// Data rows read.
     pub rows: u64,
@@ -134,6 +134,9 @@ pub struct BatchSummary {
     pub shared_by: &'static str,
     /// The amounts written, summed, in fen (0.01).
     pub fen: i128,
+    /// Billing items of the input with a one-time free pack, which a single
+    /// month's bill takes as spent (RULES §7.2), by key.
+    pub one_time: Vec<String>,
 }
 
 /// Why a run stopped.

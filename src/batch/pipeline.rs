@@ -278,7 +278,11 @@ pub(super) fn stream<R: Read, W: Write>(
             options,
             on_skip,
         );
-        return with_shared(summary?, keys, cols);
+        let mut summary = with_shared(summary?, keys, cols)?;
+        if let Billing::Here { biller, .. } = &here {
+            add_one_time(&mut summary, biller.one_time_items());
+        }
+        return Ok(summary);
     }
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -301,6 +305,10 @@ pub(super) fn stream<R: Read, W: Write>(
                             break;
                         }
                     }
+                    biller
+                        .one_time_items()
+                        .map(String::from)
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
@@ -322,11 +330,24 @@ pub(super) fn stream<R: Read, W: Write>(
         );
         // Closing the job queue stops the workers.
         drop(threads);
-        for h in handles {
-            let _ = h.join();
-        }
-        with_shared(result?, keys, cols)
+        let one_time: Vec<String> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect();
+        let mut summary = with_shared(result?, keys, cols)?;
+        add_one_time(&mut summary, one_time.iter().map(String::as_str));
+        Ok(summary)
     })
+}
+
+/// Adds billing items with a one-time free pack to the summary, each once.
+pub(super) fn add_one_time<'k>(summary: &mut BatchSummary, keys: impl Iterator<Item = &'k str>) {
+    for key in keys {
+        if !summary.one_time.iter().any(|k| k == key) {
+            summary.one_time.push(key.to_string());
+        }
+    }
+    summary.one_time.sort();
 }
 
 /// A run's summary with the rows that share a key (all counted once every

@@ -81,6 +81,11 @@ pub(super) fn run(
         }
         Err(e) => return Err(anyhow!("{source}: {e}")),
     };
+    for key in &summary.one_time {
+        if let Ok(item) = prices.item(key) {
+            diagnostic(&format!("note: {}", ocr_bill::one_time_note(item)))?;
+        }
+    }
     if summary.shared > 0 {
         let days = match summary.daily {
             0 => String::new(),

@@ -272,6 +272,23 @@ fn free_quota_scopes() {
         v["notes"][0].as_str().unwrap().contains("one-time 50"),
         "{v}"
     );
+    // batch says so too (RULES §7.2: single-month commands), row by row and
+    // grouped, once per item, and not for items without such a pack.
+    let input = "account,api,calls\na,条码信息查询,100\nb,条码信息查询,30\na,idcard,9000\n";
+    for group in [None, Some("account")] {
+        let mut args = vec!["--edition", "d", "batch"];
+        args.extend(group.map(|g| ["--group-by", g]).into_iter().flatten());
+        let ran = Test::new().args(&args).stdin(input).run();
+        assert_eq!(
+            ran.stderr
+                .matches("note: barcode-query: its one-time 50 free calls")
+                .count(),
+            1,
+            "{}",
+            ran.stderr
+        );
+        assert_eq!(ran.stderr.matches("note:").count(), 1, "{}", ran.stderr);
+    }
 }
 
 #[test]
