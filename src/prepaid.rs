@@ -64,6 +64,9 @@ pub struct PrepaidMonth {
     pub packs: Vec<PackUse>,
     /// Alerts: packs low, used up, calls gone postpaid.
     pub alerts: Vec<Event>,
+    /// What the month assumed (an item's one-time free pack taken as spent).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Calculator<'_> {
@@ -180,6 +183,10 @@ impl Calculator<'_> {
             pack_calls_left,
             packs,
             alerts: line.events,
+            notes: (api.one_time_free_calls > 0)
+                .then(|| crate::bill::one_time_note(api))
+                .into_iter()
+                .collect(),
         })
     }
 }

@@ -42,6 +42,9 @@ impl Report for Prepaid<'_> {
         for e in &m.alerts {
             out.push_str(&format!("Alert: {}\n", e.describe()));
         }
+        for note in &m.notes {
+            out.push_str(&format!("Note: {note}\n"));
+        }
         out
     }
 

@@ -272,7 +272,23 @@ fn free_quota_scopes() {
         v["notes"][0].as_str().unwrap().contains("one-time 50"),
         "{v}"
     );
-    // batch says so too (RULES §7.2: single-month commands), row by row and
+    // prepaid and batch say so too (RULES §7.2: single-month commands).
+    let v = Test::new()
+        .args(&[
+            "--edition",
+            "d",
+            "prepaid",
+            "--api",
+            "条码信息查询",
+            "--calls",
+            "100",
+        ])
+        .json();
+    assert!(
+        v["notes"][0].as_str().unwrap().contains("one-time 50"),
+        "{v}"
+    );
+    // batch, row by row and
     // grouped, once per item, and not for items without such a pack.
     let input = "account,api,calls\na,条码信息查询,100\nb,条码信息查询,30\na,idcard,9000\n";
     for group in [None, Some("account")] {
