@@ -136,6 +136,10 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
 
 /// Trims ASCII spaces and tabs, as every field is compared.
 pub(super) fn trimmed(field: &[u8]) -> &[u8] {
+    let blank = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
+    if !blank(field.first()) && !blank(field.last()) {
+        return field;
+    }
     let start = field.iter().position(|b| !matches!(b, b' ' | b'\t'));
     let Some(start) = start else {
         return &[];
@@ -151,30 +155,29 @@ pub(super) fn trimmed(field: &[u8]) -> &[u8] {
 /// `YYYY-MM-DD` are read straight from the bytes, other forms by [`Month`].
 pub(super) fn month_of(field: &[u8]) -> Result<Dated, String> {
     let f = trimmed(field);
-    let digit = |i: usize| {
-        f.get(i)
-            .filter(|b| b.is_ascii_digit())
-            .map(|b| u32::from(b - b'0'))
+    // Six digits at fixed places, each checked and read at once.
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |n, &b| {
+            let d = b.wrapping_sub(b'0');
+            (d < 10).then_some(n * 10 + u32::from(d))
+        })
     };
-    let fast = match f.len() {
-        7 | 10 if f[4] == b'-' && (f.len() == 7 || f[7] == b'-') => {
-            let year = (0..4).try_fold(0, |y, i| digit(i).map(|d| y * 10 + d));
-            let month = digit(5).zip(digit(6)).map(|(a, b)| a * 10 + b);
-            let day = if f.len() == 10 {
-                digit(8).zip(digit(9)).map(|(a, b)| a * 10 + b)
-            } else {
-                Some(1)
-            };
-            match (year, month, day) {
-                (Some(y), Some(m), Some(d)) if (1..=28).contains(&d) => {
-                    Month::new(y, m).map(|month| Dated {
-                        month,
-                        has_day: f.len() == 10,
-                    })
-                }
-                _ => None,
-            }
-        }
+    let fast = match *f {
+        [y0, y1, y2, y3, b'-', m0, m1] => number(&[y0, y1, y2, y3])
+            .zip(number(&[m0, m1]))
+            .and_then(|(y, m)| Month::new(y, m))
+            .map(|month| Dated {
+                month,
+                has_day: false,
+            }),
+        [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] => number(&[y0, y1, y2, y3])
+            .zip(number(&[m0, m1]))
+            .zip(number(&[d0, d1]).filter(|d| (1..=28).contains(d)))
+            .and_then(|((y, m), _)| Month::new(y, m))
+            .map(|month| Dated {
+                month,
+                has_day: true,
+            }),
         _ => None,
     };
     match fast {
@@ -191,4 +194,58 @@ pub(super) fn group_label(names: &[String], columns: &[usize], values: &[&[u8]])
         .map(|(&c, v)| format!("{}={}", names[c], String::from_utf8_lossy(v)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte-level reading of `YYYY-MM` and `YYYY-MM-DD` agrees with the
+    /// general date parser, on every form near it, valid or not.
+    #[test]
+    fn month_of_agrees_with_the_date_parser() {
+        let inputs = [
+            "2026-01",
+            "2026-12",
+            "2026-00",
+            "2026-13",
+            "0999-05",
+            "9999-12",
+            "2026-1",
+            "2026-01-01",
+            "2026-01-28",
+            "2026-01-29",
+            "2026-02-29",
+            "2026-02-30",
+            "2024-02-29",
+            "2026-01-31",
+            "2026-04-31",
+            "2026-01-00",
+            "2026-01-3a",
+            "20a6-01",
+            "2026/01",
+            "2026-01-15 13:45:00",
+            " 2026-01 ",
+            "\t2026-01-15",
+            "",
+            "-",
+            "2026--01",
+            "２０２６-01",
+        ];
+        for text in inputs {
+            let fast = month_of(text.as_bytes());
+            let general = Month::parse_dated(text.trim_matches([' ', '\t']));
+            assert_eq!(
+                fast.is_ok(),
+                general.is_ok(),
+                "{text:?}: {fast:?} vs {general:?}"
+            );
+            if let (Ok(a), Ok(b)) = (fast, general) {
+                assert_eq!(a, b, "{text:?}");
+            }
+        }
+        assert_eq!(trimmed(b" \tx \t"), b"x");
+        assert_eq!(trimmed(b" \t "), b"");
+        assert_eq!(trimmed(b"x"), b"x");
+    }
 }
