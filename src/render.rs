@@ -134,14 +134,14 @@ pub fn grid_of_csv(bytes: &[u8]) -> anyhow::Result<Grid> {
 
 /// A number a cell holds, written the one way numbers are written here (so
 /// `00123` or `1e5` stay text), with its decimals. A number of more than 15
-/// significant digits stays text too: a spreadsheet's number (a double) would
+/// significant digits (trailing zeros of the decimals not counted) stays text too: a spreadsheet's number (a double) would
 /// silently round it (18446744073709551615 calls, 12345678901234567.89 yuan).
 fn number_of(cell: &str) -> Option<(f64, u32)> {
     let d: rust_decimal::Decimal = cell.parse().ok()?;
     if d.to_string() != cell || cell.starts_with('+') {
         return None;
     }
-    if d.mantissa().unsigned_abs() >= 1_000_000_000_000_000 {
+    if d.normalize().mantissa().unsigned_abs() >= 1_000_000_000_000_000 {
         return None;
     }
     let value: f64 = cell.parse().ok()?;

@@ -81,7 +81,10 @@ fn an_xlsx_cell_never_rounds_a_number() {
     Test::new()
         .args(&["batch", "--negotiated-price", "0.04", "-f", "xlsx", "-o"])
         .arg(&path)
-        .stdin("api,calls\nidcard,18446744073709551615\nidcard,123456789012345\n")
+        .stdin(
+            "api,calls\nidcard,18446744073709551615\nidcard,123456789012345\n\
+             idcard,250000000001000\n",
+        )
         .run();
     let rows = first_sheet(&path);
     assert_eq!(rows[1][1], Data::String("18446744073709551615".into()));
@@ -94,6 +97,8 @@ fn an_xlsx_cell_never_rounds_a_number() {
         "{:?}",
         rows[1]
     );
+    // 10,000,000,000,000.00 has one significant digit: a number.
+    assert_eq!(rows[3][amount], Data::Float(1e13), "{:?}", rows[3]);
 }
 
 #[test]
