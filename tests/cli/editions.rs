@@ -221,24 +221,25 @@ fn tier_edges_of_each_bound_rule() {
     assert_eq!(s(&bill("a", "bizcard", "10001"), "amount"), "400.04");
 }
 
+/// Edition b's account allowance over two items: idcard 9,000 and general 600.
+const B_IDCARD_AND_GENERAL: [&str; 11] = [
+    "--edition",
+    "b",
+    "postpaid",
+    "--api",
+    "idcard",
+    "--calls",
+    "9000",
+    "--api",
+    "general",
+    "--calls",
+    "600",
+];
+
 #[test]
 fn free_quota_scopes() {
     // b: one allowance per account, taken in the page's order (通用印刷体识别 first).
-    let v = Test::new()
-        .args(&[
-            "--edition",
-            "b",
-            "postpaid",
-            "--api",
-            "idcard",
-            "--calls",
-            "9000",
-            "--api",
-            "general",
-            "--calls",
-            "600",
-        ])
-        .json();
+    let v = Test::new().args(&B_IDCARD_AND_GENERAL).json();
     let lines = v["lines"].as_array().unwrap();
     assert_eq!(lines[0]["free_calls"], 400, "{v}");
     assert_eq!(s(&lines[0], "amount"), "1290.00");
@@ -556,21 +557,7 @@ fn batch_shares_an_accounts_free_calls_in_edition_b() {
     assert_eq!(s(&rows[0], "amount"), "1290.00");
     assert_eq!(rows[1]["free_calls"], 600);
     assert_eq!(rows[2]["free_calls"], 1000);
-    let v = Test::new()
-        .args(&[
-            "--edition",
-            "b",
-            "postpaid",
-            "--api",
-            "idcard",
-            "--calls",
-            "9000",
-            "--api",
-            "general",
-            "--calls",
-            "600",
-        ])
-        .json();
+    let v = Test::new().args(&B_IDCARD_AND_GENERAL).json();
     assert_eq!(s(&v, "amount"), "1290.00");
     // Row by row, rows of one account and month are counted in the warning.
     let out = Test::new()
@@ -637,21 +624,7 @@ fn no_cliff_is_named_for_a_share_of_the_accounts_allowance() {
     // Edition b: idcard's 9,000 calls get 400 of the account's 1,000 free calls
     // (通用印刷体识别 takes 600 first), so its bill at 10,001 calls is not the
     // 900.10 of an item with the whole allowance: no cliff, as batch says.
-    let v = Test::new()
-        .args(&[
-            "--edition",
-            "b",
-            "postpaid",
-            "--api",
-            "idcard",
-            "--calls",
-            "9000",
-            "--api",
-            "general",
-            "--calls",
-            "600",
-        ])
-        .json();
+    let v = Test::new().args(&B_IDCARD_AND_GENERAL).json();
     assert_eq!(s(&v["lines"][0], "amount"), "1290.00");
     assert!(v["lines"][0].get("cliff").is_none(), "{v}");
     // Alone, idcard has the whole allowance and its cliff.

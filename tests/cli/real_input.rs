@@ -406,18 +406,15 @@ fn grouping_never_sums_two_months_into_one_bill() {
         "u.csv",
         "account,date,api,calls\na,2026-01-03,idcard,6000\na,2026-01-20,idcard,6000\n",
     )]);
-    let out = Test::new()
+    let ran = Test::new()
         .args(&["batch", "--group-by", "account", &p[0]])
-        .output();
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&out.stdout);
+        .stdout_has("a,idcard,12000,2,1,1000,11000,3,0.10,1100.00")
+        .run();
     assert!(
-        text.starts_with("account,api,calls,rows,months,free_calls,"),
-        "{text}"
-    );
-    assert!(
-        text.contains("a,idcard,12000,2,1,1000,11000,3,0.10,1100.00"),
-        "{text}"
+        ran.stdout
+            .starts_with("account,api,calls,rows,months,free_calls,"),
+        "{}",
+        ran.stdout
     );
     // Rows of two months in one group: each month billed on its own (its own
     // free quota and tier), the row their sum; 12,000 calls in one month would
@@ -427,23 +424,14 @@ fn grouping_never_sums_two_months_into_one_bill() {
         "account,date,api,calls\na,2026-01-03,idcard,6000\nb,2026-01-09,idcard,20000\n\
          a,2026-02-01,idcard,6000\nb,2026-02-03,idcard,2000\n",
     )]);
-    let out = Test::new()
+    Test::new()
         .args(&["batch", "--group-by", "account", &p[0]])
-        .output();
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&out.stdout);
-    // Two months at 750.00.
-    assert!(
-        text.contains("\na,idcard,12000,2,2,2000,10000,2,0.15,1500.00,,\n"),
-        "{text}"
-    );
-    // 1,900.00 at 0.10 and 150.00 at 0.15: no one tier or price to show.
-    assert!(
-        text.contains("\nb,idcard,22000,2,2,2000,20000,,,2050.00,,\n"),
-        "{text}"
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("2 rows written, total 3550.00"), "{err}");
+        // Two months at 750.00.
+        .stdout_has("\na,idcard,12000,2,2,2000,10000,2,0.15,1500.00,,\n")
+        // 1,900.00 at 0.10 and 150.00 at 0.15: no one tier or price to show.
+        .stdout_has("\nb,idcard,22000,2,2,2000,20000,,,2050.00,,\n")
+        .stderr_has("2 rows written, total 3550.00")
+        .run();
     // JSON: the months as an integer, the tier null when the months differ.
     let out = Test::new()
         .args(&["batch", "--group-by", "account", "-f", "json", &p[0]])
