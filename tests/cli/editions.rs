@@ -133,21 +133,7 @@ fn pack_examples_with_the_price_paid() {
 
 #[test]
 fn a_shared_billing_item_sums_its_apis() {
-    let v = Test::new()
-        .args(&[
-            "--edition",
-            "d",
-            "postpaid",
-            "--api",
-            "户口本识别",
-            "--calls",
-            "6000",
-            "--api",
-            "房产证识别",
-            "--calls",
-            "5000",
-        ])
-        .json();
+    let v = Test::new().args(crate::POSTPAID_D).json();
     let line = &v["lines"][0];
     assert_eq!(v["lines"].as_array().unwrap().len(), 1);
     assert_eq!(s(line, "api"), "cards");

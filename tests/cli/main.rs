@@ -19,6 +19,22 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+/// Edition d's worked example of a shared billing item: 6,000 户口本识别 and
+/// 5,000 房产证识别 calls are 11,000 calls of 通用证照识别.
+pub const POSTPAID_D: &[&str] = &[
+    "--edition",
+    "d",
+    "postpaid",
+    "--api",
+    "户口本识别",
+    "--calls",
+    "6000",
+    "--api",
+    "房产证识别",
+    "--calls",
+    "5000",
+];
+
 /// Writes files into a temporary folder; returns it (keep it alive) and the
 /// files' paths.
 pub fn files(list: &[(&str, &str)]) -> (tempfile::TempDir, Vec<String>) {

@@ -16,19 +16,6 @@ const POSTPAID_TWO: &[&str] = &[
     "--calls",
     "2000",
 ];
-const POSTPAID_D: &[&str] = &[
-    "--edition",
-    "d",
-    "postpaid",
-    "--api",
-    "户口本识别",
-    "--calls",
-    "6000",
-    "--api",
-    "房产证识别",
-    "--calls",
-    "5000",
-];
 const PLAN: &[&str] = &["plan", "--api", "idcard", "--monthly", "11000 500 30000"];
 const QUOTE: &[&str] = &[
     "quote", "--api", "idcard", "--calls", "7000", "--months", "12",
@@ -51,7 +38,7 @@ fn every_subcommand_in_every_format() {
     let p = packs.to_str().unwrap();
     let commands: Vec<(&str, Vec<&str>)> = vec![
         ("postpaid", POSTPAID_TWO.to_vec()),
-        ("postpaid-d", POSTPAID_D.to_vec()),
+        ("postpaid-d", crate::POSTPAID_D.to_vec()),
         (
             "prepaid",
             vec![
@@ -127,7 +114,7 @@ fn tables_fit_a_hundred_columns_without_breaking_numbers() {
         PLAN.to_vec(),
         QUOTE.to_vec(),
         vec!["prices"],
-        POSTPAID_D.to_vec(),
+        crate::POSTPAID_D.to_vec(),
     ];
     for args in &runs {
         let out = Test::new().args(&["--width", "100"]).args(args).output();
