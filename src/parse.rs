@@ -60,6 +60,18 @@ pub fn parse_count(input: &str) -> Result<u64, Error> {
             };
         return Err(bad(reason));
     }
+    // `9.000` is nine with a decimal point, and nine thousand where a point
+    // separates thousands (much of Europe, and CSV saved there): never guessed.
+    if multiplier == 1
+        && (1..=3).contains(&int_part.len())
+        && frac_part.len() == 3
+        && int_part.bytes().any(|b| b != b'0')
+    {
+        return Err(bad(&format!(
+            "ambiguous: {int_part}.{frac_part} calls, or {int_part}{frac_part} with a point \
+             between thousands? write the count without the point"
+        )));
+    }
     let too_large = || bad(&format!("too large; at most {} calls", u64::MAX));
     let mut mantissa: u128 = 0;
     for c in int_part.chars().chain(frac_part.chars()) {
@@ -361,6 +373,13 @@ mod tests {
             ("1,000,000", 1_000_000),
             ("1,500k", 1_500_000),
             ("12,000", 12_000),
+            // Not ambiguous: a point after four digits, or after thousands
+            // separated by commas, is a decimal point; zero is zero.
+            ("1234.000", 1234),
+            ("9,000.000", 9000),
+            ("0.000", 0),
+            ("9.00", 9),
+            ("1.500万", 15_000),
         ] {
             assert_eq!(parse_count(text).unwrap(), want, "{text}");
         }
@@ -389,6 +408,10 @@ mod tests {
             ("1_000,000", "groups of three digits"),
             ("1,0000", "groups of three digits"),
             ("9,", "groups of three digits"),
+            ("9.000", "ambiguous: 9.000 calls, or 9000"),
+            ("100.000", "ambiguous"),
+            ("9.500", "or 9500 with a point between thousands"),
+            ("９．０００", "ambiguous"),
         ] {
             let err = parse_count(text).unwrap_err().to_string();
             assert!(err.contains(needle), "{text}: {err}");
