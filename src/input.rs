@@ -122,7 +122,7 @@ fn read_rows<R: Read>(
         .map(|w| w.role.name())
         .collect();
     let header = reader
-        .next_record()
+        .next_header()
         .map_err(read_error)?
         .ok_or(InputError {
             line: 0,

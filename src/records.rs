@@ -1,6 +1,7 @@
-//! A streaming CSV record reader for `batch`: plain lines are split on commas
-//! directly (the common case, as fast as `cut`), lines with quotes are read
-//! strictly (RFC 4180) by [`scan_quoted`]. Each record keeps its raw bytes, so a pass-through writer can copy
+//! A streaming CSV record reader for `batch`: plain lines are split on the
+//! delimiter directly (the common case, as fast as `cut`), lines with quotes are
+//! read strictly (RFC 4180) by [`scan_quoted`]. The delimiter is a comma, a tab
+//! or a semicolon, told from the header line ([`RecordReader::next_header`]). Each record keeps its raw bytes, so a pass-through writer can copy
 //! them unchanged, and its 1-based line number.
 
 use std::io::{self, Read};
@@ -54,6 +55,8 @@ pub struct RecordReader<R> {
     line: u64,
     /// Quoted fields may span lines.
     multiline: bool,
+    /// The byte between fields.
+    delimiter: u8,
     fields: Vec<Range<usize>>,
     unquoted: Vec<u8>,
 }
@@ -113,6 +116,7 @@ impl<R: Read> RecordReader<R> {
             at_start: true,
             line: 1,
             multiline: false,
+            delimiter: b',',
             fields: Vec::new(),
             unquoted: Vec::new(),
         }
@@ -123,6 +127,42 @@ impl<R: Read> RecordReader<R> {
     pub fn multiline(mut self, allow: bool) -> Self {
         self.multiline = allow;
         self
+    }
+
+    /// Splits fields on `delimiter` (a comma unless told otherwise).
+    pub fn with_delimiter(mut self, delimiter: u8) -> Self {
+        self.delimiter = delimiter;
+        self
+    }
+
+    /// The byte between fields.
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    /// The header: the first record, split on the delimiter its line uses (see
+    /// [`delimiter_of`]), which then splits every record after it.
+    pub fn next_header(&mut self) -> Result<Option<Record<'_>>, ReadError> {
+        loop {
+            let window = &self.buf[self.start..self.end];
+            let content = window.iter().position(|&b| b != b'\n' && b != b'\r');
+            let line = content
+                .and_then(|s| memchr::memchr(b'\n', &window[s..]).map(|e| &window[s..s + e]));
+            match line {
+                Some(line) => {
+                    self.delimiter = delimiter_of(line);
+                    break;
+                }
+                None if self.eof => {
+                    self.delimiter = content.map_or(b',', |s| delimiter_of(&window[s..]));
+                    break;
+                }
+                None => {
+                    self.fill()?;
+                }
+            }
+        }
+        self.next_record()
     }
 
     /// Reads more input after what is buffered; false at the end of input.
@@ -198,10 +238,11 @@ impl<R: Read> RecordReader<R> {
             let mut special = false;
             let mut need_more = false;
             let mut from = 0;
-            while let Some(i) = next_below_minus(window, from) {
+            let delimiter = self.delimiter;
+            while let Some(i) = next_special(window, from, delimiter) {
                 from = i + 1;
                 match window[i] {
-                    b',' => {
+                    d if d == delimiter => {
                         self.fields.push(self.start + field_start..self.start + i);
                         field_start = i + 1;
                     }
@@ -272,6 +313,7 @@ impl<R: Read> RecordReader<R> {
                 input,
                 self.eof,
                 self.multiline,
+                self.delimiter,
                 &mut self.unquoted,
                 &mut self.fields,
             );
@@ -357,6 +399,7 @@ fn scan_quoted(
     input: &[u8],
     eof: bool,
     multiline: bool,
+    delimiter: u8,
     out: &mut Vec<u8>,
     fields: &mut Vec<Range<usize>>,
 ) -> Scanned {
@@ -448,7 +491,7 @@ fn scan_quoted(
             }
             fields.push(field_start..out.len());
             match input.get(i) {
-                Some(b',') => i += 1,
+                Some(&d) if d == delimiter => i += 1,
                 None | Some(b'\n' | b'\r') => {
                     return match end(i) {
                         None => Scanned::More,
@@ -460,11 +503,12 @@ fn scan_quoted(
                 }
                 Some(&c) => {
                     return bad(format!(
-                        "after the closing quote of field {} {}, expected a comma or the end \
+                        "after the closing quote of field {} {}, expected {} or the end \
                          of the line, found '{}'; double a quote inside a quoted field (\"\"), \
                          or remove the stray quote",
                         fields.len(),
                         here(newlines),
+                        delimiter_name(delimiter),
                         char::from(c).escape_default()
                     ))
                 }
@@ -473,7 +517,7 @@ fn scan_quoted(
             let rest = &input[i..];
             let stop = rest
                 .iter()
-                .position(|&b| matches!(b, b',' | b'\n' | b'\r' | b'"'))
+                .position(|&b| b == delimiter || matches!(b, b'\n' | b'\r' | b'"'))
                 .map(|p| i + p);
             let j = match stop {
                 Some(j) => j,
@@ -491,7 +535,7 @@ fn scan_quoted(
                         here(newlines)
                     ))
                 }
-                Some(b',') => {
+                Some(&d) if d == delimiter => {
                     fields.push(field_start..out.len());
                     i = j + 1;
                 }
@@ -535,6 +579,51 @@ fn closing_line(rest: &[u8], eof: bool) -> Option<Option<u64>> {
         }
     }
     eof.then_some(None)
+}
+
+/// The delimiter of a header line: a comma if it has one outside quotes, else
+/// a tab (Excel's and WPS's "Unicode text", tab-separated), else a semicolon
+/// (CSV where the decimal mark is a comma), else a comma (one column).
+pub fn delimiter_of(line: &[u8]) -> u8 {
+    let mut quoted = false;
+    let (mut tab, mut semicolon) = (false, false);
+    for &b in line {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => return b',',
+            b'\t' if !quoted => tab = true,
+            b';' if !quoted => semicolon = true,
+            _ => {}
+        }
+    }
+    if tab {
+        b'\t'
+    } else if semicolon {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// The delimiter in words, for messages.
+pub fn delimiter_name(delimiter: u8) -> &'static str {
+    match delimiter {
+        b'\t' => "a tab",
+        b';' => "a semicolon",
+        _ => "a comma",
+    }
+}
+
+/// The first byte at or after `from` that may end a field: below `-` (see
+/// [`next_below_minus`]) or the delimiter.
+fn next_special(bytes: &[u8], from: usize, delimiter: u8) -> Option<usize> {
+    if delimiter < b'-' {
+        return next_below_minus(bytes, from);
+    }
+    let rest = bytes.get(from..)?;
+    rest.iter()
+        .position(|&b| b < b'-' || b == delimiter)
+        .map(|p| from + p)
 }
 
 /// The first byte at or after `from` below `-` (0x2D): the comma, the line
@@ -750,6 +839,85 @@ mod tests {
             Err(ReadError::Malformed { line, message, .. }) => {
                 assert_eq!(line, 2);
                 assert!(message.contains("never closed"), "{message}");
+            }
+            _ => panic!("expected an error"),
+        }
+    }
+
+    #[test]
+    fn the_delimiter_is_told_from_the_header_line() {
+        for (line, want) in [
+            (&b"api,calls"[..], b','),
+            (b"api\tcalls", b'\t'),
+            (b"api;calls", b';'),
+            (b"\"a,b\"\tcalls", b'\t'),
+            (b"\"a;b\",calls", b','),
+            (b"api\tcalls;x", b'\t'),
+            (b"api", b','),
+            (b"", b','),
+        ] {
+            assert_eq!(
+                delimiter_of(line),
+                want,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    #[test]
+    fn tab_and_semicolon_files_read_as_their_header_says() {
+        let rows: [&[&str]; 4] = [
+            &["api", "calls"],
+            &["idcard", "9,000"],
+            &["a;b\tc", "1"],
+            &["x", ""],
+        ];
+        for d in [b',', b'\t', b';'] {
+            // A byte-order mark and a blank line before the header.
+            let mut text = b"\xEF\xBB\xBF\r\n".to_vec();
+            for row in rows {
+                for (i, f) in row.iter().enumerate() {
+                    if i > 0 {
+                        text.push(d);
+                    }
+                    if f.bytes().any(|b| b == d || b == b',' || b == b';') {
+                        text.extend_from_slice(format!("\"{f}\"").as_bytes());
+                    } else {
+                        text.extend_from_slice(f.as_bytes());
+                    }
+                }
+                text.extend_from_slice(b"\r\n");
+            }
+            for chunk in [1, 2, 3, 1 << 10] {
+                let mut r = RecordReader::new(Trickle(&text, chunk));
+                let fields = |rec: Record<'_>| -> Vec<String> {
+                    rec.iter()
+                        .map(|f| String::from_utf8_lossy(f).into_owned())
+                        .collect()
+                };
+                let header = r.next_header().unwrap().map(fields);
+                assert_eq!(header, Some(vec!["api".into(), "calls".into()]));
+                assert_eq!(r.delimiter(), d, "chunk {chunk}");
+                let mut got = Vec::new();
+                while let Some(rec) = r.next_record().unwrap() {
+                    got.push(fields(rec));
+                }
+                let want: Vec<Vec<String>> = rows[1..]
+                    .iter()
+                    .map(|row| row.iter().map(|f| f.to_string()).collect())
+                    .collect();
+                assert_eq!(got, want, "delimiter {}, chunk {chunk}", d as char);
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_closing_quote_names_the_delimiter() {
+        let mut r = RecordReader::new(&b"\"a\"x\tb\n"[..]).with_delimiter(b'\t');
+        match r.next_record() {
+            Err(ReadError::Malformed { message, .. }) => {
+                assert!(message.contains("expected a tab or the end"), "{message}");
             }
             _ => panic!("expected an error"),
         }

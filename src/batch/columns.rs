@@ -15,6 +15,8 @@ pub(super) struct Columns {
     pub(super) group: Vec<usize>,
     /// The free calls are the account's, shared by its items.
     pub(super) per_account: bool,
+    /// The byte between the input's fields (told from its header line).
+    pub(super) delimiter: u8,
 }
 
 pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Columns, BatchError> {
@@ -131,6 +133,7 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
         month: found[3],
         group,
         per_account: false,
+        delimiter: b',',
     })
 }
 

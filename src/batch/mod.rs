@@ -56,7 +56,7 @@ pub fn run_batch<R: Read, W: Write>(
     on_skip: &mut dyn FnMut(&RowError),
 ) -> Result<BatchSummary, BatchError> {
     let mut reader = RecordReader::new(input).multiline(options.multiline_fields);
-    let Some(header) = reader.next_record().map_err(read_error)? else {
+    let Some(header) = reader.next_header().map_err(read_error)? else {
         return Err(BatchError::Input(
             "the input is empty; expected a header row with api and calls columns".into(),
         ));
@@ -67,6 +67,7 @@ pub fn run_batch<R: Read, W: Write>(
         .collect();
     let mut cols = columns(&names, options)?;
     cols.per_account = calc.prices.settings.free_quota == crate::FreeQuota::PerAccount;
+    cols.delimiter = reader.delimiter();
     if cols.group.is_empty() {
         let format = RowFormat::new(options.format, names, &[cols.calls]);
         let (input, leftover, first_line) = reader.into_parts();

@@ -125,7 +125,11 @@ pub(super) fn bill_block(
         newlines: 0,
         stopped: false,
     };
-    let mut reader = RecordReader::<io::Empty>::from_bytes(block).multiline(multiline);
+    let mut reader = RecordReader::<io::Empty>::from_bytes(block)
+        .multiline(multiline)
+        .with_delimiter(cols.delimiter);
+    // The input's record stands for its fields in CSV output when it is CSV.
+    let pass_through = cols.delimiter == b',';
     loop {
         let record = match reader.next_record() {
             Ok(Some(record)) => record,
@@ -167,7 +171,7 @@ pub(super) fn bill_block(
                 format.row(
                     &mut result.out,
                     record.iter(),
-                    Some(record.raw),
+                    pass_through.then_some(record.raw),
                     (cols.calls, calls),
                     bill,
                 );

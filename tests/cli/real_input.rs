@@ -914,3 +914,66 @@ fn ledger_and_plan_take_the_column_options_of_batch() {
         .output();
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"bill\": \"1200.00\""));
 }
+
+#[test]
+fn excel_unicode_text_is_tab_separated_utf16_and_billed_right() {
+    // Excel's and WPS's "Unicode text" (Unicode 文本): UTF-16LE with a
+    // byte-order mark, tab-separated, a count with a comma quoted.
+    let text = "账号\t日期\t接口名称\t调用量\r\n张三\t2025-06-01\t身份证\t\"6,000\"\r\n\
+                李四\t2025-06-02\t身份证\t6000\r\n张三\t2025-06-03\t身份证\t3000\r\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let out = Test::new()
+        .args(&["batch", "--group-by", "账号,日期"])
+        .stdin(utf16.clone())
+        .run();
+    assert_eq!(
+        out.stdout,
+        "账号,日期,api,calls,rows,free_calls,billable_calls,tier,unit_price,amount,cliff_calls,cliff_amount\n\
+         张三,2025-06,idcard,9000,2,1000,8000,2,0.15,1200.00,10001,900.10\n\
+         李四,2025-06,idcard,6000,1,1000,5000,2,0.15,750.00,,\n"
+    );
+    // Row by row, the output is CSV: the fields are written again, not the
+    // tab-separated line.
+    Test::new()
+        .arg("batch")
+        .stdin(utf16)
+        .stdout_has("\n张三,2025-06-01,身份证,\"6,000\",1000,5000,2,0.15,750.00,,\n")
+        .run();
+    // The ledger reads the same file.
+    let (_d, p) = files(&[("u.txt", &text.replace("\r\n", "\n"))]);
+    let v = Test::new()
+        .args(&["ledger", "--usage", &p[0], "--account", "张三"])
+        .json();
+    assert_eq!(v["months"][0]["bill"], "1200.00");
+}
+
+#[test]
+fn semicolon_separated_files_are_read_and_a_point_between_thousands_refused() {
+    // CSV saved where the decimal mark is a comma: semicolons between fields,
+    // and `9.000` may be nine thousand: refused, never read as 9.
+    let file = "account;month;api;calls\nacme;2026-01;idcard;9000\nacme;2026-02;idcard;9.000\n";
+    Test::new()
+        .arg("batch")
+        .stdin(file)
+        .status(1)
+        .stderr_has("line 3: invalid call count '9.000': ambiguous")
+        .run();
+    let out = Test::new()
+        .args(&["batch", "--skip-invalid"])
+        .stdin(file)
+        .status(3)
+        .run();
+    assert_eq!(
+        out.stdout,
+        "account,month,api,calls,free_calls,billable_calls,tier,unit_price,amount,cliff_calls,cliff_amount\n\
+         acme,2026-01,idcard,9000,1000,8000,2,0.15,1200.00,10001,900.10\n"
+    );
+    let err = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "9.000"])
+        .fails(1);
+    assert!(
+        err.contains("'9.000'") && err.contains("ambiguous"),
+        "{err}"
+    );
+}
