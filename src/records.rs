@@ -302,7 +302,7 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// A record with quotes (or a lone CR), read strictly (RFC 4180): a quoted
-    /// field ends at a closing quote followed by a comma or the line end, and
+    /// field ends at a closing quote followed by the delimiter or the line end, and
     /// spans lines only in multi-line mode. A malformed record is reported at
     /// the line it starts on, and reading goes on at the next line, so that every
     /// line is either a record or reported.
