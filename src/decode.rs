@@ -113,6 +113,15 @@ impl<R: Read> DecodedReader<R> {
             .take(SNIFF_BYTES as u64)
             .read_to_end(&mut head)?;
         let complete = head.len() < SNIFF_BYTES;
+        // A workbook, not text: an xlsx, ods or et file is a zip archive; an
+        // xls (or an older et) file a compound document.
+        if head.starts_with(b"PK\x03\x04") || head.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
+        {
+            return Err(NotText::error(
+                "the input is a spreadsheet workbook (xlsx, xls, ods or et), not CSV text".into(),
+                crate::Remedy::SaveAsCsv,
+            ));
+        }
         if head.starts_with(b"\xFF\xFE") {
             self.decode_with(UTF_16LE);
         } else if head.starts_with(b"\xFE\xFF") {
@@ -298,6 +307,18 @@ mod tests {
             err.contains("not gb18030 text") && err.contains("line 2"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_workbook_is_named_as_such() {
+        for head in [
+            &b"PK\x03\x04\x14\x00\x06\x00"[..],
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00",
+        ] {
+            let err = read_all(head, InputEncoding::Auto).unwrap_err();
+            assert!(err.to_string().contains("spreadsheet workbook"), "{err}");
+            assert_eq!(NotText::remedy_of(&err), Some(crate::Remedy::SaveAsCsv));
+        }
     }
 
     #[test]

@@ -127,4 +127,6 @@ pub enum Remedy {
     ReadAsUtf8,
     /// Name the input's encoding.
     NameTheEncoding,
+    /// Save a workbook as CSV.
+    SaveAsCsv,
 }

@@ -120,6 +120,10 @@ pub(crate) fn advice(remedy: Remedy) -> String {
         Remedy::ReadAsGbk => "pass --encoding gbk".into(),
         Remedy::ReadAsUtf8 => "pass --encoding utf-8 if the file is UTF-8".into(),
         Remedy::NameTheEncoding => "pass --encoding if you know which it is".into(),
+        Remedy::SaveAsCsv => {
+            "save it as CSV in Excel or WPS (另存为 → CSV UTF-8, CSV or Unicode text) and bill that"
+                .into()
+        }
     }
 }
 

@@ -977,3 +977,23 @@ fn semicolon_separated_files_are_read_and_a_point_between_thousands_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_workbook_given_as_usage_is_named_with_what_to_do() {
+    // The workbook `batch -f xlsx` writes, given back as usage.
+    let (dir, p) = files(&[("u.csv", "api,calls\nidcard,9000\n")]);
+    let book = dir.path().join("bills.xlsx").to_string_lossy().into_owned();
+    Test::new()
+        .args(&["batch", &p[0], "-f", "xlsx", "-o", &book])
+        .run();
+    for args in [
+        vec!["batch", book.as_str()],
+        vec!["ledger", "--usage", book.as_str()],
+    ] {
+        let err = Test::new().args(&args).fails(1);
+        assert!(
+            err.contains("is a spreadsheet workbook") && err.contains("save it as CSV"),
+            "{err}"
+        );
+    }
+}
