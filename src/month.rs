@@ -3,7 +3,8 @@
 //! Tier reaching looks at a calendar month's total, so every date form is read
 //! down to its month: `2025-06`, `2025/6`, `202506`, `2025年6月`, and days or
 //! times within a month: `2025-06-15`, `2025/6/15`, `2025-06-15 13:45:00`,
-//! `2025-06-15T13:45:00Z`, `20250615`.
+//! `2025-06-15T13:45:00Z`, `20250615`. A timestamp that names its zone is read
+//! on the bill's clock, China Standard Time (UTC+8).
 
 use std::fmt;
 
@@ -101,25 +102,63 @@ fn number(digits: &str, min_len: usize, max_len: usize) -> Option<u32> {
         .flatten()
 }
 
+/// The offset from UTC of the clock that Tencent Cloud's bill months follow:
+/// China Standard Time (UTC+8). A timestamp that names its own zone (`Z`,
+/// `+00:00`, `-05:00`) is read on this clock; one without a zone as it stands.
+pub const BILL_CLOCK_UTC_OFFSET_MINUTES: i32 = 8 * 60;
+
+/// A time of day, `HH:MM[:SS[.fff]]`, and its zone if it names one (`Z`,
+/// `±HH:MM`, `±HHMM`, `±HH`): minutes into the day and the zone's offset.
+fn clock_and_zone(time: &str) -> Option<(i32, Option<i32>)> {
+    let (clock, zone) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+        (clock, Some(0))
+    } else if let Some(at) = time.rfind(['+', '-']) {
+        let (sign, zone) = time[at..].split_at(1);
+        let (hours, minutes) = match zone.split_once(':') {
+            Some((h, m)) => (h, m),
+            None if zone.len() == 4 => zone.split_at(2),
+            None => (zone, "00"),
+        };
+        let hours = number(hours, 2, 2).filter(|&h| h <= 14)?;
+        let minutes = number(minutes, 2, 2).filter(|&m| m < 60)?;
+        let offset = (hours * 60 + minutes) as i32;
+        (
+            &time[..at],
+            Some(if sign == "-" { -offset } else { offset }),
+        )
+    } else {
+        (time, None)
+    };
+    let clock = match clock.split_once('.') {
+        Some((clock, fraction)) => {
+            number(fraction, 1, 9)?;
+            clock
+        }
+        None => clock,
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    let ok = (2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| number(p, 1, 2).is_some_and(|v| v < 60))
+        && number(parts[0], 1, 2).is_some_and(|h| h < 24);
+    if !ok {
+        return None;
+    }
+    let minutes = number(parts[0], 1, 2)? * 60 + number(parts[1], 1, 2)?;
+    Some((minutes as i32, zone))
+}
+
 fn parse_dated(t: &str) -> Option<Dated> {
     // A time of day after the date: `2025-06-15 13:45:00`, `…T13:45:00Z`.
     let (date, time) = match t.find([' ', 'T']) {
         Some(at) => (&t[..at], Some(t[at + 1..].trim())),
         None => (t, None),
     };
-    if let Some(time) = time {
-        let clock = time.trim_end_matches('Z');
-        let clock = clock.split(['+', '.']).next().unwrap_or("");
-        let parts: Vec<&str> = clock.split(':').collect();
-        let ok = (2..=3).contains(&parts.len())
-            && parts
-                .iter()
-                .all(|p| number(p, 1, 2).is_some_and(|v| v < 60))
-            && number(parts[0], 1, 2).is_some_and(|h| h < 24);
-        if !ok {
-            return None;
-        }
-    }
+    let clock = match time {
+        Some(time) => Some(clock_and_zone(time)?),
+        None => None,
+    };
     let date = date
         .strip_suffix('日')
         .or_else(|| date.strip_suffix('月'))
@@ -140,14 +179,25 @@ fn parse_dated(t: &str) -> Option<Dated> {
         [y, m, d] => (number(y, 4, 4)?, number(m, 1, 2)?, Some(number(d, 1, 2)?)),
         _ => return None,
     };
-    let m = Month::new(year, month)?;
+    let mut m = Month::new(year, month)?;
     if let Some(d) = day {
         if d == 0 || d > days_in(year, month) {
             return None;
         }
     }
-    if time.is_some() && day.is_none() {
-        return None;
+    if let Some((minutes, zone)) = clock {
+        let day = day?;
+        // On the bill's clock the moment may fall on the day before or after,
+        // and so in the month before or after.
+        if let Some(zone) = zone {
+            let local = minutes - zone + BILL_CLOCK_UTC_OFFSET_MINUTES;
+            if local >= 24 * 60 && day == days_in(year, month) {
+                m = m.next();
+            } else if local < 0 && day == 1 {
+                m = Month(m.0.checked_sub(1)?);
+            }
+            Month::new(m.year(), m.month())?;
+        }
     }
     Some(Dated {
         month: m,
@@ -195,6 +245,17 @@ mod tests {
             ("2025-06-15T13:45:00Z", "2025-06", true),
             ("2025-06-15T13:45:00.123+08:00", "2025-06", true),
             (" 2024-02-29 ", "2024-02", true),
+            // A moment with a zone falls in the month of the bill's clock (UTC+8).
+            ("2025-06-30T15:59:59Z", "2025-06", true),
+            ("2025-06-30T16:00:00Z", "2025-07", true),
+            ("2025-06-30 16:00:00+00:00", "2025-07", true),
+            ("2025-12-31T20:00:00.5Z", "2026-01", true),
+            ("2025-07-01T00:30:00+09:00", "2025-06", true),
+            ("2025-06-30T16:00:00+0000", "2025-07", true),
+            ("2025-06-30T15:59:00+00", "2025-06", true),
+            ("2024-02-29T23:00:00-05:00", "2024-03", true),
+            ("2025-06-30 23:59:59", "2025-06", true),
+            ("2025-06-30T23:59:59+08:00", "2025-06", true),
         ] {
             let d = Month::parse_dated(text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(d.month.to_string(), month, "{text}");
@@ -219,6 +280,12 @@ mod tests {
             "2025-06 13:00",
             "20250631",
             "2025-06-15x",
+            "2025-06-15T13:45:00+8",
+            "2025-06-15T13:45:00+15:00",
+            "2025-06-15T13:45:00.Z",
+            "2025-06-15T13:45:00-05:60",
+            "9999-12-31T20:00:00Z",
+            "1000-01-01T00:30:00+09:00",
         ] {
             let err = Month::parse(text).unwrap_err();
             assert!(err.contains(&format!("'{text}'")), "{text}: {err}");

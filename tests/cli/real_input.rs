@@ -997,3 +997,17 @@ fn a_workbook_given_as_usage_is_named_with_what_to_do() {
         );
     }
 }
+
+#[test]
+fn utc_timestamps_fall_in_the_month_of_the_bill_clock() {
+    // 16:00 UTC on June 30 is midnight on July 1 in China Standard Time, the
+    // clock of Tencent Cloud's bill months.
+    let file = "time,api,calls\n2025-06-30T15:59:59Z,idcard,6000\n\
+                2025-06-30T16:00:00Z,idcard,5000\n2025-07-01 08:00:00+08:00,idcard,1000\n";
+    Test::new()
+        .args(&["batch", "--group-by", "month"])
+        .stdin(file)
+        .stdout_has("\n2025-06,idcard,6000,1,1000,5000,2,0.15,750.00,")
+        .stdout_has("\n2025-07,idcard,6000,2,1000,5000,2,0.15,750.00,")
+        .run();
+}
