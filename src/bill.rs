@@ -559,10 +559,7 @@ impl<'a> Calculator<'a> {
             OverageTierBasis::PostpaidCalls => postpaid_calls,
         };
         let tier_index = api.tier_index(tier_calls, settings.tier_bounds);
-        let price = match api.tiers[tier_index].price {
-            TierPrice::List(p) => Some(p),
-            TierPrice::ContactSales { negotiated } => self.negotiated_price.or(negotiated),
-        };
+        let price = self.price(api, tier_index);
         let amount = match (overage, price) {
             (0, _) => Money::ZERO,
             (_, Some(price)) => Money::round(calls_times(overage, price)?),
@@ -580,6 +577,16 @@ impl<'a> Calculator<'a> {
             price,
             amount,
         })
+    }
+
+    /// The unit price of tier `tier` (0-based) of `api`: its list price, or for
+    /// a contact-sales tier the negotiated price (the calculator's, else the
+    /// price list's); `None` when it has none.
+    pub fn price(&self, api: &Item, tier: usize) -> Option<Decimal> {
+        match api.tiers[tier].price {
+            TierPrice::List(p) => Some(p),
+            TierPrice::ContactSales { negotiated } => self.negotiated_price.or(negotiated),
+        }
     }
 
     /// The free calls a billing item has in a month when it is the account's

@@ -457,13 +457,8 @@ impl Calculator<'_> {
         let single = match monthly {
             [calls] if self.prices.settings.overage_tier_basis == OverageTierBasis::TotalCalls => {
                 let index = api.tier_index(*calls, self.prices.settings.tier_bounds);
-                let price = match api.tiers[index].price {
-                    crate::TierPrice::List(p) => Some(p),
-                    crate::TierPrice::ContactSales { negotiated } => {
-                        self.negotiated_price.or(negotiated)
-                    }
-                };
-                price.map(|p| (calls.saturating_sub(self.lone_free(api)), p))
+                self.price(api, index)
+                    .map(|p| (calls.saturating_sub(self.lone_free(api)), p))
             }
             _ => None,
         };

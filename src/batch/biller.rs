@@ -26,8 +26,22 @@ pub(super) struct Memo {
     pub(super) bytes: [u8; MEMO_BYTES],
 }
 
-/// A tier's first call count and its bill, if it has a price.
-pub(super) type TierCliff = Option<(u64, Money)>;
+/// A tier's first call count and its bill, if it has a price, with the two
+/// bill cells that name it as a cliff (`,10001,900.10`).
+#[derive(Clone)]
+pub(super) struct TierCliff {
+    pub(super) at: u64,
+    pub(super) amount: Money,
+    pub(super) cells: Box<[u8]>,
+}
+
+/// A tier's cells as CSV text: its number and unit price (`,2,0.15`), and its
+/// number alone (`,2,`) for a bill of nothing, or a price not known.
+#[derive(Clone)]
+pub(super) struct TierCells {
+    pub(super) priced: Option<Box<[u8]>>,
+    pub(super) unpriced: Box<[u8]>,
+}
 
 /// Per-API facts computed once per run.
 #[derive(Clone)]
@@ -41,12 +55,13 @@ pub(super) struct Biller<'a> {
     /// Names seen in the input → index into `apis`, direct-mapped by a key
     /// that is the whole name up to 16 bytes (longer names are compared too).
     pub(super) seen: Vec<Option<(NameKey, Vec<u8>, usize)>>,
-    /// Per API, per tier: the list unit price as text ("" for contact sales);
-    /// shared by the APIs of one tier table.
-    pub(super) prices: Vec<std::sync::Arc<[String]>>,
+    /// Per API, per tier: the tier's cells (its unit price as the calculator
+    /// resolves it: a contact-sales tier's negotiated price); shared by the
+    /// APIs of one tier table.
+    pub(super) tiers: Vec<std::sync::Arc<[TierCells]>>,
     /// Per API, per tier: the tier's first call count and its bill, if it has a
     /// price; shared by the APIs of one tier table.
-    pub(super) cliffs: Vec<std::sync::Arc<[TierCliff]>>,
+    pub(super) cliffs: Vec<std::sync::Arc<[Option<TierCliff>]>>,
 }
 
 impl<'a> Biller<'a> {
@@ -66,7 +81,7 @@ impl<'a> Biller<'a> {
             calc,
             apis: Vec::new(),
             seen: vec![None; 64],
-            prices: Vec::new(),
+            tiers: Vec::new(),
             cliffs: Vec::new(),
         }
     }
@@ -90,19 +105,27 @@ impl<'a> Biller<'a> {
                     std::sync::Arc::ptr_eq(&a.tiers, &api.tiers)
                         && self.calc.lone_free(a) == self.calc.lone_free(api)
                 });
-                let (prices, cliffs) = match shared {
-                    Some(i) => (self.prices[i].clone(), self.cliffs[i].clone()),
+                let (tiers, cliffs) = match shared {
+                    Some(i) => (self.tiers[i].clone(), self.cliffs[i].clone()),
                     None => {
                         let bounds = self.calc.prices.settings.tier_bounds;
-                        let prices: Vec<String> = api
-                            .tiers
-                            .iter()
-                            .map(|t| match t.price {
-                                crate::TierPrice::List(p) => format_price(p),
-                                crate::TierPrice::ContactSales { .. } => String::new(),
+                        let tiers: Vec<TierCells> = (0..api.tiers.len())
+                            .map(|i| {
+                                let mut unpriced = Cells::default();
+                                unpriced.push_u64(i as u64 + 1);
+                                let priced = self.calc.price(api, i).map(|p| {
+                                    let mut cells = unpriced.clone();
+                                    cells.push_str(&format_price(p));
+                                    cells.buf.into_boxed_slice()
+                                });
+                                unpriced.push_str("");
+                                TierCells {
+                                    priced,
+                                    unpriced: unpriced.buf.into_boxed_slice(),
+                                }
                             })
                             .collect();
-                        let cliffs: Vec<TierCliff> = (0..api.tiers.len())
+                        let cliffs: Vec<Option<TierCliff>> = (0..api.tiers.len())
                             .map(|i| {
                                 let at = api.first_calls_of_tier(i, bounds);
                                 let free = self.calc.lone_free(api);
@@ -110,13 +133,20 @@ impl<'a> Biller<'a> {
                                     .calc
                                     .charge(api, at, free, &mut [], &mut Vec::new())
                                     .ok()?;
-                                Some((at, c.amount))
+                                let mut cells = Cells::default();
+                                cells.push_u64(at);
+                                cells.push_money(c.amount);
+                                Some(TierCliff {
+                                    at,
+                                    amount: c.amount,
+                                    cells: cells.buf.into_boxed_slice(),
+                                })
                             })
                             .collect();
-                        (prices.into(), cliffs.into())
+                        (tiers.into(), cliffs.into())
                     }
                 };
-                self.prices.push(prices);
+                self.tiers.push(tiers);
                 self.cliffs.push(cliffs);
                 self.apis.push(api);
                 self.apis.len() - 1
@@ -220,8 +250,17 @@ impl<'a> Biller<'a> {
         calls: u64,
         tier: usize,
         amount: Money,
-    ) -> Option<(u64, Money)> {
-        crate::bill::nearest_cliff(self.cliffs[api][tier + 1..].iter().copied(), calls, amount)
+    ) -> Option<usize> {
+        let above = &self.cliffs[api][tier + 1..];
+        let (at, _) = crate::bill::nearest_cliff(
+            above.iter().map(|c| c.as_ref().map(|c| (c.at, c.amount))),
+            calls,
+            amount,
+        )?;
+        above
+            .iter()
+            .position(|c| c.as_ref().is_some_and(|c| c.at == at))
+            .map(|i| tier + 1 + i)
     }
 
     /// The bill columns' values.
@@ -231,30 +270,25 @@ impl<'a> Biller<'a> {
         cells.push_u64(f.billable_calls);
         match f.tier {
             Some((tier, price)) => {
-                cells.push_u64(tier as u64 + 1);
-                match price {
-                    Some(p) => match self.prices[api][tier].as_str() {
-                        "" => cells.push_str(&format_price(p)),
-                        text => cells.push_str(text),
-                    },
-                    None => cells.push_str(""),
+                let t = &self.tiers[api][tier];
+                match (price, &t.priced) {
+                    (None, _) => cells.buf.extend_from_slice(&t.unpriced),
+                    (Some(_), Some(text)) => cells.buf.extend_from_slice(text),
+                    // (The calculator resolved no price for the tier, yet billed at one.)
+                    (Some(p), None) => {
+                        cells
+                            .buf
+                            .extend_from_slice(&t.unpriced[..t.unpriced.len() - 1]);
+                        cells.push_str(&format_price(p));
+                    }
                 }
             }
-            None => {
-                cells.push_str("");
-                cells.push_str("");
-            }
+            None => cells.buf.extend_from_slice(b",,"),
         }
         cells.push_money(f.amount);
-        match f.cliff {
-            Some((at, amount)) => {
-                cells.push_u64(at);
-                cells.push_money(amount);
-            }
-            None => {
-                cells.push_str("");
-                cells.push_str("");
-            }
+        match f.cliff.and_then(|i| self.cliffs[api][i].as_ref()) {
+            Some(cliff) => cells.buf.extend_from_slice(&cliff.cells),
+            None => cells.buf.extend_from_slice(b",,"),
         }
     }
 }
@@ -268,9 +302,8 @@ pub(super) struct BillFacts {
     /// charged); `None` when the months summed reached different ones.
     pub(super) tier: Option<(usize, Option<Decimal>)>,
     pub(super) amount: Money,
-    /// More calls would be billed less: the cheaper tier's first call count
-    /// and its bill (one month's only).
-    pub(super) cliff: Option<(u64, Money)>,
+    /// More calls would be billed less: the cheaper tier (one month's only).
+    pub(super) cliff: Option<usize>,
 }
 
 impl BillFacts {
