@@ -13,6 +13,8 @@ pub enum Role {
     Api,
     /// The call count (调用量).
     Calls,
+    /// The calls in one pack, its size (资源包规格).
+    PackSize,
     /// A number of packs (数量).
     Count,
     /// An amount of money (金额).
@@ -28,7 +30,7 @@ impl Role {
             Role::Account => "account",
             Role::Month => "month",
             Role::Api => "api",
-            Role::Calls => "calls",
+            Role::Calls | Role::PackSize => "calls",
             Role::Count => "count",
             Role::Amount => "amount",
             Role::Price => "price",
@@ -100,6 +102,19 @@ impl Role {
                 "请求量",
                 "调用量(次)",
                 "调用量（次）",
+            ],
+            Role::PackSize => &[
+                "calls",
+                "size",
+                "pack_size",
+                "calls_per_pack",
+                "pack_calls",
+                "规格",
+                "资源包规格",
+                "资源包大小",
+                "包大小",
+                "调用次数",
+                "次数",
             ],
             Role::Count => &["count", "quantity", "packs", "数量", "个数"],
             Role::Amount => &["amount", "money", "yuan", "金额", "充值金额"],

@@ -228,8 +228,8 @@ pub fn read_usage<'a, R: Read>(
     Ok(rows)
 }
 
-/// Reads pack purchases: columns `month`, `api`, `calls` (the pack size) and an
-/// optional `count`, in month order.
+/// Reads pack purchases: columns `month`, `api`, `calls` (the pack size, also
+/// `size`, `规格`…) and an optional `count`, in month order.
 pub fn read_packs<'a, R: Read>(
     input: R,
     prices: &'a PriceList,
@@ -239,7 +239,7 @@ pub fn read_packs<'a, R: Read>(
     let wanted = [
         Wanted::required(Role::Month),
         Wanted::required(Role::Api),
-        Wanted::required(Role::Calls),
+        Wanted::required(Role::PackSize),
         Wanted::optional(Role::Count),
         Wanted::optional(Role::Account),
         Wanted::optional(Role::Price),

@@ -401,3 +401,24 @@ fn table_and_csv_output() {
     assert_eq!(&rows[1][col("released")], "1260.00");
     assert_eq!(&rows[2][col("bill")], "8900.00");
 }
+
+#[test]
+fn a_packs_file_names_the_pack_size_as_people_do() {
+    // The size column as a console export or a hand-kept sheet names it.
+    for (header, row) in [
+        ("month,api,size,count", "2026-01,idcard,10000,1"),
+        ("月份,接口,规格,数量", "2026-01,身份证,1万,1"),
+        ("month,api,pack_size", "2026-01,idcard,10k"),
+    ] {
+        let (_d, p) = files(&[
+            ("usage.csv", "month,api,calls\n2026-01,idcard,9000\n"),
+            ("packs.csv", &format!("{header}\n{row}\n")),
+        ]);
+        let v = Test::new()
+            .args(&["ledger", "--usage", &p[0], "--packs", &p[1]])
+            .json();
+        let m1 = month(&v, "2026-01");
+        assert_eq!(s(m1, "pack_cost"), "800.00", "{header}");
+        assert_eq!(m1["lines"][0]["pack_calls"], 8000, "{header}");
+    }
+}
