@@ -128,8 +128,11 @@ pub(super) fn run(
         .map(|d| ocr_bill::Money::round(d).to_string())
         .unwrap_or_else(|_| "(too large)".into());
     let billed = format!(
-        "{} rows written, total {total} {} (price list: edition {})",
-        summary.written, prices.settings.currency, prices.about.edition
+        "{} {} written, total {total} {} (price list: edition {})",
+        summary.written,
+        if summary.written == 1 { "row" } else { "rows" },
+        prices.settings.currency,
+        prices.about.edition
     );
     if summary.skipped > 0 {
         diagnostic(&format!(

@@ -69,9 +69,14 @@ impl Report for QuoteReport<'_> {
         }
         out.push_str(&table(&g));
         if hidden > 0 {
+            let (options, them) = if hidden == 1 {
+                ("option", "it")
+            } else {
+                ("options", "them")
+            };
             out.push_str(&format!(
-                "({hidden} options of one pack bigger than needed left out; --all-options shows \
-                 them, and JSON and CSV have them all)\n"
+                "({hidden} {options} of one pack bigger than needed left out; --all-options shows \
+                 {them}, and JSON and CSV have them all)\n"
             ));
         }
         match &q.spread {

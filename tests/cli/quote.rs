@@ -208,6 +208,20 @@ fn options_no_one_would_buy_are_left_out_of_the_table_unless_asked() {
         table.contains("3 options of one pack bigger than needed left out"),
         "{table}"
     );
+    // One left out is one option, shown by --all-options as "it".
+    Test::new()
+        .args(&[
+            "--edition",
+            "d",
+            "quote",
+            "--api",
+            "idcard",
+            "--calls",
+            "300000",
+        ])
+        .args(&["--pack-price", "100000@3500"])
+        .stdout_has("(1 option of one pack bigger than needed left out; --all-options shows it,")
+        .run();
     let out = Test::new()
         .args(&[
             "quote",

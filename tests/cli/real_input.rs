@@ -879,6 +879,15 @@ fn batch_ends_with_a_summary_on_stderr() {
         .output();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("total 378.00 USD"), "{err}");
+    Test::new()
+        .arg("batch")
+        .stdin(
+            "api,calls
+idcard,9000
+",
+        )
+        .stderr_has("stdin: 1 row written, total 1200.00 CNY")
+        .run();
 }
 
 #[test]
