@@ -241,6 +241,13 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
     if spec.trim().is_empty() {
         return Err(bad("empty; expected sizes such as 1000 or 1k,10kx2".into()));
     }
+    // `10,000` is one size to a person and two packs (10 and 000) to the list.
+    if let Some(n) = parse_count(spec).ok().filter(|_| spec.contains(',')) {
+        return Err(bad(format!(
+            "a comma separates packs here (1k,10kx2); write the size {n} without a thousands \
+             separator"
+        )));
+    }
     spec.split(',')
         .map(|item| {
             let item = item.trim();
@@ -444,5 +451,19 @@ mod tests {
             let err = parse_pack_spec(bad).unwrap_err().to_string();
             assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
         }
+        // A size with a thousands separator is not two packs.
+        for bad in ["10,000", "1,000,000"] {
+            let err = parse_pack_spec(bad).unwrap_err().to_string();
+            assert!(err.contains("a comma separates packs here"), "{bad}: {err}");
+        }
+        assert_eq!(
+            parse_pack_spec("1000,100").unwrap(),
+            vec![plain(1000, 1), plain(100, 1)]
+        );
+        // A full-width comma is no list separator: one size.
+        assert_eq!(
+            parse_pack_spec("１０，０００").unwrap(),
+            vec![plain(10_000, 1)]
+        );
     }
 }

@@ -284,3 +284,17 @@ fn several_apis_of_an_account_each_with_its_packs() {
         .fails(2);
     assert!(err.contains("at most one --packs"), "{err}");
 }
+
+#[test]
+fn a_pack_size_with_a_thousands_separator_is_refused_not_split() {
+    // `10,000` is not a pack of 10 and one of 000.
+    let err = Test::new()
+        .args(&[
+            "prepaid", "--api", "idcard", "--calls", "9000", "--packs", "10,000",
+        ])
+        .fails(1);
+    assert!(
+        err.contains("'10,000'") && err.contains("write the size 10000 without"),
+        "{err}"
+    );
+}
