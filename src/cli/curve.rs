@@ -25,7 +25,7 @@ pub(super) fn run(prices: &PriceList, args: &CurveArgs, out: &Out) -> anyhow::Re
     }
     // CSV unless asked otherwise: a curve is data for a chart.
     render(
-        &reports::CurveReport(&curve),
+        &reports::Priced::new(prices, reports::CurveReport(&curve)),
         out.given.unwrap_or(Format::Csv),
         out.style,
     )

@@ -51,5 +51,9 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
             .retain(|t| t.account.is_empty() || t.account == name);
     }
     let ledger = calc.ledger(&input)?;
-    render(&reports::LedgerReport(&ledger), format, style)
+    render(
+        &reports::Priced::new(prices, reports::LedgerReport(&ledger)),
+        format,
+        style,
+    )
 }

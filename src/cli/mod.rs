@@ -225,7 +225,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         )
         .into());
     }
-    let mut bytes = match &cli.command {
+    let bytes = match &cli.command {
         Command::Batch(args) => return batch::run(&prices, args, &out, &dest),
         Command::Postpaid(args) => postpaid::run(&prices, args, &out)?,
         Command::Prepaid(args) => prepaid::run(&prices, args, &out)?,
@@ -236,21 +236,6 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         Command::Prices(args) => prices::run(&prices, args, &out)?,
         Command::Completions { .. } | Command::Man { .. } => unreachable!("handled above"),
     };
-    // Every table names the price list it used (postpaid's bill line does).
-    if out.format == Format::Table
-        && matches!(
-            cli.command,
-            Command::Prepaid(_) | Command::Quote(_) | Command::Plan(_) | Command::Ledger(_)
-        )
-    {
-        bytes.extend_from_slice(
-            format!(
-                "Price list: edition {}, in {}\n",
-                prices.about.edition, prices.settings.currency
-            )
-            .as_bytes(),
-        );
-    }
     dest.write_all(&bytes)?;
     Ok(exit::OK)
 }

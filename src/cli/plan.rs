@@ -48,9 +48,17 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
         .map(|(api, monthly)| calc.plan(api, monthly))
         .collect::<Result<Vec<_>, _>>()?;
     if args.usage.is_none() {
-        render(&reports::PlanReport(&plans[0]), format, style)
+        render(
+            &reports::Priced::new(prices, reports::PlanReport(&plans[0])),
+            format,
+            style,
+        )
     } else {
-        let mut out = render(&reports::Plans::new(&plans)?, format, style)?;
+        let mut out = render(
+            &reports::Priced::new(prices, reports::Plans::new(&plans)?),
+            format,
+            style,
+        )?;
         if format == Format::Table
             && plans.len() > 1
             && prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount

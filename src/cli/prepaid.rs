@@ -40,8 +40,16 @@ pub(super) fn run(prices: &PriceList, args: &PrepaidArgs, out: &Out) -> anyhow::
     }
     let months = calc.prepaid_month(&usage)?;
     if let [month] = months.as_slice() {
-        render(&reports::Prepaid(month), format, style)
+        render(
+            &reports::Priced::new(prices, reports::Prepaid(month)),
+            format,
+            style,
+        )
     } else {
-        render(&reports::PrepaidAccount::new(&months)?, format, style)
+        render(
+            &reports::Priced::new(prices, reports::PrepaidAccount::new(&months)?),
+            format,
+            style,
+        )
     }
 }

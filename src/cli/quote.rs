@@ -17,12 +17,15 @@ pub(super) fn run(prices: &PriceList, args: &QuoteArgs, out: &Out) -> anyhow::Re
         .quote(api, calls, args.months)
         .map_err(|e| flag_named(e, "--months"))?;
     render(
-        &reports::QuoteReport {
-            all_options: args.all_options,
-            quote: &quote,
-            validity: prices.settings.pack_validity_months,
-            free: calc.lone_free(api),
-        },
+        &reports::Priced::new(
+            prices,
+            reports::QuoteReport {
+                all_options: args.all_options,
+                quote: &quote,
+                validity: prices.settings.pack_validity_months,
+                free: calc.lone_free(api),
+            },
+        ),
         format,
         style,
     )

@@ -19,6 +19,8 @@ pub use quote::QuoteReport;
 
 use ocr_bill::format_price;
 
+use crate::render::{Grid, Report};
+
 /// A month's calls and their bill as tables head them.
 const CALLS_HEADINGS: [&str; 6] = [
     "calls",
@@ -37,4 +39,45 @@ fn call_cells(calls: u64, free: u64, packs: u64, billable: u64) -> [String; 4] {
 /// A unit price as a cell; `-` for none.
 fn price_cell(price: Option<rust_decimal::Decimal>) -> String {
     price.map(format_price).unwrap_or_else(|| "-".into())
+}
+
+/// A result with the price list it was computed with, so that every output
+/// names the edition and its currency: JSON gains top-level `currency` and
+/// `edition` (as `postpaid`'s has them), the human table a closing line. CSV
+/// and workbook columns stay as they are, for the scripts that read them.
+#[derive(serde::Serialize)]
+pub struct Priced<'a, R> {
+    pub currency: &'a str,
+    pub edition: &'a str,
+    #[serde(flatten)]
+    pub report: R,
+}
+
+impl<'a, R> Priced<'a, R> {
+    pub fn new(prices: &'a ocr_bill::PriceList, report: R) -> Self {
+        Priced {
+            currency: &prices.settings.currency,
+            edition: &prices.about.edition,
+            report,
+        }
+    }
+}
+
+impl<R: Report> Report for Priced<'_, R> {
+    fn human(&self) -> String {
+        format!(
+            "{}Price list: edition {}, in {}\n",
+            self.report.human(),
+            self.edition,
+            self.currency
+        )
+    }
+
+    fn grid(&self) -> Grid {
+        self.report.grid()
+    }
+
+    fn sheets(&self) -> Vec<(String, Grid)> {
+        self.report.sheets()
+    }
 }

@@ -627,3 +627,42 @@ fn no_cliff_is_named_for_a_share_of_the_accounts_allowance() {
         .json();
     assert_eq!(s(&v["lines"][0]["cliff"], "amount"), "900.10");
 }
+
+#[test]
+fn every_json_names_the_edition_and_its_currency() {
+    let (_d, p) = crate::files(&[("u.csv", "month,api,calls\n2026-01,general,9000\n")]);
+    for args in [
+        vec!["curve", "--api", "general"],
+        vec!["ledger", "--usage", &p[0]],
+        vec!["plan", "--api", "general", "--monthly", "9000"],
+        vec!["plan", "--usage", &p[0]],
+        vec!["postpaid", "--api", "general", "--calls", "9000"],
+    ] {
+        let v = Test::new().args(&["--edition", "intl"]).args(&args).json();
+        assert_eq!(s(&v, "currency"), "USD", "{args:?}");
+        assert_eq!(s(&v, "edition"), "intl", "{args:?}");
+    }
+    for args in [
+        vec![
+            "prepaid", "--api", "idcard", "--calls", "9000", "--packs", "1k",
+        ],
+        vec!["quote", "--api", "idcard", "--calls", "7000"],
+    ] {
+        let v = Test::new().args(&["--edition", "c"]).args(&args).json();
+        assert_eq!(s(&v, "currency"), "CNY", "{args:?}");
+        assert_eq!(s(&v, "edition"), "c", "{args:?}");
+    }
+    // And the curve's table, like every other, ends naming them.
+    Test::new()
+        .args(&[
+            "--edition",
+            "intl",
+            "curve",
+            "--api",
+            "general",
+            "-f",
+            "table",
+        ])
+        .stdout_has("Price list: edition intl, in USD\n")
+        .run();
+}
