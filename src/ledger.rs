@@ -52,12 +52,14 @@ pub struct LedgerMonth {
     pub deducted: Money,
     /// Frozen at settlement as the estimate of next month.
     pub freeze: Money,
-    /// Balance after settlement.
-    pub balance: Money,
-    /// Balance minus what is frozen.
-    pub available: Money,
-    /// What is owed when the balance is negative (欠费), else 0.
-    pub arrears: Money,
+    /// Balance after settlement (`None` when no balance is followed: then no
+    /// figure of it is given, rather than one counted from an unknown start).
+    pub balance: Option<Money>,
+    /// Balance minus what is frozen (`None` when no balance is followed).
+    pub available: Option<Money>,
+    /// What is owed when the balance is negative (欠费), else 0 (`None` when no
+    /// balance is followed).
+    pub arrears: Option<Money>,
     /// What the account was told, in order.
     pub events: Vec<Event>,
 }
@@ -75,15 +77,15 @@ pub struct LedgerTotals {
     pub value_wasted: Money,
     /// Credited.
     pub topups: Money,
-    /// Balance after the last month.
-    pub closing_balance: Money,
+    /// Balance after the last month (`None` when no balance is followed).
+    pub closing_balance: Option<Money>,
 }
 
 /// The month-by-month simulation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Ledger {
-    /// The opening balance.
-    pub opening_balance: Money,
+    /// The opening balance (`None` when no balance is followed).
+    pub opening_balance: Option<Money>,
     /// Every month from the first to the last of the inputs (or of the
     /// window asked for), none skipped.
     pub months: Vec<LedgerMonth>,
@@ -168,8 +170,9 @@ impl Calculator<'_> {
         let first = input.from.or(months.clone().min()).or(input.until);
         let last = input.until.or(months.max()).or(input.from);
         let (Some(first), Some(last)) = (first, last) else {
+            let tracked = |m: Money| input.track_balance.then_some(m);
             return Ok(Ledger {
-                opening_balance: input.opening_balance,
+                opening_balance: tracked(input.opening_balance),
                 months: Vec::new(),
                 totals: LedgerTotals {
                     paid_for_packs: Money::ZERO,
@@ -177,7 +180,7 @@ impl Calculator<'_> {
                     calls_wasted: 0,
                     value_wasted: Money::ZERO,
                     topups: Money::ZERO,
-                    closing_balance: input.opening_balance,
+                    closing_balance: tracked(input.opening_balance),
                 },
                 balance_tracked: input.track_balance,
                 left_out: Vec::new(),
@@ -261,6 +264,7 @@ impl Calculator<'_> {
             next_id += 1;
             held.push(lot);
         }
+        let tracked = |m: Money| input.track_balance.then_some(m);
         let mut balance = input.opening_balance;
         let mut frozen = Money::ZERO;
         let mut out = Vec::new();
@@ -270,7 +274,7 @@ impl Calculator<'_> {
             calls_wasted: 0,
             value_wasted: Money::ZERO,
             topups: Money::ZERO,
-            closing_balance: Money::ZERO,
+            closing_balance: None,
         };
         let mut month = first;
         while month <= last {
@@ -407,16 +411,16 @@ impl Calculator<'_> {
                 released,
                 deducted: bill,
                 freeze: frozen,
-                balance,
-                available,
-                arrears,
+                balance: tracked(balance),
+                available: tracked(available),
+                arrears: tracked(arrears),
                 events,
             });
             month = month.next();
         }
-        totals.closing_balance = balance;
+        totals.closing_balance = tracked(balance);
         Ok(Ledger {
-            opening_balance: input.opening_balance,
+            opening_balance: tracked(input.opening_balance),
             months: out,
             totals,
             balance_tracked: input.track_balance,

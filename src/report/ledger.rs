@@ -53,6 +53,11 @@ fn ledger_line(m: &ocr_bill::LedgerMonth, line: &BillLine) -> Vec<String> {
         .collect()
 }
 
+/// An amount as a cell; empty for none.
+fn optional(m: Option<ocr_bill::Money>) -> String {
+    m.map(|m| m.to_string()).unwrap_or_default()
+}
+
 fn account_cells(m: &ocr_bill::LedgerMonth) -> Vec<String> {
     vec![
         m.pack_cost.to_string(),
@@ -61,9 +66,10 @@ fn account_cells(m: &ocr_bill::LedgerMonth) -> Vec<String> {
         m.released.to_string(),
         m.deducted.to_string(),
         m.freeze.to_string(),
-        m.balance.to_string(),
-        m.available.to_string(),
-        m.arrears.to_string(),
+        // Empty when no balance is followed.
+        optional(m.balance),
+        optional(m.available),
+        optional(m.arrears),
         m.events
             .iter()
             .map(|e| e.describe())
@@ -117,8 +123,8 @@ impl Report for LedgerReport<'_> {
 
     fn human(&self) -> String {
         let l = self.0;
-        let mut out = if l.balance_tracked {
-            format!("Opening balance: {}\n", num(l.opening_balance))
+        let mut out = if let Some(opening) = l.opening_balance {
+            format!("Opening balance: {}\n", num(opening))
         } else {
             "No balance followed (give --balance or --topups for the balance and arrears); \
              packs and bills are paid as they fall due.\n"
@@ -151,11 +157,11 @@ impl Report for LedgerReport<'_> {
             num(t.calls_wasted),
             num(t.value_wasted)
         ));
-        if l.balance_tracked {
+        if let Some(closing) = t.closing_balance {
             out.push_str(&format!(
                 "; top-ups {}; closing balance {}",
                 num(t.topups),
-                num(t.closing_balance)
+                num(closing)
             ));
         }
         out.push('\n');

@@ -422,3 +422,31 @@ fn a_packs_file_names_the_pack_size_as_people_do() {
         assert_eq!(m1["lines"][0]["pack_calls"], 8000, "{header}");
     }
 }
+
+#[test]
+fn without_a_balance_no_balance_figure_is_given() {
+    // Without --balance or --topups the balance is not followed: no number is
+    // made up for it (it would be counted from an unknown start: -1200.00
+    // with no arrears).
+    let (_d, p) = files(&[("usage.csv", "month,api,calls\n2026-01,idcard,9000\n")]);
+    let v = Test::new().args(&["ledger", "--usage", &p[0]]).json();
+    assert_eq!(v["balance_tracked"], false);
+    assert!(v["opening_balance"].is_null(), "{v}");
+    assert!(v["totals"]["closing_balance"].is_null(), "{v}");
+    let m1 = month(&v, "2026-01");
+    for key in ["balance", "available", "arrears"] {
+        assert!(m1[key].is_null(), "{key}: {m1}");
+    }
+    assert_eq!(s(m1, "bill"), "1200.00");
+    Test::new()
+        .args(&["ledger", "--usage", &p[0], "-f", "csv"])
+        .stdout_has("\n2026-01,idcard,9000,1000,0,8000,0.15,1200.00,0.00,0.00,1200.00,0.00,1200.00,1440.00,,,,\n")
+        .run();
+    // With an opening balance of 0 they are figures.
+    let v = Test::new()
+        .args(&["ledger", "--usage", &p[0], "--balance", "0"])
+        .json();
+    let m1 = month(&v, "2026-01");
+    assert_eq!(s(m1, "balance"), "-1200.00");
+    assert_eq!(s(m1, "arrears"), "1200.00");
+}
