@@ -10,7 +10,7 @@ use encoding_rs::{Decoder, DecoderResult, Encoding, GB18030, UTF_16BE, UTF_16LE}
 /// Which encoding an input is read in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum InputEncoding {
-    /// UTF-8 unless the start of the input is not UTF-8 but is GB18030 (GBK),
+    /// UTF-8 unless the first bytes that are not ASCII are not UTF-8 but GB18030 (GBK),
     /// or a UTF-16 byte-order mark says so.
     #[default]
     Auto,
@@ -27,8 +27,9 @@ enum Mode {
     /// Not decided yet (auto).
     Sniffing,
     /// UTF-8, checked as it passes: `carry` holds the start of a character
-    /// split across reads.
-    Utf8 { carry: Vec<u8> },
+    /// split across reads. `undecided` while every byte so far was ASCII in
+    /// auto mode: GB18030 reads ASCII alike, so the first other bytes decide.
+    Utf8 { carry: Vec<u8>, undecided: bool },
     /// Decoded from another encoding into `out`, of which `out_at..` is unread.
     Decoding {
         decoder: Decoder,
@@ -65,7 +66,12 @@ impl<R: Read> DecodedReader<R> {
         };
         match encoding {
             InputEncoding::Auto => {}
-            InputEncoding::Utf8 => reader.mode = Mode::Utf8 { carry: Vec::new() },
+            InputEncoding::Utf8 => {
+                reader.mode = Mode::Utf8 {
+                    carry: Vec::new(),
+                    undecided: false,
+                }
+            }
             InputEncoding::Gb18030 => reader.decode_with(GB18030),
         }
         reader
@@ -106,6 +112,45 @@ impl<R: Read> DecodedReader<R> {
         )
     }
 
+    /// Decides between UTF-8 and GB18030 by `text`, where the input's first
+    /// bytes that are not ASCII begin (`complete`: it runs to the end of the
+    /// input); an error when it is neither.
+    fn decide(&mut self, text: &[u8], complete: bool) -> io::Result<()> {
+        if utf8_prefix_ok(text, complete) {
+            self.mode = Mode::Utf8 {
+                carry: Vec::new(),
+                undecided: false,
+            };
+            return Ok(());
+        }
+        let mut decoder = GB18030.new_decoder_without_bom_handling();
+        let mut out = vec![0; decoder.max_utf8_buffer_length(text.len()).unwrap_or(0)];
+        let (result, _, _) = decoder.decode_to_utf8_without_replacement(text, &mut out, complete);
+        if matches!(result, DecoderResult::Malformed(..)) {
+            let at = std::str::from_utf8(text).map_or_else(|e| e.valid_up_to(), |_| 0);
+            let lines = self.lines + memchr::memchr_iter(b'\n', &text[..at]).count() as u64;
+            return Err(NotText::error(
+                format!(
+                    "the input is neither UTF-8 nor GB18030 (GBK) text: byte 0x{:02X} at \
+                     {}, line {lines}",
+                    text[at],
+                    self.offset + at as u64
+                ),
+                crate::Remedy::NameTheEncoding,
+            ));
+        }
+        self.decode_with(GB18030);
+        Ok(())
+    }
+
+    /// Bytes from the input after `first`, up to the sniffing size: what
+    /// decides the encoding; and whether they run to the end of the input.
+    fn lookahead(&mut self, mut first: Vec<u8>) -> io::Result<(Vec<u8>, bool)> {
+        let more = SNIFF_BYTES.saturating_sub(first.len()) as u64;
+        let got = (&mut self.inner).take(more).read_to_end(&mut first)?;
+        Ok((first, (got as u64) < more))
+    }
+
     /// Decides the encoding from the start of the input.
     fn sniff(&mut self) -> io::Result<()> {
         let mut head = Vec::with_capacity(SNIFF_BYTES);
@@ -126,26 +171,13 @@ impl<R: Read> DecodedReader<R> {
             self.decode_with(UTF_16LE);
         } else if head.starts_with(b"\xFE\xFF") {
             self.decode_with(UTF_16BE);
-        } else if utf8_prefix_ok(&head, complete) {
-            self.mode = Mode::Utf8 { carry: Vec::new() };
+        } else if head.is_ascii() && !complete {
+            self.mode = Mode::Utf8 {
+                carry: Vec::new(),
+                undecided: true,
+            };
         } else {
-            let mut decoder = GB18030.new_decoder_without_bom_handling();
-            let mut out = vec![0; decoder.max_utf8_buffer_length(head.len()).unwrap_or(0)];
-            let (result, _, _) =
-                decoder.decode_to_utf8_without_replacement(&head, &mut out, complete);
-            if matches!(result, DecoderResult::Malformed(..)) {
-                let at = std::str::from_utf8(&head).map_or_else(|e| e.valid_up_to(), |_| 0);
-                self.lines += memchr::memchr_iter(b'\n', &head[..at]).count() as u64;
-                return Err(NotText::error(
-                    format!(
-                        "the input is neither UTF-8 nor GB18030 (GBK) text: byte 0x{:02X} at \
-                         {at}, line {}",
-                        head[at], self.lines
-                    ),
-                    crate::Remedy::NameTheEncoding,
-                ));
-            }
-            self.decode_with(GB18030);
+            self.decide(&head, complete)?;
         }
         self.sniffed = head;
         Ok(())
@@ -168,7 +200,7 @@ impl<R: Read> Read for DecodedReader<R> {
         }
         match &mut self.mode {
             Mode::Sniffing => unreachable!("decided above"),
-            Mode::Utf8 { carry } => {
+            Mode::Utf8 { carry, undecided } => {
                 let n = if self.sniffed.is_empty() {
                     self.inner.read(buf)?
                 } else {
@@ -177,6 +209,20 @@ impl<R: Read> Read for DecodedReader<R> {
                     self.sniffed.drain(..n);
                     n
                 };
+                if *undecided {
+                    if let Some(p) = buf[..n].iter().position(|b| !b.is_ascii()) {
+                        // ASCII up to `p`, handed out as it is in either
+                        // encoding; the bytes from `p` on decide.
+                        let mut rest = buf[p..n].to_vec();
+                        rest.append(&mut self.sniffed);
+                        self.lines += memchr::memchr_iter(b'\n', &buf[..p]).count() as u64;
+                        self.offset += p as u64;
+                        let (rest, complete) = self.lookahead(rest)?;
+                        self.decide(&rest, complete)?;
+                        self.sniffed = rest;
+                        return if p > 0 { Ok(p) } else { self.read(buf) };
+                    }
+                }
                 // Check the bytes handed out, with a character begun before.
                 let mut joined;
                 let checked: &[u8] = if carry.is_empty() {
@@ -286,14 +332,29 @@ mod tests {
 
     #[test]
     fn bytes_that_are_not_text_are_an_error_never_replaced() {
-        // Valid UTF-8 for a long stretch, then a stray byte.
+        // ASCII for a long stretch, then a stray byte that is text in neither
+        // encoding.
         let mut bytes = "api,calls\n".repeat(10_000).into_bytes();
         bytes.extend_from_slice(b"idcard,9\xff\n");
         let err = read_all(&bytes, InputEncoding::Auto).unwrap_err();
-        assert_eq!(NotText::remedy_of(&err), Some(crate::Remedy::ReadAsGbk));
+        assert_eq!(
+            NotText::remedy_of(&err),
+            Some(crate::Remedy::NameTheEncoding)
+        );
         let err = err.to_string();
         assert!(
-            err.contains("not UTF-8 text at byte 100008, line 10001") && err.contains("GBK"),
+            err.contains("neither UTF-8 nor GB18030 (GBK) text: byte 0xFF at 100008, line 10001"),
+            "{err}"
+        );
+        // After UTF-8 Chinese text, a stray byte is not UTF-8, and GBK is
+        // suggested.
+        let mut bytes = "api,calls\n身份证,9\n".repeat(10_000).into_bytes();
+        bytes.extend_from_slice(b"idcard,9\xff\n");
+        let err = read_all(&bytes, InputEncoding::Auto).unwrap_err();
+        assert_eq!(NotText::remedy_of(&err), Some(crate::Remedy::ReadAsGbk));
+        assert!(
+            err.to_string()
+                .contains("not UTF-8 text at byte 220008, line 20001"),
             "{err}"
         );
         let err = read_all(b"a\n\xff\xff\xff\n", InputEncoding::Auto)
@@ -337,6 +398,43 @@ mod tests {
         let mut out = String::new();
         r.read_to_string(&mut out).unwrap();
         assert_eq!(out, text);
+    }
+
+    #[test]
+    fn the_first_bytes_that_are_not_ascii_decide_however_late() {
+        // More ASCII rows than are sniffed, then Chinese text: GBK (as Excel
+        // saves it) or UTF-8, read whole in chunks of every size.
+        let ascii = "acct00001,2026-01,idcard,100\n".repeat(SNIFF_BYTES / 20);
+        let text = format!("{ascii}张三,2026-01,身份证,9000\nb,2026-01,名片,1\n");
+        let (gbk, _, _) = GB18030.encode(&text);
+        for (bytes, encoding) in [(&gbk[..], "gb18030"), (text.as_bytes(), "UTF-8")] {
+            for chunk in [7, 1 << 12, 1 << 17] {
+                struct Chunks<'a>(&'a [u8], usize);
+                impl Read for Chunks<'_> {
+                    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                        let n = self.0.len().min(self.1).min(buf.len());
+                        buf[..n].copy_from_slice(&self.0[..n]);
+                        self.0 = &self.0[n..];
+                        Ok(n)
+                    }
+                }
+                let mut r = DecodedReader::new(Chunks(bytes, chunk), InputEncoding::Auto);
+                let mut out = String::new();
+                r.read_to_string(&mut out).unwrap();
+                assert!(out == text, "{encoding}, chunk {chunk}");
+                assert_eq!(r.encoding().to_lowercase(), encoding.to_lowercase());
+            }
+        }
+        // Bytes that are neither are named where they are.
+        let mut bad = ascii.clone().into_bytes();
+        bad.extend_from_slice(b"x,\xFF\xFF\n");
+        let err = read_all(&bad, InputEncoding::Auto).unwrap_err().to_string();
+        let line = ascii.lines().count() + 1;
+        assert!(
+            err.contains("neither UTF-8 nor GB18030")
+                && err.contains(&format!("at {}, line {line}", ascii.len() + 2)),
+            "{err}"
+        );
     }
 }
 

@@ -32,7 +32,7 @@ pub struct Cli {
     pub pricing: Option<PathBuf>,
 
     /// Encoding of input files: auto (UTF-8, or GB18030/GBK as saved by Excel or WPS
-    /// on Chinese Windows, told from the start of the file), utf-8, gbk, gb18030
+    /// on Chinese Windows, told from its first bytes that are not ASCII), utf-8, gbk, gb18030
     #[arg(long, global = true, value_enum, default_value_t = EncodingArg::Auto)]
     pub encoding: EncodingArg,
 
@@ -63,7 +63,7 @@ pub struct Cli {
 /// `--encoding`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum EncodingArg {
-    /// UTF-8, or GB18030 when the start of the file is not UTF-8 but is GB18030
+    /// UTF-8, or GB18030 when its first bytes that are not ASCII are not UTF-8 but GB18030
     Auto,
     /// UTF-8
     #[value(name = "utf-8", alias = "utf8")]

@@ -1020,3 +1020,21 @@ fn utc_timestamps_fall_in_the_month_of_the_bill_clock() {
         .stdout_has("\n2025-07,idcard,6000,2,1000,5000,2,0.15,750.00,")
         .run();
 }
+
+#[test]
+fn a_gbk_file_whose_first_chinese_text_comes_late_is_billed() {
+    // Thousands of ASCII rows, then the first Chinese name, saved as GBK.
+    let mut text = String::from("account,month,api,calls\n");
+    for i in 0..4000 {
+        text.push_str(&format!("acct{i:05},2026-01,idcard,100\n"));
+    }
+    text.push_str("张三,2026-01,身份证,9000\n");
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable);
+    Test::new()
+        .arg("batch")
+        .stdin(gbk.to_vec())
+        .stdout_has("\n张三,2026-01,身份证,9000,1000,8000,2,0.15,1200.00,10001,900.10\n")
+        .stderr_has("4001 rows written, total 1200.00 CNY")
+        .run();
+}
