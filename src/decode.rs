@@ -209,7 +209,7 @@ impl<R: Read> Read for DecodedReader<R> {
                     self.sniffed.drain(..n);
                     n
                 };
-                if *undecided {
+                if *undecided && !buf[..n].is_ascii() {
                     if let Some(p) = buf[..n].iter().position(|b| !b.is_ascii()) {
                         // ASCII up to `p`, handed out as it is in either
                         // encoding; the bytes from `p` on decide.
