@@ -41,6 +41,12 @@ pub fn parse_count(input: &str) -> Result<u64, Error> {
         return Err(bad("a call count cannot be negative"));
     }
     let s = s.strip_prefix('+').unwrap_or(s);
+    if is_scientific(s) {
+        return Err(bad(
+            "scientific notation, as a spreadsheet writes a number too wide for its column, \
+             which may have lost digits; format the column as a whole number and export again",
+        ));
+    }
     let (number, multiplier) = split_multiplier(s);
     let multiplier = u128::from(multiplier);
     let expected = "expected a whole number such as 9000, 9_000, 9k, 1.5M or 10万";
@@ -280,6 +286,19 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
 }
 
 /// A number and its multiplier suffix (`k`, `M`, `千`, `万`, `亿`; 1 without).
+/// `1.23E+07`, `5e6`: digits, an optional fraction, `e` or `E`, an optional
+/// sign and digits.
+fn is_scientific(s: &str) -> bool {
+    let Some((mantissa, exponent)) = s.split_once(['e', 'E']) else {
+        return false;
+    };
+    let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, "0"));
+    [whole, fraction, exponent]
+        .iter()
+        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn split_multiplier(s: &str) -> (&str, u64) {
     let (number, multiplier) = match s.chars().last() {
         Some('k' | 'K') => (&s[..s.len() - 1], 1_000),
@@ -402,7 +421,9 @@ mod tests {
             ("", "empty"),
             ("9__", "expected"),
             ("_9", "expected"),
-            ("1e6", "expected"),
+            ("1e6", "scientific notation"),
+            ("1.23E+07", "scientific notation"),
+            ("9.5e-1", "scientific notation"),
             ("18446744073709551616", "too large"),
             ("99999999999999999999999999999999999999999", "too large"),
             ("k", "expected"),

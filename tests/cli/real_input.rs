@@ -136,6 +136,13 @@ fn commas_in_counts_are_thousands_separators_or_an_error() {
         .stdout_has(",1000,8000,2,0.15,1200.00,")
         .stdout_has(",1000,14000,3,0.10,1400.00,")
         .run();
+    // A count a spreadsheet wrote in scientific notation may have lost digits.
+    Test::new()
+        .arg("batch")
+        .stdin("api,calls\nidcard,1.23E+07\n")
+        .status(1)
+        .stderr_has("line 2: invalid call count '1.23E+07': scientific notation")
+        .run();
 }
 
 const TWO_ACCOUNTS: &str = "account,month,api,calls\n\
