@@ -546,11 +546,29 @@ impl PriceList {
         });
         let shown: Vec<&str> = self.apis.iter().take(12).map(|a| a.key.as_str()).collect();
         let more = self.apis.len() - shown.len();
+        // The total row a spreadsheet export ends with: summed, it would bill
+        // every call twice.
+        let totals = [
+            "合计",
+            "总计",
+            "小计",
+            "汇总",
+            "总和",
+            "total",
+            "totals",
+            "subtotal",
+            "sum",
+            "grandtotal",
+            "grand total",
+        ];
+        let suggestion = if totals.contains(&wanted.as_str()) {
+            Some("; a row of totals is not usage: leave it out".to_string())
+        } else {
+            suggestion.map(|k| format!("; did you mean '{k}'?"))
+        };
         Error::UnknownApi {
             name: name.to_string(),
-            suggestion: suggestion
-                .map(|k| format!("; did you mean '{k}'?"))
-                .unwrap_or_default(),
+            suggestion: suggestion.unwrap_or_default(),
             valid: if more > 0 {
                 format!(
                     "{}, and {more} more (ocr-bill prices lists them)",

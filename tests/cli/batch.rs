@@ -120,6 +120,13 @@ fn the_first_bad_row_stops_after_flushing_the_rows_before_it() {
     assert!(err.contains("'idcrad'"), "{err}");
     assert!(err.contains("did you mean 'idcard'"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+    // The total row an export ends with is named as such.
+    let (code, _, err) = batch(&[], "接口,调用量\n身份证,9000\n合计,9000\n");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("line 3: unknown API '合计'; a row of totals is not usage: leave it out"),
+        "{err}"
+    );
 }
 
 #[test]
