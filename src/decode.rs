@@ -299,6 +299,7 @@ impl<R: Read> Read for DecodedReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::tests::Trickle;
 
     fn read_all(bytes: &[u8], encoding: InputEncoding) -> io::Result<(String, &'static str)> {
         let mut r = DecodedReader::new(bytes, encoding);
@@ -384,17 +385,8 @@ mod tests {
 
     #[test]
     fn a_character_split_across_reads_is_fine() {
-        struct Trickle<'a>(&'a [u8]);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                let n = self.0.len().min(1).min(buf.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
         let text = "身份证,9\n".repeat(3);
-        let mut r = DecodedReader::new(Trickle(text.as_bytes()), InputEncoding::Utf8);
+        let mut r = DecodedReader::new(Trickle(text.as_bytes(), 1), InputEncoding::Utf8);
         let mut out = String::new();
         r.read_to_string(&mut out).unwrap();
         assert_eq!(out, text);
@@ -409,16 +401,7 @@ mod tests {
         let (gbk, _, _) = GB18030.encode(&text);
         for (bytes, encoding) in [(&gbk[..], "gb18030"), (text.as_bytes(), "UTF-8")] {
             for chunk in [7, 1 << 12, 1 << 17] {
-                struct Chunks<'a>(&'a [u8], usize);
-                impl Read for Chunks<'_> {
-                    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                        let n = self.0.len().min(self.1).min(buf.len());
-                        buf[..n].copy_from_slice(&self.0[..n]);
-                        self.0 = &self.0[n..];
-                        Ok(n)
-                    }
-                }
-                let mut r = DecodedReader::new(Chunks(bytes, chunk), InputEncoding::Auto);
+                let mut r = DecodedReader::new(Trickle(bytes, chunk), InputEncoding::Auto);
                 let mut out = String::new();
                 r.read_to_string(&mut out).unwrap();
                 assert!(out == text, "{encoding}, chunk {chunk}");

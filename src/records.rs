@@ -651,7 +651,7 @@ fn next_below_minus(bytes: &[u8], from: usize) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The word-at-a-time search finds what a byte-by-byte one finds, for
@@ -681,7 +681,7 @@ mod tests {
     }
 
     /// Gives at most `chunk` bytes per read, to cross every buffer boundary.
-    struct Trickle<'a>(&'a [u8], usize);
+    pub(crate) struct Trickle<'a>(pub(crate) &'a [u8], pub(crate) usize);
 
     impl Read for Trickle<'_> {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
