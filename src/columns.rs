@@ -102,6 +102,15 @@ impl Role {
                 "请求量",
                 "调用量(次)",
                 "调用量（次）",
+                // The calls billed, and the successful ones (billed, with some
+                // errors): beside the calls made, the file has two counts and
+                // is refused, naming both, until one is chosen.
+                "计费次数",
+                "计费调用量",
+                "计费量",
+                "成功次数",
+                "成功调用量",
+                "成功调用次数",
             ],
             Role::PackSize => &[
                 "calls",

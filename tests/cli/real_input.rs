@@ -1045,3 +1045,26 @@ fn a_gbk_file_whose_first_chinese_text_comes_late_is_billed() {
         .stderr_has("4001 rows written, total 1200.00 CNY")
         .run();
 }
+
+#[test]
+fn calls_made_beside_calls_billed_are_never_chosen_silently() {
+    // A console export with the calls made and the calls billed (or the
+    // successful ones): which one is billed is the user's choice.
+    let file = "日期,接口名称,调用次数,计费次数\n2026-01-01,身份证,9500,9000\n";
+    Test::new()
+        .arg("batch")
+        .stdin(file)
+        .status(1)
+        .stderr_has("two calls columns, '调用次数' and '计费次数'; expected one (name the one to use with --calls-column)")
+        .run();
+    Test::new()
+        .args(&["batch", "--calls-column", "计费次数"])
+        .stdin(file)
+        .stdout_has(",9500,9000,1000,8000,2,0.15,1200.00,")
+        .run();
+    Test::new()
+        .arg("batch")
+        .stdin("日期,接口名称,成功次数\n2026-01-01,身份证,9000\n")
+        .stdout_has(",9000,1000,8000,2,0.15,1200.00,")
+        .run();
+}
