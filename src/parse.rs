@@ -10,8 +10,9 @@ use crate::{Error, Money};
 /// Parses a call count: digits with optional thousands separators (`,` or `_`,
 /// only between groups of three digits: `9,000`, `1_000_000`), an optional
 /// fraction after a point, and an optional multiplier suffix (`k`, `M`, `千`,
-/// `万`, `亿`). `9,00`, `1,2,3` and `1,5k` are refused, never read as 900, 123
-/// or 15,000.
+/// `万`, `亿`), then optionally the unit `次`. `9,00`, `1,2,3` and `1,5k` are
+/// refused, never read as 900, 123 or 15,000; so is `9.000`, nine or nine
+/// thousand by where it was written, and `1.23E+07`.
 ///
 /// The result must be a whole number that fits in a `u64`. Full-width digits,
 /// comma, point and underscore, as a Chinese input method types them, are
@@ -41,6 +42,8 @@ pub fn parse_count(input: &str) -> Result<u64, Error> {
         return Err(bad("a call count cannot be negative"));
     }
     let s = s.strip_prefix('+').unwrap_or(s);
+    // The unit, as a Chinese sheet may write it: `9000次`, `1万次`.
+    let s = s.strip_suffix('次').map_or(s, str::trim_end);
     if is_scientific(s) {
         return Err(bad(
             "scientific notation, as a spreadsheet writes a number too wide for its column, \
@@ -406,6 +409,9 @@ mod tests {
             ("0.000", 0),
             ("9.00", 9),
             ("1.500万", 15_000),
+            ("9000次", 9000),
+            ("1万次", 10_000),
+            ("9,000 次", 9000),
         ] {
             assert_eq!(parse_count(text).unwrap(), want, "{text}");
         }
