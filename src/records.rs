@@ -1,8 +1,9 @@
 //! A streaming CSV record reader for `batch`: plain lines are split on the
 //! delimiter directly (the common case, as fast as `cut`), lines with quotes are
 //! read strictly (RFC 4180) by [`scan_quoted`]. The delimiter is a comma, a tab
-//! or a semicolon, told from the header line ([`RecordReader::next_header`]). Each record keeps its raw bytes, so a pass-through writer can copy
-//! them unchanged, and its 1-based line number.
+//! or a semicolon, told from the header line ([`RecordReader::next_header`]).
+//! Each record keeps its raw bytes, so a pass-through writer can copy them
+//! unchanged, and its 1-based line number.
 
 use std::io::{self, Read};
 use std::ops::Range;
