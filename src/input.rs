@@ -173,6 +173,13 @@ impl InOrder {
     }
 }
 
+/// The account of a row (empty when the file has none).
+fn account_of(v: &Option<String>) -> Result<String, String> {
+    let account = v.clone().unwrap_or_default();
+    crate::parse::check_identifier("account", account.as_bytes())?;
+    Ok(account)
+}
+
 fn text(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("")
 }
@@ -217,7 +224,7 @@ pub fn read_usage<'a, R: Read>(
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
         let calls = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
         rows.push(Usage {
-            account: v[3].clone().unwrap_or_default(),
+            account: account_of(&v[3])?,
             month,
             api: found.item,
             source: found.api,
@@ -268,7 +275,7 @@ pub fn read_packs<'a, R: Read>(
             ));
         }
         rows.push(Purchase {
-            account: v[4].clone().unwrap_or_default(),
+            account: account_of(&v[4])?,
             price,
             month,
             api,
@@ -295,7 +302,7 @@ pub fn read_topups<R: Read>(input: R) -> Result<Vec<TopUp>, InputError> {
         order.check(month)?;
         let amount = parse_money(text(&v[1])).map_err(|e| e.to_string())?;
         rows.push(TopUp {
-            account: v[2].clone().unwrap_or_default(),
+            account: account_of(&v[2])?,
             month,
             amount,
         });

@@ -289,6 +289,20 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
 }
 
 /// A number and its multiplier suffix (`k`, `M`, `千`, `万`, `亿`; 1 without).
+/// Refuses an account (or any identifier) that a spreadsheet wrote in
+/// scientific notation (`1.00012E+11`: a long account ID in a General column):
+/// accounts that differ in later digits would read as one.
+pub(crate) fn check_identifier(what: &str, value: &[u8]) -> Result<(), String> {
+    match std::str::from_utf8(value) {
+        Ok(text) if is_scientific(text.trim()) => Err(format!(
+            "{what} '{text}' is in scientific notation, as a spreadsheet writes a long \
+             number: {what}s that differ in later digits would read as one; format the \
+             column as text and export again"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// `1.23E+07`, `5e6`: digits, an optional fraction, `e` or `E`, an optional
 /// sign and digits.
 fn is_scientific(s: &str) -> bool {

@@ -249,10 +249,18 @@ fn parse_rows<R: Read>(
         key.clear();
         let month_columns = cols.group.iter().map(|&g| (g, Some(g) == cols.month));
         let kept_apart = month_apart.map(|m| (m, true));
-        let mut bad_month = None;
+        // A value that cannot be grouped: a month that is none, an account
+        // that lost its digits.
+        let mut bad_value = None;
         for (column, is_month) in month_columns.chain(kept_apart) {
             let value = trimmed(record.field(column));
             if !is_month {
+                if Some(column) == cols.account {
+                    if let Err(message) = crate::parse::check_identifier("account", value) {
+                        bad_value = Some(message);
+                        break;
+                    }
+                }
                 push_value(&mut key, value);
                 continue;
             }
@@ -264,12 +272,12 @@ fn parse_rows<R: Read>(
                     push_value(&mut key, &month);
                 }
                 Err(message) => {
-                    bad_month = Some(message);
+                    bad_value = Some(message);
                     break;
                 }
             }
         }
-        if let Some(message) = bad_month {
+        if let Some(message) = bad_value {
             match bad(summary, RowError::new(line, message)) {
                 Ok(()) => continue,
                 Err(e) => break Err(e),

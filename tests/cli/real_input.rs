@@ -1068,3 +1068,21 @@ fn calls_made_beside_calls_billed_are_never_chosen_silently() {
         .stdout_has(",9000,1000,8000,2,0.15,1200.00,")
         .run();
 }
+
+#[test]
+fn accounts_a_spreadsheet_wrote_in_scientific_notation_are_never_merged() {
+    // 100012345678 and 100012349999 both read 1.00012E+11 once Excel has
+    // saved them from a General column: summed, two accounts become one bill.
+    let file = "account,month,api,calls\n1.00012E+11,2026-01,idcard,6000\n\
+                1.00012E+11,2026-01,idcard,6000\n";
+    let want = "line 2: account '1.00012E+11' is in scientific notation";
+    Test::new()
+        .args(&["batch", "--group-by", "account,month"])
+        .stdin(file)
+        .status(1)
+        .stderr_has(want)
+        .run();
+    let (_d, p) = files(&[("u.csv", file)]);
+    let err = Test::new().args(&["ledger", "--usage", &p[0]]).fails(1);
+    assert!(err.contains(want), "{err}");
+}
