@@ -142,15 +142,24 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// The header: the first record, split on the delimiter its line uses (see
-    /// [`delimiter_of`]), which then splits every record after it.
+    /// [`delimiter_of`]), which then splits every record after it. A first
+    /// line `sep=;`, as Excel reads and writes it, names the delimiter and is
+    /// not the header.
     pub fn next_header(&mut self) -> Result<Option<Record<'_>>, ReadError> {
         loop {
             let window = &self.buf[self.start..self.end];
             let content = window.iter().position(|&b| b != b'\n' && b != b'\r');
             let line = content
-                .and_then(|s| memchr::memchr(b'\n', &window[s..]).map(|e| &window[s..s + e]));
+                .and_then(|s| memchr::memchr(b'\n', &window[s..]).map(|e| (s, &window[s..s + e])));
             match line {
-                Some(line) => {
+                Some((s, line)) => {
+                    let text = line.strip_suffix(b"\r").unwrap_or(line);
+                    if let [b's' | b'S', b'e' | b'E', b'p' | b'P', b'=', d] = *text {
+                        self.delimiter = d;
+                        self.line += memchr::memchr_iter(b'\n', &window[..s]).count() as u64 + 1;
+                        self.start += s + line.len() + 1;
+                        return self.next_record();
+                    }
                     self.delimiter = delimiter_of(line);
                     break;
                 }
@@ -911,6 +920,25 @@ pub(crate) mod tests {
                 assert_eq!(got, want, "delimiter {}, chunk {chunk}", d as char);
             }
         }
+    }
+
+    #[test]
+    fn an_excel_sep_line_names_the_delimiter_and_is_no_header() {
+        for chunk in [1, 2, 5, 1 << 10] {
+            let input = b"\xEF\xBB\xBFsep=;\r\naccount;calls\r\n\"a,b\";9\r\n";
+            let mut r = RecordReader::new(Trickle(input, chunk));
+            let header = r.next_header().unwrap().map(|h| (h.line, h.len()));
+            assert_eq!(header, Some((2, 2)), "chunk {chunk}");
+            assert_eq!(r.delimiter(), b';');
+            let row = r.next_record().unwrap().unwrap();
+            assert_eq!(
+                (row.line, row.field(0), row.field(1)),
+                (3, &b"a,b"[..], &b"9"[..])
+            );
+        }
+        // `sep=` alone on a line only: a header that merely starts so is one.
+        let mut r = RecordReader::new(&b"sep=x,calls\n"[..]);
+        assert_eq!(r.next_header().unwrap().map(|h| h.len()), Some(2));
     }
 
     #[test]
