@@ -154,11 +154,15 @@ impl<R: Read> RecordReader<R> {
             match line {
                 Some((s, line)) => {
                     let text = line.strip_suffix(b"\r").unwrap_or(line);
+                    // (The delimiter named: any mark but a quote, or a tab.)
                     if let [b's' | b'S', b'e' | b'E', b'p' | b'P', b'=', d] = *text {
-                        self.delimiter = d;
-                        self.line += memchr::memchr_iter(b'\n', &window[..s]).count() as u64 + 1;
-                        self.start += s + line.len() + 1;
-                        return self.next_record();
+                        if d.is_ascii_punctuation() && d != b'"' || d == b'\t' {
+                            self.delimiter = d;
+                            self.line +=
+                                memchr::memchr_iter(b'\n', &window[..s]).count() as u64 + 1;
+                            self.start += s + line.len() + 1;
+                            return self.next_record();
+                        }
                     }
                     self.delimiter = delimiter_of(line);
                     break;
@@ -936,9 +940,16 @@ pub(crate) mod tests {
                 (3, &b"a,b"[..], &b"9"[..])
             );
         }
-        // `sep=` alone on a line only: a header that merely starts so is one.
-        let mut r = RecordReader::new(&b"sep=x,calls\n"[..]);
-        assert_eq!(r.next_header().unwrap().map(|h| h.len()), Some(2));
+        // `sep=` alone on a line only: a header that merely starts so is one,
+        // and so is `sep=` with a quote or a letter.
+        for (input, fields) in [
+            (&b"sep=x,calls\n"[..], 2),
+            (b"sep=\"\n", 1),
+            (b"sep=a\n", 1),
+        ] {
+            let mut r = RecordReader::new(input);
+            assert_eq!(r.next_header().unwrap().map(|h| h.len()), Some(fields));
+        }
     }
 
     #[test]
