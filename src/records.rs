@@ -941,12 +941,8 @@ pub(crate) mod tests {
             );
         }
         // `sep=` alone on a line only: a header that merely starts so is one,
-        // and so is `sep=` with a quote or a letter.
-        for (input, fields) in [
-            (&b"sep=x,calls\n"[..], 2),
-            (b"sep=\"\n", 1),
-            (b"sep=a\n", 1),
-        ] {
+        // and so is `sep=` with a letter or a digit.
+        for (input, fields) in [(&b"sep=x,calls\n"[..], 2), (b"sep=a\n", 1), (b"sep=1\n", 1)] {
             let mut r = RecordReader::new(input);
             assert_eq!(r.next_header().unwrap().map(|h| h.len()), Some(fields));
         }
