@@ -219,12 +219,32 @@ pub fn read_usage<'a, R: Read>(
         named(Role::Calls, names.calls.as_deref(), true),
         named(Role::Account, names.account.as_deref(), false),
     ];
-    read_rows(input, &wanted, |_, v| {
+    // A row without an account where others name theirs is no one's: summed
+    // with the named account it could be another's calls.
+    let mut first_blank: Option<u64> = None;
+    let mut first_named: Option<(u64, String)> = None;
+    read_rows(input, &wanted, |line, v| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
         let calls = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
+        let account = account_of(&v[3])?;
+        if account.is_empty() {
+            first_blank.get_or_insert(line);
+        } else if first_named.is_none() {
+            first_named = Some((line, account.clone()));
+        }
+        if let (Some(blank), Some((named, name))) = (first_blank, &first_named) {
+            let conflict = if blank == line {
+                format!("this row has no account, while line {named} names '{name}'")
+            } else {
+                format!("this row names '{name}', while line {blank} has no account")
+            };
+            return Err(format!(
+                "{conflict}; every row of a file with accounts names its own"
+            ));
+        }
         rows.push(Usage {
-            account: account_of(&v[3])?,
+            account,
             month,
             api: found.item,
             source: found.api,

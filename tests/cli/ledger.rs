@@ -450,3 +450,41 @@ fn without_a_balance_no_balance_figure_is_given() {
     assert_eq!(s(m1, "balance"), "-1200.00");
     assert_eq!(s(m1, "arrears"), "1200.00");
 }
+
+#[test]
+fn a_usage_row_without_an_account_beside_named_ones_is_refused() {
+    // Summed with A's calls it could be another account's: 12,000 calls bill
+    // 1,100.00 where A's 6,000 alone bill 750.00.
+    for (file, line, said) in [
+        (
+            "account,month,api,calls\nA,2026-01,idcard,6000\n,2026-01,idcard,6000\n",
+            3,
+            "this row has no account, while line 2 names 'A'",
+        ),
+        (
+            "account,month,api,calls\n,2026-01,idcard,6000\nA,2026-01,idcard,6000\n",
+            3,
+            "this row names 'A', while line 2 has no account",
+        ),
+    ] {
+        let (_d, p) = files(&[("usage.csv", file)]);
+        for args in [
+            vec!["ledger", "--usage", &p[0]],
+            vec!["ledger", "--usage", &p[0], "--account", "A"],
+            vec!["plan", "--usage", &p[0]],
+        ] {
+            let err = Test::new().args(&args).fails(1);
+            assert!(
+                err.contains(&format!("line {line}: {said}")),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    // A file whose account column is empty throughout has no accounts.
+    let (_d, p) = files(&[(
+        "usage.csv",
+        "account,month,api,calls\n,2026-01,idcard,6000\n,2026-01,idcard,6000\n",
+    )]);
+    let v = Test::new().args(&["ledger", "--usage", &p[0]]).json();
+    assert_eq!(s(month(&v, "2026-01"), "bill"), "1100.00");
+}
