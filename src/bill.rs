@@ -427,16 +427,17 @@ pub struct Calculator<'a> {
 
 /// The tier-cliff rule, for `postpaid` and `batch` alike: of the tiers above
 /// the reached one, in order, each tier's first call count and its bill (`None`
-/// when it has no price), the first above `calls` billed less than `amount`.
+/// when it has no price), the first above `calls` billed less than `amount`,
+/// and its place among them.
 pub fn nearest_cliff(
     tiers_above: impl IntoIterator<Item = Option<(u64, Money)>>,
     calls: u64,
     amount: Money,
-) -> Option<(u64, Money)> {
-    tiers_above
-        .into_iter()
-        .flatten()
-        .find(|&(at, there)| at > calls && there < amount)
+) -> Option<(usize, (u64, Money))> {
+    tiers_above.into_iter().enumerate().find_map(|(i, tier)| {
+        tier.filter(|&(at, there)| at > calls && there < amount)
+            .map(|t| (i, t))
+    })
 }
 
 impl<'a> Calculator<'a> {
@@ -682,7 +683,7 @@ impl<'a> Calculator<'a> {
             let c = self.charge(item, at, free, &mut [], &mut Vec::new()).ok()?;
             Some((at, c.amount))
         });
-        nearest_cliff(tiers_above, calls, amount).map(|(at, there)| Cliff {
+        nearest_cliff(tiers_above, calls, amount).map(|(_, (at, there))| Cliff {
             calls: at,
             extra_calls: at - calls,
             amount: there,

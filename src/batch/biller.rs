@@ -252,15 +252,12 @@ impl<'a> Biller<'a> {
         amount: Money,
     ) -> Option<usize> {
         let above = &self.cliffs[api][tier + 1..];
-        let (at, _) = crate::bill::nearest_cliff(
+        crate::bill::nearest_cliff(
             above.iter().map(|c| c.as_ref().map(|c| (c.at, c.amount))),
             calls,
             amount,
-        )?;
-        above
-            .iter()
-            .position(|c| c.as_ref().is_some_and(|c| c.at == at))
-            .map(|i| tier + 1 + i)
+        )
+        .map(|(i, _)| tier + 1 + i)
     }
 
     /// The bill columns' values.
