@@ -26,14 +26,8 @@ pub(super) struct Memo {
     pub(super) bytes: [u8; MEMO_BYTES],
 }
 
-/// A tier's first call count and its bill, if it has a price, with the two
-/// bill cells that name it as a cliff (`,10001,900.10`).
-#[derive(Clone)]
-pub(super) struct TierCliff {
-    pub(super) at: u64,
-    pub(super) amount: Money,
-    pub(super) cells: Box<[u8]>,
-}
+/// A tier's first call count and its bill, if it has a price.
+pub(super) type TierCliff = Option<(u64, Money)>;
 
 /// A tier's cells as CSV text: its number and unit price (`,2,0.15`), and its
 /// number alone (`,2,`) for a bill of nothing, or a price not known.
@@ -60,8 +54,10 @@ pub(super) struct Biller<'a> {
     /// APIs of one tier table.
     pub(super) tiers: Vec<std::sync::Arc<[TierCells]>>,
     /// Per API, per tier: the tier's first call count and its bill, if it has a
-    /// price; shared by the APIs of one tier table.
-    pub(super) cliffs: Vec<std::sync::Arc<[Option<TierCliff>]>>,
+    /// price, and the two bill cells that name it as a cliff (`,10001,900.10`);
+    /// shared by the APIs of one tier table.
+    pub(super) cliffs: Vec<std::sync::Arc<[TierCliff]>>,
+    pub(super) cliff_cells: Vec<std::sync::Arc<[Box<[u8]>]>>,
 }
 
 impl<'a> Biller<'a> {
@@ -83,6 +79,7 @@ impl<'a> Biller<'a> {
             seen: vec![None; 64],
             tiers: Vec::new(),
             cliffs: Vec::new(),
+            cliff_cells: Vec::new(),
         }
     }
 
@@ -105,8 +102,12 @@ impl<'a> Biller<'a> {
                     std::sync::Arc::ptr_eq(&a.tiers, &api.tiers)
                         && self.calc.lone_free(a) == self.calc.lone_free(api)
                 });
-                let (tiers, cliffs) = match shared {
-                    Some(i) => (self.tiers[i].clone(), self.cliffs[i].clone()),
+                let (tiers, cliffs, cliff_cells) = match shared {
+                    Some(i) => (
+                        self.tiers[i].clone(),
+                        self.cliffs[i].clone(),
+                        self.cliff_cells[i].clone(),
+                    ),
                     None => {
                         let bounds = self.calc.prices.settings.tier_bounds;
                         let tiers: Vec<TierCells> = (0..api.tiers.len())
@@ -125,7 +126,7 @@ impl<'a> Biller<'a> {
                                 }
                             })
                             .collect();
-                        let cliffs: Vec<Option<TierCliff>> = (0..api.tiers.len())
+                        let cliffs: Vec<TierCliff> = (0..api.tiers.len())
                             .map(|i| {
                                 let at = api.first_calls_of_tier(i, bounds);
                                 let free = self.calc.lone_free(api);
@@ -133,21 +134,26 @@ impl<'a> Biller<'a> {
                                     .calc
                                     .charge(api, at, free, &mut [], &mut Vec::new())
                                     .ok()?;
-                                let mut cells = Cells::default();
-                                cells.push_u64(at);
-                                cells.push_money(c.amount);
-                                Some(TierCliff {
-                                    at,
-                                    amount: c.amount,
-                                    cells: cells.buf.into_boxed_slice(),
-                                })
+                                Some((at, c.amount))
                             })
                             .collect();
-                        (tiers.into(), cliffs.into())
+                        let cliff_cells: Vec<Box<[u8]>> = cliffs
+                            .iter()
+                            .map(|c| {
+                                let mut cells = Cells::default();
+                                if let Some((at, amount)) = c {
+                                    cells.push_u64(*at);
+                                    cells.push_money(*amount);
+                                }
+                                cells.buf.into_boxed_slice()
+                            })
+                            .collect();
+                        (tiers.into(), cliffs.into(), cliff_cells.into())
                     }
                 };
                 self.tiers.push(tiers);
                 self.cliffs.push(cliffs);
+                self.cliff_cells.push(cliff_cells);
                 self.apis.push(api);
                 self.apis.len() - 1
             }
@@ -251,13 +257,8 @@ impl<'a> Biller<'a> {
         tier: usize,
         amount: Money,
     ) -> Option<usize> {
-        let above = &self.cliffs[api][tier + 1..];
-        crate::bill::nearest_cliff(
-            above.iter().map(|c| c.as_ref().map(|c| (c.at, c.amount))),
-            calls,
-            amount,
-        )
-        .map(|(i, _)| tier + 1 + i)
+        let above = self.cliffs[api][tier + 1..].iter().copied();
+        crate::bill::nearest_cliff(above, calls, amount).map(|(i, _)| tier + 1 + i)
     }
 
     /// The bill columns' values.
@@ -283,8 +284,8 @@ impl<'a> Biller<'a> {
             None => cells.buf.extend_from_slice(b",,"),
         }
         cells.push_money(f.amount);
-        match f.cliff.and_then(|i| self.cliffs[api][i].as_ref()) {
-            Some(cliff) => cells.buf.extend_from_slice(&cliff.cells),
+        match f.cliff {
+            Some(i) => cells.buf.extend_from_slice(&self.cliff_cells[api][i]),
             None => cells.buf.extend_from_slice(b",,"),
         }
     }
