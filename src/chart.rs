@@ -87,8 +87,8 @@ impl Panel<'_> {
     }
 }
 
-/// The chart as SVG text.
-pub fn svg(curve: &Curve) -> anyhow::Result<String> {
+/// The chart as SVG text, money in `currency` (the price list's).
+pub fn svg(curve: &Curve, currency: &str) -> anyhow::Result<String> {
     // A log scale for calls, so every tier cliff (1k, 10k, 100k, …) shows.
     let points: Vec<_> = curve.points.iter().filter(|p| p.calls >= 100).collect();
     let calls = |p: &&ocr_bill::CurvePoint| p.calls as f64;
@@ -101,9 +101,10 @@ pub fn svg(curve: &Curve) -> anyhow::Result<String> {
             .filter_map(|p| f(p).map(|v| (p.calls as f64, v)))
             .collect()
     };
+    let (bill_desc, per_call_desc) = (format!("bill ({currency})"), format!("{currency} per call"));
     let bill = Panel {
         caption: "The month's bill",
-        y_desc: "bill (yuan, CNY)",
+        y_desc: &bill_desc,
         y_decimals: 0,
         legend: SeriesLabelPosition::UpperLeft,
         postpaid: series(&|p| Some(money(p.postpaid))),
@@ -111,7 +112,7 @@ pub fn svg(curve: &Curve) -> anyhow::Result<String> {
     };
     let per_call = Panel {
         caption: "Price per call",
-        y_desc: "yuan per call",
+        y_desc: &per_call_desc,
         y_decimals: 3,
         legend: SeriesLabelPosition::UpperRight,
         postpaid: series(&|p| p.postpaid_per_call.and_then(|d| d.to_f64())),

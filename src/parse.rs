@@ -211,7 +211,7 @@ pub fn parse_money(text: &str) -> Result<Money, Error> {
     }
     if value.normalize().scale() > 2 {
         return Err(bad(
-            "more than two decimals; money is in yuan to the fen (0.01)",
+            "more than two decimals; money is counted to the hundredth (0.01: a fen, a cent)",
         ));
     }
     Ok(Money::round(value))

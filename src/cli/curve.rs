@@ -19,7 +19,7 @@ pub(super) fn run(prices: &PriceList, args: &CurveArgs, out: &Out) -> anyhow::Re
         .curve(api, max, args.points)
         .map_err(|e| flag_named(e, "--points"))?;
     if let Some(path) = &args.svg {
-        let svg = crate::chart::svg(&curve)?;
+        let svg = crate::chart::svg(&curve, &prices.settings.currency)?;
         fs::write(path, svg)
             .with_context(|| format!("cannot write the chart to {}", path.display()))?;
     }

@@ -66,12 +66,24 @@ fn curve_svg_parses_and_holds_both_series() {
     for want in [
         "postpaid",
         "with the best packs",
-        "yuan per call",
+        "bill (CNY)",
+        "CNY per call",
         "10k",
         "100k",
     ] {
         assert!(texts.iter().any(|t| t.contains(want)), "no {want}");
     }
+    // The axes name the edition's currency.
+    let path = dir.path().join("intl.svg");
+    Test::new()
+        .args(&["--edition", "intl", "curve", "--api", "general"])
+        .args(&["--max", "200k", "--svg", path.to_str().unwrap()])
+        .run();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        svg.contains("bill (USD)") && svg.contains("USD per call") && !svg.contains("CNY"),
+        "{svg}"
+    );
 }
 
 #[test]
