@@ -56,7 +56,9 @@ pub use money::{
     calls_times, format_price, per_call, round_fen, serialize_per_call, serialize_price, Money,
 };
 pub use month::{Dated, Month};
-pub use parse::{parse_amount, parse_count, parse_decimal, parse_money, parse_pack_spec, PackSpec};
+pub use parse::{
+    parse_amount, parse_count, parse_decimal, parse_money, parse_pack_spec, parse_price, PackSpec,
+};
 pub use plan::{BestPlan, Plan, PlanChoice, PlanMonth, PlanOption};
 pub use prepaid::{PackUse, PrepaidMonth};
 pub use pricing::{

@@ -150,6 +150,34 @@ pub fn parse_amount(input: &str) -> Result<rust_decimal::Decimal, Error> {
         .ok_or_else(|| bad("too large"))
 }
 
+/// Parses a price as the pages write it: a plain decimal, optionally with `¥`
+/// (`￥`) before it and `元` or `元/次` (yuan a call) after it: `0.04`,
+/// `0.04元/次`, `¥3500`, `3500元`. Full-width digits and point are read as
+/// ASCII.
+///
+/// ```
+/// use ocr_bill::parse_price;
+/// assert_eq!(parse_price("0.04元/次").unwrap().to_string(), "0.04");
+/// assert_eq!(parse_price("￥3500").unwrap().to_string(), "3500");
+/// assert!(parse_price("0.04元/月").is_err());
+/// ```
+pub fn parse_price(text: &str) -> Result<Decimal, Error> {
+    let ascii = half_width_digits(text);
+    let t = ascii.trim();
+    let t = t.strip_prefix(['¥', '￥']).unwrap_or(t);
+    let t = t
+        .strip_suffix("元/次")
+        .or_else(|| t.strip_suffix('元'))
+        .unwrap_or(t);
+    parse_decimal(t).map_err(|e| match e {
+        Error::BadAmount { reason, .. } => Error::BadAmount {
+            input: text.to_string(),
+            reason,
+        },
+        other => other,
+    })
+}
+
 /// Parses a plain decimal such as `0.15` or `1200` (no exponent, no separators).
 ///
 /// A value that a decimal cannot hold exactly (more than 28 decimal places, or
@@ -262,8 +290,7 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
             let item = item.trim();
             let (item, price) = match item.split_once('@') {
                 Some((packs, price)) => {
-                    let paid =
-                        crate::parse_decimal(price).map_err(|e| bad(format!("pack price: {e}")))?;
+                    let paid = parse_price(price).map_err(|e| bad(format!("pack price: {e}")))?;
                     if paid <= Decimal::ZERO {
                         return Err(bad(format!("pack price {paid}: expected more than 0")));
                     }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
 use ocr_bill::{
-    parse_decimal, parse_pack_spec, Calculator, DecodedReader, InputEncoding, Item, PriceList,
+    parse_pack_spec, parse_price, Calculator, DecodedReader, InputEncoding, Item, PriceList,
 };
 use rust_decimal::Decimal;
 
@@ -159,7 +159,7 @@ pub(super) fn calculator<'a>(
 ) -> anyhow::Result<Calculator<'a>> {
     let price = negotiated
         .map(|p| {
-            let value = parse_decimal(p)?;
+            let value = parse_price(p)?;
             if value.is_sign_negative() && !value.is_zero() {
                 return Err(ocr_bill::Error::BadAmount {
                     input: p.to_string(),

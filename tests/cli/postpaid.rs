@@ -366,3 +366,17 @@ fn cliff_hint_in_json() {
         .json();
     assert!(v["lines"][0].get("cliff").is_none(), "{v}");
 }
+
+#[test]
+fn a_price_is_taken_as_the_pages_write_it() {
+    let v = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "2000000"])
+        .args(&["--negotiated-price", "0.04元/次"])
+        .json();
+    assert_eq!(v["amount"], "79960.00");
+    let err = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "2000000"])
+        .args(&["--negotiated-price", "0.04元/月"])
+        .fails(1);
+    assert!(err.contains("'0.04元/月'"), "{err}");
+}
