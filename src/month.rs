@@ -62,9 +62,22 @@ impl Month {
     /// Parses a month or a date within one, telling which it was.
     pub fn parse_dated(text: &str) -> Result<Dated, String> {
         parse_dated(text.trim()).ok_or_else(|| {
+            // A spreadsheet writes a date as its serial number (days since
+            // 1899-12-30) from a column formatted as General: 45823 for
+            // 2025-06-15. Said so for the years 2000 to 2099, never guessed.
+            let serial = text
+                .trim()
+                .parse::<u32>()
+                .is_ok_and(|n| (36_526..=73_050).contains(&n));
+            let hint = if serial {
+                "; it looks like a spreadsheet's date serial number: format the column as a \
+                 date and export again"
+            } else {
+                ""
+            };
             format!(
                 "month '{text}' is not YYYY-MM (2026-01) or a date within a month \
-                 (2026-01-15, 2026/1/15, 20260115, 2026-01-15 13:45:00)"
+                 (2026-01-15, 2026/1/15, 20260115, 2026-01-15 13:45:00){hint}"
             )
         })
     }
@@ -290,6 +303,14 @@ mod tests {
             let err = Month::parse(text).unwrap_err();
             assert!(err.contains(&format!("'{text}'")), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn a_date_serial_number_is_named_never_guessed() {
+        let err = Month::parse("45823").unwrap_err();
+        assert!(err.contains("date serial number"), "{err}");
+        let err = Month::parse("12345").unwrap_err();
+        assert!(!err.contains("serial"), "{err}");
     }
 
     #[test]
