@@ -320,6 +320,12 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
 /// scientific notation (`1.00012E+11`: a long account ID in a General column):
 /// accounts that differ in later digits would read as one.
 pub(crate) fn check_identifier(what: &str, value: &[u8]) -> Result<(), String> {
+    // (A value that starts with a letter, or has no exponent, at a glance.)
+    if !value.first().is_some_and(u8::is_ascii_digit)
+        || memchr::memchr2(b'E', b'e', value).is_none()
+    {
+        return Ok(());
+    }
     match std::str::from_utf8(value) {
         Ok(text) if is_scientific(text.trim()) => Err(format!(
             "{what} '{text}' is in scientific notation, as a spreadsheet writes a long \
