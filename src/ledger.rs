@@ -219,6 +219,21 @@ impl Calculator<'_> {
                 ));
             }
         }
+        // A pack bought before the window may still serve calls in it: its
+        // calls left are not known without the months before, so the window is
+        // billed as if it had not been bought, and the user is told.
+        let still_valid = input
+            .packs
+            .iter()
+            .filter(|p| p.month < first && p.month.plus(settings.pack_validity_months - 1) >= first)
+            .count();
+        if still_valid > 0 {
+            left_out.push(format!(
+                "{still_valid} of them bought before {first} would still serve calls from \
+                 {first}: the window is billed as if they were never bought; start the ledger \
+                 at the first month to carry them"
+            ));
+        }
         // The month's calls per billing item (item index), and per API.
         let mut calls_by: BTreeMap<(Month, usize), u64> = BTreeMap::new();
         let mut apis_by: BTreeMap<(Month, usize), Vec<ApiCalls>> = BTreeMap::new();

@@ -540,6 +540,26 @@ fn ledger_obeys_from_and_until() {
         ])
         .fails(1);
     assert!(err.contains("must not come after"), "{err}");
+    // A pack bought before the window that still serves in it is said so.
+    let (_d, q) = files(&[("packs.csv", "month,api,calls\n2025-06,idcard,100000\n")]);
+    let v = Test::new()
+        .args(&[
+            "ledger", "--usage", &p[0], "--packs", &q[0], "--from", "2026-03",
+        ])
+        .json();
+    assert_eq!(
+        v["left_out"][2],
+        "1 of them bought before 2026-03 would still serve calls from 2026-03: the window is \
+         billed as if they were never bought; start the ledger at the first month to carry them"
+    );
+    // One that expired before it is not.
+    let (_d, q) = files(&[("packs.csv", "month,api,calls\n2025-02,idcard,100000\n")]);
+    let v = Test::new()
+        .args(&[
+            "ledger", "--usage", &p[0], "--packs", &q[0], "--from", "2026-03",
+        ])
+        .json();
+    assert_eq!(v["left_out"].as_array().unwrap().len(), 2, "{v}");
 }
 
 #[test]
