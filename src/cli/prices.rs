@@ -11,7 +11,14 @@ pub(super) fn run(prices: &PriceList, args: &PricesArgs, out: &Out) -> anyhow::R
     if args.editions {
         let editions = ocr_bill::EDITIONS
             .iter()
-            .map(|(name, _)| PriceList::edition(name).map(|l| l.about))
+            .map(|(name, _)| {
+                PriceList::edition(name).map(|l| reports::Edition {
+                    edition: l.about.edition,
+                    currency: l.settings.currency,
+                    source: l.about.source,
+                    summary: l.about.summary,
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         return render(&reports::Editions(editions), out.format, out.style);
     }

@@ -14,7 +14,7 @@ pub use ledger::LedgerReport;
 pub use plan::{PlanReport, Plans};
 pub use postpaid::Postpaid;
 pub use prepaid::{Prepaid, PrepaidAccount};
-pub use prices::{Editions, Prices};
+pub use prices::{Edition, Editions, Prices};
 pub use quote::QuoteReport;
 
 use ocr_bill::format_price;

@@ -260,18 +260,28 @@ impl Report for Prices<'_> {
     }
 }
 
+/// A built-in edition: its name, the currency it bills in, what it says of
+/// itself.
+#[derive(Serialize)]
+pub struct Edition {
+    pub edition: String,
+    pub currency: String,
+    pub source: String,
+    pub summary: String,
+}
+
 /// The built-in editions of the price page.
 #[derive(Serialize)]
 #[serde(transparent)]
-pub struct Editions(pub Vec<ocr_bill::About>);
+pub struct Editions(pub Vec<Edition>);
 
 impl Report for Editions {
     fn human(&self) -> String {
         let mut out = String::new();
         for e in &self.0 {
             out.push_str(&format!(
-                "{:<5} {}\n      source: {}\n",
-                e.edition, e.summary, e.source
+                "{:<5} {}  {}\n      source: {}\n",
+                e.edition, e.currency, e.summary, e.source
             ));
         }
         out.push_str(
@@ -281,9 +291,14 @@ impl Report for Editions {
     }
 
     fn grid(&self) -> Grid {
-        let mut g = Grid::new(&["edition", "summary", "source"]);
+        let mut g = Grid::new(&["edition", "currency", "summary", "source"]);
         for e in &self.0 {
-            g.push(vec![e.edition.clone(), e.summary.clone(), e.source.clone()]);
+            g.push(vec![
+                e.edition.clone(),
+                e.currency.clone(),
+                e.summary.clone(),
+                e.source.clone(),
+            ]);
         }
         g
     }

@@ -487,6 +487,17 @@ fn a_pricing_file_starts_from_an_edition_and_overrides() {
         .args(&["--edition", "e", "prices", "--editions"])
         .json();
     assert_eq!(v.as_array().unwrap().len(), 7);
+    // Each with the currency it bills in.
+    let currencies: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| s(e, "currency"))
+        .collect();
+    assert_eq!(
+        currencies,
+        ["CNY", "CNY", "CNY", "CNY", "CNY", "CNY", "USD"]
+    );
 }
 
 #[test]
