@@ -151,6 +151,19 @@ fn number_of(cell: &str) -> Option<(f64, u32)> {
 /// The sheets as an Excel workbook: numbers as number cells (money with two
 /// decimals and thousands separators, counts with thousands separators), text
 /// as text, a bold frozen header row, columns fitted.
+/// Refuses more rows than a worksheet holds below its header (1,048,576 rows
+/// in all), saying what to write instead.
+fn fits_a_worksheet(rows: usize) -> anyhow::Result<()> {
+    const MAX_ROWS: usize = (1 << 20) - 1;
+    if rows > MAX_ROWS {
+        anyhow::bail!(
+            "{rows} rows do not fit a worksheet, which holds {MAX_ROWS} below its header; \
+             write CSV instead (-f csv, or --excel for a spreadsheet)"
+        );
+    }
+    Ok(())
+}
+
 pub fn xlsx_bytes(sheets: &[(String, Grid)]) -> anyhow::Result<Vec<u8>> {
     use rust_xlsxwriter::{Format as Cell, Workbook};
     let mut book = Workbook::new();
@@ -159,6 +172,7 @@ pub fn xlsx_bytes(sheets: &[(String, Grid)]) -> anyhow::Result<Vec<u8>> {
     let count = Cell::new().set_num_format("#,##0");
     let price = Cell::new().set_num_format("0.00##########");
     for (name, grid) in sheets {
+        fits_a_worksheet(grid.rows.len())?;
         let sheet = book.add_worksheet();
         sheet.set_name(name.as_str())?;
         for (c, h) in grid.headers.iter().enumerate() {
@@ -368,5 +382,20 @@ pub fn quiet_on_closed_pipe(result: io::Result<()>) -> io::Result<()> {
     match result {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worksheet_holds_a_header_and_1_048_575_rows() {
+        assert!(fits_a_worksheet(1_048_575).is_ok());
+        let err = fits_a_worksheet(1_048_576).unwrap_err().to_string();
+        assert!(
+            err.contains("1048576 rows do not fit a worksheet") && err.contains("-f csv"),
+            "{err}"
+        );
     }
 }
