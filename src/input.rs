@@ -176,7 +176,7 @@ impl InOrder {
 /// The account of a row (empty when the file has none).
 fn account_of(v: &Option<String>) -> Result<String, String> {
     let account = v.clone().unwrap_or_default();
-    crate::parse::check_identifier("account", account.as_bytes())?;
+    crate::parse::check_account(account.as_bytes())?;
     Ok(account)
 }
 

@@ -153,6 +153,8 @@ impl Calculator<'_> {
     /// ```
     pub fn ledger(&self, input: &LedgerInput<'_>) -> Result<Ledger, Error> {
         let settings = &self.prices.settings;
+        // A balance figure only when a balance is followed.
+        let tracked = |m: Money| input.track_balance.then_some(m);
         one_account(
             input
                 .usage
@@ -170,7 +172,6 @@ impl Calculator<'_> {
         let first = input.from.or(months.clone().min()).or(input.until);
         let last = input.until.or(months.max()).or(input.from);
         let (Some(first), Some(last)) = (first, last) else {
-            let tracked = |m: Money| input.track_balance.then_some(m);
             return Ok(Ledger {
                 opening_balance: tracked(input.opening_balance),
                 months: Vec::new(),
@@ -279,7 +280,6 @@ impl Calculator<'_> {
             next_id += 1;
             held.push(lot);
         }
-        let tracked = |m: Money| input.track_balance.then_some(m);
         let mut balance = input.opening_balance;
         let mut frozen = Money::ZERO;
         let mut out = Vec::new();

@@ -149,17 +149,15 @@ fn clock_and_zone(time: &str) -> Option<(i32, Option<i32>)> {
         }
         None => clock,
     };
-    let parts: Vec<&str> = clock.split(':').collect();
-    let ok = (2..=3).contains(&parts.len())
-        && parts
-            .iter()
-            .all(|p| number(p, 1, 2).is_some_and(|v| v < 60))
-        && number(parts[0], 1, 2).is_some_and(|h| h < 24);
-    if !ok {
-        return None;
+    // Hours, minutes and maybe seconds, each of one or two digits.
+    let parts = clock
+        .split(':')
+        .map(|p| number(p, 1, 2).filter(|&v| v < 60))
+        .collect::<Option<Vec<u32>>>()?;
+    match parts[..] {
+        [h, m] | [h, m, _] if h < 24 => Some(((h * 60 + m) as i32, zone)),
+        _ => None,
     }
-    let minutes = number(parts[0], 1, 2)? * 60 + number(parts[1], 1, 2)?;
-    Some((minutes as i32, zone))
 }
 
 fn parse_dated(t: &str) -> Option<Dated> {

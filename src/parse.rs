@@ -120,9 +120,7 @@ pub fn parse_amount(input: &str) -> Result<rust_decimal::Decimal, Error> {
         reason: reason.to_string(),
     };
     let ascii = half_width_digits(input);
-    let s = ascii.trim();
-    let s = s.strip_prefix(['¥', '￥']).unwrap_or(s);
-    let s = s.strip_suffix('元').unwrap_or(s).trim();
+    let s = without_yuan(&ascii);
     if s.starts_with('-') {
         return Err(bad("an amount cannot be negative"));
     }
@@ -150,6 +148,13 @@ pub fn parse_amount(input: &str) -> Result<rust_decimal::Decimal, Error> {
         .ok_or_else(|| bad("too large"))
 }
 
+/// Money as written without its marks: `¥` (`￥`) before it, `元` after it.
+fn without_yuan(text: &str) -> &str {
+    let t = text.trim();
+    let t = t.strip_prefix(['¥', '￥']).unwrap_or(t);
+    t.strip_suffix('元').unwrap_or(t).trim()
+}
+
 /// Parses a price as the pages write it: a plain decimal, optionally with `¥`
 /// (`￥`) before it and `元` or `元/次` (yuan a call) after it: `0.04`,
 /// `0.04元/次`, `¥3500`, `3500元`. Full-width digits and point are read as
@@ -164,11 +169,8 @@ pub fn parse_amount(input: &str) -> Result<rust_decimal::Decimal, Error> {
 pub fn parse_price(text: &str) -> Result<Decimal, Error> {
     let ascii = half_width_digits(text);
     let t = ascii.trim();
-    let t = t.strip_prefix(['¥', '￥']).unwrap_or(t);
-    let t = t
-        .strip_suffix("元/次")
-        .or_else(|| t.strip_suffix('元'))
-        .unwrap_or(t);
+    // (Yuan a call: the unit of the pages' unit prices.)
+    let t = without_yuan(t.strip_suffix("/次").unwrap_or(t));
     parse_decimal(t).map_err(|e| match e {
         Error::BadAmount { reason, .. } => Error::BadAmount {
             input: text.to_string(),
@@ -316,10 +318,10 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
 }
 
 /// A number and its multiplier suffix (`k`, `M`, `千`, `万`, `亿`; 1 without).
-/// Refuses an account (or any identifier) that a spreadsheet wrote in
-/// scientific notation (`1.00012E+11`: a long account ID in a General column):
-/// accounts that differ in later digits would read as one.
-pub(crate) fn check_identifier(what: &str, value: &[u8]) -> Result<(), String> {
+/// Refuses an account that a spreadsheet wrote in scientific notation
+/// (`1.00012E+11`: a long account ID in a General column): accounts that
+/// differ in later digits would read as one.
+pub(crate) fn check_account(value: &[u8]) -> Result<(), String> {
     // (A value that starts with a letter, or has no exponent, at a glance.)
     if !value.first().is_some_and(u8::is_ascii_digit)
         || memchr::memchr2(b'E', b'e', value).is_none()
@@ -328,8 +330,8 @@ pub(crate) fn check_identifier(what: &str, value: &[u8]) -> Result<(), String> {
     }
     match std::str::from_utf8(value) {
         Ok(text) if is_scientific(text.trim()) => Err(format!(
-            "{what} '{text}' is in scientific notation, as a spreadsheet writes a long \
-             number: {what}s that differ in later digits would read as one; format the \
+            "account '{text}' is in scientific notation, as a spreadsheet writes a long \
+             number: accounts that differ in later digits would read as one; format the \
              column as text and export again"
         )),
         _ => Ok(()),

@@ -256,7 +256,7 @@ fn parse_rows<R: Read>(
             let value = trimmed(record.field(column));
             if !is_month {
                 if Some(column) == cols.account {
-                    if let Err(message) = crate::parse::check_identifier("account", value) {
+                    if let Err(message) = crate::parse::check_account(value) {
                         bad_value = Some(message);
                         break;
                     }
