@@ -15,15 +15,18 @@ pub fn round_fen(value: Decimal) -> Decimal {
     value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
-/// An amount of money in yuan, always rounded to the fen.
+/// An amount of money in yuan, always rounded to the fen: held as a whole
+/// number of fen, so that sums, comparisons and formatting are integer work.
+/// Every amount is also a decimal (at most 96 bits at two, one or no
+/// decimals): an operation whose result would not be is refused.
 ///
 /// Serializes as a string with exactly two decimals (`"1200.00"`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Money(Decimal);
+pub struct Money(i128);
 
 impl Money {
     /// Zero yuan.
-    pub const ZERO: Money = Money(Decimal::ZERO);
+    pub const ZERO: Money = Money(0);
 
     /// Rounds an exact amount to the fen (see [`round_fen`]).
     ///
@@ -33,27 +36,30 @@ impl Money {
     /// assert_eq!(Money::round(Decimal::new(1125, 3)).to_string(), "1.13"); // not banker's 1.12
     /// ```
     pub fn round(exact: Decimal) -> Money {
-        Money(round_fen(exact))
+        // An amount with two decimals or fewer is its own rounding.
+        let d = if exact.scale() <= 2 {
+            exact
+        } else {
+            round_fen(exact)
+        };
+        // (Scaled in 128 bits: a 96-bit mantissa times 100 fits.)
+        Money(d.mantissa() * 10i128.pow(2 - d.scale()))
     }
 
-    /// The amount as a decimal with two places.
+    /// The amount as a decimal: two decimals, or fewer when the amount
+    /// needs all 96 bits of a decimal's mantissa at fewer.
     pub fn decimal(self) -> Decimal {
-        self.0
+        decimal_of(self.0).expect("every amount is a decimal (see Money)")
     }
 
     /// Adds two amounts, refusing an overflow instead of wrapping.
     pub fn checked_add(self, other: Money) -> Result<Money, Error> {
-        self.0
-            .checked_add(other.0)
-            .map(Money)
-            .ok_or(Error::Overflow("a sum of amounts"))
+        Money::checked(self.0.checked_add(other.0)).ok_or(Error::Overflow("a sum of amounts"))
     }
 
     /// Subtracts, refusing an overflow.
     pub fn checked_sub(self, other: Money) -> Result<Money, Error> {
-        self.0
-            .checked_sub(other.0)
-            .map(Money)
+        Money::checked(self.0.checked_sub(other.0))
             .ok_or(Error::Overflow("a difference of amounts"))
     }
 
@@ -66,27 +72,30 @@ impl Money {
 
     /// True when the amount is below zero (arrears).
     pub fn is_negative(self) -> bool {
-        self.0.is_sign_negative() && !self.0.is_zero()
+        self.0 < 0
+    }
+
+    /// The amount in fen (0.01 yuan).
+    pub fn fen(self) -> i128 {
+        self.0
+    }
+
+    /// An amount of `fen`, when it is a decimal.
+    fn checked(fen: Option<i128>) -> Option<Money> {
+        fen.filter(|&f| decimal_of(f).is_some()).map(Money)
     }
 }
 
-impl Money {
-    /// The amount in fen (0.01 yuan). Computed from the decimal's integer and
-    /// scale in 128 bits: rescaling an amount of more than 26 digits at scale 0
-    /// to scale 2 would not fit 96 bits, and `rescale` would then keep fewer
-    /// decimals than asked.
-    pub fn fen(self) -> i128 {
-        match self.0.scale() {
-            2 => self.0.mantissa(),
-            1 => self.0.mantissa() * 10,
-            0 => self.0.mantissa() * 100,
-            _ => {
-                let d = round_fen(self.0);
-                d.mantissa() * 10i128.pow(2 - d.scale())
-            }
-        }
-    }
+/// `fen` as a decimal, at the most decimals (of two) that its mantissa's 96
+/// bits hold; `None` when none do.
+fn decimal_of(fen: i128) -> Option<Decimal> {
+    [(1, 2), (10, 1), (100, 0)]
+        .into_iter()
+        .filter(|&(unit, _)| fen % unit == 0)
+        .find_map(|(unit, scale)| Decimal::try_from_i128_with_scale(fen / unit, scale).ok())
+}
 
+impl Money {
     /// Appends the amount with exactly two decimals (`1200.00`, `-0.13`) to `out`,
     /// without allocating: the one money formatter, also behind `Display`.
     pub fn write_to(self, out: &mut Vec<u8>) {
@@ -228,8 +237,40 @@ mod tests {
     #[test]
     fn overflow_is_refused() {
         assert!(calls_times(u64::MAX, Decimal::MAX).is_err());
-        let big = Money(Decimal::MAX);
+        let big = Money::round(Decimal::MAX);
         assert!(big.checked_add(big).is_err());
+    }
+
+    /// An amount is held in fen and is always a decimal again: the largest
+    /// decimals round-trip, and a sum that no decimal holds to the fen is
+    /// refused rather than rounded.
+    #[test]
+    fn amounts_are_decimals_and_sums_beyond_them_refused() {
+        for v in [
+            "79228162514264337593543950335",
+            "7922816251426433759354395033.5",
+            "792281625142643375935439503.35",
+            "-792281625142643375935439503.35",
+            "0.01",
+        ] {
+            assert_eq!(Money::round(d(v)).decimal(), d(v), "{v}");
+        }
+        let top = Money::round(d("792281625142643375935439503.35"));
+        let fen = Money::round(d("0.01"));
+        assert!(top.checked_add(fen).is_err());
+        assert_eq!(
+            top.checked_sub(fen).unwrap().to_string(),
+            "792281625142643375935439503.34"
+        );
+        assert!(Money::round(d("-792281625142643375935439503.35"))
+            .checked_sub(fen)
+            .is_err());
+        // A sum kept at fewer decimals where it fits there.
+        let whole = Money::round(d("39614081257132168796771975167"));
+        assert_eq!(
+            whole.checked_add(whole).unwrap().decimal(),
+            d("79228162514264337593543950334")
+        );
     }
 
     /// The integer path gives what `checked_mul` gives, value and scale, up to
