@@ -306,8 +306,12 @@ impl ColumnArgs {
 pub struct LedgerArgs {
     /// Usage CSV (`-` for stdin): month (or a date), api, calls, and optionally
     /// account; English or Chinese headers (月份/日期, 接口, 调用量, 账号)
-    #[arg(long, value_name = "FILE")]
-    pub usage: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "file")]
+    pub usage: Option<PathBuf>,
+
+    /// The usage CSV, as --usage: `ocr-bill ledger usage.csv`
+    #[arg(value_name = "FILE", conflicts_with = "usage")]
+    pub file: Option<PathBuf>,
 
     /// Pack purchases CSV: month, api, calls (the pack size), optional count
     #[arg(long, value_name = "FILE")]
@@ -345,9 +349,23 @@ pub struct LedgerArgs {
     pub negotiated_price: Option<String>,
 }
 
+impl Command {
+    /// A usage file given as the positional `FILE` is the `--usage` file.
+    pub fn fold_usage_file(&mut self) {
+        let (usage, file) = match self {
+            Command::Ledger(a) => (&mut a.usage, &mut a.file),
+            Command::Plan(a) => (&mut a.usage, &mut a.file),
+            _ => return,
+        };
+        if usage.is_none() {
+            *usage = file.take();
+        }
+    }
+}
+
 /// Arguments of `plan`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("forecast").required(true).args(["api", "usage"])))]
+#[command(group(clap::ArgGroup::new("forecast").required(true).args(["api", "usage", "file"])))]
 pub struct PlanArgs {
     /// API key, Chinese name or alias (with --monthly)
     #[arg(long, value_name = "API", requires = "monthly")]
@@ -363,8 +381,12 @@ pub struct PlanArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["api", "monthly"])]
     pub usage: Option<PathBuf>,
 
+    /// The usage CSV, as --usage: `ocr-bill plan usage.csv`
+    #[arg(value_name = "FILE", conflicts_with_all = ["api", "monthly", "usage"])]
+    pub file: Option<PathBuf>,
+
     /// The account to plan for, when the usage file holds rows of several
-    #[arg(long, value_name = "NAME", requires = "usage")]
+    #[arg(long, value_name = "NAME")]
     pub account: Option<String>,
 
     #[command(flatten)]

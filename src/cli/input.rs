@@ -20,7 +20,7 @@ pub(super) fn inputs(cli: &Cli) -> Vec<&Path> {
     match &cli.command {
         Command::Batch(a) => paths.extend(a.file.as_deref()),
         Command::Ledger(a) => {
-            paths.push(&a.usage);
+            paths.extend(a.usage.as_deref());
             paths.extend(a.packs.as_deref());
             paths.extend(a.topups.as_deref());
         }

@@ -5,7 +5,7 @@ use ocr_bill::{read_packs, read_topups, read_usage, LedgerInput, Month, PriceLis
 
 use super::args::LedgerArgs;
 use super::input::{calculator, check_account, opening_balance, read_file};
-use super::Out;
+use super::{Out, UsageError};
 use crate::render::render;
 use crate::report as reports;
 
@@ -19,8 +19,12 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
             .transpose()
             .map_err(|e| anyhow!("{flag}: {e}"))
     };
+    let usage = args
+        .usage
+        .as_deref()
+        .ok_or_else(|| UsageError("ledger needs a usage file: ocr-bill ledger usage.csv".into()))?;
     let mut input = LedgerInput {
-        usage: read_file(&args.usage, "usage", out.encoding, |r| {
+        usage: read_file(usage, "usage", out.encoding, |r| {
             read_usage(r, prices, &args.columns.names())
         })?,
         packs: match &args.packs {

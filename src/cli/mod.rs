@@ -71,7 +71,10 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         }
     }
     let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
+        Ok(mut cli) => {
+            cli.command.fold_usage_file();
+            cli
+        }
         Err(e) if e.use_stderr() => {
             let _ = e.print();
             return exit::USAGE;

@@ -4,13 +4,17 @@ use ocr_bill::{parse_count, read_usage, Item, PriceList};
 
 use super::args::PlanArgs;
 use super::input::{calculator, check_account, paid_prices, read_file};
-use super::Out;
+use super::{Out, UsageError};
 use crate::render::{render, Format};
 use crate::report as reports;
 
 pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
     let (format, style) = (out.format, out.style);
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
+    if args.api.is_some() && args.account.is_some() {
+        let why = "--account picks an account of a usage file; --api and --monthly have none";
+        return Err(UsageError(why.into()).into());
+    }
     let forecasts: Vec<(Item, Vec<u64>)> = match (&args.api, &args.usage) {
         (Some(api), _) => {
             let monthly = args

@@ -1106,3 +1106,42 @@ fn accounts_a_spreadsheet_wrote_in_scientific_notation_are_never_merged() {
     let err = Test::new().args(&["ledger", "--usage", &p[0]]).fails(1);
     assert!(err.contains(want), "{err}");
 }
+
+/// `ledger usage.csv` and `plan usage.csv`, as `batch usage.csv` is written:
+/// the positional file is the `--usage` file; both at once are refused.
+#[test]
+fn ledger_and_plan_take_the_usage_file_as_batch_does() {
+    let usage = "account,month,api,calls\nA,2026-01,idcard,9000\nB,2026-01,idcard,100\nA,2026-02,idcard,12000\n";
+    let (_d, p) = files(&[("usage.csv", usage)]);
+    for command in ["ledger", "plan"] {
+        let flagged = Test::new()
+            .args(&[command, "--usage", &p[0], "--account", "A"])
+            .json();
+        let positional = Test::new().args(&[command, &p[0], "--account", "A"]).json();
+        assert_eq!(positional, flagged, "{command}");
+        let err = Test::new()
+            .args(&[command, &p[0], "--usage", &p[0]])
+            .fails(2);
+        assert!(err.contains("cannot be used with"), "{command}: {err}");
+    }
+    let v = Test::new()
+        .args(&["ledger", &p[0], "--account", "A"])
+        .json();
+    assert_eq!(v["months"][0]["bill"], "1200.00");
+    assert_eq!(v["months"][1]["bill"], "1100.00");
+    let err = Test::new()
+        .args(&[
+            "plan",
+            "--api",
+            "idcard",
+            "--monthly",
+            "9000",
+            "--account",
+            "A",
+        ])
+        .fails(2);
+    assert!(
+        err.contains("--account picks an account of a usage file"),
+        "{err}"
+    );
+}
