@@ -100,8 +100,6 @@ impl Role {
                 "用量",
                 "请求次数",
                 "请求量",
-                "调用量(次)",
-                "调用量（次）",
                 // The calls billed, and the successful ones (billed, with some
                 // errors): beside the calls made, the file has two counts and
                 // is refused, naming both, until one is chosen.
@@ -140,8 +138,25 @@ impl Role {
     }
 }
 
+/// Units that a header may name after the column's name, in ASCII or
+/// full-width parentheses (`调用次数（次）`, `Calls (count)`, `金额(元)`): each
+/// is the unit the column is read in. Another unit (`金额(万元)`, `调用量(千次)`)
+/// is not taken away, so that such a column is not read as one of these.
+const PLAIN_UNITS: [&str; 8] = ["次", "count", "calls", "元", "yuan", "cny", "rmb", "¥"];
+
 fn folded(name: &str) -> String {
-    let t = name.trim().to_lowercase();
+    let mut t = name.trim().to_lowercase();
+    for (open, close) in [('(', ')'), ('（', '）')] {
+        if let Some(inner) = t.strip_suffix(close) {
+            if let Some((head, unit)) = inner.rsplit_once(open) {
+                let unit = unit.trim().replace('￥', "¥");
+                if !head.trim().is_empty() && PLAIN_UNITS.contains(&unit.as_str()) {
+                    t = head.trim_end().to_string();
+                    break;
+                }
+            }
+        }
+    }
     if t.is_ascii() {
         t.chars()
             .filter(|c| !matches!(c, ' ' | '-' | '_'))
@@ -233,7 +248,21 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
             None => what,
         };
         match hits.as_slice() {
-            [] if w.required => return Err(format!("the header has no {what}; columns: {names}")),
+            [] if w.required => {
+                // A column of the role in a unit not read (`调用量(万次)`).
+                let scaled = header.iter().find(|h| {
+                    let t = h.trim();
+                    let name = t.rsplit_once(['(', '（']).map_or(t, |(name, _)| name);
+                    name != t && w.role.aliases().iter().any(|a| folded(a) == folded(name))
+                });
+                let unit = scaled.map_or(String::new(), |h| {
+                    format!(
+                        " ('{}' is in a unit other than one call or one yuan: convert it)",
+                        h.trim()
+                    )
+                });
+                return Err(format!("the header has no {what}{unit}; columns: {names}"));
+            }
             [] => found.push(None),
             [one] => found.push(Some(*one)),
             [a, b, ..] if header[*a].trim() == header[*b].trim() => {
@@ -295,6 +324,43 @@ mod tests {
         assert_eq!(got, vec![None, Some(2), Some(1), Some(0)]);
         let got = resolve(&header(&["Account_ID", "month", "api", "calls"]), &wanted).unwrap();
         assert_eq!(got[0], Some(0));
+    }
+
+    /// A unit of one call or one yuan after a name is the name; another unit
+    /// (ten thousand calls, ten thousand yuan) is not, and the column is not
+    /// found rather than read at the wrong scale.
+    #[test]
+    fn a_plain_unit_in_parentheses_is_part_of_no_name() {
+        let wanted = [Wanted::required(Role::Api), Wanted::required(Role::Calls)];
+        for calls in [
+            "调用次数（次）",
+            "调用量(次)",
+            "调用量 （次）",
+            "Calls (count)",
+            "requests(calls)",
+        ] {
+            let got = resolve(&header(&["接口", calls]), &wanted);
+            assert_eq!(got, Ok(vec![Some(0), Some(1)]), "{calls}");
+        }
+        for scaled in ["调用量(万次)", "调用量（千次）", "calls (k)", "(次)"] {
+            let err = resolve(&header(&["接口", scaled]), &wanted).unwrap_err();
+            assert!(err.contains("no 'calls' column"), "{scaled}: {err}");
+            if scaled != "(次)" {
+                assert!(
+                    err.contains(&format!("'{scaled}' is in a unit other")),
+                    "{err}"
+                );
+            }
+        }
+        let wanted = [Wanted::required(Role::Amount)];
+        for amount in ["金额（元）", "Amount (CNY)", "金额(￥)"] {
+            assert_eq!(
+                resolve(&header(&[amount]), &wanted),
+                Ok(vec![Some(0)]),
+                "{amount}"
+            );
+        }
+        assert!(resolve(&header(&["金额(万元)"]), &wanted).is_err());
     }
 
     #[test]
