@@ -15,13 +15,13 @@ use crate::bill::Calculator;
 use crate::month::Month;
 use crate::records::{ReadError, Record, RecordReader, MAX_RECORD_BYTES};
 
-/// The fingerprint of a row's account, month and billing item (by its key:
-/// the index of an API differs between workers, which meet them in another
-/// order).
+/// The fingerprint of a row's account, month and billing item (by the
+/// item's place in the price list that every worker shares: the index of an
+/// API differs between workers, which meet them in another order).
 pub(super) fn row_key(
     record: &Record<'_>,
     cols: &Columns,
-    item: &str,
+    item: &crate::pricing::Item,
     month: Option<Month>,
 ) -> u64 {
     use std::hash::{BuildHasher, Hash, Hasher};
@@ -33,7 +33,7 @@ pub(super) fn row_key(
     month.hash(&mut h);
     // With one allowance per account, rows of other items share it too.
     if !cols.per_account {
-        item.hash(&mut h);
+        std::ptr::from_ref(item).hash(&mut h);
     }
     // Mix the high bits, which pick the partition.
     let x = h.finish();
@@ -179,7 +179,7 @@ pub(super) fn bill_block(
                 result.fen += fen;
                 if count_keys {
                     result.daily += u64::from(dated.is_some_and(|d| d.has_day));
-                    let item = &biller.apis[api].key;
+                    let item = biller.apis[api];
                     result
                         .keys
                         .push(row_key(&record, cols, item, dated.map(|d| d.month)));

@@ -668,3 +668,43 @@ fn every_json_names_the_edition_and_its_currency() {
         .stdout_has("Price list: edition intl, in USD\n")
         .run();
 }
+
+/// Two APIs of one billing item in one account's month are one month of the
+/// item: billed row by row, both rows are counted as sharing it (and the
+/// other account's row is not).
+#[test]
+fn batch_counts_rows_of_one_billing_item_as_sharing_its_month() {
+    let input = "account,month,api,calls\nA,2026-01,户口本识别,6000\nA,2026-01,房产证识别,5000\nB,2026-01,户口本识别,6000\nA,2026-02,房产证识别,5000\n";
+    let err = Test::new()
+        .args(&["--edition", "d", "batch"])
+        .stdin(input)
+        .run()
+        .stderr;
+    assert!(
+        err.contains("warning: 2 rows share their account, month and billing item"),
+        "{err}"
+    );
+    let out = Test::new()
+        .args(&[
+            "--edition",
+            "d",
+            "batch",
+            "--group-by",
+            "account,month",
+            "-f",
+            "json",
+        ])
+        .stdin(input)
+        .output();
+    let first: serde_json::Value = serde_json::from_str(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["api"], "cards");
+    assert_eq!(first["calls"], 11000);
+    assert_eq!(first["amount"], "1000.00");
+}
