@@ -54,7 +54,19 @@ impl Role {
                 "帐户",
                 "账号id",
                 "账户id",
+                "帐号id",
+                "账号uin",
                 "主账号",
+                "主账号id",
+                "主账户id",
+                "主帐号id",
+                "主账号uin",
+                "用户id",
+                "客户id",
+                "用户账号",
+                "客户账号",
+                "owneruin",
+                "payeruin",
                 "用户",
                 "客户",
             ],
@@ -72,7 +84,12 @@ impl Role {
                 "月",
                 "统计日期",
                 "统计时间",
+                "统计月份",
                 "计费月份",
+                "账单月份",
+                "计费日期",
+                "调用日期",
+                "调用时间",
             ],
             Role::Api => &[
                 "api",
@@ -143,6 +160,12 @@ impl Role {
 /// is the unit the column is read in. Another unit (`金额(万元)`, `调用量(千次)`)
 /// is not taken away, so that such a column is not read as one of these.
 const PLAIN_UNITS: [&str; 8] = ["次", "count", "calls", "元", "yuan", "cny", "rmb", "¥"];
+
+/// Parts of a column name that say it names accounts.
+const ACCOUNT_STEMS: [&str; 12] = [
+    "账号", "账户", "帐号", "帐户", "account", "uin", "客户", "customer", "用户", "user", "租户",
+    "tenant",
+];
 
 fn folded(name: &str) -> String {
     let mut t = name.trim().to_lowercase();
@@ -287,6 +310,27 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
             }
         }
     }
+    // An account column under a name not taken would let rows of several
+    // accounts be summed as one's: a column whose name says account is refused
+    // until it is named.
+    for (w, f) in wanted.iter().zip(&found) {
+        if w.role != Role::Account || w.named.is_some() || f.is_some() {
+            continue;
+        }
+        let unread = (0..header.len()).filter(|i| !found.contains(&Some(*i)));
+        if let Some(i) = unread
+            .into_iter()
+            .find(|&i| ACCOUNT_STEMS.iter().any(|s| folded(&header[i]).contains(s)))
+        {
+            return Err(format!(
+                "column '{}' looks like an account column, but is not one of its names; \
+                 name it with --account-column '{}' so that accounts are billed apart \
+                 (or rename it)",
+                header[i].trim(),
+                header[i].trim()
+            ));
+        }
+    }
     for (i, a) in found.iter().enumerate() {
         for (j, b) in found.iter().enumerate().skip(i + 1) {
             if a.is_some() && a == b {
@@ -361,6 +405,41 @@ mod tests {
             );
         }
         assert!(resolve(&header(&["金额(万元)"]), &wanted).is_err());
+    }
+
+    /// An account column under another name is refused, not left unread
+    /// (rows of its accounts would be summed); named, it is read.
+    #[test]
+    fn a_column_that_looks_like_accounts_is_refused_until_named() {
+        let wanted = [
+            Wanted::optional(Role::Account),
+            Wanted::required(Role::Api),
+            Wanted::required(Role::Calls),
+        ];
+        for name in ["客户名称", "Customer Name", "user_name", "租户", "UIN号"] {
+            let err = resolve(&header(&[name, "api", "calls"]), &wanted).unwrap_err();
+            assert!(
+                err.contains(&format!("column '{name}' looks like an account column")),
+                "{err}"
+            );
+        }
+        let named = [
+            Wanted {
+                role: Role::Account,
+                named: Some("客户名称"),
+                required: true,
+            },
+            Wanted::required(Role::Api),
+            Wanted::required(Role::Calls),
+        ];
+        let got = resolve(&header(&["客户名称", "api", "calls"]), &named).unwrap();
+        assert_eq!(got, vec![Some(0), Some(1), Some(2)]);
+        // Beside an account column, another such column is left alone.
+        let got = resolve(&header(&["主账号ID", "使用者UIN", "api", "calls"]), &wanted).unwrap();
+        assert_eq!(got, vec![Some(0), Some(2), Some(3)]);
+        // Nothing like an account: none.
+        let got = resolve(&header(&["note", "api", "calls"]), &wanted).unwrap();
+        assert_eq!(got, vec![None, Some(1), Some(2)]);
     }
 
     #[test]

@@ -1145,3 +1145,46 @@ fn ledger_and_plan_take_the_usage_file_as_batch_does() {
         "{err}"
     );
 }
+
+/// A console export's account and month names are read (主账号ID, 统计月份);
+/// an account column under a name not taken is refused, where it would have
+/// summed two companies' calls into one ledger, and read once named.
+#[test]
+fn account_columns_under_other_names_are_read_or_refused() {
+    let (_d, p) = files(&[
+        (
+            "console.csv",
+            "主账号ID,统计月份,API名称,调用量\n100001,2026-01,idcard,9000\n100002,2026-01,idcard,9000\n",
+        ),
+        (
+            "names.csv",
+            "客户名称,月份,接口,调用量\n甲公司,2026-01,idcard,9000\n乙公司,2026-01,idcard,9000\n",
+        ),
+    ]);
+    let out = Test::new()
+        .args(&["batch", "--group-by", "account,month", &p[0]])
+        .output();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(
+        text.contains("100002,2026-01,idcard,9000,1,1000,8000"),
+        "{text}"
+    );
+    let err = Test::new().args(&["ledger", &p[1]]).fails(1);
+    assert!(
+        err.contains("column '客户名称' looks like an account column")
+            && err.contains("--account-column"),
+        "{err}"
+    );
+    let v = Test::new()
+        .args(&[
+            "ledger",
+            &p[1],
+            "--account-column",
+            "客户名称",
+            "--account",
+            "甲公司",
+        ])
+        .json();
+    assert_eq!(v["months"][0]["bill"], "1200.00");
+}
