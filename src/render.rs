@@ -305,6 +305,12 @@ pub fn num(x: impl std::fmt::Display) -> String {
 /// `1,000,000`); anything else unchanged. Tables only: CSV and JSON keep plain
 /// numbers.
 pub fn grouped(cell: &str) -> String {
+    // A difference written with its sign (`+13500.00`) as its number is.
+    if let Some(rest) = cell.strip_prefix('+').filter(|r| !r.starts_with('-')) {
+        if number_of(rest).is_some() {
+            return format!("+{}", grouped(rest));
+        }
+    }
     if number_of(cell).is_none() {
         return cell.to_string();
     }
@@ -388,6 +394,21 @@ pub fn quiet_on_closed_pipe(result: io::Result<()>) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_numbers_are_grouped_with_their_sign() {
+        for (cell, want) in [
+            ("13500.00", "13,500.00"),
+            ("+13500.00", "+13,500.00"),
+            ("-1234567", "-1,234,567"),
+            ("+0.00", "+0.00"),
+            ("+-5", "+-5"),
+            ("+abc", "+abc"),
+            ("idcard", "idcard"),
+        ] {
+            assert_eq!(grouped(cell), want, "{cell}");
+        }
+    }
 
     #[test]
     fn a_worksheet_holds_a_header_and_1_048_575_rows() {
