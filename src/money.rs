@@ -84,18 +84,7 @@ impl Money {
     fn checked(fen: Option<i128>) -> Option<Money> {
         fen.filter(|&f| decimal_of(f).is_some()).map(Money)
     }
-}
 
-/// `fen` as a decimal, at the most decimals (of two) that its mantissa's 96
-/// bits hold; `None` when none do.
-fn decimal_of(fen: i128) -> Option<Decimal> {
-    [(1, 2), (10, 1), (100, 0)]
-        .into_iter()
-        .filter(|&(unit, _)| fen % unit == 0)
-        .find_map(|(unit, scale)| Decimal::try_from_i128_with_scale(fen / unit, scale).ok())
-}
-
-impl Money {
     /// Appends the amount with exactly two decimals (`1200.00`, `-0.13`) to `out`,
     /// without allocating: the one money formatter, also behind `Display`.
     pub fn write_to(self, out: &mut Vec<u8>) {
@@ -119,6 +108,15 @@ impl Money {
         };
         out.extend_from_slice(&[b'.', b'0' + cents / 10, b'0' + cents % 10]);
     }
+}
+
+/// `fen` as a decimal, at the most decimals (of two) that its mantissa's 96
+/// bits hold; `None` when none do.
+fn decimal_of(fen: i128) -> Option<Decimal> {
+    [(1, 2), (10, 1), (100, 0)]
+        .into_iter()
+        .filter(|&(unit, _)| fen % unit == 0)
+        .find_map(|(unit, scale)| Decimal::try_from_i128_with_scale(fen / unit, scale).ok())
 }
 
 impl fmt::Display for Money {
