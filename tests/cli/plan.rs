@@ -122,6 +122,21 @@ fn plan_errors() {
             "--api",
             "idcard",
             "--monthly",
+            "9000",
+            "--account",
+            "A",
+        ])
+        .fails(2);
+    assert!(
+        err.contains("--account picks an account of a usage file"),
+        "{err}"
+    );
+    let err = Test::new()
+        .args(&[
+            "plan",
+            "--api",
+            "idcard",
+            "--monthly",
             "1 2 3 4 5 6 7 8 9 10 11 12 13",
         ])
         .fails(1);

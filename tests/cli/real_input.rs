@@ -1129,21 +1129,6 @@ fn ledger_and_plan_take_the_usage_file_as_batch_does() {
         .json();
     assert_eq!(v["months"][0]["bill"], "1200.00");
     assert_eq!(v["months"][1]["bill"], "1100.00");
-    let err = Test::new()
-        .args(&[
-            "plan",
-            "--api",
-            "idcard",
-            "--monthly",
-            "9000",
-            "--account",
-            "A",
-        ])
-        .fails(2);
-    assert!(
-        err.contains("--account picks an account of a usage file"),
-        "{err}"
-    );
 }
 
 /// A console export's account and month names are read (主账号ID, 统计月份);
