@@ -25,8 +25,12 @@ pub const DEFAULT_PRICING: &str = include_str!("../pricing.toml");
 #[serde(rename_all = "kebab-case")]
 pub enum TierBounds {
     /// `lower < n ≤ upper`: 10,000 calls are in the 0.15 tier (the source).
+    /// Also written `upper-inclusive`.
+    #[serde(alias = "upper-inclusive")]
     LowerExclusive,
-    /// `lower ≤ n < upper`: 10,000 calls are in the 0.10 tier.
+    /// `lower ≤ n < upper`: 10,000 calls are in the 0.10 tier. Also written
+    /// `lower-inclusive`.
+    #[serde(alias = "lower-inclusive")]
     UpperExclusive,
 }
 
