@@ -301,7 +301,13 @@ impl<R: Read> RecordReader<R> {
             let number = self.line;
             self.start += line_end;
             self.line += 1;
-            if text_end == 0 {
+            // A blank line, or one of empty fields only (`,,,`, as a spreadsheet
+            // saves a formatted row left empty), holds no record.
+            let text = &self.buf[record_start..record_start + text_end];
+            if text
+                .iter()
+                .all(|&b| b == delimiter || b == b' ' || b == b'\t')
+            {
                 continue;
             }
             self.fields
@@ -758,6 +764,12 @@ pub(crate) mod tests {
     #[test]
     fn blank_lines_and_lone_crs_end_without_a_record() {
         for chunk in [1, 2, 3, 1 << 10] {
+            // A line of empty fields, as a spreadsheet saves an empty formatted
+            // row, is blank too; one with a value, or an empty first field, is not.
+            let got = all(b"a,b\n,,\n , ,\t\r\n,x\n,,\n", chunk);
+            let lines: Vec<u64> = got.iter().map(|r| r.0).collect();
+            assert_eq!(lines, [1, 4], "chunk {chunk}: {got:?}");
+            assert_eq!(got[1].1, ["", "x"], "chunk {chunk}");
             assert_eq!(all(b"\r\r", chunk).len(), 0, "chunk {chunk}");
             assert_eq!(all(b"\r\n\r\n\"x\"", chunk).len(), 1, "chunk {chunk}");
             let got = all(b"a\n\r\rb,\"c\"\n", chunk);

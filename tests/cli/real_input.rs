@@ -806,7 +806,8 @@ fn json_never_gets_duplicate_or_empty_keys() {
 
 #[test]
 fn a_file_of_bad_rows_gets_a_short_report() {
-    let input = format!("api,calls\n{}idcard,9000\n", ",\n".repeat(100_000));
+    // (A line of empty fields is blank, no bad row: these have a count.)
+    let input = format!("api,calls\n{}idcard,9000\n", ",9000\n".repeat(100_000));
     let out = Test::new()
         .args(&["batch", "--skip-invalid"])
         .stdin(input)
@@ -1172,4 +1173,31 @@ fn account_columns_under_other_names_are_read_or_refused() {
         ])
         .json();
     assert_eq!(v["months"][0]["bill"], "1200.00");
+}
+
+/// Excel saves formatted rows left empty as rows of empty fields (`,,,`):
+/// they hold no usage and are read as blank lines, in every reader; a row with
+/// one value is still a row, and refused when it cannot be billed.
+#[test]
+fn rows_of_empty_fields_from_a_spreadsheet_are_blank() {
+    let usage = "account,month,api,calls\r\nA,2026-01,idcard,9000\r\n,,,\r\n,,,\r\nA,2026-02,idcard,9000\r\n,,,\r\n";
+    let (_d, p) = files(&[
+        ("usage.csv", usage),
+        ("tabs.csv", &usage.replace(',', "\t")),
+        (
+            "half.csv",
+            "account,month,api,calls\nA,2026-01,idcard,9000\n,,idcard,\n",
+        ),
+    ]);
+    for file in [&p[0], &p[1]] {
+        let out = Test::new().args(&["batch", file]).output();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        let v = Test::new().args(&["ledger", file]).json();
+        assert_eq!(v["months"].as_array().unwrap().len(), 2);
+        assert_eq!(v["months"][1]["bill"], "1200.00");
+    }
+    let err = Test::new().args(&["batch", &p[2]]).status(1).run().stderr;
+    assert!(err.contains("line 3"), "{err}");
 }
