@@ -44,6 +44,9 @@ impl<'a> Record<'a> {
     }
 }
 
+/// Title lines skipped above a header, at most.
+const MAX_TITLES: usize = 5;
+
 /// Reads records from a byte stream.
 pub struct RecordReader<R> {
     inner: R,
@@ -144,8 +147,10 @@ impl<R: Read> RecordReader<R> {
     /// The header: the first record, split on the delimiter its line uses (see
     /// [`delimiter_of`]), which then splits every record after it. A first
     /// line `sep=;`, as Excel reads and writes it, names the delimiter and is
-    /// not the header.
+    /// not the header; nor are up to five title lines above the header (lines
+    /// of one value at most, followed by others).
     pub fn next_header(&mut self) -> Result<Option<Record<'_>>, ReadError> {
+        let mut titles = 0;
         loop {
             let window = &self.buf[self.start..self.end];
             let content = window.iter().position(|&b| b != b'\n' && b != b'\r');
@@ -164,7 +169,30 @@ impl<R: Read> RecordReader<R> {
                             return self.next_record();
                         }
                     }
-                    self.delimiter = delimiter_of(line);
+                    let delimiter = delimiter_of(line);
+                    // A title above the header (`腾讯云OCR调用明细,,,`, as a report
+                    // saved from a spreadsheet begins): a line of one value at
+                    // most, where a header has two columns at least, with lines
+                    // after it.
+                    let values = text
+                        .split(|&b| b == delimiter)
+                        .filter(|f| f.iter().any(|&b| !matches!(b, b' ' | b'\t')))
+                        .count();
+                    if values <= 1 && titles < MAX_TITLES {
+                        let rest = &window[s + line.len() + 1..];
+                        if rest.iter().any(|&b| b != b'\n' && b != b'\r') {
+                            titles += 1;
+                            self.line +=
+                                memchr::memchr_iter(b'\n', &window[..s]).count() as u64 + 1;
+                            self.start += s + line.len() + 1;
+                            continue;
+                        }
+                        if !self.eof {
+                            self.fill()?;
+                            continue;
+                        }
+                    }
+                    self.delimiter = delimiter;
                     break;
                 }
                 None if self.eof => {
@@ -935,6 +963,37 @@ pub(crate) mod tests {
                     .collect();
                 assert_eq!(got, want, "delimiter {}, chunk {chunk}", d as char);
             }
+        }
+    }
+
+    /// A report's title lines above its header are no header; a lone line,
+    /// or a sixth title line, is.
+    #[test]
+    fn title_lines_above_the_header_are_skipped() {
+        for chunk in [1, 2, 5, 1 << 10] {
+            let header = |input: &[u8]| {
+                let mut r = RecordReader::new(Trickle(input, chunk));
+                let h = r
+                    .next_header()
+                    .unwrap()
+                    .map(|h| (h.line, String::from_utf8_lossy(h.raw).into_owned()));
+                let first = r.next_record().unwrap().map(|rec| rec.line);
+                (h, first)
+            };
+            let titled = "腾讯云OCR调用明细,,,\n\n  \n统计周期：2026年1月\na,b\n1,2\n";
+            assert_eq!(
+                header(titled.as_bytes()),
+                (Some((5, "a,b".to_string())), Some(6)),
+                "chunk {chunk}"
+            );
+            assert_eq!(
+                header(b"title\ta\tb\n"),
+                (Some((1, "title\ta\tb".to_string())), None)
+            );
+            assert_eq!(header(b"api\n"), (Some((1, "api".to_string())), None));
+            assert_eq!(header(b"api\n\n"), (Some((1, "api".to_string())), None));
+            let six = "t\n".repeat(6) + "a,b\n";
+            assert_eq!(header(six.as_bytes()).0, Some((6, "t".to_string())));
         }
     }
 

@@ -1201,3 +1201,28 @@ fn rows_of_empty_fields_from_a_spreadsheet_are_blank() {
     let err = Test::new().args(&["batch", &p[2]]).status(1).run().stderr;
     assert!(err.contains("line 3"), "{err}");
 }
+
+/// A report saved from a spreadsheet often begins with a title and a period
+/// line above its header: they are no header, and lines keep their numbers.
+#[test]
+fn title_lines_above_the_header_are_read_past() {
+    let report = "腾讯云OCR调用明细,,,\n统计周期：2026年1月,,,\n账号,月份,接口,调用量\nA,2026-01,idcard,9000\nA,2026-01,idcard,x\n";
+    let (_d, p) = files(&[("report.csv", report)]);
+    let out = Test::new()
+        .args(&["batch", "--skip-invalid", &p[0]])
+        .status(3)
+        .run();
+    assert!(
+        out.stdout.starts_with("账号,月份,接口,调用量,free_calls"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("A,2026-01,idcard,9000,1000,8000"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("line 5"), "{}", out.stderr);
+    let err = Test::new().args(&["ledger", &p[0]]).fails(1);
+    assert!(err.contains("line 5: invalid call count 'x'"), "{err}");
+}
