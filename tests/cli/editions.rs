@@ -443,6 +443,12 @@ fn every_shipped_action_is_a_tencent_action() {
     for (edition, _) in ocr_bill::EDITIONS {
         let prices = ocr_bill::PriceList::edition(edition).unwrap();
         for api in &prices.apis {
+            // Every API has its action (RULES §7.1), so a script can name it so.
+            assert!(
+                !api.actions.is_empty(),
+                "{edition}: {} has no action",
+                api.key
+            );
             for action in &api.actions {
                 assert!(
                     actions.contains(&action.as_str()),
