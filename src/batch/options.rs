@@ -38,6 +38,10 @@ pub struct BatchOptions {
     pub multiline_fields: bool,
     /// Output format.
     pub format: BatchFormat,
+    /// Threads that bill the ungrouped stream (default: the cores available,
+    /// up to 8); with 1, or an input of one block, rows are billed on the
+    /// calling thread between reads and writes.
+    pub threads: Option<usize>,
 }
 
 /// A row that could not be billed.

@@ -264,15 +264,21 @@ pub(super) fn stream<R: Read, W: Write>(
         count_keys: cols.account.is_some() || cols.month.is_some(),
     };
     let want = BLOCK_BYTES as u64;
-    if (input.by_ref().take(want).read_to_end(&mut pending_input)? as u64) < want {
+    let small = (input.by_ref().take(want).read_to_end(&mut pending_input)? as u64) < want;
+    let workers = options
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, 8);
+    // One block, or one thread (one core): billed on this thread, between
+    // reads and writes (a worker would only take turns with it).
+    if small || workers == 1 {
         let mut here = Billing::Here {
             biller: Box::new(Biller::new(calc)),
             pool,
             job,
         };
-        let mut rest = &[][..];
         let summary = coordinate(
-            &mut rest,
+            &mut input,
             &mut pending_input,
             first_line,
             &mut output,
@@ -288,9 +294,6 @@ pub(super) fn stream<R: Read, W: Write>(
         }
         return Ok(summary);
     }
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
     let (job_tx, job_rx) = mpsc::channel::<(u64, Vec<u8>)>();
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<(u64, BlockResult)>();
@@ -485,6 +488,65 @@ pub(super) fn coordinate<R: Read, W: Write>(
                 }
             }
             sent += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{run_batch, BatchOptions, BatchSummary, Calculator, PriceList};
+
+    /// Bills `input` on `threads` threads: the output, the summary and the
+    /// lines of the skipped rows.
+    fn billed(input: &str, threads: usize) -> (Vec<u8>, BatchSummary, Vec<u64>) {
+        let list = PriceList::builtin();
+        let options = BatchOptions {
+            skip_invalid: true,
+            threads: Some(threads),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        let mut skipped = Vec::new();
+        let summary = run_batch(
+            Calculator::new(&list),
+            input.as_bytes(),
+            &mut out,
+            &options,
+            &mut |e| skipped.push(e.line),
+        )
+        .unwrap();
+        (out, summary, skipped)
+    }
+
+    /// Many blocks billed on this thread alone (one core) or on workers give
+    /// the same bytes, counts and reports.
+    #[test]
+    fn one_thread_bills_many_blocks_as_workers_do() {
+        let mut input = String::from("account,month,api,calls\n");
+        for i in 0..60_000u64 {
+            let api = ["idcard", "general", "vat-invoice"][(i % 3) as usize];
+            let calls = if i % 997 == 0 {
+                "9,00".to_string()
+            } else {
+                (i * 37 % 150_000).to_string()
+            };
+            input.push_str(&format!(
+                "acct{},2026-0{},{api},{calls}\n",
+                i % 4_000,
+                1 + i % 9
+            ));
+        }
+        assert!(input.len() > 4 * super::BLOCK_BYTES);
+        let (out, summary, skipped) = billed(&input, 1);
+        assert_eq!(summary.rows, 60_000);
+        assert_eq!(summary.skipped, 61);
+        assert_eq!(skipped.len(), 61);
+        assert!(summary.shared > 0);
+        for threads in [2, 3] {
+            let (o, s, k) = billed(&input, threads);
+            assert!(o == out, "{threads} threads");
+            assert_eq!(s, summary, "{threads} threads");
+            assert_eq!(k, skipped);
         }
     }
 }

@@ -37,6 +37,7 @@ pub(super) fn run(
         skip_invalid: args.skip_invalid,
         multiline_fields: args.multiline_fields,
         format,
+        threads: None,
     };
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     crate::render::stdout_is_open()?;
