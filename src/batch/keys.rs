@@ -182,13 +182,19 @@ impl KeyLog {
                 let n = sum(&lengths[group.clone()]) as usize;
                 if n > 0 {
                     file.seek(SeekFrom::Start(8 * (start + before)))?;
-                    bytes.resize(8 * n, 0);
-                    file.read_exact(bytes)?;
-                    keys.extend(
-                        bytes
-                            .chunks_exact(8)
-                            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
-                    );
+                    // In pieces of at most 8,192 keys, so the buffer stays small.
+                    let mut left = n;
+                    while left > 0 {
+                        let piece = left.min(8192);
+                        bytes.resize(8 * piece, 0);
+                        file.read_exact(bytes)?;
+                        keys.extend(
+                            bytes
+                                .chunks_exact(8)
+                                .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
+                        );
+                        left -= piece;
+                    }
                 }
                 start += sum(lengths);
             }
