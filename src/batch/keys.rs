@@ -149,7 +149,7 @@ impl KeyLog {
             }
             // Neighbouring partitions counted together, as many as fit: keys of
             // two partitions are never equal, and each run holds them end to
-            // end, so they are read back in one piece per run.
+            // end, so they are read back with one seek per run.
             let mut end = p + 1;
             let mut held = lengths[p];
             while end < PARTS && (held + lengths[end]) as usize <= COUNTED {
@@ -167,7 +167,7 @@ impl KeyLog {
     }
 
     /// Appends the fingerprints of partitions `group` to `keys`: those written
-    /// out (one read per run), then those held.
+    /// out (one seek per run), then those held.
     fn read_group(
         &mut self,
         group: std::ops::Range<usize>,
