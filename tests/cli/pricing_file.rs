@@ -157,25 +157,12 @@ fn a_missing_field_is_refused() {
 
 #[test]
 fn a_variant_file_need_only_say_what_differs() {
-    // Settings, tables and APIs left out come from the built-in list.
-    let (_f, path) = temp_pricing("tier_bounds = \"upper-exclusive\"\n");
-    let v = Test::new()
-        .args(&[
-            "--pricing",
-            &path,
-            "postpaid",
-            "--api",
-            "idcard",
-            "--calls",
-            "10000",
-        ])
-        .json();
-    assert_eq!(s(&v, "amount"), "900.00");
-    assert_eq!(s(&v, "freeze"), "1080.00");
-    // The bounds named by the end that is inclusive, as people also say them.
-    for (bounds, amount) in [
-        ("lower-inclusive", "900.00"),
-        ("upper-inclusive", "1350.00"),
+    // Settings, tables and APIs left out come from the built-in list. The
+    // bounds may also be named by the end that is inclusive.
+    for (bounds, amount, freeze) in [
+        ("upper-exclusive", "900.00", "1080.00"),
+        ("lower-inclusive", "900.00", "1080.00"),
+        ("upper-inclusive", "1350.00", "1620.00"),
     ] {
         let (_f, path) = temp_pricing(&format!("tier_bounds = \"{bounds}\"\n"));
         let v = Test::new()
@@ -190,6 +177,7 @@ fn a_variant_file_need_only_say_what_differs() {
             ])
             .json();
         assert_eq!(s(&v, "amount"), amount, "{bounds}");
+        assert_eq!(s(&v, "freeze"), freeze, "{bounds}");
     }
     let (_f, path) = temp_pricing(
         "free_calls_per_month = 0\n[freeze]\nbasis = \"none\"\n[tiers]\nstandard = [{ upto = 10_000, price = \"0.2\" }, { price = \"0.1\" }]\n",
