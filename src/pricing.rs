@@ -747,8 +747,18 @@ pub fn edition_text(name: &str) -> Result<&'static str, Error> {
         })
 }
 
+/// How a name is looked up: ASCII case, spaces, and the full-width forms a
+/// Chinese input method types (`（高精度版）`, `ＩＤＣａｒｄＯＣＲ`) do not tell
+/// names apart, so `通用印刷体识别(高精度版)` and `行驶证 / 驾驶证` find theirs.
 fn name_key(name: &str) -> String {
-    name.to_ascii_lowercase()
+    name.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// A price list refused, with the 1-based line and column of the place.
@@ -1429,6 +1439,8 @@ impl RawPriceList {
                         names.insert(name_key(&value), Named::Item(at));
                     }
                     Some(Named::Api(i)) if apis[*i].item == at => {}
+                    // Another spelling of one of its own names.
+                    Some(Named::Item(i)) if *i == at => {}
                     Some(_) => {
                         return c.fail(
                             n.span(),

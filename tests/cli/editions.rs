@@ -714,3 +714,35 @@ fn batch_counts_rows_of_one_billing_item_as_sharing_its_month() {
     assert_eq!(first["calls"], 11000);
     assert_eq!(first["amount"], "1000.00");
 }
+
+/// Names as people type them: ASCII or full-width parentheses, letters and
+/// slashes, with or without spaces, find the API the page names.
+#[test]
+fn names_are_found_whatever_their_width_and_spacing() {
+    for (edition, name, key) in [
+        ("d", "通用印刷体识别(高精度版)", "general-accurate"),
+        ("d", "通用印刷体识别 （高精度版）", "general-accurate"),
+        ("d", "行驶证 / 驾驶证识别", "license"),
+        ("d", "行驶证／驾驶证识别", "license"),
+        ("seed", "ＩＤＣａｒｄＯＣＲ", "idcard"),
+        ("seed", "身份证　识别", "idcard"),
+        ("e", "智能结构化识别V2", "smart-structural-v2"),
+    ] {
+        let v = Test::new()
+            .args(&[
+                "--edition",
+                edition,
+                "postpaid",
+                "--api",
+                name,
+                "--calls",
+                "9000",
+            ])
+            .json();
+        // The line is the billing item's; the API is named under it when not
+        // the item itself.
+        let line = &v["lines"][0];
+        let api = line["apis"][0]["api"].as_str().or(line["api"].as_str());
+        assert_eq!(api, Some(key), "{edition} {name}: {v}");
+    }
+}
