@@ -747,18 +747,26 @@ pub fn edition_text(name: &str) -> Result<&'static str, Error> {
         })
 }
 
-/// How a name is looked up: ASCII case, spaces, and the full-width forms a
-/// Chinese input method types (`（高精度版）`, `ＩＤＣａｒｄＯＣＲ`) do not tell
-/// names apart, so `通用印刷体识别(高精度版)` and `行驶证 / 驾驶证` find theirs.
+/// How a name is looked up: exactly, but for ASCII case and the full-width
+/// forms a Chinese input method types (`（高精度版）`, `ＩＤＣａｒｄＯＣＲ`), and
+/// in a Chinese name its spaces, which the pages themselves place or not
+/// (`行驶证 / 驾驶证识别`, `智能结构化识别 V2`): `通用印刷体识别(高精度版)` finds its
+/// API. An ASCII name keeps its spaces (`id card` is no `idcard`).
 fn name_key(name: &str) -> String {
-    name.chars()
+    let folded: String = name
+        .chars()
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
             _ => c,
         })
-        .filter(|c| !c.is_whitespace())
         .map(|c| c.to_ascii_lowercase())
-        .collect()
+        .collect();
+    if folded.is_ascii() {
+        folded
+    } else {
+        folded.chars().filter(|c| !c.is_whitespace()).collect()
+    }
 }
 
 /// A price list refused, with the 1-based line and column of the place.

@@ -745,4 +745,9 @@ fn names_are_found_whatever_their_width_and_spacing() {
         let api = line["apis"][0]["api"].as_str().or(line["api"].as_str());
         assert_eq!(api, Some(key), "{edition} {name}: {v}");
     }
+    // An ASCII name is matched exactly but for case.
+    let err = Test::new()
+        .args(&["postpaid", "--api", "id card", "--calls", "9000"])
+        .fails(1);
+    assert!(err.contains("unknown API 'id card'"), "{err}");
 }
