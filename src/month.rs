@@ -69,9 +69,20 @@ impl Month {
                 .trim()
                 .parse::<u32>()
                 .is_ok_and(|n| (36_526..=73_050).contains(&n));
+            // `6/15/2025` or `15/6/2025`: which number is the month is not
+            // told by the text (and `6/5/2025` is June or May).
+            let day_month_year = {
+                let parts: Vec<&str> = text.trim().split(['/', '.', '-']).collect();
+                matches!(parts.as_slice(), [a, b, y]
+                    if a.len() <= 2 && b.len() <= 2 && y.len() == 4
+                        && [a, b, y].iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit())))
+            };
             let hint = if serial {
                 "; it looks like a spreadsheet's date serial number: format the column as a \
                  date and export again"
+            } else if day_month_year {
+                "; a date with the year last does not tell its day from its month \
+                 (6/5/2025 is June or May): write the year first, as 2025-06-05"
             } else {
                 ""
             };
@@ -160,7 +171,48 @@ fn clock_and_zone(time: &str) -> Option<(i32, Option<i32>)> {
     }
 }
 
+/// A month named in English with its year, as a spreadsheet set to English
+/// shows a month (`Jan 2026`, `January 2026`, `Jan-2026`, `2026 Jan`). A
+/// two-digit year (`Jan-26`) is none: it reads as a day too.
+fn english_month(t: &str) -> Option<Month> {
+    const NAMES: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let lower = t.to_ascii_lowercase();
+    let parts: Vec<&str> = lower
+        .split([' ', '-', '.', ',', '/'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let (name, year) = match parts.as_slice() {
+        [y, name] | [name, y] if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) => {
+            (*name, number(y, 4, 4)?)
+        }
+        _ => return None,
+    };
+    let month = NAMES.iter().position(|full| {
+        name == *full || name == &full[..3] || (name == "sept" && *full == "september")
+    })?;
+    Month::new(year, month as u32 + 1)
+}
+
 fn parse_dated(t: &str) -> Option<Dated> {
+    if let Some(month) = english_month(t) {
+        return Some(Dated {
+            month,
+            has_day: false,
+        });
+    }
     // A time of day after the date: `2025-06-15 13:45:00`, `…T13:45:00Z`.
     let (date, time) = match t.find([' ', 'T']) {
         Some(at) => (&t[..at], Some(t[at + 1..].trim())),
@@ -309,6 +361,45 @@ mod tests {
         assert!(err.contains("date serial number"), "{err}");
         let err = Month::parse("12345").unwrap_err();
         assert!(!err.contains("serial"), "{err}");
+    }
+
+    /// A month named in English with a four-digit year is read; a two-digit
+    /// year, or a date with the year last, is refused, the latter saying why.
+    #[test]
+    fn english_month_names_and_year_last_dates() {
+        for text in [
+            "Jan 2026",
+            "January 2026",
+            "jan-2026",
+            "2026 Jan",
+            "JAN. 2026",
+            "Jan, 2026",
+        ] {
+            let d = Month::parse_dated(text).unwrap();
+            assert_eq!(
+                (d.month.to_string(), d.has_day),
+                ("2026-01".into(), false),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            Month::parse_dated("Sept 2025").unwrap().month.to_string(),
+            "2025-09"
+        );
+        assert_eq!(
+            Month::parse_dated("May 2025").unwrap().month.to_string(),
+            "2025-05"
+        );
+        for text in ["Jan-26", "Janu 2026", "Jan 2026 Feb", "Jan"] {
+            assert!(Month::parse_dated(text).is_err(), "{text}");
+        }
+        for text in ["6/15/2025", "15/6/2025", "06.05.2025"] {
+            let err = Month::parse_dated(text).unwrap_err();
+            assert!(
+                err.contains("does not tell its day from its month"),
+                "{err}"
+            );
+        }
     }
 
     #[test]
