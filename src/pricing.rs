@@ -753,20 +753,22 @@ pub fn edition_text(name: &str) -> Result<&'static str, Error> {
 /// (`行驶证 / 驾驶证识别`, `智能结构化识别 V2`): `通用印刷体识别(高精度版)` finds its
 /// API. An ASCII name keeps its spaces (`id card` is no `idcard`).
 fn name_key(name: &str) -> String {
-    let folded: String = name
-        .chars()
-        .map(|c| match c {
+    if name.is_ascii() {
+        return name.to_ascii_lowercase();
+    }
+    let mut key = String::with_capacity(name.len());
+    for c in name.chars() {
+        let c = match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
             _ => c,
-        })
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    if folded.is_ascii() {
-        folded
-    } else {
-        folded.chars().filter(|c| !c.is_whitespace()).collect()
+        };
+        key.push(c.to_ascii_lowercase());
     }
+    if !key.is_ascii() {
+        key.retain(|c| !c.is_whitespace());
+    }
+    key
 }
 
 /// A price list refused, with the 1-based line and column of the place.
