@@ -155,6 +155,11 @@ impl Role {
     }
 }
 
+/// A header name with its full-width characters as ASCII ones.
+fn half_width(name: &str) -> String {
+    name.chars().map(crate::parse::half_width).collect()
+}
+
 /// Units that a header may name after the column's name, in ASCII or
 /// full-width parentheses (`调用次数（次）`, `Calls (count)`, `金额(元)`): each
 /// is the unit the column is read in. Another unit (`金额(万元)`, `调用量(千次)`)
@@ -168,16 +173,11 @@ const ACCOUNT_STEMS: [&str; 12] = [
 ];
 
 fn folded(name: &str) -> String {
-    let mut t = name.trim().to_lowercase();
-    for (open, close) in [('(', ')'), ('（', '）')] {
-        if let Some(inner) = t.strip_suffix(close) {
-            if let Some((head, unit)) = inner.rsplit_once(open) {
-                let unit = unit.trim().replace('￥', "¥");
-                if !head.trim().is_empty() && PLAIN_UNITS.contains(&unit.as_str()) {
-                    t = head.trim_end().to_string();
-                    break;
-                }
-            }
+    let mut t = half_width(name).trim().to_lowercase();
+    if let Some((head, unit)) = t.strip_suffix(')').and_then(|t| t.rsplit_once('(')) {
+        let unit = unit.trim().replace('￥', "¥");
+        if !head.trim().is_empty() && PLAIN_UNITS.contains(&unit.as_str()) {
+            t = head.trim_end().to_string();
         }
     }
     if t.is_ascii() {
@@ -274,8 +274,8 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
             [] if w.required => {
                 // A column of the role in a unit not read (`调用量(万次)`).
                 let scaled = header.iter().find(|h| {
-                    let t = h.trim();
-                    let name = t.rsplit_once(['(', '（']).map_or(t, |(name, _)| name);
+                    let t = half_width(h);
+                    let name = t.rsplit_once('(').map_or(t.as_str(), |(name, _)| name);
                     name != t && w.role.aliases().iter().any(|a| folded(a) == folded(name))
                 });
                 let unit = scaled.map_or(String::new(), |h| {
@@ -317,9 +317,8 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
         if w.role != Role::Account || w.named.is_some() || f.is_some() {
             continue;
         }
-        let unread = (0..header.len()).filter(|i| !found.contains(&Some(*i)));
-        if let Some(i) = unread
-            .into_iter()
+        if let Some(i) = (0..header.len())
+            .filter(|i| !found.contains(&Some(*i)))
             .find(|&i| ACCOUNT_STEMS.iter().any(|s| folded(&header[i]).contains(s)))
         {
             return Err(format!(

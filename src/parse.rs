@@ -399,12 +399,20 @@ fn half_width_digits(input: &str) -> std::borrow::Cow<'_, str> {
     }
     input
         .chars()
-        .map(|c| match c {
-            c if full_width(c) => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            c => c,
-        })
+        .map(|c| if full_width(c) { half_width(c) } else { c })
         .collect::<String>()
         .into()
+}
+
+/// The ASCII form of a full-width character (U+FF01–U+FF5E, as a Chinese
+/// input method types `９`, `（`, `Ａ`) and of the ideographic space; any other
+/// character as it is.
+pub(crate) fn half_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
 }
 
 #[cfg(test)]

@@ -758,12 +758,7 @@ fn name_key(name: &str) -> String {
     }
     let mut key = String::with_capacity(name.len());
     for c in name.chars() {
-        let c = match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        };
-        key.push(c.to_ascii_lowercase());
+        key.push(crate::parse::half_width(c).to_ascii_lowercase());
     }
     if !key.is_ascii() {
         key.retain(|c| !c.is_whitespace());
