@@ -141,9 +141,8 @@ impl KeyLog {
         while p < PARTS {
             if lengths[p] as usize > COUNTED {
                 let mut split = KeyLog::at(self.shift - 8);
-                self.each_chunk(p, &mut buffers, |chunk| split.push(chunk))?;
+                self.each_chunk(p..p + 1, &mut buffers, |chunk| split.push(chunk))?;
                 total += split.count()?;
-                self.parts[p] = Vec::new();
                 p += 1;
                 continue;
             }
@@ -158,7 +157,10 @@ impl KeyLog {
             }
             if held >= 2 {
                 keys.clear();
-                self.read_group(p..end, &mut buffers.bytes, &mut keys)?;
+                self.each_chunk(p..end, &mut buffers, |chunk| {
+                    keys.extend_from_slice(chunk);
+                    Ok(())
+                })?;
                 total += tally.shared(&keys);
             }
             p = end;
@@ -166,63 +168,25 @@ impl KeyLog {
         Ok(total)
     }
 
-    /// Appends the fingerprints of partitions `group` to `keys`: those written
-    /// out (one seek per run), then those held.
-    fn read_group(
-        &mut self,
-        group: std::ops::Range<usize>,
-        bytes: &mut Vec<u8>,
-        keys: &mut Vec<u64>,
-    ) -> io::Result<()> {
-        if let Spill::File { file, runs } = &mut self.spill {
-            let mut start = 0u64;
-            for lengths in runs.iter() {
-                let sum = |parts: &[u32]| parts.iter().map(|&l| u64::from(l)).sum::<u64>();
-                let before = sum(&lengths[..group.start]);
-                let n = sum(&lengths[group.clone()]) as usize;
-                if n > 0 {
-                    file.seek(SeekFrom::Start(8 * (start + before)))?;
-                    // In pieces of at most 8,192 keys, so the buffer stays small.
-                    let mut left = n;
-                    while left > 0 {
-                        let piece = left.min(8192);
-                        bytes.resize(8 * piece, 0);
-                        file.read_exact(bytes)?;
-                        keys.extend(
-                            bytes
-                                .chunks_exact(8)
-                                .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
-                        );
-                        left -= piece;
-                    }
-                }
-                start += sum(lengths);
-            }
-        }
-        for part in &mut self.parts[group] {
-            keys.extend_from_slice(part);
-            *part = Vec::new();
-        }
-        Ok(())
-    }
-
-    /// Calls `f` with partition `p`'s fingerprints, a chunk at a time: those
-    /// written out first, then those held.
+    /// Calls `f` with the fingerprints of partitions `group`, a chunk at a
+    /// time: those written out first (one seek per run, each run holding the
+    /// partitions end to end), then those held, which it lets go.
     fn each_chunk(
         &mut self,
-        p: usize,
+        group: std::ops::Range<usize>,
         buffers: &mut Buffers,
         mut f: impl FnMut(&[u64]) -> io::Result<()>,
     ) -> io::Result<()> {
         if let Spill::File { file, runs } = &mut self.spill {
+            let sum = |parts: &[u32]| parts.iter().map(|&l| u64::from(l)).sum::<u64>();
             let mut start = 0u64;
             let Buffers { bytes, chunk } = buffers;
             bytes.resize(8 * 8192, 0);
             for lengths in runs.iter() {
-                let before: u64 = lengths[..p].iter().map(|&l| u64::from(l)).sum();
-                let run: u64 = lengths.iter().map(|&l| u64::from(l)).sum();
-                file.seek(SeekFrom::Start(8 * (start + before)))?;
-                let mut left = u64::from(lengths[p]) as usize;
+                let mut left = sum(&lengths[group.clone()]) as usize;
+                if left > 0 {
+                    file.seek(SeekFrom::Start(8 * (start + sum(&lengths[..group.start]))))?;
+                }
                 while left > 0 {
                     let n = left.min(8192);
                     file.read_exact(&mut bytes[..8 * n])?;
@@ -235,10 +199,14 @@ impl KeyLog {
                     f(chunk)?;
                     left -= n;
                 }
-                start += run;
+                start += sum(lengths);
             }
         }
-        f(&self.parts[p])
+        for part in &mut self.parts[group] {
+            f(part)?;
+            *part = Vec::new();
+        }
+        Ok(())
     }
 }
 
