@@ -195,9 +195,11 @@ fn english_month(t: &str) -> Option<Month> {
         .filter(|p| !p.is_empty())
         .collect();
     let (name, year) = match parts.as_slice() {
-        [y, name] | [name, y] if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) => {
-            (*name, number(y, 4, 4)?)
-        }
+        [a, b] => match (number(a, 4, 4), number(b, 4, 4)) {
+            (Some(year), None) => (*b, year),
+            (None, Some(year)) => (*a, year),
+            _ => return None,
+        },
         _ => return None,
     };
     let month = NAMES.iter().position(|full| {
