@@ -25,6 +25,21 @@ fn line_of(text: &str, needle: &str) -> usize {
 
 /// Replaces `from` with `to` in the default price list and asserts the file is
 /// refused with its path, the line of `to`, and every needle.
+/// `postpaid` with the price list `pricing`, as JSON.
+fn postpaid_with(pricing: &str, api: &str, calls: &str) -> serde_json::Value {
+    Test::new()
+        .args(&[
+            "--pricing",
+            pricing,
+            "postpaid",
+            "--api",
+            api,
+            "--calls",
+            calls,
+        ])
+        .json()
+}
+
 fn refused(from: &str, to: &str, needles: &[&str]) {
     let text = default_pricing().replacen(from, to, 1);
     assert_ne!(text, default_pricing(), "{from} not found");
@@ -165,48 +180,18 @@ fn a_variant_file_need_only_say_what_differs() {
         ("upper-inclusive", "1350.00", "1620.00"),
     ] {
         let (_f, path) = temp_pricing(&format!("tier_bounds = \"{bounds}\"\n"));
-        let v = Test::new()
-            .args(&[
-                "--pricing",
-                &path,
-                "postpaid",
-                "--api",
-                "idcard",
-                "--calls",
-                "10000",
-            ])
-            .json();
+        let v = postpaid_with(&path, "idcard", "10000");
         assert_eq!(s(&v, "amount"), amount, "{bounds}");
         assert_eq!(s(&v, "freeze"), freeze, "{bounds}");
     }
     let (_f, path) = temp_pricing(
         "free_calls_per_month = 0\n[freeze]\nbasis = \"none\"\n[tiers]\nstandard = [{ upto = 10_000, price = \"0.2\" }, { price = \"0.1\" }]\n",
     );
-    let v = Test::new()
-        .args(&[
-            "--pricing",
-            &path,
-            "postpaid",
-            "--api",
-            "idcard",
-            "--calls",
-            "5000",
-        ])
-        .json();
+    let v = postpaid_with(&path, "idcard", "5000");
     assert_eq!(s(&v, "amount"), "1000.00");
     assert_eq!(s(&v, "freeze"), "0.00");
     // VAT keeps its built-in table.
-    let v = Test::new()
-        .args(&[
-            "--pricing",
-            &path,
-            "postpaid",
-            "--api",
-            "vat-invoice",
-            "--calls",
-            "5000",
-        ])
-        .json();
+    let v = postpaid_with(&path, "vat-invoice", "5000");
     assert_eq!(s(&v, "amount"), "2500.00");
 }
 
@@ -234,18 +219,7 @@ fn a_missing_file_is_named() {
 
 #[test]
 fn upper_exclusive_bounds_bill_10000_calls_at_the_lower_price() {
-    let file = fixture("upper-exclusive.toml");
-    let v = Test::new()
-        .args(&[
-            "--pricing",
-            &file,
-            "postpaid",
-            "--api",
-            "idcard",
-            "--calls",
-            "10000",
-        ])
-        .json();
+    let v = postpaid_with(&fixture("upper-exclusive.toml"), "idcard", "10000");
     assert_eq!(s(&v, "amount"), "900.00");
     assert_eq!(s(&v["lines"][0], "tier_range"), "10000 ≤ n < 100000");
     // The built-in list bills the same calls at 0.15.
@@ -271,19 +245,7 @@ fn the_environment_variable_loads_a_price_list() {
 #[test]
 fn every_variant_setting_changes_the_bill() {
     let file = fixture("variant.toml");
-    let bill = |api: &str, calls: &str| {
-        Test::new()
-            .args(&[
-                "--pricing",
-                &file,
-                "postpaid",
-                "--api",
-                api,
-                "--calls",
-                calls,
-            ])
-            .json()
-    };
+    let bill = |api: &str, calls: &str| postpaid_with(&file, api, calls);
     // No free quota, lower ≤ n < upper: 10,000 calls at 0.125, every call billed.
     let v = bill("idcard", "10000");
     assert_eq!(v["lines"][0]["free_calls"], 0);
