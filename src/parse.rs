@@ -317,7 +317,6 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
         .collect()
 }
 
-/// A number and its multiplier suffix (`k`, `M`, `千`, `万`, `亿`; 1 without).
 /// Refuses an account that a spreadsheet wrote in scientific notation
 /// (`1.00012E+11`: a long account ID in a General column): accounts that
 /// differ in later digits would read as one.
@@ -351,6 +350,7 @@ fn is_scientific(s: &str) -> bool {
         .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// A number and its multiplier suffix (`k`, `M`, `千`, `万`, `亿`; 1 without).
 fn split_multiplier(s: &str) -> (&str, u64) {
     let (number, multiplier) = match s.chars().last() {
         Some('k' | 'K') => (&s[..s.len() - 1], 1_000),
