@@ -163,9 +163,7 @@ impl<R: Read> RecordReader<R> {
                     if let [b's' | b'S', b'e' | b'E', b'p' | b'P', b'=', d] = *text {
                         if d.is_ascii_punctuation() && d != b'"' || d == b'\t' {
                             self.delimiter = d;
-                            self.line +=
-                                memchr::memchr_iter(b'\n', &window[..s]).count() as u64 + 1;
-                            self.start += s + line.len() + 1;
+                            self.skip(s + line.len() + 1);
                             return self.next_record();
                         }
                     }
@@ -179,12 +177,10 @@ impl<R: Read> RecordReader<R> {
                         .filter(|f| f.iter().any(|&b| !matches!(b, b' ' | b'\t')))
                         .count();
                     if values <= 1 && titles < MAX_TITLES {
-                        let rest = &window[s + line.len() + 1..];
-                        if rest.iter().any(|&b| b != b'\n' && b != b'\r') {
+                        let through = s + line.len() + 1;
+                        if window[through..].iter().any(|&b| b != b'\n' && b != b'\r') {
                             titles += 1;
-                            self.line +=
-                                memchr::memchr_iter(b'\n', &window[..s]).count() as u64 + 1;
-                            self.start += s + line.len() + 1;
+                            self.skip(through);
                             continue;
                         }
                         if !self.eof {
@@ -205,6 +201,13 @@ impl<R: Read> RecordReader<R> {
             }
         }
         self.next_record()
+    }
+
+    /// Goes past the first `n` buffered bytes, counting their lines.
+    fn skip(&mut self, n: usize) {
+        let passed = &self.buf[self.start..self.start + n];
+        self.line += memchr::memchr_iter(b'\n', passed).count() as u64;
+        self.start += n;
     }
 
     /// Reads more input after what is buffered; false at the end of input.
