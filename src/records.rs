@@ -388,8 +388,7 @@ impl<R: Read> RecordReader<R> {
                     self.fill()?;
                 }
                 Scanned::Blank { consumed } => {
-                    self.line += memchr::memchr_iter(b'\n', &input[..consumed]).count() as u64;
-                    self.start += consumed;
+                    self.skip(consumed);
                     if self.start == self.end && self.eof {
                         return Ok(None);
                     }
@@ -412,8 +411,7 @@ impl<R: Read> RecordReader<R> {
                 Scanned::Record { text_len, consumed } => {
                     let line = self.line;
                     let record_start = self.start;
-                    self.line += memchr::memchr_iter(b'\n', &input[..consumed]).count() as u64;
-                    self.start += consumed;
+                    self.skip(consumed);
                     return Ok(Some(Record {
                         raw: &self.buf[record_start..record_start + text_len],
                         line,
