@@ -71,10 +71,11 @@ impl Month {
                 .is_ok_and(|n| (36_526..=73_050).contains(&n));
             // `6/15/2025` or `15/6/2025`: which number is the month is not
             // told by the text (and `6/5/2025` is June or May).
-            let day_month_year = matches!(
-                text.trim().split(['/', '.', '-']).collect::<Vec<_>>()[..],
-                [d, m, y] if number(d, 1, 2).is_some() && number(m, 1, 2).is_some() && number(y, 4, 4).is_some()
-            );
+            let parts: Vec<&str> = text.trim().split(['/', '.', '-']).collect();
+            let day_month_year = matches!(parts[..], [d, m, y]
+                if number(d, 1, 2).is_some()
+                    && number(m, 1, 2).is_some()
+                    && number(y, 4, 4).is_some());
             let hint = if serial {
                 "; it looks like a spreadsheet's date serial number: format the column as a \
                  date and export again"
