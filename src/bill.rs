@@ -205,12 +205,25 @@ pub enum Event {
         /// Calls billed postpaid this month beyond the free quota.
         billable_calls: u64,
     },
+    /// A one-time free pack (首次开通赠送) was granted, in the first month of
+    /// the ledger.
+    FreePackGranted {
+        /// Billing item key.
+        api: String,
+        /// Calls in the pack.
+        size: u64,
+        /// The last month it serves.
+        expires_after: Month,
+    },
     /// Packs expired with calls unused (过期作废).
     PackExpired {
         /// Billing item key.
         api: String,
-        /// Number of the lot's first pack.
+        /// Number of the lot's first pack (0 for a one-time free pack).
         pack: usize,
+        /// A one-time free pack.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        free: bool,
         /// Packs in the lot.
         packs: u64,
         /// Pack size.
@@ -258,17 +271,26 @@ impl Event {
             } => {
                 format!("{api}: packs used up, {billable_calls} calls went postpaid")
             }
+            Event::FreePackGranted {
+                api,
+                size,
+                expires_after,
+            } => format!(
+                "{api}: one-time free pack ({size} calls) granted, valid through {expires_after}"
+            ),
             Event::PackExpired {
                 api,
                 pack,
+                free,
                 packs,
                 size,
                 unused_calls,
                 unused_value,
             } => {
-                let which = match packs {
-                    1 => format!("pack #{pack} ({size} calls)"),
-                    n => format!("{n} packs from #{pack} ({size} calls each)"),
+                let which = match (free, packs) {
+                    (true, _) => format!("the one-time free pack ({size} calls)"),
+                    (false, 1) => format!("pack #{pack} ({size} calls)"),
+                    (false, n) => format!("{n} packs from #{pack} ({size} calls each)"),
                 };
                 format!(
                     "{api}: {which} expired with {unused_calls} calls unused (worth {unused_value})"

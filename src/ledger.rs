@@ -257,19 +257,22 @@ impl Calculator<'_> {
             }
         }
         let mut held: Vec<HeldPack> = Vec::new();
+        // Paid packs are numbered in the order bought, from 1.
         let mut next_id = 0usize;
         // One-time free packs (首次开通赠送) are granted in the first month to
-        // the billing items the usage has.
+        // the billing items the usage has; they are not numbered (0) and are
+        // told as granted.
         let mut granted: Vec<usize> = calls_by.keys().map(|&(_, i)| i).collect();
         granted.sort_unstable();
         granted.dedup();
+        let mut grants = Vec::new();
         for index in granted {
             let item = &self.prices.items[index];
             if item.one_time_free_calls == 0 {
                 continue;
             }
             let mut lot = HeldPack::new(
-                next_id + 1,
+                0,
                 1,
                 &item.key,
                 item.one_time_free_calls,
@@ -277,7 +280,11 @@ impl Calculator<'_> {
                 first.plus(settings.one_time_free_months - 1),
             );
             lot.free = true;
-            next_id += 1;
+            grants.push(Event::FreePackGranted {
+                api: lot.api.clone(),
+                size: lot.size,
+                expires_after: lot.last_month,
+            });
             held.push(lot);
         }
         let mut balance = input.opening_balance;
@@ -293,7 +300,7 @@ impl Calculator<'_> {
         };
         let mut month = first;
         while month <= last {
-            let mut events = Vec::new();
+            let mut events = std::mem::take(&mut grants);
             // Packs bought this month are paid now and serve from this month.
             let mut packs_bought = Vec::new();
             let mut pack_cost = Money::ZERO;
@@ -398,6 +405,7 @@ impl Calculator<'_> {
                     events.push(Event::PackExpired {
                         api: h.api.clone(),
                         pack: h.drawn_from(),
+                        free: h.free,
                         packs: h.usable(),
                         size: h.size,
                         unused_calls: unused,

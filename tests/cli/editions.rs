@@ -365,6 +365,31 @@ fn the_ledger_grants_a_one_time_free_pack() {
     assert_eq!(v["months"][0]["lines"][0]["pack_calls"], 30);
     assert_eq!(v["months"][1]["lines"][0]["pack_calls"], 20);
     assert_eq!(s(&v["months"][1], "bill"), "2.40");
+    // The grant is told, valid five years.
+    let grant = &v["months"][0]["events"][0];
+    assert_eq!(grant["kind"], "free-pack-granted", "{v}");
+    assert_eq!(grant["size"], 50);
+    assert_eq!(s(grant, "expires_after"), "2030-12");
+    // Packs bought are numbered from 1 beside a free pack, and a free pack's
+    // expiry says it was the free one.
+    let v = ledger(
+        "d",
+        "month,api,calls\n2026-01,barcode-query,10\n2031-01,barcode-query,10\n",
+        "month,api,calls\n2026-01,barcode-query,1000\n",
+    );
+    assert_eq!(v["months"][0]["packs_bought"][0]["pack"], 1, "{v}");
+    let expired: Vec<&serde_json::Value> = v["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["events"].as_array().unwrap())
+        .filter(|e| e["kind"] == "pack-expired")
+        .collect();
+    assert_eq!(expired.len(), 2, "{v}");
+    assert_eq!(expired[0]["pack"], 1);
+    assert_eq!(expired[0]["unused_calls"], 1000);
+    assert_eq!(expired[1]["free"], true);
+    assert_eq!(expired[1]["unused_calls"], 40);
 }
 
 #[test]
