@@ -225,6 +225,8 @@ pub struct Api {
     pub actions: Vec<String>,
     /// Names the page also gives to an API of another billing item.
     pub shared_names: Vec<String>,
+    /// The page's service category (服务类别, `卡证文字识别`), if it names one.
+    pub category: Option<String>,
     /// Index of its billing item in [`PriceList::items`].
     pub item: usize,
 }
@@ -250,6 +252,9 @@ enum Named {
     Item(usize),
     /// A name a page gives to several APIs (of different billing items).
     Ambiguous(Vec<usize>),
+    /// A service category's name (服务类别) that is no API's or item's name:
+    /// its APIs.
+    Category(Vec<usize>),
 }
 
 /// A name resolved: the billing item billed, and the API when the name was
@@ -516,6 +521,16 @@ impl PriceList {
                     .collect::<Vec<_>>()
                     .join(" or ")
             ))),
+            Some(Named::Category(apis)) => Err(Error::Invalid(format!(
+                "'{wanted}' is a service category (服务类别) of {} API{}, not an API: {}; name \
+                 the API",
+                apis.len(),
+                if apis.len() == 1 { "" } else { "s" },
+                apis.iter()
+                    .map(|&i| format!("{} ({})", self.apis[i].key, self.apis[i].name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
             None => Err(self.unknown(name)),
         }
     }
@@ -546,7 +561,7 @@ impl PriceList {
         let suggestion = closest.and_then(|(_, n)| match &self.names[n] {
             Named::Api(i) => Some(self.apis[*i].key.clone()),
             Named::Item(i) => Some(self.items[*i].key.clone()),
-            Named::Ambiguous(_) => None,
+            Named::Ambiguous(_) | Named::Category(_) => None,
         });
         let shown: Vec<&str> = self.apis.iter().take(12).map(|a| a.key.as_str()).collect();
         let more = self.apis.len() - shown.len();
@@ -701,6 +716,9 @@ impl PriceList {
                 if !names.is_empty() {
                     let _ = writeln!(out, "{field} = [{}]", list(names));
                 }
+            }
+            if let Some(category) = &api.category {
+                let _ = writeln!(out, "category = {}", q(category));
             }
             if own(item) {
                 let _ = writeln!(out, "tiers = {}", q(&item.tier_table));
@@ -947,6 +965,7 @@ struct RawApi {
     /// only with the candidates named.
     #[serde(default)]
     shared_names: Vec<Spanned<String>>,
+    category: Option<Spanned<String>>,
     item: Option<Spanned<String>>,
     tiers: Option<Spanned<String>>,
     packs: Option<Spanned<String>>,
@@ -1383,6 +1402,11 @@ impl RawPriceList {
                     .iter()
                     .map(|n| n.get_ref().trim().to_string())
                     .collect(),
+                category: r
+                    .category
+                    .as_ref()
+                    .map(|n| check_name(n, "category"))
+                    .transpose()?,
                 item,
             });
         }
@@ -1456,6 +1480,20 @@ impl RawPriceList {
                         )
                     }
                 }
+            }
+        }
+        // Service categories, where no API or item has the name: a name that
+        // stands for several APIs is refused with them listed.
+        for (index, api) in apis.iter().enumerate() {
+            let Some(category) = &api.category else {
+                continue;
+            };
+            match names.get_mut(&name_key(category)) {
+                None => {
+                    names.insert(name_key(category), Named::Category(vec![index]));
+                }
+                Some(Named::Category(list)) => list.push(index),
+                Some(_) => {}
             }
         }
         if apis.is_empty() {

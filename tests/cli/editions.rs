@@ -437,6 +437,34 @@ fn names_users_have() {
         err.contains("通用票据识别（大票）") && err.contains("通用票据识别（小票）"),
         "{err}"
     );
+    // A service category (服务类别) is no API: refused with its APIs, and only
+    // where no API or item has its name.
+    let err = Test::new()
+        .args(&[
+            "--edition",
+            "d",
+            "postpaid",
+            "--api",
+            "营业执照核验",
+            "--calls",
+            "5",
+        ])
+        .fails(1);
+    assert!(
+        err.contains("category")
+            && err.contains("verify-bizlicense-basic")
+            && err.contains("verify-enterprise")
+            && !err.contains("did you mean"),
+        "{err}"
+    );
+    assert_eq!(
+        s(&bill("e", "智能结构化识别", "9000")["lines"][0], "api"),
+        "smart-structural"
+    );
+    assert_eq!(
+        s(&bill("d", "行业文档识别", "9000")["lines"][0], "api"),
+        "documents"
+    );
     // Unknown names suggest the closest across keys, names and actions.
     let err = Test::new()
         .args(&[
@@ -453,7 +481,7 @@ fn names_users_have() {
 }
 
 #[test]
-fn every_shipped_action_is_a_tencent_action() {
+fn every_shipped_api_has_a_tencent_action_and_its_category() {
     let list = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/ocr-actions.txt"
@@ -468,6 +496,15 @@ fn every_shipped_action_is_a_tencent_action() {
     for (edition, _) in ocr_bill::EDITIONS {
         let prices = ocr_bill::PriceList::edition(edition).unwrap();
         for api in &prices.apis {
+            // The pages with three columns of names (服务类别, 接口名称, 计费项名称)
+            // give every API a category.
+            assert_eq!(
+                api.category.is_some(),
+                ["d", "e"].contains(&edition),
+                "{edition}: {} category {:?}",
+                api.key,
+                api.category
+            );
             // Every API has its action (RULES §7.1), so a script can name it so.
             assert!(
                 !api.actions.is_empty(),
