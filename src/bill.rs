@@ -407,6 +407,12 @@ pub struct PostpaidBill {
     pub currency: String,
     /// The price list's edition.
     pub edition: String,
+    /// The pricing file the prices come from, if not a built-in edition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pricing_file: Option<String>,
+    /// The price list as people are told it ([`crate::About::label`]).
+    #[serde(skip)]
+    pub price_list: String,
     /// One line per billing item.
     pub lines: Vec<BillLine>,
     /// The sum of the lines.
@@ -802,6 +808,8 @@ impl<'a> Calculator<'a> {
         Ok(PostpaidBill {
             currency: self.prices.settings.currency.clone(),
             edition: self.prices.about.edition.clone(),
+            pricing_file: self.prices.about.file.clone(),
+            price_list: self.prices.about.label(),
             lines,
             amount,
             freeze,

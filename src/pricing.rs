@@ -417,6 +417,34 @@ pub struct About {
     pub source: String,
     /// What bills differently from the seed.
     pub summary: String,
+    /// The pricing file it was read from, as given (`--pricing FILE`); none
+    /// for a built-in edition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The built-in edition a file starts from and overrides; none for a
+    /// built-in edition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub based_on: Option<String>,
+}
+
+impl About {
+    /// The price list as outputs name it: `edition d`, or for a file
+    /// `negotiated.toml over edition d` (with its own name, if it gives one),
+    /// so that a bill never passes for the list prices when it is not.
+    pub fn label(&self) -> String {
+        match (&self.file, &self.based_on) {
+            (None, None) => format!("edition {}", self.edition),
+            (file, Some(base)) => {
+                let file = file.as_deref().unwrap_or("a price list");
+                if self.edition == *base {
+                    format!("{file} over edition {base}")
+                } else {
+                    format!("{file} ({}) over edition {base}", self.edition)
+                }
+            }
+            (Some(file), None) => format!("{file} (edition {})", self.edition),
+        }
+    }
 }
 
 /// The built-in editions, oldest first by content: name and price list.
@@ -478,8 +506,9 @@ impl PriceList {
         let base = parse_raw(base_text).expect("the built-in editions parse");
         let mut list = raw.over(base).validate(text)?;
         if list.about.edition.is_empty() || list.about.edition == base_name {
-            list.about.edition = base_name;
+            list.about.edition = base_name.clone();
         }
+        list.about.based_on = Some(base_name);
         Ok(list)
     }
 
@@ -1146,6 +1175,8 @@ impl RawPriceList {
                 .unwrap_or_default(),
             source: about.source.unwrap_or_default(),
             summary: about.summary.unwrap_or_default(),
+            file: None,
+            based_on: None,
         };
         let api_list = need(self.api, "api")?;
 
@@ -1690,8 +1721,10 @@ mod edition_tests {
         for (name, _) in EDITIONS {
             let list = PriceList::edition(name).unwrap();
             let text = list.to_toml();
-            let back =
+            let mut back =
                 PriceList::from_toml(&text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+            // Read as a file, it says what it starts from; all else is the same.
+            assert_eq!(back.about.based_on.take().as_deref(), Some("seed"));
             assert_eq!(back, list, "{name}");
         }
     }

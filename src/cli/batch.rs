@@ -129,11 +129,11 @@ pub(super) fn run(
         .map(|d| ocr_bill::Money::round(d).to_string())
         .unwrap_or_else(|_| "(too large)".into());
     let billed = format!(
-        "{} {} written, total {total} {} (price list: edition {})",
+        "{} {} written, total {total} {} (price list: {})",
         summary.written,
         if summary.written == 1 { "row" } else { "rows" },
         prices.settings.currency,
-        prices.about.edition
+        prices.about.label()
     );
     if summary.skipped > 0 {
         diagnostic(&format!(

@@ -146,8 +146,10 @@ pub(super) fn load_prices(path: Option<&Path>, edition: Option<&str>) -> anyhow:
             e.utf8_error().valid_up_to()
         )
     })?;
-    PriceList::from_toml_over(&text, edition_name)
-        .map_err(|e| anyhow!("pricing file {}: {e}", path.display()))
+    let mut list = PriceList::from_toml_over(&text, edition_name)
+        .map_err(|e| anyhow!("pricing file {}: {e}", path.display()))?;
+    list.about.file = Some(path.display().to_string());
+    Ok(list)
 }
 
 /// The largest pricing file read.

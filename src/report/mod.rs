@@ -49,6 +49,10 @@ fn price_cell(price: Option<rust_decimal::Decimal>) -> String {
 pub struct Priced<'a, R> {
     pub currency: &'a str,
     pub edition: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pricing_file: Option<&'a str>,
+    #[serde(skip)]
+    pub price_list: String,
     #[serde(flatten)]
     pub report: R,
 }
@@ -58,6 +62,8 @@ impl<'a, R> Priced<'a, R> {
         Priced {
             currency: &prices.settings.currency,
             edition: &prices.about.edition,
+            pricing_file: prices.about.file.as_deref(),
+            price_list: prices.about.label(),
             report,
         }
     }
@@ -66,9 +72,9 @@ impl<'a, R> Priced<'a, R> {
 impl<R: Report> Report for Priced<'_, R> {
     fn human(&self) -> String {
         format!(
-            "{}Price list: edition {}, in {}\n",
+            "{}Price list: {}, in {}\n",
             self.report.human(),
-            self.edition,
+            self.price_list,
             self.currency
         )
     }

@@ -123,11 +123,11 @@ impl Report for Postpaid<'_> {
             out.push_str(&format!("{} = {}\n", l.api, apis_summed(l)));
         }
         out.push_str(&format!(
-            "Bill: {} {} (price list: edition {})\nFreeze after settlement: {} (held until next \
+            "Bill: {} {} (price list: {})\nFreeze after settlement: {} (held until next \
              month's settlement)\n",
             num(bill.amount),
             bill.currency,
-            bill.edition,
+            bill.price_list,
             num(bill.freeze)
         ));
         for note in bill.lines.iter().filter_map(cliff_note) {

@@ -196,6 +196,66 @@ fn a_variant_file_need_only_say_what_differs() {
 }
 
 #[test]
+fn a_bill_from_a_file_names_the_file_not_only_its_edition() {
+    let (_f, path) = temp_pricing(
+        "edition = \"d\"\n[tiers]\nstandard = [{ upto = 10_000, price = \"0.12\" }, { price = \"0.08\" }]\n",
+    );
+    let v = postpaid_with(&path, "idcard", "9000");
+    assert_eq!(s(&v, "amount"), "960.00");
+    assert_eq!(s(&v, "edition"), "d");
+    assert_eq!(s(&v, "pricing_file"), path);
+    let over = format!("{path} over edition d");
+    Test::new()
+        .args(&[
+            "--pricing",
+            &path,
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "9000",
+        ])
+        .stdout_has(&format!("(price list: {over})"))
+        .run();
+    Test::new()
+        .args(&[
+            "--pricing",
+            &path,
+            "quote",
+            "--api",
+            "idcard",
+            "--calls",
+            "3000",
+        ])
+        .stdout_has(&format!("Price list: {over}, in CNY"))
+        .run();
+    Test::new()
+        .args(&["--pricing", &path, "batch", "-"])
+        .stdin("api,calls\nidcard,9000\n")
+        .stderr_has(&format!("total 960.00 CNY (price list: {over})"))
+        .run();
+    // A file that names itself keeps its name beside the file's.
+    let (_g, named) = temp_pricing("edition = \"d\"\n[about]\nname = \"acme-2026\"\n");
+    Test::new()
+        .args(&[
+            "--pricing",
+            &named,
+            "postpaid",
+            "--api",
+            "idcard",
+            "--calls",
+            "9000",
+        ])
+        .stdout_has(&format!("(price list: {named} (acme-2026) over edition d)"))
+        .run();
+    // A built-in edition is named as such, with no file.
+    let v = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "9000"])
+        .json();
+    assert!(v.get("pricing_file").is_none(), "{v}");
+}
+
+#[test]
 fn an_undefined_tier_table_is_refused() {
     refused(
         "tiers = \"vat\"",
