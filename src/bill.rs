@@ -419,6 +419,9 @@ pub struct PostpaidBill {
     pub amount: Money,
     /// What the account freezes for next month.
     pub freeze: Money,
+    /// The price list freezes nothing (editions d, e, intl): `freeze` is 0.
+    #[serde(skip)]
+    pub no_freeze: bool,
     /// What the bill assumed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -813,6 +816,7 @@ impl<'a> Calculator<'a> {
             lines,
             amount,
             freeze,
+            no_freeze: self.prices.settings.freeze_basis == FreezeBasis::None,
             notes,
         })
     }

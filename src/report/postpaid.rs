@@ -123,12 +123,15 @@ impl Report for Postpaid<'_> {
             out.push_str(&format!("{} = {}\n", l.api, apis_summed(l)));
         }
         out.push_str(&format!(
-            "Bill: {} {} (price list: {})\nFreeze after settlement: {} (held until next \
-             month's settlement)\n",
+            "Bill: {} {} (price list: {})\nFreeze after settlement: {}\n",
             num(bill.amount),
             bill.currency,
             bill.price_list,
-            num(bill.freeze)
+            if bill.no_freeze {
+                "none (this price list freezes nothing)".to_string()
+            } else {
+                format!("{} (held until next month's settlement)", num(bill.freeze))
+            }
         ));
         for note in bill.lines.iter().filter_map(cliff_note) {
             out.push_str(&note);
