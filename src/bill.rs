@@ -438,13 +438,16 @@ pub struct ApiCalls {
     pub calls: u64,
 }
 
-/// What a single-month bill assumes of a billing item's one-time free pack.
-pub fn one_time_note(item: &Item) -> String {
-    format!(
-        "{}: its one-time {} free calls (granted once at activation) are taken as spent; \
-         the ledger grants them in the first month",
-        item.key, item.one_time_free_calls
-    )
+/// What a bill or plan that starts no ledger assumes of a billing item's
+/// one-time free pack, if it has one.
+pub fn one_time_note(item: &Item) -> Option<String> {
+    (item.one_time_free_calls > 0).then(|| {
+        format!(
+            "{}: its one-time {} free calls (granted once at activation) are taken as spent; \
+             the ledger grants them in the first month",
+            item.key, item.one_time_free_calls
+        )
+    })
 }
 
 /// The pure calculator over a price list.
@@ -780,10 +783,7 @@ impl<'a> Calculator<'a> {
             }
         }
         for (index, _, _) in &merged {
-            let item = &self.prices.items[*index];
-            if item.one_time_free_calls > 0 {
-                notes.push(one_time_note(item));
-            }
+            notes.extend(one_time_note(&self.prices.items[*index]));
         }
         let month: Vec<(usize, u64)> = merged.iter().map(|(i, c, _)| (*i, *c)).collect();
         let free = self.free_calls(&month);

@@ -113,6 +113,9 @@ pub struct Plan {
     pub saving_vs_postpaid: Money,
     /// Packs-for-all-calls cost minus the cheapest cost.
     pub saving_vs_packs_all_calls: Money,
+    /// What the plan assumed (an item's one-time free pack taken as spent).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A plan's search step costs a postpaid bound, so it gets fewer steps.
@@ -402,6 +405,7 @@ impl Calculator<'_> {
             },
             options,
             cheapest: best,
+            notes: crate::bill::one_time_note(api).into_iter().collect(),
         })
     }
 

@@ -183,10 +183,7 @@ impl Calculator<'_> {
             pack_calls_left,
             packs,
             alerts: line.events,
-            notes: (api.one_time_free_calls > 0)
-                .then(|| crate::bill::one_time_note(api))
-                .into_iter()
-                .collect(),
+            notes: crate::bill::one_time_note(api).into_iter().collect(),
         })
     }
 }

@@ -83,8 +83,8 @@ pub(super) fn run(
         Err(e) => return Err(anyhow!("{source}: {e}")),
     };
     for key in &summary.one_time {
-        if let Ok(item) = prices.item(key) {
-            diagnostic(&format!("note: {}", ocr_bill::one_time_note(item)))?;
+        if let Some(note) = prices.item(key).ok().and_then(ocr_bill::one_time_note) {
+            diagnostic(&format!("note: {note}"))?;
         }
     }
     if summary.shared > 0 {

@@ -71,6 +71,9 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
         );
     }
     out.push_str(&table(&m));
+    for note in &p.notes {
+        out.push_str(&format!("Note: {note}\n"));
+    }
     out
 }
 

@@ -354,6 +354,35 @@ fn alert_rules_in_the_ledger() {
 }
 
 #[test]
+fn a_plan_says_it_takes_a_one_time_free_pack_as_spent() {
+    let plan = |api: &str| {
+        Test::new()
+            .args(&[
+                "--edition",
+                "d",
+                "plan",
+                "--api",
+                api,
+                "--monthly",
+                "100",
+                "200",
+            ])
+            .json()
+    };
+    let v = plan("barcode-query");
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("one-time 50 free calls"),
+        "{v}"
+    );
+    // Without the pack's calls: 300 calls at the first tier's 0.12.
+    assert_eq!(s(&v["options"][0], "cost"), "36.00", "{v}");
+    assert!(plan("idcard").get("notes").is_none());
+}
+
+#[test]
 fn the_ledger_grants_a_one_time_free_pack() {
     // 30 and 40 calls of 条码信息查询: the first 50 are free, over two months.
     let v = ledger(
