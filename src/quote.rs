@@ -477,6 +477,9 @@ pub struct Quote {
     /// With `--months`: postpaid and packs beyond the free quotas.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spread: Option<Spread>,
+    /// What the quote assumed (an item's one-time free pack taken as spent).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Quote {
@@ -531,6 +534,7 @@ impl crate::Calculator<'_> {
             calls,
             options,
             spread,
+            notes: crate::bill::one_time_note(api).into_iter().collect(),
         })
     }
 

@@ -127,6 +127,9 @@ impl Report for QuoteReport<'_> {
                 ));
             }
         }
+        for note in &q.notes {
+            out.push_str(&format!("Note: {note}\n"));
+        }
         out
     }
 

@@ -354,7 +354,7 @@ fn alert_rules_in_the_ledger() {
 }
 
 #[test]
-fn a_plan_says_it_takes_a_one_time_free_pack_as_spent() {
+fn a_plan_and_a_quote_say_they_take_a_one_time_free_pack_as_spent() {
     let plan = |api: &str| {
         Test::new()
             .args(&[
@@ -380,6 +380,24 @@ fn a_plan_says_it_takes_a_one_time_free_pack_as_spent() {
     // Without the pack's calls: 300 calls at the first tier's 0.12.
     assert_eq!(s(&v["options"][0], "cost"), "36.00", "{v}");
     assert!(plan("idcard").get("notes").is_none());
+    let v = Test::new()
+        .args(&[
+            "--edition",
+            "d",
+            "quote",
+            "--api",
+            "barcode-query",
+            "--calls",
+            "3000",
+        ])
+        .json();
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("one-time 50 free calls"),
+        "{v}"
+    );
 }
 
 #[test]
