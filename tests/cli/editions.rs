@@ -439,64 +439,47 @@ fn the_ledger_grants_a_one_time_free_pack() {
     assert_eq!(expired[1]["unused_calls"], 40);
 }
 
+/// The billing item key a name is billed as, in `edition`.
+fn billed_as(edition: &str, name: &str) -> String {
+    s(&bill(edition, name, "9000")["lines"][0], "api").to_string()
+}
+
+/// The error of a `postpaid` naming `name`, in `edition`.
+fn name_refused(edition: &str, name: &str) -> String {
+    Test::new()
+        .args(&[
+            "--edition",
+            edition,
+            "postpaid",
+            "--api",
+            name,
+            "--calls",
+            "5",
+        ])
+        .fails(1)
+}
+
 #[test]
 fn names_users_have() {
     // Keys, Chinese names, other spellings and Tencent action names.
     for name in ["idcard", "身份证识别", "IDCardOCR", "idcardocr"] {
-        assert_eq!(
-            s(&bill("d", name, "9000")["lines"][0], "api"),
-            "idcard",
-            "{name}"
-        );
+        assert_eq!(billed_as("d", name), "idcard", "{name}");
     }
-    assert_eq!(
-        s(&bill("d", "车辆VIN码识别", "9000")["lines"][0], "api"),
-        "vin"
-    );
+    assert_eq!(billed_as("d", "车辆VIN码识别"), "vin");
     // A name the page lists under two billing items is refused with both.
-    let err = Test::new()
-        .args(&[
-            "--edition",
-            "d",
-            "postpaid",
-            "--api",
-            "混贴票据识别",
-            "--calls",
-            "5",
-        ])
-        .fails(1);
+    let err = name_refused("d", "混贴票据识别");
     assert!(
         err.contains("mixed-invoice-large") && err.contains("mixed-invoice-small"),
         "{err}"
     );
-    let err = Test::new()
-        .args(&[
-            "--edition",
-            "e",
-            "postpaid",
-            "--api",
-            "MixedInvoiceOCR",
-            "--calls",
-            "5",
-        ])
-        .fails(1);
+    let err = name_refused("e", "MixedInvoiceOCR");
     assert!(
         err.contains("通用票据识别（大票）") && err.contains("通用票据识别（小票）"),
         "{err}"
     );
     // A service category (服务类别) is no API: refused with its APIs, and only
     // where no API or item has its name.
-    let err = Test::new()
-        .args(&[
-            "--edition",
-            "d",
-            "postpaid",
-            "--api",
-            "营业执照核验",
-            "--calls",
-            "5",
-        ])
-        .fails(1);
+    let err = name_refused("d", "营业执照核验");
     assert!(
         err.contains("category")
             && err.contains("verify-bizlicense-basic")
@@ -504,26 +487,10 @@ fn names_users_have() {
             && !err.contains("did you mean"),
         "{err}"
     );
-    assert_eq!(
-        s(&bill("e", "智能结构化识别", "9000")["lines"][0], "api"),
-        "smart-structural"
-    );
-    assert_eq!(
-        s(&bill("d", "行业文档识别", "9000")["lines"][0], "api"),
-        "documents"
-    );
+    assert_eq!(billed_as("e", "智能结构化识别"), "smart-structural");
+    assert_eq!(billed_as("d", "行业文档识别"), "documents");
     // Unknown names suggest the closest across keys, names and actions.
-    let err = Test::new()
-        .args(&[
-            "--edition",
-            "d",
-            "postpaid",
-            "--api",
-            "IDCardOCRR",
-            "--calls",
-            "5",
-        ])
-        .fails(1);
+    let err = name_refused("d", "IDCardOCRR");
     assert!(err.contains("did you mean 'idcard'"), "{err}");
 }
 

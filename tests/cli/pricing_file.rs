@@ -23,38 +23,31 @@ fn line_of(text: &str, needle: &str) -> usize {
     text[..at].matches('\n').count() + needle.matches('\n').count() + 1
 }
 
-/// Replaces `from` with `to` in the default price list and asserts the file is
-/// refused with its path, the line of `to`, and every needle.
-/// `postpaid` with the price list `pricing`, as JSON.
-fn postpaid_with(pricing: &str, api: &str, calls: &str) -> serde_json::Value {
-    Test::new()
-        .args(&[
-            "--pricing",
-            pricing,
-            "postpaid",
-            "--api",
-            api,
-            "--calls",
-            calls,
-        ])
-        .json()
+/// `postpaid` of `calls` calls of `api` with the price list `pricing`.
+fn postpaid(pricing: &str, api: &str, calls: &str) -> Test {
+    Test::new().args(&[
+        "--pricing",
+        pricing,
+        "postpaid",
+        "--api",
+        api,
+        "--calls",
+        calls,
+    ])
 }
 
+/// The same, as JSON.
+fn postpaid_with(pricing: &str, api: &str, calls: &str) -> serde_json::Value {
+    postpaid(pricing, api, calls).json()
+}
+
+/// Replaces `from` with `to` in the default price list and asserts the file is
+/// refused with its path, the line of `to`, and every needle.
 fn refused(from: &str, to: &str, needles: &[&str]) {
     let text = default_pricing().replacen(from, to, 1);
     assert_ne!(text, default_pricing(), "{from} not found");
     let (_f, path) = temp_pricing(&text);
-    let err = Test::new()
-        .args(&[
-            "--pricing",
-            &path,
-            "postpaid",
-            "--api",
-            "idcard",
-            "--calls",
-            "9000",
-        ])
-        .fails(1);
+    let err = postpaid(&path, "idcard", "9000").fails(1);
     assert!(err.contains(&path), "{err}");
     let line = line_of(&text, to.trim_start_matches('\n'));
     assert!(
@@ -205,16 +198,7 @@ fn a_bill_from_a_file_names_the_file_not_only_its_edition() {
     assert_eq!(s(&v, "edition"), "d");
     assert_eq!(s(&v, "pricing_file"), path);
     let over = format!("{path} over edition d");
-    Test::new()
-        .args(&[
-            "--pricing",
-            &path,
-            "postpaid",
-            "--api",
-            "idcard",
-            "--calls",
-            "9000",
-        ])
+    postpaid(&path, "idcard", "9000")
         .stdout_has(&format!("(price list: {over})"))
         .run();
     Test::new()
@@ -236,16 +220,7 @@ fn a_bill_from_a_file_names_the_file_not_only_its_edition() {
         .run();
     // A file that names itself keeps its name beside the file's.
     let (_g, named) = temp_pricing("edition = \"d\"\n[about]\nname = \"acme-2026\"\n");
-    Test::new()
-        .args(&[
-            "--pricing",
-            &named,
-            "postpaid",
-            "--api",
-            "idcard",
-            "--calls",
-            "9000",
-        ])
+    postpaid(&named, "idcard", "9000")
         .stdout_has(&format!("(price list: {named} (acme-2026) over edition d)"))
         .run();
     // A built-in edition is named as such, with no file.
