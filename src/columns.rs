@@ -117,6 +117,15 @@ impl Role {
                 "用量",
                 "请求次数",
                 "请求量",
+                "total_calls",
+                "总调用量",
+                "总调用次数",
+                "调用总量",
+                "总请求量",
+                "总请求次数",
+                "月调用量",
+                "月调用总量",
+                "月接口调用总量",
                 // The calls billed, and the successful ones (billed, with some
                 // errors): beside the calls made, the file has two counts and
                 // is refused, naming both, until one is chosen.

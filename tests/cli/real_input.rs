@@ -1088,6 +1088,16 @@ fn calls_made_beside_calls_billed_are_never_chosen_silently() {
         .stdin("日期,接口名称,成功次数\n2026-01-01,身份证,9000\n")
         .stdout_has(",9000,1000,8000,2,0.15,1200.00,")
         .run();
+    // The total beside the successful and failed calls: the successful ones
+    // are not taken silently either.
+    Test::new()
+        .arg("batch")
+        .stdin(
+            "日期,接口名称,总调用量,成功调用量,失败调用量\n2026-01-02,身份证识别,9000,8000,1000\n",
+        )
+        .status(1)
+        .stderr_has("two calls columns, '总调用量' and '成功调用量'")
+        .run();
 }
 
 #[test]
