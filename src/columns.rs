@@ -100,6 +100,7 @@ impl Role {
                 "接口名称",
                 "接口名",
                 "api名称",
+                // Broader names (see `Role::broad`).
                 "服务",
                 "服务名称",
                 "产品",
@@ -160,6 +161,17 @@ impl Role {
                 "售价",
                 "成交价",
             ],
+        }
+    }
+
+    /// Aliases that name something broader than the role's own column (a
+    /// product, a billing item over several APIs): taken only where no other
+    /// alias is in the header, so that a console export's `接口名称` wins over
+    /// its `计费项名称` or `产品`.
+    fn broad(self) -> &'static [&'static str] {
+        match self {
+            Role::Api => &["服务", "服务名称", "产品", "计费项", "计费项名称"],
+            _ => &[],
         }
     }
 }
@@ -246,14 +258,23 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
                 let hits: Vec<usize> = (0..header.len())
                     .filter(|&i| aliases.contains(&folded(&header[i])))
                     .collect();
-                // The canonical name, alone, wins over other names for the role.
+                // The canonical name, alone, wins over other names for the
+                // role, and they over the broader ones.
                 let canonical: Vec<usize> = hits
                     .iter()
                     .copied()
                     .filter(|&i| folded(&header[i]) == w.role.name())
                     .collect();
+                let broad: Vec<String> = w.role.broad().iter().map(|a| folded(a)).collect();
+                let narrow: Vec<usize> = hits
+                    .iter()
+                    .copied()
+                    .filter(|&i| !broad.contains(&folded(&header[i])))
+                    .collect();
                 if canonical.len() == 1 {
                     canonical
+                } else if !narrow.is_empty() {
+                    narrow
                 } else {
                     hits
                 }

@@ -1068,6 +1068,33 @@ fn a_gbk_file_whose_first_chinese_text_comes_late_is_billed() {
 }
 
 #[test]
+fn an_api_column_is_read_beside_its_billing_item_and_product() {
+    // A console export of a page with three columns of names: the API's is
+    // read; the billing item follows from it.
+    Test::new()
+        .args(&["--edition", "d", "batch", "--group-by", "month"])
+        .stdin(
+            "服务类别,接口名称,计费项名称,月份,调用量\n\
+             卡证文字识别,户口本识别,通用证照识别,2026-01,6000\n\
+             卡证文字识别,房产证识别,通用证照识别,2026-01,5000\n",
+        )
+        .stdout_has("\n2026-01,cards,11000,2,1000,10000,2,0.10,1000.00,,\n")
+        .run();
+    Test::new()
+        .arg("batch")
+        .stdin("产品,接口名称,调用量\n文字识别,身份证识别,6000\n")
+        .stdout_has(",6000,1000,5000,2,0.15,750.00,")
+        .run();
+    // Two broader names and no API column: which is meant is asked.
+    Test::new()
+        .arg("batch")
+        .stdin("产品,计费项,调用量\n身份证识别,身份证识别,6000\n")
+        .status(1)
+        .stderr_has("two api columns, '产品' and '计费项'")
+        .run();
+}
+
+#[test]
 fn calls_made_beside_calls_billed_are_never_chosen_silently() {
     // A console export with the calls made and the calls billed (or the
     // successful ones): which one is billed is the user's choice.
