@@ -90,6 +90,13 @@ impl Role {
                 "计费日期",
                 "调用日期",
                 "调用时间",
+                // A purchase's or a top-up's (packs and top-ups files).
+                "购买时间",
+                "购买日期",
+                "购买月份",
+                "下单时间",
+                "充值时间",
+                "充值日期",
             ],
             Role::Api => &[
                 "api",
@@ -106,6 +113,7 @@ impl Role {
                 "产品",
                 "计费项",
                 "计费项名称",
+                "资源包名称",
             ],
             Role::Calls => &[
                 "calls",
@@ -170,7 +178,14 @@ impl Role {
     /// its `计费项名称` or `产品`.
     fn broad(self) -> &'static [&'static str] {
         match self {
-            Role::Api => &["服务", "服务名称", "产品", "计费项", "计费项名称"],
+            Role::Api => &[
+                "服务",
+                "服务名称",
+                "产品",
+                "计费项",
+                "计费项名称",
+                "资源包名称",
+            ],
             _ => &[],
         }
     }

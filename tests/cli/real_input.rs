@@ -1068,6 +1068,30 @@ fn a_gbk_file_whose_first_chinese_text_comes_late_is_billed() {
 }
 
 #[test]
+fn a_pack_order_list_is_read_with_its_own_names() {
+    // As an order list names a purchase: 购买时间, 资源包名称, 资源包规格,
+    // 数量, 成交价.
+    let dir = tempfile::tempdir().unwrap();
+    let usage = dir.path().join("usage.csv");
+    let packs = dir.path().join("packs.csv");
+    std::fs::write(&usage, "月份,接口名称,调用量\n2026-01,户口本识别,11000\n").unwrap();
+    std::fs::write(
+        &packs,
+        "购买时间,资源包名称,资源包规格,数量,成交价\n2026-01-05,通用证照识别,10000,1,700\n",
+    )
+    .unwrap();
+    let v = Test::new()
+        .args(&["--edition", "d", "ledger"])
+        .arg(usage.to_str().unwrap())
+        .args(&["--packs", packs.to_str().unwrap()])
+        .json();
+    let month = &v["months"][0];
+    assert_eq!(month["pack_cost"], "700.00", "{v}");
+    assert_eq!(month["lines"][0]["pack_calls"], 10000, "{v}");
+    assert_eq!(month["bill"], "0.00", "{v}");
+}
+
+#[test]
 fn an_api_column_is_read_beside_its_billing_item_and_product() {
     // A console export of a page with three columns of names: the API's is
     // read; the billing item follows from it.
