@@ -52,6 +52,9 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
         let role = match g.trim().to_ascii_lowercase().as_str() {
             "account" => found[2],
             "month" => found[3],
+            // (Refused below: rows are always grouped by API.)
+            "api" => Some(api),
+            "calls" => Some(calls),
             _ => None,
         };
         match (hits.as_slice(), role) {
@@ -71,12 +74,25 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
             }
         }
     }
-    if group.contains(&api) || group.contains(&calls) {
-        return Err(BatchError::Input(
-            "grouping by the API or calls column: rows are always grouped by API and their \
-             calls summed"
-                .into(),
-        ));
+    if let Some(&column) = group.iter().find(|&&g| g == api || g == calls) {
+        let rest: Vec<&str> = options
+            .group_by
+            .iter()
+            .zip(&group)
+            .filter(|&(_, &g)| g != api && g != calls)
+            .map(|(name, _)| name.trim())
+            .collect();
+        return Err(BatchError::Input(format!(
+            "--group-by names the {} column '{}': rows are always grouped by API and their \
+             calls summed; leave it out{}",
+            if column == api { "API" } else { "calls" },
+            names[column],
+            if rest.is_empty() {
+                String::new()
+            } else {
+                format!(" (--group-by {})", rest.join(","))
+            }
+        )));
     }
     // RULES §8: rows of different accounts are never summed into one bill.
     if let Some(account) = found[2].filter(|a| !group.is_empty() && !group.contains(a)) {

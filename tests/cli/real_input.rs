@@ -1068,6 +1068,18 @@ fn a_gbk_file_whose_first_chinese_text_comes_late_is_billed() {
 }
 
 #[test]
+fn grouping_by_the_api_says_rows_are_grouped_by_it_anyway() {
+    for by in ["account,api", "账号,接口名称"] {
+        Test::new()
+            .args(&["batch", "--group-by", by])
+            .stdin("账号,接口名称,调用量\n1,身份证,9000\n")
+            .status(1)
+            .stderr_has("--group-by names the API column '接口名称': rows are always grouped by API and their calls summed; leave it out (--group-by ")
+            .run();
+    }
+}
+
+#[test]
 fn a_pack_order_list_is_read_with_its_own_names() {
     // As an order list names a purchase: 购买时间, 资源包名称, 资源包规格,
     // 数量, 成交价.
