@@ -46,18 +46,86 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
     if let Some(name) = &args.account {
         let name = name.trim();
         check_account(name, input.usage.iter().map(|u| u.account.as_str()))?;
-        input.usage.retain(|u| u.account == name);
-        input
-            .packs
-            .retain(|p| p.account.is_empty() || p.account == name);
-        input
-            .topups
-            .retain(|t| t.account.is_empty() || t.account == name);
+        keep_account(&mut input, name);
     }
-    let ledger = calc.ledger(&input)?;
+    let names: Vec<String> = ocr_bill::accounts(
+        input
+            .usage
+            .iter()
+            .map(|u| u.account.as_str())
+            .chain(input.packs.iter().map(|p| p.account.as_str()))
+            .chain(input.topups.iter().map(|t| t.account.as_str())),
+    )
+    .into_iter()
+    .map(str::to_string)
+    .collect();
+    if names.len() <= 1 {
+        let ledger = calc.ledger(&input)?;
+        return render(
+            &reports::Priced::new(prices, reports::LedgerReport(&ledger)),
+            format,
+            style,
+        );
+    }
+    // Each account on its own (RULES §8): its own quotas, packs, freeze and
+    // balance. What is not one account's cannot be given to one.
+    let shown = || {
+        names
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if args.balance.is_some() {
+        return Err(UsageError(format!(
+            "--balance is one account's opening balance, and the files hold {} accounts ({}): \
+             choose one with --account",
+            names.len(),
+            shown()
+        ))
+        .into());
+    }
+    for (file, unnamed) in [
+        ("packs", input.packs.iter().any(|p| p.account.is_empty())),
+        ("top-ups", input.topups.iter().any(|t| t.account.is_empty())),
+    ] {
+        if unnamed {
+            return Err(anyhow!(
+                "the {file} file has no account column, and the files hold {} accounts ({}): \
+                 name each row's account in an account column, or choose one with --account",
+                names.len(),
+                shown()
+            ));
+        }
+    }
+    let mut ledgers = Vec::with_capacity(names.len());
+    for name in names {
+        let mut one = input.clone();
+        keep_account(&mut one, &name);
+        let ledger = calc
+            .ledger(&one)
+            .map_err(|e| anyhow!("account {name}: {e}"))?;
+        ledgers.push((name, ledger));
+    }
+    let each = ledgers
+        .iter()
+        .map(|(name, ledger)| (name.clone(), reports::LedgerReport(ledger)));
     render(
-        &reports::Priced::new(prices, reports::LedgerReport(&ledger)),
+        &reports::Priced::new(prices, reports::PerAccount::new(each)),
         format,
         style,
     )
+}
+
+/// Leaves the rows of account `name` (and the packs and top-ups of no
+/// account, which are then its).
+fn keep_account(input: &mut LedgerInput<'_>, name: &str) {
+    input.usage.retain(|u| u.account == name);
+    input
+        .packs
+        .retain(|p| p.account.is_empty() || p.account == name);
+    input
+        .topups
+        .retain(|t| t.account.is_empty() || t.account == name);
 }

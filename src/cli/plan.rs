@@ -15,64 +15,79 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
         let why = "--account picks an account of a usage file; --api and --monthly have none";
         return Err(UsageError(why.into()).into());
     }
-    let forecasts: Vec<(Item, Vec<u64>)> = match (&args.api, &args.usage) {
-        (Some(api), _) => {
-            let monthly = args
-                .monthly
-                .iter()
-                .flat_map(|n| n.split_whitespace())
-                .map(parse_count)
-                .collect::<Result<Vec<_>, _>>()?;
-            vec![(
-                paid_prices(prices.item(api)?, args.pack_price.as_deref())?,
-                monthly,
-            )]
-        }
-        (None, Some(path)) => {
-            let mut usage = read_file(path, "usage", out.encoding, |r| {
-                read_usage(r, prices, &args.columns.names())
-            })?;
-            if let Some(name) = &args.account {
-                let name = name.trim();
-                check_account(name, usage.iter().map(|u| u.account.as_str()))?;
-                usage.retain(|u| u.account == name);
-            }
-            ocr_bill::one_account(usage.iter().map(|u| u.account.as_str()))?;
-            ocr_bill::monthly_by_api(&usage)?
-                .into_iter()
-                .map(|(item, monthly)| {
-                    Ok((paid_prices(item, args.pack_price.as_deref())?, monthly))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?
-        }
-        (None, None) => unreachable!("clap requires --api or --usage"),
+    let plan_all = |forecasts: Vec<(&Item, Vec<u64>)>| {
+        forecasts
+            .into_iter()
+            .map(|(item, monthly)| {
+                let item = paid_prices(item, args.pack_price.as_deref())?;
+                Ok(calc.plan(&item, &monthly)?)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
     };
-    let plans = forecasts
-        .iter()
-        .map(|(api, monthly)| calc.plan(api, monthly))
-        .collect::<Result<Vec<_>, _>>()?;
-    if args.usage.is_none() {
-        render(
+    let Some(path) = &args.usage else {
+        let api = args.api.as_deref().expect("clap requires --api or --usage");
+        let monthly = args
+            .monthly
+            .iter()
+            .flat_map(|n| n.split_whitespace())
+            .map(parse_count)
+            .collect::<Result<Vec<_>, _>>()?;
+        let plans = plan_all(vec![(prices.item(api)?, monthly)])?;
+        return render(
             &reports::Priced::new(prices, reports::PlanReport(&plans[0])),
             format,
             style,
-        )
-    } else {
-        let mut out = render(
-            &reports::Priced::new(prices, reports::Plans::new(&plans)?),
+        );
+    };
+    let mut usage = read_file(path, "usage", out.encoding, |r| {
+        read_usage(r, prices, &args.columns.names())
+    })?;
+    if let Some(name) = &args.account {
+        let name = name.trim();
+        check_account(name, usage.iter().map(|u| u.account.as_str()))?;
+        usage.retain(|u| u.account == name);
+    }
+    // Each account on its own (RULES §8), over its own months; a file
+    // without accounts is one account's.
+    let mut names: Vec<&str> = ocr_bill::accounts(usage.iter().map(|u| u.account.as_str()));
+    if names.is_empty() {
+        names.push("");
+    }
+    let mut each = Vec::with_capacity(names.len());
+    for name in names {
+        let rows: Vec<_> = usage
+            .iter()
+            .filter(|u| u.account == name)
+            .cloned()
+            .collect();
+        let plans = plan_all(ocr_bill::monthly_by_api(&rows)?).map_err(|e| match name {
+            "" => e,
+            _ => anyhow::anyhow!("account {name}: {e}"),
+        })?;
+        each.push((name.to_string(), plans));
+    }
+    let reports = each
+        .iter()
+        .map(|(name, plans)| Ok((name.clone(), reports::Plans::new(plans)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let overcounted = each.iter().any(|(_, plans)| plans.len() > 1);
+    let mut out = match <[_; 1]>::try_from(reports) {
+        Ok([(_, one)]) => render(&reports::Priced::new(prices, one), format, style)?,
+        Err(reports) => render(
+            &reports::Priced::new(prices, reports::PerAccount::new(reports)),
             format,
             style,
-        )?;
-        if format == Format::Table
-            && plans.len() > 1
-            && prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount
-        {
-            out.extend_from_slice(
-                b"Note: this edition's free calls are the account's, shared by its items; \
-                  each item is planned as if it had them alone, so the plans together \
-                  count them more than once.\n",
-            );
-        }
-        Ok(out)
+        )?,
+    };
+    if format == Format::Table
+        && overcounted
+        && prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount
+    {
+        out.extend_from_slice(
+            b"Note: this edition's free calls are the account's, shared by its items; \
+              each item is planned as if it had them alone, so the plans together \
+              count them more than once.\n",
+        );
     }
+    Ok(out)
 }

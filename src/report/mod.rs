@@ -87,3 +87,87 @@ impl<R: Report> Report for Priced<'_, R> {
         self.report.sheets()
     }
 }
+
+/// The reports of several accounts, each billed on its own (RULES §8): JSON
+/// `{"accounts": [{"account", ...}]}`, a table per account, and CSV and sheets
+/// with an `account` column first.
+#[derive(serde::Serialize)]
+pub struct PerAccount<R> {
+    accounts: Vec<AccountReport<R>>,
+}
+
+#[derive(serde::Serialize)]
+struct AccountReport<R> {
+    account: String,
+    #[serde(flatten)]
+    report: R,
+}
+
+impl<R> PerAccount<R> {
+    pub fn new(reports: impl IntoIterator<Item = (String, R)>) -> Self {
+        PerAccount {
+            accounts: reports
+                .into_iter()
+                .map(|(account, report)| AccountReport { account, report })
+                .collect(),
+        }
+    }
+}
+
+/// One table of the accounts' tables, each row led by its account.
+fn joined(grids: impl IntoIterator<Item = (String, Grid)>) -> Grid {
+    let mut all: Option<Grid> = None;
+    for (account, g) in grids {
+        let all = all.get_or_insert_with(|| {
+            let headers: Vec<&str> = std::iter::once("account")
+                .chain(g.headers.iter().map(String::as_str))
+                .collect();
+            let mut all = Grid::new(&headers);
+            all.secondary = g.secondary.iter().map(|i| i + 1).collect();
+            all
+        });
+        for row in g.rows {
+            all.push(std::iter::once(account.clone()).chain(row).collect());
+        }
+    }
+    all.unwrap_or_else(|| Grid::new(&["account"]))
+}
+
+impl<R: Report> Report for PerAccount<R> {
+    fn human(&self) -> String {
+        let mut out = format!(
+            "{} accounts, each billed on its own (its own free quotas, tiers, packs, freeze \
+             and balance).\n",
+            self.accounts.len()
+        );
+        for a in &self.accounts {
+            out.push_str(&format!("\nAccount {}:\n", a.account));
+            out.push_str(&a.report.human());
+        }
+        out
+    }
+
+    fn grid(&self) -> Grid {
+        joined(
+            self.accounts
+                .iter()
+                .map(|a| (a.account.clone(), a.report.grid())),
+        )
+    }
+
+    fn sheets(&self) -> Vec<(String, Grid)> {
+        let mut sheets: Vec<(String, Vec<(String, Grid)>)> = Vec::new();
+        for a in &self.accounts {
+            for (i, (name, grid)) in a.report.sheets().into_iter().enumerate() {
+                if i == sheets.len() {
+                    sheets.push((name, Vec::new()));
+                }
+                sheets[i].1.push((a.account.clone(), grid));
+            }
+        }
+        sheets
+            .into_iter()
+            .map(|(name, grids)| (name, joined(grids)))
+            .collect()
+    }
+}

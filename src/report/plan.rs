@@ -8,10 +8,11 @@ use crate::render::{num, table, Grid, Report};
 
 fn plan_human(p: &ocr_bill::Plan) -> String {
     let mut out = format!(
-        "Plan for {} ({}), {} months: {}\n",
+        "Plan for {} ({}), {} month{}: {}\n",
         p.api,
         p.name,
         p.monthly.len(),
+        if p.monthly.len() == 1 { "" } else { "s" },
         p.monthly
             .iter()
             .map(u64::to_string)

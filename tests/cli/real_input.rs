@@ -151,17 +151,61 @@ beta,2026-01,idcard,6000\n";
 
 #[test]
 fn accounts_are_never_merged_into_one_bill() {
-    let (_d, p) = files(&[("usage.csv", TWO_ACCOUNTS)]);
-    for command in [
-        vec!["ledger", "--usage", &p[0]],
-        vec!["plan", "--usage", &p[0]],
-    ] {
-        let err = Test::new().args(&command).fails(1);
-        assert!(
-            err.contains("2 accounts (acme, beta)") && err.contains("--account NAME"),
-            "{command:?}: {err}"
+    let (_d, p) = files(&[
+        ("usage.csv", TWO_ACCOUNTS),
+        ("packs.csv", "month,api,calls\n2026-01,idcard,1000\n"),
+        (
+            "packs-of.csv",
+            "account,month,api,calls\nbeta,2026-01,idcard,10000\n",
+        ),
+    ]);
+    // The file's accounts, each billed on its own: its own free quota,
+    // 5,000 calls at 0.15 (6,000 summed with the other's 6,000 would reach
+    // the 0.10 tier).
+    let v = Test::new().args(&["ledger", &p[0]]).json();
+    for (i, name) in ["acme", "beta"].into_iter().enumerate() {
+        let account = &v["accounts"][i];
+        assert_eq!(account["account"], name, "{v}");
+        assert_eq!(account["months"][0]["bill"], "750.00", "{v}");
+    }
+    let v = Test::new().args(&["plan", &p[0]]).json();
+    for (i, name) in ["acme", "beta"].into_iter().enumerate() {
+        assert_eq!(v["accounts"][i]["account"], name, "{v}");
+        assert_eq!(
+            v["accounts"][i]["plans"][0]["monthly"],
+            serde_json::json!([6000])
         );
     }
+    Test::new()
+        .args(&["ledger", &p[0], "-f", "csv"])
+        .stdout_has("account,month,api,calls,")
+        .stdout_has("\nacme,2026-01,idcard,6000,1000,0,5000,0.15,750.00,")
+        .stdout_has("\nbeta,2026-01,idcard,6000,1000,0,5000,0.15,750.00,")
+        .run();
+    Test::new()
+        .args(&["ledger", &p[0]])
+        .stdout_has("2 accounts, each billed on its own")
+        .stdout_has("\nAccount beta:\n")
+        .run();
+    // Packs each account's own; packs and a balance of no account are refused.
+    let v = Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[2]])
+        .json();
+    assert_eq!(v["accounts"][0]["months"][0]["bill"], "750.00", "{v}");
+    assert_eq!(v["accounts"][1]["months"][0]["bill"], "0.00", "{v}");
+    let err = Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[1]])
+        .fails(1);
+    assert!(
+        err.contains(
+            "the packs file has no account column, and the files hold 2 accounts (acme, beta)"
+        ),
+        "{err}"
+    );
+    let err = Test::new()
+        .args(&["ledger", &p[0], "--balance", "100"])
+        .fails(2);
+    assert!(err.contains("--balance is one account's"), "{err}");
     // Each account alone: its own free quota, 5,000 calls at 0.15.
     for name in ["acme", "beta"] {
         let v = Test::new()
