@@ -87,6 +87,7 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
         .into());
     }
     for (file, unnamed) in [
+        ("usage", input.usage.iter().any(|u| u.account.is_empty())),
         ("packs", input.packs.iter().any(|p| p.account.is_empty())),
         ("top-ups", input.topups.iter().any(|t| t.account.is_empty())),
     ] {

@@ -158,6 +158,11 @@ fn accounts_are_never_merged_into_one_bill() {
             "packs-of.csv",
             "account,month,api,calls\nbeta,2026-01,idcard,10000\n",
         ),
+        ("no-accounts.csv", "month,api,calls\n2026-01,idcard,6000\n"),
+        (
+            "packs-of-two.csv",
+            "account,month,api,calls\nacme,2026-01,idcard,1000\nbeta,2026-01,idcard,1000\n",
+        ),
     ]);
     // The file's accounts, each billed on its own: its own free quota,
     // 5,000 calls at 0.15 (6,000 summed with the other's 6,000 would reach
@@ -199,6 +204,16 @@ fn accounts_are_never_merged_into_one_bill() {
     assert!(
         err.contains(
             "the packs file has no account column, and the files hold 2 accounts (acme, beta)"
+        ),
+        "{err}"
+    );
+    // Usage of no account beside packs of two: whose calls is not known.
+    let err = Test::new()
+        .args(&["ledger", &p[3], "--packs", &p[4]])
+        .fails(1);
+    assert!(
+        err.contains(
+            "the usage file has no account column, and the files hold 2 accounts (acme, beta)"
         ),
         "{err}"
     );
