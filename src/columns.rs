@@ -107,13 +107,6 @@ impl Role {
                 "接口名称",
                 "接口名",
                 "api名称",
-                // Broader names (see `Role::broad`).
-                "服务",
-                "服务名称",
-                "产品",
-                "计费项",
-                "计费项名称",
-                "资源包名称",
             ],
             Role::Calls => &[
                 "calls",
@@ -172,9 +165,9 @@ impl Role {
         }
     }
 
-    /// Aliases that name something broader than the role's own column (a
-    /// product, a billing item over several APIs): taken only where no other
-    /// alias is in the header, so that a console export's `接口名称` wins over
+    /// Further names of the role's column that name something broader (a
+    /// product, a billing item over several APIs): taken only where no alias
+    /// is in the header, so that a console export's `接口名称` wins over
     /// its `计费项名称` or `产品`.
     fn broad(self) -> &'static [&'static str] {
         match self {
@@ -269,7 +262,10 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
                 .filter(|&i| header[i].trim() == name.trim())
                 .collect(),
             None => {
-                let aliases: Vec<String> = w.role.aliases().iter().map(|a| folded(a)).collect();
+                let aliases: Vec<String> = (w.role.aliases().iter())
+                    .chain(w.role.broad())
+                    .map(|a| folded(a))
+                    .collect();
                 let hits: Vec<usize> = (0..header.len())
                     .filter(|&i| aliases.contains(&folded(&header[i])))
                     .collect();
