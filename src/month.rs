@@ -139,7 +139,7 @@ fn clock_and_zone(time: &str) -> Option<(i32, Option<i32>)> {
         let (sign, zone) = time[at..].split_at(1);
         let (hours, minutes) = match zone.split_once(':') {
             Some((h, m)) => (h, m),
-            None if zone.len() == 4 => zone.split_at(2),
+            None if zone.len() == 4 && zone.is_ascii() => zone.split_at(2),
             None => (zone, "00"),
         };
         let hours = number(hours, 2, 2).filter(|&h| h <= 14)?;
@@ -229,12 +229,13 @@ fn parse_dated(t: &str) -> Option<Dated> {
         .unwrap_or(date);
     let parts: Vec<&str> = date.split(['-', '/', '.', '年', '月']).collect();
     let (year, month, day) = match parts.as_slice() {
-        [compact] if compact.len() == 8 => (
+        // (Sliced by bytes: only ASCII, which `number` then reads as digits.)
+        [compact] if compact.len() == 8 && compact.is_ascii() => (
             number(&compact[..4], 4, 4)?,
             number(&compact[4..6], 2, 2)?,
             Some(number(&compact[6..], 2, 2)?),
         ),
-        [compact] if compact.len() == 6 => (
+        [compact] if compact.len() == 6 && compact.is_ascii() => (
             number(&compact[..4], 4, 4)?,
             number(&compact[4..], 2, 2)?,
             None,
@@ -350,6 +351,10 @@ mod tests {
             "2025-06-15T13:45:00-05:60",
             "9999-12-31T20:00:00Z",
             "1000-01-01T00:30:00+09:00",
+            // Six or eight bytes that are not all ASCII: no compact date.
+            "合计",
+            "2025年份",
+            "２０２５０６",
         ] {
             let err = Month::parse(text).unwrap_err();
             assert!(err.contains(&format!("'{text}'")), "{text}: {err}");

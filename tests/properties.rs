@@ -563,3 +563,20 @@ proptest! {
         let _ = calc.curve(api, Some(calls), 5);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// A month, a date or a count as a cell may hold it (digits, Chinese date
+    /// words, full-width forms, separators) is read or refused with a message
+    /// naming it, never a panic: the readers slice text by bytes.
+    #[test]
+    fn cells_of_any_text_are_read_or_refused(
+        text in "[0-9０-９年月日号合计万千亿kKmM :T+\\-/.,Z_，．]{0,12}",
+    ) {
+        if let Err(e) = ocr_bill::Month::parse(&text) {
+            prop_assert!(e.contains(text.trim()), "{}: {}", text, e);
+        }
+        let _ = ocr_bill::parse_count(&text);
+    }
+}
