@@ -197,6 +197,38 @@ pub struct UsageColumns {
     pub month: Option<String>,
 }
 
+/// Refuses a row without an account where others name theirs: it is no
+/// one's, and summed with a named account it could be another's calls (a
+/// spreadsheet's merged cell leaves the rows below its first empty).
+#[derive(Default)]
+pub(crate) struct AccountsSeen {
+    first_blank: Option<u64>,
+    first_named: Option<(u64, String)>,
+}
+
+impl AccountsSeen {
+    /// The account of the row at `line`, checked against the rows before it.
+    pub(crate) fn check(&mut self, line: u64, account: &str) -> Result<(), String> {
+        if account.is_empty() {
+            self.first_blank.get_or_insert(line);
+        } else if self.first_named.is_none() {
+            self.first_named = Some((line, account.to_string()));
+        }
+        let (Some(blank), Some((named, name))) = (self.first_blank, &self.first_named) else {
+            return Ok(());
+        };
+        let conflict = if blank == line {
+            format!("this row has no account, while line {named} names '{name}'")
+        } else {
+            format!("this row names '{name}', while line {blank} has no account")
+        };
+        Err(format!(
+            "{conflict}; every row of a file with accounts names its own (a merged cell of \
+             a spreadsheet leaves the rows below its first empty: fill them in)"
+        ))
+    }
+}
+
 /// Reads usage: the month (or a date within it), API and calls columns, and
 /// an optional account column, in any order of rows; rows of one account,
 /// month and API are summed by the ledger.
@@ -219,30 +251,13 @@ pub fn read_usage<'a, R: Read>(
         named(Role::Calls, names.calls.as_deref(), true),
         named(Role::Account, names.account.as_deref(), false),
     ];
-    // A row without an account where others name theirs is no one's: summed
-    // with the named account it could be another's calls.
-    let mut first_blank: Option<u64> = None;
-    let mut first_named: Option<(u64, String)> = None;
+    let mut accounts = AccountsSeen::default();
     read_rows(input, &wanted, |line, v| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
         let calls = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
         let account = account_of(&v[3])?;
-        if account.is_empty() {
-            first_blank.get_or_insert(line);
-        } else if first_named.is_none() {
-            first_named = Some((line, account.clone()));
-        }
-        if let (Some(blank), Some((named, name))) = (first_blank, &first_named) {
-            let conflict = if blank == line {
-                format!("this row has no account, while line {named} names '{name}'")
-            } else {
-                format!("this row names '{name}', while line {blank} has no account")
-            };
-            return Err(format!(
-                "{conflict}; every row of a file with accounts names its own"
-            ));
-        }
+        accounts.check(line, &account)?;
         rows.push(Usage {
             account,
             month,

@@ -217,6 +217,7 @@ fn parse_rows<R: Read>(
     spare: &std::sync::mpsc::Receiver<Parsed>,
 ) -> Result<(), BatchError> {
     let hasher = rustc_hash::FxBuildHasher;
+    let mut accounts = crate::input::AccountsSeen::default();
     let mut batch = Parsed::default();
     let mut key = Vec::new();
     let mut month = Vec::new();
@@ -256,7 +257,9 @@ fn parse_rows<R: Read>(
             let value = trimmed(record.field(column));
             if !is_month {
                 if Some(column) == cols.account {
-                    if let Err(message) = crate::parse::check_account(value) {
+                    let checked = crate::parse::check_account(value)
+                        .and_then(|()| accounts.check(line, &String::from_utf8_lossy(value)));
+                    if let Err(message) = checked {
                         bad_value = Some(message);
                         break;
                     }

@@ -132,6 +132,11 @@ pub struct BatchSummary {
     pub shared: u64,
     /// Rows billed on their own whose date names a day, not a month.
     pub daily: u64,
+    /// Rows billed on their own that name an account.
+    pub named_accounts: u64,
+    /// Rows billed on their own whose account cell is empty: beside named
+    /// ones, whose calls those are is not known.
+    pub unnamed_accounts: u64,
     /// The `group_by` that bills each month's total of the rows that share
     /// one: `account,month`, `account` or `month`, by the columns the input
     /// has (role names, which `group_by` takes whatever the header calls them).

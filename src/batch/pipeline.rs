@@ -89,6 +89,9 @@ pub(super) struct BlockResult {
     pub(super) rows: u64,
     pub(super) written: u64,
     pub(super) daily: u64,
+    /// Rows with an account, and rows whose account cell is empty.
+    pub(super) named: u64,
+    pub(super) unnamed: u64,
     /// The fingerprints of the rows' keys, when counted.
     pub(super) keys: Vec<u64>,
     pub(super) fen: i128,
@@ -120,6 +123,8 @@ pub(super) fn bill_block(
         rows: 0,
         written: 0,
         daily: 0,
+        named: 0,
+        unnamed: 0,
         keys: Vec::new(),
         fen: 0,
         newlines: 0,
@@ -183,6 +188,13 @@ pub(super) fn bill_block(
                     result
                         .keys
                         .push(row_key(&record, cols, item, dated.map(|d| d.month)));
+                }
+                if let Some(a) = cols.account {
+                    if trimmed(record.field(a)).is_empty() {
+                        result.unnamed += 1;
+                    } else {
+                        result.named += 1;
+                    }
                 }
             }
             Err(message) => {
@@ -401,6 +413,8 @@ pub(super) fn coordinate<R: Read, W: Write>(
             summary.rows += r.rows;
             summary.written += r.written;
             summary.daily += r.daily;
+            summary.named_accounts += r.named;
+            summary.unnamed_accounts += r.unnamed;
             summary.fen += r.fen;
             keys.add_all(&r.keys)?;
             let mut stop = None;

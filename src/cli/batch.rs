@@ -111,6 +111,18 @@ pub(super) fn run(
             summary.shared, summary.shared_by
         ))?;
     }
+    if summary.unnamed_accounts > 0 && summary.named_accounts > 0 {
+        let (n, of) = (
+            summary.unnamed_accounts,
+            summary.unnamed_accounts + summary.named_accounts,
+        );
+        diagnostic(&format!(
+            "warning: {n} of the {of} rows {} no account while the others name theirs; each \
+             was billed on its own, but its calls may be another row's account's (a merged \
+             cell of a spreadsheet leaves the rows below its first empty: fill them in)",
+            if n == 1 { "has" } else { "have" }
+        ))?;
+    }
     if let Some(drawn) = drawn {
         let grid = crate::render::grid_of_csv(&bills)?.secondary(&[
             "cliff_amount",

@@ -1127,6 +1127,38 @@ fn a_gbk_file_whose_first_chinese_text_comes_late_is_billed() {
 }
 
 #[test]
+fn rows_without_an_account_beside_named_ones_are_never_billed_silently() {
+    // As a merged cell of a spreadsheet leaves the rows below its first.
+    let file = "账号,月份,接口,调用量\n1001,2026-01,身份证,5000\n,2026-01,身份证,6000\n";
+    let message = "line 3: this row has no account, while line 2 names '1001'";
+    Test::new()
+        .args(&["batch", "--group-by", "account,month"])
+        .stdin(file)
+        .status(1)
+        .stderr_has(message)
+        .run();
+    Test::new()
+        .args(&["ledger", "-"])
+        .stdin(file)
+        .status(1)
+        .stderr_has(message)
+        .run();
+    // Billed row by row, each is a bill of its own; the user is told.
+    Test::new()
+        .arg("batch")
+        .stdin(file)
+        .stdout_has("\n,2026-01,身份证,6000,1000,5000,2,0.15,750.00,,\n")
+        .stderr_has("warning: 1 of the 2 rows has no account while the others name theirs")
+        .run();
+    // A file whose account column is empty throughout has no accounts.
+    let ran = Test::new()
+        .arg("batch")
+        .stdin("账号,接口,调用量\n,身份证,5000\n,身份证,6000\n")
+        .run();
+    assert!(!ran.stderr.contains("no account"), "{}", ran.stderr);
+}
+
+#[test]
 fn grouping_by_the_api_says_rows_are_grouped_by_it_anyway() {
     for by in ["account,api", "账号,接口名称"] {
         Test::new()
