@@ -13,21 +13,21 @@ use super::writer::RowFormat;
 use super::{read_row, row_error, too_long};
 use crate::bill::Calculator;
 use crate::month::Month;
-use crate::records::{ReadError, Record, RecordReader, MAX_RECORD_BYTES};
+use crate::records::{ReadError, RecordReader, MAX_RECORD_BYTES};
 
 /// The fingerprint of a row's account, month and billing item (by the
 /// item's place in the price list that every worker shares: the index of an
 /// API differs between workers, which meet them in another order).
 pub(super) fn row_key(
-    record: &Record<'_>,
+    account: Option<&[u8]>,
     cols: &Columns,
     item: &crate::pricing::Item,
     month: Option<Month>,
 ) -> u64 {
     use std::hash::{BuildHasher, Hash, Hasher};
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    if let Some(a) = cols.account {
-        trimmed(record.field(a)).hash(&mut h);
+    if let Some(a) = account {
+        a.hash(&mut h);
     }
     // The month read from the month column (none without one).
     month.hash(&mut h);
@@ -89,8 +89,7 @@ pub(super) struct BlockResult {
     pub(super) rows: u64,
     pub(super) written: u64,
     pub(super) daily: u64,
-    /// Rows with an account, and rows whose account cell is empty.
-    pub(super) named: u64,
+    /// Rows written whose account cell is empty.
     pub(super) unnamed: u64,
     /// The fingerprints of the rows' keys, when counted.
     pub(super) keys: Vec<u64>,
@@ -123,7 +122,6 @@ pub(super) fn bill_block(
         rows: 0,
         written: 0,
         daily: 0,
-        named: 0,
         unnamed: 0,
         keys: Vec::new(),
         fen: 0,
@@ -182,19 +180,17 @@ pub(super) fn bill_block(
                 );
                 result.written += 1;
                 result.fen += fen;
+                // The account, trimmed, as rows are compared.
+                let account = cols.account.map(|a| trimmed(record.field(a)));
                 if count_keys {
                     result.daily += u64::from(dated.is_some_and(|d| d.has_day));
                     let item = biller.apis[api];
                     result
                         .keys
-                        .push(row_key(&record, cols, item, dated.map(|d| d.month)));
+                        .push(row_key(account, cols, item, dated.map(|d| d.month)));
                 }
-                if let Some(a) = cols.account {
-                    if trimmed(record.field(a)).is_empty() {
-                        result.unnamed += 1;
-                    } else {
-                        result.named += 1;
-                    }
+                if let Some(a) = account {
+                    result.unnamed += u64::from(a.is_empty());
                 }
             }
             Err(message) => {
@@ -413,7 +409,7 @@ pub(super) fn coordinate<R: Read, W: Write>(
             summary.rows += r.rows;
             summary.written += r.written;
             summary.daily += r.daily;
-            summary.named_accounts += r.named;
+            summary.named_accounts += r.written - r.unnamed;
             summary.unnamed_accounts += r.unnamed;
             summary.fen += r.fen;
             keys.add_all(&r.keys)?;
