@@ -140,6 +140,9 @@ fn read_rows<R: Read>(
     let mut values: Vec<Option<String>> = Vec::new();
     while let Some(record) = reader.next_record().map_err(read_error)? {
         let line = record.line;
+        if record.repeats(&names) {
+            continue;
+        }
         if record.len() != names.len() {
             return Err(at(line)(format!(
                 "expected {} fields as in the header, found {}",

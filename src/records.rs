@@ -42,6 +42,18 @@ impl<'a> Record<'a> {
     pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         (0..self.len()).map(|i| self.field(i))
     }
+
+    /// The record is the header again (`names`, trimmed), as where files
+    /// were joined one after another (each with its byte-order mark): no
+    /// data, read past.
+    pub fn repeats(&self, names: &[String]) -> bool {
+        let unmarked = |field: &'a [u8]| field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field);
+        self.len() == names.len()
+            && self
+                .iter()
+                .zip(names)
+                .all(|(field, name)| unmarked(field).trim_ascii() == name.as_bytes())
+    }
 }
 
 /// Title lines skipped above a header, at most.

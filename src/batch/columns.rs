@@ -7,6 +7,8 @@ use crate::columns::{Role, Wanted};
 use crate::month::{Dated, Month};
 
 pub(super) struct Columns {
+    /// The header's names, trimmed: a record that repeats them is read past.
+    pub(super) names: Vec<String>,
     pub(super) count: usize,
     pub(super) api: usize,
     pub(super) calls: usize,
@@ -142,6 +144,7 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
         }
     }
     Ok(Columns {
+        names: names.iter().map(|n| n.trim().to_string()).collect(),
         count: names.len(),
         api,
         calls,

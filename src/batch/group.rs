@@ -240,6 +240,11 @@ fn parse_rows<R: Read>(
         let line = record.line;
         let (api, calls) = match read_row(biller, &record, cols) {
             Ok(row) => row,
+            // The header again (files joined one after another): no row.
+            Err(_) if record.repeats(&cols.names) => {
+                summary.rows -= 1;
+                continue;
+            }
             Err(message) => match bad(summary, RowError::new(line, message)) {
                 Ok(()) => continue,
                 Err(e) => break Err(e),

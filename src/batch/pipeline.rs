@@ -193,6 +193,8 @@ pub(super) fn bill_block(
                     result.unnamed += u64::from(a.is_empty());
                 }
             }
+            // The header again (files joined one after another): no row.
+            Err(_) if record.repeats(&cols.names) => result.rows -= 1,
             Err(message) => {
                 let mut error = RowError::new(record.line, message);
                 if let Some(last) = result.errors.last() {

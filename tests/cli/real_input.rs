@@ -1159,6 +1159,28 @@ fn rows_without_an_account_beside_named_ones_are_never_billed_silently() {
 }
 
 #[test]
+fn the_header_of_files_joined_one_after_another_is_read_past() {
+    // `cat jan.csv feb.csv`, each saved with its byte-order mark.
+    let one = |account: &str| {
+        format!("\u{feff}账号,月份,接口,调用量\r\n{account},2026-01,身份证,9000\r\n")
+    };
+    let joined = one("1") + &one("2");
+    Test::new()
+        .arg("batch")
+        .stdin(joined.clone())
+        .stdout_has("\n1,2026-01,身份证,9000,1000,8000,2,0.15,1200.00,10001,900.10\n2,2026-01,")
+        .stderr_has("2 rows written, total 2400.00")
+        .run();
+    Test::new()
+        .args(&["batch", "--group-by", "account,month"])
+        .stdin(joined.clone())
+        .stderr_has("2 rows written, total 2400.00")
+        .run();
+    let v = Test::new().args(&["ledger", "-"]).stdin(joined).json();
+    assert_eq!(v["accounts"][1]["months"][0]["bill"], "1200.00", "{v}");
+}
+
+#[test]
 fn grouping_by_the_api_says_rows_are_grouped_by_it_anyway() {
     for by in ["account,api", "账号,接口名称"] {
         Test::new()
