@@ -824,14 +824,23 @@ impl<'a> Calculator<'a> {
     /// The freeze taken after settling a month with these lines: ratio × the
     /// bill, ratio × the lines' exact list-price value, or none; rounded once.
     pub fn freeze(&self, lines: &[BillLine]) -> Result<Money, Error> {
+        self.freeze_of(lines.iter().map(|l| (l.amount, l.list_value)))
+    }
+
+    /// The freeze over a month's bill lines given as their amounts and the
+    /// exact list-price values of their postpaid calls.
+    pub(crate) fn freeze_of(
+        &self,
+        lines: impl Iterator<Item = (Money, Decimal)> + Clone,
+    ) -> Result<Money, Error> {
         let settings = &self.prices.settings;
         // Round once per freeze: the list-price base is summed exactly.
         let base = match settings.freeze_basis {
             FreezeBasis::None => return Ok(Money::ZERO),
-            FreezeBasis::Bill => Money::checked_sum(lines.iter().map(|l| l.amount))?.decimal(),
+            FreezeBasis::Bill => Money::checked_sum(lines.map(|(amount, _)| amount))?.decimal(),
             FreezeBasis::ListPrice => lines
-                .iter()
-                .try_fold(Decimal::ZERO, |sum, l| sum.checked_add(l.list_value))
+                .clone()
+                .try_fold(Decimal::ZERO, |sum, (_, value)| sum.checked_add(value))
                 .ok_or(Error::Overflow("the freeze"))?,
         };
         base.checked_mul(settings.freeze_ratio)

@@ -67,6 +67,10 @@ pub struct PrepaidMonth {
     /// What the month assumed (an item's one-time free pack taken as spent).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Exact list-price value of the calls packs did not serve: the base of
+    /// a list-price freeze (see [`Calculator::prepaid_freeze`]).
+    #[serde(skip)]
+    pub list_value: Decimal,
 }
 
 impl Calculator<'_> {
@@ -184,6 +188,14 @@ impl Calculator<'_> {
             packs,
             alerts: line.events,
             notes: crate::bill::one_time_note(api).into_iter().collect(),
+            list_value: line.list_value,
         })
+    }
+
+    /// What the account freezes after a month of these items with packs
+    /// (RULES §4; calls served by packs are prepaid, §3): by the price list's
+    /// basis over the overage bills, rounded once.
+    pub fn prepaid_freeze(&self, months: &[PrepaidMonth]) -> Result<Money, Error> {
+        self.freeze_of(months.iter().map(|m| (m.overage_amount, m.list_value)))
     }
 }

@@ -39,15 +39,16 @@ pub(super) fn run(prices: &PriceList, args: &PrepaidArgs, out: &Out) -> anyhow::
         usage.push((found.item_index, parse_count(calls)?, packs));
     }
     let months = calc.prepaid_month(&usage)?;
+    let freeze = reports::Freeze::new(prices, calc.prepaid_freeze(&months)?);
     if let [month] = months.as_slice() {
         render(
-            &reports::Priced::new(prices, reports::Prepaid(month)),
+            &reports::Priced::new(prices, reports::Prepaid { month, freeze }),
             format,
             style,
         )
     } else {
         render(
-            &reports::Priced::new(prices, reports::PrepaidAccount::new(&months)?),
+            &reports::Priced::new(prices, reports::PrepaidAccount::new(&months, freeze)?),
             format,
             style,
         )

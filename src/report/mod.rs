@@ -13,7 +13,7 @@ pub use curve::CurveReport;
 pub use ledger::LedgerReport;
 pub use plan::{PlanReport, Plans};
 pub use postpaid::Postpaid;
-pub use prepaid::{Prepaid, PrepaidAccount};
+pub use prepaid::{Freeze, Prepaid, PrepaidAccount};
 pub use prices::{Edition, Editions, Prices};
 pub use quote::QuoteReport;
 

@@ -298,3 +298,48 @@ fn a_pack_size_with_a_thousands_separator_is_refused_not_split() {
         "{err}"
     );
 }
+
+#[test]
+fn the_month_with_packs_says_what_it_freezes() {
+    // Seed: 1.2 × the overage bill (75.00); packs are paid when bought.
+    assert_eq!(s(&prepaid("bankcard", "2500", "1000"), "freeze"), "90.00");
+    // Edition c: 100% × the calls packs did not serve × list price, free
+    // quota included: 1,500 × 0.15.
+    let v = Test::new()
+        .args(&[
+            "--edition",
+            "c",
+            "prepaid",
+            "--api",
+            "bankcard",
+            "--calls",
+            "2500",
+            "--packs",
+            "1000",
+        ])
+        .json();
+    assert_eq!(s(&v, "freeze"), "225.00", "{v}");
+    // An account of two items: one freeze over both bills, 1.2 × 1,275.00.
+    let v = Test::new()
+        .args(&[
+            "prepaid", "--api", "bankcard", "--calls", "2500", "--packs", "1000", "--api",
+            "idcard", "--calls", "9000",
+        ])
+        .json();
+    assert_eq!(s(&v, "freeze"), "1530.00", "{v}");
+    // Edition d freezes nothing, and says so.
+    Test::new()
+        .args(&[
+            "--edition",
+            "d",
+            "prepaid",
+            "--api",
+            "bankcard",
+            "--calls",
+            "2500",
+            "--packs",
+            "1000@84",
+        ])
+        .stdout_has("Freeze after settlement: none (this price list freezes nothing)")
+        .run();
+}
