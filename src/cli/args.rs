@@ -88,10 +88,13 @@ impl From<EncodingArg> for InputEncoding {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// This month's postpaid bill: reached tier, voucher, amount and the freeze it triggers
-    #[command(after_help = "Examples:
+    #[command(
+        override_usage = "ocr-bill postpaid [OPTIONS] --api <API> --calls <N>",
+        after_help = "Examples:
   ocr-bill postpaid --api idcard --calls 9000
   ocr-bill postpaid --api license --calls 9k --api general --calls 10万
-  ocr-bill postpaid --api bankcard --calls 1.2M --negotiated-price 0.05 --format json")]
+  ocr-bill postpaid --api bankcard --calls 1.2M --negotiated-price 0.05 --format json"
+    )]
     Postpaid(PostpaidArgs),
     /// One month with prepaid packs bought: free quota, then packs, then overage
     #[command(after_help = "Examples:
@@ -176,12 +179,22 @@ packs covering every call (the source's arithmetic).")]
 #[derive(Debug, Args)]
 pub struct PostpaidArgs {
     /// API key, Chinese name or alias; repeat `--api A --calls N` for several APIs
-    #[arg(long, required = true, value_name = "API")]
+    #[arg(long, required_unless_present = "file", value_name = "API")]
     pub api: Vec<String>,
 
     /// The month's calls of the matching --api: 9000, 9_000, 9k, 1.5M, 10万
-    #[arg(long, required = true, value_name = "N", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        required_unless_present = "file",
+        value_name = "N",
+        allow_hyphen_values = true
+    )]
     pub calls: Vec<String>,
+
+    /// A usage file given as to `batch`: refused, naming the commands that
+    /// read one
+    #[arg(value_name = "FILE", hide = true)]
+    pub file: Option<std::path::PathBuf>,
 
     /// Unit price for the contact-sales tier (请联系商务), e.g. 0.04
     #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]

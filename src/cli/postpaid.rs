@@ -10,6 +10,15 @@ use crate::report as reports;
 
 pub(super) fn run(prices: &PriceList, args: &PostpaidArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
     let (format, style) = (out.format, out.style);
+    if let Some(file) = &args.file {
+        return Err(UsageError(format!(
+            "postpaid bills the calls given with --api and --calls; for the usage file {}: \
+             ocr-bill batch {0} --group-by account,month (a bill per account and month), or \
+             ocr-bill ledger {0} (month by month)",
+            file.display()
+        ))
+        .into());
+    }
     if args.api.len() != args.calls.len() {
         return Err(UsageError(format!(
             "--api and --calls come in pairs: got {} --api and {} --calls",

@@ -380,3 +380,14 @@ fn a_price_is_taken_as_the_pages_write_it() {
         .fails(1);
     assert!(err.contains("'0.04元/月'"), "{err}");
 }
+
+#[test]
+fn a_usage_file_given_to_postpaid_names_the_commands_that_read_one() {
+    let err = Test::new().args(&["postpaid", "usage.csv"]).fails(2);
+    assert!(
+        err.contains("ocr-bill batch usage.csv --group-by account,month")
+            && err.contains("ocr-bill ledger usage.csv"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
