@@ -258,14 +258,19 @@ fn parse_rows<R: Read>(
         // A value that cannot be grouped: a month that is none, an account
         // that lost its digits.
         let mut bad_value = None;
+        let mut fatal = None;
         for (column, is_month) in month_columns.chain(kept_apart) {
             let value = trimmed(record.field(column));
             if !is_month {
                 if Some(column) == cols.account {
-                    let checked = crate::parse::check_account(value)
-                        .and_then(|()| accounts.check(line, &String::from_utf8_lossy(value)));
-                    if let Err(message) = checked {
+                    if let Err(message) = crate::parse::check_account(value) {
                         bad_value = Some(message);
+                        break;
+                    }
+                    // Not one row's fault but the file's: whose rows the
+                    // blank ones are is not known, skipped or not.
+                    if let Err(message) = accounts.check(line, &String::from_utf8_lossy(value)) {
+                        fatal = Some(BatchError::Input(format!("line {line}: {message}")));
                         break;
                     }
                 }
@@ -284,6 +289,9 @@ fn parse_rows<R: Read>(
                     break;
                 }
             }
+        }
+        if let Some(e) = fatal {
+            break Err(e);
         }
         if let Some(message) = bad_value {
             match bad(summary, RowError::new(line, message)) {

@@ -1131,12 +1131,15 @@ fn rows_without_an_account_beside_named_ones_are_never_billed_silently() {
     // As a merged cell of a spreadsheet leaves the rows below its first.
     let file = "账号,月份,接口,调用量\n1001,2026-01,身份证,5000\n,2026-01,身份证,6000\n";
     let message = "line 3: this row has no account, while line 2 names '1001'";
-    Test::new()
-        .args(&["batch", "--group-by", "account,month"])
-        .stdin(file)
-        .status(1)
-        .stderr_has(message)
-        .run();
+    for skip in [&[][..], &["--skip-invalid"]] {
+        Test::new()
+            .args(&["batch", "--group-by", "account,month"])
+            .args(skip)
+            .stdin(file)
+            .status(1)
+            .stderr_has(message)
+            .run();
+    }
     Test::new()
         .args(&["ledger", "-"])
         .stdin(file)
