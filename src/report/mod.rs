@@ -13,7 +13,7 @@ pub use curve::CurveReport;
 pub use ledger::LedgerReport;
 pub use plan::{PlanReport, Plans};
 pub use postpaid::Postpaid;
-pub use prepaid::{Freeze, Prepaid, PrepaidAccount};
+pub use prepaid::{Prepaid, PrepaidAccount};
 pub use prices::{Edition, Editions, Prices};
 pub use quote::QuoteReport;
 
@@ -39,6 +39,35 @@ fn call_cells(calls: u64, free: u64, packs: u64, billable: u64) -> [String; 4] {
 /// A unit price as a cell; `-` for none.
 fn price_cell(price: Option<rust_decimal::Decimal>) -> String {
     price.map(format_price).unwrap_or_else(|| "-".into())
+}
+
+/// What the account freezes after a month: JSON `freeze`, and the line that
+/// tells people (`none` where the price list freezes nothing).
+#[derive(Clone, Copy, serde::Serialize)]
+pub struct Freeze {
+    freeze: ocr_bill::Money,
+    #[serde(skip)]
+    freezes: bool,
+}
+
+impl Freeze {
+    pub fn new(prices: &ocr_bill::PriceList, freeze: ocr_bill::Money) -> Freeze {
+        Freeze {
+            freeze,
+            freezes: prices.settings.freeze_basis != ocr_bill::FreezeBasis::None,
+        }
+    }
+
+    fn human(self) -> String {
+        if self.freezes {
+            format!(
+                "Freeze after settlement: {} (held until next month's settlement)\n",
+                crate::render::num(self.freeze)
+            )
+        } else {
+            "Freeze after settlement: none (this price list freezes nothing)\n".to_string()
+        }
+    }
 }
 
 /// A result with the price list it was computed with, so that every output

@@ -123,15 +123,15 @@ impl Report for Postpaid<'_> {
             out.push_str(&format!("{} = {}\n", l.api, apis_summed(l)));
         }
         out.push_str(&format!(
-            "Bill: {} {} (price list: {})\nFreeze after settlement: {}\n",
+            "Bill: {} {} (price list: {})\n{}",
             num(bill.amount),
             bill.currency,
             bill.price_list,
-            if bill.no_freeze {
-                "none (this price list freezes nothing)".to_string()
-            } else {
-                format!("{} (held until next month's settlement)", num(bill.freeze))
+            super::Freeze {
+                freeze: bill.freeze,
+                freezes: !bill.no_freeze,
             }
+            .human()
         ));
         for note in bill.lines.iter().filter_map(cliff_note) {
             out.push_str(&note);

@@ -3,37 +3,8 @@
 use ocr_bill::format_price;
 use serde::Serialize;
 
-use super::{call_cells, price_cell};
+use super::{call_cells, price_cell, Freeze};
 use crate::render::{num, table, Grid, Report};
-
-/// What the account freezes after the month: JSON `freeze`, and a line for
-/// people (`none` where the price list freezes nothing).
-#[derive(Clone, Copy, Serialize)]
-pub struct Freeze {
-    freeze: ocr_bill::Money,
-    #[serde(skip)]
-    freezes: bool,
-}
-
-impl Freeze {
-    pub fn new(prices: &ocr_bill::PriceList, freeze: ocr_bill::Money) -> Freeze {
-        Freeze {
-            freeze,
-            freezes: prices.settings.freeze_basis != ocr_bill::FreezeBasis::None,
-        }
-    }
-
-    fn human(self) -> String {
-        if self.freezes {
-            format!(
-                "Freeze after settlement: {} (held until next month's settlement)\n",
-                num(self.freeze)
-            )
-        } else {
-            "Freeze after settlement: none (this price list freezes nothing)\n".to_string()
-        }
-    }
-}
 
 /// A month with packs, and the freeze it leaves.
 #[derive(Serialize)]
