@@ -159,13 +159,25 @@ impl<R: Read> DecodedReader<R> {
             .read_to_end(&mut head)?;
         let complete = head.len() < SNIFF_BYTES;
         // A workbook, not text: an xlsx, ods or et file is a zip archive; an
-        // xls (or an older et) file a compound document.
+        // xls (or an older et) file a compound document. It is read whole,
+        // as the CSV text of its sheet.
         if head.starts_with(b"PK\x03\x04") || head.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
         {
-            return Err(NotText::error(
-                "the input is a spreadsheet workbook (xlsx, xls, ods or et), not CSV text".into(),
-                crate::Remedy::SaveAsCsv,
-            ));
+            let limit = crate::workbook::MAX_WORKBOOK_BYTES as u64 + 1;
+            (&mut self.inner)
+                .take(limit.saturating_sub(head.len() as u64))
+                .read_to_end(&mut head)?;
+            let csv = crate::workbook::csv_of(head).map_err(|e| match e.save_as_csv {
+                true => NotText::error(e.message, crate::Remedy::SaveAsCsv),
+                false => io::Error::new(io::ErrorKind::InvalidData, e.message),
+            })?;
+            self.mode = Mode::Utf8 {
+                carry: Vec::new(),
+                undecided: false,
+            };
+            self.encoding = "UTF-8";
+            self.sniffed = csv;
+            return Ok(());
         }
         if head.starts_with(b"\xFF\xFE") {
             self.decode_with(UTF_16LE);

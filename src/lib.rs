@@ -35,6 +35,7 @@ mod prepaid;
 mod pricing;
 mod quote;
 mod records;
+mod workbook;
 
 pub use batch::{
     run_batch, spreadsheet_safe, BatchError, BatchFormat, BatchOptions, BatchSummary, RowError,

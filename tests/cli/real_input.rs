@@ -1074,24 +1074,153 @@ fn semicolon_separated_files_are_read_and_a_point_between_thousands_refused() {
     );
 }
 
-#[test]
-fn a_workbook_given_as_usage_is_named_with_what_to_do() {
-    // The workbook `batch -f xlsx` writes, given back as usage.
-    let (dir, p) = files(&[("u.csv", "api,calls\nidcard,9000\n")]);
-    let book = dir.path().join("bills.xlsx").to_string_lossy().into_owned();
-    Test::new()
-        .args(&["batch", &p[0], "-f", "xlsx", "-o", &book])
-        .run();
-    for args in [
-        vec!["batch", book.as_str()],
-        vec!["ledger", "--usage", book.as_str()],
-    ] {
-        let err = Test::new().args(&args).fails(1);
-        assert!(
-            err.contains("is a spreadsheet workbook") && err.contains("save it as CSV"),
-            "{err}"
-        );
+/// Writes a workbook of `sheets` (name, rows of cells) to `path`.
+fn workbook(path: &std::path::Path, sheets: &[(&str, &[&[Cell]])]) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy/m/d");
+    for (name, rows) in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(*name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = (r as u32, c as u16);
+                match cell {
+                    Cell::Text(t) => sheet.write_string(r, c, *t).map(|_| ()),
+                    Cell::Number(n) => sheet.write_number(r, c, *n).map(|_| ()),
+                    Cell::Date(y, m, d) => {
+                        let day = rust_xlsxwriter::ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
+                        sheet
+                            .write_datetime_with_format(r, c, &day, &date)
+                            .map(|_| ())
+                    }
+                    // With the result Excel keeps beside it (`#DIV/0!`).
+                    Cell::Formula(f, result) => sheet
+                        .write_formula(r, c, rust_xlsxwriter::Formula::new(*f).set_result(*result))
+                        .map(|_| ()),
+                }
+                .unwrap();
+            }
+        }
     }
+    book.save(path).unwrap();
+}
+
+enum Cell {
+    Text(&'static str),
+    Number(f64),
+    Date(u16, u8, u8),
+    Formula(&'static str, &'static str),
+}
+
+#[test]
+fn a_workbook_is_read_as_the_csv_excel_would_save_of_it() {
+    use Cell::{Date, Number, Text};
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("usage.xlsx");
+    // Accounts and counts as number cells, dates as date cells, as a sheet
+    // typed in by hand has them.
+    workbook(
+        &book,
+        &[(
+            "用量",
+            &[
+                &[Text("账号"), Text("日期"), Text("接口"), Text("调用量")],
+                &[
+                    Number(100012345678.0),
+                    Date(2026, 1, 5),
+                    Text("身份证"),
+                    Number(5000.0),
+                ],
+                &[
+                    Number(100012345678.0),
+                    Date(2026, 1, 20),
+                    Text("身份证"),
+                    Number(6000.0),
+                ],
+                &[
+                    Number(100012349999.0),
+                    Date(2026, 2, 1),
+                    Text("银行卡"),
+                    Number(9000.0),
+                ],
+            ],
+        )],
+    );
+    let book = book.to_str().unwrap();
+    Test::new()
+        .args(&["batch", book, "--group-by", "account,month"])
+        .stdout_has("\n100012345678,2026-01,idcard,11000,2,1000,10000,3,0.10,1000.00,,\n")
+        .stdout_has("\n100012349999,2026-02,bankcard,9000,1,1000,8000,2,0.15,1200.00,")
+        .run();
+    let v = Test::new().args(&["ledger", book]).json();
+    assert_eq!(v["accounts"][0]["account"], "100012345678", "{v}");
+    assert_eq!(v["accounts"][0]["months"][0]["bill"], "1000.00", "{v}");
+}
+
+#[test]
+fn a_workbook_that_cannot_be_read_whole_is_refused_with_what_to_do() {
+    use Cell::{Formula, Number, Text};
+    let dir = tempfile::tempdir().unwrap();
+    // Two sheets with other headers: which one is meant is not known.
+    let two = dir.path().join("two.xlsx");
+    workbook(
+        &two,
+        &[
+            (
+                "1月",
+                &[
+                    &[Text("api"), Text("calls")],
+                    &[Text("idcard"), Number(9000.0)],
+                ],
+            ),
+            ("notes", &[&[Text("note")], &[Text("checked")]]),
+        ],
+    );
+    let err = Test::new().args(&["batch", two.to_str().unwrap()]).fails(1);
+    assert!(
+        err.contains("2 sheets with data (1月, notes)")
+            && err.contains("which to bill is not known")
+            && err.contains("save it as CSV"),
+        "{err}"
+    );
+    // Two sheets with one header are one export split: read one after the other.
+    let split = dir.path().join("split.xlsx");
+    let rows: &[&[Cell]] = &[
+        &[Text("api"), Text("calls")],
+        &[Text("idcard"), Number(9000.0)],
+    ];
+    workbook(&split, &[("1", rows), ("2", rows)]);
+    Test::new()
+        .args(&["batch", split.to_str().unwrap()])
+        .stderr_has("2 rows written, total 2400.00")
+        .run();
+    // A cell that holds an Excel error is refused with its address.
+    let error = dir.path().join("error.xlsx");
+    workbook(
+        &error,
+        &[(
+            "Sheet1",
+            &[
+                &[Text("api"), Text("calls")],
+                &[Text("idcard"), Formula("=1/0", "#DIV/0!")],
+            ],
+        )],
+    );
+    let err = Test::new()
+        .args(&["batch", error.to_str().unwrap()])
+        .fails(1);
+    assert!(err.contains("Sheet1!B2"), "{err}");
+    // Not a workbook after all: named as such.
+    let fake = dir.path().join("fake.xlsx");
+    std::fs::write(&fake, b"PK\x03\x04 not a zip").unwrap();
+    let err = Test::new()
+        .args(&["batch", fake.to_str().unwrap()])
+        .fails(1);
+    assert!(
+        err.contains("is a spreadsheet workbook that could not be read")
+            && err.contains("save it as CSV"),
+        "{err}"
+    );
 }
 
 #[test]

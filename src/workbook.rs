@@ -1,0 +1,191 @@
+//! A workbook given as input (xlsx, xls, xlsb, ods), read as the CSV text
+//! Excel would save of it: the readers then take it as they take any CSV.
+//!
+//! A cell becomes the text Excel shows for it in a plain format: a whole
+//! number without decimals (`9000`, an account `100012345678`), another number
+//! at its shortest exact decimal (`0.15`), a date as `2026-01-05` (with its
+//! time when it has one), text as it is. A cell holding an Excel error
+//! (`#N/A`) is refused with its address, never read as a value. The sheet's
+//! rows keep their numbers: line N of the text is row N of the sheet.
+
+use std::fmt::Write as _;
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+
+/// The largest workbook read: a workbook is read whole, and its cells take
+/// many times its size in memory.
+pub const MAX_WORKBOOK_BYTES: usize = 64 << 20;
+
+/// Why a workbook is not read.
+#[derive(Debug)]
+pub struct WorkbookError {
+    /// What is wrong, naming the sheet or cell.
+    pub message: String,
+    /// Saved as CSV by Excel or WPS, it would be read (not so for a cell that
+    /// holds an error).
+    pub save_as_csv: bool,
+}
+
+impl WorkbookError {
+    fn whole(message: String) -> WorkbookError {
+        WorkbookError {
+            message,
+            save_as_csv: true,
+        }
+    }
+}
+
+/// The CSV text of a workbook's sheet with data: its first, or every sheet
+/// with data when they all begin with the same header row (one export split
+/// into sheets); an error naming why it is not read.
+pub fn csv_of(bytes: Vec<u8>) -> Result<Vec<u8>, WorkbookError> {
+    if bytes.len() > MAX_WORKBOOK_BYTES {
+        return Err(WorkbookError::whole(format!(
+            "the input is a workbook of {} MB, larger than the {} MB read",
+            bytes.len() >> 20,
+            MAX_WORKBOOK_BYTES >> 20
+        )));
+    }
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+        WorkbookError::whole(format!(
+            "the input is a spreadsheet workbook that could not be read ({e})"
+        ))
+    })?;
+    let mut sheets = Vec::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).map_err(|e| {
+            WorkbookError::whole(format!(
+                "sheet '{name}' of the workbook could not be read ({e})"
+            ))
+        })?;
+        if !range.is_empty() {
+            sheets.push((name, range));
+        }
+    }
+    let Some((_, first)) = sheets.first() else {
+        return Err(WorkbookError::whole(
+            "the workbook has no sheet with data".into(),
+        ));
+    };
+    let header = |range: &calamine::Range<Data>| range.rows().next().map(<[Data]>::to_vec);
+    if let Some((name, _)) = sheets.iter().find(|(_, r)| header(r) != header(first)) {
+        let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(WorkbookError::whole(format!(
+            "the workbook has {} sheets with data ({}), and sheet '{name}' begins with another \
+             header than the first: which to bill is not known",
+            sheets.len(),
+            names.join(", ")
+        )));
+    }
+    let mut out = Vec::new();
+    for (index, (name, range)) in sheets.iter().enumerate() {
+        let (row0, col0) = range.start().unwrap_or((0, 0));
+        // The sheet's own row numbers: empty lines for the rows above its data
+        // (and between sheets, the next sheet after a blank line).
+        if index == 0 {
+            out.resize(row0 as usize, b'\n');
+        } else {
+            out.push(b'\n');
+        }
+        for (r, row) in range.rows().enumerate() {
+            let mut fields = Vec::with_capacity(row.len());
+            for (c, cell) in row.iter().enumerate() {
+                let at = || address(name, row0 as usize + r, col0 as usize + c);
+                fields.push(text_of(cell).map_err(|e| WorkbookError {
+                    message: format!("{}: {e}", at()),
+                    save_as_csv: false,
+                })?);
+            }
+            write_record(&mut out, &fields);
+        }
+    }
+    Ok(out)
+}
+
+/// The text of a cell, as Excel shows it in a plain format.
+fn text_of(cell: &Data) -> Result<String, String> {
+    Ok(match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => number(*f),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Data::DateTime(d) if d.is_datetime() => {
+            let (y, mo, day, h, mi, s, _) = d.to_ymd_hms_milli();
+            let mut t = format!("{y:04}-{mo:02}-{day:02}");
+            if (h, mi, s) != (0, 0, 0) {
+                let _ = write!(t, " {h:02}:{mi:02}:{s:02}");
+            }
+            t
+        }
+        Data::DateTime(d) => number(d.as_f64()),
+        Data::Error(e) => return Err(format!("the cell holds the Excel error {e}")),
+    })
+}
+
+/// A number as its shortest exact decimal, a whole one without decimals.
+fn number(f: f64) -> String {
+    // (Rust writes a float in full decimals, never with an exponent.)
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// A cell's address (`Sheet1!B3`).
+fn address(sheet: &str, row: usize, col: usize) -> String {
+    let mut letters = Vec::new();
+    let mut c = col + 1;
+    while c > 0 {
+        letters.push(b'A' + ((c - 1) % 26) as u8);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!(
+        "{sheet}!{}{}",
+        String::from_utf8(letters).expect("ASCII letters"),
+        row + 1
+    )
+}
+
+/// Appends a CSV record: a field with a comma, a quote or a line break
+/// quoted, its quotes doubled.
+fn write_record(out: &mut Vec<u8>, fields: &[String]) {
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if field.contains([',', '"', '\n', '\r']) {
+            out.push(b'"');
+            out.extend_from_slice(field.replace('"', "\"\"").as_bytes());
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(field.as_bytes());
+        }
+    }
+    out.push(b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_read_as_excel_shows_them() {
+        assert_eq!(number(9000.0), "9000");
+        assert_eq!(number(100_012_345_678.0), "100012345678");
+        assert_eq!(number(0.15), "0.15");
+        assert_eq!(number(9000.5), "9000.5");
+        assert_eq!(number(1e21), "1000000000000000000000");
+        assert_eq!(address("Sheet1", 0, 0), "Sheet1!A1");
+        assert_eq!(address("用量", 9, 27), "用量!AB10");
+        let mut out = Vec::new();
+        write_record(
+            &mut out,
+            &["a,b".into(), "say \"hi\"".into(), String::new()],
+        );
+        assert_eq!(out, b"\"a,b\",\"say \"\"hi\"\"\",\n");
+    }
+}
