@@ -150,20 +150,13 @@ fn address(sheet: &str, row: usize, col: usize) -> String {
     )
 }
 
-/// Appends a CSV record: a field with a comma, a quote or a line break
-/// quoted, its quotes doubled.
+/// Appends a CSV record, each field quoted as the batch output quotes it.
 fn write_record(out: &mut Vec<u8>, fields: &[String]) {
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        if field.contains([',', '"', '\n', '\r']) {
-            out.push(b'"');
-            out.extend_from_slice(field.replace('"', "\"\"").as_bytes());
-            out.push(b'"');
-        } else {
-            out.extend_from_slice(field.as_bytes());
-        }
+        crate::batch::csv_field(out, field.as_bytes());
     }
     out.push(b'\n');
 }

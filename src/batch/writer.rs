@@ -57,7 +57,7 @@ pub(super) struct RowFormat {
 }
 
 /// Writes one CSV field, quoted when it holds a comma, quote or line break.
-pub(super) fn csv_field(out: &mut Vec<u8>, field: &[u8]) {
+pub(crate) fn csv_field(out: &mut Vec<u8>, field: &[u8]) {
     if !field
         .iter()
         .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
