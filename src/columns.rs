@@ -195,6 +195,18 @@ fn half_width(name: &str) -> String {
 /// is not taken away, so that such a column is not read as one of these.
 const PLAIN_UNITS: [&str; 8] = ["次", "count", "calls", "元", "yuan", "cny", "rmb", "¥"];
 
+/// Parts of a column name that say it names sub-accounts (CAM sub-users, 子账号),
+/// whose calls are billed to the main account: no account column of their own.
+const SUB_ACCOUNT_STEMS: [&str; 7] = [
+    "子账号",
+    "子账户",
+    "子帐号",
+    "子帐户",
+    "子用户",
+    "subaccount",
+    "subuin",
+];
+
 /// Parts of a column name that say it names accounts.
 const ACCOUNT_STEMS: [&str; 12] = [
     "账号", "账户", "帐号", "帐户", "account", "uin", "客户", "customer", "用户", "user", "租户",
@@ -360,7 +372,11 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
         }
         if let Some(i) = (0..header.len())
             .filter(|i| !found.contains(&Some(*i)))
-            .find(|&i| ACCOUNT_STEMS.iter().any(|s| folded(&header[i]).contains(s)))
+            .find(|&i| {
+                let name = folded(&header[i]);
+                ACCOUNT_STEMS.iter().any(|s| name.contains(s))
+                    && !SUB_ACCOUNT_STEMS.iter().any(|s| name.contains(s))
+            })
         {
             return Err(format!(
                 "column '{}' looks like an account column, but is not one of its names; \

@@ -1491,6 +1491,17 @@ fn account_columns_under_other_names_are_read_or_refused() {
         ])
         .json();
     assert_eq!(v["months"][0]["bill"], "1200.00");
+    // Sub-accounts (子账号, CAM sub-users) are billed to their main account:
+    // their calls are one account's, summed.
+    for header in ["子账号", "Sub-account UIN"] {
+        Test::new()
+            .args(&["batch", "--group-by", "month"])
+            .stdin(format!(
+                "{header},月份,接口,调用量\n200001,2026-01,身份证,5000\n200002,2026-01,身份证,6000\n"
+            ))
+            .stdout_has("\n2026-01,idcard,11000,2,1000,10000,3,0.10,1000.00,,\n")
+            .run();
+    }
 }
 
 /// Excel saves formatted rows left empty as rows of empty fields (`,,,`):
