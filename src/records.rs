@@ -550,6 +550,16 @@ fn scan_quoted(
                     }
                 }
             }
+            // `"=""0123"""`, the same text formula quoted as CSV: its text.
+            if let Some(text) = out[field_start..]
+                .strip_prefix(b"=\"")
+                .and_then(|t| t.strip_suffix(b"\""))
+                .filter(|t| !t.contains(&b'"'))
+            {
+                let len = text.len();
+                out.copy_within(field_start + 2..field_start + 2 + len, field_start);
+                out.truncate(field_start + len);
+            }
             fields.push(field_start..out.len());
             match input.get(i) {
                 Some(&d) if d == delimiter => i += 1,
@@ -587,6 +597,13 @@ fn scan_quoted(
             };
             out.extend_from_slice(&input[i..j]);
             match input.get(j) {
+                // `="0123"`: a spreadsheet's text formula, as exports write a
+                // number that must stay text (an account of 12 digits): the
+                // quoted text is the field.
+                Some(b'"') if j == i + 1 && input[i] == b'=' => {
+                    out.truncate(field_start);
+                    i = j;
+                }
                 Some(b'"') => {
                     return bad(format!(
                         "a quote inside unquoted field {} {}; quote the whole field and \
@@ -788,6 +805,23 @@ pub(crate) mod tests {
                 assert_eq!(g.2, w.2, "chunk {chunk}");
             }
         }
+    }
+
+    /// `="0123"`, a spreadsheet's text formula (as exports keep a long number
+    /// text), and its CSV-quoted form `"=""0123"""` are the quoted text; a
+    /// quote after other text is still a stray one.
+    #[test]
+    fn text_formulas_are_their_text() {
+        for chunk in [1, 2, 3, 5, 1 << 10] {
+            let got = all(b"=\"0123\",\"=\"\"9000\"\"\",=\"a,b\"\n", chunk);
+            assert_eq!(got.len(), 1, "chunk {chunk}: {got:?}");
+            assert_eq!(got[0].1, ["0123", "9000", "a,b"], "chunk {chunk}");
+        }
+        let mut reader = RecordReader::new(&b"x=\"1\",2\n"[..]);
+        assert!(reader.next_record().is_err());
+        // A quoted field that only looks like one keeps its quotes.
+        let got = all(b"\"=\"\"a\"\"b\"\"\"\n", 1 << 10);
+        assert_eq!(got[0].1, ["=\"a\"b\""]);
     }
 
     #[test]

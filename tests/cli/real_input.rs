@@ -1424,6 +1424,17 @@ fn accounts_a_spreadsheet_wrote_in_scientific_notation_are_never_merged() {
     let (_d, p) = files(&[("u.csv", file)]);
     let err = Test::new().args(&["ledger", "--usage", &p[0]]).fails(1);
     assert!(err.contains(want), "{err}");
+    // Written as text formulas, as exports keep long numbers, they are read
+    // whole: two accounts, each its own bill.
+    Test::new()
+        .args(&["batch", "--group-by", "account,month"])
+        .stdin(
+            "account,month,api,calls\n=\"100012345678\",2026-01,idcard,6000\n\
+             \"=\"\"100012349999\"\"\",2026-01,idcard,=\"6000\"\n",
+        )
+        .stdout_has("\n100012345678,2026-01,idcard,6000,1,1000,5000,2,0.15,750.00,")
+        .stdout_has("\n100012349999,2026-01,idcard,6000,1,1000,5000,2,0.15,750.00,")
+        .run();
 }
 
 /// `ledger usage.csv` and `plan usage.csv`, as `batch usage.csv` is written:
