@@ -51,6 +51,9 @@ pub struct DecodedReader<R> {
     sniffed: Vec<u8>,
     /// The encoding decided on.
     encoding: &'static str,
+    /// The sheet to read of a workbook given as input (none: its sheet with
+    /// data).
+    sheet: Option<String>,
 }
 
 impl<R: Read> DecodedReader<R> {
@@ -63,6 +66,7 @@ impl<R: Read> DecodedReader<R> {
             lines: 1,
             sniffed: Vec::new(),
             encoding: "UTF-8",
+            sheet: None,
         };
         match encoding {
             InputEncoding::Auto => {}
@@ -75,6 +79,13 @@ impl<R: Read> DecodedReader<R> {
             InputEncoding::Gb18030 => reader.decode_with(GB18030),
         }
         reader
+    }
+
+    /// Reads sheet `name` of a workbook given as input, instead of its sheet
+    /// with data.
+    pub fn with_sheet(mut self, name: Option<String>) -> Self {
+        self.sheet = name;
+        self
     }
 
     /// The encoding the input is read in (after the first read).
@@ -167,9 +178,11 @@ impl<R: Read> DecodedReader<R> {
             (&mut self.inner)
                 .take(limit.saturating_sub(head.len() as u64))
                 .read_to_end(&mut head)?;
-            let csv = crate::workbook::csv_of(head).map_err(|e| match e.save_as_csv {
-                true => NotText::error(e.message, crate::Remedy::SaveAsCsv),
-                false => io::Error::new(io::ErrorKind::InvalidData, e.message),
+            let csv = crate::workbook::csv_of(head, self.sheet.as_deref()).map_err(|e| match e
+                .remedy
+            {
+                Some(remedy) => NotText::error(e.message, remedy),
+                None => io::Error::new(io::ErrorKind::InvalidData, e.message),
             })?;
             self.mode = Mode::Utf8 {
                 carry: Vec::new(),

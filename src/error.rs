@@ -129,4 +129,6 @@ pub enum Remedy {
     NameTheEncoding,
     /// Save a workbook as CSV.
     SaveAsCsv,
+    /// Name the sheet of a workbook to read.
+    ChooseSheet,
 }

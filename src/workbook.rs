@@ -22,24 +22,24 @@ pub const MAX_WORKBOOK_BYTES: usize = 64 << 20;
 pub struct WorkbookError {
     /// What is wrong, naming the sheet or cell.
     pub message: String,
-    /// Saved as CSV by Excel or WPS, it would be read (not so for a cell that
-    /// holds an error).
-    pub save_as_csv: bool,
+    /// What to do (none for a cell that holds an error: the workbook's own).
+    pub remedy: Option<crate::Remedy>,
 }
 
 impl WorkbookError {
     fn whole(message: String) -> WorkbookError {
         WorkbookError {
             message,
-            save_as_csv: true,
+            remedy: Some(crate::Remedy::SaveAsCsv),
         }
     }
 }
 
-/// The CSV text of a workbook's sheet with data: its first, or every sheet
-/// with data when they all begin with the same header row (one export split
-/// into sheets); an error naming why it is not read.
-pub fn csv_of(bytes: Vec<u8>) -> Result<Vec<u8>, WorkbookError> {
+/// The CSV text of sheet `chosen` of a workbook, or of its sheet with data:
+/// its first, or every sheet with data when they all begin with the same
+/// header row (one export split into sheets); an error naming why it is not
+/// read.
+pub fn csv_of(bytes: Vec<u8>, chosen: Option<&str>) -> Result<Vec<u8>, WorkbookError> {
     if bytes.len() > MAX_WORKBOOK_BYTES {
         return Err(WorkbookError::whole(format!(
             "the input is a workbook of {} MB, larger than the {} MB read",
@@ -52,8 +52,20 @@ pub fn csv_of(bytes: Vec<u8>) -> Result<Vec<u8>, WorkbookError> {
             "the input is a spreadsheet workbook that could not be read ({e})"
         ))
     })?;
+    let names = book.sheet_names();
+    if let Some(chosen) = chosen {
+        if !names.iter().any(|n| n == chosen) {
+            return Err(WorkbookError {
+                message: format!(
+                    "--sheet '{chosen}': the workbook has no such sheet; its sheets: {}",
+                    names.join(", ")
+                ),
+                remedy: None,
+            });
+        }
+    }
     let mut sheets = Vec::new();
-    for name in book.sheet_names() {
+    for name in names.into_iter().filter(|n| chosen.is_none_or(|c| c == n)) {
         let range = book.worksheet_range(&name).map_err(|e| {
             WorkbookError::whole(format!(
                 "sheet '{name}' of the workbook could not be read ({e})"
@@ -64,19 +76,23 @@ pub fn csv_of(bytes: Vec<u8>) -> Result<Vec<u8>, WorkbookError> {
         }
     }
     let Some((_, first)) = sheets.first() else {
-        return Err(WorkbookError::whole(
-            "the workbook has no sheet with data".into(),
-        ));
+        return Err(WorkbookError::whole(match chosen {
+            Some(name) => format!("sheet '{name}' of the workbook has no data"),
+            None => "the workbook has no sheet with data".into(),
+        }));
     };
     let header = |range: &calamine::Range<Data>| range.rows().next().map(<[Data]>::to_vec);
     if let Some((name, _)) = sheets.iter().find(|(_, r)| header(r) != header(first)) {
         let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
-        return Err(WorkbookError::whole(format!(
-            "the workbook has {} sheets with data ({}), and sheet '{name}' begins with another \
-             header than the first: which to bill is not known",
-            sheets.len(),
-            names.join(", ")
-        )));
+        return Err(WorkbookError {
+            message: format!(
+                "the workbook has {} sheets with data ({}), and sheet '{name}' begins with \
+                 another header than the first: which to bill is not known",
+                sheets.len(),
+                names.join(", ")
+            ),
+            remedy: Some(crate::Remedy::ChooseSheet),
+        });
     }
     let mut out = Vec::new();
     for (index, (name, range)) in sheets.iter().enumerate() {
@@ -94,7 +110,7 @@ pub fn csv_of(bytes: Vec<u8>) -> Result<Vec<u8>, WorkbookError> {
                 let at = || address(name, row0 as usize + r, col0 as usize + c);
                 fields.push(text_of(cell).map_err(|e| WorkbookError {
                     message: format!("{}: {e}", at()),
-                    save_as_csv: false,
+                    remedy: None,
                 })?);
             }
             write_record(&mut out, &fields);

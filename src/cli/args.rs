@@ -36,6 +36,11 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = EncodingArg::Auto)]
     pub encoding: EncodingArg,
 
+    /// The sheet of a workbook (xlsx, xls, ods) given as input to read [default: its
+    /// sheet with data, or its sheets that begin with one header]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub sheet: Option<String>,
+
     /// Write the output to FILE (atomically: a failed run leaves no file) instead
     /// of stdout; an input of the run is never overwritten
     #[arg(long, short = 'o', global = true, value_name = "FILE")]

@@ -16,7 +16,7 @@ pub(super) fn run(
     out: &Out,
     dest: &Destination,
 ) -> anyhow::Result<i32> {
-    let (format, style, encoding) = (out.given, out.style, out.encoding);
+    let (format, style) = (out.given, out.style);
     // A table or a workbook is drawn from the bills as CSV once every row is
     // billed; CSV and JSON Lines stream.
     let (format, drawn) = match (format.unwrap_or(Format::Csv), style) {
@@ -44,7 +44,7 @@ pub(super) fn run(
     // Every skipped row is reported; a report that cannot be written fails the run.
     let mut skips = SkipReports::default();
     let mut report = |e: &RowError| skips.add(e);
-    let (input, source) = open_input(args.file.as_deref(), "usage", encoding)?;
+    let (input, source) = open_input(args.file.as_deref(), "usage", out)?;
     let mut sink = dest.open()?;
     let mut bills = Vec::new();
     let result = match drawn {

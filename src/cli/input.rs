@@ -6,13 +6,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
-use ocr_bill::{
-    parse_pack_spec, parse_price, Calculator, DecodedReader, InputEncoding, Item, PriceList,
-};
+use ocr_bill::{parse_pack_spec, parse_price, Calculator, DecodedReader, Item, PriceList};
 use rust_decimal::Decimal;
 
 use super::args::{Cli, Command};
-use super::UsageError;
+use super::{Out, UsageError};
 
 /// The files a run reads, which `-o` must not overwrite.
 pub(super) fn inputs(cli: &Cli) -> Vec<&Path> {
@@ -76,24 +74,24 @@ pub(super) fn check_account<'s>(
 pub(super) fn open_input(
     path: Option<&Path>,
     what: &str,
-    encoding: InputEncoding,
+    out: &Out,
 ) -> anyhow::Result<(Box<dyn Read>, String)> {
+    let decoded = |inner: Box<dyn Read>| {
+        DecodedReader::new(inner, out.encoding).with_sheet(out.sheet.clone())
+    };
     Ok(match path {
         None => (
-            Box::new(DecodedReader::new(std::io::stdin().lock(), encoding)),
+            Box::new(decoded(Box::new(std::io::stdin().lock()))),
             "stdin".to_string(),
         ),
         Some(p) if p == Path::new("-") => (
-            Box::new(DecodedReader::new(std::io::stdin().lock(), encoding)),
+            Box::new(decoded(Box::new(std::io::stdin().lock()))),
             "stdin".to_string(),
         ),
         Some(p) => {
             let file = fs::File::open(p)
                 .with_context(|| format!("cannot read {what} file {}", p.display()))?;
-            (
-                Box::new(DecodedReader::new(file, encoding)),
-                p.display().to_string(),
-            )
+            (Box::new(decoded(Box::new(file))), p.display().to_string())
         }
     })
 }
@@ -103,10 +101,10 @@ pub(super) fn open_input(
 pub(super) fn read_file<T>(
     path: &Path,
     what: &str,
-    encoding: InputEncoding,
+    out: &Out,
     parse: impl FnOnce(Box<dyn Read>) -> Result<T, ocr_bill::InputError>,
 ) -> anyhow::Result<T> {
-    let (input, name) = open_input(Some(path), what, encoding)?;
+    let (input, name) = open_input(Some(path), what, out)?;
     parse(input).map_err(|e| anyhow::Error::new(e).context(format!("{what} file {name}")))
 }
 

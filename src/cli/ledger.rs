@@ -24,15 +24,15 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
         .as_deref()
         .ok_or_else(|| UsageError("ledger needs a usage file: ocr-bill ledger usage.csv".into()))?;
     let mut input = LedgerInput {
-        usage: read_file(usage, "usage", out.encoding, |r| {
+        usage: read_file(usage, "usage", out, |r| {
             read_usage(r, prices, &args.columns.names())
         })?,
         packs: match &args.packs {
-            Some(p) => read_file(p, "packs", out.encoding, |r| read_packs(r, prices))?,
+            Some(p) => read_file(p, "packs", out, |r| read_packs(r, prices))?,
             None => Vec::new(),
         },
         topups: match &args.topups {
-            Some(p) => read_file(p, "top-ups", out.encoding, read_topups)?,
+            Some(p) => read_file(p, "top-ups", out, read_topups)?,
             None => Vec::new(),
         },
         opening_balance: match &args.balance {

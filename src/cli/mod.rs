@@ -36,6 +36,8 @@ pub(crate) struct Out {
     pub style: CsvStyle,
     /// `--encoding` of input files.
     pub encoding: InputEncoding,
+    /// `--sheet`: the sheet of a workbook given as input.
+    pub sheet: Option<String>,
 }
 
 /// A command-line usage error found after parsing (exit 2).
@@ -127,6 +129,7 @@ pub(crate) fn advice(remedy: Remedy) -> String {
             "save it as CSV in Excel or WPS (另存为 → CSV UTF-8, CSV or Unicode text) and bill that"
                 .into()
         }
+        Remedy::ChooseSheet => "choose one with --sheet NAME".into(),
     }
 }
 
@@ -211,6 +214,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
             CsvStyle::Plain
         },
         encoding: cli.encoding.into(),
+        sheet: cli.sheet.clone(),
     };
     let dest = Destination::new(cli.output.as_deref(), &input::inputs(cli))?;
     crate::render::fit_tables_to(match cli.width {

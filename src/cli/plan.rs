@@ -39,7 +39,7 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
             style,
         );
     };
-    let mut usage = read_file(path, "usage", out.encoding, |r| {
+    let mut usage = read_file(path, "usage", out, |r| {
         read_usage(r, prices, &args.columns.names())
     })?;
     if let Some(name) = &args.account {

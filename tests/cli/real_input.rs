@@ -1180,7 +1180,20 @@ fn a_workbook_that_cannot_be_read_whole_is_refused_with_what_to_do() {
     assert!(
         err.contains("2 sheets with data (1月, notes)")
             && err.contains("which to bill is not known")
-            && err.contains("save it as CSV"),
+            && err.contains("choose one with --sheet NAME"),
+        "{err}"
+    );
+    // `--sheet` names the one to read; a sheet the workbook has not is named
+    // with those it has.
+    Test::new()
+        .args(&["batch", two.to_str().unwrap(), "--sheet", "1月"])
+        .stderr_has("1 row written, total 1200.00")
+        .run();
+    let err = Test::new()
+        .args(&["batch", two.to_str().unwrap(), "--sheet", "2月"])
+        .fails(1);
+    assert!(
+        err.contains("--sheet '2月': the workbook has no such sheet; its sheets: 1月, notes"),
         "{err}"
     );
     // Two sheets with one header are one export split: read one after the other.
