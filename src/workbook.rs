@@ -5,8 +5,8 @@
 //! number without decimals (`9000`, an account `100012345678`), another number
 //! at its shortest exact decimal (`0.15`), a date as `2026-01-05` (with its
 //! time when it has one), text as it is. A cell holding an Excel error
-//! (`#N/A`) is refused with its address, never read as a value. The sheet's
-//! rows keep their numbers: line N of the text is row N of the sheet.
+//! (`#N/A`) is refused with its address, never read as a value. The (first)
+//! sheet's rows keep their numbers: line N of the text is row N of the sheet.
 
 use std::fmt::Write as _;
 use std::io::Cursor;
