@@ -36,6 +36,15 @@ fn call_cells(calls: u64, free: u64, packs: u64, billable: u64) -> [String; 4] {
     [calls, free, packs, billable].map(|n| n.to_string())
 }
 
+/// A CSV row's first cells: the API key and name, then the calls (all, under
+/// the free quota, from packs, charged).
+fn lead_cells(api: &str, name: &str, calls: [u64; 4]) -> impl Iterator<Item = String> {
+    let [all, free, packs, billable] = calls;
+    [api.to_string(), name.to_string()]
+        .into_iter()
+        .chain(call_cells(all, free, packs, billable))
+}
+
 /// A unit price as a cell; `-` for none.
 fn price_cell(price: Option<rust_decimal::Decimal>) -> String {
     price.map(format_price).unwrap_or_else(|| "-".into())

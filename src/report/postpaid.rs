@@ -3,7 +3,7 @@
 use ocr_bill::{format_price, BillLine, PostpaidBill};
 use serde::Serialize;
 
-use super::{call_cells, price_cell};
+use super::{lead_cells, price_cell};
 use crate::render::{num, table, Grid, Report};
 
 /// The postpaid bill.
@@ -32,10 +32,8 @@ const LINE_HEADERS: [&str; 16] = [
 
 /// One API's CSV row; `bill` and `freeze` are the account's, on every row.
 fn line_row(l: &BillLine, bill: &PostpaidBill) -> Vec<String> {
-    let calls = call_cells(l.calls, l.free_calls, l.pack_calls, l.billable_calls);
-    [l.api.clone(), l.name.clone()]
-        .into_iter()
-        .chain(calls)
+    let calls = [l.calls, l.free_calls, l.pack_calls, l.billable_calls];
+    lead_cells(&l.api, &l.name, calls)
         .chain([
             l.tier.to_string(),
             l.tier_range.clone(),

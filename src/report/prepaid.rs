@@ -3,7 +3,7 @@
 use ocr_bill::format_price;
 use serde::Serialize;
 
-use super::{call_cells, price_cell, Freeze};
+use super::{lead_cells, price_cell, Freeze};
 use crate::render::{num, table, Grid, Report};
 
 /// A month with packs, and the freeze it leaves.
@@ -85,10 +85,8 @@ fn month_human(m: &ocr_bill::PrepaidMonth) -> String {
 
 /// An item's month with packs as a CSV row, with the account's freeze.
 fn month_row(m: &ocr_bill::PrepaidMonth, freeze: ocr_bill::Money) -> Vec<String> {
-    let calls = call_cells(m.calls, m.free_calls, m.pack_calls, m.billable_calls);
-    [m.api.clone(), m.name.clone()]
-        .into_iter()
-        .chain(calls)
+    let calls = [m.calls, m.free_calls, m.pack_calls, m.billable_calls];
+    lead_cells(&m.api, &m.name, calls)
         .chain([
             m.tier.to_string(),
             m.unit_price.map(format_price).unwrap_or_default(),
