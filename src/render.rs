@@ -148,9 +148,6 @@ fn number_of(cell: &str) -> Option<(f64, u32)> {
     Some((value, d.scale()))
 }
 
-/// The sheets as an Excel workbook: numbers as number cells (money with two
-/// decimals and thousands separators, counts with thousands separators), text
-/// as text, a bold frozen header row, columns fitted.
 /// Refuses more rows than a worksheet holds below its header (1,048,576 rows
 /// in all), saying what to write instead.
 fn fits_a_worksheet(rows: usize) -> anyhow::Result<()> {
@@ -164,6 +161,9 @@ fn fits_a_worksheet(rows: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The sheets as an Excel workbook: numbers as number cells (money with two
+/// decimals and thousands separators, counts with thousands separators), text
+/// as text, a bold frozen header row, columns fitted.
 pub fn xlsx_bytes(sheets: &[(String, Grid)]) -> anyhow::Result<Vec<u8>> {
     use rust_xlsxwriter::{Format as Cell, Workbook};
     let mut book = Workbook::new();
