@@ -49,10 +49,9 @@ impl<'a> Record<'a> {
     pub fn repeats(&self, names: &[String]) -> bool {
         let unmarked = |field: &'a [u8]| field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field);
         self.len() == names.len()
-            && self
-                .iter()
-                .zip(names)
-                .all(|(field, name)| unmarked(field).trim_ascii() == name.as_bytes())
+            && self.iter().zip(names).all(|(field, name)| {
+                std::str::from_utf8(unmarked(field)).is_ok_and(|f| f.trim() == name)
+            })
     }
 }
 
