@@ -831,7 +831,7 @@ impl<'a> Calculator<'a> {
     /// exact list-price values of their postpaid calls.
     pub(crate) fn freeze_of(
         &self,
-        lines: impl Iterator<Item = (Money, Decimal)> + Clone,
+        mut lines: impl Iterator<Item = (Money, Decimal)>,
     ) -> Result<Money, Error> {
         let settings = &self.prices.settings;
         // Round once per freeze: the list-price base is summed exactly.
@@ -839,7 +839,6 @@ impl<'a> Calculator<'a> {
             FreezeBasis::None => return Ok(Money::ZERO),
             FreezeBasis::Bill => Money::checked_sum(lines.map(|(amount, _)| amount))?.decimal(),
             FreezeBasis::ListPrice => lines
-                .clone()
                 .try_fold(Decimal::ZERO, |sum, (_, value)| sum.checked_add(value))
                 .ok_or(Error::Overflow("the freeze"))?,
         };
