@@ -405,7 +405,7 @@ pub struct PriceList {
     pub items: Vec<Item>,
     /// The APIs in price-list order.
     pub apis: Vec<Api>,
-    names: HashMap<String, Named>,
+    names: HashMap<String, Named, rustc_hash::FxBuildHasher>,
 }
 
 /// What a price list says of itself (`[about]`).
@@ -1244,7 +1244,7 @@ impl RawPriceList {
         };
 
         // Names: every key, name, alias and action is claimed once.
-        let mut names: HashMap<String, Named> = HashMap::new();
+        let mut names: HashMap<String, Named, rustc_hash::FxBuildHasher> = HashMap::default();
         let check_name = |n: &Spanned<String>, what: &str| -> Result<String, PricingError> {
             let value = n.get_ref().trim();
             if value.is_empty() {
