@@ -68,11 +68,19 @@ fn month_human(m: &ocr_bill::PrepaidMonth) -> String {
         price_cell(m.unit_price),
         m.overage_amount.to_string(),
     ]);
-    let mut out = format!("{} ({}): {} calls this month\n", m.api, m.name, m.calls);
+    let mut out = format!(
+        "{} ({}): {} calls this month\n",
+        m.api,
+        m.name,
+        num(m.calls)
+    );
     out.push_str(&table(&g));
     out.push_str(&format!(
         "Total: {} (packs {} + overage {})\nCalls left in the packs: {}\n",
-        m.total, m.pack_cost, m.overage_amount, m.pack_calls_left
+        num(m.total),
+        num(m.pack_cost),
+        num(m.overage_amount),
+        num(m.pack_calls_left)
     ));
     for e in &m.alerts {
         out.push_str(&format!("Alert: {}\n", e.describe()));

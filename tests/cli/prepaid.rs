@@ -221,6 +221,21 @@ fn prepaid_table_and_csv() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Total: 195.00"), "{text}");
     assert!(text.contains("went postpaid"), "{text}");
+    // Counts and money in the lines under the table are grouped as in it.
+    let out = Test::new()
+        .args(&[
+            "prepaid", "--api", "idcard", "--calls", "50000", "--packs", "10k",
+        ])
+        .output();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("idcard (身份证): 50,000 calls this month"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Total: 4,700.00 (packs 800.00 + overage 3,900.00)"),
+        "{text}"
+    );
     let out = Test::new()
         .args(&[
             "prepaid", "--api", "bankcard", "--calls", "2500", "--packs", "1000", "-f", "csv",
