@@ -243,40 +243,54 @@ pub enum Event {
 impl Event {
     /// A one-line description for people.
     pub fn describe(&self) -> String {
+        self.describe_with(&|n| n.to_string())
+    }
+
+    /// [`Event::describe`] with each count and amount written by `num` (a
+    /// table's thousands separators); pack numbers and months as they are.
+    pub fn describe_with(&self, num: &dyn Fn(&str) -> String) -> String {
+        let n = |x: &dyn std::fmt::Display| num(&x.to_string());
         match self {
             Event::PackLow {
                 api,
                 pack,
                 size,
                 remaining,
-            } => format!("{api}: pack #{pack} ({size} calls) is low: {remaining} calls left"),
+            } => format!(
+                "{api}: pack #{pack} ({} calls) is low: {} calls left",
+                n(size),
+                n(remaining)
+            ),
             Event::PackUsedUp {
                 api,
                 pack,
                 through: None,
                 size,
-            } => format!("{api}: pack #{pack} ({size} calls) is used up"),
+            } => format!("{api}: pack #{pack} ({} calls) is used up", n(size)),
             Event::PackUsedUp {
                 api,
                 pack,
                 through: Some(last),
                 size,
             } => format!(
-                "{api}: packs #{pack}–#{last} ({} packs of {size} calls) are used up",
-                last - pack + 1
+                "{api}: packs #{pack}–#{last} ({} packs of {} calls) are used up",
+                n(&(last - pack + 1)),
+                n(size)
             ),
             Event::SwitchedToPostpaid {
                 api,
                 billable_calls,
-            } => {
-                format!("{api}: packs used up, {billable_calls} calls went postpaid")
-            }
+            } => format!(
+                "{api}: packs used up, {} calls went postpaid",
+                n(billable_calls)
+            ),
             Event::FreePackGranted {
                 api,
                 size,
                 expires_after,
             } => format!(
-                "{api}: one-time free pack ({size} calls) granted, valid through {expires_after}"
+                "{api}: one-time free pack ({} calls) granted, valid through {expires_after}",
+                n(size)
             ),
             Event::PackExpired {
                 api,
@@ -288,15 +302,19 @@ impl Event {
                 unused_value,
             } => {
                 let which = match (free, packs) {
-                    (true, _) => format!("the one-time free pack ({size} calls)"),
-                    (false, 1) => format!("pack #{pack} ({size} calls)"),
-                    (false, n) => format!("{n} packs from #{pack} ({size} calls each)"),
+                    (true, _) => format!("the one-time free pack ({} calls)", n(size)),
+                    (false, 1) => format!("pack #{pack} ({} calls)", n(size)),
+                    (false, count) => {
+                        format!("{} packs from #{pack} ({} calls each)", n(count), n(size))
+                    }
                 };
                 format!(
-                    "{api}: {which} expired with {unused_calls} calls unused (worth {unused_value})"
+                    "{api}: {which} expired with {} calls unused (worth {})",
+                    n(unused_calls),
+                    n(unused_value)
                 )
             }
-            Event::Arrears { balance } => format!("arrears (欠费): balance is {balance}"),
+            Event::Arrears { balance } => format!("arrears (欠费): balance is {}", n(balance)),
         }
     }
 }

@@ -4,7 +4,7 @@ use ocr_bill::{format_price, BillLine};
 use serde::Serialize;
 
 use super::call_cells;
-use crate::render::{num, table, Grid, Report};
+use crate::render::{grouped, num, table, Grid, Report};
 
 /// The month-by-month ledger.
 #[derive(Serialize)]
@@ -141,7 +141,7 @@ impl Report for LedgerReport<'_> {
             .flat_map(|m| {
                 m.events
                     .iter()
-                    .map(move |e| format!("  {}  {}", m.month, e.describe()))
+                    .map(move |e| format!("  {}  {}", m.month, e.describe_with(&grouped)))
             })
             .collect();
         if !events.is_empty() {

@@ -4,7 +4,7 @@ use ocr_bill::format_price;
 use serde::Serialize;
 
 use super::{lead_cells, price_cell, Freeze};
-use crate::render::{num, table, Grid, Report};
+use crate::render::{grouped, num, table, Grid, Report};
 
 /// A month with packs, and the freeze it leaves.
 #[derive(Serialize)]
@@ -83,7 +83,7 @@ fn month_human(m: &ocr_bill::PrepaidMonth) -> String {
         num(m.pack_calls_left)
     ));
     for e in &m.alerts {
-        out.push_str(&format!("Alert: {}\n", e.describe()));
+        out.push_str(&format!("Alert: {}\n", e.describe_with(&grouped)));
     }
     for note in &m.notes {
         out.push_str(&format!("Note: {note}\n"));
