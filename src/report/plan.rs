@@ -15,7 +15,7 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
         if p.monthly.len() == 1 { "" } else { "s" },
         p.monthly
             .iter()
-            .map(u64::to_string)
+            .map(|&calls| num(calls))
             .collect::<Vec<_>>()
             .join(", ")
     );

@@ -60,11 +60,11 @@ pub fn summed(l: &BillLine) -> bool {
     l.apis.len() > 1 || l.apis.iter().any(|a| a.api != l.api)
 }
 
-/// `idcard 6000 + …`: the APIs whose calls a billing item's line sums.
+/// `idcard (身份证) 6,000 + …`: the APIs whose calls a billing item's line sums.
 pub fn apis_summed(l: &BillLine) -> String {
     l.apis
         .iter()
-        .map(|a| format!("{} ({}) {}", a.api, a.name, a.calls))
+        .map(|a| format!("{} ({}) {}", a.api, a.name, num(a.calls)))
         .collect::<Vec<_>>()
         .join(" + ")
 }

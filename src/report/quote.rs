@@ -3,7 +3,7 @@
 use ocr_bill::PackList;
 use serde::Serialize;
 
-use crate::render::{table, Grid, Report};
+use crate::render::{num, table, Grid, Report};
 
 /// A pack quote.
 #[derive(Serialize)]
@@ -24,7 +24,10 @@ impl Report for QuoteReport<'_> {
         let q = self.quote;
         let mut out = format!(
             "Packs for {} calls of {} ({}); packs are valid {} months, unused calls expire\n",
-            q.calls, q.api, q.name, self.validity
+            num(q.calls),
+            q.api,
+            q.name,
+            self.validity
         );
         let mut g = Grid::new(&[
             "option",
@@ -86,15 +89,15 @@ impl Report for QuoteReport<'_> {
             None => out.push_str(&format!(
                 "Note: like the source's examples this ignores the {} free calls every month; \
                  add --months M to compare with postpaid over M months.\n",
-                self.free
+                num(self.free)
             )),
             Some(s) => {
                 let low = s.monthly_calls.iter().min().copied().unwrap_or(0);
                 let high = s.monthly_calls.iter().max().copied().unwrap_or(0);
                 let per_month = if low == high {
-                    format!("{low}")
+                    num(low)
                 } else {
-                    format!("{low}–{high}")
+                    format!("{}–{}", num(low), num(high))
                 };
                 out.push_str(&format!(
                     "\nSpread over {} months ({per_month} calls a month):\n",
@@ -102,20 +105,20 @@ impl Report for QuoteReport<'_> {
                 ));
                 let mut g = Grid::new(&["plan", "packs", "cost"]);
                 g.push(vec![
-                    format!("all postpaid ({} free calls a month)", self.free),
+                    format!("all postpaid ({} free calls a month)", num(self.free)),
                     "none".into(),
                     s.postpaid_cost.to_string(),
                 ]);
                 g.push(vec![
                     format!(
                         "packs for the {} calls beyond the free quotas",
-                        s.beyond_free_calls
+                        num(s.beyond_free_calls)
                     ),
                     PackList(&s.beyond_free_packs.packs).human(),
                     s.beyond_free_packs.cost.to_string(),
                 ]);
                 g.push(vec![
-                    format!("packs for all {} calls", q.calls),
+                    format!("packs for all {} calls", num(q.calls)),
                     PackList(&q.cheapest().purchase.packs).human(),
                     q.cheapest().purchase.cost.to_string(),
                 ]);
@@ -123,7 +126,7 @@ impl Report for QuoteReport<'_> {
                 out.push_str(&format!(
                     "Cheapest: {}, {}\n",
                     s.cheapest.describe(),
-                    s.cheapest_cost
+                    num(s.cheapest_cost)
                 ));
             }
         }

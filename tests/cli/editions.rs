@@ -159,7 +159,7 @@ fn a_shared_billing_item_sums_its_apis() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(
-            "cards = residence-booklet (户口本识别) 6000 + property-cert (房产证识别) 5000"
+            "cards = residence-booklet (户口本识别) 6,000 + property-cert (房产证识别) 5,000"
         ),
         "{text}"
     );
@@ -666,13 +666,13 @@ fn quote_and_curve_count_the_apis_own_monthly_quota() {
         ])
         .run()
         .stdout;
-    assert!(!out.contains("1000 free calls"), "{out}");
+    assert!(!out.contains("1,000 free calls"), "{out}");
     let seed = Test::new()
         .args(&["quote", "--api", "idcard", "--calls", "5000"])
         .run()
         .stdout;
     assert!(
-        seed.contains("ignores the 1000 free calls every month"),
+        seed.contains("ignores the 1,000 free calls every month"),
         "{seed}"
     );
     // The curve marks the quota's edge where the API's bill has one: not at 1,000.
