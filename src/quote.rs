@@ -38,14 +38,15 @@ impl std::fmt::Display for PackList<'_> {
 }
 
 impl PackList<'_> {
-    /// `1 × 10000 + 2 × 1000`, or `none`.
-    pub fn human(self) -> String {
+    /// `1 × 10000 + 2 × 1000`, or `none`, each pack size written by `num` (a
+    /// table's thousands separators: `1 × 10,000`).
+    pub fn human(self, num: &dyn Fn(&str) -> String) -> String {
         if self.0.is_empty() {
             return "none".into();
         }
         self.0
             .iter()
-            .map(|c| format!("{} × {}", c.count, c.calls))
+            .map(|c| format!("{} × {}", c.count, num(&c.calls.to_string())))
             .collect::<Vec<_>>()
             .join(" + ")
     }

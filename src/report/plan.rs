@@ -4,7 +4,7 @@ use ocr_bill::PackList;
 use serde::Serialize;
 
 use super::{call_cells, price_cell};
-use crate::render::{num, table, Grid, Report};
+use crate::render::{grouped, num, table, Grid, Report};
 
 fn plan_human(p: &ocr_bill::Plan) -> String {
     let mut out = format!(
@@ -31,7 +31,7 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
     for o in &p.options {
         g.push(vec![
             o.label.describe().to_string(),
-            PackList(&o.packs).human(),
+            PackList(&o.packs).human(&grouped),
             o.pack_calls.to_string(),
             o.pack_cost.to_string(),
             o.postpaid_cost.to_string(),
@@ -48,7 +48,7 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
     out.push_str(&table(&g));
     out.push_str(&format!(
         "Cheapest: {} for {}; saves {} against all postpaid and {} against packs for every call.\n",
-        PackList(&p.cheapest.option.packs).human(),
+        PackList(&p.cheapest.option.packs).human(&grouped),
         num(p.cheapest.option.cost),
         num(p.saving_vs_postpaid),
         num(p.saving_vs_packs_all_calls)

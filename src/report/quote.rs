@@ -3,7 +3,7 @@
 use ocr_bill::PackList;
 use serde::Serialize;
 
-use crate::render::{num, table, Grid, Report};
+use crate::render::{grouped, num, table, Grid, Report};
 
 /// A pack quote.
 #[derive(Serialize)]
@@ -60,7 +60,7 @@ impl Report for QuoteReport<'_> {
             }
             g.push(vec![
                 o.label.to_string(),
-                PackList(&o.purchase.packs).human(),
+                PackList(&o.purchase.packs).human(&grouped),
                 o.purchase.cost.to_string(),
                 o.purchase.covered_calls.to_string(),
                 o.purchase.unused_calls.to_string(),
@@ -114,12 +114,12 @@ impl Report for QuoteReport<'_> {
                         "packs for the {} calls beyond the free quotas",
                         num(s.beyond_free_calls)
                     ),
-                    PackList(&s.beyond_free_packs.packs).human(),
+                    PackList(&s.beyond_free_packs.packs).human(&grouped),
                     s.beyond_free_packs.cost.to_string(),
                 ]);
                 g.push(vec![
                     format!("packs for all {} calls", num(q.calls)),
-                    PackList(&q.cheapest().purchase.packs).human(),
+                    PackList(&q.cheapest().purchase.packs).human(&grouped),
                     q.cheapest().purchase.cost.to_string(),
                 ]);
                 out.push_str(&table(&g));

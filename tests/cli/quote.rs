@@ -166,7 +166,7 @@ fn quote_table_and_csv() {
         .args(&["quote", "--api", "idcard", "--calls", "7000"])
         .output();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("1 × 10000"), "{text}");
+    assert!(text.contains("1 × 10,000"), "{text}");
     assert!(text.contains("+40.00"), "{text}");
     assert!(text.contains("--months"), "{text}");
     let out = Test::new()
@@ -203,7 +203,7 @@ fn options_no_one_would_buy_are_left_out_of_the_table_unless_asked() {
         .args(&["quote", "--api", "idcard", "--calls", "3000"])
         .output();
     let table = String::from_utf8(out.stdout).unwrap();
-    assert!(!table.contains("10000000"), "{table}");
+    assert!(!table.contains("10,000,000"), "{table}");
     assert!(
         table.contains("3 options of one pack bigger than needed left out"),
         "{table}"
@@ -234,7 +234,7 @@ fn options_no_one_would_buy_are_left_out_of_the_table_unless_asked() {
         .output();
     assert!(String::from_utf8(out.stdout)
         .unwrap()
-        .contains("1 × 10000000"));
+        .contains("1 × 10,000,000"));
     let v = Test::new()
         .args(&["quote", "--api", "idcard", "--calls", "3000"])
         .json();
