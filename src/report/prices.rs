@@ -3,7 +3,7 @@
 use ocr_bill::{format_price, Item, PriceList, Settings, TierPrice};
 use serde::Serialize;
 
-use crate::render::{table, Grid, Report};
+use crate::render::{num, table, Grid, Report};
 
 /// The loaded price list, optionally narrowed to some APIs.
 #[derive(Serialize)]
@@ -135,11 +135,11 @@ impl Report for Prices<'_> {
             match s.free_quota {
                 ocr_bill::FreeQuota::PerItem => format!(
                     "{} per billing item a month (voucher)",
-                    s.free_calls_per_month
+                    num(s.free_calls_per_month)
                 ),
                 ocr_bill::FreeQuota::PerAccount => format!(
                     "{} per account a month, taken by the items in this order",
-                    s.free_calls_per_month
+                    num(s.free_calls_per_month)
                 ),
                 ocr_bill::FreeQuota::None => "none".to_string(),
             },
@@ -187,9 +187,9 @@ impl Report for Prices<'_> {
                 a.packs
                     .iter()
                     .map(|p| match p.price {
-                        Some(price) => format!("{}: {}", p.calls, format_price(price)),
-                        None if p.sold == "not-sold" => format!("{}: not sold (——)", p.calls),
-                        None => format!("{}: contact sales (联系商务)", p.calls),
+                        Some(price) => format!("{}: {}", num(p.calls), num(format_price(price))),
+                        None if p.sold == "not-sold" => format!("{}: not sold (——)", num(p.calls)),
+                        None => format!("{}: contact sales (联系商务)", num(p.calls)),
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
@@ -207,13 +207,16 @@ impl Report for Prices<'_> {
             if a.one_time_free_calls > 0 {
                 name.push_str(&format!(
                     "\n{} free calls once, at activation",
-                    a.one_time_free_calls
+                    num(a.one_time_free_calls)
                 ));
             }
             if a.free_calls_per_month != s.free_calls_per_month
                 && s.free_quota == ocr_bill::FreeQuota::PerItem
             {
-                name.push_str(&format!("\n{} free calls a month", a.free_calls_per_month));
+                name.push_str(&format!(
+                    "\n{} free calls a month",
+                    num(a.free_calls_per_month)
+                ));
             }
             g.push(vec![a.key.to_string(), name, tiers, packs]);
         }
