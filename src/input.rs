@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::columns::{Role, Wanted};
 use crate::month::Month;
 use crate::pricing::{Item, PriceList};
-use crate::records::{ReadError, RecordReader};
+use crate::records::{ReadError, RecordReader, TotalsRows};
 use crate::{parse_count, parse_money, Error, Money};
 
 /// A problem in an input file, at a line.
@@ -80,12 +80,13 @@ pub struct TopUp {
 }
 
 /// Reads a CSV file's rows, the wanted columns found by the header resolver,
-/// with line numbers; values are trimmed.
+/// with line numbers; values are trimmed. Totals rows (`合计`) are read past
+/// and counted.
 fn read_rows<R: Read>(
     input: R,
     wanted: &[Wanted<'_>],
     mut row: impl FnMut(u64, &[Option<String>]) -> Result<(), String>,
-) -> Result<(), InputError> {
+) -> Result<TotalsRows, InputError> {
     let at = |line: u64| {
         move |message: String| InputError {
             line,
@@ -138,9 +139,14 @@ fn read_rows<R: Read>(
         .collect();
     let positions = crate::columns::resolve(&names, wanted).map_err(at(1))?;
     let mut values: Vec<Option<String>> = Vec::new();
+    let mut totals = TotalsRows::default();
     while let Some(record) = reader.next_record().map_err(read_error)? {
         let line = record.line;
         if record.repeats(&names) {
+            continue;
+        }
+        if let Some(word) = record.totals_word() {
+            totals.add(line, word);
             continue;
         }
         if record.len() != names.len() {
@@ -156,7 +162,7 @@ fn read_rows<R: Read>(
         }
         row(line, &values).map_err(at(line))?;
     }
-    Ok(())
+    Ok(totals)
 }
 
 /// Checks that months do not go back in a file.
@@ -239,7 +245,7 @@ pub fn read_usage<'a, R: Read>(
     input: R,
     prices: &'a PriceList,
     names: &UsageColumns,
-) -> Result<Vec<Usage<'a>>, InputError> {
+) -> Result<(Vec<Usage<'a>>, TotalsRows), InputError> {
     let mut rows = Vec::new();
     fn named(role: Role, name: Option<&str>, required: bool) -> Wanted<'_> {
         Wanted {
@@ -255,7 +261,7 @@ pub fn read_usage<'a, R: Read>(
         named(Role::Account, names.account.as_deref(), false),
     ];
     let mut accounts = AccountsSeen::default();
-    read_rows(input, &wanted, |line, v| {
+    let totals = read_rows(input, &wanted, |line, v| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
         let calls = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
@@ -270,7 +276,7 @@ pub fn read_usage<'a, R: Read>(
         });
         Ok(())
     })?;
-    Ok(rows)
+    Ok((rows, totals))
 }
 
 /// Reads pack purchases: columns `month`, `api`, `calls` (the pack size, also
@@ -278,7 +284,7 @@ pub fn read_usage<'a, R: Read>(
 pub fn read_packs<'a, R: Read>(
     input: R,
     prices: &'a PriceList,
-) -> Result<Vec<Purchase<'a>>, InputError> {
+) -> Result<(Vec<Purchase<'a>>, TotalsRows), InputError> {
     let mut rows = Vec::new();
     let mut order = InOrder(None);
     let wanted = [
@@ -289,7 +295,7 @@ pub fn read_packs<'a, R: Read>(
         Wanted::optional(Role::Account),
         Wanted::optional(Role::Price),
     ];
-    read_rows(input, &wanted, |_, v| {
+    let totals = read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;
         order.check(month)?;
         let api = prices.item(text(&v[1])).map_err(|e| e.to_string())?;
@@ -322,12 +328,12 @@ pub fn read_packs<'a, R: Read>(
         });
         Ok(())
     })?;
-    Ok(rows)
+    Ok((rows, totals))
 }
 
 /// Reads top-ups: columns `month`, `amount` and an optional account, in
 /// month order.
-pub fn read_topups<R: Read>(input: R) -> Result<Vec<TopUp>, InputError> {
+pub fn read_topups<R: Read>(input: R) -> Result<(Vec<TopUp>, TotalsRows), InputError> {
     let mut rows = Vec::new();
     let mut order = InOrder(None);
     let wanted = [
@@ -335,7 +341,7 @@ pub fn read_topups<R: Read>(input: R) -> Result<Vec<TopUp>, InputError> {
         Wanted::required(Role::Amount),
         Wanted::optional(Role::Account),
     ];
-    read_rows(input, &wanted, |_, v| {
+    let totals = read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;
         order.check(month)?;
         let amount = parse_money(text(&v[1])).map_err(|e| e.to_string())?;
@@ -346,7 +352,7 @@ pub fn read_topups<R: Read>(input: R) -> Result<Vec<TopUp>, InputError> {
         });
         Ok(())
     })?;
-    Ok(rows)
+    Ok((rows, totals))
 }
 
 /// Usage regrouped per API as monthly calls over the file's whole span (months

@@ -594,23 +594,9 @@ impl PriceList {
         });
         let shown: Vec<&str> = self.apis.iter().take(12).map(|a| a.key.as_str()).collect();
         let more = self.apis.len() - shown.len();
-        // The total row a spreadsheet export ends with: summed, it would bill
-        // every call twice.
-        let totals = [
-            "合计",
-            "总计",
-            "小计",
-            "汇总",
-            "总和",
-            "total",
-            "totals",
-            "subtotal",
-            "sum",
-            "grandtotal",
-            "grand total",
-        ];
-        let suggestion = if totals.contains(&wanted.as_str()) {
-            Some("; a row of totals is not usage: leave it out".to_string())
+        // A word for a total (a cell of a spreadsheet's totals row) is no API.
+        let suggestion = if crate::records::totals_word(wanted.as_bytes()).is_some() {
+            Some("; a total is not an API (a totals row of a file is read past)".to_string())
         } else {
             suggestion.map(|k| format!("; did you mean '{k}'?"))
         };

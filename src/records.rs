@@ -43,6 +43,12 @@ impl<'a> Record<'a> {
         (0..self.len()).map(|i| self.field(i))
     }
 
+    /// The word of a totals row (`合计,,,9000`, `Total,idcard,9000`): a cell of
+    /// the record that holds only a word for a total. Such a row is no usage.
+    pub fn totals_word(&self) -> Option<&'static str> {
+        self.iter().find_map(totals_word)
+    }
+
     /// The record is the header again (`names`, trimmed), as where files
     /// were joined one after another (each with its byte-order mark): no
     /// data, read past.
@@ -52,6 +58,108 @@ impl<'a> Record<'a> {
             && self.iter().zip(names).all(|(field, name)| {
                 std::str::from_utf8(unmarked(field)).is_ok_and(|f| f.trim() == name)
             })
+    }
+}
+
+/// The words that make a row a spreadsheet's totals row (`合计,,,9000`), compared
+/// trimmed, without a closing colon, ASCII case-insensitively.
+const TOTALS_WORDS: [&str; 16] = [
+    "合计",
+    "总计",
+    "小计",
+    "汇总",
+    "总和",
+    "合計",
+    "總計",
+    "小計",
+    "彙總",
+    "total",
+    "totals",
+    "subtotal",
+    "sub-total",
+    "grand total",
+    "grandtotal",
+    "sum",
+];
+
+/// The totals word a cell holds, if it holds nothing else.
+#[inline]
+pub fn totals_word(cell: &[u8]) -> Option<&'static str> {
+    // Most cells are told apart by their first byte: a word's first (UTF-8
+    // of 合总小汇總彙, or t, s, g), or a space before it.
+    let first = *cell.first()?;
+    if cell.len() > 16
+        || !matches!(
+            first.to_ascii_lowercase(),
+            0xE5..=0xE7 | b't' | b's' | b'g' | b' ' | b'\t'
+        )
+    {
+        return None;
+    }
+    word_of(cell)
+}
+
+#[inline(never)]
+fn word_of(cell: &[u8]) -> Option<&'static str> {
+    let text = std::str::from_utf8(cell).ok()?.trim();
+    let text = text
+        .strip_suffix(':')
+        .or_else(|| text.strip_suffix('：'))
+        .unwrap_or(text)
+        .trim_end();
+    TOTALS_WORDS
+        .into_iter()
+        .find(|w| w.eq_ignore_ascii_case(text))
+}
+
+/// Rows of totals read past (a spreadsheet's `合计` row is no usage: ocr-bill
+/// sums the rows itself): how many, and the first one's line and word.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TotalsRows {
+    /// Rows read past.
+    pub count: u64,
+    /// The first one's line and the word it holds.
+    pub first: Option<(u64, &'static str)>,
+}
+
+impl TotalsRows {
+    /// Counts a totals row.
+    pub fn add(&mut self, line: u64, word: &'static str) {
+        self.count += 1;
+        if self.first.is_none_or(|(first, _)| line < first) {
+            self.first = Some((line, word));
+        }
+    }
+
+    /// Counts another part's totals rows.
+    pub fn merge(&mut self, other: &TotalsRows) {
+        if let Some((line, word)) = other.first {
+            self.add(line, word);
+            self.count += other.count - 1;
+        }
+    }
+
+    /// What to tell people, when rows were read past.
+    ///
+    /// ```
+    /// let mut t = ocr_bill::TotalsRows::default();
+    /// t.add(5, "合计");
+    /// assert_eq!(t.note().unwrap(), "line 5 is a totals row (合计), not usage: left out, as ocr-bill sums the rows itself");
+    /// ```
+    pub fn note(&self) -> Option<String> {
+        let (line, word) = self.first?;
+        Some(if self.count == 1 {
+            format!(
+                "line {line} is a totals row ({word}), not usage: left out, as ocr-bill sums \
+                 the rows itself"
+            )
+        } else {
+            format!(
+                "{} totals rows ({word}, the first on line {line}) are not usage: left out, \
+                 as ocr-bill sums the rows itself",
+                self.count
+            )
+        })
     }
 }
 
@@ -730,6 +838,41 @@ fn next_below_minus(bytes: &[u8], from: usize) -> Option<usize> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn a_totals_word_is_a_cell_that_says_only_total() {
+        for cell in [
+            "合计",
+            " 合计：",
+            "总计:",
+            "小计",
+            "Total",
+            "TOTAL ",
+            "Grand Total",
+            "sum",
+        ] {
+            assert!(totals_word(cell.as_bytes()).is_some(), "{cell}");
+        }
+        for cell in [
+            "",
+            "合计数",
+            "totals2",
+            "acct1",
+            "total calls",
+            "2026-01",
+            "9000",
+            "summary",
+        ] {
+            assert_eq!(totals_word(cell.as_bytes()), None, "{cell}");
+        }
+        let mut t = TotalsRows::default();
+        t.add(90, "合计");
+        t.merge(&TotalsRows {
+            count: 2,
+            first: Some((7, "小计")),
+        });
+        assert_eq!((t.count, t.first), (3, Some((7, "小计"))));
+    }
 
     /// The word-at-a-time search finds what a byte-by-byte one finds, for
     /// every byte value at every position of a word and in the tail.

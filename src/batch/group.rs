@@ -10,7 +10,7 @@ use super::biller::{BillFacts, Biller, Cells};
 use super::columns::{group_label, month_of, trimmed, Columns};
 use super::options::Refusal;
 use super::writer::{RowFormat, FLUSH_BYTES};
-use super::{read_error, read_row, row_error};
+use super::{account_totals, read_error, read_row, row_error};
 use super::{BatchError, BatchOptions, BatchSummary, RowError};
 use crate::bill::Calculator;
 use crate::records::RecordReader;
@@ -238,6 +238,11 @@ fn parse_rows<R: Read>(
         };
         summary.rows += 1;
         let line = record.line;
+        if let Some(word) = account_totals(&record, cols) {
+            summary.rows -= 1;
+            summary.totals.add(line, word);
+            continue;
+        }
         let (api, calls) = match read_row(biller, &record, cols) {
             Ok(row) => row,
             // The header again (files joined one after another): no row.
@@ -245,10 +250,17 @@ fn parse_rows<R: Read>(
                 summary.rows -= 1;
                 continue;
             }
-            Err(message) => match bad(summary, RowError::new(line, message)) {
-                Ok(()) => continue,
-                Err(e) => break Err(e),
-            },
+            Err(message) => {
+                if let Some(word) = record.totals_word() {
+                    summary.rows -= 1;
+                    summary.totals.add(line, word);
+                    continue;
+                }
+                match bad(summary, RowError::new(line, message)) {
+                    Ok(()) => continue,
+                    Err(e) => break Err(e),
+                }
+            }
         };
         // Group values are compared trimmed, and a month column's dates as
         // their month: daily rows become the month's total.

@@ -146,6 +146,8 @@ pub struct BatchSummary {
     /// Billing items of the input with a one-time free pack, which a single
     /// month's bill takes as spent (RULES §7.2), by key.
     pub one_time: Vec<String>,
+    /// Totals rows (`合计`) read past: no usage.
+    pub totals: crate::records::TotalsRows,
 }
 
 /// Why a run stopped.

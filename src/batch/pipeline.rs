@@ -13,6 +13,7 @@ use super::writer::RowFormat;
 use super::{read_row, row_error, too_long};
 use crate::bill::Calculator;
 use crate::month::Month;
+use crate::records::{totals_word, TotalsRows};
 use crate::records::{ReadError, RecordReader, MAX_RECORD_BYTES};
 
 /// The fingerprint of a row's account, month and billing item (by the
@@ -98,6 +99,8 @@ pub(super) struct BlockResult {
     pub(super) newlines: u64,
     /// Stopped at the first bad row (without `skip_invalid`).
     pub(super) stopped: bool,
+    /// Totals rows read past, lines counted as the errors' are.
+    pub(super) totals: TotalsRows,
 }
 
 /// Bills the records of one block (complete records only).
@@ -127,6 +130,7 @@ pub(super) fn bill_block(
         fen: 0,
         newlines: 0,
         stopped: false,
+        totals: TotalsRows::default(),
     };
     let mut reader = RecordReader::<io::Empty>::from_bytes(block)
         .multiline(multiline)
@@ -171,6 +175,14 @@ pub(super) fn bill_block(
             .and_then(|(api, calls, dated)| Ok((api, calls, dated, biller.bill(api, calls)?)));
         match billed {
             Ok((api, calls, dated, (bill, fen))) => {
+                // The account, trimmed, as rows are compared.
+                let account = cols.account.map(|a| trimmed(record.field(a)));
+                // A subtotal row, as its account cell says (`小计,2026-01,idcard,9000`).
+                if let Some(word) = account.and_then(totals_word) {
+                    result.rows -= 1;
+                    result.totals.add(record.line, word);
+                    continue;
+                }
                 format.row(
                     &mut result.out,
                     record.iter(),
@@ -180,8 +192,6 @@ pub(super) fn bill_block(
                 );
                 result.written += 1;
                 result.fen += fen;
-                // The account, trimmed, as rows are compared.
-                let account = cols.account.map(|a| trimmed(record.field(a)));
                 if count_keys {
                     result.daily += u64::from(dated.is_some_and(|d| d.has_day));
                     let item = biller.apis[api];
@@ -196,6 +206,11 @@ pub(super) fn bill_block(
             // The header again (files joined one after another): no row.
             Err(_) if record.repeats(&cols.names) => result.rows -= 1,
             Err(message) => {
+                if let Some(word) = record.totals_word() {
+                    result.rows -= 1;
+                    result.totals.add(record.line, word);
+                    continue;
+                }
                 let mut error = RowError::new(record.line, message);
                 if let Some(last) = result.errors.last() {
                     if last.message == error.message {
@@ -414,6 +429,10 @@ pub(super) fn coordinate<R: Read, W: Write>(
             summary.named_accounts += r.written - r.unnamed;
             summary.unnamed_accounts += r.unnamed;
             summary.fen += r.fen;
+            if let Some((line, word)) = r.totals.first {
+                let first = Some((line + line_base, word));
+                summary.totals.merge(&TotalsRows { first, ..r.totals });
+            }
             keys.add_all(&r.keys)?;
             let mut stop = None;
             for mut e in r.errors {

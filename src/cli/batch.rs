@@ -82,6 +82,9 @@ pub(super) fn run(
         }
         Err(e) => return Err(anyhow!("{source}: {e}")),
     };
+    if let Some(note) = summary.totals.note() {
+        diagnostic(&format!("note: {source}: {note}"))?;
+    }
     for key in &summary.one_time {
         if let Some(note) = prices.item(key).ok().and_then(ocr_bill::one_time_note) {
             diagnostic(&format!("note: {note}"))?;

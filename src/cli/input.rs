@@ -6,7 +6,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
-use ocr_bill::{parse_pack_spec, parse_price, Calculator, DecodedReader, Item, PriceList};
+use ocr_bill::{
+    parse_pack_spec, parse_price, Calculator, DecodedReader, Item, PriceList, TotalsRows,
+};
 use rust_decimal::Decimal;
 
 use super::args::{Cli, Command};
@@ -97,15 +99,20 @@ pub(super) fn open_input(
 }
 
 /// Reads one input file (`-` for stdin) with its parser; errors name the file
-/// and line.
+/// and line, and totals rows read past are told on stderr.
 pub(super) fn read_file<T>(
     path: &Path,
     what: &str,
     out: &Out,
-    parse: impl FnOnce(Box<dyn Read>) -> Result<T, ocr_bill::InputError>,
-) -> anyhow::Result<T> {
+    parse: impl FnOnce(Box<dyn Read>) -> Result<(Vec<T>, TotalsRows), ocr_bill::InputError>,
+) -> anyhow::Result<Vec<T>> {
     let (input, name) = open_input(Some(path), what, out)?;
-    parse(input).map_err(|e| anyhow::Error::new(e).context(format!("{what} file {name}")))
+    let (rows, totals) =
+        parse(input).map_err(|e| anyhow::Error::new(e).context(format!("{what} file {name}")))?;
+    if let Some(note) = totals.note() {
+        crate::render::diagnostic(&format!("note: {what} file {name}: {note}"))?;
+    }
+    Ok(rows)
 }
 
 /// The opening balance: a decimal with at most two places, which may be

@@ -120,13 +120,18 @@ fn the_first_bad_row_stops_after_flushing_the_rows_before_it() {
     assert!(err.contains("'idcrad'"), "{err}");
     assert!(err.contains("did you mean 'idcard'"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    // The total row an export ends with is named as such.
-    let (code, _, err) = batch(&[], "接口,调用量\n身份证,9000\n合计,9000\n");
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("line 3: unknown API '合计'; a row of totals is not usage: leave it out"),
-        "{err}"
-    );
+    // The total row an export ends with is no usage: read past, and told.
+    let (code, out, err) = batch(&[], "接口,调用量\n身份证,9000\n合计,9000\n");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rows(&out).len(), 2, "{out}");
+    assert!(err.contains("line 3 is a totals row (合计)"), "{err}");
+    assert!(err.contains("total 1200.00 CNY"), "{err}");
+    // On the command line a total is no API either.
+    Test::new()
+        .args(&["postpaid", "--api", "合计", "--calls", "9000"])
+        .status(1)
+        .stderr_has("unknown API '合计'; a total is not an API")
+        .run();
 }
 
 #[test]

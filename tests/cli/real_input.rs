@@ -1579,3 +1579,82 @@ fn title_lines_above_the_header_are_read_past() {
     let err = Test::new().args(&["ledger", &p[0]]).fails(1);
     assert!(err.contains("line 5: invalid call count 'x'"), "{err}");
 }
+
+/// The total a batch run states on stderr (`total 1200.00 CNY`).
+fn stated_total(stderr: &str) -> String {
+    let at = stderr.find(", total ").expect("a total") + ", total ".len();
+    stderr[at..].split(' ').next().unwrap().to_string()
+}
+
+#[test]
+fn totals_rows_of_a_spreadsheet_are_read_past_and_told() {
+    // A subtotal row in the middle (its account cell says so, its API and
+    // count look like usage) and a grand total at the end, past several blocks.
+    let clean = usage(100_000, |_, line| line);
+    let mut input = usage(100_000, |n, line| match n {
+        60_000 => "小计,2026-01,idcard,999999".to_string(),
+        _ => line,
+    });
+    input.push_str("合计：,,,123456789\n");
+    let without = clean
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i + 1 != 60_000)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect::<String>();
+    let grouped = ["--group-by", "account,month", "--negotiated-price", "0.04"];
+    for group in [&[][..], &grouped[..]] {
+        let ran = Test::new()
+            .arg("batch")
+            .args(group)
+            .stdin(input.clone())
+            .stderr_has(
+                "2 totals rows (小计, the first on line 60000) are not usage: left out, as \
+                 ocr-bill sums the rows itself",
+            )
+            .run();
+        let reference = Test::new()
+            .arg("batch")
+            .args(group)
+            .stdin(without.clone())
+            .run();
+        assert_eq!(ran.stdout, reference.stdout, "{group:?}");
+        assert_eq!(stated_total(&ran.stderr), stated_total(&reference.stderr));
+    }
+    // A totals row beside rows that name their accounts is no row without one.
+    Test::new()
+        .args(&["batch", "--group-by", "account,month"])
+        .stdin("account,month,api,calls\na,2026-01,idcard,9000\n合计,,,9000\n")
+        .stdout_has("a,2026-01,idcard,9000,1,1000,8000")
+        .stderr_has("line 3 is a totals row (合计)")
+        .run();
+}
+
+#[test]
+fn totals_rows_in_ledger_and_plan_files_are_read_past_and_told() {
+    let usage = "month,api,calls\n2026-01,idcard,9000\n2026-02,idcard,12000\n";
+    let packs = "month,api,calls\n2026-01,idcard,10000\n";
+    let (_d, p) = files(&[
+        ("usage.csv", usage),
+        ("packs.csv", packs),
+        ("usage-totals.csv", &format!("{usage}Total,,21000\n")),
+        ("packs-totals.csv", &format!("{packs}合计,,10000\n")),
+    ]);
+    let plain = Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[1], "-f", "json"])
+        .run();
+    let ran = Test::new()
+        .args(&["ledger", &p[2], "--packs", &p[3], "-f", "json"])
+        .stderr_has("usage file")
+        .stderr_has("line 4 is a totals row (total), not usage")
+        .stderr_has("packs file")
+        .stderr_has("line 3 is a totals row (合计)")
+        .run();
+    assert_eq!(ran.stdout, plain.stdout);
+    let plain = Test::new().args(&["plan", &p[0], "-f", "json"]).run();
+    let ran = Test::new()
+        .args(&["plan", &p[2], "-f", "json"])
+        .stderr_has("line 4 is a totals row")
+        .run();
+    assert_eq!(ran.stdout, plain.stdout);
+}
