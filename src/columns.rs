@@ -90,6 +90,20 @@ impl Role {
                 "计费日期",
                 "调用日期",
                 "调用时间",
+                "使用时间",
+                "使用日期",
+                "使用月份",
+                "用量时间",
+                "用量日期",
+                "消费时间",
+                "消费日期",
+                "请求时间",
+                "请求日期",
+                "usagedate",
+                "usagetime",
+                "usagemonth",
+                "billingmonth",
+                "billmonth",
                 // A purchase's or a top-up's (packs and top-ups files).
                 "购买时间",
                 "购买日期",
@@ -424,6 +438,23 @@ mod tests {
         assert_eq!(got, vec![None, Some(2), Some(1), Some(0)]);
         let got = resolve(&header(&["Account_ID", "month", "api", "calls"]), &wanted).unwrap();
         assert_eq!(got[0], Some(0));
+        // A console bill's detail: the product, the billing item (as the API,
+        // there being no API column), the time used and the usage.
+        let console = [
+            "账号ID",
+            "产品名称",
+            "计费项名称",
+            "使用时间",
+            "用量",
+            "用量单位",
+        ];
+        let got = resolve(&header(&console), &wanted).unwrap();
+        assert_eq!(got, vec![Some(0), Some(3), Some(2), Some(4)]);
+        let got = resolve(
+            &header(&["Account ID", "Usage Date", "API", "Calls"]),
+            &wanted,
+        );
+        assert_eq!(got.unwrap(), vec![Some(0), Some(1), Some(2), Some(3)]);
     }
 
     /// A unit of one call or one yuan after a name is the name; another unit
