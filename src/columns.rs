@@ -21,6 +21,8 @@ pub enum Role {
     Amount,
     /// The price paid for a pack (价格).
     Price,
+    /// The unit of the call counts (用量单位), where a file names it: a call.
+    Unit,
 }
 
 impl Role {
@@ -34,6 +36,7 @@ impl Role {
             Role::Count => "count",
             Role::Amount => "amount",
             Role::Price => "price",
+            Role::Unit => "unit",
         }
     }
 
@@ -176,6 +179,14 @@ impl Role {
                 "售价",
                 "成交价",
             ],
+            // Not `单位` or `unit` alone: an organisation or a business unit.
+            Role::Unit => &[
+                "usage_unit",
+                "用量单位",
+                "计量单位",
+                "调用量单位",
+                "计费单位",
+            ],
         }
     }
 
@@ -196,6 +207,23 @@ impl Role {
             _ => &[],
         }
     }
+}
+
+/// Checks a unit cell beside the calls (`用量单位`): a count of calls is in
+/// calls (`次`); a count in ten thousands (`万次`) would be read at the wrong
+/// scale.
+pub fn check_unit(cell: &str) -> Result<(), String> {
+    let unit = cell.trim();
+    if ["", "次", "次数", "call", "calls"]
+        .iter()
+        .any(|u| u.eq_ignore_ascii_case(unit))
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "the usage unit is '{unit}'; expected calls (次): a count in another unit would be \
+         billed at the wrong scale (convert it to calls)"
+    ))
 }
 
 /// A header name with its full-width characters as ASCII ones.

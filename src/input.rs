@@ -259,11 +259,13 @@ pub fn read_usage<'a, R: Read>(
         named(Role::Api, names.api.as_deref(), true),
         named(Role::Calls, names.calls.as_deref(), true),
         named(Role::Account, names.account.as_deref(), false),
+        named(Role::Unit, None, false),
     ];
     let mut accounts = AccountsSeen::default();
     let totals = read_rows(input, &wanted, |line, v| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
+        crate::columns::check_unit(text(&v[4]))?;
         let calls = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
         let account = account_of(&v[3])?;
         accounts.check(line, &account)?;

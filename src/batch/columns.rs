@@ -14,6 +14,8 @@ pub(super) struct Columns {
     pub(super) calls: usize,
     pub(super) account: Option<usize>,
     pub(super) month: Option<usize>,
+    /// The unit of the calls (`用量单位`), where the file names one.
+    pub(super) unit: Option<usize>,
     pub(super) group: Vec<usize>,
     /// The free calls are the account's, shared by its items.
     pub(super) per_account: bool,
@@ -43,6 +45,7 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
             named: options.month_column.as_deref(),
             required: options.month_column.is_some(),
         },
+        Wanted::optional(Role::Unit),
     ];
     let found = crate::columns::resolve(names, &wanted).map_err(BatchError::Input)?;
     let (api, calls) = (found[0].unwrap_or(0), found[1].unwrap_or(0));
@@ -150,6 +153,7 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
         calls,
         account: found[2],
         month: found[3],
+        unit: found[4],
         group,
         per_account: false,
         delimiter: b',',

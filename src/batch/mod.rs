@@ -121,6 +121,10 @@ fn read_row(
         ));
     }
     let api = biller.api(record.field(cols.api))?;
+    // The unit first: it tells why a count looks odd (0.9 of 万次).
+    if let Some(unit) = cols.unit {
+        crate::columns::check_unit(&String::from_utf8_lossy(record.field(unit)))?;
+    }
     let calls = calls_of(record.field(cols.calls))?;
     Ok((api, calls))
 }

@@ -1658,3 +1658,34 @@ fn totals_rows_in_ledger_and_plan_files_are_read_past_and_told() {
         .run();
     assert_eq!(ran.stdout, plain.stdout);
 }
+
+#[test]
+fn a_usage_unit_other_than_calls_is_refused() {
+    let header = "账号ID,产品名称,计费项名称,使用时间,用量,用量单位\n";
+    let in_calls =
+        format!("{header}100012345678,文字识别,身份证识别,2026-01-05 10:00:00,9000,次\n");
+    Test::new()
+        .arg("batch")
+        .stdin(in_calls.clone())
+        .stdout_has(",9000,次,1000,8000,2,0.15,1200.00,")
+        .run();
+    // In ten thousands of calls, 0.9 would be 9,000 calls; never read as 0.9 (or 9).
+    let in_wan = in_calls.replace(",9000,次", ",0.9,万次");
+    for args in [
+        &["batch"][..],
+        &["batch", "--group-by", "account,month"],
+        &["ledger", "-"],
+    ] {
+        let err = Test::new()
+            .args(args)
+            .stdin(in_wan.clone())
+            .status(1)
+            .run()
+            .stderr;
+        assert!(err.contains("line 2"), "{args:?}: {err}");
+        assert!(
+            err.contains("the usage unit is '万次'; expected calls (次)"),
+            "{args:?}: {err}"
+        );
+    }
+}
