@@ -513,8 +513,9 @@ impl PriceList {
     }
 
     /// Resolves a name: an API's key, Chinese name, alias or action name, or a
-    /// billing item's key or name (ASCII case-insensitively). A name the page
-    /// gives to APIs of two billing items is refused with both candidates.
+    /// billing item's key or name (ASCII case-insensitively), also with `资源包`
+    /// after it (a pack's name). A name the page gives to APIs of two billing
+    /// items is refused with both candidates.
     pub fn find(&self, name: &str) -> Result<Found<'_>, Error> {
         let wanted = name.trim();
         if wanted.is_empty() {
@@ -560,7 +561,14 @@ impl PriceList {
                     .collect::<Vec<_>>()
                     .join(", ")
             ))),
-            None => Err(self.unknown(name)),
+            // A pack's name in an order list (`身份证识别资源包`) names its item.
+            None => match wanted
+                .strip_suffix("资源包")
+                .filter(|n| !n.trim().is_empty())
+            {
+                Some(named) => self.find(named).map_err(|_| self.unknown(name)),
+                None => Err(self.unknown(name)),
+            },
         }
     }
 

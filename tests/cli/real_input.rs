@@ -1689,3 +1689,28 @@ fn a_usage_unit_other_than_calls_is_refused() {
         );
     }
 }
+
+#[test]
+fn a_console_pack_list_names_its_packs_by_their_item() {
+    // The packs as Tencent's console lists an account's orders: the pack's
+    // name is its billing item's with 资源包 after it.
+    let (_d, p) = files(&[
+        ("usage.csv", "month,api,calls\n2026-01,idcard,12000\n"),
+        (
+            "packs.csv",
+            "资源包ID,资源包名称,规格,购买时间,到期时间\n\
+             PKG-1,身份证识别资源包,10000,2026-01-03 10:00:00,2027-01-03 10:00:00\n",
+        ),
+    ]);
+    let v = Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[1]])
+        .json();
+    let month = &v["months"][0];
+    assert_eq!(month["pack_cost"], "800.00", "{v}");
+    assert_eq!(month["bill"], "100.00", "{v}");
+    Test::new()
+        .args(&["postpaid", "--api", "资源包", "--calls", "9000"])
+        .status(1)
+        .stderr_has("unknown API '资源包'")
+        .run();
+}
