@@ -10,11 +10,10 @@ use super::columns::{month_of, trimmed, Columns};
 use super::keys::KeyLog;
 use super::options::{BatchError, BatchOptions, BatchSummary, Refusal, RowError};
 use super::writer::RowFormat;
-use super::{read_row, row_error, too_long};
+use super::{account_totals, read_row, row_error, too_long};
 use crate::bill::Calculator;
 use crate::month::Month;
-use crate::records::{totals_word, TotalsRows};
-use crate::records::{ReadError, RecordReader, MAX_RECORD_BYTES};
+use crate::records::{ReadError, RecordReader, TotalsRows, MAX_RECORD_BYTES};
 
 /// The fingerprint of a row's account, month and billing item (by the
 /// item's place in the price list that every worker shares: the index of an
@@ -175,10 +174,8 @@ pub(super) fn bill_block(
             .and_then(|(api, calls, dated)| Ok((api, calls, dated, biller.bill(api, calls)?)));
         match billed {
             Ok((api, calls, dated, (bill, fen))) => {
-                // The account, trimmed, as rows are compared.
-                let account = cols.account.map(|a| trimmed(record.field(a)));
                 // A subtotal row, as its account cell says (`小计,2026-01,idcard,9000`).
-                if let Some(word) = account.and_then(totals_word) {
+                if let Some(word) = account_totals(&record, cols) {
                     result.rows -= 1;
                     result.totals.add(record.line, word);
                     continue;
@@ -192,6 +189,8 @@ pub(super) fn bill_block(
                 );
                 result.written += 1;
                 result.fen += fen;
+                // The account, trimmed, as rows are compared.
+                let account = cols.account.map(|a| trimmed(record.field(a)));
                 if count_keys {
                     result.daily += u64::from(dated.is_some_and(|d| d.has_day));
                     let item = biller.apis[api];
