@@ -81,15 +81,22 @@ pub(super) fn open_input(
     let decoded = |inner: Box<dyn Read>| {
         DecodedReader::new(inner, out.encoding).with_sheet(out.sheet.clone())
     };
+    let stdin = || -> anyhow::Result<(Box<dyn Read>, String)> {
+        // Rows typed at a terminal: say so, rather than seem to hang.
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            crate::render::diagnostic(&format!(
+                "ocr-bill: reading the {what} file from the terminal; type its CSV rows and end \
+                 with Ctrl-D (Ctrl-Z, Enter on Windows), or name a file"
+            ))?;
+        }
+        Ok((
+            Box::new(decoded(Box::new(std::io::stdin().lock()))),
+            "stdin".to_string(),
+        ))
+    };
     Ok(match path {
-        None => (
-            Box::new(decoded(Box::new(std::io::stdin().lock()))),
-            "stdin".to_string(),
-        ),
-        Some(p) if p == Path::new("-") => (
-            Box::new(decoded(Box::new(std::io::stdin().lock()))),
-            "stdin".to_string(),
-        ),
+        None => stdin()?,
+        Some(p) if p == Path::new("-") => stdin()?,
         Some(p) => {
             let file = fs::File::open(p)
                 .with_context(|| format!("cannot read {what} file {}", p.display()))?;
