@@ -23,6 +23,8 @@ pub enum Role {
     Price,
     /// The unit of the call counts (用量单位), where a file names it: a call.
     Unit,
+    /// When a pack expires (到期时间), where a packs file names it.
+    Expiry,
 }
 
 impl Role {
@@ -37,6 +39,7 @@ impl Role {
             Role::Amount => "amount",
             Role::Price => "price",
             Role::Unit => "unit",
+            Role::Expiry => "expiry",
         }
     }
 
@@ -186,6 +189,22 @@ impl Role {
                 "计量单位",
                 "调用量单位",
                 "计费单位",
+            ],
+            Role::Expiry => &[
+                "expiry",
+                "expires",
+                "expiry_date",
+                "expiration",
+                "expiration_date",
+                "valid_until",
+                "到期时间",
+                "到期日期",
+                "到期日",
+                "过期时间",
+                "过期日期",
+                "失效时间",
+                "失效日期",
+                "有效期至",
             ],
         }
     }

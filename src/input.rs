@@ -296,6 +296,7 @@ pub fn read_packs<'a, R: Read>(
         Wanted::optional(Role::Count),
         Wanted::optional(Role::Account),
         Wanted::optional(Role::Price),
+        Wanted::optional(Role::Expiry),
     ];
     let totals = read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;
@@ -320,6 +321,9 @@ pub fn read_packs<'a, R: Read>(
                 crate::prepaid::MAX_PACKS
             ));
         }
+        if let Some(expiry) = v[6].as_deref().filter(|e| !e.is_empty()) {
+            check_expiry(month, expiry, prices.settings.pack_validity_months)?;
+        }
         rows.push(Purchase {
             account: account_of(&v[4])?,
             price,
@@ -331,6 +335,25 @@ pub fn read_packs<'a, R: Read>(
         Ok(())
     })?;
     Ok((rows, totals))
+}
+
+/// Checks a pack's expiry (`到期时间`, as the console lists orders) against
+/// the validity every pack of the price list has: a pack bought in `month`
+/// serves through `month + validity − 1`, and expires on a day of the month
+/// after (a year to the day: `2026-01-03` → `2027-01-03`) or at the end of
+/// its last month. A pack of another validity (a promotion's) is refused:
+/// billed as the list's, it would serve months it does not, or stop early.
+fn check_expiry(month: Month, expiry: &str, validity: u32) -> Result<(), String> {
+    let expires = Month::parse(expiry).map_err(|e| format!("expiry: {e}"))?;
+    let last = month.plus(validity - 1);
+    if expires == last || expires == last.plus(1) {
+        return Ok(());
+    }
+    Err(format!(
+        "the pack expires {expiry}, but packs of this price list are valid {validity} months \
+         from the month bought ({month} through {last}); a pack of another validity cannot be \
+         billed with it (all packs of one: set pack_validity_months in a pricing file)"
+    ))
 }
 
 /// Reads top-ups: columns `month`, `amount` and an optional account, in

@@ -1713,4 +1713,18 @@ fn a_console_pack_list_names_its_packs_by_their_item() {
         .status(1)
         .stderr_has("unknown API '资源包'")
         .run();
+    // Its expiry (a year to the day) is the list's validity; a pack of three
+    // months is not billed as one of twelve.
+    let (_d, q) = files(&[(
+        "packs.csv",
+        "资源包名称,规格,购买时间,到期时间
+         身份证识别资源包,10000,2026-01-03,2027-01-03
+         身份证识别资源包,10000,2026-02-10,2026-05-10
+",
+    )]);
+    Test::new()
+        .args(&["ledger", &p[0], "--packs", &q[0]])
+        .status(1)
+        .stderr_has("line 3: the pack expires 2026-05-10, but packs of this price list are valid 12 months from the month bought (2026-02 through 2027-01)")
+        .run();
 }
