@@ -49,7 +49,7 @@ impl Month {
     ///
     /// ```
     /// use ocr_bill::Month;
-    /// for text in ["2026-12", "2026/12", "202612", "2026-12-31", "2026/12/1 08:00", "20261231"] {
+    /// for text in ["2026-12", "2026/12", "202612", "2026-12-31", "2026/12/1 08:00", "20261231", "２０２６－１２"] {
     ///     assert_eq!(Month::parse(text).unwrap().to_string(), "2026-12");
     /// }
     /// assert_eq!(Month::parse("2026-12").unwrap().next().to_string(), "2027-01");
@@ -59,9 +59,18 @@ impl Month {
         Month::parse_dated(text).map(|d| d.month)
     }
 
-    /// Parses a month or a date within one, telling which it was.
+    /// Parses a month or a date within one, telling which it was. Full-width
+    /// digits and signs, as a Chinese input method types them (`２０２６－０１`),
+    /// are read as the ASCII ones.
     pub fn parse_dated(text: &str) -> Result<Dated, String> {
-        parse_dated(text.trim()).ok_or_else(|| {
+        let folded: String;
+        let plain = if text.is_ascii() {
+            text.trim()
+        } else {
+            folded = text.chars().map(crate::parse::half_width).collect();
+            folded.trim()
+        };
+        parse_dated(plain).ok_or_else(|| {
             // A spreadsheet writes a date as its serial number (days since
             // 1899-12-30) from a column formatted as General: 45823 for
             // 2025-06-15. Said so for the years 2000 to 2099, never guessed.
@@ -354,10 +363,21 @@ mod tests {
             // Six or eight bytes that are not all ASCII: no compact date.
             "合计",
             "2025年份",
-            "２０２５０６",
+            "二〇二五〇六",
         ] {
             let err = Month::parse(text).unwrap_err();
             assert!(err.contains(&format!("'{text}'")), "{text}: {err}");
+        }
+    }
+
+    /// Full-width digits are read as a Chinese input method means them.
+    #[test]
+    fn full_width_dates_are_read_as_ascii_ones() {
+        for (text, month) in [
+            ("２０２５０６", "2025-06"),
+            ("２０２５／６／１５　１３：４５", "2025-06"),
+        ] {
+            assert_eq!(Month::parse(text).unwrap().to_string(), month, "{text}");
         }
     }
 
