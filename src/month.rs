@@ -85,12 +85,22 @@ impl Month {
                 if number(d, 1, 2).is_some()
                     && number(m, 1, 2).is_some()
                     && number(y, 4, 4).is_some());
+            // `Jun-25`: Excel shows a date so as `mmm-yy` (June 2025) and as
+            // `mmm-dd`/`d-mmm` (June 25th, no year): never guessed.
+            let named = |p: &str| p.len() >= 3 && p.chars().all(|c| c.is_ascii_alphabetic());
+            let short: Vec<&str> = text.trim().split(['/', '.', '-', ' ']).collect();
+            let short_year = matches!(short[..], [a, b]
+                if (named(a) && number(b, 1, 2).is_some()) || (named(b) && number(a, 1, 2).is_some()));
             let hint = if serial {
                 "; it looks like a spreadsheet's date serial number: format the column as a \
                  date and export again"
             } else if day_month_year {
                 "; a date with the year last does not tell its day from its month \
                  (6/5/2025 is June or May): write the year first, as 2025-06-05"
+            } else if short_year {
+                "; a month's name with two digits (Jun-25, 25-Jun) is June 2025 or June 25th, \
+                 as a spreadsheet shows a date formatted mmm-yy or d-mmm: format the column as \
+                 yyyy-mm and export again"
             } else {
                 ""
             };
@@ -368,6 +378,18 @@ mod tests {
             let err = Month::parse(text).unwrap_err();
             assert!(err.contains(&format!("'{text}'")), "{text}: {err}");
         }
+    }
+
+    /// A month's name with two digits is a year or a day: said, never guessed.
+    #[test]
+    fn a_two_digit_year_or_day_is_named_never_guessed() {
+        for text in ["Jan-26", "26-Jan", "Jun 25", "june/25"] {
+            let err = Month::parse(text).unwrap_err();
+            assert!(err.contains("is June 2025 or June 25th"), "{text}: {err}");
+        }
+        assert!(!Month::parse("2025-06-15x")
+            .unwrap_err()
+            .contains("June 25th"));
     }
 
     /// Full-width digits are read as a Chinese input method means them.
