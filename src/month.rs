@@ -87,16 +87,24 @@ impl Month {
                     && number(y, 4, 4).is_some());
             // `Jun-25`: Excel shows a date so as `mmm-yy` (June 2025) and as
             // `mmm-dd`/`d-mmm` (June 25th, no year): never guessed.
-            let named = |p: &str| p.len() >= 3 && p.chars().all(|c| c.is_ascii_alphabetic());
+            let named = |p: &str| month_of_name(p).is_some();
             let short: Vec<&str> = text.trim().split(['/', '.', '-', ' ']).collect();
             let short_year = matches!(short[..], [a, b]
                 if (named(a) && number(b, 1, 2).is_some()) || (named(b) && number(a, 1, 2).is_some()));
+            // `1月`, `January`: which year is not said.
+            let t = text.trim();
+            let no_year = match t.strip_suffix('月') {
+                Some(m) => number(m, 1, 2).is_some_and(|m| (1..=12).contains(&m)),
+                None => named(t),
+            };
             let hint = if serial {
                 "; it looks like a spreadsheet's date serial number: format the column as a \
                  date and export again"
             } else if day_month_year {
                 "; a date with the year last does not tell its day from its month \
                  (6/5/2025 is June or May): write the year first, as 2025-06-05"
+            } else if no_year {
+                "; a month without its year: write the year too, as 2026-01"
             } else if short_year {
                 "; a month's name with two digits (Jun-25, 25-Jun) is June 2025 or June 25th, \
                  as a spreadsheet shows a date formatted mmm-yy or d-mmm: format the column as \
@@ -192,7 +200,9 @@ fn clock_and_zone(time: &str) -> Option<(i32, Option<i32>)> {
 /// A month named in English with its year, as a spreadsheet set to English
 /// shows a month (`Jan 2026`, `January 2026`, `Jan-2026`, `2026 Jan`). A
 /// two-digit year (`Jan-26`) is none: it reads as a day too.
-fn english_month(t: &str) -> Option<Month> {
+/// The 0-based number of a month's English name or its abbreviation
+/// (`June`, `jun`, `Sept.` less its point), ASCII case ignored.
+fn month_of_name(name: &str) -> Option<usize> {
     const NAMES: [&str; 12] = [
         "january",
         "february",
@@ -207,6 +217,13 @@ fn english_month(t: &str) -> Option<Month> {
         "november",
         "december",
     ];
+    let name = name.to_ascii_lowercase();
+    NAMES.iter().position(|full| {
+        name == *full || name == full[..3] || (name == "sept" && *full == "september")
+    })
+}
+
+fn english_month(t: &str) -> Option<Month> {
     let lower = t.to_ascii_lowercase();
     let parts: Vec<&str> = lower
         .split([' ', '-', '.', ',', '/'])
@@ -220,9 +237,7 @@ fn english_month(t: &str) -> Option<Month> {
         },
         _ => return None,
     };
-    let month = NAMES.iter().position(|full| {
-        name == *full || name == &full[..3] || (name == "sept" && *full == "september")
-    })?;
+    let month = month_of_name(name)?;
     Month::new(year, month as u32 + 1)
 }
 
@@ -390,6 +405,17 @@ mod tests {
         assert!(!Month::parse("2025-06-15x")
             .unwrap_err()
             .contains("June 25th"));
+        for text in ["1月", "12月", "January", "jan"] {
+            let err = Month::parse(text).unwrap_err();
+            assert!(err.contains("a month without its year"), "{text}: {err}");
+        }
+        for text in ["hello", "abc-12", "13月"] {
+            let err = Month::parse(text).unwrap_err();
+            assert!(
+                !err.contains("without its year") && !err.contains("25th"),
+                "{text}: {err}"
+            );
+        }
     }
 
     /// Full-width digits are read as a Chinese input method means them.
