@@ -1728,3 +1728,35 @@ fn a_console_pack_list_names_its_packs_by_their_item() {
         .stderr_has("line 3: the pack expires 2026-05-10, but packs of this price list are valid 12 months from the month bought (2026-02 through 2027-01)")
         .run();
 }
+
+#[test]
+fn a_workbook_totals_row_is_left_out() {
+    use Cell::{Formula, Number, Text};
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("usage.xlsx");
+    // Its total a SUM whose saved result is the sum: billed, calls twice.
+    workbook(
+        &book,
+        &[(
+            "Sheet1",
+            &[
+                &[Text("账号"), Text("月份"), Text("接口"), Text("调用量")],
+                &[Text("a"), Text("2026-01"), Text("身份证"), Number(5000.0)],
+                &[Text("a"), Text("2026-01"), Text("身份证"), Number(6000.0)],
+                &[
+                    Text("合计"),
+                    Text(""),
+                    Text(""),
+                    Formula("SUM(D2:D3)", "11000"),
+                ],
+            ],
+        )],
+    );
+    let path = book.to_str().unwrap();
+    Test::new()
+        .args(&["batch", path, "--group-by", "account,month"])
+        .stdout_has("a,2026-01,idcard,11000,2,1000,10000,3,0.10,1000.00")
+        .stderr_has("line 4 is a totals row (合计)")
+        .stderr_has("total 1000.00 CNY")
+        .run();
+}
