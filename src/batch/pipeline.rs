@@ -51,7 +51,16 @@ pub(super) const BLOCKS_IN_FLIGHT: usize = 4;
 pub(super) struct Pool(Mutex<Vec<Vec<u8>>>);
 
 impl Pool {
+    /// A buffer, empty.
     pub(super) fn get(&self) -> Vec<u8> {
+        let mut buf = self.get_storage();
+        buf.clear();
+        buf
+    }
+
+    /// A buffer with the bytes it last held: storage already initialized,
+    /// which a read can fill without zeroing it first.
+    fn get_storage(&self) -> Vec<u8> {
         self.0
             .lock()
             .ok()
@@ -59,8 +68,7 @@ impl Pool {
             .unwrap_or_default()
     }
 
-    pub(super) fn put(&self, mut buf: Vec<u8>) {
-        buf.clear();
+    pub(super) fn put(&self, buf: Vec<u8>) {
         if let Ok(mut p) = self.0.lock() {
             if p.len() < 4 * BLOCKS_IN_FLIGHT {
                 p.push(buf);
@@ -227,6 +235,31 @@ pub(super) fn bill_block(
     result.newlines = reader.lines_read();
     pool.put(reader.into_buffer());
     result
+}
+
+/// Reads up to `want` bytes into `block` from `filled` on (fewer only at the
+/// end of the input), growing it as needed: its bytes up to its length are
+/// storage already initialized, so no zeroing precedes the reads.
+fn read_into<R: Read>(
+    input: &mut R,
+    block: &mut Vec<u8>,
+    filled: usize,
+    want: usize,
+) -> io::Result<usize> {
+    let end = filled + want;
+    if block.len() < end {
+        block.resize(end, 0);
+    }
+    let mut got = 0;
+    while got < want {
+        match input.read(&mut block[filled + got..end]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
 }
 
 /// The end of the last complete record in `block` (after its newline), counting
@@ -474,25 +507,32 @@ pub(super) fn coordinate<R: Read, W: Write>(
             results.insert(seq, r);
             continue;
         }
-        // Read a block that ends at a record boundary.
-        let mut block = pool.get();
-        block.append(carry);
+        // Read a block that ends at a record boundary: the carried bytes,
+        // then reads into the bytes a reused buffer held.
+        let mut block = pool.get_storage();
+        let mut filled = carry.len();
+        if block.len() < filled {
+            block.resize(filled, 0);
+        }
+        block[..filled].copy_from_slice(carry);
+        carry.clear();
         let cut = loop {
-            if let Some(cut) = record_boundary(&block) {
-                if block.len() >= BLOCK_BYTES {
+            if let Some(cut) = record_boundary(&block[..filled]) {
+                if filled >= BLOCK_BYTES {
                     break cut;
                 }
             }
-            let want = BLOCK_BYTES.max(block.len() / 2) as u64;
-            let n = input.by_ref().take(want).read_to_end(&mut block)?;
-            if (n as u64) < want {
+            let want = BLOCK_BYTES.max(filled / 2);
+            let n = read_into(input, &mut block, filled, want)?;
+            filled += n;
+            if n < want {
                 eof = true;
-                break block.len();
+                break filled;
             }
-            if block.len() > MAX_RECORD_BYTES && record_boundary(&block).is_none() {
+            if filled > MAX_RECORD_BYTES && record_boundary(&block[..filled]).is_none() {
                 // An unbalanced quote: cut at a line end all the same, and the
                 // worker reports the quote where it opens.
-                if let Some(line_end) = memchr::memrchr(b'\n', &block) {
+                if let Some(line_end) = memchr::memrchr(b'\n', &block[..filled]) {
                     break line_end + 1;
                 }
                 overlong = true;
@@ -500,6 +540,7 @@ pub(super) fn coordinate<R: Read, W: Write>(
                 break 0;
             }
         };
+        block.truncate(filled);
         if overlong {
             carry.clear();
             pool.put(block);
