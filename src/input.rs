@@ -138,6 +138,7 @@ fn read_rows<R: Read>(
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
     let positions = crate::columns::resolve(&names, wanted).map_err(at(1))?;
+    let account = (wanted.iter().position(|w| w.role == Role::Account)).and_then(|i| positions[i]);
     let mut values: Vec<Option<String>> = Vec::new();
     let mut totals = TotalsRows::default();
     while let Some(record) = reader.next_record().map_err(read_error)? {
@@ -145,22 +146,34 @@ fn read_rows<R: Read>(
         if record.repeats(&names) {
             continue;
         }
-        if let Some(word) = record.totals_word() {
+        // A totals or subtotal row, as `batch` tells one: its account cell says
+        // so, or it cannot be read and one of its cells does.
+        let account_word = account
+            .filter(|&a| a < record.len())
+            .and_then(|a| crate::records::totals_word(record.field(a)));
+        if let Some(word) = account_word {
             totals.add(line, word);
             continue;
         }
-        if record.len() != names.len() {
-            return Err(at(line)(format!(
+        let read = if record.len() != names.len() {
+            Err(format!(
                 "expected {} fields as in the header, found {}",
                 names.len(),
                 record.len()
-            )));
+            ))
+        } else {
+            values.clear();
+            for p in &positions {
+                values.push(p.map(|i| String::from_utf8_lossy(record.field(i)).trim().to_string()));
+            }
+            row(line, &values)
+        };
+        if let Err(message) = read {
+            match record.totals_word() {
+                Some(word) => totals.add(line, word),
+                None => return Err(at(line)(message)),
+            }
         }
-        values.clear();
-        for p in &positions {
-            values.push(p.map(|i| String::from_utf8_lossy(record.field(i)).trim().to_string()));
-        }
-        row(line, &values).map_err(at(line))?;
     }
     Ok(totals)
 }

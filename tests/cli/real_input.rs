@@ -1657,6 +1657,16 @@ fn totals_rows_in_ledger_and_plan_files_are_read_past_and_told() {
         .stderr_has("line 4 is a totals row")
         .run();
     assert_eq!(ran.stdout, plain.stdout);
+    // A row that reads as usage is usage, in every command alike, whatever a
+    // note beside it says.
+    let noted = "month,api,calls,note\n2026-01,idcard,9000,合计\n";
+    Test::new()
+        .arg("batch")
+        .stdin(noted)
+        .stdout_has("2026-01,idcard,9000,合计,1000,8000")
+        .run();
+    let v = Test::new().args(&["ledger", "-"]).stdin(noted).json();
+    assert_eq!(v["months"][0]["bill"], "1200.00", "{v}");
 }
 
 #[test]
