@@ -562,11 +562,12 @@ impl PriceList {
                     .join(", ")
             ))),
             // A pack's name in an order list (`身份证识别资源包`) names its item.
+            // (What the name before it is, ambiguous too, is told as of it.)
             None => match wanted
                 .strip_suffix("资源包")
-                .filter(|n| !n.trim().is_empty())
+                .filter(|n| self.names.contains_key(&name_key(n.trim())))
             {
-                Some(named) => self.find(named).map_err(|_| self.unknown(name)),
+                Some(named) => self.find(named),
                 None => Err(self.unknown(name)),
             },
         }

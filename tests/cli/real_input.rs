@@ -1723,6 +1723,12 @@ fn a_console_pack_list_names_its_packs_by_their_item() {
         .status(1)
         .stderr_has("unknown API '资源包'")
         .run();
+    // A pack's name over an ambiguous name is refused naming both candidates.
+    Test::new()
+        .args(&["--edition", "d", "prices", "--api", "混贴票据识别资源包"])
+        .status(1)
+        .stderr_has("'混贴票据识别' names APIs of 2 billing items")
+        .run();
     // Its expiry (a year to the day) is the list's validity; a pack of three
     // months is not billed as one of twelve.
     let (_d, q) = files(&[(
