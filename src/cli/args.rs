@@ -89,6 +89,71 @@ impl From<EncodingArg> for InputEncoding {
     }
 }
 
+/// A subcommand's arguments, added to its parser only when that subcommand
+/// is the one run (`Command::defer`): a run builds the parser of one
+/// subcommand, not of every one, which is most of clap's start-up (#14).
+/// Derefs to the arguments.
+#[derive(Debug)]
+pub struct Lazy<T>(pub T);
+
+impl<T> std::ops::Deref for Lazy<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Lazy<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T: Args> Args for Lazy<T> {
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(|cmd| keep_about(cmd, T::augment_args))
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(|cmd| keep_about(cmd, T::augment_args_for_update))
+    }
+}
+
+/// Adds the arguments to a subcommand whose description is already set: the
+/// description stays the subcommand's, not the argument struct's doc comment.
+fn keep_about(cmd: clap::Command, augment: fn(clap::Command) -> clap::Command) -> clap::Command {
+    let (about, long) = (cmd.get_about().cloned(), cmd.get_long_about().cloned());
+    let cmd = augment(cmd);
+    let cmd = match about {
+        Some(about) => cmd.about(about),
+        None => cmd.about(None::<&str>),
+    };
+    match long {
+        Some(long) => cmd.long_about(long),
+        None => cmd.long_about(None::<&str>),
+    }
+}
+
+impl<T: clap::FromArgMatches> clap::FromArgMatches for Lazy<T> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Lazy)
+    }
+    fn from_arg_matches_mut(matches: &mut clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches_mut(matches).map(Lazy)
+    }
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+    fn update_from_arg_matches_mut(
+        &mut self,
+        matches: &mut clap::ArgMatches,
+    ) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(matches)
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -100,19 +165,19 @@ pub enum Command {
   ocr-bill postpaid --api license --calls 9k --api general --calls 10万
   ocr-bill postpaid --api bankcard --calls 1.2M --negotiated-price 0.05 --format json"
     )]
-    Postpaid(PostpaidArgs),
+    Postpaid(Lazy<PostpaidArgs>),
     /// One month with prepaid packs bought: free quota, then packs, then overage
     #[command(after_help = "Examples:
   ocr-bill prepaid --api bankcard --calls 2500 --packs 1000
   ocr-bill prepaid --api idcard --calls 50000 --packs 10k
   ocr-bill prepaid --api general --calls 30万 --packs 1k,10kx2,10万x2 --format json")]
-    Prepaid(PrepaidArgs),
+    Prepaid(Lazy<PrepaidArgs>),
     /// Which prepaid packs to buy for the calls expected in a year, compared side by side
     #[command(after_help = "Examples:
   ocr-bill quote --api idcard --calls 7000
   ocr-bill quote --api idcard --calls 3000 --months 12
   ocr-bill quote --api general --calls 2.5M --format json")]
-    Quote(QuoteArgs),
+    Quote(Lazy<QuoteArgs>),
     /// Bill usage CSV (a file or stdin) row by row, or grouped by account and month
     #[command(after_help = "Examples:
   ocr-bill batch usage.csv > bills.csv
@@ -125,7 +190,7 @@ billable_calls, tier, unit_price, amount, cliff_calls, cliff_amount.
 
 Exit codes: 0 all rows billed; 1 a bad row stopped the run (rows before it were written)
 or the input is unusable; 3 --skip-invalid left rows out (each reported on stderr).")]
-    Batch(BatchArgs),
+    Batch(Lazy<BatchArgs>),
     /// Month by month: packs expiring, alerts, the freeze released and taken, arrears
     #[command(after_help = "Examples:
   ocr-bill ledger --usage usage.csv
@@ -136,7 +201,7 @@ Files (CSV with a header row, rows in month order):
   USAGE   month,api,calls          rows of one month and API are summed
   PACKS   month,api,calls[,count]  packs bought; calls is the pack size
   TOPUPS  month,amount             credited before that month's settlement")]
-    Ledger(LedgerArgs),
+    Ledger(Lazy<LedgerArgs>),
     /// The cheapest packs to buy at the start of a period, given each month's calls
     #[command(after_help = "Examples:
   ocr-bill plan --api idcard --monthly 9000 12000 8000 15000
@@ -146,13 +211,13 @@ Files (CSV with a header row, rows in month order):
 Each month the free quota is used first, then the packs, then postpaid overage at the
 tier that month's total calls reach. Compared: all postpaid, the cheapest purchase, and
 packs covering every call (the source's arithmetic).")]
-    Plan(PlanArgs),
+    Plan(Lazy<PlanArgs>),
     /// The month's bill and the price per call against monthly calls (CSV, SVG chart)
     #[command(after_help = "Examples:
   ocr-bill curve --api idcard
   ocr-bill curve --api idcard --max 200k --svg idcard.svg
   ocr-bill curve --api vat-invoice --max 2M --negotiated-price 0.15 --points 400")]
-    Curve(CurveArgs),
+    Curve(Lazy<CurveArgs>),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(after_help = "Examples:
   ocr-bill completions bash > ~/.local/share/bash-completion/completions/ocr-bill
@@ -177,7 +242,7 @@ packs covering every call (the source's arithmetic).")]
   ocr-bill prices
   ocr-bill prices --api vat-invoice --format json
   ocr-bill --pricing my-prices.toml prices")]
-    Prices(PricesArgs),
+    Prices(Lazy<PricesArgs>),
 }
 
 /// Arguments of `postpaid`.
@@ -371,8 +436,8 @@ impl Command {
     /// A usage file given as the positional `FILE` is the `--usage` file.
     pub fn fold_usage_file(&mut self) {
         let (usage, file) = match self {
-            Command::Ledger(a) => (&mut a.usage, &mut a.file),
-            Command::Plan(a) => (&mut a.usage, &mut a.file),
+            Command::Ledger(Lazy(a)) => (&mut a.usage, &mut a.file),
+            Command::Plan(Lazy(a)) => (&mut a.usage, &mut a.file),
             _ => return,
         };
         if usage.is_none() {

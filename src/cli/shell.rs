@@ -38,6 +38,8 @@ pub(super) fn completion_command() -> clap::Command {
     names.sort();
     names.dedup();
     let mut cmd = Cli::command();
+    // Every subcommand's arguments, which a run adds only to the one it runs.
+    cmd.build();
     for sub in ["postpaid", "prepaid", "quote", "plan", "curve", "prices"] {
         let values = names.clone();
         cmd = cmd.mut_subcommand(sub, |c| {

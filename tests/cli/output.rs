@@ -206,11 +206,18 @@ fn man_pages_for_every_subcommand_and_completions_of_api_names() {
             .unwrap_or_else(|e| panic!("ocr-bill{sub}.1: {e}"));
         assert!(page.contains(".SH \"EXIT STATUS\""), "ocr-bill{sub}.1");
     }
+    // Each subcommand's page has its own options.
+    let page = std::fs::read_to_string(dir.path().join("ocr-bill-postpaid.1")).unwrap();
+    assert!(page.contains("negotiated\\-price"), "{page}");
     let out = Test::new().args(&["completions", "bash"]).output();
     let script = String::from_utf8(out.stdout).unwrap();
     assert!(
         script.contains("户口本识别") && script.contains("idcard"),
         "no API names"
+    );
+    assert!(
+        script.contains("--negotiated-price") && script.contains("--group-by"),
+        "no subcommand options"
     );
     // Flags they would ignore are refused.
     let err = Test::new()

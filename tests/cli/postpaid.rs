@@ -279,8 +279,24 @@ fn help_and_version_exit_0() {
         .arg("--help")
         .stdout_has("Usage: ocr-bill [OPTIONS] <COMMAND>")
         .run();
+    // A subcommand's options are built only when it runs: its help still
+    // starts with its own description and lists its options and the global ones.
+    for sub in [
+        "postpaid", "prepaid", "quote", "batch", "ledger", "plan", "curve", "prices",
+    ] {
+        let out = Test::new().args(&[sub, "--help"]).output();
+        assert!(out.status.success(), "{sub}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(!help.starts_with("Arguments of"), "{sub}: {help}");
+        assert!(
+            help.contains(&format!("Usage: ocr-bill {sub} ")),
+            "{sub}: {help}"
+        );
+        assert!(help.contains("--edition <NAME>"), "{sub}: {help}");
+    }
     Test::new()
-        .args(&["postpaid", "--help"])
+        .args(&["help", "postpaid"])
+        .stdout_has("This month's postpaid bill")
         .stdout_has("--negotiated-price")
         .run();
     Test::new()
