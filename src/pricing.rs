@@ -829,10 +829,63 @@ impl fmt::Display for PricingError {
 impl std::error::Error for PricingError {}
 
 fn parse_raw(text: &str) -> Result<RawPriceList, PricingError> {
-    toml::from_str(text).map_err(|e| PricingError {
+    let error = |e: toml::de::Error| PricingError {
         position: e.span().map(|s| position(text, s.start)),
         message: e.message().trim().replace('\n', " "),
-    })
+    };
+    let mut root = toml::de::DeTable::parse(text).map_err(error)?;
+    decimals_as_written(root.get_mut());
+    RawPriceList::deserialize(toml::de::Deserializer::from(root)).map_err(error)
+}
+
+/// Money and ratios written as TOML floats (`price = 0.15`) are read as the
+/// decimals they are written as, never through binary floating point: in the
+/// fields that hold a decimal (these, and only these, are [`DecimalValue`]s or
+/// prices), a float's text becomes a string (`"0.15"`) before deserializing.
+/// A float anywhere else is refused as before (`upto = 1000.5`).
+fn decimals_as_written(root: &mut toml::de::DeTable<'_>) {
+    use toml::de::{DeTable, DeValue};
+    fn field<'a, 'i>(
+        table: &'a mut DeTable<'i>,
+        key: &str,
+    ) -> Option<&'a mut Spanned<DeValue<'i>>> {
+        table
+            .iter_mut()
+            .find(|(k, _)| k.get_ref() == key)
+            .map(|(_, v)| v)
+    }
+    fn as_written(value: Option<&mut Spanned<DeValue<'_>>>) {
+        if let Some(value) = value {
+            if let DeValue::Float(f) = value.get_ref() {
+                let text = f.as_str().to_owned();
+                *value.get_mut() = DeValue::String(text.into());
+            }
+        }
+    }
+    // Each table of tables of rows (`[tiers] standard = [{ price = … }]`).
+    fn rows(root: &mut DeTable<'_>, tables: &str, keys: &[&str]) {
+        let Some(DeValue::Table(tables)) = field(root, tables).map(Spanned::get_mut) else {
+            return;
+        };
+        for (_, rows) in tables.iter_mut() {
+            let DeValue::Array(rows) = rows.get_mut() else {
+                continue;
+            };
+            for row in rows.iter_mut() {
+                if let DeValue::Table(row) = row.get_mut() {
+                    for key in keys {
+                        as_written(field(row, key));
+                    }
+                }
+            }
+        }
+    }
+    as_written(field(root, "pack_alert_below"));
+    if let Some(DeValue::Table(freeze)) = field(root, "freeze").map(Spanned::get_mut) {
+        as_written(field(freeze, "ratio"));
+    }
+    rows(root, "tiers", &["price", "negotiated_price"]);
+    rows(root, "packs", &["price"]);
 }
 
 fn position(text: &str, offset: usize) -> (usize, usize) {
@@ -997,8 +1050,9 @@ struct RawApi {
     one_time_free_calls: Option<u64>,
 }
 
-/// A decimal written as a string (`"0.15"`) or an integer (`120`); a TOML float
-/// is refused because it has already been rounded through binary floating point.
+/// A decimal written as a string (`"0.15"`), an integer (`120`) or a TOML float
+/// (`0.15`, read as written by [`decimals_as_written`]; a float that reaches
+/// the visitor has been rounded through binary floating point and is refused).
 struct DecimalValue(Decimal);
 
 struct DecimalVisitor {
@@ -1774,8 +1828,38 @@ mod validator_tests {
 
     #[test]
     fn prices_are_exact_decimals() {
-        let e = refused(r#"{ upto = 1000, price = 0.1 }, { price = "0" }"#, PACKS);
-        assert!(e.contains("float"), "{e}");
+        // Decimals written as TOML floats are the decimals written, in every
+        // field that holds one, even past what binary floating point keeps.
+        let file = |q: &str| {
+            format!(
+                "pack_alert_below = {q}0.2{q}\n[freeze]\nbasis = \"bill\"\nratio = {q}1.25{q}\n\
+                 [tiers]\nt = [{{ upto = 1000, price = {q}0.1{q} }}, \
+                 {{ upto = 5000, price = {q}0.1234567890123456789{q} }}, \
+                 {{ price = \"contact-sales\", negotiated_price = {q}0.035{q} }}]\n\
+                 [packs]\np = [{{ calls = 1000, price = {q}99.90{q} }}]\n\
+                 [[api]]\nkey = \"x\"\nname = \"X\"\ntiers = \"t\"\npacks = \"p\"\n"
+            )
+        };
+        let floats = PriceList::from_toml(&file("")).unwrap();
+        assert_eq!(floats, PriceList::from_toml(&file("\"")).unwrap());
+        assert_eq!(
+            floats.items[0].tiers[1].price,
+            TierPrice::List("0.1234567890123456789".parse().unwrap())
+        );
+        assert_eq!(floats.items[0].packs[0].price.to_string(), "99.90");
+        // Underscores as TOML allows them.
+        let t = r#"{ upto = 1000, price = 0.000_5 }, { price = "0" }"#;
+        let l = list(t, PACKS).unwrap();
+        assert_eq!(
+            l.items[0].tiers[0].price,
+            TierPrice::List("0.0005".parse().unwrap())
+        );
+        // A float where a whole number belongs is still refused.
+        let e = refused(
+            r#"{ upto = 1000.5, price = "0.1" }, { price = "0" }"#,
+            PACKS,
+        );
+        assert!(e.contains("floating point `1000.5`"), "{e}");
         let e = refused(TIERS, r#"{ calls = 1000, price = "1e3" }"#);
         assert!(e.contains("'1e3' is not a decimal number"), "{e}");
     }

@@ -61,11 +61,27 @@ fn refused(from: &str, to: &str, needles: &[&str]) {
 }
 
 #[test]
-fn a_float_price_is_refused_with_the_fix() {
+fn a_price_written_as_a_toml_float_is_the_decimal_written() {
+    // 0.13 and 1.3 have no exact binary form; 0.1300000000000000001 is lost in
+    // one: each bills as written, to the fen.
+    let text = default_pricing()
+        .replacen(
+            r#"{ upto = 10_000, price = "0.15" }"#,
+            "{ upto = 10_000, price = 0.1300000000000000001 }",
+            1,
+        )
+        .replacen(r#"ratio = "1.2""#, "ratio = 1.3", 1);
+    let (_f, path) = temp_pricing(&text);
+    let bill = postpaid_with(&path, "idcard", "9000");
+    let line = &bill["lines"][0];
+    assert_eq!(s(line, "unit_price"), "0.1300000000000000001", "{bill}");
+    assert_eq!(s(line, "amount"), "1040.00", "{bill}");
+    assert_eq!(s(&bill, "freeze"), "1352.00", "{bill}");
+    // A float where a whole number belongs is refused with its line.
     refused(
         r#"{ upto = 10_000, price = "0.15" }"#,
-        r#"{ upto = 10_000, price = 0.15 }"#,
-        &["0.15", "float", "\"0.15\""],
+        r#"{ upto = 10_000.5, price = "0.15" }"#,
+        &["floating point `10000.5`", "expected u64"],
     );
 }
 
