@@ -910,7 +910,7 @@ struct RawPriceList {
     tier_bounds: Option<TierBounds>,
     overage_tier_basis: Option<OverageTierBasis>,
     pack_validity_months: Option<Spanned<u32>>,
-    pack_alert_below: Option<Spanned<DecimalValue>>,
+    pack_alert_below: Option<Spanned<ShareValue>>,
     pack_alert: Option<AlertRule>,
     #[serde(default)]
     freeze: RawFreeze,
@@ -934,7 +934,7 @@ struct RawAbout {
 #[serde(deny_unknown_fields)]
 struct RawFreeze {
     basis: Option<FreezeBasis>,
-    ratio: Option<Spanned<DecimalValue>>,
+    ratio: Option<Spanned<ShareValue>>,
 }
 
 impl RawPriceList {
@@ -1008,6 +1008,7 @@ impl<'de> Deserialize<'de> for RawPackPrice {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match d.deserialize_any(DecimalVisitor {
             allow_contact_sales: true,
+            allow_percent: false,
         })? {
             RawTierPrice::List(p) => Ok(RawPackPrice::Price(p)),
             RawTierPrice::ContactSales => Ok(RawPackPrice::ContactSales),
@@ -1057,6 +1058,9 @@ struct DecimalValue(Decimal);
 
 struct DecimalVisitor {
     allow_contact_sales: bool,
+    /// A share may be written as a percentage (`"20%"` is 0.20), as the pages
+    /// write them (120% freeze, 20% alert).
+    allow_percent: bool,
 }
 
 impl<'de> Visitor<'de> for DecimalVisitor {
@@ -1065,6 +1069,8 @@ impl<'de> Visitor<'de> for DecimalVisitor {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.allow_contact_sales {
             f.write_str("a price as a string such as \"0.15\", an integer, or \"contact-sales\"")
+        } else if self.allow_percent {
+            f.write_str("a share as a decimal such as \"0.15\" or a percentage such as \"15%\"")
         } else {
             f.write_str("a decimal as a string such as \"0.15\", or an integer")
         }
@@ -1092,31 +1098,62 @@ impl<'de> Visitor<'de> for DecimalVisitor {
         if self.allow_contact_sales && v == "not-sold" {
             return Ok(RawTierPrice::NotSold);
         }
-        parse_decimal(v).map(RawTierPrice::List).map_err(|e| {
-            let reason = match e {
-                Error::BadAmount { reason, .. } if reason.contains("28 decimal") => reason,
-                _ => "is not a decimal number".to_string(),
-            };
-            E::custom(format!(
-                "'{v}' {reason}; expected {}",
-                if self.allow_contact_sales {
-                    "a price such as \"0.15\" or \"contact-sales\""
-                } else {
-                    "a decimal such as \"0.15\""
-                }
-            ))
-        })
+        let (number, scale) = match v.trim().strip_suffix('%') {
+            Some(number) if self.allow_percent => (number, Decimal::new(1, 2)),
+            _ => (v, Decimal::ONE),
+        };
+        // (A percentage is a hundredth: exact, at two more decimal places.)
+        let share = |d: Decimal| {
+            d.checked_mul(scale).ok_or_else(|| Error::BadAmount {
+                input: v.to_string(),
+                reason: "cannot be held as a share".into(),
+            })
+        };
+        parse_decimal(number)
+            .and_then(share)
+            .map(RawTierPrice::List)
+            .map_err(|e| {
+                let reason = match e {
+                    Error::BadAmount { reason, .. } if reason.contains("28 decimal") => reason,
+                    _ => "is not a decimal number".to_string(),
+                };
+                E::custom(format!(
+                    "'{v}' {reason}; expected {}",
+                    if self.allow_contact_sales {
+                        "a price such as \"0.15\" or \"contact-sales\""
+                    } else if self.allow_percent {
+                        "a share such as \"0.15\" or \"15%\""
+                    } else {
+                        "a decimal such as \"0.15\""
+                    }
+                ))
+            })
     }
 }
 
 impl<'de> Deserialize<'de> for DecimalValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match d.deserialize_any(DecimalVisitor {
-            allow_contact_sales: false,
-        })? {
-            RawTierPrice::List(v) => Ok(DecimalValue(v)),
-            _ => unreachable!("refused by the visitor"),
-        }
+        decimal_of(d, false).map(DecimalValue)
+    }
+}
+
+/// A share (a ratio, a threshold): a [`DecimalValue`], or a percentage
+/// written as a string (`"120%"` is 1.2).
+struct ShareValue(Decimal);
+
+impl<'de> Deserialize<'de> for ShareValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        decimal_of(d, true).map(ShareValue)
+    }
+}
+
+fn decimal_of<'de, D: Deserializer<'de>>(d: D, allow_percent: bool) -> Result<Decimal, D::Error> {
+    match d.deserialize_any(DecimalVisitor {
+        allow_contact_sales: false,
+        allow_percent,
+    })? {
+        RawTierPrice::List(v) => Ok(v),
+        _ => unreachable!("refused by the visitor"),
     }
 }
 
@@ -1131,6 +1168,7 @@ impl<'de> Deserialize<'de> for RawTierPrice {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(DecimalVisitor {
             allow_contact_sales: true,
+            allow_percent: false,
         })
     }
 }
@@ -1854,6 +1892,17 @@ mod validator_tests {
             l.items[0].tiers[0].price,
             TierPrice::List("0.0005".parse().unwrap())
         );
+        // Shares may be percentages, as the pages write them; prices may not.
+        let shares = PriceList::from_toml(
+            &file("")
+                .replace("0.2", "\"20%\"")
+                .replace("1.25", "\"125 %\""),
+        )
+        .unwrap();
+        assert_eq!(shares, floats);
+        assert_eq!(shares.settings.pack_alert_below.to_string(), "0.20");
+        let e = refused(r#"{ upto = 1000, price = "5%" }, { price = "0" }"#, PACKS);
+        assert!(e.contains("'5%' is not a decimal number"), "{e}");
         // A float where a whole number belongs is still refused.
         let e = refused(
             r#"{ upto = 1000.5, price = "0.1" }, { price = "0" }"#,
