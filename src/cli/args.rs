@@ -42,7 +42,8 @@ pub struct Cli {
     pub sheet: Option<String>,
 
     /// Write the output to FILE (atomically: a failed run leaves no file) instead
-    /// of stdout; an input of the run is never overwritten
+    /// of stdout; an input of the run is never overwritten. Without --format,
+    /// FILE's extension says the format (.xlsx, .csv, .json; .toml for prices)
     #[arg(long, short = 'o', global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,
 

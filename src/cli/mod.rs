@@ -16,8 +16,9 @@ mod shell;
 
 use std::ffi::OsString;
 use std::fmt;
+use std::path::Path;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use ocr_bill::{InputEncoding, NotText, Remedy};
 
 pub use args::Cli;
@@ -204,10 +205,12 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
     ) {
         return shell::run(cli);
     }
+    let prices_command = matches!(cli.command, Command::Prices(_));
+    let given = output_format(cli.format, cli.output.as_deref(), prices_command)?;
     let prices = input::load_prices(cli.pricing.as_deref(), cli.edition.as_deref())?;
     let out = Out {
-        format: cli.format.unwrap_or(Format::Table),
-        given: cli.format,
+        format: given.unwrap_or(Format::Table),
+        given,
         style: if cli.excel {
             CsvStyle::Excel
         } else {
@@ -223,10 +226,10 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         None if dest.is_terminal() => Some(terminal_width()),
         None => None,
     });
-    if cli.format == Some(Format::Toml) && !matches!(cli.command, Command::Prices(_)) {
+    if given == Some(Format::Toml) && !prices_command {
         return Err(UsageError("--format toml is for `prices` only".into()).into());
     }
-    if cli.format == Some(Format::Xlsx) && dest.is_terminal() {
+    if given == Some(Format::Xlsx) && dest.is_terminal() {
         return Err(UsageError(
             "an Excel workbook is binary: write it to a file with -o FILE.xlsx".into(),
         )
@@ -247,10 +250,83 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
     Ok(exit::OK)
 }
 
+/// `--format`, or the format the `-o` file's name says: `bills.xlsx` is a
+/// workbook, `.csv` CSV, `.json` JSON, and for `prices` `.toml` a pricing file
+/// (any other name, the command's default). A workbook named as text, or text
+/// named as a workbook, is refused: the file would not open in what its name
+/// says.
+fn output_format(
+    given: Option<Format>,
+    output: Option<&Path>,
+    prices: bool,
+) -> Result<Option<Format>, UsageError> {
+    let extension = output
+        .and_then(Path::extension)
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let named = match extension.as_deref() {
+        Some("xlsx") => Some(Format::Xlsx),
+        Some("csv") => Some(Format::Csv),
+        Some("json") => Some(Format::Json),
+        Some("toml") if prices => Some(Format::Toml),
+        _ => None,
+    };
+    match (given, named) {
+        (Some(given), Some(named))
+            if given != named && (given == Format::Xlsx || named == Format::Xlsx) =>
+        {
+            let file = output.map(Path::display).expect("named by the file");
+            Err(UsageError(if named == Format::Xlsx {
+                format!(
+                    "-o {file} names an Excel workbook, but --format {} writes text; \
+                     leave --format out (or say --format xlsx), or name the file for its format",
+                    given
+                        .to_possible_value()
+                        .map_or_else(String::new, |v| v.get_name().to_string())
+                )
+            } else {
+                format!(
+                    "--format xlsx writes an Excel workbook, but -o {file} names a .{} file; \
+                     name it FILE.xlsx",
+                    extension.as_deref().unwrap_or_default()
+                )
+            }))
+        }
+        (Some(given), _) => Ok(Some(given)),
+        (None, named) => Ok(named),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn the_output_file_name_says_its_format() {
+        let f = |given, name: &str| output_format(given, Some(Path::new(name)), false);
+        assert_eq!(f(None, "bills.XLSX").unwrap(), Some(Format::Xlsx));
+        assert_eq!(f(None, "bills.csv").unwrap(), Some(Format::Csv));
+        assert_eq!(f(None, "out/bill.json").unwrap(), Some(Format::Json));
+        assert_eq!(f(None, "bill.txt").unwrap(), None);
+        assert_eq!(output_format(None, None, false).unwrap(), None);
+        assert_eq!(f(None, "prices.toml").unwrap(), None);
+        let toml = output_format(None, Some(Path::new("prices.toml")), true);
+        assert_eq!(toml.unwrap(), Some(Format::Toml));
+        // --format wins, but text and a workbook are never swapped.
+        assert_eq!(
+            f(Some(Format::Csv), "bill.json").unwrap(),
+            Some(Format::Csv)
+        );
+        assert_eq!(f(Some(Format::Table), "bill").unwrap(), Some(Format::Table));
+        let e = f(Some(Format::Csv), "bills.xlsx").unwrap_err().0;
+        assert!(
+            e.contains("-o bills.xlsx names an Excel workbook, but --format csv"),
+            "{e}"
+        );
+        let e = f(Some(Format::Xlsx), "bills.csv").unwrap_err().0;
+        assert!(e.contains("names a .csv file"), "{e}");
+    }
 
     #[test]
     fn messages_stay_on_one_line() {

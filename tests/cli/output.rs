@@ -47,6 +47,55 @@ fn an_xlsx_bill_reads_back_with_numeric_cells_and_the_right_sums() {
 }
 
 #[test]
+fn the_output_file_name_says_the_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Bill.XLSX");
+    let args = ["postpaid", "--api", "idcard", "--calls", "9000", "-o"];
+    Test::new().args(&args).arg(&path).stdout("").run();
+    let rows = first_sheet(&path);
+    assert_eq!(rows[1][column(&rows, "amount")], Data::Float(1200.0));
+    let csv = dir.path().join("bill.csv");
+    Test::new().args(&args).arg(&csv).run();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("api,name,calls,"), "{text}");
+    let json = dir.path().join("bill.json");
+    Test::new().args(&args).arg(&json).run();
+    let bill: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(bill["lines"][0]["amount"], "1200.00");
+    let toml = dir.path().join("prices.toml");
+    Test::new().args(&["prices", "-o"]).arg(&toml).run();
+    let text = std::fs::read_to_string(&toml).unwrap();
+    assert!(text.contains("currency = \"CNY\""), "{text}");
+    // --format says otherwise: it wins for text, and text is never written
+    // into a workbook's name (or a workbook into a text file's); no file is left.
+    Test::new()
+        .args(&args)
+        .arg(&csv)
+        .args(&["-f", "json"])
+        .run();
+    assert!(std::fs::read_to_string(&csv).unwrap().starts_with('{'));
+    let wrong = dir.path().join("wrong.xlsx");
+    let err = Test::new()
+        .args(&args)
+        .arg(&wrong)
+        .args(&["-f", "csv"])
+        .fails(2);
+    assert!(
+        err.contains("names an Excel workbook, but --format csv"),
+        "{err}"
+    );
+    let wrong_csv = dir.path().join("wrong.csv");
+    let err = Test::new()
+        .args(&args)
+        .arg(&wrong_csv)
+        .args(&["-f", "xlsx"])
+        .fails(2);
+    assert!(err.contains("names a .csv file"), "{err}");
+    assert!(!wrong.exists() && !wrong_csv.exists());
+}
+
+#[test]
 fn batch_bills_as_a_workbook() {
     let dir = tempfile::tempdir().unwrap();
     let usage = dir.path().join("usage.csv");
