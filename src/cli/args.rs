@@ -48,7 +48,8 @@ pub struct Cli {
     pub output: Option<PathBuf>,
 
     /// CSV for Excel and WPS: UTF-8 byte-order mark, CRLF, and cells that would
-    /// start a formula (=, +, -, @) prefixed with ' (plain CSV is for pipelines)
+    /// start a formula (=, +, -, @) prefixed with ' (plain CSV is for pipelines);
+    /// implies --format csv
     #[arg(long, global = true)]
     pub excel: bool,
 

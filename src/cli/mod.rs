@@ -207,6 +207,20 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
     }
     let prices_command = matches!(cli.command, Command::Prices(_));
     let given = output_format(cli.format, cli.output.as_deref(), prices_command)?;
+    // --excel is CSV as Excel and WPS read it (a workbook is Excel's already).
+    let given = match (given, cli.excel) {
+        (None, true) => Some(Format::Csv),
+        (Some(f @ (Format::Table | Format::Json | Format::Toml)), true) => {
+            let name = f
+                .to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_string());
+            return Err(UsageError(format!(
+                "--excel writes CSV for Excel and WPS; it means nothing with --format {name}"
+            ))
+            .into());
+        }
+        (given, _) => given,
+    };
     let prices = input::load_prices(cli.pricing.as_deref(), cli.edition.as_deref())?;
     let out = Out {
         format: given.unwrap_or(Format::Table),

@@ -181,6 +181,17 @@ fn excel_csv_neutralises_formulas_and_plain_csv_is_untouched() {
         .output();
     assert!(out.stdout.starts_with(b"\xEF\xBB\xBFapi,"));
     assert!(String::from_utf8(out.stdout).unwrap().ends_with("\r\n"));
+    // --excel alone is that CSV, not a table; with a text format it means nothing.
+    let out = Test::new()
+        .args(&["quote", "--api", "idcard", "--calls", "7000", "--excel"])
+        .output();
+    assert!(out.stdout.starts_with(b"\xEF\xBB\xBF"), "{out:?}");
+    let err = Test::new()
+        .args(&[
+            "postpaid", "--api", "idcard", "--calls", "9000", "--excel", "-f", "json",
+        ])
+        .fails(2);
+    assert!(err.contains("--excel writes CSV"), "{err}");
 }
 
 #[test]
