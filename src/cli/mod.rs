@@ -18,7 +18,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::path::Path;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use ocr_bill::{InputEncoding, NotText, Remedy};
 
 pub use args::Cli;
@@ -211,11 +211,8 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
     let given = match (given, cli.excel) {
         (None, true) => Some(Format::Csv),
         (Some(f @ (Format::Table | Format::Json | Format::Toml)), true) => {
-            let name = f
-                .to_possible_value()
-                .map_or_else(String::new, |v| v.get_name().to_string());
             return Err(UsageError(format!(
-                "--excel writes CSV for Excel and WPS; it means nothing with --format {name}"
+                "--excel writes CSV for Excel and WPS; it means nothing with --format {f}"
             ))
             .into());
         }
@@ -292,11 +289,8 @@ fn output_format(
             let file = output.map(Path::display).expect("named by the file");
             Err(UsageError(if named == Format::Xlsx {
                 format!(
-                    "-o {file} names an Excel workbook, but --format {} writes text; \
-                     leave --format out (or say --format xlsx), or name the file for its format",
-                    given
-                        .to_possible_value()
-                        .map_or_else(String::new, |v| v.get_name().to_string())
+                    "-o {file} names an Excel workbook, but --format {given} writes text; \
+                     leave --format out (or say --format xlsx), or name the file for its format"
                 )
             } else {
                 format!(
