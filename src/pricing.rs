@@ -899,7 +899,10 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
 // ---- the raw layer: mirrors the TOML ----
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a price list: a TOML table of settings, [tiers], [packs] and [[api]]"
+)]
 struct RawPriceList {
     edition: Option<Spanned<String>>,
     about: Option<RawAbout>,
@@ -923,7 +926,10 @@ struct RawPriceList {
 }
 
 #[derive(Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an [about] table: name, source, summary"
+)]
 struct RawAbout {
     name: Option<String>,
     source: Option<String>,
@@ -931,7 +937,7 @@ struct RawAbout {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a [freeze] table: basis and ratio")]
 struct RawFreeze {
     basis: Option<FreezeBasis>,
     ratio: Option<Spanned<ShareValue>>,
@@ -983,7 +989,10 @@ fn need<T>(value: Option<T>, name: &str) -> Result<T, PricingError> {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a tier: { upto = 10000, price = \"0.15\" }"
+)]
 struct RawTier {
     upto: Option<u64>,
     price: RawTierPrice,
@@ -991,7 +1000,10 @@ struct RawTier {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a pack: { calls = 1000, price = 120 }"
+)]
 struct RawPack {
     calls: u64,
     price: RawPackPrice,
@@ -1018,7 +1030,10 @@ impl<'de> Deserialize<'de> for RawPackPrice {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a billing item: a table with key, name and tiers"
+)]
 struct RawItem {
     key: Spanned<String>,
     name: Spanned<String>,
@@ -1031,7 +1046,10 @@ struct RawItem {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an API: a table with key, name and tiers (or item)"
+)]
 struct RawApi {
     key: Spanned<String>,
     name: Spanned<String>,
@@ -1862,6 +1880,36 @@ mod validator_tests {
         assert!(e.contains("has no tiers"), "{e}");
         let e = refused(r#"{ upto = 0, price = "0.1" }, { price = "0" }"#, PACKS);
         assert!(e.contains("upto = 0"), "{e}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_kind_says_what_was_expected_in_the_file_s_terms() {
+        for (text, want) in [
+            (
+                "[tiers]\nt = [0.5]\n",
+                "expected a tier: { upto = 10000, price = \"0.15\" }",
+            ),
+            (
+                "[packs]\np = [5]\n",
+                "expected a pack: { calls = 1000, price = 120 }",
+            ),
+            (
+                "freeze = 1.2\n",
+                "expected a [freeze] table: basis and ratio",
+            ),
+            ("about = 3\n", "expected an [about] table"),
+            (
+                "api = [1]\n",
+                "expected an API: a table with key, name and tiers",
+            ),
+            (
+                "item = [1]\n",
+                "expected a billing item: a table with key, name and tiers",
+            ),
+        ] {
+            let e = PriceList::from_toml(text).unwrap_err().to_string();
+            assert!(e.contains(want) && !e.contains("Raw"), "{text}: {e}");
+        }
     }
 
     #[test]
