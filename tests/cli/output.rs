@@ -75,24 +75,23 @@ fn the_output_file_name_says_the_format() {
         .args(&["-f", "json"])
         .run();
     assert!(std::fs::read_to_string(&csv).unwrap().starts_with('{'));
-    let wrong = dir.path().join("wrong.xlsx");
-    let err = Test::new()
-        .args(&args)
-        .arg(&wrong)
-        .args(&["-f", "csv"])
-        .fails(2);
-    assert!(
-        err.contains("names an Excel workbook, but --format csv"),
-        "{err}"
-    );
-    let wrong_csv = dir.path().join("wrong.csv");
-    let err = Test::new()
-        .args(&args)
-        .arg(&wrong_csv)
-        .args(&["-f", "xlsx"])
-        .fails(2);
-    assert!(err.contains("names a .csv file"), "{err}");
-    assert!(!wrong.exists() && !wrong_csv.exists());
+    for (name, format, want) in [
+        (
+            "wrong.xlsx",
+            "csv",
+            "names an Excel workbook, but --format csv",
+        ),
+        ("wrong.csv", "xlsx", "names a .csv file"),
+    ] {
+        let file = dir.path().join(name);
+        let err = Test::new()
+            .args(&args)
+            .arg(&file)
+            .args(&["-f", format])
+            .fails(2);
+        assert!(err.contains(want), "{err}");
+        assert!(!file.exists(), "{name}");
+    }
 }
 
 #[test]
