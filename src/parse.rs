@@ -282,10 +282,25 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
     }
     // `10,000` is one size to a person and two packs (10 and 000) to the list.
     if let Some(n) = parse_count(spec).ok().filter(|_| spec.contains(',')) {
-        return Err(bad(format!(
-            "a comma separates packs here (1k,10kx2); write the size {n} without a thousands \
-             separator"
-        )));
+        // `100,100,100` may also be three packs of 100: say how to write either.
+        let items: Vec<&str> = spec.split(',').map(str::trim).collect();
+        let packs = items
+            .iter()
+            .all(|i| parse_count(i).is_ok_and(|c| c > 0))
+            .then(|| match items.iter().all(|i| *i == items[0]) {
+                true => format!("{}x{}", items[0], items.len()),
+                false => items.join(" , "),
+            });
+        return Err(bad(match packs {
+            Some(packs) => format!(
+                "ambiguous: one pack of {n} calls (write {n}) or {} packs (write {packs})",
+                items.len()
+            ),
+            None => format!(
+                "a comma separates packs here (1k,10kx2); write the size {n} without a \
+                 thousands separator"
+            ),
+        }));
     }
     spec.split(',')
         .map(|item| {
@@ -540,6 +555,12 @@ mod tests {
             let err = parse_pack_spec(bad).unwrap_err().to_string();
             assert!(err.contains("a comma separates packs here"), "{bad}: {err}");
         }
+        // Packs that read as one size too: both ways are told.
+        let err = parse_pack_spec("100,100,100").unwrap_err().to_string();
+        assert!(
+            err.contains("one pack of 100100100 calls (write 100100100) or 3 packs (write 100x3)"),
+            "{err}"
+        );
         assert_eq!(
             parse_pack_spec("1000,100").unwrap(),
             vec![plain(1000, 1), plain(100, 1)]
