@@ -139,6 +139,9 @@ impl Role {
                 "用量",
                 "请求次数",
                 "请求量",
+                // The billing console's usage details (用量明细).
+                "使用量",
+                "使用次数",
                 "total_calls",
                 "总调用量",
                 "总调用次数",
@@ -186,6 +189,7 @@ impl Role {
             Role::Unit => &[
                 "usage_unit",
                 "用量单位",
+                "使用量单位",
                 "计量单位",
                 "调用量单位",
                 "计费单位",
@@ -497,6 +501,19 @@ mod tests {
         ];
         let got = resolve(&header(&console), &wanted).unwrap();
         assert_eq!(got, vec![Some(0), Some(3), Some(2), Some(4)]);
+        // Its usage details spell the usage 使用量 (and its unit 使用量单位).
+        let details = [
+            "账号ID",
+            "产品名称",
+            "计费项",
+            "使用量",
+            "使用量单位",
+            "使用时间",
+        ];
+        let got = resolve(&header(&details), &wanted).unwrap();
+        assert_eq!(got, vec![Some(0), Some(5), Some(2), Some(3)]);
+        let unit = resolve(&header(&details), &[Wanted::optional(Role::Unit)]).unwrap();
+        assert_eq!(unit, vec![Some(4)]);
         let got = resolve(
             &header(&["Account ID", "Usage Date", "API", "Calls"]),
             &wanted,
