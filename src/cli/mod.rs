@@ -275,7 +275,21 @@ fn output_format(
         .and_then(Path::extension)
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
+    let file = || output.map_or_else(String::new, |p| p.display().to_string());
     let named = match extension.as_deref() {
+        Some("svg") => {
+            return Err(UsageError(format!(
+                "-o {} names an SVG chart, which `curve --svg FILE` writes; -o writes a table, \
+                 CSV, JSON or a workbook",
+                file()
+            )))
+        }
+        Some(other @ ("xls" | "xlsm" | "xlsb" | "ods" | "et")) => {
+            return Err(UsageError(format!(
+                "-o {} names a .{other} workbook; ocr-bill writes Excel workbooks as .xlsx",
+                file()
+            )))
+        }
         Some("xlsx") => Some(Format::Xlsx),
         Some("csv") => Some(Format::Csv),
         Some("json") => Some(Format::Json),
@@ -286,7 +300,7 @@ fn output_format(
         (Some(given), Some(named))
             if given != named && (given == Format::Xlsx || named == Format::Xlsx) =>
         {
-            let file = output.map(Path::display).expect("named by the file");
+            let file = file();
             Err(UsageError(if named == Format::Xlsx {
                 format!(
                     "-o {file} names an Excel workbook, but --format {given} writes text; \
@@ -334,6 +348,11 @@ mod tests {
         );
         let e = f(Some(Format::Xlsx), "bills.csv").unwrap_err().0;
         assert!(e.contains("names a .csv file"), "{e}");
+        // A name no format writes is refused, not filled with another format.
+        let e = f(None, "idcard.svg").unwrap_err().0;
+        assert!(e.contains("`curve --svg FILE`"), "{e}");
+        let e = f(None, "bills.xls").unwrap_err().0;
+        assert!(e.contains("as .xlsx"), "{e}");
     }
 
     #[test]
