@@ -222,20 +222,13 @@ fn prepaid_table_and_csv() {
     assert!(text.contains("Total: 195.00"), "{text}");
     assert!(text.contains("went postpaid"), "{text}");
     // Counts and money in the lines under the table are grouped as in it.
-    let out = Test::new()
+    Test::new()
         .args(&[
             "prepaid", "--api", "idcard", "--calls", "50000", "--packs", "10k",
         ])
-        .output();
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("idcard (身份证): 50,000 calls this month"),
-        "{text}"
-    );
-    assert!(
-        text.contains("Total: 4,700.00 (packs 800.00 + overage 3,900.00)"),
-        "{text}"
-    );
+        .stdout_has("idcard (身份证): 50,000 calls this month")
+        .stdout_has("Total: 4,700.00 (packs 800.00 + overage 3,900.00)")
+        .run();
     let out = Test::new()
         .args(&[
             "prepaid", "--api", "bankcard", "--calls", "2500", "--packs", "1000", "-f", "csv",
