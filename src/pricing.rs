@@ -1116,16 +1116,24 @@ impl<'de> Visitor<'de> for DecimalVisitor {
         if self.allow_contact_sales && v == "not-sold" {
             return Ok(RawTierPrice::NotSold);
         }
-        let (number, scale) = match v.trim().strip_suffix('%') {
-            Some(number) if self.allow_percent => (number, Decimal::new(1, 2)),
-            _ => (v, Decimal::ONE),
+        let (number, percent) = match v.trim().strip_suffix('%') {
+            Some(number) if self.allow_percent => (number, true),
+            _ => (v, false),
         };
-        // (A percentage is a hundredth: exact, at two more decimal places.)
-        let share = |d: Decimal| {
-            d.checked_mul(scale).ok_or_else(|| Error::BadAmount {
-                input: v.to_string(),
-                reason: "cannot be held as a share".into(),
-            })
+        // A percentage is a hundredth: the same digits at two more decimal
+        // places, exact, or refused where a decimal has no room for them.
+        let share = |mut d: Decimal| {
+            if !percent {
+                return Ok(d);
+            }
+            d.set_scale(d.scale() + 2)
+                .map(|()| d)
+                .map_err(|_| Error::BadAmount {
+                    input: v.to_string(),
+                    reason: "has too many decimal places as a percentage; a decimal holds at most \
+                         28 decimal places"
+                        .into(),
+                })
         };
         parse_decimal(number)
             .and_then(share)
@@ -1951,6 +1959,11 @@ mod validator_tests {
         assert_eq!(shares.settings.pack_alert_below.to_string(), "0.20");
         let e = refused(r#"{ upto = 1000, price = "5%" }, { price = "0" }"#, PACKS);
         assert!(e.contains("'5%' is not a decimal number"), "{e}");
+        // A percentage with no room left for its two more places is refused,
+        // never rounded.
+        let long = format!("pack_alert_below = \"0.{}%\"", "1".repeat(27));
+        let e = PriceList::from_toml(&long).unwrap_err().to_string();
+        assert!(e.contains("too many decimal places as a percentage"), "{e}");
         // A float where a whole number belongs is still refused.
         let e = refused(
             r#"{ upto = 1000.5, price = "0.1" }, { price = "0" }"#,
