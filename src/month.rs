@@ -74,13 +74,12 @@ impl Month {
             // A spreadsheet writes a date as its serial number (days since
             // 1899-12-30) from a column formatted as General: 45823 for
             // 2025-06-15. Said so for the years 2000 to 2099, never guessed.
-            let serial = text
-                .trim()
+            let serial = plain
                 .parse::<u32>()
                 .is_ok_and(|n| (36_526..=73_050).contains(&n));
             // `6/15/2025` or `15/6/2025`: which number is the month is not
             // told by the text (and `6/5/2025` is June or May).
-            let parts: Vec<&str> = text.trim().split(['/', '.', '-']).collect();
+            let parts: Vec<&str> = plain.split(['/', '.', '-']).collect();
             let day_month_year = matches!(parts[..], [d, m, y]
                 if number(d, 1, 2).is_some()
                     && number(m, 1, 2).is_some()
@@ -88,14 +87,13 @@ impl Month {
             // `Jun-25`: Excel shows a date so as `mmm-yy` (June 2025) and as
             // `mmm-dd`/`d-mmm` (June 25th, no year): never guessed.
             let named = |p: &str| month_of_name(p).is_some();
-            let short: Vec<&str> = text.trim().split(['/', '.', '-', ' ']).collect();
+            let short: Vec<&str> = plain.split(['/', '.', '-', ' ']).collect();
             let short_year = matches!(short[..], [a, b]
                 if (named(a) && number(b, 1, 2).is_some()) || (named(b) && number(a, 1, 2).is_some()));
             // `1月`, `January`: which year is not said.
-            let t = text.trim();
-            let no_year = match t.strip_suffix('月') {
+            let no_year = match plain.strip_suffix('月') {
                 Some(m) => number(m, 1, 2).is_some_and(|m| (1..=12).contains(&m)),
-                None => named(t),
+                None => named(plain),
             };
             let hint = if serial {
                 "; it looks like a spreadsheet's date serial number: format the column as a \
@@ -405,7 +403,7 @@ mod tests {
         assert!(!Month::parse("2025-06-15x")
             .unwrap_err()
             .contains("June 25th"));
-        for text in ["1月", "12月", "January", "jan"] {
+        for text in ["1月", "12月", "１２月", "January", "jan"] {
             let err = Month::parse(text).unwrap_err();
             assert!(err.contains("a month without its year"), "{text}: {err}");
         }

@@ -287,9 +287,12 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
         let packs = items
             .iter()
             .all(|i| parse_count(i).is_ok_and(|c| c > 0))
-            .then(|| match items.iter().all(|i| *i == items[0]) {
-                true => format!("{}x{}", items[0], items.len()),
-                false => items.join(" , "),
+            .then(|| {
+                if items.iter().all(|i| *i == items[0]) {
+                    format!("{}x{}", items[0], items.len())
+                } else {
+                    items.join(" , ")
+                }
             });
         return Err(bad(match packs {
             Some(packs) => format!(

@@ -86,12 +86,13 @@ const TOTALS_WORDS: [&str; 16] = [
 #[inline]
 pub fn totals_word(cell: &[u8]) -> Option<&'static str> {
     // Most cells are told apart by their first byte: a word's first (UTF-8
-    // of 合总小汇總彙, or t, s, g), or a space before it.
+    // of 合总小汇總彙, or t, s, g), or a space before it (an ideographic
+    // space's is 0xE3).
     let first = *cell.first()?;
     if cell.len() > 16
         || !matches!(
             first.to_ascii_lowercase(),
-            0xE5..=0xE7 | b't' | b's' | b'g' | b' ' | b'\t'
+            0xE3 | 0xE5..=0xE7 | b't' | b's' | b'g' | b' ' | b'\t'
         )
     {
         return None;
@@ -844,6 +845,7 @@ pub(crate) mod tests {
         for cell in [
             "合计",
             " 合计：",
+            "\u{3000}合计",
             "总计:",
             "小计",
             "Total",
