@@ -607,10 +607,7 @@ impl<'a> Calculator<'a> {
         overage: u64,
     ) -> Result<Overage, Error> {
         let settings = &self.prices.settings;
-        let tier_calls = match settings.overage_tier_basis {
-            OverageTierBasis::TotalCalls => calls,
-            OverageTierBasis::PostpaidCalls => postpaid_calls,
-        };
+        let tier_calls = self.tier_calls(calls, postpaid_calls);
         let tier_index = api.tier_index(tier_calls, settings.tier_bounds);
         let price = self.price(api, tier_index);
         let amount = match (overage, price) {
@@ -630,6 +627,15 @@ impl<'a> Calculator<'a> {
             price,
             amount,
         })
+    }
+
+    /// The call count that picks a month's tier, by the price list's basis: all
+    /// of the month's `calls`, or its `postpaid_calls`.
+    pub fn tier_calls(&self, calls: u64, postpaid_calls: u64) -> u64 {
+        match self.prices.settings.overage_tier_basis {
+            OverageTierBasis::TotalCalls => calls,
+            OverageTierBasis::PostpaidCalls => postpaid_calls,
+        }
     }
 
     /// The unit price of tier `tier` (0-based) of `api`: its list price, or for

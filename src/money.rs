@@ -80,6 +80,19 @@ impl Money {
         self.0
     }
 
+    /// An amount of `fen`, a whole number of them (any `u64` is a decimal at
+    /// two places).
+    pub(crate) fn of_fen(fen: u64) -> Money {
+        Money(i128::from(fen))
+    }
+
+    /// `calls` calls at a unit price of `fen_price` whole fen: exact, so no
+    /// rounding; `None` when the product overflows 64 bits. The same amount as
+    /// [`Money::round`] of [`calls_times`] at that price.
+    pub(crate) fn calls_at_fen(calls: u64, fen_price: u64) -> Option<Money> {
+        calls.checked_mul(fen_price).map(Money::of_fen)
+    }
+
     /// An amount of `fen`, when it is a decimal.
     fn checked(fen: Option<i128>) -> Option<Money> {
         fen.filter(|&f| decimal_of(f).is_some()).map(Money)
@@ -150,6 +163,17 @@ pub fn calls_times(calls: u64, price: Decimal) -> Result<Decimal, Error> {
         // A product with fewer decimals than the price was rounded: refuse it.
         .filter(|x| x.scale() >= price.scale() || x.is_zero())
         .ok_or(Error::Overflow("calls × unit price"))
+}
+
+/// A unit price as a whole number of fen, when it is one (`0.15` → 15,
+/// `2` → 200); `None` for a price with a fraction of a fen (`0.125`), which
+/// only [`round_fen`] can bill, or one below zero or past 64 bits.
+pub(crate) fn whole_fen(price: Decimal) -> Option<u64> {
+    let fen = price.checked_mul(Decimal::ONE_HUNDRED)?.normalize();
+    if fen.scale() != 0 {
+        return None;
+    }
+    u64::try_from(fen.mantissa()).ok()
 }
 
 /// Formats a unit price with at least two decimals (`0.15`, `0.10`, `0.125`).

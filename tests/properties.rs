@@ -529,6 +529,41 @@ proptest! {
         prop_assert_eq!(summary.fen, sum as i128);
     }
 
+    /// `batch` bills each row of any price table as the source formula does:
+    /// billable calls × the reached tier's price, rounded once to the fen.
+    /// Prices of whole fen (an integer product) and with fractions of a fen
+    /// (rounded) alike, row by row, with the tier and the price shown.
+    #[test]
+    fn batch_rows_follow_the_source_formula(
+        t in table(),
+        calls in proptest::collection::vec(0u64..3_000_000, 1..12),
+    ) {
+        let list = PriceList::from_toml(&t.toml()).unwrap();
+        let calc = Calculator::new(&list);
+        let mut input = String::from("api,calls\n");
+        for n in &calls {
+            input.push_str(&format!("X,{n}\n"));
+        }
+        let options = ocr_bill::BatchOptions {
+            format: ocr_bill::BatchFormat::Csv,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        ocr_bill::run_batch(calc, input.as_bytes(), &mut out, &options, &mut |_| {}).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for (line, &n) in text.lines().skip(1).zip(&calls) {
+            let cells: Vec<&str> = line.split(',').collect();
+            let billable = n - n.min(t.free);
+            let p = t.reference_price(n);
+            let want = if billable == 0 { 0 } else { round_to_fen(u128::from(billable) * u128::from(p), 4) };
+            prop_assert_eq!(fen(cells[6]), want, "{}", line);
+            prop_assert_eq!(cells[3].parse::<u64>().unwrap(), billable);
+            let shown = if billable == 0 { String::new() } else { ocr_bill::format_price(price(p)) };
+            prop_assert_eq!(cells[5], shown.as_str(), "{}", line);
+        }
+        prop_assert_eq!(text.lines().count(), calls.len() + 1);
+    }
+
     /// Huge prices and counts: every calculation answers or refuses; none panics
     /// or wraps around.
     #[test]

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use crate::bill::Calculator;
-use crate::money::format_price;
+use crate::money::{format_price, whole_fen};
 use crate::pricing::Item;
 use crate::Money;
 
@@ -35,6 +35,11 @@ pub(super) type TierCliff = Option<(u64, Money)>;
 pub(super) struct TierCells {
     pub(super) priced: Option<Box<[u8]>>,
     pub(super) unpriced: Box<[u8]>,
+    /// The unit price as the calculator resolves it.
+    pub(super) price: Option<Decimal>,
+    /// That price in whole fen, when it is a whole number of them: a bill at
+    /// it is an exact integer product, no rounding.
+    pub(super) fen: Option<u64>,
 }
 
 /// Per-API facts computed once per run.
@@ -120,9 +125,12 @@ impl<'a> Biller<'a> {
                                     cells.buf.into_boxed_slice()
                                 });
                                 unpriced.push_str("");
+                                let price = self.calc.price(api, i);
                                 TierCells {
                                     priced,
                                     unpriced: unpriced.buf.into_boxed_slice(),
+                                    price,
+                                    fen: price.and_then(whole_fen),
                                 }
                             })
                             .collect();
@@ -229,22 +237,46 @@ impl<'a> Biller<'a> {
         free: Option<u64>,
     ) -> Result<BillFacts, Refusal> {
         let lone = self.lone_free(api);
-        let (free_calls, o) = self
-            .calc
-            .overage_of(self.apis[api], calls, free.unwrap_or(lone))
-            .map_err(Refusal::from)?;
+        let item = self.apis[api];
+        let free_calls = calls.min(free.unwrap_or(lone));
         let billable_calls = calls - free_calls;
+        // A month without packs: its postpaid calls are all its calls.
+        let tier = item.tier_index(
+            self.calc.tier_calls(calls, calls),
+            self.calc.prices.settings.tier_bounds,
+        );
+        let t = &self.tiers[api][tier];
+        // At a price of whole fen the bill is an integer product (most rows);
+        // any other price, a contact-sales tier or an overflow is the
+        // calculator's to bill, round or refuse.
+        let whole = match (billable_calls, t.fen) {
+            (0, _) => Some((tier, None, Money::ZERO)),
+            (_, Some(fen)) => {
+                Money::calls_at_fen(billable_calls, fen).map(|amount| (tier, t.price, amount))
+            }
+            _ => None,
+        };
+        let (tier, price, amount) = match whole {
+            Some(bill) => bill,
+            None => {
+                let (_, o) = self
+                    .calc
+                    .overage_of(item, calls, free_calls)
+                    .map_err(Refusal::from)?;
+                (o.tier_index, o.price, o.amount)
+            }
+        };
         Ok(BillFacts {
             free_calls,
             billable_calls,
             // The price is shown only when calls are billed at it.
-            tier: Some((o.tier_index, o.price.filter(|_| billable_calls > 0))),
-            amount: o.amount,
+            tier: Some((tier, price.filter(|_| billable_calls > 0))),
+            amount,
             // The cliffs are known for an item's own free calls; with a share of
             // an account's allowance the cheaper tier's bill is not, so none is
             // named.
             cliff: self
-                .cliff(api, calls, o.tier_index, o.amount)
+                .cliff(api, calls, tier, amount)
                 .filter(|_| free.is_none_or(|f| f == lone)),
         })
     }
