@@ -3,6 +3,10 @@
 //! `cargo bench --bench startup` runs both many times, interleaved so that load on
 //! a shared machine hits both alike, and prints the medians and their ratio.
 //! Set `OCR_BILL_BIN` to time another build of the binary (e.g. a static one).
+//!
+//! It also times itself run as a Rust program that exits at once (built by
+//! the same profile, with Rust's standard start-up and no work): the floor
+//! of any Rust command line on the machine, beside the targets.
 
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -11,6 +15,10 @@ fn time_once(program: &str, args: &[&str]) -> f64 {
     let start = Instant::now();
     let status = Command::new(program)
         .args(args)
+        // Every child has the variable (the same environment for all); it is
+        // set for those run without arguments: the bench itself (the floor)
+        // and `/bin/true`, which ignores it.
+        .env(FLOOR, if args.is_empty() { "1" } else { "" })
         .stdout(Stdio::null())
         .status()
         .expect("spawn");
@@ -23,7 +31,15 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
+/// Set in the bench's own child, which then exits at once.
+const FLOOR: &str = "OCR_BILL_STARTUP_FLOOR";
+
 fn main() {
+    if std::env::var_os(FLOOR).is_some_and(|v| !v.is_empty()) {
+        return;
+    }
+    let me = std::env::current_exe().expect("the bench's own path");
+    let me = me.to_str().expect("a UTF-8 path");
     let bin =
         std::env::var("OCR_BILL_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_ocr-bill").into());
     let runs: usize = std::env::var("RUNS")
@@ -33,16 +49,22 @@ fn main() {
     let args = ["postpaid", "--api", "idcard", "--calls", "9000"];
     for _ in 0..50 {
         time_once("/bin/true", &[]);
+        time_once(me, &[]);
         time_once(&bin, &args);
     }
-    let (mut t, mut o) = (Vec::new(), Vec::new());
+    let (mut t, mut f, mut o) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         t.push(time_once("/bin/true", &[]));
+        f.push(time_once(me, &[]));
         o.push(time_once(&bin, &args));
     }
-    let (mt, mo) = (median(t), median(o));
+    let (mt, mf, mo) = (median(t), median(f), median(o));
     println!("binary: {bin}");
     println!("/bin/true                                 median {mt:.3} ms over {runs} runs");
+    println!(
+        "a Rust program that exits at once          median {mf:.3} ms, ratio {:.2} (the floor)",
+        mf / mt
+    );
     println!("ocr-bill postpaid --api idcard --calls 9000 median {mo:.3} ms over {runs} runs");
     // The default, portable build ≤ 1.5; the opt-in static build ≤ 1.3.
     let target = if std::env::var_os("OCR_BILL_BIN").is_some() {
