@@ -19,11 +19,12 @@ use crate::records::RecordReader;
 /// is not grouped by, one month) and one billing item.
 pub(super) struct Group {
     pub(super) calls: u64,
-    pub(super) rows: u64,
     pub(super) first_line: u64,
-    /// Where its key starts in the arena, and its length.
+    /// Where its key starts in the arena (after its length: see [`Groups`]).
     key_start: usize,
-    key_len: u32,
+    /// Its rows: more than `u32::MAX` of them are refused, as an overflowing
+    /// sum of calls is.
+    pub(super) rows: u32,
     api: u32,
 }
 
@@ -39,7 +40,8 @@ impl Group {
 /// end in one arena and found through a hash table whose entries are a group's
 /// number and the top half of its key's hash (so that probing and growing the
 /// table read no group and no key but the one that matches): no allocation per
-/// group, 40 bytes a group plus its key and 8 bytes a slot.
+/// group, 32 bytes a group plus its key and 8 bytes a slot. Each key in the
+/// arena follows its length: one byte below 255, else 255 and four bytes.
 #[derive(Default)]
 pub(super) struct Groups {
     pub(super) arena: Vec<u8>,
@@ -48,8 +50,34 @@ pub(super) struct Groups {
 
 impl Groups {
     pub(super) fn key(&self, g: &Group) -> &[u8] {
-        &self.arena[g.key_start..g.key_start + g.key_len as usize]
+        key_at(&self.arena, g.key_start)
     }
+}
+
+/// The key whose length is at `start` in `arena`.
+fn key_at(arena: &[u8], start: usize) -> &[u8] {
+    match arena[start] {
+        255 => {
+            let len = u32::from_le_bytes(arena[start + 1..start + 5].try_into().expect("4 bytes"));
+            &arena[start + 5..start + 5 + len as usize]
+        }
+        len => &arena[start + 1..start + 1 + usize::from(len)],
+    }
+}
+
+/// Appends a key after its length (see [`Groups`]); where it starts.
+fn push_key(arena: &mut Vec<u8>, key: &[u8]) -> usize {
+    let start = arena.len();
+    match u8::try_from(key.len()) {
+        Ok(len) if len < 255 => arena.push(len),
+        _ => {
+            arena.push(255);
+            let len = u32::try_from(key.len()).expect("a key is shorter than a record");
+            arena.extend_from_slice(&len.to_le_bytes());
+        }
+    }
+    arena.extend_from_slice(key);
+    start
 }
 
 /// The first `count` values of a key.
@@ -357,7 +385,7 @@ fn keep_table(
             let found = index
                 .find(slot_hash(top << 32), |&e| {
                     let g = &groups[(e & u64::from(u32::MAX)) as usize];
-                    e >> 32 == top && arena[g.key_start..g.key_start + g.key_len as usize] == *key
+                    e >> 32 == top && key_at(arena, g.key_start) == key
                 })
                 .copied();
             let at = match found {
@@ -369,15 +397,12 @@ fn keep_table(
                             u32::MAX
                         ))
                     })?;
-                    let key_start = arena.len();
-                    arena.extend_from_slice(key);
                     groups.push(Group {
                         api: row.api,
                         calls: 0,
                         rows: 0,
                         first_line: row.line,
-                        key_start,
-                        key_len: row.key_len,
+                        key_start: push_key(arena, key),
                     });
                     let entry = top << 32 | u64::from(at);
                     index.insert_unique(slot_hash(entry), entry, |&e| slot_hash(e));
@@ -385,18 +410,25 @@ fn keep_table(
                 }
             };
             let g = &mut groups[at];
-            match g.calls.checked_add(row.calls) {
-                Some(total) => {
+            match (g.calls.checked_add(row.calls), g.rows.checked_add(1)) {
+                (Some(total), Some(rows)) => {
                     g.calls = total;
-                    g.rows += 1;
+                    g.rows = rows;
                 }
-                None => overflows.push((
+                (None, _) => overflows.push((
                     row.line,
                     format!(
                         "the group's calls overflow: {} + {} is more than {}",
                         g.calls,
                         row.calls,
                         u64::MAX
+                    ),
+                )),
+                (_, None) => overflows.push((
+                    row.line,
+                    format!(
+                        "the group has more than {} rows; group by more columns",
+                        u32::MAX
                     ),
                 )),
             }
@@ -523,7 +555,13 @@ impl Writer<'_> {
             let api_key = biller.apis[g.api()].key.as_bytes();
             match biller.bill_with_free(g.api(), g.calls, free.map(|f| f[at])) {
                 Ok((bill, fen)) => {
-                    self.row(&mut billed.out, &values, api_key, &[g.calls, g.rows], bill);
+                    self.row(
+                        &mut billed.out,
+                        &values,
+                        api_key,
+                        &[g.calls, u64::from(g.rows)],
+                        bill,
+                    );
                     billed.fen += fen;
                     billed.written += 1;
                 }
@@ -537,7 +575,7 @@ impl Writer<'_> {
                         billed.stop = Some(error);
                         break;
                     }
-                    billed.skipped.push((g.rows, error));
+                    billed.skipped.push((u64::from(g.rows), error));
                 }
             }
         }
@@ -589,7 +627,7 @@ impl Writer<'_> {
                 totals.len() - 1
             });
             let total = &mut totals[t];
-            total.rows += g.rows;
+            total.rows += u64::from(g.rows);
             total.months += 1;
             let billed = total
                 .calls

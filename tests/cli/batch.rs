@@ -110,6 +110,31 @@ A,01,2026-02,idcard,6000\n";
     assert_eq!(r.len(), 4);
 }
 
+/// Group values of any length (a key's length is kept in one byte below 255,
+/// in five past it): accounts alike for their first 300 bytes stay apart,
+/// and each keeps its own sum.
+#[test]
+fn grouping_keeps_long_values_apart() {
+    let long = "x".repeat(300);
+    let input = format!(
+        "account,api,calls\n{long}a,idcard,6000\n{long}b,idcard,500\n{long}a,idcard,6000\n\
+         short,idcard,7\n{long}b,idcard,1\n"
+    );
+    let (code, out, err) = batch(&["--group-by", "account"], &input);
+    assert_eq!(code, 0, "{err}");
+    let r = rows(&out);
+    assert_eq!(
+        r[1][..4],
+        [format!("{long}a").as_str(), "idcard", "12000", "2"]
+    );
+    assert_eq!(
+        r[2][..4],
+        [format!("{long}b").as_str(), "idcard", "501", "2"]
+    );
+    assert_eq!(r[3][..4], ["short", "idcard", "7", "1"]);
+    assert_eq!(r.len(), 4);
+}
+
 #[test]
 fn the_first_bad_row_stops_after_flushing_the_rows_before_it() {
     let input = "api,calls\nidcard,9000\nidcard,100\nidcrad,5\nidcard,7\n";
