@@ -325,6 +325,18 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
                 }
                 None => (item, "1"),
             };
+            // `3x` or `x3`: a size or a count left out around the `x`.
+            if size.trim().is_empty() || count.trim().is_empty() {
+                let what = if size.trim().is_empty() {
+                    "size"
+                } else {
+                    "count"
+                };
+                return Err(bad(format!(
+                    "'{item}' has no pack {what}; write SIZExCOUNT, such as 10kx2 (two packs \
+                     of 10,000 calls)"
+                )));
+            }
             let size = parse_count(size).map_err(|e| bad(format!("pack size: {e}")))?;
             let count = parse_count(count).map_err(|e| bad(format!("pack count: {e}")))?;
             if count == 0 {
@@ -552,6 +564,14 @@ mod tests {
         ] {
             let err = parse_pack_spec(bad).unwrap_err().to_string();
             assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
+        }
+        // A size or count left out around the `x` is named as such.
+        for (bad, what) in [("3x", "count"), ("x3", "size"), ("10k×", "count")] {
+            let err = parse_pack_spec(bad).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("has no pack {what}; write SIZExCOUNT")),
+                "{bad}: {err}"
+            );
         }
         // A size with a thousands separator is not two packs.
         for bad in ["10,000", "1,000,000"] {
