@@ -308,6 +308,14 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
     spec.split(',')
         .map(|item| {
             let item = item.trim();
+            if item.is_empty() {
+                return Err(bad(
+                    "an empty pack between commas, or a comma at an end; expected sizes \
+                     such as 1000 or 1k,10kx2"
+                        .into(),
+                ));
+            }
+            let whole = item;
             let (item, price) = match item.split_once('@') {
                 Some((packs, price)) => {
                     let paid = parse_price(price).map_err(|e| bad(format!("pack price: {e}")))?;
@@ -325,7 +333,7 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
                 }
                 None => (item, "1"),
             };
-            // `3x` or `x3`: a size or a count left out around the `x`.
+            // `3x`, `x3` or `@700`: a size or a count left out.
             if size.trim().is_empty() || count.trim().is_empty() {
                 let what = if size.trim().is_empty() {
                     "size"
@@ -333,7 +341,7 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
                     "count"
                 };
                 return Err(bad(format!(
-                    "'{item}' has no pack {what}; write SIZExCOUNT, such as 10kx2 (two packs \
+                    "'{whole}' has no pack {what}; write SIZExCOUNT, such as 10kx2 (two packs \
                      of 10,000 calls)"
                 )));
             }
@@ -566,12 +574,19 @@ mod tests {
             assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
         }
         // A size or count left out around the `x` is named as such.
-        for (bad, what) in [("3x", "count"), ("x3", "size"), ("10k×", "count")] {
+        for bad in ["1k,,2k", "1k,", ",1k"] {
             let err = parse_pack_spec(bad).unwrap_err().to_string();
-            assert!(
-                err.contains(&format!("has no pack {what}; write SIZExCOUNT")),
-                "{bad}: {err}"
-            );
+            assert!(err.contains("an empty pack between commas"), "{bad}: {err}");
+        }
+        for (bad, what) in [
+            ("3x", "count"),
+            ("x3", "size"),
+            ("10k×", "count"),
+            ("@700", "size"),
+        ] {
+            let err = parse_pack_spec(bad).unwrap_err().to_string();
+            let named = format!("'{bad}' has no pack {what}; write SIZExCOUNT");
+            assert!(err.contains(&named), "{bad}: {err}");
         }
         // A size with a thousands separator is not two packs.
         for bad in ["10,000", "1,000,000"] {
