@@ -573,7 +573,7 @@ mod tests {
             let err = parse_pack_spec(bad).unwrap_err().to_string();
             assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
         }
-        // A size or count left out around the `x` is named as such.
+        // An empty pack, and a size or count left out, are named as such.
         for bad in ["1k,,2k", "1k,", ",1k"] {
             let err = parse_pack_spec(bad).unwrap_err().to_string();
             assert!(err.contains("an empty pack between commas"), "{bad}: {err}");
