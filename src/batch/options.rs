@@ -12,7 +12,7 @@ pub enum BatchFormat {
     #[default]
     Csv,
     /// CSV for spreadsheets: a UTF-8 byte-order mark, CRLF, and cells that
-    /// would start a formula neutralised (see [`spreadsheet_safe`]).
+    /// would start a formula neutralised (see [`spreadsheet_safe`](super::writer::spreadsheet_safe)).
     ExcelCsv,
     /// JSON Lines: one object per output row.
     JsonLines,
