@@ -121,6 +121,18 @@ pub struct LedgerInput<'a> {
     pub until: Option<Month>,
 }
 
+impl LedgerInput<'_> {
+    /// The account of every row of usage, packs and top-ups, in that order
+    /// (empty where a file has no account column).
+    pub fn accounts(&self) -> impl Iterator<Item = &str> {
+        self.usage
+            .iter()
+            .map(|u| u.account.as_str())
+            .chain(self.packs.iter().map(|p| p.account.as_str()))
+            .chain(self.topups.iter().map(|t| t.account.as_str()))
+    }
+}
+
 impl Calculator<'_> {
     /// The index of a billing item of this calculator's price list.
     fn item_index(&self, item: &Item) -> Result<usize, Error> {
@@ -155,14 +167,7 @@ impl Calculator<'_> {
         let settings = &self.prices.settings;
         // A balance figure only when a balance is followed.
         let tracked = |m: Money| input.track_balance.then_some(m);
-        one_account(
-            input
-                .usage
-                .iter()
-                .map(|u| u.account.as_str())
-                .chain(input.packs.iter().map(|p| p.account.as_str()))
-                .chain(input.topups.iter().map(|t| t.account.as_str())),
-        )?;
+        one_account(input.accounts())?;
         let months = input
             .usage
             .iter()

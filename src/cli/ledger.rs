@@ -48,17 +48,10 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
         check_account(name, input.usage.iter().map(|u| u.account.as_str()))?;
         keep_account(&mut input, name);
     }
-    let names: Vec<String> = ocr_bill::accounts(
-        input
-            .usage
-            .iter()
-            .map(|u| u.account.as_str())
-            .chain(input.packs.iter().map(|p| p.account.as_str()))
-            .chain(input.topups.iter().map(|t| t.account.as_str())),
-    )
-    .into_iter()
-    .map(str::to_string)
-    .collect();
+    let names: Vec<String> = ocr_bill::accounts(input.accounts())
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     if names.len() <= 1 {
         let ledger = calc.ledger(&input)?;
         return render(
