@@ -148,10 +148,7 @@ fn read_rows<R: Read>(
         }
         // A totals or subtotal row, as `batch` tells one: its account cell says
         // so, or it cannot be read and one of its cells does.
-        let account_word = account
-            .filter(|&a| a < record.len())
-            .and_then(|a| crate::records::totals_word(record.field(a)));
-        if let Some(word) = account_word {
+        if let Some(word) = record.account_totals_word(account) {
             totals.add(line, word);
             continue;
         }

@@ -195,9 +195,6 @@ fn clock_and_zone(time: &str) -> Option<(i32, Option<i32>)> {
     }
 }
 
-/// A month named in English with its year, as a spreadsheet set to English
-/// shows a month (`Jan 2026`, `January 2026`, `Jan-2026`, `2026 Jan`). A
-/// two-digit year (`Jan-26`) is none: it reads as a day too.
 /// The 0-based number of a month's English name or its abbreviation
 /// (`June`, `jun`, `Sept.` less its point), ASCII case ignored.
 fn month_of_name(name: &str) -> Option<usize> {
@@ -221,6 +218,9 @@ fn month_of_name(name: &str) -> Option<usize> {
     })
 }
 
+/// A month named in English with its year, as a spreadsheet set to English
+/// shows a month (`Jan 2026`, `January 2026`, `Jan-2026`, `2026 Jan`). A
+/// two-digit year (`Jan-26`) is none: it reads as a day too.
 fn english_month(t: &str) -> Option<Month> {
     let lower = t.to_ascii_lowercase();
     let parts: Vec<&str> = lower

@@ -334,12 +334,10 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
                 None => (item, "1"),
             };
             // `3x`, `x3` or `@700`: a size or a count left out.
-            if size.trim().is_empty() || count.trim().is_empty() {
-                let what = if size.trim().is_empty() {
-                    "size"
-                } else {
-                    "count"
-                };
+            let missing = [("size", size), ("count", count)]
+                .into_iter()
+                .find(|(_, part)| part.trim().is_empty());
+            if let Some((what, _)) = missing {
                 return Err(bad(format!(
                     "'{whole}' has no pack {what}; write SIZExCOUNT, such as 10kx2 (two packs \
                      of 10,000 calls)"

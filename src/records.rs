@@ -49,6 +49,14 @@ impl<'a> Record<'a> {
         self.iter().find_map(totals_word)
     }
 
+    /// The word of a totals row whose account cell (column `account`, if the
+    /// file has one) holds one: `合计,2026-01,idcard,9000` would otherwise be
+    /// billed as an account's usage.
+    pub fn account_totals_word(&self, account: Option<usize>) -> Option<&'static str> {
+        let a = account.filter(|&a| a < self.len())?;
+        totals_word(self.field(a))
+    }
+
     /// The record is the header again (`names`, trimmed), as where files
     /// were joined one after another (each with its byte-order mark): no
     /// data, read past.

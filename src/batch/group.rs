@@ -10,7 +10,7 @@ use super::biller::{BillFacts, Biller, Cells};
 use super::columns::{group_label, month_of, trimmed, Columns};
 use super::options::Refusal;
 use super::writer::{RowFormat, FLUSH_BYTES};
-use super::{account_totals, read_error, read_row, row_error};
+use super::{read_error, read_row, row_error};
 use super::{BatchError, BatchOptions, BatchSummary, RowError};
 use crate::bill::Calculator;
 use crate::records::RecordReader;
@@ -266,7 +266,7 @@ fn parse_rows<R: Read>(
         };
         summary.rows += 1;
         let line = record.line;
-        if let Some(word) = account_totals(&record, cols) {
+        if let Some(word) = record.account_totals_word(cols.account) {
             summary.rows -= 1;
             summary.totals.add(line, word);
             continue;

@@ -100,13 +100,6 @@ fn too_long(line: u64) -> RowError {
     RowError::new(line, too_long_message())
 }
 
-/// The word of a totals row whose account cell holds one (`合计,2026-01,idcard,9000`
-/// would otherwise be billed as an account's): no usage.
-fn account_totals(record: &Record<'_>, cols: &Columns) -> Option<&'static str> {
-    let a = cols.account.filter(|&a| a < record.len())?;
-    crate::records::totals_word(record.field(a))
-}
-
 /// The API index and call count of a row, or why it cannot be billed.
 fn read_row(
     biller: &mut Biller<'_>,

@@ -10,7 +10,7 @@ use super::columns::{month_of, trimmed, Columns};
 use super::keys::KeyLog;
 use super::options::{BatchError, BatchOptions, BatchSummary, Refusal, RowError};
 use super::writer::RowFormat;
-use super::{account_totals, read_row, row_error, too_long};
+use super::{read_row, row_error, too_long};
 use crate::bill::Calculator;
 use crate::month::Month;
 use crate::records::{ReadError, RecordReader, TotalsRows, MAX_RECORD_BYTES};
@@ -183,7 +183,7 @@ pub(super) fn bill_block(
         match billed {
             Ok((api, calls, dated, (bill, fen))) => {
                 // A subtotal row, as its account cell says (`小计,2026-01,idcard,9000`).
-                if let Some(word) = account_totals(&record, cols) {
+                if let Some(word) = record.account_totals_word(cols.account) {
                     result.rows -= 1;
                     result.totals.add(record.line, word);
                     continue;
