@@ -4,9 +4,11 @@
 //! a shared machine hits both alike, and prints the medians and their ratio.
 //! Set `OCR_BILL_BIN` to time another build of the binary (e.g. a static one).
 //!
-//! It also times itself run as a Rust program that exits at once (built by
-//! the same profile, with Rust's standard start-up and no work): the floor
-//! of any Rust command line on the machine, beside the targets.
+//! Two more processes show where the time goes: the bench itself run as a
+//! Rust program that exits at once (built by the same profile, with Rust's
+//! standard start-up and no work: the floor of any Rust command line on the
+//! machine), and `ocr-bill --version` (the binary loaded and its command line
+//! parsed by clap, no price list read and no bill).
 
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -47,25 +49,29 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(1000);
     let args = ["postpaid", "--api", "idcard", "--calls", "9000"];
+    let version = ["--version"];
     for _ in 0..50 {
         time_once("/bin/true", &[]);
         time_once(me, &[]);
+        time_once(&bin, &version);
         time_once(&bin, &args);
     }
-    let (mut t, mut f, mut o) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut t, mut f, mut v, mut o) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         t.push(time_once("/bin/true", &[]));
         f.push(time_once(me, &[]));
+        v.push(time_once(&bin, &version));
         o.push(time_once(&bin, &args));
     }
-    let (mt, mf, mo) = (median(t), median(f), median(o));
-    println!("binary: {bin}");
-    println!("/bin/true                                 median {mt:.3} ms over {runs} runs");
-    println!(
-        "a Rust program that exits at once          median {mf:.3} ms, ratio {:.2} (the floor)",
-        mf / mt
-    );
-    println!("ocr-bill postpaid --api idcard --calls 9000 median {mo:.3} ms over {runs} runs");
+    let (mt, mf, mv, mo) = (median(t), median(f), median(v), median(o));
+    println!("binary: {bin}, {runs} runs each");
+    let line = |what: &str, ms: f64, note: &str| {
+        println!("{what:<44} median {ms:.3} ms, ratio {:.2}{note}", ms / mt);
+    };
+    line("/bin/true", mt, "");
+    line("a Rust program that exits at once", mf, " (the floor)");
+    line("ocr-bill --version", mv, " (loading and clap)");
+    line("ocr-bill postpaid --api idcard --calls 9000", mo, "");
     // The default, portable build ≤ 1.5; the opt-in static build ≤ 1.3.
     let target = if std::env::var_os("OCR_BILL_BIN").is_some() {
         "≤ 1.30 for the static build"
