@@ -130,6 +130,7 @@ impl Role {
             ],
             Role::Calls => &[
                 "calls",
+                "callcount",
                 "count_of_calls",
                 "requests",
                 "usage",
@@ -286,13 +287,11 @@ fn folded(name: &str) -> String {
             t = head.trim_end().to_string();
         }
     }
-    if t.is_ascii() {
-        t.chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '_'))
-            .collect()
-    } else {
-        t
-    }
+    // Without spaces, `-` or `_`, in a Chinese name too, where a spreadsheet's
+    // author places them or not (`调用 次数`, `接口 名称`).
+    t.chars()
+        .filter(|&c| !(c.is_whitespace() || c == '-' || c == '_'))
+        .collect()
 }
 
 /// How one role is looked for: by an explicit name, by its aliases, and
@@ -519,6 +518,23 @@ mod tests {
             &wanted,
         );
         assert_eq!(got.unwrap(), vec![Some(0), Some(1), Some(2), Some(3)]);
+    }
+
+    /// Spaces inside a Chinese column name, and an English one written as two
+    /// words, name the same column.
+    #[test]
+    fn spaced_names_find_their_column() {
+        let wanted = [Wanted::required(Role::Api), Wanted::required(Role::Calls)];
+        for (api, calls) in [
+            ("接口 名称", "调用 次数"),
+            ("API 名称", "调用\u{3000}量"),
+            ("api", "Call Count"),
+            ("api", "call_count"),
+            ("接口_名称", "调用-次数"),
+        ] {
+            let got = resolve(&header(&[api, calls]), &wanted);
+            assert_eq!(got, Ok(vec![Some(0), Some(1)]), "{api}, {calls}");
+        }
     }
 
     /// A unit of one call or one yuan after a name is the name; another unit
