@@ -7,6 +7,15 @@ use rust_decimal::Decimal;
 
 use crate::{Error, Money};
 
+/// Why a cell of dashes alone (`-`, `－`, `—`) is no number.
+const DASH: &str =
+    "a dash, as a spreadsheet shows zero or no data, is not a number; write 0 for none";
+
+/// A cell of dashes alone: a spreadsheet's zero or no data, never read as a number.
+fn is_dash(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| matches!(c, '-' | '－' | '–' | '—' | '―'))
+}
+
 /// Parses a call count: digits with optional thousands separators (`,` or `_`,
 /// only between groups of three digits: `9,000`, `1_000_000`), an optional
 /// fraction after a point, and an optional multiplier suffix (`k`, `M`, `千`,
@@ -37,6 +46,9 @@ pub fn parse_count(input: &str) -> Result<u64, Error> {
         return Err(bad(
             "empty; expected a whole number such as 9000, 9k or 10万",
         ));
+    }
+    if is_dash(s) {
+        return Err(bad(DASH));
     }
     if s.starts_with('-') {
         return Err(bad("a call count cannot be negative"));
@@ -121,6 +133,9 @@ pub fn parse_amount(input: &str) -> Result<rust_decimal::Decimal, Error> {
     };
     let ascii = half_width_digits(input);
     let s = without_yuan(&ascii);
+    if is_dash(s) {
+        return Err(bad(DASH));
+    }
     if s.starts_with('-') {
         return Err(bad("an amount cannot be negative"));
     }
@@ -453,6 +468,21 @@ pub(crate) fn half_width(c: char) -> char {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_dash_is_no_number_nor_a_negative_one() {
+        use super::{parse_amount, parse_count};
+        for dash in ["-", " - ", "--", "－", "—", "–"] {
+            let e = parse_count(dash).unwrap_err().to_string();
+            assert!(e.contains("a dash") && e.contains("write 0"), "{dash}: {e}");
+            let e = parse_amount(dash).unwrap_err().to_string();
+            assert!(e.contains("a dash"), "{dash}: {e}");
+        }
+        let e = parse_count("-5").unwrap_err().to_string();
+        assert!(e.contains("cannot be negative"), "{e}");
+        let e = parse_amount("-5").unwrap_err().to_string();
+        assert!(e.contains("cannot be negative"), "{e}");
+    }
+
     #[test]
     fn full_width_counts_are_read_as_ascii() {
         use super::{parse_amount, parse_count};
