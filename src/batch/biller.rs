@@ -117,15 +117,15 @@ impl<'a> Biller<'a> {
                         let bounds = self.calc.prices.settings.tier_bounds;
                         let tiers: Vec<TierCells> = (0..api.tiers.len())
                             .map(|i| {
+                                let price = self.calc.price(api, i);
                                 let mut unpriced = Cells::default();
                                 unpriced.push_u64(i as u64 + 1);
-                                let priced = self.calc.price(api, i).map(|p| {
+                                let priced = price.map(|p| {
                                     let mut cells = unpriced.clone();
                                     cells.push_str(&format_price(p));
                                     cells.buf.into_boxed_slice()
                                 });
                                 unpriced.push_str("");
-                                let price = self.calc.price(api, i);
                                 TierCells {
                                     priced,
                                     unpriced: unpriced.buf.into_boxed_slice(),

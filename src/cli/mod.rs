@@ -206,13 +206,20 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         return shell::run(cli);
     }
     let prices_command = matches!(cli.command, Command::Prices(_));
-    let given = output_format(cli.format, cli.output.as_deref(), prices_command)?;
+    let given = output_format(cli.format, cli.output.as_deref())?;
+    // How the format was asked for, as a refusal names it: `--format json`, or
+    // the -o file's name that says it.
+    let asked = |f: Format| match (cli.format, cli.output.as_deref()) {
+        (None, Some(file)) => format!("-o {} ({f})", file.display()),
+        _ => format!("--format {f}"),
+    };
     // --excel is CSV as Excel and WPS read it (a workbook is Excel's already).
     let given = match (given, cli.excel) {
         (None, true) => Some(Format::Csv),
         (Some(f @ (Format::Table | Format::Json | Format::Toml)), true) => {
             return Err(UsageError(format!(
-                "--excel writes CSV for Excel and WPS; it means nothing with --format {f}"
+                "--excel writes CSV for Excel and WPS; it means nothing with {}",
+                asked(f)
             ))
             .into());
         }
@@ -238,7 +245,11 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         None => None,
     });
     if given == Some(Format::Toml) && !prices_command {
-        return Err(UsageError("--format toml is for `prices` only".into()).into());
+        return Err(UsageError(format!(
+            "{} is for `prices` only: a pricing file, not a bill",
+            asked(Format::Toml)
+        ))
+        .into());
     }
     if given == Some(Format::Xlsx) && dest.is_terminal() {
         return Err(UsageError(
@@ -262,14 +273,13 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
 }
 
 /// `--format`, or the format the `-o` file's name says: `bills.xlsx` is a
-/// workbook, `.csv` CSV, `.json` JSON, and for `prices` `.toml` a pricing file
-/// (any other name, the command's default). A workbook named as text, or text
-/// named as a workbook, is refused: the file would not open in what its name
-/// says.
+/// workbook, `.csv` CSV, `.json` JSON, `.toml` a pricing file (`prices`
+/// alone writes one; the caller refuses it for the others), any other name
+/// the command's default. A workbook named as text, or text named as a
+/// workbook, is refused: the file would not open in what its name says.
 fn output_format(
     given: Option<Format>,
     output: Option<&Path>,
-    prices: bool,
 ) -> Result<Option<Format>, UsageError> {
     let extension = output
         .and_then(Path::extension)
@@ -293,7 +303,7 @@ fn output_format(
         Some("xlsx") => Some(Format::Xlsx),
         Some("csv") => Some(Format::Csv),
         Some("json") => Some(Format::Json),
-        Some("toml") if prices => Some(Format::Toml),
+        Some("toml") => Some(Format::Toml),
         _ => None,
     };
     match (given, named) {
@@ -326,15 +336,13 @@ mod tests {
 
     #[test]
     fn the_output_file_name_says_its_format() {
-        let f = |given, name: &str| output_format(given, Some(Path::new(name)), false);
+        let f = |given, name: &str| output_format(given, Some(Path::new(name)));
         assert_eq!(f(None, "bills.XLSX").unwrap(), Some(Format::Xlsx));
         assert_eq!(f(None, "bills.csv").unwrap(), Some(Format::Csv));
         assert_eq!(f(None, "out/bill.json").unwrap(), Some(Format::Json));
         assert_eq!(f(None, "bill.txt").unwrap(), None);
-        assert_eq!(output_format(None, None, false).unwrap(), None);
-        assert_eq!(f(None, "prices.toml").unwrap(), None);
-        let toml = output_format(None, Some(Path::new("prices.toml")), true);
-        assert_eq!(toml.unwrap(), Some(Format::Toml));
+        assert_eq!(output_format(None, None).unwrap(), None);
+        assert_eq!(f(None, "prices.toml").unwrap(), Some(Format::Toml));
         // --format wins, but text and a workbook are never swapped.
         assert_eq!(
             f(Some(Format::Csv), "bill.json").unwrap(),

@@ -92,6 +92,20 @@ fn the_output_file_name_says_the_format() {
         assert!(err.contains(want), "{err}");
         assert!(!file.exists(), "{name}");
     }
+    // A pricing file's name for a bill, and --excel with a JSON file's name,
+    // are refused naming the file, not a --format never given.
+    let toml = dir.path().join("bill.toml");
+    let err = Test::new().args(&args).arg(&toml).fails(2);
+    assert!(
+        err.contains("bill.toml (toml) is for `prices` only"),
+        "{err}"
+    );
+    assert!(!toml.exists());
+    let err = Test::new().args(&args).arg(&json).arg("--excel").fails(2);
+    assert!(
+        err.contains("it means nothing with -o ") && err.contains("bill.json (json)"),
+        "{err}"
+    );
 }
 
 #[test]
