@@ -1504,7 +1504,8 @@ impl RawPriceList {
             items[item].apis.push(key.clone());
             let mut claim = |n: &Spanned<String>, what: &str| -> Result<String, PricingError> {
                 let value = check_name(n, what)?;
-                match names.get(&name_key(&value)) {
+                let folded = name_key(&value);
+                match names.get(&folded) {
                     Some(Named::Api(other)) if *other != index => c.fail(
                         n.span(),
                         format!(
@@ -1518,7 +1519,7 @@ impl RawPriceList {
                         format!("'{value}' is listed in shared_names elsewhere"),
                     ),
                     _ => {
-                        names.insert(name_key(&value), Named::Api(index));
+                        names.insert(folded, Named::Api(index));
                         Ok(value)
                     }
                 }

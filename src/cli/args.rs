@@ -1,4 +1,4 @@
-//! The command line as clap sees it: the global flags, the subcommands and
+//! The command line as clap sees it: the shared flags, the subcommands and
 //! their arguments. Definitions only.
 
 use std::path::PathBuf;
@@ -19,58 +19,106 @@ Examples:
 
 /// Exact bills for Tencent Cloud OCR (文字识别): tier reaching, free quota, packs, freeze.
 #[derive(Debug, Parser)]
-#[command(name = "ocr-bill", version, after_help = EXAMPLES, max_term_width = 100)]
+#[command(
+    name = "ocr-bill",
+    version,
+    after_help = EXAMPLES,
+    max_term_width = 100,
+    // The variables fill the top level's flags (a flag after the subcommand
+    // wins over both); the flags' own text names them, for every subcommand.
+    mut_arg("edition", |a| a.env("OCR_BILL_EDITION").hide_env(true)),
+    mut_arg("pricing", |a| a.env("OCR_BILL_PRICING").hide_env(true))
+)]
 pub struct Cli {
-    /// Built-in edition of the price page to bill with: a, b, seed, c, d, e, intl
-    /// (`ocr-bill prices --editions` lists them) [default: seed]
-    #[arg(long, global = true, env = "OCR_BILL_EDITION", value_name = "NAME")]
-    pub edition: Option<String>,
-
-    /// Price list file to bill with; it starts from --edition (or the edition it
-    /// names) and overrides what it states
-    #[arg(long, global = true, env = "OCR_BILL_PRICING", value_name = "FILE")]
-    pub pricing: Option<PathBuf>,
-
-    /// Encoding of input files: auto (UTF-8, or GB18030/GBK as saved by Excel or WPS
-    /// on Chinese Windows, told from its first bytes that are not ASCII), utf-8, gbk, gb18030
-    #[arg(long, global = true, value_enum, default_value_t = EncodingArg::Auto)]
-    pub encoding: EncodingArg,
-
-    /// The sheet of a workbook (xlsx, xls, ods) given as input to read [default: its
-    /// sheet with data, or its sheets that begin with one header]
-    #[arg(long, global = true, value_name = "NAME")]
-    pub sheet: Option<String>,
-
-    /// Write the output to FILE (atomically: a failed run leaves no file) instead
-    /// of stdout; an input of the run is never overwritten. Without --format,
-    /// FILE's extension says the format (.xlsx, .csv, .json; .toml for prices)
-    #[arg(long, short = 'o', global = true, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// CSV for Excel and WPS: UTF-8 byte-order mark, CRLF, and cells that would
-    /// start a formula (=, +, -, @) prefixed with ' (plain CSV is for pipelines);
-    /// implies --format csv
-    #[arg(long, global = true)]
-    pub excel: bool,
-
-    /// Fit tables to N columns, wrapping text cells (numbers never wrap); 0 for
-    /// no limit. Default: the terminal's width on a terminal (COLUMNS, else the
-    /// terminal's size, else 100), no limit when writing to a pipe or file
-    #[arg(long, global = true, value_name = "N")]
-    pub width: Option<u16>,
-
-    /// Output format [default: table; csv for batch and curve]
-    #[arg(long, short = 'f', global = true, value_enum)]
-    pub format: Option<Format>,
+    #[command(flatten)]
+    pub shared: Shared,
 
     #[command(subcommand)]
     pub command: Command,
 }
 
+// The flags of every subcommand, given before its name or after it
+// (`ocr-bill -f json postpaid …`, `ocr-bill postpaid … -f json`): the top
+// level's, and each subcommand's own copy, added to the one that runs (see
+// `Lazy`), which is far less work than clap's global arguments, copied into
+// every subcommand at each start (#14). A flag given after the subcommand's
+// name wins; `OCR_BILL_EDITION` and `OCR_BILL_PRICING` fill the top level's.
+// (No doc comment: a flattened struct's would become the command's about.)
+#[derive(Debug, Default, Args)]
+pub struct Shared {
+    /// Built-in edition of the price page to bill with: a, b, seed, c, d, e, intl
+    /// (`ocr-bill prices --editions` lists them) [default: seed] [env: OCR_BILL_EDITION]
+    #[arg(long, value_name = "NAME")]
+    pub edition: Option<String>,
+
+    /// Price list file to bill with; it starts from --edition (or the edition it
+    /// names) and overrides what it states [env: OCR_BILL_PRICING]
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<PathBuf>,
+
+    /// Encoding of input files: auto (UTF-8, or GB18030/GBK as saved by Excel or WPS
+    /// on Chinese Windows, told from its first bytes that are not ASCII), utf-8, gbk, gb18030
+    /// [default: auto]
+    #[arg(long, value_enum)]
+    pub encoding: Option<EncodingArg>,
+
+    /// The sheet of a workbook (xlsx, xls, ods) given as input to read [default: its
+    /// sheet with data, or its sheets that begin with one header]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// Write the output to FILE (atomically: a failed run leaves no file) instead
+    /// of stdout; an input of the run is never overwritten. Without --format,
+    /// FILE's extension says the format (.xlsx, .csv, .json; .toml for prices)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// CSV for Excel and WPS: UTF-8 byte-order mark, CRLF, and cells that would
+    /// start a formula (=, +, -, @) prefixed with ' (plain CSV is for pipelines);
+    /// implies --format csv
+    #[arg(long)]
+    pub excel: bool,
+
+    /// Fit tables to N columns, wrapping text cells (numbers never wrap); 0 for
+    /// no limit. Default: the terminal's width on a terminal (COLUMNS, else the
+    /// terminal's size, else 100), no limit when writing to a pipe or file
+    #[arg(long, value_name = "N")]
+    pub width: Option<u16>,
+
+    /// Output format [default: table; csv for batch and curve]
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+}
+
+impl Shared {
+    /// The flags given after the subcommand's name over those before it.
+    pub fn overlay(&mut self, later: Shared) {
+        let Shared {
+            edition,
+            pricing,
+            encoding,
+            sheet,
+            output,
+            excel,
+            width,
+            format,
+        } = later;
+        self.edition = edition.or(self.edition.take());
+        self.pricing = pricing.or(self.pricing.take());
+        self.encoding = encoding.or(self.encoding);
+        self.sheet = sheet.or(self.sheet.take());
+        self.output = output.or(self.output.take());
+        self.excel |= excel;
+        self.width = width.or(self.width);
+        self.format = format.or(self.format);
+    }
+}
+
 /// `--encoding`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum EncodingArg {
     /// UTF-8, or GB18030 when its first bytes that are not ASCII are not UTF-8 but GB18030
+    #[default]
     Auto,
     /// UTF-8
     #[value(name = "utf-8", alias = "utf8")]
@@ -91,12 +139,12 @@ impl From<EncodingArg> for InputEncoding {
     }
 }
 
-/// A subcommand's arguments, added to its parser only when that subcommand
-/// is the one run (`Command::defer`): a run builds the parser of one
-/// subcommand, not of every one, which is most of clap's start-up (#14).
-/// Derefs to the arguments.
+/// A subcommand's arguments and its copy of the shared flags, added to its
+/// parser only when that subcommand is the one run (`Command::defer`): a run
+/// builds the parser of one subcommand, not of every one, which is most of
+/// clap's start-up (#14). Derefs to the arguments.
 #[derive(Debug)]
-pub struct Lazy<T>(pub T);
+pub struct Lazy<T>(pub T, pub Shared);
 
 impl<T> std::ops::Deref for Lazy<T> {
     type Target = T;
@@ -116,10 +164,14 @@ impl<T: Args> Args for Lazy<T> {
         T::group_id()
     }
     fn augment_args(cmd: clap::Command) -> clap::Command {
-        cmd.defer(|cmd| keep_about(cmd, T::augment_args))
+        cmd.defer(|cmd| keep_about(cmd, |c| Shared::augment_args(T::augment_args(c))))
     }
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        cmd.defer(|cmd| keep_about(cmd, T::augment_args_for_update))
+        cmd.defer(|cmd| {
+            keep_about(cmd, |c| {
+                Shared::augment_args_for_update(T::augment_args_for_update(c))
+            })
+        })
     }
 }
 
@@ -140,19 +192,27 @@ fn keep_about(cmd: clap::Command, augment: fn(clap::Command) -> clap::Command) -
 
 impl<T: clap::FromArgMatches> clap::FromArgMatches for Lazy<T> {
     fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
-        T::from_arg_matches(matches).map(Lazy)
+        Ok(Lazy(
+            T::from_arg_matches(matches)?,
+            Shared::from_arg_matches(matches)?,
+        ))
     }
     fn from_arg_matches_mut(matches: &mut clap::ArgMatches) -> Result<Self, clap::Error> {
-        T::from_arg_matches_mut(matches).map(Lazy)
+        Ok(Lazy(
+            T::from_arg_matches_mut(matches)?,
+            Shared::from_arg_matches_mut(matches)?,
+        ))
     }
     fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
-        self.0.update_from_arg_matches(matches)
+        self.0.update_from_arg_matches(matches)?;
+        self.1.update_from_arg_matches(matches)
     }
     fn update_from_arg_matches_mut(
         &mut self,
         matches: &mut clap::ArgMatches,
     ) -> Result<(), clap::Error> {
-        self.0.update_from_arg_matches_mut(matches)
+        self.0.update_from_arg_matches_mut(matches)?;
+        self.1.update_from_arg_matches_mut(matches)
     }
 }
 
@@ -225,26 +285,34 @@ packs covering every call (the source's arithmetic).")]
   ocr-bill completions bash > ~/.local/share/bash-completion/completions/ocr-bill
   ocr-bill completions zsh > ~/.zfunc/_ocr-bill
   ocr-bill completions fish > ~/.config/fish/completions/ocr-bill.fish")]
-    Completions {
-        /// The shell
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
+    Completions(Lazy<CompletionsArgs>),
     /// Print the manual page (roff), or write one page per subcommand into a folder
     #[command(after_help = "Examples:
   ocr-bill man > ocr-bill.1 && man ./ocr-bill.1
   ocr-bill man --dir ~/.local/share/man/man1     # ocr-bill.1, ocr-bill-postpaid.1, ...")]
-    Man {
-        /// Write ocr-bill.1 and ocr-bill-SUBCOMMAND.1 for every subcommand into DIR
-        #[arg(long, value_name = "DIR")]
-        dir: Option<PathBuf>,
-    },
+    Man(Lazy<ManArgs>),
     /// Show the loaded price list and its settings
     #[command(after_help = "Examples:
   ocr-bill prices
   ocr-bill prices --api vat-invoice --format json
   ocr-bill --pricing my-prices.toml prices")]
     Prices(Lazy<PricesArgs>),
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write ocr-bill.1 and ocr-bill-SUBCOMMAND.1 for every subcommand into DIR
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Arguments of `postpaid`.
@@ -435,11 +503,28 @@ pub struct LedgerArgs {
 }
 
 impl Command {
+    /// The shared flags given after the subcommand's name.
+    pub fn take_shared(&mut self) -> Shared {
+        let shared = match self {
+            Command::Postpaid(l) => &mut l.1,
+            Command::Prepaid(l) => &mut l.1,
+            Command::Quote(l) => &mut l.1,
+            Command::Batch(l) => &mut l.1,
+            Command::Ledger(l) => &mut l.1,
+            Command::Plan(l) => &mut l.1,
+            Command::Curve(l) => &mut l.1,
+            Command::Completions(l) => &mut l.1,
+            Command::Man(l) => &mut l.1,
+            Command::Prices(l) => &mut l.1,
+        };
+        std::mem::take(shared)
+    }
+
     /// A usage file given as the positional `FILE` is the `--usage` file.
     pub fn fold_usage_file(&mut self) {
         let (usage, file) = match self {
-            Command::Ledger(Lazy(a)) => (&mut a.usage, &mut a.file),
-            Command::Plan(Lazy(a)) => (&mut a.usage, &mut a.file),
+            Command::Ledger(Lazy(a, _)) => (&mut a.usage, &mut a.file),
+            Command::Plan(Lazy(a, _)) => (&mut a.usage, &mut a.file),
             _ => return,
         };
         if usage.is_none() {

@@ -16,7 +16,7 @@ use super::{Out, UsageError};
 
 /// The files a run reads, which `-o` must not overwrite.
 pub(super) fn inputs(cli: &Cli) -> Vec<&Path> {
-    let mut paths: Vec<&Path> = cli.pricing.iter().map(PathBuf::as_path).collect();
+    let mut paths: Vec<&Path> = cli.shared.pricing.iter().map(PathBuf::as_path).collect();
     match &cli.command {
         Command::Batch(a) => paths.extend(a.file.as_deref()),
         Command::Ledger(a) => {

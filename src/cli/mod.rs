@@ -76,6 +76,8 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(mut cli) => {
             cli.command.fold_usage_file();
+            let later = cli.command.take_shared();
+            cli.shared.overlay(later);
             cli
         }
         Err(e) if e.use_stderr() => {
@@ -199,22 +201,19 @@ fn terminal_width() -> u16 {
 }
 
 fn execute(cli: &Cli) -> anyhow::Result<i32> {
-    if matches!(
-        cli.command,
-        Command::Completions { .. } | Command::Man { .. }
-    ) {
+    if matches!(cli.command, Command::Completions(_) | Command::Man(_)) {
         return shell::run(cli);
     }
     let prices_command = matches!(cli.command, Command::Prices(_));
-    let given = output_format(cli.format, cli.output.as_deref())?;
+    let given = output_format(cli.shared.format, cli.shared.output.as_deref())?;
     // How the format was asked for, as a refusal names it: `--format json`, or
     // the -o file's name that says it.
-    let asked = |f: Format| match (cli.format, cli.output.as_deref()) {
+    let asked = |f: Format| match (cli.shared.format, cli.shared.output.as_deref()) {
         (None, Some(file)) => format!("-o {} ({f})", file.display()),
         _ => format!("--format {f}"),
     };
     // --excel is CSV as Excel and WPS read it (a workbook is Excel's already).
-    let given = match (given, cli.excel) {
+    let given = match (given, cli.shared.excel) {
         (None, true) => Some(Format::Csv),
         (Some(f @ (Format::Table | Format::Json | Format::Toml)), true) => {
             return Err(UsageError(format!(
@@ -225,20 +224,20 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         }
         (given, _) => given,
     };
-    let prices = input::load_prices(cli.pricing.as_deref(), cli.edition.as_deref())?;
+    let prices = input::load_prices(cli.shared.pricing.as_deref(), cli.shared.edition.as_deref())?;
     let out = Out {
         format: given.unwrap_or(Format::Table),
         given,
-        style: if cli.excel {
+        style: if cli.shared.excel {
             CsvStyle::Excel
         } else {
             CsvStyle::Plain
         },
-        encoding: cli.encoding.into(),
-        sheet: cli.sheet.clone(),
+        encoding: cli.shared.encoding.unwrap_or_default().into(),
+        sheet: cli.shared.sheet.clone(),
     };
-    let dest = Destination::new(cli.output.as_deref(), &input::inputs(cli))?;
-    crate::render::fit_tables_to(match cli.width {
+    let dest = Destination::new(cli.shared.output.as_deref(), &input::inputs(cli))?;
+    crate::render::fit_tables_to(match cli.shared.width {
         Some(0) => None,
         Some(n) => Some(n),
         None if dest.is_terminal() => Some(terminal_width()),
@@ -266,7 +265,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         Command::Plan(args) => plan::run(&prices, args, &out)?,
         Command::Curve(args) => curve::run(&prices, args, &out)?,
         Command::Prices(args) => prices::run(&prices, args, &out)?,
-        Command::Completions { .. } | Command::Man { .. } => unreachable!("handled above"),
+        Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
     };
     dest.write_all(&bytes)?;
     Ok(exit::OK)

@@ -4,7 +4,7 @@
 use clap::CommandFactory;
 use ocr_bill::PriceList;
 
-use super::args::{Cli, Command, EncodingArg};
+use super::args::{Cli, Command, CompletionsArgs, Lazy, ManArgs};
 use super::{exit, UsageError};
 use crate::output::Destination;
 
@@ -55,30 +55,30 @@ pub(super) fn completion_command() -> clap::Command {
 pub(super) fn run(cli: &Cli) -> anyhow::Result<i32> {
     // Flags about prices, inputs and formats mean nothing here.
     let ignored = [
-        (cli.format.is_some(), "--format"),
-        (cli.excel, "--excel"),
-        (cli.pricing.is_some(), "--pricing"),
-        (cli.edition.is_some(), "--edition"),
-        (cli.encoding != EncodingArg::Auto, "--encoding"),
+        (cli.shared.format.is_some(), "--format"),
+        (cli.shared.excel, "--excel"),
+        (cli.shared.pricing.is_some(), "--pricing"),
+        (cli.shared.edition.is_some(), "--edition"),
+        (cli.shared.encoding.is_some(), "--encoding"),
     ];
     let name = match cli.command {
-        Command::Man { .. } => "man",
+        Command::Man(_) => "man",
         _ => "completions",
     };
     if let Some((_, flag)) = ignored.iter().find(|(given, _)| *given) {
         return Err(UsageError(format!("{flag} means nothing to `{name}`")).into());
     }
     match &cli.command {
-        Command::Completions { shell } => {
+        Command::Completions(Lazy(CompletionsArgs { shell }, _)) => {
             let mut out = Vec::new();
             clap_complete::generate(*shell, &mut completion_command(), "ocr-bill", &mut out);
-            Destination::new(cli.output.as_deref(), &[])?.write_all(&out)?;
+            Destination::new(cli.shared.output.as_deref(), &[])?.write_all(&out)?;
         }
-        Command::Man { dir: None } => {
+        Command::Man(Lazy(ManArgs { dir: None }, _)) => {
             let out = man_page(Cli::command())?;
-            Destination::new(cli.output.as_deref(), &[])?.write_all(&out)?;
+            Destination::new(cli.shared.output.as_deref(), &[])?.write_all(&out)?;
         }
-        Command::Man { dir: Some(dir) } => {
+        Command::Man(Lazy(ManArgs { dir: Some(dir) }, _)) => {
             let mut cmd = Cli::command();
             cmd.build();
             let mut pages = vec![("ocr-bill.1".to_string(), man_page(cmd.clone())?)];

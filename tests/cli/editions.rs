@@ -827,3 +827,42 @@ fn names_are_found_whatever_their_width_and_spacing() {
         .fails(1);
     assert!(err.contains("unknown API 'id card'"), "{err}");
 }
+
+/// The shared flags are read before the subcommand's name and after it; after
+/// it wins, and either wins over the environment variable.
+#[test]
+fn shared_flags_go_before_or_after_the_subcommand() {
+    // (currency, amount) of 9,000 general calls, flags `before` and `after`
+    // the subcommand, OCR_BILL_EDITION set to `env`.
+    let bill = |env: Option<&str>, before: &[&str], after: &[&str]| {
+        let mut t = Test::new();
+        if let Some(edition) = env {
+            t = t.env("OCR_BILL_EDITION", edition);
+        }
+        let v = t
+            .args(before)
+            .args(&["postpaid", "--api", "general", "--calls", "9000"])
+            .args(after)
+            .json();
+        (s(&v, "currency").to_string(), s(&v, "amount").to_string())
+    };
+    let usd = ("USD".to_string(), "189.00".to_string());
+    let cny = ("CNY".to_string(), "1200.00".to_string());
+    // (`json()` adds `--format json` last.)
+    assert_eq!(bill(None, &["--edition", "intl"], &[]), usd);
+    assert_eq!(bill(None, &[], &["--edition", "intl"]), usd);
+    assert_eq!(bill(None, &[], &[]), cny);
+    // After wins: -f csv before gives way to --format json after (the output
+    // parses as JSON), --edition d to --edition intl.
+    assert_eq!(
+        bill(
+            None,
+            &["--edition", "d", "-f", "csv"],
+            &["--edition", "intl"]
+        ),
+        usd
+    );
+    assert_eq!(bill(Some("intl"), &[], &[]), usd);
+    assert_eq!(bill(Some("intl"), &["--edition", "seed"], &[]), cny);
+    assert_eq!(bill(Some("intl"), &[], &["--edition", "seed"]), cny);
+}
