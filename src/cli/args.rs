@@ -37,13 +37,12 @@ pub struct Cli {
     pub command: Command,
 }
 
-// The flags of every subcommand, given before its name or after it
-// (`ocr-bill -f json postpaid …`, `ocr-bill postpaid … -f json`): the top
-// level's, and each subcommand's own copy, added to the one that runs (see
-// `Lazy`), which is far less work than clap's global arguments, copied into
-// every subcommand at each start (#14). A flag given after the subcommand's
-// name wins; `OCR_BILL_EDITION` and `OCR_BILL_PRICING` fill the top level's.
-// (No doc comment: a flattened struct's would become the command's about.)
+/// The flags of every subcommand, given before its name or after it
+/// (`ocr-bill -f json postpaid …`, `ocr-bill postpaid … -f json`): the top
+/// level's, and each subcommand's own copy, added to the one that runs (see
+/// `Lazy`), which is far less work than clap's global arguments, copied into
+/// every subcommand at each start (#14). A flag given after the subcommand's
+/// name wins; `OCR_BILL_EDITION` and `OCR_BILL_PRICING` fill the top level's.
 #[derive(Debug, Default, Args)]
 pub struct Shared {
     /// Built-in edition of the price page to bill with: a, b, seed, c, d, e, intl
