@@ -74,9 +74,16 @@ impl Destination {
                 // (0666 less the umask), not a private temporary's 0600.
                 #[cfg(unix)]
                 builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-                let file = builder
-                    .tempfile_in(dir)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
+                // The reason without the temporary file's name, which the
+                // user never gave.
+                let file = builder.tempfile_in(dir).map_err(|e| {
+                    let why = if dir.is_dir() {
+                        io::Error::from(e.kind()).to_string()
+                    } else {
+                        format!("there is no directory {}", dir.display())
+                    };
+                    anyhow!("cannot write {}: {why}", path.display())
+                })?;
                 Ok(Sink::File(BufWriter::new(file), path.clone()))
             }
         }

@@ -310,6 +310,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// Write ocr-bill.1 and ocr-bill-SUBCOMMAND.1 for every subcommand into DIR
+    /// (made if it is not there)
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
 }

@@ -93,6 +93,10 @@ pub(super) fn run(cli: &Cli) -> anyhow::Result<i32> {
                     )?,
                 ));
             }
+            // A man directory that is not there yet (a user's first
+            // `~/.local/share/man/man1`) is made, as `install -d` would.
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("cannot make directory {}: {e}", dir.display()))?;
             for (file, page) in pages {
                 let path = dir.join(file);
                 Destination::new(Some(&path), &[])?.write_all(&page)?;

@@ -255,9 +255,11 @@ fn output_files_are_atomic_and_never_an_input() {
 
 #[test]
 fn man_pages_for_every_subcommand_and_completions_of_api_names() {
-    let dir = tempfile::tempdir().unwrap();
+    // A directory not there yet is made (a user's first man1).
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("share/man/man1");
     let out = Test::new()
-        .args(&["man", "--dir", dir.path().to_str().unwrap()])
+        .args(&["man", "--dir", dir.to_str().unwrap()])
         .output();
     assert!(
         out.status.success(),
@@ -275,12 +277,14 @@ fn man_pages_for_every_subcommand_and_completions_of_api_names() {
         "-curve",
         "-prices",
     ] {
-        let page = std::fs::read_to_string(dir.path().join(format!("ocr-bill{sub}.1")))
+        let page = std::fs::read_to_string(dir.join(format!("ocr-bill{sub}.1")))
             .unwrap_or_else(|e| panic!("ocr-bill{sub}.1: {e}"));
         assert!(page.contains(".SH \"EXIT STATUS\""), "ocr-bill{sub}.1");
     }
     // Each subcommand's page has its own options.
-    let page = std::fs::read_to_string(dir.path().join("ocr-bill-postpaid.1")).unwrap();
+    let page = std::fs::read_to_string(dir.join("ocr-bill-postpaid.1")).unwrap();
+    // The shared flags are on every subcommand's page.
+    assert!(page.contains("\\-\\-edition"), "{page}");
     assert!(page.contains("negotiated\\-price"), "{page}");
     let out = Test::new().args(&["completions", "bash"]).output();
     let script = String::from_utf8(out.stdout).unwrap();
@@ -332,4 +336,25 @@ fn a_ledger_workbook_has_a_sheet_per_table() {
     let months = book.worksheet_range("months").unwrap();
     let bills: Vec<Data> = months.rows().skip(1).map(|r| r[3].clone()).collect();
     assert_eq!(bills, [Data::Float(1200.0), Data::Float(8900.0)]);
+}
+
+#[test]
+fn an_output_file_in_no_directory_is_refused_by_its_name() {
+    let root = tempfile::tempdir().unwrap();
+    let missing = root.path().join("no-such-dir");
+    let file = missing.join("bill.csv");
+    let err = Test::new()
+        .args(&["postpaid", "--api", "idcard", "--calls", "9000"])
+        .args(&["-o", file.to_str().unwrap()])
+        .fails(1);
+    assert!(
+        err.contains(&format!(
+            "cannot write {}: there is no directory {}",
+            file.display(),
+            missing.display()
+        )),
+        "{err}"
+    );
+    // The temporary file's name is no business of the user's.
+    assert!(!err.contains(".part"), "{err}");
 }
