@@ -462,7 +462,9 @@ pub const EDITIONS: [(&str, &str); 7] = [
 /// their comments and blank lines, made at compile time from [`EDITIONS`].
 /// The same TOML in the same order, so the same price list (a test reads
 /// both), in a tenth fewer instructions (#14).
-const PARSED: [&str; 7] = {
+/// (Its length is the list's: an edition added there and not here does not
+/// compile.)
+const PARSED: [&str; EDITIONS.len()] = {
     macro_rules! uncommented {
         ($i:expr) => {{
             const TEXT: &[u8] = EDITIONS[$i].1.as_bytes();
@@ -533,22 +535,17 @@ const fn uncommented(text: &[u8], out: &mut [u8]) -> usize {
             // An escape: the byte after it is the string's too.
             take = 2;
         } else if b == quote {
-            // A multi-line string ends at three quotes (and takes up to two
-            // more before them as its own: `""""a"""""`).
+            // A string ends at its quote; a multi-line one at three in a row,
+            // the quotes of a longer run before them being its own
+            // (`""""a"""""`), and fewer than three are its text.
             let mut run = 0;
             while i + run < text.len() && text[i + run] == quote {
                 run += 1;
             }
             if run >= quotes {
                 quote = 0;
-                take = match quotes {
-                    3 if run > 5 => 5,
-                    3 => run,
-                    _ => 1,
-                };
-            } else {
-                take = run;
             }
+            take = if quotes == 1 { 1 } else { run };
         }
         let mut k = 0;
         while k < take && i < text.len() {
