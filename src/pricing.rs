@@ -1023,6 +1023,7 @@ struct RawPriceList {
     edition: Option<Spanned<String>>,
     about: Option<RawAbout>,
     currency: Option<String>,
+    #[serde(default, deserialize_with = "some_count")]
     free_calls_per_month: Option<u64>,
     free_quota: Option<FreeQuota>,
     one_time_free_months: Option<Spanned<u32>>,
@@ -1110,6 +1111,7 @@ fn need<T>(value: Option<T>, name: &str) -> Result<T, PricingError> {
     expecting = "a tier: { upto = 10000, price = \"0.15\" }"
 )]
 struct RawTier {
+    #[serde(default, deserialize_with = "some_count")]
     upto: Option<u64>,
     price: RawTierPrice,
     negotiated_price: Option<DecimalValue>,
@@ -1121,6 +1123,7 @@ struct RawTier {
     expecting = "a pack: { calls = 1000, price = 120 }"
 )]
 struct RawPack {
+    #[serde(deserialize_with = "count")]
     calls: u64,
     price: RawPackPrice,
 }
@@ -1157,7 +1160,9 @@ struct RawItem {
     aliases: Vec<Spanned<String>>,
     tiers: Spanned<String>,
     packs: Option<Spanned<String>>,
+    #[serde(default, deserialize_with = "some_count")]
     free_calls_per_month: Option<u64>,
+    #[serde(default, deserialize_with = "some_count")]
     one_time_free_calls: Option<u64>,
 }
 
@@ -1181,8 +1186,34 @@ struct RawApi {
     item: Option<Spanned<String>>,
     tiers: Option<Spanned<String>>,
     packs: Option<Spanned<String>>,
+    #[serde(default, deserialize_with = "some_count")]
     free_calls_per_month: Option<u64>,
+    #[serde(default, deserialize_with = "some_count")]
     one_time_free_calls: Option<u64>,
+}
+
+/// A count of calls: a TOML integer (`10000`, `10_000`); a string
+/// (`"10,000"`) or a negative number is refused saying what to write.
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    struct Count;
+    impl Visitor<'_> for Count {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a whole number of calls, without quotes: 10000 or 10_000")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+        }
+    }
+    d.deserialize_u64(Count)
+}
+
+/// A count of calls that may be left out (see [`count`]).
+fn some_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    count(d).map(Some)
 }
 
 /// A decimal written as a string (`"0.15"`), an integer (`120`) or a TOML float

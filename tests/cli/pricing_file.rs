@@ -81,7 +81,20 @@ fn a_price_written_as_a_toml_float_is_the_decimal_written() {
     refused(
         r#"{ upto = 10_000, price = "0.15" }"#,
         r#"{ upto = 10_000.5, price = "0.15" }"#,
-        &["floating point `10000.5`", "expected u64"],
+        &[
+            "floating point `10000.5`",
+            "expected a whole number of calls",
+        ],
+    );
+    // So is a count written as a string, as a spreadsheet shows it, saying
+    // what to write.
+    refused(
+        r#"{ upto = 10_000, price = "0.15" }"#,
+        r#"{ upto = "10,000", price = "0.15" }"#,
+        &[
+            "invalid type: string \"10,000\"",
+            "without quotes: 10000 or 10_000",
+        ],
     );
 }
 
