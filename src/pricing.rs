@@ -1026,10 +1026,10 @@ struct RawPriceList {
     #[serde(default, deserialize_with = "some_count")]
     free_calls_per_month: Option<u64>,
     free_quota: Option<FreeQuota>,
-    one_time_free_months: Option<Spanned<u32>>,
+    one_time_free_months: Option<Spanned<Months>>,
     tier_bounds: Option<TierBounds>,
     overage_tier_basis: Option<OverageTierBasis>,
-    pack_validity_months: Option<Spanned<u32>>,
+    pack_validity_months: Option<Spanned<Months>>,
     pack_alert_below: Option<Spanned<ShareValue>>,
     pack_alert: Option<AlertRule>,
     #[serde(default)]
@@ -1211,6 +1211,34 @@ fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     d.deserialize_u64(Count)
 }
 
+/// A number of months (`pack_validity_months = 12`), refused saying what to
+/// write when it is a string or not a whole number of months.
+#[derive(Clone, Copy)]
+struct Months(u32);
+
+impl<'de> Deserialize<'de> for Months {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Months, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Months;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number of months, without quotes: 12")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Months, E> {
+                u32::try_from(v)
+                    .map(Months)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Months, E> {
+                u32::try_from(v)
+                    .map(Months)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+            }
+        }
+        d.deserialize_u32(V)
+    }
+}
+
 /// A count of calls that may be left out (see [`count`]).
 fn some_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     count(d).map(Some)
@@ -1379,12 +1407,12 @@ impl RawPriceList {
             );
         }
         let validity = need(self.pack_validity_months, "pack_validity_months")?;
-        if !(1..=1200).contains(validity.get_ref()) {
+        if !(1..=1200).contains(&validity.get_ref().0) {
             return c.fail(
                 validity.span(),
                 format!(
                     "pack_validity_months is {}; expected 1 to 1200 (100 years)",
-                    validity.get_ref()
+                    validity.get_ref().0
                 ),
             );
         }
@@ -1402,14 +1430,14 @@ impl RawPriceList {
             });
         }
         let one_time_months = self.one_time_free_months.map_or(Ok(60), |m| {
-            if (1..=1200).contains(m.get_ref()) {
-                Ok(*m.get_ref())
+            if (1..=1200).contains(&m.get_ref().0) {
+                Ok(m.get_ref().0)
             } else {
                 c.fail(
                     m.span(),
                     format!(
                         "one_time_free_months is {}; expected 1 to 1200",
-                        m.get_ref()
+                        m.get_ref().0
                     ),
                 )
             }
@@ -1423,7 +1451,7 @@ impl RawPriceList {
             overage_tier_basis: need(self.overage_tier_basis, "overage_tier_basis")?,
             freeze_basis: need(self.freeze.basis, "freeze.basis")?,
             freeze_ratio: ratio,
-            pack_validity_months: *validity.get_ref(),
+            pack_validity_months: validity.get_ref().0,
             pack_alert_below: alert,
             pack_alert: self.pack_alert.unwrap_or(AlertRule::EveryPack),
         };

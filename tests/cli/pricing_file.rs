@@ -99,6 +99,28 @@ fn a_price_written_as_a_toml_float_is_the_decimal_written() {
 }
 
 #[test]
+fn months_are_whole_numbers_from_1_to_1200() {
+    refused(
+        "pack_validity_months = 12",
+        "pack_validity_months = \"12\"",
+        &[
+            "invalid type: string \"12\"",
+            "a whole number of months, without quotes: 12",
+        ],
+    );
+    refused(
+        "pack_validity_months = 12",
+        "pack_validity_months = 99999999999",
+        &["integer `99999999999`", "a whole number of months"],
+    );
+    refused(
+        "pack_validity_months = 12",
+        "pack_validity_months = 0",
+        &["pack_validity_months is 0; expected 1 to 1200"],
+    );
+}
+
+#[test]
 fn an_unknown_key_is_refused() {
     refused(
         "free_calls_per_month = 1000",
