@@ -1192,14 +1192,15 @@ struct RawApi {
     one_time_free_calls: Option<u64>,
 }
 
-/// A count of calls: a TOML integer (`10000`, `10_000`); a string
-/// (`"10,000"`) or a negative number is refused saying what to write.
-fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    struct Count;
-    impl Visitor<'_> for Count {
+/// A whole number in a pricing file: a TOML integer (`10000`, `10_000`); a
+/// string (`"10,000"`) or a negative number is refused saying what to write,
+/// `expected`.
+fn whole<'de, D: Deserializer<'de>>(d: D, expected: &'static str) -> Result<u64, D::Error> {
+    struct Whole(&'static str);
+    impl Visitor<'_> for Whole {
         type Value = u64;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a whole number of calls, without quotes: 10000 or 10_000")
+            f.write_str(self.0)
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
             Ok(v)
@@ -1208,34 +1209,28 @@ fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
             u64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
         }
     }
-    d.deserialize_u64(Count)
+    d.deserialize_u64(Whole(expected))
 }
 
-/// A number of months (`pack_validity_months = 12`), refused saying what to
-/// write when it is a string or not a whole number of months.
+/// A count of calls (see [`whole`]).
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    whole(
+        d,
+        "a whole number of calls, without quotes: 10000 or 10_000",
+    )
+}
+
+/// A number of months (`pack_validity_months = 12`; see [`whole`]).
 #[derive(Clone, Copy)]
 struct Months(u32);
 
 impl<'de> Deserialize<'de> for Months {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Months, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Months;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a whole number of months, without quotes: 12")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Months, E> {
-                u32::try_from(v)
-                    .map(Months)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Months, E> {
-                u32::try_from(v)
-                    .map(Months)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
-            }
-        }
-        d.deserialize_u32(V)
+        const EXPECTED: &str = "a whole number of months, without quotes: 12";
+        let months = whole(d, EXPECTED)?;
+        u32::try_from(months)
+            .map(Months)
+            .map_err(|_| de::Error::invalid_value(de::Unexpected::Unsigned(months), &EXPECTED))
     }
 }
 
