@@ -1221,7 +1221,6 @@ fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 }
 
 /// A number of months (`pack_validity_months = 12`; see [`whole`]).
-#[derive(Clone, Copy)]
 struct Months(u32);
 
 impl<'de> Deserialize<'de> for Months {
