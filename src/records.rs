@@ -52,6 +52,7 @@ impl<'a> Record<'a> {
     /// The word of a totals row whose account cell (column `account`, if the
     /// file has one) holds one: `合计,2026-01,idcard,9000` would otherwise be
     /// billed as an account's usage.
+    #[inline]
     pub fn account_totals_word(&self, account: Option<usize>) -> Option<&'static str> {
         let a = account.filter(|&a| a < self.len())?;
         totals_word(self.field(a))

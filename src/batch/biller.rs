@@ -230,6 +230,7 @@ impl<'a> Biller<'a> {
     /// What the bill columns say of `calls` calls of API `api` in a month, with
     /// `free` free calls when not its own quota (a share of an account's
     /// allowance).
+    #[inline(always)]
     pub(super) fn facts(
         &self,
         api: usize,
@@ -282,6 +283,7 @@ impl<'a> Biller<'a> {
     }
 
     /// The nearest higher tier whose first call count is billed less.
+    #[inline]
     pub(super) fn cliff(
         &self,
         api: usize,
@@ -294,6 +296,7 @@ impl<'a> Biller<'a> {
     }
 
     /// The bill columns' values.
+    #[inline(always)]
     pub(super) fn cells(&self, api: usize, f: &BillFacts, cells: &mut Cells) {
         cells.clear();
         cells.push_u64(f.free_calls);
