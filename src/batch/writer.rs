@@ -159,11 +159,10 @@ impl RowFormat {
                     }
                 }
                 out.extend_from_slice(bill);
-                out.extend_from_slice(if self.format == BatchFormat::ExcelCsv {
-                    b"\r\n"
-                } else {
-                    b"\n"
-                });
+                if self.format == BatchFormat::ExcelCsv {
+                    out.push(b'\r');
+                }
+                out.push(b'\n');
             }
             BatchFormat::JsonLines => {
                 out.push(b'{');
