@@ -7,9 +7,11 @@
 //! beyond [`BUFFERED`] of them, the partitions are written to an anonymous
 //! temporary file (8 bytes a row), so memory stays the same whatever the
 //! input's size. At the end each partition is counted on its own in a small
-//! table, the rows of every key found more than once summed. A partition
-//! too big to count at once is split again by its next byte, through a
-//! temporary file of its own.
+//! table, the rows of every key found more than once summed: groups of
+//! partitions are read back in turn, and a second thread (on a machine with
+//! more than one core) tallies a group whenever it is free, while the next
+//! is read. A partition too big to count at once is split again by its next
+//! byte, through a temporary file of its own.
 //!
 //! When no temporary file can be made (no writable temporary directory), the
 //! fingerprints stay in memory: the count is the same, memory grows with the
@@ -21,14 +23,16 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::sync::mpsc;
 
 /// Partitions, picked by one byte of the fingerprint.
 const PARTS: usize = 256;
 /// Fingerprints held in memory before the partitions are written out (1 MiB).
 const BUFFERED: usize = 1 << 17;
-/// Fingerprints of one partition counted at once (512 KiB, and a table of
-/// 1.5 MiB); a bigger partition is split by its next byte.
-const COUNTED: usize = 1 << 16;
+/// Fingerprints of one partition counted at once (256 KiB, and a table of
+/// 768 KiB, on each of two threads); a bigger partition is split by its next
+/// byte.
+const COUNTED: usize = 1 << 15;
 
 /// The fingerprints of a run's rows, partitioned by the byte at `shift`.
 pub(super) struct KeyLog {
@@ -133,39 +137,71 @@ impl KeyLog {
             // Every byte agrees: a partition is one fingerprint, `len` rows.
             return Ok(lengths.iter().filter(|&&len| len >= 2).sum());
         }
-        let mut total = 0;
-        let mut keys = Vec::new();
-        let mut tally = Tally::default();
-        let mut buffers = Buffers::default();
-        let mut p = 0;
-        while p < PARTS {
-            if lengths[p] as usize > COUNTED {
-                let mut split = KeyLog::at(self.shift - 8);
-                self.each_chunk(p..p + 1, &mut buffers, |chunk| split.push(chunk))?;
-                total += split.count()?;
-                p += 1;
-                continue;
+        let held_keys: u64 = lengths.iter().sum();
+        std::thread::scope(|scope| {
+            // A second thread tallies a group of partitions whenever it is
+            // free, while this one reads the next group back (or tallies it
+            // itself when the other is busy): the count takes both cores.
+            let (to_helper, groups) = mpsc::sync_channel::<Vec<u64>>(0);
+            let (give_back, spare) = mpsc::channel::<Vec<u64>>();
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let helper = (held_keys > COUNTED as u64 && cores > 1).then(|| {
+                scope.spawn(move || {
+                    let mut tally = Tally::default();
+                    let mut total = 0;
+                    for keys in groups {
+                        total += tally.shared(&keys);
+                        // (Returned for reuse, unless the reader is done.)
+                        let _ = give_back.send(keys);
+                    }
+                    total
+                })
+            });
+            let to_helper = helper.as_ref().map(|_| to_helper);
+            let mut total = 0;
+            let mut keys = Vec::new();
+            let mut tally = Tally::default();
+            let mut buffers = Buffers::default();
+            let mut p = 0;
+            while p < PARTS {
+                if lengths[p] as usize > COUNTED {
+                    let mut split = KeyLog::at(self.shift - 8);
+                    self.each_chunk(p..p + 1, &mut buffers, |chunk| split.push(chunk))?;
+                    total += split.count()?;
+                    p += 1;
+                    continue;
+                }
+                // Neighbouring partitions counted together, as many as fit:
+                // keys of two partitions are never equal, and each run holds
+                // them end to end, so they are read back with one seek per run.
+                let mut end = p + 1;
+                let mut held = lengths[p];
+                while end < PARTS && (held + lengths[end]) as usize <= COUNTED {
+                    held += lengths[end];
+                    end += 1;
+                }
+                if held >= 2 {
+                    keys.clear();
+                    self.each_chunk(p..end, &mut buffers, |chunk| {
+                        keys.extend_from_slice(chunk);
+                        Ok(())
+                    })?;
+                    match offer(to_helper.as_ref(), std::mem::take(&mut keys)) {
+                        None => keys = spare.try_recv().unwrap_or_default(),
+                        Some(back) => {
+                            keys = back;
+                            total += tally.shared(&keys);
+                        }
+                    }
+                }
+                p = end;
             }
-            // Neighbouring partitions counted together, as many as fit: keys of
-            // two partitions are never equal, and each run holds them end to
-            // end, so they are read back with one seek per run.
-            let mut end = p + 1;
-            let mut held = lengths[p];
-            while end < PARTS && (held + lengths[end]) as usize <= COUNTED {
-                held += lengths[end];
-                end += 1;
+            drop(to_helper);
+            if let Some(h) = helper {
+                total += h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             }
-            if held >= 2 {
-                keys.clear();
-                self.each_chunk(p..end, &mut buffers, |chunk| {
-                    keys.extend_from_slice(chunk);
-                    Ok(())
-                })?;
-                total += tally.shared(&keys);
-            }
-            p = end;
-        }
-        Ok(total)
+            Ok(total)
+        })
     }
 
     /// Calls `f` with the fingerprints of partitions `group`, a chunk at a
@@ -207,6 +243,18 @@ impl KeyLog {
             *part = Vec::new();
         }
         Ok(())
+    }
+}
+
+/// Hands a group of fingerprints to the helper thread, if there is one and
+/// it is waiting for work; gives the group back otherwise.
+fn offer(helper: Option<&mpsc::SyncSender<Vec<u64>>>, keys: Vec<u64>) -> Option<Vec<u64>> {
+    let Some(helper) = helper else {
+        return Some(keys);
+    };
+    match helper.try_send(keys) {
+        Ok(()) => None,
+        Err(mpsc::TrySendError::Full(k) | mpsc::TrySendError::Disconnected(k)) => Some(k),
     }
 }
 
