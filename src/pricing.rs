@@ -1025,12 +1025,16 @@ struct RawPriceList {
     currency: Option<String>,
     #[serde(default, deserialize_with = "some_count")]
     free_calls_per_month: Option<u64>,
+    #[serde(default, deserialize_with = "some_word")]
     free_quota: Option<FreeQuota>,
     one_time_free_months: Option<Spanned<Months>>,
+    #[serde(default, deserialize_with = "some_word")]
     tier_bounds: Option<TierBounds>,
+    #[serde(default, deserialize_with = "some_word")]
     overage_tier_basis: Option<OverageTierBasis>,
     pack_validity_months: Option<Spanned<Months>>,
     pack_alert_below: Option<Spanned<ShareValue>>,
+    #[serde(default, deserialize_with = "some_word")]
     pack_alert: Option<AlertRule>,
     #[serde(default)]
     freeze: RawFreeze,
@@ -1056,6 +1060,7 @@ struct RawAbout {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, expecting = "a [freeze] table: basis and ratio")]
 struct RawFreeze {
+    #[serde(default, deserialize_with = "some_word")]
     basis: Option<FreezeBasis>,
     ratio: Option<Spanned<ShareValue>>,
 }
@@ -1210,6 +1215,53 @@ fn whole<'de, D: Deserializer<'de>>(d: D, expected: &'static str) -> Result<u64,
         }
     }
     d.deserialize_u64(Whole(expected))
+}
+
+/// A setting named by a word in quotes (`free_quota = "per-item"`): a value of
+/// another type (`free_quota = 1`) is refused naming the words, as a misspelt
+/// word is.
+fn some_word<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: de::DeserializeOwned,
+{
+    struct Word<T>(std::marker::PhantomData<T>);
+    impl<T: de::DeserializeOwned> Visitor<'_> for Word<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let words: Vec<String> = words::<T>().iter().map(|w| format!("\"{w}\"")).collect();
+            write!(f, "one of {}, in quotes", words.join(", "))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            T::deserialize(de::value::StrDeserializer::new(v))
+        }
+    }
+    d.deserialize_any(Word(std::marker::PhantomData)).map(Some)
+}
+
+/// The words a setting's type is named by (its enum's variants, as serde
+/// names them): the variants that serde lists when refusing an unknown one.
+fn words<T: de::DeserializeOwned>() -> &'static [&'static str] {
+    #[derive(Debug)]
+    struct Words(&'static [&'static str]);
+    impl fmt::Display for Words {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{:?}", self.0)
+        }
+    }
+    impl std::error::Error for Words {}
+    impl de::Error for Words {
+        fn custom<M: fmt::Display>(_: M) -> Words {
+            Words(&[])
+        }
+        fn unknown_variant(_: &str, expected: &'static [&'static str]) -> Words {
+            Words(expected)
+        }
+    }
+    match T::deserialize(de::value::StrDeserializer::<Words>::new("")) {
+        Err(Words(words)) => words,
+        Ok(_) => &[],
+    }
 }
 
 /// A count of calls (see [`whole`]).
