@@ -1039,9 +1039,9 @@ struct RawPriceList {
     #[serde(default)]
     freeze: RawFreeze,
     #[serde(default)]
-    tiers: BTreeMap<String, Spanned<Vec<Spanned<RawTier>>>>,
+    tiers: BTreeMap<String, Spanned<Listed<Spanned<RawTier>>>>,
     #[serde(default)]
-    packs: BTreeMap<String, Spanned<Vec<Spanned<RawPack>>>>,
+    packs: BTreeMap<String, Spanned<Listed<Spanned<RawPack>>>>,
     item: Option<Vec<Spanned<RawItem>>>,
     api: Option<Vec<Spanned<RawApi>>>,
 }
@@ -1261,6 +1261,51 @@ fn words<T: de::DeserializeOwned>() -> &'static [&'static str] {
     match T::deserialize(de::value::StrDeserializer::<Words>::new("")) {
         Err(Words(words)) => words,
         Ok(_) => &[],
+    }
+}
+
+/// A table's list in a pricing file (`standard = [ … ]`): any other value is
+/// refused saying what the list holds.
+struct Listed<T>(Vec<T>);
+
+/// What a [`Listed`] list holds, for the refusal of anything else.
+trait ListOf {
+    const LIST: &'static str;
+}
+
+impl ListOf for Spanned<RawTier> {
+    const LIST: &'static str =
+        "a list of tiers: [{ upto = 1000, price = \"0\" }, …, { price = \"0.06\" }]";
+}
+
+impl ListOf for Spanned<RawPack> {
+    const LIST: &'static str = "a list of packs: [{ calls = 1000, price = 120 }, …]";
+}
+
+impl<T> std::ops::Deref for Listed<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<'de, T: Deserialize<'de> + ListOf> Deserialize<'de> for Listed<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Listed<T>, D::Error> {
+        struct List<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + ListOf> Visitor<'de> for List<T> {
+            type Value = Listed<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(T::LIST)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Listed<T>, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Listed(items))
+            }
+        }
+        d.deserialize_seq(List(std::marker::PhantomData))
     }
 }
 
@@ -1883,7 +1928,7 @@ impl Checker<'_> {
     fn tiers(
         &self,
         name: &str,
-        raw: &Spanned<Vec<Spanned<RawTier>>>,
+        raw: &Spanned<Listed<Spanned<RawTier>>>,
     ) -> Result<Vec<Tier>, PricingError> {
         if raw.get_ref().is_empty() {
             return self.fail(raw.span(), format!("tier table '{name}' has no tiers"));
@@ -1986,10 +2031,10 @@ impl Checker<'_> {
     fn packs(
         &self,
         name: &str,
-        raw: &Spanned<Vec<Spanned<RawPack>>>,
+        raw: &Spanned<Listed<Spanned<RawPack>>>,
     ) -> Result<Vec<PackCell>, PricingError> {
         let mut cells: Vec<PackCell> = Vec::new();
-        for spanned in raw.get_ref() {
+        for spanned in raw.get_ref().iter() {
             let p = spanned.get_ref();
             if p.calls == 0 {
                 return self.fail(
