@@ -276,13 +276,16 @@ impl Calculator<'_> {
             if item.one_time_free_calls == 0 {
                 continue;
             }
+            let months = settings.one_time_free_months.expect(
+                "a price list with one-time free calls states their validity (checked when read)",
+            );
             let mut lot = HeldPack::new(
                 0,
                 1,
                 &item.key,
                 item.one_time_free_calls,
                 Money::ZERO,
-                first.plus(settings.one_time_free_months - 1),
+                first.plus(months - 1),
             );
             lot.free = true;
             grants.push(Event::FreePackGranted {

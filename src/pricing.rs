@@ -91,8 +91,9 @@ pub struct Settings {
     pub free_calls_per_month: u64,
     /// Who shares the monthly free calls.
     pub free_quota: FreeQuota,
-    /// Months a one-time free pack (首次开通赠送) stays valid.
-    pub one_time_free_months: u32,
+    /// Months a one-time free pack (首次开通赠送) stays valid; `None` in a list
+    /// whose items have no one-time free calls (the file need not say).
+    pub one_time_free_months: Option<u32>,
     /// Which end of a tier range is inclusive.
     pub tier_bounds: TierBounds,
     /// Which count picks the overage tier.
@@ -749,7 +750,9 @@ impl PriceList {
         let _ = writeln!(out, "currency = {}", q(&s.currency));
         let _ = writeln!(out, "free_calls_per_month = {}", s.free_calls_per_month);
         let _ = writeln!(out, "free_quota = {}", q(&kebab(&s.free_quota)));
-        let _ = writeln!(out, "one_time_free_months = {}", s.one_time_free_months);
+        if let Some(months) = s.one_time_free_months {
+            let _ = writeln!(out, "one_time_free_months = {months}");
+        }
         let _ = writeln!(out, "tier_bounds = {}", q(&kebab(&s.tier_bounds)));
         let _ = writeln!(
             out,
@@ -1520,7 +1523,7 @@ impl RawPriceList {
                 ),
             });
         }
-        let one_time_months = self.one_time_free_months.map_or(Ok(60), |m| {
+        let one_time_months = self.one_time_free_months.map(|m| {
             if (1..=1200).contains(&m.get_ref().0) {
                 Ok(m.get_ref().0)
             } else {
@@ -1532,12 +1535,12 @@ impl RawPriceList {
                     ),
                 )
             }
-        })?;
+        });
         let settings = Settings {
             currency,
             free_calls_per_month: need(self.free_calls_per_month, "free_calls_per_month")?,
             free_quota: self.free_quota.unwrap_or(FreeQuota::PerItem),
-            one_time_free_months: one_time_months,
+            one_time_free_months: one_time_months.transpose()?,
             tier_bounds: need(self.tier_bounds, "tier_bounds")?,
             overage_tier_basis: need(self.overage_tier_basis, "overage_tier_basis")?,
             freeze_basis: need(self.freeze.basis, "freeze.basis")?,
@@ -1607,6 +1610,16 @@ impl RawPriceList {
                          one_time: Option<u64>|
          -> Result<Item, PricingError> {
             let cells = pack_table(key, packs)?;
+            if one_time.is_some_and(|calls| calls > 0) && settings.one_time_free_months.is_none() {
+                return Err(PricingError {
+                    position: None,
+                    message: format!(
+                        "'{key}' has one_time_free_calls but the list has no \
+                         one_time_free_months; expected how many months its one-time free pack \
+                         stays valid"
+                    ),
+                });
+            }
             Ok(Item {
                 key: key.to_string(),
                 name: name.to_string(),
@@ -1914,8 +1927,14 @@ impl RawPriceList {
                     .into(),
             });
         }
+        // The validity of one-time free packs is a setting only of a list
+        // that has some (a file inheriting it from its edition has none).
+        let one_time = items.iter().any(|i| i.one_time_free_calls > 0);
         Ok(PriceList {
-            settings,
+            settings: Settings {
+                one_time_free_months: settings.one_time_free_months.filter(|_| one_time),
+                ..settings
+            },
             about,
             items,
             apis,

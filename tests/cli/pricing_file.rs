@@ -411,3 +411,44 @@ fn an_empty_environment_variable_means_the_built_in_list() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(s(&v, "amount"), "1350.00");
 }
+
+/// A one-time free pack's validity is the price list's to state (no number in
+/// the program stands in for it): a file whose items have one-time free calls
+/// and no `one_time_free_months` is refused, and the months it states are the
+/// ones the ledger grants.
+#[test]
+fn one_time_free_calls_need_their_validity_stated() {
+    let items = "edition = \"a\"\n[[api]]\nkey = \"x\"\nname = \"x\"\ntiers = \"idcard\"\n\
+                 one_time_free_calls = 50\n";
+    let (_f, path) = temp_pricing(items);
+    let err = Test::new().args(&["--pricing", &path, "prices"]).fails(1);
+    assert!(
+        err.contains("'x' has one_time_free_calls but the list has no one_time_free_months"),
+        "{err}"
+    );
+    let (_g, path) = temp_pricing(&format!("one_time_free_months = 24\n{items}"));
+    let dir = tempfile::tempdir().unwrap();
+    let usage = dir.path().join("usage.csv");
+    std::fs::write(&usage, "month,api,calls\n2026-01,x,30\n").unwrap();
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            &path,
+            "ledger",
+            "--usage",
+            usage.to_str().unwrap(),
+        ])
+        .json();
+    let grant = &v["months"][0]["events"][0];
+    assert_eq!(grant["kind"], "free-pack-granted", "{v}");
+    assert_eq!(s(grant, "expires_after"), "2027-12");
+    // An edition without one-time free packs states no validity for them.
+    let toml = Test::new()
+        .args(&["--edition", "a", "prices", "-f", "toml"])
+        .run();
+    assert!(
+        !toml.stdout.contains("one_time_free_months"),
+        "{}",
+        toml.stdout
+    );
+}
