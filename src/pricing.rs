@@ -448,6 +448,25 @@ impl About {
     }
 }
 
+/// How far `wanted` is from the known name `known`, when near enough to be
+/// suggested for it. An ASCII name (a key, an action) may be a third of its
+/// length off, at least two edits (`idcrad`). A Chinese name is compared
+/// without the 识别 ("recognition") that most end in, and may be one character
+/// off if three or more remain (身分证 for 身份证), none if fewer: each
+/// character names the product, and every two-character product + 识别 is two
+/// edits from every other (表格识别, table recognition, is not 名片识别, business
+/// cards; 火车票 is not 车牌).
+fn near<'a>(wanted: &'a str, known: &'a str) -> Option<usize> {
+    let (wanted, known, most) = if known.is_ascii() {
+        (wanted, known, 2.max(known.len() / 3))
+    } else {
+        let bare = |s: &'a str| s.strip_suffix("识别").unwrap_or(s);
+        let known = bare(known);
+        (bare(wanted), known, usize::from(known.chars().count() >= 3))
+    };
+    Some(strsim::levenshtein(wanted, known)).filter(|&d| d <= most)
+}
+
 /// The built-in editions, oldest first by content: name and price list.
 pub const EDITIONS: [(&str, &str); 7] = [
     ("a", include_str!("../editions/a.toml")),
@@ -703,16 +722,28 @@ impl PriceList {
 
     fn unknown(&self, name: &str) -> Error {
         let wanted = name.trim().to_ascii_lowercase();
-        let closest = self
+        let near: Vec<(usize, &String)> = self
             .names
             .keys()
-            .map(|n| (strsim::levenshtein(&wanted, n), n))
-            .filter(|(d, n)| *d <= 2.max(n.chars().count() / 3))
-            .min();
-        let suggestion = closest.and_then(|(_, n)| match &self.names[n] {
-            Named::Api(i) => Some(self.apis[*i].key.clone()),
-            Named::Item(i) => Some(self.items[*i].key.clone()),
-            Named::Ambiguous(_) | Named::Category(_) => None,
+            .filter_map(|n| near(&wanted, n).map(|d| (d, n)))
+            .collect();
+        // Every key at the least distance (车票: 汽车票 or 火车票), in list order.
+        let least = near.iter().map(|(d, _)| *d).min();
+        let mut keys: Vec<(usize, &str)> = near
+            .iter()
+            .filter(|(d, _)| Some(*d) == least)
+            .filter_map(|(_, n)| match &self.names[*n] {
+                Named::Api(i) => Some((*i, self.apis[*i].key.as_str())),
+                Named::Item(i) => Some((self.apis.len() + *i, self.items[*i].key.as_str())),
+                Named::Ambiguous(_) | Named::Category(_) => None,
+            })
+            .collect();
+        keys.sort();
+        let mut seen = std::collections::HashSet::new();
+        keys.retain(|(_, k)| seen.insert(*k));
+        let suggestion = (!keys.is_empty()).then(|| {
+            let quoted: Vec<String> = keys.iter().map(|(_, k)| format!("'{k}'")).collect();
+            quoted.join(" or ")
         });
         let shown: Vec<&str> = self.apis.iter().take(12).map(|a| a.key.as_str()).collect();
         let more = self.apis.len() - shown.len();
@@ -720,7 +751,7 @@ impl PriceList {
         let suggestion = if crate::records::totals_word(wanted.as_bytes()).is_some() {
             Some("; a total is not an API (a totals row of a file is read past)".to_string())
         } else {
-            suggestion.map(|k| format!("; did you mean '{k}'?"))
+            suggestion.map(|k| format!("; did you mean {k}?"))
         };
         Error::UnknownApi {
             name: name.to_string(),
