@@ -721,7 +721,8 @@ impl PriceList {
     }
 
     fn unknown(&self, name: &str) -> Error {
-        let wanted = name.trim().to_ascii_lowercase();
+        // As the names are kept: lower case, half width, Chinese without spaces.
+        let wanted = name_key(name.trim());
         let near: Vec<(usize, &String)> = self
             .names
             .keys()

@@ -271,6 +271,9 @@ fn chinese_names_are_suggested_only_for_a_typo() {
     }
     for (name, key) in [
         ("身分证", "idcard"),
+        // Compared as names are found: spaces and widths aside.
+        ("身 分 证", "idcard"),
+        ("ＩＤＣＲＡＤ", "idcard"),
         ("身份正识别", "idcard"),
         ("增值税发漂", "vat-invoice"),
         ("通用印刷体识", "general"),
