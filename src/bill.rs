@@ -721,15 +721,6 @@ impl<'a> Calculator<'a> {
         })
     }
 
-    /// One billing item's postpaid line (no packs), the item being the
-    /// account's only usage, with the nearest tier cliff if more calls would
-    /// lower the bill.
-    pub fn postpaid_line(&self, item: &Item, calls: u64) -> Result<BillLine, Error> {
-        let mut line = self.line(item, calls, &mut [])?;
-        line.cliff = self.cliff(item, calls, line.amount);
-        Ok(line)
-    }
-
     /// The smallest call count above `calls` in a higher tier whose bill is below
     /// `amount`, if any.
     pub fn cliff(&self, item: &Item, calls: u64, amount: Money) -> Option<Cliff> {

@@ -715,11 +715,6 @@ impl PriceList {
         self.apis.iter().find(|a| a.key == key)
     }
 
-    /// The billing item of this key.
-    pub fn item_by_key(&self, key: &str) -> Option<&Item> {
-        self.items.iter().find(|i| i.key == key)
-    }
-
     fn unknown(&self, name: &str) -> Error {
         // As the names are kept: lower case, half width, Chinese without spaces.
         let wanted = name_key(name.trim());
