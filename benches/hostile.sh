@@ -18,6 +18,8 @@ open(w + "/names.csv", "w").write("api,calls\n" + "".join("api%d,%d\n" % (i, 123
 open(w + "/packs.csv", "w").write("month,api,calls,count\n" + "2026-01,idcard,1000,100000\n" * 40)
 open(w + "/usage.csv", "w").write("month,api,calls\n2026-01,idcard,5\n2027-06,idcard,5\n")
 open(w + "/commas.csv", "w").write("api,calls\n" + ",\n" * 500000)
+open(w + "/accounts.csv", "w").write("account,month,api,calls\n" + "".join(
+    "acct%05d,2026-%02d,idcard,%d\n" % (i % 20000, i % 12 + 1, 100 + i % 5000) for i in range(200000)))
 PY
 
 measure() {   # label, then the command
@@ -53,3 +55,7 @@ measure "16 quote --calls 18446744073709551615" \
     "$bin" quote --api idcard --calls 18446744073709551615
 measure "17 batch --skip-invalid: 500,000 rows of ','" \
     "$bin" batch --skip-invalid "$work/commas.csv"
+measure "18 ledger: 200,000 rows of 20,000 accounts" \
+    "$bin" ledger "$work/accounts.csv" -f csv
+measure "18 plan: the same file" \
+    "$bin" plan "$work/accounts.csv" -f csv

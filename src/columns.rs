@@ -304,15 +304,30 @@ pub struct Wanted<'a> {
     pub named: Option<&'a str>,
     /// The file must have the column.
     pub required: bool,
+    /// The file must not have it: the calls when each row is one call
+    /// (`--count-rows`), where a calls column would count them twice.
+    pub absent: bool,
 }
 
-impl Wanted<'_> {
+impl<'a> Wanted<'a> {
+    /// A column looked for by the name given on the command line, if one is,
+    /// else by its aliases; required if named.
+    pub fn named(role: Role, name: Option<&'a str>, required: bool) -> Wanted<'a> {
+        Wanted {
+            role,
+            named: name,
+            required: required || name.is_some(),
+            absent: false,
+        }
+    }
+
     /// A column looked for by its aliases.
     pub fn required(role: Role) -> Wanted<'static> {
         Wanted {
             role,
             named: None,
             required: true,
+            absent: false,
         }
     }
 
@@ -322,6 +337,15 @@ impl Wanted<'_> {
             role,
             named: None,
             required: false,
+            absent: false,
+        }
+    }
+
+    /// A column the file must not have.
+    pub fn absent(role: Role) -> Wanted<'static> {
+        Wanted {
+            absent: true,
+            ..Wanted::optional(role)
         }
     }
 }
@@ -388,6 +412,15 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
             None => what,
         };
         match hits.as_slice() {
+            [first, ..] if w.absent => {
+                return Err(format!(
+                    "the header has a {} column '{}', while --count-rows counts each row as \
+                     one call; expected one or the other (leave out --count-rows to read the \
+                     counts)",
+                    w.role.name(),
+                    header[*first].trim()
+                ))
+            }
             [] if w.required => {
                 // A column of the role in a unit not read (`调用量(万次)`).
                 let scaled = header.iter().find(|h| {
@@ -401,7 +434,15 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
                         h.trim()
                     )
                 });
-                return Err(format!("the header has no {what}{unit}; columns: {names}"));
+                // A log with a row for each call has no count to read.
+                let log = if w.role == Role::Calls && w.named.is_none() && unit.is_empty() {
+                    "; if each row is one call (a log of calls), pass --count-rows"
+                } else {
+                    ""
+                };
+                return Err(format!(
+                    "the header has no {what}{unit}; columns: {names}{log}"
+                ));
             }
             [] => found.push(None),
             [one] => found.push(Some(*one)),
@@ -595,6 +636,7 @@ mod tests {
                 role: Role::Account,
                 named: Some("客户名称"),
                 required: true,
+                absent: false,
             },
             Wanted::required(Role::Api),
             Wanted::required(Role::Calls),
@@ -631,10 +673,28 @@ mod tests {
             role: Role::Calls,
             named: Some("n"),
             required: true,
+            absent: false,
         }];
         assert_eq!(
             resolve(&header(&["api", "n"]), &named).unwrap(),
             vec![Some(1)]
         );
+        // A log of calls: the missing column's error says how to count rows,
+        // and counting rows refuses a calls column.
+        assert!(err_of(&["time", "api"], &wanted).contains("pass --count-rows"));
+        let counted = [Wanted::required(Role::Api), Wanted::absent(Role::Calls)];
+        assert_eq!(
+            resolve(&header(&["time", "api"]), &counted).unwrap(),
+            vec![Some(1), None]
+        );
+        let err = err_of(&["api", "调用量"], &counted);
+        assert!(
+            err.contains("calls column '调用量', while --count-rows"),
+            "{err}"
+        );
+    }
+
+    fn err_of(names: &[&str], wanted: &[Wanted<'_>]) -> String {
+        resolve(&header(names), wanted).unwrap_err()
     }
 }

@@ -214,6 +214,9 @@ pub struct UsageColumns {
     pub account: Option<String>,
     /// The month (or date) column.
     pub month: Option<String>,
+    /// Each row is one call (a log of calls, without a calls column): rows
+    /// are counted, not a column read.
+    pub count_rows: bool,
 }
 
 /// Refuses a row without an account where others name theirs: it is no
@@ -257,26 +260,27 @@ pub fn read_usage<'a, R: Read>(
     names: &UsageColumns,
 ) -> Result<(Vec<Usage<'a>>, TotalsRows), InputError> {
     let mut rows = Vec::new();
-    fn named(role: Role, name: Option<&str>, required: bool) -> Wanted<'_> {
-        Wanted {
-            role,
-            named: name,
-            required: required || name.is_some(),
-        }
-    }
     let wanted = [
-        named(Role::Month, names.month.as_deref(), true),
-        named(Role::Api, names.api.as_deref(), true),
-        named(Role::Calls, names.calls.as_deref(), true),
-        named(Role::Account, names.account.as_deref(), false),
-        named(Role::Unit, None, false),
+        Wanted::named(Role::Month, names.month.as_deref(), true),
+        Wanted::named(Role::Api, names.api.as_deref(), true),
+        if names.count_rows {
+            Wanted::absent(Role::Calls)
+        } else {
+            Wanted::named(Role::Calls, names.calls.as_deref(), true)
+        },
+        Wanted::named(Role::Account, names.account.as_deref(), false),
+        Wanted::named(Role::Unit, None, false),
     ];
     let mut accounts = AccountsSeen::default();
     let totals = read_rows(input, &wanted, |line, v| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
         crate::columns::check_unit(text(&v[4]))?;
-        let calls = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
+        let calls = if names.count_rows {
+            1
+        } else {
+            parse_count(text(&v[2])).map_err(|e| e.to_string())?
+        };
         let account = account_of(&v[3])?;
         accounts.check(line, &account)?;
         rows.push(Usage {
@@ -423,15 +427,32 @@ pub fn monthly_by_api<'a>(usage: &[Usage<'a>]) -> Result<Vec<(&'a Item, Vec<u64>
     Ok(out)
 }
 
-/// The distinct non-empty accounts named, in order of first appearance.
+/// The distinct non-empty accounts named, in order of first appearance (one
+/// pass: a file of many accounts takes no longer per row).
 pub fn accounts<'s>(names: impl IntoIterator<Item = &'s str>) -> Vec<&'s str> {
-    let mut seen: Vec<&str> = Vec::new();
-    for n in names {
-        if !n.is_empty() && !seen.contains(&n) {
-            seen.push(n);
+    let mut seen = std::collections::HashSet::new();
+    names
+        .into_iter()
+        .filter(|n| !n.is_empty() && seen.insert(*n))
+        .collect()
+}
+
+/// `rows` apart by account: the rows of `names[i]` at `i`, in their order, in
+/// one pass; a row of an account not named is left out.
+pub fn split_by_account<T>(
+    rows: Vec<T>,
+    names: &[&str],
+    account: impl Fn(&T) -> &str,
+) -> Vec<Vec<T>> {
+    let at: std::collections::HashMap<&str, usize> =
+        names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut each: Vec<Vec<T>> = names.iter().map(|_| Vec::new()).collect();
+    for row in rows {
+        if let Some(&i) = at.get(account(&row)) {
+            each[i].push(row);
         }
     }
-    seen
+    each
 }
 
 /// Refuses rows of several accounts: each account has its own free quotas,

@@ -297,7 +297,8 @@ impl Calculator<'_> {
         }
         let mut balance = input.opening_balance;
         let mut frozen = Money::ZERO;
-        let mut out = Vec::new();
+        // Sized as they will be: a file of many accounts holds many ledgers.
+        let mut out = Vec::with_capacity(first.months_until(last) as usize + 1);
         let mut totals = LedgerTotals {
             paid_for_packs: Money::ZERO,
             paid_postpaid: Money::ZERO,
@@ -350,7 +351,7 @@ impl Calculator<'_> {
                 .map(|(&(_, i), &c)| (i, c))
                 .collect();
             let free = self.free_calls(&month_items);
-            let mut lines = Vec::new();
+            let mut lines = Vec::with_capacity(month_items.len());
             for (&(index, calls), free) in month_items.iter().zip(free) {
                 let item = &self.prices.items[index];
                 let mut mine: Vec<HeldPack> = Vec::new();

@@ -49,8 +49,8 @@ pub use curve::{Curve, CurvePoint};
 pub use decode::{DecodedReader, InputEncoding, NotText};
 pub use error::{Error, Remedy};
 pub use input::{
-    accounts, monthly_by_api, one_account, read_packs, read_topups, read_usage, InputError,
-    Purchase as PackPurchase, TopUp, Usage, UsageColumns,
+    accounts, monthly_by_api, one_account, read_packs, read_topups, read_usage, split_by_account,
+    InputError, Purchase as PackPurchase, TopUp, Usage, UsageColumns,
 };
 pub use ledger::{Ledger, LedgerInput, LedgerMonth, LedgerTotals, PackBought};
 pub use money::{

@@ -11,7 +11,8 @@ pub(super) struct Columns {
     pub(super) names: Vec<String>,
     pub(super) count: usize,
     pub(super) api: usize,
-    pub(super) calls: usize,
+    /// The calls column; none when each row is one call.
+    pub(super) calls: Option<usize>,
     pub(super) account: Option<usize>,
     pub(super) month: Option<usize>,
     /// The unit of the calls (`用量单位`), where the file names one.
@@ -25,30 +26,27 @@ pub(super) struct Columns {
 
 pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Columns, BatchError> {
     let wanted = [
-        Wanted {
-            role: Role::Api,
-            named: options.api_column.as_deref(),
-            required: true,
+        Wanted::named(Role::Api, options.api_column.as_deref(), true),
+        if options.count_rows {
+            Wanted::absent(Role::Calls)
+        } else {
+            Wanted::named(Role::Calls, options.calls_column.as_deref(), true)
         },
-        Wanted {
-            role: Role::Calls,
-            named: options.calls_column.as_deref(),
-            required: true,
-        },
-        Wanted {
-            role: Role::Account,
-            named: options.account_column.as_deref(),
-            required: options.account_column.is_some(),
-        },
-        Wanted {
-            role: Role::Month,
-            named: options.month_column.as_deref(),
-            required: options.month_column.is_some(),
-        },
+        Wanted::named(Role::Account, options.account_column.as_deref(), false),
+        Wanted::named(Role::Month, options.month_column.as_deref(), false),
         Wanted::optional(Role::Unit),
     ];
     let found = crate::columns::resolve(names, &wanted).map_err(BatchError::Input)?;
-    let (api, calls) = (found[0].unwrap_or(0), found[1].unwrap_or(0));
+    let (api, calls) = (found[0].unwrap_or(0), found[1]);
+    // A row of one call billed alone is no month's bill.
+    if options.count_rows && options.group_by.is_empty() {
+        return Err(BatchError::Input(
+            "--count-rows counts each row as one call, so rows are billed only when summed: \
+             group them (--group-by account,month, or --group-by month without an account \
+             column)"
+                .into(),
+        ));
+    }
     let mut group = Vec::new();
     for g in &options.group_by {
         let hits: Vec<usize> = (0..names.len()).filter(|&i| names[i] == g.trim()).collect();
@@ -59,7 +57,7 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
             "month" => found[3],
             // (Refused below: rows are always grouped by API.)
             "api" => Some(api),
-            "calls" => Some(calls),
+            "calls" => calls,
             _ => None,
         };
         match (hits.as_slice(), role) {
@@ -79,12 +77,12 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
             }
         }
     }
-    if let Some(&column) = group.iter().find(|&&g| g == api || g == calls) {
+    if let Some(&column) = group.iter().find(|&&g| g == api || Some(g) == calls) {
         let rest: Vec<&str> = options
             .group_by
             .iter()
             .zip(&group)
-            .filter(|&(_, &g)| g != api && g != calls)
+            .filter(|&(_, &g)| g != api && Some(g) != calls)
             .map(|(name, _)| name.trim())
             .collect();
         return Err(BatchError::Input(format!(

@@ -691,7 +691,7 @@ impl Writer<'_> {
         numbers: &[u64],
         bill: &[u8],
     ) {
-        let calls = (self.calls_at, numbers[0]);
+        let calls = (Some(self.calls_at), numbers[0]);
         let numbers: Vec<String> = numbers.iter().map(u64::to_string).collect();
         let lead = values
             .iter()

@@ -70,7 +70,7 @@ pub fn run_batch<R: Read, W: Write>(
     cols.per_account = calc.prices.settings.free_quota == crate::FreeQuota::PerAccount;
     cols.delimiter = reader.delimiter();
     if cols.group.is_empty() {
-        let format = RowFormat::new(options.format, names, &[cols.calls]);
+        let format = RowFormat::new(options.format, names, cols.calls.as_slice());
         let (input, leftover, first_line) = reader.into_parts();
         return stream(
             calc, input, leftover, first_line, output, &cols, &format, options, on_skip,
@@ -118,7 +118,10 @@ fn read_row(
     if let Some(unit) = cols.unit {
         crate::columns::check_unit(&String::from_utf8_lossy(record.field(unit)))?;
     }
-    let calls = calls_of(record.field(cols.calls))?;
+    let calls = match cols.calls {
+        Some(c) => calls_of(record.field(c))?,
+        None => 1,
+    };
     Ok((api, calls))
 }
 

@@ -31,6 +31,9 @@ pub struct BatchOptions {
     pub month_column: Option<String>,
     /// Columns whose equal values (with the API) are summed into one month.
     pub group_by: Vec<String>,
+    /// Each row is one call (a log of calls, without a calls column): rows
+    /// are counted, and must be grouped.
+    pub count_rows: bool,
     /// Report bad rows and go on, instead of stopping at the first.
     pub skip_invalid: bool,
     /// Accept quoted fields that span lines (refused by default: in a usage

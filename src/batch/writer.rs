@@ -136,13 +136,14 @@ impl RowFormat {
 
     /// One output row: the leading fields, then the bill cells. In CSV, `raw`
     /// (the input record as read) stands for the leading fields unchanged. `calls`
-    /// is the position and parsed value of the call count, an integer in JSON.
+    /// is the position (if a column holds it) and parsed value of the call
+    /// count, an integer in JSON.
     pub(super) fn row<'f>(
         &self,
         out: &mut Vec<u8>,
         leading: impl Iterator<Item = &'f [u8]>,
         raw: Option<&[u8]>,
-        calls: (usize, u64),
+        calls: (Option<usize>, u64),
         bill: &'f [u8],
     ) {
         match self.format {
@@ -174,7 +175,7 @@ impl RowFormat {
                     json_string(out, name.as_bytes());
                     out.push(b':');
                     match kind {
-                        _ if i == calls.0 => push_digits(out, calls.1),
+                        _ if Some(i) == calls.0 => push_digits(out, calls.1),
                         JsonKind::Integer | JsonKind::OptionalText if f.is_empty() => {
                             out.extend_from_slice(b"null")
                         }

@@ -441,6 +441,11 @@ pub struct ColumnArgs {
     /// Name of the column holding the month or date [default: month, date, 月份, 日期, …]
     #[arg(long, value_name = "NAME")]
     pub month_column: Option<String>,
+
+    /// Each row is one call (a log of calls, without a calls column): count the
+    /// rows, rolled up into their months
+    #[arg(long, conflicts_with = "calls_column")]
+    pub count_rows: bool,
 }
 
 impl ColumnArgs {
@@ -450,6 +455,7 @@ impl ColumnArgs {
             calls: self.calls_column.clone(),
             account: self.account_column.clone(),
             month: self.month_column.clone(),
+            count_rows: self.count_rows,
         }
     }
 }

@@ -34,6 +34,7 @@ pub(super) fn run(
         account_column: args.columns.account_column.clone(),
         month_column: args.columns.month_column.clone(),
         group_by: args.group_by.iter().map(|g| g.trim().to_string()).collect(),
+        count_rows: args.columns.count_rows,
         skip_invalid: args.skip_invalid,
         multiline_fields: args.multiline_fields,
         format,

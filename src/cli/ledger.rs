@@ -1,7 +1,9 @@
 //! `ocr-bill ledger`: the usage, packs and top-ups files, month by month.
 
 use anyhow::anyhow;
-use ocr_bill::{read_packs, read_topups, read_usage, LedgerInput, Month, PriceList};
+use ocr_bill::{
+    read_packs, read_topups, read_usage, split_by_account, LedgerInput, Month, PriceList,
+};
 
 use super::args::LedgerArgs;
 use super::input::{calculator, check_account, opening_balance, read_file};
@@ -93,14 +95,24 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
             ));
         }
     }
+    // Each account's rows apart, in one pass over each file (every row names
+    // its account here).
+    let keys: Vec<&str> = names.iter().map(String::as_str).collect();
+    let usage = split_by_account(std::mem::take(&mut input.usage), &keys, |u| &u.account);
+    let packs = split_by_account(std::mem::take(&mut input.packs), &keys, |p| &p.account);
+    let topups = split_by_account(std::mem::take(&mut input.topups), &keys, |t| &t.account);
     let mut ledgers = Vec::with_capacity(names.len());
-    for name in names {
-        let mut one = input.clone();
-        keep_account(&mut one, &name);
+    for (((name, usage), packs), topups) in names.iter().zip(usage).zip(packs).zip(topups) {
+        let one = LedgerInput {
+            usage,
+            packs,
+            topups,
+            ..input.clone()
+        };
         let ledger = calc
             .ledger(&one)
             .map_err(|e| anyhow!("account {name}: {e}"))?;
-        ledgers.push((name, ledger));
+        ledgers.push((name.clone(), ledger));
     }
     let each = ledgers
         .iter()

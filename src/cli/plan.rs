@@ -49,22 +49,23 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
     }
     // Each account on its own (RULES §8), over its own months; a file
     // without accounts is one account's.
-    let mut names: Vec<&str> = ocr_bill::accounts(usage.iter().map(|u| u.account.as_str()));
+    let mut names: Vec<String> = ocr_bill::accounts(usage.iter().map(|u| u.account.as_str()))
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     if names.is_empty() {
-        names.push("");
+        names.push(String::new());
     }
+    let keys: Vec<&str> = names.iter().map(String::as_str).collect();
+    let apart = ocr_bill::split_by_account(usage, &keys, |u| &u.account);
     let mut each = Vec::with_capacity(names.len());
-    for name in names {
-        let rows: Vec<_> = usage
-            .iter()
-            .filter(|u| u.account == name)
-            .cloned()
-            .collect();
-        let plans = plan_all(ocr_bill::monthly_by_api(&rows)?).map_err(|e| match name {
-            "" => e,
-            _ => anyhow::anyhow!("account {name}: {e}"),
-        })?;
-        each.push((name.to_string(), plans));
+    for (name, rows) in names.iter().zip(apart) {
+        let plans =
+            plan_all(ocr_bill::monthly_by_api(&rows)?).map_err(|e| match name.as_str() {
+                "" => e,
+                _ => anyhow::anyhow!("account {name}: {e}"),
+            })?;
+        each.push((name.clone(), plans));
     }
     let reports = each
         .iter()

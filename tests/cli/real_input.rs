@@ -1776,3 +1776,119 @@ fn a_workbook_totals_row_is_left_out() {
         .stderr_has("total 1000.00 CNY")
         .run();
 }
+
+/// A log of calls, a row for each call with its time and no count: counted
+/// with `--count-rows`, rolled up into each account's months, the same bills
+/// as the counts summed. Without the flag the missing column says how; with
+/// it, a calls column or an ungrouped batch is refused.
+#[test]
+fn a_log_of_calls_is_counted_with_count_rows() {
+    let mut log = String::from("时间,账号,接口\n");
+    let mut counted = String::from("month,account,api,calls\n");
+    for (account, month, api, n) in [
+        ("acme", "2026-01", "idcard", 9000),
+        ("acme", "2026-01", "通用印刷体", 1500),
+        ("acme", "2026-02", "IDCardOCR", 10_001),
+        ("beta", "2026-01", "idcard", 12),
+    ] {
+        for i in 0..n {
+            log.push_str(&format!(
+                "{month}-{:02} {:02}:{:02}:00,{account},{api}\n",
+                1 + i % 28,
+                i % 24,
+                i % 60
+            ));
+        }
+        counted.push_str(&format!("{month},{account},{api},{n}\n"));
+    }
+    let (_d, p) = files(&[("log.csv", &log), ("counted.csv", &counted)]);
+    let err = Test::new().args(&["ledger", &p[0]]).fails(1);
+    assert!(err.contains("no 'calls' column"), "{err}");
+    assert!(err.contains("pass --count-rows"), "{err}");
+    for command in ["ledger", "plan"] {
+        let by_rows = Test::new().args(&[command, "--count-rows", &p[0]]).json();
+        let by_counts = Test::new().args(&[command, &p[1]]).json();
+        assert_eq!(by_rows, by_counts, "{command}");
+    }
+    let v = Test::new()
+        .args(&["ledger", "--count-rows", "--account", "acme", &p[0]])
+        .json();
+    assert_eq!(v["months"][0]["bill"], "1275.00");
+    assert_eq!(v["months"][1]["bill"], "900.10");
+    let out = Test::new()
+        .args(&["batch", "--count-rows", "--group-by", "账号,时间", &p[0]])
+        .output();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [
+            "账号,时间,api,calls,rows,free_calls,billable_calls,tier,unit_price,amount,cliff_calls,cliff_amount",
+            "acme,2026-01,idcard,9000,9000,1000,8000,2,0.15,1200.00,10001,900.10",
+            "acme,2026-01,general,1500,1500,1000,500,2,0.15,75.00,,",
+            "acme,2026-02,idcard,10001,10001,1000,9001,3,0.10,900.10,,",
+            "beta,2026-01,idcard,12,12,12,0,1,,0.00,,",
+        ]
+    );
+    let err = Test::new().args(&["batch", "--count-rows", &p[0]]).fails(1);
+    assert!(
+        err.contains("--count-rows counts each row as one call"),
+        "{err}"
+    );
+    assert!(err.contains("--group-by account,month"), "{err}");
+    for command in ["ledger", "plan"] {
+        let err = Test::new().args(&[command, "--count-rows", &p[1]]).fails(1);
+        assert!(
+            err.contains("a calls column 'calls', while --count-rows"),
+            "{err}"
+        );
+    }
+    Test::new()
+        .args(&["batch", "--count-rows", "--calls-column", "n", &p[0]])
+        .fails(2);
+}
+
+/// A file of many accounts: each account's ledger and plan are its own, as
+/// with `--account` (the rows are split by account in one pass, so 20,000
+/// accounts take a second, not ten minutes).
+#[test]
+fn many_accounts_are_each_billed_on_their_own() {
+    let mut usage = String::from("account,month,api,calls\n");
+    let mut packs = String::from("account,month,api,calls\n");
+    for i in 0..600u64 {
+        let account = format!("a{:03}", i % 200);
+        usage.push_str(&format!(
+            "{account},2026-{:02},{},{}\n",
+            1 + i % 3,
+            ["idcard", "general"][(i % 2) as usize],
+            (i * 7919) % 40_000
+        ));
+        if i % 7 == 0 {
+            packs.push_str(&format!("{account},2026-01,idcard,10000\n"));
+        }
+    }
+    let (_d, p) = files(&[("usage.csv", &usage), ("packs.csv", &packs)]);
+    let all = Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[1]])
+        .json();
+    let plans = Test::new().args(&["plan", &p[0]]).json();
+    let accounts = all["accounts"].as_array().expect("accounts");
+    assert_eq!(accounts.len(), 200);
+    for at in [0, 7, 199] {
+        let name = accounts[at]["account"].as_str().unwrap();
+        let one = Test::new()
+            .args(&["ledger", &p[0], "--packs", &p[1], "--account", name])
+            .json();
+        assert!(
+            one["months"].as_array().is_some_and(|m| m.len() == 3),
+            "{one}"
+        );
+        assert_eq!(accounts[at]["months"], one["months"], "{name}");
+        let one = Test::new().args(&["plan", &p[0], "--account", name]).json();
+        assert!(
+            one["plans"].as_array().is_some_and(|p| !p.is_empty()),
+            "{one}"
+        );
+        assert_eq!(plans["accounts"][at]["plans"], one["plans"], "{name}");
+    }
+}
