@@ -18,6 +18,13 @@ open(w + "/names.csv", "w").write("api,calls\n" + "".join("api%d,%d\n" % (i, 123
 open(w + "/packs.csv", "w").write("month,api,calls,count\n" + "2026-01,idcard,1000,100000\n" * 40)
 open(w + "/usage.csv", "w").write("month,api,calls\n2026-01,idcard,5\n2027-06,idcard,5\n")
 open(w + "/commas.csv", "w").write("api,calls\n" + ",\n" * 500000)
+apis = "".join('[[api]]\nkey = "api%d"\nname = "接口%d"\ntiers = "two"\npacks = "one"\n\n' % (i, i) for i in range(1000))
+open(w + "/packs1000.toml", "w").write('[tiers]\ntwo = [{ upto = 1000, price = "0.1" }, { price = "0.05" }]\n'
+    '[packs]\none = [{ calls = 1000, price = 100 }]\n\n' + apis)
+open(w + "/usage1000.csv", "w").write("month,api,calls\n" + "".join(
+    "2026-%02d,api%d,%d\n" % (i % 12 + 1, i % 1000, 100 + i % 777) for i in range(300000)))
+open(w + "/packs100k.csv", "w").write("month,api,calls\n" + "".join(
+    "2026-%02d,api%d,1000\n" % (i * 12 // 100000 + 1, i % 1000) for i in range(100000)))
 open(w + "/accounts.csv", "w").write("account,month,api,calls\n" + "".join(
     "acct%05d,2026-%02d,idcard,%d\n" % (i % 20000, i % 12 + 1, 100 + i % 5000) for i in range(200000)))
 PY
@@ -59,3 +66,5 @@ measure "18 ledger: 200,000 rows of 20,000 accounts" \
     "$bin" ledger "$work/accounts.csv" -f csv
 measure "18 plan: the same file" \
     "$bin" plan "$work/accounts.csv" -f csv
+measure "19 ledger -f csv: 1,000 items, 300,000 rows, 100,000 pack rows" \
+    "$bin" --pricing "$work/packs1000.toml" ledger "$work/usage1000.csv" --packs "$work/packs100k.csv" -f csv

@@ -241,6 +241,19 @@ pub enum Event {
 }
 
 impl Event {
+    /// The billing item the event concerns; none for the account's own
+    /// (arrears).
+    pub fn item(&self) -> Option<&str> {
+        match self {
+            Event::PackLow { api, .. }
+            | Event::PackUsedUp { api, .. }
+            | Event::SwitchedToPostpaid { api, .. }
+            | Event::FreePackGranted { api, .. }
+            | Event::PackExpired { api, .. } => Some(api),
+            Event::Arrears { .. } => None,
+        }
+    }
+
     /// A one-line description for people.
     pub fn describe(&self) -> String {
         self.describe_with(&|n| n.to_string())

@@ -1,7 +1,7 @@
 //! Months in a row: packs bought, drawn soonest-expiring first and
 //! expiring, alerts, the freeze released and taken, the balance and arrears.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -9,7 +9,6 @@ use serde::Serialize;
 use crate::bill::{ApiCalls, BillLine, Calculator, Event, HeldPack};
 use crate::input::{one_account, Purchase, TopUp, Usage};
 use crate::month::Month;
-use crate::pricing::Item;
 use crate::{Error, Money};
 
 /// A pack bought in a month.
@@ -134,13 +133,11 @@ impl LedgerInput<'_> {
 }
 
 impl Calculator<'_> {
-    /// The index of a billing item of this calculator's price list.
-    fn item_index(&self, item: &Item) -> Result<usize, Error> {
-        self.prices
-            .items
-            .iter()
-            .position(|i| i.key == item.key)
-            .ok_or_else(|| Error::Invalid(format!("{} is not in the price list", item.key)))
+    /// The index of each billing item of this calculator's price list, by key.
+    fn item_indexes(&self) -> HashMap<&str, usize> {
+        (self.prices.items.iter().enumerate())
+            .map(|(i, item)| (item.key.as_str(), i))
+            .collect()
     }
 
     /// Simulates the account month by month.
@@ -243,8 +240,11 @@ impl Calculator<'_> {
         // The month's calls per billing item (item index), and per API.
         let mut calls_by: BTreeMap<(Month, usize), u64> = BTreeMap::new();
         let mut apis_by: BTreeMap<(Month, usize), Vec<ApiCalls>> = BTreeMap::new();
+        let indexes = self.item_indexes();
         for u in input.usage.iter().filter(|u| inside(u.month)) {
-            let index = self.item_index(u.api)?;
+            let index = *indexes
+                .get(u.api.key.as_str())
+                .ok_or_else(|| Error::Invalid(format!("{} is not in the price list", u.api.key)))?;
             let total = calls_by.entry((u.month, index)).or_insert(0);
             *total = total
                 .checked_add(u.calls)
@@ -352,25 +352,37 @@ impl Calculator<'_> {
                 .collect();
             let free = self.free_calls(&month_items);
             let mut lines = Vec::with_capacity(month_items.len());
+            // The packs held, by billing item, each with its place (one pass,
+            // whatever the number of items and packs).
+            let mut by_item: BTreeMap<String, Vec<(usize, HeldPack)>> = BTreeMap::new();
+            for (at, h) in held.drain(..).enumerate() {
+                match by_item.get_mut(&h.api) {
+                    Some(lots) => lots.push((at, h)),
+                    None => {
+                        by_item.insert(h.api.clone(), vec![(at, h)]);
+                    }
+                }
+            }
+            let mut used = Vec::new();
             for (&(index, calls), free) in month_items.iter().zip(free) {
                 let item = &self.prices.items[index];
-                let mut mine: Vec<HeldPack> = Vec::new();
-                held.retain(|h| {
-                    if h.api == item.key {
-                        mine.push(h.clone());
-                        false
-                    } else {
-                        true
-                    }
-                });
+                let mut mine: Vec<HeldPack> = (by_item.remove(&item.key).unwrap_or_default())
+                    .into_iter()
+                    .map(|(_, h)| h)
+                    .collect();
                 // Free packs first, then the soonest-expiring.
                 mine.sort_by_key(|h| (!h.free, h.last_month, h.id));
                 let mut line = self.line_with_free(item, calls, free, &mut mine)?;
                 line.apis = apis_by.remove(&(month, index)).unwrap_or_default();
                 events.append(&mut line.events);
-                held.extend(mine);
+                used.extend(mine);
                 lines.push(line);
             }
+            // The packs not drawn on, in their places, then the ones drawn on
+            // in the items' order: ordered by number (a stable sort).
+            let mut rest: Vec<(usize, HeldPack)> = by_item.into_values().flatten().collect();
+            rest.sort_by_key(|(at, _)| *at);
+            held.extend(rest.into_iter().map(|(_, h)| h).chain(used));
             held.sort_by_key(|h| h.id);
             let bill = Money::checked_sum(lines.iter().map(|l| l.amount))?;
             let topups = Money::checked_sum(

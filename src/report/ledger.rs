@@ -58,7 +58,19 @@ fn optional(m: Option<ocr_bill::Money>) -> String {
     m.map(|m| m.to_string()).unwrap_or_default()
 }
 
+/// The month's account cells, its events last (all of them).
 fn account_cells(m: &ocr_bill::LedgerMonth) -> Vec<String> {
+    let mut cells = account_amounts(m);
+    cells.push(described(m.events.iter()));
+    cells
+}
+
+fn described<'e>(events: impl Iterator<Item = &'e ocr_bill::Event>) -> String {
+    events.map(|e| e.describe()).collect::<Vec<_>>().join("; ")
+}
+
+/// The month's account cells but its events.
+fn account_amounts(m: &ocr_bill::LedgerMonth) -> Vec<String> {
     vec![
         m.pack_cost.to_string(),
         m.topups.to_string(),
@@ -70,12 +82,27 @@ fn account_cells(m: &ocr_bill::LedgerMonth) -> Vec<String> {
         optional(m.balance),
         optional(m.available),
         optional(m.arrears),
-        m.events
-            .iter()
-            .map(|e| e.describe())
-            .collect::<Vec<_>>()
-            .join("; "),
     ]
+}
+
+/// The events cell of each row of a month in CSV, a row per billing item: the
+/// events of the row's item, and on the first row also those of no item
+/// (arrears) and of items without a row this month (a pack expiring unused).
+/// So each event is written once, not on every row of the month (a month of
+/// many items and many alerts stays the size of its events).
+fn events_by_row(m: &ocr_bill::LedgerMonth) -> Vec<String> {
+    let rows: std::collections::HashMap<&str, usize> = m
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.api.as_str(), i))
+        .collect();
+    let mut each: Vec<Vec<&ocr_bill::Event>> = vec![Vec::new(); m.lines.len().max(1)];
+    for e in &m.events {
+        let at = e.item().and_then(|item| rows.get(item)).copied();
+        each[at.unwrap_or(0)].push(e);
+    }
+    each.into_iter().map(|e| described(e.into_iter())).collect()
 }
 
 impl LedgerReport<'_> {
@@ -179,16 +206,20 @@ impl Report for LedgerReport<'_> {
             .collect();
         let mut g = Grid::new(&headers);
         for m in &self.0.months {
-            let account = account_cells(m);
+            let account = account_amounts(m);
+            let events = events_by_row(m);
             if m.lines.is_empty() {
                 let mut row = vec![m.month.to_string()];
                 row.extend(std::iter::repeat_n(String::new(), 7));
                 row.extend(account.clone());
+                row.extend(events);
                 g.push(row);
+                continue;
             }
-            for line in &m.lines {
+            for (line, events) in m.lines.iter().zip(events) {
                 let mut row = ledger_line(m, line);
                 row.extend(account.clone());
+                row.push(events);
                 g.push(row);
             }
         }

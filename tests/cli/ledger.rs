@@ -403,6 +403,71 @@ fn table_and_csv_output() {
     assert_eq!(&rows[2][col("bill")], "8900.00");
 }
 
+/// In CSV, a row per month and billing item, each event is written once: on
+/// the row of the item it concerns, and on the month's first row when it
+/// concerns no item (arrears) or an item without a row that month (a pack
+/// expiring unused). The JSON's events of each month, in order, are the
+/// rows' events joined.
+#[test]
+fn csv_writes_each_event_once_on_its_items_row() {
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "month,api,calls\n2026-01,idcard,2500\n2026-01,general,500\n2026-12,idcard,100\n",
+        ),
+        (
+            "packs.csv",
+            "month,api,calls\n2026-01,general,1000\n2026-01,idcard,1000\n",
+        ),
+    ]);
+    let args = ["ledger", &p[0], "--packs", &p[1], "--balance", "100"];
+    let out = Test::new().args(&args).args(&["-f", "csv"]).output();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    let col = |n: &str| headers.iter().position(|h| h == n).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let row = |month: &str, api: &str| {
+        rows.iter()
+            .find(|r| &r[col("month")] == month && &r[col("api")] == api)
+            .unwrap_or_else(|| panic!("{month} {api}: {text}"))[col("events")]
+        .to_string()
+    };
+    assert_eq!(
+        row("2026-01", "idcard"),
+        "idcard: pack #2 (1000 calls) is used up; idcard: packs used up, 500 calls went \
+         postpaid; arrears (欠费): balance is -215.00"
+    );
+    assert_eq!(row("2026-01", "general"), "");
+    assert_eq!(
+        row("2026-12", "idcard"),
+        "general: pack #1 (1000 calls) expired with 1000 calls unused (worth 120.00); \
+         arrears (欠费): balance is -215.00"
+    );
+    let v = Test::new().args(&args).json();
+    for m in v["months"].as_array().unwrap() {
+        let month = m["month"].as_str().unwrap();
+        let json: Vec<&str> = m["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        let csv: Vec<String> = rows
+            .iter()
+            .filter(|r| &r[col("month")] == month)
+            .flat_map(|r| {
+                r[col("events")]
+                    .split("; ")
+                    .filter(|e| !e.is_empty())
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(csv.len(), json.len(), "{month}: {csv:?} against {json:?}");
+    }
+}
+
 #[test]
 fn a_packs_file_names_the_pack_size_as_people_do() {
     // The size column as a console export or a hand-kept sheet names it.
