@@ -411,14 +411,13 @@ pub fn monthly_by_api<'a>(usage: &[Usage<'a>]) -> Result<Vec<(&'a Item, Vec<u64>
         )));
     }
     let mut out: Vec<(&'a Item, Vec<u64>)> = Vec::new();
+    // Each item's place in `out`, by key.
+    let mut places: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for u in usage {
-        let at = match out.iter().position(|(a, _)| a.key == u.api.key) {
-            Some(i) => i,
-            None => {
-                out.push((u.api, vec![0; span]));
-                out.len() - 1
-            }
-        };
+        let at = *places.entry(u.api.key.as_str()).or_insert_with(|| {
+            out.push((u.api, vec![0; span]));
+            out.len() - 1
+        });
         let slot = &mut out[at].1[first.months_until(u.month) as usize];
         *slot = slot
             .checked_add(u.calls)
