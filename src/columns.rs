@@ -348,6 +348,16 @@ impl<'a> Wanted<'a> {
             ..Wanted::optional(role)
         }
     }
+
+    /// The calls column of a usage file: required, unless each row is one
+    /// call (`--count-rows`), when the file must have none.
+    pub fn calls(name: Option<&'a str>, count_rows: bool) -> Wanted<'a> {
+        if count_rows {
+            Wanted::absent(Role::Calls)
+        } else {
+            Wanted::named(Role::Calls, name, true)
+        }
+    }
 }
 
 /// Finds each wanted column in `header`: its index, `None` for an optional

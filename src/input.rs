@@ -263,11 +263,7 @@ pub fn read_usage<'a, R: Read>(
     let wanted = [
         Wanted::named(Role::Month, names.month.as_deref(), true),
         Wanted::named(Role::Api, names.api.as_deref(), true),
-        if names.count_rows {
-            Wanted::absent(Role::Calls)
-        } else {
-            Wanted::named(Role::Calls, names.calls.as_deref(), true)
-        },
+        Wanted::calls(names.calls.as_deref(), names.count_rows),
         Wanted::named(Role::Account, names.account.as_deref(), false),
         Wanted::named(Role::Unit, None, false),
     ];

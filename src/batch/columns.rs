@@ -27,11 +27,7 @@ pub(super) struct Columns {
 pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Columns, BatchError> {
     let wanted = [
         Wanted::named(Role::Api, options.api_column.as_deref(), true),
-        if options.count_rows {
-            Wanted::absent(Role::Calls)
-        } else {
-            Wanted::named(Role::Calls, options.calls_column.as_deref(), true)
-        },
+        Wanted::calls(options.calls_column.as_deref(), options.count_rows),
         Wanted::named(Role::Account, options.account_column.as_deref(), false),
         Wanted::named(Role::Month, options.month_column.as_deref(), false),
         Wanted::optional(Role::Unit),

@@ -866,3 +866,43 @@ fn shared_flags_go_before_or_after_the_subcommand() {
     assert_eq!(bill(Some("intl"), &["--edition", "seed"], &[]), cny);
     assert_eq!(bill(Some("intl"), &[], &["--edition", "seed"]), cny);
 }
+
+/// A Chinese name is suggested for one character off (a typo), never for
+/// another product whose name differs in two characters before the 识别 that
+/// most names end in: table, English, seal and waybill recognition are not
+/// business cards, a train ticket is no plate, a bank receipt no bank card.
+#[test]
+fn chinese_names_are_suggested_only_for_a_typo() {
+    for name in [
+        "表格识别",
+        "英文识别",
+        "印章识别",
+        "运单识别",
+        "火车票识别",
+        "银行回单识别",
+        "车票",
+    ] {
+        let err = name_refused("seed", name);
+        assert!(!err.contains("did you mean"), "{err}");
+    }
+    for (name, key) in [
+        ("身分证", "idcard"),
+        // Compared as names are found: spaces and widths aside.
+        ("身 分 证", "idcard"),
+        ("ＩＤＣＲＡＤ", "idcard"),
+        ("身份正识别", "idcard"),
+        ("增值税发漂", "vat-invoice"),
+        ("通用印刷体识", "general"),
+    ] {
+        let err = name_refused("seed", name);
+        assert!(err.contains(&format!("did you mean '{key}'?")), "{err}");
+    }
+    // Names as near as each other: every one is named.
+    let err = name_refused("d", "车票");
+    assert!(
+        err.contains("did you mean 'bus-invoice' or 'train-ticket'?"),
+        "{err}"
+    );
+    let err = name_refused("d", "户口薄识别");
+    assert!(err.contains("did you mean 'residence-booklet'?"), "{err}");
+}

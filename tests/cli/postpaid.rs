@@ -238,59 +238,6 @@ fn unknown_api_lists_keys_and_suggests() {
     assert!(err.contains("idcard, bizcard, license"), "{err}");
 }
 
-/// A Chinese name is suggested for one character off (a typo), never for
-/// another product whose name differs in two characters before the 识别 that
-/// most names end in: table, English, seal and waybill recognition are not
-/// business cards, a train ticket is no plate, a bank receipt no bank card.
-#[test]
-fn chinese_names_are_suggested_only_for_a_typo() {
-    let refused = |edition: &str, name: &str| {
-        Test::new()
-            .args(&[
-                "--edition",
-                edition,
-                "postpaid",
-                "--api",
-                name,
-                "--calls",
-                "9000",
-            ])
-            .fails(1)
-    };
-    for name in [
-        "表格识别",
-        "英文识别",
-        "印章识别",
-        "运单识别",
-        "火车票识别",
-        "银行回单识别",
-        "车票",
-    ] {
-        let err = refused("seed", name);
-        assert!(!err.contains("did you mean"), "{err}");
-    }
-    for (name, key) in [
-        ("身分证", "idcard"),
-        // Compared as names are found: spaces and widths aside.
-        ("身 分 证", "idcard"),
-        ("ＩＤＣＲＡＤ", "idcard"),
-        ("身份正识别", "idcard"),
-        ("增值税发漂", "vat-invoice"),
-        ("通用印刷体识", "general"),
-    ] {
-        let err = refused("seed", name);
-        assert!(err.contains(&format!("did you mean '{key}'?")), "{err}");
-    }
-    // Names as near as each other: every one is named.
-    let err = refused("d", "车票");
-    assert!(
-        err.contains("did you mean 'bus-invoice' or 'train-ticket'?"),
-        "{err}"
-    );
-    let err = refused("d", "户口薄识别");
-    assert!(err.contains("did you mean 'residence-booklet'?"), "{err}");
-}
-
 #[test]
 fn bad_negotiated_price_is_named() {
     for bad in ["-0.04", "abc", "0.04.1", "1e3"] {
