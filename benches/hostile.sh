@@ -25,6 +25,8 @@ open(w + "/usage1000.csv", "w").write("month,api,calls\n" + "".join(
     "2026-%02d,api%d,%d\n" % (i % 12 + 1, i % 1000, 100 + i % 777) for i in range(300000)))
 open(w + "/packs100k.csv", "w").write("month,api,calls\n" + "".join(
     "2026-%02d,api%d,1000\n" % (i * 12 // 100000 + 1, i % 1000) for i in range(100000)))
+open(w + "/unknown.csv", "w").write("month,api,calls\n" + "2026-01,idcardx,5\n" * 200000)
+open(w + "/unknowns.csv", "w").write("month,api,calls\n" + "".join("2026-01,未知接口%d,5\n" % i for i in range(200000)))
 open(w + "/accounts.csv", "w").write("account,month,api,calls\n" + "".join(
     "acct%05d,2026-%02d,idcard,%d\n" % (i % 20000, i % 12 + 1, 100 + i % 5000) for i in range(200000)))
 PY
@@ -68,3 +70,7 @@ measure "18 plan: the same file" \
     "$bin" plan "$work/accounts.csv" -f csv
 measure "19 ledger -f csv: 1,000 items, 300,000 rows, 100,000 pack rows" \
     "$bin" --pricing "$work/packs1000.toml" ledger "$work/usage1000.csv" --packs "$work/packs100k.csv" -f csv
+measure "20 batch --skip-invalid, edition d: 200,000 rows of one unknown API" \
+    "$bin" --edition d batch --skip-invalid "$work/unknown.csv"
+measure "20 ... 200,000 rows of as many unknown APIs" \
+    "$bin" --edition d batch --skip-invalid "$work/unknowns.csv"

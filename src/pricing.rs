@@ -464,6 +464,11 @@ fn near<'a>(wanted: &'a str, known: &'a str) -> Option<usize> {
         let known = bare(known);
         (bare(wanted), known, usize::from(known.chars().count() >= 3))
     };
+    // Lengths further apart than that are further apart in edits too: no
+    // distance to compute (a file of unknown names asks for one a row).
+    if wanted.chars().count().abs_diff(known.chars().count()) > most {
+        return None;
+    }
     Some(strsim::levenshtein(wanted, known)).filter(|&d| d <= most)
 }
 

@@ -12,6 +12,8 @@ use super::writer::push_digits;
 
 pub(super) const MEMO_BITS: u32 = 13;
 pub(super) const MEMO_BYTES: usize = 46;
+/// Refused names remembered at most, per worker.
+const REFUSALS_KEPT: usize = 1024;
 
 /// A remembered row bill: the bill cells (as CSV text) of `calls` calls of API
 /// `api`, in one cache line.
@@ -54,6 +56,9 @@ pub(super) struct Biller<'a> {
     /// Names seen in the input → index into `apis`, direct-mapped by a key
     /// that is the whole name up to 16 bytes (longer names are compared too).
     pub(super) seen: Vec<Option<(NameKey, Vec<u8>, usize)>>,
+    /// Names refused, with why (a file billed with the wrong edition names
+    /// the same unknown API on row after row): up to [`REFUSALS_KEPT`].
+    pub(super) refused: std::collections::HashMap<Box<[u8]>, String>,
     /// Per API, per tier: the tier's cells (its unit price as the calculator
     /// resolves it: a contact-sales tier's negotiated price); shared by the
     /// APIs of one tier table.
@@ -82,6 +87,7 @@ impl<'a> Biller<'a> {
             calc,
             apis: Vec::new(),
             seen: vec![None; 64],
+            refused: std::collections::HashMap::new(),
             tiers: Vec::new(),
             cliffs: Vec::new(),
             cliff_cells: Vec::new(),
@@ -96,8 +102,20 @@ impl<'a> Biller<'a> {
                 return Ok(*i);
             }
         }
+        if let Some(why) = self.refused.get(name) {
+            return Err(why.clone());
+        }
         let text = String::from_utf8_lossy(name);
-        let api = self.calc.prices.item(&text).map_err(|e| e.to_string())?;
+        let api = match self.calc.prices.item(&text) {
+            Ok(api) => api,
+            Err(e) => {
+                let why = e.to_string();
+                if self.refused.len() < REFUSALS_KEPT {
+                    self.refused.insert(name.into(), why.clone());
+                }
+                return Err(why);
+            }
+        };
         let index = match self.apis.iter().position(|a| a.key == api.key) {
             Some(i) => i,
             None => {

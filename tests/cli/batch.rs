@@ -135,6 +135,24 @@ fn grouping_keeps_long_values_apart() {
     assert_eq!(r.len(), 4);
 }
 
+/// An unknown name on row after row (a file billed with the wrong edition) is
+/// refused alike on each, the known names between them billed.
+#[test]
+fn an_unknown_name_is_refused_on_every_row_it_is_on() {
+    let input = "api,calls\nidcrad,5\nidcard,9000\nidcrad,6\n名片,7\nidcrad,8\n";
+    let (code, out, err) = batch(&["--skip-invalid"], input);
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(rows(&out).len(), 3, "{out}");
+    for line in [2, 4, 6] {
+        assert!(
+            err.contains(&format!(
+                "line {line}: unknown API 'idcrad'; did you mean 'idcard'?"
+            )),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn the_first_bad_row_stops_after_flushing_the_rows_before_it() {
     let input = "api,calls\nidcard,9000\nidcard,100\nidcrad,5\nidcard,7\n";
