@@ -1,6 +1,6 @@
 //! `ocr-bill ledger`: the usage, packs and top-ups files, month by month.
 
-use anyhow::anyhow;
+use anyhow::{anyhow, Context};
 use ocr_bill::{
     read_packs, read_topups, read_usage, split_by_account, LedgerInput, Month, PriceList,
 };
@@ -109,9 +109,10 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
             topups,
             ..input.clone()
         };
+        // (A context, so that the error's remedy is still found in the chain.)
         let ledger = calc
             .ledger(&one)
-            .map_err(|e| anyhow!("account {name}: {e}"))?;
+            .with_context(|| format!("account {name}"))?;
         ledgers.push((name.clone(), ledger));
     }
     let each = ledgers

@@ -63,7 +63,7 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
         let plans =
             plan_all(ocr_bill::monthly_by_api(&rows)?).map_err(|e| match name.as_str() {
                 "" => e,
-                _ => anyhow::anyhow!("account {name}: {e}"),
+                _ => e.context(format!("account {name}")),
             })?;
         each.push((name.clone(), plans));
     }

@@ -554,3 +554,21 @@ fn a_usage_row_without_an_account_beside_named_ones_is_refused() {
     let v = Test::new().args(&["ledger", "--usage", &p[0]]).json();
     assert_eq!(s(month(&v, "2026-01"), "bill"), "1100.00");
 }
+
+/// An account's refusal in a file of several says which account, and still
+/// how to go on (the remedy of the error it wraps).
+#[test]
+fn an_accounts_refusal_keeps_its_remedy() {
+    let (_d, p) = files(&[(
+        "usage.csv",
+        "account,month,api,calls\na,2026-01,idcard,5\nb,2026-01,idcard,2000000\n",
+    )]);
+    for command in ["ledger", "plan"] {
+        let err = Test::new().args(&[command, &p[0]]).fails(1);
+        assert!(
+            err.starts_with("error: account b: idcard: 2000000 calls"),
+            "{err}"
+        );
+        assert!(err.contains("; pass --negotiated-price PRICE"), "{err}");
+    }
+}
