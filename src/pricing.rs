@@ -256,6 +256,8 @@ enum Named {
     /// A service category's name (服务类别) that is no API's or item's name:
     /// its APIs.
     Category(Vec<usize>),
+    /// An API the page names without a price ([`PriceList::unpriced`]).
+    Unpriced,
 }
 
 /// A name resolved: the billing item billed, and the API when the name was
@@ -406,7 +408,19 @@ pub struct PriceList {
     pub items: Vec<Item>,
     /// The APIs in price-list order.
     pub apis: Vec<Api>,
+    /// APIs the page names but prices not (edition `c`'s free-beta APIs): a
+    /// bill of one is refused, saying why.
+    pub unpriced: Option<Unpriced>,
     names: HashMap<String, Named, rustc_hash::FxBuildHasher>,
+}
+
+/// APIs a page names without a price, and why (`[unpriced]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unpriced {
+    /// Why they have no price, as the refusal says it.
+    pub why: String,
+    /// Their names.
+    pub names: Vec<String>,
 }
 
 /// What a price list says of itself (`[about]`).
@@ -688,6 +702,11 @@ impl PriceList {
                     .collect::<Vec<_>>()
                     .join(" or ")
             ))),
+            Some(Named::Unpriced) => Err(Error::Invalid(format!(
+                "'{wanted}' has no price in edition {}: {}",
+                self.about.edition,
+                self.unpriced.as_ref().map_or("", |u| u.why.as_str())
+            ))),
             Some(Named::Category(apis)) => Err(Error::Invalid(format!(
                 "'{wanted}' is a service category (服务类别) of {} API{}, not an API: {}; name \
                  the API",
@@ -736,7 +755,7 @@ impl PriceList {
             .filter_map(|(_, n)| match &self.names[*n] {
                 Named::Api(i) => Some((*i, self.apis[*i].key.as_str())),
                 Named::Item(i) => Some((self.apis.len() + *i, self.items[*i].key.as_str())),
-                Named::Ambiguous(_) | Named::Category(_) => None,
+                Named::Ambiguous(_) | Named::Category(_) | Named::Unpriced => None,
             })
             .collect();
         keys.sort();
@@ -901,6 +920,14 @@ impl PriceList {
             } else {
                 let _ = writeln!(out, "item = {}", q(&item.key));
             }
+        }
+        if let Some(u) = &self.unpriced {
+            let _ = writeln!(
+                out,
+                "\n[unpriced]\nwhy = {}\nnames = [{}]",
+                q(&u.why),
+                list(&u.names)
+            );
         }
         out
     }
@@ -1079,6 +1106,17 @@ struct RawPriceList {
     packs: BTreeMap<String, Spanned<Listed<Spanned<RawPack>>>>,
     item: Option<Vec<Spanned<RawItem>>>,
     api: Option<Vec<Spanned<RawApi>>>,
+    unpriced: Option<Spanned<RawUnpriced>>,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an [unpriced] table: why = \"…\", names = [\"…\", …]"
+)]
+struct RawUnpriced {
+    why: String,
+    names: Vec<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -1133,6 +1171,7 @@ impl RawPriceList {
             packs,
             item,
             api,
+            unpriced: self.unpriced.or(base.unpriced),
         }
     }
 }
@@ -1952,6 +1991,32 @@ impl RawPriceList {
                 Some(_) => {}
             }
         }
+        // Names without a price, where no API, item or category has the name
+        // (a file that prices one of them bills it).
+        let unpriced = match self.unpriced {
+            None => None,
+            Some(u) => {
+                let span = u.span();
+                let u = u.into_inner();
+                if u.why.trim().is_empty() || u.names.iter().any(|n| n.trim().is_empty()) {
+                    return c.fail(
+                        span,
+                        "an [unpriced] table needs why they have no price and their names, \
+                         none empty"
+                            .to_string(),
+                    );
+                }
+                for name in &u.names {
+                    names
+                        .entry(name_key(name.trim()))
+                        .or_insert(Named::Unpriced);
+                }
+                Some(Unpriced {
+                    why: u.why,
+                    names: u.names,
+                })
+            }
+        };
         if apis.is_empty() {
             return Err(PricingError {
                 position: None,
@@ -1970,6 +2035,7 @@ impl RawPriceList {
             about,
             items,
             apis,
+            unpriced,
             names,
         })
     }

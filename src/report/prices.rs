@@ -11,6 +11,9 @@ pub struct Prices<'a> {
     about: &'a ocr_bill::About,
     settings: &'a Settings,
     apis: Vec<PriceApi<'a>>,
+    /// APIs the page names without a price (only where a list has some).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unpriced: Option<&'a ocr_bill::Unpriced>,
 }
 
 /// A billing item with its APIs, tiers and packs.
@@ -56,6 +59,7 @@ impl<'a> Prices<'a> {
         Prices {
             about: &list.about,
             settings: &list.settings,
+            unpriced: list.unpriced.as_ref(),
             apis: apis
                 .into_iter()
                 .map(|a| PriceApi {
@@ -221,6 +225,13 @@ impl Report for Prices<'_> {
             g.push(vec![a.key.to_string(), name, tiers, packs]);
         }
         out.push_str(&table(&g));
+        if let Some(u) = self.unpriced {
+            out.push_str(&format!(
+                "Not priced: {}; each is {}\n",
+                u.names.join(", "),
+                u.why
+            ));
+        }
         out
     }
 

@@ -1,8 +1,8 @@
 //! Every published edition of the price page: the pages' own worked examples,
 //! tier edges, shared billing items, free quotas, freezes and alert rules.
 
-use crate::s;
 use crate::test::Test;
+use crate::{files, s};
 
 /// `postpaid` of one API on an edition, as JSON.
 fn bill(edition: &str, api: &str, calls: &str) -> serde_json::Value {
@@ -905,4 +905,60 @@ fn chinese_names_are_suggested_only_for_a_typo() {
     );
     let err = name_refused("d", "户口薄识别");
     assert!(err.contains("did you mean 'residence-booklet'?"), "{err}");
+}
+
+/// Edition c's free-beta APIs (免费公测版) have no price on its page: a bill of
+/// one is refused saying so, in `postpaid` and on a batch row, never with a
+/// suggestion of another API; a pricing file over edition c that prices one
+/// bills it; an `[unpriced]` table must say why and name names.
+#[test]
+fn edition_cs_free_beta_apis_are_refused_as_unpriced() {
+    let err = name_refused("c", "火车票识别");
+    assert!(
+        err.contains("'火车票识别' has no price in edition c: a free-beta API (免费公测版)"),
+        "{err}"
+    );
+    assert!(!err.contains("did you mean"), "{err}");
+    let (_d, p) = files(&[
+        ("usage.csv", "api,calls\nidcard,9000\n护照识别,5\n"),
+        (
+            "priced.toml",
+            "edition = \"c\"\n[[api]]\nkey = \"train\"\nname = \"火车票识别\"\ntiers = \"standard\"\n",
+        ),
+        (
+            "empty.toml",
+            "edition = \"c\"\n[unpriced]\nwhy = \"beta\"\nnames = [\"\"]\n",
+        ),
+    ]);
+    let out = Test::new()
+        .args(&["--edition", "c", "batch", "--skip-invalid", &p[0]])
+        .output();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("line 3: '护照识别' has no price in edition c"),
+        "{err}"
+    );
+    let v = Test::new()
+        .args(&[
+            "--pricing",
+            &p[1],
+            "postpaid",
+            "--api",
+            "火车票识别",
+            "--calls",
+            "9000",
+        ])
+        .json();
+    assert_eq!(s(&v, "amount"), "1200.00");
+    let err = Test::new().args(&["--pricing", &p[2], "prices"]).fails(1);
+    assert!(err.contains("an [unpriced] table needs why"), "{err}");
+    // `prices` lists them; the TOML it writes keeps them (read back in a
+    // unit test of every edition).
+    let v = Test::new().args(&["--edition", "c", "prices"]).json();
+    assert!(v["unpriced"]["names"]
+        .as_array()
+        .is_some_and(|n| n.iter().any(|n| n == "火车票识别")));
+    let v = Test::new().args(&["--edition", "d", "prices"]).json();
+    assert!(v.get("unpriced").is_none(), "{v}");
 }
