@@ -49,6 +49,10 @@ pub struct Usage<'a> {
     pub source: Option<&'a crate::Api>,
     /// Calls.
     pub calls: u64,
+    /// The file's rows summed into this one (rows of one account, month and
+    /// API are one usage as they are read: a log of calls, a row a call, takes
+    /// the memory of its months, not of its rows).
+    pub rows: u64,
 }
 
 /// Packs of one size bought in a month.
@@ -268,6 +272,10 @@ pub fn read_usage<'a, R: Read>(
         Wanted::named(Role::Unit, None, false),
     ];
     let mut accounts = AccountsSeen::default();
+    // Each account, month, API and billing item's place in `rows` (the API
+    // by its key; a row naming the item itself by none).
+    let mut places: std::collections::HashMap<(String, Month, Option<&str>, usize), usize> =
+        std::collections::HashMap::new();
     let totals = read_rows(input, &wanted, |line, v| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
@@ -279,13 +287,32 @@ pub fn read_usage<'a, R: Read>(
         };
         let account = account_of(&v[3])?;
         accounts.check(line, &account)?;
-        rows.push(Usage {
+        let key = (
             account,
             month,
-            api: found.item,
-            source: found.api,
-            calls,
-        });
+            found.api.map(|a| a.key.as_str()),
+            found.item_index,
+        );
+        match places.get(&key) {
+            Some(&at) => {
+                let u: &mut Usage = &mut rows[at];
+                u.calls = u.calls.checked_add(calls).ok_or_else(|| {
+                    format!("the calls of {} in {month} overflow", found.item.key)
+                })?;
+                u.rows += 1;
+            }
+            None => {
+                places.insert(key.clone(), rows.len());
+                rows.push(Usage {
+                    account: key.0,
+                    month,
+                    api: found.item,
+                    source: found.api,
+                    calls,
+                    rows: 1,
+                });
+            }
+        }
         Ok(())
     })?;
     Ok((rows, totals))

@@ -152,7 +152,7 @@ impl Calculator<'_> {
     /// let prices = PriceList::builtin();
     /// let license = prices.item("license").unwrap();
     /// let input = LedgerInput {
-    ///     usage: vec![Usage { account: String::new(), month: "2026-01".parse().unwrap(), api: license, source: None, calls: 9000 }],
+    ///     usage: vec![Usage { account: String::new(), month: "2026-01".parse().unwrap(), api: license, source: None, calls: 9000, rows: 1 }],
     ///     until: Some("2026-02".parse().unwrap()),
     ///     ..Default::default()
     /// };
@@ -205,7 +205,9 @@ impl Calculator<'_> {
         for (what, outside) in [
             (
                 "usage rows",
-                input.usage.iter().filter(|u| !inside(u.month)).count(),
+                (input.usage.iter().filter(|u| !inside(u.month)))
+                    .map(|u| u.rows as usize)
+                    .sum(),
             ),
             (
                 "pack purchases",

@@ -99,6 +99,7 @@ proptest! {
                     api: &list.items[a.item],
                     source: Some(*a),
                     calls: *n,
+                    rows: 1,
                 })
                 .collect(),
             ..Default::default()

@@ -449,6 +449,7 @@ proptest! {
                     api,
                     source: None,
                     calls,
+                    rows: 1,
                 })
                 .collect(),
             ..Default::default()

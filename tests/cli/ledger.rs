@@ -572,3 +572,33 @@ fn an_accounts_refusal_keeps_its_remedy() {
         assert!(err.contains("; pass --negotiated-price PRICE"), "{err}");
     }
 }
+
+/// Rows of one account, month and API are one usage as they are read: the
+/// rows left out of a window are still told as rows, and calls that overflow
+/// when summed are refused at the row that overflows them.
+#[test]
+fn rows_summed_as_read_are_still_counted_as_rows() {
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "month,api,calls\n2025-12,idcard,5\n2025-12,idcard,6\n2026-01,idcard,9000\n2026-01,身份证,1000\n2026-03,idcard,1\n",
+        ),
+        (
+            "huge.csv",
+            "month,api,calls\n2026-01,idcard,18446744073709551615\n2026-01,idcard,1\n",
+        ),
+    ]);
+    let v = Test::new()
+        .args(&["ledger", &p[0], "--from", "2026-01", "--until", "2026-02"])
+        .json();
+    assert_eq!(
+        v["left_out"][0],
+        "3 usage rows outside 2026-01 to 2026-02 were left out"
+    );
+    assert_eq!(v["months"][0]["lines"][0]["calls"], 10000);
+    let err = Test::new().args(&["ledger", &p[1]]).fails(1);
+    assert!(
+        err.contains("line 3: the calls of idcard in 2026-01 overflow"),
+        "{err}"
+    );
+}
