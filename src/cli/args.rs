@@ -449,6 +449,19 @@ pub struct ColumnArgs {
 }
 
 impl ColumnArgs {
+    /// The first of these flags given, if any: each is about a usage file.
+    pub(super) fn given(&self) -> Option<&'static str> {
+        [
+            (self.api_column.is_some(), "--api-column"),
+            (self.calls_column.is_some(), "--calls-column"),
+            (self.account_column.is_some(), "--account-column"),
+            (self.month_column.is_some(), "--month-column"),
+            (self.count_rows, "--count-rows"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+
     pub(super) fn names(&self) -> ocr_bill::UsageColumns {
         ocr_bill::UsageColumns {
             api: self.api_column.clone(),

@@ -11,9 +11,13 @@ use crate::report as reports;
 pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
     let (format, style) = (out.format, out.style);
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
-    if args.api.is_some() && args.account.is_some() {
-        let why = "--account picks an account of a usage file; --api and --monthly have none";
-        return Err(UsageError(why.into()).into());
+    // What is said of a usage file, where the plan reads none.
+    let about_a_file = (args.account.is_some().then_some("--account")).or(args.columns.given());
+    if let (Some(_), Some(flag)) = (&args.api, about_a_file) {
+        return Err(UsageError(format!(
+            "{flag} is about a usage file; --api and --monthly have none"
+        ))
+        .into());
     }
     let plan_all = |forecasts: Vec<(&Item, Vec<u64>)>| {
         forecasts

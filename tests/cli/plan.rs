@@ -128,7 +128,7 @@ fn plan_errors() {
         ])
         .fails(2);
     assert!(
-        err.contains("--account picks an account of a usage file"),
+        err.contains("--account is about a usage file; --api and --monthly have none"),
         "{err}"
     );
     let err = Test::new()
@@ -242,4 +242,24 @@ fn absurd_volumes_are_refused_quickly_not_searched_forever() {
     );
     // Generous: the step budget ends the search in well under a second here.
     assert!(start.elapsed().as_secs() < 60);
+}
+
+/// A flag about a usage file, given to a plan of `--api` and `--monthly`, is
+/// refused, not ignored.
+#[test]
+fn usage_file_flags_without_a_usage_file_are_refused() {
+    for flag in [
+        &["--count-rows"][..],
+        &["--calls-column", "n"],
+        &["--account", "acme"],
+    ] {
+        let err = Test::new()
+            .args(&["plan", "--api", "idcard", "--monthly", "9000"])
+            .args(flag)
+            .fails(2);
+        assert!(
+            err.contains(&format!("{} is about a usage file", flag[0])),
+            "{err}"
+        );
+    }
 }
