@@ -444,9 +444,12 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
                         h.trim()
                     )
                 });
-                // A log with a row for each call has no count to read.
+                // The counts under a name not taken, or a log with a row for each
+                // call, which has no count to read (never taken as one without
+                // being asked: counting rows of counts would bill too little).
                 let log = if w.role == Role::Calls && w.named.is_none() && unit.is_empty() {
-                    "; if each row is one call (a log of calls), pass --count-rows"
+                    "; name the column of counts with --calls-column, or, if each row is one \
+                     call (a log of calls), pass --count-rows"
                 } else {
                     ""
                 };
@@ -691,7 +694,9 @@ mod tests {
         );
         // A log of calls: the missing column's error says how to count rows,
         // and counting rows refuses a calls column.
-        assert!(err_of(&["time", "api"], &wanted).contains("pass --count-rows"));
+        let err = err_of(&["time", "api"], &wanted);
+        assert!(err.contains("with --calls-column, or"), "{err}");
+        assert!(err.contains("pass --count-rows"), "{err}");
         let counted = [Wanted::required(Role::Api), Wanted::absent(Role::Calls)];
         assert_eq!(
             resolve(&header(&["time", "api"]), &counted).unwrap(),
