@@ -248,6 +248,13 @@ impl<R: Read> Read for DecodedReader<R> {
                         return if p > 0 { Ok(p) } else { self.read(buf) };
                     }
                 }
+                // Still undecided, the bytes are ASCII (checked above), so
+                // UTF-8, and no character was begun before them.
+                if *undecided {
+                    self.lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+                    self.offset += n as u64;
+                    return Ok(n);
+                }
                 // Check the bytes handed out, with a character begun before.
                 let mut joined;
                 let checked: &[u8] = if carry.is_empty() {

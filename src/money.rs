@@ -105,21 +105,24 @@ impl Money {
         if m < 0 {
             out.push(b'-');
         }
-        // Digits of the whole yuan, then the two of the fen; 64-bit division
-        // where it fits, being far cheaper than 128-bit.
+        // The fen's digits (through 64-bit division where they fit, being far
+        // cheaper than 128-bit), with the point put before the last two.
         let fen = m.unsigned_abs();
-        let mut whole = itoa::Buffer::new();
-        let cents = match u64::try_from(fen) {
-            Ok(f) => {
-                out.extend_from_slice(whole.format(f / 100).as_bytes());
-                (f % 100) as u8
+        let mut digits = itoa::Buffer::new();
+        let text = match u64::try_from(fen) {
+            Ok(f) => digits.format(f),
+            Err(_) => digits.format(fen),
+        }
+        .as_bytes();
+        match *text {
+            [ref yuan @ .., d, e] if !yuan.is_empty() => {
+                out.extend_from_slice(yuan);
+                out.extend_from_slice(&[b'.', d, e]);
             }
-            Err(_) => {
-                out.extend_from_slice(whole.format(fen / 100).as_bytes());
-                (fen % 100) as u8
-            }
-        };
-        out.extend_from_slice(&[b'.', b'0' + cents / 10, b'0' + cents % 10]);
+            [d, e] => out.extend_from_slice(&[b'0', b'.', d, e]),
+            // One digit (itoa writes at least one).
+            _ => out.extend_from_slice(&[b'0', b'.', b'0', *text.last().unwrap_or(&b'0')]),
+        }
     }
 }
 
@@ -250,6 +253,13 @@ mod tests {
             ("1200", "1200.00"),
             ("900.1", "900.10"),
             ("0.07", "0.07"),
+            ("-0.05", "-0.05"),
+            ("1", "1.00"),
+            ("-1.1", "-1.10"),
+            ("10.01", "10.01"),
+            // The largest amount in 64 bits of fen, and the next (128-bit).
+            ("184467440737095516.15", "184467440737095516.15"),
+            ("184467440737095516.16", "184467440737095516.16"),
             ("123456789012345678901234.56", "123456789012345678901234.56"),
         ] {
             assert_eq!(Money::round(d(v)).to_string(), want);

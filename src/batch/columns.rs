@@ -173,37 +173,48 @@ pub(super) fn trimmed(field: &[u8]) -> &[u8] {
 
 /// The month a date field names, or why it names none; `YYYY-MM` and
 /// `YYYY-MM-DD` are read straight from the bytes, other forms by [`Month`].
+#[inline(always)]
 pub(super) fn month_of(field: &[u8]) -> Result<Dated, String> {
-    let f = trimmed(field);
-    // Six digits at fixed places, each checked and read at once.
-    let number = |digits: &[u8]| {
-        digits.iter().try_fold(0u32, |n, &b| {
-            let d = b.wrapping_sub(b'0');
-            (d < 10).then_some(n * 10 + u32::from(d))
-        })
-    };
-    let fast = match *f {
-        [y0, y1, y2, y3, b'-', m0, m1] => number(&[y0, y1, y2, y3])
-            .zip(number(&[m0, m1]))
-            .and_then(|(y, m)| Month::new(y, m))
-            .map(|month| Dated {
-                month,
-                has_day: false,
-            }),
-        [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] => number(&[y0, y1, y2, y3])
-            .zip(number(&[m0, m1]))
-            .zip(number(&[d0, d1]).filter(|d| (1..=28).contains(d)))
-            .and_then(|((y, m), _)| Month::new(y, m))
-            .map(|month| Dated {
-                month,
-                has_day: true,
-            }),
-        _ => None,
-    };
-    match fast {
+    match month_at_fixed_places(field) {
         Some(d) => Ok(d),
-        None => Month::parse_dated(&String::from_utf8_lossy(f)),
+        None => month_of_text(field),
     }
+}
+
+/// `YYYY-MM` or `YYYY-MM-DD` (a day from 1 to 28, which every month has):
+/// the digits at fixed places, four checked at once.
+#[inline(always)]
+fn month_at_fixed_places(f: &[u8]) -> Option<Dated> {
+    let (head, day) = match f.len() {
+        7 => (f, None),
+        10 if f[7] == b'-' => (&f[..7], Some([f[8], f[9]])),
+        _ => return None,
+    };
+    let [y0, y1, y2, y3, b'-', m0, m1] = *head else {
+        return None;
+    };
+    // Each byte is a digit when its high nibble is 3 and adding 6 keeps it so.
+    let digits = |bytes: [u8; 4]| {
+        let x = u32::from_le_bytes(bytes);
+        (x & 0xF0F0_F0F0 == 0x3030_3030 && (x + 0x0606_0606) & 0xF0F0_F0F0 == 0x3030_3030)
+            .then(|| bytes.map(|b| u32::from(b - b'0')))
+    };
+    let [d8, d9] = day.unwrap_or([b'0', b'1']);
+    let [a, b, c, d] = digits([y0, y1, y2, y3])?;
+    let [m, n, e, g] = digits([m0, m1, d8, d9])?;
+    if !(1..=28).contains(&(e * 10 + g)) {
+        return None;
+    }
+    Month::new(a * 1000 + b * 100 + c * 10 + d, m * 10 + n).map(|month| Dated {
+        month,
+        has_day: day.is_some(),
+    })
+}
+
+/// Any other form of a month or date, trimmed of blanks.
+#[inline(never)]
+fn month_of_text(field: &[u8]) -> Result<Dated, String> {
+    Month::parse_dated(&String::from_utf8_lossy(trimmed(field)))
 }
 
 /// A group as people read it: `account=acme, month=2026-01`.
@@ -251,6 +262,14 @@ mod tests {
             "-",
             "2026--01",
             "２０２６-01",
+            // Bytes just past the digits (`:` after `9`, `/` before `0`).
+            "2026-0:",
+            "2026-/1",
+            "202:-01",
+            "2026-01-2:",
+            "2026-01-/5",
+            "2026-01_15",
+            "2026-01-15x",
         ];
         for text in inputs {
             let fast = month_of(text.as_bytes());
