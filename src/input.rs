@@ -179,20 +179,30 @@ fn read_rows<R: Read>(
     Ok(totals)
 }
 
-/// Checks that months do not go back in a file.
-struct InOrder(Option<Month>);
+/// Checks that months do not go back in a file, account by account (a file
+/// sorted by account, then month, is in order).
+#[derive(Default)]
+struct InOrder(std::collections::HashMap<String, Month>);
 
 impl InOrder {
-    fn check(&mut self, month: Month) -> Result<(), String> {
-        if let Some(last) = self.0 {
-            if month < last {
-                return Err(format!(
-                    "month {month} comes after {last}; rows must be in month order"
-                ));
+    fn check(&mut self, account: &str, month: Month) -> Result<(), String> {
+        match self.0.get_mut(account) {
+            Some(last) if month < *last => Err(match account {
+                "" => format!("month {month} comes after {last}; rows must be in month order"),
+                _ => format!(
+                    "month {month} comes after {last} for account {account}; each account's \
+                     rows must be in month order"
+                ),
+            }),
+            Some(last) => {
+                *last = month;
+                Ok(())
+            }
+            None => {
+                self.0.insert(account.to_string(), month);
+                Ok(())
             }
         }
-        self.0 = Some(month);
-        Ok(())
     }
 }
 
@@ -325,7 +335,7 @@ pub fn read_packs<'a, R: Read>(
     prices: &'a PriceList,
 ) -> Result<(Vec<Purchase<'a>>, TotalsRows), InputError> {
     let mut rows = Vec::new();
-    let mut order = InOrder(None);
+    let mut order = InOrder::default();
     let wanted = [
         Wanted::required(Role::Month),
         Wanted::required(Role::Api),
@@ -337,7 +347,8 @@ pub fn read_packs<'a, R: Read>(
     ];
     let totals = read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;
-        order.check(month)?;
+        let account = account_of(&v[4])?;
+        order.check(&account, month)?;
         let api = prices.item(text(&v[1])).map_err(|e| e.to_string())?;
         let size = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
         let price = match v[5].as_deref() {
@@ -362,7 +373,7 @@ pub fn read_packs<'a, R: Read>(
             check_expiry(month, expiry, prices.settings.pack_validity_months)?;
         }
         rows.push(Purchase {
-            account: account_of(&v[4])?,
+            account,
             price,
             month,
             api,
@@ -397,7 +408,7 @@ fn check_expiry(month: Month, expiry: &str, validity: u32) -> Result<(), String>
 /// month order.
 pub fn read_topups<R: Read>(input: R) -> Result<(Vec<TopUp>, TotalsRows), InputError> {
     let mut rows = Vec::new();
-    let mut order = InOrder(None);
+    let mut order = InOrder::default();
     let wanted = [
         Wanted::required(Role::Month),
         Wanted::required(Role::Amount),
@@ -405,10 +416,11 @@ pub fn read_topups<R: Read>(input: R) -> Result<(Vec<TopUp>, TotalsRows), InputE
     ];
     let totals = read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;
-        order.check(month)?;
+        let account = account_of(&v[2])?;
+        order.check(&account, month)?;
         let amount = parse_money(text(&v[1])).map_err(|e| e.to_string())?;
         rows.push(TopUp {
-            account: account_of(&v[2])?,
+            account,
             month,
             amount,
         });

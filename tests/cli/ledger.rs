@@ -602,3 +602,62 @@ fn rows_summed_as_read_are_still_counted_as_rows() {
         "{err}"
     );
 }
+
+/// Packs and top-ups of several accounts, sorted by account and then month
+/// (as a spreadsheet sorts them), are in order: months go back only from one
+/// account to the next. Within an account they may not.
+#[test]
+fn packs_and_top_ups_sorted_by_account_are_in_order() {
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "account,month,api,calls\na,2026-02,idcard,12000\nb,2026-02,idcard,12000\n",
+        ),
+        (
+            "packs.csv",
+            "account,month,api,calls\na,2026-01,idcard,10000\na,2026-02,idcard,10000\nb,2026-01,idcard,10000\n",
+        ),
+        (
+            "topups.csv",
+            "account,month,amount\na,2026-02,100\nb,2026-01,50\n",
+        ),
+        (
+            "back.csv",
+            "account,month,api,calls\na,2026-02,idcard,10000\nb,2026-01,idcard,10000\na,2026-01,idcard,10000\n",
+        ),
+    ]);
+    let v = Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[1], "--topups", &p[2]])
+        .json();
+    let accounts = v["accounts"].as_array().unwrap();
+    // Each pack bought, as the month it was bought in.
+    let bought = |a: &Value| -> Vec<String> {
+        a["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|m| {
+                let n = m["packs_bought"].as_array().unwrap().len();
+                std::iter::repeat_n(m["month"].as_str().unwrap().to_string(), n)
+            })
+            .collect()
+    };
+    assert_eq!(accounts[0]["account"], "a");
+    assert_eq!(
+        bought(&accounts[0]),
+        ["2026-01", "2026-02"],
+        "{}",
+        accounts[0]
+    );
+    assert_eq!(accounts[1]["account"], "b");
+    assert_eq!(bought(&accounts[1]), ["2026-01"], "{}", accounts[1]);
+    assert_eq!(s(month(&accounts[0], "2026-02"), "topups"), "100.00");
+    assert_eq!(s(month(&accounts[1], "2026-01"), "topups"), "50.00");
+    let err = Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[3]])
+        .fails(1);
+    assert!(
+        err.contains("line 4: month 2026-01 comes after 2026-02 for account a"),
+        "{err}"
+    );
+}
