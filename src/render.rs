@@ -105,30 +105,62 @@ pub fn render<R: Report>(report: &R, format: Format, style: CsvStyle) -> anyhow:
 
 /// A grid as CSV bytes.
 pub fn csv_bytes(grid: &Grid, style: CsvStyle) -> anyhow::Result<Vec<u8>> {
-    let excel = style == CsvStyle::Excel;
-    let mut out = Vec::new();
-    if excel {
-        out.extend_from_slice(b"\xEF\xBB\xBF");
-    }
-    let mut w = csv::WriterBuilder::new()
-        .terminator(if excel {
-            csv::Terminator::CRLF
-        } else {
-            csv::Terminator::Any(b'\n')
-        })
-        .from_writer(out);
-    let cell = |c: &String| -> String {
-        if excel {
-            ocr_bill::spreadsheet_safe(c).into_owned()
-        } else {
-            c.clone()
-        }
-    };
-    w.write_record(grid.headers.iter().map(cell))?;
+    let mut out = CsvOut::new(style);
+    out.row(grid.headers.iter().map(String::as_str))?;
     for row in &grid.rows {
-        w.write_record(row.iter().map(cell))?;
+        out.row(row.iter().map(String::as_str))?;
     }
-    Ok(w.into_inner().map_err(|e| e.into_error())?)
+    out.finish()
+}
+
+/// A cell as written, neutralised or not (no copy when unchanged).
+struct CsvCell<'c>(std::borrow::Cow<'c, str>);
+
+impl AsRef<[u8]> for CsvCell<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+/// CSV written a row at a time, in a style: the one CSV writer of reports.
+pub struct CsvOut {
+    writer: csv::Writer<Vec<u8>>,
+    excel: bool,
+}
+
+impl CsvOut {
+    pub fn new(style: CsvStyle) -> CsvOut {
+        let excel = style == CsvStyle::Excel;
+        let mut out = Vec::new();
+        if excel {
+            out.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        let writer = csv::WriterBuilder::new()
+            .terminator(if excel {
+                csv::Terminator::CRLF
+            } else {
+                csv::Terminator::Any(b'\n')
+            })
+            .from_writer(out);
+        CsvOut { writer, excel }
+    }
+
+    /// Writes a row (a header is one too).
+    pub fn row<'c>(&mut self, cells: impl IntoIterator<Item = &'c str>) -> anyhow::Result<()> {
+        let excel = self.excel;
+        self.writer.write_record(cells.into_iter().map(|c| {
+            CsvCell(if excel {
+                ocr_bill::spreadsheet_safe(c)
+            } else {
+                std::borrow::Cow::Borrowed(c)
+            })
+        }))?;
+        Ok(())
+    }
+
+    pub fn finish(self) -> anyhow::Result<Vec<u8>> {
+        Ok(self.writer.into_inner().map_err(|e| e.into_error())?)
+    }
 }
 
 /// CSV bytes (a header and rows) as a grid.

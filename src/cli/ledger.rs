@@ -101,7 +101,8 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
     let usage = split_by_account(std::mem::take(&mut input.usage), &keys, |u| &u.account);
     let packs = split_by_account(std::mem::take(&mut input.packs), &keys, |p| &p.account);
     let topups = split_by_account(std::mem::take(&mut input.topups), &keys, |t| &t.account);
-    let mut ledgers = Vec::with_capacity(names.len());
+    // Each account's ledger is rendered as it is made, and dropped.
+    let mut each = reports::PerAccount::new(prices, format, style, names.len())?;
     for (((name, usage), packs), topups) in names.iter().zip(usage).zip(packs).zip(topups) {
         let one = LedgerInput {
             usage,
@@ -113,16 +114,9 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
         let ledger = calc
             .ledger(&one)
             .with_context(|| format!("account {name}"))?;
-        ledgers.push((name.clone(), ledger));
+        each.add(name, &reports::LedgerReport(&ledger))?;
     }
-    let each = ledgers
-        .iter()
-        .map(|(name, ledger)| (name.clone(), reports::LedgerReport(ledger)));
-    render(
-        &reports::Priced::new(prices, reports::PerAccount::new(each)),
-        format,
-        style,
-    )
+    each.finish()
 }
 
 /// Leaves the rows of account `name` (and the packs and top-ups of no

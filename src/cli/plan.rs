@@ -62,28 +62,29 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
     }
     let keys: Vec<&str> = names.iter().map(String::as_str).collect();
     let apart = ocr_bill::split_by_account(usage, &keys, |u| &u.account);
-    let mut each = Vec::with_capacity(names.len());
+    // Each account's plans are rendered as they are made, and dropped.
+    let mut each = match names.len() {
+        1 => None,
+        n => Some(reports::PerAccount::new(prices, format, style, n)?),
+    };
+    let mut overcounted = false;
+    let mut out = Vec::new();
     for (name, rows) in names.iter().zip(apart) {
         let plans =
             plan_all(ocr_bill::monthly_by_api(&rows)?).map_err(|e| match name.as_str() {
                 "" => e,
                 _ => e.context(format!("account {name}")),
             })?;
-        each.push((name.clone(), plans));
+        overcounted |= plans.len() > 1;
+        let report = reports::Plans::new(&plans)?;
+        match &mut each {
+            Some(each) => each.add(name, &report)?,
+            None => out = render(&reports::Priced::new(prices, report), format, style)?,
+        }
     }
-    let reports = each
-        .iter()
-        .map(|(name, plans)| Ok((name.clone(), reports::Plans::new(plans)?)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let overcounted = each.iter().any(|(_, plans)| plans.len() > 1);
-    let mut out = match <[_; 1]>::try_from(reports) {
-        Ok([(_, one)]) => render(&reports::Priced::new(prices, one), format, style)?,
-        Err(reports) => render(
-            &reports::Priced::new(prices, reports::PerAccount::new(reports)),
-            format,
-            style,
-        )?,
-    };
+    if let Some(each) = each {
+        out = each.finish()?;
+    }
     if format == Format::Table
         && overcounted
         && prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount

@@ -19,7 +19,7 @@ pub use quote::QuoteReport;
 
 use ocr_bill::format_price;
 
-use crate::render::{Grid, Report};
+use crate::render::{xlsx_bytes, CsvOut, CsvStyle, Format, Grid, Report};
 
 /// A month's calls and their bill as tables head them.
 const CALLS_HEADINGS: [&str; 6] = [
@@ -128,27 +128,158 @@ impl<R: Report> Report for Priced<'_, R> {
 
 /// The reports of several accounts, each billed on its own (RULES §8): JSON
 /// `{"accounts": [{"account", ...}]}`, a table per account, and CSV and sheets
-/// with an `account` column first.
-#[derive(serde::Serialize)]
-pub struct PerAccount<R> {
-    accounts: Vec<AccountReport<R>>,
+/// with an `account` column first. Each account's report is rendered as it is
+/// added, so what is kept is the output (and a workbook's grids), not every
+/// account's report.
+pub struct PerAccount<'a> {
+    about: Priced<'a, ()>,
+    format: Format,
+    /// Table or JSON text so far.
+    text: Vec<u8>,
+    /// CSV so far: its header is the first account's.
+    csv: Option<CsvOut>,
+    style: CsvStyle,
+    /// A workbook's sheets, each with every account's grid.
+    sheets: Vec<(String, Vec<(String, Grid)>)>,
+    added: usize,
 }
 
 #[derive(serde::Serialize)]
-struct AccountReport<R> {
-    account: String,
+struct AccountReport<'r, R> {
+    account: &'r str,
     #[serde(flatten)]
-    report: R,
+    report: &'r R,
 }
 
-impl<R> PerAccount<R> {
-    pub fn new(reports: impl IntoIterator<Item = (String, R)>) -> Self {
-        PerAccount {
-            accounts: reports
-                .into_iter()
-                .map(|(account, report)| AccountReport { account, report })
-                .collect(),
+impl<'a> PerAccount<'a> {
+    /// The output of `accounts` accounts' reports, in `format`.
+    pub fn new(
+        prices: &'a ocr_bill::PriceList,
+        format: Format,
+        style: CsvStyle,
+        accounts: usize,
+    ) -> anyhow::Result<Self> {
+        let about = Priced::new(prices, ());
+        let text = match format {
+            Format::Table => format!(
+                "{accounts} accounts, each billed on its own (its own free quotas, tiers, \
+                 packs, freeze and balance).\n"
+            )
+            .into_bytes(),
+            // The fields every document has, then the accounts' array, as
+            // serde_json writes them pretty.
+            Format::Json => {
+                let mut head = serde_json::to_vec_pretty(&about)?;
+                head.truncate(head.len().saturating_sub(2));
+                head.extend_from_slice(b",\n  \"accounts\": [");
+                head
+            }
+            Format::Csv | Format::Xlsx => Vec::new(),
+            Format::Toml => anyhow::bail!("--format toml is for `prices` only"),
+        };
+        Ok(PerAccount {
+            about,
+            format,
+            text,
+            csv: None,
+            style,
+            sheets: Vec::new(),
+            added: 0,
+        })
+    }
+
+    /// Renders the next account's report.
+    pub fn add<R: Report>(&mut self, account: &str, report: &R) -> anyhow::Result<()> {
+        match self.format {
+            Format::Table => {
+                self.text
+                    .extend_from_slice(format!("\nAccount {account}:\n").as_bytes());
+                self.text.extend_from_slice(report.human().as_bytes());
+            }
+            Format::Json => {
+                let one = serde_json::to_vec_pretty(&AccountReport { account, report })?;
+                // Indented as an element of the array (a JSON string holds no
+                // raw line break, so every one is the layout's).
+                self.text.extend_from_slice(match self.added {
+                    0 => b"\n    ",
+                    _ => b",\n    ",
+                });
+                for &b in &one {
+                    self.text.push(b);
+                    if b == b'\n' {
+                        self.text.extend_from_slice(b"    ");
+                    }
+                }
+            }
+            Format::Csv => {
+                let grid = report.grid();
+                let csv = match &mut self.csv {
+                    Some(csv) => csv,
+                    None => {
+                        let mut csv = CsvOut::new(self.style);
+                        csv.row(
+                            std::iter::once("account")
+                                .chain(grid.headers.iter().map(String::as_str)),
+                        )?;
+                        self.csv.insert(csv)
+                    }
+                };
+                for row in &grid.rows {
+                    csv.row(std::iter::once(account).chain(row.iter().map(String::as_str)))?;
+                }
+            }
+            Format::Xlsx => {
+                for (i, (name, grid)) in report.sheets().into_iter().enumerate() {
+                    if i == self.sheets.len() {
+                        self.sheets.push((name, Vec::new()));
+                    }
+                    self.sheets[i].1.push((account.to_string(), grid));
+                }
+            }
+            Format::Toml => {}
         }
+        self.added += 1;
+        Ok(())
+    }
+
+    /// The output of the accounts added.
+    pub fn finish(self) -> anyhow::Result<Vec<u8>> {
+        let mut text = self.text;
+        Ok(match self.format {
+            Format::Table => {
+                text.extend_from_slice(
+                    format!(
+                        "Price list: {}, in {}\n",
+                        self.about.price_list, self.about.currency
+                    )
+                    .as_bytes(),
+                );
+                text
+            }
+            Format::Json => {
+                text.extend_from_slice(match self.added {
+                    0 => b"]\n}\n".as_slice(),
+                    _ => b"\n  ]\n}\n",
+                });
+                text
+            }
+            Format::Csv => match self.csv {
+                Some(csv) => csv.finish()?,
+                None => {
+                    let mut csv = CsvOut::new(self.style);
+                    csv.row(["account"])?;
+                    csv.finish()?
+                }
+            },
+            Format::Xlsx => xlsx_bytes(
+                &self
+                    .sheets
+                    .into_iter()
+                    .map(|(name, grids)| (name, joined(grids)))
+                    .collect::<Vec<_>>(),
+            )?,
+            Format::Toml => anyhow::bail!("--format toml is for `prices` only"),
+        })
     }
 }
 
@@ -171,41 +302,73 @@ fn joined(grids: impl IntoIterator<Item = (String, Grid)>) -> Grid {
     all.unwrap_or_else(|| Grid::new(&["account"]))
 }
 
-impl<R: Report> Report for PerAccount<R> {
-    fn human(&self) -> String {
-        let mut out = format!(
-            "{} accounts, each billed on its own (its own free quotas, tiers, packs, freeze \
-             and balance).\n",
-            self.accounts.len()
-        );
-        for a in &self.accounts {
-            out.push_str(&format!("\nAccount {}:\n", a.account));
-            out.push_str(&a.report.human());
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report with nesting, empty lists and a string with a line break.
+    #[derive(serde::Serialize)]
+    struct Sample {
+        months: Vec<Vec<u32>>,
+        empty: Vec<u32>,
+        note: &'static str,
+        nested: std::collections::BTreeMap<&'static str, Vec<&'static str>>,
+    }
+
+    impl Report for Sample {
+        fn human(&self) -> String {
+            format!("{}\n", self.note)
         }
-        out
+        fn grid(&self) -> Grid {
+            let mut g = Grid::new(&["note"]);
+            g.push(vec![self.note.to_string()]);
+            g
+        }
     }
 
-    fn grid(&self) -> Grid {
-        joined(
-            self.accounts
-                .iter()
-                .map(|a| (a.account.clone(), a.report.grid())),
-        )
-    }
-
-    fn sheets(&self) -> Vec<(String, Grid)> {
-        let mut sheets: Vec<(String, Vec<(String, Grid)>)> = Vec::new();
-        for a in &self.accounts {
-            for (i, (name, grid)) in a.report.sheets().into_iter().enumerate() {
-                if i == sheets.len() {
-                    sheets.push((name, Vec::new()));
-                }
-                sheets[i].1.push((a.account.clone(), grid));
+    /// The accounts' JSON, written a report at a time, is what serde_json
+    /// writes of the whole document at once, byte for byte.
+    #[test]
+    fn per_account_json_is_the_whole_documents_pretty_json() {
+        #[derive(serde::Serialize)]
+        struct Whole<'r> {
+            accounts: Vec<AccountReport<'r, Sample>>,
+        }
+        let prices = ocr_bill::PriceList::builtin();
+        let reports: Vec<(&str, Sample)> = ["a", "b \"quoted\"\nline"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let sample = Sample {
+                    months: vec![vec![1, 2], vec![], vec![i as u32]],
+                    empty: Vec::new(),
+                    note: "two\nlines",
+                    nested: [("k", vec!["v"]), ("e", vec![])].into_iter().collect(),
+                };
+                (*name, sample)
+            })
+            .collect();
+        for count in [0, 1, 2] {
+            let mut each = PerAccount::new(&prices, Format::Json, CsvStyle::Plain, count).unwrap();
+            for (name, report) in &reports[..count] {
+                each.add(name, report).unwrap();
             }
+            let whole = Priced::new(
+                &prices,
+                Whole {
+                    accounts: reports[..count]
+                        .iter()
+                        .map(|(account, report)| AccountReport { account, report })
+                        .collect(),
+                },
+            );
+            let mut want = serde_json::to_vec_pretty(&whole).unwrap();
+            want.push(b'\n');
+            assert_eq!(
+                String::from_utf8(each.finish().unwrap()).unwrap(),
+                String::from_utf8(want).unwrap(),
+                "{count} accounts"
+            );
         }
-        sheets
-            .into_iter()
-            .map(|(name, grids)| (name, joined(grids)))
-            .collect()
     }
 }

@@ -1892,3 +1892,80 @@ fn many_accounts_are_each_billed_on_their_own() {
         assert_eq!(plans["accounts"][at]["plans"], one["plans"], "{name}");
     }
 }
+
+/// Several accounts' ledgers and plans (each rendered as it is made) read as
+/// each account's alone, in every format: CSV rows led by the account under
+/// one header (in `--excel` CSV too: one byte-order mark), a table per
+/// account under one count, and JSON whose accounts are each alone's.
+#[test]
+fn several_accounts_render_as_each_alone_in_every_format() {
+    let (_d, p) = files(&[(
+        "usage.csv",
+        "account,month,api,calls\n\
+         b,2026-01,idcard,9000\nb,2026-02,general,120000\n\
+         a,2026-01,idcard,500\na,2026-02,idcard,10001\n\
+         \"c,1\",2026-02,bankcard,30000\n",
+    )]);
+    let names = ["b", "a", "c,1"];
+    let run = |args: &[&str]| Test::new().args(args).run().stdout;
+    for command in ["ledger", "plan"] {
+        // CSV, plain and for spreadsheets.
+        for excel in [false, true] {
+            let flag = if excel { "--excel" } else { "--format=csv" };
+            let all = run(&[command, &p[0], flag]);
+            let end = if excel { "\r\n" } else { "\n" };
+            let mut lines = all.split(end);
+            let bom = if excel { "\u{feff}" } else { "" };
+            let mut want = Vec::new();
+            for (i, name) in names.iter().enumerate() {
+                let one = run(&[command, &p[0], flag, "--account", name]);
+                let mut rows = one.trim_start_matches('\u{feff}').split(end);
+                let header = rows.next().unwrap();
+                if i == 0 {
+                    want.push(format!("{bom}account,{header}"));
+                }
+                let led = if name.contains(',') {
+                    format!("\"{name}\"")
+                } else {
+                    name.to_string()
+                };
+                want.extend(rows.filter(|r| !r.is_empty()).map(|r| format!("{led},{r}")));
+            }
+            let got: Vec<&str> = lines.by_ref().filter(|l| !l.is_empty()).collect();
+            assert_eq!(got, want, "{command} {flag}");
+            assert_eq!(all.matches('\u{feff}').count(), usize::from(excel));
+        }
+        // A table per account.
+        let all = run(&[command, &p[0]]);
+        assert!(
+            all.starts_with("3 accounts, each billed on its own"),
+            "{all}"
+        );
+        for name in names {
+            let one = run(&[command, &p[0], "--account", name]);
+            let body = one.split("Price list:").next().unwrap();
+            assert!(
+                all.contains(&format!("\nAccount {name}:\n{body}")),
+                "{command} {name}:\n{all}\n---\n{one}"
+            );
+        }
+        assert_eq!(all.matches("Price list:").count(), 1, "{all}");
+        // JSON: one document, each account's as its own but for its name.
+        let all = Test::new().args(&[command, &p[0]]).json();
+        assert_eq!(all["currency"], "CNY");
+        for (i, name) in names.iter().enumerate() {
+            let mut one = Test::new()
+                .args(&[command, &p[0], "--account", name])
+                .json();
+            let mut got = all["accounts"][i].clone();
+            assert_eq!(got["account"], *name);
+            for v in [&mut one, &mut got] {
+                let map = v.as_object_mut().unwrap();
+                for key in ["account", "currency", "edition"] {
+                    map.remove(key);
+                }
+            }
+            assert_eq!(got, one, "{command} {name}");
+        }
+    }
+}
