@@ -368,24 +368,43 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
         .collect()
 }
 
-/// Refuses an account that a spreadsheet wrote in scientific notation
-/// (`1.00012E+11`: a long account ID in a General column): accounts that
-/// differ in later digits would read as one.
+/// Refuses an account that a spreadsheet or a script wrote as a number: in
+/// scientific notation (`1.00012E+11`: a long account ID in a General
+/// column), where accounts that differ in later digits would read as one; or
+/// with decimals (`100012345678.0`, as pandas writes a column of numbers with
+/// a gap), which would be another account than the same ID written as text.
 pub(crate) fn check_account(value: &[u8]) -> Result<(), String> {
-    // (A value that starts with a letter, or has no exponent, at a glance.)
+    // (A value that starts with a letter, or has no exponent or point, at a
+    // glance.)
     if !value.first().is_some_and(u8::is_ascii_digit)
-        || memchr::memchr2(b'E', b'e', value).is_none()
+        || memchr::memchr3(b'E', b'e', b'.', value).is_none()
     {
         return Ok(());
     }
-    match std::str::from_utf8(value) {
-        Ok(text) if is_scientific(text.trim()) => Err(format!(
+    match std::str::from_utf8(value).map(str::trim) {
+        Ok(text) if is_scientific(text) => Err(format!(
             "account '{text}' is in scientific notation, as a spreadsheet writes a long \
              number: accounts that differ in later digits would read as one; format the \
              column as text and export again"
         )),
+        Ok(text) if is_whole_with_decimals(text) => Err(format!(
+            "account '{text}' is a whole number written with decimals, as a spreadsheet or \
+             a script writes a column of numbers: it would be another account than '{}'; \
+             write the account as text, without the decimals",
+            text.split('.').next().unwrap_or_default()
+        )),
         _ => Ok(()),
     }
+}
+
+/// `100012345678.0`: digits, a point and zeros only.
+fn is_whole_with_decimals(s: &str) -> bool {
+    s.split_once('.').is_some_and(|(whole, zeros)| {
+        !whole.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && !zeros.is_empty()
+            && zeros.bytes().all(|b| b == b'0')
+    })
 }
 
 /// `1.23E+07`, `5e6`: digits, an optional fraction, `e` or `E`, an optional

@@ -1450,6 +1450,70 @@ fn accounts_a_spreadsheet_wrote_in_scientific_notation_are_never_merged() {
         .run();
 }
 
+/// An account ID written with decimals (`100012345678.0`, as pandas writes a
+/// column of numbers with a gap) would be an account of its own: the packs of
+/// `100012345678` bought for nobody, its usage billed as if none were held.
+/// It is refused wherever accounts are read; other decimals are names.
+#[test]
+fn an_account_id_written_with_decimals_is_refused() {
+    let want = "line 2: account '100012345678.0' is a whole number written with decimals";
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "account,month,api,calls
+100012345678,2026-01,idcard,9000
+",
+        ),
+        (
+            "packs.csv",
+            "account,month,api,calls
+100012345678.0,2026-01,idcard,10000
+",
+        ),
+        (
+            "topups.csv",
+            "account,month,amount
+100012345678.00,2026-01,100
+",
+        ),
+        (
+            "usage2.csv",
+            "account,month,api,calls
+100012345678.0,2026-01,idcard,9000
+",
+        ),
+        (
+            "named.csv",
+            "account,month,api,calls
+1.5,2026-01,idcard,9000
+v1.0,2026-01,idcard,9000
+",
+        ),
+    ]);
+    let err = Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[1]])
+        .fails(1);
+    assert!(err.contains(want), "{err}");
+    let err = Test::new()
+        .args(&["ledger", &p[0], "--topups", &p[2]])
+        .fails(1);
+    assert!(
+        err.contains("account '100012345678.00' is a whole number"),
+        "{err}"
+    );
+    for args in [
+        vec!["ledger", &p[3]],
+        vec!["plan", &p[3]],
+        vec!["batch", "--group-by", "account,month", &p[3]],
+    ] {
+        let err = Test::new().args(&args).fails(1);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    let v = Test::new().args(&["ledger", &p[4]]).json();
+    assert_eq!(v["accounts"][0]["account"], "1.5", "{v}");
+    assert_eq!(v["accounts"][1]["account"], "v1.0", "{v}");
+}
+
 /// `ledger usage.csv` and `plan usage.csv`, as `batch usage.csv` is written:
 /// the positional file is the `--usage` file; both at once are refused.
 #[test]
