@@ -8,7 +8,7 @@ use ocr_bill::{
 use super::args::LedgerArgs;
 use super::input::{calculator, check_account, opening_balance, read_file};
 use super::{Out, UsageError};
-use crate::render::render;
+use crate::render::{diagnostic, render};
 use crate::report as reports;
 
 pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
@@ -101,6 +101,20 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
     let usage = split_by_account(std::mem::take(&mut input.usage), &keys, |u| &u.account);
     let packs = split_by_account(std::mem::take(&mut input.packs), &keys, |p| &p.account);
     let topups = split_by_account(std::mem::take(&mut input.topups), &keys, |t| &t.account);
+    // An account that only packs or top-ups name (a mistyped ID, most often)
+    // is billed as one of its own, and the account meant goes without them.
+    for (((name, usage), packs), topups) in names.iter().zip(&usage).zip(&packs).zip(&topups) {
+        let by = match (usage.is_empty(), packs.is_empty(), topups.is_empty()) {
+            (false, ..) => continue,
+            (true, false, false) => "the packs and top-ups files",
+            (true, false, true) => "the packs file",
+            (true, true, _) => "the top-ups file",
+        };
+        diagnostic(&format!(
+            "warning: account {name} is named only in {by}, with no usage: it is billed as an \
+             account of its own; if those rows are another account's, correct the account there"
+        ))?;
+    }
     // Each account's ledger is rendered as it is made, and dropped.
     let mut each = reports::PerAccount::new(prices, format, style, names.len())?;
     for (((name, usage), packs), topups) in names.iter().zip(usage).zip(packs).zip(topups) {

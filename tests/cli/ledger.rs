@@ -661,3 +661,39 @@ fn packs_and_top_ups_sorted_by_account_are_in_order() {
         "{err}"
     );
 }
+
+/// An account that only the packs or top-ups name (a mistyped ID, most
+/// often) is billed as one of its own, and the user is told which.
+#[test]
+fn an_account_named_only_by_packs_or_top_ups_is_told() {
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "account,month,api,calls\n100012345678,2026-01,idcard,9000\n",
+        ),
+        (
+            "packs.csv",
+            "account,month,api,calls\n10001234567,2026-01,idcard,10000\n",
+        ),
+        (
+            "topups.csv",
+            "account,month,amount\n100012345678,2026-01,100\n1000123456789,2026-01,100\n",
+        ),
+    ]);
+    let ran = Test::new()
+        .args(&[
+            "ledger", &p[0], "--packs", &p[1], "--topups", &p[2], "-f", "json",
+        ])
+        .stderr_has("warning: account 10001234567 is named only in the packs file, with no usage")
+        .stderr_has("warning: account 1000123456789 is named only in the top-ups file")
+        .run();
+    assert!(
+        !ran.stderr.contains("account 100012345678 "),
+        "{}",
+        ran.stderr
+    );
+    let v: Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(v["accounts"].as_array().unwrap().len(), 3, "{v}");
+    // The account meant bought nothing: its 9,000 calls are billed postpaid.
+    assert_eq!(s(month(&v["accounts"][0], "2026-01"), "bill"), "1200.00");
+}
