@@ -17,7 +17,11 @@ pub(super) struct Columns {
     pub(super) month: Option<usize>,
     /// The unit of the calls (`用量单位`), where the file names one.
     pub(super) unit: Option<usize>,
+    /// The columns rows are grouped by besides the API (none for
+    /// `--group-by api`: the file's rows of a billing item summed).
     pub(super) group: Vec<usize>,
+    /// Rows are summed before billing (`--group-by`), not billed one by one.
+    pub(super) grouped: bool,
     /// The free calls are the account's, shared by its items.
     pub(super) per_account: bool,
     /// The byte between the input's fields (told from its header line).
@@ -73,6 +77,13 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
             }
         }
     }
+    // `--group-by api` alone: rows are always grouped by API, so it sums the
+    // file's rows of each billing item (a file with neither an account nor a
+    // month column, taken as one account's month).
+    let grouped = !group.is_empty();
+    if grouped && group.iter().all(|&g| g == api) {
+        group.clear();
+    }
     if let Some(&column) = group.iter().find(|&&g| g == api || Some(g) == calls) {
         let rest: Vec<&str> = options
             .group_by
@@ -94,16 +105,25 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
         )));
     }
     // RULES §8: rows of different accounts are never summed into one bill.
-    if let Some(account) = found[2].filter(|a| !group.is_empty() && !group.contains(a)) {
+    if let Some(account) = found[2].filter(|a| grouped && !group.contains(a)) {
+        let others: Vec<&str> = options
+            .group_by
+            .iter()
+            .map(|g| g.trim())
+            .filter(|g| !g.eq_ignore_ascii_case("api") && *g != names[api])
+            .collect();
         return Err(BatchError::Input(format!(
             "grouping without the account column '{}' would sum rows of different accounts \
              into one bill; each account is billed on its own: group by it too \
-             (account,{})",
+             ({})",
             names[account],
-            options.group_by.join(",")
+            std::iter::once("account")
+                .chain(others)
+                .collect::<Vec<_>>()
+                .join(",")
         )));
     }
-    let output: Vec<&str> = if group.is_empty() {
+    let output: Vec<&str> = if !grouped {
         names.iter().map(String::as_str).collect()
     } else {
         group.iter().map(|&g| names[g].as_str()).collect()
@@ -111,8 +131,8 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
     let months_apart = found[3].is_some_and(|m| !group.contains(&m));
     let reserved = |n: &str| {
         BILL_COLUMNS.contains(&n)
-            || (!group.is_empty() && ["api", "calls", "rows"].contains(&n))
-            || (!group.is_empty() && months_apart && n == "months")
+            || (grouped && ["api", "calls", "rows"].contains(&n))
+            || (grouped && months_apart && n == "months")
     };
     if let Some(clash) = output.iter().find(|n| reserved(n)) {
         return Err(BatchError::Input(format!(
@@ -149,6 +169,7 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
         month: found[3],
         unit: found[4],
         group,
+        grouped,
         per_account: false,
         delimiter: b',',
     })

@@ -69,7 +69,7 @@ pub fn run_batch<R: Read, W: Write>(
     let mut cols = columns(&names, options)?;
     cols.per_account = calc.prices.settings.free_quota == crate::FreeQuota::PerAccount;
     cols.delimiter = reader.delimiter();
-    if cols.group.is_empty() {
+    if !cols.grouped {
         let format = RowFormat::new(options.format, names, cols.calls.as_slice());
         let (input, leftover, first_line) = reader.into_parts();
         return stream(

@@ -84,9 +84,6 @@ pub(super) struct Job<'a> {
     pub(super) format: &'a RowFormat,
     pub(super) skip_invalid: bool,
     pub(super) multiline: bool,
-    /// Whether rows' (account, month, item) keys are counted: the input has
-    /// an account or month column.
-    pub(super) count_keys: bool,
 }
 
 /// What a worker made of one block of input.
@@ -122,7 +119,6 @@ pub(super) fn bill_block(
         format,
         skip_invalid,
         multiline,
-        count_keys,
     } = *job;
     let mut out = pool.get();
     out.reserve(block.len() * 9 / 4);
@@ -199,13 +195,13 @@ pub(super) fn bill_block(
                 result.fen += fen;
                 // The account, trimmed, as rows are compared.
                 let account = cols.account.map(|a| trimmed(record.field(a)));
-                if count_keys {
-                    result.daily += u64::from(dated.is_some_and(|d| d.has_day));
-                    let item = biller.apis[api];
-                    result
-                        .keys
-                        .push(row_key(account, cols, item, dated.map(|d| d.month)));
-                }
+                // (Without an account or a month column, every row is taken
+                // as the same account's same month: its item is its key.)
+                result.daily += u64::from(dated.is_some_and(|d| d.has_day));
+                let item = biller.apis[api];
+                result
+                    .keys
+                    .push(row_key(account, cols, item, dated.map(|d| d.month)));
                 if let Some(a) = account {
                     result.unnamed += u64::from(a.is_empty());
                 }
@@ -318,7 +314,6 @@ pub(super) fn stream<R: Read, W: Write>(
         format,
         skip_invalid: options.skip_invalid,
         multiline: options.multiline_fields,
-        count_keys: cols.account.is_some() || cols.month.is_some(),
     };
     let want = BLOCK_BYTES as u64;
     let small = (input.by_ref().take(want).read_to_end(&mut pending_input)? as u64) < want;
@@ -426,7 +421,7 @@ fn with_shared(
         (Some(_), Some(_)) => "account,month",
         (Some(_), None) => "account",
         (None, Some(_)) => "month",
-        (None, None) => "",
+        (None, None) => "api",
     };
     Ok(summary)
 }

@@ -402,7 +402,8 @@ pub struct BatchArgs {
 
     /// Sum rows with equal values in these columns (and the same API) before
     /// billing, e.g. account,month: daily rows become monthly bills. Leaving the
-    /// month column out (account) bills each month apart and writes their sum
+    /// month column out (account) bills each month apart and writes their sum;
+    /// `api` alone sums a file without account and month columns per billing item
     #[arg(long, value_name = "COL,...", value_delimiter = ',')]
     pub group_by: Vec<String>,
 

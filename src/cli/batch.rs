@@ -97,21 +97,30 @@ pub(super) fn run(
             n => format!(" ({n} rows are dated by day, not by month)"),
         };
         // What the rows share, by the columns the file has.
-        let shared = match (
-            summary.shared_by,
-            prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount,
-        ) {
+        let per_account = prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount;
+        let shared = match (summary.shared_by, per_account) {
             ("account,month", true) => {
                 "account and month (whose free calls the account's items share)".to_string()
             }
+            ("api", true) => "free calls (an account's items share them)".to_string(),
             (one, true) => format!("{one} (whose free calls the account's items share)"),
             ("account,month", false) => "account, month and billing item".to_string(),
+            ("api", false) => "billing item".to_string(),
             (one, false) => format!("{one} and billing item"),
+        };
+        // Without an account or a month column, any rows may be one account's
+        // month.
+        let unsaid = match summary.shared_by {
+            "api" => {
+                " (the file has no account or month column, so its rows may be one \
+                       account's month)"
+            }
+            _ => "",
         };
         diagnostic(&format!(
             "warning: {} rows share their {shared} with another row{days}, and each was \
-             billed as if it were the whole month; to bill each month's total, group them: \
-             --group-by {}",
+             billed as if it were the whole month{unsaid}; to bill each month's total, group \
+             them: --group-by {}",
             summary.shared, summary.shared_by
         ))?;
     }

@@ -953,7 +953,7 @@ fn money_arguments_are_read_like_counts() {
 fn batch_ends_with_a_summary_on_stderr() {
     let out = Test::new()
         .arg("batch")
-        .stdin("api,calls\nidcard,9000\nidcard,90000\n")
+        .stdin("api,calls\nidcard,9000\nlicense,90000\n")
         .output();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
@@ -2032,4 +2032,61 @@ fn several_accounts_render_as_each_alone_in_every_format() {
             assert_eq!(got, one, "{command} {name}");
         }
     }
+}
+
+/// A file with neither an account nor a month column may be one account's
+/// month: rows that share a billing item (RULES §7.1: 6,000 户口本识别 and
+/// 5,000 房产证识别 are 11,000 calls of 通用证照识别) are billed one by one
+/// with a warning, or summed with `--group-by api`; in edition `b` every row
+/// shares the account's free calls.
+#[test]
+fn rows_without_an_account_or_month_may_be_one_accounts_month() {
+    let cards = "api,calls\n户口本识别,6000\n房产证识别,5000\n";
+    let ran = Test::new()
+        .args(&["--edition", "d", "batch"])
+        .stdin(cards)
+        .stderr_has("warning: 2 rows share their billing item with another row")
+        .stderr_has("the file has no account or month column")
+        .stderr_has("--group-by api")
+        .run();
+    assert!(
+        ran.stdout
+            .contains("\n户口本识别,6000,1000,5000,1,0.15,750.00,"),
+        "{}",
+        ran.stdout
+    );
+    Test::new()
+        .args(&["--edition", "d", "batch", "--group-by", "api"])
+        .stdin(cards)
+        .stdout(
+            "api,calls,rows,free_calls,billable_calls,tier,unit_price,amount,cliff_calls,cliff_amount\n\
+             cards,11000,2,1000,10000,2,0.10,1000.00,,\n",
+        )
+        .run();
+    // Different billing items share nothing in the seed...
+    let ran = Test::new()
+        .arg("batch")
+        .stdin("api,calls\nidcard,9000\ngeneral,9000\n")
+        .run();
+    assert!(!ran.stderr.contains("warning"), "{}", ran.stderr);
+    // ... but the account's free calls in edition b.
+    Test::new()
+        .args(&["--edition", "b", "batch"])
+        .stdin("api,calls\nidcard,9000\ngeneral,9000\n")
+        .stderr_has("warning: 2 rows share their free calls (an account's items share them)")
+        .stderr_has("total 2400.00 CNY")
+        .run();
+    Test::new()
+        .args(&["--edition", "b", "batch", "--group-by", "api"])
+        .stdin("api,calls\nidcard,9000\ngeneral,9000\n")
+        .stdout_has("\nidcard,9000,1,0,9000,2,0.15,1350.00,")
+        .stdout_has("\ngeneral,9000,1,1000,8000,2,0.15,1200.00,")
+        .stderr_has("total 2550.00 CNY")
+        .run();
+    // With an account column, the API alone would sum accounts together.
+    let err = Test::new()
+        .args(&["batch", "--group-by", "api"])
+        .stdin("account,api,calls\na,idcard,9000\nb,idcard,9000\n")
+        .fails(1);
+    assert!(err.contains("group by it too (account)"), "{err}");
 }
