@@ -1460,34 +1460,23 @@ fn an_account_id_written_with_decimals_is_refused() {
     let (_d, p) = files(&[
         (
             "usage.csv",
-            "account,month,api,calls
-100012345678,2026-01,idcard,9000
-",
+            "account,month,api,calls\n100012345678,2026-01,idcard,9000\n",
         ),
         (
             "packs.csv",
-            "account,month,api,calls
-100012345678.0,2026-01,idcard,10000
-",
+            "account,month,api,calls\n100012345678.0,2026-01,idcard,10000\n",
         ),
         (
             "topups.csv",
-            "account,month,amount
-100012345678.00,2026-01,100
-",
+            "account,month,amount\n100012345678.00,2026-01,100\n",
         ),
         (
             "usage2.csv",
-            "account,month,api,calls
-100012345678.0,2026-01,idcard,9000
-",
+            "account,month,api,calls\n100012345678.0,2026-01,idcard,9000\n",
         ),
         (
             "named.csv",
-            "account,month,api,calls
-1.5,2026-01,idcard,9000
-v1.0,2026-01,idcard,9000
-",
+            "account,month,api,calls\n1.5,2026-01,idcard,9000\nv1.0,2026-01,idcard,9000\n",
         ),
     ]);
     let err = Test::new()
