@@ -372,8 +372,28 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
 /// scientific notation (`1.00012E+11`: a long account ID in a General
 /// column), where accounts that differ in later digits would read as one; or
 /// with decimals (`100012345678.0`, as pandas writes a column of numbers with
-/// a gap), which would be another account than the same ID written as text.
+/// a gap), which would be another account than the same ID written as text;
+/// or in full-width digits, as a Chinese input method types them.
 pub(crate) fn check_account(value: &[u8]) -> Result<(), String> {
+    // Full-width digits (a Chinese input method's `１０００１`): another
+    // account than the same digits in half width, unless said.
+    if !value.is_ascii() {
+        if let Ok(text) = std::str::from_utf8(value) {
+            let digits = text
+                .trim()
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+            if digits && text.chars().any(|c| ('０'..='９').contains(&c)) {
+                let half: String = text.trim().chars().map(half_width).collect();
+                return Err(format!(
+                    "account '{}' is written in full-width digits: it would be another account \
+                     than '{half}'; write it in half-width digits",
+                    text.trim()
+                ));
+            }
+        }
+        return Ok(());
+    }
     // (A value that starts with a letter, or has no exponent or point, at a
     // glance.)
     if !value.first().is_some_and(u8::is_ascii_digit)

@@ -1501,6 +1501,24 @@ fn an_account_id_written_with_decimals_is_refused() {
     let v = Test::new().args(&["ledger", &p[4]]).json();
     assert_eq!(v["accounts"][0]["account"], "1.5", "{v}");
     assert_eq!(v["accounts"][1]["account"], "v1.0", "{v}");
+    // So is one typed in full-width digits (a Chinese input method's), which
+    // would be another account than the same digits in half width; a name
+    // with full-width letters is a name.
+    let err = Test::new()
+        .args(&["batch", "--group-by", "account,month"])
+        .stdin(
+            "account,month,api,calls\n１０００１,2026-01,idcard,9000\n10001,2026-01,idcard,100\n",
+        )
+        .fails(1);
+    assert!(
+        err.contains("line 2: account '１０００１' is written in full-width digits: it would be another account than '10001'"),
+        "{err}"
+    );
+    Test::new()
+        .args(&["batch", "--group-by", "account,month"])
+        .stdin("account,month,api,calls\n客户Ａ,2026-01,idcard,9000\n")
+        .stdout_has("\n客户Ａ,2026-01,idcard,9000,1,")
+        .run();
 }
 
 /// `ledger usage.csv` and `plan usage.csv`, as `batch usage.csv` is written:
