@@ -107,14 +107,16 @@ impl<'a, R> Priced<'a, R> {
     }
 }
 
+impl<R> Priced<'_, R> {
+    /// The line that closes a table: the price list and its currency.
+    fn closing_line(&self) -> String {
+        format!("Price list: {}, in {}\n", self.price_list, self.currency)
+    }
+}
+
 impl<R: Report> Report for Priced<'_, R> {
     fn human(&self) -> String {
-        format!(
-            "{}Price list: {}, in {}\n",
-            self.report.human(),
-            self.price_list,
-            self.currency
-        )
+        format!("{}{}", self.report.human(), self.closing_line())
     }
 
     fn grid(&self) -> Grid {
@@ -247,13 +249,7 @@ impl<'a> PerAccount<'a> {
         let mut text = self.text;
         Ok(match self.format {
             Format::Table => {
-                text.extend_from_slice(
-                    format!(
-                        "Price list: {}, in {}\n",
-                        self.about.price_list, self.about.currency
-                    )
-                    .as_bytes(),
-                );
+                text.extend_from_slice(self.about.closing_line().as_bytes());
                 text
             }
             Format::Json => {
