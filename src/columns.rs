@@ -21,6 +21,8 @@ pub enum Role {
     Amount,
     /// The price paid for a pack (价格).
     Price,
+    /// What a row's packs cost together (实付金额), as an order list gives it.
+    Paid,
     /// The unit of the call counts (用量单位), where a file names it: a call.
     Unit,
     /// When a pack expires (到期时间), where a packs file names it.
@@ -38,6 +40,7 @@ impl Role {
             Role::Count => "count",
             Role::Amount => "amount",
             Role::Price => "price",
+            Role::Paid => "paid",
             Role::Unit => "unit",
             Role::Expiry => "expiry",
         }
@@ -177,6 +180,15 @@ impl Role {
             ],
             Role::Count => &["count", "quantity", "packs", "数量", "个数"],
             Role::Amount => &["amount", "money", "yuan", "金额", "充值金额"],
+            Role::Paid => &[
+                "paid",
+                "amount_paid",
+                "total_paid",
+                "实付金额",
+                "支付金额",
+                "付款金额",
+                "实付",
+            ],
             Role::Price => &[
                 "price",
                 "price_paid",
@@ -228,6 +240,8 @@ impl Role {
                 "计费项名称",
                 "资源包名称",
             ],
+            // An order's amount, where the file says nothing of what was paid.
+            Role::Paid => &["amount", "金额", "订单金额", "成交金额"],
             _ => &[],
         }
     }
@@ -307,6 +321,8 @@ pub struct Wanted<'a> {
     /// The file must not have it: the calls when each row is one call
     /// (`--count-rows`), where a calls column would count them twice.
     pub absent: bool,
+    /// A command-line option (`--calls-column`, …) can name it.
+    pub flag: bool,
 }
 
 impl<'a> Wanted<'a> {
@@ -318,6 +334,7 @@ impl<'a> Wanted<'a> {
             named: name,
             required: required || name.is_some(),
             absent: false,
+            flag: true,
         }
     }
 
@@ -328,6 +345,7 @@ impl<'a> Wanted<'a> {
             named: None,
             required: true,
             absent: false,
+            flag: false,
         }
     }
 
@@ -338,6 +356,7 @@ impl<'a> Wanted<'a> {
             named: None,
             required: false,
             absent: false,
+            flag: false,
         }
     }
 
@@ -472,10 +491,12 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
                     w.role.name(),
                     header[*a],
                     header[*b],
-                    if w.named.is_none() {
-                        format!(" (name the one to use with --{}-column)", w.role.name())
-                    } else {
-                        String::new()
+                    match (w.named, w.flag) {
+                        (None, true) => {
+                            format!(" (name the one to use with --{}-column)", w.role.name())
+                        }
+                        (None, false) => " (rename or delete the other)".to_string(),
+                        (Some(_), _) => String::new(),
                     }
                 ))
             }
@@ -650,6 +671,7 @@ mod tests {
                 named: Some("客户名称"),
                 required: true,
                 absent: false,
+                flag: true,
             },
             Wanted::required(Role::Api),
             Wanted::required(Role::Calls),
@@ -687,6 +709,7 @@ mod tests {
             named: Some("n"),
             required: true,
             absent: false,
+            flag: true,
         }];
         assert_eq!(
             resolve(&header(&["api", "n"]), &named).unwrap(),

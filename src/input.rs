@@ -344,6 +344,7 @@ pub fn read_packs<'a, R: Read>(
         Wanted::optional(Role::Account),
         Wanted::optional(Role::Price),
         Wanted::optional(Role::Expiry),
+        Wanted::optional(Role::Paid),
     ];
     let totals = read_rows(input, &wanted, |_, v| {
         let month = Month::parse(text(&v[0]))?;
@@ -351,14 +352,6 @@ pub fn read_packs<'a, R: Read>(
         order.check(&account, month)?;
         let api = prices.item(text(&v[1])).map_err(|e| e.to_string())?;
         let size = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
-        let price = match v[5].as_deref() {
-            None | Some("") => None,
-            Some(p) => {
-                let paid = parse_money(p).map_err(|e| format!("pack price: {e}"))?;
-                Some(paid.decimal())
-            }
-        };
-        api.pack_at(size, price).map_err(|e| e.to_string())?;
         let count = match v[3].as_deref() {
             None | Some("") => 1,
             Some(c) => parse_count(c).map_err(|e| format!("pack count: {e}"))?,
@@ -369,6 +362,16 @@ pub fn read_packs<'a, R: Read>(
                 crate::prepaid::MAX_PACKS
             ));
         }
+        let money = |cell: &Option<String>, what: &str| match cell.as_deref() {
+            None | Some("") => Ok(None),
+            Some(m) => parse_money(m).map(Some).map_err(|e| format!("{what}: {e}")),
+        };
+        let price = price_of_one(
+            money(&v[5], "pack price")?,
+            money(&v[7], "amount paid")?,
+            count,
+        )?;
+        api.pack_at(size, price).map_err(|e| e.to_string())?;
         if let Some(expiry) = v[6].as_deref().filter(|e| !e.is_empty()) {
             check_expiry(month, expiry, prices.settings.pack_validity_months)?;
         }
@@ -383,6 +386,44 @@ pub fn read_packs<'a, R: Read>(
         Ok(())
     })?;
     Ok((rows, totals))
+}
+
+/// The price paid for one pack of a row: its price column, or what the row's
+/// `count` packs cost together (an order list's `实付金额`) divided among
+/// them, to the fen; given both, they must agree.
+fn price_of_one(
+    price: Option<Money>,
+    paid: Option<Money>,
+    count: u64,
+) -> Result<Option<Decimal>, String> {
+    match (price, paid) {
+        (Some(price), Some(paid)) => {
+            let makes = price.decimal().checked_mul(Decimal::from(count));
+            if makes == Some(paid.decimal()) {
+                return Ok(Some(price.decimal()));
+            }
+            let makes = makes.map_or_else(
+                || "more than a decimal holds".to_string(),
+                |d| Money::round(d).to_string(),
+            );
+            Err(format!(
+                "the pack price {price} for {count} packs makes {makes}, but the amount paid is \
+                 {paid}; give one or the other"
+            ))
+        }
+        (Some(price), None) => Ok(Some(price.decimal())),
+        (None, Some(paid)) => {
+            let packs = i128::from(count);
+            if paid.fen() % packs != 0 {
+                return Err(format!(
+                    "the amount paid, {paid}, is not the same whole number of fen for each of \
+                     the {count} packs; give the price of one pack in a price column"
+                ));
+            }
+            Ok(Some(Decimal::from_i128_with_scale(paid.fen() / packs, 2)))
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 /// Checks a pack's expiry (`到期时间`, as the console lists orders) against

@@ -697,3 +697,68 @@ fn an_account_named_only_by_packs_or_top_ups_is_told() {
     // The account meant bought nothing: its 9,000 calls are billed postpaid.
     assert_eq!(s(month(&v["accounts"][0], "2026-01"), "bill"), "1200.00");
 }
+
+/// An order list gives what a row's packs cost together (`实付金额`): that is
+/// the price paid, divided among them (edition d's own example: three
+/// 100,000-call packs for 10,500.00 are 3,500.00 each). Beside a price column
+/// the two must agree; an amount that is no whole number of fen a pack is
+/// refused, as are two order amounts with nothing to choose between them.
+#[test]
+fn an_order_lists_amount_paid_is_the_price_of_its_packs() {
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "month,api,calls\n2026-01,idcard,60000\n2026-02,idcard,300000\n",
+        ),
+        (
+            "orders.csv",
+            "购买时间,资源包名称,规格,数量,订单金额,实付金额(元)\n2026-01,身份证识别资源包,100000,3,15000,10500\n",
+        ),
+        (
+            "agree.csv",
+            "month,api,calls,count,price,paid\n2026-01,idcard,1000,3,84,252\n",
+        ),
+        (
+            "disagree.csv",
+            "month,api,calls,count,price,paid\n2026-01,idcard,1000,3,84,250\n",
+        ),
+        (
+            "uneven.csv",
+            "month,api,calls,count,amount\n2026-01,idcard,1000,3,100\n",
+        ),
+        (
+            "two.csv",
+            "month,api,calls,count,金额,订单金额\n2026-01,idcard,1000,3,300,300\n",
+        ),
+    ]);
+    let v = Test::new()
+        .args(&["--edition", "d", "ledger", &p[0], "--packs", &p[1]])
+        .json();
+    let bought = &month(&v, "2026-01")["packs_bought"][0];
+    assert_eq!(bought["price"], "3500.00", "{v}");
+    assert_eq!(bought["cost"], "10500.00", "{v}");
+    assert_eq!(s(&v["totals"], "paid_for_packs"), "10500.00");
+    let v = Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[2]])
+        .json();
+    assert_eq!(month(&v, "2026-01")["packs_bought"][0]["cost"], "252.00");
+    for (file, said) in [
+        (
+            &p[3],
+            "line 2: the pack price 84.00 for 3 packs makes 252.00, but the amount paid is 250.00",
+        ),
+        (
+            &p[4],
+            "line 2: the amount paid, 100.00, is not the same whole number of fen for each of the 3 packs",
+        ),
+        (
+            &p[5],
+            "the header has two paid columns, '金额' and '订单金额'; expected one (rename or delete the other)",
+        ),
+    ] {
+        let err = Test::new()
+            .args(&["ledger", &p[0], "--packs", file])
+            .fails(1);
+        assert!(err.contains(said), "{err}");
+    }
+}
