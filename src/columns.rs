@@ -23,6 +23,9 @@ pub enum Role {
     Price,
     /// What a row's packs cost together (实付金额), as an order list gives it.
     Paid,
+    /// What kind of transaction a row is (交易类型), where a top-ups file is
+    /// an account's whole statement.
+    Kind,
     /// The unit of the call counts (用量单位), where a file names it: a call.
     Unit,
     /// When a pack expires (到期时间), where a packs file names it.
@@ -41,6 +44,7 @@ impl Role {
             Role::Amount => "amount",
             Role::Price => "price",
             Role::Paid => "paid",
+            Role::Kind => "type",
             Role::Unit => "unit",
             Role::Expiry => "expiry",
         }
@@ -120,6 +124,8 @@ impl Role {
                 "下单时间",
                 "充值时间",
                 "充值日期",
+                "交易时间",
+                "交易日期",
             ],
             Role::Api => &[
                 "api",
@@ -188,6 +194,16 @@ impl Role {
                 "支付金额",
                 "付款金额",
                 "实付",
+            ],
+            Role::Kind => &[
+                "type",
+                "kind",
+                "transaction_type",
+                "交易类型",
+                "收支类型",
+                "业务类型",
+                "操作类型",
+                "类型",
             ],
             Role::Price => &[
                 "price",

@@ -454,8 +454,18 @@ pub fn read_topups<R: Read>(input: R) -> Result<(Vec<TopUp>, TotalsRows), InputE
         Wanted::required(Role::Month),
         Wanted::required(Role::Amount),
         Wanted::optional(Role::Account),
+        Wanted::optional(Role::Kind),
     ];
     let totals = read_rows(input, &wanted, |_, v| {
+        // A statement's other rows (消费, 退款) are no money credited.
+        if let Some(kind) = v[3].as_deref().map(str::trim) {
+            if !TOP_UP_KINDS.iter().any(|k| k.eq_ignore_ascii_case(kind)) {
+                return Err(format!(
+                    "the row is a '{kind}', not a top-up (充值): the file may hold only \
+                     money credited; leave the other rows out"
+                ));
+            }
+        }
         let month = Month::parse(text(&v[0]))?;
         let account = account_of(&v[2])?;
         order.check(&account, month)?;
@@ -469,6 +479,23 @@ pub fn read_topups<R: Read>(input: R) -> Result<(Vec<TopUp>, TotalsRows), InputE
     })?;
     Ok((rows, totals))
 }
+
+/// The kinds of transaction (`交易类型`) that credit money: the rows a
+/// top-ups file may hold where it says its rows' kind.
+const TOP_UP_KINDS: [&str; 12] = [
+    "充值",
+    "在线充值",
+    "线下充值",
+    "汇款充值",
+    "转账充值",
+    "收入",
+    "入账",
+    "top-up",
+    "topup",
+    "top up",
+    "recharge",
+    "deposit",
+];
 
 /// Usage regrouped per API as monthly calls over the file's whole span (months
 /// without rows are 0), APIs in order of first appearance: the forecast `plan`

@@ -762,3 +762,32 @@ fn an_order_lists_amount_paid_is_the_price_of_its_packs() {
         assert!(err.contains(said), "{err}");
     }
 }
+
+/// A top-ups file that says its rows' kind (an account statement's
+/// `交易类型`) may hold only top-ups: a spending row (`消费`) is no money
+/// credited, and is refused with its line rather than added to the balance.
+#[test]
+fn a_statement_row_that_is_no_top_up_is_refused() {
+    let (_d, p) = files(&[
+        ("usage.csv", "month,api,calls\n2026-01,idcard,9000\n"),
+        (
+            "credits.csv",
+            "交易时间,交易类型,金额\n2026-01-03,充值,1000\n2026-01-09,Top-up,500\n",
+        ),
+        (
+            "statement.csv",
+            "交易时间,交易类型,金额\n2026-01-03,充值,1000\n2026-01-20,消费,300\n",
+        ),
+    ]);
+    let v = Test::new()
+        .args(&["ledger", &p[0], "--topups", &p[1]])
+        .json();
+    assert_eq!(s(month(&v, "2026-01"), "topups"), "1500.00", "{v}");
+    let err = Test::new()
+        .args(&["ledger", &p[0], "--topups", &p[2]])
+        .fails(1);
+    assert!(
+        err.contains("line 3: the row is a '消费', not a top-up (充值)"),
+        "{err}"
+    );
+}
