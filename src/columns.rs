@@ -309,6 +309,16 @@ const ACCOUNT_STEMS: [&str; 12] = [
     "tenant",
 ];
 
+/// Whether a column's name says it holds accounts (`账号`, `使用者UIN`,
+/// `customer`, sub-accounts too): IDs, which a workbook shows as text.
+pub fn names_accounts(name: &str) -> bool {
+    let name = folded(name);
+    ACCOUNT_STEMS
+        .iter()
+        .chain(&SUB_ACCOUNT_STEMS)
+        .any(|s| name.contains(s))
+}
+
 fn folded(name: &str) -> String {
     let mut t = half_width(name).trim().to_lowercase();
     if let Some((head, unit)) = t.strip_suffix(')').and_then(|t| t.rsplit_once('(')) {

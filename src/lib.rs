@@ -44,7 +44,7 @@ pub use batch::{
 pub use bill::{
     one_time_note, ApiCalls, BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBill,
 };
-pub use columns::{resolve as resolve_columns, Role, Wanted};
+pub use columns::{names_accounts, resolve as resolve_columns, Role, Wanted};
 pub use curve::{Curve, CurvePoint};
 pub use decode::{DecodedReader, InputEncoding, NotText};
 pub use error::{Error, Remedy};

@@ -205,7 +205,7 @@ fn fits_a_worksheet(rows: usize) -> anyhow::Result<()> {
 
 /// The sheets as an Excel workbook: numbers as number cells (money with two
 /// decimals and thousands separators, counts with thousands separators), text
-/// as text, a bold frozen header row, columns fitted.
+/// and account IDs as text, a bold frozen header row, columns fitted.
 pub fn xlsx_bytes(sheets: &[(String, Grid)]) -> anyhow::Result<Vec<u8>> {
     use rust_xlsxwriter::{Format as Cell, Workbook};
     let mut book = Workbook::new();
@@ -220,11 +220,18 @@ pub fn xlsx_bytes(sheets: &[(String, Grid)]) -> anyhow::Result<Vec<u8>> {
         for (c, h) in grid.headers.iter().enumerate() {
             sheet.write_string_with_format(0, c as u16, h.as_str(), &header)?;
         }
+        // An account ID is text, never a number shown as `100,012,345,678`.
+        let ids: Vec<bool> = grid
+            .headers
+            .iter()
+            .map(|h| ocr_bill::names_accounts(h))
+            .collect();
         for (r, row) in grid.rows.iter().enumerate() {
             let r = r as u32 + 1;
             for (c, cell) in row.iter().enumerate() {
+                let number = number_of(cell).filter(|_| !ids.get(c).copied().unwrap_or(false));
                 let c = c as u16;
-                match number_of(cell) {
+                match number {
                     Some((v, 0)) => sheet.write_number_with_format(r, c, v, &count)?,
                     Some((v, 2)) => sheet.write_number_with_format(r, c, v, &money)?,
                     Some((v, _)) => sheet.write_number_with_format(r, c, v, &price)?,

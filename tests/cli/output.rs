@@ -358,3 +358,41 @@ fn an_output_file_in_no_directory_is_refused_by_its_name() {
     // The temporary file's name is no business of the user's.
     assert!(!err.contains(".part"), "{err}");
 }
+
+/// An account ID is text in a workbook: as a number cell it would show as
+/// `100,012,345,678` (and a CSV saved from it would name another account).
+/// Counts and money beside it stay numbers.
+#[test]
+fn account_ids_are_text_in_a_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let usage = dir.path().join("usage.csv");
+    std::fs::write(
+        &usage,
+        "使用者UIN,month,api,calls\n100012345678,2026-01,idcard,9000\n100012345679,2026-01,idcard,100\n",
+    )
+    .unwrap();
+    for (command, account) in [("ledger", "account"), ("batch", "使用者UIN")] {
+        let path = dir.path().join(format!("{command}.xlsx"));
+        let mut args = vec![
+            command,
+            usage.to_str().unwrap(),
+            "--account-column",
+            "使用者UIN",
+        ];
+        if command == "batch" {
+            args.extend(["--group-by", "account,month"]);
+        }
+        Test::new().args(&args).arg("-o").arg(&path).run();
+        let rows = first_sheet(&path);
+        assert_eq!(
+            rows[1][column(&rows, account)],
+            Data::String("100012345678".into()),
+            "{command}"
+        );
+        assert_eq!(
+            rows[1][column(&rows, "calls")],
+            Data::Float(9000.0),
+            "{command}"
+        );
+    }
+}
