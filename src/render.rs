@@ -126,6 +126,8 @@ impl AsRef<[u8]> for CsvCell<'_> {
 pub struct CsvOut {
     writer: csv::Writer<Vec<u8>>,
     excel: bool,
+    /// Per column, from the header (the first row): it names accounts.
+    accounts: Option<Vec<bool>>,
 }
 
 impl CsvOut {
@@ -142,19 +144,32 @@ impl CsvOut {
                 csv::Terminator::Any(b'\n')
             })
             .from_writer(out);
-        CsvOut { writer, excel }
+        CsvOut {
+            writer,
+            excel,
+            accounts: None,
+        }
     }
 
     /// Writes a row (a header is one too).
     pub fn row<'c>(&mut self, cells: impl IntoIterator<Item = &'c str>) -> anyhow::Result<()> {
+        let cells: Vec<&str> = cells.into_iter().collect();
+        // The first row is the header: its names say which columns hold
+        // accounts.
+        let header = self.accounts.is_none();
+        let accounts = self
+            .accounts
+            .get_or_insert_with(|| cells.iter().map(|h| ocr_bill::names_accounts(h)).collect());
         let excel = self.excel;
-        self.writer.write_record(cells.into_iter().map(|c| {
-            CsvCell(if excel {
-                ocr_bill::spreadsheet_safe(c)
-            } else {
-                std::borrow::Cow::Borrowed(c)
-            })
-        }))?;
+        self.writer
+            .write_record(cells.iter().enumerate().map(|(i, &c)| {
+                let account = !header && accounts.get(i).copied().unwrap_or(false);
+                CsvCell(if excel {
+                    ocr_bill::spreadsheet_safe(c, account)
+                } else {
+                    std::borrow::Cow::Borrowed(c)
+                })
+            }))?;
         Ok(())
     }
 

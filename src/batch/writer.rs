@@ -8,7 +8,25 @@ pub(super) const FLUSH_BYTES: usize = 1 << 17;
 /// A cell as a spreadsheet may show it: one that would start a formula (`=`,
 /// `+`, `-`, `@`, tab or CR; OWASP's CSV-injection guidance) gets a leading
 /// `'`, unless it is a plain number such as `-5.00`, which no spreadsheet runs.
-pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+/// In an account column (`account`), an ID that a spreadsheet would show
+/// otherwise than as written, 12 digits or more (`1.00012E+11`) or with a
+/// leading zero (`123` for `00123`), is written as the text formula
+/// `="100012345678"`, which ocr-bill reads back as its text.
+///
+/// ```
+/// use ocr_bill::spreadsheet_safe;
+/// assert_eq!(spreadsheet_safe("=1+2", false), "'=1+2");
+/// assert_eq!(spreadsheet_safe("-5.00", false), "-5.00");
+/// assert_eq!(spreadsheet_safe("100012345678", true), "=\"100012345678\"");
+/// assert_eq!(spreadsheet_safe("00123", true), "=\"00123\"");
+/// assert_eq!(spreadsheet_safe("12345", true), "12345");
+/// assert_eq!(spreadsheet_safe("100012345678", false), "100012345678");
+/// ```
+pub fn spreadsheet_safe(cell: &str, account: bool) -> std::borrow::Cow<'_, str> {
+    let digits = cell.len() > 1 && cell.bytes().all(|b| b.is_ascii_digit());
+    if account && digits && (cell.len() >= 12 || cell.starts_with('0')) {
+        return std::borrow::Cow::Owned(format!("=\"{cell}\""));
+    }
     let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let number = cell.parse::<rust_decimal::Decimal>().is_ok() && !cell.starts_with('+');
     if risky && !number {
@@ -54,6 +72,8 @@ pub(super) enum JsonKind {
 pub(super) struct RowFormat {
     pub(super) format: BatchFormat,
     pub(super) columns: Vec<(String, JsonKind)>,
+    /// Per column: it names accounts (its IDs kept as text in Excel CSV).
+    pub(super) accounts: Vec<bool>,
 }
 
 /// Writes one CSV field, quoted when it holds a comma, quote or line break.
@@ -103,8 +123,16 @@ impl RowFormat {
                 (h, kind)
             })
             .chain(bill)
+            .collect::<Vec<_>>();
+        let accounts = columns
+            .iter()
+            .map(|(name, _)| crate::columns::names_accounts(name))
             .collect();
-        RowFormat { format, columns }
+        RowFormat {
+            format,
+            columns,
+            accounts,
+        }
     }
 
     /// The CSV header row (nothing for JSON Lines).
@@ -118,17 +146,17 @@ impl RowFormat {
                 if i > 0 {
                     out.push(b',');
                 }
-                self.field(out, name.as_bytes());
+                self.field(out, name.as_bytes(), false);
             }
             out.extend_from_slice(if excel { b"\r\n" } else { b"\n" });
         }
     }
 
     /// One CSV field, made safe for spreadsheets in Excel CSV.
-    pub(super) fn field(&self, out: &mut Vec<u8>, field: &[u8]) {
+    pub(super) fn field(&self, out: &mut Vec<u8>, field: &[u8], account: bool) {
         if self.format == BatchFormat::ExcelCsv {
             let text = String::from_utf8_lossy(field);
-            csv_field(out, spreadsheet_safe(&text).as_bytes());
+            csv_field(out, spreadsheet_safe(&text, account).as_bytes());
         } else {
             csv_field(out, field);
         }
@@ -155,7 +183,7 @@ impl RowFormat {
                             if i > 0 {
                                 out.push(b',');
                             }
-                            self.field(out, f);
+                            self.field(out, f, self.accounts.get(i).copied().unwrap_or(false));
                         }
                     }
                 }

@@ -396,3 +396,46 @@ fn account_ids_are_text_in_a_workbook() {
         );
     }
 }
+
+/// `--excel` CSV keeps account IDs as Excel would not show them otherwise:
+/// 12 digits or more (shown `1.00012E+11`) or a leading zero (`00123` shown
+/// `123`) as the text formula `="…"`, which ocr-bill reads back as the same
+/// account; other cells, and plain CSV, are unchanged.
+#[test]
+fn excel_csv_keeps_account_ids_as_text() {
+    let usage = "account,month,api,calls\n100012345678,2026-01,idcard,9000\n00123,2026-01,idcard,100\n12345,2026-01,idcard,100\n";
+    for args in [
+        vec!["--excel", "batch"],
+        vec!["--excel", "batch", "--group-by", "account,month"],
+    ] {
+        let out = Test::new().args(&args).stdin(usage).run().stdout;
+        assert!(
+            out.contains("\r\n\"=\"\"100012345678\"\"\",2026-01,idcard,9000,"),
+            "{args:?}: {out}"
+        );
+        assert!(
+            out.contains("\r\n\"=\"\"00123\"\"\",2026-01,idcard,100,"),
+            "{args:?}: {out}"
+        );
+        assert!(
+            out.contains("\r\n12345,2026-01,idcard,100,"),
+            "{args:?}: {out}"
+        );
+        // Read back: the same accounts, each billed on its own.
+        Test::new()
+            .args(&["batch", "--group-by", "account,month"])
+            .stdin(out.trim_start_matches('\u{feff}'))
+            .stdout_has("\n100012345678,2026-01,idcard,9000,1,")
+            .stdout_has("\n00123,2026-01,idcard,100,1,")
+            .run();
+    }
+    let (_d, p) = crate::files(&[("usage.csv", usage)]);
+    Test::new()
+        .args(&["--excel", "ledger", &p[0]])
+        .stdout_has("\r\n\"=\"\"100012345678\"\"\",2026-01,idcard,9000,")
+        .run();
+    Test::new()
+        .args(&["ledger", &p[0], "-f", "csv"])
+        .stdout_has("\n100012345678,2026-01,idcard,9000,")
+        .run();
+}
