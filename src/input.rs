@@ -172,7 +172,10 @@ fn read_rows<R: Read>(
         if let Err(message) = read {
             match record.totals_word() {
                 Some(word) => totals.add(line, word),
-                None => return Err(at(line)(message)),
+                None => {
+                    let hint = record.note_hint().unwrap_or_default();
+                    return Err(at(line)(format!("{message}{hint}")));
+                }
             }
         }
     }

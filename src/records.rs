@@ -58,6 +58,19 @@ impl<'a> Record<'a> {
         totals_word(self.field(a))
     }
 
+    /// Why a row that cannot be read is no usage, when its first cell is its
+    /// only one and reads as a note (`备注：数据来源…`, `Source: console`
+    /// below a table): said after the row's error.
+    pub fn note_hint(&self) -> Option<String> {
+        let first = std::str::from_utf8(self.field(0)).ok()?.trim();
+        let alone = (1..self.len()).all(|i| self.field(i).trim_ascii().is_empty());
+        let lower = first.to_lowercase();
+        let note = first.contains(['：', ':']) || NOTE_WORDS.iter().any(|w| lower.starts_with(w));
+        (alone && note).then(|| {
+            format!(" (the row holds only '{first}': a note below the table? delete the row)")
+        })
+    }
+
     /// The record is the header again (`names`, trimmed), as where files
     /// were joined one after another (each with its byte-order mark): no
     /// data, read past.
@@ -69,6 +82,19 @@ impl<'a> Record<'a> {
             })
     }
 }
+
+/// Words a note below a table starts with (`备注`, `数据来源`, `Note`).
+const NOTE_WORDS: [&str; 9] = [
+    "备注",
+    "注",
+    "说明",
+    "数据来源",
+    "来源",
+    "制表",
+    "note",
+    "source",
+    "remark",
+];
 
 /// The words that make a row a spreadsheet's totals row (`合计,,,9000`), compared
 /// trimmed, without a closing colon, ASCII case-insensitively.

@@ -214,6 +214,10 @@ pub(super) fn bill_block(
                     result.totals.add(record.line, word);
                     continue;
                 }
+                let message = match record.note_hint() {
+                    Some(hint) => message.map(|m| format!("{m}{hint}")),
+                    None => message,
+                };
                 let mut error = RowError::new(record.line, message);
                 if let Some(last) = result.errors.last() {
                     if last.message == error.message {

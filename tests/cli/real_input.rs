@@ -2097,3 +2097,28 @@ fn rows_without_an_account_or_month_may_be_one_accounts_month() {
         .fails(1);
     assert!(err.contains("group by it too (account)"), "{err}");
 }
+
+/// A note below a spreadsheet's table (`备注：数据来源…`) is no usage: the row
+/// is refused with its line, and the error says what it holds; a row that
+/// only lacks its values is not taken for a note.
+#[test]
+fn a_note_below_the_table_is_named_in_its_rows_error() {
+    let file =
+        "account,month,api,calls\nA,2026-01,idcard,9000\n,,,\n备注：数据来源 腾讯云控制台,,,\n";
+    let want = "line 4: the API name is empty; expected an API key such as idcard (the row holds only '备注：数据来源 腾讯云控制台': a note below the table? delete the row)";
+    let err = Test::new().arg("batch").stdin(file).status(1).run().stderr;
+    assert!(err.contains(want), "{err}");
+    let (_d, p) = files(&[("usage.csv", file)]);
+    let err = Test::new().args(&["ledger", &p[0]]).fails(1);
+    assert!(
+        err.contains("line 4: month '' is not YYYY-MM") && err.contains("a note below the table?"),
+        "{err}"
+    );
+    let err = Test::new()
+        .arg("batch")
+        .stdin("account,month,api,calls\nB,,,\n")
+        .status(1)
+        .run()
+        .stderr;
+    assert!(!err.contains("note"), "{err}");
+}
