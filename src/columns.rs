@@ -492,7 +492,8 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
                 // The counts under a name not taken, or a log with a row for each
                 // call, which has no count to read (never taken as one without
                 // being asked: counting rows of counts would bill too little).
-                let log = if w.role == Role::Calls && w.named.is_none() && unit.is_empty() {
+                let log = if w.role == Role::Calls && w.flag && w.named.is_none() && unit.is_empty()
+                {
                     "; name the column of counts with --calls-column, or, if each row is one \
                      call (a log of calls), pass --count-rows"
                 } else {
@@ -741,11 +742,15 @@ mod tests {
             resolve(&header(&["api", "n"]), &named).unwrap(),
             vec![Some(1)]
         );
-        // A log of calls: the missing column's error says how to count rows,
-        // and counting rows refuses a calls column.
-        let err = err_of(&["time", "api"], &wanted);
+        // A log of calls: a usage file's missing column's error says how to
+        // count rows (a file no option reads says nothing of options), and
+        // counting rows refuses a calls column.
+        let usage = [Wanted::required(Role::Api), Wanted::calls(None, false)];
+        let err = err_of(&["time", "api"], &usage);
         assert!(err.contains("with --calls-column, or"), "{err}");
         assert!(err.contains("pass --count-rows"), "{err}");
+        let err = err_of(&["time", "api"], &wanted);
+        assert!(!err.contains("--"), "{err}");
         let counted = [Wanted::required(Role::Api), Wanted::absent(Role::Calls)];
         assert_eq!(
             resolve(&header(&["time", "api"]), &counted).unwrap(),

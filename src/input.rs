@@ -282,7 +282,7 @@ pub fn read_usage<'a, R: Read>(
         Wanted::named(Role::Api, names.api.as_deref(), true),
         Wanted::calls(names.calls.as_deref(), names.count_rows),
         Wanted::named(Role::Account, names.account.as_deref(), false),
-        Wanted::named(Role::Unit, None, false),
+        Wanted::optional(Role::Unit),
     ];
     let mut accounts = AccountsSeen::default();
     // Each account, month, API and billing item's place in `rows` (the API
@@ -460,8 +460,9 @@ pub fn read_topups<R: Read>(input: R) -> Result<(Vec<TopUp>, TotalsRows), InputE
         Wanted::optional(Role::Kind),
     ];
     let totals = read_rows(input, &wanted, |_, v| {
-        // A statement's other rows (消费, 退款) are no money credited.
-        if let Some(kind) = v[3].as_deref().map(str::trim) {
+        // A statement's other rows (消费, 退款) are no money credited; an
+        // empty cell says nothing, as in every optional column.
+        if let Some(kind) = v[3].as_deref().map(str::trim).filter(|k| !k.is_empty()) {
             if !TOP_UP_KINDS.iter().any(|k| k.eq_ignore_ascii_case(kind)) {
                 return Err(format!(
                     "the row is a '{kind}', not a top-up (充值): the file may hold only \

@@ -378,19 +378,14 @@ pub(crate) fn check_account(value: &[u8]) -> Result<(), String> {
     // Full-width digits (a Chinese input method's `１０００１`): another
     // account than the same digits in half width, unless said.
     if !value.is_ascii() {
-        if let Ok(text) = std::str::from_utf8(value) {
-            let digits = text
-                .trim()
-                .chars()
-                .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
-            if digits && text.chars().any(|c| ('０'..='９').contains(&c)) {
-                let half: String = text.trim().chars().map(half_width).collect();
-                return Err(format!(
-                    "account '{}' is written in full-width digits: it would be another account \
-                     than '{half}'; write it in half-width digits",
-                    text.trim()
-                ));
-            }
+        let text = String::from_utf8_lossy(value);
+        let text = text.trim();
+        let half: String = text.chars().map(half_width).collect();
+        if !half.is_empty() && half.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "account '{text}' is written in full-width digits: it would be another account \
+                 than '{half}'; write it in half-width digits"
+            ));
         }
         return Ok(());
     }

@@ -2098,6 +2098,19 @@ fn rows_without_an_account_or_month_may_be_one_accounts_month() {
     assert!(err.contains("group by it too (account)"), "{err}");
 }
 
+/// Two columns of a role that no option names are told apart by renaming
+/// one, in every reader: the usage unit of `ledger` as of `batch`.
+#[test]
+fn a_doubled_column_no_option_names_is_to_be_renamed() {
+    let file = "month,api,calls,计量单位,用量单位\n2026-01,idcard,5,次,次\n";
+    let want = "the header has two unit columns, '计量单位' and '用量单位'; expected one (rename or delete the other)";
+    let err = Test::new().arg("batch").stdin(file).fails(1);
+    assert!(err.contains(want), "{err}");
+    let (_d, p) = files(&[("usage.csv", file)]);
+    let err = Test::new().args(&["ledger", &p[0]]).fails(1);
+    assert!(err.contains(want), "{err}");
+}
+
 /// A note below a spreadsheet's table (`备注：数据来源…`) is no usage: the row
 /// is refused with its line, and the error says what it holds; a row that
 /// only lacks its values is not taken for a note.
