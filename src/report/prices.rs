@@ -123,15 +123,14 @@ impl<'a> Prices<'a> {
 impl Report for Prices<'_> {
     fn human(&self) -> String {
         let s = self.settings;
-        let mut out = format!(
-            "Price list: edition {} ({})\n",
-            self.about.edition,
-            if self.about.source.is_empty() {
-                "a pricing file"
-            } else {
-                &self.about.source
+        // A built-in edition with its source page; a file by its name over
+        // the edition it starts from (whose page is not the file's source).
+        let mut out = match (&self.about.file, self.about.source.as_str()) {
+            (None, source) if !source.is_empty() => {
+                format!("Price list: {} ({source})\n", self.about.label())
             }
-        );
+            _ => format!("Price list: {}\n", self.about.label()),
+        };
         out.push_str(&format!(
             "Settings: currency {}; free calls {}; tier bounds {}; overage tier basis {}; \
              freeze {}; packs valid {} months, alert {} below {}%\n\n",

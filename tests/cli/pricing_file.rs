@@ -378,6 +378,17 @@ fn prices_shows_the_loaded_list() {
         .args(&["--pricing", &fixture("variant.toml"), "prices"])
         .json();
     assert_eq!(v["apis"].as_array().unwrap().len(), 2);
+    // The table names the file over its edition, not the edition's page as
+    // the prices' source.
+    let table = Test::new()
+        .args(&["--pricing", &fixture("variant.toml"), "prices"])
+        .run()
+        .stdout;
+    let first = table.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("Price list: ") && first.ends_with("variant.toml over edition seed"),
+        "{first}"
+    );
     assert_eq!(v["settings"]["tier_bounds"], "upper-exclusive");
     let out = Test::new().args(&["prices", "-f", "csv"]).output();
     let text = String::from_utf8(out.stdout).unwrap();
