@@ -30,7 +30,7 @@ const PARTS: usize = 256;
 /// Fingerprints held in memory before the partitions are written out (1 MiB).
 const BUFFERED: usize = 1 << 17;
 /// Fingerprints of one partition counted at once (256 KiB, and a table of
-/// 768 KiB, on each of two threads); a bigger partition is split by its next
+/// 512 KiB, on each of two threads); a bigger partition is split by its next
 /// byte.
 const COUNTED: usize = 1 << 15;
 
@@ -278,48 +278,63 @@ struct Buffers {
 }
 
 /// A counting table reused from partition to partition: open addressing by
-/// the fingerprint's low bits (which are as mixed as the rest).
+/// the fingerprint's low bits (which are as mixed as the rest), one word a
+/// slot, so that a key costs one cache miss; a slot's bit in `again` says its
+/// key was met more than once.
 #[derive(Default)]
 struct Tally {
     keys: Vec<u64>,
-    counts: Vec<u32>,
+    again: Vec<u64>,
 }
 
 impl Tally {
     /// Rows of `keys` whose fingerprint is there more than once. Between
-    /// calls every count is 0 (the summing pass clears them), so the table is
-    /// only resized, never cleared separately; a stale key is never read, a
-    /// slot with count 0 being empty.
+    /// calls the table is empty (it is cleared after counting).
     fn shared(&mut self, keys: &[u64]) -> u64 {
-        let size = (2 * keys.len()).next_power_of_two().max(16);
-        if self.counts.len() != size {
-            self.keys.resize(size, 0);
-            self.counts.resize(size, 0);
+        let size = (2 * keys.len()).next_power_of_two().max(64);
+        if self.keys.len() != size {
+            self.keys = vec![0; size];
+            self.again = vec![0; size / 64];
         }
         let mask = size - 1;
-        for &key in keys {
-            let mut slot = key as usize & mask;
-            loop {
-                if self.counts[slot] == 0 {
-                    self.keys[slot] = key;
-                    self.counts[slot] = 1;
-                    break;
+        let mut total = 0u64;
+        // A fingerprint of 0 marks an empty slot: such rows are counted apart.
+        let mut zeros = 0u64;
+        // The slots of a batch of keys are read first, so that their cache
+        // misses overlap instead of following one another (what is read is
+        // only kept alive, the probes below read the table afresh).
+        for batch in keys.chunks(16) {
+            let mut touched = 0u64;
+            for &key in batch {
+                touched ^= self.keys[key as usize & mask];
+            }
+            std::hint::black_box(touched);
+            for &key in batch {
+                if key == 0 {
+                    zeros += 1;
+                    continue;
                 }
-                if self.keys[slot] == key {
-                    self.counts[slot] += 1;
-                    break;
+                let mut slot = key as usize & mask;
+                loop {
+                    let k = self.keys[slot];
+                    if k == 0 {
+                        self.keys[slot] = key;
+                        break;
+                    }
+                    if k == key {
+                        let (word, bit) = (slot / 64, 1u64 << (slot % 64));
+                        // The first row of the key is counted with its second.
+                        total += if self.again[word] & bit == 0 { 2 } else { 1 };
+                        self.again[word] |= bit;
+                        break;
+                    }
+                    slot = (slot + 1) & mask;
                 }
-                slot = (slot + 1) & mask;
             }
         }
-        let mut total = 0;
-        for count in &mut self.counts {
-            if *count > 1 {
-                total += u64::from(*count);
-            }
-            *count = 0;
-        }
-        total
+        self.keys.fill(0);
+        self.again.fill(0);
+        total + if zeros > 1 { zeros } else { 0 }
     }
 }
 
@@ -362,6 +377,30 @@ mod tests {
         assert_eq!(shared(&keys), 5);
         assert_eq!(shared(&[]), 0);
         assert_eq!(shared(&[1, 2, 3]), 0);
+        // A fingerprint of 0 (the table's empty slot) is a key like any other.
+        assert_eq!(shared(&[0, 0, 5]), 2);
+        assert_eq!(shared(&[0, 5, 5, 5]), 3);
+    }
+
+    /// One table counts group after group: what one group left behind is
+    /// never counted in the next, whatever the groups' sizes.
+    #[test]
+    fn a_reused_table_counts_each_group_alone() {
+        let mut tally = Tally::default();
+        for (n, distinct) in [
+            (5000, 3000),
+            (5000, 5000),
+            (300, 100),
+            (5000, 2500),
+            (20, 20),
+        ] {
+            let keys = spread(n, distinct);
+            assert_eq!(tally.shared(&keys), expected(&keys), "{n} {distinct}");
+        }
+        // The same keys twice in a row: each time alone.
+        let keys = spread(4000, 4000);
+        assert_eq!(tally.shared(&keys), 0);
+        assert_eq!(tally.shared(&keys), 0);
     }
 
     #[test]
