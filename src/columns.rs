@@ -405,11 +405,27 @@ impl<'a> Wanted<'a> {
     }
 }
 
+/// Columns listed for an error: their names, the first 30 of a longer header
+/// and how many there are (a header of thousands of columns stays one
+/// readable line).
+pub fn listed(header: &[String]) -> String {
+    const SHOWN: usize = 30;
+    let names = header
+        .iter()
+        .take(SHOWN)
+        .map(|h| h.trim())
+        .collect::<Vec<_>>();
+    match header.len() {
+        n if n > SHOWN => format!("{}, … ({n} columns)", names.join(", ")),
+        _ => names.join(", "),
+    }
+}
+
 /// Finds each wanted column in `header`: its index, `None` for an optional
 /// column that is absent. A column is never taken for two roles, and two
 /// columns that both fit one role are refused, naming both.
 pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<usize>>, String> {
-    let names = header.join(", ");
+    let names = listed(header);
     let mut found: Vec<Option<usize>> = Vec::with_capacity(wanted.len());
     for w in wanted {
         let hits: Vec<usize> = match w.named {
@@ -711,6 +727,18 @@ mod tests {
         // Nothing like an account: none.
         let got = resolve(&header(&["note", "api", "calls"]), &wanted).unwrap();
         assert_eq!(got, vec![None, Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn a_long_header_is_listed_in_part() {
+        let names: Vec<String> = (0..1000).map(|i| format!("c{i}")).collect();
+        let listed = listed(&names);
+        assert!(listed.starts_with("c0, c1, ") && listed.ends_with("c29, … (1000 columns)"));
+        let err = resolve(&names, &[Wanted::required(Role::Api)]).unwrap_err();
+        assert!(err.contains(&format!("columns: {listed}")), "{err}");
+        assert!(err.len() < 400, "{err}");
+        let short = header(&["api", " x "]);
+        assert_eq!(super::listed(&short), "api, x");
     }
 
     #[test]

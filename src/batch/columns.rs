@@ -66,7 +66,7 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
             ([], None) => {
                 return Err(BatchError::Input(format!(
                     "the header has no '{g}' column to group by; columns: {}",
-                    names.join(", ")
+                    crate::columns::listed(names)
                 )))
             }
             (_, _) => {
