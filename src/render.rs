@@ -441,10 +441,62 @@ pub fn stdout_is_open() -> io::Result<()> {
     Ok(())
 }
 
-/// Writes a diagnostic line to stderr, reporting (not panicking on) a failure.
+/// Writes a diagnostic line to stderr, reporting (not panicking on) a failure;
+/// a value it quotes is shortened when long (see [`clipped`]).
 pub fn diagnostic(line: &str) -> io::Result<()> {
     let mut err = io::stderr().lock();
-    writeln!(err, "{line}").and_then(|_| err.flush())
+    writeln!(err, "{}", clipped(line)).and_then(|_| err.flush())
+}
+
+/// Quoted values longer than this are shortened in diagnostics.
+const QUOTED_CHARS: usize = 200;
+
+/// `line` with each quoted value (`'…'`) of more than 200 characters cut to its
+/// first 60 and its length (`'xxxx…' (2000000 characters)`): a cell of
+/// megabytes named in an error leaves the error one readable line.
+pub fn clipped(line: &str) -> std::borrow::Cow<'_, str> {
+    if line.len() <= QUOTED_CHARS {
+        return line.into();
+    }
+    // (A piece past an odd number of quotes is inside a pair.)
+    let long = |(i, p): (usize, &str)| {
+        i % 2 == 1 && p.len() > QUOTED_CHARS && p.chars().count() > QUOTED_CHARS
+    };
+    // Most lines quote short values: told from the quotes' places alone.
+    let mut quotes = memchr::memchr_iter(b'\'', line.as_bytes());
+    let mut any_long = false;
+    while let Some(open) = quotes.next() {
+        let close = quotes.next().unwrap_or(line.len());
+        if close - open > QUOTED_CHARS {
+            any_long = true;
+            break;
+        }
+    }
+    if !any_long || !line.split('\'').enumerate().any(long) {
+        return line.into();
+    }
+    let mut out = String::new();
+    let mut length = None;
+    for (i, piece) in line.split('\'').enumerate() {
+        if i > 0 {
+            out.push('\'');
+        }
+        if let Some(n) = length.take() {
+            out.push_str(&format!(" ({n} characters)"));
+        }
+        if long((i, piece)) {
+            out.extend(piece.chars().take(60));
+            out.push('…');
+            length = Some(piece.chars().count());
+        } else {
+            out.push_str(piece);
+        }
+    }
+    // (A long value whose quote is never closed ends the line.)
+    if let Some(n) = length {
+        out.push_str(&format!(" ({n} characters)"));
+    }
+    out.into()
 }
 
 /// Turns a closed pipe (`| head -1`) into success.
@@ -457,6 +509,45 @@ pub fn quiet_on_closed_pipe(result: io::Result<()>) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_quoted_values_are_clipped() {
+        let long = "x".repeat(5000);
+        let line = format!("error: line 2: unknown API '{long}'; expected one of: a, b");
+        let clip = super::clipped(&line);
+        assert_eq!(
+            clip,
+            format!(
+                "error: line 2: unknown API '{}…' (5000 characters); expected one of: a, b",
+                "x".repeat(60)
+            )
+        );
+        // A value at the end, several values, characters beyond ASCII.
+        let wide = "账".repeat(300);
+        let line = format!("a '{wide}' b 'short' c '{long}'");
+        let clip = super::clipped(&line);
+        assert_eq!(
+            clip,
+            format!(
+                "a '{}…' (300 characters) b 'short' c '{}…' (5000 characters)",
+                "账".repeat(60),
+                "x".repeat(60)
+            )
+        );
+        let open = format!("error: '{long}");
+        assert_eq!(
+            super::clipped(&open),
+            format!("error: '{}… (5000 characters)", "x".repeat(60))
+        );
+        // Short values, and long lines of short values, are left alone.
+        for line in [
+            "error: 'abc'",
+            &format!("{long} 'abc' {long}"),
+            &format!("'{}'", "y".repeat(200)),
+        ] {
+            assert_eq!(super::clipped(line), line);
+        }
+    }
+
     use super::*;
 
     #[test]

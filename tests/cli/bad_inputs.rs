@@ -150,3 +150,34 @@ fn a_refusal_names_the_flag_that_fixes_it() {
     assert!(err.contains("usage file"), "{err}");
     assert!(err.contains("pass --encoding gbk"), "{err}");
 }
+
+/// A cell of megabytes named in an error (an API, a month, a count) leaves
+/// the error one readable line: the value cut, its length said.
+#[test]
+fn a_huge_cell_is_named_in_part() {
+    let huge = "x".repeat(1 << 20);
+    let usage = format!("account,month,api,calls\n1,2026-01,{huge},5\n1,{huge},idcard,5\n");
+    let (_dir, paths) = files(&[("usage.csv", &usage)]);
+    let (code, err, _) = run(&["batch", &paths[0]]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "unknown API '{}…' (1048576 characters)",
+            &huge[..60]
+        )),
+        "{}",
+        &err[..err.len().min(300)]
+    );
+    assert!(err.len() < 600 && err.lines().count() == 1, "{}", err.len());
+    // Skipped rows are reported the same way, each on its line.
+    let (code, err, _) = run(&["batch", "--skip-invalid", &paths[0]]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains("(1048576 characters)") && err.len() < 1500,
+        "{}",
+        err.len()
+    );
+    let (code, err, _) = run(&["ledger", "--usage", &paths[0]]);
+    assert_eq!(code, Some(1));
+    assert!(err.len() < 600 && err.lines().count() == 1, "{}", err.len());
+}
