@@ -405,15 +405,21 @@ impl<'a> Wanted<'a> {
     }
 }
 
-/// Columns listed for an error: their names, the first 30 of a longer header
-/// and how many there are (a header of thousands of columns stays one
-/// readable line).
+/// Columns listed for an error: their names (each cut to 60 characters), the
+/// first 30 of a longer header and how many there are (a header of thousands
+/// of columns, or of a cell of megabytes, stays one readable line).
 pub fn listed(header: &[String]) -> String {
     const SHOWN: usize = 30;
     let names = header
         .iter()
         .take(SHOWN)
-        .map(|h| h.trim())
+        .map(|h| {
+            let h = h.trim();
+            match h.char_indices().nth(60) {
+                Some((cut, _)) => format!("{}…", &h[..cut]),
+                None => h.to_string(),
+            }
+        })
         .collect::<Vec<_>>();
     match header.len() {
         n if n > SHOWN => format!("{}, … ({n} columns)", names.join(", ")),
@@ -739,6 +745,11 @@ mod tests {
         assert!(err.len() < 400, "{err}");
         let short = header(&["api", " x "]);
         assert_eq!(super::listed(&short), "api, x");
+        let wide = header(&[&"账".repeat(61), &"b".repeat(60)]);
+        assert_eq!(
+            super::listed(&wide),
+            format!("{}…, {}", "账".repeat(60), "b".repeat(60))
+        );
     }
 
     #[test]
