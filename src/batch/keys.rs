@@ -139,10 +139,10 @@ impl KeyLog {
         }
         let held_keys: u64 = lengths.iter().sum();
         std::thread::scope(|scope| {
-            // A second thread tallies a group of partitions whenever it is
-            // free, while this one reads the next group back (or tallies it
-            // itself when the other is busy): the count takes both cores.
-            let (to_helper, groups) = mpsc::sync_channel::<Vec<u64>>(0);
+            // A second thread tallies groups of partitions, one waiting for it
+            // at most, while this one reads the next group back (or tallies it
+            // itself when one is already waiting): the count takes both cores.
+            let (to_helper, groups) = mpsc::sync_channel::<Vec<u64>>(1);
             let (give_back, spare) = mpsc::channel::<Vec<u64>>();
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             let helper = (held_keys > COUNTED as u64 && cores > 1).then(|| {
@@ -247,7 +247,7 @@ impl KeyLog {
 }
 
 /// Hands a group of fingerprints to the helper thread, if there is one and
-/// it is waiting for work; gives the group back otherwise.
+/// no group is already waiting for it; gives the group back otherwise.
 fn offer(helper: Option<&mpsc::SyncSender<Vec<u64>>>, keys: Vec<u64>) -> Option<Vec<u64>> {
     let Some(helper) = helper else {
         return Some(keys);
