@@ -512,32 +512,31 @@ mod tests {
     #[test]
     fn long_quoted_values_are_clipped() {
         let long = "x".repeat(5000);
-        let line = format!("error: line 2: unknown API '{long}'; expected one of: a, b");
-        let clip = super::clipped(&line);
-        assert_eq!(
-            clip,
-            format!(
-                "error: line 2: unknown API '{}…' (5000 characters); expected one of: a, b",
-                "x".repeat(60)
-            )
-        );
-        // A value at the end, several values, characters beyond ASCII.
-        let wide = "账".repeat(300);
-        let line = format!("a '{wide}' b 'short' c '{long}'");
-        let clip = super::clipped(&line);
-        assert_eq!(
-            clip,
-            format!(
-                "a '{}…' (300 characters) b 'short' c '{}…' (5000 characters)",
-                "账".repeat(60),
-                "x".repeat(60)
-            )
-        );
-        let open = format!("error: '{long}");
-        assert_eq!(
-            super::clipped(&open),
-            format!("error: '{}… (5000 characters)", "x".repeat(60))
-        );
+        let (x60, wide) = ("x".repeat(60), "账".repeat(300));
+        let cases = [
+            (
+                format!("error: line 2: unknown API '{long}'; expected one of: a, b"),
+                format!(
+                    "error: line 2: unknown API '{x60}…' (5000 characters); expected one of: a, b"
+                ),
+            ),
+            // A value at the end, several values, characters beyond ASCII.
+            (
+                format!("a '{wide}' b 'short' c '{long}'"),
+                format!(
+                    "a '{}…' (300 characters) b 'short' c '{x60}…' (5000 characters)",
+                    "账".repeat(60)
+                ),
+            ),
+            // A quote never closed.
+            (
+                format!("error: '{long}"),
+                format!("error: '{x60}… (5000 characters)"),
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(super::clipped(&line), want);
+        }
         // Short values, and long lines of short values, are left alone.
         for line in [
             "error: 'abc'",
