@@ -300,36 +300,26 @@ impl Tally {
         let mut total = 0u64;
         // A fingerprint of 0 marks an empty slot: such rows are counted apart.
         let mut zeros = 0u64;
-        // The slots of a batch of keys are read first, so that their cache
-        // misses overlap instead of following one another (what is read is
-        // only kept alive, the probes below read the table afresh).
-        for batch in keys.chunks(16) {
-            let mut touched = 0u64;
-            for &key in batch {
-                touched ^= self.keys[key as usize & mask];
+        for &key in keys {
+            if key == 0 {
+                zeros += 1;
+                continue;
             }
-            std::hint::black_box(touched);
-            for &key in batch {
-                if key == 0 {
-                    zeros += 1;
-                    continue;
+            let mut slot = key as usize & mask;
+            loop {
+                let k = self.keys[slot];
+                if k == 0 {
+                    self.keys[slot] = key;
+                    break;
                 }
-                let mut slot = key as usize & mask;
-                loop {
-                    let k = self.keys[slot];
-                    if k == 0 {
-                        self.keys[slot] = key;
-                        break;
-                    }
-                    if k == key {
-                        let (word, bit) = (slot / 64, 1u64 << (slot % 64));
-                        // The first row of the key is counted with its second.
-                        total += if self.again[word] & bit == 0 { 2 } else { 1 };
-                        self.again[word] |= bit;
-                        break;
-                    }
-                    slot = (slot + 1) & mask;
+                if k == key {
+                    let (word, bit) = (slot / 64, 1u64 << (slot % 64));
+                    // The first row of the key is counted with its second.
+                    total += if self.again[word] & bit == 0 { 2 } else { 1 };
+                    self.again[word] |= bit;
+                    break;
                 }
+                slot = (slot + 1) & mask;
             }
         }
         self.keys.fill(0);
