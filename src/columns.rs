@@ -406,25 +406,17 @@ impl<'a> Wanted<'a> {
 }
 
 /// Columns listed for an error: their names (each cut to 60 characters), the
-/// first 30 of a longer header and how many there are (a header of thousands
-/// of columns, or of a cell of megabytes, stays one readable line).
+/// first 30 of a longer header and how many more there are (a header of
+/// thousands of columns, or of a cell of megabytes, stays one readable line).
 pub fn listed(header: &[String]) -> String {
-    const SHOWN: usize = 30;
-    let names = header
-        .iter()
-        .take(SHOWN)
-        .map(|h| {
-            let h = h.trim();
-            match h.char_indices().nth(60) {
-                Some((cut, _)) => format!("{}…", &h[..cut]),
-                None => h.to_string(),
-            }
-        })
-        .collect::<Vec<_>>();
-    match header.len() {
-        n if n > SHOWN => format!("{}, … ({n} columns)", names.join(", ")),
-        _ => names.join(", "),
-    }
+    let cut = |h: &String| {
+        let h = h.trim();
+        match h.char_indices().nth(60) {
+            Some((cut, _)) => format!("{}…", &h[..cut]),
+            None => h.to_string(),
+        }
+    };
+    crate::first_of(header.iter().map(cut), 30)
 }
 
 /// Finds each wanted column in `header`: its index, `None` for an optional
@@ -739,7 +731,7 @@ mod tests {
     fn a_long_header_is_listed_in_part() {
         let names: Vec<String> = (0..1000).map(|i| format!("c{i}")).collect();
         let listed = listed(&names);
-        assert!(listed.starts_with("c0, c1, ") && listed.ends_with("c29, … (1000 columns)"));
+        assert!(listed.starts_with("c0, c1, ") && listed.ends_with("c29 and 970 more"));
         let err = resolve(&names, &[Wanted::required(Role::Api)]).unwrap_err();
         assert!(err.contains(&format!("columns: {listed}")), "{err}");
         assert!(err.len() < 400, "{err}");

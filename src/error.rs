@@ -132,3 +132,25 @@ pub enum Remedy {
     /// Name the sheet of a workbook to read.
     ChooseSheet,
 }
+
+/// Names for a message: the first `shown` of them and how many more there are
+/// (`a, b, c and 7 more`), so that a list of thousands stays one short line.
+///
+/// ```
+/// assert_eq!(ocr_bill::first_of(["a", "b", "c"].iter(), 2), "a, b and 1 more");
+/// assert_eq!(ocr_bill::first_of(["a", "b"].iter(), 2), "a, b");
+/// ```
+pub fn first_of<S: AsRef<str>>(names: impl ExactSizeIterator<Item = S>, shown: usize) -> String {
+    let more = names.len().saturating_sub(shown);
+    let mut list = String::with_capacity(24 * shown.min(names.len()) + 64);
+    for (i, name) in names.take(shown).enumerate() {
+        if i > 0 {
+            list.push_str(", ");
+        }
+        list.push_str(name.as_ref());
+    }
+    if more > 0 {
+        list.push_str(&format!(" and {more} more"));
+    }
+    list
+}

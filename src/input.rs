@@ -566,14 +566,9 @@ pub fn split_by_account<T>(
 pub fn one_account<'s>(names: impl IntoIterator<Item = &'s str>) -> Result<(), Error> {
     let all = accounts(names);
     if all.len() > 1 {
-        let shown: Vec<&str> = all.iter().take(10).copied().collect();
-        let more = match all.len() - shown.len() {
-            0 => String::new(),
-            n => format!(" and {n} more"),
-        };
         return Err(Error::SeveralAccounts {
             count: all.len(),
-            names: format!("{}{more}", shown.join(", ")),
+            names: crate::first_of(all.iter(), 10),
         });
     }
     Ok(())

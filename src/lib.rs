@@ -47,7 +47,7 @@ pub use bill::{
 pub use columns::{names_accounts, resolve as resolve_columns, Role, Wanted};
 pub use curve::{Curve, CurvePoint};
 pub use decode::{DecodedReader, InputEncoding, NotText};
-pub use error::{Error, Remedy};
+pub use error::{first_of, Error, Remedy};
 pub use input::{
     accounts, monthly_by_api, one_account, read_packs, read_topups, read_usage, split_by_account,
     InputError, Purchase as PackPurchase, TopUp, Usage, UsageColumns,

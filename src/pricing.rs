@@ -765,8 +765,6 @@ impl PriceList {
             let quoted: Vec<String> = keys.iter().map(|(_, k)| format!("'{k}'")).collect();
             quoted.join(" or ")
         });
-        let shown: Vec<&str> = self.apis.iter().take(12).map(|a| a.key.as_str()).collect();
-        let more = self.apis.len() - shown.len();
         // A word for a total (a cell of a spreadsheet's totals row) is no API.
         let suggestion = if crate::records::totals_word(wanted.as_bytes()).is_some() {
             Some("; a total is not an API (a totals row of a file is read past)".to_string())
@@ -776,14 +774,12 @@ impl PriceList {
         Error::UnknownApi {
             name: name.to_string(),
             suggestion: suggestion.unwrap_or_default(),
-            valid: if more > 0 {
-                format!(
-                    "{}, and {more} more (ocr-bill prices lists them)",
-                    shown.join(", ")
-                )
-            } else {
-                shown.join(", ")
-            },
+            valid: crate::first_of(self.apis.iter().map(|a| a.key.as_str()), 12)
+                + if self.apis.len() > 12 {
+                    " (ocr-bill prices lists them)"
+                } else {
+                    ""
+                },
         }
     }
 }

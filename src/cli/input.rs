@@ -61,11 +61,9 @@ pub(super) fn check_account<'s>(
     Err(UsageError(if all.is_empty() {
         format!("--account '{name}': the usage file has no account column")
     } else {
-        let shown: Vec<&str> = all.iter().take(10).copied().collect();
         format!(
-            "--account '{name}': no usage rows of that account; accounts in the file: {}{}",
-            shown.join(", "),
-            if all.len() > 10 { ", …" } else { "" }
+            "--account '{name}': no usage rows of that account; accounts in the file: {}",
+            ocr_bill::first_of(all.iter(), 10)
         )
     })
     .into())

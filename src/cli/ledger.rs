@@ -64,14 +64,7 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
     }
     // Each account on its own (RULES §8): its own quotas, packs, freeze and
     // balance. What is not one account's cannot be given to one.
-    let shown = || {
-        names
-            .iter()
-            .take(10)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let shown = || ocr_bill::first_of(names.iter(), 10);
     if args.balance.is_some() {
         return Err(UsageError(format!(
             "--balance is one account's opening balance, and the files hold {} accounts ({}): \
