@@ -458,10 +458,6 @@ pub fn clipped(line: &str) -> std::borrow::Cow<'_, str> {
     if line.len() <= QUOTED_CHARS {
         return line.into();
     }
-    // (A piece past an odd number of quotes is inside a pair.)
-    let long = |(i, p): (usize, &str)| {
-        i % 2 == 1 && p.len() > QUOTED_CHARS && p.chars().count() > QUOTED_CHARS
-    };
     // Most lines quote short values: told from the quotes' places alone.
     let mut quotes = memchr::memchr_iter(b'\'', line.as_bytes());
     let mut any_long = false;
@@ -472,10 +468,12 @@ pub fn clipped(line: &str) -> std::borrow::Cow<'_, str> {
             break;
         }
     }
-    if !any_long || !line.split('\'').enumerate().any(long) {
+    if !any_long {
         return line.into();
     }
-    let mut out = String::new();
+    // (A piece past an odd number of quotes is inside a pair.)
+    let long = |i: usize, p: &str| i % 2 == 1 && p.chars().count() > QUOTED_CHARS;
+    let mut out = String::with_capacity(line.len().min(1024));
     let mut length = None;
     for (i, piece) in line.split('\'').enumerate() {
         if i > 0 {
@@ -484,7 +482,7 @@ pub fn clipped(line: &str) -> std::borrow::Cow<'_, str> {
         if let Some(n) = length.take() {
             out.push_str(&format!(" ({n} characters)"));
         }
-        if long((i, piece)) {
+        if long(i, piece) {
             out.extend(piece.chars().take(60));
             out.push('…');
             length = Some(piece.chars().count());
@@ -542,6 +540,8 @@ mod tests {
             "error: 'abc'",
             &format!("{long} 'abc' {long}"),
             &format!("'{}'", "y".repeat(200)),
+            // 300 bytes, but 100 characters.
+            &format!("error: line 2: '{}' and more text", "账".repeat(100)),
         ] {
             assert_eq!(super::clipped(line), line);
         }
