@@ -1,0 +1,467 @@
+//! The ledger against an independent month-by-month model of RULES §2–§4 and
+//! §7, written from the rules rather than from the calculator: the free quota
+//! (per item, or the account's allowance taken in price-list order), one-time
+//! free packs, packs drawn soonest-expiring first, overage at the tier the
+//! month's total reaches, alerts by the edition's rule, expiry, the freeze
+//! (of the bill, or of the calls at list price) and the balance, for random
+//! usage, purchases (at list or paid prices) and top-ups in editions `seed`,
+//! `b`, `c` and `d`.
+
+use ocr_bill::{
+    AlertRule, Calculator, Event, FreeQuota, FreezeBasis, Item, LedgerInput, Money, Month,
+    PackPurchase, PriceList, TierBounds, TierPrice, TopUp, Usage,
+};
+use proptest::prelude::*;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// Each edition and the API names its cases use (in `d`, two APIs of one
+/// shared item, an API of its own, and two with a one-time free pack and no
+/// monthly free calls, one of them with 100-call packs).
+const EDITIONS: [(&str, &[&str]); 4] = [
+    ("seed", &["idcard", "bankcard"]),
+    ("b", &["general", "idcard", "bankcard"]),
+    ("c", &["idcard", "bankcard", "general-accurate"]),
+    (
+        "d",
+        &[
+            "residence-booklet",
+            "property-cert",
+            "idcard",
+            "barcode-query",
+            "verify-bizlicense",
+        ],
+    ),
+];
+
+#[derive(Debug, Clone)]
+struct Case {
+    edition: usize,
+    first: u32,
+    /// (month offset, API, calls)
+    usage: Vec<(u32, usize, u64)>,
+    /// (month offset, API whose item the packs serve, index of a size on sale
+    /// at a list price, count, price paid in fen or the list price)
+    packs: Vec<(u32, usize, usize, u64, Option<u64>)>,
+    /// (month offset, fen)
+    topups: Vec<(u32, u64)>,
+    /// Opening balance in fen, when one is followed.
+    balance: Option<i64>,
+}
+
+fn calls() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        0u64..=300,
+        0u64..=1_100,
+        1_000u64..=12_000,
+        9_000u64..=110_000,
+        90_000u64..=450_000
+    ]
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (0usize..EDITIONS.len(), 0u32..12, 1u32..=20).prop_flat_map(|(edition, first, months)| {
+        let apis = EDITIONS[edition].1.len();
+        (
+            proptest::collection::vec((0..months, 0..apis, calls()), 1..24),
+            proptest::collection::vec(
+                (
+                    0..months,
+                    0..apis,
+                    0usize..4,
+                    1u64..=3,
+                    proptest::option::of(1u64..=5_000_000),
+                ),
+                0..5,
+            ),
+            proptest::collection::vec((0..months, 0u64..=5_000_000), 0..3),
+            proptest::option::of(prop_oneof![Just(0i64), Just(500_050), Just(-30_000)]),
+        )
+            .prop_map(move |(usage, packs, topups, balance)| Case {
+                edition,
+                first,
+                usage,
+                packs,
+                topups,
+                balance,
+            })
+    })
+}
+
+fn yuan(fen: i128) -> Decimal {
+    Decimal::from_i128_with_scale(fen, 2)
+}
+
+/// To the fen, half away from zero (RULES §5).
+fn to_fen(x: Decimal) -> Decimal {
+    x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// The unit price of the tier `n` calls reach, by the bounds of the list.
+fn reached_price(item: &Item, n: u64, bounds: TierBounds) -> Option<Decimal> {
+    let tier = item.tiers.iter().find(|t| match (t.upto, bounds) {
+        (None, _) => true,
+        (Some(up), TierBounds::LowerExclusive) => n <= up,
+        (Some(up), TierBounds::UpperExclusive) => n < up,
+    })?;
+    match tier.price {
+        TierPrice::List(p) => Some(p),
+        TierPrice::ContactSales { negotiated } => negotiated,
+    }
+}
+
+/// A pack the model holds.
+struct Held {
+    item: usize,
+    number: usize,
+    size: u64,
+    left: u64,
+    last: Month,
+    free: bool,
+    /// Told low (the last-pack rule).
+    told_low: bool,
+}
+
+/// What the model expects of a month.
+#[derive(Debug, PartialEq)]
+struct Expected {
+    month: Month,
+    /// (item key, calls, free, from packs, billable, amount), by item key.
+    lines: Vec<(String, u64, u64, u64, u64, Decimal)>,
+    bill: Decimal,
+    freeze: Decimal,
+    balance: Option<Decimal>,
+    /// Alerts and switches to postpaid, as (kind, item, pack number or
+    /// billable calls), sorted.
+    events: Vec<(&'static str, String, u64)>,
+    /// Pack calls that expired unused at the month's end.
+    expired: u64,
+}
+
+/// The pack sold at a list price that a case's index picks, if the item has
+/// packs.
+fn pack_of(item: &Item, index: usize) -> Option<(u64, Decimal)> {
+    (!item.packs.is_empty()).then(|| {
+        let pack = &item.packs[index % item.packs.len()];
+        (pack.calls, pack.price)
+    })
+}
+
+/// The months as the rules say they go; `None` when a month's overage falls
+/// in a tier without a price.
+fn model(list: &PriceList, items: &[usize], case: &Case, start: Month) -> Option<Vec<Expected>> {
+    let s = &list.settings;
+    let at = |offset: u32| start.plus(offset);
+    let mut months: Vec<Month> = (case.usage.iter().map(|u| at(u.0)))
+        .chain(case.packs.iter().map(|p| at(p.0)))
+        .chain(case.topups.iter().map(|t| at(t.0)))
+        .collect();
+    months.sort();
+    let (first, last) = (months[0], months[months.len() - 1]);
+    // One-time free packs, granted in the first month to the items used.
+    let mut held: Vec<Held> = Vec::new();
+    let mut used: Vec<usize> = case.usage.iter().map(|u| items[u.1]).collect();
+    used.sort_unstable();
+    used.dedup();
+    for &i in &used {
+        let size = list.items[i].one_time_free_calls;
+        if size > 0 {
+            held.push(Held {
+                item: i,
+                number: 0,
+                size,
+                left: size,
+                last: first.plus(s.one_time_free_months.unwrap() - 1),
+                free: true,
+                told_low: false,
+            });
+        }
+    }
+    let tracked = case.balance.is_some() || !case.topups.is_empty();
+    let mut balance = yuan(case.balance.unwrap_or(0).into());
+    let every = s.pack_alert == AlertRule::EveryPack;
+    let low = |left: u64, size: u64| Decimal::from(left) < s.pack_alert_below * Decimal::from(size);
+    let mut number = 0;
+    let mut out = Vec::new();
+    let mut m = first;
+    while m <= last {
+        let mut events = Vec::new();
+        let mut cost = Decimal::ZERO;
+        for p in case.packs.iter().filter(|p| at(p.0) == m) {
+            let Some((size, list_price)) = pack_of(&list.items[items[p.1]], p.2) else {
+                continue;
+            };
+            for _ in 0..p.3 {
+                number += 1;
+                cost += p.4.map_or(list_price, |fen| yuan(fen.into()));
+                held.push(Held {
+                    item: items[p.1],
+                    number,
+                    size,
+                    left: size,
+                    last: m.plus(s.pack_validity_months - 1),
+                    free: false,
+                    told_low: false,
+                });
+            }
+        }
+        let mut calls: Vec<(usize, u64)> = Vec::new();
+        for u in case.usage.iter().filter(|u| at(u.0) == m) {
+            match calls.iter_mut().find(|c| c.0 == items[u.1]) {
+                Some(c) => c.1 += u.2,
+                None => calls.push((items[u.1], u.2)),
+            }
+        }
+        // The account's allowance goes to the items in price-list order.
+        calls.sort_unstable();
+        let mut allowance = s.free_calls_per_month;
+        let (mut lines, mut bill, mut at_list) = (Vec::new(), Decimal::ZERO, Decimal::ZERO);
+        for &(i, n) in &calls {
+            let item = &list.items[i];
+            let key = || item.key.clone();
+            let free = match s.free_quota {
+                FreeQuota::PerItem => n.min(item.free_calls_per_month),
+                FreeQuota::PerAccount => {
+                    let taken = n.min(allowance);
+                    allowance -= taken;
+                    taken
+                }
+                FreeQuota::None => 0,
+            };
+            let mut need = n - free;
+            // Free packs first, then soonest-expiring, then bought first.
+            let mut mine: Vec<&mut Held> = (held.iter_mut())
+                .filter(|h| h.item == i && h.left > 0)
+                .collect();
+            mine.sort_by_key(|h| (!h.free, h.last, h.number));
+            let had_packs = !mine.is_empty();
+            let mut from_packs = 0;
+            for h in mine {
+                if need == 0 {
+                    break;
+                }
+                let was_low = low(h.left, h.size);
+                let take = need.min(h.left);
+                h.left -= take;
+                need -= take;
+                from_packs += take;
+                if every && !h.free {
+                    if h.left == 0 {
+                        events.push(("used-up", key(), h.number as u64));
+                    } else if low(h.left, h.size) && !was_low {
+                        events.push(("low", key(), h.number as u64));
+                    }
+                }
+            }
+            if !every && from_packs > 0 {
+                // Only while the item has one usable paid pack left.
+                let paid = |h: &&mut Held| h.item == i && !h.free;
+                let mut usable: Vec<&mut Held> = held
+                    .iter_mut()
+                    .filter(paid)
+                    .filter(|h| h.left > 0)
+                    .collect();
+                match &mut usable[..] {
+                    [one] if low(one.left, one.size) && !one.told_low => {
+                        one.told_low = true;
+                        events.push(("low", key(), one.number as u64));
+                    }
+                    [] => {
+                        let last =
+                            (held.iter_mut().filter(paid)).max_by_key(|h| (h.last, h.number));
+                        if let Some(last) = last {
+                            events.push(("used-up", key(), last.number as u64));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let price = reached_price(item, n, s.tier_bounds);
+            let amount = match (need, price) {
+                (0, _) => Decimal::ZERO,
+                (_, Some(p)) => to_fen(Decimal::from(need) * p),
+                (_, None) => return None,
+            };
+            if need > 0 && had_packs {
+                events.push(("switched", key(), need));
+            }
+            at_list += price.unwrap_or_default() * Decimal::from(free + need);
+            bill += amount;
+            lines.push((key(), n, free, from_packs, need, amount));
+        }
+        let freeze = match s.freeze_basis {
+            FreezeBasis::Bill => to_fen(bill * s.freeze_ratio),
+            FreezeBasis::ListPrice => to_fen(at_list * s.freeze_ratio),
+            FreezeBasis::None => Decimal::ZERO,
+        };
+        let topups: Decimal = (case.topups.iter().filter(|t| at(t.0) == m))
+            .map(|t| yuan(t.1.into()))
+            .sum();
+        balance = balance - cost + topups - bill;
+        let expired = (held.iter().filter(|h| h.last == m)).map(|h| h.left).sum();
+        held.retain(|h| h.last != m);
+        lines.sort();
+        events.sort();
+        out.push(Expected {
+            month: m,
+            lines,
+            bill,
+            freeze,
+            balance: tracked.then_some(balance),
+            events,
+            expired,
+        });
+        m = m.next();
+    }
+    Some(out)
+}
+
+/// The ledger's month in the model's terms.
+fn observed(month: &ocr_bill::LedgerMonth) -> Expected {
+    let mut lines: Vec<_> = (month.lines.iter())
+        .map(|l| {
+            let amount = l.amount.decimal();
+            (
+                l.api.clone(),
+                l.calls,
+                l.free_calls,
+                l.pack_calls,
+                l.billable_calls,
+                amount,
+            )
+        })
+        .collect();
+    lines.sort();
+    let mut events = Vec::new();
+    let mut expired = 0;
+    for e in &month.events {
+        match e {
+            Event::PackLow { api, pack, .. } => events.push(("low", api.clone(), *pack as u64)),
+            Event::PackUsedUp {
+                api, pack, through, ..
+            } => {
+                for n in *pack..=through.unwrap_or(*pack) {
+                    events.push(("used-up", api.clone(), n as u64));
+                }
+            }
+            Event::SwitchedToPostpaid {
+                api,
+                billable_calls,
+            } => events.push(("switched", api.clone(), *billable_calls)),
+            Event::PackExpired { unused_calls, .. } => expired += unused_calls,
+            Event::Arrears { balance } => {
+                assert!(balance.is_negative(), "arrears told of {balance}");
+                assert_eq!(Some(*balance), month.balance, "arrears of another balance");
+            }
+            Event::FreePackGranted { .. } => {}
+        }
+    }
+    events.sort();
+    Expected {
+        month: month.month,
+        lines,
+        bill: month.bill.decimal(),
+        freeze: month.freeze.decimal(),
+        balance: month.balance.map(Money::decimal),
+        events,
+        expired,
+    }
+}
+
+fn check(case: &Case) -> Result<(), TestCaseError> {
+    let (edition, names) = EDITIONS[case.edition];
+    let list = PriceList::edition(edition).unwrap();
+    let found: Vec<_> = names.iter().map(|n| list.find(n).unwrap()).collect();
+    let items: Vec<usize> = found.iter().map(|f| f.item_index).collect();
+    let start = Month::new(2026, case.first + 1).unwrap();
+    let at = |offset: u32| start.plus(offset);
+    let mut packs: Vec<PackPurchase> = Vec::new();
+    for p in &case.packs {
+        let item = found[p.1].item;
+        if let Some((size, _)) = pack_of(item, p.2) {
+            packs.push(PackPurchase {
+                account: String::new(),
+                price: p.4.map(|fen| yuan(fen.into())),
+                month: at(p.0),
+                api: item,
+                size,
+                count: p.3,
+            });
+        }
+    }
+    packs.sort_by_key(|p| p.month);
+    let mut topups: Vec<TopUp> = (case.topups.iter())
+        .map(|t| TopUp {
+            account: String::new(),
+            month: at(t.0),
+            amount: Money::round(yuan(t.1.into())),
+        })
+        .collect();
+    topups.sort_by_key(|t| t.month);
+    let input = LedgerInput {
+        usage: (case.usage.iter())
+            .map(|u| Usage {
+                account: String::new(),
+                month: at(u.0),
+                api: found[u.1].item,
+                source: found[u.1].api,
+                calls: u.2,
+                rows: 1,
+            })
+            .collect(),
+        packs,
+        topups,
+        opening_balance: Money::round(yuan(case.balance.unwrap_or(0).into())),
+        track_balance: case.balance.is_some() || !case.topups.is_empty(),
+        ..Default::default()
+    };
+    let got = Calculator::new(&list).ledger(&input);
+    let Some(expected) = model(&list, &items, case, start) else {
+        // A month's overage reached a tier without a list price.
+        prop_assert!(
+            matches!(got, Err(ocr_bill::Error::ContactSales { .. })),
+            "{got:?}"
+        );
+        return Ok(());
+    };
+    let ledger = got.unwrap();
+    let months: Vec<Expected> = ledger.months.iter().map(observed).collect();
+    prop_assert_eq!(&months, &expected);
+    let wasted: u64 = expected.iter().map(|e| e.expired).sum();
+    prop_assert_eq!(ledger.totals.calls_wasted, wasted);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn ledger_follows_the_rules_month_by_month(case in case()) {
+        check(&case)?;
+    }
+}
+
+/// The last-pack rule on one pack of 100 calls of 营业执照识别及核验（详细版）
+/// in edition `d`: its 50 one-time free calls, then the pack, told low once
+/// (below 20 calls left) though drawn again while low, then used up.
+#[test]
+fn the_last_pack_is_told_low_once() {
+    let case = Case {
+        edition: 3,
+        first: 0,
+        // 50 free + 85 from the pack (15 left), 5 (10 left), 12 (used up, 2 billed).
+        usage: vec![(0, 4, 135), (1, 4, 5), (2, 4, 12)],
+        packs: vec![(0, 4, 0, 1, None)],
+        topups: vec![],
+        balance: None,
+    };
+    check(&case).unwrap();
+    let list = PriceList::edition("d").unwrap();
+    let item = list.find("verify-bizlicense").unwrap().item_index;
+    let start = Month::new(2026, 1).unwrap();
+    let months = model(&list, &[0, 0, 0, 0, item], &case, start).unwrap();
+    let kinds: Vec<Vec<&str>> = (months.iter())
+        .map(|m| m.events.iter().map(|e| e.0).collect())
+        .collect();
+    assert_eq!(kinds, [vec!["low"], vec![], vec!["switched", "used-up"]]);
+    assert_eq!(months[2].lines[0].5.to_string(), "1.00");
+}
