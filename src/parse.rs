@@ -355,7 +355,7 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
             if let Some((what, _)) = missing {
                 return Err(bad(format!(
                     "'{whole}' has no pack {what}; write SIZExCOUNT, such as 10kx2 (two packs \
-                     of 10,000 calls)"
+                     of 10,000 calls), or SIZE@PRICE for a price paid, such as 100k@3500"
                 )));
             }
             let size = parse_count(size).map_err(|e| bad(format!("pack size: {e}")))?;

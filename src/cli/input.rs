@@ -36,14 +36,26 @@ pub(super) fn paid_prices(item: &Item, spec: Option<&str>) -> anyhow::Result<Ite
     let Some(spec) = spec else {
         return Ok(item.clone());
     };
+    let expected = "expected SIZE@PRICE items separated by commas, e.g. 100k@3500,10k@700";
+    // `100000=3500` or `100k:3500`: told as what --pack-price takes, not as a
+    // pack size that does not read.
+    if let Some(unpriced) = (spec.split(',').map(str::trim)).find(|i| !i.contains('@')) {
+        let what = if unpriced.is_empty() {
+            "an empty item".into()
+        } else {
+            format!("'{unpriced}' has no @PRICE")
+        };
+        anyhow::bail!("--pack-price '{spec}': {what}; {expected}");
+    }
     let paid = parse_pack_spec(spec)
         .context("--pack-price")?
         .into_iter()
         .map(|p| match p.price {
             Some(price) if p.count == 1 => Ok((p.size, price)),
-            _ => Err(UsageError(format!(
-                "--pack-price '{spec}': expected SIZE@PRICE items, e.g. 100k@3500"
-            ))),
+            _ => Err(anyhow::anyhow!(
+                "--pack-price '{spec}': a price is paid per pack of a size, without xCOUNT; \
+                 {expected}"
+            )),
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(item.with_prices_paid(&paid)?)

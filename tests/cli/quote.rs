@@ -131,6 +131,29 @@ fn quote_errors() {
 }
 
 #[test]
+fn a_pack_price_list_that_does_not_read_is_told_as_size_at_price() {
+    for (spec, told) in [
+        (
+            "100000=3500",
+            "'100000=3500' has no @PRICE; expected SIZE@PRICE items",
+        ),
+        ("100k:3500", "'100k:3500' has no @PRICE"),
+        ("100k@3500,10k", "'10k' has no @PRICE"),
+        ("100k@3500,", "an empty item; expected SIZE@PRICE items"),
+        ("100kx3@3500", "without xCOUNT; expected SIZE@PRICE items"),
+        ("@3500", "or SIZE@PRICE for a price paid, such as 100k@3500"),
+        ("100k@", "pack price: invalid amount ''"),
+    ] {
+        let err = Test::new()
+            .args(&["quote", "--api", "idcard", "--calls", "300000"])
+            .args(&["--pack-price", spec])
+            .fails(1);
+        assert!(err.contains(told), "{spec}: {err}");
+        assert!(err.starts_with("error: --pack-price"), "{spec}: {err}");
+    }
+}
+
+#[test]
 fn another_price_lists_packs() {
     // variant.toml: 500 calls for 90.00 (0.18) and 5,000 for 700.50 (0.1401):
     // 5,400 calls take 5,000 + 500.
