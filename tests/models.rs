@@ -1,15 +1,19 @@
-//! The ledger against an independent month-by-month model of RULES §2–§4 and
-//! §7, written from the rules rather than from the calculator: the free quota
-//! (per item, or the account's allowance taken in price-list order), one-time
-//! free packs, packs drawn soonest-expiring first, overage at the tier the
-//! month's total reaches, alerts by the edition's rule, expiry, the freeze
-//! (of the bill, or of the calls at list price) and the balance, for random
-//! usage, purchases (at list or paid prices) and top-ups in editions `seed`,
-//! `b`, `c` and `d`.
+//! The ledger and grouped `batch` against independent models of the rules,
+//! written from RULES rather than from the calculator.
+//!
+//! The ledger's model goes month by month through RULES §2–§4 and §7: the
+//! free quota (per item, or the account's allowance taken in price-list
+//! order), one-time free packs, packs drawn soonest-expiring first, overage at
+//! the tier the month's total reaches, alerts by the edition's rule, expiry,
+//! the freeze (of the bill, or of the calls at list price) and the balance,
+//! for random usage, purchases (at list or paid prices) and top-ups in
+//! editions `seed`, `b`, `c` and `d`. The grouped `batch` model sums dated
+//! rows of several accounts into each account's month and billing item
+//! (RULES §7.1, §8) on every edition.
 
 use ocr_bill::{
-    AlertRule, Calculator, Event, FreeQuota, FreezeBasis, Item, LedgerInput, Money, Month,
-    PackPurchase, PriceList, TierBounds, TierPrice, TopUp, Usage,
+    AlertRule, BatchOptions, Calculator, Event, FreeQuota, FreezeBasis, Item, LedgerInput, Money,
+    Month, PackPurchase, PriceList, TierBounds, TierPrice, TopUp, Usage,
 };
 use proptest::prelude::*;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -17,7 +21,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 /// Each edition and the API names its cases use (in `d`, two APIs of one
 /// shared item, an API of its own, and two with a one-time free pack and no
 /// monthly free calls, one of them with 100-call packs).
-const EDITIONS: [(&str, &[&str]); 4] = [
+const LEDGER_CASES: [(&str, &[&str]); 4] = [
     ("seed", &["idcard", "bankcard"]),
     ("b", &["general", "idcard", "bankcard"]),
     ("c", &["idcard", "bankcard", "general-accurate"]),
@@ -59,8 +63,8 @@ fn calls() -> impl Strategy<Value = u64> {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    (0usize..EDITIONS.len(), 0u32..12, 1u32..=20).prop_flat_map(|(edition, first, months)| {
-        let apis = EDITIONS[edition].1.len();
+    (0usize..LEDGER_CASES.len(), 0u32..12, 1u32..=20).prop_flat_map(|(edition, first, months)| {
+        let apis = LEDGER_CASES[edition].1.len();
         (
             proptest::collection::vec((0..months, 0..apis, calls()), 1..24),
             proptest::collection::vec(
@@ -96,7 +100,8 @@ fn to_fen(x: Decimal) -> Decimal {
     x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
-/// The unit price of the tier `n` calls reach, by the bounds of the list.
+/// The unit price of the tier `n` calls reach, by the bounds of the list (a
+/// contact-sales tier's negotiated price, if it has one).
 fn reached_price(item: &Item, n: u64, bounds: TierBounds) -> Option<Decimal> {
     let tier = item.tiers.iter().find(|t| match (t.upto, bounds) {
         (None, _) => true,
@@ -368,7 +373,7 @@ fn observed(month: &ocr_bill::LedgerMonth) -> Expected {
 }
 
 fn check(case: &Case) -> Result<(), TestCaseError> {
-    let (edition, names) = EDITIONS[case.edition];
+    let (edition, names) = LEDGER_CASES[case.edition];
     let list = PriceList::edition(edition).unwrap();
     let found: Vec<_> = names.iter().map(|n| list.find(n).unwrap()).collect();
     let items: Vec<usize> = found.iter().map(|f| f.item_index).collect();
@@ -464,4 +469,112 @@ fn the_last_pack_is_told_low_once() {
         .collect();
     assert_eq!(kinds, [vec!["low"], vec![], vec!["switched", "used-up"]]);
     assert_eq!(months[2].lines[0].5.to_string(), "1.00");
+}
+
+/// A usage file of several accounts, dated by day in the forms spreadsheets
+/// write: (account, month 1–3, day, date form, API index, calls).
+type Rows = Vec<(u8, u32, u32, u8, prop::sample::Index, u64)>;
+
+fn rows() -> impl Strategy<Value = (usize, Rows)> {
+    let row = (
+        0u8..3,
+        1u32..=3,
+        1u32..=28,
+        0u8..4,
+        any::<prop::sample::Index>(),
+        prop_oneof![0u64..=1_500, 0u64..=20_000, 0u64..=400_000],
+    );
+    (
+        0..ocr_bill::EDITIONS.len(),
+        proptest::collection::vec(row, 1..40),
+    )
+}
+
+/// Grouped by account and month, each account's month of a billing item is
+/// one line: the calls of all its APIs summed, its free calls (the item's, or
+/// the account's allowance taken in price-list order), billed at the tier the
+/// total reaches; lines in order of first appearance.
+fn check_grouped(edition: &str, rows: &Rows) -> Result<(), TestCaseError> {
+    let list = PriceList::edition(edition).unwrap();
+    // Contact-sales tiers are billed at a negotiated price, as a user would.
+    let negotiated: Decimal = "0.01".parse().unwrap();
+    let calc = Calculator::new(&list).with_negotiated_price(Some(negotiated));
+    let s = &list.settings;
+    let mut input = String::from("account,date,api,calls\n");
+    // (account, month, item) in order of first appearance, and their calls.
+    let mut groups: Vec<((u8, u32, usize), u64)> = Vec::new();
+    for &(account, month, day, form, api, calls) in rows {
+        let api = &list.apis[api.index(list.apis.len())];
+        let date = match form {
+            0 => format!("2026-{month:02}-{day:02}"),
+            1 => format!("2026/{month}/{day}"),
+            2 => format!("2026{month:02}{day:02}"),
+            _ => format!("2026-{month:02}-{day:02} 13:45:00"),
+        };
+        input += &format!("acct{account},{date},{},{calls}\n", api.key);
+        let key = (account, month, api.item);
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1 += calls,
+            None => groups.push((key, calls)),
+        }
+    }
+    // The account's allowance, taken by its items in price-list order.
+    let mut free_of = vec![0u64; groups.len()];
+    let mut by_order: Vec<usize> = (0..groups.len()).collect();
+    by_order.sort_by_key(|&g| groups[g].0);
+    let mut allowance = (None, 0);
+    for g in by_order {
+        let ((account, month, item), n) = groups[g];
+        if allowance.0 != Some((account, month)) {
+            allowance = (Some((account, month)), s.free_calls_per_month);
+        }
+        free_of[g] = match s.free_quota {
+            FreeQuota::PerItem => n.min(list.items[item].free_calls_per_month),
+            FreeQuota::PerAccount => {
+                let taken = n.min(allowance.1);
+                allowance.1 -= taken;
+                taken
+            }
+            FreeQuota::None => 0,
+        };
+    }
+    let expected: Vec<String> = (groups.iter().zip(&free_of))
+        .map(|(&((account, month, item), n), &free)| {
+            let item = &list.items[item];
+            let price = reached_price(item, n, s.tier_bounds).unwrap_or(negotiated);
+            let amount = to_fen(Decimal::from(n - free) * price);
+            format!(
+                "acct{account},2026-{month:02},{},{n},{free},{amount:.2}",
+                item.key
+            )
+        })
+        .collect();
+    let options = BatchOptions {
+        group_by: vec!["account".into(), "month".into()],
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    ocr_bill::run_batch(calc, input.as_bytes(), &mut out, &options, &mut |_| {}).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let wanted = ["account", "date", "api", "calls", "free_calls", "amount"].map(at);
+    let got: Vec<String> = lines
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            wanted.map(|i| cells[i]).join(",")
+        })
+        .collect();
+    prop_assert_eq!(got, expected, "{}", input);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn grouped_batch_bills_each_account_month_and_item_once((edition, rows) in rows()) {
+        check_grouped(ocr_bill::EDITIONS[edition].0, &rows)?;
+    }
 }
