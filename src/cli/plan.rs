@@ -76,7 +76,8 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
                 _ => e.context(format!("account {name}")),
             })?;
         overcounted |= plans.len() > 1;
-        let report = reports::Plans::new(&plans)?;
+        let from = rows.iter().map(|u| u.month).min();
+        let report = reports::Plans::new(&plans, from.expect("an account has rows"))?;
         match &mut each {
             Some(each) => each.add(name, &report)?,
             None => out = render(&reports::Priced::new(prices, report), format, style)?,

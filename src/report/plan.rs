@@ -1,14 +1,21 @@
 //! `plan`: the options of one plan, or of each item of a usage file.
 
-use ocr_bill::PackList;
+use ocr_bill::{Month, PackList};
 use serde::Serialize;
 
 use super::{call_cells, price_cell};
 use crate::render::{grouped, num, table, Grid, Report};
 
-fn plan_human(p: &ocr_bill::Plan) -> String {
+/// One plan as text; `first` is the calendar month of its first month, when
+/// the months are a usage file's.
+fn plan_human(p: &ocr_bill::Plan, first: Option<Month>) -> String {
+    let span = match (first, p.monthly.len()) {
+        (Some(first), 1) => format!(" ({first})"),
+        (Some(first), n) => format!(" ({first} to {})", first.plus(n as u32 - 1)),
+        (None, _) => String::new(),
+    };
     let mut out = format!(
-        "Plan for {} ({}), {} month{}: {}\n",
+        "Plan for {} ({}), {} month{}{span}: {}\n",
         p.api,
         p.name,
         p.monthly.len(),
@@ -64,8 +71,12 @@ fn plan_human(p: &ocr_bill::Plan) -> String {
             month.pack_calls,
             month.billable_calls,
         );
+        let label = match first {
+            Some(first) => first.plus(month.month as u32 - 1).to_string(),
+            None => month.month.to_string(),
+        };
         m.push(
-            std::iter::once(month.month.to_string())
+            std::iter::once(label)
                 .chain(calls)
                 .chain([price_cell(month.unit_price), month.amount.to_string()])
                 .collect(),
@@ -111,7 +122,7 @@ pub struct PlanReport<'a>(pub &'a ocr_bill::Plan);
 
 impl Report for PlanReport<'_> {
     fn human(&self) -> String {
-        plan_human(self.0)
+        plan_human(self.0, None)
     }
 
     fn grid(&self) -> Grid {
@@ -121,9 +132,12 @@ impl Report for PlanReport<'_> {
     }
 }
 
-/// Plans for every API of a usage file.
+/// Plans for every API of a usage file, over its months (`from` to `until`;
+/// a plan's month 1 is `from`).
 #[derive(Serialize)]
 pub struct Plans<'a> {
+    from: Month,
+    until: Month,
     plans: &'a [ocr_bill::Plan],
     cost: ocr_bill::Money,
     postpaid_cost: ocr_bill::Money,
@@ -131,7 +145,8 @@ pub struct Plans<'a> {
 }
 
 impl<'a> Plans<'a> {
-    pub fn new(plans: &'a [ocr_bill::Plan]) -> anyhow::Result<Self> {
+    pub fn new(plans: &'a [ocr_bill::Plan], from: Month) -> anyhow::Result<Self> {
+        let months = plans.first().map_or(1, |p| p.monthly.len());
         let cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| p.cheapest.option.cost))?;
         let postpaid_cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| {
             p.option(ocr_bill::PlanChoice::AllPostpaid)
@@ -139,6 +154,8 @@ impl<'a> Plans<'a> {
                 .cost
         }))?;
         Ok(Plans {
+            from,
+            until: from.plus(months as u32 - 1),
             plans,
             cost,
             postpaid_cost,
@@ -151,7 +168,7 @@ impl Report for Plans<'_> {
     fn human(&self) -> String {
         let mut out = String::new();
         for p in self.plans {
-            out.push_str(&plan_human(p));
+            out.push_str(&plan_human(p, Some(self.from)));
             out.push('\n');
         }
         out.push_str(&format!(

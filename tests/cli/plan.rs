@@ -110,6 +110,25 @@ fn plan_from_a_usage_file_plans_every_api() {
     assert_eq!(plans[0]["monthly"], serde_json::json!([11000, 0, 11000]));
     assert_eq!(plans[1]["monthly"], serde_json::json!([500, 0, 0]));
     assert_eq!(s(&v, "cost"), "1600.00");
+    // The file's months, named: JSON's `from` and `until`, and the table's
+    // months as calendar months (2026-02 without rows too).
+    assert_eq!(v["from"], "2026-01");
+    assert_eq!(v["until"], "2026-03");
+    let text = Test::new()
+        .args(&["plan", "--usage", path.to_str().unwrap()])
+        .stdout_has("Plan for idcard (身份证), 3 months (2026-01 to 2026-03): 11,000, 0, 11,000")
+        .run()
+        .stdout;
+    let month_rows: Vec<&str> = (text.lines())
+        .filter_map(|l| l.strip_prefix("│ 2026-"))
+        .map(|l| &l[..2])
+        .collect();
+    assert_eq!(month_rows, ["01", "02", "03", "01", "02", "03"], "{text}");
+    // A plan of months given (--monthly) has no calendar: months 1, 2, ….
+    Test::new()
+        .args(&["plan", "--api", "idcard", "--monthly", "11000 0"])
+        .stdout_has("Plan for idcard (身份证), 2 months: 11,000, 0")
+        .run();
 }
 
 #[test]
