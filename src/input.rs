@@ -501,26 +501,40 @@ const TOP_UP_KINDS: [&str; 12] = [
     "deposit",
 ];
 
-/// Usage regrouped per API as monthly calls over the file's whole span (months
-/// without rows are 0), APIs in order of first appearance: the forecast `plan`
-/// reads from a usage file.
-pub fn monthly_by_api<'a>(usage: &[Usage<'a>]) -> Result<Vec<(&'a Item, Vec<u64>)>, Error> {
-    let (Some(first), Some(last)) = (
-        usage.iter().map(|u| u.month).min(),
-        usage.iter().map(|u| u.month).max(),
-    ) else {
+/// Each billing item of a usage file with its calls in each month, from the
+/// first.
+pub type MonthlyCalls<'a> = Vec<(&'a Item, Vec<u64>)>;
+
+/// Usage regrouped per API as monthly calls from `from` to `until` (by
+/// default the first and the last month of the rows; months without rows are
+/// 0; rows outside are left out), APIs in order of first appearance: the
+/// forecast `plan` reads from a usage file. Returns the first month too.
+pub fn monthly_by_api<'a>(
+    usage: &[Usage<'a>],
+    from: Option<Month>,
+    until: Option<Month>,
+) -> Result<(Month, MonthlyCalls<'a>), Error> {
+    let inside = |m: Month| from.is_none_or(|f| f <= m) && until.is_none_or(|u| m <= u);
+    let months = || usage.iter().map(|u| u.month).filter(|&m| inside(m));
+    let (Some(first), Some(last)) = (from.or(months().min()), until.or(months().max())) else {
         return Err(Error::Invalid("the usage file has no rows".into()));
     };
+    if first > last {
+        return Err(Error::Invalid(format!(
+            "the plan would start in {first} and end in {last}; the first month must not come \
+             after the last"
+        )));
+    }
     let span = (first.months_until(last) + 1) as usize;
     if span > 1200 {
         return Err(Error::Invalid(format!(
             "usage from {first} to {last}: too many months"
         )));
     }
-    let mut out: Vec<(&'a Item, Vec<u64>)> = Vec::new();
+    let mut out: MonthlyCalls<'a> = Vec::new();
     // Each item's place in `out`, by key.
     let mut places: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for u in usage {
+    for u in usage.iter().filter(|u| inside(u.month)) {
         let at = *places.entry(u.api.key.as_str()).or_insert_with(|| {
             out.push((u.api, vec![0; span]));
             out.len() - 1
@@ -530,7 +544,7 @@ pub fn monthly_by_api<'a>(usage: &[Usage<'a>]) -> Result<Vec<(&'a Item, Vec<u64>
             .checked_add(u.calls)
             .ok_or(Error::Overflow("the month's calls"))?;
     }
-    Ok(out)
+    Ok((first, out))
 }
 
 /// The distinct non-empty accounts named, in order of first appearance (one

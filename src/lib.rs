@@ -50,7 +50,7 @@ pub use decode::{DecodedReader, InputEncoding, NotText};
 pub use error::{first_of, Error, Remedy};
 pub use input::{
     accounts, monthly_by_api, one_account, read_packs, read_topups, read_usage, split_by_account,
-    InputError, Purchase as PackPurchase, TopUp, Usage, UsageColumns,
+    InputError, MonthlyCalls, Purchase as PackPurchase, TopUp, Usage, UsageColumns,
 };
 pub use ledger::{Ledger, LedgerInput, LedgerMonth, LedgerTotals, PackBought};
 pub use money::{

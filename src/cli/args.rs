@@ -579,6 +579,16 @@ pub struct PlanArgs {
     #[arg(long, value_name = "NAME")]
     pub account: Option<String>,
 
+    /// Plan from this month of the usage file (YYYY-MM); rows before it are
+    /// left out and counted
+    #[arg(long, value_name = "YYYY-MM")]
+    pub from: Option<String>,
+
+    /// Plan until this month (YYYY-MM), even if the file ends earlier; rows
+    /// after it are left out and counted
+    #[arg(long, value_name = "YYYY-MM")]
+    pub until: Option<String>,
+
     #[command(flatten)]
     pub columns: ColumnArgs,
 

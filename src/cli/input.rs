@@ -196,3 +196,12 @@ pub(super) fn calculator<'a>(
         .context("--negotiated-price")?;
     Ok(Calculator::new(prices).with_negotiated_price(price))
 }
+
+/// A month given on the command line, as `--from` or `--until`.
+pub(super) fn month_flag(
+    flag: &str,
+    value: &Option<String>,
+) -> anyhow::Result<Option<ocr_bill::Month>> {
+    (value.as_deref().map(ocr_bill::Month::parse).transpose())
+        .map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+}

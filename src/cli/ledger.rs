@@ -1,12 +1,10 @@
 //! `ocr-bill ledger`: the usage, packs and top-ups files, month by month.
 
 use anyhow::{anyhow, Context};
-use ocr_bill::{
-    read_packs, read_topups, read_usage, split_by_account, LedgerInput, Month, PriceList,
-};
+use ocr_bill::{read_packs, read_topups, read_usage, split_by_account, LedgerInput, PriceList};
 
 use super::args::LedgerArgs;
-use super::input::{calculator, check_account, opening_balance, read_file};
+use super::input::{calculator, check_account, month_flag, opening_balance, read_file};
 use super::{Out, UsageError};
 use crate::render::{diagnostic, render};
 use crate::report as reports;
@@ -14,13 +12,6 @@ use crate::report as reports;
 pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
     let (format, style) = (out.format, out.style);
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
-    let month = |flag: &str, value: &Option<String>| {
-        value
-            .as_deref()
-            .map(Month::parse)
-            .transpose()
-            .map_err(|e| anyhow!("{flag}: {e}"))
-    };
     let usage = args
         .usage
         .as_deref()
@@ -42,8 +33,8 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
             None => ocr_bill::Money::ZERO,
         },
         track_balance: args.balance.is_some() || args.topups.is_some(),
-        from: month("--from", &args.from)?,
-        until: month("--until", &args.until)?,
+        from: month_flag("--from", &args.from)?,
+        until: month_flag("--until", &args.until)?,
     };
     if let Some(name) = &args.account {
         let name = name.trim();

@@ -1,18 +1,25 @@
 //! `ocr-bill plan`: the cheapest purchase for given months or a usage file.
 
-use ocr_bill::{parse_count, read_usage, Item, PriceList};
+use ocr_bill::{parse_count, read_usage, Item, Month, PriceList};
 
 use super::args::PlanArgs;
-use super::input::{calculator, check_account, paid_prices, read_file};
+use super::input::{calculator, check_account, month_flag, paid_prices, read_file};
 use super::{Out, UsageError};
-use crate::render::{render, Format};
+use crate::render::{diagnostic, render, Format};
 use crate::report as reports;
 
 pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
     let (format, style) = (out.format, out.style);
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     // What is said of a usage file, where the plan reads none.
-    let about_a_file = (args.account.is_some().then_some("--account")).or(args.columns.given());
+    let about_a_file = [
+        (args.account.is_some(), "--account"),
+        (args.from.is_some(), "--from"),
+        (args.until.is_some(), "--until"),
+    ]
+    .into_iter()
+    .find_map(|(given, flag)| given.then_some(flag))
+    .or(args.columns.given());
     if let (Some(_), Some(flag)) = (&args.api, about_a_file) {
         return Err(UsageError(format!(
             "{flag} is about a usage file; --api and --monthly have none"
@@ -57,27 +64,91 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
         .into_iter()
         .map(str::to_string)
         .collect();
+    let several = names.len() > 1;
+    let (from, until) = (
+        month_flag("--from", &args.from)?,
+        month_flag("--until", &args.until)?,
+    );
+    if let (Some(from), Some(until)) = (from, until) {
+        anyhow::ensure!(from <= until, "--from {from} comes after --until {until}");
+    }
+    let inside = |m: Month| from.is_none_or(|f| f <= m) && until.is_none_or(|u| m <= u);
+    let outside: u64 = (usage.iter().filter(|u| !inside(u.month)))
+        .map(|u| u.rows)
+        .sum();
+    if outside > 0 {
+        usage.retain(|u| inside(u.month));
+        // (The window asked for, and where the rows left out are.)
+        let (window, beyond) = match (from, until) {
+            (Some(f), Some(u)) => (format!("from {f} to {u}"), format!("outside {f} to {u}")),
+            (Some(f), None) => (format!("from {f} on"), format!("before {f}")),
+            (None, u) => {
+                let u = u.expect("a row outside means a window");
+                (format!("until {u}"), format!("after {u}"))
+            }
+        };
+        anyhow::ensure!(
+            !usage.is_empty(),
+            "no usage rows {window}: all {outside} are {beyond}"
+        );
+        let kept = ocr_bill::accounts(usage.iter().map(|u| u.account.as_str()));
+        let gone: Vec<&String> = names
+            .iter()
+            .filter(|n| !kept.contains(&n.as_str()))
+            .collect();
+        let gone = match gone.len() {
+            0 => String::new(),
+            n => format!(
+                ", and with them {n} account{} without rows {window}: {}",
+                if n == 1 { "" } else { "s" },
+                ocr_bill::first_of(gone.iter(), 10)
+            ),
+        };
+        diagnostic(&format!(
+            "note: {outside} usage row{} {beyond} {} left out{gone}",
+            if outside == 1 { "" } else { "s" },
+            if outside == 1 { "was" } else { "were" }
+        ))?;
+        names.retain(|n| kept.contains(&n.as_str()));
+    }
     if names.is_empty() {
         names.push(String::new());
     }
     let keys: Vec<&str> = names.iter().map(String::as_str).collect();
     let apart = ocr_bill::split_by_account(usage, &keys, |u| &u.account);
-    // Each account's plans are rendered as they are made, and dropped.
-    let mut each = match names.len() {
-        1 => None,
-        n => Some(reports::PerAccount::new(prices, format, style, n)?),
+    // Each account's plans are rendered as they are made, and dropped (a file
+    // of several accounts is told as such, if the window leaves one).
+    let mut each = match several {
+        false => None,
+        true => Some(reports::PerAccount::new(
+            prices,
+            format,
+            style,
+            names.len(),
+        )?),
     };
     let mut overcounted = false;
     let mut out = Vec::new();
     for (name, rows) in names.iter().zip(apart) {
-        let plans =
-            plan_all(ocr_bill::monthly_by_api(&rows)?).map_err(|e| match name.as_str() {
-                "" => e,
-                _ => e.context(format!("account {name}")),
-            })?;
+        let in_account = |e: anyhow::Error| match name.as_str() {
+            "" => e,
+            _ => e.context(format!("account {name}")),
+        };
+        let (first, monthly) = ocr_bill::monthly_by_api(&rows, from, until)?;
+        let months = monthly.first().map_or(0, |m| m.1.len()) as u32;
+        let validity = prices.settings.pack_validity_months;
+        if months > validity {
+            let last = first.plus(months - 1);
+            return Err(in_account(anyhow::anyhow!(
+                "the usage runs from {first} to {last}, {months} months; a plan covers 1 to \
+                 {validity} months (the packs' validity): choose them with --from and --until \
+                 (the last {validity}: --from {})",
+                first.plus(months - validity)
+            )));
+        }
+        let plans = plan_all(monthly).map_err(in_account)?;
         overcounted |= plans.len() > 1;
-        let from = rows.iter().map(|u| u.month).min();
-        let report = reports::Plans::new(&plans, from.expect("an account has rows"))?;
+        let report = reports::Plans::new(&plans, first)?;
         match &mut each {
             Some(each) => each.add(name, &report)?,
             None => out = render(&reports::Priced::new(prices, report), format, style)?,

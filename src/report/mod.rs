@@ -164,8 +164,9 @@ impl<'a> PerAccount<'a> {
         let about = Priced::new(prices, ());
         let text = match format {
             Format::Table => format!(
-                "{accounts} accounts, each billed on its own (its own free quotas, tiers, \
-                 packs, freeze and balance).\n"
+                "{accounts} account{} billed on its own (its own free quotas, tiers, \
+                 packs, freeze and balance).\n",
+                if accounts == 1 { "," } else { "s, each" }
             )
             .into_bytes(),
             // The fields every document has, then the accounts' array, as

@@ -271,6 +271,8 @@ fn usage_file_flags_without_a_usage_file_are_refused() {
         &["--count-rows"][..],
         &["--calls-column", "n"],
         &["--account", "acme"],
+        &["--from", "2026-01"],
+        &["--until", "2026-12"],
     ] {
         let err = Test::new()
             .args(&["plan", "--api", "idcard", "--monthly", "9000"])
@@ -280,5 +282,82 @@ fn usage_file_flags_without_a_usage_file_are_refused() {
             err.contains(&format!("{} is about a usage file", flag[0])),
             "{err}"
         );
+    }
+}
+
+/// A usage file longer than the packs' validity is planned a window at a
+/// time, `--from` to `--until`: the refusal says how, rows outside are left
+/// out and counted, and an account without rows in the window is named.
+#[test]
+fn a_long_usage_file_is_planned_a_window_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usage.csv");
+    let mut text = String::from("account,month,api,calls\n");
+    for i in 0..20 {
+        let (year, month) = (2026 + i / 12, i % 12 + 1);
+        text += &format!("B,{year}-{month:02},idcard,{}\n", 5000 + i * 100);
+    }
+    text += "A,2026-01,idcard,5000\n";
+    std::fs::write(&path, text).unwrap();
+    let file = path.to_str().unwrap();
+    let err = Test::new().args(&["plan", file, "--account", "B"]).fails(1);
+    assert!(
+        err.contains(
+            "the usage runs from 2026-01 to 2027-08, 20 months; a plan covers 1 to 12 months \
+             (the packs' validity): choose them with --from and --until (the last 12: --from \
+             2026-09)"
+        ),
+        "{err}"
+    );
+    let ran = Test::new()
+        .args(&["plan", file, "--from", "2026-09", "-f", "json"])
+        .stderr_has("note: 9 usage rows before 2026-09 were left out, and with them 1 account without rows from 2026-09 on: A")
+        .run();
+    let v: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    let accounts = v["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0]["account"], "B");
+    assert_eq!(accounts[0]["from"], "2026-09");
+    assert_eq!(accounts[0]["until"], "2027-08");
+    let monthly = &accounts[0]["plans"][0]["monthly"];
+    assert_eq!(monthly[0], 5800);
+    assert_eq!(monthly.as_array().unwrap().len(), 12);
+    // --until past the file's end: months without rows count 0 calls.
+    let v = Test::new()
+        .args(&[
+            "plan",
+            file,
+            "--account",
+            "B",
+            "--from",
+            "2027-06",
+            "--until",
+            "2027-09",
+        ])
+        .json();
+    assert_eq!(
+        v["plans"][0]["monthly"],
+        serde_json::json!([6700, 6800, 6900, 0])
+    );
+    for (window, told) in [
+        (
+            &["--from", "2027-03", "--until", "2027-01"][..],
+            "--from 2027-03 comes after --until 2027-01",
+        ),
+        (
+            &["--from", "2029-01"],
+            "no usage rows from 2029-01 on: all 21 are before 2029-01",
+        ),
+        (
+            &["--until", "2025-12"],
+            "no usage rows until 2025-12: all 21 are after 2025-12",
+        ),
+        (
+            &["--from", "2026-13"],
+            "--from: month '2026-13' is not YYYY-MM",
+        ),
+    ] {
+        let err = Test::new().args(&["plan", file]).args(window).fails(1);
+        assert!(err.contains(told), "{window:?}: {err}");
     }
 }
