@@ -202,25 +202,30 @@ impl Calculator<'_> {
         }
         let inside = |m: Month| first <= m && m <= last;
         let mut left_out = Vec::new();
-        for (what, outside) in [
+        for ((one, many), outside) in [
             (
-                "usage rows",
+                ("usage row", "usage rows"),
                 (input.usage.iter().filter(|u| !inside(u.month)))
                     .map(|u| u.rows as usize)
                     .sum(),
             ),
             (
-                "pack purchases",
+                ("pack purchase", "pack purchases"),
                 input.packs.iter().filter(|p| !inside(p.month)).count(),
             ),
             (
-                "top-ups",
+                ("top-up", "top-ups"),
                 input.topups.iter().filter(|t| !inside(t.month)).count(),
             ),
         ] {
             if outside > 0 {
+                let (what, were) = if outside == 1 {
+                    (one, "was")
+                } else {
+                    (many, "were")
+                };
                 left_out.push(format!(
-                    "{outside} {what} outside {first} to {last} were left out"
+                    "{outside} {what} outside {first} to {last} {were} left out"
                 ));
             }
         }

@@ -575,7 +575,7 @@ fn ledger_obeys_from_and_until() {
     assert_eq!(v["months"].as_array().unwrap().len(), 1);
     assert_eq!(
         v["left_out"][0],
-        "1 usage rows outside 2026-01 to 2026-01 were left out"
+        "1 usage row outside 2026-01 to 2026-01 was left out"
     );
     let v = Test::new()
         .args(&["ledger", "--usage", &p[0], "--from", "2026-03"])
