@@ -4,16 +4,18 @@
 //! The ledger's model goes month by month through RULES §2–§4 and §7: the
 //! free quota (per item, or the account's allowance taken in price-list
 //! order), one-time free packs, packs drawn soonest-expiring first, overage at
-//! the tier the month's total reaches, alerts by the edition's rule, expiry,
+//! the tier the month's total (or its calls packs did not serve) reaches,
+//! alerts by the list's rule, expiry,
 //! the freeze (of the bill, or of the calls at list price) and the balance,
 //! for random usage, purchases (at list or paid prices) and top-ups in
-//! editions `seed`, `b`, `c` and `d`. The grouped `batch` model sums dated
+//! editions `seed`, `b`, `c` and `d`, as built in and under pricing files
+//! that change the settings of RULES §6. The grouped `batch` model sums dated
 //! rows of several accounts into each account's month and billing item
 //! (RULES §7.1, §8) on every edition.
 
 use ocr_bill::{
     AlertRule, BatchOptions, Calculator, Event, FreeQuota, FreezeBasis, Item, LedgerInput, Money,
-    Month, PackPurchase, PriceList, TierBounds, TierPrice, TopUp, Usage,
+    Month, OverageTierBasis, PackPurchase, PriceList, TierBounds, TierPrice, TopUp, Usage,
 };
 use proptest::prelude::*;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -50,6 +52,87 @@ struct Case {
     topups: Vec<(u32, u64)>,
     /// Opening balance in fen, when one is followed.
     balance: Option<i64>,
+    /// Settings a pricing file changes, over the edition; none for the
+    /// edition as built in.
+    variant: Option<Variant>,
+}
+
+/// The settings of RULES §6 that a pricing file can change, as one draws them.
+#[derive(Debug, Clone)]
+struct Variant {
+    upper_exclusive: bool,
+    free_calls: u64,
+    quota: &'static str,
+    freeze: (&'static str, &'static str),
+    alert: (&'static str, &'static str),
+    validity: u32,
+    overage_basis: &'static str,
+}
+
+impl Variant {
+    /// A pricing file over `edition` that states these settings.
+    fn toml(&self, edition: &str) -> String {
+        format!(
+            "edition = \"{edition}\"\n\
+             tier_bounds = \"{}\"\n\
+             free_calls_per_month = {}\n\
+             free_quota = \"{}\"\n\
+             pack_alert = \"{}\"\n\
+             pack_alert_below = \"{}\"\n\
+             pack_validity_months = {}\n\
+             overage_tier_basis = \"{}\"\n\
+             [freeze]\nbasis = \"{}\"\nratio = \"{}\"\n",
+            if self.upper_exclusive {
+                "upper-exclusive"
+            } else {
+                "lower-exclusive"
+            },
+            self.free_calls,
+            self.quota,
+            self.alert.0,
+            self.alert.1,
+            self.validity,
+            self.overage_basis,
+            self.freeze.0,
+            self.freeze.1,
+        )
+    }
+}
+
+fn variant() -> impl Strategy<Value = Variant> {
+    (
+        any::<bool>(),
+        prop::sample::select(vec![0u64, 500, 1000, 3000]),
+        prop::sample::select(vec!["per-item", "per-account", "none"]),
+        prop::sample::select(vec![
+            ("bill", "1.2"),
+            ("bill", "1.15"),
+            ("list-price", "1"),
+            ("list-price", "0.333"),
+            ("none", "1"),
+        ]),
+        prop::sample::select(vec![
+            ("every-pack", "0.15"),
+            ("every-pack", "0.5"),
+            ("last-pack", "0.2"),
+            ("last-pack", "0.75"),
+        ]),
+        1u32..=24,
+        prop::sample::select(vec!["total-calls", "postpaid-calls"]),
+    )
+        .prop_map(
+            |(upper_exclusive, free_calls, quota, freeze, alert, validity, overage_basis)| {
+                Variant {
+                    upper_exclusive,
+                    free_calls,
+                    quota,
+                    freeze,
+                    alert,
+                    validity,
+                    overage_basis,
+                }
+            },
+        )
 }
 
 fn calls() -> impl Strategy<Value = u64> {
@@ -79,14 +162,16 @@ fn case() -> impl Strategy<Value = Case> {
             ),
             proptest::collection::vec((0..months, 0u64..=5_000_000), 0..3),
             proptest::option::of(prop_oneof![Just(0i64), Just(500_050), Just(-30_000)]),
+            proptest::option::of(variant()),
         )
-            .prop_map(move |(usage, packs, topups, balance)| Case {
+            .prop_map(move |(usage, packs, topups, balance, variant)| Case {
                 edition,
                 first,
                 usage,
                 packs,
                 topups,
                 balance,
+                variant,
             })
     })
 }
@@ -280,7 +365,12 @@ fn model(list: &PriceList, items: &[usize], case: &Case, start: Month) -> Option
                     _ => {}
                 }
             }
-            let price = reached_price(item, n, s.tier_bounds);
+            // The tier: by the month's total, or by the calls packs did not serve.
+            let tier_calls = match s.overage_tier_basis {
+                OverageTierBasis::TotalCalls => n,
+                OverageTierBasis::PostpaidCalls => free + need,
+            };
+            let price = reached_price(item, tier_calls, s.tier_bounds);
             let amount = match (need, price) {
                 (0, _) => Decimal::ZERO,
                 (_, Some(p)) => to_fen(Decimal::from(need) * p),
@@ -374,7 +464,10 @@ fn observed(month: &ocr_bill::LedgerMonth) -> Expected {
 
 fn check(case: &Case) -> Result<(), TestCaseError> {
     let (edition, names) = LEDGER_CASES[case.edition];
-    let list = PriceList::edition(edition).unwrap();
+    let list = match &case.variant {
+        None => PriceList::edition(edition).unwrap(),
+        Some(v) => PriceList::from_toml(&v.toml(edition)).unwrap(),
+    };
     let found: Vec<_> = names.iter().map(|n| list.find(n).unwrap()).collect();
     let items: Vec<usize> = found.iter().map(|f| f.item_index).collect();
     let start = Month::new(2026, case.first + 1).unwrap();
@@ -458,6 +551,7 @@ fn the_last_pack_is_told_low_once() {
         packs: vec![(0, 4, 0, 1, None)],
         topups: vec![],
         balance: None,
+        variant: None,
     };
     check(&case).unwrap();
     let list = PriceList::edition("d").unwrap();
