@@ -569,7 +569,7 @@ fn the_last_pack_is_told_low_once() {
 /// write: (account, month 1–3, day, date form, API index, calls).
 type Rows = Vec<(u8, u32, u32, u8, prop::sample::Index, u64)>;
 
-fn rows() -> impl Strategy<Value = (usize, Rows)> {
+fn rows() -> impl Strategy<Value = (usize, Rows, Option<Variant>)> {
     let row = (
         0u8..3,
         1u32..=3,
@@ -581,6 +581,7 @@ fn rows() -> impl Strategy<Value = (usize, Rows)> {
     (
         0..ocr_bill::EDITIONS.len(),
         proptest::collection::vec(row, 1..40),
+        proptest::option::of(variant()),
     )
 }
 
@@ -588,8 +589,15 @@ fn rows() -> impl Strategy<Value = (usize, Rows)> {
 /// one line: the calls of all its APIs summed, its free calls (the item's, or
 /// the account's allowance taken in price-list order), billed at the tier the
 /// total reaches; lines in order of first appearance.
-fn check_grouped(edition: &str, rows: &Rows) -> Result<(), TestCaseError> {
-    let list = PriceList::edition(edition).unwrap();
+fn check_grouped(
+    edition: &str,
+    rows: &Rows,
+    variant: &Option<Variant>,
+) -> Result<(), TestCaseError> {
+    let list = match variant {
+        None => PriceList::edition(edition).unwrap(),
+        Some(v) => PriceList::from_toml(&v.toml(edition)).unwrap(),
+    };
     // Contact-sales tiers are billed at a negotiated price, as a user would.
     let negotiated: Decimal = "0.01".parse().unwrap();
     let calc = Calculator::new(&list).with_negotiated_price(Some(negotiated));
@@ -668,7 +676,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
-    fn grouped_batch_bills_each_account_month_and_item_once((edition, rows) in rows()) {
-        check_grouped(ocr_bill::EDITIONS[edition].0, &rows)?;
+    fn grouped_batch_bills_each_account_month_and_item_once((edition, rows, variant) in rows()) {
+        check_grouped(ocr_bill::EDITIONS[edition].0, &rows, &variant)?;
     }
 }
