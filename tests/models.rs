@@ -680,3 +680,147 @@ proptest! {
         check_grouped(ocr_bill::EDITIONS[edition].0, &rows, &variant)?;
     }
 }
+
+/// The place of item `i` in `items`, added at the end when not there.
+fn entry(items: &mut Vec<(usize, u64, Vec<ocr_bill::PackSpec>)>, i: usize) -> usize {
+    match items.iter().position(|e| e.0 == i) {
+        Some(p) => p,
+        None => {
+            items.push((i, 0, Vec::new()));
+            items.len() - 1
+        }
+    }
+}
+
+/// One month's calls of each API and the packs bought for its item: (API,
+/// calls) and (API, index of a size on sale, count, price paid in fen).
+type Month1 = (Vec<(usize, u64)>, Vec<(usize, usize, u64, Option<u64>)>);
+
+fn one_month() -> impl Strategy<Value = (usize, Month1, Option<Variant>)> {
+    (0usize..LEDGER_CASES.len()).prop_flat_map(|edition| {
+        let apis = LEDGER_CASES[edition].1.len();
+        (
+            Just(edition),
+            (
+                proptest::collection::vec((0..apis, calls()), 1..5),
+                proptest::collection::vec(
+                    (
+                        0..apis,
+                        0usize..4,
+                        1u64..=3,
+                        proptest::option::of(1u64..=5_000_000),
+                    ),
+                    0..4,
+                ),
+            ),
+            proptest::option::of(variant()),
+        )
+    })
+}
+
+/// `prepaid` of an account's month (each item with the packs bought for it)
+/// is the ledger's month with those packs: free, pack and billable calls, the
+/// overage's amount, what the packs cost and the freeze. (Items with a
+/// one-time free pack are left out: `prepaid` takes it as spent, the ledger
+/// grants it.)
+fn check_prepaid(
+    edition: &str,
+    names: &[&str],
+    month: &Month1,
+    variant: &Option<Variant>,
+) -> Result<(), TestCaseError> {
+    let list = match variant {
+        None => PriceList::edition(edition).unwrap(),
+        Some(v) => PriceList::from_toml(&v.toml(edition)).unwrap(),
+    };
+    let found: Vec<_> = names.iter().map(|n| list.find(n).unwrap()).collect();
+    let usable = |api: usize| found[api].item.one_time_free_calls == 0;
+    let at = Month::new(2026, 5).unwrap();
+    // Per item, in order of first appearance: calls and packs.
+    let mut items: Vec<(usize, u64, Vec<ocr_bill::PackSpec>)> = Vec::new();
+    let mut usage = Vec::new();
+    for &(api, calls) in month.0.iter().filter(|u| usable(u.0)) {
+        let e = entry(&mut items, found[api].item_index);
+        items[e].1 += calls;
+        usage.push(Usage {
+            account: String::new(),
+            month: at,
+            api: found[api].item,
+            source: found[api].api,
+            calls,
+            rows: 1,
+        });
+    }
+    let mut packs = Vec::new();
+    for &(api, size, count, fen) in month.1.iter().filter(|p| usable(p.0)) {
+        let Some((size, _)) = pack_of(found[api].item, size) else {
+            continue;
+        };
+        let price = fen.map(|f| yuan(f.into()));
+        let e = entry(&mut items, found[api].item_index);
+        items[e].2.push(ocr_bill::PackSpec { size, count, price });
+        packs.push(PackPurchase {
+            account: String::new(),
+            price,
+            month: at,
+            api: found[api].item,
+            size,
+            count,
+        });
+    }
+    prop_assume!(!usage.is_empty());
+    let calc = Calculator::new(&list);
+    let prepaid = calc.prepaid_month(&items);
+    let ledger = calc.ledger(&LedgerInput {
+        usage,
+        packs,
+        until: Some(at),
+        ..Default::default()
+    });
+    let (prepaid, ledger) = match (prepaid, ledger) {
+        (Ok(p), Ok(l)) => (p, l),
+        (Err(_), Err(_)) => return Ok(()),
+        (p, l) => return Err(TestCaseError::fail(format!("{p:?} against {l:?}"))),
+    };
+    let m = &ledger.months[0];
+    let mut from_prepaid: Vec<_> = (prepaid.iter())
+        .filter(|p| p.calls > 0)
+        .map(|p| {
+            (
+                p.api.clone(),
+                p.free_calls,
+                p.pack_calls,
+                p.billable_calls,
+                p.overage_amount,
+            )
+        })
+        .collect();
+    let mut from_ledger: Vec<_> = (m.lines.iter())
+        .map(|l| {
+            (
+                l.api.clone(),
+                l.free_calls,
+                l.pack_calls,
+                l.billable_calls,
+                l.amount,
+            )
+        })
+        .collect();
+    from_prepaid.sort();
+    from_ledger.sort();
+    prop_assert_eq!(from_prepaid, from_ledger);
+    let pack_cost = Money::checked_sum(prepaid.iter().map(|p| p.pack_cost)).unwrap();
+    prop_assert_eq!(pack_cost, m.pack_cost);
+    prop_assert_eq!(calc.prepaid_freeze(&prepaid).unwrap(), m.freeze);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn prepaid_is_the_ledgers_month((edition, month, variant) in one_month()) {
+        let (name, names) = LEDGER_CASES[edition];
+        check_prepaid(name, names, &month, &variant)?;
+    }
+}
