@@ -99,6 +99,14 @@ impl Variant {
     }
 }
 
+/// The edition as built in, or a pricing file over it.
+fn price_list(edition: &str, variant: &Option<Variant>) -> PriceList {
+    match variant {
+        None => PriceList::edition(edition).unwrap(),
+        Some(v) => PriceList::from_toml(&v.toml(edition)).unwrap(),
+    }
+}
+
 fn variant() -> impl Strategy<Value = Variant> {
     (
         any::<bool>(),
@@ -464,10 +472,7 @@ fn observed(month: &ocr_bill::LedgerMonth) -> Expected {
 
 fn check(case: &Case) -> Result<(), TestCaseError> {
     let (edition, names) = LEDGER_CASES[case.edition];
-    let list = match &case.variant {
-        None => PriceList::edition(edition).unwrap(),
-        Some(v) => PriceList::from_toml(&v.toml(edition)).unwrap(),
-    };
+    let list = price_list(edition, &case.variant);
     let found: Vec<_> = names.iter().map(|n| list.find(n).unwrap()).collect();
     let items: Vec<usize> = found.iter().map(|f| f.item_index).collect();
     let start = Month::new(2026, case.first + 1).unwrap();
@@ -594,10 +599,7 @@ fn check_grouped(
     rows: &Rows,
     variant: &Option<Variant>,
 ) -> Result<(), TestCaseError> {
-    let list = match variant {
-        None => PriceList::edition(edition).unwrap(),
-        Some(v) => PriceList::from_toml(&v.toml(edition)).unwrap(),
-    };
+    let list = price_list(edition, variant);
     // Contact-sales tiers are billed at a negotiated price, as a user would.
     let negotiated: Decimal = "0.01".parse().unwrap();
     let calc = Calculator::new(&list).with_negotiated_price(Some(negotiated));
@@ -729,10 +731,7 @@ fn check_prepaid(
     month: &Month1,
     variant: &Option<Variant>,
 ) -> Result<(), TestCaseError> {
-    let list = match variant {
-        None => PriceList::edition(edition).unwrap(),
-        Some(v) => PriceList::from_toml(&v.toml(edition)).unwrap(),
-    };
+    let list = price_list(edition, variant);
     let found: Vec<_> = names.iter().map(|n| list.find(n).unwrap()).collect();
     let usable = |api: usize| found[api].item.one_time_free_calls == 0;
     let at = Month::new(2026, 5).unwrap();
@@ -783,8 +782,16 @@ fn check_prepaid(
         (p, l) => return Err(TestCaseError::fail(format!("{p:?} against {l:?}"))),
     };
     let m = &ledger.months[0];
-    let mut from_prepaid: Vec<_> = (prepaid.iter())
-        .filter(|p| p.calls > 0)
+    // The ledger has a line for each item with usage rows (of 0 calls too).
+    let with_rows = |i: &usize| {
+        month
+            .0
+            .iter()
+            .any(|u| usable(u.0) && found[u.0].item_index == *i)
+    };
+    let mut from_prepaid: Vec<_> = (prepaid.iter().zip(&items))
+        .filter(|(_, e)| with_rows(&e.0))
+        .map(|(p, _)| p)
         .map(|p| {
             (
                 p.api.clone(),
