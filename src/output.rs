@@ -3,7 +3,7 @@
 //! that fails leaves no half-written file and never an input overwritten.
 
 use std::fs;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
@@ -54,6 +54,18 @@ impl Destination {
                 sink.commit()
             }
         }
+    }
+
+    /// Writes a result kept whole until now (see [`Spill`]).
+    pub fn write(&self, result: Spill) -> anyhow::Result<()> {
+        let Some(file) = result.file else {
+            return self.write_all(&result.mem);
+        };
+        let mut file = file.into_inner().map_err(|e| e.into_error())?;
+        file.rewind()?;
+        let mut sink = self.open()?;
+        io::copy(&mut file, &mut sink)?;
+        sink.commit()
     }
 
     /// A writer for a streamed result; [`Sink::commit`] makes a file appear.
@@ -137,6 +149,107 @@ impl Write for Sink {
         match self {
             Sink::Stdout(out) => out.flush(),
             Sink::File(file, _) => file.flush(),
+        }
+    }
+}
+
+/// A result written out whole once it is complete, so that a run that fails
+/// halfway writes none of it: kept in memory up to [`SPILL_AT`] bytes, and past
+/// that in an unnamed temporary file (removed when closed), so that `ledger`
+/// and `plan` over many accounts take disk for their output, not memory.
+#[derive(Default)]
+pub struct Spill {
+    mem: Vec<u8>,
+    file: Option<BufWriter<fs::File>>,
+    /// No temporary file could be made: all of it stays in memory.
+    in_memory: bool,
+}
+
+/// Bytes of output kept in memory before the rest goes to a temporary file.
+const SPILL_AT: usize = 8 << 20;
+
+impl From<Vec<u8>> for Spill {
+    fn from(mem: Vec<u8>) -> Spill {
+        Spill {
+            mem,
+            ..Spill::default()
+        }
+    }
+}
+
+impl Spill {
+    /// All of it, read back (for tests).
+    #[cfg(test)]
+    pub fn into_bytes(self) -> io::Result<Vec<u8>> {
+        use std::io::Read;
+        let Some(file) = self.file else {
+            return Ok(self.mem);
+        };
+        let mut file = file.into_inner().map_err(|e| e.into_error())?;
+        file.rewind()?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+}
+
+impl Write for Spill {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        if self.file.is_none() && !self.in_memory && self.mem.len() + buf.len() > SPILL_AT {
+            match tempfile::tempfile() {
+                Ok(file) => {
+                    let mut file = BufWriter::new(file);
+                    file.write_all(&std::mem::take(&mut self.mem))?;
+                    self.file = Some(file);
+                }
+                // (No writable temporary directory: memory, as it would be.)
+                Err(_) => self.in_memory = true,
+            }
+        }
+        match &mut self.file {
+            Some(file) => file.write_all(buf),
+            None => {
+                self.mem.extend_from_slice(buf);
+                Ok(())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), Write::flush)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Spill, SPILL_AT};
+    use std::io::Write;
+
+    /// What is written comes back byte for byte, whether it stayed in memory
+    /// or went to the temporary file past the limit (in writes of several
+    /// sizes, one crossing the limit).
+    #[test]
+    fn a_spill_keeps_every_byte_in_order() {
+        for total in [0, 10, SPILL_AT, SPILL_AT + 1, 3 * SPILL_AT + 12_345] {
+            let bytes: Vec<u8> = (0..total).map(|i| (i % 251) as u8).collect();
+            let mut spill = Spill::default();
+            let mut at = 0;
+            for size in [1, 7, 4096, SPILL_AT / 3 + 5].iter().cycle() {
+                if at == total {
+                    break;
+                }
+                let end = (at + size).min(total);
+                spill.write_all(&bytes[at..end]).unwrap();
+                at = end;
+            }
+            assert_eq!(spill.file.is_some(), total > SPILL_AT, "{total}");
+            assert!(spill.file.is_none() || spill.mem.is_empty(), "{total}");
+            assert!(spill.into_bytes().unwrap() == bytes, "{total}");
         }
     }
 }

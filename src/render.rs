@@ -137,18 +137,21 @@ impl CsvOut {
         if excel {
             out.extend_from_slice(b"\xEF\xBB\xBF");
         }
-        let writer = csv::WriterBuilder::new()
+        CsvOut {
+            writer: Self::writer(excel, out),
+            excel,
+            accounts: None,
+        }
+    }
+
+    fn writer(excel: bool, out: Vec<u8>) -> csv::Writer<Vec<u8>> {
+        csv::WriterBuilder::new()
             .terminator(if excel {
                 csv::Terminator::CRLF
             } else {
                 csv::Terminator::Any(b'\n')
             })
-            .from_writer(out);
-        CsvOut {
-            writer,
-            excel,
-            accounts: None,
-        }
+            .from_writer(out)
     }
 
     /// Writes a row (a header is one too).
@@ -170,6 +173,14 @@ impl CsvOut {
                     std::borrow::Cow::Borrowed(c)
                 })
             }))?;
+        Ok(())
+    }
+
+    /// Moves the CSV written so far into `out`.
+    pub fn drain_into(&mut self, out: &mut impl Write) -> anyhow::Result<()> {
+        let fresh = Self::writer(self.excel, Vec::new());
+        let written = std::mem::replace(&mut self.writer, fresh).into_inner();
+        out.write_all(&written.map_err(|e| e.into_error())?)?;
         Ok(())
     }
 

@@ -6,10 +6,11 @@ use ocr_bill::{read_packs, read_topups, read_usage, split_by_account, LedgerInpu
 use super::args::LedgerArgs;
 use super::input::{calculator, check_account, month_flag, opening_balance, read_file};
 use super::{Out, UsageError};
+use crate::output::Spill;
 use crate::render::{diagnostic, render};
 use crate::report as reports;
 
-pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
+pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::Result<Spill> {
     let (format, style) = (out.format, out.style);
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     let usage = args
@@ -47,11 +48,12 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
         .collect();
     if names.len() <= 1 {
         let ledger = calc.ledger(&input)?;
-        return render(
+        return Ok(render(
             &reports::Priced::new(prices, reports::LedgerReport(&ledger)),
             format,
             style,
-        );
+        )?
+        .into());
     }
     // Each account on its own (RULES §8): its own quotas, packs, freeze and
     // balance. What is not one account's cannot be given to one.

@@ -256,18 +256,18 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
         )
         .into());
     }
-    let bytes = match &cli.command {
+    let result: crate::output::Spill = match &cli.command {
         Command::Batch(args) => return batch::run(&prices, args, &out, &dest),
-        Command::Postpaid(args) => postpaid::run(&prices, args, &out)?,
-        Command::Prepaid(args) => prepaid::run(&prices, args, &out)?,
-        Command::Quote(args) => quote::run(&prices, args, &out)?,
+        Command::Postpaid(args) => postpaid::run(&prices, args, &out)?.into(),
+        Command::Prepaid(args) => prepaid::run(&prices, args, &out)?.into(),
+        Command::Quote(args) => quote::run(&prices, args, &out)?.into(),
         Command::Ledger(args) => ledger::run(&prices, args, &out)?,
         Command::Plan(args) => plan::run(&prices, args, &out)?,
-        Command::Curve(args) => curve::run(&prices, args, &out)?,
-        Command::Prices(args) => prices::run(&prices, args, &out)?,
+        Command::Curve(args) => curve::run(&prices, args, &out)?.into(),
+        Command::Prices(args) => prices::run(&prices, args, &out)?.into(),
         Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
     };
-    dest.write_all(&bytes)?;
+    dest.write(result)?;
     Ok(exit::OK)
 }
 

@@ -5,10 +5,13 @@ use ocr_bill::{parse_count, read_usage, Item, Month, PriceList};
 use super::args::PlanArgs;
 use super::input::{calculator, check_account, month_flag, paid_prices, read_file};
 use super::{Out, UsageError};
+use std::io::Write;
+
+use crate::output::Spill;
 use crate::render::{diagnostic, render, Format};
 use crate::report as reports;
 
-pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
+pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Result<Spill> {
     let (format, style) = (out.format, out.style);
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     // What is said of a usage file, where the plan reads none.
@@ -44,11 +47,12 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
             .map(parse_count)
             .collect::<Result<Vec<_>, _>>()?;
         let plans = plan_all(vec![(prices.item(api)?, monthly)])?;
-        return render(
+        return Ok(render(
             &reports::Priced::new(prices, reports::PlanReport(&plans[0])),
             format,
             style,
-        );
+        )?
+        .into());
     };
     let mut usage = read_file(path, "usage", out, |r| {
         read_usage(r, prices, &args.columns.names())
@@ -128,7 +132,7 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
         )?),
     };
     let mut overcounted = false;
-    let mut out = Vec::new();
+    let mut out = Spill::default();
     for (name, rows) in names.iter().zip(apart) {
         let in_account = |e: anyhow::Error| match name.as_str() {
             "" => e,
@@ -151,7 +155,7 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
         let report = reports::Plans::new(&plans, first)?;
         match &mut each {
             Some(each) => each.add(name, &report)?,
-            None => out = render(&reports::Priced::new(prices, report), format, style)?,
+            None => out = render(&reports::Priced::new(prices, report), format, style)?.into(),
         }
     }
     if let Some(each) = each {
@@ -161,11 +165,11 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
         && overcounted
         && prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount
     {
-        out.extend_from_slice(
+        out.write_all(
             b"Note: this edition's free calls are the account's, shared by its items; \
               each item is planned as if it had them alone, so the plans together \
               count them more than once.\n",
-        );
+        )?;
     }
     Ok(out)
 }

@@ -19,6 +19,9 @@ pub use quote::QuoteReport;
 
 use ocr_bill::format_price;
 
+use std::io::Write;
+
+use crate::output::Spill;
 use crate::render::{xlsx_bytes, CsvOut, CsvStyle, Format, Grid, Report};
 
 /// A month's calls and their bill as tables head them.
@@ -131,13 +134,13 @@ impl<R: Report> Report for Priced<'_, R> {
 /// The reports of several accounts, each billed on its own (RULES §8): JSON
 /// `{"accounts": [{"account", ...}]}`, a table per account, and CSV and sheets
 /// with an `account` column first. Each account's report is rendered as it is
-/// added, so what is kept is the output (and a workbook's grids), not every
-/// account's report.
+/// added, so what is kept is the output (past a few MB in a temporary file;
+/// a workbook's grids in memory), not every account's report.
 pub struct PerAccount<'a> {
     about: Priced<'a, ()>,
     format: Format,
-    /// Table or JSON text so far.
-    text: Vec<u8>,
+    /// The output so far.
+    text: Spill,
     /// CSV so far: its header is the first account's.
     csv: Option<CsvOut>,
     style: CsvStyle,
@@ -162,7 +165,7 @@ impl<'a> PerAccount<'a> {
         accounts: usize,
     ) -> anyhow::Result<Self> {
         let about = Priced::new(prices, ());
-        let text = match format {
+        let head = match format {
             Format::Table => format!(
                 "{accounts} account{} billed on its own (its own free quotas, tiers, \
                  packs, freeze and balance).\n",
@@ -183,7 +186,7 @@ impl<'a> PerAccount<'a> {
         Ok(PerAccount {
             about,
             format,
-            text,
+            text: Spill::from(head),
             csv: None,
             style,
             sheets: Vec::new(),
@@ -196,23 +199,25 @@ impl<'a> PerAccount<'a> {
         match self.format {
             Format::Table => {
                 self.text
-                    .extend_from_slice(format!("\nAccount {account}:\n").as_bytes());
-                self.text.extend_from_slice(report.human().as_bytes());
+                    .write_all(format!("\nAccount {account}:\n").as_bytes())?;
+                self.text.write_all(report.human().as_bytes())?;
             }
             Format::Json => {
                 let one = serde_json::to_vec_pretty(&AccountReport { account, report })?;
                 // Indented as an element of the array (a JSON string holds no
                 // raw line break, so every one is the layout's).
-                self.text.extend_from_slice(match self.added {
+                let mut element = Vec::with_capacity(one.len() * 9 / 8 + 8);
+                element.extend_from_slice(match self.added {
                     0 => b"\n    ",
                     _ => b",\n    ",
                 });
                 for &b in &one {
-                    self.text.push(b);
+                    element.push(b);
                     if b == b'\n' {
-                        self.text.extend_from_slice(b"    ");
+                        element.extend_from_slice(b"    ");
                     }
                 }
+                self.text.write_all(&element)?;
             }
             Format::Csv => {
                 let grid = report.grid();
@@ -230,6 +235,7 @@ impl<'a> PerAccount<'a> {
                 for row in &grid.rows {
                     csv.row(std::iter::once(account).chain(row.iter().map(String::as_str)))?;
                 }
+                csv.drain_into(&mut self.text)?;
             }
             Format::Xlsx => {
                 for (i, (name, grid)) in report.sheets().into_iter().enumerate() {
@@ -246,37 +252,35 @@ impl<'a> PerAccount<'a> {
     }
 
     /// The output of the accounts added.
-    pub fn finish(self) -> anyhow::Result<Vec<u8>> {
+    pub fn finish(self) -> anyhow::Result<Spill> {
         let mut text = self.text;
-        Ok(match self.format {
-            Format::Table => {
-                text.extend_from_slice(self.about.closing_line().as_bytes());
-                text
+        match self.format {
+            Format::Table => text.write_all(self.about.closing_line().as_bytes())?,
+            Format::Json => text.write_all(match self.added {
+                0 => b"]\n}\n".as_slice(),
+                _ => b"\n  ]\n}\n",
+            })?,
+            Format::Csv => {
+                let rest = match self.csv {
+                    Some(csv) => csv.finish()?,
+                    None => {
+                        let mut csv = CsvOut::new(self.style);
+                        csv.row(["account"])?;
+                        csv.finish()?
+                    }
+                };
+                text.write_all(&rest)?;
             }
-            Format::Json => {
-                text.extend_from_slice(match self.added {
-                    0 => b"]\n}\n".as_slice(),
-                    _ => b"\n  ]\n}\n",
-                });
-                text
-            }
-            Format::Csv => match self.csv {
-                Some(csv) => csv.finish()?,
-                None => {
-                    let mut csv = CsvOut::new(self.style);
-                    csv.row(["account"])?;
-                    csv.finish()?
-                }
-            },
-            Format::Xlsx => xlsx_bytes(
+            Format::Xlsx => text.write_all(&xlsx_bytes(
                 &self
                     .sheets
                     .into_iter()
                     .map(|(name, grids)| (name, joined(grids)))
                     .collect::<Vec<_>>(),
-            )?,
+            )?)?,
             Format::Toml => anyhow::bail!("--format toml is for `prices` only"),
-        })
+        }
+        Ok(text)
     }
 }
 
@@ -362,7 +366,7 @@ mod tests {
             let mut want = serde_json::to_vec_pretty(&whole).unwrap();
             want.push(b'\n');
             assert_eq!(
-                String::from_utf8(each.finish().unwrap()).unwrap(),
+                String::from_utf8(each.finish().unwrap().into_bytes().unwrap()).unwrap(),
                 String::from_utf8(want).unwrap(),
                 "{count} accounts"
             );

@@ -792,3 +792,50 @@ fn a_statement_row_that_is_no_top_up_is_refused() {
         "{err}"
     );
 }
+
+/// A file of many accounts makes more output than is kept in memory (past
+/// 8 MB it goes to a temporary file until the run is done): the whole of it
+/// arrives, every account's ledger as it is alone, in JSON, CSV and tables.
+#[test]
+fn many_accounts_write_all_their_ledgers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usage.csv");
+    let mut text = String::from("account,month,api,calls\n");
+    for a in 0..1200 {
+        for m in 1..=12 {
+            text += &format!(
+                "acct{a},2026-{m:02},idcard,{}\n",
+                (a * 37 + m * 1013) % 25_000
+            );
+        }
+    }
+    std::fs::write(&path, text).unwrap();
+    let file = path.to_str().unwrap();
+    let ran = Test::new().args(&["ledger", file, "-f", "json"]).run();
+    assert!(ran.stdout.len() > 8 << 20, "{} bytes", ran.stdout.len());
+    let all: Value = serde_json::from_str(&ran.stdout).unwrap();
+    let accounts = all["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 1200);
+    for a in [0, 599, 1199] {
+        let name = format!("acct{a}");
+        let alone = Test::new()
+            .args(&["ledger", file, "--account", &name])
+            .json();
+        assert_eq!(accounts[a]["account"], name.as_str());
+        assert_eq!(accounts[a]["months"], alone["months"]);
+        assert_eq!(accounts[a]["totals"], alone["totals"]);
+    }
+    let csv = Test::new()
+        .args(&["ledger", file, "-f", "csv"])
+        .run()
+        .stdout;
+    assert_eq!(csv.lines().count(), 1 + 1200 * 12);
+    assert!(csv.lines().last().unwrap().starts_with("acct1199,2026-12,"));
+    let table = Test::new().args(&["ledger", file]).run().stdout;
+    assert_eq!(table.matches("\nAccount acct").count(), 1200);
+    assert!(
+        table.ends_with("Price list: edition seed, in CNY\n"),
+        "{}",
+        &table[table.len() - 200..]
+    );
+}
