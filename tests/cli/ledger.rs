@@ -798,8 +798,6 @@ fn a_statement_row_that_is_no_top_up_is_refused() {
 /// arrives, every account's ledger as it is alone, in JSON, CSV and tables.
 #[test]
 fn many_accounts_write_all_their_ledgers() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("usage.csv");
     let mut text = String::from("account,month,api,calls\n");
     for a in 0..1200 {
         for m in 1..=12 {
@@ -809,8 +807,8 @@ fn many_accounts_write_all_their_ledgers() {
             );
         }
     }
-    std::fs::write(&path, text).unwrap();
-    let file = path.to_str().unwrap();
+    let (_dir, paths) = files(&[("usage.csv", &text)]);
+    let file = paths[0].as_str();
     let ran = Test::new().args(&["ledger", file, "-f", "json"]).run();
     assert!(ran.stdout.len() > 8 << 20, "{} bytes", ran.stdout.len());
     let all: Value = serde_json::from_str(&ran.stdout).unwrap();

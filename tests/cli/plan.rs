@@ -1,5 +1,5 @@
-use crate::s;
 use crate::test::Test;
+use crate::{files, s};
 
 fn option<'a>(v: &'a serde_json::Value, label: &str) -> &'a serde_json::Value {
     v["options"]
@@ -290,16 +290,14 @@ fn usage_file_flags_without_a_usage_file_are_refused() {
 /// out and counted, and an account without rows in the window is named.
 #[test]
 fn a_long_usage_file_is_planned_a_window_at_a_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("usage.csv");
     let mut text = String::from("account,month,api,calls\n");
     for i in 0..20 {
         let (year, month) = (2026 + i / 12, i % 12 + 1);
         text += &format!("B,{year}-{month:02},idcard,{}\n", 5000 + i * 100);
     }
     text += "A,2026-01,idcard,5000\n";
-    std::fs::write(&path, text).unwrap();
-    let file = path.to_str().unwrap();
+    let (_dir, paths) = files(&[("usage.csv", &text)]);
+    let file = paths[0].as_str();
     let err = Test::new().args(&["plan", file, "--account", "B"]).fails(1);
     assert!(
         err.contains(
