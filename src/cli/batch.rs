@@ -137,15 +137,17 @@ pub(super) fn run(
         ))?;
     }
     if let Some(drawn) = drawn {
-        let grid = crate::render::grid_of_csv(&bills)?.secondary(&[
-            "cliff_amount",
-            "cliff_calls",
-            "free_calls",
-            "tier",
-        ]);
         let bytes = match drawn {
-            Format::Xlsx => crate::render::xlsx_bytes(&[("batch".to_string(), grid)])?,
-            _ => crate::render::table(&grid).into_bytes(),
+            Format::Xlsx => crate::render::xlsx_of_csv("batch", &bills)?,
+            _ => {
+                let grid = crate::render::grid_of_csv(&bills)?.secondary(&[
+                    "cliff_amount",
+                    "cliff_calls",
+                    "free_calls",
+                    "tier",
+                ]);
+                crate::render::table(&grid).into_bytes()
+            }
         };
         std::io::Write::write_all(&mut sink, &bytes)?;
     }

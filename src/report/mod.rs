@@ -22,7 +22,7 @@ use ocr_bill::format_price;
 use std::io::Write;
 
 use crate::output::Spill;
-use crate::render::{xlsx_bytes, CsvOut, CsvStyle, Format, Grid, Report};
+use crate::render::{CsvOut, CsvStyle, Format, Grid, Report, XlsxBook};
 
 /// A month's calls and their bill as tables head them.
 const CALLS_HEADINGS: [&str; 6] = [
@@ -144,8 +144,8 @@ pub struct PerAccount<'a> {
     /// CSV so far: its header is the first account's.
     csv: Option<CsvOut>,
     style: CsvStyle,
-    /// A workbook's sheets, each with every account's grid.
-    sheets: Vec<(String, Vec<(String, Grid)>)>,
+    /// A workbook's sheets, each with every account's rows.
+    book: XlsxBook,
     added: usize,
 }
 
@@ -189,7 +189,7 @@ impl<'a> PerAccount<'a> {
             text: Spill::from(head),
             csv: None,
             style,
-            sheets: Vec::new(),
+            book: XlsxBook::new(),
             added: 0,
         })
     }
@@ -238,11 +238,19 @@ impl<'a> PerAccount<'a> {
                 csv.drain_into(&mut self.text)?;
             }
             Format::Xlsx => {
+                // Each sheet with an `account` column first, its header the
+                // first account's.
                 for (i, (name, grid)) in report.sheets().into_iter().enumerate() {
-                    if i == self.sheets.len() {
-                        self.sheets.push((name, Vec::new()));
+                    if i == self.book.sheets() {
+                        let headers: Vec<&str> = std::iter::once("account")
+                            .chain(grid.headers.iter().map(String::as_str))
+                            .collect();
+                        self.book.add_sheet(&name, &headers)?;
                     }
-                    self.sheets[i].1.push((account.to_string(), grid));
+                    for row in &grid.rows {
+                        let cells = row.iter().map(String::as_str);
+                        self.book.row(i, std::iter::once(account).chain(cells))?;
+                    }
                 }
             }
             Format::Toml => {}
@@ -271,36 +279,11 @@ impl<'a> PerAccount<'a> {
                 };
                 text.write_all(&rest)?;
             }
-            Format::Xlsx => text.write_all(&xlsx_bytes(
-                &self
-                    .sheets
-                    .into_iter()
-                    .map(|(name, grids)| (name, joined(grids)))
-                    .collect::<Vec<_>>(),
-            )?)?,
+            Format::Xlsx => text.write_all(&self.book.finish()?)?,
             Format::Toml => anyhow::bail!("--format toml is for `prices` only"),
         }
         Ok(text)
     }
-}
-
-/// One table of the accounts' tables, each row led by its account.
-fn joined(grids: impl IntoIterator<Item = (String, Grid)>) -> Grid {
-    let mut all: Option<Grid> = None;
-    for (account, g) in grids {
-        let all = all.get_or_insert_with(|| {
-            let headers: Vec<&str> = std::iter::once("account")
-                .chain(g.headers.iter().map(String::as_str))
-                .collect();
-            let mut all = Grid::new(&headers);
-            all.secondary = g.secondary.iter().map(|i| i + 1).collect();
-            all
-        });
-        for row in g.rows {
-            all.push(std::iter::once(account.clone()).chain(row).collect());
-        }
-    }
-    all.unwrap_or_else(|| Grid::new(&["account"]))
 }
 
 #[cfg(test)]

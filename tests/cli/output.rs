@@ -439,3 +439,48 @@ fn excel_csv_keeps_account_ids_as_text() {
         .stdout_has("\n100012345678,2026-01,idcard,9000,")
         .run();
 }
+
+/// A workbook is written a row at a time (a million rows take about as much
+/// memory as a few): every row of a batch arrives, in order, each cell as
+/// the CSV has it.
+#[test]
+fn a_big_batch_workbook_has_every_row_as_the_csv() {
+    let mut usage = String::from("account,month,api,calls\n");
+    for i in 0..5000u64 {
+        let api = ["idcard", "bankcard", "身份证"][(i % 3) as usize];
+        usage += &format!(
+            "acct{i:05},2026-{:02},{api},{}\n",
+            i % 12 + 1,
+            i * 7919 % 300_000
+        );
+    }
+    let (dir, paths) = crate::files(&[("usage.csv", &usage)]);
+    let book = dir.path().join("bills.xlsx");
+    Test::new()
+        .args(&["batch", &paths[0], "-o"])
+        .arg(&book)
+        .run();
+    let csv = Test::new().args(&["batch", &paths[0]]).run().stdout;
+    let rows = first_sheet(&book);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), lines.len());
+    for (row, line) in rows.iter().zip(&lines) {
+        let shown: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Data::Float(v) => format!("{v}"),
+                Data::String(s) => s.clone(),
+                Data::Empty => String::new(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let cells: Vec<String> = line
+            .split(',')
+            .map(|c| match c.parse::<f64>() {
+                Ok(v) if !c.starts_with("acct") => format!("{v}"),
+                _ => c.to_string(),
+            })
+            .collect();
+        assert_eq!(shown, cells, "{line}");
+    }
+}
