@@ -135,7 +135,8 @@ impl<R: Report> Report for Priced<'_, R> {
 /// `{"accounts": [{"account", ...}]}`, a table per account, and CSV and sheets
 /// with an `account` column first. Each account's report is rendered as it is
 /// added, so what is kept is the output (past a few MB in a temporary file;
-/// a workbook's grids in memory), not every account's report.
+/// a workbook's rows in its worksheets' temporary files), not every account's
+/// report.
 pub struct PerAccount<'a> {
     about: Priced<'a, ()>,
     format: Format,
