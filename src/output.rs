@@ -58,13 +58,11 @@ impl Destination {
 
     /// Writes a result kept whole until now (see [`Spill`]).
     pub fn write(&self, result: Spill) -> anyhow::Result<()> {
-        let Some(file) = result.file else {
+        if result.file.is_none() {
             return self.write_all(&result.mem);
-        };
-        let mut file = file.into_inner().map_err(|e| e.into_error())?;
-        file.rewind()?;
+        }
         let mut sink = self.open()?;
-        io::copy(&mut file, &mut sink)?;
+        io::copy(&mut result.into_reader()?, &mut sink)?;
         sink.commit()
     }
 
@@ -178,17 +176,23 @@ impl From<Vec<u8>> for Spill {
 }
 
 impl Spill {
+    /// All of it, to read from its start.
+    pub fn into_reader(self) -> io::Result<Box<dyn io::Read>> {
+        Ok(match self.file {
+            None => Box::new(io::Cursor::new(self.mem)),
+            Some(file) => {
+                let mut file = file.into_inner().map_err(|e| e.into_error())?;
+                file.rewind()?;
+                Box::new(file)
+            }
+        })
+    }
+
     /// All of it, read back (for tests).
     #[cfg(test)]
     pub fn into_bytes(self) -> io::Result<Vec<u8>> {
-        use std::io::Read;
-        let Some(file) = self.file else {
-            return Ok(self.mem);
-        };
-        let mut file = file.into_inner().map_err(|e| e.into_error())?;
-        file.rewind()?;
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)?;
+        self.into_reader()?.read_to_end(&mut bytes)?;
         Ok(bytes)
     }
 }

@@ -360,9 +360,9 @@ fn shown_width(text: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(text)
 }
 
-/// CSV bytes (a header and rows) as a workbook of one sheet, row by row.
-pub fn xlsx_of_csv(name: &str, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+/// CSV (a header and rows) as a workbook of one sheet, row by row.
+pub fn xlsx_of_csv(name: &str, csv: impl io::Read) -> anyhow::Result<Vec<u8>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(csv);
     let mut book = XlsxBook::new();
     let sheet = book.add_sheet(name, &reader.headers()?.iter().collect::<Vec<_>>())?;
     let mut record = csv::StringRecord::new();

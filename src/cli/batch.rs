@@ -7,7 +7,9 @@ use ocr_bill::{run_batch, BatchError, BatchFormat, BatchOptions, PriceList, RowE
 use super::args::BatchArgs;
 use super::input::{calculator, open_input};
 use super::{exit, one_line, Out, UsageError};
-use crate::output::Destination;
+use std::io::Read;
+
+use crate::output::{Destination, Spill};
 use crate::render::{diagnostic, CsvStyle, Format};
 
 pub(super) fn run(
@@ -47,7 +49,8 @@ pub(super) fn run(
     let mut report = |e: &RowError| skips.add(e);
     let (input, source) = open_input(args.file.as_deref(), "usage", out)?;
     let mut sink = dest.open()?;
-    let mut bills = Vec::new();
+    // (Past a few MB, the bills wait in a temporary file.)
+    let mut bills = Spill::default();
     let result = match drawn {
         None => run_batch(calc, input, &mut sink, &options, &mut report),
         Some(_) => run_batch(calc, input, &mut bills, &options, &mut report),
@@ -138,9 +141,11 @@ pub(super) fn run(
     }
     if let Some(drawn) = drawn {
         let bytes = match drawn {
-            Format::Xlsx => crate::render::xlsx_of_csv("batch", &bills)?,
+            Format::Xlsx => crate::render::xlsx_of_csv("batch", bills.into_reader()?)?,
             _ => {
-                let grid = crate::render::grid_of_csv(&bills)?.secondary(&[
+                let mut csv = Vec::new();
+                bills.into_reader()?.read_to_end(&mut csv)?;
+                let grid = crate::render::grid_of_csv(&csv)?.secondary(&[
                     "cliff_amount",
                     "cliff_calls",
                     "free_calls",
