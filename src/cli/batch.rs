@@ -1,14 +1,14 @@
 //! `ocr-bill batch`: the usage file streamed through the library's batch, its
 //! skipped rows reported, its summary and exit code.
 
+use std::io::Read;
+
 use anyhow::anyhow;
 use ocr_bill::{run_batch, BatchError, BatchFormat, BatchOptions, PriceList, RowError};
 
 use super::args::BatchArgs;
 use super::input::{calculator, open_input};
 use super::{exit, one_line, Out, UsageError};
-use std::io::Read;
-
 use crate::output::{Destination, Spill};
 use crate::render::{diagnostic, CsvStyle, Format};
 
