@@ -272,6 +272,10 @@ fn parse_dated(t: &str) -> Option<Dated> {
             number(&compact[4..], 2, 2)?,
             None,
         ),
+        // `01/2026`, `1.2026`: a month before its year, as a spreadsheet
+        // shows a date formatted mm/yyyy (the year's four digits tell which is
+        // which).
+        [m, y] if m.len() <= 2 && y.len() == 4 => (number(y, 4, 4)?, number(m, 1, 2)?, None),
         [y, m] => (number(y, 4, 4)?, number(m, 1, 2)?, None),
         [y, m, d] => (number(y, 4, 4)?, number(m, 1, 2)?, Some(number(d, 1, 2)?)),
         _ => return None,
@@ -332,6 +336,9 @@ mod tests {
             ("2025/6", "2025-06", false),
             ("202506", "2025-06", false),
             ("2025年6月", "2025-06", false),
+            ("06/2025", "2025-06", false),
+            ("6.2025", "2025-06", false),
+            ("12-2025", "2025-12", false),
             ("2025-06-15", "2025-06", true),
             ("2025/6/15", "2025-06", true),
             ("2025.06.15", "2025-06", true),
@@ -371,6 +378,10 @@ mod tests {
             "0999-01",
             "2025",
             "25-06",
+            "13/2025",
+            "00/2025",
+            "6/25",
+            "006/2025",
             "2025-6-1-1",
             "abc",
             "",
