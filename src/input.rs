@@ -285,9 +285,11 @@ pub fn read_usage<'a, R: Read>(
         Wanted::optional(Role::Unit),
     ];
     let mut accounts = AccountsSeen::default();
+    // Each account's number, so that the key below holds no copy of its name.
+    let mut numbers: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     // Each account, month, API and billing item's place in `rows` (the API
     // by its key; a row naming the item itself by none).
-    let mut places: std::collections::HashMap<(String, Month, Option<&str>, usize), usize> =
+    let mut places: std::collections::HashMap<(u32, Month, Option<&str>, usize), usize> =
         std::collections::HashMap::new();
     let totals = read_rows(input, &wanted, |line, v| {
         let month = Month::parse(text(&v[0]))?;
@@ -300,8 +302,13 @@ pub fn read_usage<'a, R: Read>(
         };
         let account = account_of(&v[3])?;
         accounts.check(line, &account)?;
+        let next = numbers.len() as u32;
+        let number = match numbers.get(&account) {
+            Some(&n) => n,
+            None => *numbers.entry(account.clone()).or_insert(next),
+        };
         let key = (
-            account,
+            number,
             month,
             found.api.map(|a| a.key.as_str()),
             found.item_index,
@@ -315,9 +322,9 @@ pub fn read_usage<'a, R: Read>(
                 u.rows += 1;
             }
             None => {
-                places.insert(key.clone(), rows.len());
+                places.insert(key, rows.len());
                 rows.push(Usage {
-                    account: key.0,
+                    account,
                     month,
                     api: found.item,
                     source: found.api,
