@@ -8,7 +8,7 @@
 //! alerts by the list's rule, expiry,
 //! the freeze (of the bill, or of the calls at list price) and the balance,
 //! for random usage, purchases (at list or paid prices) and top-ups in
-//! editions `seed`, `b`, `c` and `d`, as built in and under pricing files
+//! every edition, as built in and under pricing files
 //! that change the settings of RULES §6. The grouped `batch` model sums dated
 //! rows of several accounts into each account's month and billing item
 //! (RULES §7.1, §8) on every edition.
@@ -20,10 +20,11 @@ use ocr_bill::{
 use proptest::prelude::*;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-/// Each edition and the API names its cases use (in `d`, two APIs of one
-/// shared item, an API of its own, and two with a one-time free pack and no
-/// monthly free calls, one of them with 100-call packs).
-const LEDGER_CASES: [(&str, &[&str]); 4] = [
+/// Each edition and the API names its cases use (in `d` and `e`, two APIs of
+/// one shared item, and APIs with a one-time free pack and no monthly free
+/// calls, one of `d`'s with 100-call packs; `e`'s flat row; `a` and `intl`
+/// sell no packs).
+const LEDGER_CASES: [(&str, &[&str]); 7] = [
     ("seed", &["idcard", "bankcard"]),
     ("b", &["general", "idcard", "bankcard"]),
     ("c", &["idcard", "bankcard", "general-accurate"]),
@@ -37,6 +38,17 @@ const LEDGER_CASES: [(&str, &[&str]); 4] = [
             "verify-bizlicense",
         ],
     ),
+    ("a", &["idcard", "general"]),
+    (
+        "e",
+        &[
+            "residence-booklet",
+            "passport",
+            "medical-invoice",
+            "vat-invoice-verify",
+        ],
+    ),
+    ("intl", &["general", "bankcard"]),
 ];
 
 #[derive(Debug, Clone)]
@@ -250,7 +262,12 @@ fn model(list: &PriceList, items: &[usize], case: &Case, start: Month) -> Option
     let s = &list.settings;
     let at = |offset: u32| start.plus(offset);
     let mut months: Vec<Month> = (case.usage.iter().map(|u| at(u.0)))
-        .chain(case.packs.iter().map(|p| at(p.0)))
+        .chain(
+            // (Packs of an item that sells none are no purchase.)
+            (case.packs.iter())
+                .filter(|p| pack_of(&list.items[items[p.1]], p.2).is_some())
+                .map(|p| at(p.0)),
+        )
         .chain(case.topups.iter().map(|t| at(t.0)))
         .collect();
     months.sort();
