@@ -1,12 +1,12 @@
 //! `ocr-bill plan`: the cheapest purchase for given months or a usage file.
 
+use std::io::Write;
+
 use ocr_bill::{parse_count, read_usage, Item, Month, PriceList};
 
 use super::args::PlanArgs;
 use super::input::{calculator, check_account, month_flag, paid_prices, read_file};
 use super::{Out, UsageError};
-use std::io::Write;
-
 use crate::output::Spill;
 use crate::render::{diagnostic, render, Format};
 use crate::report as reports;

@@ -17,9 +17,9 @@ pub use prepaid::{Prepaid, PrepaidAccount};
 pub use prices::{Edition, Editions, Prices};
 pub use quote::QuoteReport;
 
-use ocr_bill::format_price;
-
 use std::io::Write;
+
+use ocr_bill::format_price;
 
 use crate::output::Spill;
 use crate::render::{CsvOut, CsvStyle, Format, Grid, Report, XlsxBook};
