@@ -151,6 +151,10 @@ impl Write for Sink {
     }
 }
 
+/// Bytes to read, and read again.
+pub trait ReadSeek: io::Read + io::Seek {}
+impl<T: io::Read + io::Seek> ReadSeek for T {}
+
 /// A result written out whole once it is complete, so that a run that fails
 /// halfway writes none of it: kept in memory up to [`SPILL_AT`] bytes, and past
 /// that in an unnamed temporary file (removed when closed), so that `ledger`
@@ -176,8 +180,8 @@ impl From<Vec<u8>> for Spill {
 }
 
 impl Spill {
-    /// All of it, to read from its start.
-    pub fn into_reader(self) -> io::Result<Box<dyn io::Read>> {
+    /// All of it, to read from its start (and again, after a rewind).
+    pub fn into_reader(self) -> io::Result<Box<dyn ReadSeek>> {
         Ok(match self.file {
             None => Box::new(io::Cursor::new(self.mem)),
             Some(file) => {

@@ -189,15 +189,33 @@ impl CsvOut {
     }
 }
 
-/// CSV bytes (a header and rows) as a grid.
-pub fn grid_of_csv(bytes: &[u8]) -> anyhow::Result<Grid> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
-    let headers: Vec<String> = reader.headers()?.iter().map(String::from).collect();
-    let mut grid = Grid::new(&headers);
-    for row in reader.records() {
-        grid.push(row?.iter().map(String::from).collect());
+/// CSV (a header and rows) drawn as a table, read twice: once to lay the
+/// table out, once to draw it a chunk of rows at a time, so that a table of
+/// a million rows takes the memory of a few thousand. `secondary` names the
+/// columns a table fitted to a narrow width leaves out first.
+pub fn table_of_csv<R: io::Read + io::Seek>(
+    mut csv: R,
+    secondary: &[&str],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    type Records<'r, R> = csv::StringRecordsIntoIter<&'r mut R>;
+    fn records<R: io::Read>(csv: &mut R) -> anyhow::Result<(Vec<String>, Records<'_, R>)> {
+        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(csv);
+        let headers = reader.headers()?.iter().map(String::from).collect();
+        Ok((headers, reader.into_records()))
     }
-    Ok(grid)
+    let row = |r: csv::Result<csv::StringRecord>| -> anyhow::Result<Vec<String>> {
+        Ok(r?.iter().map(String::from).collect())
+    };
+    let (headers, rows) = records(&mut csv)?;
+    let grid = Grid::new(&headers).secondary(secondary);
+    let mut shape = TableShape::new(&grid.headers, &grid.secondary);
+    for r in rows {
+        shape.see(&row(r)?);
+    }
+    csv.rewind()?;
+    let (_, rows) = records(&mut csv)?;
+    shape.write(rows.map(row), table_width(), out)
 }
 
 /// A number a cell holds, written the one way numbers are written here (so
@@ -395,85 +413,224 @@ pub fn fit_tables_to(width: Option<u16>) {
     let _ = TABLE_WIDTH.set(width);
 }
 
+/// A grid drawn as a table for people, fitted to the run's width.
 pub fn table(grid: &Grid) -> String {
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED);
-    t.set_header(grid.headers.clone());
-    let cells: Vec<Vec<String>> = grid
-        .rows
-        .iter()
-        .map(|row| row.iter().map(|c| grouped(c)).collect())
-        .collect();
-    let numeric: Vec<bool> = (0..grid.headers.len())
-        .map(|i| {
-            !grid.rows.is_empty()
-                && grid.rows.iter().all(|r| {
-                    r.get(i).is_some_and(|c| {
-                        c.is_empty() || c == "-" || c.trim_start_matches('+').parse::<f64>().is_ok()
-                    })
-                })
-        })
-        .collect();
-    // Fitted to a width, a column is never narrower than its longest word (so
-    // a number or a date is never broken over lines): a numeric column is
-    // exactly that wide, and text wraps at spaces. Widths count the cell's
-    // padding, one space each side.
-    let least: Vec<usize> = (0..grid.headers.len())
-        .map(|i| {
-            let header = longest_word(&grid.headers[i]);
-            let widest = cells
-                .iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| longest_word(c))
-                .max()
-                .unwrap_or(0);
-            header.max(widest) + 2
-        })
-        .collect();
-    let mut hidden = Vec::new();
-    if let Some(&Some(width)) = TABLE_WIDTH.get() {
-        t.set_width(width);
-        t.set_content_arrangement(ContentArrangement::Dynamic);
-        // Too narrow even so: leave out secondary columns, one at a time.
-        let needed = |hidden: &[usize]| {
-            let shown: Vec<usize> = (0..least.len()).filter(|i| !hidden.contains(i)).collect();
-            shown.iter().map(|&i| least[i]).sum::<usize>() + shown.len() + 1
-        };
-        for &i in &grid.secondary {
-            if needed(&hidden) <= usize::from(width) {
-                break;
+    let mut shape = TableShape::new(&grid.headers, &grid.secondary);
+    let cells: Vec<Vec<String>> = grid.rows.iter().map(|row| shape.see(row)).collect();
+    shape.drawn(cells, table_width())
+}
+
+/// The width tables are fitted to (`None`: no limit).
+fn table_width() -> Option<u16> {
+    TABLE_WIDTH.get().copied().flatten()
+}
+
+/// Rows of a table drawn at a time: a table of more rows is laid out from
+/// what [`TableShape::see`] saw of all of them and drawn this many rows at a
+/// time, so that its memory does not grow with its rows.
+const TABLE_CHUNK: usize = 4096;
+
+/// What a table's columns hold, seen a row at a time (cells as shown, e.g.
+/// [`grouped`]): enough to lay out a table of any number of rows.
+pub struct TableShape {
+    headers: Vec<String>,
+    secondary: Vec<usize>,
+    rows: usize,
+    /// Per column: every cell is a number, empty or `-`.
+    numeric: Vec<bool>,
+    /// Per column: the width of its longest word, header included.
+    longest_word: Vec<usize>,
+    /// Per column: its widest line, and the cell with its longest word.
+    widest: Vec<(usize, String)>,
+    wordiest: Vec<(usize, String)>,
+}
+
+impl TableShape {
+    pub fn new(headers: &[String], secondary: &[usize]) -> TableShape {
+        let columns = headers.len();
+        TableShape {
+            headers: headers.to_vec(),
+            secondary: secondary.to_vec(),
+            rows: 0,
+            numeric: vec![true; columns],
+            longest_word: headers.iter().map(|h| longest_word(h)).collect(),
+            widest: vec![(0, String::new()); columns],
+            wordiest: vec![(0, String::new()); columns],
+        }
+    }
+
+    /// Takes a row's cells into account, and gives them as the table shows
+    /// them.
+    pub fn see(&mut self, row: &[String]) -> Vec<String> {
+        self.rows += 1;
+        let shown = shown_cells(row);
+        for (i, (cell, text)) in row.iter().zip(&shown).enumerate().take(self.headers.len()) {
+            let number = cell.is_empty()
+                || cell == "-"
+                || cell.trim_start_matches('+').parse::<f64>().is_ok();
+            self.numeric[i] &= number;
+            let word = longest_word(text);
+            if word > self.longest_word[i] {
+                self.longest_word[i] = word;
             }
-            hidden.push(i);
+            if word > self.wordiest[i].0 {
+                self.wordiest[i] = (word, text.clone());
+            }
+            let wide = text.lines().map(shown_width).max().unwrap_or(0);
+            if wide > self.widest[i].0 {
+                self.widest[i] = (wide, text.clone());
+            }
         }
-    }
-    for row in cells {
-        t.add_row(row);
-    }
-    let fitted = matches!(TABLE_WIDTH.get(), Some(Some(_)));
-    for (i, column) in t.column_iter_mut().enumerate() {
-        // A row longer than the header (never built so) gets a plain column.
-        let numeric = numeric.get(i).copied().unwrap_or(false);
-        if numeric {
-            column.set_cell_alignment(CellAlignment::Right);
+        // A row shorter than the header (never built so) makes no column numeric.
+        for n in self.numeric.iter_mut().skip(row.len()) {
+            *n = false;
         }
-        let least = u16::try_from(least.get(i).copied().unwrap_or(2)).unwrap_or(u16::MAX);
-        if hidden.contains(&i) {
-            column.set_constraint(ColumnConstraint::Hidden);
-        } else if fitted && numeric {
-            column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(least)));
-        } else if fitted {
-            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(least)));
-        }
+        shown
     }
-    let mut out = format!("{t}\n");
-    if !hidden.is_empty() {
-        let names: Vec<&str> = hidden.iter().map(|&i| grid.headers[i].as_str()).collect();
-        out.push_str(&format!(
+
+    /// The table of `rows`, all the rows seen, fitted to `width`.
+    pub fn drawn(&self, rows: Vec<Vec<String>>, width: Option<u16>) -> String {
+        let (table, hidden) = self.laid_out(rows, width);
+        format!("{table}\n{}", self.hidden_note(&hidden))
+    }
+
+    /// A comfy table of `rows`, with the columns' alignment and constraints
+    /// as every row seen asks for, and the columns left out to fit.
+    fn laid_out(&self, rows: Vec<Vec<String>>, width: Option<u16>) -> (Table, Vec<usize>) {
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED);
+        t.set_header(self.headers.clone());
+        let numeric: Vec<bool> = self.numeric.iter().map(|&n| n && self.rows > 0).collect();
+        // Fitted to a width, a column is never narrower than its longest word
+        // (so a number or a date is never broken over lines): a numeric column
+        // is exactly that wide, and text wraps at spaces. Widths count the
+        // cell's padding, one space each side.
+        let least: Vec<usize> = self.longest_word.iter().map(|w| w + 2).collect();
+        let mut hidden = Vec::new();
+        if let Some(width) = width {
+            t.set_width(width);
+            t.set_content_arrangement(ContentArrangement::Dynamic);
+            // Too narrow even so: leave out secondary columns, one at a time.
+            let needed = |hidden: &[usize]| {
+                let shown: Vec<usize> = (0..least.len()).filter(|i| !hidden.contains(i)).collect();
+                shown.iter().map(|&i| least[i]).sum::<usize>() + shown.len() + 1
+            };
+            for &i in &self.secondary {
+                if needed(&hidden) <= usize::from(width) {
+                    break;
+                }
+                hidden.push(i);
+            }
+        }
+        for row in rows {
+            t.add_row(row);
+        }
+        for (i, column) in t.column_iter_mut().enumerate() {
+            // A row longer than the header (never built so) gets a plain column.
+            let numeric = numeric.get(i).copied().unwrap_or(false);
+            if numeric {
+                column.set_cell_alignment(CellAlignment::Right);
+            }
+            let least = u16::try_from(least.get(i).copied().unwrap_or(2)).unwrap_or(u16::MAX);
+            if hidden.contains(&i) {
+                column.set_constraint(ColumnConstraint::Hidden);
+            } else if width.is_some() && numeric {
+                column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(least)));
+            } else if width.is_some() {
+                column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(least)));
+            }
+        }
+        (t, hidden)
+    }
+
+    /// The note under a table that left columns out to fit the width.
+    fn hidden_note(&self, hidden: &[usize]) -> String {
+        if hidden.is_empty() {
+            return String::new();
+        }
+        let names: Vec<&str> = hidden.iter().map(|&i| self.headers[i].as_str()).collect();
+        format!(
             "(left out to fit the width: {}; --width 0, -f csv or -f json show every column)\n",
             names.join(", ")
-        ));
+        )
     }
-    out
+
+    /// Draws the table of the rows seen, which `rows` gives again in order (as
+    /// [`TableShape::see`] was given them),
+    /// [`TABLE_CHUNK`] rows at a time: all of them at once when they are no
+    /// more (the table [`TableShape::drawn`] draws); else the columns' widths
+    /// are laid out from the widest and the wordiest cell of each, and each
+    /// chunk is drawn at those widths, the borders between chunks left out.
+    pub fn write<I>(&self, rows: I, width: Option<u16>, out: &mut dyn Write) -> anyhow::Result<()>
+    where
+        I: Iterator<Item = anyhow::Result<Vec<String>>>,
+    {
+        let mut rows = rows.map(|r| r.map(|r| shown_cells(&r))).peekable();
+        if self.rows <= TABLE_CHUNK {
+            let all = rows.take(TABLE_CHUNK).collect::<anyhow::Result<Vec<_>>>()?;
+            out.write_all(self.drawn(all, width).as_bytes())?;
+            return Ok(());
+        }
+        let sample = vec![
+            self.widest.iter().map(|(_, c)| c.clone()).collect(),
+            self.wordiest.iter().map(|(_, c)| c.clone()).collect(),
+        ];
+        let (probe, hidden) = self.laid_out(sample, width);
+        let widths = border_widths(&probe.to_string());
+        let mut first = true;
+        while rows.peek().is_some() {
+            let chunk = rows
+                .by_ref()
+                .take(TABLE_CHUNK)
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let mut t = Table::new();
+            t.load_style(presets::UTF8_FULL_CONDENSED);
+            if first {
+                t.set_header(self.headers.clone());
+            }
+            t.add_rows(chunk);
+            let mut shown = widths.iter();
+            for (i, column) in t.column_iter_mut().enumerate() {
+                if self.numeric.get(i).copied().unwrap_or(false) {
+                    column.set_cell_alignment(CellAlignment::Right);
+                }
+                if hidden.contains(&i) {
+                    column.set_constraint(ColumnConstraint::Hidden);
+                } else if let Some(&w) = shown.next() {
+                    column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(w)));
+                }
+            }
+            let last = rows.peek().is_none();
+            let text = t.to_string();
+            let mut lines: Vec<&str> = text.lines().collect();
+            if !last {
+                lines.pop();
+            }
+            for line in lines.into_iter().skip(usize::from(!first)) {
+                out.write_all(line.as_bytes())?;
+                out.write_all(b"\n")?;
+            }
+            first = false;
+        }
+        out.write_all(self.hidden_note(&hidden).as_bytes())?;
+        Ok(())
+    }
+}
+
+/// A row's cells as a table shows them: numbers grouped by thousands.
+pub fn shown_cells(row: &[String]) -> Vec<String> {
+    row.iter().map(|c| grouped(c)).collect()
+}
+
+/// The widths of a drawn table's columns, padding included, from its top
+/// border (`┌──────┬────┐`).
+fn border_widths(table: &str) -> Vec<u16> {
+    let top = table.lines().next().unwrap_or_default();
+    let inner = top.trim_start_matches('┌').trim_end_matches('┐');
+    inner
+        .split('┬')
+        .map(|s| u16::try_from(s.chars().count()).unwrap_or(u16::MAX))
+        .collect()
 }
 
 /// The display width of the longest space-separated word of `text` (as a
@@ -673,6 +830,80 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    /// A table of more rows than are drawn at once is the table drawn whole
+    /// when it is not fitted to a width: the same bytes, with wide
+    /// characters, lines within cells and numbers. Fitted to a width, its
+    /// layout comes from each column's widest and wordiest cells: every line
+    /// is as wide, the same words are shown, and the same columns are left
+    /// out.
+    fn a_long_table_drawn_in_chunks_is_the_table_drawn_whole() {
+        let headers: Vec<String> = ["account", "name", "calls", "amount", "tier"]
+            .map(String::from)
+            .to_vec();
+        let names = [
+            "通用证照识别",
+            "a b c",
+            "two words here",
+            "",
+            "x\ny",
+            "长 名字 很长的名字",
+            "a b c d e f g h i j k l m n o p",
+            "abcdefghijklmnopq",
+        ];
+        let rows: Vec<Vec<String>> = (0..TABLE_CHUNK * 2 + 17)
+            .map(|i| {
+                vec![
+                    format!("acct{:06}", i * 7919 % 100_003),
+                    names[i * i % names.len()].to_string(),
+                    (i * i % 1_000_003).to_string(),
+                    format!("{}.{:02}", i * 31 % 99_991, i % 100),
+                    if i % 5 == 0 {
+                        String::new()
+                    } else {
+                        (i % 4).to_string()
+                    },
+                ]
+            })
+            .collect();
+        let words = |t: &str| -> Vec<String> {
+            let mut words: Vec<String> = t
+                .split(|c: char| c == '│' || c == '┆' || c.is_whitespace())
+                .filter(|w| !w.is_empty() && !w.starts_with(['┌', '╞', '└']))
+                .map(String::from)
+                .collect();
+            words.sort();
+            words
+        };
+        for width in [None, Some(200), Some(60), Some(40), Some(24)] {
+            let mut shape = TableShape::new(&headers, &[4, 2]);
+            let shown: Vec<Vec<String>> = rows.iter().map(|r| shape.see(r)).collect();
+            let whole = shape.drawn(shown, width);
+            let mut chunked = Vec::new();
+            shape
+                .write(rows.iter().cloned().map(Ok), width, &mut chunked)
+                .unwrap();
+            let chunked = String::from_utf8(chunked).unwrap();
+            if width.is_none() {
+                assert_eq!(chunked, whole);
+                continue;
+            }
+            let table_lines = |t: &str| -> Vec<usize> {
+                let mut w: Vec<usize> = t
+                    .lines()
+                    .filter(|l| !l.starts_with('('))
+                    .map(shown_width)
+                    .collect();
+                w.dedup();
+                w
+            };
+            assert_eq!(table_lines(&chunked).len(), 1, "width {width:?}");
+            assert_eq!(words(&chunked), words(&whole), "width {width:?}");
+            let note = |t: &str| t.lines().last().map(String::from);
+            assert_eq!(note(&chunked), note(&whole), "width {width:?}");
+        }
+    }
 
     #[test]
     fn table_numbers_are_grouped_with_their_sign() {

@@ -1,8 +1,6 @@
 //! `ocr-bill batch`: the usage file streamed through the library's batch, its
 //! skipped rows reported, its summary and exit code.
 
-use std::io::Read;
-
 use anyhow::anyhow;
 use ocr_bill::{run_batch, BatchError, BatchFormat, BatchOptions, PriceList, RowError};
 
@@ -140,21 +138,17 @@ pub(super) fn run(
         ))?;
     }
     if let Some(drawn) = drawn {
-        let bytes = match drawn {
-            Format::Xlsx => crate::render::xlsx_of_csv("batch", bills.into_reader()?)?,
-            _ => {
-                let mut csv = Vec::new();
-                bills.into_reader()?.read_to_end(&mut csv)?;
-                let grid = crate::render::grid_of_csv(&csv)?.secondary(&[
-                    "cliff_amount",
-                    "cliff_calls",
-                    "free_calls",
-                    "tier",
-                ]);
-                crate::render::table(&grid).into_bytes()
+        match drawn {
+            Format::Xlsx => {
+                let bytes = crate::render::xlsx_of_csv("batch", bills.into_reader()?)?;
+                std::io::Write::write_all(&mut sink, &bytes)?;
             }
-        };
-        std::io::Write::write_all(&mut sink, &bytes)?;
+            _ => crate::render::table_of_csv(
+                bills.into_reader()?,
+                &["cliff_amount", "cliff_calls", "free_calls", "tier"],
+                &mut sink,
+            )?,
+        }
     }
     sink.commit()?;
     let total = rust_decimal::Decimal::try_from_i128_with_scale(summary.fen, 2)

@@ -484,3 +484,52 @@ fn a_big_batch_workbook_has_every_row_as_the_csv() {
         assert_eq!(shown, cells, "{line}");
     }
 }
+
+/// A batch table longer than is drawn at once (thousands of rows) is one
+/// table: one header, one top and one bottom border, lines of one width, and
+/// each row of the CSV as a row of it, in order, its numbers grouped.
+#[test]
+fn a_long_batch_table_has_every_row_as_the_csv() {
+    let mut usage = String::from("account,month,api,calls\n");
+    for i in 0..10_000u64 {
+        let api = ["idcard", "bankcard", "身份证"][(i % 3) as usize];
+        usage += &format!(
+            "acct{i:05},2026-{:02},{api},{}\n",
+            i % 12 + 1,
+            i * 7919 % 300_000
+        );
+    }
+    let (_dir, paths) = crate::files(&[("usage.csv", &usage)]);
+    let table = Test::new()
+        .args(&["batch", &paths[0], "-f", "table", "--width", "0"])
+        .run()
+        .stdout;
+    let csv = Test::new().args(&["batch", &paths[0]]).run().stdout;
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].starts_with('┌') && lines[2].starts_with('╞'),
+        "{}",
+        lines[0]
+    );
+    assert!(lines.last().unwrap().starts_with('└'));
+    // (A Chinese character is two columns wide; box drawing, one.)
+    let shown = |l: &str| -> usize { l.chars().map(|c| 1 + usize::from(c >= '\u{2E80}')).sum() };
+    let widths: std::collections::BTreeSet<usize> = lines.iter().map(|l| shown(l)).collect();
+    assert_eq!(widths.len(), 1, "{widths:?}");
+    let rows: Vec<Vec<String>> = lines[3..lines.len() - 1]
+        .iter()
+        .map(|l| {
+            l.trim_matches('│')
+                .split('┆')
+                .map(|c| c.trim().replace(',', ""))
+                .collect()
+        })
+        .collect();
+    let want: Vec<Vec<String>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    assert_eq!(rows.len(), 10_000);
+    assert_eq!(rows, want);
+}
