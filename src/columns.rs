@@ -78,8 +78,6 @@ impl Role {
                 "客户id",
                 "用户账号",
                 "客户账号",
-                "owneruin",
-                "payeruin",
                 "用户",
                 "客户",
             ],
@@ -170,6 +168,9 @@ impl Role {
                 "成功次数",
                 "成功调用量",
                 "成功调用次数",
+                // Tencent's bill details (账单明细): a component's usage.
+                "组件用量",
+                "componentusage",
             ],
             Role::PackSize => &[
                 "calls",
@@ -222,6 +223,8 @@ impl Role {
                 "计量单位",
                 "调用量单位",
                 "计费单位",
+                "组件用量单位",
+                "componentusageunit",
             ],
             Role::Expiry => &[
                 "expiry",
@@ -243,21 +246,44 @@ impl Role {
     }
 
     /// Further names of the role's column that name something broader (a
-    /// product, a billing item over several APIs): taken only where no alias
-    /// is in the header, so that a console export's `接口名称` wins over
-    /// its `计费项名称` or `产品`.
-    fn broad(self) -> &'static [&'static str] {
+    /// product, a billing item over several APIs), in levels: a level is
+    /// taken only where neither an alias nor a name of an earlier level is in
+    /// the header, so that a console export's `接口名称` wins over its
+    /// `计费项名称` or `产品`.
+    fn broad(self) -> &'static [&'static [&'static str]] {
         match self {
-            Role::Api => &[
+            Role::Api => &[&[
                 "服务",
                 "服务名称",
                 "产品",
                 "计费项",
                 "计费项名称",
                 "资源包名称",
-            ],
+                // Tencent's bill details: the component billed.
+                "组件名称",
+                "componentname",
+            ]],
             // An order's amount, where the file says nothing of what was paid.
-            Role::Paid => &["amount", "金额", "订单金额", "成交金额"],
+            Role::Paid => &[&["amount", "金额", "订单金额", "成交金额"]],
+            // In Tencent's bill details, the account whose usage a row is (资源
+            // 归属者, the owner), and the payer's (a reseller or an organisation
+            // pays for its members').
+            Role::Account => &[
+                &[
+                    "owneruin",
+                    "owneraccountid",
+                    "使用者uin",
+                    "使用者账号id",
+                    "使用者账号",
+                ],
+                &[
+                    "payeruin",
+                    "payeraccountid",
+                    "支付者uin",
+                    "支付者账号id",
+                    "支付者账号",
+                ],
+            ],
             _ => &[],
         }
     }
@@ -431,32 +457,27 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
                 .filter(|&i| header[i].trim() == name.trim())
                 .collect(),
             None => {
-                let aliases: Vec<String> = (w.role.aliases().iter())
-                    .chain(w.role.broad())
-                    .map(|a| folded(a))
-                    .collect();
-                let hits: Vec<usize> = (0..header.len())
-                    .filter(|&i| aliases.contains(&folded(&header[i])))
-                    .collect();
                 // The canonical name, alone, wins over other names for the
-                // role, and they over the broader ones.
+                // role, and they over the broader ones, level by level.
+                let hits_of = |names: &[&str]| -> Vec<usize> {
+                    let names: Vec<String> = names.iter().map(|a| folded(a)).collect();
+                    (0..header.len())
+                        .filter(|&i| names.contains(&folded(&header[i])))
+                        .collect()
+                };
+                let hits = hits_of(w.role.aliases());
                 let canonical: Vec<usize> = hits
                     .iter()
                     .copied()
                     .filter(|&i| folded(&header[i]) == w.role.name())
                     .collect();
-                let broad: Vec<String> = w.role.broad().iter().map(|a| folded(a)).collect();
-                let narrow: Vec<usize> = hits
-                    .iter()
-                    .copied()
-                    .filter(|&i| !broad.contains(&folded(&header[i])))
-                    .collect();
                 if canonical.len() == 1 {
                     canonical
-                } else if !narrow.is_empty() {
-                    narrow
                 } else {
-                    hits
+                    std::iter::once(hits)
+                        .chain(w.role.broad().iter().map(|level| hits_of(level)))
+                        .find(|hits| !hits.is_empty())
+                        .unwrap_or_default()
                 }
             }
         };

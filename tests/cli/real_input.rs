@@ -2135,3 +2135,54 @@ fn a_note_below_the_table_is_named_in_its_rows_error() {
         .stderr;
     assert!(!err.contains("note"), "{err}");
 }
+
+/// Tencent's bill details as exported, in English and in Chinese: the owner's
+/// account (not the payer's, a reseller paying for two customers), the
+/// component as the API, its usage as the calls, the bill's month. Each owner
+/// is billed on its own.
+#[test]
+fn a_tencent_bill_detail_export_is_read_per_owner() {
+    let english = "Bill Month,Payer Account ID,Owner Account ID,Operator Account ID,Product Name,\
+                   Subproduct Name,Billing Mode,Component Type,Component Name,Component List Price,\
+                   Component Usage,Component Usage Unit,Usage Start Time,Original Cost\n";
+    let chinese = "账单月份,支付者UIN,使用者UIN,操作者UIN,产品名称,子产品名称,计费模式,组件类型,\
+                   组件名称,组件刊例价,组件用量,组件用量单位,开始使用时间,原价\n";
+    let rows = "2026-06,100001,200001,200001,文字识别,文字识别-卡证,按量计费,卡证识别,身份证识别,0.15,6000,次,2026-06-01 00:00:00,750.00\n\
+                2026-06,100001,200002,200002,文字识别,文字识别-卡证,按量计费,卡证识别,身份证识别,0.15,5000,次,2026-06-01 00:00:00,600.00\n";
+    for header in [english, chinese] {
+        let file = format!("{header}{rows}");
+        let v = Test::new()
+            .args(&["batch", "--group-by", "account,month", "-f", "json"])
+            .stdin(file.clone())
+            .run()
+            .stdout;
+        // Summed as one account's 11,000 calls, they would reach the 0.10 tier.
+        let lines: Vec<&str> = v.lines().collect();
+        assert_eq!(lines.len(), 2, "{v}");
+        assert!(
+            lines[0].contains("\"200001\"") && lines[0].contains("\"750.00\""),
+            "{v}"
+        );
+        assert!(
+            lines[1].contains("\"200002\"") && lines[1].contains("\"600.00\""),
+            "{v}"
+        );
+        // Another unit is refused, never read at the wrong scale.
+        Test::new()
+            .arg("batch")
+            .stdin(file.replace(",6000,次,", ",0.6,万次,"))
+            .status(1)
+            .stderr_has("the usage unit is '万次'")
+            .run();
+        // A row of another product is refused, naming its component.
+        let cvm = format!(
+            "{file}2026-06,100001,200001,200001,云服务器,云服务器-标准型S5,按量计费,CPU,CPU-标准型S5,0.1,4,核,2026-06-01 00:00:00,0.40\n"
+        );
+        Test::new()
+            .arg("batch")
+            .stdin(cvm)
+            .status(1)
+            .stderr_has("CPU-标准型S5")
+            .run();
+    }
+}
