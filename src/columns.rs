@@ -527,12 +527,29 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
                 // The counts under a name not taken, or a log with a row for each
                 // call, which has no count to read (never taken as one without
                 // being asked: counting rows of counts would bill too little).
-                let log = if w.role == Role::Calls && w.flag && w.named.is_none() && unit.is_empty()
+                // A table whose months are columns (a pivot table, as a
+                // spreadsheet summarises usage): no month or calls column.
+                let months: Vec<&str> = header
+                    .iter()
+                    .map(|h| h.trim())
+                    .filter(|h| crate::Month::names_a_month(h))
+                    .collect();
+                let log = if matches!(w.role, Role::Calls | Role::Month)
+                    && w.named.is_none()
+                    && months.len() >= 2
                 {
+                    format!(
+                        "; the months are columns here ({}): expected a row for each month, \
+                         with the month and its calls in two columns (turn the month columns \
+                         into rows: Unpivot Columns, 逆透视列, in Excel's or WPS's Power Query)",
+                        crate::first_of(months.iter(), 3)
+                    )
+                } else if w.role == Role::Calls && w.flag && w.named.is_none() && unit.is_empty() {
                     "; name the column of counts with --calls-column, or, if each row is one \
                      call (a log of calls), pass --count-rows"
+                        .to_string()
                 } else {
-                    ""
+                    String::new()
                 };
                 return Err(format!(
                     "the header has no {what}{unit}; columns: {names}{log}"

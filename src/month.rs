@@ -117,6 +117,20 @@ impl Month {
         })
     }
 
+    /// Whether a header's name is a month, with its year or without
+    /// (`2026-01`, `2026年1月`, `1月`, `Jan`): a table whose months are
+    /// columns.
+    pub fn names_a_month(text: &str) -> bool {
+        let plain: String = text.chars().map(crate::parse::half_width).collect();
+        let plain = plain.trim();
+        Month::parse_dated(plain).is_ok()
+            || plain
+                .strip_suffix('月')
+                .and_then(|m| number(m, 1, 2))
+                .is_some_and(|m| (1..=12).contains(&m))
+            || month_of_name(plain).is_some()
+    }
+
     /// The month after.
     pub fn next(self) -> Month {
         Month(self.0 + 1)

@@ -2186,3 +2186,35 @@ fn a_tencent_bill_detail_export_is_read_per_owner() {
             .run();
     }
 }
+
+/// A table whose months are columns (a spreadsheet's pivot table) has no
+/// month or calls column: refused, saying that the months are columns and
+/// how to turn them into rows, for every command that reads usage.
+#[test]
+fn a_table_with_months_as_columns_is_refused_saying_so() {
+    for (file, months) in [
+        (
+            "接口,2026-01,2026-02,2026-03,2026-04\n身份证识别,9000,12000,500,1\n",
+            "(2026-01, 2026-02, 2026-03 and 1 more)",
+        ),
+        ("账号,接口,1月,2月\n1001,idcard,9000,12000\n", "(1月, 2月)"),
+        ("account,api,Jan,Feb\n1,idcard,9000,12000\n", "(Jan, Feb)"),
+    ] {
+        for args in [&["batch"][..], &["ledger", "-"], &["plan", "-"]] {
+            Test::new()
+                .args(args)
+                .stdin(file)
+                .status(1)
+                .stderr_has(&format!("the months are columns here {months}"))
+                .stderr_has("逆透视列")
+                .run();
+        }
+    }
+    // One column named like a month is no pivot: the usual advice.
+    Test::new()
+        .arg("batch")
+        .stdin("api,2026-01\nidcard,5\n")
+        .status(1)
+        .stderr_has("--calls-column")
+        .run();
+}
