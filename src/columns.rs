@@ -524,9 +524,6 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
                         h.trim()
                     )
                 });
-                // The counts under a name not taken, or a log with a row for each
-                // call, which has no count to read (never taken as one without
-                // being asked: counting rows of counts would bill too little).
                 // A table whose months are columns (a pivot table, as a
                 // spreadsheet summarises usage): no month or calls column.
                 let months: Vec<&str> = header
@@ -534,6 +531,10 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
                     .map(|h| h.trim())
                     .filter(|h| crate::Month::names_a_month(h))
                     .collect();
+                // Else the counts under a name not taken, or a log with a row
+                // for each call, which has no count to read (never taken as one
+                // without being asked: counting rows of counts would bill too
+                // little).
                 let log = if matches!(w.role, Role::Calls | Role::Month)
                     && w.named.is_none()
                     && months.len() >= 2
