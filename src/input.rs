@@ -89,6 +89,7 @@ pub struct TopUp {
 fn read_rows<R: Read>(
     input: R,
     wanted: &[Wanted<'_>],
+    months_as_columns: bool,
     mut row: impl FnMut(u64, &[Option<String>]) -> Result<(), String>,
 ) -> Result<TotalsRows, InputError> {
     let at = |line: u64| {
@@ -141,8 +142,16 @@ fn read_rows<R: Read>(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    let positions = crate::columns::resolve(&names, wanted).map_err(at(1))?;
-    let account = (wanted.iter().position(|w| w.role == Role::Account)).and_then(|i| positions[i]);
+    let (positions, spread) = match crate::columns::resolve(&names, wanted) {
+        Ok(positions) => (positions, Vec::new()),
+        Err(e) => match months_as_columns.then(|| spread_months(&names, wanted)) {
+            Some(Some(found)) => found,
+            _ => return Err(at(1)(e)),
+        },
+    };
+    let role = |r: Role| wanted.iter().position(|w| w.role == r);
+    let (month_at, calls_at) = (role(Role::Month), role(Role::Calls));
+    let account = role(Role::Account).and_then(|i| positions[i]);
     let mut values: Vec<Option<String>> = Vec::new();
     let mut totals = TotalsRows::default();
     while let Some(record) = reader.next_record().map_err(read_error)? {
@@ -167,7 +176,21 @@ fn read_rows<R: Read>(
             for p in &positions {
                 values.push(p.map(|i| String::from_utf8_lossy(record.field(i)).trim().to_string()));
             }
-            row(line, &values)
+            match (month_at, calls_at) {
+                // Months as columns: a row for each month's cell that holds calls.
+                (Some(m), Some(c)) if !spread.is_empty() => {
+                    spread.iter().try_for_each(|(i, month)| {
+                        let calls = String::from_utf8_lossy(record.field(*i)).trim().to_string();
+                        if calls.is_empty() {
+                            return Ok(());
+                        }
+                        values[m] = Some(month.clone());
+                        values[c] = Some(calls);
+                        row(line, &values).map_err(|e| format!("column {month}: {e}"))
+                    })
+                }
+                _ => row(line, &values),
+            }
         };
         if let Err(message) = read {
             match record.totals_word() {
@@ -180,6 +203,51 @@ fn read_rows<R: Read>(
         }
     }
     Ok(totals)
+}
+
+/// The columns of a table whose months are columns: each one's place and
+/// month (`2026-01`).
+type MonthColumns = Vec<(usize, String)>;
+
+/// A table whose months are columns (`api,2026-01,2026-02`, a spreadsheet's
+/// pivot table), where neither a month nor a calls column is named or found:
+/// the other wanted columns, found as usual, and each column that names a
+/// month with its year. `None` when the header is not such a table.
+fn spread_months(
+    names: &[String],
+    wanted: &[Wanted<'_>],
+) -> Option<(Vec<Option<usize>>, MonthColumns)> {
+    let spread = |w: &Wanted<'_>| matches!(w.role, Role::Month | Role::Calls);
+    if wanted
+        .iter()
+        .any(|w| spread(w) && (w.named.is_some() || w.absent))
+    {
+        return None;
+    }
+    let months: Vec<(usize, String)> = (names.iter().enumerate())
+        .filter_map(|(i, n)| Some((i, Month::parse(n).ok()?.to_string())))
+        .collect();
+    if months.len() < 2 {
+        return None;
+    }
+    let rest: Vec<Wanted<'_>> = wanted
+        .iter()
+        .map(|w| Wanted {
+            required: w.required && !spread(w),
+            ..w.clone()
+        })
+        .collect();
+    let positions = crate::columns::resolve(names, &rest).ok()?;
+    // A month or calls column beside them, or a month column taken for
+    // another role: no such table.
+    let taken = wanted
+        .iter()
+        .zip(&positions)
+        .any(|(w, p)| spread(w) && p.is_some());
+    if taken || months.iter().any(|(i, _)| positions.contains(&Some(*i))) {
+        return None;
+    }
+    Some((positions, months))
 }
 
 /// Checks that months do not go back in a file, account by account (a file
@@ -291,7 +359,7 @@ pub fn read_usage<'a, R: Read>(
     // by its key; a row naming the item itself by none).
     let mut places: std::collections::HashMap<(u32, Month, Option<&str>, usize), usize> =
         std::collections::HashMap::new();
-    let totals = read_rows(input, &wanted, |line, v| {
+    let totals = read_rows(input, &wanted, true, |line, v| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
         crate::columns::check_unit(text(&v[4]))?;
@@ -356,7 +424,7 @@ pub fn read_packs<'a, R: Read>(
         Wanted::optional(Role::Expiry),
         Wanted::optional(Role::Paid),
     ];
-    let totals = read_rows(input, &wanted, |_, v| {
+    let totals = read_rows(input, &wanted, false, |_, v| {
         let month = Month::parse(text(&v[0]))?;
         let account = account_of(&v[4])?;
         order.check(&account, month)?;
@@ -466,7 +534,7 @@ pub fn read_topups<R: Read>(input: R) -> Result<(Vec<TopUp>, TotalsRows), InputE
         Wanted::optional(Role::Account),
         Wanted::optional(Role::Kind),
     ];
-    let totals = read_rows(input, &wanted, |_, v| {
+    let totals = read_rows(input, &wanted, false, |_, v| {
         // A statement's other rows (消费, 退款) are no money credited; an
         // empty cell says nothing, as in every optional column.
         if let Some(kind) = v[3].as_deref().map(str::trim).filter(|k| !k.is_empty()) {

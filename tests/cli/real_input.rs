@@ -2188,19 +2188,34 @@ fn a_tencent_bill_detail_export_is_read_per_owner() {
 }
 
 /// A table whose months are columns (a spreadsheet's pivot table) has no
-/// month or calls column: refused, saying that the months are columns and
-/// how to turn them into rows, for every command that reads usage.
+/// month or calls column: `batch` refuses it, saying that the months are
+/// columns and how to turn them into rows, and so do `ledger` and `plan`
+/// when the columns do not name their year.
 #[test]
 fn a_table_with_months_as_columns_is_refused_saying_so() {
-    for (file, months) in [
+    for (file, months, readers) in [
         (
             "接口,2026-01,2026-02,2026-03,2026-04\n身份证识别,9000,12000,500,1\n",
             "(2026-01, 2026-02, 2026-03 and 1 more)",
+            false,
         ),
-        ("账号,接口,1月,2月\n1001,idcard,9000,12000\n", "(1月, 2月)"),
-        ("account,api,Jan,Feb\n1,idcard,9000,12000\n", "(Jan, Feb)"),
+        (
+            "账号,接口,1月,2月\n1001,idcard,9000,12000\n",
+            "(1月, 2月)",
+            true,
+        ),
+        (
+            "account,api,Jan,Feb\n1,idcard,9000,12000\n",
+            "(Jan, Feb)",
+            true,
+        ),
     ] {
-        for args in [&["batch"][..], &["ledger", "-"], &["plan", "-"]] {
+        let refusing: &[&[&str]] = if readers {
+            &[&["batch"], &["ledger", "-"], &["plan", "-"]]
+        } else {
+            &[&["batch"]]
+        };
+        for &args in refusing {
             Test::new()
                 .args(args)
                 .stdin(file)
@@ -2216,5 +2231,61 @@ fn a_table_with_months_as_columns_is_refused_saying_so() {
         .stdin("api,2026-01\nidcard,5\n")
         .status(1)
         .stderr_has("--calls-column")
+        .run();
+}
+
+/// `ledger` and `plan` read a table whose months are columns named with their
+/// year as the rows it stands for: a row for each month's cell that holds
+/// calls (an empty cell is no usage), per account, its totals row and totals
+/// column left out, a bad cell named by its line and column.
+#[test]
+fn ledger_and_plan_read_months_as_columns() {
+    let pivot = "账号,接口,2026-01,2026-02,2026-03,合计\n\
+                 1001,身份证识别,9000,12000,,21000\n\
+                 1001,bankcard,100,,300,400\n\
+                 1002,idcard,500,20000,1,20501\n\
+                 合计,,9600,32000,301,41901\n";
+    let rows = "账号,月份,接口,调用量\n\
+                1001,2026-01,身份证识别,9000\n1001,2026-02,身份证识别,12000\n\
+                1001,2026-01,bankcard,100\n1001,2026-03,bankcard,300\n\
+                1002,2026-01,idcard,500\n1002,2026-02,idcard,20000\n1002,2026-03,idcard,1\n";
+    for args in [
+        &["ledger", "-", "-f", "json"][..],
+        &["plan", "-", "-f", "json"],
+    ] {
+        let from_pivot = Test::new().args(args).stdin(pivot).run();
+        assert!(
+            from_pivot.stderr.contains("totals row"),
+            "{}",
+            from_pivot.stderr
+        );
+        let from_rows = Test::new().args(args).stdin(rows).run();
+        assert_eq!(from_pivot.stdout, from_rows.stdout, "{args:?}");
+    }
+    let v = Test::new()
+        .args(&["ledger", "-", "--account", "1001"])
+        .stdin(pivot)
+        .json();
+    // 1,200.00 in January (and 0.00 for the 100 bank card calls), 1,100.00 in
+    // February, 0.00 in March.
+    let bills: Vec<&str> = v["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["bill"].as_str().unwrap())
+        .collect();
+    assert_eq!(bills, ["1200.00", "1100.00", "0.00"], "{v}");
+    Test::new()
+        .args(&["ledger", "-"])
+        .stdin("接口,2026-01,2026-02\nidcard,9000,9k?\n")
+        .status(1)
+        .stderr_has("line 2: column 2026-02: invalid call count '9k?'")
+        .run();
+    // A month or calls column beside month columns: no such table.
+    Test::new()
+        .args(&["ledger", "-"])
+        .stdin("月份,接口,2026-01,2026-02\n2026-01,idcard,1,2\n")
+        .status(1)
+        .stderr_has("no 'calls' column")
         .run();
 }
