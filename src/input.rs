@@ -89,7 +89,7 @@ pub struct TopUp {
 fn read_rows<R: Read>(
     input: R,
     wanted: &[Wanted<'_>],
-    months_as_columns: bool,
+    spreads: &[Spread<'_>],
     mut row: impl FnMut(u64, &[Option<String>]) -> Result<(), String>,
 ) -> Result<TotalsRows, InputError> {
     let at = |line: u64| {
@@ -143,14 +143,13 @@ fn read_rows<R: Read>(
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
     let (positions, spread) = match crate::columns::resolve(&names, wanted) {
-        Ok(positions) => (positions, Vec::new()),
-        Err(e) => match months_as_columns.then(|| spread_months(&names, wanted)) {
-            Some(Some(found)) => found,
-            _ => return Err(at(1)(e)),
+        Ok(positions) => (positions, None),
+        Err(e) => match spreads.iter().find_map(|s| s.columns(&names, wanted)) {
+            Some((positions, spread)) => (positions, Some(spread)),
+            None => return Err(at(1)(e)),
         },
     };
     let role = |r: Role| wanted.iter().position(|w| w.role == r);
-    let (month_at, calls_at) = (role(Role::Month), role(Role::Calls));
     let account = role(Role::Account).and_then(|i| positions[i]);
     let mut values: Vec<Option<String>> = Vec::new();
     let mut totals = TotalsRows::default();
@@ -176,20 +175,34 @@ fn read_rows<R: Read>(
             for p in &positions {
                 values.push(p.map(|i| String::from_utf8_lossy(record.field(i)).trim().to_string()));
             }
-            match (month_at, calls_at) {
-                // Months as columns: a row for each month's cell that holds calls.
-                (Some(m), Some(c)) if !spread.is_empty() => {
-                    spread.iter().try_for_each(|(i, month)| {
-                        let calls = String::from_utf8_lossy(record.field(*i)).trim().to_string();
-                        if calls.is_empty() {
-                            return Ok(());
-                        }
-                        values[m] = Some(month.clone());
-                        values[c] = Some(calls);
-                        row(line, &values).map_err(|e| format!("column {month}: {e}"))
-                    })
+            match &spread {
+                // A count under a column that is neither read nor a totals
+                // column: calls under a name not known (a typo, a month
+                // without its year), never left out unsaid.
+                Some(spread) if spread.unread.iter().any(|&i| counts(record.field(i))) => {
+                    let i = spread
+                        .unread
+                        .iter()
+                        .copied()
+                        .find(|&i| counts(record.field(i)));
+                    let name = i.map_or("", |i| names[i].as_str());
+                    Err(format!(
+                        "column '{name}' holds a count but names no {}; name it as one, or \
+                         delete the column",
+                        spread.what
+                    ))
                 }
-                _ => row(line, &values),
+                // A row for each of the spread columns' cells that holds calls.
+                Some(spread) => spread.columns.iter().try_for_each(|(i, value)| {
+                    let calls = String::from_utf8_lossy(record.field(*i)).trim().to_string();
+                    if calls.is_empty() {
+                        return Ok(());
+                    }
+                    values[spread.role_at] = Some(value.clone());
+                    values[spread.calls_at] = Some(calls);
+                    row(line, &values).map_err(|e| format!("column {}: {e}", names[*i]))
+                }),
+                None => row(line, &values),
             }
         };
         if let Err(message) = read {
@@ -205,49 +218,92 @@ fn read_rows<R: Read>(
     Ok(totals)
 }
 
-/// The columns of a table whose months are columns: each one's place and
-/// month (`2026-01`).
-type MonthColumns = Vec<(usize, String)>;
+/// A column of usage that a spreadsheet's pivot table spreads over a
+/// column for each of its values, the calls in the cells: the months
+/// (`api,2026-01,2026-02`), or the APIs (`month,身份证识别,银行卡识别`).
+pub(crate) struct Spread<'f> {
+    /// The column spread (`Role::Month`, `Role::Api`).
+    pub(crate) role: Role,
+    /// The value a header names, if it names one.
+    pub(crate) value: &'f dyn Fn(&str) -> Option<String>,
+    /// Columns it takes at least.
+    pub(crate) least: usize,
+    /// What a column's name says (`month with its year, as 2026-01`).
+    pub(crate) what: &'static str,
+}
 
-/// A table whose months are columns (`api,2026-01,2026-02`, a spreadsheet's
-/// pivot table), where neither a month nor a calls column is named or found:
-/// the other wanted columns, found as usual, and each column that names a
-/// month with its year. `None` when the header is not such a table.
-fn spread_months(
-    names: &[String],
-    wanted: &[Wanted<'_>],
-) -> Option<(Vec<Option<usize>>, MonthColumns)> {
-    let spread = |w: &Wanted<'_>| matches!(w.role, Role::Month | Role::Calls);
-    if wanted
-        .iter()
-        .any(|w| spread(w) && (w.named.is_some() || w.absent))
-    {
-        return None;
+/// A cell that holds a count of calls.
+fn counts(cell: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(cell);
+    !text.trim().is_empty() && parse_count(text.trim()).is_ok()
+}
+
+/// Where the spread columns of a header are, and what each says.
+struct Spreading {
+    /// The places in the wanted columns' values of the spread role and the calls.
+    role_at: usize,
+    calls_at: usize,
+    /// Each spread column's place and value.
+    columns: Vec<(usize, String)>,
+    /// The other columns not read, but for totals columns (`合计`).
+    unread: Vec<usize>,
+    what: &'static str,
+}
+
+impl Spread<'_> {
+    /// The wanted columns, the spread role and the calls found in `names`
+    /// spread over columns; `None` when the header is not such a table: the
+    /// role or the calls are named on the command line or found as usual, or
+    /// fewer columns name a value than it takes.
+    fn columns(
+        &self,
+        names: &[String],
+        wanted: &[Wanted<'_>],
+    ) -> Option<(Vec<Option<usize>>, Spreading)> {
+        let spread = |w: &Wanted<'_>| w.role == self.role || w.role == Role::Calls;
+        if wanted
+            .iter()
+            .any(|w| spread(w) && (w.named.is_some() || w.absent))
+        {
+            return None;
+        }
+        let columns: Vec<(usize, String)> = (names.iter().enumerate())
+            .filter_map(|(i, n)| Some((i, (self.value)(n)?)))
+            .collect();
+        if columns.len() < self.least {
+            return None;
+        }
+        let rest: Vec<Wanted<'_>> = wanted
+            .iter()
+            .map(|w| Wanted {
+                required: w.required && !spread(w),
+                ..w.clone()
+            })
+            .collect();
+        let positions = crate::columns::resolve(names, &rest).ok()?;
+        // The role or the calls found beside them, or a spread column taken
+        // for another role: no such table.
+        let taken = wanted
+            .iter()
+            .zip(&positions)
+            .any(|(w, p)| spread(w) && p.is_some());
+        if taken || columns.iter().any(|(i, _)| positions.contains(&Some(*i))) {
+            return None;
+        }
+        let at = |role: Role| wanted.iter().position(|w| w.role == role);
+        let unread = (0..names.len())
+            .filter(|i| !positions.contains(&Some(*i)) && !columns.iter().any(|(c, _)| c == i))
+            .filter(|&i| crate::records::totals_word(names[i].as_bytes()).is_none())
+            .collect();
+        let spreading = Spreading {
+            role_at: at(self.role)?,
+            calls_at: at(Role::Calls)?,
+            columns,
+            unread,
+            what: self.what,
+        };
+        Some((positions, spreading))
     }
-    let months: Vec<(usize, String)> = (names.iter().enumerate())
-        .filter_map(|(i, n)| Some((i, Month::parse(n).ok()?.to_string())))
-        .collect();
-    if months.len() < 2 {
-        return None;
-    }
-    let rest: Vec<Wanted<'_>> = wanted
-        .iter()
-        .map(|w| Wanted {
-            required: w.required && !spread(w),
-            ..w.clone()
-        })
-        .collect();
-    let positions = crate::columns::resolve(names, &rest).ok()?;
-    // A month or calls column beside them, or a month column taken for
-    // another role: no such table.
-    let taken = wanted
-        .iter()
-        .zip(&positions)
-        .any(|(w, p)| spread(w) && p.is_some());
-    if taken || months.iter().any(|(i, _)| positions.contains(&Some(*i))) {
-        return None;
-    }
-    Some((positions, months))
 }
 
 /// Checks that months do not go back in a file, account by account (a file
@@ -359,7 +415,24 @@ pub fn read_usage<'a, R: Read>(
     // by its key; a row naming the item itself by none).
     let mut places: std::collections::HashMap<(u32, Month, Option<&str>, usize), usize> =
         std::collections::HashMap::new();
-    let totals = read_rows(input, &wanted, true, |line, v| {
+    // A pivot table: months (named with their year) or APIs as columns.
+    let month = |name: &str| Month::parse(name).ok().map(|m| m.to_string());
+    let api = |name: &str| prices.find(name).ok().map(|_| name.trim().to_string());
+    let spreads = [
+        Spread {
+            role: Role::Month,
+            value: &month,
+            least: 2,
+            what: "month with its year (2026-01)",
+        },
+        Spread {
+            role: Role::Api,
+            value: &api,
+            least: 1,
+            what: "API of the price list (`ocr-bill prices` lists them)",
+        },
+    ];
+    let totals = read_rows(input, &wanted, &spreads, |line, v| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
         crate::columns::check_unit(text(&v[4]))?;
@@ -424,7 +497,7 @@ pub fn read_packs<'a, R: Read>(
         Wanted::optional(Role::Expiry),
         Wanted::optional(Role::Paid),
     ];
-    let totals = read_rows(input, &wanted, false, |_, v| {
+    let totals = read_rows(input, &wanted, &[], |_, v| {
         let month = Month::parse(text(&v[0]))?;
         let account = account_of(&v[4])?;
         order.check(&account, month)?;
@@ -534,7 +607,7 @@ pub fn read_topups<R: Read>(input: R) -> Result<(Vec<TopUp>, TotalsRows), InputE
         Wanted::optional(Role::Account),
         Wanted::optional(Role::Kind),
     ];
-    let totals = read_rows(input, &wanted, false, |_, v| {
+    let totals = read_rows(input, &wanted, &[], |_, v| {
         // A statement's other rows (消费, 退款) are no money credited; an
         // empty cell says nothing, as in every optional column.
         if let Some(kind) = v[3].as_deref().map(str::trim).filter(|k| !k.is_empty()) {

@@ -2288,4 +2288,49 @@ fn ledger_and_plan_read_months_as_columns() {
         .status(1)
         .stderr_has("no 'calls' column")
         .run();
+    // A count under a column that names no month (a typo, a month without its
+    // year) is refused, never left out; a column of notes is not read.
+    Test::new()
+        .args(&["ledger", "-"])
+        .stdin("接口,2026-01,2026-02,2026-13,备注\nidcard,1,2,3,x\n")
+        .status(1)
+        .stderr_has("line 2: column '2026-13' holds a count but names no month with its year")
+        .run();
+    let noted = Test::new()
+        .args(&["ledger", "-"])
+        .stdin("接口,2026-01,2026-02,备注\nidcard,9000,12000,估算\n")
+        .json();
+    assert_eq!(noted["months"][1]["bill"], "1100.00", "{noted}");
+}
+
+/// The other pivot table: months down, APIs across (`月份,身份证识别,银行卡识别`),
+/// each API's column named as the price list names it; a column of counts
+/// that names no API is refused.
+#[test]
+fn ledger_and_plan_read_apis_as_columns() {
+    let pivot = "月份,身份证识别,bankcard,合计\n\
+                 2026-01,9000,100,9100\n2026-02,12000,,12000\n2026-03,,300,300\n\
+                 合计,21000,400,21400\n";
+    let rows = "月份,接口,调用量\n\
+                2026-01,身份证识别,9000\n2026-01,bankcard,100\n\
+                2026-02,身份证识别,12000\n2026-03,bankcard,300\n";
+    for args in [
+        &["ledger", "-", "-f", "json"][..],
+        &["plan", "-", "-f", "json"],
+    ] {
+        let from_pivot = Test::new().args(args).stdin(pivot).run().stdout;
+        let from_rows = Test::new().args(args).stdin(rows).run().stdout;
+        assert_eq!(from_pivot, from_rows, "{args:?}");
+    }
+    let accounts = Test::new()
+        .args(&["ledger", "-", "--account", "1002"])
+        .stdin("账号,月份,idcard\n1001,2026-01,9000\n1002,2026-01,12000\n")
+        .json();
+    assert_eq!(accounts["months"][0]["bill"], "1100.00", "{accounts}");
+    Test::new()
+        .args(&["ledger", "-"])
+        .stdin("月份,身份证识别,身份证识\n2026-01,9000,100\n")
+        .status(1)
+        .stderr_has("column '身份证识' holds a count but names no API of the price list")
+        .run();
 }
