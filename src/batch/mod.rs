@@ -66,7 +66,27 @@ pub fn run_batch<R: Read, W: Write>(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    let mut cols = columns(&names, options)?;
+    let mut cols = columns(&names, options).map_err(|e| match e {
+        // A pivot table with the APIs across (`月份,身份证识别,银行卡识别`).
+        BatchError::Input(m) if m.contains("no 'api' column") => {
+            let apis: Vec<&str> = (names.iter())
+                .filter(|n| calc.prices.find(n).is_ok())
+                .map(String::as_str)
+                .collect();
+            BatchError::Input(if apis.is_empty() {
+                m
+            } else {
+                format!(
+                    "{m}; the APIs are columns here ({}): expected a row for each API, with \
+                     the API and its calls in two columns (turn the API columns into rows: \
+                     Unpivot Columns, 逆透视列, in Excel's or WPS's Power Query; `ledger` and \
+                     `plan` read such a table as it is)",
+                    crate::first_of(apis.iter(), 3)
+                )
+            })
+        }
+        other => other,
+    })?;
     cols.per_account = calc.prices.settings.free_quota == crate::FreeQuota::PerAccount;
     cols.delimiter = reader.delimiter();
     if !cols.grouped {

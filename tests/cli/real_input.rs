@@ -2333,4 +2333,11 @@ fn ledger_and_plan_read_apis_as_columns() {
         .status(1)
         .stderr_has("column '身份证识' holds a count but names no API of the price list")
         .run();
+    // `batch` writes a bill per input row: refused, saying so.
+    Test::new()
+        .arg("batch")
+        .stdin(pivot)
+        .status(1)
+        .stderr_has("the APIs are columns here (身份证识别, bankcard)")
+        .run();
 }
