@@ -2341,3 +2341,44 @@ fn ledger_and_plan_read_apis_as_columns() {
         .stderr_has("the APIs are columns here (身份证识别, bankcard)")
         .run();
 }
+
+/// A workbook's pivot table whose month headers are date cells (the first of
+/// each month, shown as a month) is read as the months they fall in.
+#[test]
+fn a_workbook_pivot_with_date_cells_for_months_is_read() {
+    use Cell::{Date, Number, Text};
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("pivot.xlsx");
+    workbook(
+        &book,
+        &[(
+            "用量",
+            &[
+                &[
+                    Text("接口"),
+                    Date(2026, 1, 1),
+                    Date(2026, 2, 1),
+                    Text("合计"),
+                ],
+                &[
+                    Text("身份证识别"),
+                    Number(9000.0),
+                    Number(12000.0),
+                    Number(21000.0),
+                ],
+            ],
+        )],
+    );
+    let v = Test::new().args(&["ledger", book.to_str().unwrap()]).json();
+    let months: Vec<(&str, &str)> = v["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["month"].as_str().unwrap(), m["bill"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        months,
+        [("2026-01", "1200.00"), ("2026-02", "1100.00")],
+        "{v}"
+    );
+}
