@@ -215,7 +215,11 @@ pub fn table_of_csv<R: io::Read + io::Seek>(
     }
     csv.rewind()?;
     let (_, rows) = records(&mut csv)?;
-    shape.write(rows.map(row), table_width(), out)
+    // (Stdout is line-buffered: a write per line of a long table otherwise.)
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    shape.write(rows.map(row), table_width(), &mut out)?;
+    out.flush()?;
+    Ok(())
 }
 
 /// A number a cell holds, written the one way numbers are written here (so
