@@ -160,7 +160,13 @@ fn read_rows<R: Read>(
         }
         // A totals or subtotal row, as `batch` tells one: its account cell says
         // so, or it cannot be read and one of its cells does.
-        if let Some(word) = record.account_totals_word(account) {
+        // In a pivot table, a row of which a cell says so: its cells are
+        // read one at a time, and one read before a bad one would be billed.
+        let said = match spread {
+            Some(_) => record.totals_word(),
+            None => record.account_totals_word(account),
+        };
+        if let Some(word) = said {
             totals.add(line, word);
             continue;
         }

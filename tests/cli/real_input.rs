@@ -2301,6 +2301,18 @@ fn ledger_and_plan_read_months_as_columns() {
         .stdin("接口,2026-01,2026-02,备注\nidcard,9000,12000,估算\n")
         .json();
     assert_eq!(noted["months"][1]["bill"], "1100.00", "{noted}");
+    // A row whose cell says it is a totals row is left out whole, none of
+    // its months billed, and said so.
+    let out = Test::new()
+        .args(&["ledger", "-", "-f", "csv"])
+        .stdin("接口,2026-01,2026-02\nidcard,9000,合计\nidcard,1,2\n")
+        .run();
+    assert!(
+        out.stderr.contains("line 2 is a totals row"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("2026-01,idcard,1,1,"), "{}", out.stdout);
 }
 
 /// The other pivot table: months down, APIs across (`月份,身份证识别,银行卡识别`),
