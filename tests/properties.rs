@@ -616,3 +616,88 @@ proptest! {
         let _ = ocr_bill::parse_count(&text);
     }
 }
+
+/// Usage of a few accounts, months and APIs (names of edition d, two of them
+/// sharing the billing item 通用证照识别, and one API under two names): per
+/// account, per month, per API name, calls or none.
+type Cells = Vec<Option<u64>>;
+
+const PIVOT_ACCOUNTS: [&str; 3] = ["1001", "1002", "acme"];
+const PIVOT_MONTHS: [&str; 4] = ["2026-01", "2026-02", "2026-03", "2026-07"];
+const PIVOT_APIS: [&str; 5] = [
+    "身份证识别",
+    "户口本识别",
+    "房产证识别",
+    "idcard",
+    "GeneralBasicOCR",
+];
+
+fn pivot_cells() -> impl Strategy<Value = (usize, Cells)> {
+    (
+        1usize..=3,
+        proptest::collection::vec(
+            prop_oneof![2 => Just(None), 3 => (0u64..=2_000_000).prop_map(Some)],
+            PIVOT_ACCOUNTS.len() * PIVOT_MONTHS.len() * PIVOT_APIS.len(),
+        ),
+    )
+}
+
+/// What `read_usage` makes of a file: (account, month, item, API, calls, rows), sorted.
+fn read_as(text: &str, list: &PriceList) -> Vec<(String, String, String, String, u64, u64)> {
+    let (rows, _) = ocr_bill::read_usage(text.as_bytes(), list, &Default::default()).unwrap();
+    let mut rows: Vec<_> = rows
+        .into_iter()
+        .map(|u| {
+            let source = u.source.map_or(String::new(), |a| a.key.clone());
+            (
+                u.account,
+                u.month.to_string(),
+                u.api.key.clone(),
+                source,
+                u.calls,
+                u.rows,
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A pivot table, months across or APIs across, reads as the rows it
+    /// stands for, written one a row: the same usage, row for row.
+    #[test]
+    fn a_pivot_table_reads_as_its_rows((accounts, cells) in pivot_cells()) {
+        let list = PriceList::edition("d").unwrap();
+        let cell = |a: usize, m: usize, p: usize| {
+            cells[(a * PIVOT_MONTHS.len() + m) * PIVOT_APIS.len() + p]
+        };
+        let text = |n: Option<u64>| n.map_or(String::new(), |n| n.to_string());
+        let mut long = String::from("账号,月份,接口,调用量\n");
+        let mut across_months = format!("账号,接口,{},合计\n", PIVOT_MONTHS.join(","));
+        let mut across_apis = format!("账号,月份,{}\n", PIVOT_APIS.join(","));
+        for (a, account) in PIVOT_ACCOUNTS.iter().enumerate().take(accounts) {
+            for (p, api) in PIVOT_APIS.iter().enumerate() {
+                let row: Vec<String> = (0..PIVOT_MONTHS.len()).map(|m| text(cell(a, m, p))).collect();
+                across_months += &format!("{account},{api},{},x\n", row.join(","));
+                for (m, month) in PIVOT_MONTHS.iter().enumerate() {
+                    if let Some(n) = cell(a, m, p) {
+                        long += &format!("{account},{month},{api},{n}\n");
+                    }
+                }
+            }
+            for (m, month) in PIVOT_MONTHS.iter().enumerate() {
+                let row: Vec<String> = (0..PIVOT_APIS.len()).map(|p| text(cell(a, m, p))).collect();
+                across_apis += &format!("{account},{month},{}\n", row.join(","));
+            }
+        }
+        if long.lines().count() == 1 {
+            return Ok(());
+        }
+        let want = read_as(&long, &list);
+        prop_assert_eq!(&read_as(&across_months, &list), &want, "{}", across_months);
+        prop_assert_eq!(&read_as(&across_apis, &list), &want, "{}", across_apis);
+    }
+}
