@@ -185,29 +185,23 @@ fn read_rows<R: Read>(
                 // A count under a column that is neither read nor a totals
                 // column: calls under a name not known (a typo, a month
                 // without its year), never left out unsaid.
-                Some(spread) if spread.unread.iter().any(|&i| counts(record.field(i))) => {
-                    let i = spread
-                        .unread
-                        .iter()
-                        .copied()
-                        .find(|&i| counts(record.field(i)));
-                    let name = i.map_or("", |i| names[i].as_str());
-                    Err(format!(
-                        "column '{name}' holds a count but names no {}; name it as one, or \
+                Some(spread) => match spread.unread.iter().find(|&&i| counts(record.field(i))) {
+                    Some(&i) => Err(format!(
+                        "column '{}' holds a count but names no {}; name it as one, or \
                          delete the column",
-                        spread.what
-                    ))
-                }
-                // A row for each of the spread columns' cells that holds calls.
-                Some(spread) => spread.columns.iter().try_for_each(|(i, value)| {
-                    let calls = String::from_utf8_lossy(record.field(*i)).trim().to_string();
-                    if calls.is_empty() {
-                        return Ok(());
-                    }
-                    values[spread.role_at] = Some(value.clone());
-                    values[spread.calls_at] = Some(calls);
-                    row(line, &values).map_err(|e| format!("column {}: {e}", names[*i]))
-                }),
+                        names[i], spread.what
+                    )),
+                    // A row for each of the spread columns' cells that holds calls.
+                    None => spread.columns.iter().try_for_each(|(i, value)| {
+                        let calls = String::from_utf8_lossy(record.field(*i)).trim().to_string();
+                        if calls.is_empty() {
+                            return Ok(());
+                        }
+                        values[spread.role_at] = Some(value.clone());
+                        values[spread.calls_at] = Some(calls);
+                        row(line, &values).map_err(|e| format!("column {}: {e}", names[*i]))
+                    }),
+                },
                 None => row(line, &values),
             }
         };
