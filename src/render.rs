@@ -436,7 +436,7 @@ const TABLE_CHUNK: usize = 4096;
 
 /// What a table's columns hold, seen a row at a time (cells as shown, e.g.
 /// [`grouped`]): enough to lay out a table of any number of rows.
-pub struct TableShape {
+struct TableShape {
     headers: Vec<String>,
     secondary: Vec<usize>,
     rows: usize,
@@ -450,7 +450,7 @@ pub struct TableShape {
 }
 
 impl TableShape {
-    pub fn new(headers: &[String], secondary: &[usize]) -> TableShape {
+    fn new(headers: &[String], secondary: &[usize]) -> TableShape {
         let columns = headers.len();
         TableShape {
             headers: headers.to_vec(),
@@ -465,7 +465,7 @@ impl TableShape {
 
     /// Takes a row's cells into account, and gives them as the table shows
     /// them.
-    pub fn see(&mut self, row: &[String]) -> Vec<String> {
+    fn see(&mut self, row: &[String]) -> Vec<String> {
         self.rows += 1;
         let shown = shown_cells(row);
         for (i, (cell, text)) in row.iter().zip(&shown).enumerate().take(self.headers.len()) {
@@ -493,7 +493,7 @@ impl TableShape {
     }
 
     /// The table of `rows`, all the rows seen, fitted to `width`.
-    pub fn drawn(&self, rows: Vec<Vec<String>>, width: Option<u16>) -> String {
+    fn drawn(&self, rows: Vec<Vec<String>>, width: Option<u16>) -> String {
         let (table, hidden) = self.laid_out(rows, width);
         format!("{table}\n{}", self.hidden_note(&hidden))
     }
@@ -565,7 +565,7 @@ impl TableShape {
     /// more (the table [`TableShape::drawn`] draws); else the columns' widths
     /// are laid out from the widest and the wordiest cell of each, and each
     /// chunk is drawn at those widths, the borders between chunks left out.
-    pub fn write<I>(&self, rows: I, width: Option<u16>, out: &mut dyn Write) -> anyhow::Result<()>
+    fn write<I>(&self, rows: I, width: Option<u16>, out: &mut dyn Write) -> anyhow::Result<()>
     where
         I: Iterator<Item = anyhow::Result<Vec<String>>>,
     {
@@ -622,7 +622,7 @@ impl TableShape {
 }
 
 /// A row's cells as a table shows them: numbers grouped by thousands.
-pub fn shown_cells(row: &[String]) -> Vec<String> {
+fn shown_cells(row: &[String]) -> Vec<String> {
     row.iter().map(|c| grouped(c)).collect()
 }
 
