@@ -724,9 +724,26 @@ impl PriceList {
                 .filter(|n| self.names.contains_key(&name_key(n.trim())))
             {
                 Some(named) => self.find(named),
-                None => Err(self.unknown(name)),
+                None => match self.named_twice(wanted) {
+                    Some(named) => self.find(named),
+                    None => Err(self.unknown(name)),
+                },
             },
         }
+    }
+
+    /// A name with another name of the same API in brackets after it, as a
+    /// console or a report may write one (`身份证识别（IDCardOCR）`,
+    /// `IDCardOCR (身份证识别)`): the name before them, when both name one API.
+    fn named_twice<'n>(&self, name: &'n str) -> Option<&'n str> {
+        let inner = name.strip_suffix(')').or_else(|| name.strip_suffix('）'))?;
+        let (outer, bracketed) = inner.rsplit_once(['(', '（'])?;
+        let (outer, bracketed) = (outer.trim(), bracketed.trim());
+        let api = |n: &str| match self.names.get(&name_key(n)) {
+            Some(Named::Api(i)) => Some(*i),
+            _ => None,
+        };
+        (!outer.is_empty() && api(outer).is_some() && api(outer) == api(bracketed)).then_some(outer)
     }
 
     /// The billing item a name stands for (see [`PriceList::find`]).

@@ -2394,3 +2394,45 @@ fn a_workbook_pivot_with_date_cells_for_months_is_read() {
         "{v}"
     );
 }
+
+/// An API written with another of its names in brackets, as a console or a
+/// report may write it, is that API; brackets naming another API, or no API,
+/// are refused.
+#[test]
+fn an_api_with_another_of_its_names_in_brackets_is_that_api() {
+    for name in [
+        "身份证识别（IDCardOCR）",
+        "IDCardOCR (身份证识别)",
+        "身份证识别(idcard)",
+    ] {
+        Test::new()
+            .arg("batch")
+            .stdin(format!("api,calls\n{name},9000\n"))
+            .stdout_has(",9000,1000,8000,2,0.15,1200.00,")
+            .run();
+    }
+    for name in [
+        "身份证识别（银行卡识别）",
+        "身份证识别（高精度版）",
+        "idcard()",
+    ] {
+        Test::new()
+            .args(&["postpaid", "--api", name, "--calls", "9000"])
+            .status(1)
+            .stderr_has(&format!("unknown API '{name}'"))
+            .run();
+    }
+    // A page's own name with brackets is that name (edition c).
+    Test::new()
+        .args(&[
+            "--edition",
+            "c",
+            "postpaid",
+            "--api",
+            "通用印刷体识别（高精度版）（GeneralAccurateOCR）",
+            "--calls",
+            "9000",
+        ])
+        .stdout_has("4,000.00")
+        .run();
+}
