@@ -442,9 +442,8 @@ struct TableShape {
     rows: usize,
     /// Per column: every cell is a number, empty or `-`.
     numeric: Vec<bool>,
-    /// Per column: the width of its longest word, header included.
-    longest_word: Vec<usize>,
-    /// Per column: its widest line, and the cell with its longest word.
+    /// Per column: its widest line, and the cell with its longest word (the
+    /// widths as shown).
     widest: Vec<(usize, String)>,
     wordiest: Vec<(usize, String)>,
 }
@@ -457,7 +456,6 @@ impl TableShape {
             secondary: secondary.to_vec(),
             rows: 0,
             numeric: vec![true; columns],
-            longest_word: headers.iter().map(|h| longest_word(h)).collect(),
             widest: vec![(0, String::new()); columns],
             wordiest: vec![(0, String::new()); columns],
         }
@@ -474,9 +472,6 @@ impl TableShape {
                 || cell.trim_start_matches('+').parse::<f64>().is_ok();
             self.numeric[i] &= number;
             let word = longest_word(text);
-            if word > self.longest_word[i] {
-                self.longest_word[i] = word;
-            }
             if word > self.wordiest[i].0 {
                 self.wordiest[i] = (word, text.clone());
             }
@@ -498,18 +493,40 @@ impl TableShape {
         format!("{table}\n{}", self.hidden_note(&hidden))
     }
 
+    /// Whether column `i` holds numbers only (aligned right).
+    fn numeric(&self, i: usize) -> bool {
+        self.rows > 0 && self.numeric.get(i).copied().unwrap_or(false)
+    }
+
+    /// A comfy table of `rows`, in the style of every table, with the header
+    /// if `header`, its numeric columns aligned right.
+    fn styled(&self, rows: Vec<Vec<String>>, header: bool) -> Table {
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED);
+        if header {
+            t.set_header(self.headers.clone());
+        }
+        t.add_rows(rows);
+        for (i, column) in t.column_iter_mut().enumerate() {
+            // A row longer than the header (never built so) gets a plain column.
+            if self.numeric(i) {
+                column.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        t
+    }
+
     /// A comfy table of `rows`, with the columns' alignment and constraints
     /// as every row seen asks for, and the columns left out to fit.
     fn laid_out(&self, rows: Vec<Vec<String>>, width: Option<u16>) -> (Table, Vec<usize>) {
-        let mut t = Table::new();
-        t.load_style(presets::UTF8_FULL_CONDENSED);
-        t.set_header(self.headers.clone());
-        let numeric: Vec<bool> = self.numeric.iter().map(|&n| n && self.rows > 0).collect();
+        let mut t = self.styled(rows, true);
         // Fitted to a width, a column is never narrower than its longest word
         // (so a number or a date is never broken over lines): a numeric column
         // is exactly that wide, and text wraps at spaces. Widths count the
         // cell's padding, one space each side.
-        let least: Vec<usize> = self.longest_word.iter().map(|w| w + 2).collect();
+        let least: Vec<usize> = (self.headers.iter().zip(&self.wordiest))
+            .map(|(h, (word, _))| longest_word(h).max(*word) + 2)
+            .collect();
         let mut hidden = Vec::new();
         if let Some(width) = width {
             t.set_width(width);
@@ -526,15 +543,8 @@ impl TableShape {
                 hidden.push(i);
             }
         }
-        for row in rows {
-            t.add_row(row);
-        }
         for (i, column) in t.column_iter_mut().enumerate() {
-            // A row longer than the header (never built so) gets a plain column.
-            let numeric = numeric.get(i).copied().unwrap_or(false);
-            if numeric {
-                column.set_cell_alignment(CellAlignment::Right);
-            }
+            let numeric = self.numeric(i);
             let least = u16::try_from(least.get(i).copied().unwrap_or(2)).unwrap_or(u16::MAX);
             if hidden.contains(&i) {
                 column.set_constraint(ColumnConstraint::Hidden);
@@ -587,17 +597,9 @@ impl TableShape {
                 .by_ref()
                 .take(TABLE_CHUNK)
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let mut t = Table::new();
-            t.load_style(presets::UTF8_FULL_CONDENSED);
-            if first {
-                t.set_header(self.headers.clone());
-            }
-            t.add_rows(chunk);
+            let mut t = self.styled(chunk, first);
             let mut shown = widths.iter();
             for (i, column) in t.column_iter_mut().enumerate() {
-                if self.numeric.get(i).copied().unwrap_or(false) {
-                    column.set_cell_alignment(CellAlignment::Right);
-                }
                 if hidden.contains(&i) {
                     column.set_constraint(ColumnConstraint::Hidden);
                 } else if let Some(&w) = shown.next() {
