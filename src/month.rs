@@ -91,10 +91,7 @@ impl Month {
             let short_year = matches!(short[..], [a, b]
                 if (named(a) && number(b, 1, 2).is_some()) || (named(b) && number(a, 1, 2).is_some()));
             // `1月`, `January`: which year is not said.
-            let no_year = match plain.strip_suffix('月') {
-                Some(m) => number(m, 1, 2).is_some_and(|m| (1..=12).contains(&m)),
-                None => named(plain),
-            };
+            let no_year = without_year(plain);
             let hint = if serial {
                 "; it looks like a spreadsheet's date serial number: format the column as a \
                  date and export again"
@@ -122,13 +119,7 @@ impl Month {
     /// columns.
     pub fn names_a_month(text: &str) -> bool {
         let plain: String = text.chars().map(crate::parse::half_width).collect();
-        let plain = plain.trim();
-        Month::parse_dated(plain).is_ok()
-            || plain
-                .strip_suffix('月')
-                .and_then(|m| number(m, 1, 2))
-                .is_some_and(|m| (1..=12).contains(&m))
-            || month_of_name(plain).is_some()
+        Month::parse_dated(&plain).is_ok() || without_year(plain.trim())
     }
 
     /// The month after.
@@ -155,6 +146,14 @@ fn days_in(year: u32, month: u32) -> u32 {
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
+    }
+}
+
+/// A month named without its year (`1月`, `Jan`, `January`).
+fn without_year(plain: &str) -> bool {
+    match plain.strip_suffix('月') {
+        Some(m) => number(m, 1, 2).is_some_and(|m| (1..=12).contains(&m)),
+        None => month_of_name(plain).is_some(),
     }
 }
 

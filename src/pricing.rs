@@ -743,7 +743,8 @@ impl PriceList {
             Some(Named::Api(i)) => Some(*i),
             _ => None,
         };
-        (!outer.is_empty() && api(outer).is_some() && api(outer) == api(bracketed)).then_some(outer)
+        let named = api(outer)?;
+        (api(bracketed) == Some(named)).then_some(outer)
     }
 
     /// The billing item a name stands for (see [`PriceList::find`]).

@@ -28,6 +28,7 @@ use pipeline::stream;
 use writer::RowFormat;
 
 use crate::bill::Calculator;
+use crate::columns::{Role, Wanted};
 use crate::parse_count;
 use crate::records::{too_long_message, ReadError, Record, RecordReader};
 
@@ -67,23 +68,31 @@ pub fn run_batch<R: Read, W: Write>(
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
     let mut cols = columns(&names, options).map_err(|e| match e {
-        // A pivot table with the APIs across (`月份,身份证识别,银行卡识别`).
-        BatchError::Input(m) if m.contains("no 'api' column") => {
+        // A pivot table with the APIs across (`月份,身份证识别,银行卡识别`):
+        // no API column, and columns named as APIs are.
+        BatchError::Input(m) => {
+            let api = [Wanted::named(
+                Role::Api,
+                options.api_column.as_deref(),
+                true,
+            )];
             let apis: Vec<&str> = (names.iter())
                 .filter(|n| calc.prices.find(n).is_ok())
                 .map(String::as_str)
                 .collect();
-            BatchError::Input(if apis.is_empty() {
-                m
-            } else {
-                format!(
-                    "{m}; the APIs are columns here ({}): expected a row for each API, with \
+            BatchError::Input(
+                if apis.is_empty() || crate::columns::resolve(&names, &api).is_ok() {
+                    m
+                } else {
+                    format!(
+                        "{m}; the APIs are columns here ({}): expected a row for each API, with \
                      the API and its calls in two columns (turn the API columns into rows: \
                      Unpivot Columns, 逆透视列, in Excel's or WPS's Power Query; `ledger` and \
                      `plan` read such a table as it is)",
-                    crate::first_of(apis.iter(), 3)
-                )
-            })
+                        crate::first_of(apis.iter(), 3)
+                    )
+                },
+            )
         }
         other => other,
     })?;
