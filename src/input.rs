@@ -221,15 +221,15 @@ fn read_rows<R: Read>(
 /// A column of usage that a spreadsheet's pivot table spreads over a
 /// column for each of its values, the calls in the cells: the months
 /// (`api,2026-01,2026-02`), or the APIs (`month,身份证识别,银行卡识别`).
-pub(crate) struct Spread<'f> {
+struct Spread<'f> {
     /// The column spread (`Role::Month`, `Role::Api`).
-    pub(crate) role: Role,
+    role: Role,
     /// The value a header names, if it names one.
-    pub(crate) value: &'f dyn Fn(&str) -> Option<String>,
+    value: &'f dyn Fn(&str) -> Option<String>,
     /// Columns it takes at least.
-    pub(crate) least: usize,
+    least: usize,
     /// What a column's name says (`month with its year, as 2026-01`).
-    pub(crate) what: &'static str,
+    what: &'static str,
 }
 
 /// A cell that holds a count of calls.
