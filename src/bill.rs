@@ -469,6 +469,58 @@ pub struct ApiCalls {
     pub calls: u64,
 }
 
+/// One billing item's part of an account's month, as named on the command
+/// line: its calls summed over its APIs, the APIs named, and what was given
+/// with each (the packs bought for it), joined in the order given.
+pub(crate) struct ItemMonth<T> {
+    /// Its index in [`PriceList::items`].
+    pub(crate) index: usize,
+    pub(crate) calls: u64,
+    pub(crate) apis: Vec<ApiCalls>,
+    pub(crate) with: Vec<T>,
+}
+
+/// An account's month by billing item, in the order first named: the calls
+/// of an item's APIs are summed (tier reaching and the free quota look at
+/// the item's total, RULES §7.1) and each API named is kept with its calls.
+pub(crate) fn by_item<'u, 'p: 'u, T: Clone + 'u>(
+    usage: impl IntoIterator<Item = (&'u Found<'p>, u64, &'u [T])>,
+) -> Result<Vec<ItemMonth<T>>, Error> {
+    let mut merged: Vec<ItemMonth<T>> = Vec::new();
+    for (found, calls, with) in usage {
+        let at = match merged.iter().position(|m| m.index == found.item_index) {
+            Some(at) => at,
+            None => {
+                merged.push(ItemMonth {
+                    index: found.item_index,
+                    calls: 0,
+                    apis: Vec::new(),
+                    with: Vec::new(),
+                });
+                merged.len() - 1
+            }
+        };
+        let m = &mut merged[at];
+        m.calls = m
+            .calls
+            .checked_add(calls)
+            .ok_or(Error::Overflow("the month's calls"))?;
+        m.with.extend_from_slice(with);
+        if let Some(api) = found.api {
+            // (No more than the item's total, which did not overflow.)
+            match m.apis.iter_mut().find(|a| a.api == api.key) {
+                Some(a) => a.calls = a.calls.saturating_add(calls),
+                None => m.apis.push(ApiCalls {
+                    api: api.key.clone(),
+                    name: api.name.clone(),
+                    calls,
+                }),
+            }
+        }
+    }
+    Ok(merged)
+}
+
 /// What a bill or plan that starts no ledger assumes of a billing item's
 /// one-time free pack, if it has one.
 pub fn one_time_note(item: &Item) -> Option<String> {
@@ -785,38 +837,21 @@ impl<'a> Calculator<'a> {
     /// item) and the APIs shown; the free calls by the price list's scope;
     /// their sum, and the freeze.
     pub fn postpaid_month(&self, usage: &[(Found<'_>, u64)]) -> Result<PostpaidBill, Error> {
-        let mut merged: Vec<(usize, u64, Vec<ApiCalls>)> = Vec::new();
+        let merged = by_item::<()>(usage.iter().map(|(found, calls)| (found, *calls, &[][..])))?;
         let mut notes = Vec::new();
-        for (found, calls) in usage {
-            let at = match merged.iter().position(|(i, _, _)| *i == found.item_index) {
-                Some(at) => at,
-                None => {
-                    merged.push((found.item_index, 0, Vec::new()));
-                    merged.len() - 1
-                }
-            };
-            let (_, total, apis) = &mut merged[at];
-            *total = total
-                .checked_add(*calls)
-                .ok_or(Error::Overflow("the month's calls"))?;
-            if let Some(api) = found.api {
-                match apis.iter_mut().find(|a| a.api == api.key) {
-                    Some(a) => a.calls = a.calls.saturating_add(*calls),
-                    None => apis.push(ApiCalls {
-                        api: api.key.clone(),
-                        name: api.name.clone(),
-                        calls: *calls,
-                    }),
-                }
-            }
+        for m in &merged {
+            notes.extend(one_time_note(&self.prices.items[m.index]));
         }
-        for (index, _, _) in &merged {
-            notes.extend(one_time_note(&self.prices.items[*index]));
-        }
-        let month: Vec<(usize, u64)> = merged.iter().map(|(i, c, _)| (*i, *c)).collect();
+        let month: Vec<(usize, u64)> = merged.iter().map(|m| (m.index, m.calls)).collect();
         let free = self.free_calls(&month);
         let mut lines = Vec::with_capacity(merged.len());
-        for ((index, calls, apis), free) in merged.into_iter().zip(free) {
+        for (
+            ItemMonth {
+                index, calls, apis, ..
+            },
+            free,
+        ) in merged.into_iter().zip(free)
+        {
             let item = &self.prices.items[index];
             let mut line = self.line_with_free(item, calls, free, &mut [])?;
             // The cliffs are known for an item's own free calls; with a share of

@@ -4,9 +4,9 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::bill::{BillLine, Calculator, Event, HeldPack};
+use crate::bill::{by_item, ApiCalls, BillLine, Calculator, Event, HeldPack, ItemMonth};
 use crate::money::serialize_price;
-use crate::pricing::Item;
+use crate::pricing::{Found, Item};
 use crate::Month;
 use crate::{Error, Money, PackSpec};
 
@@ -37,6 +37,10 @@ pub struct PrepaidMonth {
     pub api: String,
     /// Chinese name.
     pub name: String,
+    /// The APIs whose calls were summed into this billing item's month, when
+    /// named.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub apis: Vec<ApiCalls>,
     /// The month's calls.
     pub calls: u64,
     /// Calls covered by the free quota.
@@ -95,22 +99,42 @@ impl Calculator<'_> {
         self.prepaid_with_free(api, calls, self.lone_free(api), purchases)
     }
 
-    /// An account's month of several billing items, each with the packs
-    /// bought for it: `(item index, calls, packs)`, item indices distinct. The
-    /// free calls are shared by the price list's scope (per item, or the
-    /// account's allowance taken in price-list order).
+    /// An account's month: each API named with its calls and the packs bought
+    /// for it. The calls of APIs of one billing item are summed and its packs
+    /// serve them all (共享资源包), in the order listed; the free calls are
+    /// shared by the price list's scope (per item, or the account's allowance
+    /// taken in price-list order). One month per billing item, in the order
+    /// first named.
     pub fn prepaid_month(
         &self,
-        usage: &[(usize, u64, Vec<PackSpec>)],
+        usage: &[(Found<'_>, u64, Vec<PackSpec>)],
     ) -> Result<Vec<PrepaidMonth>, Error> {
-        let month: Vec<(usize, u64)> = usage.iter().map(|(i, c, _)| (*i, *c)).collect();
+        let merged = by_item(
+            usage
+                .iter()
+                .map(|(found, calls, packs)| (found, *calls, &packs[..])),
+        )?;
+        let month: Vec<(usize, u64)> = merged.iter().map(|m| (m.index, m.calls)).collect();
         let free = self.free_calls(&month);
-        usage
-            .iter()
+        merged
+            .into_iter()
             .zip(free)
-            .map(|((i, calls, packs), free)| {
-                self.prepaid_with_free(&self.prices.items[*i], *calls, free, packs)
-            })
+            .map(
+                |(
+                    ItemMonth {
+                        index,
+                        calls,
+                        apis,
+                        with,
+                    },
+                    free,
+                )| {
+                    let mut month =
+                        self.prepaid_with_free(&self.prices.items[index], calls, free, &with)?;
+                    month.apis = apis;
+                    Ok(month)
+                },
+            )
             .collect()
     }
 
@@ -174,6 +198,7 @@ impl Calculator<'_> {
         Ok(PrepaidMonth {
             api: line.api,
             name: line.name,
+            apis: line.apis,
             calls,
             free_calls: line.free_calls,
             pack_calls: line.pack_calls,

@@ -754,10 +754,14 @@ fn check_prepaid(
     let at = Month::new(2026, 5).unwrap();
     // Per item, in order of first appearance: calls and packs.
     let mut items: Vec<(usize, u64, Vec<ocr_bill::PackSpec>)> = Vec::new();
+    // As named to `prepaid`: each API with its calls, or with packs bought
+    // (APIs of one billing item are summed by it).
+    let mut named = Vec::new();
     let mut usage = Vec::new();
     for &(api, calls) in month.0.iter().filter(|u| usable(u.0)) {
         let e = entry(&mut items, found[api].item_index);
         items[e].1 += calls;
+        named.push((found[api], calls, Vec::new()));
         usage.push(Usage {
             account: String::new(),
             month: at,
@@ -775,6 +779,11 @@ fn check_prepaid(
         let price = fen.map(|f| yuan(f.into()));
         let e = entry(&mut items, found[api].item_index);
         items[e].2.push(ocr_bill::PackSpec { size, count, price });
+        named.push((
+            found[api],
+            0,
+            vec![ocr_bill::PackSpec { size, count, price }],
+        ));
         packs.push(PackPurchase {
             account: String::new(),
             price,
@@ -786,7 +795,7 @@ fn check_prepaid(
     }
     prop_assume!(!usage.is_empty());
     let calc = Calculator::new(&list);
-    let prepaid = calc.prepaid_month(&items);
+    let prepaid = calc.prepaid_month(&named);
     let ledger = calc.ledger(&LedgerInput {
         usage,
         packs,
@@ -798,6 +807,13 @@ fn check_prepaid(
         (Err(_), Err(_)) => return Ok(()),
         (p, l) => return Err(TestCaseError::fail(format!("{p:?} against {l:?}"))),
     };
+    // One month per billing item, in the order first named, with its APIs'
+    // calls summed.
+    let months: Vec<_> = prepaid.iter().map(|p| (p.api.clone(), p.calls)).collect();
+    let expected: Vec<_> = (items.iter())
+        .map(|e| (list.items[e.0].key.clone(), e.1))
+        .collect();
+    prop_assert_eq!(months, expected);
     let m = &ledger.months[0];
     // The ledger has a line for each item with usage rows (of 0 calls too).
     let with_rows = |i: &usize| {

@@ -21,22 +21,13 @@ pub(super) fn run(prices: &PriceList, args: &PrepaidArgs, out: &Out) -> anyhow::
         .into());
     }
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
-    let mut usage: Vec<(usize, u64, Vec<ocr_bill::PackSpec>)> = Vec::new();
+    let mut usage = Vec::with_capacity(args.api.len());
     for (i, (api, calls)) in args.api.iter().zip(&args.calls).enumerate() {
-        let found = prices.find(api)?;
-        if usage.iter().any(|(at, _, _)| *at == found.item_index) {
-            return Err(UsageError(format!(
-                "--api {api}: its billing item {} is named twice; give its month's \
-                 calls once",
-                found.item.key
-            ))
-            .into());
-        }
         let packs = match args.packs.get(i) {
             Some(spec) => parse_pack_spec(spec)?,
             None => Vec::new(),
         };
-        usage.push((found.item_index, parse_count(calls)?, packs));
+        usage.push((prices.find(api)?, parse_count(calls)?, packs));
     }
     let months = calc.prepaid_month(&usage)?;
     let freeze = reports::Freeze::new(prices, calc.prepaid_freeze(&months)?);

@@ -1,6 +1,6 @@
 //! `postpaid`: the month's bill lines, the freeze, the cliffs.
 
-use ocr_bill::{format_price, BillLine, PostpaidBill};
+use ocr_bill::{format_price, ApiCalls, BillLine, PostpaidBill};
 use serde::Serialize;
 
 use super::{lead_cells, price_cell};
@@ -55,18 +55,17 @@ fn line_row(l: &BillLine, bill: &PostpaidBill) -> Vec<String> {
         .collect()
 }
 
-/// A line sums the calls of APIs other than one of the item's own key.
-pub fn summed(l: &BillLine) -> bool {
-    l.apis.len() > 1 || l.apis.iter().any(|a| a.api != l.api)
-}
-
-/// `idcard (身份证) 6,000 + …`: the APIs whose calls a billing item's line sums.
-pub fn apis_summed(l: &BillLine) -> String {
-    l.apis
-        .iter()
-        .map(|a| format!("{} ({}) {}", a.api, a.name, num(a.calls)))
-        .collect::<Vec<_>>()
-        .join(" + ")
+/// `cards = residence-booklet (户口本识别) 6,000 + …`: the APIs whose calls a
+/// billing item's line sums, when other than one of the item's own key.
+pub fn apis_summed(item: &str, apis: &[ApiCalls]) -> Option<String> {
+    let summed = apis.len() > 1 || apis.iter().any(|a| a.api != item);
+    summed.then(|| {
+        let parts: Vec<String> = apis
+            .iter()
+            .map(|a| format!("{} ({}) {}", a.api, a.name, num(a.calls)))
+            .collect();
+        format!("{item} = {}\n", parts.join(" + "))
+    })
 }
 
 /// The note under a table when more calls would cost less.
@@ -117,8 +116,8 @@ impl Report for Postpaid<'_> {
             ]);
         }
         let mut out = table(&g);
-        for l in bill.lines.iter().filter(|l| summed(l)) {
-            out.push_str(&format!("{} = {}\n", l.api, apis_summed(l)));
+        for l in &bill.lines {
+            out.push_str(&apis_summed(&l.api, &l.apis).unwrap_or_default());
         }
         out.push_str(&format!(
             "Bill: {} {} (price list: {})\n{}",

@@ -74,6 +74,7 @@ fn month_human(m: &ocr_bill::PrepaidMonth) -> String {
         m.name,
         num(m.calls)
     );
+    out.push_str(&super::postpaid::apis_summed(&m.api, &m.apis).unwrap_or_default());
     out.push_str(&table(&g));
     out.push_str(&format!(
         "Total: {} (packs {} + overage {})\nCalls left in the packs: {}\n",

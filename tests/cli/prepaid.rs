@@ -271,26 +271,83 @@ fn several_apis_of_an_account_each_with_its_packs() {
     assert_eq!(s(&months[0], "total"), "1260.00");
     assert_eq!(months[1]["free_calls"], 600);
     assert_eq!(s(&v, "total"), "1260.00");
-    let err = Test::new()
+    // The same API named twice is one month of its calls, as in `postpaid`.
+    let v = Test::new()
         .args(&[
             "prepaid",
             "--api",
             "idcard",
             "--calls",
-            "5",
+            "5000",
             "--api",
             "身份证",
             "--calls",
-            "6",
+            "6000",
+            "--packs",
+            "1k",
         ])
-        .fails(2);
-    assert!(err.contains("named twice"), "{err}");
+        .json();
+    assert_eq!(v["calls"], 11000);
+    assert_eq!(v["pack_calls"], 1000);
+    // 9,000 overage calls at the 0.10 that 11,000 reach, and the pack.
+    assert_eq!(s(&v, "total"), "1020.00");
     let err = Test::new()
         .args(&[
             "prepaid", "--api", "idcard", "--calls", "5", "--packs", "1k", "--packs", "1k",
         ])
         .fails(2);
     assert!(err.contains("at most one --packs"), "{err}");
+}
+
+#[test]
+fn apis_of_one_billing_item_share_its_month_and_its_packs() {
+    // Edition d: 户口本识别 and 房产证识别 are both 通用证照识别. Their 11,000
+    // calls reach the 0.10 tier together, and a pack bought with either
+    // serves both (共享资源包): 1,000 free, 1,000 from the pack, 9,000 × 0.10
+    // + 120. Apart they would be two months of 4,000 calls at 0.15 over the
+    // free quota each.
+    let args = [
+        "--edition",
+        "d",
+        "prepaid",
+        "--api",
+        "residence-booklet",
+        "--calls",
+        "6000",
+        "--packs",
+        "1k",
+        "--api",
+        "房产证识别",
+        "--calls",
+        "5000",
+    ];
+    let v = Test::new().args(&args).json();
+    assert_eq!(s(&v, "api"), "cards");
+    assert_eq!(v["calls"], 11000);
+    assert_eq!(
+        (v["free_calls"].clone(), v["pack_calls"].clone()),
+        (1000.into(), 1000.into())
+    );
+    assert_eq!(s(&v, "unit_price"), "0.10");
+    assert_eq!(s(&v, "total"), "1020.00");
+    let apis: Vec<(&str, u64)> = (v["apis"].as_array().unwrap().iter())
+        .map(|a| (s(a, "api"), a["calls"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(apis, [("residence-booklet", 6000), ("property-cert", 5000)]);
+    // Packs given with each API serve the item in the order listed: the
+    // second API's 10,000-call pack after the first's 1,000.
+    let mut more = args.to_vec();
+    more.extend(["--packs", "10k@700"]);
+    let v = Test::new().args(&more).json();
+    assert_eq!(v["pack_calls"], 10000);
+    assert_eq!(v["pack_calls_left"], 1000);
+    assert_eq!(s(&v, "total"), "820.00");
+    Test::new()
+        .args(&more)
+        .stdout_has(
+            "cards = residence-booklet (户口本识别) 6,000 + property-cert (房产证识别) 5,000",
+        )
+        .run();
 }
 
 #[test]
