@@ -416,7 +416,7 @@ pub fn read_usage<'a, R: Read>(
     let mut places: std::collections::HashMap<(u32, Month, Option<&str>, usize), usize> =
         std::collections::HashMap::new();
     // A pivot table: months (named with their year) or APIs as columns.
-    let month = |name: &str| Month::parse(name).ok().map(|m| m.to_string());
+    let month = |name: &str| Month::named_by(name).map(|m| m.to_string());
     let api = |name: &str| prices.find(name).ok().map(|_| name.trim().to_string());
     let spreads = [
         Spread {

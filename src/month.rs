@@ -3,8 +3,10 @@
 //! Tier reaching looks at a calendar month's total, so every date form is read
 //! down to its month: `2025-06`, `2025/6`, `202506`, `2025年6月`, and days or
 //! times within a month: `2025-06-15`, `2025/6/15`, `2025-06-15 13:45:00`,
-//! `2025-06-15T13:45:00Z`, `20250615`. A timestamp that names its zone is read
-//! on the bill's clock, China Standard Time (UTC+8).
+//! `2025-06-15T13:45:00Z`, `20250615`, `20250615134500`, and Unix times
+//! (`1749966300`, or in milliseconds `1749966300000`). A timestamp that names
+//! its zone, and a Unix time, is read on the bill's clock, China Standard
+//! Time (UTC+8).
 
 use std::fmt;
 
@@ -92,12 +94,19 @@ impl Month {
                 if (named(a) && number(b, 1, 2).is_some()) || (named(b) && number(a, 1, 2).is_some()));
             // `1月`, `January`: which year is not said.
             let no_year = without_year(plain);
+            // Ten digits that are both (see `digits_only`).
+            let two_ways = plain.len() == 10
+                && !plain.starts_with('0')
+                && plain.bytes().all(|b| b.is_ascii_digit());
             let hint = if serial {
                 "; it looks like a spreadsheet's date serial number: format the column as a \
                  date and export again"
             } else if day_month_year {
                 "; a date with the year last does not tell its day from its month \
                  (6/5/2025 is June or May): write the year first, as 2025-06-05"
+            } else if two_ways {
+                "; ten digits read both as a Unix time and as yyyymmddhh: write the date \
+                 with separators (2026-01-15 13:00) or the Unix time in milliseconds"
             } else if no_year {
                 "; a month without its year: write the year too, as 2026-01"
             } else if short_year {
@@ -119,7 +128,18 @@ impl Month {
     /// columns.
     pub fn names_a_month(text: &str) -> bool {
         let plain: String = text.chars().map(crate::parse::half_width).collect();
-        Month::parse_dated(&plain).is_ok() || without_year(plain.trim())
+        Month::named_by(text).is_some() || without_year(plain.trim())
+    }
+
+    /// The month a column's name names, with its year (`2026-01`,
+    /// `2026年1月`, a day within it): a calendar's words, never a Unix time
+    /// or a timestamp of digits alone (a column named `1000012345` is an
+    /// account's, not a moment's).
+    pub fn named_by(header: &str) -> Option<Month> {
+        let folded: String = header.chars().map(crate::parse::half_width).collect();
+        let plain = folded.trim();
+        let moment = plain.len() >= 10 && plain.bytes().all(|b| b.is_ascii_digit());
+        (!moment).then(|| Month::parse(plain).ok()).flatten()
     }
 
     /// The month after.
@@ -259,6 +279,9 @@ fn parse_dated(t: &str) -> Option<Dated> {
             has_day: false,
         });
     }
+    if let Some(dated) = digits_only(t) {
+        return dated;
+    }
     // A time of day after the date: `2025-06-15 13:45:00`, `…T13:45:00Z`.
     let (date, time) = match t.find([' ', 'T']) {
         Some(at) => (&t[..at], Some(t[at + 1..].trim())),
@@ -317,6 +340,67 @@ fn parse_dated(t: &str) -> Option<Dated> {
         month: m,
         has_day: day.is_some(),
     })
+}
+
+/// A date or moment written as digits alone, beyond `yyyymm` and
+/// `yyyymmdd`: `yyyymmddhhmm[ss]` (as it stands), or a Unix time in seconds
+/// or milliseconds, 10 or 13 digits (a moment in UTC, read on the bill's
+/// clock). `Some(None)`: digits that are no date, or that read two ways (ten
+/// digits that are a Unix time and `yyyymmddhh` too). `None`: not such digits.
+fn digits_only(t: &str) -> Option<Option<Dated>> {
+    if !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let compact = |t: &str| -> Option<Dated> {
+        let (year, month, day) = (
+            number(&t[..4], 4, 4)?,
+            number(&t[4..6], 2, 2)?,
+            number(&t[6..8], 2, 2)?,
+        );
+        let month_of = Month::new(year, month)?;
+        if day == 0 || day > days_in(year, month) {
+            return None;
+        }
+        // Hours, minutes and seconds after the date, two digits each.
+        let clock: Vec<u32> = t.as_bytes()[8..]
+            .chunks(2)
+            .map(|pair| u32::from(pair[0] - b'0') * 10 + u32::from(pair[1] - b'0'))
+            .collect();
+        let fits = clock.first().is_none_or(|&h| h < 24) && clock.iter().skip(1).all(|&v| v < 60);
+        fits.then_some(Dated {
+            month: month_of,
+            has_day: true,
+        })
+    };
+    match t.len() {
+        12 | 14 => Some(compact(t)),
+        10 if compact(t).is_some() => Some(None),
+        // (From 2001-09-09 on: a Unix time of zero is a missing one.)
+        10 | 13 if !t.starts_with('0') => {
+            let seconds = t.parse::<i64>().ok()? / if t.len() == 13 { 1000 } else { 1 };
+            let local = seconds + i64::from(BILL_CLOCK_UTC_OFFSET_MINUTES) * 60;
+            let (year, month) = civil_month(local.div_euclid(86_400));
+            Some(Month::new(year, month).map(|month| Dated {
+                month,
+                has_day: true,
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// The year and month of a day counted from 1970-01-01 (day 0), in the
+/// proleptic Gregorian calendar (Howard Hinnant's `civil_from_days`).
+fn civil_month(days: i64) -> (u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (u32::try_from(year).unwrap_or(0), month as u32)
 }
 
 impl std::str::FromStr for Month {
@@ -448,6 +532,74 @@ mod tests {
             ("２０２５／６／１５　１３：４５", "2025-06"),
         ] {
             assert_eq!(Month::parse(text).unwrap().to_string(), month, "{text}");
+        }
+    }
+
+    /// Timestamps of digits alone: `yyyymmddhhmm[ss]` as it stands, and Unix
+    /// times (seconds or milliseconds, UTC) on the bill's clock, UTC+8.
+    #[test]
+    fn compact_timestamps_and_unix_times_roll_up_to_their_month() {
+        for (text, month) in [
+            ("20250615134500", "2025-06"),
+            ("202506151345", "2025-06"),
+            ("20251231235959", "2025-12"),
+            // 2026-01-01T00:00:00Z: 08:00 in Beijing.
+            ("1767225600", "2026-01"),
+            ("1767225600000", "2026-01"),
+            // 2026-01-31T15:59:59Z and 16:00:00Z: either side of midnight in Beijing.
+            ("1769875199", "2026-01"),
+            ("1769875200", "2026-02"),
+            ("1769875199999", "2026-01"),
+            ("1769875200000", "2026-02"),
+            // 2024-02-29T16:00:00Z, a leap day's evening: March in Beijing.
+            ("1709222400", "2024-03"),
+            ("１７６７２２５６００", "2026-01"),
+        ] {
+            let d = Month::parse_dated(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(
+                (d.month.to_string(), d.has_day),
+                (month.into(), true),
+                "{text}"
+            );
+        }
+        // Not a date and time, a zero (missing) Unix time, other lengths.
+        for text in [
+            "20251332000000",
+            "20250615240000",
+            "20250615136000",
+            "202506151360",
+            "0000000000",
+            "0767225600000",
+            "17672256000",
+            "176722560",
+        ] {
+            let err = Month::parse(text).unwrap_err();
+            assert!(!err.contains("both"), "{text}: {err}");
+        }
+        // Ten digits that are yyyymmddhh too are refused, saying why.
+        let err = Month::parse("2026011513").unwrap_err();
+        assert!(
+            err.contains("both as a Unix time and as yyyymmddhh"),
+            "{err}"
+        );
+        // A column's name is a month by a calendar's words, never by digits
+        // alone that would be a moment (an account's number).
+        assert_eq!(
+            Month::named_by("2026-01").map(|m| m.to_string()),
+            Some("2026-01".into())
+        );
+        assert_eq!(
+            Month::named_by(" 202601 ").map(|m| m.to_string()),
+            Some("2026-01".into())
+        );
+        for header in [
+            "1767225600",
+            "1000012345",
+            "202601151345",
+            "１７６７２２５６００",
+        ] {
+            assert_eq!(Month::named_by(header), None, "{header}");
+            assert!(!Month::names_a_month(header), "{header}");
         }
     }
 

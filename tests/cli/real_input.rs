@@ -1251,6 +1251,31 @@ fn utc_timestamps_fall_in_the_month_of_the_bill_clock() {
 }
 
 #[test]
+fn a_log_with_unix_times_or_compact_timestamps_is_billed_by_month() {
+    // A call log as a database or a gateway writes it: Unix times in
+    // seconds or milliseconds (UTC, read on the bill's clock: 1769875200 is
+    // 2026-01-31T16:00:00Z, midnight on February 1 in Beijing) and
+    // yyyymmddhhmmss, as it stands.
+    let file = "时间戳,接口,调用量\n1769875199,idcard,6000\n1769875200000,idcard,5000\n\
+                20260201000000,idcard,1000\n20260131235959,idcard,1\n";
+    Test::new()
+        .args(&["batch", "--group-by", "month"])
+        .stdin(file)
+        .stdout_has("\n2026-01,idcard,6001,2,1000,5001,2,0.15,750.15,")
+        .stdout_has("\n2026-02,idcard,6000,2,1000,5000,2,0.15,750.00,")
+        .run();
+    // Ten digits that are yyyymmddhh too are refused, naming the line.
+    let err = Test::new()
+        .args(&["batch", "--group-by", "month"])
+        .stdin("time,api,calls\n2026011513,idcard,5\n")
+        .fails(1);
+    assert!(
+        err.contains("line 2") && err.contains("yyyymmddhh"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_gbk_file_whose_first_chinese_text_comes_late_is_billed() {
     // Thousands of ASCII rows, then the first Chinese name, saved as GBK.
     let mut text = String::from("account,month,api,calls\n");
