@@ -478,13 +478,15 @@ impl ColumnArgs {
 #[derive(Debug, Args)]
 pub struct LedgerArgs {
     /// Usage CSV (`-` for stdin): month (or a date), api, calls, and optionally
-    /// account; English or Chinese headers (月份/日期, 接口, 调用量, 账号)
+    /// account; English or Chinese headers (月份/日期, 接口, 调用量, 账号).
+    /// Repeat it for several files (a month's or a day's export each): their
+    /// rows are read as one file's
     #[arg(long, value_name = "FILE", required_unless_present = "file")]
-    pub usage: Option<PathBuf>,
+    pub usage: Vec<PathBuf>,
 
-    /// The usage CSV, as --usage: `ocr-bill ledger usage.csv`
-    #[arg(value_name = "FILE", conflicts_with = "usage")]
-    pub file: Option<PathBuf>,
+    /// The usage files, as --usage: `ocr-bill ledger 2026-*.csv`
+    #[arg(value_name = "FILE")]
+    pub file: Vec<PathBuf>,
 
     /// Pack purchases CSV: month, api, calls (the pack size), optional count
     #[arg(long, value_name = "FILE")]
@@ -540,22 +542,20 @@ impl Command {
         std::mem::take(shared)
     }
 
-    /// A usage file given as the positional `FILE` is the `--usage` file.
+    /// Usage files given as the positional `FILE`s are `--usage` files.
     pub fn fold_usage_file(&mut self) {
         let (usage, file) = match self {
             Command::Ledger(Lazy(a, _)) => (&mut a.usage, &mut a.file),
             Command::Plan(Lazy(a, _)) => (&mut a.usage, &mut a.file),
             _ => return,
         };
-        if usage.is_none() {
-            *usage = file.take();
-        }
+        usage.append(file);
     }
 }
 
 /// Arguments of `plan`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("forecast").required(true).args(["api", "usage", "file"])))]
+#[command(group(clap::ArgGroup::new("forecast").required(true).multiple(true).args(["api", "usage", "file"])))]
 pub struct PlanArgs {
     /// API key, Chinese name or alias (with --monthly)
     #[arg(long, value_name = "API", requires = "monthly")]
@@ -567,13 +567,14 @@ pub struct PlanArgs {
     #[arg(long, value_name = "N N ...", num_args = 1..)]
     pub monthly: Vec<String>,
 
-    /// Usage CSV (month, api, calls) as for `ledger`: every API in it is planned
+    /// Usage CSV (month, api, calls) as for `ledger`: every API in it is
+    /// planned. Repeat it for several files: their rows are read as one file's
     #[arg(long, value_name = "FILE", conflicts_with_all = ["api", "monthly"])]
-    pub usage: Option<PathBuf>,
+    pub usage: Vec<PathBuf>,
 
-    /// The usage CSV, as --usage: `ocr-bill plan usage.csv`
-    #[arg(value_name = "FILE", conflicts_with_all = ["api", "monthly", "usage"])]
-    pub file: Option<PathBuf>,
+    /// The usage files, as --usage: `ocr-bill plan 2026-*.csv`
+    #[arg(value_name = "FILE", conflicts_with_all = ["api", "monthly"])]
+    pub file: Vec<PathBuf>,
 
     /// The account to plan for, when the usage file holds rows of several
     #[arg(long, value_name = "NAME")]

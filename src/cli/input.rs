@@ -20,11 +20,11 @@ pub(super) fn inputs(cli: &Cli) -> Vec<&Path> {
     match &cli.command {
         Command::Batch(a) => paths.extend(a.file.as_deref()),
         Command::Ledger(a) => {
-            paths.extend(a.usage.as_deref());
+            paths.extend(a.usage.iter().map(PathBuf::as_path));
             paths.extend(a.packs.as_deref());
             paths.extend(a.topups.as_deref());
         }
-        Command::Plan(a) => paths.extend(a.usage.as_deref()),
+        Command::Plan(a) => paths.extend(a.usage.iter().map(PathBuf::as_path)),
         Command::Curve(a) => paths.extend(a.svg.as_deref()),
         _ => {}
     }
@@ -128,6 +128,41 @@ pub(super) fn read_file<T>(
         parse(input).map_err(|e| anyhow::Error::new(e).context(format!("{what} file {name}")))?;
     if let Some(note) = totals.note() {
         crate::render::diagnostic(&format!("note: {what} file {name}: {note}"))?;
+    }
+    Ok(rows)
+}
+
+/// The usage rows of several files, read one after another as one file's
+/// (each with its own header, encoding and sheet; errors name the file). A
+/// file named twice is refused: its rows would be counted twice.
+pub(super) fn read_usage_files<'p>(
+    paths: &[PathBuf],
+    prices: &'p PriceList,
+    names: &ocr_bill::UsageColumns,
+    out: &Out,
+) -> anyhow::Result<Vec<ocr_bill::Usage<'p>>> {
+    let mut rows = Vec::new();
+    for (i, path) in paths.iter().enumerate() {
+        let same = |other: &PathBuf| {
+            other == path
+                || (fs::canonicalize(other).ok())
+                    .is_some_and(|o| fs::canonicalize(path).ok() == Some(o))
+        };
+        if let Some(twice) = paths[..i].iter().find(|p| same(p)) {
+            return Err(UsageError(format!(
+                "the usage file {} is given twice{}: its rows would be counted twice",
+                path.display(),
+                if twice == path {
+                    String::new()
+                } else {
+                    format!(" (as {})", twice.display())
+                }
+            ))
+            .into());
+        }
+        rows.extend(read_file(path, "usage", out, |r| {
+            ocr_bill::read_usage(r, prices, names)
+        })?);
     }
     Ok(rows)
 }

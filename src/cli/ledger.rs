@@ -1,10 +1,12 @@
 //! `ocr-bill ledger`: the usage, packs and top-ups files, month by month.
 
 use anyhow::{anyhow, Context};
-use ocr_bill::{read_packs, read_topups, read_usage, split_by_account, LedgerInput, PriceList};
+use ocr_bill::{read_packs, read_topups, split_by_account, LedgerInput, PriceList};
 
 use super::args::LedgerArgs;
-use super::input::{calculator, check_account, month_flag, opening_balance, read_file};
+use super::input::{
+    calculator, check_account, month_flag, opening_balance, read_file, read_usage_files,
+};
 use super::{Out, UsageError};
 use crate::output::Spill;
 use crate::render::{diagnostic, render};
@@ -13,14 +15,13 @@ use crate::report as reports;
 pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::Result<Spill> {
     let (format, style) = (out.format, out.style);
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
-    let usage = args
-        .usage
-        .as_deref()
-        .ok_or_else(|| UsageError("ledger needs a usage file: ocr-bill ledger usage.csv".into()))?;
+    if args.usage.is_empty() {
+        return Err(
+            UsageError("ledger needs a usage file: ocr-bill ledger usage.csv".into()).into(),
+        );
+    }
     let mut input = LedgerInput {
-        usage: read_file(usage, "usage", out, |r| {
-            read_usage(r, prices, &args.columns.names())
-        })?,
+        usage: read_usage_files(&args.usage, prices, &args.columns.names(), out)?,
         packs: match &args.packs {
             Some(p) => read_file(p, "packs", out, |r| read_packs(r, prices))?,
             None => Vec::new(),

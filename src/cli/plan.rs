@@ -2,10 +2,10 @@
 
 use std::io::Write;
 
-use ocr_bill::{parse_count, read_usage, Item, Month, PriceList};
+use ocr_bill::{parse_count, Item, Month, PriceList};
 
 use super::args::PlanArgs;
-use super::input::{calculator, check_account, month_flag, paid_prices, read_file};
+use super::input::{calculator, check_account, month_flag, paid_prices, read_usage_files};
 use super::{Out, UsageError};
 use crate::output::Spill;
 use crate::render::{diagnostic, render, Format};
@@ -38,7 +38,7 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
             })
             .collect::<anyhow::Result<Vec<_>>>()
     };
-    let Some(path) = &args.usage else {
+    if args.usage.is_empty() {
         let api = args.api.as_deref().expect("clap requires --api or --usage");
         let monthly = args
             .monthly
@@ -53,10 +53,8 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
             style,
         )?
         .into());
-    };
-    let mut usage = read_file(path, "usage", out, |r| {
-        read_usage(r, prices, &args.columns.names())
-    })?;
+    }
+    let mut usage = read_usage_files(&args.usage, prices, &args.columns.names(), out)?;
     if let Some(name) = &args.account {
         let name = name.trim();
         check_account(name, usage.iter().map(|u| u.account.as_str()))?;

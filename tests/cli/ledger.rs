@@ -837,3 +837,50 @@ fn many_accounts_write_all_their_ledgers() {
         &table[table.len() - 200..]
     );
 }
+
+#[test]
+fn several_usage_files_are_read_as_one() {
+    // A day's export each, one saved as GBK by Excel with Chinese headers,
+    // the other in UTF-8 with English ones in another order: account 1001's
+    // January is 4,000 + 5,000 calls, one month of 9,000.
+    let (gbk, _, _) =
+        encoding_rs::GBK.encode("账号,日期,接口,调用量\n1001,2026-01-01,身份证,4000\n");
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("2026-01-01.csv");
+    std::fs::write(&first, &gbk).unwrap();
+    let (_keep, paths) = files(&[(
+        "2026-01-02.csv",
+        "api,calls,date,account\nidcard,5000,2026-01-02,1001\nidcard,3000,2026-02-01,1002\n",
+    )]);
+    let first = first.to_string_lossy().into_owned();
+    let v = Test::new().args(&["ledger", &first, &paths[0]]).json();
+    let accounts = v["accounts"].as_array().unwrap();
+    let a1001 = &accounts[0];
+    assert_eq!(s(a1001, "account"), "1001");
+    let line = &a1001["months"][0]["lines"][0];
+    assert_eq!(
+        (line["calls"].as_u64(), s(line, "amount")),
+        (Some(9000), "1200.00")
+    );
+    // --usage may be repeated too, and mixed with files named alone.
+    let csv = Test::new()
+        .args(&["ledger", "--usage", &first, &paths[0], "-f", "csv"])
+        .run()
+        .stdout;
+    assert!(
+        csv.contains("\n1001,2026-01,idcard,9000,1000,0,8000,0.15,1200.00,"),
+        "{csv}"
+    );
+    // A file named twice would count its rows twice: refused.
+    let err = Test::new()
+        .args(&["ledger", &first, &paths[0], &first])
+        .fails(2);
+    assert!(
+        err.contains("is given twice") && err.contains("2026-01-01.csv"),
+        "{err}"
+    );
+    // An error names the file it is in.
+    let (_bad, bad) = files(&[("bad.csv", "month,api,calls\n2026-01,idcard,9k?\n")]);
+    let err = Test::new().args(&["ledger", &first, &bad[0]]).fails(1);
+    assert!(err.contains("bad.csv") && err.contains("line 2"), "{err}");
+}

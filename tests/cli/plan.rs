@@ -359,3 +359,23 @@ fn a_long_usage_file_is_planned_a_window_at_a_time() {
         assert!(err.contains(told), "{window:?}: {err}");
     }
 }
+
+#[test]
+fn several_usage_files_are_planned_as_one() {
+    // Two months' exports: one plan over both months, as from one file.
+    let (_keep, paths) = files(&[
+        ("jan.csv", "month,api,calls\n2026-01,idcard,11000\n"),
+        ("feb.csv", "月份,接口,调用量\n2026-02,身份证,3000\n"),
+        (
+            "both.csv",
+            "month,api,calls\n2026-01,idcard,11000\n2026-02,idcard,3000\n",
+        ),
+    ]);
+    let apart = Test::new().args(&["plan", &paths[0], &paths[1]]).json();
+    let whole = Test::new().args(&["plan", &paths[2]]).json();
+    assert_eq!(apart, whole);
+    assert_eq!(
+        apart["plans"][0]["monthly"],
+        serde_json::json!([11000, 3000])
+    );
+}

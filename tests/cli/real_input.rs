@@ -1547,7 +1547,8 @@ fn an_account_id_written_with_decimals_is_refused() {
 }
 
 /// `ledger usage.csv` and `plan usage.csv`, as `batch usage.csv` is written:
-/// the positional file is the `--usage` file; both at once are refused.
+/// the positional file is a `--usage` file; the same file both ways is
+/// refused (its rows would count twice).
 #[test]
 fn ledger_and_plan_take_the_usage_file_as_batch_does() {
     let usage = "account,month,api,calls\nA,2026-01,idcard,9000\nB,2026-01,idcard,100\nA,2026-02,idcard,12000\n";
@@ -1561,7 +1562,7 @@ fn ledger_and_plan_take_the_usage_file_as_batch_does() {
         let err = Test::new()
             .args(&[command, &p[0], "--usage", &p[0]])
             .fails(2);
-        assert!(err.contains("cannot be used with"), "{command}: {err}");
+        assert!(err.contains("is given twice"), "{command}: {err}");
     }
     let v = Test::new()
         .args(&["ledger", &p[0], "--account", "A"])
