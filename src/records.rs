@@ -327,11 +327,7 @@ impl<R: Read> RecordReader<R> {
                     // saved from a spreadsheet begins): a line of one value at
                     // most, where a header has two columns at least, with lines
                     // after it.
-                    let values = text
-                        .split(|&b| b == delimiter)
-                        .filter(|f| f.iter().any(|&b| !matches!(b, b' ' | b'\t')))
-                        .count();
-                    if values <= 1 && titles < MAX_TITLES {
+                    if is_title(line) && titles < MAX_TITLES {
                         let through = s + line.len() + 1;
                         if window[through..].iter().any(|&b| b != b'\n' && b != b'\r') {
                             titles += 1;
@@ -800,6 +796,19 @@ fn closing_line(rest: &[u8], eof: bool) -> Option<Option<u64>> {
         }
     }
     eof.then_some(None)
+}
+
+/// Whether a line (without its newline) may stand above a header as a title
+/// (`腾讯云OCR调用明细,,,`): one value at most, split on the delimiter its line
+/// uses, where a header has two columns at least. An empty line and Excel's
+/// `sep=;` are such lines too.
+pub fn is_title(line: &[u8]) -> bool {
+    let text = line.strip_suffix(b"\r").unwrap_or(line);
+    let delimiter = delimiter_of(text);
+    text.split(|&b| b == delimiter)
+        .filter(|f| f.iter().any(|&b| !matches!(b, b' ' | b'\t')))
+        .count()
+        <= 1
 }
 
 /// The delimiter of a header line: a comma if it has one outside quotes, else

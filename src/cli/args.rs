@@ -396,9 +396,11 @@ pub struct QuoteArgs {
 /// Arguments of `batch`.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
-    /// Usage CSV with a header row; stdin when absent or `-`
+    /// Usage CSV with a header row; stdin when absent or `-`. Several files
+    /// of the same columns (a day's export each) are billed as one, with one
+    /// header
     #[arg(value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub file: Vec<PathBuf>,
 
     /// Sum rows with equal values in these columns (and the same API) before
     /// billing, e.g. account,month: daily rows become monthly bills. Leaving the

@@ -1,11 +1,14 @@
 //! `ocr-bill batch`: the usage file streamed through the library's batch, its
 //! skipped rows reported, its summary and exit code.
 
+use std::path::PathBuf;
+
 use anyhow::anyhow;
 use ocr_bill::{run_batch, BatchError, BatchFormat, BatchOptions, PriceList, RowError};
 
 use super::args::BatchArgs;
-use super::input::{calculator, open_input};
+use super::input::{calculator, file_names, no_file_twice, open_input};
+use super::joined::{same_headers, Joined, Places};
 use super::{exit, one_line, Out, UsageError};
 use crate::output::{Destination, Spill};
 use crate::render::{diagnostic, CsvStyle, Format};
@@ -43,9 +46,33 @@ pub(super) fn run(
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     crate::render::stdout_is_open()?;
     // Every skipped row is reported; a report that cannot be written fails the run.
-    let mut skips = SkipReports::default();
+    // Several files are read as one stream, each line named in its file.
+    let (input, source, places): (Box<dyn std::io::Read>, String, _) = match &args.file[..] {
+        [] | [_] => {
+            let (input, source) =
+                open_input(args.file.first().map(PathBuf::as_path), "usage", out)?;
+            (input, source, None)
+        }
+        several => {
+            no_file_twice(several)?;
+            same_headers(several, out)?;
+            let (joined, places) = Joined::new(several, out);
+            (Box::new(joined), file_names(several), Some(places))
+        }
+    };
+    // A line of the input, as people find it: `line 5`, or `b.csv: line 5`.
+    let at = |line: u64| match &places {
+        None => format!("{source}: line {line}"),
+        Some(p) => {
+            let (name, line) = p.of(line);
+            format!("{name}: line {line}")
+        }
+    };
+    let mut skips = SkipReports {
+        places: places.clone(),
+        ..SkipReports::default()
+    };
     let mut report = |e: &RowError| skips.add(e);
-    let (input, source) = open_input(args.file.as_deref(), "usage", out)?;
     let mut sink = dest.open()?;
     // (Past a few MB, the bills wait in a temporary file.)
     let mut bills = Spill::default();
@@ -76,15 +103,22 @@ pub(super) fn run(
             return Err(anyhow::Error::new(e).context(format!("batch {source}")))
         }
         Err(BatchError::Row(row)) => {
-            return Err(anyhow!(
-                "{source}: line {}: {}",
-                row.line,
-                with_advice(&row)
-            ))
+            return Err(anyhow!("{}: {}", at(row.line), with_advice(&row)))
         }
         Err(e) => return Err(anyhow!("{source}: {e}")),
     };
-    if let Some(note) = summary.totals.note() {
+    if let (Some((line, word)), Some(places)) = (summary.totals.first, &places) {
+        // Told of the file of the first.
+        let (name, line) = places.of(line);
+        let totals = ocr_bill::TotalsRows {
+            first: Some((line, word)),
+            ..summary.totals.clone()
+        };
+        diagnostic(&format!(
+            "note: {name}: {}",
+            totals.note().unwrap_or_default()
+        ))?;
+    } else if let Some(note) = summary.totals.note() {
         diagnostic(&format!("note: {source}: {note}"))?;
     }
     for key in &summary.one_time {
@@ -179,6 +213,8 @@ pub(super) fn run(
 struct SkipReports {
     /// First line, last line and reason of the run not yet written.
     run: Option<(u64, u64, String)>,
+    /// Where each of several files' lines are.
+    places: Option<Places>,
     reported: u64,
     failed: Option<std::io::Error>,
 }
@@ -204,11 +240,21 @@ impl SkipReports {
         if self.failed.is_some() {
             return;
         }
+        // (Of several files, in the file of the first: a run never spans
+        // two, whose header is left out between them.)
+        let (of, at) = match &self.places {
+            None => (String::new(), first),
+            Some(p) => {
+                let (name, line) = p.of(first);
+                (format!(" of {name}"), line)
+            }
+        };
         let line = if first == last {
-            format!("skipped line {first}: {reason}")
+            format!("skipped line {at}{of}: {reason}")
         } else {
             format!(
-                "skipped lines {first}–{last} ({} rows): {reason}",
+                "skipped lines {at}–{}{of} ({} rows): {reason}",
+                at + (last - first),
                 last - first + 1
             )
         };

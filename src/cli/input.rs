@@ -18,7 +18,7 @@ use super::{Out, UsageError};
 pub(super) fn inputs(cli: &Cli) -> Vec<&Path> {
     let mut paths: Vec<&Path> = cli.shared.pricing.iter().map(PathBuf::as_path).collect();
     match &cli.command {
-        Command::Batch(a) => paths.extend(a.file.as_deref()),
+        Command::Batch(a) => paths.extend(a.file.iter().map(PathBuf::as_path)),
         Command::Ledger(a) => {
             paths.extend(a.usage.iter().map(PathBuf::as_path));
             paths.extend(a.packs.as_deref());
@@ -133,15 +133,26 @@ pub(super) fn read_file<T>(
 }
 
 /// The usage rows of several files, read one after another as one file's
-/// (each with its own header, encoding and sheet; errors name the file). A
-/// file named twice is refused: its rows would be counted twice.
+/// (each with its own header, encoding and sheet; errors name the file).
 pub(super) fn read_usage_files<'p>(
     paths: &[PathBuf],
     prices: &'p PriceList,
     names: &ocr_bill::UsageColumns,
     out: &Out,
 ) -> anyhow::Result<Vec<ocr_bill::Usage<'p>>> {
+    no_file_twice(paths)?;
     let mut rows = Vec::new();
+    for path in paths {
+        rows.extend(read_file(path, "usage", out, |r| {
+            ocr_bill::read_usage(r, prices, names)
+        })?);
+    }
+    Ok(rows)
+}
+
+/// Refuses a usage file named twice (as itself or by another path to it):
+/// its rows would be counted twice.
+pub(super) fn no_file_twice(paths: &[PathBuf]) -> anyhow::Result<()> {
     for (i, path) in paths.iter().enumerate() {
         let same = |other: &PathBuf| {
             other == path
@@ -160,11 +171,25 @@ pub(super) fn read_usage_files<'p>(
             ))
             .into());
         }
-        rows.extend(read_file(path, "usage", out, |r| {
-            ocr_bill::read_usage(r, prices, names)
-        })?);
     }
-    Ok(rows)
+    Ok(())
+}
+
+/// Files named in messages: `a.csv, b.csv and c.csv`, or the first and how
+/// many more.
+pub(super) fn file_names(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = (paths.iter())
+        .map(|p| match p.to_str() {
+            Some("-") => "stdin".into(),
+            _ => p.display().to_string(),
+        })
+        .collect();
+    match names.as_slice() {
+        [] => "stdin".into(),
+        [one] => one.clone(),
+        [rest @ .., last] if names.len() <= 3 => format!("{} and {last}", rest.join(", ")),
+        [first, rest @ ..] => format!("{first} and {} more files", rest.len()),
+    }
 }
 
 /// The opening balance: a decimal with at most two places, which may be

@@ -6,6 +6,7 @@ mod args;
 mod batch;
 mod curve;
 mod input;
+mod joined;
 mod ledger;
 mod plan;
 mod postpaid;

@@ -1,6 +1,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use crate::files;
 use crate::test::Test;
 
 /// Runs `batch` with `input` on stdin; returns (exit code, stdout, stderr).
@@ -578,4 +579,82 @@ fn a_group_whose_calls_overflow_is_the_first_bad_row_in_input_order() {
         "{err}"
     );
     assert!(err.contains("skipped 2 of 3 rows"), "{err}");
+}
+
+#[test]
+fn several_files_of_the_same_columns_are_billed_as_one() {
+    // A day's export each: the first saved as GBK by Excel under a title,
+    // the second in UTF-8 with a byte order mark, no newline at its end, a
+    // bad row and a totals row; an empty third.
+    let dir = tempfile::tempdir().unwrap();
+    let (gbk, _, _) = encoding_rs::GBK
+        .encode("2026年1月1日 用量\n账号,日期,接口,调用量\n1001,2026-01-01,身份证,4000\n");
+    let day1 = dir.path().join("day1.csv");
+    std::fs::write(&day1, &gbk).unwrap();
+    let day2 = dir.path().join("day2.csv");
+    std::fs::write(
+        &day2,
+        "\u{feff}账号,日期,接口,调用量\r\n1001,2026-01-02,身份证,5000\r\n1002,2026-01-02,身份证,9k?\r\n合计,,,9000",
+    )
+    .unwrap();
+    let empty = dir.path().join("day3.csv");
+    std::fs::write(&empty, "").unwrap();
+    let [day1, day2, empty] = [day1, day2, empty].map(|p| p.to_string_lossy().into_owned());
+    // Grouped: 1001's January is 4,000 + 5,000 calls, one month of 9,000.
+    let ran = Test::new()
+        .args(&[
+            "batch",
+            "--skip-invalid",
+            "--group-by",
+            "account,month",
+            &day1,
+            &day2,
+            &empty,
+        ])
+        .status(3)
+        .stdout_has("\n1001,2026-01,idcard,9000,2,1000,8000,2,0.15,1200.00,")
+        .run();
+    // Lines are named in their own file: day2.csv's third line, its fourth a
+    // totals row.
+    assert!(
+        ran.stderr.contains("skipped line 3 of ")
+            && ran.stderr.contains("day2.csv: invalid call count '9k?'"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("day2.csv: line 4 is a totals row"),
+        "{}",
+        ran.stderr
+    );
+    // Ungrouped: one header, every file's rows in order.
+    let ran = Test::new()
+        .args(&["batch", "--skip-invalid", &day1, &day2])
+        .status(3)
+        .run();
+    let lines: Vec<&str> = ran.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", ran.stdout);
+    assert!(lines[0].starts_with("账号,日期,接口,调用量,free_calls"));
+    assert!(lines[1].starts_with("1001,2026-01-01,身份证,4000,"));
+    assert!(lines[2].starts_with("1001,2026-01-02,身份证,5000,"));
+    // Without --skip-invalid the error names the file and its line.
+    let err = Test::new()
+        .args(&["batch", &day1, &day2])
+        .status(1)
+        .run()
+        .stderr;
+    assert!(
+        err.contains("day2.csv: line 3: invalid call count '9k?'"),
+        "{err}"
+    );
+    // Other columns: refused, naming both headers; a file twice: refused.
+    let (_keep, other) = files(&[("other.csv", "account,month,api,calls\n1,2026-01,idcard,5\n")]);
+    let err = Test::new().args(&["batch", &day1, &other[0]]).fails(1);
+    assert!(
+        err.contains("its header 'account,month,api,calls' is not the first file's")
+            && err.contains("'账号,日期,接口,调用量'"),
+        "{err}"
+    );
+    let err = Test::new().args(&["batch", &day1, &day1]).fails(2);
+    assert!(err.contains("is given twice"), "{err}");
 }

@@ -1,0 +1,288 @@
+//! Several usage files read by `batch` as one stream, each line still named in
+//! its own file.
+
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use super::input::open_input;
+use super::Out;
+
+/// Lines a file may have above its header (empty lines, `sep=;`, titles),
+/// at most, and the bytes read looking for it.
+const ABOVE_THE_HEADER: usize = 8;
+const HEADER_BYTES: usize = 1 << 20;
+
+/// Where each file's lines are in the stream: the stream's line that is the
+/// file's first line kept, the file's own number of that line, and its name.
+#[derive(Clone, Default)]
+pub(super) struct Places(Arc<Mutex<Vec<(u64, u64, String)>>>);
+
+impl Places {
+    /// The file and its own line of line `line` of the stream.
+    pub(super) fn of(&self, line: u64) -> (String, u64) {
+        let places = self.0.lock().map(|p| p.clone()).unwrap_or_default();
+        match places.iter().rev().find(|(first, _, _)| *first <= line) {
+            Some((first, own, name)) => (name.clone(), line - first + own),
+            None => (String::new(), line),
+        }
+    }
+
+    fn add(&self, first: u64, own: u64, name: String) {
+        if let Ok(mut p) = self.0.lock() {
+            p.push((first, own, name));
+        }
+    }
+}
+
+/// Usage files read one after another as one: each decoded on its own (its
+/// encoding, its sheet) and ending with a newline. Each file after the first
+/// must have the first's header, which it then leaves out with the lines
+/// above it, so that the stream is one header and the rows of every file.
+pub(super) struct Joined<'o> {
+    paths: std::vec::IntoIter<PathBuf>,
+    out: &'o Out,
+    current: Option<(Box<dyn Read>, String)>,
+    /// The first file's name and header line (without its line end), once
+    /// it is open.
+    first: Option<(String, Option<Vec<u8>>)>,
+    /// Bytes to hand on before reading more of the current file.
+    pending: Vec<u8>,
+    at: usize,
+    /// The last byte handed on.
+    last: Option<u8>,
+    /// Newlines handed on.
+    lines: u64,
+    places: Places,
+}
+
+impl<'o> Joined<'o> {
+    pub(super) fn new(paths: &[PathBuf], out: &'o Out) -> (Joined<'o>, Places) {
+        let places = Places::default();
+        let joined = Joined {
+            paths: Vec::from(paths).into_iter(),
+            out,
+            current: None,
+            first: None,
+            pending: Vec::new(),
+            at: 0,
+            last: None,
+            lines: 0,
+            places: places.clone(),
+        };
+        (joined, places)
+    }
+
+    /// Opens the next file and reads it up to its header: the first file's
+    /// is kept whole; another's must be the first's, and is left out with the
+    /// lines above it. `false` when no file is left.
+    fn open_next(&mut self) -> io::Result<bool> {
+        let Some(path) = self.paths.next() else {
+            return Ok(false);
+        };
+        let Head {
+            input,
+            name,
+            mut bytes,
+            header,
+        } = Head::open(&path, self.out)?;
+        match &self.first {
+            // Nothing but empty lines: no rows to add.
+            _ if header.is_none() && bytes.iter().all(u8::is_ascii_whitespace) => {
+                self.pending.clear()
+            }
+            None => {
+                let line = header.map(|(_, range)| trim_line_end(&bytes[range]).to_vec());
+                self.first = Some((name.clone(), line));
+                self.places.add(self.lines + 1, 1, name.clone());
+                self.pending = bytes;
+            }
+            Some((first, line)) => {
+                let theirs = header
+                    .clone()
+                    .map(|(_, range)| trim_line_end(&bytes[range]));
+                let (Some((above, range)), true) = (header.clone(), theirs == line.as_deref())
+                else {
+                    return Err(not_the_first(&name, theirs, first, line.as_deref()));
+                };
+                // Its rows start on the line after its header.
+                self.places
+                    .add(self.lines + 1, above as u64 + 2, name.clone());
+                self.pending = bytes.split_off(range.end + 1);
+            }
+        }
+        self.at = 0;
+        self.current = Some((input, name));
+        Ok(true)
+    }
+
+    /// Hands on `n` bytes of `buf`, counted.
+    fn handed(&mut self, buf: &[u8]) -> usize {
+        self.lines += memchr::memchr_iter(b'\n', buf).count() as u64;
+        if let Some(&b) = buf.last() {
+            self.last = Some(b);
+        }
+        buf.len()
+    }
+}
+
+/// Checks, before anything is written, that the files (but stdin, read
+/// once) have the first's header: a file of other columns is refused before
+/// the first's rows are billed.
+pub(super) fn same_headers(paths: &[PathBuf], out: &Out) -> io::Result<()> {
+    let mut first: Option<(String, Option<Vec<u8>>)> = None;
+    for path in paths.iter().filter(|p| p.as_os_str() != "-") {
+        let head = Head::open(path, out)?;
+        let line = head.line().map(<[u8]>::to_vec);
+        if line.is_none() && head.bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match &first {
+            None => first = Some((head.name, line)),
+            Some((name, header)) if *header != line => {
+                return Err(not_the_first(
+                    &head.name,
+                    line.as_deref(),
+                    name,
+                    header.as_deref(),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// A file opened and read up to its header.
+struct Head {
+    input: Box<dyn Read>,
+    name: String,
+    /// Its first bytes (without a byte order mark), through its header's
+    /// newline at least, unless the file ends before.
+    bytes: Vec<u8>,
+    /// The lines above the header, and the header's range in `bytes`.
+    header: Option<(usize, std::ops::Range<usize>)>,
+}
+
+impl Head {
+    fn open(path: &std::path::Path, out: &Out) -> io::Result<Head> {
+        let (mut input, name) =
+            open_input(Some(path), "usage", out).map_err(|e| io::Error::other(format!("{e:#}")))?;
+        let mut bytes = Vec::new();
+        let mut chunk = [0u8; 8192];
+        let header = loop {
+            // (A UTF-8 byte order mark is no part of the header.)
+            if bytes.starts_with(b"\xEF\xBB\xBF") {
+                bytes.drain(..3);
+            }
+            if let Some(found) = header_in(&bytes) {
+                break Some(found);
+            }
+            if bytes.len() > HEADER_BYTES {
+                break None;
+            }
+            let n = match input.read(&mut chunk) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io::Error::new(e.kind(), format!("{name}: {e}"))),
+            };
+            if n == 0 {
+                // The last line, without a newline after it.
+                if bytes.last().is_some_and(|&b| b != b'\n') {
+                    bytes.push(b'\n');
+                }
+                break header_in(&bytes);
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+        };
+        Ok(Head {
+            input,
+            name,
+            bytes,
+            header,
+        })
+    }
+
+    /// The header line, without its line end.
+    fn line(&self) -> Option<&[u8]> {
+        let (_, range) = self.header.clone()?;
+        Some(trim_line_end(&self.bytes[range]))
+    }
+}
+
+/// A file whose header is not the first file's, refused.
+fn not_the_first(
+    name: &str,
+    theirs: Option<&[u8]>,
+    first: &str,
+    header: Option<&[u8]>,
+) -> io::Error {
+    let said = |line: Option<&[u8]>| {
+        line.map_or("(none found)".into(), |l| {
+            format!("'{}'", String::from_utf8_lossy(l))
+        })
+    };
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "{name}: its header {} is not the first file's ({first}: {}): batch joins files \
+             of the same columns into one output; bill it apart, or read the files with \
+             ledger, which takes each file's own header",
+            said(theirs),
+            said(header)
+        ),
+    )
+}
+
+/// The header line of a file's first bytes, if they hold it whole: the
+/// number of lines above it and its byte range (without the newline).
+fn header_in(head: &[u8]) -> Option<(usize, std::ops::Range<usize>)> {
+    let mut start = 0;
+    for above in 0..=ABOVE_THE_HEADER {
+        let end = start + memchr::memchr(b'\n', &head[start..])?;
+        if !ocr_bill::is_title(&head[start..end]) {
+            return Some((above, start..end));
+        }
+        start = end + 1;
+    }
+    None
+}
+
+fn trim_line_end(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+impl Read for Joined<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.at < self.pending.len() {
+                let n = buf.len().min(self.pending.len() - self.at);
+                buf[..n].copy_from_slice(&self.pending[self.at..self.at + n]);
+                self.at += n;
+                return Ok(self.handed(&buf[..n]));
+            }
+            let Some((input, name)) = &mut self.current else {
+                if !self.open_next()? {
+                    return Ok(0);
+                }
+                continue;
+            };
+            let n = match input.read(buf) {
+                Ok(n) => n,
+                Err(e) => return Err(io::Error::new(e.kind(), format!("{name}: {e}"))),
+            };
+            if n > 0 {
+                return Ok(self.handed(&buf[..n]));
+            }
+            // The file's end: its last line ends before the next file's.
+            self.current = None;
+            if self.last.is_some_and(|b| b != b'\n') {
+                self.pending = b"\n".to_vec();
+                self.at = 0;
+            }
+        }
+    }
+}
