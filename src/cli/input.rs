@@ -124,6 +124,16 @@ pub(super) fn read_file<T>(
     parse: impl FnOnce(Box<dyn Read>) -> Result<(Vec<T>, TotalsRows), ocr_bill::InputError>,
 ) -> anyhow::Result<Vec<T>> {
     let (input, name) = open_input(Some(path), what, out)?;
+    read_from(input, &name, what, parse)
+}
+
+/// Reads one input opened as `name` with its parser, as [`read_file`].
+fn read_from<T>(
+    input: Box<dyn Read>,
+    name: &str,
+    what: &str,
+    parse: impl FnOnce(Box<dyn Read>) -> Result<(Vec<T>, TotalsRows), ocr_bill::InputError>,
+) -> anyhow::Result<Vec<T>> {
     let (rows, totals) =
         parse(input).map_err(|e| anyhow::Error::new(e).context(format!("{what} file {name}")))?;
     if let Some(note) = totals.note() {
@@ -133,7 +143,8 @@ pub(super) fn read_file<T>(
 }
 
 /// The usage rows of several files, read one after another as one file's
-/// (each with its own header, encoding and sheet; errors name the file).
+/// (each with its own header, encoding and sheet; errors name the file). Of
+/// several, an empty file (a day without calls) adds nothing.
 pub(super) fn read_usage_files<'p>(
     paths: &[PathBuf],
     prices: &'p PriceList,
@@ -141,13 +152,25 @@ pub(super) fn read_usage_files<'p>(
     out: &Out,
 ) -> anyhow::Result<Vec<ocr_bill::Usage<'p>>> {
     no_file_twice(paths)?;
-    let mut rows = Vec::new();
-    for path in paths {
-        rows.extend(read_file(path, "usage", out, |r| {
-            ocr_bill::read_usage(r, prices, names)
-        })?);
-    }
-    Ok(rows)
+    let parse = |r| ocr_bill::read_usage(r, prices, names);
+    let [path] = paths else {
+        let mut rows = Vec::new();
+        let mut read = 0;
+        for path in paths {
+            let Some((input, name)) = super::joined::unless_empty(path, out)? else {
+                continue;
+            };
+            rows.extend(read_from(input, &name, "usage", parse)?);
+            read += 1;
+        }
+        anyhow::ensure!(
+            read > 0,
+            "the usage files {} are all empty; expected a header row with month, api, calls",
+            file_names(paths)
+        );
+        return Ok(rows);
+    };
+    read_file(path, "usage", out, parse)
 }
 
 /// Refuses a usage file named twice (as itself or by another path to it):

@@ -153,6 +153,20 @@ pub(super) fn same_headers(paths: &[PathBuf], out: &Out) -> io::Result<()> {
     Ok(())
 }
 
+/// A file opened to be read whole, unless it is empty (nothing but blank
+/// lines): its input and name.
+pub(super) fn unless_empty(
+    path: &std::path::Path,
+    out: &Out,
+) -> io::Result<Option<(Box<dyn Read>, String)>> {
+    let head = Head::open(path, out)?;
+    if head.header.is_none() && head.bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let input: Box<dyn Read> = Box::new(io::Cursor::new(head.bytes).chain(head.input));
+    Ok(Some((input, head.name)))
+}
+
 /// A file opened and read up to its header.
 struct Head {
     input: Box<dyn Read>,

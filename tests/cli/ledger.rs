@@ -871,6 +871,16 @@ fn several_usage_files_are_read_as_one() {
         csv.contains("\n1001,2026-01,idcard,9000,1000,0,8000,0.15,1200.00,"),
         "{csv}"
     );
+    // An empty file (a day without calls) adds nothing; files all empty are
+    // refused.
+    let (_empty, empty) = files(&[("a.csv", ""), ("b.csv", "\n\n")]);
+    let with_empty = Test::new()
+        .args(&["ledger", &first, &empty[0], &paths[0], "-f", "csv"])
+        .run()
+        .stdout;
+    assert_eq!(with_empty, csv);
+    let err = Test::new().args(&["ledger", &empty[0], &empty[1]]).fails(1);
+    assert!(err.contains("are all empty"), "{err}");
     // A file named twice would count its rows twice: refused.
     let err = Test::new()
         .args(&["ledger", &first, &paths[0], &first])
