@@ -21,8 +21,12 @@ pub(super) struct Places(Arc<Mutex<Vec<(u64, u64, String)>>>);
 impl Places {
     /// The file and its own line of line `line` of the stream.
     pub(super) fn of(&self, line: u64) -> (String, u64) {
-        let places = self.0.lock().map(|p| p.clone()).unwrap_or_default();
-        match places.iter().rev().find(|(first, _, _)| *first <= line) {
+        let Ok(places) = self.0.lock() else {
+            return (String::new(), line);
+        };
+        // (Files in the order read: the last that starts at or before it.)
+        let at = places.partition_point(|(first, _, _)| *first <= line);
+        match at.checked_sub(1).map(|i| &places[i]) {
             Some((first, own, name)) => (name.clone(), line - first + own),
             None => (String::new(), line),
         }
