@@ -154,6 +154,12 @@ impl Role {
                 "使用量",
                 "使用次数",
                 "total_calls",
+                // Tencent Cloud API responses' field, and how a call count
+                // is put in English beside Chinese (调用次数).
+                "totalcount",
+                "calltimes",
+                "number_of_calls",
+                "invocations",
                 "总调用量",
                 "总调用次数",
                 "调用总量",
@@ -678,6 +684,9 @@ mod tests {
             &wanted,
         );
         assert_eq!(got.unwrap(), vec![Some(0), Some(1), Some(2), Some(3)]);
+        // A log with Unix times under a Chinese name.
+        let got = resolve(&header(&["时间戳", "接口", "调用量"]), &wanted).unwrap();
+        assert_eq!(got, vec![None, Some(0), Some(1), Some(2)]);
     }
 
     /// Spaces inside a Chinese column name, and an English one written as two
@@ -691,6 +700,10 @@ mod tests {
             ("api", "Call Count"),
             ("api", "call_count"),
             ("接口_名称", "调用-次数"),
+            ("Action", "TotalCount"),
+            ("api", "Call Times"),
+            ("api", "Number of Calls"),
+            ("api", "invocations"),
         ] {
             let got = resolve(&header(&[api, calls]), &wanted);
             assert_eq!(got, Ok(vec![Some(0), Some(1)]), "{api}, {calls}");
