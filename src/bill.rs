@@ -862,13 +862,7 @@ impl<'a> Calculator<'a> {
             line.apis = apis;
             lines.push(line);
         }
-        if self.prices.settings.free_quota == FreeQuota::PerAccount && lines.len() > 1 {
-            notes.push(format!(
-                "the account's {} free calls a month are taken by the billing items in \
-                 price-list order",
-                self.prices.settings.free_calls_per_month
-            ));
-        }
+        notes.extend(self.allowance_note(lines.len()));
         let amount = Money::checked_sum(lines.iter().map(|l| l.amount))?;
         let freeze = self.freeze(&lines)?;
         Ok(PostpaidBill {
@@ -881,6 +875,18 @@ impl<'a> Calculator<'a> {
             freeze,
             no_freeze: self.prices.settings.freeze_basis == FreezeBasis::None,
             notes,
+        })
+    }
+
+    /// What a month of `items` billing items says of the free calls, when
+    /// they are the account's, shared by its items (edition b).
+    pub fn allowance_note(&self, items: usize) -> Option<String> {
+        (self.prices.settings.free_quota == FreeQuota::PerAccount && items > 1).then(|| {
+            format!(
+                "the account's {} free calls a month are taken by the billing items in \
+                 price-list order",
+                self.prices.settings.free_calls_per_month
+            )
         })
     }
 

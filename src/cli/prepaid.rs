@@ -39,7 +39,14 @@ pub(super) fn run(prices: &PriceList, args: &PrepaidArgs, out: &Out) -> anyhow::
         )
     } else {
         render(
-            &reports::Priced::new(prices, reports::PrepaidAccount::new(&months, freeze)?),
+            &reports::Priced::new(
+                prices,
+                reports::PrepaidAccount::new(
+                    &months,
+                    freeze,
+                    calc.allowance_note(months.len()).into_iter().collect(),
+                )?,
+            ),
             format,
             style,
         )

@@ -121,14 +121,22 @@ pub struct PrepaidAccount<'a> {
     total: ocr_bill::Money,
     #[serde(flatten)]
     freeze: Freeze,
+    /// What the account's month assumed (free calls shared by its items).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 impl<'a> PrepaidAccount<'a> {
-    pub fn new(months: &'a [ocr_bill::PrepaidMonth], freeze: Freeze) -> anyhow::Result<Self> {
+    pub fn new(
+        months: &'a [ocr_bill::PrepaidMonth],
+        freeze: Freeze,
+        notes: Vec<String>,
+    ) -> anyhow::Result<Self> {
         Ok(PrepaidAccount {
             months,
             total: ocr_bill::Money::checked_sum(months.iter().map(|m| m.total))?,
             freeze,
+            notes,
         })
     }
 }
@@ -143,6 +151,9 @@ impl Report for PrepaidAccount<'_> {
             .join("\n");
         out.push_str(&format!("\nAccount total: {}\n", num(self.total)));
         out.push_str(&self.freeze.human());
+        for note in &self.notes {
+            out.push_str(&format!("Note: {note}\n"));
+        }
         out
     }
 

@@ -271,6 +271,14 @@ fn several_apis_of_an_account_each_with_its_packs() {
     assert_eq!(s(&months[0], "total"), "1260.00");
     assert_eq!(months[1]["free_calls"], 600);
     assert_eq!(s(&v, "total"), "1260.00");
+    // Why idcard has 400 free calls: said, as `postpaid` says it.
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("taken by the billing items in price-list order"),
+        "{v}"
+    );
     // The same API named twice is one month of its calls, as in `postpaid`.
     let v = Test::new()
         .args(&[
