@@ -176,13 +176,11 @@ pub(super) fn read_usage_files<'p>(
 /// Refuses a usage file named twice (as itself or by another path to it):
 /// its rows would be counted twice.
 pub(super) fn no_file_twice(paths: &[PathBuf]) -> anyhow::Result<()> {
-    for (i, path) in paths.iter().enumerate() {
-        let same = |other: &PathBuf| {
-            other == path
-                || (fs::canonicalize(other).ok())
-                    .is_some_and(|o| fs::canonicalize(path).ok() == Some(o))
-        };
-        if let Some(twice) = paths[..i].iter().find(|p| same(p)) {
+    // Each file by its canonical path (as given where it has none: stdin).
+    let mut seen: std::collections::HashMap<PathBuf, &PathBuf> = std::collections::HashMap::new();
+    for path in paths {
+        let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if let Some(twice) = seen.insert(canonical, path) {
             return Err(UsageError(format!(
                 "the usage file {} is given twice{}: its rows would be counted twice",
                 path.display(),
