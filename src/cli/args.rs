@@ -490,13 +490,14 @@ pub struct LedgerArgs {
     #[arg(value_name = "FILE")]
     pub file: Vec<PathBuf>,
 
-    /// Pack purchases CSV: month, api, calls (the pack size), optional count
+    /// Pack purchases CSV: month, api, calls (the pack size), optional count;
+    /// repeat it for several files
     #[arg(long, value_name = "FILE")]
-    pub packs: Option<PathBuf>,
+    pub packs: Vec<PathBuf>,
 
-    /// Top-ups CSV: month, amount
+    /// Top-ups CSV: month, amount; repeat it for several files
     #[arg(long, value_name = "FILE")]
-    pub topups: Option<PathBuf>,
+    pub topups: Vec<PathBuf>,
 
     /// Opening balance (e.g. 5000, 1万, 1,000.50; negative for arrears carried in);
     /// with it or --topups the balance, arrears and freeze are followed

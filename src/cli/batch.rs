@@ -54,7 +54,7 @@ pub(super) fn run(
             (input, source, None)
         }
         several => {
-            no_file_twice(several)?;
+            no_file_twice(several, "usage")?;
             same_headers(several, out)?;
             let (joined, places) = Joined::new(several, out);
             (Box::new(joined), file_names(several), Some(places))

@@ -21,8 +21,8 @@ pub(super) fn inputs(cli: &Cli) -> Vec<&Path> {
         Command::Batch(a) => paths.extend(a.file.iter().map(PathBuf::as_path)),
         Command::Ledger(a) => {
             paths.extend(a.usage.iter().map(PathBuf::as_path));
-            paths.extend(a.packs.as_deref());
-            paths.extend(a.topups.as_deref());
+            paths.extend(a.packs.iter().map(PathBuf::as_path));
+            paths.extend(a.topups.iter().map(PathBuf::as_path));
         }
         Command::Plan(a) => paths.extend(a.usage.iter().map(PathBuf::as_path)),
         Command::Curve(a) => paths.extend(a.svg.as_deref()),
@@ -142,17 +142,17 @@ fn read_from<T>(
     Ok(rows)
 }
 
-/// The usage rows of several files, read one after another as one file's
-/// (each with its own header, encoding and sheet; errors name the file). Of
-/// several, an empty file (a day without calls) adds nothing.
-pub(super) fn read_usage_files<'p>(
+/// The rows of several files (usage, packs or top-ups: `what`), read one
+/// after another as one file's (each with its own header, encoding and
+/// sheet; errors name the file). Of several, an empty file (a day without
+/// calls) adds nothing; none at all is no rows.
+pub(super) fn read_files<T>(
     paths: &[PathBuf],
-    prices: &'p PriceList,
-    names: &ocr_bill::UsageColumns,
+    what: &str,
     out: &Out,
-) -> anyhow::Result<Vec<ocr_bill::Usage<'p>>> {
-    no_file_twice(paths)?;
-    let parse = |r| ocr_bill::read_usage(r, prices, names);
+    parse: impl Fn(Box<dyn Read>) -> Result<(Vec<T>, TotalsRows), ocr_bill::InputError>,
+) -> anyhow::Result<Vec<T>> {
+    no_file_twice(paths, what)?;
     let [path] = paths else {
         let mut rows = Vec::new();
         let mut read = 0;
@@ -160,29 +160,29 @@ pub(super) fn read_usage_files<'p>(
             let Some((input, name)) = super::joined::unless_empty(path, out)? else {
                 continue;
             };
-            rows.extend(read_from(input, &name, "usage", parse)?);
+            rows.extend(read_from(input, &name, what, &parse)?);
             read += 1;
         }
         anyhow::ensure!(
-            read > 0,
-            "the usage files {} are all empty; expected a header row with month, api, calls",
+            read > 0 || paths.is_empty(),
+            "the {what} files {} are all empty; expected a header row",
             file_names(paths)
         );
         return Ok(rows);
     };
-    read_file(path, "usage", out, parse)
+    read_file(path, what, out, parse)
 }
 
-/// Refuses a usage file named twice (as itself or by another path to it):
-/// its rows would be counted twice.
-pub(super) fn no_file_twice(paths: &[PathBuf]) -> anyhow::Result<()> {
+/// Refuses a file named twice (as itself or by another path to it): its rows
+/// would be counted twice.
+pub(super) fn no_file_twice(paths: &[PathBuf], what: &str) -> anyhow::Result<()> {
     // Each file by its canonical path (as given where it has none: stdin).
     let mut seen: std::collections::HashMap<PathBuf, &PathBuf> = std::collections::HashMap::new();
     for path in paths {
         let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         if let Some(twice) = seen.insert(canonical, path) {
             return Err(UsageError(format!(
-                "the usage file {} is given twice{}: its rows would be counted twice",
+                "the {what} file {} is given twice{}: its rows would be counted twice",
                 path.display(),
                 if twice == path {
                     String::new()

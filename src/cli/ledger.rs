@@ -1,12 +1,10 @@
 //! `ocr-bill ledger`: the usage, packs and top-ups files, month by month.
 
 use anyhow::{anyhow, Context};
-use ocr_bill::{read_packs, read_topups, split_by_account, LedgerInput, PriceList};
+use ocr_bill::{read_packs, read_topups, read_usage, split_by_account, LedgerInput, PriceList};
 
 use super::args::LedgerArgs;
-use super::input::{
-    calculator, check_account, month_flag, opening_balance, read_file, read_usage_files,
-};
+use super::input::{calculator, check_account, month_flag, opening_balance, read_files};
 use super::{Out, UsageError};
 use crate::output::Spill;
 use crate::render::{diagnostic, render};
@@ -21,20 +19,16 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
         );
     }
     let mut input = LedgerInput {
-        usage: read_usage_files(&args.usage, prices, &args.columns.names(), out)?,
-        packs: match &args.packs {
-            Some(p) => read_file(p, "packs", out, |r| read_packs(r, prices))?,
-            None => Vec::new(),
-        },
-        topups: match &args.topups {
-            Some(p) => read_file(p, "top-ups", out, read_topups)?,
-            None => Vec::new(),
-        },
+        usage: read_files(&args.usage, "usage", out, |r| {
+            read_usage(r, prices, &args.columns.names())
+        })?,
+        packs: read_files(&args.packs, "packs", out, |r| read_packs(r, prices))?,
+        topups: read_files(&args.topups, "top-ups", out, read_topups)?,
         opening_balance: match &args.balance {
             Some(b) => opening_balance(b)?,
             None => ocr_bill::Money::ZERO,
         },
-        track_balance: args.balance.is_some() || args.topups.is_some(),
+        track_balance: args.balance.is_some() || !args.topups.is_empty(),
         from: month_flag("--from", &args.from)?,
         until: month_flag("--until", &args.until)?,
     };

@@ -5,7 +5,7 @@ use std::io::Write;
 use ocr_bill::{parse_count, Item, Month, PriceList};
 
 use super::args::PlanArgs;
-use super::input::{calculator, check_account, month_flag, paid_prices, read_usage_files};
+use super::input::{calculator, check_account, month_flag, paid_prices, read_files};
 use super::{Out, UsageError};
 use crate::output::Spill;
 use crate::render::{diagnostic, render, Format};
@@ -54,7 +54,9 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
         )?
         .into());
     }
-    let mut usage = read_usage_files(&args.usage, prices, &args.columns.names(), out)?;
+    let mut usage = read_files(&args.usage, "usage", out, |r| {
+        ocr_bill::read_usage(r, prices, &args.columns.names())
+    })?;
     if let Some(name) = &args.account {
         let name = name.trim();
         check_account(name, usage.iter().map(|u| u.account.as_str()))?;

@@ -894,3 +894,50 @@ fn several_usage_files_are_read_as_one() {
     let err = Test::new().args(&["ledger", &first, &bad[0]]).fails(1);
     assert!(err.contains("bad.csv") && err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn several_packs_and_top_ups_files_are_read_as_one() {
+    // An order list a quarter each, the later one first: the packs bought
+    // are the same as in one file in month order, and so is the ledger.
+    let usage = "month,api,calls\n2026-01,idcard,3000\n2026-02,idcard,2500\n2026-03,idcard,12000\n";
+    let (_keep, p) = files(&[
+        ("usage.csv", usage),
+        ("q1.csv", "month,api,calls\n2026-01,idcard,1000\n"),
+        ("q2.csv", "month,api,calls\n2026-03,idcard,10000\n"),
+        (
+            "all.csv",
+            "month,api,calls\n2026-01,idcard,1000\n2026-03,idcard,10000\n",
+        ),
+        ("t1.csv", "month,amount\n2026-01,500\n"),
+        ("t2.csv", "month,amount\n2026-02,300\n"),
+        ("t.csv", "month,amount\n2026-01,500\n2026-02,300\n"),
+    ]);
+    let apart = Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[2], "--packs", &p[1]])
+        .args(&["--topups", &p[4], "--topups", &p[5], "-f", "csv"])
+        .run()
+        .stdout;
+    let whole = Test::new()
+        .args(&[
+            "ledger", &p[0], "--packs", &p[3], "--topups", &p[6], "-f", "csv",
+        ])
+        .run()
+        .stdout;
+    assert_eq!(apart, whole);
+    // Both packs bought, both top-ups credited.
+    let v = Test::new()
+        .args(&[
+            "ledger", &p[0], "--packs", &p[2], "--packs", &p[1], "--topups", &p[4],
+        ])
+        .args(&["--topups", &p[5]])
+        .json();
+    assert_eq!(s(&v["totals"], "paid_for_packs"), "920.00");
+    assert_eq!(s(&v["totals"], "topups"), "800.00");
+    let err = Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[1], "--packs", &p[1]])
+        .fails(2);
+    assert!(
+        err.contains("the packs file") && err.contains("given twice"),
+        "{err}"
+    );
+}
