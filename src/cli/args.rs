@@ -366,13 +366,14 @@ pub struct PrepaidArgs {
 /// Arguments of `quote`.
 #[derive(Debug, Args)]
 pub struct QuoteArgs {
-    /// API key, Chinese name or alias
-    #[arg(long, value_name = "API")]
-    pub api: String,
+    /// API key, Chinese name or alias; repeat `--api A --calls N` for APIs of
+    /// one billing item, whose packs serve them all
+    #[arg(long, value_name = "API", required = true)]
+    pub api: Vec<String>,
 
     /// Calls expected within the packs' validity (a year): 7000, 7k, 1.5M, 10万
-    #[arg(long, value_name = "N", allow_hyphen_values = true)]
-    pub calls: String,
+    #[arg(long, value_name = "N", allow_hyphen_values = true, required = true)]
+    pub calls: Vec<String>,
 
     /// Spread the calls evenly over M months and compare with postpaid, whose free
     /// quota applies every month

@@ -4,15 +4,44 @@ use ocr_bill::{parse_count, PriceList};
 
 use super::args::QuoteArgs;
 use super::input::{calculator, paid_prices};
-use super::{flag_named, Out};
+use super::{flag_named, Out, UsageError};
 use crate::render::render;
 use crate::report as reports;
 
 pub(super) fn run(prices: &PriceList, args: &QuoteArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
     let (format, style) = (out.format, out.style);
+    if args.api.len() != args.calls.len() {
+        return Err(UsageError(format!(
+            "--api and --calls come in pairs: got {} --api and {} --calls",
+            args.api.len(),
+            args.calls.len()
+        ))
+        .into());
+    }
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
-    let api = &paid_prices(prices.item(&args.api)?, args.pack_price.as_deref())?;
-    let calls = parse_count(&args.calls)?;
+    // APIs of one billing item are quoted as the item: its packs serve them
+    // all. Packs of two items are two quotes.
+    let mut item: Option<ocr_bill::Found> = None;
+    let mut calls = 0u64;
+    for (name, n) in args.api.iter().zip(&args.calls) {
+        let found = prices.find(name)?;
+        if let Some(first) = &item {
+            if first.item_index != found.item_index {
+                return Err(UsageError(format!(
+                    "--api {name} is billed as {}, and the first --api as {}: packs serve one \
+                     billing item, so quote each apart",
+                    found.item.key, first.item.key
+                ))
+                .into());
+            }
+        }
+        calls = calls
+            .checked_add(parse_count(n)?)
+            .ok_or_else(|| anyhow::anyhow!("--calls: the calls add up past {}", u64::MAX))?;
+        item.get_or_insert(found);
+    }
+    let found = item.expect("clap requires one --api");
+    let api = &paid_prices(found.item, args.pack_price.as_deref())?;
     let quote = calc
         .quote(api, calls, args.months)
         .map_err(|e| flag_named(e, "--months"))?;

@@ -263,3 +263,57 @@ fn options_no_one_would_buy_are_left_out_of_the_table_unless_asked() {
         .json();
     assert_eq!(v["options"].as_array().unwrap().len(), 5);
 }
+
+#[test]
+fn apis_of_one_billing_item_are_quoted_as_the_item() {
+    // Edition d: 户口本识别 and 房产证识别 are both 通用证照识别, whose packs
+    // serve them all: the quote of their 11,000 calls is the item's.
+    let item = Test::new()
+        .args(&[
+            "--edition",
+            "d",
+            "quote",
+            "--api",
+            "cards",
+            "--calls",
+            "11000",
+        ])
+        .json();
+    let apis = Test::new()
+        .args(&[
+            "--edition",
+            "d",
+            "quote",
+            "--api",
+            "residence-booklet",
+            "--calls",
+            "6000",
+        ])
+        .args(&["--api", "房产证识别", "--calls", "5k"])
+        .json();
+    assert_eq!(apis, item);
+    assert_eq!(apis["calls"], 11000);
+    assert_eq!(apis["options"][0]["cost"], "920.00");
+    // Two items' packs are two quotes.
+    let err = Test::new()
+        .args(&[
+            "quote", "--api", "idcard", "--calls", "5", "--api", "general", "--calls", "6",
+        ])
+        .fails(2);
+    assert!(
+        err.contains("--api general is billed as general") && err.contains("quote each apart"),
+        "{err}"
+    );
+    let err = Test::new()
+        .args(&[
+            "quote",
+            "--api",
+            "idcard",
+            "--calls",
+            "5",
+            "--api",
+            "身份证",
+        ])
+        .fails(2);
+    assert!(err.contains("come in pairs"), "{err}");
+}
