@@ -196,6 +196,7 @@ impl CsvOut {
 pub fn table_of_csv<R: io::Read + io::Seek>(
     mut csv: R,
     secondary: &[&str],
+    counted: impl Fn(&[String]) -> Vec<bool>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     type Records<'r, R> = csv::StringRecordsIntoIter<&'r mut R>;
@@ -210,6 +211,7 @@ pub fn table_of_csv<R: io::Read + io::Seek>(
     let (headers, rows) = records(&mut csv)?;
     let grid = Grid::new(&headers).secondary(secondary);
     let mut shape = TableShape::new(&grid.headers, &grid.secondary);
+    shape.grouped = counted(&grid.headers);
     for r in rows {
         shape.see(&row(r)?);
     }
@@ -274,6 +276,9 @@ struct XlsxSheet {
     /// Per column: it names accounts (an account ID is text, never a number
     /// shown as `100,012,345,678`).
     ids: Vec<bool>,
+    /// Per column: its numbers are counts or money, shown with thousands
+    /// separators (else a number as written: a month of digits, `202601`).
+    counted: Vec<bool>,
     /// Per column: the widest cell as shown, in character widths.
     widths: Vec<usize>,
     /// Rows written below the header.
@@ -317,6 +322,7 @@ impl XlsxBook {
                 .iter()
                 .map(|h| ocr_bill::names_accounts(h))
                 .collect(),
+            counted: vec![true; headers.len()],
             // A bold header is a little wider than its characters.
             widths: headers.iter().map(|h| shown_width(h) * 11 / 10).collect(),
             rows: 0,
@@ -338,6 +344,10 @@ impl XlsxBook {
             let number = number_of(cell).filter(|_| !s.ids.get(c).copied().unwrap_or(false));
             let col = c as u16;
             let width = match number {
+                Some((v, _)) if !s.counted.get(c).copied().unwrap_or(true) => {
+                    ws.write_number(r, col, v)?;
+                    cell.len()
+                }
                 Some((v, 0)) => {
                     ws.write_number_with_format(r, col, v, &self.count)?;
                     grouped(cell).len()
@@ -382,11 +392,22 @@ fn shown_width(text: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(text)
 }
 
-/// CSV (a header and rows) as a workbook of one sheet, row by row.
-pub fn xlsx_of_csv(name: &str, csv: impl io::Read) -> anyhow::Result<Vec<u8>> {
+/// CSV (a header and rows) as a workbook of one sheet, row by row; the
+/// numbers of the columns `counted` picks from the header with thousands
+/// separators.
+pub fn xlsx_of_csv(
+    name: &str,
+    csv: impl io::Read,
+    counted: impl Fn(&[String]) -> Vec<bool>,
+) -> anyhow::Result<Vec<u8>> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(csv);
     let mut book = XlsxBook::new();
-    let sheet = book.add_sheet(name, &reader.headers()?.iter().collect::<Vec<_>>())?;
+    let headers: Vec<String> = reader.headers()?.iter().map(String::from).collect();
+    let sheet = book.add_sheet(
+        name,
+        &headers.iter().map(String::as_str).collect::<Vec<_>>(),
+    )?;
+    book.sheets[sheet].counted = counted(&headers);
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record)? {
         book.row(sheet, record.iter())?;
@@ -439,6 +460,9 @@ const TABLE_CHUNK: usize = 4096;
 struct TableShape {
     headers: Vec<String>,
     secondary: Vec<usize>,
+    /// Per column: its numbers are shown with thousands separators (counts
+    /// and money; not an account's number or a date of digits).
+    grouped: Vec<bool>,
     rows: usize,
     /// Per column: every cell is a number, empty or `-`.
     numeric: Vec<bool>,
@@ -454,6 +478,7 @@ impl TableShape {
         TableShape {
             headers: headers.to_vec(),
             secondary: secondary.to_vec(),
+            grouped: vec![true; columns],
             rows: 0,
             numeric: vec![true; columns],
             widest: vec![(0, String::new()); columns],
@@ -465,7 +490,7 @@ impl TableShape {
     /// them.
     fn see(&mut self, row: &[String]) -> Vec<String> {
         self.rows += 1;
-        let shown = shown_cells(row);
+        let shown = self.shown(row);
         for (i, (cell, text)) in row.iter().zip(&shown).enumerate().take(self.headers.len()) {
             let number = cell.is_empty()
                 || cell == "-"
@@ -579,7 +604,7 @@ impl TableShape {
     where
         I: Iterator<Item = anyhow::Result<Vec<String>>>,
     {
-        let mut rows = rows.map(|r| r.map(|r| shown_cells(&r))).peekable();
+        let mut rows = rows.map(|r| r.map(|r| self.shown(&r))).peekable();
         if self.rows <= TABLE_CHUNK {
             let all = rows.take(TABLE_CHUNK).collect::<anyhow::Result<Vec<_>>>()?;
             out.write_all(self.drawn(all, width).as_bytes())?;
@@ -624,8 +649,17 @@ impl TableShape {
 }
 
 /// A row's cells as a table shows them: numbers grouped by thousands.
-fn shown_cells(row: &[String]) -> Vec<String> {
-    row.iter().map(|c| grouped(c)).collect()
+impl TableShape {
+    /// A row's cells as the table shows them: the numbers of counted columns
+    /// with thousands separators.
+    fn shown(&self, row: &[String]) -> Vec<String> {
+        (row.iter().enumerate())
+            .map(|(i, c)| match self.grouped.get(i) {
+                Some(false) => c.clone(),
+                _ => grouped(c),
+            })
+            .collect()
+    }
 }
 
 /// The widths of a drawn table's columns, padding included, from its top

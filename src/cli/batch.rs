@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use ocr_bill::{run_batch, BatchError, BatchFormat, BatchOptions, PriceList, RowError};
+use ocr_bill::{
+    run_batch, BatchError, BatchFormat, BatchOptions, PriceList, Role, RowError, Wanted,
+    BILL_COLUMNS,
+};
 
 use super::args::BatchArgs;
 use super::input::{calculator, file_names, no_file_twice, open_input};
@@ -174,12 +177,13 @@ pub(super) fn run(
     if let Some(drawn) = drawn {
         match drawn {
             Format::Xlsx => {
-                let bytes = crate::render::xlsx_of_csv("batch", bills.into_reader()?)?;
+                let bytes = crate::render::xlsx_of_csv("batch", bills.into_reader()?, counted)?;
                 std::io::Write::write_all(&mut sink, &bytes)?;
             }
             _ => crate::render::table_of_csv(
                 bills.into_reader()?,
                 &["cliff_amount", "cliff_calls", "free_calls", "tier"],
+                counted,
                 &mut sink,
             )?,
         }
@@ -204,6 +208,19 @@ pub(super) fn run(
     }
     diagnostic(&format!("ocr-bill: {source}: {billed}"))?;
     Ok(exit::OK)
+}
+
+/// The columns of the bills whose numbers are counts or money, shown with
+/// thousands separators in a table: the calls and the bill's columns. The
+/// input's other columns are shown as written: an account's number
+/// (`100012345678`) or a month of digits (`202601`) is no quantity.
+fn counted(header: &[String]) -> Vec<bool> {
+    let calls = ocr_bill::resolve_columns(header, &[Wanted::optional(Role::Calls)])
+        .ok()
+        .and_then(|found| found[0]);
+    (header.iter().enumerate())
+        .map(|(i, h)| Some(i) == calls || h == "rows" || BILL_COLUMNS.contains(&h.as_str()))
+        .collect()
 }
 
 /// Reports of skipped rows on stderr, one line each, except that a run of

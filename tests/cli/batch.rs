@@ -331,6 +331,25 @@ fn a_table_for_people_once_every_row_is_billed() {
         "{out}"
     );
     assert!(err.contains("2 rows written, total 55140.00"), "{err}");
+    // Counts and money have separators; an account's number, a month of
+    // digits or another column of the input is shown as written.
+    let (code, out, err) = batch(
+        &["--format", "table", "--width", "0"],
+        "账号,账期,接口,调用量,订单号\n100012345678,202601,idcard,12000,20260115001\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("100012345678") && out.contains(" 202601 ") && out.contains("20260115001"),
+        "{out}"
+    );
+    assert!(
+        out.contains("12,000") && out.contains("11,000") && out.contains("1,100.00"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("100,012") && !out.contains("202,601"),
+        "{out}"
+    );
     // A bad row stops the run before any table is drawn.
     let (code, out, err) = batch(&["--format", "table"], "api,calls\nidcard,9000\nidcrad,5\n");
     assert_eq!(code, 1);

@@ -533,3 +533,77 @@ fn a_long_batch_table_has_every_row_as_the_csv() {
     assert_eq!(rows.len(), 10_000);
     assert_eq!(rows, want);
 }
+
+/// The number format of each cell of a worksheet's row `row` (1-based), as
+/// the workbook stores it: `None` for a cell in the default style.
+fn number_formats(path: &std::path::Path, row: u32) -> Vec<(String, Option<String>)> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut part = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let (sheet, styles) = (part("xl/worksheets/sheet1.xml"), part("xl/styles.xml"));
+    let styles = roxmltree::Document::parse(&styles).unwrap();
+    let formats: std::collections::HashMap<&str, &str> = (styles.descendants())
+        .filter(|n| n.has_tag_name("numFmt"))
+        .map(|n| {
+            (
+                n.attribute("numFmtId").unwrap(),
+                n.attribute("formatCode").unwrap(),
+            )
+        })
+        .collect();
+    let xfs: Vec<Option<String>> = (styles.descendants())
+        .find(|n| n.has_tag_name("cellXfs"))
+        .unwrap()
+        .children()
+        .filter(|n| n.has_tag_name("xf"))
+        .map(|xf| {
+            let id = xf.attribute("numFmtId").unwrap_or("0");
+            (id != "0").then(|| formats.get(id).map_or(id.to_string(), |f| f.to_string()))
+        })
+        .collect();
+    let sheet = roxmltree::Document::parse(&sheet).unwrap();
+    let wanted = row.to_string();
+    let cells = (sheet.descendants())
+        .find(|n| n.has_tag_name("row") && n.attribute("r") == Some(wanted.as_str()))
+        .unwrap();
+    cells
+        .children()
+        .filter(|c| c.has_tag_name("c"))
+        .map(|c| {
+            let style = c.attribute("s").map_or(0, |s| s.parse::<usize>().unwrap());
+            (c.attribute("r").unwrap().to_string(), xfs[style].clone())
+        })
+        .collect()
+}
+
+#[test]
+fn a_batch_workbook_groups_counts_and_money_not_a_month_of_digits() {
+    // A month of digits and an order number are numbers as written
+    // (202601, not 202,601); the calls and the bill are counts and money.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bills.xlsx");
+    Test::new()
+        .args(&["batch", "-f", "xlsx", "-o", path.to_str().unwrap()])
+        .stdin("账期,接口,调用量,订单号\n202601,idcard,12000,20260115001\n")
+        .run();
+    let rows = first_sheet(&path);
+    assert_eq!(rows[1][0], Data::Float(202601.0));
+    let formats = number_formats(&path, 2);
+    let format = |cell: &str| {
+        formats
+            .iter()
+            .find(|(r, _)| r == cell)
+            .unwrap_or_else(|| panic!("no {cell} in {formats:?}"))
+            .1
+            .clone()
+    };
+    assert_eq!(format("A2"), None, "the month");
+    assert_eq!(format("D2"), None, "the order number");
+    assert_eq!(format("C2").as_deref(), Some("#,##0"), "the calls");
+    let at = (b'A' + column(&rows, "amount") as u8) as char;
+    let amount = format(&format!("{at}2"));
+    assert_eq!(amount.as_deref(), Some("#,##0.00"), "the amount");
+}
