@@ -142,6 +142,18 @@ fn read_from<T>(
     Ok(rows)
 }
 
+/// `--api` and `--calls` given as many times each (they pair up in order).
+pub(super) fn in_pairs(api: &[String], calls: &[String]) -> Result<(), UsageError> {
+    if api.len() == calls.len() {
+        return Ok(());
+    }
+    Err(UsageError(format!(
+        "--api and --calls come in pairs: got {} --api and {} --calls",
+        api.len(),
+        calls.len()
+    )))
+}
+
 /// The rows of several files (usage, packs or top-ups: `what`), read one
 /// after another as one file's (each with its own header, encoding and
 /// sheet; errors name the file). Of several, an empty file (a day without

@@ -3,7 +3,7 @@
 use ocr_bill::{parse_count, PriceList};
 
 use super::args::PostpaidArgs;
-use super::input::calculator;
+use super::input::{calculator, in_pairs};
 use super::{Out, UsageError};
 use crate::render::render;
 use crate::report as reports;
@@ -19,14 +19,7 @@ pub(super) fn run(prices: &PriceList, args: &PostpaidArgs, out: &Out) -> anyhow:
         ))
         .into());
     }
-    if args.api.len() != args.calls.len() {
-        return Err(UsageError(format!(
-            "--api and --calls come in pairs: got {} --api and {} --calls",
-            args.api.len(),
-            args.calls.len()
-        ))
-        .into());
-    }
+    in_pairs(&args.api, &args.calls)?;
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     let usage = args
         .api

@@ -3,6 +3,7 @@
 use ocr_bill::{parse_count, PriceList};
 
 use super::args::QuoteArgs;
+use super::input::in_pairs;
 use super::input::{calculator, paid_prices};
 use super::{flag_named, Out, UsageError};
 use crate::render::render;
@@ -10,14 +11,7 @@ use crate::report as reports;
 
 pub(super) fn run(prices: &PriceList, args: &QuoteArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
     let (format, style) = (out.format, out.style);
-    if args.api.len() != args.calls.len() {
-        return Err(UsageError(format!(
-            "--api and --calls come in pairs: got {} --api and {} --calls",
-            args.api.len(),
-            args.calls.len()
-        ))
-        .into());
-    }
+    in_pairs(&args.api, &args.calls)?;
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     // APIs of one billing item are quoted as the item: its packs serve them
     // all. Packs of two items are two quotes.
