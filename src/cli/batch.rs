@@ -240,9 +240,14 @@ impl SkipReports {
     fn add(&mut self, e: &RowError) {
         self.reported += 1;
         let reason = one_line(&with_advice(e));
-        if let Some((_, last, text)) = &mut self.run {
-            if *text == reason && e.line == *last + 1 {
-                *last = e.line;
+        // (Of several files, a run stays in one.)
+        let same_file =
+            |a: u64, b: u64| self.places.as_ref().is_none_or(|p| p.of(a).0 == p.of(b).0);
+        if let Some((_, last, text)) = &self.run {
+            if *text == reason && e.line == *last + 1 && same_file(*last, e.line) {
+                if let Some((_, last, _)) = &mut self.run {
+                    *last = e.line;
+                }
                 return;
             }
         }
@@ -257,8 +262,7 @@ impl SkipReports {
         if self.failed.is_some() {
             return;
         }
-        // (Of several files, in the file of the first: a run never spans
-        // two, whose header is left out between them.)
+        // (Of several files, in the file of the first: a run stays in one.)
         let (of, at) = match &self.places {
             None => (String::new(), first),
             Some(p) => {

@@ -676,4 +676,23 @@ fn several_files_of_the_same_columns_are_billed_as_one() {
     );
     let err = Test::new().args(&["batch", &day1, &day1]).fails(2);
     assert!(err.contains("is given twice"), "{err}");
+    // Rows skipped for one reason on lines that follow each other across two
+    // files are told per file, each with its own lines.
+    let (_runs, runs) = files(&[
+        ("r1.csv", "api,calls\nidcard,1\nnope,1\nnope,2\n"),
+        ("r2.csv", "api,calls\nnope,3\nnope,4\nidcard,5\n"),
+    ]);
+    let err = Test::new()
+        .args(&["batch", "--skip-invalid", &runs[0], &runs[1]])
+        .status(3)
+        .run()
+        .stderr;
+    assert!(
+        err.contains("skipped lines 3–4 of ") && err.contains("r1.csv (2 rows)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("skipped lines 2–3 of ") && err.contains("r2.csv (2 rows)"),
+        "{err}"
+    );
 }
