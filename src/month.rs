@@ -374,7 +374,9 @@ fn digits_only(t: &str) -> Option<Option<Dated>> {
     };
     match t.len() {
         12 | 14 => Some(compact(t)),
-        10 if compact(t).is_some() => Some(None),
+        // A year of this era (1712011512 is a Unix time of 2024, not a date
+        // of 1712).
+        10 if compact(t).is_some_and(|d| (1900..2100).contains(&d.month.year())) => Some(None),
         // (From 2001-09-09 on: a Unix time of zero is a missing one.)
         10 | 13 if !t.starts_with('0') => {
             let seconds = t.parse::<i64>().ok()? / if t.len() == 13 { 1000 } else { 1 };
@@ -576,6 +578,9 @@ mod tests {
             let err = Month::parse(text).unwrap_err();
             assert!(!err.contains("both"), "{text}: {err}");
         }
+        // A Unix time of these years whose digits would be a date of the
+        // 18th century is a Unix time: 2024-04-01T22:45:12Z.
+        assert_eq!(Month::parse("1712011512").unwrap().to_string(), "2024-04");
         // Ten digits that are yyyymmddhh too are refused, saying why.
         let err = Month::parse("2026011513").unwrap_err();
         assert!(
