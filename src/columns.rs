@@ -30,6 +30,9 @@ pub enum Role {
     Unit,
     /// When a pack expires (到期时间), where a packs file names it.
     Expiry,
+    /// The Tencent Cloud product a row is of (产品名称), where a file of
+    /// several products' rows (a bill's details) names it.
+    Product,
 }
 
 impl Role {
@@ -47,6 +50,7 @@ impl Role {
             Role::Kind => "type",
             Role::Unit => "unit",
             Role::Expiry => "expiry",
+            Role::Product => "product",
         }
     }
 
@@ -251,6 +255,9 @@ impl Role {
                 "失效日期",
                 "有效期至",
             ],
+            // (Not `产品` alone: a console export may name its billing item
+            // so, which is read as the API.)
+            Role::Product => &["productname", "产品名称"],
         }
     }
 
@@ -343,6 +350,16 @@ const ACCOUNT_STEMS: [&str; 12] = [
     "账号", "账户", "帐号", "帐户", "account", "uin", "客户", "customer", "用户", "user", "租户",
     "tenant",
 ];
+
+/// Whether a product cell (产品名称) is OCR's, 文字识别, by its Chinese or
+/// English name; an empty cell says nothing, and is taken as OCR's.
+pub fn is_ocr_product(cell: &str) -> bool {
+    let cell = cell.trim();
+    cell.is_empty()
+        || cell.contains("文字识别")
+        || cell.to_ascii_lowercase().contains("ocr")
+        || cell.eq_ignore_ascii_case("optical character recognition")
+}
 
 /// Whether a column's name says it holds accounts (`账号`, `使用者UIN`,
 /// `customer`, sub-accounts too): IDs, which a workbook shows as text.

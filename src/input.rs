@@ -151,11 +151,21 @@ fn read_rows<R: Read>(
     };
     let role = |r: Role| wanted.iter().position(|w| w.role == r);
     let account = role(Role::Account).and_then(|i| positions[i]);
+    // A bill's details hold every product's rows: another product's are no
+    // OCR usage (and name no API of the price list).
+    let product = crate::columns::resolve(&names, &[Wanted::optional(Role::Product)])
+        .ok()
+        .and_then(|p| p[0])
+        .filter(|p| !positions.contains(&Some(*p)));
     let mut values: Vec<Option<String>> = Vec::new();
     let mut totals = TotalsRows::default();
     while let Some(record) = reader.next_record().map_err(read_error)? {
         let line = record.line;
         if record.repeats(&names) {
+            continue;
+        }
+        if let Some(other) = record.other_product(product) {
+            totals.add_other_product(&other);
             continue;
         }
         // A totals or subtotal row, as `batch` tells one: its account cell says

@@ -38,6 +38,18 @@ impl<'a> Record<'a> {
         &self.field_bytes[self.fields[i].clone()]
     }
 
+    /// The `i`-th field, unquoted, if the record has one.
+    pub fn get(&self, i: usize) -> Option<&'a [u8]> {
+        (i < self.len()).then(|| self.field(i))
+    }
+
+    /// Whether the record is a row of another product than OCR, by its
+    /// product column (`产品名称`) if the file has one.
+    pub fn other_product(&self, product: Option<usize>) -> Option<std::borrow::Cow<'a, str>> {
+        let cell = String::from_utf8_lossy(self.get(product?)?);
+        (!crate::columns::is_ocr_product(&cell)).then_some(cell)
+    }
+
     /// The fields, unquoted.
     pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         (0..self.len()).map(|i| self.field(i))
@@ -156,6 +168,11 @@ pub struct TotalsRows {
     pub count: u64,
     /// The first one's line and the word it holds.
     pub first: Option<(u64, &'static str)>,
+    /// Rows of other products than OCR read past (a bill's details hold every
+    /// product's rows).
+    pub other_products: u64,
+    /// The first few products those rows name.
+    pub products: Vec<String>,
 }
 
 impl TotalsRows {
@@ -167,11 +184,27 @@ impl TotalsRows {
         }
     }
 
+    /// Counts a row of another product.
+    pub fn add_other_product(&mut self, product: &str) {
+        self.other_products += 1;
+        let product = product.trim();
+        if self.products.len() < OTHER_PRODUCTS_NAMED && !self.products.iter().any(|p| p == product)
+        {
+            self.products.push(product.to_string());
+        }
+    }
+
     /// Counts another part's totals rows.
     pub fn merge(&mut self, other: &TotalsRows) {
         if let Some((line, word)) = other.first {
             self.add(line, word);
             self.count += other.count - 1;
+        }
+        self.other_products += other.other_products;
+        for p in &other.products {
+            if self.products.len() < OTHER_PRODUCTS_NAMED && !self.products.contains(p) {
+                self.products.push(p.clone());
+            }
         }
     }
 
@@ -183,8 +216,38 @@ impl TotalsRows {
     /// assert_eq!(t.note().unwrap(), "line 5 is a totals row (合计), not usage: left out, as ocr-bill sums the rows itself");
     /// ```
     pub fn note(&self) -> Option<String> {
-        let (line, word) = self.first?;
-        Some(if self.count == 1 {
+        let products = (self.other_products > 0).then(|| {
+            format!(
+                "{} of other products ({}{}) {} not OCR usage: left out",
+                match self.other_products {
+                    1 => "1 row".to_string(),
+                    n => format!("{n} rows"),
+                },
+                self.products.join(", "),
+                if self.products.len() == OTHER_PRODUCTS_NAMED {
+                    ", …"
+                } else {
+                    ""
+                },
+                if self.other_products == 1 {
+                    "is"
+                } else {
+                    "are"
+                }
+            )
+        });
+        let Some((line, word)) = self.first else {
+            return products;
+        };
+        let totals = self.totals_note(line, word);
+        Some(match products {
+            Some(p) => format!("{totals}; {p}"),
+            None => totals,
+        })
+    }
+
+    fn totals_note(&self, line: u64, word: &str) -> String {
+        if self.count == 1 {
             format!(
                 "line {line} is a totals row ({word}), not usage: left out, as ocr-bill sums \
                  the rows itself"
@@ -195,9 +258,12 @@ impl TotalsRows {
                  as ocr-bill sums the rows itself",
                 self.count
             )
-        })
+        }
     }
 }
+
+/// Other products named in a note, at most.
+const OTHER_PRODUCTS_NAMED: usize = 5;
 
 /// Title lines skipped above a header, at most.
 const MAX_TITLES: usize = 5;
@@ -916,8 +982,44 @@ pub(crate) mod tests {
         t.merge(&TotalsRows {
             count: 2,
             first: Some((7, "小计")),
+            ..TotalsRows::default()
         });
         assert_eq!((t.count, t.first), (3, Some((7, "小计"))));
+        // Rows of other products: counted, the first few named once each,
+        // merged from another part, and told after the totals.
+        let mut other = TotalsRows::default();
+        for p in [
+            "云服务器",
+            "云数据库 MySQL",
+            "云服务器",
+            "对象存储",
+            "CDN",
+            "负载均衡",
+            "短信",
+        ] {
+            other.add_other_product(p);
+        }
+        t.merge(&other);
+        assert_eq!(t.other_products, 7);
+        assert_eq!(
+            t.products,
+            ["云服务器", "云数据库 MySQL", "对象存储", "CDN", "负载均衡"]
+        );
+        let note = t.note().unwrap();
+        assert!(
+            note.starts_with("3 totals rows (小计, the first on line 7)"),
+            "{note}"
+        );
+        assert!(
+            note.ends_with("; 7 rows of other products (云服务器, 云数据库 MySQL, 对象存储, CDN, 负载均衡, …) are not OCR usage: left out"),
+            "{note}"
+        );
+        let mut one = TotalsRows::default();
+        one.add_other_product(" 云服务器 ");
+        assert_eq!(
+            one.note().unwrap(),
+            "1 row of other products (云服务器) is not OCR usage: left out"
+        );
     }
 
     /// The word-at-a-time search finds what a byte-by-byte one finds, for

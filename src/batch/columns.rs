@@ -17,6 +17,9 @@ pub(super) struct Columns {
     pub(super) month: Option<usize>,
     /// The unit of the calls (`用量单位`), where the file names one.
     pub(super) unit: Option<usize>,
+    /// The product of a row (`产品名称`), where the file names one: rows of
+    /// other products than OCR are left out.
+    pub(super) product: Option<usize>,
     /// The columns rows are grouped by besides the API (none for
     /// `--group-by api`: the file's rows of a billing item summed).
     pub(super) group: Vec<usize>,
@@ -168,6 +171,10 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
         account: found[2],
         month: found[3],
         unit: found[4],
+        product: crate::columns::resolve(names, &[Wanted::optional(Role::Product)])
+            .ok()
+            .and_then(|p| p[0])
+            .filter(|p| !found.contains(&Some(*p))),
         group,
         grouped,
         per_account: false,

@@ -271,6 +271,11 @@ fn parse_rows<R: Read>(
             summary.totals.add(line, word);
             continue;
         }
+        if let Some(other) = record.other_product(cols.product) {
+            summary.rows -= 1;
+            summary.totals.add_other_product(&other);
+            continue;
+        }
         let (api, calls) = match read_row(biller, &record, cols) {
             Ok(row) => row,
             // The header again (files joined one after another): no row.

@@ -167,6 +167,12 @@ pub(super) fn bill_block(
             },
         };
         result.rows += 1;
+        // A row of another product than OCR (a bill's details hold them all).
+        if let Some(other) = record.other_product(cols.product) {
+            result.rows -= 1;
+            result.totals.add_other_product(&other);
+            continue;
+        }
         // A month column's value must be a month (or a date within one), as
         // when grouping: the row's month is what it shares with others.
         let billed = read_row(biller, &record, cols)
@@ -460,10 +466,9 @@ pub(super) fn coordinate<R: Read, W: Write>(
             summary.named_accounts += r.written - r.unnamed;
             summary.unnamed_accounts += r.unnamed;
             summary.fen += r.fen;
-            if let Some((line, word)) = r.totals.first {
-                let first = Some((line + line_base, word));
-                summary.totals.merge(&TotalsRows { first, ..r.totals });
-            }
+            // (Lines counted from the block's first.)
+            let first = r.totals.first.map(|(line, word)| (line + line_base, word));
+            summary.totals.merge(&TotalsRows { first, ..r.totals });
             keys.add_all(&r.keys)?;
             let mut stop = None;
             for mut e in r.errors {

@@ -2200,15 +2200,32 @@ fn a_tencent_bill_detail_export_is_read_per_owner() {
             .status(1)
             .stderr_has("the usage unit is '万次'")
             .run();
-        // A row of another product is refused, naming its component.
+        // A row of another product (the whole bill's details) is no OCR
+        // usage: left out and told, with its product, by batch and ledger,
+        // the OCR rows billed as before; its own unit (核) is never read.
         let cvm = format!(
             "{file}2026-06,100001,200001,200001,云服务器,云服务器-标准型S5,按量计费,CPU,CPU-标准型S5,0.1,4,核,2026-06-01 00:00:00,0.40\n"
         );
+        let told = "1 row of other products (云服务器) is not OCR usage: left out";
+        let with = Test::new()
+            .args(&["batch", "--group-by", "account,month", "-f", "json"])
+            .stdin(cvm.clone())
+            .stderr_has(told)
+            .run()
+            .stdout;
+        assert_eq!(with, v);
         Test::new()
-            .arg("batch")
+            .args(&["ledger", "-", "-f", "csv"])
             .stdin(cvm)
-            .status(1)
-            .stderr_has("CPU-标准型S5")
+            .stderr_has(told)
+            .stdout_has("\n200001,2026-06,idcard,6000,1000,0,5000,0.15,750.00,")
+            .run();
+        // A row whose product is unknown but is not OCR's either: the same.
+        let other = file.replace("文字识别,文字识别-卡证", "短信,短信-国内");
+        Test::new()
+            .args(&["batch"])
+            .stdin(other)
+            .stderr_has("2 rows of other products (短信)")
             .run();
     }
 }
