@@ -159,11 +159,13 @@ fn read_rows<R: Read>(
         .filter(|p| !positions.contains(&Some(*p)));
     let mut values: Vec<Option<String>> = Vec::new();
     let mut totals = TotalsRows::default();
+    let mut rows_read = 0u64;
     while let Some(record) = reader.next_record().map_err(read_error)? {
         let line = record.line;
         if record.repeats(&names) {
             continue;
         }
+        rows_read += 1;
         if let Some(other) = record.other_product(product) {
             totals.add_other_product(&other);
             continue;
@@ -224,6 +226,14 @@ fn read_rows<R: Read>(
                 }
             }
         }
+    }
+    // Every row another product's: a product column that is not Tencent
+    // Cloud's (a reseller's own products), never a bill of nothing.
+    if totals.other_products > 0 && totals.other_products == rows_read {
+        return Err(at(0)(crate::records::no_ocr_rows(
+            &totals,
+            product.map(|p| names[p].as_str()),
+        )));
     }
     Ok(totals)
 }

@@ -2220,13 +2220,17 @@ fn a_tencent_bill_detail_export_is_read_per_owner() {
             .stderr_has(told)
             .stdout_has("\n200001,2026-06,idcard,6000,1000,0,5000,0.15,750.00,")
             .run();
-        // A row whose product is unknown but is not OCR's either: the same.
-        let other = file.replace("文字识别,文字识别-卡证", "短信,短信-国内");
-        Test::new()
-            .args(&["batch"])
-            .stdin(other)
-            .stderr_has("2 rows of other products (短信)")
-            .run();
+    }
+    // A product column of which no row is OCR's is no Tencent Cloud product
+    // (a reseller's own products): refused, never a bill of nothing.
+    let own =
+        "客户,月份,产品名称,接口,调用量\nA,2026-01,App A,idcard,9000\nB,2026-01,App B,idcard,500\n";
+    for command in [&["batch"][..], &["ledger", "-"]] {
+        let err = Test::new().args(command).stdin(own).status(1).run().stderr;
+        assert!(
+            err.contains("no row is OCR's (文字识别)") && err.contains("(App A, App B)"),
+            "{command:?}: {err}"
+        );
     }
 }
 
