@@ -169,7 +169,7 @@ pub(super) fn read_files<T>(
         let mut rows = Vec::new();
         let mut read = 0;
         for path in paths {
-            let Some((input, name)) = super::joined::unless_empty(path, out)? else {
+            let Some((input, name)) = super::joined::unless_empty(path, what, out)? else {
                 continue;
             };
             rows.extend(read_from(input, &name, what, &parse)?);

@@ -84,37 +84,34 @@ impl<'o> Joined<'o> {
         let Some(path) = self.paths.next() else {
             return Ok(false);
         };
-        let Head {
-            input,
-            name,
-            mut bytes,
-            header,
-        } = Head::open(&path, self.out)?;
-        match &self.first {
+        let mut head = Head::open(&path, "usage", self.out)?;
+        let line = head.line().map(<[u8]>::to_vec);
+        match (&self.first, head.header.clone()) {
             // Nothing but empty lines: no rows to add.
-            _ if header.is_none() && bytes.iter().all(u8::is_ascii_whitespace) => {
-                self.pending.clear()
+            _ if head.empty() => head.bytes.clear(),
+            (None, _) => {
+                self.first = Some((head.name.clone(), line));
+                self.places.add(self.lines + 1, 1, head.name.clone());
             }
-            None => {
-                let line = header.map(|(_, range)| trim_line_end(&bytes[range]).to_vec());
-                self.first = Some((name.clone(), line));
-                self.places.add(self.lines + 1, 1, name.clone());
-                self.pending = bytes;
-            }
-            Some((first, line)) => {
-                let theirs = header
-                    .clone()
-                    .map(|(_, range)| trim_line_end(&bytes[range]));
-                let (Some((above, range)), true) = (header.clone(), theirs == line.as_deref())
-                else {
-                    return Err(not_the_first(&name, theirs, first, line.as_deref()));
-                };
+            (Some((_, header)), Some((above, range))) if *header == line => {
                 // Its rows start on the line after its header.
                 self.places
-                    .add(self.lines + 1, above as u64 + 2, name.clone());
-                self.pending = bytes.split_off(range.end + 1);
+                    .add(self.lines + 1, above as u64 + 2, head.name.clone());
+                head.bytes.drain(..=range.end);
+            }
+            (Some((first, header)), _) => {
+                return Err(not_the_first(
+                    &head.name,
+                    line.as_deref(),
+                    first,
+                    header.as_deref(),
+                ));
             }
         }
+        let Head {
+            input, name, bytes, ..
+        } = head;
+        self.pending = bytes;
         self.at = 0;
         self.current = Some((input, name));
         Ok(true)
@@ -136,11 +133,11 @@ impl<'o> Joined<'o> {
 pub(super) fn same_headers(paths: &[PathBuf], out: &Out) -> io::Result<()> {
     let mut first: Option<(String, Option<Vec<u8>>)> = None;
     for path in paths.iter().filter(|p| p.as_os_str() != "-") {
-        let head = Head::open(path, out)?;
-        let line = head.line().map(<[u8]>::to_vec);
-        if line.is_none() && head.bytes.iter().all(u8::is_ascii_whitespace) {
+        let head = Head::open(path, "usage", out)?;
+        if head.empty() {
             continue;
         }
+        let line = head.line().map(<[u8]>::to_vec);
         match &first {
             None => first = Some((head.name, line)),
             Some((name, header)) if *header != line => {
@@ -161,10 +158,11 @@ pub(super) fn same_headers(paths: &[PathBuf], out: &Out) -> io::Result<()> {
 /// lines): its input and name.
 pub(super) fn unless_empty(
     path: &std::path::Path,
+    what: &str,
     out: &Out,
 ) -> io::Result<Option<(Box<dyn Read>, String)>> {
-    let head = Head::open(path, out)?;
-    if head.header.is_none() && head.bytes.iter().all(u8::is_ascii_whitespace) {
+    let head = Head::open(path, what, out)?;
+    if head.empty() {
         return Ok(None);
     }
     let input: Box<dyn Read> = Box::new(io::Cursor::new(head.bytes).chain(head.input));
@@ -183,9 +181,11 @@ struct Head {
 }
 
 impl Head {
-    fn open(path: &std::path::Path, out: &Out) -> io::Result<Head> {
+    /// Opens a `what` file (usage, packs, top-ups) and reads it up to its
+    /// header.
+    fn open(path: &std::path::Path, what: &str, out: &Out) -> io::Result<Head> {
         let (mut input, name) =
-            open_input(Some(path), "usage", out).map_err(|e| io::Error::other(format!("{e:#}")))?;
+            open_input(Some(path), what, out).map_err(|e| io::Error::other(format!("{e:#}")))?;
         let mut bytes = Vec::new();
         let mut chunk = [0u8; 8192];
         let header = loop {
@@ -219,6 +219,11 @@ impl Head {
             bytes,
             header,
         })
+    }
+
+    /// Nothing but empty lines: no header, no rows.
+    fn empty(&self) -> bool {
+        self.header.is_none() && self.bytes.iter().all(u8::is_ascii_whitespace)
     }
 
     /// The header line, without its line end.
