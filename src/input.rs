@@ -159,13 +159,13 @@ fn read_rows<R: Read>(
         .filter(|p| !positions.contains(&Some(*p)));
     let mut values: Vec<Option<String>> = Vec::new();
     let mut totals = TotalsRows::default();
+    // Rows read as usage (neither another product's nor totals).
     let mut rows_read = 0u64;
     while let Some(record) = reader.next_record().map_err(read_error)? {
         let line = record.line;
         if record.repeats(&names) {
             continue;
         }
-        rows_read += 1;
         if let Some(other) = record.other_product(product) {
             totals.add_other_product(&other);
             continue;
@@ -182,6 +182,7 @@ fn read_rows<R: Read>(
             totals.add(line, word);
             continue;
         }
+        rows_read += 1;
         let read = if record.len() != names.len() {
             Err(format!(
                 "expected {} fields as in the header, found {}",
@@ -229,7 +230,7 @@ fn read_rows<R: Read>(
     }
     // Every row another product's: a product column that is not Tencent
     // Cloud's (a reseller's own products), never a bill of nothing.
-    if totals.other_products > 0 && totals.other_products == rows_read {
+    if totals.other_products > 0 && rows_read == 0 {
         return Err(at(0)(crate::records::no_ocr_rows(
             &totals,
             product.map(|p| names[p].as_str()),

@@ -71,4 +71,4 @@ pub use quote::{
     cheapest_packs, pack_options, serialize_pack_list, single_size, PackCount, PackList, Purchase,
     Quote, QuoteChoice, QuoteOption, Spread, SpreadChoice,
 };
-pub use records::{is_title, no_ocr_rows, TotalsRows};
+pub use records::{is_title, TotalsRows};

@@ -268,7 +268,7 @@ const OTHER_PRODUCTS_NAMED: usize = 5;
 /// Why a file whose every row is of another product than OCR is refused:
 /// its product column is likely not Tencent Cloud's product (a reseller's own
 /// products), and a bill of nothing would hide it.
-pub fn no_ocr_rows(totals: &TotalsRows, column: Option<&str>) -> String {
+pub(crate) fn no_ocr_rows(totals: &TotalsRows, column: Option<&str>) -> String {
     format!(
         "no row is OCR's (文字识别): the product column{} names only other products ({}); \
          if it is not Tencent Cloud's product, rename it",

@@ -98,14 +98,25 @@ pub fn run_batch<R: Read, W: Write>(
     })?;
     cols.per_account = calc.prices.settings.free_quota == crate::FreeQuota::PerAccount;
     cols.delimiter = reader.delimiter();
-    if !cols.grouped {
+    let product = cols.product.map(|p| names[p].clone());
+    let summary = if cols.grouped {
+        group::run_grouped(calc, reader, output, &names, &cols, options, on_skip)?
+    } else {
         let format = RowFormat::new(options.format, names, cols.calls.as_slice());
         let (input, leftover, first_line) = reader.into_parts();
-        return stream(
+        stream(
             calc, input, leftover, first_line, output, &cols, &format, options, on_skip,
-        );
+        )?
+    };
+    // Every row another product's: a product column that is not Tencent
+    // Cloud's (a reseller's own products), never a bill of nothing.
+    if summary.totals.other_products > 0 && summary.rows == 0 {
+        return Err(BatchError::Input(crate::records::no_ocr_rows(
+            &summary.totals,
+            product.as_deref(),
+        )));
     }
-    group::run_grouped(calc, reader, output, &names, &cols, options, on_skip)
+    Ok(summary)
 }
 
 /// A call count: plain digits fast, every other form through [`parse_count`].

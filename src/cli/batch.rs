@@ -110,14 +110,6 @@ pub(super) fn run(
         }
         Err(e) => return Err(anyhow!("{source}: {e}")),
     };
-    // Every row another product's: a product column that is not Tencent
-    // Cloud's, never a bill of nothing.
-    if summary.totals.other_products > 0 && summary.rows == 0 {
-        return Err(anyhow!(
-            "{source}: {}",
-            ocr_bill::no_ocr_rows(&summary.totals, None)
-        ));
-    }
     if let (Some((line, word)), Some(places)) = (summary.totals.first, &places) {
         // Told of the file of the first.
         let (name, line) = places.of(line);
