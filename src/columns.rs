@@ -351,6 +351,15 @@ const ACCOUNT_STEMS: [&str; 12] = [
     "tenant",
 ];
 
+/// The product column (`产品名称`) of a header, if it has one that no column
+/// `taken` for another role is.
+pub fn product_column(header: &[String], taken: &[Option<usize>]) -> Option<usize> {
+    resolve(header, &[Wanted::optional(Role::Product)])
+        .ok()
+        .and_then(|found| found[0])
+        .filter(|p| !taken.contains(&Some(*p)))
+}
+
 /// Whether a product cell (产品名称) is OCR's, 文字识别, by its Chinese or
 /// English name; an empty cell says nothing, and is taken as OCR's.
 pub fn is_ocr_product(cell: &str) -> bool {

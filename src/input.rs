@@ -153,10 +153,7 @@ fn read_rows<R: Read>(
     let account = role(Role::Account).and_then(|i| positions[i]);
     // A bill's details hold every product's rows: another product's are no
     // OCR usage (and name no API of the price list).
-    let product = crate::columns::resolve(&names, &[Wanted::optional(Role::Product)])
-        .ok()
-        .and_then(|p| p[0])
-        .filter(|p| !positions.contains(&Some(*p)));
+    let product = crate::columns::product_column(&names, &positions);
     let mut values: Vec<Option<String>> = Vec::new();
     let mut totals = TotalsRows::default();
     // Rows read as usage (neither another product's nor totals).

@@ -187,7 +187,11 @@ impl TotalsRows {
     /// Counts a row of another product.
     pub fn add_other_product(&mut self, product: &str) {
         self.other_products += 1;
-        let product = product.trim();
+        self.name_product(product.trim());
+    }
+
+    /// Keeps a product's name for the note, if there is room and it is new.
+    fn name_product(&mut self, product: &str) {
         if self.products.len() < OTHER_PRODUCTS_NAMED && !self.products.iter().any(|p| p == product)
         {
             self.products.push(product.to_string());
@@ -202,9 +206,7 @@ impl TotalsRows {
         }
         self.other_products += other.other_products;
         for p in &other.products {
-            if self.products.len() < OTHER_PRODUCTS_NAMED && !self.products.contains(p) {
-                self.products.push(p.clone());
-            }
+            self.name_product(p);
         }
     }
 

@@ -171,10 +171,7 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
         account: found[2],
         month: found[3],
         unit: found[4],
-        product: crate::columns::resolve(names, &[Wanted::optional(Role::Product)])
-            .ok()
-            .and_then(|p| p[0])
-            .filter(|p| !found.contains(&Some(*p))),
+        product: crate::columns::product_column(names, &found),
         group,
         grouped,
         per_account: false,
