@@ -472,18 +472,21 @@ pub struct ApiCalls {
 /// One billing item's part of an account's month, as named on the command
 /// line: its calls summed over its APIs, the APIs named, and what was given
 /// with each (the packs bought for it), joined in the order given.
-pub(crate) struct ItemMonth<T> {
+pub struct ItemMonth<T> {
     /// Its index in [`PriceList::items`].
-    pub(crate) index: usize,
-    pub(crate) calls: u64,
-    pub(crate) apis: Vec<ApiCalls>,
-    pub(crate) with: Vec<T>,
+    pub index: usize,
+    /// The calls of its APIs, summed.
+    pub calls: u64,
+    /// Each API named, with its calls.
+    pub apis: Vec<ApiCalls>,
+    /// What was given with its APIs, in the order given.
+    pub with: Vec<T>,
 }
 
 /// An account's month by billing item, in the order first named: the calls
 /// of an item's APIs are summed (tier reaching and the free quota look at
 /// the item's total, RULES §7.1) and each API named is kept with its calls.
-pub(crate) fn by_item<'u, 'p: 'u, T: Clone + 'u>(
+pub fn by_item<'u, 'p: 'u, T: Clone + 'u>(
     usage: impl IntoIterator<Item = (&'u Found<'p>, u64, &'u [T])>,
 ) -> Result<Vec<ItemMonth<T>>, Error> {
     let mut merged: Vec<ItemMonth<T>> = Vec::new();

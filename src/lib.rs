@@ -42,7 +42,8 @@ pub use batch::{
     BILL_COLUMNS,
 };
 pub use bill::{
-    one_time_note, ApiCalls, BillLine, Calculator, Charge, Cliff, Event, HeldPack, PostpaidBill,
+    by_item, one_time_note, ApiCalls, BillLine, Calculator, Charge, Cliff, Event, HeldPack,
+    ItemMonth, PostpaidBill,
 };
 pub use columns::{names_accounts, resolve as resolve_columns, Role, Wanted};
 pub use curve::{Curve, CurvePoint};
