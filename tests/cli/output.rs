@@ -440,13 +440,11 @@ fn excel_csv_keeps_account_ids_as_text() {
         .run();
 }
 
-/// A workbook is written a row at a time (a million rows take about as much
-/// memory as a few): every row of a batch arrives, in order, each cell as
-/// the CSV has it.
-#[test]
-fn a_big_batch_workbook_has_every_row_as_the_csv() {
+/// `n` rows of usage: as many accounts, the months and three API names in
+/// turn, counts spread over the tiers.
+fn many_rows(n: u64) -> String {
     let mut usage = String::from("account,month,api,calls\n");
-    for i in 0..5000u64 {
+    for i in 0..n {
         let api = ["idcard", "bankcard", "身份证"][(i % 3) as usize];
         usage += &format!(
             "acct{i:05},2026-{:02},{api},{}\n",
@@ -454,6 +452,15 @@ fn a_big_batch_workbook_has_every_row_as_the_csv() {
             i * 7919 % 300_000
         );
     }
+    usage
+}
+
+/// A workbook is written a row at a time (a million rows take about as much
+/// memory as a few): every row of a batch arrives, in order, each cell as
+/// the CSV has it.
+#[test]
+fn a_big_batch_workbook_has_every_row_as_the_csv() {
+    let usage = many_rows(5000);
     let (dir, paths) = crate::files(&[("usage.csv", &usage)]);
     let book = dir.path().join("bills.xlsx");
     Test::new()
@@ -490,15 +497,7 @@ fn a_big_batch_workbook_has_every_row_as_the_csv() {
 /// each row of the CSV as a row of it, in order, its numbers grouped.
 #[test]
 fn a_long_batch_table_has_every_row_as_the_csv() {
-    let mut usage = String::from("account,month,api,calls\n");
-    for i in 0..10_000u64 {
-        let api = ["idcard", "bankcard", "身份证"][(i % 3) as usize];
-        usage += &format!(
-            "acct{i:05},2026-{:02},{api},{}\n",
-            i % 12 + 1,
-            i * 7919 % 300_000
-        );
-    }
+    let usage = many_rows(10_000);
     let (_dir, paths) = crate::files(&[("usage.csv", &usage)]);
     let table = Test::new()
         .args(&["batch", &paths[0], "-f", "table", "--width", "0"])
