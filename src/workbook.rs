@@ -9,7 +9,7 @@
 //! sheet's rows keep their numbers: line N of the text is row N of the sheet.
 
 use std::fmt::Write as _;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader};
 
@@ -47,6 +47,7 @@ pub fn csv_of(bytes: Vec<u8>, chosen: Option<&str>) -> Result<Vec<u8>, WorkbookE
             MAX_WORKBOOK_BYTES >> 20
         )));
     }
+    let uncalculated = calculated_on_opening(&bytes);
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         WorkbookError::whole(format!(
             "the input is a spreadsheet workbook that could not be read ({e})"
@@ -72,6 +73,14 @@ pub fn csv_of(bytes: Vec<u8>, chosen: Option<&str>) -> Result<Vec<u8>, WorkbookE
             ))
         })?;
         if !range.is_empty() {
+            // A formula's value is what the workbook saved of it: a cell left
+            // empty may hold a formula never calculated (a workbook written by
+            // a script), whose value Excel would show and a bill must not lose.
+            if uncalculated || range.cells().any(|(_, _, cell)| no_value(cell)) {
+                if let Ok(formulas) = book.worksheet_formula(&name) {
+                    uncalculated_formula(&name, &range, &formulas, uncalculated)?;
+                }
+            }
             sheets.push((name, range));
         }
     }
@@ -117,6 +126,69 @@ pub fn csv_of(bytes: Vec<u8>, chosen: Option<&str>) -> Result<Vec<u8>, WorkbookE
         }
     }
     Ok(out)
+}
+
+/// Whether an xlsx workbook asks to be calculated when opened
+/// (`fullCalcOnLoad`): a program that writes formulas without calculating
+/// them (XlsxWriter, rust_xlsxwriter) sets it and saves 0 as each one's value.
+fn calculated_on_opening(bytes: &[u8]) -> bool {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return false;
+    };
+    let Ok(part) = zip.by_name("xl/workbook.xml") else {
+        return false;
+    };
+    let mut xml = String::new();
+    // (The part is a few KB; a larger one is no workbook a program wrote.)
+    if part.take(1 << 20).read_to_string(&mut xml).is_err() {
+        return false;
+    }
+    ["fullCalcOnLoad=\"1\"", "fullCalcOnLoad=\"true\""]
+        .iter()
+        .any(|flag| xml.contains(flag))
+}
+
+/// Refuses a formula whose value the workbook does not hold: an empty cell
+/// of `values` that `formulas` says holds one (its value never saved), or any
+/// formula of a workbook `uncalculated` (its saved value a placeholder).
+/// Excel would show the calculated value, which a bill must not lose.
+fn uncalculated_formula(
+    sheet: &str,
+    values: &calamine::Range<Data>,
+    formulas: &calamine::Range<String>,
+    uncalculated: bool,
+) -> Result<(), WorkbookError> {
+    let (row0, col0) = formulas.start().unwrap_or((0, 0));
+    for (row, col, formula) in formulas.used_cells() {
+        let at = (row0 + row as u32, col0 + col as u32);
+        let unsaved = values.get_value(at).is_none_or(no_value);
+        if formula.is_empty() || !(unsaved || uncalculated) {
+            continue;
+        }
+        let why = if unsaved {
+            "with no value saved"
+        } else {
+            "not calculated (the workbook asks to be calculated when opened)"
+        };
+        return Err(WorkbookError {
+            message: format!(
+                "{}: the cell holds the formula ={formula} {why}: the workbook was written by \
+                 a program that does not calculate formulas",
+                address(sheet, at.0 as usize, at.1 as usize)
+            ),
+            remedy: Some(crate::Remedy::SaveAsCsv),
+        });
+    }
+    Ok(())
+}
+
+/// An empty cell, or one of empty text (a formula's value left empty).
+fn no_value(cell: &Data) -> bool {
+    match cell {
+        Data::Empty => true,
+        Data::String(s) => s.is_empty(),
+        _ => false,
+    }
 }
 
 /// The text of a cell, as Excel shows it in a plain format.

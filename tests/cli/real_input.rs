@@ -1074,13 +1074,28 @@ fn semicolon_separated_files_are_read_and_a_point_between_thousands_refused() {
     );
 }
 
-/// Writes a workbook of `sheets` (name, rows of cells) to `path`.
+/// Writes a workbook of `sheets` (name, rows of cells) to `path`, its
+/// formulas' results saved as Excel saves them after calculating.
 fn workbook(path: &std::path::Path, sheets: &[(&str, &[&[Cell]])]) {
+    write_workbook(path, sheets, rust_xlsxwriter::CalculationMode::Manual);
+}
+
+/// Writes a workbook as `workbook`, calculated in `mode`: `Automatic` is how
+/// a program that does not calculate writes one (its formulas' results
+/// placeholders, calculated when Excel opens it).
+fn write_workbook(
+    path: &std::path::Path,
+    sheets: &[(&str, &[&[Cell]])],
+    mode: rust_xlsxwriter::CalculationMode,
+) {
     let mut book = rust_xlsxwriter::Workbook::new();
+    book.set_calculation_mode(mode);
     let date = rust_xlsxwriter::Format::new().set_num_format("yyyy/m/d");
     for (name, rows) in sheets {
         let sheet = book.add_worksheet();
         sheet.set_name(*name).unwrap();
+        // A formula given no result is saved with none (not 0).
+        sheet.set_formula_result_default("");
         for (r, row) in rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
                 let (r, c) = (r as u32, c as u16);
@@ -1234,6 +1249,48 @@ fn a_workbook_that_cannot_be_read_whole_is_refused_with_what_to_do() {
             && err.contains("save it as CSV"),
         "{err}"
     );
+}
+
+/// A formula whose value the workbook does not hold is refused with its
+/// cell, never read as the placeholder saved for it (0, or nothing): a
+/// workbook written by a program that does not calculate (XlsxWriter,
+/// openpyxl) holds no calculated values, which Excel would show.
+#[test]
+fn a_formula_never_calculated_is_refused_not_read_as_its_placeholder() {
+    use rust_xlsxwriter::CalculationMode::{Automatic, Manual};
+    use Cell::{Formula, Number, Text};
+    let dir = tempfile::tempdir().unwrap();
+    let header: &[Cell] = &[Text("api"), Text("calls")];
+    let bill = |name: &str, rows: &[&[Cell]], mode| {
+        let path = dir.path().join(name);
+        write_workbook(&path, &[("Sheet1", rows)], mode);
+        Test::new().args(&["batch", path.to_str().unwrap()])
+    };
+    // Calculated when opened: the saved 0 is no count of calls.
+    let placeholder: &[&[Cell]] = &[header, &[Text("idcard"), Formula("=9000", "0")]];
+    let err = bill("auto.xlsx", placeholder, Automatic).fails(1);
+    assert!(
+        err.contains("Sheet1!B2: the cell holds the formula =9000 not calculated"),
+        "{err}"
+    );
+    assert!(err.contains("save it as CSV"), "{err}");
+    // No value saved at all.
+    let unsaved: &[&[Cell]] = &[header, &[Text("idcard"), Formula("=9000", "")]];
+    let err = bill("unsaved.xlsx", unsaved, Manual).fails(1);
+    assert!(
+        err.contains("Sheet1!B2") && err.contains("with no value saved"),
+        "{err}"
+    );
+    // The same workbooks with their values saved as Excel saves them are
+    // billed; one that asks to be calculated but holds no formula is too.
+    let saved: &[&[Cell]] = &[header, &[Text("idcard"), Formula("=9000", "9000")]];
+    bill("saved.xlsx", saved, Manual)
+        .stderr_has("1 row written, total 1200.00")
+        .run();
+    let plain: &[&[Cell]] = &[header, &[Text("idcard"), Number(9000.0)]];
+    bill("plain.xlsx", plain, Automatic)
+        .stderr_has("1 row written, total 1200.00")
+        .run();
 }
 
 #[test]
