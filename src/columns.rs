@@ -351,6 +351,20 @@ const ACCOUNT_STEMS: [&str; 12] = [
     "tenant",
 ];
 
+/// Whether a column's name says it counts some of the calls, by their
+/// outcome or billing (`成功量`, `失败次数`, `Failed Calls`, `计费调用量`), not
+/// a rate or a code (`成功率`, `错误码`).
+fn counts_some_calls(name: &str) -> bool {
+    // (Not `billable`: ocr-bill's own bills have `billable_calls`, the calls
+    // beyond the free quota, and are read back.)
+    const KINDS: [&str; 10] = [
+        "成功", "失败", "错误", "异常", "计费", "收费", "有效", "success", "fail", "error",
+    ];
+    const COUNTS: [&str; 5] = ["量", "次", "calls", "count", "requests"];
+    let name = folded(name);
+    KINDS.iter().any(|k| name.contains(k)) && COUNTS.iter().any(|c| name.contains(c))
+}
+
 /// The product column (`产品名称`) of a header, if it has one that no column
 /// `taken` for another role is.
 pub fn product_column(header: &[String], taken: &[Option<usize>]) -> Option<usize> {
@@ -643,6 +657,32 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
             ));
         }
     }
+    // Beside the calls found by their name, a count of some of them (those
+    // that succeeded, failed or were billed): which count the bill is of is
+    // the user's to say, since Tencent bills the successful calls and some
+    // failed ones, so neither the total nor a part is taken silently.
+    for (w, f) in wanted.iter().zip(&found) {
+        let (Role::Calls, None, Some(calls)) = (w.role, w.named, f) else {
+            continue;
+        };
+        if let Some(part) = (0..header.len())
+            .filter(|i| !found.contains(&Some(*i)))
+            .find(|&i| counts_some_calls(&header[i]))
+        {
+            return Err(format!(
+                "the header has the calls column '{}' and '{}', a count of some of the calls: \
+                 which is billed is not known (Tencent bills the successful calls and some \
+                 failed ones){}",
+                header[*calls].trim(),
+                header[part].trim(),
+                if w.flag {
+                    "; name the one to bill with --calls-column"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
     for (i, a) in found.iter().enumerate() {
         for (j, b) in found.iter().enumerate().skip(i + 1) {
             if a.is_some() && a == b {
@@ -845,6 +885,43 @@ mod tests {
         // The canonical name wins over another name for the same role.
         let got = resolve(&header(&["api", "calls", "调用量"]), &wanted).unwrap();
         assert_eq!(got, vec![Some(0), Some(1)]);
+        // Beside the calls, a count of some of them by outcome: neither is
+        // taken until one is named; a rate, a code, a billing item's name,
+        // ocr-bill's own bill columns are no such count.
+        let flagged = [Wanted::required(Role::Api), Wanted::calls(None, false)];
+        for (calls, part) in [
+            ("调用量", "成功量"),
+            ("调用量", "失败次数"),
+            ("总调用量", "错误调用量"),
+            ("calls", "Failed Calls"),
+            ("Calls", "success_count"),
+            ("usage", "error requests"),
+        ] {
+            let err = resolve(&header(&["api", calls, part]), &flagged).unwrap_err();
+            assert!(
+                err.contains(&format!("the calls column '{calls}' and '{part}'"))
+                    && err.contains("--calls-column"),
+                "{err}"
+            );
+            let chosen = [
+                Wanted::required(Role::Api),
+                Wanted::calls(Some(part), false),
+            ];
+            let got = resolve(&header(&["api", calls, part]), &chosen).unwrap();
+            assert_eq!(got, vec![Some(0), Some(2)]);
+        }
+        for other in [
+            "成功率",
+            "错误码",
+            "计费项名称",
+            "计费开始时间",
+            "有效期至",
+            "billable_calls",
+            "free_calls",
+        ] {
+            let got = resolve(&header(&["api", "calls", other]), &flagged).unwrap();
+            assert_eq!(got, vec![Some(0), Some(1)], "{other}");
+        }
         let named = [Wanted {
             role: Role::Calls,
             named: Some("n"),
