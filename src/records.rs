@@ -45,6 +45,7 @@ impl<'a> Record<'a> {
 
     /// Whether the record is a row of another product than OCR, by its
     /// product column (`产品名称`) if the file has one.
+    #[inline]
     pub fn other_product(&self, product: Option<usize>) -> Option<std::borrow::Cow<'a, str>> {
         let cell = String::from_utf8_lossy(self.get(product?)?);
         (!crate::columns::is_ocr_product(&cell)).then_some(cell)
