@@ -74,6 +74,17 @@ impl Grid {
         debug_assert_eq!(row.len(), self.headers.len());
         self.rows.push(row);
     }
+
+    /// The grid with a last column, `currency`, naming the currency of every
+    /// row's money (RULES §7.4: every output names it; one set of columns in
+    /// every edition).
+    pub fn with_currency(mut self, currency: &str) -> Grid {
+        self.headers.push("currency".to_string());
+        for row in &mut self.rows {
+            row.push(currency.to_string());
+        }
+        self
+    }
 }
 
 /// A result that can be shown in every format.

@@ -84,8 +84,8 @@ impl Freeze {
 
 /// A result with the price list it was computed with, so that every output
 /// names the edition and its currency: JSON gains top-level `currency` and
-/// `edition` (as `postpaid`'s has them), the human table a closing line. CSV
-/// and workbook columns stay as they are, for the scripts that read them.
+/// `edition` (as `postpaid`'s has them), the human table a closing line, and
+/// CSV and workbook sheets a last column, `currency`.
 #[derive(serde::Serialize)]
 pub struct Priced<'a, R> {
     pub currency: &'a str,
@@ -123,11 +123,15 @@ impl<R: Report> Report for Priced<'_, R> {
     }
 
     fn grid(&self) -> Grid {
-        self.report.grid()
+        self.report.grid().with_currency(self.currency)
     }
 
     fn sheets(&self) -> Vec<(String, Grid)> {
-        self.report.sheets()
+        self.report
+            .sheets()
+            .into_iter()
+            .map(|(name, grid)| (name, grid.with_currency(self.currency)))
+            .collect()
     }
 }
 
@@ -221,7 +225,7 @@ impl<'a> PerAccount<'a> {
                 self.text.write_all(&element)?;
             }
             Format::Csv => {
-                let grid = report.grid();
+                let grid = report.grid().with_currency(self.about.currency);
                 let csv = match &mut self.csv {
                     Some(csv) => csv,
                     None => {
@@ -242,6 +246,7 @@ impl<'a> PerAccount<'a> {
                 // Each sheet with an `account` column first, its header the
                 // first account's.
                 for (i, (name, grid)) in report.sheets().into_iter().enumerate() {
+                    let grid = grid.with_currency(self.about.currency);
                     if i == self.book.sheets() {
                         let headers: Vec<&str> = std::iter::once("account")
                             .chain(grid.headers.iter().map(String::as_str))

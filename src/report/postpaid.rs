@@ -145,6 +145,6 @@ impl Report for Postpaid<'_> {
         for l in &self.0.lines {
             g.push(line_row(l, self.0));
         }
-        g
+        g.with_currency(&self.0.currency)
     }
 }

@@ -269,7 +269,7 @@ impl Report for Prices<'_> {
                 ]);
             }
         }
-        g
+        g.with_currency(&self.settings.currency)
     }
 }
 

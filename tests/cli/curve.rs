@@ -8,9 +8,9 @@ fn curve_csv_has_both_sides_of_every_cliff() {
     let out = Test::new().args(&["curve", "--api", "idcard"]).output();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.starts_with("calls,postpaid,postpaid_per_call,with_packs,with_packs_per_call,packs\n")
-    );
+    assert!(text.starts_with(
+        "calls,postpaid,postpaid_per_call,with_packs,with_packs_per_call,packs,currency\n"
+    ));
     assert!(text.contains("\n10000,1350.00,0.1350,"), "{text}");
     assert!(text.contains("\n10001,900.10,0.0900,"), "{text}");
     assert!(text.contains("\n100000,9900.00,"), "{text}");

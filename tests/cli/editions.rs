@@ -751,6 +751,78 @@ fn every_json_names_the_edition_and_its_currency() {
         .run();
 }
 
+/// CSV and workbooks name the currency too: a last column, `currency`, on
+/// every row, in every edition (one set of columns); `batch`, whose columns are
+/// the input's and which reads its own bills back, names it on stderr.
+#[test]
+fn every_csv_and_workbook_names_the_currency_on_every_row() {
+    let (dir, p) = crate::files(&[(
+        "u.csv",
+        "account,month,api,calls\nA,2026-01,general,9000\nB,2026-02,general,90000\n",
+    )]);
+    for (edition, currency) in [("intl", "USD"), ("seed", "CNY")] {
+        for args in [
+            vec!["curve", "--api", "general", "--max", "2000"],
+            vec!["ledger", &p[0]],
+            vec!["ledger", &p[0], "--account", "A"],
+            vec!["plan", "--api", "general", "--monthly", "9000"],
+            vec!["plan", "--usage", &p[0]],
+            vec!["postpaid", "--api", "general", "--calls", "9000"],
+            vec!["prices"],
+        ] {
+            let out = Test::new()
+                .args(&["--edition", edition])
+                .args(&args)
+                .args(&["-f", "csv"])
+                .run()
+                .stdout;
+            let mut lines = out.lines();
+            let header = lines.next().unwrap_or_default();
+            assert!(header.ends_with(",currency"), "{args:?}: {header}");
+            assert!(lines.clone().count() > 0, "{args:?}: {out}");
+            for line in lines {
+                assert!(line.ends_with(&format!(",{currency}")), "{args:?}: {line}");
+            }
+        }
+    }
+    for args in [
+        vec![
+            "prepaid", "--api", "idcard", "--calls", "9000", "--packs", "1k",
+        ],
+        vec!["quote", "--api", "idcard", "--calls", "7000"],
+    ] {
+        let out = Test::new()
+            .args(&["--edition", "c"])
+            .args(&args)
+            .args(&["-f", "csv"])
+            .run()
+            .stdout;
+        assert!(
+            out.lines()
+                .all(|l| l.ends_with(",currency") || l.ends_with(",CNY")),
+            "{out}"
+        );
+    }
+    // A workbook's every sheet (the ledger's bills and months), every row.
+    let book = dir.path().join("ledger.xlsx");
+    Test::new()
+        .args(&["--edition", "intl", "ledger", &p[0], "-f", "xlsx", "-o"])
+        .arg(&book)
+        .run();
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&book).unwrap();
+    use calamine::Reader;
+    let sheets = workbook.sheet_names();
+    assert!(sheets.len() >= 2, "{sheets:?}");
+    for name in sheets {
+        let range = workbook.worksheet_range(&name).unwrap();
+        let last = range.width() - 1;
+        for (i, row) in range.rows().enumerate() {
+            let want = if i == 0 { "currency" } else { "USD" };
+            assert_eq!(row[last].to_string(), want, "{name} row {i}");
+        }
+    }
+}
+
 /// Two APIs of one billing item in one account's month are one month of the
 /// item: billed row by row, both rows are counted as sharing it (and the
 /// other account's row is not).

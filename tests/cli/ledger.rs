@@ -506,7 +506,7 @@ fn without_a_balance_no_balance_figure_is_given() {
     assert_eq!(s(m1, "bill"), "1200.00");
     Test::new()
         .args(&["ledger", "--usage", &p[0], "-f", "csv"])
-        .stdout_has("\n2026-01,idcard,9000,1000,0,8000,0.15,1200.00,0.00,0.00,1200.00,0.00,1200.00,1440.00,,,,\n")
+        .stdout_has("\n2026-01,idcard,9000,1000,0,8000,0.15,1200.00,0.00,0.00,1200.00,0.00,1200.00,1440.00,,,,,CNY\n")
         .run();
     // With an opening balance of 0 they are figures.
     let v = Test::new()

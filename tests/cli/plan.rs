@@ -201,7 +201,9 @@ fn plan_table_and_csv() {
         .output();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.starts_with("api,option,packs,pack_calls,pack_cost,postpaid_cost,cost,cheapest\n"),
+        text.starts_with(
+            "api,option,packs,pack_calls,pack_cost,postpaid_cost,cost,cheapest,currency\n"
+        ),
         "{text}"
     );
     assert!(

@@ -393,7 +393,7 @@ fn prices_shows_the_loaded_list() {
     let out = Test::new().args(&["prices", "-f", "csv"]).output();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.starts_with("api,name,kind,tier,lower,upper,range,calls,price\n"),
+        text.starts_with("api,name,kind,tier,lower,upper,range,calls,price,currency\n"),
         "{text}"
     );
     assert!(
