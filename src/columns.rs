@@ -279,6 +279,16 @@ impl Role {
                 "组件名称",
                 "componentname",
             ]],
+            // Where a file has no month column, the start of the period a row
+            // is of: Tencent's bill details (账单明细) date a month's usage
+            // by it, and by its deduction time (扣费时间), in the next month.
+            Role::Month => &[&[
+                "开始使用时间",
+                "使用开始时间",
+                "开始时间",
+                "usagestarttime",
+                "starttime",
+            ]],
             // An order's amount, where the file says nothing of what was paid.
             Role::Paid => &[&["amount", "金额", "订单金额", "成交金额"]],
             // In Tencent's bill details, the account whose usage a row is (资源

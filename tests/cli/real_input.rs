@@ -2278,6 +2278,20 @@ fn a_tencent_bill_detail_export_is_read_per_owner() {
             .stdout_has("\n200001,2026-06,idcard,6000,1000,0,5000,0.15,750.00,")
             .run();
     }
+    // Without the bill's month, a row's month is its usage start, never its
+    // deduction time (扣费时间), which is in the month after.
+    for header in [
+        "扣费时间,开始使用时间,结束使用时间,组件名称,组件用量,组件用量单位\n",
+        "Deduction Time,Usage Start Time,Usage End Time,Component Name,Component Usage,Component Usage Unit\n",
+    ] {
+        Test::new()
+            .args(&["ledger", "-", "-f", "csv"])
+            .stdin(format!(
+                "{header}2026-02-01 10:00:00,2026-01-01 00:00:00,2026-01-31 23:59:59,身份证识别,9000,次\n"
+            ))
+            .stdout_has("\n2026-01,idcard,9000,1000,0,8000,0.15,1200.00,")
+            .run();
+    }
     // A product column of which no row is OCR's is no Tencent Cloud product
     // (a reseller's own products): refused, never a bill of nothing.
     let own =
