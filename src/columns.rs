@@ -33,6 +33,9 @@ pub enum Role {
     /// The Tencent Cloud product a row is of (产品名称), where a file of
     /// several products' rows (a bill's details) names it.
     Product,
+    /// How a row is paid for (计费模式), where a bill's details name it:
+    /// postpaid usage (按量计费), or a prepaid purchase (包年包月).
+    Mode,
 }
 
 impl Role {
@@ -51,6 +54,7 @@ impl Role {
             Role::Unit => "unit",
             Role::Expiry => "expiry",
             Role::Product => "product",
+            Role::Mode => "billing_mode",
         }
     }
 
@@ -258,6 +262,13 @@ impl Role {
             // (Not `产品` alone: a console export may name its billing item
             // so, which is read as the API.)
             Role::Product => &["productname", "产品名称"],
+            Role::Mode => &[
+                "billingmode",
+                "计费模式",
+                "付费模式",
+                "计费方式",
+                "付费方式",
+            ],
         }
     }
 
@@ -375,13 +386,44 @@ fn counts_some_calls(name: &str) -> bool {
     KINDS.iter().any(|k| name.contains(k)) && COUNTS.iter().any(|c| name.contains(c))
 }
 
-/// The product column (`产品名称`) of a header, if it has one that no column
-/// `taken` for another role is.
-pub fn product_column(header: &[String], taken: &[Option<usize>]) -> Option<usize> {
-    resolve(header, &[Wanted::optional(Role::Product)])
-        .ok()
-        .and_then(|found| found[0])
-        .filter(|p| !taken.contains(&Some(*p)))
+/// The columns that tell a row of a bill's details that is no OCR usage: its
+/// product (`产品名称`) and its billing mode (`计费模式`), each where the file
+/// has one that no column `taken` for another role is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NotUsage {
+    pub product: Option<usize>,
+    pub mode: Option<usize>,
+}
+
+impl NotUsage {
+    pub fn of(header: &[String], taken: &[Option<usize>]) -> NotUsage {
+        let column = |role| {
+            resolve(header, &[Wanted::optional(role)])
+                .ok()
+                .and_then(|found| found[0])
+                .filter(|p| !taken.contains(&Some(*p)))
+        };
+        NotUsage {
+            product: column(Role::Product),
+            mode: column(Role::Mode),
+        }
+    }
+
+    /// Whether the file has neither column (every row may be usage).
+    #[inline]
+    pub fn none(self) -> bool {
+        self.product.is_none() && self.mode.is_none()
+    }
+}
+
+/// Whether a billing mode cell (计费模式) says a prepaid purchase (包年包月,
+/// a resource pack's), not postpaid usage (按量计费); an empty cell says
+/// nothing, and is taken as usage.
+pub fn is_prepaid_mode(cell: &str) -> bool {
+    let cell = cell.trim().to_lowercase();
+    ["包年包月", "预付费", "资源包", "prepaid", "subscription"]
+        .iter()
+        .any(|w| cell.contains(w))
 }
 
 /// Whether a product cell (产品名称) is OCR's, 文字识别, by its Chinese or

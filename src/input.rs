@@ -151,9 +151,9 @@ fn read_rows<R: Read>(
     };
     let role = |r: Role| wanted.iter().position(|w| w.role == r);
     let account = role(Role::Account).and_then(|i| positions[i]);
-    // A bill's details hold every product's rows: another product's are no
-    // OCR usage (and name no API of the price list).
-    let product = crate::columns::product_column(&names, &positions);
+    // A bill's details hold every product's rows, and the packs bought: those
+    // are no OCR usage (and another product's name no API of the price list).
+    let not_usage = crate::columns::NotUsage::of(&names, &positions);
     let mut values: Vec<Option<String>> = Vec::new();
     let mut totals = TotalsRows::default();
     // Rows read as usage (neither another product's nor totals).
@@ -163,8 +163,8 @@ fn read_rows<R: Read>(
         if record.repeats(&names) {
             continue;
         }
-        if let Some(other) = record.other_product(product) {
-            totals.add_other_product(&other);
+        if let Some(row) = record.not_usage(not_usage) {
+            totals.add_left_out(&row);
             continue;
         }
         // A totals or subtotal row, as `batch` tells one: its account cell says
@@ -230,7 +230,7 @@ fn read_rows<R: Read>(
     if totals.other_products > 0 && rows_read == 0 {
         return Err(at(0)(crate::records::no_ocr_rows(
             &totals,
-            product.map(|p| names[p].as_str()),
+            not_usage.product.map(|p| names[p].as_str()),
         )));
     }
     Ok(totals)

@@ -43,12 +43,25 @@ impl<'a> Record<'a> {
         (i < self.len()).then(|| self.field(i))
     }
 
-    /// Whether the record is a row of another product than OCR, by its
-    /// product column (`产品名称`) if the file has one.
+    /// Why the record is no OCR usage, if its product (`产品名称`) is
+    /// another's or its billing mode (`计费模式`) a prepaid purchase's, by
+    /// the columns `not` the file has.
     #[inline]
-    pub fn other_product(&self, product: Option<usize>) -> Option<std::borrow::Cow<'a, str>> {
-        let cell = String::from_utf8_lossy(self.get(product?)?);
-        (!crate::columns::is_ocr_product(&cell)).then_some(cell)
+    pub fn not_usage(&self, not: crate::columns::NotUsage) -> Option<LeftOut<'a>> {
+        if not.none() {
+            return None;
+        }
+        self.left_out(not)
+    }
+
+    fn left_out(&self, not: crate::columns::NotUsage) -> Option<LeftOut<'a>> {
+        let cell = |c: Option<usize>| Some(String::from_utf8_lossy(self.get(c?)?));
+        if let Some(product) = cell(not.product).filter(|p| !crate::columns::is_ocr_product(p)) {
+            return Some(LeftOut::Product(product));
+        }
+        cell(not.mode)
+            .filter(|m| crate::columns::is_prepaid_mode(m))
+            .map(LeftOut::Purchase)
     }
 
     /// The fields, unquoted.
@@ -161,6 +174,14 @@ fn word_of(cell: &[u8]) -> Option<&'static str> {
         .find(|w| w.eq_ignore_ascii_case(text))
 }
 
+/// A row of a bill's details that is no OCR usage, with the cell that says so.
+pub enum LeftOut<'a> {
+    /// Another product's (its product).
+    Product(std::borrow::Cow<'a, str>),
+    /// A prepaid purchase, a pack's (its billing mode).
+    Purchase(std::borrow::Cow<'a, str>),
+}
+
 /// Rows of totals read past (a spreadsheet's `合计` row is no usage: ocr-bill
 /// sums the rows itself): how many, and the first one's line and word.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -174,6 +195,11 @@ pub struct TotalsRows {
     pub other_products: u64,
     /// The first few products those rows name.
     pub products: Vec<String>,
+    /// Rows of prepaid purchases read past (a bill's details hold the packs
+    /// bought beside the usage).
+    pub purchases: u64,
+    /// The billing modes those rows name.
+    pub modes: Vec<String>,
 }
 
 impl TotalsRows {
@@ -185,17 +211,17 @@ impl TotalsRows {
         }
     }
 
-    /// Counts a row of another product.
-    pub fn add_other_product(&mut self, product: &str) {
-        self.other_products += 1;
-        self.name_product(product.trim());
-    }
-
-    /// Keeps a product's name for the note, if there is room and it is new.
-    fn name_product(&mut self, product: &str) {
-        if self.products.len() < OTHER_PRODUCTS_NAMED && !self.products.iter().any(|p| p == product)
-        {
-            self.products.push(product.to_string());
+    /// Counts a row that is no OCR usage.
+    pub fn add_left_out(&mut self, row: &LeftOut<'_>) {
+        match row {
+            LeftOut::Product(product) => {
+                self.other_products += 1;
+                name(&mut self.products, product.trim());
+            }
+            LeftOut::Purchase(mode) => {
+                self.purchases += 1;
+                name(&mut self.modes, mode.trim());
+            }
         }
     }
 
@@ -207,7 +233,11 @@ impl TotalsRows {
         }
         self.other_products += other.other_products;
         for p in &other.products {
-            self.name_product(p);
+            name(&mut self.products, p);
+        }
+        self.purchases += other.purchases;
+        for m in &other.modes {
+            name(&mut self.modes, m);
         }
     }
 
@@ -219,34 +249,43 @@ impl TotalsRows {
     /// assert_eq!(t.note().unwrap(), "line 5 is a totals row (合计), not usage: left out, as ocr-bill sums the rows itself");
     /// ```
     pub fn note(&self) -> Option<String> {
-        let products = (self.other_products > 0).then(|| {
-            format!(
-                "{} of other products ({}{}) {} not OCR usage: left out",
-                match self.other_products {
-                    1 => "1 row".to_string(),
-                    n => format!("{n} rows"),
-                },
-                self.products.join(", "),
-                if self.products.len() == OTHER_PRODUCTS_NAMED {
-                    ", …"
-                } else {
-                    ""
-                },
-                if self.other_products == 1 {
-                    "is"
-                } else {
-                    "are"
-                }
-            )
-        });
-        let Some((line, word)) = self.first else {
-            return products;
+        let rows = |n: u64, of: &str, names: &[String], what: &str| {
+            (n > 0).then(|| {
+                format!(
+                    "{} of {of} ({}{}) {} {what}",
+                    match n {
+                        1 => "1 row".to_string(),
+                        n => format!("{n} rows"),
+                    },
+                    names.join(", "),
+                    if names.len() == OTHER_PRODUCTS_NAMED {
+                        ", …"
+                    } else {
+                        ""
+                    },
+                    if n == 1 { "is" } else { "are" }
+                )
+            })
         };
-        let totals = self.totals_note(line, word);
-        Some(match products {
-            Some(p) => format!("{totals}; {p}"),
-            None => totals,
-        })
+        let notes: Vec<String> = [
+            self.first.map(|(line, word)| self.totals_note(line, word)),
+            rows(
+                self.other_products,
+                "other products",
+                &self.products,
+                "not OCR usage: left out",
+            ),
+            rows(
+                self.purchases,
+                "prepaid purchases",
+                &self.modes,
+                "not usage: left out (give the packs bought with --packs)",
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!notes.is_empty()).then(|| notes.join("; "))
     }
 
     fn totals_note(&self, line: u64, word: &str) -> String {
@@ -265,8 +304,15 @@ impl TotalsRows {
     }
 }
 
-/// Other products named in a note, at most.
+/// Other products (or billing modes) named in a note, at most.
 const OTHER_PRODUCTS_NAMED: usize = 5;
+
+/// Keeps a name for a note, if there is room and it is new.
+fn name(names: &mut Vec<String>, name: &str) {
+    if names.len() < OTHER_PRODUCTS_NAMED && !names.iter().any(|n| n == name) {
+        names.push(name.to_string());
+    }
+}
 
 /// Why a file whose every row is of another product than OCR is refused:
 /// its product column is likely not Tencent Cloud's product (a reseller's own
@@ -1012,7 +1058,7 @@ pub(crate) mod tests {
             "负载均衡",
             "短信",
         ] {
-            other.add_other_product(p);
+            other.add_left_out(&LeftOut::Product(p.into()));
         }
         t.merge(&other);
         assert_eq!(t.other_products, 7);
@@ -1030,10 +1076,21 @@ pub(crate) mod tests {
             "{note}"
         );
         let mut one = TotalsRows::default();
-        one.add_other_product(" 云服务器 ");
+        one.add_left_out(&LeftOut::Product(" 云服务器 ".into()));
         assert_eq!(
             one.note().unwrap(),
             "1 row of other products (云服务器) is not OCR usage: left out"
+        );
+        // Prepaid purchases (a bill's packs bought), counted apart and merged.
+        let mut bought = TotalsRows::default();
+        bought.add_left_out(&LeftOut::Purchase("包年包月".into()));
+        one.merge(&bought);
+        one.merge(&bought);
+        assert_eq!(
+            one.note().unwrap(),
+            "1 row of other products (云服务器) is not OCR usage: left out; 2 rows of \
+             prepaid purchases (包年包月) are not usage: left out (give the packs bought with \
+             --packs)"
         );
     }
 

@@ -17,9 +17,10 @@ pub(super) struct Columns {
     pub(super) month: Option<usize>,
     /// The unit of the calls (`用量单位`), where the file names one.
     pub(super) unit: Option<usize>,
-    /// The product of a row (`产品名称`), where the file names one: rows of
-    /// other products than OCR are left out.
-    pub(super) product: Option<usize>,
+    /// The product (`产品名称`) and billing mode (`计费模式`) of a row, where
+    /// the file names them: rows of other products than OCR, and prepaid
+    /// purchases, are left out.
+    pub(super) not_usage: crate::columns::NotUsage,
     /// The columns rows are grouped by besides the API (none for
     /// `--group-by api`: the file's rows of a billing item summed).
     pub(super) group: Vec<usize>,
@@ -171,7 +172,7 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
         account: found[2],
         month: found[3],
         unit: found[4],
-        product: crate::columns::product_column(names, &found),
+        not_usage: crate::columns::NotUsage::of(names, &found),
         group,
         grouped,
         per_account: false,

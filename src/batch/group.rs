@@ -271,9 +271,9 @@ fn parse_rows<R: Read>(
             summary.totals.add(line, word);
             continue;
         }
-        if let Some(other) = record.other_product(cols.product) {
+        if let Some(row) = record.not_usage(cols.not_usage) {
             summary.rows -= 1;
-            summary.totals.add_other_product(&other);
+            summary.totals.add_left_out(&row);
             continue;
         }
         let (api, calls) = match read_row(biller, &record, cols) {

@@ -98,7 +98,7 @@ pub fn run_batch<R: Read, W: Write>(
     })?;
     cols.per_account = calc.prices.settings.free_quota == crate::FreeQuota::PerAccount;
     cols.delimiter = reader.delimiter();
-    let product = cols.product.map(|p| names[p].clone());
+    let product = cols.not_usage.product.map(|p| names[p].clone());
     let summary = if cols.grouped {
         group::run_grouped(calc, reader, output, &names, &cols, options, on_skip)?
     } else {

@@ -168,9 +168,9 @@ pub(super) fn bill_block(
         };
         result.rows += 1;
         // A row of another product than OCR (a bill's details hold them all).
-        if let Some(other) = record.other_product(cols.product) {
+        if let Some(row) = record.not_usage(cols.not_usage) {
             result.rows -= 1;
-            result.totals.add_other_product(&other);
+            result.totals.add_left_out(&row);
             continue;
         }
         // A month column's value must be a month (or a date within one), as

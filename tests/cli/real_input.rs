@@ -2277,6 +2277,34 @@ fn a_tencent_bill_detail_export_is_read_per_owner() {
             .stderr_has(told)
             .stdout_has("\n200001,2026-06,idcard,6000,1000,0,5000,0.15,750.00,")
             .run();
+        // A pack bought (计费模式 包年包月, its size in 次) is no usage either:
+        // left out and told, never billed as 10,000 calls.
+        let pack = format!(
+            "{file}2026-06,100001,200001,200001,文字识别,文字识别-卡证,包年包月,卡证识别,身份证识别,0.15,10000,次,2026-06-01 00:00:00,800.00\n"
+        );
+        let told = "1 row of prepaid purchases (包年包月) is not usage: left out (give the packs \
+                    bought with --packs)";
+        let with = Test::new()
+            .args(&["batch", "--group-by", "account,month", "-f", "json"])
+            .stdin(pack.clone())
+            .stderr_has(told)
+            .run()
+            .stdout;
+        assert_eq!(with, v);
+        let rows = Test::new()
+            .arg("batch")
+            .stdin(pack.clone())
+            .stderr_has(told)
+            .stderr_has("2 rows written, total 1350.00")
+            .run()
+            .stdout;
+        assert!(!rows.contains("800.00"), "{rows}");
+        Test::new()
+            .args(&["ledger", "-", "-f", "csv"])
+            .stdin(pack)
+            .stderr_has(told)
+            .stdout_has("\n200001,2026-06,idcard,6000,1000,0,5000,0.15,750.00,")
+            .run();
     }
     // Without the bill's month, a row's month is its usage start, never its
     // deduction time (扣费时间), which is in the month after.
