@@ -86,11 +86,13 @@ impl Calculator<'_> {
                 why: "",
             });
         }
-        // Geometric spacing: as many points per decade at 1k as at 1M.
-        let top = (max.max(1) as f64).ln();
+        // Geometric spacing: as many points per decade at 1k as at 1M (by
+        // the `libm` crate's logarithm and exponential, so that the points
+        // are the same on every system, not its C library's).
+        let top = libm::log(max.max(1) as f64);
         let mut at: Vec<u64> = std::iter::once(0)
             .chain((0..=points).map(|i| {
-                ((top * i as f64 / points as f64).exp().round() as u64).clamp(1, max.max(1))
+                (libm::exp(top * i as f64 / points as f64).round() as u64).clamp(1, max.max(1))
             }))
             .filter(|&c| c <= max)
             .collect();

@@ -8,6 +8,8 @@
 
 mod chart;
 mod cli;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod libm_symbols;
 mod output;
 mod render;
 mod report;

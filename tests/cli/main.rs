@@ -13,6 +13,7 @@ mod pricing_file;
 mod quote;
 mod real_input;
 mod snapshots;
+mod startup;
 mod test;
 
 use std::path::PathBuf;

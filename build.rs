@@ -1,0 +1,55 @@
+//! Links GCC's unwinder into ocr-bill on Linux with glibc, so that each start
+//! loads one shared library fewer (`libgcc_s.so.1`: about 0.09 ms of a run of
+//! about 1 ms, `cargo bench --bench startup`, issue #14).
+//!
+//! Rust's standard library asks for `-lgcc_s`, the unwinder panics use. The
+//! C compiler that links ocr-bill ships the same unwinder as a static archive,
+//! `libgcc_eh.a`; put in a directory of its own as `libgcc_s.a`, searched
+//! before the system's, it is what `-lgcc_s` finds. Where the compiler names
+//! no such archive (another compiler, a cross build, the static recipe of the
+//! README, which links it already), nothing changes: the unwinder is the
+//! shared library, as in any Rust program.
+
+use std::env;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=CC");
+    let var = |name: &str| env::var(name).unwrap_or_default();
+    let native = var("TARGET") == var("HOST");
+    let glibc = var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu";
+    let static_crt = var("CARGO_CFG_TARGET_FEATURE")
+        .split(',')
+        .any(|f| f == "crt-static");
+    if !(native && glibc) || static_crt {
+        return;
+    }
+    if let Some(dir) = unwinder_dir() {
+        println!("cargo:rustc-link-search=native={}", dir.display());
+        // (For the test that reads the libraries the program needs.)
+        println!("cargo:rustc-env=OCR_BILL_STATIC_UNWINDER=1");
+    }
+}
+
+/// A directory holding the compiler's `libgcc_eh.a` as `libgcc_s.a`, if the
+/// compiler has one.
+fn unwinder_dir() -> Option<PathBuf> {
+    let cc = env::var("RUSTC_LINKER")
+        .or_else(|_| env::var("CC"))
+        .unwrap_or_else(|_| "cc".into());
+    let out = Command::new(cc)
+        .arg("-print-file-name=libgcc_eh.a")
+        .output()
+        .ok()?;
+    // (A compiler without it prints the bare name back.)
+    let archive = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
+    if !out.status.success() || !archive.is_absolute() || !archive.is_file() {
+        return None;
+    }
+    let dir = PathBuf::from(env::var_os("OUT_DIR")?).join("unwinder");
+    std::fs::create_dir_all(&dir).ok()?;
+    std::fs::copy(&archive, dir.join("libgcc_s.a")).ok()?;
+    Some(dir)
+}
