@@ -530,13 +530,16 @@ const PARSED: [&str; EDITIONS.len()] = {
     ]
 };
 
-/// Writes TOML `text` without its comments and the lines left blank into
-/// `out` as far as it reaches, and returns the length of the whole. A `#`
-/// inside a string (basic, literal, multi-line) is the string's.
+/// Writes TOML `text` without its comments, the lines left blank and the
+/// spaces that mean nothing (a line's indentation, and those beside `=`, `,`
+/// and brackets: `{ upto = 1_000 }` is `{upto=1_000}`) into `out` as far as it
+/// reaches, and returns the length of the whole. A `#` or a space inside a
+/// string (basic, literal, multi-line) is the string's, and a space between
+/// two other bytes (a date and its time) stays.
 const fn uncommented(text: &[u8], out: &mut [u8]) -> usize {
     // Bytes written; where the current line begins in the output; whether
-    // it holds more than spaces.
-    let (mut n, mut line, mut filled) = (0, 0, false);
+    // it holds more than spaces; the byte last written.
+    let (mut n, mut line, mut filled, mut prev) = (0, 0, false, b'\n');
     // The quote of the string being read (0 outside one), and its length:
     // 1, or 3 for a multi-line string.
     let (mut quote, mut quotes) = (0u8, 0usize);
@@ -556,8 +559,22 @@ const fn uncommented(text: &[u8], out: &mut [u8]) -> usize {
                 b'\n' if !filled => {
                     // A blank line: unwritten.
                     n = line;
+                    prev = b'\n';
                     i += 1;
                     continue;
+                }
+                b' ' | b'\t' => {
+                    let mut end = i;
+                    while end < text.len() && matches!(text[end], b' ' | b'\t') {
+                        end += 1;
+                    }
+                    let next = if end < text.len() { text[end] } else { b'\n' };
+                    if matches!(prev, b'\n' | b'=' | b',' | b'{' | b'[')
+                        || matches!(next, b'\n' | b'\r' | b'#' | b'=' | b',' | b'}' | b']')
+                    {
+                        i = end;
+                        continue;
+                    }
                 }
                 b'"' | b'\'' => {
                     quote = b;
@@ -597,6 +614,7 @@ const fn uncommented(text: &[u8], out: &mut [u8]) -> usize {
             if n < out.len() {
                 out[n] = text[i];
             }
+            prev = text[i];
             n += 1;
             i += 1;
             k += 1;
@@ -2253,9 +2271,20 @@ mod edition_tests {
         assert_eq!(
             strip(text),
             concat!(
-                "a = \"x # y\" \nb = 'p#q'\r\n",
-                "c = \"\"\"m \\\" # d\n\n# e\"\"\"\" \nd = '''g\n# h'''\ne = \"\"\nf = 1",
+                "a=\"x # y\"\nb='p#q'\r\n",
+                "c=\"\"\"m \\\" # d\n\n# e\"\"\"\"\nd='''g\n# h'''\ne=\"\"\nf=1",
             )
+        );
+        // Spaces that mean nothing go; within a string, and between a date
+        // and its time, they stay.
+        let spaced = "t = [\n  { upto = 1_000, price = \"0 a\" },\n  { price = 'b c' } ]\nd = 1979-05-27 07:32:00Z\n";
+        assert_eq!(
+            strip(spaced),
+            "t=[\n{upto=1_000,price=\"0 a\"},\n{price='b c'}]\nd=1979-05-27 07:32:00Z\n"
+        );
+        assert_eq!(
+            strip(spaced).parse::<toml::Table>().unwrap(),
+            spaced.parse::<toml::Table>().unwrap()
         );
         assert_eq!(strip("# all\n\n"), "");
         // What it leaves parses to what the whole does.
