@@ -382,8 +382,14 @@ fn counts_some_calls(name: &str) -> bool {
         "成功", "失败", "错误", "异常", "计费", "收费", "有效", "success", "fail", "error",
     ];
     const COUNTS: [&str; 5] = ["量", "次", "calls", "count", "requests"];
+    // A share, a unit or a code of them is no count (`成功量占比`, `计费量单位`).
+    const NOT: [&str; 9] = [
+        "率", "占比", "比例", "单位", "码", "rate", "ratio", "unit", "code",
+    ];
     let name = folded(name);
-    KINDS.iter().any(|k| name.contains(k)) && COUNTS.iter().any(|c| name.contains(c))
+    KINDS.iter().any(|k| name.contains(k))
+        && COUNTS.iter().any(|c| name.contains(c))
+        && !NOT.iter().any(|n| name.contains(n))
 }
 
 /// The columns that tell a row of a bill's details that is no OCR usage: its
@@ -964,6 +970,9 @@ mod tests {
         }
         for other in [
             "成功率",
+            "成功量占比",
+            "计费量单位",
+            "error_count_rate",
             "错误码",
             "计费项名称",
             "计费开始时间",
