@@ -85,11 +85,13 @@ pub struct TopUp {
 
 /// Reads a CSV file's rows, the wanted columns found by the header resolver,
 /// with line numbers; values are trimmed. Totals rows (`合计`) are read past
-/// and counted.
+/// and counted, and so are rows of other products than OCR and, in `usage`
+/// (not a packs or top-ups file), the rows of prepaid purchases.
 fn read_rows<R: Read>(
     input: R,
     wanted: &[Wanted<'_>],
     spreads: &[Spread<'_>],
+    usage: bool,
     mut row: impl FnMut(u64, &[Option<String>]) -> Result<(), String>,
 ) -> Result<TotalsRows, InputError> {
     let at = |line: u64| {
@@ -153,7 +155,11 @@ fn read_rows<R: Read>(
     let account = role(Role::Account).and_then(|i| positions[i]);
     // A bill's details hold every product's rows, and the packs bought: those
     // are no OCR usage (and another product's name no API of the price list).
-    let not_usage = crate::columns::NotUsage::of(&names, &positions);
+    let mut not_usage = crate::columns::NotUsage::of(&names, &positions);
+    // Packs are prepaid purchases: a billing mode says so of usage rows only.
+    if !usage {
+        not_usage.mode = None;
+    }
     let mut values: Vec<Option<String>> = Vec::new();
     let mut totals = TotalsRows::default();
     // Rows read as usage (neither another product's nor totals).
@@ -450,7 +456,7 @@ pub fn read_usage<'a, R: Read>(
             what: "API of the price list (`ocr-bill prices` lists them)",
         },
     ];
-    let totals = read_rows(input, &wanted, &spreads, |line, v| {
+    let totals = read_rows(input, &wanted, &spreads, true, |line, v| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
         crate::columns::check_unit(text(&v[4]))?;
@@ -515,7 +521,7 @@ pub fn read_packs<'a, R: Read>(
         Wanted::optional(Role::Expiry),
         Wanted::optional(Role::Paid),
     ];
-    let totals = read_rows(input, &wanted, &[], |_, v| {
+    let totals = read_rows(input, &wanted, &[], false, |_, v| {
         let month = Month::parse(text(&v[0]))?;
         let account = account_of(&v[4])?;
         order.check(&account, month)?;
@@ -625,7 +631,7 @@ pub fn read_topups<R: Read>(input: R) -> Result<(Vec<TopUp>, TotalsRows), InputE
         Wanted::optional(Role::Account),
         Wanted::optional(Role::Kind),
     ];
-    let totals = read_rows(input, &wanted, &[], |_, v| {
+    let totals = read_rows(input, &wanted, &[], false, |_, v| {
         // A statement's other rows (消费, 退款) are no money credited; an
         // empty cell says nothing, as in every optional column.
         if let Some(kind) = v[3].as_deref().map(str::trim).filter(|k| !k.is_empty()) {

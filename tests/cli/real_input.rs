@@ -2306,6 +2306,20 @@ fn a_tencent_bill_detail_export_is_read_per_owner() {
             .stdout_has("\n200001,2026-06,idcard,6000,1000,0,5000,0.15,750.00,")
             .run();
     }
+    // An order list's packs are prepaid purchases, and are read as packs:
+    // its billing mode leaves out only usage rows.
+    let (_dir, p) = crate::files(&[
+        ("u.csv", "month,api,calls\n2026-01,bankcard,2500\n"),
+        (
+            "orders.csv",
+            "购买时间,产品名称,计费模式,资源包名称,规格,数量,实付金额\n\
+             2026-01-05,文字识别,包年包月,银行卡识别,1000,1,84.00\n",
+        ),
+    ]);
+    Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[1], "-f", "csv"])
+        .stdout_has("\n2026-01,bankcard,2500,1000,1000,500,0.15,75.00,84.00,")
+        .run();
     // Without the bill's month, a row's month is its usage start, never its
     // deduction time (扣费时间), which is in the month after.
     for header in [
