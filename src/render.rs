@@ -49,6 +49,9 @@ pub struct Grid {
     pub rows: Vec<Vec<String>>,
     /// Columns a table fitted to a narrow width leaves out first, in order.
     pub secondary: Vec<usize>,
+    /// A last column with one value on every row (its name and the value),
+    /// kept once, not in each row: see [`Grid::with_currency`].
+    last: Option<(&'static str, String)>,
 }
 
 impl Grid {
@@ -57,6 +60,7 @@ impl Grid {
             headers: headers.iter().map(|h| h.as_ref().to_string()).collect(),
             rows: Vec::new(),
             secondary: Vec::new(),
+            last: None,
         }
     }
 
@@ -79,11 +83,20 @@ impl Grid {
     /// row's money (RULES §7.4: every output names it; one set of columns in
     /// every edition).
     pub fn with_currency(mut self, currency: &str) -> Grid {
-        self.headers.push("currency".to_string());
-        for row in &mut self.rows {
-            row.push(currency.to_string());
-        }
+        self.last = Some(("currency", currency.to_string()));
         self
+    }
+
+    /// The header's names, the last column's included.
+    pub fn header_cells(&self) -> impl Iterator<Item = &str> {
+        let last = self.last.as_ref().map(|(name, _)| *name);
+        self.headers.iter().map(String::as_str).chain(last)
+    }
+
+    /// A row's cells, the last column's included.
+    pub fn cells<'g>(&'g self, row: &'g [String]) -> impl Iterator<Item = &'g str> {
+        let last = self.last.as_ref().map(|(_, value)| value.as_str());
+        row.iter().map(String::as_str).chain(last)
     }
 }
 
@@ -117,9 +130,9 @@ pub fn render<R: Report>(report: &R, format: Format, style: CsvStyle) -> anyhow:
 /// A grid as CSV bytes.
 pub fn csv_bytes(grid: &Grid, style: CsvStyle) -> anyhow::Result<Vec<u8>> {
     let mut out = CsvOut::new(style);
-    out.row(grid.headers.iter().map(String::as_str))?;
+    out.row(grid.header_cells())?;
     for row in &grid.rows {
-        out.row(row.iter().map(String::as_str))?;
+        out.row(grid.cells(row))?;
     }
     out.finish()
 }
@@ -430,10 +443,10 @@ pub fn xlsx_of_csv(
 pub fn xlsx_bytes(sheets: &[(String, Grid)]) -> anyhow::Result<Vec<u8>> {
     let mut book = XlsxBook::new();
     for (name, grid) in sheets {
-        let headers: Vec<&str> = grid.headers.iter().map(String::as_str).collect();
+        let headers: Vec<&str> = grid.header_cells().collect();
         let sheet = book.add_sheet(name, &headers)?;
         for row in &grid.rows {
-            book.row(sheet, row.iter().map(String::as_str))?;
+            book.row(sheet, grid.cells(row))?;
         }
     }
     book.finish()
@@ -451,6 +464,11 @@ pub fn fit_tables_to(width: Option<u16>) {
 
 /// A grid drawn as a table for people, fitted to the run's width.
 pub fn table(grid: &Grid) -> String {
+    // (A table names the currency in its closing line, not in a column.)
+    debug_assert!(
+        grid.last.is_none(),
+        "a table of a grid with a currency column"
+    );
     let mut shape = TableShape::new(&grid.headers, &grid.secondary);
     let cells: Vec<Vec<String>> = grid.rows.iter().map(|row| shape.see(row)).collect();
     shape.drawn(cells, table_width())

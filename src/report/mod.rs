@@ -230,15 +230,12 @@ impl<'a> PerAccount<'a> {
                     Some(csv) => csv,
                     None => {
                         let mut csv = CsvOut::new(self.style);
-                        csv.row(
-                            std::iter::once("account")
-                                .chain(grid.headers.iter().map(String::as_str)),
-                        )?;
+                        csv.row(std::iter::once("account").chain(grid.header_cells()))?;
                         self.csv.insert(csv)
                     }
                 };
                 for row in &grid.rows {
-                    csv.row(std::iter::once(account).chain(row.iter().map(String::as_str)))?;
+                    csv.row(std::iter::once(account).chain(grid.cells(row)))?;
                 }
                 csv.drain_into(&mut self.text)?;
             }
@@ -249,13 +246,13 @@ impl<'a> PerAccount<'a> {
                     let grid = grid.with_currency(self.about.currency);
                     if i == self.book.sheets() {
                         let headers: Vec<&str> = std::iter::once("account")
-                            .chain(grid.headers.iter().map(String::as_str))
+                            .chain(grid.header_cells())
                             .collect();
                         self.book.add_sheet(&name, &headers)?;
                     }
                     for row in &grid.rows {
-                        let cells = row.iter().map(String::as_str);
-                        self.book.row(i, std::iter::once(account).chain(cells))?;
+                        self.book
+                            .row(i, std::iter::once(account).chain(grid.cells(row)))?;
                     }
                 }
             }
