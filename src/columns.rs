@@ -422,14 +422,14 @@ impl NotUsage {
     }
 }
 
-/// Whether a billing mode cell (计费模式) says a prepaid purchase (包年包月,
-/// a resource pack's), not postpaid usage (按量计费); an empty cell says
-/// nothing, and is taken as usage.
+/// Whether a billing mode cell (计费模式) says a prepaid purchase: the bill's
+/// two modes are 包年包月 (Monthly Subscription, a pack bought) and 按量计费
+/// (Pay-As-You-Go, usage). Anything else is taken as usage: a cell such as
+/// `资源包` or `预付费资源包` may say calls a pack served, which count toward
+/// the month's tier, and leaving them out would bill a lower one.
 pub fn is_prepaid_mode(cell: &str) -> bool {
     let cell = cell.trim().to_lowercase();
-    ["包年包月", "预付费", "资源包", "prepaid", "subscription"]
-        .iter()
-        .any(|w| cell.contains(w))
+    cell.contains("包年包月") || cell.contains("subscription")
 }
 
 /// Whether a product cell (产品名称) is OCR's, 文字识别, by its Chinese or
@@ -762,6 +762,24 @@ mod tests {
 
     fn header(names: &[&str]) -> Vec<String> {
         names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn only_a_purchase_s_billing_mode_is_no_usage() {
+        for purchase in ["包年包月", " 包年包月新购 ", "Monthly Subscription"] {
+            assert!(is_prepaid_mode(purchase), "{purchase}");
+        }
+        for usage in [
+            "按量计费",
+            "Pay-As-You-Go",
+            "资源包",
+            "预付费资源包",
+            "prepaid",
+            "",
+            "-",
+        ] {
+            assert!(!is_prepaid_mode(usage), "{usage}");
+        }
     }
 
     #[test]
