@@ -149,9 +149,11 @@ fn calculated_on_opening(bytes: &[u8]) -> bool {
 }
 
 /// Refuses a formula whose value the workbook does not hold: an empty cell
-/// of `values` that `formulas` says holds one (its value never saved), or any
-/// formula of a workbook `uncalculated` (its saved value a placeholder).
-/// Excel would show the calculated value, which a bill must not lose.
+/// of `values` that `formulas` says holds one (its value never saved), or in
+/// a workbook `uncalculated`, a formula whose saved value is 0 (the
+/// placeholder such a program saves; a value of its own, saved by a program
+/// that does calculate and still asks for it, is read). Excel would show the
+/// calculated value, which a bill must not lose.
 fn uncalculated_formula(
     sheet: &str,
     values: &calamine::Range<Data>,
@@ -161,8 +163,10 @@ fn uncalculated_formula(
     let (row0, col0) = formulas.start().unwrap_or((0, 0));
     for (row, col, formula) in formulas.used_cells() {
         let at = (row0 + row as u32, col0 + col as u32);
-        let unsaved = values.get_value(at).is_none_or(no_value);
-        if formula.is_empty() || !(unsaved || uncalculated) {
+        let value = values.get_value(at);
+        let unsaved = value.is_none_or(no_value);
+        let placeholder = uncalculated && value.is_some_and(is_zero);
+        if formula.is_empty() || !(unsaved || placeholder) {
             continue;
         }
         let why = if unsaved {
@@ -180,6 +184,15 @@ fn uncalculated_formula(
         });
     }
     Ok(())
+}
+
+/// A cell of the number 0.
+fn is_zero(cell: &Data) -> bool {
+    match cell {
+        Data::Int(i) => *i == 0,
+        Data::Float(f) => *f == 0.0,
+        _ => false,
+    }
 }
 
 /// An empty cell, or one of empty text (a formula's value left empty).

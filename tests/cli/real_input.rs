@@ -1254,7 +1254,8 @@ fn a_workbook_that_cannot_be_read_whole_is_refused_with_what_to_do() {
 /// A formula whose value the workbook does not hold is refused with its
 /// cell, never read as the placeholder saved for it (0, or nothing): a
 /// workbook written by a program that does not calculate (XlsxWriter,
-/// openpyxl) holds no calculated values, which Excel would show.
+/// openpyxl) holds no calculated values, which Excel would show. A value of
+/// its own is read.
 #[test]
 fn a_formula_never_calculated_is_refused_not_read_as_its_placeholder() {
     use rust_xlsxwriter::CalculationMode::{Automatic, Manual};
@@ -1289,6 +1290,11 @@ fn a_formula_never_calculated_is_refused_not_read_as_its_placeholder() {
         .run();
     let plain: &[&[Cell]] = &[header, &[Text("idcard"), Number(9000.0)]];
     bill("plain.xlsx", plain, Automatic)
+        .stderr_has("1 row written, total 1200.00")
+        .run();
+    // A value of its own beside the request to calculate (a program that
+    // calculates and asks all the same) is read.
+    bill("asks.xlsx", saved, Automatic)
         .stderr_has("1 row written, total 1200.00")
         .run();
 }
