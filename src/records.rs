@@ -21,6 +21,8 @@ pub fn too_long_message() -> String {
 pub struct Record<'a> {
     /// The record's bytes as read, without its line terminator.
     pub raw: &'a [u8],
+    /// `raw` and every byte after it in the reader's buffer.
+    room: &'a [u8],
     /// 1-based line where the record starts.
     pub line: u64,
     fields: &'a [Range<usize>],
@@ -36,6 +38,12 @@ impl<'a> Record<'a> {
     /// The `i`-th field, unquoted.
     pub fn field(&self, i: usize) -> &'a [u8] {
         &self.field_bytes[self.fields[i].clone()]
+    }
+
+    /// The record's bytes as read and every byte after them in the reader's
+    /// buffer: room to copy the record in a copy of a fixed size.
+    pub fn raw_room(&self) -> &'a [u8] {
+        self.room
     }
 
     /// The `i`-th field, unquoted, if the record has one.
@@ -623,6 +631,7 @@ impl<R: Read> RecordReader<R> {
                 .push(record_start + field_start..record_start + text_end);
             return Ok(Some(Record {
                 raw: &self.buf[record_start..record_start + text_end],
+                room: &self.buf[record_start..self.end],
                 line: number,
                 fields: &self.fields,
                 field_bytes: &self.buf,
@@ -692,6 +701,7 @@ impl<R: Read> RecordReader<R> {
                     self.skip(consumed);
                     return Ok(Some(Record {
                         raw: &self.buf[record_start..record_start + text_len],
+                        room: &self.buf[record_start..self.end],
                         line,
                         fields: &self.fields,
                         field_bytes: &self.unquoted,

@@ -8,7 +8,7 @@ use crate::pricing::Item;
 use crate::Money;
 
 use super::options::Refusal;
-use super::writer::push_digits;
+use super::writer::{push_digits, Padded};
 
 pub(super) const MEMO_BITS: u32 = 13;
 pub(super) const MEMO_BYTES: usize = 46;
@@ -49,6 +49,10 @@ pub(super) struct TierCells {
 pub(super) struct Biller<'a> {
     /// Recent row bills, direct-mapped by (API, calls).
     pub(super) memo: Vec<Memo>,
+    /// Per memo slot, the (API, calls) it holds, in an eighth of the bytes:
+    /// checked first, so that a count not remembered (most, when counts are
+    /// distinct) costs no load of the memo's line.
+    pub(super) tags: Vec<u64>,
     /// The bill cells of the last row not remembered.
     pub(super) scratch: Cells,
     pub(super) calc: Calculator<'a>,
@@ -84,6 +88,7 @@ impl<'a> Biller<'a> {
                 };
                 1 << MEMO_BITS
             ],
+            tags: vec![u64::MAX; 1 << MEMO_BITS],
             calc,
             apis: Vec::new(),
             seen: vec![None; 64],
@@ -191,8 +196,27 @@ impl<'a> Biller<'a> {
     /// The bill columns of `calls` calls of API `api` as CSV text (each cell
     /// after a comma), remembered for the next row with the same API and count
     /// (usage repeats counts a lot).
-    pub(super) fn bill(&mut self, api: usize, calls: u64) -> Result<(&[u8], i128), Refusal> {
+    pub(super) fn bill(&mut self, api: usize, calls: u64) -> Result<(Padded<'_>, i128), Refusal> {
         self.bill_with_free(api, calls, None)
+    }
+
+    /// Memo slot `slot` holds the bill of `calls` calls of API `api`.
+    #[inline(always)]
+    fn remembers(&self, slot: usize, api: usize, calls: u64) -> bool {
+        self.tags[slot] == Self::tag(api, calls) && {
+            let m = &self.memo[slot];
+            usize::from(m.api) == api && m.calls == calls
+        }
+    }
+
+    #[inline(always)]
+    fn tag(api: usize, calls: u64) -> u64 {
+        calls ^ ((api as u64) << 56)
+    }
+
+    #[inline(always)]
+    fn slot(api: usize, calls: u64) -> usize {
+        (Self::tag(api, calls).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_BITS)) as usize
     }
 
     /// [`Biller::bill`] with the free calls the item has this month when not
@@ -202,14 +226,12 @@ impl<'a> Biller<'a> {
         api: usize,
         calls: u64,
         free: Option<u64>,
-    ) -> Result<(&[u8], i128), Refusal> {
+    ) -> Result<(Padded<'_>, i128), Refusal> {
         // The API in the top bits before mixing, so that it picks the slot too.
-        let slot = ((calls ^ ((api as u64) << 56)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            >> (64 - MEMO_BITS)) as usize;
-        let m = &self.memo[slot];
-        if free.is_none() && usize::from(m.api) == api && m.calls == calls {
+        let slot = Self::slot(api, calls);
+        if free.is_none() && self.remembers(slot, api, calls) {
             let m = &self.memo[slot];
-            return Ok((&m.bytes[..usize::from(m.len)], i128::from(m.fen)));
+            return Ok((Padded::new(&m.bytes, usize::from(m.len)), i128::from(m.fen)));
         }
         let facts = self.facts(api, calls, free)?;
         let mut cells = std::mem::take(&mut self.scratch);
@@ -221,14 +243,16 @@ impl<'a> Biller<'a> {
         if let Some(small) = small
             .filter(|_| free.is_none() && text.len() <= MEMO_BYTES && api < usize::from(u8::MAX))
         {
+            self.tags[slot] = Self::tag(api, calls);
             let m = &mut self.memo[slot];
             m.api = api as u8;
             m.calls = calls;
             m.fen = small;
             m.len = text.len() as u8;
             m.bytes[..text.len()].copy_from_slice(text);
+            return Ok((Padded::new(&m.bytes, usize::from(m.len)), fen));
         }
-        Ok((text, fen))
+        Ok((Padded::exact(&self.scratch.buf), fen))
     }
 
     /// The keys of the billing items met so far that have a one-time free

@@ -9,7 +9,7 @@ use std::ops::Range;
 use super::biller::{BillFacts, Biller, Cells};
 use super::columns::{group_label, month_of, trimmed, Columns};
 use super::options::Refusal;
-use super::writer::{RowFormat, FLUSH_BYTES};
+use super::writer::{Padded, RowFormat, FLUSH_BYTES};
 use super::{read_error, read_row, row_error};
 use super::{BatchError, BatchOptions, BatchSummary, RowError};
 use crate::bill::Calculator;
@@ -676,7 +676,13 @@ impl Writer<'_> {
             let values = values_of(self.groups.key(g), width);
             let numbers = [total.calls, total.rows, total.months];
             let api_key = biller.apis[g.api()].key.as_bytes();
-            self.row(&mut emit.out, &values, api_key, &numbers, &cells.buf);
+            self.row(
+                &mut emit.out,
+                &values,
+                api_key,
+                &numbers,
+                Padded::exact(&cells.buf),
+            );
             emit.summary.fen += facts.amount.fen();
             emit.summary.written += 1;
             if emit.out.len() >= FLUSH_BYTES {
@@ -694,7 +700,7 @@ impl Writer<'_> {
         values: &[&[u8]],
         api_key: &[u8],
         numbers: &[u64],
-        bill: &[u8],
+        bill: Padded<'_>,
     ) {
         let calls = (Some(self.calls_at), numbers[0]);
         let numbers: Vec<String> = numbers.iter().map(u64::to_string).collect();

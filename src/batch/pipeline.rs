@@ -9,7 +9,7 @@ use super::biller::Biller;
 use super::columns::{month_of, trimmed, Columns};
 use super::keys::KeyLog;
 use super::options::{BatchError, BatchOptions, BatchSummary, Refusal, RowError};
-use super::writer::RowFormat;
+use super::writer::{Padded, RowFormat};
 use super::{read_row, row_error, too_long};
 use crate::bill::Calculator;
 use crate::month::Month;
@@ -193,7 +193,7 @@ pub(super) fn bill_block(
                 format.row(
                     &mut result.out,
                     record.iter(),
-                    pass_through.then_some(record.raw),
+                    pass_through.then(|| Padded::new(record.raw_room(), record.raw.len())),
                     (cols.calls, calls),
                     bill,
                 );
