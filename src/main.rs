@@ -18,7 +18,10 @@ mod report;
 #[no_mangle]
 pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     render::claim_standard_descriptors();
-    cli::run(std::env::args_os())
+    // A panic (a bug) ends the run after its message with the exit code Rust
+    // gives one, 101: unwinding out of this C function would abort the
+    // process instead (134, and no destructor run).
+    std::panic::catch_unwind(|| cli::run(std::env::args_os())).unwrap_or(101)
 }
 
 #[cfg(any(not(unix), test))]

@@ -68,6 +68,11 @@ pub mod exit {
 
 /// Parses the arguments, runs the command and returns the exit code.
 pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
+    // (A debug build's way to test what a panic, a bug, ends the run with.)
+    #[cfg(debug_assertions)]
+    if std::env::var_os("OCR_BILL_TEST_PANIC").is_some() {
+        panic!("a panic asked for by OCR_BILL_TEST_PANIC");
+    }
     // An empty variable means "not set", as for most variables.
     for var in ["OCR_BILL_PRICING", "OCR_BILL_EDITION"] {
         if std::env::var_os(var).is_some_and(|v| v.is_empty()) {

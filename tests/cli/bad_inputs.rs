@@ -181,3 +181,15 @@ fn a_huge_cell_is_named_in_part() {
     assert_eq!(code, Some(1));
     assert!(err.len() < 600 && err.lines().count() == 1, "{}", err.len());
 }
+
+/// A panic, a bug, ends the run with the exit code Rust gives one (101) and
+/// its message, never an abort (134) of a panic unwinding out of the C `main`.
+#[test]
+fn a_bug_ends_the_run_with_exit_code_101_and_its_message() {
+    Test::new()
+        .args(&["prices"])
+        .env("OCR_BILL_TEST_PANIC", "1")
+        .status(101)
+        .stderr_has("a panic asked for by OCR_BILL_TEST_PANIC")
+        .run();
+}
