@@ -1,14 +1,24 @@
-//! Links GCC's unwinder into ocr-bill on Linux with glibc, so that each start
-//! loads one shared library fewer (`libgcc_s.so.1`: about 0.09 ms of a run of
-//! about 1 ms, `cargo bench --bench startup`, issue #14).
+//! Two things at build time:
 //!
-//! Rust's standard library asks for `-lgcc_s`, the unwinder panics use. The
-//! C compiler that links ocr-bill ships the same unwinder as a static archive,
-//! `libgcc_eh.a`; put in a directory of its own as `libgcc_s.a`, searched
-//! before the system's, it is what `-lgcc_s` finds. Where the compiler names
-//! no such archive (another compiler, a cross build, the static recipe of the
-//! README, which links it already), nothing changes: the unwinder is the
-//! shared library, as in any Rust program.
+//! - **The built-in price lists, packed** (issue #14): `pricing.toml` and
+//!   `editions/*.toml` are parsed here, and each start reads the values back
+//!   from a compact form (`src/packed.rs`) instead of parsing TOML: every
+//!   number stays in the TOML files, and a test reads each edition both ways
+//!   to the same price list.
+//! - **GCC's unwinder, linked in** on Linux with glibc, so that each start
+//!   loads one shared library fewer (`libgcc_s.so.1`: about 0.09 ms of a run
+//!   of about 1 ms, `cargo bench --bench startup`). Rust's standard library
+//!   asks for `-lgcc_s`, the unwinder panics use. The C compiler that links
+//!   ocr-bill ships the same unwinder as a static archive, `libgcc_eh.a`; put
+//!   in a directory of its own as `libgcc_s.a`, searched before the system's,
+//!   it is what `-lgcc_s` finds. Where the compiler names no such archive
+//!   (another compiler, a cross build, the static recipe of the README, which
+//!   links it already), nothing changes: the unwinder is the shared library,
+//!   as in any Rust program.
+
+// The packer, shared with the reader's tests.
+#[path = "src/packing.rs"]
+mod packing;
 
 use std::env;
 use std::path::PathBuf;
@@ -17,6 +27,7 @@ use std::process::Command;
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=CC");
+    pack_editions();
     let var = |name: &str| env::var(name).unwrap_or_default();
     let native = var("TARGET") == var("HOST");
     let glibc = var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu";
@@ -52,4 +63,32 @@ fn unwinder_dir() -> Option<PathBuf> {
     std::fs::create_dir_all(&dir).ok()?;
     std::fs::copy(&archive, dir.join("libgcc_s.a")).ok()?;
     Some(dir)
+}
+
+/// Writes each built-in edition, packed, to `OUT_DIR/<name>.packed`: `seed`
+/// from `pricing.toml`, the others from `editions/<name>.toml`.
+fn pack_editions() {
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let mut sources = vec![("seed".to_string(), PathBuf::from("pricing.toml"))];
+    println!("cargo:rerun-if-changed=pricing.toml");
+    println!("cargo:rerun-if-changed=editions");
+    let dir = std::fs::read_dir("editions").expect("the editions directory");
+    for entry in dir {
+        let path = entry.expect("an entry of editions/").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            println!("cargo:rerun-if-changed={}", path.display());
+            let name = path
+                .file_stem()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned();
+            sources.push((name, path));
+        }
+    }
+    for (name, path) in sources {
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let bytes = packing::pack(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        std::fs::write(out.join(format!("{name}.packed")), bytes).expect("writing OUT_DIR");
+    }
 }

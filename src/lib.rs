@@ -29,6 +29,9 @@ mod input;
 mod ledger;
 mod money;
 mod month;
+mod packed;
+#[cfg(test)]
+mod packing;
 mod parse;
 mod plan;
 mod prepaid;

@@ -497,134 +497,34 @@ pub const EDITIONS: [(&str, &str); 7] = [
     ("intl", include_str!("../editions/intl.toml")),
 ];
 
-/// The built-in editions' texts as they are parsed at each start: without
-/// their comments and blank lines, made at compile time from [`EDITIONS`].
-/// The same TOML in the same order, so the same price list (a test reads
-/// both), in a tenth fewer instructions (#14).
+/// The built-in editions as each start reads them: packed by `build.rs`
+/// from the same TOML files (`src/packed.rs`), in the order of [`EDITIONS`].
 /// (Its length is the list's: an edition added there and not here does not
 /// compile.)
-const PARSED: [&str; EDITIONS.len()] = {
-    macro_rules! uncommented {
-        ($i:expr) => {{
-            const TEXT: &[u8] = EDITIONS[$i].1.as_bytes();
-            const LEN: usize = uncommented(TEXT, &mut []);
-            const BYTES: [u8; LEN] = {
-                let mut out = [0; LEN];
-                uncommented(TEXT, &mut out);
-                out
-            };
-            match std::str::from_utf8(&BYTES) {
-                Ok(text) => text,
-                Err(_) => panic!("a built-in edition without comments is not UTF-8"),
-            }
-        }};
+const PACKED: [&[u8]; EDITIONS.len()] = {
+    macro_rules! packed {
+        ($name:literal) => {
+            include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".packed"))
+        };
     }
     [
-        uncommented!(0),
-        uncommented!(1),
-        uncommented!(2),
-        uncommented!(3),
-        uncommented!(4),
-        uncommented!(5),
-        uncommented!(6),
+        packed!("a"),
+        packed!("b"),
+        packed!("seed"),
+        packed!("c"),
+        packed!("d"),
+        packed!("e"),
+        packed!("intl"),
     ]
 };
 
-/// Writes TOML `text` without its comments, the lines left blank and the
-/// spaces that mean nothing (a line's indentation, and those beside `=`, `,`
-/// and brackets: `{ upto = 1_000 }` is `{upto=1_000}`) into `out` as far as it
-/// reaches, and returns the length of the whole. A `#` or a space inside a
-/// string (basic, literal, multi-line) is the string's, and a space between
-/// two other bytes (a date and its time) stays.
-const fn uncommented(text: &[u8], out: &mut [u8]) -> usize {
-    // Bytes written; where the current line begins in the output; whether
-    // it holds more than spaces; the byte last written.
-    let (mut n, mut line, mut filled, mut prev) = (0, 0, false, b'\n');
-    // The quote of the string being read (0 outside one), and its length:
-    // 1, or 3 for a multi-line string.
-    let (mut quote, mut quotes) = (0u8, 0usize);
-    let mut i = 0;
-    while i < text.len() {
-        let b = text[i];
-        // How many bytes to copy from `i`.
-        let mut take = 1;
-        if quote == 0 {
-            match b {
-                b'#' => {
-                    while i < text.len() && text[i] != b'\n' {
-                        i += 1;
-                    }
-                    continue;
-                }
-                b'\n' if !filled => {
-                    // A blank line: unwritten.
-                    n = line;
-                    prev = b'\n';
-                    i += 1;
-                    continue;
-                }
-                b' ' | b'\t' => {
-                    let mut end = i;
-                    while end < text.len() && matches!(text[end], b' ' | b'\t') {
-                        end += 1;
-                    }
-                    let next = if end < text.len() { text[end] } else { b'\n' };
-                    if matches!(prev, b'\n' | b'=' | b',' | b'{' | b'[')
-                        || matches!(next, b'\n' | b'\r' | b'#' | b'=' | b',' | b'}' | b']')
-                    {
-                        i = end;
-                        continue;
-                    }
-                }
-                b'"' | b'\'' => {
-                    quote = b;
-                    quotes = if i + 2 < text.len() && text[i + 1] == b && text[i + 2] == b {
-                        3
-                    } else {
-                        1
-                    };
-                    take = quotes;
-                }
-                _ => {}
-            }
-        } else if b == b'\\' && quote == b'"' {
-            // An escape: the byte after it is the string's too.
-            take = 2;
-        } else if b == quote {
-            // A string ends at its quote; a multi-line one at three in a row,
-            // the quotes of a longer run before them being its own
-            // (`""""a"""""`), and fewer than three are its text.
-            let mut run = 0;
-            while i + run < text.len() && text[i + run] == quote {
-                run += 1;
-            }
-            if run >= quotes {
-                quote = 0;
-            }
-            take = if quotes == 1 { 1 } else { run };
-        }
-        let mut k = 0;
-        while k < take && i < text.len() {
-            if text[i] == b'\n' && quote == 0 {
-                line = n + 1;
-                filled = false;
-            } else if !matches!(text[i], b' ' | b'\t' | b'\r' | b'\n') {
-                filled = true;
-            }
-            if n < out.len() {
-                out[n] = text[i];
-            }
-            prev = text[i];
-            n += 1;
-            i += 1;
-            k += 1;
-        }
-    }
-    if filled {
-        n
-    } else {
-        line
-    }
+/// Built-in edition `i` as the TOML of [`EDITIONS`] reads, from its packed
+/// form.
+fn packed_raw(i: usize) -> Result<RawPriceList, PricingError> {
+    crate::packed::from_packed(PACKED[i]).map_err(|e| PricingError {
+        position: e.span.map(|s| position(EDITIONS[i].1, s.start)),
+        message: e.message,
+    })
 }
 
 impl PriceList {
@@ -635,9 +535,9 @@ impl PriceList {
 
     /// A built-in edition by name (`a`, `b`, `seed`, `c`, `d`, `e`, `intl`).
     pub fn edition(name: &str) -> Result<PriceList, Error> {
-        let text = PARSED[edition_index(name)?];
-        let list = parse_raw(text)
-            .and_then(|raw| raw.validate(text))
+        let i = edition_index(name)?;
+        let list = packed_raw(i)
+            .and_then(|raw| raw.validate(EDITIONS[i].1))
             .map_err(|e| Error::Invalid(format!("built-in edition '{name}': {e}")))?;
         Ok(list)
     }
@@ -672,7 +572,7 @@ impl PriceList {
             position: raw.edition.as_ref().map(|e| position(text, e.span().start)),
             message: e.to_string(),
         })?;
-        let base = parse_raw(PARSED[base_index]).expect("the built-in editions parse");
+        let base = packed_raw(base_index).expect("the built-in editions read");
         let mut list = raw.over(base).validate(text)?;
         if list.about.edition.is_empty() || list.about.edition == base_name {
             list.about.edition = base_name.clone();
@@ -2245,51 +2145,16 @@ mod edition_tests {
         }
     }
 
+    /// Each built-in edition read packed (as at each start) is the price
+    /// list its TOML parses to.
     #[test]
-    fn every_edition_reads_the_same_without_its_comments() {
-        for (i, (name, text)) in EDITIONS.iter().enumerate() {
-            let full = parse_raw(text)
+    fn every_edition_reads_the_same_packed_as_parsed() {
+        for (name, text) in EDITIONS {
+            let parsed = parse_raw(text)
                 .and_then(|raw| raw.validate(text))
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(PriceList::edition(name).unwrap(), full, "{name}");
-            assert!(PARSED[i].len() < text.len(), "{name}");
-            assert!(!PARSED[i].contains("\n\n"), "{name}");
+            assert_eq!(PriceList::edition(name).unwrap(), parsed, "{name}");
         }
-    }
-
-    #[test]
-    fn comments_go_and_strings_stay() {
-        let strip = |text: &str| {
-            let mut out = vec![0; uncommented(text.as_bytes(), &mut [])];
-            uncommented(text.as_bytes(), &mut out);
-            String::from_utf8(out).unwrap()
-        };
-        let text = concat!(
-            "# head\n\na = \"x # y\" # c\n  \n\t# only\r\nb = 'p#q'\r\n",
-            "c = \"\"\"m \\\" # d\n\n# e\"\"\"\" # f\nd = '''g\n# h'''\ne = \"\"\nf = 1",
-        );
-        assert_eq!(
-            strip(text),
-            concat!(
-                "a=\"x # y\"\nb='p#q'\r\n",
-                "c=\"\"\"m \\\" # d\n\n# e\"\"\"\"\nd='''g\n# h'''\ne=\"\"\nf=1",
-            )
-        );
-        // Spaces that mean nothing go; within a string, and between a date
-        // and its time, they stay.
-        let spaced = "t = [\n  { upto = 1_000, price = \"0 a\" },\n  { price = 'b c' } ]\nd = 1979-05-27 07:32:00Z\n";
-        assert_eq!(
-            strip(spaced),
-            "t=[\n{upto=1_000,price=\"0 a\"},\n{price='b c'}]\nd=1979-05-27 07:32:00Z\n"
-        );
-        assert_eq!(
-            strip(spaced).parse::<toml::Table>().unwrap(),
-            spaced.parse::<toml::Table>().unwrap()
-        );
-        assert_eq!(strip("# all\n\n"), "");
-        // What it leaves parses to what the whole does.
-        let whole: toml::Table = text.parse().unwrap();
-        assert_eq!(strip(text).parse::<toml::Table>().unwrap(), whole);
     }
 
     #[test]
