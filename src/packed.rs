@@ -70,7 +70,7 @@ impl<'de> Cursor<'de> {
         Ok(bytes)
     }
 
-    /// A count or length, 7 bits a byte (see `build.rs`).
+    /// A count or length, 7 bits a byte (see `src/packing.rs`).
     fn count(&mut self) -> Result<usize, PackedError> {
         let mut n = 0usize;
         for shift in (0..32).step_by(7) {
