@@ -38,9 +38,17 @@ impl de::Error for PackedError {
     }
 }
 
-/// Reads `T` from packed bytes.
-pub(crate) fn from_packed<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, PackedError> {
-    let mut cursor = Cursor { bytes, at: 0 };
+/// Reads `T` from packed bytes, each span moved `shift` bytes on (to tell a
+/// built-in edition's values from a pricing file's once merged).
+pub(crate) fn from_packed<'de, T: Deserialize<'de>>(
+    bytes: &'de [u8],
+    shift: usize,
+) -> Result<T, PackedError> {
+    let mut cursor = Cursor {
+        bytes,
+        at: 0,
+        shift,
+    };
     let value = T::deserialize(Value(&mut cursor))?;
     if cursor.at != bytes.len() {
         return Err(de::Error::custom("packed bytes after the price list"));
@@ -52,6 +60,8 @@ pub(crate) fn from_packed<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<
 struct Cursor<'de> {
     bytes: &'de [u8],
     at: usize,
+    /// Added to each span.
+    shift: usize,
 }
 
 /// A value's tag and span.
@@ -85,8 +95,8 @@ impl<'de> Cursor<'de> {
 
     fn head(&mut self) -> Result<Head, PackedError> {
         let tag = self.take(1)?[0];
-        let start = self.count()?;
-        let end = self.count()?;
+        let start = self.count()? + self.shift;
+        let end = self.count()? + self.shift;
         Ok(Head {
             tag,
             span: start..end,
@@ -381,7 +391,7 @@ b = "8"
     #[test]
     fn a_packed_document_reads_as_its_toml() {
         let packed = pack(TEXT).unwrap();
-        let read: Doc = from_packed(&packed).unwrap();
+        let read: Doc = from_packed(&packed, 0).unwrap();
         // (A float is read as the text it is written as: the decimal.)
         let parsed: Doc = toml::from_str(&TEXT.replace("1.50", "\"1.50\"")).unwrap();
         assert_eq!(read.price, "1.50");
@@ -406,7 +416,7 @@ b = "8"
             a: i64,
         }
         let text = "a = 1\nz = [1, {b = 2}]\n";
-        let e = from_packed::<Strict>(&pack(text).unwrap()).unwrap_err();
+        let e = from_packed::<Strict>(&pack(text).unwrap(), 0).unwrap_err();
         assert!(e.message.contains("unknown field `z`"), "{}", e.message);
         // A type that reads only some of a table's entries and ignores the rest.
         #[derive(Deserialize, Debug, PartialEq)]
@@ -415,7 +425,7 @@ b = "8"
             c: String,
         }
         let loose: Loose =
-            from_packed(&pack("a = 1\nz = [1, {b = 2}]\nc = 'x'\n").unwrap()).unwrap();
+            from_packed(&pack("a = 1\nz = [1, {b = 2}]\nc = 'x'\n").unwrap(), 0).unwrap();
         assert_eq!(
             loose,
             Loose {
@@ -426,7 +436,7 @@ b = "8"
         let packed = pack(text).unwrap();
         for cut in 0..packed.len() {
             assert!(
-                from_packed::<Loose>(&packed[..cut]).is_err(),
+                from_packed::<Loose>(&packed[..cut], 0).is_err(),
                 "cut at {cut}"
             );
         }

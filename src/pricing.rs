@@ -519,13 +519,20 @@ const PACKED: [&[u8]; EDITIONS.len()] = {
 };
 
 /// Built-in edition `i` as the TOML of [`EDITIONS`] reads, from its packed
-/// form.
-fn packed_raw(i: usize) -> Result<RawPriceList, PricingError> {
-    crate::packed::from_packed(PACKED[i]).map_err(|e| PricingError {
-        position: e.span.map(|s| position(EDITIONS[i].1, s.start)),
+/// form; with `shift`, its spans are [`BASE_SPANS`] on, as the base of a
+/// pricing file.
+fn packed_raw(i: usize, shift: bool) -> Result<RawPriceList, PricingError> {
+    let shift = if shift { BASE_SPANS } else { 0 };
+    crate::packed::from_packed(PACKED[i], shift).map_err(|e| PricingError {
+        position: e.span.map(|s| position(EDITIONS[i].1, s.start - shift)),
         message: e.message,
     })
 }
+
+/// Where the spans of a pricing file's base edition start: a value of the
+/// edition that the file's values make wrong is named in the edition's text,
+/// not at a place of the file.
+const BASE_SPANS: usize = 1 << (usize::BITS - 2);
 
 impl PriceList {
     /// The source page's price list (the embedded `pricing.toml`).
@@ -536,8 +543,8 @@ impl PriceList {
     /// A built-in edition by name (`a`, `b`, `seed`, `c`, `d`, `e`, `intl`).
     pub fn edition(name: &str) -> Result<PriceList, Error> {
         let i = edition_index(name)?;
-        let list = packed_raw(i)
-            .and_then(|raw| raw.validate(EDITIONS[i].1))
+        let list = packed_raw(i, false)
+            .and_then(|raw| raw.validate(EDITIONS[i].1, None))
             .map_err(|e| Error::Invalid(format!("built-in edition '{name}': {e}")))?;
         Ok(list)
     }
@@ -561,7 +568,7 @@ impl PriceList {
     pub fn from_toml_over(text: &str, base: &str) -> Result<PriceList, PricingError> {
         let raw = parse_raw(text)?;
         if EDITIONS.iter().any(|(_, t)| *t == text) {
-            return raw.validate(text);
+            return raw.validate(text, None);
         }
         let base_name = raw
             .edition
@@ -572,8 +579,10 @@ impl PriceList {
             position: raw.edition.as_ref().map(|e| position(text, e.span().start)),
             message: e.to_string(),
         })?;
-        let base = packed_raw(base_index).expect("the built-in editions read");
-        let mut list = raw.over(base).validate(text)?;
+        let base = packed_raw(base_index, true).expect("the built-in editions read");
+        let mut list = raw
+            .over(base)
+            .validate(text, Some((EDITIONS[base_index].0, EDITIONS[base_index].1)))?;
         if list.about.edition.is_empty() || list.about.edition == base_name {
             list.about.edition = base_name.clone();
         }
@@ -1473,20 +1482,31 @@ impl<'de> Deserialize<'de> for RawTierPrice {
 
 struct Checker<'a> {
     text: &'a str,
+    /// The name and text of the built-in edition the price list builds on,
+    /// whose values' spans are [`BASE_SPANS`] on.
+    base: Option<(&'a str, &'a str)>,
 }
 
 impl Checker<'_> {
-    fn fail<T>(&self, span: Range<usize>, message: String) -> Result<T, PricingError> {
-        Err(PricingError {
-            position: Some(position(self.text, span.start)),
-            message,
-        })
+    fn fail<T>(&self, span: Range<usize>, mut message: String) -> Result<T, PricingError> {
+        let position = match self.base {
+            Some((name, text)) if span.start >= BASE_SPANS => {
+                let (line, column) = position(text, span.start - BASE_SPANS);
+                message.push_str(&format!(
+                    " (at line {line}, column {column} of built-in edition '{name}', \
+                     which the file builds on)"
+                ));
+                None
+            }
+            _ => Some(position(self.text, span.start)),
+        };
+        Err(PricingError { position, message })
     }
 }
 
 impl RawPriceList {
-    fn validate(self, text: &str) -> Result<PriceList, PricingError> {
-        let c = Checker { text };
+    fn validate(self, text: &str, base: Option<(&str, &str)>) -> Result<PriceList, PricingError> {
+        let c = Checker { text, base };
         let ratio_field = need(self.freeze.ratio, "freeze.ratio")?;
         let ratio = ratio_field.get_ref().0;
         if ratio.is_sign_negative() {
@@ -2151,7 +2171,7 @@ mod edition_tests {
     fn every_edition_reads_the_same_packed_as_parsed() {
         for (name, text) in EDITIONS {
             let parsed = parse_raw(text)
-                .and_then(|raw| raw.validate(text))
+                .and_then(|raw| raw.validate(text, None))
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(PriceList::edition(name).unwrap(), parsed, "{name}");
         }

@@ -463,3 +463,35 @@ fn one_time_free_calls_need_their_validity_stated() {
         toml.stdout
     );
 }
+
+/// A value of the built-in edition a file builds on, made wrong by what the
+/// file gives instead (its own list of billing items, which replaces the
+/// edition's), is named at its place in the edition, never at a line of the
+/// file (which has no such line).
+#[test]
+fn an_edition_value_the_file_makes_wrong_is_named_in_the_edition() {
+    let file = "edition = \"e\"\n[[item]]\nkey = \"table\"\nname = \"表格识别\"\n\
+                tiers = \"standard\"\npacks = \"standard\"\n";
+    let (_f, path) = temp_pricing(file);
+    let err = postpaid(&path, "idcard", "9000").fails(1);
+    let edition = include_str!("../../editions/e.toml");
+    // The first API of the edition whose item the file leaves out.
+    let api = edition.find("key = \"advertise\"").unwrap();
+    let line = line_of(&edition[api..], "item = \"image-text\"")
+        + line_of(edition, "key = \"advertise\"")
+        - 1;
+    assert!(err.contains(&path), "{err}");
+    assert!(
+        err.contains("API 'advertise' names billing item 'image-text'"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "(at line {line}, column 8 of built-in edition 'e', which the file builds on)"
+        )),
+        "want line {line}: {err}"
+    );
+    // No line of the file is named.
+    assert!(!err.contains(&format!("{path}: line")), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
