@@ -231,15 +231,11 @@ fn read_rows<R: Read>(
             }
         }
     }
-    // Every row another product's: a product column that is not Tencent
-    // Cloud's (a reseller's own products), never a bill of nothing.
-    if totals.other_products > 0 && rows_read == 0 {
-        return Err(at(0)(crate::records::no_ocr_rows(
-            &totals,
-            not_usage.product.map(|p| names[p].as_str()),
-        )));
+    let product = not_usage.product.map(|p| names[p].as_str());
+    match totals.only_other_products(rows_read, product) {
+        Some(why) => Err(at(0)(why)),
+        None => Ok(totals),
     }
-    Ok(totals)
 }
 
 /// A column of usage that a spreadsheet's pivot table spreads over a

@@ -580,9 +580,7 @@ impl PriceList {
             message: e.to_string(),
         })?;
         let base = packed_raw(base_index, true).expect("the built-in editions read");
-        let mut list = raw
-            .over(base)
-            .validate(text, Some((EDITIONS[base_index].0, EDITIONS[base_index].1)))?;
+        let mut list = raw.over(base).validate(text, Some(EDITIONS[base_index]))?;
         if list.about.edition.is_empty() || list.about.edition == base_name {
             list.about.edition = base_name.clone();
         }

@@ -233,6 +233,21 @@ impl TotalsRows {
         }
     }
 
+    /// Why a file is refused whose every row (`rows` read as usage: none)
+    /// is another product's than OCR: its product column (named `column`) is
+    /// likely not Tencent Cloud's product (a reseller's own products), and a
+    /// bill of nothing would hide it.
+    pub(crate) fn only_other_products(&self, rows: u64, column: Option<&str>) -> Option<String> {
+        (self.other_products > 0 && rows == 0).then(|| {
+            format!(
+                "no row is OCR's (文字识别): the product column{} names only other products \
+                 ({}); if it is not Tencent Cloud's product, rename it",
+                column.map(|c| format!(" '{c}'")).unwrap_or_default(),
+                self.products.join(", ")
+            )
+        })
+    }
+
     /// Counts another part's totals rows.
     pub fn merge(&mut self, other: &TotalsRows) {
         if let Some((line, word)) = other.first {
@@ -266,7 +281,7 @@ impl TotalsRows {
                         n => format!("{n} rows"),
                     },
                     names.join(", "),
-                    if names.len() == OTHER_PRODUCTS_NAMED {
+                    if names.len() == NAMES_KEPT {
                         ", …"
                     } else {
                         ""
@@ -312,26 +327,14 @@ impl TotalsRows {
     }
 }
 
-/// Other products (or billing modes) named in a note, at most.
-const OTHER_PRODUCTS_NAMED: usize = 5;
+/// Other products, or billing modes, named in a note, at most.
+const NAMES_KEPT: usize = 5;
 
 /// Keeps a name for a note, if there is room and it is new.
 fn name(names: &mut Vec<String>, name: &str) {
-    if names.len() < OTHER_PRODUCTS_NAMED && !names.iter().any(|n| n == name) {
+    if names.len() < NAMES_KEPT && !names.iter().any(|n| n == name) {
         names.push(name.to_string());
     }
-}
-
-/// Why a file whose every row is of another product than OCR is refused:
-/// its product column is likely not Tencent Cloud's product (a reseller's own
-/// products), and a bill of nothing would hide it.
-pub(crate) fn no_ocr_rows(totals: &TotalsRows, column: Option<&str>) -> String {
-    format!(
-        "no row is OCR's (文字识别): the product column{} names only other products ({}); \
-         if it is not Tencent Cloud's product, rename it",
-        column.map(|c| format!(" '{c}'")).unwrap_or_default(),
-        totals.products.join(", ")
-    )
 }
 
 /// Title lines skipped above a header, at most.

@@ -675,10 +675,7 @@ impl TableShape {
         out.write_all(self.hidden_note(&hidden).as_bytes())?;
         Ok(())
     }
-}
 
-/// A row's cells as a table shows them: numbers grouped by thousands.
-impl TableShape {
     /// A row's cells as the table shows them: the numbers of counted columns
     /// with thousands separators.
     fn shown(&self, row: &[String]) -> Vec<String> {

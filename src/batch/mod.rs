@@ -108,15 +108,13 @@ pub fn run_batch<R: Read, W: Write>(
             calc, input, leftover, first_line, output, &cols, &format, options, on_skip,
         )?
     };
-    // Every row another product's: a product column that is not Tencent
-    // Cloud's (a reseller's own products), never a bill of nothing.
-    if summary.totals.other_products > 0 && summary.rows == 0 {
-        return Err(BatchError::Input(crate::records::no_ocr_rows(
-            &summary.totals,
-            product.as_deref(),
-        )));
+    match summary
+        .totals
+        .only_other_products(summary.rows, product.as_deref())
+    {
+        Some(why) => Err(BatchError::Input(why)),
+        None => Ok(summary),
     }
-    Ok(summary)
 }
 
 /// A call count: plain digits fast, every other form through [`parse_count`].
