@@ -8,9 +8,9 @@
 //! temporary file (8 bytes a row), so memory stays the same whatever the
 //! input's size. At the end each partition is counted on its own in a small
 //! table, the rows of every key found more than once summed: groups of
-//! partitions are read back in turn, and a second thread (on a machine with
-//! more than one core) tallies a group whenever it is free, while the next
-//! is read. A partition too big to count at once is split again by its next
+//! partitions are read back in turn, and on a machine with more than one core
+//! every core takes the next group, reads it and counts it, while another
+//! reads. A partition too big to count at once is split again by its next
 //! byte, through a temporary file of its own.
 //!
 //! When no temporary file can be made (no writable temporary directory), the
@@ -23,21 +23,23 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Partitions, picked by one byte of the fingerprint.
 const PARTS: usize = 256;
 /// Fingerprints held in memory before the partitions are written out (1 MiB).
 const BUFFERED: usize = 1 << 17;
-/// Fingerprints of one partition counted at once (256 KiB, and a table of
-/// 512 KiB, on each of two threads); a bigger partition is split by its next
-/// byte.
+/// Fingerprints of neighbouring partitions read back at once (256 KiB on
+/// each counting thread, each partition counted in a table twice its size);
+/// a bigger partition is split by its next byte.
 const COUNTED: usize = 1 << 15;
 
 /// The fingerprints of a run's rows, partitioned by the byte at `shift`.
 pub(super) struct KeyLog {
     shift: u32,
-    parts: Vec<Vec<u64>>,
+    /// The partitions held, each fingerprint as its little-endian bytes (the
+    /// file's form).
+    parts: Vec<Vec<[u8; 8]>>,
     buffered: usize,
     spill: Spill,
     /// A run's bytes, reused from run to run.
@@ -82,9 +84,23 @@ impl KeyLog {
     fn push(&mut self, keys: &[u64]) -> io::Result<()> {
         for &key in keys {
             let p = self.part_of(key);
+            self.parts[p].push(key.to_le_bytes());
+        }
+        self.pushed(keys.len())
+    }
+
+    /// Adds fingerprints read back from a file.
+    fn push_bytes(&mut self, keys: &[[u8; 8]]) -> io::Result<()> {
+        for &key in keys {
+            let p = self.part_of(u64::from_le_bytes(key));
             self.parts[p].push(key);
         }
-        self.buffered += keys.len();
+        self.pushed(keys.len())
+    }
+
+    /// Writes the partitions out once enough are held.
+    fn pushed(&mut self, keys: usize) -> io::Result<()> {
+        self.buffered += keys;
         if self.buffered >= BUFFERED {
             self.write_run()?;
         }
@@ -109,7 +125,7 @@ impl KeyLog {
         self.run.clear();
         for (part, length) in self.parts.iter_mut().zip(lengths.iter_mut()) {
             *length = part.len() as u32;
-            self.run.extend(part.iter().flat_map(|k| k.to_le_bytes()));
+            self.run.extend_from_slice(part.as_flattened());
             part.clear();
         }
         file.write_all(&self.run)?;
@@ -120,10 +136,12 @@ impl KeyLog {
 
     /// Rows whose fingerprint another row has too.
     pub(super) fn shared(self) -> io::Result<u64> {
-        self.count().map_err(spill_error)
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.count(threads.min(MAX_COUNTERS)).map_err(spill_error)
     }
 
-    fn count(mut self) -> io::Result<u64> {
+    /// The count, on up to `threads` threads.
+    fn count(mut self, threads: usize) -> io::Result<u64> {
         let lengths: Vec<u64> = (0..PARTS)
             .map(|p| {
                 let spilled: u64 = match &self.spill {
@@ -137,126 +155,182 @@ impl KeyLog {
             // Every byte agrees: a partition is one fingerprint, `len` rows.
             return Ok(lengths.iter().filter(|&&len| len >= 2).sum());
         }
-        let held_keys: u64 = lengths.iter().sum();
-        std::thread::scope(|scope| {
-            // A second thread tallies groups of partitions, one waiting for it
-            // at most, while this one reads the next group back (or tallies it
-            // itself when one is already waiting): the count takes both cores.
-            let (to_helper, groups) = mpsc::sync_channel::<Vec<u64>>(1);
-            let (give_back, spare) = mpsc::channel::<Vec<u64>>();
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let helper = (held_keys > COUNTED as u64 && cores > 1).then(|| {
-                scope.spawn(move || {
-                    let mut tally = Tally::default();
-                    let mut total = 0;
-                    for keys in groups {
-                        total += tally.shared(&keys);
-                        // (Returned for reuse, unless the reader is done.)
-                        let _ = give_back.send(keys);
-                    }
-                    total
-                })
-            });
-            let to_helper = helper.as_ref().map(|_| to_helper);
-            let mut total = 0;
-            let mut keys = Vec::new();
+        // Neighbouring partitions are counted together, as many as fit: keys
+        // of two partitions are never equal, and each run holds them end to
+        // end, so a group is read back with one read per run. A partition too
+        // big to count at once is split by its next byte.
+        let mut tasks = Vec::new();
+        let mut p = 0;
+        while p < PARTS {
+            if lengths[p] as usize > COUNTED {
+                tasks.push(Task::Split(p));
+                p += 1;
+                continue;
+            }
+            let mut end = p + 1;
+            let mut held = lengths[p];
+            while end < PARTS && (held + lengths[end]) as usize <= COUNTED {
+                held += lengths[end];
+                end += 1;
+            }
+            if held >= 2 {
+                tasks.push(Task::Group(p..end));
+            }
+            p = end;
+        }
+        let file = match std::mem::replace(&mut self.spill, Spill::None) {
+            Spill::File { file, runs } => Some((std::sync::Mutex::new(file), runs)),
+            _ => None,
+        };
+        let log = Spilled {
+            parts: &self.parts,
+            file: file.as_ref().map(|(f, runs)| (f, runs.as_slice())),
+        };
+        // Each thread takes the next task, reads its keys (one at a time: the
+        // file's position is shared) and counts them while another reads.
+        let next = AtomicUsize::new(0);
+        let splitting = std::sync::Mutex::new(());
+        let work = || -> io::Result<u64> {
             let mut tally = Tally::default();
-            let mut buffers = Buffers::default();
-            let mut p = 0;
-            while p < PARTS {
-                if lengths[p] as usize > COUNTED {
-                    let mut split = KeyLog::at(self.shift - 8);
-                    self.each_chunk(p..p + 1, &mut buffers, |chunk| split.push(chunk))?;
-                    total += split.count()?;
-                    p += 1;
-                    continue;
-                }
-                // Neighbouring partitions counted together, as many as fit:
-                // keys of two partitions are never equal, and each run holds
-                // them end to end, so they are read back with one seek per run.
-                let mut end = p + 1;
-                let mut held = lengths[p];
-                while end < PARTS && (held + lengths[end]) as usize <= COUNTED {
-                    held += lengths[end];
-                    end += 1;
-                }
-                if held >= 2 {
-                    keys.clear();
-                    self.each_chunk(p..end, &mut buffers, |chunk| {
-                        keys.extend_from_slice(chunk);
-                        Ok(())
-                    })?;
-                    match offer(to_helper.as_ref(), std::mem::take(&mut keys)) {
-                        None => keys = spare.try_recv().unwrap_or_default(),
-                        Some(back) => {
-                            keys = back;
-                            total += tally.shared(&keys);
+            let mut keys = Vec::new();
+            let mut total = 0;
+            while let Some(task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
+                match task {
+                    Task::Group(group) => {
+                        log.read(group.clone(), &mut keys)?;
+                        // Each partition on its own (its keys never meet
+                        // the others'), in a table twice its size: a few
+                        // hundred KiB less than the group's, nearer the core.
+                        for p in group.clone() {
+                            total += tally.shared(log.partition(group.clone(), p, &keys));
                         }
                     }
+                    Task::Split(p) => {
+                        // One split at a time: each holds a log of its own.
+                        let _one = splitting.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut split = KeyLog::at(self.shift - 8);
+                        log.each_chunk(*p, &mut keys, |chunk| split.push_bytes(chunk))?;
+                        total += split.count(1)?;
+                    }
                 }
-                p = end;
             }
-            drop(to_helper);
-            if let Some(h) = helper {
-                total += h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            Ok(total)
+        };
+        let threads = if lengths.iter().sum::<u64>() > COUNTED as u64 {
+            threads.clamp(1, tasks.len().max(1))
+        } else {
+            1
+        };
+        std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mut total = work()?;
+            for h in helpers {
+                total += h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
             }
             Ok(total)
         })
     }
+}
 
-    /// Calls `f` with the fingerprints of partitions `group`, a chunk at a
-    /// time: those written out first (one seek per run, each run holding the
-    /// partitions end to end), then those held, which it lets go.
-    fn each_chunk(
-        &mut self,
-        group: std::ops::Range<usize>,
-        buffers: &mut Buffers,
-        mut f: impl FnMut(&[u64]) -> io::Result<()>,
-    ) -> io::Result<()> {
-        if let Spill::File { file, runs } = &mut self.spill {
-            let sum = |parts: &[u32]| parts.iter().map(|&l| u64::from(l)).sum::<u64>();
-            let mut start = 0u64;
-            let Buffers { bytes, chunk } = buffers;
-            bytes.resize(8 * 8192, 0);
-            for lengths in runs.iter() {
-                let mut left = sum(&lengths[group.clone()]) as usize;
-                if left > 0 {
-                    file.seek(SeekFrom::Start(8 * (start + sum(&lengths[..group.start]))))?;
-                }
-                while left > 0 {
-                    let n = left.min(8192);
-                    file.read_exact(&mut bytes[..8 * n])?;
-                    chunk.clear();
-                    chunk.extend(
-                        bytes[..8 * n]
-                            .chunks_exact(8)
-                            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
-                    );
-                    f(chunk)?;
-                    left -= n;
-                }
-                start += sum(lengths);
-            }
-        }
-        for part in &mut self.parts[group] {
-            f(part)?;
-            *part = Vec::new();
+/// Threads counting at most (each with a table of up to 512 KiB and the
+/// keys of a group).
+const MAX_COUNTERS: usize = 4;
+
+/// What a thread counting the keys does next.
+enum Task {
+    /// Counts these partitions together.
+    Group(std::ops::Range<usize>),
+    /// Splits this partition by the next byte and counts its parts.
+    Split(usize),
+}
+
+/// The keys of a log whose writing is over, read by the counting threads.
+struct Spilled<'a> {
+    parts: &'a [Vec<[u8; 8]>],
+    /// The file and its runs' partition lengths.
+    file: Option<(&'a std::sync::Mutex<File>, &'a [[u32; PARTS]])>,
+}
+
+impl Spilled<'_> {
+    /// Where the keys of partitions `group` lie in the file: per run, the
+    /// first key's place and their count.
+    fn spans(&self, group: std::ops::Range<usize>) -> impl Iterator<Item = (u64, usize)> + '_ {
+        let runs = self.file.map_or(&[][..], |(_, runs)| runs);
+        let sum = |parts: &[u32]| parts.iter().map(|&l| u64::from(l)).sum::<u64>();
+        runs.iter()
+            .scan(0u64, move |start, lengths| {
+                let at = *start + sum(&lengths[..group.start]);
+                *start += sum(lengths);
+                Some((at, sum(&lengths[group.clone()]) as usize))
+            })
+            .filter(|&(_, n)| n > 0)
+    }
+
+    /// Reads keys at place `at` of the file into `keys`.
+    fn read_at(&self, at: u64, keys: &mut [[u8; 8]]) -> io::Result<()> {
+        let Some((file, _)) = self.file else {
+            return Ok(());
+        };
+        let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+        file.seek(SeekFrom::Start(8 * at))?;
+        file.read_exact(keys.as_flattened_mut())
+    }
+
+    /// The keys of partitions `group` written out, into `keys`: per run, the
+    /// partitions end to end.
+    fn read(&self, group: std::ops::Range<usize>, keys: &mut Vec<[u8; 8]>) -> io::Result<()> {
+        keys.clear();
+        for (at, n) in self.spans(group) {
+            let from = keys.len();
+            keys.resize(from + n, [0; 8]);
+            self.read_at(at, &mut keys[from..])?;
         }
         Ok(())
     }
-}
 
-/// Hands a group of fingerprints to the helper thread, if there is one and
-/// no group is already waiting for it; gives the group back otherwise.
-fn offer(helper: Option<&mpsc::SyncSender<Vec<u64>>>, keys: Vec<u64>) -> Option<Vec<u64>> {
-    let Some(helper) = helper else {
-        return Some(keys);
-    };
-    match helper.try_send(keys) {
-        Ok(()) => None,
-        Err(mpsc::TrySendError::Full(k) | mpsc::TrySendError::Disconnected(k)) => Some(k),
+    /// The keys of partition `p`: its part of each run in `keys` (as
+    /// [`Spilled::read`] read partitions `group`), then those held.
+    fn partition<'k>(
+        &'k self,
+        group: std::ops::Range<usize>,
+        p: usize,
+        keys: &'k [[u8; 8]],
+    ) -> impl Iterator<Item = &'k [[u8; 8]]> + Clone {
+        let runs = self.file.map_or(&[][..], |(_, runs)| runs);
+        let sum = |parts: &[u32]| parts.iter().map(|&l| l as usize).sum::<usize>();
+        runs.iter()
+            .scan(0, move |from, lengths| {
+                let at = *from + sum(&lengths[group.start..p]);
+                *from += sum(&lengths[group.clone()]);
+                Some(&keys[at..at + lengths[p] as usize])
+            })
+            .chain(std::iter::once(&self.parts[p][..]))
+    }
+
+    /// Calls `f` with the keys of partition `p`, a chunk at a time, read
+    /// into `buffer`.
+    fn each_chunk(
+        &self,
+        p: usize,
+        buffer: &mut Vec<[u8; 8]>,
+        mut f: impl FnMut(&[[u8; 8]]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        for (at, n) in self.spans(p..p + 1) {
+            let mut done = 0;
+            while done < n {
+                let chunk = (n - done).min(CHUNK);
+                buffer.resize(chunk, [0; 8]);
+                self.read_at(at + done as u64, buffer)?;
+                f(buffer)?;
+                done += chunk;
+            }
+        }
+        f(&self.parts[p])
     }
 }
+
+/// Keys read back at a time when a partition is split.
+const CHUNK: usize = 8192;
 
 /// A failure of the temporary file, named as such (not the output's).
 fn spill_error(e: io::Error) -> io::Error {
@@ -268,13 +342,6 @@ fn spill_error(e: io::Error) -> io::Error {
             std::env::temp_dir().display()
         ),
     )
-}
-
-/// Buffers for reading fingerprints back, reused from partition to partition.
-#[derive(Default)]
-struct Buffers {
-    bytes: Vec<u8>,
-    chunk: Vec<u64>,
 }
 
 /// A counting table reused from partition to partition: open addressing by
@@ -290,40 +357,47 @@ struct Tally {
 impl Tally {
     /// Rows of `keys` whose fingerprint is there more than once. Between
     /// calls the table is empty (it is cleared after counting).
-    fn shared(&mut self, keys: &[u64]) -> u64 {
-        let size = (2 * keys.len()).next_power_of_two().max(64);
-        if self.keys.len() != size {
+    fn shared<'k>(&mut self, keys: impl Iterator<Item = &'k [[u8; 8]]> + Clone) -> u64 {
+        let len: usize = keys.clone().map(<[_]>::len).sum();
+        let size = (2 * len).next_power_of_two().max(64);
+        // The table grows to the largest count met, and a smaller one uses
+        // its start.
+        if self.keys.len() < size {
             self.keys = vec![0; size];
             self.again = vec![0; size / 64];
         }
+        let (table, again) = (&mut self.keys[..size], &mut self.again[..size / 64]);
         let mask = size - 1;
         let mut total = 0u64;
         // A fingerprint of 0 marks an empty slot: such rows are counted apart.
         let mut zeros = 0u64;
-        for &key in keys {
-            if key == 0 {
-                zeros += 1;
-                continue;
-            }
-            let mut slot = key as usize & mask;
-            loop {
-                let k = self.keys[slot];
-                if k == 0 {
-                    self.keys[slot] = key;
-                    break;
+        for part in keys {
+            for &key in part {
+                let key = u64::from_le_bytes(key);
+                if key == 0 {
+                    zeros += 1;
+                    continue;
                 }
-                if k == key {
-                    let (word, bit) = (slot / 64, 1u64 << (slot % 64));
-                    // The first row of the key is counted with its second.
-                    total += if self.again[word] & bit == 0 { 2 } else { 1 };
-                    self.again[word] |= bit;
-                    break;
+                let mut slot = key as usize & mask;
+                loop {
+                    let k = table[slot];
+                    if k == 0 {
+                        table[slot] = key;
+                        break;
+                    }
+                    if k == key {
+                        let (word, bit) = (slot / 64, 1u64 << (slot % 64));
+                        // The first row of the key is counted with its second.
+                        total += if again[word] & bit == 0 { 2 } else { 1 };
+                        again[word] |= bit;
+                        break;
+                    }
+                    slot = (slot + 1) & mask;
                 }
-                slot = (slot + 1) & mask;
             }
         }
-        self.keys.fill(0);
-        self.again.fill(0);
+        table.fill(0);
+        again.fill(0);
         total + if zeros > 1 { zeros } else { 0 }
     }
 }
@@ -331,6 +405,10 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bytes(keys: &[u64]) -> Vec<[u8; 8]> {
+        keys.iter().map(|k| k.to_le_bytes()).collect()
+    }
 
     /// The count a hash map gives.
     fn expected(keys: &[u64]) -> u64 {
@@ -385,12 +463,16 @@ mod tests {
             (20, 20),
         ] {
             let keys = spread(n, distinct);
-            assert_eq!(tally.shared(&keys), expected(&keys), "{n} {distinct}");
+            assert_eq!(
+                tally.shared(std::iter::once(&bytes(&keys)[..])),
+                expected(&keys),
+                "{n} {distinct}"
+            );
         }
         // The same keys twice in a row: each time alone.
         let keys = spread(4000, 4000);
-        assert_eq!(tally.shared(&keys), 0);
-        assert_eq!(tally.shared(&keys), 0);
+        assert_eq!(tally.shared(std::iter::once(&bytes(&keys)[..])), 0);
+        assert_eq!(tally.shared(std::iter::once(&bytes(&keys)[..])), 0);
     }
 
     #[test]
@@ -413,6 +495,31 @@ mod tests {
         );
         keys.extend(spread(50_000, 50_000).into_iter().map(|k| k | 1));
         assert_eq!(shared(&keys), expected(&keys));
+    }
+
+    /// One thread or several, taking groups and splits in any order: the
+    /// same count.
+    #[test]
+    fn every_number_of_threads_counts_the_same() {
+        let mut keys = spread(300_000, 200_000);
+        keys.extend(
+            spread(80_000, 50_000)
+                .into_iter()
+                .map(|k| k >> 8 | 0x42 << 56),
+        );
+        keys.extend(
+            spread(70_000, 60_000)
+                .into_iter()
+                .map(|k| k >> 8 | 0x43 << 56),
+        );
+        let want = expected(&keys);
+        for threads in 1..=4 {
+            let mut log = KeyLog::new();
+            for chunk in keys.chunks(7000) {
+                log.add_all(chunk).unwrap();
+            }
+            assert_eq!(log.count(threads).unwrap(), want, "{threads} threads");
+        }
     }
 
     #[test]
