@@ -163,7 +163,11 @@ impl KeyLog {
         let mut p = 0;
         while p < PARTS {
             if lengths[p] as usize > COUNTED {
-                tasks.push(Task::Split(p));
+                tasks.push(if lengths[p] as usize <= SORTED {
+                    Task::Sort(p)
+                } else {
+                    Task::Split(p)
+                });
                 p += 1;
                 continue;
             }
@@ -186,13 +190,18 @@ impl KeyLog {
             parts: &self.parts,
             file: file.as_ref().map(|(f, runs)| (f, runs.as_slice())),
         };
+        let threads = if lengths.iter().sum::<u64>() > COUNTED as u64 {
+            threads.clamp(1, tasks.len().max(1))
+        } else {
+            1
+        };
         // Each thread takes the next task, reads its keys (one at a time: the
         // file's position is shared) and counts them while another reads.
         let next = AtomicUsize::new(0);
         let splitting = std::sync::Mutex::new(());
         let work = || -> io::Result<u64> {
             let mut tally = Tally::default();
-            let mut keys = Vec::new();
+            let (mut keys, mut sorted) = (Vec::new(), Vec::new());
             let mut total = 0;
             while let Some(task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
                 match task {
@@ -205,21 +214,22 @@ impl KeyLog {
                             total += tally.shared(log.partition(group.clone(), p, &keys));
                         }
                     }
+                    Task::Sort(p) => {
+                        log.read(*p..*p + 1, &mut keys)?;
+                        keys.extend_from_slice(&log.parts[*p]);
+                        total += by_next_byte(&keys, self.shift - 8, &mut sorted, &mut tally);
+                    }
                     Task::Split(p) => {
-                        // One split at a time: each holds a log of its own.
+                        // One split at a time (each holds a log of its own),
+                        // counted on as many threads.
                         let _one = splitting.lock().unwrap_or_else(|e| e.into_inner());
                         let mut split = KeyLog::at(self.shift - 8);
                         log.each_chunk(*p, &mut keys, |chunk| split.push_bytes(chunk))?;
-                        total += split.count(1)?;
+                        total += split.count(threads)?;
                     }
                 }
             }
             Ok(total)
-        };
-        let threads = if lengths.iter().sum::<u64>() > COUNTED as u64 {
-            threads.clamp(1, tasks.len().max(1))
-        } else {
-            1
         };
         std::thread::scope(|scope| {
             let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
@@ -232,6 +242,11 @@ impl KeyLog {
     }
 }
 
+/// Keys of one partition sorted in memory at most (1 MiB, and as much to sort
+/// them into, on each counting thread); a bigger partition is split through a
+/// temporary file.
+const SORTED: usize = 1 << 17;
+
 /// Threads counting at most (each with a table of up to 512 KiB and the
 /// keys of a group).
 const MAX_COUNTERS: usize = 4;
@@ -240,8 +255,37 @@ const MAX_COUNTERS: usize = 4;
 enum Task {
     /// Counts these partitions together.
     Group(std::ops::Range<usize>),
-    /// Splits this partition by the next byte and counts its parts.
+    /// Sorts this partition's keys by their next byte in memory and counts
+    /// each byte's keys.
+    Sort(usize),
+    /// Splits this partition by the next byte through a log of its own (a
+    /// temporary file) and counts its parts.
     Split(usize),
+}
+
+/// Rows of `keys` whose fingerprint is there more than once, counted apart
+/// for each value of the byte at `shift` (keys are sorted by it into
+/// `sorted`): small tables, each near the core.
+fn by_next_byte(keys: &[[u8; 8]], shift: u32, sorted: &mut Vec<[u8; 8]>, tally: &mut Tally) -> u64 {
+    let byte = |k: &[u8; 8]| ((u64::from_le_bytes(*k) >> shift) & 0xFF) as usize;
+    let mut starts = [0usize; PARTS + 1];
+    for k in keys {
+        starts[byte(k) + 1] += 1;
+    }
+    for b in 1..=PARTS {
+        starts[b] += starts[b - 1];
+    }
+    let mut at = starts;
+    sorted.clear();
+    sorted.resize(keys.len(), [0; 8]);
+    for k in keys {
+        let b = byte(k);
+        sorted[at[b]] = *k;
+        at[b] += 1;
+    }
+    (0..PARTS)
+        .map(|b| tally.shared(std::iter::once(&sorted[starts[b]..starts[b + 1]])))
+        .sum()
 }
 
 /// The keys of a log whose writing is over, read by the counting threads.
@@ -512,6 +556,13 @@ mod tests {
                 .into_iter()
                 .map(|k| k >> 8 | 0x43 << 56),
         );
+        // Those two sorted in memory, this one split through a file of its own.
+        keys.extend(
+            spread(140_000, 90_000)
+                .into_iter()
+                .map(|k| k >> 8 | 0x44 << 56),
+        );
+        const { assert!(70_000 > COUNTED && 70_000 <= SORTED && 140_000 > SORTED) };
         let want = expected(&keys);
         for threads in 1..=4 {
             let mut log = KeyLog::new();
