@@ -247,6 +247,9 @@ impl KeyLog {
 /// temporary file.
 const SORTED: usize = 1 << 17;
 
+/// Slots of a counting table of four slots a key at most (256 KiB).
+const ROOMY_SLOTS: usize = 1 << 15;
+
 /// Threads counting at most (each with a table of up to 512 KiB and the
 /// keys of a group).
 const MAX_COUNTERS: usize = 4;
@@ -403,7 +406,12 @@ impl Tally {
     /// calls the table is empty (it is cleared after counting).
     fn shared<'k>(&mut self, keys: impl Iterator<Item = &'k [[u8; 8]]> + Clone) -> u64 {
         let len: usize = keys.clone().map(<[_]>::len).sum();
-        let size = (2 * len).next_power_of_two().max(64);
+        // Four slots a key (fewer probes) while that is at most 256 KiB, two
+        // beyond.
+        let size = match (4 * len).next_power_of_two().max(64) {
+            size if size <= ROOMY_SLOTS => size,
+            _ => (2 * len).next_power_of_two(),
+        };
         // The table grows to the largest count met, and a smaller one uses
         // its start.
         if self.keys.len() < size {
