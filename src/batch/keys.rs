@@ -462,6 +462,14 @@ mod tests {
         keys.iter().map(|k| k.to_le_bytes()).collect()
     }
 
+    /// [`spread`], every fingerprint in partition `top` (its top byte).
+    fn in_partition(n: usize, distinct: u64, top: u64) -> Vec<u64> {
+        spread(n, distinct)
+            .into_iter()
+            .map(|k| k >> 8 | top << 56)
+            .collect()
+    }
+
     /// The count a hash map gives.
     fn expected(keys: &[u64]) -> u64 {
         let mut counts = std::collections::HashMap::new();
@@ -535,16 +543,12 @@ mod tests {
         assert_eq!(shared(&keys), 200_000);
     }
 
-    /// Partitions counted in groups around one split on its own, across runs
-    /// written out: the count a hash map gives.
+    /// Partitions counted in groups around one too big for a group, across
+    /// runs written out: the count a hash map gives.
     #[test]
-    fn counts_groups_of_partitions_beside_a_split_one() {
+    fn counts_groups_of_partitions_beside_a_big_one() {
         let mut keys = spread(300_000, 180_000);
-        keys.extend(
-            spread(90_000, 60_000)
-                .into_iter()
-                .map(|k| k >> 8 | 0x80 << 56),
-        );
+        keys.extend(in_partition(90_000, 60_000, 0x80));
         keys.extend(spread(50_000, 50_000).into_iter().map(|k| k | 1));
         assert_eq!(shared(&keys), expected(&keys));
     }
@@ -554,22 +558,10 @@ mod tests {
     #[test]
     fn every_number_of_threads_counts_the_same() {
         let mut keys = spread(300_000, 200_000);
-        keys.extend(
-            spread(80_000, 50_000)
-                .into_iter()
-                .map(|k| k >> 8 | 0x42 << 56),
-        );
-        keys.extend(
-            spread(70_000, 60_000)
-                .into_iter()
-                .map(|k| k >> 8 | 0x43 << 56),
-        );
+        keys.extend(in_partition(80_000, 50_000, 0x42));
+        keys.extend(in_partition(70_000, 60_000, 0x43));
         // Those two sorted in memory, this one split through a file of its own.
-        keys.extend(
-            spread(140_000, 90_000)
-                .into_iter()
-                .map(|k| k >> 8 | 0x44 << 56),
-        );
+        keys.extend(in_partition(140_000, 90_000, 0x44));
         const { assert!(70_000 > COUNTED && 70_000 <= SORTED && 140_000 > SORTED) };
         let want = expected(&keys);
         for threads in 1..=4 {
@@ -583,14 +575,12 @@ mod tests {
 
     #[test]
     fn splits_a_partition_too_big_to_count_at_once() {
-        // Every key in one top-byte partition, beyond COUNTED rows, and one key
-        // repeated more than COUNTED times (split down to its last byte).
-        let mut keys: Vec<u64> = spread(150_000, 100_000)
-            .into_iter()
-            .map(|k| k >> 8 | 0xAB << 56)
-            .collect();
-        keys.extend(std::iter::repeat_n(42u64, 70_000));
+        // Every key in one top-byte partition, beyond SORTED rows, and one key
+        // repeated more than SORTED times (split down to its last byte).
+        let mut keys = in_partition(150_000, 100_000, 0xAB);
+        keys.extend(std::iter::repeat_n(42u64, 140_000));
+        const { assert!(140_000 > SORTED) };
         assert_eq!(shared(&keys), expected(&keys));
-        assert_eq!(shared(&keys), 100_000 + 70_000);
+        assert_eq!(shared(&keys), 100_000 + 140_000);
     }
 }
