@@ -10,8 +10,9 @@
 //! table, the rows of every key found more than once summed: groups of
 //! partitions are read back in turn, and on a machine with more than one core
 //! every core takes the next group, reads it and counts it, while another
-//! reads. A partition too big to count at once is split again by its next
-//! byte, through a temporary file of its own.
+//! reads. A partition too big to count at once is sorted by its next byte in
+//! memory, or, bigger still, split again by it through a temporary file of
+//! its own.
 //!
 //! When no temporary file can be made (no writable temporary directory), the
 //! fingerprints stay in memory: the count is the same, memory grows with the
@@ -30,8 +31,8 @@ const PARTS: usize = 256;
 /// Fingerprints held in memory before the partitions are written out (1 MiB).
 const BUFFERED: usize = 1 << 17;
 /// Fingerprints of neighbouring partitions read back at once (256 KiB on
-/// each counting thread, each partition counted in a table twice its size);
-/// a bigger partition is split by its next byte.
+/// each counting thread, each partition counted in a table of two to four
+/// slots a key); a bigger partition is sorted or split by its next byte.
 const COUNTED: usize = 1 << 15;
 
 /// The fingerprints of a run's rows, partitioned by the byte at `shift`.
@@ -208,8 +209,8 @@ impl KeyLog {
                     Task::Group(group) => {
                         log.read(group.clone(), &mut keys)?;
                         // Each partition on its own (its keys never meet
-                        // the others'), in a table twice its size: a few
-                        // hundred KiB less than the group's, nearer the core.
+                        // the others'), in a table of its own size: smaller
+                        // than the group's, nearer the core.
                         for p in group.clone() {
                             total += tally.shared(log.partition(group.clone(), p, &keys));
                         }
@@ -251,7 +252,7 @@ const SORTED: usize = 1 << 17;
 const ROOMY_SLOTS: usize = 1 << 15;
 
 /// Threads counting at most (each with a table of up to 512 KiB and the
-/// keys of a group).
+/// keys of a group, or the 2 MiB that sorting a partition takes).
 const MAX_COUNTERS: usize = 4;
 
 /// What a thread counting the keys does next.
