@@ -439,10 +439,10 @@ impl Tally {
                         break;
                     }
                     if k == key {
-                        let (word, bit) = (slot / 64, 1u64 << (slot % 64));
+                        let (word, bit) = (slot / 64, slot % 64);
                         // The first row of the key is counted with its second.
-                        total += if again[word] & bit == 0 { 2 } else { 1 };
-                        again[word] |= bit;
+                        total += 2 - (again[word] >> bit & 1);
+                        again[word] |= 1 << bit;
                         break;
                     }
                     slot = (slot + 1) & mask;
