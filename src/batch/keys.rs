@@ -159,7 +159,8 @@ impl KeyLog {
         // Neighbouring partitions are counted together, as many as fit: keys
         // of two partitions are never equal, and each run holds them end to
         // end, so a group is read back with one read per run. A partition too
-        // big to count at once is split by its next byte.
+        // big for a group is sorted by its next byte in memory, or split by it
+        // through a log of its own when too big for that.
         let mut tasks = Vec::new();
         let mut p = 0;
         while p < PARTS {
@@ -300,16 +301,20 @@ struct Spilled<'a> {
 }
 
 impl Spilled<'_> {
+    /// The partitions' lengths in each run written out.
+    fn runs(&self) -> &[[u32; PARTS]] {
+        self.file.map_or(&[][..], |(_, runs)| runs)
+    }
+
     /// Where the keys of partitions `group` lie in the file: per run, the
     /// first key's place and their count.
     fn spans(&self, group: std::ops::Range<usize>) -> impl Iterator<Item = (u64, usize)> + '_ {
-        let runs = self.file.map_or(&[][..], |(_, runs)| runs);
-        let sum = |parts: &[u32]| parts.iter().map(|&l| u64::from(l)).sum::<u64>();
-        runs.iter()
-            .scan(0u64, move |start, lengths| {
-                let at = *start + sum(&lengths[..group.start]);
-                *start += sum(lengths);
-                Some((at, sum(&lengths[group.clone()]) as usize))
+        self.runs()
+            .iter()
+            .scan(0, move |start, lengths| {
+                let at = *start + keys_in(&lengths[..group.start]);
+                *start += keys_in(lengths);
+                Some((at, keys_in(&lengths[group.clone()]) as usize))
             })
             .filter(|&(_, n)| n > 0)
     }
@@ -344,12 +349,12 @@ impl Spilled<'_> {
         p: usize,
         keys: &'k [[u8; 8]],
     ) -> impl Iterator<Item = &'k [[u8; 8]]> + Clone {
-        let runs = self.file.map_or(&[][..], |(_, runs)| runs);
-        let sum = |parts: &[u32]| parts.iter().map(|&l| l as usize).sum::<usize>();
-        runs.iter()
+        self.runs()
+            .iter()
             .scan(0, move |from, lengths| {
-                let at = *from + sum(&lengths[group.start..p]);
-                *from += sum(&lengths[group.clone()]);
+                // (A group's keys are in memory: their count fits.)
+                let at = *from + keys_in(&lengths[group.start..p]) as usize;
+                *from += keys_in(&lengths[group.clone()]) as usize;
                 Some(&keys[at..at + lengths[p] as usize])
             })
             .chain(std::iter::once(&self.parts[p][..]))
@@ -375,6 +380,11 @@ impl Spilled<'_> {
         }
         f(&self.parts[p])
     }
+}
+
+/// The keys of partitions of these lengths.
+fn keys_in(lengths: &[u32]) -> u64 {
+    lengths.iter().map(|&l| u64::from(l)).sum()
 }
 
 /// Keys read back at a time when a partition is split.
