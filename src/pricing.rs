@@ -276,12 +276,20 @@ impl Item {
     /// Tier reaching: the 0-based index of the one tier whose range holds
     /// `calls` (the one place a tier is chosen).
     pub fn tier_index(&self, calls: u64, bounds: TierBounds) -> usize {
-        // Tiers ascend, so the tiers below `calls` are a prefix: binary search.
-        let below = self.tiers.partition_point(|t| match (t.upto, bounds) {
+        // Tiers ascend, so the tiers below `calls` are a prefix.
+        let below_it = |t: &Tier| match (t.upto, bounds) {
             (None, _) => false,
             (Some(upto), TierBounds::LowerExclusive) => calls > upto,
             (Some(upto), TierBounds::UpperExclusive) => calls >= upto,
-        });
+        };
+        // A price page's few tiers are counted without a branch (a binary
+        // search's branches are a coin toss a row when counts are spread);
+        // a long table is searched.
+        let below = if self.tiers.len() <= 8 {
+            self.tiers.iter().map(|t| usize::from(below_it(t))).sum()
+        } else {
+            self.tiers.partition_point(below_it)
+        };
         below.min(self.tiers.len() - 1)
     }
 
