@@ -2359,3 +2359,52 @@ mod validator_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tier a count reaches, by the definition: the first whose range
+    /// holds it (the last is open-ended).
+    fn holding(item: &Item, calls: u64, bounds: TierBounds) -> usize {
+        item.tiers
+            .iter()
+            .position(|t| match (t.upto, bounds) {
+                (None, _) => true,
+                (Some(u), TierBounds::LowerExclusive) => calls <= u,
+                (Some(u), TierBounds::UpperExclusive) => calls < u,
+            })
+            .expect("an open-ended last tier")
+    }
+
+    /// Short tables (counted) and long ones (searched) pick the same tier as
+    /// the definition, at and around every bound, under both bounds.
+    #[test]
+    fn every_table_length_reaches_the_tier_that_holds_the_count() {
+        for len in [1usize, 2, 5, 8, 9, 40] {
+            let tiers: Vec<String> = (1..len)
+                .map(|i| format!("{{ upto = {}, price = \"0.{i:02}\" }}", i * 1000))
+                .chain(std::iter::once("{ price = \"0.01\" }".to_string()))
+                .collect();
+            for bounds in ["lower-exclusive", "upper-exclusive"] {
+                let toml = format!(
+                    "tier_bounds = \"{bounds}\"\n[tiers]\nstandard = [{}]\n",
+                    tiers.join(", ")
+                );
+                let list = PriceList::from_toml(&toml).unwrap();
+                let item = list.item("idcard").unwrap();
+                let b = list.settings.tier_bounds;
+                assert_eq!(item.tiers.len(), len);
+                for calls in (0..=len as u64 * 1000 + 1).filter(|c| matches!(c % 1000, 0 | 1 | 999))
+                {
+                    assert_eq!(
+                        item.tier_index(calls, b),
+                        holding(item, calls, b),
+                        "{len} tiers, {bounds}, {calls} calls"
+                    );
+                }
+                assert_eq!(item.tier_index(u64::MAX, b), len - 1);
+            }
+        }
+    }
+}
