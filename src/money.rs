@@ -99,30 +99,86 @@ impl Money {
     }
 
     /// Appends the amount with exactly two decimals (`1200.00`, `-0.13`) to `out`,
-    /// without allocating: the one money formatter, also behind `Display`.
+    /// without allocating (through [`Money::write_back`]; also behind `Display`).
     pub fn write_to(self, out: &mut Vec<u8>) {
-        let m = self.fen();
-        if m < 0 {
-            out.push(b'-');
-        }
-        // The fen's digits (through 64-bit division where they fit, being far
-        // cheaper than 128-bit), with the point put before the last two.
+        let mut text = [0; MONEY_BYTES];
+        let start = self.write_back(&mut text, MONEY_BYTES);
+        out.extend_from_slice(&text[start..]);
+    }
+
+    /// Writes the amount with exactly two decimals so that it ends at `end`
+    /// of `buf`, and returns where it starts: the one money formatter.
+    /// `buf` needs [`MONEY_BYTES`] before `end`.
+    #[inline(always)]
+    pub(crate) fn write_back(self, buf: &mut [u8], end: usize) -> usize {
+        let m = self.0;
         let fen = m.unsigned_abs();
-        let mut digits = itoa::Buffer::new();
-        let text = match u64::try_from(fen) {
-            Ok(f) => digits.format(f),
-            Err(_) => digits.format(fen),
-        }
-        .as_bytes();
-        match *text {
-            [ref yuan @ .., d, e] if !yuan.is_empty() => {
-                out.extend_from_slice(yuan);
-                out.extend_from_slice(&[b'.', d, e]);
+        // Through 64-bit division where the fen fit, being far cheaper than
+        // 128-bit.
+        let (yuan, cents) = match u64::try_from(fen) {
+            Ok(f) => (u128::from(f / 100), (f % 100) as usize),
+            Err(_) => (fen / 100, (fen % 100) as usize),
+        };
+        buf[end - 2..end].copy_from_slice(&PAIRS[2 * cents..2 * cents + 2]);
+        buf[end - 3] = b'.';
+        let mut start = match u64::try_from(yuan) {
+            Ok(y) => digits_back(buf, end - 3, y),
+            Err(_) => {
+                // The last nineteen digits with their zeros, then the rest (a
+                // fen count below 2^128 leaves fewer than 2^64 of those).
+                const CHUNK: u128 = 10_000_000_000_000_000_000;
+                let (high, low) = ((yuan / CHUNK) as u64, (yuan % CHUNK) as u64);
+                let at = end - 3 - 19;
+                let low_start = digits_back(buf, end - 3, low);
+                buf[at..low_start].fill(b'0');
+                digits_back(buf, at, high)
             }
-            [d, e] => out.extend_from_slice(&[b'0', b'.', d, e]),
-            // One digit (itoa writes at least one).
-            _ => out.extend_from_slice(&[b'0', b'.', b'0', *text.last().unwrap_or(&b'0')]),
+        };
+        if m < 0 {
+            start -= 1;
+            buf[start] = b'-';
         }
+        start
+    }
+}
+
+/// Bytes of an amount's text at most: a sign, 39 digits of the fen (any
+/// `i128`) and a point.
+pub(crate) const MONEY_BYTES: usize = 41;
+
+/// The two decimal digits of each number below 100.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes `n` in decimal so that it ends at `end` of `buf`, and returns
+/// where it starts (two digits at a time, in place: no buffer of its own to
+/// copy from). `buf` needs 20 bytes before `end`.
+#[inline(always)]
+pub(crate) fn digits_back(buf: &mut [u8], mut end: usize, mut n: u64) -> usize {
+    while n >= 10_000 {
+        let r = (n % 10_000) as usize;
+        n /= 10_000;
+        let (high, low) = (r / 100, r % 100);
+        buf[end - 2..end].copy_from_slice(&PAIRS[2 * low..2 * low + 2]);
+        buf[end - 4..end - 2].copy_from_slice(&PAIRS[2 * high..2 * high + 2]);
+        end -= 4;
+    }
+    let mut n = n as usize;
+    if n >= 100 {
+        let low = n % 100;
+        n /= 100;
+        buf[end - 2..end].copy_from_slice(&PAIRS[2 * low..2 * low + 2]);
+        end -= 2;
+    }
+    if n >= 10 {
+        buf[end - 2..end].copy_from_slice(&PAIRS[2 * n..2 * n + 2]);
+        end - 2
+    } else {
+        buf[end - 1] = b'0' + n as u8;
+        end - 1
     }
 }
 
@@ -263,6 +319,45 @@ mod tests {
             ("123456789012345678901234.56", "123456789012345678901234.56"),
         ] {
             assert_eq!(Money::round(d(v)).to_string(), want);
+        }
+    }
+
+    /// Digits and amounts written backward read as Rust's own formatting
+    /// gives them: around every power of ten, at the ends of `u64` and
+    /// `i128`, and spread values between.
+    #[test]
+    fn written_backward_as_formatted_forward() {
+        let mut numbers: Vec<u64> = vec![0, u64::MAX, u64::MAX - 1];
+        for k in 0..20 {
+            let p = 10u64.pow(k);
+            numbers.extend([p - 1, p, p + 1]);
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            numbers.push(x >> (x % 64));
+        }
+        for &n in &numbers {
+            let mut buf = [b'x'; 24];
+            let start = digits_back(&mut buf, 22, n);
+            assert_eq!(&buf[start..22], n.to_string().as_bytes());
+            assert_eq!(&buf[22..], b"xx", "nothing written after the end");
+        }
+        let mut fens: Vec<i128> = vec![i128::MIN, i128::MAX, i128::MIN + 1, 0, -1, 1];
+        for &n in &numbers {
+            let n = i128::from(n);
+            fens.extend([n, -n, n * 100 + 7, n * 1_000_000_000_000_000_000 + n]);
+        }
+        for fen in fens {
+            let sign = if fen < 0 { "-" } else { "" };
+            let abs = fen.unsigned_abs();
+            let want = format!("{sign}{}.{:02}", abs / 100, abs % 100);
+            let mut buf = [b'x'; MONEY_BYTES + 2];
+            let start = Money(fen).write_back(&mut buf, MONEY_BYTES);
+            assert_eq!(&buf[start..MONEY_BYTES], want.as_bytes(), "{fen}");
+            assert_eq!(Money(fen).to_string(), want);
         }
     }
 

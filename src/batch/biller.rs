@@ -3,12 +3,12 @@
 use rust_decimal::Decimal;
 
 use crate::bill::Calculator;
-use crate::money::{format_price, whole_fen};
+use crate::money::{digits_back, format_price, whole_fen};
 use crate::pricing::Item;
 use crate::Money;
 
 use super::options::Refusal;
-use super::writer::{push_digits, Padded};
+use super::writer::Padded;
 
 pub(super) const MEMO_BITS: u32 = 13;
 pub(super) const MEMO_BYTES: usize = 46;
@@ -35,8 +35,8 @@ pub(super) type TierCliff = Option<(u64, Money)>;
 /// number alone (`,2,`) for a bill of nothing, or a price not known.
 #[derive(Clone)]
 pub(super) struct TierCells {
-    pub(super) priced: Option<Box<[u8]>>,
-    pub(super) unpriced: Box<[u8]>,
+    pub(super) priced: Option<Cells>,
+    pub(super) unpriced: Cells,
     /// The unit price as the calculator resolves it.
     pub(super) price: Option<Decimal>,
     /// That price in whole fen, when it is a whole number of them: a bill at
@@ -71,7 +71,7 @@ pub(super) struct Biller<'a> {
     /// price, and the two bill cells that name it as a cliff (`,10001,900.10`);
     /// shared by the APIs of one tier table.
     pub(super) cliffs: Vec<std::sync::Arc<[TierCliff]>>,
-    pub(super) cliff_cells: Vec<std::sync::Arc<[Box<[u8]>]>>,
+    pub(super) cliff_cells: Vec<std::sync::Arc<[Cells]>>,
 }
 
 impl<'a> Biller<'a> {
@@ -141,17 +141,16 @@ impl<'a> Biller<'a> {
                         let tiers: Vec<TierCells> = (0..api.tiers.len())
                             .map(|i| {
                                 let price = self.calc.price(api, i);
-                                let mut unpriced = Cells::default();
-                                unpriced.push_u64(i as u64 + 1);
-                                let priced = price.map(|p| {
-                                    let mut cells = unpriced.clone();
-                                    cells.push_str(&format_price(p));
-                                    cells.buf.into_boxed_slice()
-                                });
-                                unpriced.push_str("");
+                                // (Written from the last cell back.)
+                                let tier_cells = |price: &str| {
+                                    let mut cells = Cells::default();
+                                    cells.put_str(price);
+                                    cells.put_u64(i as u64 + 1);
+                                    cells
+                                };
                                 TierCells {
-                                    priced,
-                                    unpriced: unpriced.buf.into_boxed_slice(),
+                                    priced: price.map(|p| tier_cells(&format_price(p))),
+                                    unpriced: tier_cells(""),
                                     price,
                                     fen: price.and_then(whole_fen),
                                 }
@@ -168,15 +167,15 @@ impl<'a> Biller<'a> {
                                 Some((at, c.amount))
                             })
                             .collect();
-                        let cliff_cells: Vec<Box<[u8]>> = cliffs
+                        let cliff_cells: Vec<Cells> = cliffs
                             .iter()
                             .map(|c| {
                                 let mut cells = Cells::default();
                                 if let Some((at, amount)) = c {
-                                    cells.push_u64(*at);
-                                    cells.push_money(*amount);
+                                    cells.put_money(*amount);
+                                    cells.put_u64(*at);
                                 }
-                                cells.buf.into_boxed_slice()
+                                cells
                             })
                             .collect();
                         (tiers.into(), cliffs.into(), cliff_cells.into())
@@ -234,25 +233,28 @@ impl<'a> Biller<'a> {
             return Ok((Padded::new(&m.bytes, usize::from(m.len)), i128::from(m.fen)));
         }
         let facts = self.facts(api, calls, free)?;
-        let mut cells = std::mem::take(&mut self.scratch);
-        self.cells(api, &facts, &mut cells);
-        self.scratch = cells;
-        let text = &self.scratch.buf;
+        write_cells(
+            &self.tiers[api],
+            &self.cliff_cells[api],
+            &facts,
+            &mut self.scratch,
+        );
+        let len = self.scratch.len();
         let fen = facts.amount.fen();
         let small = i64::try_from(fen).ok();
-        if let Some(small) = small
-            .filter(|_| free.is_none() && text.len() <= MEMO_BYTES && api < usize::from(u8::MAX))
+        if let Some(small) =
+            small.filter(|_| free.is_none() && len <= MEMO_BYTES && api < usize::from(u8::MAX))
         {
             self.tags[slot] = Self::tag(api, calls);
             let m = &mut self.memo[slot];
             m.api = api as u8;
             m.calls = calls;
             m.fen = small;
-            m.len = text.len() as u8;
-            m.bytes[..text.len()].copy_from_slice(text);
-            return Ok((Padded::new(&m.bytes, usize::from(m.len)), fen));
+            m.len = len as u8;
+            m.bytes.copy_from_slice(self.scratch.head());
+            return Ok((Padded::new(&m.bytes, len), fen));
         }
-        Ok((Padded::exact(&self.scratch.buf), fen))
+        Ok((self.scratch.padded(), fen))
     }
 
     /// The keys of the billing items met so far that have a one-time free
@@ -338,34 +340,38 @@ impl<'a> Biller<'a> {
     }
 
     /// The bill columns' values.
-    #[inline(always)]
     pub(super) fn cells(&self, api: usize, f: &BillFacts, cells: &mut Cells) {
-        cells.clear();
-        cells.push_u64(f.free_calls);
-        cells.push_u64(f.billable_calls);
-        match f.tier {
-            Some((tier, price)) => {
-                let t = &self.tiers[api][tier];
-                match (price, &t.priced) {
-                    (None, _) => cells.buf.extend_from_slice(&t.unpriced),
-                    (Some(_), Some(text)) => cells.buf.extend_from_slice(text),
-                    // (The calculator resolved no price for the tier, yet billed at one.)
-                    (Some(p), None) => {
-                        cells
-                            .buf
-                            .extend_from_slice(&t.unpriced[..t.unpriced.len() - 1]);
-                        cells.push_str(&format_price(p));
-                    }
+        write_cells(&self.tiers[api], &self.cliff_cells[api], f, cells);
+    }
+}
+
+/// The bill columns' values of an item with tiers `tiers` and cliffs
+/// `cliffs`, written from the last cell back.
+#[inline(always)]
+fn write_cells(tiers: &[TierCells], cliffs: &[Cells], f: &BillFacts, cells: &mut Cells) {
+    cells.clear();
+    match f.cliff {
+        Some(i) => cells.put_cells(&cliffs[i]),
+        None => cells.put_bytes(b",,"),
+    }
+    cells.put_money(f.amount);
+    match f.tier {
+        Some((tier, price)) => {
+            let t = &tiers[tier];
+            match (price, &t.priced) {
+                (None, _) => cells.put_cells(&t.unpriced),
+                (Some(_), Some(priced)) => cells.put_cells(priced),
+                // (The calculator resolved no price for the tier, yet billed at one.)
+                (Some(p), None) => {
+                    cells.put_bytes(format_price(p).as_bytes());
+                    cells.put_cells(&t.unpriced);
                 }
             }
-            None => cells.buf.extend_from_slice(b",,"),
         }
-        cells.push_money(f.amount);
-        match f.cliff {
-            Some(i) => cells.buf.extend_from_slice(&self.cliff_cells[api][i]),
-            None => cells.buf.extend_from_slice(b",,"),
-        }
+        None => cells.put_bytes(b",,"),
     }
+    cells.put_u64(f.billable_calls);
+    cells.put_u64(f.free_calls);
 }
 
 /// What the bill columns of one output row say: one month's charge, or the
@@ -437,38 +443,164 @@ impl NameKey {
     }
 }
 
+/// Bytes of a row's bill cells at most, with their commas: two counts (21
+/// each), a tier's number and price (22 and 31), an amount (42) and a cliff
+/// (62), 199 in all.
+const CELLS_MAX: usize = 256;
+/// Room before the cells and after them, for copies of a fixed size.
+const SLACK: usize = 64;
+const CELLS_END: usize = SLACK + CELLS_MAX;
+
 /// The bill cells of a row as CSV text, each after a comma (`,1000,8000,…`),
-/// built in one reused buffer: a CSV row appends it as it is. No cell holds a
-/// comma (counts, prices, amounts).
-#[derive(Clone, Default)]
+/// written from the last back into a fixed buffer: numbers two digits at a
+/// time in place, a tier's and a cliff's cells by a copy of a fixed size, so
+/// that no call copies a few bytes and no vector grows. A CSV row appends the
+/// text as it is; no cell holds a comma (counts, prices, amounts).
+#[derive(Clone)]
 pub(super) struct Cells {
-    pub(super) buf: Vec<u8>,
+    buf: [u8; CELLS_END + SLACK],
+    /// Where the text starts; it ends at `CELLS_END`.
+    start: usize,
+}
+
+impl Default for Cells {
+    fn default() -> Self {
+        Cells {
+            buf: [0; CELLS_END + SLACK],
+            start: CELLS_END,
+        }
+    }
 }
 
 impl Cells {
     pub(super) fn clear(&mut self) {
-        self.buf.clear();
+        self.start = CELLS_END;
     }
 
-    pub(super) fn push_str(&mut self, s: &str) {
-        self.buf.push(b',');
-        self.buf.extend_from_slice(s.as_bytes());
+    pub(super) fn len(&self) -> usize {
+        CELLS_END - self.start
     }
 
-    pub(super) fn push_u64(&mut self, n: u64) {
-        self.buf.push(b',');
-        push_digits(&mut self.buf, n);
+    pub(super) fn text(&self) -> &[u8] {
+        &self.buf[self.start..CELLS_END]
     }
 
-    pub(super) fn push_money(&mut self, m: Money) {
-        self.buf.push(b',');
-        m.write_to(&mut self.buf);
+    /// The text with room after it, for a copy of a fixed size.
+    pub(super) fn padded(&self) -> Padded<'_> {
+        Padded::new(&self.buf[self.start..], self.len())
+    }
+
+    /// The memo's worth of bytes from the start of the text (the text, when
+    /// it is no longer).
+    fn head(&self) -> &[u8; MEMO_BYTES] {
+        self.buf[self.start..]
+            .first_chunk()
+            .expect("room after the cells")
+    }
+
+    /// `bytes` before the cells written so far.
+    pub(super) fn put_bytes(&mut self, bytes: &[u8]) {
+        let start = self.start - bytes.len();
+        self.buf[start..self.start].copy_from_slice(bytes);
+        self.start = start;
+    }
+
+    /// A cell holding `s`.
+    pub(super) fn put_str(&mut self, s: &str) {
+        self.put_bytes(s.as_bytes());
+        self.put_bytes(b",");
+    }
+
+    #[inline(always)]
+    pub(super) fn put_u64(&mut self, n: u64) {
+        self.start = digits_back(&mut self.buf, self.start, n) - 1;
+        self.buf[self.start] = b',';
+    }
+
+    #[inline(always)]
+    pub(super) fn put_money(&mut self, m: Money) {
+        self.start = m.write_back(&mut self.buf, self.start) - 1;
+        self.buf[self.start] = b',';
+    }
+
+    /// Another's cells (a tier's, a cliff's) before these: up to [`SLACK`]
+    /// bytes by a copy of that size, the bytes before them landing where
+    /// nothing is written yet.
+    #[inline(always)]
+    pub(super) fn put_cells(&mut self, other: &Cells) {
+        let len = other.len();
+        if len <= SLACK {
+            let from: &[u8; SLACK] = other.buf[CELLS_END - SLACK..]
+                .first_chunk()
+                .expect("a fixed copy's bytes");
+            self.buf[self.start - SLACK..self.start].copy_from_slice(from);
+            self.start -= len;
+        } else {
+            self.put_bytes(other.text());
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::NameKey;
+    use super::{Cells, NameKey, CELLS_MAX, SLACK};
+    use crate::money::format_price;
+    use crate::Money;
+    use rust_decimal::Decimal;
+
+    /// Cells written from the last back read as the same cells written
+    /// forward, up to the longest a bill can have (every count `u64::MAX`, the
+    /// largest amounts, the longest price), and pieces longer than a fixed
+    /// copy.
+    #[test]
+    fn cells_written_back_read_forward() {
+        let longest_price = Decimal::from_i128_with_scale(-(1i128 << 95), 28);
+        let prices = [
+            Decimal::new(15, 2),
+            Decimal::ZERO,
+            longest_price,
+            Decimal::MAX,
+        ];
+        let amounts = [
+            Money::ZERO,
+            Money::round(Decimal::new(120_000, 2)),
+            Money::round(Decimal::MAX),
+            Money::round(Decimal::MIN),
+        ];
+        for (price, amount) in prices.into_iter().zip(amounts) {
+            for n in [0, 7, 1000, u64::MAX] {
+                let price = format_price(price);
+                let mut tier = Cells::default();
+                tier.put_str(&price);
+                tier.put_u64(n);
+                let mut cliff = Cells::default();
+                cliff.put_money(amount);
+                cliff.put_u64(n);
+                let mut cells = Cells::default();
+                cells.put_cells(&cliff);
+                cells.put_money(amount);
+                cells.put_cells(&tier);
+                cells.put_u64(n);
+                cells.put_u64(n);
+                let want = format!(",{n},{n},{n},{price},{amount},{n},{amount}");
+                assert_eq!(String::from_utf8_lossy(cells.text()), want);
+                assert_eq!(cells.len(), want.len());
+                assert!(cells.len() <= CELLS_MAX);
+                assert_eq!(&cells.padded().text(), &want.as_bytes());
+            }
+        }
+        // A piece longer than a fixed copy is copied as it is.
+        let mut long = Cells::default();
+        long.put_str(&"9".repeat(SLACK + 5));
+        let mut cells = Cells::default();
+        cells.put_u64(1);
+        cells.put_cells(&long);
+        cells.put_bytes(b",,");
+        assert_eq!(
+            cells.text(),
+            format!(",,,{},1", "9".repeat(SLACK + 5)).as_bytes()
+        );
+    }
 
     /// Names of up to 16 bytes have equal keys exactly when they are equal:
     /// every length, and names that differ in any one byte.

@@ -676,13 +676,7 @@ impl Writer<'_> {
             let values = values_of(self.groups.key(g), width);
             let numbers = [total.calls, total.rows, total.months];
             let api_key = biller.apis[g.api()].key.as_bytes();
-            self.row(
-                &mut emit.out,
-                &values,
-                api_key,
-                &numbers,
-                Padded::exact(&cells.buf),
-            );
+            self.row(&mut emit.out, &values, api_key, &numbers, cells.padded());
             emit.summary.fen += facts.amount.fen();
             emit.summary.written += 1;
             if emit.out.len() >= FLUSH_BYTES {

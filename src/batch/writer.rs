@@ -1,5 +1,7 @@
 //! The output rows: CSV, Excel CSV and JSON Lines, written byte by byte.
 
+use crate::money::digits_back;
+
 use super::biller::MEMO_BYTES;
 use super::options::BatchFormat;
 
@@ -50,7 +52,9 @@ pub const BILL_COLUMNS: [&str; 7] = [
 
 /// Appends `n` in decimal.
 pub(super) fn push_digits(out: &mut Vec<u8>, n: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    let mut digits = [0; 20];
+    let start = digits_back(&mut digits, 20, n);
+    out.extend_from_slice(&digits[start..]);
 }
 
 /// A short text at the start of `room`, bytes that may run past it (the rest
@@ -67,11 +71,6 @@ impl<'a> Padded<'a> {
     pub(super) fn new(room: &'a [u8], len: usize) -> Self {
         debug_assert!(len <= room.len(), "a text within its room");
         Padded { room, len }
-    }
-
-    /// `text`, with no room after it.
-    pub(super) fn exact(text: &'a [u8]) -> Self {
-        Padded::new(text, text.len())
     }
 
     pub(super) fn text(self) -> &'a [u8] {
