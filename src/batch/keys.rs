@@ -43,8 +43,6 @@ pub(super) struct KeyLog {
     parts: Vec<Vec<[u8; 8]>>,
     buffered: usize,
     spill: Spill,
-    /// A run's bytes, reused from run to run.
-    run: Vec<u8>,
 }
 
 /// Where partitions go once [`BUFFERED`] fingerprints are held.
@@ -69,7 +67,6 @@ impl KeyLog {
             parts: vec![Vec::new(); PARTS],
             buffered: 0,
             spill: Spill::None,
-            run: Vec::new(),
         }
     }
 
@@ -123,13 +120,29 @@ impl KeyLog {
             return Ok(());
         };
         let mut lengths = [0u32; PARTS];
-        self.run.clear();
-        for (part, length) in self.parts.iter_mut().zip(lengths.iter_mut()) {
+        for (part, length) in self.parts.iter().zip(lengths.iter_mut()) {
             *length = part.len() as u32;
-            self.run.extend_from_slice(part.as_flattened());
+        }
+        // The partitions end to end, written from where they are (no copy
+        // into one buffer first).
+        let mut slices: Vec<io::IoSlice<'_>> = self
+            .parts
+            .iter()
+            .filter(|part| !part.is_empty())
+            .map(|part| io::IoSlice::new(part.as_flattened()))
+            .collect();
+        let mut left = &mut slices[..];
+        while !left.is_empty() {
+            match file.write_vectored(left) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => io::IoSlice::advance_slices(&mut left, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        for part in &mut self.parts {
             part.clear();
         }
-        file.write_all(&self.run)?;
         runs.push(lengths);
         self.buffered = 0;
         Ok(())
