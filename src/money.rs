@@ -99,7 +99,8 @@ impl Money {
     }
 
     /// Appends the amount with exactly two decimals (`1200.00`, `-0.13`) to `out`,
-    /// without allocating (through [`Money::write_back`]; also behind `Display`).
+    /// without allocating (written back to front, then copied; also behind
+    /// `Display`).
     pub fn write_to(self, out: &mut Vec<u8>) {
         let mut text = [0; MONEY_BYTES];
         let start = self.write_back(&mut text, MONEY_BYTES);
