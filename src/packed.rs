@@ -172,25 +172,15 @@ impl<'de> de::Deserializer<'de> for Value<'_, 'de> {
                 visitor.visit_i64(i64::from_le_bytes(bytes))
             }
             b'B' => visitor.visit_bool(cursor.take(1)?[0] != 0),
-            b'A' => {
-                let mut items = Items {
-                    cursor,
-                    left: 0,
-                    key: false,
-                };
-                items.left = items.cursor.count()?;
-                let value = visitor.visit_seq(&mut items)?;
-                items.finish()?;
-                Ok(value)
-            }
-            b'T' => {
-                let mut items = Items {
-                    cursor,
-                    left: 0,
-                    key: true,
-                };
-                items.left = items.cursor.count()?;
-                let value = visitor.visit_map(&mut items)?;
+            tag @ (b'A' | b'T') => {
+                let left = cursor.count()?;
+                let key = tag == b'T';
+                let mut items = Items { cursor, left, key };
+                let value = if key {
+                    visitor.visit_map(&mut items)
+                } else {
+                    visitor.visit_seq(&mut items)
+                }?;
                 items.finish()?;
                 Ok(value)
             }
@@ -215,14 +205,13 @@ impl<'de> de::Deserializer<'de> for Value<'_, 'de> {
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
-        fields: &'static [&'static str],
+        _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, PackedError> {
         if serde_spanned::de::is_spanned(name) {
             let span = self.0.peek()?.span;
             return visitor.visit_map(serde_spanned::de::SpannedDeserializer::new(self, span));
         }
-        let _ = fields;
         self.deserialize_any(visitor)
     }
 
