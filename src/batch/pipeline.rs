@@ -1,5 +1,5 @@
 //! The ungrouped stream: blocks of input cut at record boundaries, billed on
-//! worker threads, written in order.
+//! this thread and helper threads (one thread a core), written in order.
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -42,8 +42,22 @@ pub(super) fn row_key(
 
 /// Input bytes handed to a worker at a time (cut at a record boundary).
 pub(super) const BLOCK_BYTES: usize = 1 << 18;
-/// Blocks in flight at once: bounds memory whatever the input size.
-pub(super) const BLOCKS_IN_FLIGHT: usize = 4;
+/// Blocks in flight at once (read and not yet written), at most: bounds
+/// memory whatever the input size.
+pub(super) const BLOCKS_IN_FLIGHT: usize = 12;
+
+/// Blocks queued for `helpers` helper threads: one each and two to spare, so
+/// that none waits while this thread bills a block of its own.
+fn helper_queue(helpers: u64) -> u64 {
+    helpers + 2
+}
+
+/// Blocks in flight with `helpers` helper threads: twice those queued and
+/// being billed, so that a block billed slowly does not hold the others up
+/// (8 on two cores); at most [`BLOCKS_IN_FLIGHT`].
+fn in_flight(helpers: u64) -> u64 {
+    (2 * (helper_queue(helpers) + 1)).min(BLOCKS_IN_FLIGHT as u64)
+}
 
 /// Spare byte buffers, so that blocks reuse memory instead of asking the
 /// allocator (and the kernel) for fresh pages every time.
@@ -286,12 +300,20 @@ pub(super) fn record_boundary(block: &[u8]) -> Option<usize> {
     last
 }
 
-/// Where blocks are billed: on worker threads, or on this thread when the whole
-/// input is one block (no threads to start for a small file).
+/// Where blocks are billed: on helper threads and this one, or on this thread
+/// alone when the whole input is one block (no threads to start for a small
+/// file) or there is one core.
 pub(super) enum Billing<'w, 'a> {
     Threads {
         jobs: mpsc::Sender<(u64, Vec<u8>)>,
         done: &'w mpsc::Receiver<(u64, BlockResult)>,
+        /// Blocks sent to the helpers whose results have not come back.
+        queued: u64,
+        helpers: u64,
+        /// This thread bills a block too whenever the helpers have enough
+        /// queued (no thread more than cores, none waiting for work).
+        biller: Box<Biller<'a>>,
+        job: &'w Job<'w>,
     },
     Here {
         biller: Box<Biller<'a>>,
@@ -300,8 +322,9 @@ pub(super) enum Billing<'w, 'a> {
     },
 }
 
-/// The ungrouped stream: this thread reads blocks cut at record boundaries and
-/// writes results in order; workers bill the blocks.
+/// The ungrouped stream: this thread reads blocks cut at record boundaries,
+/// keeps the helpers' queue filled, bills the blocks beyond it and writes
+/// results in order; the helpers bill the blocks queued.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn stream<R: Read, W: Write>(
     calc: Calculator<'_>,
@@ -360,7 +383,7 @@ pub(super) fn stream<R: Read, W: Write>(
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<(u64, BlockResult)>();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
+        let handles: Vec<_> = (1..workers)
             .map(|_| {
                 let done_tx = done_tx.clone();
                 let job_rx = &job_rx;
@@ -385,6 +408,10 @@ pub(super) fn stream<R: Read, W: Write>(
         let mut threads = Billing::Threads {
             jobs: job_tx,
             done: &done_rx,
+            queued: 0,
+            helpers: workers as u64 - 1,
+            biller: Box::new(Biller::new(calc)),
+            job,
         };
         let result = coordinate(
             &mut input,
@@ -398,11 +425,16 @@ pub(super) fn stream<R: Read, W: Write>(
             on_skip,
         );
         // Closing the job queue stops the workers.
+        let mut one_time: Vec<String> = Vec::new();
+        if let Billing::Threads { biller, .. } = &threads {
+            one_time.extend(biller.one_time_items().map(String::from));
+        }
         drop(threads);
-        let one_time: Vec<String> = handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect();
+        one_time.extend(
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default()),
+        );
         let mut summary = with_shared(result?, keys, cols)?;
         add_one_time(&mut summary, one_time.iter().map(String::as_str));
         Ok(summary)
@@ -436,7 +468,8 @@ fn with_shared(
     Ok(summary)
 }
 
-/// Feeds blocks to the workers and writes their results in input order.
+/// Feeds blocks to the helpers (or bills them here) and writes their results
+/// in input order.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn coordinate<R: Read, W: Write>(
     input: &mut R,
@@ -457,6 +490,12 @@ pub(super) fn coordinate<R: Read, W: Write>(
     // A record with no end in sight: refused once everything before it is out.
     let mut overlong = false;
     loop {
+        if let Billing::Threads { done, queued, .. } = billing {
+            while let Ok((seq, r)) = done.try_recv() {
+                *queued -= 1;
+                results.insert(seq, r);
+            }
+        }
         // Write every finished block that is next in order.
         while let Some(r) = results.remove(&next_to_write) {
             next_to_write += 1;
@@ -501,13 +540,19 @@ pub(super) fn coordinate<R: Read, W: Write>(
             }
             return Ok(summary);
         }
-        if eof || sent - next_to_write >= BLOCKS_IN_FLIGHT as u64 {
-            let Billing::Threads { done, .. } = billing else {
+        let limit = match billing {
+            Billing::Threads { helpers, .. } => in_flight(*helpers),
+            // (Billed at once: nothing to wait for.)
+            Billing::Here { .. } => u64::MAX,
+        };
+        if eof || sent - next_to_write >= limit {
+            let Billing::Threads { done, queued, .. } = billing else {
                 unreachable!("blocks billed here are written at once")
             };
             let (seq, r) = done
                 .recv()
                 .map_err(|_| io::Error::other("a batch worker stopped"))?;
+            *queued -= 1;
             results.insert(seq, r);
             continue;
         }
@@ -554,9 +599,20 @@ pub(super) fn coordinate<R: Read, W: Write>(
         block.truncate(cut);
         if !block.is_empty() {
             match billing {
-                Billing::Threads { jobs, .. } => jobs
-                    .send((sent, block))
-                    .map_err(|_| io::Error::other("the batch workers stopped"))?,
+                Billing::Threads {
+                    jobs,
+                    queued,
+                    helpers,
+                    ..
+                } if *queued < helper_queue(*helpers) => {
+                    jobs.send((sent, block))
+                        .map_err(|_| io::Error::other("the batch workers stopped"))?;
+                    *queued += 1;
+                }
+                Billing::Threads { biller, job, .. } => {
+                    let r = bill_block(biller, pool, block, job);
+                    results.insert(sent, r);
+                }
                 Billing::Here { biller, pool, job } => {
                     let r = bill_block(biller, pool, block, job);
                     results.insert(sent, r);
@@ -571,12 +627,16 @@ pub(super) fn coordinate<R: Read, W: Write>(
 mod tests {
     use crate::{run_batch, BatchOptions, BatchSummary, Calculator, PriceList};
 
-    /// Bills `input` on `threads` threads: the output, the summary and the
-    /// lines of the skipped rows.
-    fn billed(input: &str, threads: usize) -> (Vec<u8>, BatchSummary, Vec<u64>) {
+    /// Bills `input` on `threads` threads: the output, the summary or the
+    /// error that stopped the run, and the lines of the skipped rows.
+    fn billed(
+        input: &str,
+        threads: usize,
+        skip_invalid: bool,
+    ) -> (Vec<u8>, Result<BatchSummary, String>, Vec<u64>) {
         let list = PriceList::builtin();
         let options = BatchOptions {
-            skip_invalid: true,
+            skip_invalid,
             threads: Some(threads),
             ..Default::default()
         };
@@ -589,16 +649,14 @@ mod tests {
             &options,
             &mut |e| skipped.push(e.line),
         )
-        .unwrap();
+        .map_err(|e| e.to_string());
         (out, summary, skipped)
     }
 
-    /// Many blocks billed on this thread alone (one core) or on workers give
-    /// the same bytes, counts and reports.
-    #[test]
-    fn one_thread_bills_many_blocks_as_workers_do() {
+    /// Usage of `rows` rows, every 997th with a bad count (`9,00`).
+    fn usage(rows: u64) -> String {
         let mut input = String::from("account,month,api,calls\n");
-        for i in 0..60_000u64 {
+        for i in 0..rows {
             let api = ["idcard", "general", "vat-invoice"][(i % 3) as usize];
             let calls = if i % 997 == 0 {
                 "9,00".to_string()
@@ -611,17 +669,45 @@ mod tests {
                 1 + i % 9
             ));
         }
-        assert!(input.len() > 4 * super::BLOCK_BYTES);
-        let (out, summary, skipped) = billed(&input, 1);
-        assert_eq!(summary.rows, 60_000);
-        assert_eq!(summary.skipped, 61);
-        assert_eq!(skipped.len(), 61);
+        input
+    }
+
+    /// Many blocks, more than are ever in flight, billed on this thread alone
+    /// (one core) or on this thread and helpers give the same bytes, counts
+    /// and reports, whichever thread billed which block.
+    #[test]
+    fn one_thread_bills_many_blocks_as_helpers_do() {
+        let input = usage(200_000);
+        assert!(input.len() > 2 * super::BLOCKS_IN_FLIGHT * super::BLOCK_BYTES);
+        let (out, summary, skipped) = billed(&input, 1, true);
+        let summary = summary.unwrap();
+        assert_eq!(summary.rows, 200_000);
+        assert_eq!(summary.skipped, 201);
+        assert_eq!(skipped.len(), 201);
         assert!(summary.shared > 0);
-        for threads in [2, 3] {
-            let (o, s, k) = billed(&input, threads);
+        for threads in [2, 3, 4] {
+            let (o, s, k) = billed(&input, threads, true);
             assert!(o == out, "{threads} threads");
-            assert_eq!(s, summary, "{threads} threads");
+            assert_eq!(s.unwrap(), summary, "{threads} threads");
             assert_eq!(k, skipped);
+        }
+    }
+
+    /// A bad row far into the input stops the run at the same row on any
+    /// number of threads: every row before it written, none after.
+    #[test]
+    fn a_bad_row_stops_every_thread_count_at_the_same_row() {
+        let mut input = usage(120_000).replace("9,00", "900");
+        input.push_str("acct1,2026-01,idcard,-5\n");
+        input.push_str(&usage(40_000)["account,month,api,calls\n".len()..]);
+        let (out, result, _) = billed(&input, 1, false);
+        let error = result.unwrap_err();
+        assert!(error.starts_with("line 120002: "), "{error}");
+        assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 120_001);
+        for threads in [2, 3, 4] {
+            let (o, r, _) = billed(&input, threads, false);
+            assert!(o == out, "{threads} threads");
+            assert_eq!(r.unwrap_err(), error, "{threads} threads");
         }
     }
 }
