@@ -356,6 +356,11 @@ pub struct RecordReader<R> {
     delimiter: u8,
     fields: Vec<Range<usize>>,
     unquoted: Vec<u8>,
+    /// The record last read: where its text starts and ends in `buf`, its
+    /// line, and whether its fields were unquoted into `unquoted`.
+    record: (usize, usize),
+    record_line: u64,
+    record_unquoted: bool,
 }
 
 /// Why a record could not be read.
@@ -416,6 +421,9 @@ impl<R: Read> RecordReader<R> {
             delimiter: b',',
             fields: Vec::new(),
             unquoted: Vec::new(),
+            record: (0, 0),
+            record_line: 0,
+            record_unquoted: false,
         }
     }
 
@@ -559,7 +567,34 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// The next record, skipping blank lines; `None` at the end of input.
+    #[inline]
     pub fn next_record(&mut self) -> Result<Option<Record<'_>>, ReadError> {
+        // (The record is made here, where it is used, from the reader's
+        // fields: a record returned whole from the scan was stored in pieces
+        // and loaded back in wider ones, which stalled every row.)
+        Ok(self.advance()?.then(|| self.record()))
+    }
+
+    /// The record last read by [`RecordReader::advance`].
+    #[inline(always)]
+    fn record(&self) -> Record<'_> {
+        let (start, end) = self.record;
+        Record {
+            raw: &self.buf[start..end],
+            room: &self.buf[start..self.end],
+            line: self.record_line,
+            fields: &self.fields,
+            field_bytes: if self.record_unquoted {
+                &self.unquoted
+            } else {
+                &self.buf
+            },
+        }
+    }
+
+    /// Reads the next record (see [`RecordReader::record`]), skipping blank
+    /// lines; false at the end of input.
+    fn advance(&mut self) -> Result<bool, ReadError> {
         loop {
             // One pass over the line: commas split fields; a quote, or a CR that
             // does not end the line, hands the record to the CSV state machine
@@ -614,7 +649,7 @@ impl<R: Read> RecordReader<R> {
                     self.fill()?;
                     continue;
                 }
-                None if window.is_empty() => return Ok(None),
+                None if window.is_empty() => return Ok(false),
                 None => (window.len(), window.len()),
             };
             let record_start = self.start;
@@ -632,13 +667,10 @@ impl<R: Read> RecordReader<R> {
             }
             self.fields
                 .push(record_start + field_start..record_start + text_end);
-            return Ok(Some(Record {
-                raw: &self.buf[record_start..record_start + text_end],
-                room: &self.buf[record_start..self.end],
-                line: number,
-                fields: &self.fields,
-                field_bytes: &self.buf,
-            }));
+            self.record = (record_start, record_start + text_end);
+            self.record_line = number;
+            self.record_unquoted = false;
+            return Ok(true);
         }
     }
 
@@ -647,7 +679,7 @@ impl<R: Read> RecordReader<R> {
     /// spans lines only in multi-line mode. A malformed record is reported at
     /// the line it starts on, and reading goes on at the next line, so that every
     /// line is either a record or reported.
-    fn quoted_record(&mut self) -> Result<Option<Record<'_>>, ReadError> {
+    fn quoted_record(&mut self) -> Result<bool, ReadError> {
         loop {
             let input = &self.buf[self.start..self.end];
             let scanned = scan_quoted(
@@ -680,9 +712,9 @@ impl<R: Read> RecordReader<R> {
                 Scanned::Blank { consumed } => {
                     self.skip(consumed);
                     if self.start == self.end && self.eof {
-                        return Ok(None);
+                        return Ok(false);
                     }
-                    return self.next_record();
+                    return self.advance();
                 }
                 Scanned::Bad {
                     consumed,
@@ -702,13 +734,10 @@ impl<R: Read> RecordReader<R> {
                     let line = self.line;
                     let record_start = self.start;
                     self.skip(consumed);
-                    return Ok(Some(Record {
-                        raw: &self.buf[record_start..record_start + text_len],
-                        room: &self.buf[record_start..self.end],
-                        line,
-                        fields: &self.fields,
-                        field_bytes: &self.unquoted,
-                    }));
+                    self.record = (record_start, record_start + text_len);
+                    self.record_line = line;
+                    self.record_unquoted = true;
+                    return Ok(true);
                 }
             }
         }
