@@ -23,7 +23,7 @@
 //! keys).
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Partitions, picked by one byte of the fingerprint.
@@ -198,7 +198,7 @@ impl KeyLog {
             p = end;
         }
         let file = match std::mem::replace(&mut self.spill, Spill::None) {
-            Spill::File { file, runs } => Some((std::sync::Mutex::new(file), runs)),
+            Spill::File { file, runs } => Some((file, runs)),
             _ => None,
         };
         let log = Spilled {
@@ -310,7 +310,7 @@ fn by_next_byte(keys: &[[u8; 8]], shift: u32, sorted: &mut Vec<[u8; 8]>, tally: 
 struct Spilled<'a> {
     parts: &'a [Vec<[u8; 8]>],
     /// The file and its runs' partition lengths.
-    file: Option<(&'a std::sync::Mutex<File>, &'a [[u32; PARTS]])>,
+    file: Option<(&'a File, &'a [[u32; PARTS]])>,
 }
 
 impl Spilled<'_> {
@@ -337,9 +337,7 @@ impl Spilled<'_> {
         let Some((file, _)) = self.file else {
             return Ok(());
         };
-        let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
-        file.seek(SeekFrom::Start(8 * at))?;
-        file.read_exact(keys.as_flattened_mut())
+        read_exact_at(file, keys.as_flattened_mut(), 8 * at)
     }
 
     /// The keys of partitions `group` written out, into `keys`: per run, the
@@ -392,6 +390,32 @@ impl Spilled<'_> {
             }
         }
         f(&self.parts[p])
+    }
+}
+
+/// Reads `buf.len()` bytes of `file` from `offset` on, with reads at a place
+/// of their own: the counting threads share the file, and no seek or lock
+/// comes between them.
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        let (mut buf, mut offset) = (buf, offset);
+        while !buf.is_empty() {
+            match std::os::windows::fs::FileExt::seek_read(file, buf, offset) {
+                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                Ok(n) => {
+                    buf = &mut buf[n..];
+                    offset += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 }
 
