@@ -43,20 +43,22 @@ pub(super) fn row_key(
 /// Input bytes handed to a worker at a time (cut at a record boundary).
 pub(super) const BLOCK_BYTES: usize = 1 << 18;
 /// Blocks in flight at once (read and not yet written), at most: bounds
-/// memory whatever the input size.
-pub(super) const BLOCKS_IN_FLIGHT: usize = 12;
-
-/// Blocks queued for `helpers` helper threads: one each and two to spare, so
-/// that none waits while this thread bills a block of its own.
-fn helper_queue(helpers: u64) -> u64 {
-    helpers + 2
-}
+/// memory whatever the input size (each block about 0.8 MB with its output,
+/// each billing thread 0.6 MB: eight threads stay within 16 MiB).
+pub(super) const BLOCKS_IN_FLIGHT: usize = 10;
 
 /// Blocks in flight with `helpers` helper threads: twice those queued and
 /// being billed, so that a block billed slowly does not hold the others up
 /// (8 on two cores); at most [`BLOCKS_IN_FLIGHT`].
 fn in_flight(helpers: u64) -> u64 {
-    (2 * (helper_queue(helpers) + 1)).min(BLOCKS_IN_FLIGHT as u64)
+    (2 * (helpers + 3)).min(BLOCKS_IN_FLIGHT as u64)
+}
+
+/// Blocks queued for `helpers` helper threads: one each and two to spare, so
+/// that none waits while this thread bills a block of its own (3 on two
+/// cores); two fewer than are in flight at most.
+fn helper_queue(helpers: u64) -> u64 {
+    (helpers + 2).min(in_flight(helpers) - 2)
 }
 
 /// Spare byte buffers, so that blocks reuse memory instead of asking the
