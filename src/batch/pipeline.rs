@@ -16,8 +16,8 @@ use crate::month::Month;
 use crate::records::{ReadError, RecordReader, TotalsRows, MAX_RECORD_BYTES};
 
 /// The fingerprint of a row's account, month and billing item (by the
-/// item's place in the price list that every worker shares: the index of an
-/// API differs between workers, which meet them in another order).
+/// item's place in the price list that every billing thread shares: the index
+/// of an API differs between threads, which meet them in another order).
 pub(super) fn row_key(
     account: Option<&[u8]>,
     cols: &Columns,
@@ -40,7 +40,7 @@ pub(super) fn row_key(
     x ^ (x >> 29).wrapping_mul(0xBF58_476D_1CE4_E5B9)
 }
 
-/// Input bytes handed to a worker at a time (cut at a record boundary).
+/// Input bytes billed at a time (a block, cut at a record boundary).
 pub(super) const BLOCK_BYTES: usize = 1 << 18;
 /// Blocks in flight at once (read and not yet written): bounds memory
 /// whatever the input size (each about 0.8 MB with its output). Twice those
@@ -101,7 +101,7 @@ pub(super) struct Job<'a> {
     pub(super) multiline: bool,
 }
 
-/// What a worker made of one block of input.
+/// What a billing thread made of one block of input.
 pub(super) struct BlockResult {
     pub(super) out: Vec<u8>,
     /// Bad rows, with lines counted from the block's first line (1).
@@ -310,6 +310,7 @@ pub(super) enum Billing<'w, 'a> {
         done: &'w mpsc::Receiver<(u64, BlockResult)>,
         /// Blocks sent to the helpers whose results have not come back.
         queued: u64,
+        /// Helper threads.
         helpers: u64,
         /// This thread bills a block too whenever the helpers have enough
         /// queued (no thread more than cores, none waiting for work).
@@ -318,7 +319,6 @@ pub(super) enum Billing<'w, 'a> {
     },
     Here {
         biller: Box<Biller<'a>>,
-        pool: &'w Pool,
         job: &'w Job<'w>,
     },
 }
@@ -351,16 +351,15 @@ pub(super) fn stream<R: Read, W: Write>(
     };
     let want = BLOCK_BYTES as u64;
     let small = (input.by_ref().take(want).read_to_end(&mut pending_input)? as u64) < want;
-    let workers = options
+    let threads = options
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, BILLING_THREADS);
     // One block, or one thread (one core): billed on this thread, between
-    // reads and writes (a worker would only take turns with it).
-    if small || workers == 1 {
+    // reads and writes (a helper would only take turns with it).
+    if small || threads == 1 {
         let mut here = Billing::Here {
             biller: Box::new(Biller::new(calc)),
-            pool,
             job,
         };
         let summary = coordinate(
@@ -384,7 +383,7 @@ pub(super) fn stream<R: Read, W: Write>(
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<(u64, BlockResult)>();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..workers)
+        let handles: Vec<_> = (1..threads)
             .map(|_| {
                 let done_tx = done_tx.clone();
                 let job_rx = &job_rx;
@@ -410,7 +409,7 @@ pub(super) fn stream<R: Read, W: Write>(
             jobs: job_tx,
             done: &done_rx,
             queued: 0,
-            helpers: workers as u64 - 1,
+            helpers: threads as u64 - 1,
             biller: Box::new(Biller::new(calc)),
             job,
         };
@@ -425,7 +424,7 @@ pub(super) fn stream<R: Read, W: Write>(
             options,
             on_skip,
         );
-        // Closing the job queue stops the workers.
+        // Closing the job queue stops the helpers.
         let mut one_time: Vec<String> = Vec::new();
         if let Billing::Threads { biller, .. } = &threads {
             one_time.extend(biller.one_time_items().map(String::from));
@@ -581,7 +580,7 @@ pub(super) fn coordinate<R: Read, W: Write>(
             }
             if filled > MAX_RECORD_BYTES && record_boundary(&block[..filled]).is_none() {
                 // An unbalanced quote: cut at a line end all the same, and the
-                // worker reports the quote where it opens.
+                // block's biller reports the quote where it opens.
                 if let Some(line_end) = memchr::memrchr(b'\n', &block[..filled]) {
                     break line_end + 1;
                 }
@@ -610,13 +609,8 @@ pub(super) fn coordinate<R: Read, W: Write>(
                         .map_err(|_| io::Error::other("the batch workers stopped"))?;
                     *queued += 1;
                 }
-                Billing::Threads { biller, job, .. } => {
-                    let r = bill_block(biller, pool, block, job);
-                    results.insert(sent, r);
-                }
-                Billing::Here { biller, pool, job } => {
-                    let r = bill_block(biller, pool, block, job);
-                    results.insert(sent, r);
+                Billing::Threads { biller, job, .. } | Billing::Here { biller, job } => {
+                    results.insert(sent, bill_block(biller, pool, block, job));
                 }
             }
             sent += 1;
