@@ -210,8 +210,8 @@ impl KeyLog {
         } else {
             1
         };
-        // Each thread takes the next task, reads its keys (one at a time: the
-        // file's position is shared) and counts them while another reads.
+        // Each thread takes the next task, reads its keys (reads at a place
+        // of their own: no thread waits on another's) and counts them.
         let next = AtomicUsize::new(0);
         let splitting = std::sync::Mutex::new(());
         let work = || -> io::Result<u64> {
