@@ -75,4 +75,4 @@ pub use quote::{
     cheapest_packs, pack_options, serialize_pack_list, single_size, PackCount, PackList, Purchase,
     Quote, QuoteChoice, QuoteOption, Spread, SpreadChoice,
 };
-pub use records::{is_title, TotalsRows};
+pub use records::{is_title, rows_phrase, TotalsRows};

@@ -574,7 +574,12 @@ impl Writer<'_> {
                     let group = group_label(self.names, &self.cols.group, &values);
                     let error = RowError::new(
                         g.first_line,
-                        why.map(|m| format!("group {group} ({} rows): {m}", g.rows)),
+                        why.map(|m| {
+                            format!(
+                                "group {group} ({}): {m}",
+                                crate::records::rows_phrase(u64::from(g.rows))
+                            )
+                        }),
                     );
                     if !self.skip_invalid {
                         billed.stop = Some(error);
@@ -651,7 +656,12 @@ impl Writer<'_> {
                 });
             if let Err(why) = billed {
                 let group = group_label(self.names, &label_columns, &values);
-                let why = why.map(|m| format!("group {group} ({} rows): {m}", g.rows));
+                let why = why.map(|m| {
+                    format!(
+                        "group {group} ({}): {m}",
+                        crate::records::rows_phrase(u64::from(g.rows))
+                    )
+                });
                 if !self.skip_invalid {
                     return Err(BatchError::Row(RowError::new(g.first_line, why)));
                 }

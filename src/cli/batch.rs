@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 use ocr_bill::{
-    run_batch, BatchError, BatchFormat, BatchOptions, PriceList, Role, RowError, Wanted,
-    BILL_COLUMNS,
+    rows_phrase, run_batch, BatchError, BatchFormat, BatchOptions, PriceList, Role, RowError,
+    Wanted, BILL_COLUMNS,
 };
 
 use super::args::BatchArgs;
@@ -96,7 +96,8 @@ pub(super) fn run(
         Err(BatchError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
             if reported > 0 {
                 diagnostic(&format!(
-                    "ocr-bill: skipped {reported} rows of {source} before the output was closed"
+                    "ocr-bill: skipped {} of {source} before the output was closed",
+                    rows_phrase(reported)
                 ))?;
                 return Ok(exit::SKIPPED);
             }
@@ -132,6 +133,7 @@ pub(super) fn run(
     if summary.shared > 0 {
         let days = match summary.daily {
             0 => String::new(),
+            1 => " (1 row is dated by day, not by month)".to_string(),
             n => format!(" ({n} rows are dated by day, not by month)"),
         };
         // What the rows share, by the columns the file has.
@@ -193,16 +195,16 @@ pub(super) fn run(
         .map(|d| ocr_bill::Money::round(d).to_string())
         .unwrap_or_else(|_| "(too large)".into());
     let billed = format!(
-        "{} {} written, total {total} {} (price list: {})",
-        summary.written,
-        if summary.written == 1 { "row" } else { "rows" },
+        "{} written, total {total} {} (price list: {})",
+        rows_phrase(summary.written),
         prices.settings.currency,
         prices.about.label()
     );
     if summary.skipped > 0 {
         diagnostic(&format!(
-            "ocr-bill: skipped {} of {} rows of {source}; {billed}",
-            summary.skipped, summary.rows
+            "ocr-bill: skipped {} of {} of {source}; {billed}",
+            summary.skipped,
+            rows_phrase(summary.rows)
         ))?;
         return Ok(exit::SKIPPED);
     }
