@@ -8,6 +8,7 @@ use crate::money::{calls_times, serialize_price};
 use crate::pricing::{
     AlertRule, Found, FreeQuota, FreezeBasis, Item, OverageTierBasis, PriceList, TierPrice,
 };
+use crate::words::plural;
 use crate::{Error, Money, Month};
 
 /// Packs an account holds from one purchase (a lot): `count` packs of one
@@ -255,6 +256,21 @@ impl Event {
     }
 
     /// A one-line description for people.
+    ///
+    /// ```
+    /// use ocr_bill::{Event, Money};
+    /// let low = Event::PackLow { api: "idcard".into(), pack: 2, size: 1000, remaining: 1 };
+    /// assert_eq!(low.describe(), "idcard: pack #2 (1000 calls) is low: 1 call left");
+    /// let over = Event::SwitchedToPostpaid { api: "idcard".into(), billable_calls: 1 };
+    /// assert_eq!(over.describe(), "idcard: packs used up, 1 call went postpaid");
+    /// let gone = Event::PackExpired {
+    ///     api: "idcard".into(), pack: 1, free: false, packs: 1, size: 1000,
+    ///     unused_calls: 1, unused_value: Money::ZERO,
+    /// };
+    /// assert_eq!(gone.describe(), "idcard: pack #1 (1000 calls) expired with 1 call unused (worth 0.00)");
+    /// let two = Event::SwitchedToPostpaid { api: "idcard".into(), billable_calls: 2 };
+    /// assert_eq!(two.describe(), "idcard: packs used up, 2 calls went postpaid");
+    /// ```
     pub fn describe(&self) -> String {
         self.describe_with(&|n| n.to_string())
     }
@@ -270,9 +286,10 @@ impl Event {
                 size,
                 remaining,
             } => format!(
-                "{api}: pack #{pack} ({} calls) is low: {} calls left",
+                "{api}: pack #{pack} ({} calls) is low: {} {} left",
                 n(size),
-                n(remaining)
+                n(remaining),
+                plural(*remaining, "call")
             ),
             Event::PackUsedUp {
                 api,
@@ -294,8 +311,9 @@ impl Event {
                 api,
                 billable_calls,
             } => format!(
-                "{api}: packs used up, {} calls went postpaid",
-                n(billable_calls)
+                "{api}: packs used up, {} {} went postpaid",
+                n(billable_calls),
+                plural(*billable_calls, "call")
             ),
             Event::FreePackGranted {
                 api,
@@ -322,8 +340,9 @@ impl Event {
                     }
                 };
                 format!(
-                    "{api}: {which} expired with {} calls unused (worth {})",
+                    "{api}: {which} expired with {} {} unused (worth {})",
                     n(unused_calls),
+                    plural(*unused_calls, "call"),
                     n(unused_value)
                 )
             }

@@ -610,9 +610,10 @@ fn check_expiry(month: Month, expiry: &str, validity: u32) -> Result<(), String>
         return Ok(());
     }
     Err(format!(
-        "the pack expires {expiry}, but packs of this price list are valid {validity} months \
+        "the pack expires {expiry}, but packs of this price list are valid {} \
          from the month bought ({month} through {last}); a pack of another validity cannot be \
-         billed with it (all packs of one: set pack_validity_months in a pricing file)"
+         billed with it (all packs of one: set pack_validity_months in a pricing file)",
+        crate::words::counted(u64::from(validity), "month")
     ))
 }
 

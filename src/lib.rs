@@ -38,6 +38,7 @@ mod prepaid;
 mod pricing;
 mod quote;
 mod records;
+mod words;
 mod workbook;
 
 pub use batch::{
@@ -64,7 +65,7 @@ pub use month::{Dated, Month};
 pub use parse::{
     parse_amount, parse_count, parse_decimal, parse_money, parse_pack_spec, parse_price, PackSpec,
 };
-pub use plan::{BestPlan, Plan, PlanChoice, PlanMonth, PlanOption};
+pub use plan::{plan_months, BestPlan, Plan, PlanChoice, PlanMonth, PlanOption};
 pub use prepaid::{PackUse, PrepaidMonth};
 pub use pricing::{
     edition_text, About, AlertRule, Api, Found, FreeQuota, FreezeBasis, Item, OverageTierBasis,
@@ -75,4 +76,5 @@ pub use quote::{
     cheapest_packs, pack_options, serialize_pack_list, single_size, PackCount, PackList, Purchase,
     Quote, QuoteChoice, QuoteOption, Spread, SpreadChoice,
 };
-pub use records::{is_title, rows_phrase, TotalsRows};
+pub use records::{is_title, TotalsRows};
+pub use words::{counted, plural};

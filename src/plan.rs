@@ -423,8 +423,9 @@ impl Calculator<'_> {
         let validity = self.prices.settings.pack_validity_months as usize;
         if monthly.is_empty() || monthly.len() > validity {
             return Err(Error::Invalid(format!(
-                "{} months given; a plan covers 1 to {validity} months (the packs' validity)",
-                monthly.len()
+                "{} months given; a plan covers {} (the packs' validity)",
+                monthly.len(),
+                plan_months(validity as u32)
             )));
         }
         let free = self.lone_free(api);
@@ -547,5 +548,19 @@ impl Calculator<'_> {
             },
             months,
         })
+    }
+}
+
+/// The months a plan may cover with packs valid `validity` months, in words:
+/// `1 to 12 months`, or `1 month`.
+///
+/// ```
+/// assert_eq!(ocr_bill::plan_months(12), "1 to 12 months");
+/// assert_eq!(ocr_bill::plan_months(1), "1 month");
+/// ```
+pub fn plan_months(validity: u32) -> String {
+    match validity {
+        1 => "1 month".to_string(),
+        v => format!("1 to {v} months"),
     }
 }

@@ -276,7 +276,7 @@ impl TotalsRows {
             (n > 0).then(|| {
                 format!(
                     "{} of {of} ({}{}) {} {what}",
-                    rows_phrase(n),
+                    crate::words::counted(n, "row"),
                     names.join(", "),
                     if names.len() == NAMES_KEPT {
                         ", …"
@@ -1007,20 +1007,6 @@ pub fn delimiter_name(delimiter: u8) -> &'static str {
         b'\t' => "a tab",
         b';' => "a semicolon",
         _ => "a comma",
-    }
-}
-
-/// `n` rows as a sentence says it.
-///
-/// ```
-/// assert_eq!(ocr_bill::rows_phrase(1), "1 row");
-/// assert_eq!(ocr_bill::rows_phrase(0), "0 rows");
-/// assert_eq!(ocr_bill::rows_phrase(7), "7 rows");
-/// ```
-pub fn rows_phrase(n: u64) -> String {
-    match n {
-        1 => "1 row".to_string(),
-        n => format!("{n} rows"),
     }
 }
 

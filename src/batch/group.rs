@@ -577,7 +577,7 @@ impl Writer<'_> {
                         why.map(|m| {
                             format!(
                                 "group {group} ({}): {m}",
-                                crate::records::rows_phrase(u64::from(g.rows))
+                                crate::words::counted(u64::from(g.rows), "row")
                             )
                         }),
                     );
@@ -659,7 +659,7 @@ impl Writer<'_> {
                 let why = why.map(|m| {
                     format!(
                         "group {group} ({}): {m}",
-                        crate::records::rows_phrase(u64::from(g.rows))
+                        crate::words::counted(u64::from(g.rows), "row")
                     )
                 });
                 if !self.skip_invalid {

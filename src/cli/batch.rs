@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 use ocr_bill::{
-    rows_phrase, run_batch, BatchError, BatchFormat, BatchOptions, PriceList, Role, RowError,
-    Wanted, BILL_COLUMNS,
+    run_batch, BatchError, BatchFormat, BatchOptions, PriceList, Role, RowError, Wanted,
+    BILL_COLUMNS,
 };
 
 use super::args::BatchArgs;
@@ -97,7 +97,7 @@ pub(super) fn run(
             if reported > 0 {
                 diagnostic(&format!(
                     "ocr-bill: skipped {} of {source} before the output was closed",
-                    rows_phrase(reported)
+                    ocr_bill::counted(reported, "row")
                 ))?;
                 return Ok(exit::SKIPPED);
             }
@@ -196,7 +196,7 @@ pub(super) fn run(
         .unwrap_or_else(|_| "(too large)".into());
     let billed = format!(
         "{} written, total {total} {} (price list: {})",
-        rows_phrase(summary.written),
+        ocr_bill::counted(summary.written, "row"),
         prices.settings.currency,
         prices.about.label()
     );
@@ -204,7 +204,7 @@ pub(super) fn run(
         diagnostic(&format!(
             "ocr-bill: skipped {} of {} of {source}; {billed}",
             summary.skipped,
-            rows_phrase(summary.rows)
+            ocr_bill::counted(summary.rows, "row")
         ))?;
         return Ok(exit::SKIPPED);
     }

@@ -144,9 +144,10 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
         if months > validity {
             let last = first.plus(months - 1);
             return Err(in_account(anyhow::anyhow!(
-                "the usage runs from {first} to {last}, {months} months; a plan covers 1 to \
-                 {validity} months (the packs' validity): choose them with --from and --until \
-                 (the last {validity}: --from {})",
+                "the usage runs from {first} to {last}, {months} months; a plan covers {} \
+                 (the packs' validity): choose them with --from and --until (the last \
+                 {validity}: --from {})",
+                ocr_bill::plan_months(validity),
                 first.plus(months - validity)
             )));
         }

@@ -69,10 +69,11 @@ fn month_human(m: &ocr_bill::PrepaidMonth) -> String {
         m.overage_amount.to_string(),
     ]);
     let mut out = format!(
-        "{} ({}): {} calls this month\n",
+        "{} ({}): {} {} this month\n",
         m.api,
         m.name,
-        num(m.calls)
+        num(m.calls),
+        ocr_bill::plural(m.calls, "call")
     );
     out.push_str(&super::postpaid::apis_summed(&m.api, &m.apis).unwrap_or_default());
     out.push_str(&table(&g));

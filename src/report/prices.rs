@@ -133,7 +133,7 @@ impl Report for Prices<'_> {
         };
         out.push_str(&format!(
             "Settings: currency {}; free calls {}; tier bounds {}; overage tier basis {}; \
-             freeze {}; packs valid {} months, alert {} below {}%\n\n",
+             freeze {}; packs valid {}, alert {} below {}%\n\n",
             s.currency,
             match s.free_quota {
                 ocr_bill::FreeQuota::PerItem => format!(
@@ -160,7 +160,7 @@ impl Report for Prices<'_> {
                     format!("{} × calls at list price", s.freeze_ratio.normalize()),
                 ocr_bill::FreezeBasis::None => "none".to_string(),
             },
-            s.pack_validity_months,
+            ocr_bill::counted(u64::from(s.pack_validity_months), "month"),
             match s.pack_alert {
                 ocr_bill::AlertRule::EveryPack => "on every pack",
                 ocr_bill::AlertRule::LastPack => "on an item's last usable pack",

@@ -23,11 +23,12 @@ impl Report for QuoteReport<'_> {
     fn human(&self) -> String {
         let q = self.quote;
         let mut out = format!(
-            "Packs for {} calls of {} ({}); packs are valid {} months, unused calls expire\n",
+            "Packs for {} {} of {} ({}); packs are valid {}, unused calls expire\n",
             num(q.calls),
+            ocr_bill::plural(q.calls, "call"),
             q.api,
             q.name,
-            self.validity
+            ocr_bill::counted(u64::from(self.validity), "month")
         );
         let mut g = Grid::new(&[
             "option",
@@ -95,13 +96,13 @@ impl Report for QuoteReport<'_> {
                 let low = s.monthly_calls.iter().min().copied().unwrap_or(0);
                 let high = s.monthly_calls.iter().max().copied().unwrap_or(0);
                 let per_month = if low == high {
-                    num(low)
+                    format!("{} {}", num(low), ocr_bill::plural(low, "call"))
                 } else {
-                    format!("{}–{}", num(low), num(high))
+                    format!("{}–{} calls", num(low), num(high))
                 };
                 out.push_str(&format!(
-                    "\nSpread over {} months ({per_month} calls a month):\n",
-                    s.months
+                    "\nSpread over {} ({per_month} a month):\n",
+                    ocr_bill::counted(u64::from(s.months), "month")
                 ));
                 let mut g = Grid::new(&["plan", "packs", "cost"]);
                 g.push(vec![
@@ -184,7 +185,10 @@ impl Report for QuoteReport<'_> {
             g.push(vec![
                 q.api.clone(),
                 q.calls.to_string(),
-                format!("all postpaid over {} months", s.months),
+                format!(
+                    "all postpaid over {}",
+                    ocr_bill::counted(u64::from(s.months), "month")
+                ),
                 String::new(),
                 s.postpaid_cost.to_string(),
                 String::new(),

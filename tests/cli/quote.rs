@@ -317,3 +317,35 @@ fn apis_of_one_billing_item_are_quoted_as_the_item() {
         .fails(2);
     assert!(err.contains("come in pairs"), "{err}");
 }
+
+/// One call, one month: said in the singular in the human report, as the
+/// price list's one-month validity is in `prices`.
+#[test]
+fn one_call_and_one_month_are_said_in_the_singular() {
+    Test::new()
+        .args(&["quote", "--api", "idcard", "--calls", "1", "--months", "1"])
+        .stdout_has("Packs for 1 call of idcard")
+        .stdout_has("Spread over 1 month (1 call a month):")
+        .run();
+    Test::new()
+        .args(&[
+            "quote", "--api", "idcard", "--calls", "100000", "--months", "12",
+        ])
+        .stdout_has("Spread over 12 months (8,333–8,334 calls a month):")
+        .run();
+    Test::new()
+        .args(&[
+            "prepaid", "--api", "idcard", "--calls", "1", "--packs", "1000",
+        ])
+        .stdout_has("idcard (身份证): 1 call this month")
+        .run();
+    let (_dir, paths) = crate::files(&[("v1.toml", "pack_validity_months = 1\n")]);
+    Test::new()
+        .args(&["--pricing", &paths[0], "prices"])
+        .stdout_has("packs valid 1 month, alert")
+        .run();
+    Test::new()
+        .args(&["prices"])
+        .stdout_has("packs valid 12 months, alert")
+        .run();
+}
