@@ -2607,36 +2607,24 @@ fn an_api_with_another_of_its_names_in_brackets_is_that_api() {
 /// skipped row, a row written, a group of one row.
 #[test]
 fn counts_of_one_row_are_said_in_the_singular() {
-    let input = "account,month,api,calls\nA,2026-01,idcard,\"9,000\"\nA,2026-01-05,idcard,100\n";
-    let err = Test::new().arg("batch").stdin(input).run().stderr;
-    assert!(
-        err.contains("warning: 2 rows share their account, month and billing item with another row (1 row is dated by day, not by month)"),
-        "{err}"
-    );
-    assert!(err.contains(": 2 rows written, total 1200.00 CNY"), "{err}");
-
-    let input = "account,month,api,calls\nA,2026-01,idcard,x\nA,2026-02,idcard,5\n";
-    let out = Test::new()
+    Test::new()
+        .arg("batch")
+        .stdin("account,month,api,calls\nA,2026-01,idcard,\"9,000\"\nA,2026-01-05,idcard,100\n")
+        .stderr_has("warning: 2 rows share their account, month and billing item with another row (1 row is dated by day, not by month)")
+        .stderr_has(": 2 rows written, total 1200.00 CNY")
+        .run();
+    Test::new()
         .args(&["batch", "--skip-invalid"])
-        .stdin(input)
-        .output();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(
-        err.contains("skipped 1 of 2 rows of ") && err.contains("; 1 row written, total 0.00 CNY"),
-        "{err}"
-    );
-
+        .stdin("account,month,api,calls\nA,2026-01,idcard,x\nA,2026-02,idcard,5\n")
+        .status(3)
+        .stderr_has("skipped 1 of 2 rows of ")
+        .stderr_has("; 1 row written, total 0.00 CNY")
+        .run();
     // A group of one row that reaches a tier without a list price.
-    let input = "account,month,api,calls\nA,2026-01,general,99000000\n";
-    let out = Test::new()
+    Test::new()
         .args(&["batch", "--group-by", "account,month"])
-        .stdin(input)
-        .output();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("group account=A, month=2026-01 (1 row): general: 99000000 calls"),
-        "{err}"
-    );
+        .stdin("account,month,api,calls\nA,2026-01,general,99000000\n")
+        .status(1)
+        .stderr_has("group account=A, month=2026-01 (1 row): general: 99000000 calls")
+        .run();
 }
