@@ -184,6 +184,9 @@ fn a_huge_cell_is_named_in_part() {
 
 /// A panic, a bug, ends the run with the exit code Rust gives one (101) and
 /// its message, never an abort (134) of a panic unwinding out of the C `main`.
+/// (Only a debug build panics on request, and `cargo test --release` builds
+/// the binary without debug assertions, as it builds this test.)
+#[cfg(debug_assertions)]
 #[test]
 fn a_bug_ends_the_run_with_exit_code_101_and_its_message() {
     Test::new()
