@@ -425,7 +425,7 @@ impl Calculator<'_> {
             return Err(Error::Invalid(format!(
                 "{} months given; a plan covers {} (the packs' validity)",
                 monthly.len(),
-                plan_months(validity as u32)
+                plan_months(self.prices.settings.pack_validity_months)
             )));
         }
         let free = self.lone_free(api);
