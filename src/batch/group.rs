@@ -572,15 +572,7 @@ impl Writer<'_> {
                 }
                 Err(why) => {
                     let group = group_label(self.names, &self.cols.group, &values);
-                    let error = RowError::new(
-                        g.first_line,
-                        why.map(|m| {
-                            format!(
-                                "group {group} ({}): {m}",
-                                crate::words::counted(u64::from(g.rows), "row")
-                            )
-                        }),
-                    );
+                    let error = RowError::new(g.first_line, of_group(&group, g.rows, why));
                     if !self.skip_invalid {
                         billed.stop = Some(error);
                         break;
@@ -656,12 +648,7 @@ impl Writer<'_> {
                 });
             if let Err(why) = billed {
                 let group = group_label(self.names, &label_columns, &values);
-                let why = why.map(|m| {
-                    format!(
-                        "group {group} ({}): {m}",
-                        crate::words::counted(u64::from(g.rows), "row")
-                    )
-                });
+                let why = of_group(&group, g.rows, why);
                 if !self.skip_invalid {
                     return Err(BatchError::Row(RowError::new(g.first_line, why)));
                 }
@@ -752,4 +739,15 @@ impl<W: Write> Emit<'_, W> {
         self.summary.skipped += rows;
         (self.on_skip)(error);
     }
+}
+
+/// A group's refusal, said of the group: its label and its rows
+/// (`group account=A, month=2026-01 (1 row): …`).
+fn of_group(label: &str, rows: u32, why: Refusal) -> Refusal {
+    why.map(|m| {
+        format!(
+            "group {label} ({}): {m}",
+            crate::words::counted(u64::from(rows), "row")
+        )
+    })
 }
