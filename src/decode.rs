@@ -1,5 +1,5 @@
 //! Input text as it comes: UTF-8, or GB18030/GBK as saved by Excel and WPS on
-//! Chinese Windows (or UTF-16 with a byte-order mark), decoded to UTF-8 while
+//! Chinese Windows, or UTF-16 (with a byte-order mark or without), decoded to UTF-8 while
 //! streaming. Nothing is ever replaced: bytes that are not text in the input's
 //! encoding are an error naming where they are.
 
@@ -11,7 +11,8 @@ use encoding_rs::{Decoder, DecoderResult, Encoding, GB18030, UTF_16BE, UTF_16LE}
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum InputEncoding {
     /// UTF-8 unless the first bytes that are not ASCII are not UTF-8 but GB18030 (GBK),
-    /// or a UTF-16 byte-order mark says so.
+    /// or the input is UTF-16 (by its byte-order mark, or without one by where
+    /// its zero bytes are).
     #[default]
     Auto,
     /// UTF-8.
@@ -196,6 +197,8 @@ impl<R: Read> DecodedReader<R> {
             self.decode_with(UTF_16LE);
         } else if head.starts_with(b"\xFE\xFF") {
             self.decode_with(UTF_16BE);
+        } else if let Some(encoding) = utf16_without_bom(&head) {
+            self.decode_with(encoding);
         } else if head.is_ascii() && !complete {
             self.mode = Mode::Utf8 {
                 carry: Vec::new(),
@@ -206,6 +209,27 @@ impl<R: Read> DecodedReader<R> {
         }
         self.sniffed = head;
         Ok(())
+    }
+}
+
+/// UTF-16 without a byte-order mark, as some tools write it, told by its zero
+/// bytes: text in UTF-8 or GB18030 has none, while UTF-16 has one in every
+/// ASCII character (each comma, digit and newline), all on the same side of
+/// its two-byte units: the second byte (little-endian) or the first
+/// (big-endian). Anything else keeps the usual sniffing.
+fn utf16_without_bom(head: &[u8]) -> Option<&'static Encoding> {
+    let (mut first, mut second) = (0usize, 0usize);
+    for unit in head.chunks(2) {
+        first += usize::from(unit[0] == 0);
+        second += usize::from(unit.get(1) == Some(&0));
+    }
+    // At least one unit in four ASCII: a header's commas and rows of digits
+    // are more, even among Chinese names; a stray zero byte is far fewer.
+    let enough = (head.len() / 2 / 4).max(1);
+    match (first, second) {
+        (0, n) if n >= enough => Some(UTF_16LE),
+        (n, 0) if n >= enough => Some(UTF_16BE),
+        _ => None,
     }
 }
 
@@ -361,6 +385,31 @@ mod tests {
         }
         let (text, _) = read_all(&bytes, InputEncoding::Auto).unwrap();
         assert_eq!(text, "api,calls\n身份证,9\n");
+    }
+
+    #[test]
+    fn utf16_without_a_byte_order_mark_is_told_by_its_zero_bytes() {
+        let text = "账号,月份,接口,调用量\nA,2026-01,身份证,9000\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for (bytes, name) in [(le, "UTF-16LE"), (be, "UTF-16BE")] {
+            let (decoded, enc) = read_all(&bytes, InputEncoding::Auto).unwrap();
+            assert_eq!((decoded.as_str(), enc), (text, name));
+        }
+        // Zero bytes on both sides of the units, or too few: not UTF-16,
+        // read as before (the stray zero is the reader's to refuse).
+        let (decoded, enc) = read_all(b"a\0\0b,calls\n", InputEncoding::Auto).unwrap();
+        assert_eq!((decoded.as_str(), enc), ("a\0\0b,calls\n", "UTF-8"));
+        let mut sparse = b"api,calls\nid\0card,5\n".to_vec();
+        let (_, enc) = read_all(&sparse, InputEncoding::Auto).unwrap();
+        assert_eq!(enc, "UTF-8");
+        sparse.splice(0..0, *b"id\0card,5\n");
+        let (_, enc) = read_all(&sparse, InputEncoding::Auto).unwrap();
+        assert_eq!(enc, "UTF-8");
+        // Forced UTF-8 is not second-guessed.
+        let le: Vec<u8> = "api\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let (decoded, enc) = read_all(&le, InputEncoding::Utf8).unwrap();
+        assert_eq!((decoded.as_bytes(), enc), (&le[..], "UTF-8"));
     }
 
     #[test]

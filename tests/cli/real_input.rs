@@ -1012,6 +1012,24 @@ fn ledger_and_plan_take_the_column_options_of_batch() {
 }
 
 #[test]
+fn utf16_without_a_byte_order_mark_is_read_as_utf16() {
+    // Some tools (iconv -t UTF-16LE, PowerShell's -Encoding Unicode piped
+    // elsewhere) write UTF-16 with no byte-order mark: it is told by its zero
+    // bytes, either way round, and billed as the text it is.
+    let text =
+        "账号\t月份\t接口\t调用量\r\nA\t2026-01\t身份证\t9000\r\nB\t2026-01\tgeneral\t90000\r\n";
+    let expected = "账号,月份,接口,调用量,free_calls,billable_calls,tier,unit_price,amount,cliff_calls,cliff_amount\n\
+                    A,2026-01,身份证,9000,1000,8000,2,0.15,1200.00,10001,900.10\n\
+                    B,2026-01,general,90000,1000,89000,3,0.10,8900.00,100001,5940.06\n";
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for bytes in [le, be] {
+        let out = Test::new().arg("batch").stdin(bytes).run();
+        assert_eq!(out.stdout, expected);
+    }
+}
+
+#[test]
 fn excel_unicode_text_is_tab_separated_utf16_and_billed_right() {
     // Excel's and WPS's "Unicode text" (Unicode 文本): UTF-16LE with a
     // byte-order mark, tab-separated, a count with a comma quoted.
