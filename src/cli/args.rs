@@ -56,8 +56,8 @@ pub struct Shared {
     pub pricing: Option<PathBuf>,
 
     /// Encoding of input files: auto (UTF-8, or GB18030/GBK as saved by Excel or WPS
-    /// on Chinese Windows, told from its first bytes that are not ASCII), utf-8, gbk, gb18030
-    /// [default: auto]
+    /// on Chinese Windows, told from its first bytes that are not ASCII; UTF-16 by its
+    /// byte-order mark or its zero bytes), utf-8, gbk, gb18030 [default: auto]
     #[arg(long, value_enum)]
     pub encoding: Option<EncodingArg>,
 
@@ -116,7 +116,8 @@ impl Shared {
 /// `--encoding`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum EncodingArg {
-    /// UTF-8, or GB18030 when its first bytes that are not ASCII are not UTF-8 but GB18030
+    /// UTF-8, or GB18030 when its first bytes that are not ASCII are not UTF-8 but GB18030,
+    /// or UTF-16
     #[default]
     Auto,
     /// UTF-8
