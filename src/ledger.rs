@@ -130,6 +130,15 @@ impl LedgerInput<'_> {
             .chain(self.packs.iter().map(|p| p.account.as_str()))
             .chain(self.topups.iter().map(|t| t.account.as_str()))
     }
+
+    /// The month of every row of usage, packs and top-ups.
+    pub fn months(&self) -> impl Iterator<Item = Month> + Clone + '_ {
+        self.usage
+            .iter()
+            .map(|u| u.month)
+            .chain(self.packs.iter().map(|p| p.month))
+            .chain(self.topups.iter().map(|t| t.month))
+    }
 }
 
 impl Calculator<'_> {
@@ -165,12 +174,7 @@ impl Calculator<'_> {
         // A balance figure only when a balance is followed.
         let tracked = |m: Money| input.track_balance.then_some(m);
         one_account(input.accounts())?;
-        let months = input
-            .usage
-            .iter()
-            .map(|u| u.month)
-            .chain(input.packs.iter().map(|p| p.month))
-            .chain(input.topups.iter().map(|t| t.month));
+        let months = input.months();
         let first = input.from.or(months.clone().min()).or(input.until);
         let last = input.until.or(months.max()).or(input.from);
         let (Some(first), Some(last)) = (first, last) else {

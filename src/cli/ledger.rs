@@ -32,6 +32,10 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
         from: month_flag("--from", &args.from)?,
         until: month_flag("--until", &args.until)?,
     };
+    // Every account is followed to the files' last month: an account without
+    // rows in a month the files cover had no calls in it, and its freeze is
+    // still released and its packs still expire as the months pass.
+    input.until = input.until.or(input.months().max());
     if let Some(name) = &args.account {
         let name = name.trim();
         check_account(name, input.usage.iter().map(|u| u.account.as_str()))?;

@@ -797,6 +797,50 @@ fn a_statement_row_that_is_no_top_up_is_refused() {
 /// 8 MB it goes to a temporary file until the run is done): the whole of it
 /// arrives, every account's ledger as it is alone, in JSON, CSV and tables.
 #[test]
+fn every_account_is_followed_to_the_files_last_month() {
+    // B's rows stop in January while the file runs to March: B had no calls
+    // in February and March, so its freeze is released in February, and its
+    // pack (bought in January, valid one month) expires there with its
+    // calls unused.
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "account,month,api,calls\nA,2026-01,idcard,9000\nB,2026-01,idcard,9000\n\
+             A,2026-02,idcard,20000\nA,2026-03,idcard,900\n",
+        ),
+        (
+            "packs.csv",
+            "account,month,api,calls\nB,2026-01,idcard,1000\n",
+        ),
+        ("one-month.toml", "pack_validity_months = 1\n"),
+    ]);
+    let all = Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[1], "--pricing", &p[2]])
+        .json();
+    let b = &all["accounts"][1];
+    assert_eq!(b["account"], "B");
+    let months: Vec<&str> = (b["months"].as_array().unwrap().iter())
+        .map(|m| m["month"].as_str().unwrap())
+        .collect();
+    assert_eq!(months, ["2026-01", "2026-02", "2026-03"]);
+    // 9,000 calls: 1,000 free, 1,000 from the pack, 7,000 at 0.15.
+    assert_eq!(b["months"][0]["freeze"], "1260.00");
+    assert_eq!(b["months"][1]["released"], "1260.00");
+    assert_eq!(b["months"][1]["freeze"], "0.00");
+    // Followed alone, B runs to the files' last month as well.
+    let alone = Test::new()
+        .args(&["ledger", &p[0], "--packs", &p[1], "--pricing", &p[2]])
+        .args(&["--account", "B"])
+        .json();
+    assert_eq!(alone["months"], b["months"]);
+    // --until still ends the window where it says.
+    let until = Test::new()
+        .args(&["ledger", &p[0], "--account", "B", "--until", "2026-01"])
+        .json();
+    assert_eq!(until["months"].as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn many_accounts_write_all_their_ledgers() {
     let mut text = String::from("account,month,api,calls\n");
     for a in 0..1200 {
