@@ -189,24 +189,28 @@ fn number(digits: &str, min_len: usize, max_len: usize) -> Option<u32> {
 pub const BILL_CLOCK_UTC_OFFSET_MINUTES: i32 = 8 * 60;
 
 /// A time of day, `HH:MM[:SS[.fff]]`, and its zone if it names one (`Z`,
-/// `±HH:MM`, `±HHMM`, `±HH`): minutes into the day and the zone's offset.
+/// `±HH:MM`, `±HHMM`, `±HH`, or `UTC` / `GMT` after a space, with such an
+/// offset or one of `±H`: `13:45:00 UTC`, `13:45 GMT+8`): minutes into the day
+/// and the zone's offset.
 fn clock_and_zone(time: &str) -> Option<(i32, Option<i32>)> {
-    let (clock, zone) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+    let named = time
+        .char_indices()
+        .find(|&(_, c)| c.is_ascii_alphabetic())
+        .filter(|&(at, _)| time.len() - at >= 3)
+        .filter(|&(at, _)| {
+            let name = &time.as_bytes()[at..at + 3];
+            name.eq_ignore_ascii_case(b"UTC") || name.eq_ignore_ascii_case(b"GMT")
+        });
+    let (clock, zone) = if let Some((at, _)) = named {
+        let offset = match &time[at + 3..] {
+            "" => 0,
+            offset => zone_offset(offset, 1)?,
+        };
+        (time[..at].trim_end(), Some(offset))
+    } else if let Some(clock) = time.strip_suffix(['Z', 'z']) {
         (clock, Some(0))
     } else if let Some(at) = time.rfind(['+', '-']) {
-        let (sign, zone) = time[at..].split_at(1);
-        let (hours, minutes) = match zone.split_once(':') {
-            Some((h, m)) => (h, m),
-            None if zone.len() == 4 && zone.is_ascii() => zone.split_at(2),
-            None => (zone, "00"),
-        };
-        let hours = number(hours, 2, 2).filter(|&h| h <= 14)?;
-        let minutes = number(minutes, 2, 2).filter(|&m| m < 60)?;
-        let offset = (hours * 60 + minutes) as i32;
-        (
-            &time[..at],
-            Some(if sign == "-" { -offset } else { offset }),
-        )
+        (&time[..at], Some(zone_offset(&time[at..], 2)?))
     } else {
         (time, None)
     };
@@ -224,6 +228,25 @@ fn clock_and_zone(time: &str) -> Option<(i32, Option<i32>)> {
         .collect::<Option<Vec<u32>>>()?;
     match parts[..] {
         [h, m] | [h, m, _] if h < 24 => Some(((h * 60 + m) as i32, zone)),
+        _ => None,
+    }
+}
+
+/// A zone's offset from UTC in minutes, from its sign and hours (at least
+/// `min_hour_digits` digits), then minutes if any: `+08:00`, `+0800`, `-05`.
+fn zone_offset(zone: &str, min_hour_digits: usize) -> Option<i32> {
+    let (sign, zone) = (zone.get(..1)?, zone.get(1..)?);
+    let (hours, minutes) = match zone.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if zone.len() == 4 && zone.is_ascii() => zone.split_at(2),
+        None => (zone, "00"),
+    };
+    let hours = number(hours, min_hour_digits, 2).filter(|&h| h <= 14)?;
+    let minutes = number(minutes, 2, 2).filter(|&m| m < 60)?;
+    let offset = (hours * 60 + minutes) as i32;
+    match sign {
+        "+" => Some(offset),
+        "-" => Some(-offset),
         _ => None,
     }
 }
@@ -459,6 +482,14 @@ mod tests {
             ("2024-02-29T23:00:00-05:00", "2024-03", true),
             ("2025-06-30 23:59:59", "2025-06", true),
             ("2025-06-30T23:59:59+08:00", "2025-06", true),
+            // A zone named as UTC or GMT, as databases and logs write it.
+            ("2025-06-30 16:00:00 UTC", "2025-07", true),
+            ("2025-06-30 15:59:59 utc", "2025-06", true),
+            ("2025-06-30 16:00:00.000 GMT", "2025-07", true),
+            ("2025-06-30 23:30 GMT+8", "2025-06", true),
+            ("2025-06-30 23:30 UTC+08:00", "2025-06", true),
+            ("2025-07-01 00:30:00 UTC+9", "2025-06", true),
+            ("2025-06-30T16:00:00UTC", "2025-07", true),
         ] {
             let d = Month::parse_dated(text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(d.month.to_string(), month, "{text}");
@@ -488,6 +519,12 @@ mod tests {
             "20250631",
             "2025-06-15x",
             "2025-06-15T13:45:00+8",
+            "2025-06-15 13:45 UTC+15",
+            "2025-06-15 13:45 UTC+",
+            "2025-06-15 13:45 GMT8",
+            "2025-06-15 13:45 UTCX",
+            "2025-06-15 13:45 EST",
+            "2025-06-15 UTC",
             "2025-06-15T13:45:00+15:00",
             "2025-06-15T13:45:00.Z",
             "2025-06-15T13:45:00-05:60",
