@@ -194,14 +194,10 @@ pub const BILL_CLOCK_UTC_OFFSET_MINUTES: i32 = 8 * 60;
 /// and the zone's offset.
 fn clock_and_zone(time: &str) -> Option<(i32, Option<i32>)> {
     let named = time
-        .char_indices()
-        .find(|&(_, c)| c.is_ascii_alphabetic())
-        .filter(|&(at, _)| time.len() - at >= 3)
-        .filter(|&(at, _)| {
-            let name = &time.as_bytes()[at..at + 3];
-            name.eq_ignore_ascii_case(b"UTC") || name.eq_ignore_ascii_case(b"GMT")
-        });
-    let (clock, zone) = if let Some((at, _)) = named {
+        .as_bytes()
+        .windows(3)
+        .position(|name| name.eq_ignore_ascii_case(b"UTC") || name.eq_ignore_ascii_case(b"GMT"));
+    let (clock, zone) = if let Some(at) = named {
         let offset = match &time[at + 3..] {
             "" => 0,
             offset => zone_offset(offset, 1)?,
@@ -214,6 +210,14 @@ fn clock_and_zone(time: &str) -> Option<(i32, Option<i32>)> {
     } else {
         (time, None)
     };
+    Some((time_of_day(clock)?, zone))
+}
+
+/// Minutes into the day of a time: `HH:MM[:SS[.fff]]` or, as Chinese Excel
+/// and WPS format it, `H时M分[S秒]`; on a 12-hour clock after `上午` / `下午`
+/// or before `AM` / `PM` (`下午1:45`, `1:45 PM`).
+fn time_of_day(clock: &str) -> Option<i32> {
+    let (clock, afternoon) = twelve_hour(clock);
     let clock = match clock.split_once('.') {
         Some((clock, fraction)) => {
             number(fraction, 1, 9)?;
@@ -222,13 +226,53 @@ fn clock_and_zone(time: &str) -> Option<(i32, Option<i32>)> {
         None => clock,
     };
     // Hours, minutes and maybe seconds, each of one or two digits.
-    let parts = clock
-        .split(':')
-        .map(|p| number(p, 1, 2).filter(|&v| v < 60))
-        .collect::<Option<Vec<u32>>>()?;
-    match parts[..] {
-        [h, m] | [h, m, _] if h < 24 => Some(((h * 60 + m) as i32, zone)),
-        _ => None,
+    let (body, separators, fields): (&str, &[char], _) = if clock.contains('时') {
+        match clock.strip_suffix('秒') {
+            Some(body) => (body, &['时', '分'], 3..=3),
+            None => (clock.strip_suffix('分')?, &['时'], 2..=2),
+        }
+    } else {
+        (clock, &[':'], 2..=3)
+    };
+    let mut values = [0u32; 3];
+    let mut count = 0;
+    for part in body.split(separators) {
+        *values.get_mut(count)? = number(part, 1, 2).filter(|&v| v < 60)?;
+        count += 1;
+    }
+    if !fields.contains(&count) {
+        return None;
+    }
+    let [h, m, _] = values;
+    let h = match afternoon {
+        None if h < 24 => h,
+        // 12 AM is midnight, 12 PM noon.
+        Some(pm) if (1..=12).contains(&h) => h % 12 + if pm { 12 } else { 0 },
+        _ => return None,
+    };
+    Some((h * 60 + m) as i32)
+}
+
+/// A time on a 12-hour clock, less its marker, and whether it is after noon;
+/// any other time as it is.
+fn twelve_hour(clock: &str) -> (&str, Option<bool>) {
+    for (marker, pm) in [("上午", false), ("下午", true)] {
+        if let Some(rest) = clock.strip_prefix(marker) {
+            return (rest.trim_start(), Some(pm));
+        }
+    }
+    let at = clock.len().saturating_sub(2);
+    match (clock.get(..at), clock.get(at..)) {
+        (Some(rest), Some(marker)) if !rest.is_empty() => {
+            if marker.eq_ignore_ascii_case("AM") {
+                (rest.trim_end(), Some(false))
+            } else if marker.eq_ignore_ascii_case("PM") {
+                (rest.trim_end(), Some(true))
+            } else {
+                (clock, None)
+            }
+        }
+        _ => (clock, None),
     }
 }
 
@@ -490,6 +534,17 @@ mod tests {
             ("2025-06-30 23:30 UTC+08:00", "2025-06", true),
             ("2025-07-01 00:30:00 UTC+9", "2025-06", true),
             ("2025-06-30T16:00:00UTC", "2025-07", true),
+            // A 12-hour clock, and hours and minutes in Chinese, as Chinese
+            // Excel and WPS format a date and time.
+            ("2025/6/15 下午1:45", "2025-06", true),
+            ("2025/6/15 上午 12:05:09", "2025-06", true),
+            ("2025/6/15 1:45 PM", "2025-06", true),
+            ("2025/6/15 12:00am", "2025-06", true),
+            ("2025年6月15日 13时45分", "2025-06", true),
+            ("2025年6月15日 13时45分30秒", "2025-06", true),
+            ("2025年6月15日 下午1时45分", "2025-06", true),
+            // (A zone still moves the moment: 11 PM in UTC is July 1 at 7 AM.)
+            ("2025-06-30 11:00 PM UTC", "2025-07", true),
         ] {
             let d = Month::parse_dated(text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(d.month.to_string(), month, "{text}");
@@ -520,6 +575,17 @@ mod tests {
             "2025-06-15x",
             "2025-06-15T13:45:00+8",
             "2025-06-15 13:45 UTC+15",
+            "2025-06-15 13:45 PM",
+            "2025-06-15 0:45 AM",
+            "2025-06-15 下午13:45",
+            "2025-06-15 13时",
+            "2025-06-15 13时45",
+            "2025-06-15 13时45秒",
+            "2025-06-15 13时45分30",
+            "2025-06-15 13时45分30秒5",
+            "2025-06-15 13:45:30:10",
+            "2025-06-15 PM",
+            "2025-06-15 上午",
             "2025-06-15 13:45 UTC+",
             "2025-06-15 13:45 GMT8",
             "2025-06-15 13:45 UTCX",
