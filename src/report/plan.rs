@@ -43,12 +43,13 @@ fn plan_human(p: &ocr_bill::Plan, first: Option<Month>) -> String {
             o.pack_cost.to_string(),
             o.postpaid_cost.to_string(),
             o.cost.to_string(),
+            // (Raw, as the other money cells: the table groups its digits
+            // and aligns the column right.)
             format!(
                 "+{}",
-                num(o
-                    .cost
+                o.cost
                     .checked_sub(p.cheapest.option.cost)
-                    .unwrap_or(ocr_bill::Money::ZERO))
+                    .unwrap_or(ocr_bill::Money::ZERO)
             ),
         ]);
     }

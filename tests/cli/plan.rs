@@ -188,6 +188,19 @@ fn plan_table_and_csv() {
         .output();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("saves 800.00 against all postpaid"), "{text}");
+    // A difference of a thousand or more is a number as the others are:
+    // grouped and aligned right with the rest of its column.
+    Test::new()
+        .args(&[
+            "plan",
+            "--api",
+            "idcard",
+            "--monthly",
+            "20000 5000 30000 800 12000",
+        ])
+        .stdout_has("┆ 6,500.00 ┆ 6,500.00 ┆   +1,500.00 │\n")
+        .stdout_has("┆ 5,000.00 ┆       +0.00 │\n")
+        .run();
     let out = Test::new()
         .args(&[
             "plan",
