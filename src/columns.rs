@@ -168,6 +168,15 @@ impl Role {
                 "calltimes",
                 "number_of_calls",
                 "invocations",
+                // As consoles and reports put it in English.
+                "call_volume",
+                "calls_volume",
+                "request_volume",
+                "request_count",
+                "requests_count",
+                "number_of_requests",
+                "total_requests",
+                "api_calls",
                 "总调用量",
                 "总调用次数",
                 "调用总量",
@@ -185,6 +194,8 @@ impl Role {
                 "成功次数",
                 "成功调用量",
                 "成功调用次数",
+                "successful_calls",
+                "billed_calls",
                 // Tencent's bill details (账单明细): a component's usage.
                 "组件用量",
                 "componentusage",
@@ -846,6 +857,12 @@ mod tests {
             ("api", "Call Times"),
             ("api", "Number of Calls"),
             ("api", "invocations"),
+            ("API Name", "Call Volume"),
+            ("Action", "Request Count"),
+            ("api", "Number of Requests"),
+            ("api", "Total Requests"),
+            ("api", "API Calls"),
+            ("api", "Successful Calls"),
         ] {
             let got = resolve(&header(&[api, calls]), &wanted);
             assert_eq!(got, Ok(vec![Some(0), Some(1)]), "{api}, {calls}");
