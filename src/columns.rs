@@ -98,6 +98,12 @@ impl Role {
                 "timestamp",
                 "unixtime",
                 "epoch",
+                "datetime",
+                "statisticsdate",
+                "statdate",
+                "billingcycle",
+                "billingperiod",
+                "usageperiod",
                 "月份",
                 "日期",
                 "时间",
@@ -145,6 +151,9 @@ impl Role {
                 "接口名称",
                 "接口名",
                 "api名称",
+                "interfacename",
+                "apiaction",
+                "actionname",
             ],
             Role::Calls => &[
                 "calls",
@@ -300,6 +309,10 @@ impl Role {
                 // Tencent's bill details: the component billed.
                 "组件名称",
                 "componentname",
+                "service",
+                "servicename",
+                "billingitem",
+                "billingitemname",
             ]],
             // Where a file has no month column, the start of the period a row
             // is of: Tencent's bill details (账单明细) date a month's usage
@@ -863,10 +876,35 @@ mod tests {
             ("api", "Total Requests"),
             ("api", "API Calls"),
             ("api", "Successful Calls"),
+            ("Interface Name", "calls"),
+            ("API Action", "calls"),
         ] {
             let got = resolve(&header(&[api, calls]), &wanted);
             assert_eq!(got, Ok(vec![Some(0), Some(1)]), "{api}, {calls}");
         }
+    }
+
+    /// Month and API columns as English reports name them; a service or
+    /// billing item is the API only where no API column is.
+    #[test]
+    fn english_report_headers_find_their_column() {
+        let wanted = [
+            Wanted::required(Role::Month),
+            Wanted::required(Role::Api),
+            Wanted::required(Role::Calls),
+        ];
+        for (month, api) in [
+            ("Statistics Date", "API"),
+            ("Stat Date", "Interface Name"),
+            ("Datetime", "Service Name"),
+            ("Billing Cycle", "Billing Item"),
+            ("Usage Period", "Service"),
+        ] {
+            let got = resolve(&header(&[month, api, "Calls"]), &wanted);
+            assert_eq!(got, Ok(vec![Some(0), Some(1), Some(2)]), "{month}, {api}");
+        }
+        let got = resolve(&header(&["Date", "Service", "API", "Calls"]), &wanted);
+        assert_eq!(got, Ok(vec![Some(0), Some(2), Some(3)]));
     }
 
     /// A unit of one call or one yuan after a name is the name; another unit

@@ -298,9 +298,14 @@ fn unusable_input_is_refused() {
     let (code, _, err) = batch(&[], "");
     assert_eq!(code, 1);
     assert!(err.contains("empty"), "{err}");
-    let (code, _, err) = batch(&[], "service,count\nidcard,5\n");
+    let (code, _, err) = batch(&[], "item,count\nidcard,5\n");
     assert_eq!(code, 1);
     assert!(err.contains("no 'api' column"), "{err}");
+    // (`service` names the API where no API column is; `count` is no calls
+    // column.)
+    let (code, _, err) = batch(&[], "service,count\nidcard,5\n");
+    assert_eq!(code, 1);
+    assert!(err.contains("no 'calls' column"), "{err}");
     let (code, _, err) = batch(&["--group-by", "acct"], "api,calls\nidcard,5\n");
     assert_eq!(code, 1);
     assert!(err.contains("no 'acct' column"), "{err}");
