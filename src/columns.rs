@@ -311,8 +311,6 @@ impl Role {
                 "componentname",
                 "service",
                 "servicename",
-                "billingitem",
-                "billingitemname",
             ]],
             // Where a file has no month column, the start of the period a row
             // is of: Tencent's bill details (账单明细) date a month's usage
@@ -897,7 +895,7 @@ mod tests {
             ("Statistics Date", "API"),
             ("Stat Date", "Interface Name"),
             ("Datetime", "Service Name"),
-            ("Billing Cycle", "Billing Item"),
+            ("Billing Cycle", "API Action"),
             ("Usage Period", "Service"),
         ] {
             let got = resolve(&header(&[month, api, "Calls"]), &wanted);
@@ -905,6 +903,18 @@ mod tests {
         }
         let got = resolve(&header(&["Date", "Service", "API", "Calls"]), &wanted);
         assert_eq!(got, Ok(vec![Some(0), Some(2), Some(3)]));
+        // (An English bill's `Billing Item Name` is no API column: its
+        // `Component Name` is, alone.)
+        let bill = [
+            "Bill Month",
+            "Billing Item Name",
+            "Component Name",
+            "Component Usage",
+        ];
+        assert_eq!(
+            resolve(&header(&bill), &wanted),
+            Ok(vec![Some(0), Some(2), Some(3)])
+        );
     }
 
     /// A unit of one call or one yuan after a name is the name; another unit
