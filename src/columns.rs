@@ -843,6 +843,36 @@ mod tests {
         }
         let unit = resolve(&header(&details), &[Wanted::optional(Role::Unit)]).unwrap();
         assert_eq!(unit, vec![Some(4)]);
+        // Month and API columns as English reports name them; a service is
+        // the API only where no API column is.
+        for (month, api) in [
+            ("Statistics Date", "API"),
+            ("Stat Date", "Interface Name"),
+            ("Datetime", "Service Name"),
+            ("Billing Cycle", "API Action"),
+            ("Usage Period", "Service"),
+        ] {
+            let got = resolve(&header(&[month, api, "Calls"]), &wanted);
+            assert_eq!(
+                got,
+                Ok(vec![None, Some(0), Some(1), Some(2)]),
+                "{month}, {api}"
+            );
+        }
+        let got = resolve(&header(&["Date", "Service", "API", "Calls"]), &wanted);
+        assert_eq!(got, Ok(vec![None, Some(0), Some(2), Some(3)]));
+        // (An English bill's `Billing Item Name` is no API column: its
+        // `Component Name` is, alone.)
+        let bill = [
+            "Bill Month",
+            "Billing Item Name",
+            "Component Name",
+            "Component Usage",
+        ];
+        assert_eq!(
+            resolve(&header(&bill), &wanted),
+            Ok(vec![None, Some(0), Some(2), Some(3)])
+        );
         let got = resolve(
             &header(&["Account ID", "Usage Date", "API", "Calls"]),
             &wanted,
@@ -880,41 +910,6 @@ mod tests {
             let got = resolve(&header(&[api, calls]), &wanted);
             assert_eq!(got, Ok(vec![Some(0), Some(1)]), "{api}, {calls}");
         }
-    }
-
-    /// Month and API columns as English reports name them; a service or
-    /// billing item is the API only where no API column is.
-    #[test]
-    fn english_report_headers_find_their_column() {
-        let wanted = [
-            Wanted::required(Role::Month),
-            Wanted::required(Role::Api),
-            Wanted::required(Role::Calls),
-        ];
-        for (month, api) in [
-            ("Statistics Date", "API"),
-            ("Stat Date", "Interface Name"),
-            ("Datetime", "Service Name"),
-            ("Billing Cycle", "API Action"),
-            ("Usage Period", "Service"),
-        ] {
-            let got = resolve(&header(&[month, api, "Calls"]), &wanted);
-            assert_eq!(got, Ok(vec![Some(0), Some(1), Some(2)]), "{month}, {api}");
-        }
-        let got = resolve(&header(&["Date", "Service", "API", "Calls"]), &wanted);
-        assert_eq!(got, Ok(vec![Some(0), Some(2), Some(3)]));
-        // (An English bill's `Billing Item Name` is no API column: its
-        // `Component Name` is, alone.)
-        let bill = [
-            "Bill Month",
-            "Billing Item Name",
-            "Component Name",
-            "Component Usage",
-        ];
-        assert_eq!(
-            resolve(&header(&bill), &wanted),
-            Ok(vec![Some(0), Some(2), Some(3)])
-        );
     }
 
     /// A unit of one call or one yuan after a name is the name; another unit
