@@ -311,12 +311,27 @@ pub enum QuoteChoice {
     OnlySize(u64),
 }
 
+impl QuoteChoice {
+    /// The label, with the pack size written by `size` (digits grouped for a
+    /// table).
+    ///
+    /// ```
+    /// use ocr_bill::QuoteChoice;
+    /// let only = QuoteChoice::OnlySize(10_000);
+    /// assert_eq!(only.to_string(), "only 10000-call packs");
+    /// assert_eq!(only.label(|n| format!("{}k", n / 1000)), "only 10k-call packs");
+    /// ```
+    pub fn label(self, size: impl Fn(u64) -> String) -> String {
+        match self {
+            QuoteChoice::Cheapest => "cheapest".to_string(),
+            QuoteChoice::OnlySize(calls) => format!("only {}-call packs", size(calls)),
+        }
+    }
+}
+
 impl std::fmt::Display for QuoteChoice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            QuoteChoice::Cheapest => f.write_str("cheapest"),
-            QuoteChoice::OnlySize(calls) => write!(f, "only {calls}-call packs"),
-        }
+        f.write_str(&self.label(|calls| calls.to_string()))
     }
 }
 

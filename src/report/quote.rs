@@ -59,16 +59,10 @@ impl Report for QuoteReport<'_> {
                 hidden += 1;
                 continue;
             }
-            // (In the table a pack size is grouped as everywhere there;
-            // JSON and CSV keep the label as it is, `only 10000-call packs`.)
-            let label = match o.label {
-                ocr_bill::QuoteChoice::OnlySize(calls) => {
-                    format!("only {}-call packs", grouped(&calls.to_string()))
-                }
-                other => other.to_string(),
-            };
             g.push(vec![
-                label,
+                // (Grouped in the table, as every count there; JSON and CSV
+                // keep `only 10000-call packs`.)
+                o.label.label(|calls| grouped(&calls.to_string())),
                 PackList(&o.purchase.packs).human(&grouped),
                 o.purchase.cost.to_string(),
                 o.purchase.covered_calls.to_string(),
