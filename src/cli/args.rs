@@ -21,6 +21,9 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(
     name = "ocr-bill",
+    // Usage lines say `ocr-bill` wherever it runs, not the file's name
+    // (`ocr-bill.exe` on Windows).
+    bin_name = "ocr-bill",
     version,
     after_help = EXAMPLES,
     max_term_width = 100,

@@ -94,7 +94,7 @@ fn a_hundred_megabyte_line_is_refused_in_bounded_memory() {
         }
     }
     // Peak memory stays bounded (Linux: read the child's high-water mark).
-    if std::path::Path::new("/usr/bin/time").exists() {
+    if cfg!(target_os = "linux") && std::path::Path::new("/usr/bin/time").exists() {
         let out = std::process::Command::new("/usr/bin/time")
             .args(["-f", "%M", env!("CARGO_BIN_EXE_ocr-bill"), "batch", path])
             .env_remove("OCR_BILL_PRICING")
