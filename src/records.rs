@@ -78,9 +78,12 @@ impl<'a> Record<'a> {
     }
 
     /// The word of a totals row (`合计,,,9000`, `Total,idcard,9000`): a cell of
-    /// the record that holds only a word for a total. Such a row is no usage.
+    /// the record that holds only a word for a total, or a group's label and
+    /// the word, as a spreadsheet's subtotals write it (`1001 汇总,,,9000`,
+    /// `1001 Total,,,9000`). Such a row is no usage.
     pub fn totals_word(&self) -> Option<&'static str> {
-        self.iter().find_map(totals_word)
+        self.iter()
+            .find_map(|cell| totals_word(cell).or_else(|| labelled_subtotal_word(cell)))
     }
 
     /// The word of a totals row whose account cell (column `account`, if the
@@ -167,6 +170,25 @@ pub fn totals_word(cell: &[u8]) -> Option<&'static str> {
         return None;
     }
     word_of(cell)
+}
+
+/// The words a spreadsheet writes after a group's label in its subtotal
+/// rows: Excel's and WPS's Subtotal (分类汇总) and pivot tables, `1001 汇总`
+/// (`1001 合計` in Traditional Chinese, `1001 Total` in English).
+const SUBTOTAL_WORDS: [&str; 7] = ["汇总", "合计", "小计", "彙總", "合計", "小計", "total"];
+
+/// The subtotal word of a cell holding a group's label, a space and the
+/// word (`1001 汇总`, `acme Total`): asked only of a row that cannot be read
+/// as usage, since a name may end so.
+fn labelled_subtotal_word(cell: &[u8]) -> Option<&'static str> {
+    let text = std::str::from_utf8(cell).ok()?.trim();
+    let (label, word) = text.rsplit_once([' ', '\u{3000}'])?;
+    if label.trim().is_empty() {
+        return None;
+    }
+    SUBTOTAL_WORDS
+        .into_iter()
+        .find(|w| w.eq_ignore_ascii_case(word))
 }
 
 #[inline(never)]
@@ -1077,6 +1099,24 @@ pub(crate) mod tests {
         ] {
             assert_eq!(totals_word(cell.as_bytes()), None, "{cell}");
         }
+        // A group's label before the word, as a spreadsheet's subtotals
+        // write it, in a row that cannot be read as usage.
+        let fields = |cells: &[&str]| {
+            let raw = cells.join(",");
+            let mut reader = RecordReader::new(raw.as_bytes());
+            let record = reader.next_record().unwrap().unwrap();
+            record.totals_word()
+        };
+        assert_eq!(fields(&["1001 汇总", "", "", "9000"]), Some("汇总"));
+        assert_eq!(fields(&["acme Total", "", "", "9000"]), Some("total"));
+        assert_eq!(
+            fields(&["", "2026-01\u{3000}合計", "", "9000"]),
+            Some("合計")
+        );
+        assert_eq!(fields(&["1001", "2026-01", "", "9000"]), None);
+        assert_eq!(fields(&[" 汇总x", "total calls", "", ""]), None);
+        // (The word alone is the plain form.)
+        assert_eq!(labelled_subtotal_word(" 汇总".as_bytes()), None);
         let mut t = TotalsRows::default();
         t.add(90, "合计");
         t.merge(&TotalsRows {

@@ -339,6 +339,13 @@ fn parse_rows<R: Read>(
             break Err(e);
         }
         if let Some(message) = bad_value {
+            // A subtotal row (`1001,合计,idcard,9000`: its month cell says so)
+            // is no usage, as where rows are billed one by one.
+            if let Some(word) = record.totals_word() {
+                summary.rows -= 1;
+                summary.totals.add(line, word);
+                continue;
+            }
             match bad(summary, RowError::new(line, message)) {
                 Ok(()) => continue,
                 Err(e) => break Err(e),

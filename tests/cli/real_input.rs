@@ -1809,6 +1809,72 @@ fn totals_rows_of_a_spreadsheet_are_read_past_and_told() {
 }
 
 #[test]
+fn an_accounts_subtotal_row_with_its_word_in_the_month_cell_is_left_out_by_every_reader() {
+    // Excel's Subtotal (分类汇总) by account writes its word where the month
+    // was: read as a month, it would be refused, or billed as usage.
+    let input = "account,month,api,calls\na,2026-01,idcard,9000\na,小计,idcard,9000\n\
+                 b,2026-01,idcard,500\n";
+    let (_d, p) = files(&[("usage.csv", input)]);
+    for args in [
+        &["batch", &p[0]][..],
+        &["batch", &p[0], "--group-by", "account,month"],
+        &["ledger", &p[0], "-f", "csv"],
+        &["plan", &p[0], "-f", "csv"],
+    ] {
+        let ran = Test::new()
+            .args(args)
+            .stderr_has("line 3 is a totals row (小计), not usage")
+            .run();
+        assert!(!ran.stdout.contains("18000"), "{args:?}: {}", ran.stdout);
+    }
+    Test::new()
+        .args(&["batch", &p[0], "--group-by", "account,month"])
+        .stdout_has("a,2026-01,idcard,9000,1,1000,8000,2,0.15,1200.00")
+        .stdout_has("b,2026-01,idcard,500,1,500,0")
+        .stderr_has("total 1200.00 CNY")
+        .run();
+}
+
+#[test]
+fn a_spreadsheets_subtotals_by_account_are_read_past_by_every_reader() {
+    // Excel's and WPS's Subtotal (分类汇总) by account: after each account's
+    // rows a row of its label and the word, the calls summed, the other
+    // cells empty; a grand total at the end. In English Excel, `a Total`.
+    let rows = "a,2026-01,idcard,9000\na,2026-02,idcard,12000\nb,2026-01,general,500\n";
+    let plain = format!("account,month,api,calls\n{rows}");
+    let subtotals = [
+        "account,month,api,calls\na,2026-01,idcard,9000\na,2026-02,idcard,12000\n\
+         a 汇总,,,21000\nb,2026-01,general,500\nb 汇总,,,500\n总计,,,21500\n",
+        "account,month,api,calls\na,2026-01,idcard,9000\na,2026-02,idcard,12000\n\
+         a Total,,,21000\nb,2026-01,general,500\nb Total,,,500\nGrand Total,,,21500\n",
+    ];
+    for file in subtotals {
+        let (_d, p) = files(&[("plain.csv", &plain), ("subtotals.csv", file)]);
+        for args in [
+            &["batch"][..],
+            &["batch", "--group-by", "account,month"],
+            &["ledger", "-f", "csv"],
+            &["plan", "-f", "csv"],
+        ] {
+            let expected = Test::new().args(args).arg(&p[0]).run();
+            let ran = Test::new()
+                .args(args)
+                .arg(&p[1])
+                .stderr_has("3 totals rows (")
+                .stderr_has("the first on line 4) are not usage: left out")
+                .run();
+            assert_eq!(ran.stdout, expected.stdout, "{args:?}");
+        }
+    }
+    // A row that reads as usage is usage, whatever its account is named.
+    Test::new()
+        .args(&["batch", "--group-by", "account,month"])
+        .stdin("account,month,api,calls\nacme Total,2026-01,idcard,9000\n")
+        .stdout_has("acme Total,2026-01,idcard,9000,1,1000,8000")
+        .run();
+}
+
+#[test]
 fn totals_rows_in_ledger_and_plan_files_are_read_past_and_told() {
     let usage = "month,api,calls\n2026-01,idcard,9000\n2026-02,idcard,12000\n";
     let packs = "month,api,calls\n2026-01,idcard,10000\n";
