@@ -241,7 +241,8 @@ pub enum Command {
     #[command(after_help = "Examples:
   ocr-bill quote --api idcard --calls 7000
   ocr-bill quote --api idcard --calls 3000 --months 12
-  ocr-bill quote --api general --calls 2.5M --format json")]
+  ocr-bill quote --api general --calls 2.5M --format json
+  ocr-bill quote --api idcard --calls 7000 --api general --calls 50000 --months 12")]
     Quote(Lazy<QuoteArgs>),
     /// Bill usage CSV (a file or stdin) row by row, or grouped by account and month
     #[command(after_help = "Examples:
@@ -370,8 +371,9 @@ pub struct PrepaidArgs {
 /// Arguments of `quote`.
 #[derive(Debug, Args)]
 pub struct QuoteArgs {
-    /// API key, Chinese name or alias; repeat `--api A --calls N` for APIs of
-    /// one billing item, whose packs serve them all
+    /// API key, Chinese name or alias; repeat `--api A --calls N` for more: APIs
+    /// of one billing item are quoted as the item, whose packs serve them all,
+    /// and several items each on its own, with the sum of their cheapest
     #[arg(long, value_name = "API", required = true)]
     pub api: Vec<String>,
 

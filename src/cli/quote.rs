@@ -1,6 +1,6 @@
 //! `ocr-bill quote`: which packs to buy for a need.
 
-use ocr_bill::{parse_count, PriceList};
+use ocr_bill::{parse_count, FreeQuota, PriceList};
 
 use super::args::QuoteArgs;
 use super::input::{calculator, in_pairs, paid_prices};
@@ -19,33 +19,69 @@ pub(super) fn run(prices: &PriceList, args: &QuoteArgs, out: &Out) -> anyhow::Re
         .collect::<Result<Vec<_>, ocr_bill::Error>>()?;
     let merged =
         ocr_bill::by_item::<()>(named.iter().map(|(found, calls)| (found, *calls, &[][..])))?;
-    let [ocr_bill::ItemMonth { index, calls, .. }] = merged[..] else {
-        let first = &named[0].0.item.key;
-        let (other, found) = (args.api.iter().zip(&named))
-            .find(|(_, (found, _))| found.item.key != *first)
-            .expect("two items named");
-        return Err(UsageError(format!(
-            "--api {other} is billed as {}, and the first --api as {first}: packs serve one \
-             billing item, so quote each apart",
-            found.0.item.key
-        ))
-        .into());
-    };
-    let api = &paid_prices(&prices.items[index], args.pack_price.as_deref())?;
-    let quote = calc
-        .quote(api, calls, args.months)
-        .map_err(|e| flag_named(e, "--months"))?;
-    render(
-        &reports::Priced::new(
-            prices,
-            reports::QuoteReport {
-                all_options: args.all_options,
-                quote: &quote,
-                validity: prices.settings.pack_validity_months,
-                free: calc.lone_free(api),
-            },
+    // Packs serve one billing item: several items are quoted each on its own.
+    if merged.len() > 1 {
+        let items: Vec<&str> = (merged.iter())
+            .map(|m| prices.items[m.index].key.as_str())
+            .collect();
+        let refused = |flag: &str, why: String| {
+            UsageError(format!(
+                "{flag} {why}, and the --api name {} billing items ({}): quote each apart",
+                items.len(),
+                items.join(", ")
+            ))
+        };
+        if args.pack_price.is_some() {
+            return Err(refused(
+                "--pack-price",
+                "gives the prices paid for one billing item's packs".into(),
+            )
+            .into());
+        }
+        if args.months.is_some() && prices.settings.free_quota == FreeQuota::PerAccount {
+            return Err(refused(
+                "--months",
+                format!(
+                    "compares with postpaid, where the account's {} free calls a month are \
+                     shared by its billing items",
+                    prices.settings.free_calls_per_month
+                ),
+            )
+            .into());
+        }
+    }
+    let mut quotes = Vec::with_capacity(merged.len());
+    let mut free = Vec::with_capacity(merged.len());
+    for ocr_bill::ItemMonth { index, calls, .. } in &merged {
+        let api = &paid_prices(&prices.items[*index], args.pack_price.as_deref())?;
+        quotes.push(
+            calc.quote(api, *calls, args.months)
+                .map_err(|e| flag_named(e, "--months"))?,
+        );
+        free.push(calc.lone_free(api));
+    }
+    let validity = prices.settings.pack_validity_months;
+    match (quotes.as_slice(), free.as_slice()) {
+        ([quote], &[free]) => render(
+            &reports::Priced::new(
+                prices,
+                reports::QuoteReport {
+                    all_options: args.all_options,
+                    quote,
+                    validity,
+                    free,
+                },
+            ),
+            format,
+            style,
         ),
-        format,
-        style,
-    )
+        _ => render(
+            &reports::Priced::new(
+                prices,
+                reports::Quotes::new(&quotes, free, args.all_options, validity)?,
+            ),
+            format,
+            style,
+        ),
+    }
 }

@@ -15,7 +15,7 @@ pub use plan::{PlanReport, Plans};
 pub use postpaid::Postpaid;
 pub use prepaid::{Prepaid, PrepaidAccount};
 pub use prices::{Edition, Editions, Prices};
-pub use quote::QuoteReport;
+pub use quote::{QuoteReport, Quotes};
 
 use std::io::Write;
 

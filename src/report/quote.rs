@@ -213,3 +213,103 @@ impl Report for QuoteReport<'_> {
         g
     }
 }
+
+/// Quotes for several billing items of an account, each on its own (packs
+/// serve one item), with what the cheapest of each costs together.
+#[derive(Serialize)]
+pub struct Quotes<'a> {
+    #[serde(skip)]
+    pub all_options: bool,
+    #[serde(skip)]
+    pub validity: u32,
+    /// Each item's free calls a month, in the order of `quotes`.
+    #[serde(skip)]
+    pub free: Vec<u64>,
+    pub quotes: &'a [ocr_bill::Quote],
+    /// The cheapest packs of every item, summed.
+    pub cost: ocr_bill::Money,
+    /// With `--months`: the cheapest way of every item (postpaid, or packs),
+    /// summed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cheapest_cost: Option<ocr_bill::Money>,
+}
+
+impl<'a> Quotes<'a> {
+    pub fn new(
+        quotes: &'a [ocr_bill::Quote],
+        free: Vec<u64>,
+        all_options: bool,
+        validity: u32,
+    ) -> Result<Self, ocr_bill::Error> {
+        let cost = ocr_bill::Money::checked_sum(quotes.iter().map(|q| q.cheapest().purchase.cost))?;
+        let cheapest_cost = quotes
+            .iter()
+            .map(|q| q.spread.as_ref().map(|s| s.cheapest_cost))
+            .collect::<Option<Vec<_>>>()
+            .map(ocr_bill::Money::checked_sum)
+            .transpose()?;
+        Ok(Quotes {
+            all_options,
+            validity,
+            free,
+            quotes,
+            cost,
+            cheapest_cost,
+        })
+    }
+
+    fn each(&self) -> impl Iterator<Item = QuoteReport<'a>> + '_ {
+        self.quotes
+            .iter()
+            .zip(&self.free)
+            .map(|(quote, &free)| QuoteReport {
+                all_options: self.all_options,
+                quote,
+                validity: self.validity,
+                free,
+            })
+    }
+}
+
+impl Report for Quotes<'_> {
+    fn human(&self) -> String {
+        let mut out = String::new();
+        for q in self.each() {
+            out.push_str(&q.human());
+            out.push('\n');
+        }
+        let each = |cost: &dyn Fn(&ocr_bill::Quote) -> ocr_bill::Money| {
+            (self.quotes.iter())
+                .map(|q| format!("{} {}", q.api, num(cost(q))))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push_str(&format!(
+            "All {} billing items: the cheapest packs cost {} ({}).\n",
+            self.quotes.len(),
+            num(self.cost),
+            each(&|q| q.cheapest().purchase.cost)
+        ));
+        if let Some(total) = self.cheapest_cost {
+            out.push_str(&format!(
+                "All {} billing items, spread over the months: the cheapest way costs {} ({}).\n",
+                self.quotes.len(),
+                num(total),
+                each(&|q| q
+                    .spread
+                    .as_ref()
+                    .map_or(ocr_bill::Money::ZERO, |s| s.cheapest_cost))
+            ));
+        }
+        out
+    }
+
+    fn grid(&self) -> Grid {
+        let mut grids = self.each().map(|q| q.grid());
+        let mut g = grids.next().expect("quotes of several items");
+        for other in grids {
+            g.rows.extend(other.rows);
+        }
+        g
+    }
+}

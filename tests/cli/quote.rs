@@ -294,16 +294,6 @@ fn apis_of_one_billing_item_are_quoted_as_the_item() {
     assert_eq!(apis, item);
     assert_eq!(apis["calls"], 11000);
     assert_eq!(apis["options"][0]["cost"], "920.00");
-    // Two items' packs are two quotes.
-    let err = Test::new()
-        .args(&[
-            "quote", "--api", "idcard", "--calls", "5", "--api", "general", "--calls", "6",
-        ])
-        .fails(2);
-    assert!(
-        err.contains("--api general is billed as general") && err.contains("quote each apart"),
-        "{err}"
-    );
     let err = Test::new()
         .args(&[
             "quote",
@@ -348,4 +338,104 @@ fn one_call_and_one_month_are_said_in_the_singular() {
         .args(&["prices"])
         .stdout_has("packs valid 12 months, alert")
         .run();
+}
+
+/// APIs of several billing items: a quote each, as quoted alone, in the
+/// order first named, and what the cheapest of each costs together.
+#[test]
+fn several_billing_items_get_a_quote_each_and_their_sum() {
+    let alone = |api: &str, calls: &str, months: &[&str]| {
+        Test::new()
+            .args(&["quote", "--api", api, "--calls", calls])
+            .args(months)
+            .json()
+    };
+    let both = [
+        "quote",
+        "--api",
+        "general",
+        "--calls",
+        "30000",
+        "--api",
+        "idcard",
+        "--calls",
+        "5000",
+        "--api",
+        "身份证",
+        "--calls",
+        "2000",
+    ];
+    let v = Test::new().args(&both).json();
+    assert_eq!(v["currency"], "CNY");
+    let quotes = v["quotes"].as_array().unwrap();
+    assert_eq!(quotes.len(), 2);
+    // Each is the item's quote alone (idcard's calls summed: 7,000).
+    let (general, idcard) = (alone("general", "30000", &[]), alone("idcard", "7000", &[]));
+    for (q, a) in quotes.iter().zip([&general, &idcard]) {
+        for key in ["api", "calls", "options"] {
+            assert_eq!(q[key], a[key], "{key}");
+        }
+    }
+    // 3 × 10,000 for 2,400.00 and 1 × 10,000 for 800.00.
+    assert_eq!(s(&v, "cost"), "3200.00");
+    assert!(v.get("cheapest_cost").is_none());
+    // With the months, each item's cheapest way, summed: general 30,000 over
+    // 12 months is 2,500 a month, 1,500 beyond the free calls, 18,000 in
+    // all, for 2 × 10,000 (1,600.00) against 12 × 225.00 postpaid; idcard
+    // 7,000 is all free.
+    let months = ["--months", "12"];
+    let v = Test::new().args(&both).args(&months).json();
+    let general = alone("general", "30000", &months);
+    assert_eq!(s(&general["spread"], "cheapest_cost"), "1600.00");
+    assert_eq!(v["quotes"][0]["spread"], general["spread"]);
+    assert_eq!(s(&v["quotes"][1]["spread"], "cheapest_cost"), "0.00");
+    assert_eq!(s(&v, "cheapest_cost"), "1600.00");
+    Test::new()
+        .args(&both)
+        .args(&months)
+        .stdout_has("Packs for 30,000 calls of general")
+        .stdout_has("Packs for 7,000 calls of idcard")
+        .stdout_has(
+            "All 2 billing items: the cheapest packs cost 3,200.00 (general 2,400.00, idcard \
+             800.00).",
+        )
+        .stdout_has("the cheapest way costs 1,600.00 (general 1,600.00, idcard 0.00).")
+        .run();
+    // CSV: each item's rows, one after another.
+    let csv = Test::new().args(&both).args(&["-f", "csv"]).run().stdout;
+    let apis: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let general_rows = apis.iter().take_while(|a| **a == "general").count();
+    assert!(
+        general_rows > 1 && apis[general_rows..].iter().all(|a| *a == "idcard"),
+        "{csv}"
+    );
+    // Prices paid are one item's packs; an account's shared free calls make
+    // the items' months one comparison.
+    let err = Test::new()
+        .args(&both)
+        .args(&["--pack-price", "10k@700"])
+        .fails(2);
+    assert!(
+        err.contains("--pack-price") && err.contains("2 billing items (general, idcard)"),
+        "{err}"
+    );
+    let err = Test::new()
+        .args(&["--edition", "b"])
+        .args(&both)
+        .args(&months)
+        .fails(2);
+    assert!(
+        err.contains("shared by its billing items") && err.contains("quote each apart"),
+        "{err}"
+    );
+    // An item without packs is refused, naming it.
+    let err = Test::new()
+        .args(&both)
+        .args(&["--api", "vat-invoice", "--calls", "5"])
+        .fails(1);
+    assert!(err.contains("vat-invoice has no prepaid packs"), "{err}");
 }
