@@ -272,6 +272,7 @@ Files (CSV with a header row, rows in month order):
     #[command(after_help = "Examples:
   ocr-bill plan --api idcard --monthly 9000 12000 8000 15000
   ocr-bill plan --api general --monthly 50k 50k 50k 50k 50k 50k --format json
+  ocr-bill plan --api idcard --monthly 9000 12000 --api general --monthly 50k 50k
   ocr-bill plan --usage usage.csv
 
 Each month the free quota is used first, then the packs, then postpaid overage at the
@@ -567,15 +568,22 @@ impl Command {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("forecast").required(true).multiple(true).args(["api", "usage", "file"])))]
 pub struct PlanArgs {
-    /// API key, Chinese name or alias (with --monthly)
+    /// API key, Chinese name or alias, each followed by its --monthly; repeat
+    /// `--api A --monthly N N ...` for more: APIs of one billing item are
+    /// planned as the item, several items each on its own, with their sum
     #[arg(long, value_name = "API", requires = "monthly")]
-    pub api: Option<String>,
+    pub api: Vec<String>,
 
-    /// Calls in each month, separated by spaces (up to the packs' validity, 12):
-    /// `--monthly 9000 12,000 8k`. A comma is a thousands separator, never a
-    /// list separator.
+    /// Calls in each month of the --api before it, separated by spaces (up to
+    /// the packs' validity, 12): `--monthly 9000 12,000 8k`. A comma is a
+    /// thousands separator, never a list separator.
     #[arg(long, value_name = "N N ...", num_args = 1..)]
     pub monthly: Vec<String>,
+
+    /// How many of `monthly` each `--monthly` gave, in order (set from the
+    /// parsed matches: derive flattens them).
+    #[arg(skip)]
+    pub monthly_runs: Vec<usize>,
 
     /// Usage CSV (month, api, calls) as for `ledger`: every API in it is
     /// planned. Repeat it for several files: their rows are read as one file's

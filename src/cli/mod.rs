@@ -19,7 +19,6 @@ use std::ffi::OsString;
 use std::fmt;
 use std::path::Path;
 
-use clap::Parser;
 use ocr_bill::{InputEncoding, NotText, Remedy};
 
 pub use args::Cli;
@@ -79,7 +78,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             std::env::remove_var(var);
         }
     }
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match parse(args) {
         Ok(mut cli) => {
             cli.command.fold_usage_file();
             let later = cli.command.take_shared();
@@ -121,6 +120,28 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
             }
         }
     }
+}
+
+/// The command line, as `Cli::try_parse_from`, and what derive does not
+/// keep: how many calls each `plan --monthly` gave.
+fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut matches = Cli::command().try_get_matches_from(args)?;
+    let runs: Vec<usize> = match matches.subcommand_matches("plan") {
+        Some(plan) => (plan
+            .get_occurrences::<String>("monthly")
+            .into_iter()
+            .flatten())
+        .map(Iterator::count)
+        .collect(),
+        None => Vec::new(),
+    };
+    let mut cli =
+        Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut Cli::command()))?;
+    if let Command::Plan(plan) = &mut cli.command {
+        plan.monthly_runs = runs;
+    }
+    Ok(cli)
 }
 
 /// How to do what a remedy asks, on this command line.

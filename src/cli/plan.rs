@@ -23,7 +23,7 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
     .into_iter()
     .find_map(|(given, flag)| given.then_some(flag))
     .or(args.columns.given());
-    if let (Some(_), Some(flag)) = (&args.api, about_a_file) {
+    if let (false, Some(flag)) = (args.api.is_empty(), about_a_file) {
         return Err(UsageError(format!(
             "{flag} is about a usage file; --api and --monthly have none"
         ))
@@ -39,20 +39,23 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
             .collect::<anyhow::Result<Vec<_>>>()
     };
     if args.usage.is_empty() {
-        let api = args.api.as_deref().expect("clap requires --api or --usage");
-        let monthly = args
-            .monthly
-            .iter()
-            .flat_map(|n| n.split_whitespace())
-            .map(parse_count)
-            .collect::<Result<Vec<_>, _>>()?;
-        let plans = plan_all(vec![(prices.item(api)?, monthly)])?;
-        return Ok(render(
-            &reports::Priced::new(prices, reports::PlanReport(&plans[0])),
-            format,
-            style,
-        )?
-        .into());
+        let forecasts = forecasts(prices, args)?;
+        let plans = plan_all(forecasts)?;
+        let mut out: Spill = match plans.as_slice() {
+            [plan] => render(
+                &reports::Priced::new(prices, reports::PlanReport(plan)),
+                format,
+                style,
+            )?,
+            _ => render(
+                &reports::Priced::new(prices, reports::Plans::new(&plans, None)?),
+                format,
+                style,
+            )?,
+        }
+        .into();
+        overcount_note(&mut out, prices, format, plans.len() > 1)?;
+        return Ok(out);
     }
     let mut usage = read_files(&args.usage, "usage", out, |r| {
         ocr_bill::read_usage(r, prices, &args.columns.names())
@@ -153,7 +156,7 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
         }
         let plans = plan_all(monthly).map_err(in_account)?;
         overcounted |= plans.len() > 1;
-        let report = reports::Plans::new(&plans, first)?;
+        let report = reports::Plans::new(&plans, Some(first))?;
         match &mut each {
             Some(each) => each.add(name, &report)?,
             None => out = render(&reports::Priced::new(prices, report), format, style)?.into(),
@@ -162,8 +165,20 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
     if let Some(each) = each {
         out = each.finish()?;
     }
+    overcount_note(&mut out, prices, format, overcounted)?;
+    Ok(out)
+}
+
+/// Says, under a table of several items' plans, that an account's free
+/// calls (edition `b`) are counted by each.
+fn overcount_note(
+    out: &mut Spill,
+    prices: &PriceList,
+    format: Format,
+    several: bool,
+) -> anyhow::Result<()> {
     if format == Format::Table
-        && overcounted
+        && several
         && prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount
     {
         out.write_all(
@@ -172,5 +187,70 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
               count them more than once.\n",
         )?;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// The command line's forecasts, each `--api` with its `--monthly`: APIs of
+/// one billing item summed month by month, as the item's.
+fn forecasts<'p>(
+    prices: &'p PriceList,
+    args: &PlanArgs,
+) -> anyhow::Result<Vec<(&'p Item, Vec<u64>)>> {
+    // Each --monthly's values (all of them as one, if not told apart).
+    let mut rest = args.monthly.as_slice();
+    let runs = match args.monthly_runs.as_slice() {
+        [] => vec![rest.len()],
+        runs => runs.to_vec(),
+    };
+    let monthly: Vec<&[String]> = (runs.iter())
+        .map(|&n| {
+            let (run, after) = rest.split_at(n.min(rest.len()));
+            rest = after;
+            run
+        })
+        .collect();
+    if args.api.len() != monthly.len() {
+        return Err(UsageError(format!(
+            "--api and --monthly come in pairs, each API with its months' calls: got {} --api \
+             and {} --monthly",
+            args.api.len(),
+            monthly.len()
+        ))
+        .into());
+    }
+    let mut items: Vec<(&Item, Vec<u64>, &str)> = Vec::new();
+    for (api, monthly) in args.api.iter().zip(monthly) {
+        let found = prices.find(api)?;
+        let calls = monthly
+            .iter()
+            .flat_map(|n| n.split_whitespace())
+            .map(parse_count)
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some((_, first, first_api)) = items.first() {
+            anyhow::ensure!(
+                calls.len() == first.len(),
+                "--api {api} has {} and --api {first_api} {}: the plans cover the same months, \
+                 so give each API as many",
+                ocr_bill::counted(calls.len() as u64, "month"),
+                ocr_bill::counted(first.len() as u64, "month")
+            );
+        }
+        match items
+            .iter_mut()
+            .find(|(item, ..)| std::ptr::eq(*item, found.item))
+        {
+            Some((_, summed, _)) => {
+                for (sum, n) in summed.iter_mut().zip(calls) {
+                    *sum = sum.checked_add(n).ok_or_else(|| {
+                        anyhow::anyhow!("the calls of {} in a month overflow", found.item.key)
+                    })?;
+                }
+            }
+            None => items.push((found.item, calls, api)),
+        }
+    }
+    Ok(items
+        .into_iter()
+        .map(|(item, calls, _)| (item, calls))
+        .collect())
 }

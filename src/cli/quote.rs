@@ -19,36 +19,24 @@ pub(super) fn run(prices: &PriceList, args: &QuoteArgs, out: &Out) -> anyhow::Re
         .collect::<Result<Vec<_>, ocr_bill::Error>>()?;
     let merged =
         ocr_bill::by_item::<()>(named.iter().map(|(found, calls)| (found, *calls, &[][..])))?;
-    // Packs serve one billing item: several items are quoted each on its own.
-    if merged.len() > 1 {
+    // Packs serve one billing item: several items are quoted each on its own,
+    // but for an account's free calls shared by its items (edition `b`),
+    // which make their months one comparison.
+    if merged.len() > 1
+        && args.months.is_some()
+        && prices.settings.free_quota == FreeQuota::PerAccount
+    {
         let items: Vec<&str> = (merged.iter())
             .map(|m| prices.items[m.index].key.as_str())
             .collect();
-        let refused = |flag: &str, why: String| {
-            UsageError(format!(
-                "{flag} {why}, and the --api name {} billing items ({}): quote each apart",
-                items.len(),
-                items.join(", ")
-            ))
-        };
-        if args.pack_price.is_some() {
-            return Err(refused(
-                "--pack-price",
-                "gives the prices paid for one billing item's packs".into(),
-            )
-            .into());
-        }
-        if args.months.is_some() && prices.settings.free_quota == FreeQuota::PerAccount {
-            return Err(refused(
-                "--months",
-                format!(
-                    "compares with postpaid, where the account's {} free calls a month are \
-                     shared by its billing items",
-                    prices.settings.free_calls_per_month
-                ),
-            )
-            .into());
-        }
+        return Err(UsageError(format!(
+            "--months compares with postpaid, where the account's {} free calls a month are \
+             shared by its billing items, and the --api name {} ({}): quote each apart",
+            prices.settings.free_calls_per_month,
+            ocr_bill::counted(items.len() as u64, "billing item"),
+            items.join(", ")
+        ))
+        .into());
     }
     let mut quotes = Vec::with_capacity(merged.len());
     let mut free = Vec::with_capacity(merged.len());

@@ -133,12 +133,15 @@ impl Report for PlanReport<'_> {
     }
 }
 
-/// Plans for every API of a usage file, over its months (`from` to `until`;
-/// a plan's month 1 is `from`).
+/// Plans for every billing item of a usage file, over its months (`from` to
+/// `until`; a plan's month 1 is `from`), or of the command line's `--api`s
+/// (no calendar months).
 #[derive(Serialize)]
 pub struct Plans<'a> {
-    from: Month,
-    until: Month,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<Month>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<Month>,
     plans: &'a [ocr_bill::Plan],
     cost: ocr_bill::Money,
     postpaid_cost: ocr_bill::Money,
@@ -146,7 +149,7 @@ pub struct Plans<'a> {
 }
 
 impl<'a> Plans<'a> {
-    pub fn new(plans: &'a [ocr_bill::Plan], from: Month) -> anyhow::Result<Self> {
+    pub fn new(plans: &'a [ocr_bill::Plan], from: Option<Month>) -> anyhow::Result<Self> {
         let months = plans.first().map_or(1, |p| p.monthly.len());
         let cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| p.cheapest.option.cost))?;
         let postpaid_cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| {
@@ -156,7 +159,7 @@ impl<'a> Plans<'a> {
         }))?;
         Ok(Plans {
             from,
-            until: from.plus(months as u32 - 1),
+            until: from.map(|from| from.plus(months as u32 - 1)),
             plans,
             cost,
             postpaid_cost,
@@ -169,7 +172,7 @@ impl Report for Plans<'_> {
     fn human(&self) -> String {
         let mut out = String::new();
         for p in self.plans {
-            out.push_str(&plan_human(p, Some(self.from)));
+            out.push_str(&plan_human(p, self.from));
             out.push('\n');
         }
         out.push_str(&format!(

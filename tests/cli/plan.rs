@@ -394,3 +394,78 @@ fn several_usage_files_are_planned_as_one() {
         serde_json::json!([11000, 3000])
     );
 }
+
+/// `--api A --monthly ...` repeated: each billing item planned as alone, in
+/// the order first named, APIs of one item summed month by month, and the
+/// sum of the cheapest against all postpaid.
+#[test]
+fn several_apis_on_the_command_line_are_planned_each_with_their_sum() {
+    // (A plan alone says its price list, as the plans together do once.)
+    let alone = |api: &str, monthly: &str| {
+        let mut v = Test::new()
+            .args(&["plan", "--api", api, "--monthly", monthly])
+            .json();
+        let about = v.as_object_mut().unwrap();
+        assert!(about.remove("currency").is_some() && about.remove("edition").is_some());
+        v
+    };
+    let v = Test::new()
+        .args(&["plan", "--api", "general", "--monthly", "50k", "50k"])
+        .args(&["--api", "idcard", "--monthly", "9000", "12000"])
+        .args(&["--api", "身份证", "--monthly", "1000 0"])
+        .json();
+    let plans = v["plans"].as_array().unwrap();
+    assert_eq!(plans.len(), 2);
+    assert_eq!(plans[0], alone("general", "50000 50000"));
+    assert_eq!(plans[1], alone("idcard", "10000 12000"));
+    // general: 1 × 100,000 for 5,000.00 against 2 × 4,900.00 postpaid;
+    // idcard: 9,000 + 11,000 calls beyond the free ones, 2 × 10,000 for
+    // 1,600.00 against 1,350.00 + 1,100.00 postpaid.
+    assert_eq!(s(&plans[0]["cheapest"], "cost"), "5000.00");
+    assert_eq!(s(&plans[1]["cheapest"], "cost"), "1600.00");
+    assert_eq!(s(&v, "cost"), "6600.00");
+    assert_eq!(s(&v, "postpaid_cost"), "12250.00");
+    assert_eq!(s(&v, "saving_vs_postpaid"), "5650.00");
+    // No calendar months were named.
+    assert!(v.get("from").is_none() && v.get("until").is_none(), "{v}");
+    Test::new()
+        .args(&["plan", "--api", "general", "--monthly", "50k", "50k"])
+        .args(&["--api", "idcard", "--monthly", "10000", "12000"])
+        .stdout_has("Plan for general (通用印刷体), 2 months: 50,000, 50,000")
+        .stdout_has("Plan for idcard (身份证), 2 months: 10,000, 12,000")
+        .stdout_has("All APIs: cheapest 6,600.00 against 12,250.00 all postpaid (saves 5,650.00).")
+        .run();
+    // The plans cover the same months; each --api has its --monthly.
+    let err = Test::new()
+        .args(&["plan", "--api", "idcard", "--monthly", "1", "2"])
+        .args(&["--api", "general", "--monthly", "3"])
+        .fails(1);
+    assert!(
+        err.contains("--api general has 1 month and --api idcard 2 months"),
+        "{err}"
+    );
+    let err = Test::new()
+        .args(&[
+            "plan",
+            "--api",
+            "idcard",
+            "--api",
+            "general",
+            "--monthly",
+            "3",
+        ])
+        .fails(2);
+    assert!(err.contains("got 2 --api and 1 --monthly"), "{err}");
+    let err = Test::new()
+        .args(&[
+            "plan",
+            "--api",
+            "idcard",
+            "--monthly",
+            "1",
+            "--monthly",
+            "2",
+        ])
+        .fails(2);
+    assert!(err.contains("got 1 --api and 2 --monthly"), "{err}");
+}
