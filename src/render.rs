@@ -110,10 +110,30 @@ pub trait Report: Serialize {
     fn sheets(&self) -> Vec<(String, Grid)> {
         vec![("ocr-bill".to_string(), self.grid())]
     }
+    /// What the report assumed (a one-time free pack taken as spent, an
+    /// account's free calls counted by each item's plan): the table and JSON
+    /// say it; beside CSV and a workbook, which have no place for it, it goes
+    /// to stderr.
+    fn notes(&self) -> Vec<&str> {
+        Vec::new()
+    }
+}
+
+/// A report's notes, when written as CSV or a workbook: on stderr (`note: …`,
+/// `note: account 1001: …`).
+pub fn tell_notes(notes: &[&str], format: Format, account: Option<&str>) -> io::Result<()> {
+    if matches!(format, Format::Csv | Format::Xlsx) {
+        let whose = account.map_or_else(String::new, |a| format!("account {a}: "));
+        for note in notes {
+            diagnostic(&format!("note: {whose}{note}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Renders a report in a format, as bytes for the output.
 pub fn render<R: Report>(report: &R, format: Format, style: CsvStyle) -> anyhow::Result<Vec<u8>> {
+    tell_notes(&report.notes(), format, None)?;
     Ok(match format {
         Format::Table => report.human().into_bytes(),
         Format::Json => {

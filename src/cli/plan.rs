@@ -1,14 +1,12 @@
 //! `ocr-bill plan`: the cheapest purchase for given months or a usage file.
 
-use std::io::Write;
-
 use ocr_bill::{parse_count, Item, Month, PriceList};
 
 use super::args::PlanArgs;
 use super::input::{calculator, check_account, month_flag, paid_prices, read_files};
 use super::{Out, UsageError};
 use crate::output::Spill;
-use crate::render::{diagnostic, render, Format};
+use crate::render::{diagnostic, render};
 use crate::report as reports;
 
 pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Result<Spill> {
@@ -41,21 +39,20 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
     if args.usage.is_empty() {
         let forecasts = forecasts(prices, args)?;
         let plans = plan_all(forecasts)?;
-        let mut out: Spill = match plans.as_slice() {
+        let notes = overcount_notes(prices, plans.len());
+        return Ok(match plans.as_slice() {
             [plan] => render(
                 &reports::Priced::new(prices, reports::PlanReport(plan)),
                 format,
                 style,
             )?,
             _ => render(
-                &reports::Priced::new(prices, reports::Plans::new(&plans, None)?),
+                &reports::Priced::new(prices, reports::Plans::new(&plans, None, notes)?),
                 format,
                 style,
             )?,
         }
-        .into();
-        overcount_note(&mut out, prices, format, plans.len() > 1)?;
-        return Ok(out);
+        .into());
     }
     let mut usage = read_files(&args.usage, "usage", out, |r| {
         ocr_bill::read_usage(r, prices, &args.columns.names())
@@ -134,7 +131,6 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
             names.len(),
         )?),
     };
-    let mut overcounted = false;
     let mut out = Spill::default();
     for (name, rows) in names.iter().zip(apart) {
         let in_account = |e: anyhow::Error| match name.as_str() {
@@ -155,8 +151,8 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
             )));
         }
         let plans = plan_all(monthly).map_err(in_account)?;
-        overcounted |= plans.len() > 1;
-        let report = reports::Plans::new(&plans, Some(first))?;
+        let notes = overcount_notes(prices, plans.len());
+        let report = reports::Plans::new(&plans, Some(first), notes)?;
         match &mut each {
             Some(each) => each.add(name, &report)?,
             None => out = render(&reports::Priced::new(prices, report), format, style)?.into(),
@@ -165,29 +161,21 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
     if let Some(each) = each {
         out = each.finish()?;
     }
-    overcount_note(&mut out, prices, format, overcounted)?;
     Ok(out)
 }
 
-/// Says, under a table of several items' plans, that an account's free
-/// calls (edition `b`) are counted by each.
-fn overcount_note(
-    out: &mut Spill,
-    prices: &PriceList,
-    format: Format,
-    several: bool,
-) -> anyhow::Result<()> {
-    if format == Format::Table
-        && several
-        && prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount
-    {
-        out.write_all(
-            b"Note: this edition's free calls are the account's, shared by its items; \
-              each item is planned as if it had them alone, so the plans together \
-              count them more than once.\n",
-        )?;
-    }
-    Ok(())
+/// What plans of `plans` billing items together assume: an account's free
+/// calls (edition `b`), which each item's plan counts as if it had them alone.
+fn overcount_notes(prices: &PriceList, plans: usize) -> Vec<String> {
+    let shared = prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount;
+    (shared && plans > 1)
+        .then(|| {
+            "this edition's free calls are the account's, shared by its items; each item is \
+             planned as if it had them alone, so the plans together count them more than once"
+                .to_string()
+        })
+        .into_iter()
+        .collect()
 }
 
 /// The command line's forecasts, each `--api` with its `--monthly`: APIs of

@@ -133,6 +133,10 @@ impl<R: Report> Report for Priced<'_, R> {
             .map(|(name, grid)| (name, grid.with_currency(self.currency)))
             .collect()
     }
+
+    fn notes(&self) -> Vec<&str> {
+        self.report.notes()
+    }
 }
 
 /// The reports of several accounts, each billed on its own (RULES §8): JSON
@@ -201,6 +205,7 @@ impl<'a> PerAccount<'a> {
 
     /// Renders the next account's report.
     pub fn add<R: Report>(&mut self, account: &str, report: &R) -> anyhow::Result<()> {
+        crate::render::tell_notes(&report.notes(), self.format, Some(account))?;
         match self.format {
             Format::Table => {
                 self.text

@@ -126,6 +126,10 @@ impl Report for PlanReport<'_> {
         plan_human(self.0, None)
     }
 
+    fn notes(&self) -> Vec<&str> {
+        self.0.notes.iter().map(String::as_str).collect()
+    }
+
     fn grid(&self) -> Grid {
         let mut g = Grid::new(&PLAN_HEADERS);
         plan_rows(self.0, &mut g);
@@ -146,10 +150,18 @@ pub struct Plans<'a> {
     cost: ocr_bill::Money,
     postpaid_cost: ocr_bill::Money,
     saving_vs_postpaid: ocr_bill::Money,
+    /// What the plans together assumed (an account's free calls, which each
+    /// item's plan counts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 impl<'a> Plans<'a> {
-    pub fn new(plans: &'a [ocr_bill::Plan], from: Option<Month>) -> anyhow::Result<Self> {
+    pub fn new(
+        plans: &'a [ocr_bill::Plan],
+        from: Option<Month>,
+        notes: Vec<String>,
+    ) -> anyhow::Result<Self> {
         let months = plans.first().map_or(1, |p| p.monthly.len());
         let cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| p.cheapest.option.cost))?;
         let postpaid_cost = ocr_bill::Money::checked_sum(plans.iter().map(|p| {
@@ -164,6 +176,7 @@ impl<'a> Plans<'a> {
             cost,
             postpaid_cost,
             saving_vs_postpaid: postpaid_cost.checked_sub(cost)?,
+            notes,
         })
     }
 }
@@ -181,7 +194,17 @@ impl Report for Plans<'_> {
             num(self.postpaid_cost),
             num(self.saving_vs_postpaid)
         ));
+        for note in &self.notes {
+            out.push_str(&format!("Note: {note}\n"));
+        }
         out
+    }
+
+    fn notes(&self) -> Vec<&str> {
+        (self.plans.iter().flat_map(|p| &p.notes))
+            .chain(&self.notes)
+            .map(String::as_str)
+            .collect()
     }
 
     fn grid(&self) -> Grid {

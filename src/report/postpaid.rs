@@ -140,6 +140,10 @@ impl Report for Postpaid<'_> {
         out
     }
 
+    fn notes(&self) -> Vec<&str> {
+        self.0.notes.iter().map(String::as_str).collect()
+    }
+
     fn grid(&self) -> Grid {
         let mut g = Grid::new(&LINE_HEADERS);
         for l in &self.0.lines {

@@ -22,6 +22,10 @@ impl Report for Prepaid<'_> {
         out
     }
 
+    fn notes(&self) -> Vec<&str> {
+        self.month.notes.iter().map(String::as_str).collect()
+    }
+
     fn grid(&self) -> Grid {
         let mut g = Grid::new(&PREPAID_CSV);
         g.push(month_row(self.month, self.freeze.freeze));
@@ -156,6 +160,13 @@ impl Report for PrepaidAccount<'_> {
             out.push_str(&format!("Note: {note}\n"));
         }
         out
+    }
+
+    fn notes(&self) -> Vec<&str> {
+        (self.months.iter().flat_map(|m| &m.notes))
+            .chain(&self.notes)
+            .map(String::as_str)
+            .collect()
     }
 
     fn grid(&self) -> Grid {

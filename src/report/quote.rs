@@ -139,6 +139,10 @@ impl Report for QuoteReport<'_> {
         out
     }
 
+    fn notes(&self) -> Vec<&str> {
+        self.quote.notes.iter().map(String::as_str).collect()
+    }
+
     fn grid(&self) -> Grid {
         let q = self.quote;
         let mut g = Grid::new(&[
@@ -302,6 +306,12 @@ impl Report for Quotes<'_> {
             ));
         }
         out
+    }
+
+    fn notes(&self) -> Vec<&str> {
+        (self.quotes.iter().flat_map(|q| &q.notes))
+            .map(String::as_str)
+            .collect()
     }
 
     fn grid(&self) -> Grid {

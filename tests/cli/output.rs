@@ -606,3 +606,116 @@ fn a_batch_workbook_groups_counts_and_money_not_a_month_of_digits() {
     let amount = format(&format!("{at}2"));
     assert_eq!(amount.as_deref(), Some("#,##0.00"), "the amount");
 }
+
+/// What a report assumed is in its table and its JSON; CSV and a workbook
+/// have no place for it, so it goes to stderr, said once, as `batch` says
+/// its own notes.
+#[test]
+fn notes_of_a_report_go_to_stderr_beside_csv_and_a_workbook() {
+    let one_time = "its one-time 50 free calls (granted once at activation) are taken as spent";
+    let verify = [
+        "--edition",
+        "d",
+        "postpaid",
+        "--api",
+        "增值税发票核验",
+        "--calls",
+        "100",
+    ];
+    let plan = [
+        "--edition",
+        "d",
+        "plan",
+        "--api",
+        "增值税发票核验",
+        "--monthly",
+        "100",
+        "200",
+    ];
+    let quote = [
+        "--edition",
+        "d",
+        "quote",
+        "--api",
+        "增值税发票核验",
+        "--calls",
+        "100",
+    ];
+    for args in [&verify[..], &plan, &quote] {
+        let ran = Test::new().args(args).args(&["-f", "csv"]).run();
+        assert_eq!(
+            ran.stderr.matches(one_time).count(),
+            1,
+            "{args:?}: {}",
+            ran.stderr
+        );
+        assert!(
+            ran.stderr.starts_with("note: vat-invoice-verify: "),
+            "{}",
+            ran.stderr
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("out.xlsx");
+        let ran = Test::new()
+            .args(args)
+            .args(&["-o", book.to_str().unwrap()])
+            .run();
+        assert!(ran.stderr.contains(one_time), "{args:?}: {}", ran.stderr);
+        // The table and JSON say it themselves.
+        let ran = Test::new().args(args).run();
+        assert!(
+            ran.stdout.contains(one_time) && ran.stderr.is_empty(),
+            "{args:?}"
+        );
+        let ran = Test::new().args(args).args(&["-f", "json"]).run();
+        assert!(
+            ran.stdout.contains(one_time) && ran.stderr.is_empty(),
+            "{args:?}"
+        );
+    }
+    // Plans of several items where an account's free calls are shared
+    // (edition b) count them in each plan: said in every format, and of
+    // each account of a file.
+    let overcount = "each item is planned as if it had them alone";
+    let plans = [
+        "--edition",
+        "b",
+        "plan",
+        "--api",
+        "idcard",
+        "--monthly",
+        "5000",
+        "--api",
+        "general",
+        "--monthly",
+        "5000",
+    ];
+    let ran = Test::new().args(&plans).run();
+    assert!(
+        ran.stdout.contains("Note: this edition's free calls"),
+        "{}",
+        ran.stdout
+    );
+    let v = Test::new().args(&plans).json();
+    assert!(v["notes"][0].as_str().unwrap().contains(overcount), "{v}");
+    let ran = Test::new().args(&plans).args(&["-f", "csv"]).run();
+    assert!(
+        ran.stderr.contains("note: this edition's free calls"),
+        "{}",
+        ran.stderr
+    );
+    let ran = Test::new()
+        .args(&["--edition", "b", "plan", "-f", "csv"])
+        .stdin(
+            "account,month,api,calls\na,2026-01,idcard,5000\na,2026-01,general,5000\n\
+             b,2026-01,idcard,5000\n",
+        )
+        .args(&["--usage", "-"])
+        .run();
+    assert_eq!(ran.stderr.matches(overcount).count(), 1, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("note: account a: this edition's"),
+        "{}",
+        ran.stderr
+    );
+}
