@@ -672,8 +672,8 @@ pub fn resolve(header: &[String], wanted: &[Wanted<'_>]) -> Result<Vec<Option<us
                         "; the months are columns here ({}): expected a row for each month, \
                          with the month and its calls in two columns (turn the month columns \
                          into rows: Unpivot Columns, 逆透视列, in Excel's or WPS's Power \
-                         Query; `ledger` and `plan` read such a table as it is when each month \
-                         column names its year, as 2026-01)",
+                         Query; `ledger`, `plan` and `batch --group-by` read such a table as it \
+                         is when each month column names its year, as 2026-01)",
                         crate::first_of(months.iter(), 3)
                     )
                 } else if w.role == Role::Calls && w.flag && w.named.is_none() && unit.is_empty() {

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::columns::{Role, Wanted};
 use crate::month::Month;
 use crate::pricing::{Item, PriceList};
-use crate::records::{ReadError, RecordReader, TotalsRows};
+use crate::records::{ReadError, Record, RecordReader, TotalsRows};
 use crate::{parse_count, parse_money, Error, Money};
 
 /// A problem in an input file, at a line.
@@ -90,7 +90,7 @@ pub struct TopUp {
 fn read_rows<R: Read>(
     input: R,
     wanted: &[Wanted<'_>],
-    spreads: &[Spread<'_>],
+    pivots: Option<&PriceList>,
     usage: bool,
     mut row: impl FnMut(u64, &[Option<String>]) -> Result<(), String>,
 ) -> Result<TotalsRows, InputError> {
@@ -146,7 +146,7 @@ fn read_rows<R: Read>(
         .collect();
     let (positions, spread) = match crate::columns::resolve(&names, wanted) {
         Ok(positions) => (positions, None),
-        Err(e) => match spreads.iter().find_map(|s| s.columns(&names, wanted)) {
+        Err(e) => match pivots.and_then(|prices| find_pivot(&names, wanted, prices)) {
             Some((positions, spread)) => (positions, Some(spread)),
             None => return Err(at(1)(e)),
         },
@@ -201,12 +201,8 @@ fn read_rows<R: Read>(
                 // A count under a column that is neither read nor a totals
                 // column: calls under a name not known (a typo, a month
                 // without its year), never left out unsaid.
-                Some(spread) => match spread.unread.iter().find(|&&i| counts(record.field(i))) {
-                    Some(&i) => Err(format!(
-                        "column '{}' holds a count but names no {}; name it as one, or \
-                         delete the column",
-                        names[i], spread.what
-                    )),
+                Some(spread) => match spread.unread_count(&names, &record) {
+                    Some(why) => Err(why),
                     // A row for each of the spread columns' cells that holds calls.
                     None => spread.columns.iter().try_for_each(|(i, value)| {
                         let calls = String::from_utf8_lossy(record.field(*i)).trim().to_string();
@@ -259,15 +255,59 @@ fn counts(cell: &[u8]) -> bool {
 }
 
 /// Where the spread columns of a header are, and what each says.
-struct Spreading {
+pub(crate) struct Spreading {
+    /// The role spread over the columns: `Role::Month` or `Role::Api`.
+    pub(crate) role: Role,
     /// The places in the wanted columns' values of the spread role and the calls.
-    role_at: usize,
-    calls_at: usize,
-    /// Each spread column's place and value.
-    columns: Vec<(usize, String)>,
+    pub(crate) role_at: usize,
+    pub(crate) calls_at: usize,
+    /// Each spread column's place and value (`2026-01`; an API's name).
+    pub(crate) columns: Vec<(usize, String)>,
     /// The other columns not read, but for totals columns (`合计`).
-    unread: Vec<usize>,
-    what: &'static str,
+    pub(crate) unread: Vec<usize>,
+    /// What a spread column's name says (`month with its year (2026-01)`).
+    pub(crate) what: &'static str,
+}
+
+impl Spreading {
+    /// Why a row's cells cannot be read: a count under a column that is
+    /// neither read nor a totals column (calls under a name not known, a
+    /// typo, a month without its year), never left out unsaid.
+    pub(crate) fn unread_count(&self, names: &[String], record: &Record<'_>) -> Option<String> {
+        let i = *self.unread.iter().find(|&&i| counts(record.field(i)))?;
+        Some(format!(
+            "column '{}' holds a count but names no {}; name it as one, or delete the column",
+            names[i], self.what
+        ))
+    }
+}
+
+/// A spreadsheet's pivot table of usage, where `wanted` are not found in
+/// `names` as columns: its months (named with their year) or its APIs as
+/// columns, the calls in the cells. The wanted columns found beside them,
+/// and where the spread columns are.
+pub(crate) fn find_pivot(
+    names: &[String],
+    wanted: &[Wanted<'_>],
+    prices: &PriceList,
+) -> Option<(Vec<Option<usize>>, Spreading)> {
+    let month = |name: &str| Month::named_by(name).map(|m| m.to_string());
+    let api = |name: &str| prices.find(name).ok().map(|_| name.trim().to_string());
+    let spreads = [
+        Spread {
+            role: Role::Month,
+            value: &month,
+            least: 2,
+            what: "month with its year (2026-01)",
+        },
+        Spread {
+            role: Role::Api,
+            value: &api,
+            least: 1,
+            what: "API of the price list (`ocr-bill prices` lists them)",
+        },
+    ];
+    spreads.iter().find_map(|s| s.columns(names, wanted))
 }
 
 impl Spread<'_> {
@@ -316,6 +356,7 @@ impl Spread<'_> {
             .filter(|&i| crate::records::totals_word(names[i].as_bytes()).is_none())
             .collect();
         let spreading = Spreading {
+            role: self.role,
             role_at: at(self.role)?,
             calls_at: at(Role::Calls)?,
             columns,
@@ -435,24 +476,7 @@ pub fn read_usage<'a, R: Read>(
     // by its key; a row naming the item itself by none).
     let mut places: std::collections::HashMap<(u32, Month, Option<&str>, usize), usize> =
         std::collections::HashMap::new();
-    // A pivot table: months (named with their year) or APIs as columns.
-    let month = |name: &str| Month::named_by(name).map(|m| m.to_string());
-    let api = |name: &str| prices.find(name).ok().map(|_| name.trim().to_string());
-    let spreads = [
-        Spread {
-            role: Role::Month,
-            value: &month,
-            least: 2,
-            what: "month with its year (2026-01)",
-        },
-        Spread {
-            role: Role::Api,
-            value: &api,
-            least: 1,
-            what: "API of the price list (`ocr-bill prices` lists them)",
-        },
-    ];
-    let totals = read_rows(input, &wanted, &spreads, true, |line, v| {
+    let totals = read_rows(input, &wanted, Some(prices), true, |line, v| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
         crate::columns::check_unit(text(&v[4]))?;
@@ -517,7 +541,7 @@ pub fn read_packs<'a, R: Read>(
         Wanted::optional(Role::Expiry),
         Wanted::optional(Role::Paid),
     ];
-    let totals = read_rows(input, &wanted, &[], false, |_, v| {
+    let totals = read_rows(input, &wanted, None, false, |_, v| {
         let month = Month::parse(text(&v[0]))?;
         let account = account_of(&v[4])?;
         order.check(&account, month)?;
@@ -628,7 +652,7 @@ pub fn read_topups<R: Read>(input: R) -> Result<(Vec<TopUp>, TotalsRows), InputE
         Wanted::optional(Role::Account),
         Wanted::optional(Role::Kind),
     ];
-    let totals = read_rows(input, &wanted, &[], false, |_, v| {
+    let totals = read_rows(input, &wanted, None, false, |_, v| {
         // A statement's other rows (消费, 退款) are no money credited; an
         // empty cell says nothing, as in every optional column.
         if let Some(kind) = v[3].as_deref().map(str::trim).filter(|k| !k.is_empty()) {

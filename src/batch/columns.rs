@@ -30,9 +30,20 @@ pub(super) struct Columns {
     pub(super) per_account: bool,
     /// The byte between the input's fields (told from its header line).
     pub(super) delimiter: u8,
+    /// A pivot table's columns, its months or APIs across (read with
+    /// `--group-by`): the role spread over them is a column past the
+    /// header's, at `count`, each cell's from its column's name.
+    pub(super) pivot: Option<crate::input::Spreading>,
+    /// The header's names as groups are labelled and written, a pivot
+    /// table's spread role after them (`month`).
+    pub(super) labels: Vec<String>,
 }
 
-pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Columns, BatchError> {
+pub(super) fn columns(
+    names: &[String],
+    options: &BatchOptions,
+    prices: &crate::PriceList,
+) -> Result<Columns, BatchError> {
     let wanted = [
         Wanted::named(Role::Api, options.api_column.as_deref(), true),
         Wanted::calls(options.calls_column.as_deref(), options.count_rows),
@@ -40,7 +51,28 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
         Wanted::named(Role::Month, options.month_column.as_deref(), false),
         Wanted::optional(Role::Unit),
     ];
-    let found = crate::columns::resolve(names, &wanted).map_err(BatchError::Input)?;
+    // A pivot table is read where rows are summed: each of its cells is a
+    // month's (or an API's) calls.
+    let (found, pivot) = match crate::columns::resolve(names, &wanted) {
+        Ok(found) => (found, None),
+        Err(e) => match (options.group_by.is_empty(), options.count_rows) {
+            (false, false) => match crate::input::find_pivot(names, &wanted, prices) {
+                Some((mut found, pivot)) => {
+                    found[pivot.role_at] = Some(names.len());
+                    (found, Some(pivot))
+                }
+                None => return Err(BatchError::Input(e)),
+            },
+            _ => return Err(BatchError::Input(e)),
+        },
+    };
+    let labels: Vec<String> = (names.iter().cloned())
+        .chain(pivot.as_ref().map(|p| match p.role {
+            Role::Month => "month".to_string(),
+            _ => "api".to_string(),
+        }))
+        .collect();
+    let names = labels.as_slice();
     let (api, calls) = (found[0].unwrap_or(0), found[1]);
     // A row of one call billed alone is no month's bill.
     if options.count_rows && options.group_by.is_empty() {
@@ -164,19 +196,22 @@ pub(super) fn columns(names: &[String], options: &BatchOptions) -> Result<Column
             )));
         }
     }
+    let header = &names[..names.len() - usize::from(pivot.is_some())];
     Ok(Columns {
-        names: names.iter().map(|n| n.trim().to_string()).collect(),
-        count: names.len(),
+        names: header.iter().map(|n| n.trim().to_string()).collect(),
+        count: header.len(),
         api,
         calls,
         account: found[2],
         month: found[3],
         unit: found[4],
-        not_usage: crate::columns::NotUsage::of(names, &found),
+        not_usage: crate::columns::NotUsage::of(header, &found),
         group,
         grouped,
         per_account: false,
         delimiter: b',',
+        pivot,
+        labels: labels.clone(),
     })
 }
 

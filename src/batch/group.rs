@@ -249,6 +249,9 @@ fn parse_rows<R: Read>(
     let mut batch = Parsed::default();
     let mut key = Vec::new();
     let mut month = Vec::new();
+    // A row's calls: its API, its count and (in a pivot table) which spread
+    // column's cell.
+    let mut cells: Vec<(usize, u64, usize)> = Vec::new();
     let result = loop {
         let record = match reader.next_record() {
             Ok(Some(record)) => record,
@@ -276,69 +279,94 @@ fn parse_rows<R: Read>(
             summary.totals.add_left_out(&row);
             continue;
         }
-        let (api, calls) = match read_row(biller, &record, cols) {
-            Ok(row) => row,
+        // The row's calls: one API's, or a pivot table's cells, each of its
+        // column's month (or API).
+        cells.clear();
+        let read = match &cols.pivot {
+            None => read_row(biller, &record, cols).map(|(api, calls)| cells.push((api, calls, 0))),
+            Some(pivot) => pivot_cells(biller, &record, cols, pivot, &mut cells),
+        };
+        if let Err(message) = read {
             // The header again (files joined one after another): no row.
-            Err(_) if record.repeats(&cols.names) => {
+            if record.repeats(&cols.names) {
                 summary.rows -= 1;
                 continue;
             }
-            Err(message) => {
-                if let Some(word) = record.totals_word() {
-                    summary.rows -= 1;
-                    summary.totals.add(line, word);
-                    continue;
-                }
-                match bad(summary, RowError::new(line, message)) {
-                    Ok(()) => continue,
-                    Err(e) => break Err(e),
-                }
+            if let Some(word) = record.totals_word() {
+                summary.rows -= 1;
+                summary.totals.add(line, word);
+                continue;
             }
-        };
+            match bad(summary, RowError::new(line, message)) {
+                Ok(()) => continue,
+                Err(e) => break Err(e),
+            }
+        }
         // Group values are compared trimmed, and a month column's dates as
-        // their month: daily rows become the month's total.
-        key.clear();
-        let month_columns = cols.group.iter().map(|&g| (g, Some(g) == cols.month));
-        let kept_apart = month_apart.map(|m| (m, true));
+        // their month: daily rows become the month's total. A pivot table's
+        // spread column is past the record's, its value its column's name.
+        let spread_column = cols.pivot.as_ref().map(|_| cols.count);
+        let (rows_before, keys_before) = (batch.rows.len(), batch.keys.len());
         // A value that cannot be grouped: a month that is none, an account
         // that lost its digits.
         let mut bad_value = None;
         let mut fatal = None;
-        for (column, is_month) in month_columns.chain(kept_apart) {
-            let value = trimmed(record.field(column));
-            if !is_month {
-                if Some(column) == cols.account {
-                    if let Err(message) = crate::parse::check_account(value) {
+        'cells: for &(api, calls, at) in &cells {
+            key.clear();
+            let month_columns = cols.group.iter().map(|&g| (g, Some(g) == cols.month));
+            let kept_apart = month_apart.map(|m| (m, true));
+            for (column, is_month) in month_columns.chain(kept_apart) {
+                let value = match (spread_column, &cols.pivot) {
+                    (Some(c), Some(pivot)) if c == column => pivot.columns[at].1.as_bytes(),
+                    _ => trimmed(record.field(column)),
+                };
+                if !is_month {
+                    if Some(column) == cols.account {
+                        if let Err(message) = crate::parse::check_account(value) {
+                            bad_value = Some(message);
+                            break 'cells;
+                        }
+                        // Not one row's fault but the file's: whose rows the
+                        // blank ones are is not known, skipped or not.
+                        if let Err(message) = accounts.check(line, &String::from_utf8_lossy(value))
+                        {
+                            fatal = Some(BatchError::Input(format!("line {line}: {message}")));
+                            break 'cells;
+                        }
+                    }
+                    push_value(&mut key, value);
+                    continue;
+                }
+                match month_of(value) {
+                    Ok(d) => {
+                        // The month as text, in a buffer kept for every row.
+                        month.clear();
+                        write!(month, "{}", d.month).expect("writes to a Vec");
+                        push_value(&mut key, &month);
+                    }
+                    Err(message) => {
                         bad_value = Some(message);
-                        break;
-                    }
-                    // Not one row's fault but the file's: whose rows the
-                    // blank ones are is not known, skipped or not.
-                    if let Err(message) = accounts.check(line, &String::from_utf8_lossy(value)) {
-                        fatal = Some(BatchError::Input(format!("line {line}: {message}")));
-                        break;
+                        break 'cells;
                     }
                 }
-                push_value(&mut key, value);
-                continue;
             }
-            match month_of(value) {
-                Ok(d) => {
-                    // The month as text, in a buffer kept for every row.
-                    month.clear();
-                    write!(month, "{}", d.month).expect("writes to a Vec");
-                    push_value(&mut key, &month);
-                }
-                Err(message) => {
-                    bad_value = Some(message);
-                    break;
-                }
-            }
+            key.extend_from_slice(&(api as u32).to_le_bytes());
+            batch.rows.push(ParsedRow {
+                top: hasher.hash_one(key.as_slice()) >> 32,
+                key_len: key.len() as u32,
+                api: api as u32,
+                calls,
+                line,
+            });
+            batch.keys.extend_from_slice(&key);
         }
         if let Some(e) = fatal {
             break Err(e);
         }
         if let Some(message) = bad_value {
+            // None of the row's cells is summed.
+            batch.rows.truncate(rows_before);
+            batch.keys.truncate(keys_before);
             // A subtotal row (`1001,合计,idcard,9000`: its month cell says so)
             // is no usage, as where rows are billed one by one.
             if let Some(word) = record.totals_word() {
@@ -351,16 +379,7 @@ fn parse_rows<R: Read>(
                 Err(e) => break Err(e),
             }
         }
-        key.extend_from_slice(&(api as u32).to_le_bytes());
-        batch.rows.push(ParsedRow {
-            top: hasher.hash_one(key.as_slice()) >> 32,
-            key_len: key.len() as u32,
-            api: api as u32,
-            calls,
-            line,
-        });
-        batch.keys.extend_from_slice(&key);
-        if batch.rows.len() == PARSED_ROWS {
+        if batch.rows.len() >= PARSED_ROWS {
             let next = spare.try_recv().unwrap_or_default();
             if to_table.send(std::mem::replace(&mut batch, next)).is_err() {
                 break Ok(());
@@ -373,6 +392,46 @@ fn parse_rows<R: Read>(
         let _ = to_table.send(batch);
     }
     result
+}
+
+/// A pivot table row's calls: each cell of a spread column that holds any,
+/// with the row's API (or the column's) and the cell's column; an empty cell
+/// is no usage. A count under a column not read refuses the row.
+fn pivot_cells(
+    biller: &mut Biller<'_>,
+    record: &crate::records::Record<'_>,
+    cols: &Columns,
+    pivot: &crate::input::Spreading,
+    cells: &mut Vec<(usize, u64, usize)>,
+) -> Result<(), String> {
+    if record.len() != cols.count {
+        return Err(format!(
+            "expected {} fields as in the header, found {}",
+            cols.count,
+            record.len()
+        ));
+    }
+    if let Some(why) = pivot.unread_count(&cols.names, record) {
+        return Err(why);
+    }
+    if let Some(unit) = cols.unit {
+        crate::columns::check_unit(&String::from_utf8_lossy(record.field(unit)))?;
+    }
+    for (at, (column, value)) in pivot.columns.iter().enumerate() {
+        let cell = trimmed(record.field(*column));
+        if cell.is_empty() {
+            continue;
+        }
+        let in_column = |e: String| format!("column {}: {e}", cols.names[*column]);
+        let calls = super::calls_of(cell).map_err(in_column)?;
+        let api = match pivot.role {
+            crate::columns::Role::Api => biller.api(value.as_bytes()),
+            _ => biller.api(record.field(cols.api)),
+        }
+        .map_err(in_column)?;
+        cells.push((api, calls, at));
+    }
+    Ok(())
 }
 
 /// The table: sums the parsed rows per group, in order of first appearance;

@@ -67,7 +67,7 @@ pub fn run_batch<R: Read, W: Write>(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    let mut cols = columns(&names, options).map_err(|e| match e {
+    let mut cols = columns(&names, options, calc.prices).map_err(|e| match e {
         // A pivot table with the APIs across (`月份,身份证识别,银行卡识别`):
         // no API column, and columns named as APIs are.
         BatchError::Input(m) => {
@@ -87,8 +87,8 @@ pub fn run_batch<R: Read, W: Write>(
                     format!(
                         "{m}; the APIs are columns here ({}): expected a row for each API, with \
                      the API and its calls in two columns (turn the API columns into rows: \
-                     Unpivot Columns, 逆透视列, in Excel's or WPS's Power Query; `ledger` and \
-                     `plan` read such a table as it is)",
+                     Unpivot Columns, 逆透视列, in Excel's or WPS's Power Query; `ledger`, \
+                     `plan` and `batch --group-by` read such a table as it is)",
                         crate::first_of(apis.iter(), 3)
                     )
                 },
@@ -100,7 +100,8 @@ pub fn run_batch<R: Read, W: Write>(
     cols.delimiter = reader.delimiter();
     let product = cols.not_usage.product.map(|p| names[p].clone());
     let summary = if cols.grouped {
-        group::run_grouped(calc, reader, output, &names, &cols, options, on_skip)?
+        let labels = cols.labels.clone();
+        group::run_grouped(calc, reader, output, &labels, &cols, options, on_skip)?
     } else {
         let format = RowFormat::new(options.format, names, cols.calls.as_slice());
         let (input, leftover, first_line) = reader.into_parts();

@@ -252,7 +252,8 @@ pub enum Command {
 
 Input: a header row with `api` and `calls` columns (names set by --api-column and
 --calls-column); other columns pass through. Output: the input columns plus free_calls,
-billable_calls, tier, unit_price, amount, cliff_calls, cliff_amount.
+billable_calls, tier, unit_price, amount, cliff_calls, cliff_amount. With --group-by, a
+spreadsheet's pivot table (months or APIs as columns) is read too.
 
 Exit codes: 0 all rows billed; 1 a bad row stopped the run (rows before it were written)
 or the input is unusable; 3 --skip-invalid left rows out (each reported on stderr).")]

@@ -2438,9 +2438,10 @@ fn a_tencent_bill_detail_export_is_read_per_owner() {
 }
 
 /// A table whose months are columns (a spreadsheet's pivot table) has no
-/// month or calls column: `batch` refuses it, saying that the months are
-/// columns and how to turn them into rows, and so do `ledger` and `plan`
-/// when the columns do not name their year.
+/// month or calls column: `batch` without `--group-by` refuses it, saying
+/// that the months are columns and how to turn them into rows, and so do
+/// `ledger`, `plan` and `batch --group-by` when the columns do not name their
+/// year.
 #[test]
 fn a_table_with_months_as_columns_is_refused_saying_so() {
     for (file, months, readers) in [
@@ -2484,12 +2485,12 @@ fn a_table_with_months_as_columns_is_refused_saying_so() {
         .run();
 }
 
-/// `ledger` and `plan` read a table whose months are columns named with their
-/// year as the rows it stands for: a row for each month's cell that holds
+/// `ledger`, `plan` and `batch --group-by` read a table whose months are
+/// columns named with their year as the rows it stands for: a row for each month's cell that holds
 /// calls (an empty cell is no usage), per account, its totals row and totals
 /// column left out, a bad cell named by its line and column.
 #[test]
-fn ledger_and_plan_read_months_as_columns() {
+fn ledger_plan_and_grouped_batch_read_months_as_columns() {
     let pivot = "账号,接口,2026-01,2026-02,2026-03,合计\n\
                  1001,身份证识别,9000,12000,,21000\n\
                  1001,bankcard,100,,300,400\n\
@@ -2502,6 +2503,8 @@ fn ledger_and_plan_read_months_as_columns() {
     for args in [
         &["ledger", "-", "-f", "json"][..],
         &["plan", "-", "-f", "json"],
+        &["batch", "--group-by", "账号,month"],
+        &["batch", "--group-by", "account", "-f", "json"],
     ] {
         let from_pivot = Test::new().args(args).stdin(pivot).run();
         assert!(
@@ -2510,8 +2513,24 @@ fn ledger_and_plan_read_months_as_columns() {
             from_pivot.stderr
         );
         let from_rows = Test::new().args(args).stdin(rows).run();
-        assert_eq!(from_pivot.stdout, from_rows.stdout, "{args:?}");
+        // (`batch` names the months' column as the file does: `month` for a
+        // pivot's.)
+        let body = |out: &str| match args[0] {
+            "batch" => out.replace("账号,month,", "账号,月份,"),
+            _ => out.to_string(),
+        };
+        assert_eq!(body(&from_pivot.stdout), from_rows.stdout, "{args:?}");
     }
+    // `batch --group-by` names the months' column `month`: each cell a group's
+    // month (its rows, the cells summed).
+    Test::new()
+        .args(&["batch", "--group-by", "account,month"])
+        .stdin(pivot)
+        .stdout_has("账号,month,api,calls,rows,")
+        .stdout_has("1001,2026-02,idcard,12000,1,1000,11000,3,0.10,1100.00")
+        .stdout_has("1002,2026-03,idcard,1,1,1,0,1,,0.00")
+        .stderr_has("total 4200.00 CNY")
+        .run();
     let v = Test::new()
         .args(&["ledger", "-", "--account", "1001"])
         .stdin(pivot)
@@ -2525,11 +2544,21 @@ fn ledger_and_plan_read_months_as_columns() {
         .map(|m| m["bill"].as_str().unwrap())
         .collect();
     assert_eq!(bills, ["1200.00", "1100.00", "0.00"], "{v}");
+    for args in [&["ledger", "-"][..], &["batch", "--group-by", "month"]] {
+        Test::new()
+            .args(args)
+            .stdin("接口,2026-01,2026-02\nidcard,9000,9k?\nidcard,1,2\n")
+            .status(1)
+            .stderr_has("line 2: column 2026-02: invalid call count '9k?'")
+            .run();
+    }
+    // Skipped, the row is left out whole: none of its months summed.
     Test::new()
-        .args(&["ledger", "-"])
-        .stdin("接口,2026-01,2026-02\nidcard,9000,9k?\n")
-        .status(1)
-        .stderr_has("line 2: column 2026-02: invalid call count '9k?'")
+        .args(&["batch", "--group-by", "month", "--skip-invalid"])
+        .stdin("接口,2026-01,2026-02\nidcard,9000,9k?\nidcard,1,2\n")
+        .status(3)
+        .stdout("month,api,calls,rows,free_calls,billable_calls,tier,unit_price,amount,cliff_calls,cliff_amount\n\
+                 2026-01,idcard,1,1,1,0,1,,0.00,,\n2026-02,idcard,2,1,2,0,1,,0.00,,\n")
         .run();
     // A month or calls column beside month columns: no such table.
     Test::new()
@@ -2540,12 +2569,14 @@ fn ledger_and_plan_read_months_as_columns() {
         .run();
     // A count under a column that names no month (a typo, a month without its
     // year) is refused, never left out; a column of notes is not read.
-    Test::new()
-        .args(&["ledger", "-"])
-        .stdin("接口,2026-01,2026-02,2026-13,备注\nidcard,1,2,3,x\n")
-        .status(1)
-        .stderr_has("line 2: column '2026-13' holds a count but names no month with its year")
-        .run();
+    for args in [&["ledger", "-"][..], &["batch", "--group-by", "month"]] {
+        Test::new()
+            .args(args)
+            .stdin("接口,2026-01,2026-02,2026-13,备注\nidcard,1,2,3,x\n")
+            .status(1)
+            .stderr_has("line 2: column '2026-13' holds a count but names no month with its year")
+            .run();
+    }
     let noted = Test::new()
         .args(&["ledger", "-"])
         .stdin("接口,2026-01,2026-02,备注\nidcard,9000,12000,估算\n")
@@ -2569,7 +2600,7 @@ fn ledger_and_plan_read_months_as_columns() {
 /// each API's column named as the price list names it; a column of counts
 /// that names no API is refused.
 #[test]
-fn ledger_and_plan_read_apis_as_columns() {
+fn ledger_plan_and_grouped_batch_read_apis_as_columns() {
     let pivot = "月份,身份证识别,bankcard,合计\n\
                  2026-01,9000,100,9100\n2026-02,12000,,12000\n2026-03,,300,300\n\
                  合计,21000,400,21400\n";
@@ -2579,6 +2610,7 @@ fn ledger_and_plan_read_apis_as_columns() {
     for args in [
         &["ledger", "-", "-f", "json"][..],
         &["plan", "-", "-f", "json"],
+        &["batch", "--group-by", "month"],
     ] {
         let from_pivot = Test::new().args(args).stdin(pivot).run().stdout;
         let from_rows = Test::new().args(args).stdin(rows).run().stdout;
@@ -2595,12 +2627,14 @@ fn ledger_and_plan_read_apis_as_columns() {
         .status(1)
         .stderr_has("column '身份证识' holds a count but names no API of the price list")
         .run();
-    // `batch` writes a bill per input row: refused, saying so.
+    // `batch` without --group-by writes a bill per input row: refused,
+    // saying so and what reads it.
     Test::new()
         .arg("batch")
         .stdin(pivot)
         .status(1)
         .stderr_has("the APIs are columns here (身份证识别, bankcard)")
+        .stderr_has("`batch --group-by` read such a table")
         .run();
 }
 
