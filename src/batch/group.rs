@@ -292,12 +292,7 @@ fn parse_rows<R: Read>(
                 summary.rows -= 1;
                 continue;
             }
-            if let Some(word) = record.totals_word() {
-                summary.rows -= 1;
-                summary.totals.add(line, word);
-                continue;
-            }
-            match bad(summary, RowError::new(line, message)) {
+            match totals_or_bad(summary, bad, &record, message) {
                 Ok(()) => continue,
                 Err(e) => break Err(e),
             }
@@ -369,12 +364,7 @@ fn parse_rows<R: Read>(
             batch.keys.truncate(keys_before);
             // A subtotal row (`1001,合计,idcard,9000`: its month cell says so)
             // is no usage, as where rows are billed one by one.
-            if let Some(word) = record.totals_word() {
-                summary.rows -= 1;
-                summary.totals.add(line, word);
-                continue;
-            }
-            match bad(summary, RowError::new(line, message)) {
+            match totals_or_bad(summary, bad, &record, message) {
                 Ok(()) => continue,
                 Err(e) => break Err(e),
             }
@@ -392,6 +382,24 @@ fn parse_rows<R: Read>(
         let _ = to_table.send(batch);
     }
     result
+}
+
+/// A row that cannot be read or grouped: a totals row (a cell says so) is
+/// left out and told; any other is a bad row.
+fn totals_or_bad(
+    summary: &mut BatchSummary,
+    bad: &mut dyn FnMut(&mut BatchSummary, RowError) -> Result<(), BatchError>,
+    record: &crate::records::Record<'_>,
+    message: String,
+) -> Result<(), BatchError> {
+    match record.totals_word() {
+        Some(word) => {
+            summary.rows -= 1;
+            summary.totals.add(record.line, word);
+            Ok(())
+        }
+        None => bad(summary, RowError::new(record.line, message)),
+    }
 }
 
 /// A pivot table row's calls: each cell of a spread column that holds any,
