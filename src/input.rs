@@ -248,12 +248,6 @@ struct Spread<'f> {
     what: &'static str,
 }
 
-/// A cell that holds a count of calls.
-fn counts(cell: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(cell);
-    !text.trim().is_empty() && parse_count(text.trim()).is_ok()
-}
-
 /// Where the spread columns of a header are, and what each says.
 pub(crate) struct Spreading {
     /// The role spread over the columns: `Role::Month` or `Role::Api`.
@@ -274,7 +268,7 @@ impl Spreading {
     /// neither read nor a totals column (calls under a name not known, a
     /// typo, a month without its year), never left out unsaid.
     pub(crate) fn unread_count(&self, names: &[String], record: &Record<'_>) -> Option<String> {
-        let i = *self.unread.iter().find(|&&i| counts(record.field(i)))?;
+        let i = *(self.unread.iter()).find(|&&i| crate::records::holds_count(record.field(i)))?;
         Some(format!(
             "column '{}' holds a count but names no {}; name it as one, or delete the column",
             names[i], self.what

@@ -78,12 +78,29 @@ impl<'a> Record<'a> {
     }
 
     /// The word of a totals row (`合计,,,9000`, `Total,idcard,9000`): a cell of
-    /// the record that holds only a word for a total, or a group's label and
-    /// the word, as a spreadsheet's subtotals write it (`1001 汇总,,,9000`,
-    /// `1001 Total,,,9000`). Such a row is no usage.
+    /// the record that holds only a word for a total, or, as a spreadsheet's
+    /// subtotals are written, a group's label and the word with nothing else
+    /// in the row but counts (`1001 汇总,,,9000`, `acme Total,,,9000`). Such a
+    /// row is no usage.
     pub fn totals_word(&self) -> Option<&'static str> {
         self.iter()
-            .find_map(|cell| totals_word(cell).or_else(|| labelled_subtotal_word(cell)))
+            .find_map(totals_word)
+            .or_else(|| self.labelled_subtotal())
+    }
+
+    /// The subtotal word of a row of a group's label and the word, its other
+    /// cells empty or counts (the subtotals): a note beside a row of usage
+    /// (`Q1 Total`) makes no subtotal of it.
+    fn labelled_subtotal(&self) -> Option<&'static str> {
+        let mut word = None;
+        for cell in self.iter().filter(|c| !c.trim_ascii().is_empty()) {
+            match (word, labelled_subtotal_word(cell)) {
+                (None, Some(w)) => word = Some(w),
+                _ if holds_count(cell) => {}
+                _ => return None,
+            }
+        }
+        word
     }
 
     /// The word of a totals row whose account cell (column `account`, if the
@@ -189,6 +206,12 @@ fn labelled_subtotal_word(cell: &[u8]) -> Option<&'static str> {
     SUBTOTAL_WORDS
         .into_iter()
         .find(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// A cell that holds a count of calls.
+pub(crate) fn holds_count(cell: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(cell);
+    !text.trim().is_empty() && crate::parse_count(text.trim()).is_ok()
 }
 
 #[inline(never)]
@@ -1114,6 +1137,13 @@ pub(crate) mod tests {
             Some("合計")
         );
         assert_eq!(fields(&["1001", "2026-01", "", "9000"]), None);
+        // Beside cells of usage it is a note, not a subtotal.
+        assert_eq!(
+            fields(&["1001", "2026-01", "idcard", "9k?", "Q1 Total"]),
+            None
+        );
+        assert_eq!(fields(&["1001 汇总", "", "", "9k?"]), None);
+        assert_eq!(fields(&["a 汇总", "", "1,000", "2万"]), Some("汇总"));
         assert_eq!(fields(&[" 汇总x", "total calls", "", ""]), None);
         // (The word alone is the plain form.)
         assert_eq!(labelled_subtotal_word(" 汇总".as_bytes()), None);

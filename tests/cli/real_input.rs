@@ -1866,11 +1866,19 @@ fn a_spreadsheets_subtotals_by_account_are_read_past_by_every_reader() {
             assert_eq!(ran.stdout, expected.stdout, "{args:?}");
         }
     }
-    // A row that reads as usage is usage, whatever its account is named.
+    // A row that reads as usage is usage, whatever its account is named; a
+    // bad row with a note beside it is a bad row, never left out as a
+    // subtotal.
     Test::new()
         .args(&["batch", "--group-by", "account,month"])
         .stdin("account,month,api,calls\nacme Total,2026-01,idcard,9000\n")
         .stdout_has("acme Total,2026-01,idcard,9000,1,1000,8000")
+        .run();
+    Test::new()
+        .arg("batch")
+        .stdin("account,month,api,calls,note\n1001,2026-01,idcard,9k?,Q1 Total\n")
+        .status(1)
+        .stderr_has("line 2: invalid call count '9k?'")
         .run();
 }
 
