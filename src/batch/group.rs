@@ -279,6 +279,13 @@ fn parse_rows<R: Read>(
             summary.totals.add_left_out(&row);
             continue;
         }
+        // In a pivot table, a row of which any cell says it is a totals row
+        // is left out whole, none of its cells summed, as `ledger` reads it.
+        if let Some(word) = cols.pivot.as_ref().and_then(|_| record.totals_word()) {
+            summary.rows -= 1;
+            summary.totals.add(line, word);
+            continue;
+        }
         // The row's calls: one API's, or a pivot table's cells, each of its
         // column's month (or API).
         cells.clear();

@@ -2602,6 +2602,12 @@ fn ledger_plan_and_grouped_batch_read_months_as_columns() {
         out.stderr
     );
     assert!(out.stdout.contains("2026-01,idcard,1,1,"), "{}", out.stdout);
+    Test::new()
+        .args(&["batch", "--group-by", "month"])
+        .stdin("接口,2026-01,2026-02,备注\nidcard,9000,12000,合计\nidcard,1,2,\n")
+        .stdout_has("2026-01,idcard,1,1,1,0")
+        .stderr_has("line 2 is a totals row")
+        .run();
 }
 
 /// The other pivot table: months down, APIs across (`月份,身份证识别,银行卡识别`),
