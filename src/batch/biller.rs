@@ -99,6 +99,9 @@ impl<'a> Biller<'a> {
         }
     }
 
+    /// The billing item an API name is billed as (its index here), or why
+    /// none: a name met before from the table, inline (every row asks).
+    #[inline(always)]
     pub(super) fn api(&mut self, name: &[u8]) -> Result<usize, String> {
         let key = NameKey::of(name);
         let slot = key.slot();
@@ -107,6 +110,13 @@ impl<'a> Biller<'a> {
                 return Ok(*i);
             }
         }
+        self.api_met(name, key, slot)
+    }
+
+    /// [`Biller::api`] of a name not in the table: looked up in the price
+    /// list, and remembered.
+    #[inline(never)]
+    fn api_met(&mut self, name: &[u8], key: NameKey, slot: usize) -> Result<usize, String> {
         if let Some(why) = self.refused.get(name) {
             return Err(why.clone());
         }

@@ -244,13 +244,13 @@ fn parse_rows<R: Read>(
     to_table: &std::sync::mpsc::SyncSender<Parsed>,
     spare: &std::sync::mpsc::Receiver<Parsed>,
 ) -> Result<(), BatchError> {
-    let hasher = rustc_hash::FxBuildHasher;
     let mut accounts = crate::input::AccountsSeen::default();
     let mut batch = Parsed::default();
     let mut key = Vec::new();
     let mut month = Vec::new();
-    // A row's calls: its API, its count and (in a pivot table) which spread
-    // column's cell.
+    // A row's API and calls; in a pivot table, each cell's, and which spread
+    // column's it is.
+    let mut single = None;
     let mut cells: Vec<(usize, u64, usize)> = Vec::new();
     let result = loop {
         let record = match reader.next_record() {
@@ -288,10 +288,12 @@ fn parse_rows<R: Read>(
         }
         // The row's calls: one API's, or a pivot table's cells, each of its
         // column's month (or API).
-        cells.clear();
         let read = match &cols.pivot {
-            None => read_row(biller, &record, cols).map(|(api, calls)| cells.push((api, calls, 0))),
-            Some(pivot) => pivot_cells(biller, &record, cols, pivot, &mut cells),
+            None => read_row(biller, &record, cols).map(|row| single = Some(row)),
+            Some(pivot) => {
+                cells.clear();
+                pivot_cells(biller, &record, cols, pivot, &mut cells)
+            }
         };
         if let Err(message) = read {
             // The header again (files joined one after another): no row.
@@ -304,76 +306,36 @@ fn parse_rows<R: Read>(
                 Err(e) => break Err(e),
             }
         }
-        // Group values are compared trimmed, and a month column's dates as
-        // their month: daily rows become the month's total. A pivot table's
-        // spread column is past the record's, its value its column's name.
-        let spread_column = cols.pivot.as_ref().map(|_| cols.count);
-        let (rows_before, keys_before) = (batch.rows.len(), batch.keys.len());
-        // A value that cannot be grouped: a month that is none, an account
-        // that lost its digits.
-        let mut bad_value = None;
-        let mut fatal = None;
-        'cells: for &(api, calls, at) in &cells {
-            key.clear();
-            let month_columns = cols.group.iter().map(|&g| (g, Some(g) == cols.month));
-            let kept_apart = month_apart.map(|m| (m, true));
-            for (column, is_month) in month_columns.chain(kept_apart) {
-                let value = match (spread_column, &cols.pivot) {
-                    (Some(c), Some(pivot)) if c == column => pivot.columns[at].1.as_bytes(),
-                    _ => trimmed(record.field(column)),
-                };
-                if !is_month {
-                    if Some(column) == cols.account {
-                        if let Err(message) = crate::parse::check_account(value) {
-                            bad_value = Some(message);
-                            break 'cells;
-                        }
-                        // Not one row's fault but the file's: whose rows the
-                        // blank ones are is not known, skipped or not.
-                        if let Err(message) = accounts.check(line, &String::from_utf8_lossy(value))
-                        {
-                            fatal = Some(BatchError::Input(format!("line {line}: {message}")));
-                            break 'cells;
-                        }
-                    }
-                    push_value(&mut key, value);
-                    continue;
+        let mut grouper = Grouper {
+            record: &record,
+            cols,
+            month_apart,
+            accounts: &mut accounts,
+            key: &mut key,
+            month: &mut month,
+            batch: &mut batch,
+        };
+        let (rows_before, keys_before) = (grouper.batch.rows.len(), grouper.batch.keys.len());
+        let grouped = match (single.take(), &cols.pivot) {
+            (Some((api, calls)), _) => grouper.push(api, calls, None),
+            (None, Some(pivot)) => cells.iter().try_for_each(|&(api, calls, at)| {
+                grouper.push(api, calls, Some(pivot.columns[at].1.as_bytes()))
+            }),
+            (None, None) => Ok(()),
+        };
+        match grouped {
+            Ok(()) => {}
+            Err(Ungrouped::Fatal(e)) => break Err(e),
+            Err(Ungrouped::Bad(message)) => {
+                // None of the row's cells is summed.
+                batch.rows.truncate(rows_before);
+                batch.keys.truncate(keys_before);
+                // A subtotal row (`1001,合计,idcard,9000`: its month cell says
+                // so) is no usage, as where rows are billed one by one.
+                match totals_or_bad(summary, bad, &record, message) {
+                    Ok(()) => continue,
+                    Err(e) => break Err(e),
                 }
-                match month_of(value) {
-                    Ok(d) => {
-                        // The month as text, in a buffer kept for every row.
-                        month.clear();
-                        write!(month, "{}", d.month).expect("writes to a Vec");
-                        push_value(&mut key, &month);
-                    }
-                    Err(message) => {
-                        bad_value = Some(message);
-                        break 'cells;
-                    }
-                }
-            }
-            key.extend_from_slice(&(api as u32).to_le_bytes());
-            batch.rows.push(ParsedRow {
-                top: hasher.hash_one(key.as_slice()) >> 32,
-                key_len: key.len() as u32,
-                api: api as u32,
-                calls,
-                line,
-            });
-            batch.keys.extend_from_slice(&key);
-        }
-        if let Some(e) = fatal {
-            break Err(e);
-        }
-        if let Some(message) = bad_value {
-            // None of the row's cells is summed.
-            batch.rows.truncate(rows_before);
-            batch.keys.truncate(keys_before);
-            // A subtotal row (`1001,合计,idcard,9000`: its month cell says so)
-            // is no usage, as where rows are billed one by one.
-            match totals_or_bad(summary, bad, &record, message) {
-                Ok(()) => continue,
-                Err(e) => break Err(e),
             }
         }
         if batch.rows.len() >= PARSED_ROWS {
@@ -389,6 +351,75 @@ fn parse_rows<R: Read>(
         let _ = to_table.send(batch);
     }
     result
+}
+
+/// Why a row's values cannot be grouped: a value that is none (a month that
+/// is no month, an account that lost its digits), or the file's fault.
+enum Ungrouped {
+    Bad(String),
+    Fatal(BatchError),
+}
+
+/// Groups a record's calls: its group values, then its billing item, as a
+/// key appended to the batch for the table.
+struct Grouper<'g, 'r> {
+    record: &'g crate::records::Record<'r>,
+    cols: &'g Columns,
+    month_apart: Option<usize>,
+    accounts: &'g mut crate::input::AccountsSeen,
+    key: &'g mut Vec<u8>,
+    month: &'g mut Vec<u8>,
+    batch: &'g mut Parsed,
+}
+
+impl Grouper<'_, '_> {
+    /// Appends `calls` calls of billing item `api` under the record's group
+    /// values, `spread` the value of a pivot table's spread column (its
+    /// column's month), which is past the record's.
+    #[inline(always)]
+    fn push(&mut self, api: usize, calls: u64, spread: Option<&[u8]>) -> Result<(), Ungrouped> {
+        let (cols, line) = (self.cols, self.record.line);
+        self.key.clear();
+        // Group values are compared trimmed, and a month column's dates as
+        // their month: daily rows become the month's total.
+        let month_columns = cols.group.iter().map(|&g| (g, Some(g) == cols.month));
+        let kept_apart = self.month_apart.map(|m| (m, true));
+        for (column, is_month) in month_columns.chain(kept_apart) {
+            let value = match spread {
+                Some(value) if column == cols.count => value,
+                _ => trimmed(self.record.field(column)),
+            };
+            if !is_month {
+                if Some(column) == cols.account {
+                    crate::parse::check_account(value).map_err(Ungrouped::Bad)?;
+                    // Not one row's fault but the file's: whose rows the
+                    // blank ones are is not known, skipped or not.
+                    (self.accounts)
+                        .check(line, &String::from_utf8_lossy(value))
+                        .map_err(|m| {
+                            Ungrouped::Fatal(BatchError::Input(format!("line {line}: {m}")))
+                        })?;
+                }
+                push_value(self.key, value);
+                continue;
+            }
+            let d = month_of(value).map_err(Ungrouped::Bad)?;
+            // The month as text, in a buffer kept for every row.
+            self.month.clear();
+            write!(self.month, "{}", d.month).expect("writes to a Vec");
+            push_value(self.key, self.month);
+        }
+        self.key.extend_from_slice(&(api as u32).to_le_bytes());
+        self.batch.rows.push(ParsedRow {
+            top: rustc_hash::FxBuildHasher.hash_one(self.key.as_slice()) >> 32,
+            key_len: self.key.len() as u32,
+            api: api as u32,
+            calls,
+            line,
+        });
+        self.batch.keys.extend_from_slice(self.key);
+        Ok(())
+    }
 }
 
 /// A row that cannot be read or grouped: a totals row (a cell says so) is

@@ -119,6 +119,7 @@ pub fn run_batch<R: Read, W: Write>(
 }
 
 /// A call count: plain digits fast, every other form through [`parse_count`].
+#[inline(always)]
 fn calls_of(field: &[u8]) -> Result<u64, String> {
     if !field.is_empty() && field.len() < 20 {
         let mut n = 0u64;
