@@ -348,21 +348,43 @@ impl Role {
     }
 }
 
-/// Checks a unit cell beside the calls (`用量单位`): a count of calls is in
-/// calls (`次`); a count in ten thousands (`万次`) would be read at the wrong
-/// scale.
-pub fn check_unit(cell: &str) -> Result<(), String> {
+/// The units a unit cell beside the calls (`用量单位`) may name, each with
+/// the suffix that scales a count to calls as [`crate::parse_count`] reads
+/// it (`0.9` in `万次` is `0.9万`, 9,000 calls).
+const CALL_UNITS: [(&str, &str); 9] = [
+    ("", ""),
+    ("次", ""),
+    ("次数", ""),
+    ("call", ""),
+    ("calls", ""),
+    ("千次", "千"),
+    ("万次", "万"),
+    ("百万次", "M"),
+    ("亿次", "亿"),
+];
+
+/// The scale of a unit cell beside the calls, as the suffix its counts take
+/// (none for calls, `万` for `万次`); any other unit is refused, since its
+/// counts would be billed at a wrong scale.
+pub fn unit_suffix(cell: &str) -> Result<&'static str, String> {
     let unit = cell.trim();
-    if ["", "次", "次数", "call", "calls"]
+    CALL_UNITS
         .iter()
-        .any(|u| u.eq_ignore_ascii_case(unit))
-    {
-        return Ok(());
-    }
-    Err(format!(
-        "the usage unit is '{unit}'; expected calls (次): a count in another unit would be \
-         billed at the wrong scale (convert it to calls)"
-    ))
+        .find(|(u, _)| u.eq_ignore_ascii_case(unit))
+        .map(|&(_, suffix)| suffix)
+        .ok_or_else(|| {
+            format!(
+                "the usage unit is '{unit}'; expected calls (次), or 千次, 万次, 百万次 or 亿次 \
+                 (whose counts are read at their scale): a count in another unit would be \
+                 billed at the wrong scale (convert it to calls)"
+            )
+        })
+}
+
+/// A count of calls in the unit of `suffix` (see [`unit_suffix`]): `0.9` in
+/// `万次` is 9,000 calls, and `1.23456` is refused, no whole number of calls.
+pub fn count_in_unit(cell: &str, suffix: &str) -> Result<u64, String> {
+    crate::parse_count(&format!("{}{suffix}", cell.trim())).map_err(|e| e.to_string())
 }
 
 /// A header name with its full-width characters as ASCII ones.

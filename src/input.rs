@@ -473,11 +473,11 @@ pub fn read_usage<'a, R: Read>(
     let totals = read_rows(input, &wanted, Some(prices), true, |line, v| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
-        crate::columns::check_unit(text(&v[4]))?;
+        let suffix = crate::columns::unit_suffix(text(&v[4]))?;
         let calls = if names.count_rows {
             1
         } else {
-            parse_count(text(&v[2])).map_err(|e| e.to_string())?
+            crate::columns::count_in_unit(text(&v[2]), suffix)?
         };
         let account = account_of(&v[3])?;
         accounts.check(line, &account)?;

@@ -460,16 +460,18 @@ fn pivot_cells(
     if let Some(why) = pivot.unread_count(&cols.names, record) {
         return Err(why);
     }
-    if let Some(unit) = cols.unit {
-        crate::columns::check_unit(&String::from_utf8_lossy(record.field(unit)))?;
-    }
+    let suffix = super::unit_of(record, cols)?;
     for (at, (column, value)) in pivot.columns.iter().enumerate() {
         let cell = trimmed(record.field(*column));
         if cell.is_empty() {
             continue;
         }
         let in_column = |e: String| format!("column {}: {e}", cols.names[*column]);
-        let calls = super::calls_of(cell).map_err(in_column)?;
+        let calls = match suffix {
+            "" => super::calls_of(cell),
+            _ => crate::columns::count_in_unit(&String::from_utf8_lossy(cell), suffix),
+        }
+        .map_err(in_column)?;
         let api = match pivot.role {
             crate::columns::Role::Api => biller.api(value.as_bytes()),
             _ => biller.api(record.field(cols.api)),

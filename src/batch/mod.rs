@@ -118,6 +118,16 @@ pub fn run_batch<R: Read, W: Write>(
     }
 }
 
+/// The scale of a row's counts, as the suffix they take: its unit cell's,
+/// where the file has one (see [`crate::columns::unit_suffix`]).
+#[inline(always)]
+fn unit_of(record: &Record<'_>, cols: &Columns) -> Result<&'static str, String> {
+    match cols.unit {
+        Some(unit) => crate::columns::unit_suffix(&String::from_utf8_lossy(record.field(unit))),
+        None => Ok(""),
+    }
+}
+
 /// A call count: plain digits fast, every other form through [`parse_count`].
 #[inline(always)]
 fn calls_of(field: &[u8]) -> Result<u64, String> {
@@ -154,12 +164,13 @@ fn read_row(
         ));
     }
     let api = biller.api(record.field(cols.api))?;
-    // The unit first: it tells why a count looks odd (0.9 of 万次).
-    if let Some(unit) = cols.unit {
-        crate::columns::check_unit(&String::from_utf8_lossy(record.field(unit)))?;
-    }
+    // The unit first: it scales the count (0.9 of 万次).
+    let suffix = unit_of(record, cols)?;
     let calls = match cols.calls {
-        Some(c) => calls_of(record.field(c))?,
+        Some(c) if suffix.is_empty() => calls_of(record.field(c))?,
+        Some(c) => {
+            crate::columns::count_in_unit(&String::from_utf8_lossy(record.field(c)), suffix)?
+        }
         None => 1,
     };
     Ok((api, calls))

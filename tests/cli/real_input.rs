@@ -1922,7 +1922,7 @@ fn totals_rows_in_ledger_and_plan_files_are_read_past_and_told() {
 }
 
 #[test]
-fn a_usage_unit_other_than_calls_is_refused() {
+fn a_usage_unit_of_thousands_of_calls_is_read_at_its_scale_and_another_is_refused() {
     let header = "账号ID,产品名称,计费项名称,使用时间,用量,用量单位\n";
     let in_calls =
         format!("{header}100012345678,文字识别,身份证识别,2026-01-05 10:00:00,9000,次\n");
@@ -1931,24 +1931,54 @@ fn a_usage_unit_other_than_calls_is_refused() {
         .stdin(in_calls.clone())
         .stdout_has(",9000,次,1000,8000,2,0.15,1200.00,")
         .run();
-    // In ten thousands of calls, 0.9 would be 9,000 calls; never read as 0.9 (or 9).
-    let in_wan = in_calls.replace(",9000,次", ",0.9,万次");
-    for args in [
-        &["batch"][..],
-        &["batch", "--group-by", "account,month"],
-        &["ledger", "-"],
+    // In ten thousands of calls, 0.9 is 9,000 calls, never 0.9 (or 9); as
+    // 0.009 in 百万次 and 9 in 千次.
+    for (count, unit) in [("0.9", "万次"), ("0.009", "百万次"), ("9", "千次")] {
+        let scaled = in_calls.replace(",9000,次", &format!(",{count},{unit}"));
+        Test::new()
+            .arg("batch")
+            .stdin(scaled.clone())
+            .stdout_has(&format!(",{count},{unit},1000,8000,2,0.15,1200.00,"))
+            .run();
+        Test::new()
+            .args(&["batch", "--group-by", "account,month"])
+            .stdin(scaled.clone())
+            .stdout_has("100012345678,2026-01,idcard,9000,1,1000,8000,2,0.15,1200.00")
+            .run();
+        let v = Test::new().args(&["ledger", "-"]).stdin(scaled).json();
+        assert_eq!(v["months"][0]["bill"], "1200.00", "{unit}: {v}");
+    }
+    // A count that is no whole number of calls at its scale, or another
+    // unit, is refused with its line.
+    for (count, unit, why) in [
+        (
+            "1.23456",
+            "万次",
+            "invalid call count '1.23456万': not a whole number of calls",
+        ),
+        (
+            "0.9",
+            "核",
+            "the usage unit is '核'; expected calls (次), or 千次, 万次",
+        ),
     ] {
-        let err = Test::new()
-            .args(args)
-            .stdin(in_wan.clone())
-            .status(1)
-            .run()
-            .stderr;
-        assert!(err.contains("line 2"), "{args:?}: {err}");
-        assert!(
-            err.contains("the usage unit is '万次'; expected calls (次)"),
-            "{args:?}: {err}"
-        );
+        let file = in_calls.replace(",9000,次", &format!(",{count},{unit}"));
+        for args in [
+            &["batch"][..],
+            &["batch", "--group-by", "account,month"],
+            &["ledger", "-"],
+        ] {
+            let err = Test::new()
+                .args(args)
+                .stdin(file.clone())
+                .status(1)
+                .run()
+                .stderr;
+            assert!(
+                err.contains("line 2") && err.contains(why),
+                "{args:?}: {err}"
+            );
+        }
     }
 }
 
@@ -2351,9 +2381,9 @@ fn a_tencent_bill_detail_export_is_read_per_owner() {
         // Another unit is refused, never read at the wrong scale.
         Test::new()
             .arg("batch")
-            .stdin(file.replace(",6000,次,", ",0.6,万次,"))
+            .stdin(file.replace(",6000,次,", ",0.6,GB,"))
             .status(1)
-            .stderr_has("the usage unit is '万次'")
+            .stderr_has("the usage unit is 'GB'")
             .run();
         // A row of another product (the whole bill's details) is no OCR
         // usage: left out and told, with its product, by batch and ledger,
