@@ -58,6 +58,7 @@ pub(super) fn run(prices: &PriceList, args: &QuoteArgs, out: &Out) -> anyhow::Re
                     quote,
                     validity,
                     free,
+                    months_hint: true,
                 },
             ),
             format,

@@ -17,6 +17,10 @@ pub struct QuoteReport<'a> {
     pub validity: u32,
     #[serde(skip)]
     pub free: u64,
+    /// Say how to compare with postpaid (`--months`), when the quote does not
+    /// (one item's; several items' say it once).
+    #[serde(skip)]
+    pub months_hint: bool,
 }
 
 impl Report for QuoteReport<'_> {
@@ -86,6 +90,7 @@ impl Report for QuoteReport<'_> {
             ));
         }
         match &q.spread {
+            None if !self.months_hint => {}
             None if self.free == 0 => {
                 out.push_str("Note: add --months M to compare with postpaid over M months.\n")
             }
@@ -271,6 +276,7 @@ impl<'a> Quotes<'a> {
                 quote,
                 validity: self.validity,
                 free,
+                months_hint: false,
             })
     }
 }
@@ -294,6 +300,15 @@ impl Report for Quotes<'_> {
             num(self.cost),
             each(&|q| q.cheapest().purchase.cost)
         ));
+        if self.cheapest_cost.is_none() {
+            out.push_str(match self.free.iter().any(|&f| f > 0) {
+                true => {
+                    "Note: like the source's examples these quotes ignore the monthly free \
+                     calls; add --months M to compare with postpaid over M months.\n"
+                }
+                false => "Note: add --months M to compare with postpaid over M months.\n",
+            });
+        }
         if let Some(total) = self.cheapest_cost {
             out.push_str(&format!(
                 "All {} billing items, spread over the months: the cheapest way costs {} ({}).\n",

@@ -401,6 +401,13 @@ fn several_billing_items_get_a_quote_each_and_their_sum() {
         )
         .stdout_has("the cheapest way costs 1,600.00 (general 1,600.00, idcard 0.00).")
         .run();
+    // How to compare with postpaid is said once, under the sum.
+    let table = Test::new().args(&both).run().stdout;
+    assert_eq!(table.matches("add --months M").count(), 1, "{table}");
+    assert!(
+        table.contains("(general 2,400.00, idcard 800.00).\nNote: like the source's examples these quotes ignore the monthly free calls"),
+        "{table}"
+    );
     // CSV: each item's rows, one after another.
     let csv = Test::new().args(&both).args(&["-f", "csv"]).run().stdout;
     let apis: Vec<&str> = csv
