@@ -381,6 +381,24 @@ pub fn unit_suffix(cell: &str) -> Result<&'static str, String> {
         })
 }
 
+/// A calls column named with a multiple of calls as its unit (`调用量(万次)`,
+/// `调用次数（千次）`): its place, and the suffix that scales its counts (see
+/// [`unit_suffix`]). None when no column, or more than one, is so named.
+pub fn scaled_calls_column(header: &[String]) -> Option<(usize, &'static str)> {
+    let mut scaled = header.iter().enumerate().filter_map(|(i, h)| {
+        let text = half_width(h);
+        let (name, unit) = text.trim().strip_suffix(')')?.rsplit_once('(')?;
+        let suffix = unit_suffix(unit).ok().filter(|s| !s.is_empty())?;
+        let calls = Role::Calls
+            .aliases()
+            .iter()
+            .any(|a| folded(a) == folded(name));
+        calls.then_some((i, suffix))
+    });
+    let one = scaled.next()?;
+    scaled.next().is_none().then_some(one)
+}
+
 /// A count of calls in the unit of `suffix` (see [`unit_suffix`]): `0.9` in
 /// `万次` is 9,000 calls, and `1.23456` is refused, no whole number of calls.
 pub fn count_in_unit(cell: &str, suffix: &str) -> Result<u64, String> {

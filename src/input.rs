@@ -144,14 +144,36 @@ fn read_rows<R: Read>(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
+    let role = |r: Role| wanted.iter().position(|w| w.role == r);
+    // In usage, a calls column named with a multiple of calls as its unit
+    // (`调用量(万次)`) is read at that scale: its counts take the suffix.
+    let calls_at = role(Role::Calls).filter(|&i| wanted[i].named.is_none() && !wanted[i].absent);
+    let scaled = calls_at
+        .filter(|_| pivots.is_some())
+        .and(crate::columns::scaled_calls_column(&names));
+    let mut calls_suffix = None;
     let (positions, spread) = match crate::columns::resolve(&names, wanted) {
         Ok(positions) => (positions, None),
+        Err(_) if scaled.is_some() => {
+            let ((column, suffix), at_calls) = (scaled.expect("scaled"), calls_at.expect("calls"));
+            let mut named = wanted.to_vec();
+            named[at_calls].named = Some(names[column].as_str());
+            let positions = crate::columns::resolve(&names, &named).map_err(at(1))?;
+            if let Some(unit) = role(Role::Unit).and_then(|i| positions[i]) {
+                return Err(at(1)(format!(
+                    "the calls column '{}' names its unit, and so does the column '{}': \
+                     expected one",
+                    names[column], names[unit]
+                )));
+            }
+            calls_suffix = Some((at_calls, suffix));
+            (positions, None)
+        }
         Err(e) => match pivots.and_then(|prices| find_pivot(&names, wanted, prices)) {
             Some((positions, spread)) => (positions, Some(spread)),
             None => return Err(at(1)(e)),
         },
     };
-    let role = |r: Role| wanted.iter().position(|w| w.role == r);
     let account = role(Role::Account).and_then(|i| positions[i]);
     // A bill's details hold every product's rows, and the packs bought: those
     // are no OCR usage (and another product's name no API of the price list).
@@ -196,6 +218,11 @@ fn read_rows<R: Read>(
             values.clear();
             for p in &positions {
                 values.push(p.map(|i| String::from_utf8_lossy(record.field(i)).trim().to_string()));
+            }
+            if let Some((at_calls, suffix)) = calls_suffix {
+                if let Some(count) = values[at_calls].as_mut().filter(|c| !c.is_empty()) {
+                    count.push_str(suffix);
+                }
             }
             match &spread {
                 // A count under a column that is neither read nor a totals

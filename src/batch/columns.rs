@@ -37,6 +37,9 @@ pub(super) struct Columns {
     /// The header's names as groups are labelled and written, a pivot
     /// table's spread role after them (`month`).
     pub(super) labels: Vec<String>,
+    /// The scale the calls column's name gives its counts (`调用量(万次)`: `万`),
+    /// as the suffix a count takes; empty for calls.
+    pub(super) calls_suffix: &'static str,
 }
 
 pub(super) fn columns(
@@ -51,10 +54,29 @@ pub(super) fn columns(
         Wanted::named(Role::Month, options.month_column.as_deref(), false),
         Wanted::optional(Role::Unit),
     ];
-    // A pivot table is read where rows are summed: each of its cells is a
-    // month's (or an API's) calls.
+    // A calls column named with a multiple of calls as its unit
+    // (`调用量(万次)`) is read at that scale. A pivot table is read where rows
+    // are summed: each of its cells is a month's (or an API's) calls.
+    let scaled = crate::columns::scaled_calls_column(names)
+        .filter(|_| options.calls_column.is_none() && !options.count_rows);
+    let mut calls_suffix = "";
     let (found, pivot) = match crate::columns::resolve(names, &wanted) {
         Ok(found) => (found, None),
+        Err(_) if scaled.is_some() => {
+            let (column, suffix) = scaled.expect("a scaled calls column");
+            let mut named = wanted.clone();
+            named[1] = Wanted::calls(Some(names[column].as_str()), false);
+            calls_suffix = suffix;
+            let found = crate::columns::resolve(names, &named).map_err(BatchError::Input)?;
+            if let Some(unit) = found[4] {
+                return Err(BatchError::Input(format!(
+                    "the calls column '{}' names its unit, and so does the column '{}': \
+                     expected one",
+                    names[column], names[unit]
+                )));
+            }
+            (found, None)
+        }
         Err(e) => match (options.group_by.is_empty(), options.count_rows) {
             (false, false) => match crate::input::find_pivot(names, &wanted, prices) {
                 Some((mut found, pivot)) => {
@@ -212,6 +234,7 @@ pub(super) fn columns(
         delimiter: b',',
         pivot,
         labels: labels.clone(),
+        calls_suffix,
     })
 }
 

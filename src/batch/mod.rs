@@ -119,12 +119,13 @@ pub fn run_batch<R: Read, W: Write>(
 }
 
 /// The scale of a row's counts, as the suffix they take: its unit cell's,
-/// where the file has one (see [`crate::columns::unit_suffix`]).
+/// where the file has one (see [`crate::columns::unit_suffix`]), else the
+/// one the calls column's name gives.
 #[inline(always)]
 fn unit_of(record: &Record<'_>, cols: &Columns) -> Result<&'static str, String> {
     match cols.unit {
         Some(unit) => crate::columns::unit_suffix(&String::from_utf8_lossy(record.field(unit))),
-        None => Ok(""),
+        None => Ok(cols.calls_suffix),
     }
 }
 

@@ -1948,6 +1948,42 @@ fn a_usage_unit_of_thousands_of_calls_is_read_at_its_scale_and_another_is_refuse
         let v = Test::new().args(&["ledger", "-"]).stdin(scaled).json();
         assert_eq!(v["months"][0]["bill"], "1200.00", "{unit}: {v}");
     }
+    // The same unit in the calls column's name (a report's `调用量(万次)`).
+    for header in ["调用量(万次)", "调用量（千次）"] {
+        let count = if header.contains('万') { "0.9" } else { "9" };
+        let file = format!("账号,月份,接口,{header}\n1001,2026-01,身份证,{count}\n");
+        Test::new()
+            .arg("batch")
+            .stdin(file.clone())
+            .stdout_has(&format!(
+                "1001,2026-01,身份证,{count},1000,8000,2,0.15,1200.00"
+            ))
+            .run();
+        Test::new()
+            .args(&["batch", "--group-by", "account,month"])
+            .stdin(file.clone())
+            .stdout_has("1001,2026-01,idcard,9000,1,1000,8000,2,0.15,1200.00")
+            .run();
+        let v = Test::new()
+            .args(&["ledger", "-"])
+            .stdin(file.clone())
+            .json();
+        assert_eq!(v["months"][0]["bill"], "1200.00", "{header}: {v}");
+        let v = Test::new().args(&["plan", "-"]).stdin(file).json();
+        assert_eq!(v["plans"][0]["monthly"][0], 9000, "{header}: {v}");
+    }
+    // Named in both the column's name and a unit column: which is meant is
+    // not known.
+    for args in [&["batch"][..], &["ledger", "-"]] {
+        Test::new()
+            .args(args)
+            .stdin("月份,接口,调用量(万次),用量单位\n2026-01,身份证,0.9,万次\n")
+            .status(1)
+            .stderr_has(
+                "the calls column '调用量(万次)' names its unit, and so does the column '用量单位'",
+            )
+            .run();
+    }
     // A count that is no whole number of calls at its scale, or another
     // unit, is refused with its line.
     for (count, unit, why) in [
