@@ -150,12 +150,11 @@ fn read_rows<R: Read>(
     let calls_at = role(Role::Calls).filter(|&i| wanted[i].named.is_none() && !wanted[i].absent);
     let scaled = calls_at
         .filter(|_| pivots.is_some())
-        .and(crate::columns::scaled_calls_column(&names));
+        .and_then(|at| Some((at, crate::columns::scaled_calls_column(&names)?)));
     let mut calls_suffix = None;
-    let (positions, spread) = match crate::columns::resolve(&names, wanted) {
-        Ok(positions) => (positions, None),
-        Err(_) if scaled.is_some() => {
-            let ((column, suffix), at_calls) = (scaled.expect("scaled"), calls_at.expect("calls"));
+    let (positions, spread) = match (crate::columns::resolve(&names, wanted), scaled) {
+        (Ok(positions), _) => (positions, None),
+        (Err(_), Some((at_calls, (column, suffix)))) => {
             let mut named = wanted.to_vec();
             named[at_calls].named = Some(names[column].as_str());
             let positions = crate::columns::resolve(&names, &named).map_err(at(1))?;
@@ -169,7 +168,7 @@ fn read_rows<R: Read>(
             calls_suffix = Some((at_calls, suffix));
             (positions, None)
         }
-        Err(e) => match pivots.and_then(|prices| find_pivot(&names, wanted, prices)) {
+        (Err(e), None) => match pivots.and_then(|prices| find_pivot(&names, wanted, prices)) {
             Some((positions, spread)) => (positions, Some(spread)),
             None => return Err(at(1)(e)),
         },

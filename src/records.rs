@@ -195,8 +195,9 @@ pub fn totals_word(cell: &[u8]) -> Option<&'static str> {
 const SUBTOTAL_WORDS: [&str; 7] = ["汇总", "合计", "小计", "彙總", "合計", "小計", "total"];
 
 /// The subtotal word of a cell holding a group's label, a space and the
-/// word (`1001 汇总`, `acme Total`): asked only of a row that cannot be read
-/// as usage, since a name may end so.
+/// word (`1001 汇总`, `acme Total`): it makes a subtotal only of a row of
+/// nothing else but counts (see [`Record::totals_word`]), since a name may
+/// end so.
 fn labelled_subtotal_word(cell: &[u8]) -> Option<&'static str> {
     let text = std::str::from_utf8(cell).ok()?.trim();
     let (label, word) = text.rsplit_once([' ', '\u{3000}'])?;

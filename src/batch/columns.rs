@@ -60,10 +60,9 @@ pub(super) fn columns(
     let scaled = crate::columns::scaled_calls_column(names)
         .filter(|_| options.calls_column.is_none() && !options.count_rows);
     let mut calls_suffix = "";
-    let (found, pivot) = match crate::columns::resolve(names, &wanted) {
-        Ok(found) => (found, None),
-        Err(_) if scaled.is_some() => {
-            let (column, suffix) = scaled.expect("a scaled calls column");
+    let (found, pivot) = match (crate::columns::resolve(names, &wanted), scaled) {
+        (Ok(found), _) => (found, None),
+        (Err(_), Some((column, suffix))) => {
             let mut named = wanted.clone();
             named[1] = Wanted::calls(Some(names[column].as_str()), false);
             calls_suffix = suffix;
@@ -77,7 +76,7 @@ pub(super) fn columns(
             }
             (found, None)
         }
-        Err(e) => match (options.group_by.is_empty(), options.count_rows) {
+        (Err(e), None) => match (options.group_by.is_empty(), options.count_rows) {
             (false, false) => match crate::input::find_pivot(names, &wanted, prices) {
                 Some((mut found, pivot)) => {
                     found[pivot.role_at] = Some(names.len());
