@@ -1997,6 +1997,8 @@ fn a_usage_unit_of_thousands_of_calls_is_read_at_its_scale_and_another_is_refuse
             "核",
             "the usage unit is '核'; expected calls (次), or 千次, 万次",
         ),
+        // An empty count is refused as empty, not as a bare '万'.
+        ("", "万次", "invalid call count '': empty"),
     ] {
         let file = in_calls.replace(",9000,次", &format!(",{count},{unit}"));
         for args in [
