@@ -3,7 +3,8 @@
 //! Tier reaching looks at a calendar month's total, so every date form is read
 //! down to its month: `2025-06`, `2025/6`, `202506`, `2025年6月`, and days or
 //! times within a month: `2025-06-15`, `2025/6/15`, `2025-06-15 13:45:00`,
-//! `2025-06-15T13:45:00Z`, `20250615`, `20250615134500`, and Unix times
+//! `2025-06-15T13:45:00Z`, `20250615`, `20250615134500`, dates named in
+//! English (`Jan 2026`, `5-Jan-2026`, `Jan 5, 2026 1:45 PM`), and Unix times
 //! (`1749966300`, or in milliseconds `1749966300000`). A timestamp that names
 //! its zone, and a Unix time, is read on the bill's clock, China Standard
 //! Time (UTC+8).
@@ -89,9 +90,16 @@ impl Month {
             // `Jun-25`: Excel shows a date so as `mmm-yy` (June 2025) and as
             // `mmm-dd`/`d-mmm` (June 25th, no year): never guessed.
             let named = |p: &str| month_of_name(p).is_some();
-            let short: Vec<&str> = plain.split(['/', '.', '-', ' ']).collect();
+            let short: Vec<&str> = plain
+                .split(['/', '.', '-', ' ', ','])
+                .filter(|p| !p.is_empty())
+                .collect();
+            let two = |p: &str| number(p, 1, 2).is_some();
             let short_year = matches!(short[..], [a, b]
-                if (named(a) && number(b, 1, 2).is_some()) || (named(b) && number(a, 1, 2).is_some()));
+                if (named(a) && two(b)) || (named(b) && two(a)));
+            // `5-Jan-26`: a day, but of 2026 or of 1926?
+            let short_date = matches!(short[..], [a, b, c]
+                if two(c) && ((two(a) && named(b)) || (named(a) && two(b))));
             // `1月`, `January`: which year is not said.
             let no_year = without_year(plain);
             // Ten digits that are both (see `digits_only`).
@@ -109,6 +117,9 @@ impl Month {
                  with separators (2026-01-15 13:00) or the Unix time in milliseconds"
             } else if no_year {
                 "; a month without its year: write the year too, as 2026-01"
+            } else if short_date {
+                "; a year of two digits: write it with four (5-Jan-2026), or format the \
+                 column as yyyy-mm-dd and export again"
             } else if short_year {
                 "; a month's name with two digits (Jun-25, 25-Jun) is June 2025 or June 25th, \
                  as a spreadsheet shows a date formatted mmm-yy or d-mmm: format the column as \
@@ -206,7 +217,8 @@ fn clock_and_zone(time: &str) -> Option<(i32, Option<i32>)> {
     } else if let Some(clock) = time.strip_suffix(['Z', 'z']) {
         (clock, Some(0))
     } else if let Some(at) = time.rfind(['+', '-']) {
-        (&time[..at], Some(zone_offset(&time[at..], 2)?))
+        // (`13:45:00 +0800`, as Go and many logs write it.)
+        (time[..at].trim_end(), Some(zone_offset(&time[at..], 2)?))
     } else {
         (time, None)
     };
@@ -318,33 +330,63 @@ fn month_of_name(name: &str) -> Option<usize> {
     })
 }
 
-/// A month named in English with its year, as a spreadsheet set to English
-/// shows a month (`Jan 2026`, `January 2026`, `Jan-2026`, `2026 Jan`). A
-/// two-digit year (`Jan-26`) is none: it reads as a day too.
-fn english_month(t: &str) -> Option<Month> {
-    let lower = t.to_ascii_lowercase();
-    let parts: Vec<&str> = lower
-        .split([' ', '-', '.', ',', '/'])
-        .filter(|p| !p.is_empty())
-        .collect();
-    let (name, year) = match parts.as_slice() {
-        [a, b] => match (number(a, 4, 4), number(b, 4, 4)) {
-            (Some(year), None) => (*b, year),
-            (None, Some(year)) => (*a, year),
+/// A month or a day named in English with its year, as a spreadsheet set to
+/// English shows one: a month (`Jan 2026`, `January 2026`, `Jan-2026`,
+/// `2026 Jan`) or a day (`5-Jan-2026`, `5 January 2026`, `Jan 5, 2026`,
+/// `2026-Jan-05`), a day maybe with a time after it (`5-Jan-2026 13:45`,
+/// `Jan 5, 2026 1:45 PM`). A two-digit year (`Jan-26`, `5-Jan-26`) is none:
+/// it reads as a day too.
+fn english_date(t: &str) -> Option<Dated> {
+    if !t.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    // The words of the date, and where each ends; a time after it keeps its
+    // own separators.
+    let mut words: Vec<(&str, usize)> = Vec::with_capacity(3);
+    let mut start = None;
+    for (at, c) in t.char_indices().chain([(t.len(), ' ')]) {
+        let separator = matches!(c, ' ' | '-' | '.' | ',' | '/');
+        match (start, separator) {
+            (None, false) => start = Some(at),
+            (Some(from), true) => {
+                words.push((&t[from..at], at));
+                start = None;
+                if words.len() == 3 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let year = |w: &str| number(w, 4, 4);
+    let day = |w: &str| number(w, 1, 2);
+    let (name, year, day, end) = match words[..] {
+        [(a, _), (b, end)] => match (year(a), year(b)) {
+            (Some(y), None) => (b, y, None, end),
+            (None, Some(y)) => (a, y, None, end),
+            _ => return None,
+        },
+        [(a, _), (b, _), (c, end)] => match (day(a), month_of_name(b), month_of_name(a)) {
+            (Some(d), Some(_), _) => (b, year(c)?, Some(d), end),
+            (None, None, Some(_)) => (a, year(c)?, Some(day(b)?), end),
+            (None, Some(_), None) => (b, year(a)?, Some(day(c)?), end),
             _ => return None,
         },
         _ => return None,
     };
-    let month = month_of_name(name)?;
-    Month::new(year, month as u32 + 1)
+    let month = month_of_name(name)? as u32 + 1;
+    let rest = t[end..].trim_start_matches([' ', ',']);
+    let clock = match (rest, day) {
+        ("", _) => None,
+        (time, Some(_)) => Some(clock_and_zone(time)?),
+        (_, None) => return None,
+    };
+    on_the_bill_clock(year, month, day, clock)
 }
 
 fn parse_dated(t: &str) -> Option<Dated> {
-    if let Some(month) = english_month(t) {
-        return Some(Dated {
-            month,
-            has_day: false,
-        });
+    if let Some(dated) = english_date(t) {
+        return Some(dated);
     }
     if let Some(dated) = digits_only(t) {
         return dated;
@@ -383,6 +425,17 @@ fn parse_dated(t: &str) -> Option<Dated> {
         [y, m, d] => (number(y, 4, 4)?, number(m, 1, 2)?, Some(number(d, 1, 2)?)),
         _ => return None,
     };
+    on_the_bill_clock(year, month, day, clock)
+}
+
+/// The month of a date, and of a moment on it at `clock` (minutes into the
+/// day, and its zone if it names one), on the bill's clock.
+fn on_the_bill_clock(
+    year: u32,
+    month: u32,
+    day: Option<u32>,
+    clock: Option<(i32, Option<i32>)>,
+) -> Option<Dated> {
     let mut m = Month::new(year, month)?;
     if let Some(d) = day {
         if d == 0 || d > days_in(year, month) {
@@ -526,6 +579,9 @@ mod tests {
             ("2024-02-29T23:00:00-05:00", "2024-03", true),
             ("2025-06-30 23:59:59", "2025-06", true),
             ("2025-06-30T23:59:59+08:00", "2025-06", true),
+            // An offset after a space, as Go and many logs write it.
+            ("2025-06-30 16:00:00 +0000", "2025-07", true),
+            ("2025-07-01 00:30:00 +09:00", "2025-06", true),
             // A zone named as UTC or GMT, as databases and logs write it.
             ("2025-06-30 16:00:00 UTC", "2025-07", true),
             ("2025-06-30 15:59:59 utc", "2025-06", true),
@@ -748,6 +804,52 @@ mod tests {
         );
         for text in ["Jan-26", "Janu 2026", "Jan 2026 Feb", "Jan"] {
             assert!(Month::parse_dated(text).is_err(), "{text}");
+        }
+        // A day named so, as Excel set to English shows a date (d-mmm-yyyy,
+        // mmm d, yyyy), maybe with its time.
+        for text in [
+            "5-Jan-2026",
+            "05-Jan-2026",
+            "5 January 2026",
+            "Jan 5, 2026",
+            "January 5 2026",
+            "2026-Jan-05",
+            "5-Jan-2026 13:45",
+            "Jan 5, 2026 1:45 PM",
+            "31-jan-2026 23:59:59",
+        ] {
+            let d = Month::parse_dated(text).unwrap();
+            assert_eq!(
+                (d.month.to_string(), d.has_day),
+                ("2026-01".into(), true),
+                "{text}"
+            );
+        }
+        // A moment in another zone, on the bill's clock (UTC+8).
+        for (text, month) in [
+            ("31-Jan-2026 16:00 UTC", "2026-02"),
+            ("31-Jan-2026 15:59 UTC", "2026-01"),
+            ("Feb 1, 2026 00:30 +09:00", "2026-01"),
+        ] {
+            assert_eq!(Month::parse(text).unwrap().to_string(), month, "{text}");
+        }
+        // No such day, a time that is none, a time after a month, a word too many.
+        for text in [
+            "30-Feb-2026",
+            "32-Jan-2026",
+            "0-Jan-2026",
+            "5-Jan-2026 25:00",
+            "5-Jan-2026x",
+            "Jan 2026 13:45",
+            "5-Jan-Feb-2026",
+            "5-5-Jan",
+        ] {
+            assert!(Month::parse_dated(text).is_err(), "{text}");
+        }
+        // With a year of two digits, it is 2026 or 1926: said, never guessed.
+        for text in ["5-Jan-26", "Jan 5, 26"] {
+            let err = Month::parse_dated(text).unwrap_err();
+            assert!(err.contains("a year of two digits"), "{text}: {err}");
         }
         for text in ["6/15/2025", "15/6/2025", "06.05.2025"] {
             let err = Month::parse_dated(text).unwrap_err();

@@ -292,7 +292,14 @@ fn daily_rows_roll_up_into_their_month() {
         .stdout_has("2025-06,idcard,9000,30,")
         .run();
     // Other date forms.
-    for date in ["2025/6/15", "2025-06-15 13:45:00", "20250615"] {
+    for date in [
+        "2025/6/15",
+        "2025-06-15 13:45:00",
+        "20250615",
+        // As Excel set to English shows a date.
+        "15-Jun-2025",
+        "\"Jun 15, 2025 1:45 PM\"",
+    ] {
         let (_d, p) = files(&[("u.csv", &format!("month,api,calls\n{date},idcard,9000\n"))]);
         let v = Test::new().args(&["ledger", "--usage", &p[0]]).json();
         assert_eq!(v["months"][0]["month"], "2025-06", "{date}");
