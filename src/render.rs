@@ -117,6 +117,74 @@ pub trait Report: Serialize {
     fn notes(&self) -> Vec<&str> {
         Vec::new()
     }
+    /// What the report of one account adds to the sums over a file's
+    /// accounts, if anything is summed.
+    fn summed(&self) -> Option<Summed> {
+        None
+    }
+}
+
+/// Amounts of one account's report that are summed over a file's accounts,
+/// and how a table says their sums.
+#[derive(Clone, Debug)]
+pub struct Summed {
+    /// Each amount and its JSON key, in the order `line` takes them.
+    pub amounts: Vec<(&'static str, Amount)>,
+    /// The table's words for the amounts (`paid postpaid 1,200.00; …`).
+    pub line: fn(&[Amount]) -> String,
+}
+
+/// A summed amount: money, or a count of calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Amount {
+    /// Money, written with two decimals (a string in JSON).
+    Money(ocr_bill::Money),
+    /// Calls (an integer in JSON).
+    Calls(u64),
+}
+
+impl std::fmt::Display for Amount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Amount::Money(m) => m.fmt(f),
+            Amount::Calls(n) => n.fmt(f),
+        }
+    }
+}
+
+impl Summed {
+    /// Adds another account's amounts, which are of the same report.
+    pub fn add(&mut self, other: &Summed) -> anyhow::Result<()> {
+        for ((_, sum), (_, more)) in self.amounts.iter_mut().zip(&other.amounts) {
+            *sum = match (*sum, *more) {
+                (Amount::Money(a), Amount::Money(b)) => Amount::Money(a.checked_add(b)?),
+                (Amount::Calls(a), Amount::Calls(b)) => Amount::Calls(
+                    a.checked_add(b)
+                        .ok_or_else(|| anyhow::anyhow!("the accounts' calls overflow a count"))?,
+                ),
+                _ => anyhow::bail!("amounts of different kinds cannot be summed"),
+            };
+        }
+        Ok(())
+    }
+
+    /// The table's line of the sums.
+    pub fn line(&self) -> String {
+        let values: Vec<Amount> = self.amounts.iter().map(|(_, a)| *a).collect();
+        (self.line)(&values)
+    }
+}
+
+impl Serialize for Summed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.amounts.len()))?;
+        for (key, amount) in &self.amounts {
+            map.serialize_entry(key, amount)?;
+        }
+        map.end()
+    }
 }
 
 /// A report's notes, when written as CSV or a workbook: on stderr (`note: …`,

@@ -4,7 +4,7 @@ use ocr_bill::{format_price, BillLine};
 use serde::Serialize;
 
 use super::call_cells;
-use crate::render::{grouped, num, table, Grid, Report};
+use crate::render::{grouped, num, table, Amount, Grid, Report, Summed};
 
 /// The month-by-month ledger.
 #[derive(Serialize)]
@@ -141,6 +141,27 @@ impl LedgerReport<'_> {
 }
 
 impl Report for LedgerReport<'_> {
+    fn summed(&self) -> Option<Summed> {
+        let t = &self.0.totals;
+        Some(Summed {
+            amounts: vec![
+                ("paid_for_packs", Amount::Money(t.paid_for_packs)),
+                ("paid_postpaid", Amount::Money(t.paid_postpaid)),
+                ("calls_wasted", Amount::Calls(t.calls_wasted)),
+                ("value_wasted", Amount::Money(t.value_wasted)),
+            ],
+            line: |a| {
+                format!(
+                    "paid for packs {}; paid postpaid {}; pack calls wasted by expiry {} (worth {})",
+                    num(a[0]),
+                    num(a[1]),
+                    num(a[2]),
+                    num(a[3])
+                )
+            },
+        })
+    }
+
     fn sheets(&self) -> Vec<(String, Grid)> {
         vec![
             ("calls".to_string(), self.calls_grid()),
@@ -177,13 +198,8 @@ impl Report for LedgerReport<'_> {
             out.push('\n');
         }
         let t = &l.totals;
-        out.push_str(&format!(
-            "Totals: paid for packs {}; paid postpaid {}; pack calls wasted by expiry {} (worth {})",
-            num(t.paid_for_packs),
-            num(t.paid_postpaid),
-            num(t.calls_wasted),
-            num(t.value_wasted)
-        ));
+        out.push_str("Totals: ");
+        out.push_str(&self.summed().map(|s| s.line()).unwrap_or_default());
         if let Some(closing) = t.closing_balance {
             out.push_str(&format!(
                 "; top-ups {}; closing balance {}",

@@ -22,7 +22,7 @@ use std::io::Write;
 use ocr_bill::format_price;
 
 use crate::output::Spill;
-use crate::render::{CsvOut, CsvStyle, Format, Grid, Report, XlsxBook};
+use crate::render::{CsvOut, CsvStyle, Format, Grid, Report, Summed, XlsxBook};
 
 /// A month's calls and their bill as tables head them.
 const CALLS_HEADINGS: [&str; 6] = [
@@ -156,6 +156,8 @@ pub struct PerAccount<'a> {
     /// A workbook's sheets, each with every account's rows.
     book: XlsxBook,
     added: usize,
+    /// The sums over the accounts added, of what their reports sum.
+    sums: Option<Summed>,
 }
 
 #[derive(serde::Serialize)]
@@ -200,12 +202,18 @@ impl<'a> PerAccount<'a> {
             style,
             book: XlsxBook::new(),
             added: 0,
+            sums: None,
         })
     }
 
     /// Renders the next account's report.
     pub fn add<R: Report>(&mut self, account: &str, report: &R) -> anyhow::Result<()> {
         crate::render::tell_notes(&report.notes(), self.format, Some(account))?;
+        match (&mut self.sums, report.summed()) {
+            (Some(sums), Some(more)) => sums.add(&more)?,
+            (sums @ None, more) => *sums = more,
+            (Some(_), None) => {}
+        }
         match self.format {
             Format::Table => {
                 self.text
@@ -271,11 +279,26 @@ impl<'a> PerAccount<'a> {
     pub fn finish(self) -> anyhow::Result<Spill> {
         let mut text = self.text;
         match self.format {
-            Format::Table => text.write_all(self.about.closing_line().as_bytes())?,
-            Format::Json => text.write_all(match self.added {
-                0 => b"]\n}\n".as_slice(),
-                _ => b"\n  ]\n}\n",
-            })?,
+            Format::Table => {
+                // The sums, where there is more than one account.
+                if let Some(sums) = self.sums.as_ref().filter(|_| self.added > 1) {
+                    let line = format!("\nAll {} accounts: {}\n", self.added, sums.line());
+                    text.write_all(line.as_bytes())?;
+                }
+                text.write_all(self.about.closing_line().as_bytes())?;
+            }
+            Format::Json => {
+                text.write_all(match self.added {
+                    0 => b"]".as_slice(),
+                    _ => b"\n  ]",
+                })?;
+                if let Some(sums) = &self.sums {
+                    // Indented as a field of the document.
+                    let sums = serde_json::to_string_pretty(sums)?.replace('\n', "\n  ");
+                    text.write_all(format!(",\n  \"totals\": {sums}").as_bytes())?;
+                }
+                text.write_all(b"\n}\n")?;
+            }
             Format::Csv => {
                 let rest = match self.csv {
                     Some(csv) => csv.finish()?,

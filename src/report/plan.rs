@@ -4,7 +4,7 @@ use ocr_bill::{Month, PackList};
 use serde::Serialize;
 
 use super::{call_cells, price_cell};
-use crate::render::{grouped, num, table, Grid, Report};
+use crate::render::{grouped, num, table, Amount, Grid, Report, Summed};
 
 /// One plan as text; `first` is the calendar month of its first month, when
 /// the months are a usage file's.
@@ -188,16 +188,31 @@ impl Report for Plans<'_> {
             out.push_str(&plan_human(p, self.from));
             out.push('\n');
         }
-        out.push_str(&format!(
-            "All APIs: cheapest {} against {} all postpaid (saves {}).\n",
-            num(self.cost),
-            num(self.postpaid_cost),
-            num(self.saving_vs_postpaid)
-        ));
+        out.push_str("All APIs: ");
+        out.push_str(&self.summed().map(|s| s.line()).unwrap_or_default());
+        out.push('\n');
         for note in &self.notes {
             out.push_str(&format!("Note: {note}\n"));
         }
         out
+    }
+
+    fn summed(&self) -> Option<Summed> {
+        Some(Summed {
+            amounts: vec![
+                ("cost", Amount::Money(self.cost)),
+                ("postpaid_cost", Amount::Money(self.postpaid_cost)),
+                ("saving_vs_postpaid", Amount::Money(self.saving_vs_postpaid)),
+            ],
+            line: |a| {
+                format!(
+                    "cheapest {} against {} all postpaid (saves {}).",
+                    num(a[0]),
+                    num(a[1]),
+                    num(a[2])
+                )
+            },
+        })
     }
 
     fn notes(&self) -> Vec<&str> {

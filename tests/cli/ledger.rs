@@ -840,6 +840,59 @@ fn every_account_is_followed_to_the_files_last_month() {
     assert_eq!(until["months"].as_array().unwrap().len(), 1);
 }
 
+/// A file of several accounts ends with the sums over them, in the table and
+/// in JSON, each the sum of the accounts' own.
+#[test]
+fn several_accounts_ledgers_end_with_their_sums() {
+    // A: 9,000 calls (1,200.00), 20,000 (1,900.00), 900 (free). B: 9,000
+    // calls, one pack of 10,000 bought for 800.00 that serves 8,000 and
+    // expires with 2,000 unused, worth 160.00.
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "account,month,api,calls\nA,2026-01,idcard,9000\nB,2026-01,idcard,9000\n\
+             A,2026-02,idcard,20000\nA,2026-03,idcard,900\n",
+        ),
+        (
+            "packs.csv",
+            "account,month,api,calls\nB,2026-01,idcard,10000\n",
+        ),
+        ("one-month.toml", "pack_validity_months = 1\n"),
+    ]);
+    let args = ["ledger", &p[0], "--packs", &p[1], "--pricing", &p[2]];
+    let all = Test::new().args(&args).json();
+    let totals = &all["totals"];
+    for (key, want) in [
+        ("paid_for_packs", "800.00"),
+        ("paid_postpaid", "3100.00"),
+        ("value_wasted", "160.00"),
+    ] {
+        assert_eq!(totals[key], want, "{key}: {totals}");
+        let each: Vec<f64> = (all["accounts"].as_array().unwrap().iter())
+            .map(|a| a["totals"][key].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(
+            each.iter().sum::<f64>(),
+            want.parse::<f64>().unwrap(),
+            "{key}"
+        );
+    }
+    assert_eq!(totals["calls_wasted"], 2000);
+    Test::new()
+        .args(&args)
+        .stdout_has(
+            "\nAll 2 accounts: paid for packs 800.00; paid postpaid 3,100.00; pack calls \
+             wasted by expiry 2,000 (worth 160.00)\nPrice list:",
+        )
+        .run();
+    // One account has no sums to add.
+    let one = Test::new()
+        .args(&["ledger", &p[0], "--account", "A"])
+        .run()
+        .stdout;
+    assert!(!one.contains("All "), "{one}");
+}
+
 #[test]
 fn many_accounts_write_all_their_ledgers() {
     let mut text = String::from("account,month,api,calls\n");

@@ -469,3 +469,37 @@ fn several_apis_on_the_command_line_are_planned_each_with_their_sum() {
         .fails(2);
     assert!(err.contains("got 1 --api and 2 --monthly"), "{err}");
 }
+
+/// A file of several accounts' plans ends with the sums over them, in the
+/// table and in JSON, each the sum of the accounts' own.
+#[test]
+fn several_accounts_plans_end_with_their_sums() {
+    // A: 9,000 calls, one pack of 10,000 (800.00) against 1,200.00 postpaid.
+    // B: 9,000 and 900 calls: the same pack (800.00) against 1,200.00.
+    let (_d, p) = files(&[(
+        "usage.csv",
+        "account,month,api,calls\nA,2026-01,idcard,9000\nB,2026-01,idcard,9000\n\
+         B,2026-02,idcard,900\nA,2026-02,general,50000\n",
+    )]);
+    let all = Test::new().args(&["plan", &p[0]]).json();
+    let accounts = all["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 2);
+    for key in ["cost", "postpaid_cost", "saving_vs_postpaid"] {
+        let each: Vec<f64> = (accounts.iter())
+            .map(|a| a[key].as_str().unwrap().parse().unwrap())
+            .collect();
+        let sum: f64 = all["totals"][key].as_str().unwrap().parse().unwrap();
+        assert_eq!(each.iter().sum::<f64>(), sum, "{key}: {}", all["totals"]);
+    }
+    // A's general: 49,000 calls beyond the free ones, five packs of 10,000
+    // (4,000.00) against 4,900.00 postpaid.
+    assert_eq!(all["totals"]["cost"], "5600.00", "{}", all["totals"]);
+    assert_eq!(all["totals"]["postpaid_cost"], "7300.00");
+    Test::new()
+        .args(&["plan", &p[0]])
+        .stdout_has(
+            "\nAll 2 accounts: cheapest 5,600.00 against 7,300.00 all postpaid (saves \
+             1,700.00).\nPrice list:",
+        )
+        .run();
+}
