@@ -130,8 +130,9 @@ pub trait Report: Serialize {
 pub struct Summed {
     /// Each amount and its JSON key, in the order `line` takes them.
     pub amounts: Vec<(&'static str, Amount)>,
-    /// The table's words for the amounts (`paid postpaid 1,200.00; …`).
-    pub line: fn(&[Amount]) -> String,
+    /// The table's words for the amounts, each `{}` the next amount
+    /// (`paid postpaid {}; …`).
+    pub line: &'static str,
 }
 
 /// A summed amount: money, or a count of calls.
@@ -171,8 +172,14 @@ impl Summed {
 
     /// The table's line of the sums.
     pub fn line(&self) -> String {
-        let values: Vec<Amount> = self.amounts.iter().map(|(_, a)| *a).collect();
-        (self.line)(&values)
+        let mut amounts = self.amounts.iter().map(|(_, a)| num(a));
+        let mut words = self.line.split("{}");
+        let mut out = words.next().unwrap_or_default().to_string();
+        for word in words {
+            out.push_str(&amounts.next().unwrap_or_default());
+            out.push_str(word);
+        }
+        out
     }
 }
 
@@ -943,6 +950,28 @@ pub fn quiet_on_closed_pipe(result: io::Result<()>) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::{Amount, Summed};
+    use ocr_bill::Money;
+
+    /// Accounts' amounts add up kind by kind, and the line takes them in order.
+    #[test]
+    fn summed_amounts_add_up_and_fill_their_line() {
+        let money = |s: &str| Amount::Money(Money::round(s.parse().unwrap()));
+        let one = |a: &str, n: u64| Summed {
+            amounts: vec![("paid", money(a)), ("wasted", Amount::Calls(n))],
+            line: "paid {}; wasted {} calls",
+        };
+        let mut sums = one("1200.00", 2_000);
+        sums.add(&one("999999.99", 1_000)).unwrap();
+        assert_eq!(sums.line(), "paid 1,001,199.99; wasted 3,000 calls");
+        assert_eq!(
+            serde_json::to_string(&sums).unwrap(),
+            r#"{"paid":"1001199.99","wasted":3000}"#
+        );
+        // A count that overflows is refused, never wrapped.
+        assert!(sums.add(&one("0", u64::MAX)).is_err());
+    }
+
     #[test]
     fn long_quoted_values_are_clipped() {
         let long = "x".repeat(5000);

@@ -150,15 +150,7 @@ impl Report for LedgerReport<'_> {
                 ("calls_wasted", Amount::Calls(t.calls_wasted)),
                 ("value_wasted", Amount::Money(t.value_wasted)),
             ],
-            line: |a| {
-                format!(
-                    "paid for packs {}; paid postpaid {}; pack calls wasted by expiry {} (worth {})",
-                    num(a[0]),
-                    num(a[1]),
-                    num(a[2]),
-                    num(a[3])
-                )
-            },
+            line: "paid for packs {}; paid postpaid {}; pack calls wasted by expiry {} (worth {})",
         })
     }
 

@@ -204,14 +204,7 @@ impl Report for Plans<'_> {
                 ("postpaid_cost", Amount::Money(self.postpaid_cost)),
                 ("saving_vs_postpaid", Amount::Money(self.saving_vs_postpaid)),
             ],
-            line: |a| {
-                format!(
-                    "cheapest {} against {} all postpaid (saves {}).",
-                    num(a[0]),
-                    num(a[1]),
-                    num(a[2])
-                )
-            },
+            line: "cheapest {} against {} all postpaid (saves {}).",
         })
     }
 
