@@ -106,7 +106,10 @@ impl Month {
             let two_ways = plain.len() == 10
                 && !plain.starts_with('0')
                 && plain.bytes().all(|b| b.is_ascii_digit());
-            let hint = if serial {
+            let hint = if plain.is_empty() {
+                "; the cell is empty: every row needs its month (a merged cell of a spreadsheet \
+                 leaves the rows below its first empty: fill them in)"
+            } else if serial {
                 "; it looks like a spreadsheet's date serial number: format the column as a \
                  date and export again"
             } else if day_month_year {
@@ -672,6 +675,10 @@ mod tests {
         assert!(!Month::parse("2025-06-15x")
             .unwrap_err()
             .contains("June 25th"));
+        for text in ["", "  "] {
+            let err = Month::parse(text).unwrap_err();
+            assert!(err.contains("the cell is empty"), "{text}: {err}");
+        }
         for text in ["1月", "12月", "１２月", "January", "jan"] {
             let err = Month::parse(text).unwrap_err();
             assert!(err.contains("a month without its year"), "{text}: {err}");
