@@ -435,17 +435,30 @@ fn is_scientific(s: &str) -> bool {
         .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// A number and its multiplier suffix (`k`, `M`, `千`, `万`, `亿`; 1 without).
+/// A number and its multiplier suffix (`k`, `M`, `千`, `万`, `百万`, `千万`,
+/// `亿`, and `w` / `W`, as Chinese writes 万 in Latin letters: `1.5w`; 1
+/// without).
 fn split_multiplier(s: &str) -> (&str, u64) {
-    let (number, multiplier) = match s.chars().last() {
-        Some('k' | 'K') => (&s[..s.len() - 1], 1_000),
-        Some('m' | 'M') => (&s[..s.len() - 1], 1_000_000),
-        Some('千') => (&s[..s.len() - '千'.len_utf8()], 1_000),
-        Some('万') => (&s[..s.len() - '万'.len_utf8()], 10_000),
-        Some('亿') => (&s[..s.len() - '亿'.len_utf8()], 100_000_000),
-        _ => (s, 1),
-    };
-    (number.trim_end(), multiplier)
+    const SUFFIXES: [(&str, u64); 11] = [
+        ("百万", 1_000_000),
+        ("千万", 10_000_000),
+        ("k", 1_000),
+        ("K", 1_000),
+        ("m", 1_000_000),
+        ("M", 1_000_000),
+        ("w", 10_000),
+        ("W", 10_000),
+        ("千", 1_000),
+        ("万", 10_000),
+        ("亿", 100_000_000),
+    ];
+    SUFFIXES
+        .iter()
+        .find_map(|&(suffix, multiplier)| {
+            s.strip_suffix(suffix)
+                .map(|number| (number.trim_end(), multiplier))
+        })
+        .unwrap_or((s, 1))
 }
 
 /// Digits, optionally in thousands groups: one to three leading digits, then
@@ -569,6 +582,12 @@ mod tests {
             ("9000次", 9000),
             ("1万次", 10_000),
             ("9,000 次", 9000),
+            ("1w", 10_000),
+            ("1.5W", 15_000),
+            ("2w次", 20_000),
+            ("2百万", 2_000_000),
+            ("1.5千万", 15_000_000),
+            ("3千万次", 30_000_000),
         ] {
             assert_eq!(parse_count(text).unwrap(), want, "{text}");
         }

@@ -62,7 +62,10 @@ fn month_human(m: &ocr_bill::PrepaidMonth) -> String {
     ]);
     g.push(vec![
         m.pack_calls.to_string(),
-        format!("prepaid packs ({} bought)", m.packs.len()),
+        format!(
+            "prepaid packs ({} bought)",
+            m.packs.iter().map(|p| p.packs).sum::<u64>()
+        ),
         "-".into(),
         m.pack_cost.to_string(),
     ]);

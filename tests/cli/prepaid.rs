@@ -416,3 +416,15 @@ fn the_month_with_packs_says_what_it_freezes() {
         .stdout_has("Freeze after settlement: none (this price list freezes nothing)")
         .run();
 }
+
+/// The table counts the packs bought, not the purchases: `10kx3` is three.
+#[test]
+fn the_table_counts_every_pack_bought() {
+    for (packs, want) in [("10kx3", 3), ("10k,1kx2", 3), ("1w", 1)] {
+        Test::new()
+            .args(&["prepaid", "--api", "idcard", "--calls", "20000"])
+            .args(&["--packs", packs])
+            .stdout_has(&format!("prepaid packs ({want} bought)"))
+            .run();
+    }
+}
