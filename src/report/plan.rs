@@ -54,13 +54,32 @@ fn plan_human(p: &ocr_bill::Plan, first: Option<Month>) -> String {
         ]);
     }
     out.push_str(&table(&g));
+    let mut savings = Vec::new();
+    let cheapest = match p.cheapest.option.packs.is_empty() {
+        true => "all postpaid, no packs,".to_string(),
+        false => {
+            savings.push(format!(
+                "{} against all postpaid",
+                num(p.saving_vs_postpaid)
+            ));
+            PackList(&p.cheapest.option.packs).human(&grouped)
+        }
+    };
+    // (An item without packs has no such option.)
+    if p.option(ocr_bill::PlanChoice::PacksAllCalls).is_some() {
+        savings.push(format!(
+            "{} against packs for every call",
+            num(p.saving_vs_packs_all_calls)
+        ));
+    }
     out.push_str(&format!(
-        "Cheapest: {} for {}; saves {} against all postpaid and {} against packs for every call.\n",
-        PackList(&p.cheapest.option.packs).human(&grouped),
-        num(p.cheapest.option.cost),
-        num(p.saving_vs_postpaid),
-        num(p.saving_vs_packs_all_calls)
+        "Cheapest: {cheapest} for {}",
+        num(p.cheapest.option.cost)
     ));
+    if !savings.is_empty() {
+        out.push_str(&format!("; saves {}", savings.join(" and ")));
+    }
+    out.push_str(".\n");
     let headers: Vec<&str> = std::iter::once("month")
         .chain(super::CALLS_HEADINGS)
         .collect();

@@ -503,3 +503,26 @@ fn several_accounts_plans_end_with_their_sums() {
         )
         .run();
 }
+
+/// The table's last word on a plan names only options it has: an item
+/// without packs has no "packs for every call" to save against.
+#[test]
+fn the_cheapest_line_names_only_the_options_the_plan_has() {
+    let out = Test::new()
+        .args(&["plan", "--edition", "intl", "--api", "general"])
+        .args(&["--monthly", "9000", "90000"])
+        .run()
+        .stdout;
+    // 9,000 × 0.021 + 90,000 × 0.014 = 189.00 + 1,260.00.
+    assert!(
+        out.contains("Cheapest: all postpaid, no packs, for 1,449.00.\n"),
+        "{out}"
+    );
+    assert!(!out.contains("every call"), "{out}");
+    Test::new()
+        .args(&["plan", "--api", "idcard", "--monthly", "900"])
+        .stdout_has(
+            "Cheapest: all postpaid, no packs, for 0.00; saves 120.00 against packs for every call.\n",
+        )
+        .run();
+}
