@@ -157,6 +157,14 @@ impl std::fmt::Display for Amount {
 impl Summed {
     /// Adds another account's amounts, which are of the same report.
     pub fn add(&mut self, other: &Summed) -> anyhow::Result<()> {
+        let keys = |s: &Summed| s.amounts.iter().map(|(k, _)| *k).collect::<Vec<_>>();
+        if keys(self) != keys(other) {
+            anyhow::bail!(
+                "the accounts' sums are of other amounts: {:?} and {:?}",
+                keys(self),
+                keys(other)
+            );
+        }
         for ((_, sum), (_, more)) in self.amounts.iter_mut().zip(&other.amounts) {
             *sum = match (*sum, *more) {
                 (Amount::Money(a), Amount::Money(b)) => Amount::Money(a.checked_add(b)?),
@@ -968,8 +976,14 @@ mod tests {
             serde_json::to_string(&sums).unwrap(),
             r#"{"paid":"1001199.99","wasted":3000}"#
         );
-        // A count that overflows is refused, never wrapped.
+        // A count that overflows is refused, never wrapped; other amounts
+        // are not added.
         assert!(sums.add(&one("0", u64::MAX)).is_err());
+        let other = Summed {
+            amounts: vec![("paid", money("1"))],
+            line: "paid {}",
+        };
+        assert!(sums.add(&other).is_err());
     }
 
     #[test]

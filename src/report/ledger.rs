@@ -143,15 +143,23 @@ impl LedgerReport<'_> {
 impl Report for LedgerReport<'_> {
     fn summed(&self) -> Option<Summed> {
         let t = &self.0.totals;
-        Some(Summed {
-            amounts: vec![
-                ("paid_for_packs", Amount::Money(t.paid_for_packs)),
-                ("paid_postpaid", Amount::Money(t.paid_postpaid)),
-                ("calls_wasted", Amount::Calls(t.calls_wasted)),
-                ("value_wasted", Amount::Money(t.value_wasted)),
-            ],
-            line: "paid for packs {}; paid postpaid {}; pack calls wasted by expiry {} (worth {})",
-        })
+        let mut amounts = vec![
+            ("paid_for_packs", Amount::Money(t.paid_for_packs)),
+            ("paid_postpaid", Amount::Money(t.paid_postpaid)),
+            ("calls_wasted", Amount::Calls(t.calls_wasted)),
+            ("value_wasted", Amount::Money(t.value_wasted)),
+        ];
+        let mut line =
+            "paid for packs {}; paid postpaid {}; pack calls wasted by expiry {} (worth {})";
+        // The balance, where it is followed.
+        if let Some(closing) = t.closing_balance {
+            amounts.push(("topups", Amount::Money(t.topups)));
+            amounts.push(("closing_balance", Amount::Money(closing)));
+            line =
+                "paid for packs {}; paid postpaid {}; pack calls wasted by expiry {} (worth {}); \
+                    top-ups {}; closing balance {}";
+        }
+        Some(Summed { amounts, line })
     }
 
     fn sheets(&self) -> Vec<(String, Grid)> {
@@ -189,16 +197,8 @@ impl Report for LedgerReport<'_> {
             out.push_str(&events.join("\n"));
             out.push('\n');
         }
-        let t = &l.totals;
         out.push_str("Totals: ");
         out.push_str(&self.summed().map(|s| s.line()).unwrap_or_default());
-        if let Some(closing) = t.closing_balance {
-            out.push_str(&format!(
-                "; top-ups {}; closing balance {}",
-                num(t.topups),
-                num(closing)
-            ));
-        }
         out.push('\n');
         for note in &l.left_out {
             out.push_str(&format!("Note: {note}\n"));

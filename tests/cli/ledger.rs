@@ -885,6 +885,24 @@ fn several_accounts_ledgers_end_with_their_sums() {
              wasted by expiry 2,000 (worth 160.00)\nPrice list:",
         )
         .run();
+    // With the balances followed (top-ups of A only), their sums too:
+    // A's 5,000.00 less its 3,100.00; B's 0.00 less its 800.00 for packs.
+    let (_t, topups) = files(&[("topups.csv", "account,month,amount\nA,2026-01,5000\n")]);
+    let all = Test::new()
+        .args(&args)
+        .args(&["--topups", &topups[0]])
+        .json();
+    assert_eq!(all["totals"]["topups"], "5000.00", "{}", all["totals"]);
+    assert_eq!(
+        all["totals"]["closing_balance"], "1100.00",
+        "{}",
+        all["totals"]
+    );
+    Test::new()
+        .args(&args)
+        .args(&["--topups", &topups[0]])
+        .stdout_has("(worth 160.00); top-ups 5,000.00; closing balance 1,100.00\nPrice list:")
+        .run();
     // One account has no sums to add.
     let one = Test::new()
         .args(&["ledger", &p[0], "--account", "A"])
