@@ -42,8 +42,8 @@ mod words;
 mod workbook;
 
 pub use batch::{
-    run_batch, spreadsheet_safe, BatchError, BatchFormat, BatchOptions, BatchSummary, RowError,
-    BILL_COLUMNS,
+    run_batch, same_columns, spreadsheet_safe, BatchError, BatchFormat, BatchOptions, BatchSummary,
+    RowError, BILL_COLUMNS,
 };
 pub use bill::{
     by_item, one_time_note, ApiCalls, BillLine, Calculator, Charge, Cliff, Event, HeldPack,

@@ -42,6 +42,35 @@ pub(super) struct Columns {
     pub(super) calls_suffix: &'static str,
 }
 
+impl Columns {
+    /// Whether another header's columns (a file joined after the first) are
+    /// these at the same places, whatever their names: the API, calls,
+    /// account, month, unit, product and billing mode, the groups and the
+    /// count, and neither is a pivot table (whose columns name months).
+    pub(super) fn same_places(&self, other: &Columns) -> bool {
+        self.pivot.is_none()
+            && other.pivot.is_none()
+            && (
+                self.count,
+                self.api,
+                self.calls,
+                self.account,
+                self.month,
+                self.unit,
+            ) == (
+                other.count,
+                other.api,
+                other.calls,
+                other.account,
+                other.month,
+                other.unit,
+            )
+            && self.not_usage == other.not_usage
+            && (&self.group, self.grouped, self.calls_suffix)
+                == (&other.group, other.grouped, other.calls_suffix)
+    }
+}
+
 pub(super) fn columns(
     names: &[String],
     options: &BatchOptions,

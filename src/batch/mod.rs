@@ -118,6 +118,43 @@ pub fn run_batch<R: Read, W: Write>(
     }
 }
 
+/// Whether the header line `other` (a usage file joined after the first, as
+/// `batch` joins several) names the columns of the header line `first` at
+/// the same places, whatever their names or language (`account,month,api,calls`
+/// and `账号,月份,接口,调用量`), with the same delimiter: its rows then read as
+/// the first's, under the first's header.
+///
+/// ```
+/// use ocr_bill::{same_columns, BatchOptions, PriceList};
+/// let (prices, options) = (PriceList::builtin(), BatchOptions::default());
+/// let same = |a: &str, b: &str| same_columns(a.as_bytes(), b.as_bytes(), &options, &prices);
+/// assert!(same("account,month,api,calls", "账号,月份,接口,调用量"));
+/// assert!(!same("account,month,api,calls", "account,api,month,calls"));
+/// assert!(!same("account,month,api,calls", "账号;月份;接口;调用量"));
+/// ```
+pub fn same_columns(
+    first: &[u8],
+    other: &[u8],
+    options: &BatchOptions,
+    prices: &crate::PriceList,
+) -> bool {
+    let read = |line: &[u8]| {
+        let mut reader = RecordReader::new(line.chain(&b"\n"[..]));
+        let names: Vec<String> = match reader.next_header() {
+            Ok(Some(header)) => (header.iter())
+                .map(|h| String::from_utf8_lossy(h).trim().to_string())
+                .collect(),
+            _ => return None,
+        };
+        let cols = columns(&names, options, prices).ok()?;
+        Some((cols, reader.delimiter()))
+    };
+    match (read(first), read(other)) {
+        (Some((a, da)), Some((b, db))) => da == db && a.same_places(&b),
+        _ => false,
+    }
+}
+
 /// The scale of a row's counts, as the suffix they take: its unit cell's,
 /// where the file has one (see [`crate::columns::unit_suffix`]), else the
 /// one the calls column's name gives.

@@ -50,6 +50,8 @@ pub(super) fn run(
     crate::render::stdout_is_open()?;
     // Every skipped row is reported; a report that cannot be written fails the run.
     // Several files are read as one stream, each line named in its file.
+    // (Files of the first's columns under other names are joined too.)
+    let same = |a: &[u8], b: &[u8]| ocr_bill::same_columns(a, b, &options, prices);
     let (input, source, places): (Box<dyn std::io::Read>, String, _) = match &args.file[..] {
         [] | [_] => {
             let (input, source) =
@@ -58,8 +60,8 @@ pub(super) fn run(
         }
         several => {
             no_file_twice(several, "usage")?;
-            same_headers(several, out)?;
-            let (joined, places) = Joined::new(several, out);
+            same_headers(several, out, &same)?;
+            let (joined, places) = Joined::new(several, out, &same);
             (Box::new(joined), file_names(several), Some(places))
         }
     };

@@ -39,13 +39,28 @@ impl Places {
     }
 }
 
+/// Whether a file's header line names the first file's columns at the same
+/// places (the same line, or the same columns named otherwise: another
+/// language, another export).
+pub(super) type SameColumns<'s> = &'s dyn Fn(&[u8], &[u8]) -> bool;
+
+/// Whether header `line` is `first`'s, as `same` tells.
+fn same_header(first: Option<&[u8]>, line: Option<&[u8]>, same: SameColumns<'_>) -> bool {
+    match (first, line) {
+        (Some(first), Some(line)) => first == line || same(first, line),
+        (first, line) => first == line,
+    }
+}
+
 /// Usage files read one after another as one: each decoded on its own (its
 /// encoding, its sheet) and ending with a newline. Each file after the first
-/// must have the first's header, which it then leaves out with the lines
-/// above it, so that the stream is one header and the rows of every file.
+/// must have the first's header, or the same columns at the same places under
+/// other names, which it then leaves out with the lines above it, so that the
+/// stream is one header (the first's) and the rows of every file.
 pub(super) struct Joined<'o> {
     paths: std::vec::IntoIter<PathBuf>,
     out: &'o Out,
+    same: SameColumns<'o>,
     current: Option<(Box<dyn Read>, String)>,
     /// The first file's name and header line (without its line end), once
     /// it is open.
@@ -61,11 +76,16 @@ pub(super) struct Joined<'o> {
 }
 
 impl<'o> Joined<'o> {
-    pub(super) fn new(paths: &[PathBuf], out: &'o Out) -> (Joined<'o>, Places) {
+    pub(super) fn new(
+        paths: &[PathBuf],
+        out: &'o Out,
+        same: SameColumns<'o>,
+    ) -> (Joined<'o>, Places) {
         let places = Places::default();
         let joined = Joined {
             paths: Vec::from(paths).into_iter(),
             out,
+            same,
             current: None,
             first: None,
             pending: Vec::new(),
@@ -93,7 +113,9 @@ impl<'o> Joined<'o> {
                 self.first = Some((head.name.clone(), line));
                 self.places.add(self.lines + 1, 1, head.name.clone());
             }
-            (Some((_, header)), Some((above, range))) if *header == line => {
+            (Some((_, header)), Some((above, range)))
+                if same_header(header.as_deref(), line.as_deref(), self.same) =>
+            {
                 // Its rows start on the line after its header.
                 self.places
                     .add(self.lines + 1, above as u64 + 2, head.name.clone());
@@ -130,7 +152,7 @@ impl<'o> Joined<'o> {
 /// Checks, before anything is written, that the files (but stdin, read
 /// once) have the first's header: a file of other columns is refused before
 /// the first's rows are billed.
-pub(super) fn same_headers(paths: &[PathBuf], out: &Out) -> io::Result<()> {
+pub(super) fn same_headers(paths: &[PathBuf], out: &Out, same: SameColumns<'_>) -> io::Result<()> {
     let mut first: Option<(String, Option<Vec<u8>>)> = None;
     for path in paths.iter().filter(|p| p.as_os_str() != "-") {
         let head = Head::open(path, "usage", out)?;
@@ -140,7 +162,7 @@ pub(super) fn same_headers(paths: &[PathBuf], out: &Out) -> io::Result<()> {
         let line = head.line().map(<[u8]>::to_vec);
         match &first {
             None => first = Some((head.name, line)),
-            Some((name, header)) if *header != line => {
+            Some((name, header)) if !same_header(header.as_deref(), line.as_deref(), same) => {
                 return Err(not_the_first(
                     &head.name,
                     line.as_deref(),
@@ -249,8 +271,8 @@ fn not_the_first(
         io::ErrorKind::InvalidData,
         format!(
             "{name}: its header {} is not the first file's ({first}: {}): batch joins files \
-             of the same columns into one output; bill it apart, or read the files with \
-             ledger, which takes each file's own header",
+             of the same columns, at the same places, into one output; bill it apart, or \
+             read the files with ledger, which takes each file's own header",
             said(theirs),
             said(header)
         ),

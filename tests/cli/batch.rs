@@ -671,14 +671,45 @@ fn several_files_of_the_same_columns_are_billed_as_one() {
         err.contains("day2.csv: line 3: invalid call count '9k?'"),
         "{err}"
     );
-    // Other columns: refused, naming both headers; a file twice: refused.
-    let (_keep, other) = files(&[("other.csv", "account,month,api,calls\n1,2026-01,idcard,5\n")]);
-    let err = Test::new().args(&["batch", &day1, &other[0]]).fails(1);
-    assert!(
-        err.contains("its header 'account,month,api,calls' is not the first file's")
-            && err.contains("'账号,日期,接口,调用量'"),
-        "{err}"
-    );
+    // The same columns at the same places under other names (an export in
+    // English): joined under the first's header, its rows summed with the
+    // first's (1001's January: 4,000 + 5,000).
+    let (_keep, english) = files(&[(
+        "english.csv",
+        "account,date,api,calls\n1001,2026-01-03,idcard,5000\n",
+    )]);
+    let ran = Test::new().args(&["batch", &day1, &english[0]]).run();
+    let lines: Vec<&str> = ran.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", ran.stdout);
+    assert!(lines[0].starts_with("账号,日期,接口,调用量,free_calls"));
+    assert!(lines[2].starts_with("1001,2026-01-03,idcard,5000,1000,4000,2,0.15,600.00"));
+    assert!(ran
+        .stderr
+        .contains("2 rows share their account, month and billing item"));
+    Test::new()
+        .args(&["batch", "--group-by", "account,month", &day1, &english[0]])
+        .stdout_has("\n1001,2026-01,idcard,9000,2,1000,8000,2,0.15,1200.00,")
+        .run();
+    // Other columns, or the same in another order: refused, naming both
+    // headers; a file twice: refused.
+    let (_keep, other) = files(&[
+        ("other.csv", "account,api,month,calls\n1,idcard,2026-01,5\n"),
+        (
+            "more.csv",
+            "account,month,api,calls,note\n1,2026-01,idcard,5,\n",
+        ),
+    ]);
+    for (path, header) in other
+        .iter()
+        .zip(["account,api,month,calls", "account,month,api,calls,note"])
+    {
+        let err = Test::new().args(&["batch", &day1, path]).fails(1);
+        assert!(
+            err.contains(&format!("its header '{header}' is not the first file's"))
+                && err.contains("'账号,日期,接口,调用量'"),
+            "{err}"
+        );
+    }
     let err = Test::new().args(&["batch", &day1, &day1]).fails(2);
     assert!(err.contains("is given twice"), "{err}");
     // Rows skipped for one reason on lines that follow each other across two
