@@ -5,8 +5,10 @@
 //! number without decimals (`9000`, an account `100012345678`), another number
 //! at its shortest exact decimal (`0.15`), a date as `2026-01-05` (with its
 //! time when it has one), text as it is. A cell holding an Excel error
-//! (`#N/A`) is refused with its address, never read as a value. The (first)
-//! sheet's rows keep their numbers: line N of the text is row N of the sheet.
+//! (`#N/A`) is refused with its address, never read as a value. A merged
+//! cell of the account, month or API column stands for each row it spans, as
+//! the sheet shows it. The (first) sheet's rows keep their numbers: line N of
+//! the text is row N of the sheet.
 
 use std::fmt::Write as _;
 use std::io::{Cursor, Read};
@@ -67,7 +69,8 @@ pub fn csv_of(bytes: Vec<u8>, chosen: Option<&str>) -> Result<Vec<u8>, WorkbookE
     }
     let mut sheets = Vec::new();
     for name in names.into_iter().filter(|n| chosen.is_none_or(|c| c == n)) {
-        let range = book.worksheet_range(&name).map_err(|e| {
+        let merged = merged_cells(&mut book, &name);
+        let mut range = book.worksheet_range(&name).map_err(|e| {
             WorkbookError::whole(format!(
                 "sheet '{name}' of the workbook could not be read ({e})"
             ))
@@ -81,6 +84,7 @@ pub fn csv_of(bytes: Vec<u8>, chosen: Option<&str>) -> Result<Vec<u8>, WorkbookE
                     uncalculated_formula(&name, &range, &formulas, uncalculated)?;
                 }
             }
+            fill_merged(&mut range, &merged);
             sheets.push((name, range));
         }
     }
@@ -126,6 +130,86 @@ pub fn csv_of(bytes: Vec<u8>, chosen: Option<&str>) -> Result<Vec<u8>, WorkbookE
         }
     }
     Ok(out)
+}
+
+/// The merged cells (合并单元格) of sheet `name`, where the workbook's format
+/// keeps them (xlsx, xls).
+fn merged_cells<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Sheets<RS>,
+    name: &str,
+) -> Vec<calamine::Dimensions> {
+    match book {
+        calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Rows searched for the header, from the sheet's first.
+const HEADER_ROWS: usize = 16;
+
+/// Fills the cells below the first of a merged cell of the API, account and
+/// month columns, as the header names them, with its value: a sheet shows a
+/// merged cell's value in each row it spans (an account's rows under one
+/// account cell), where Excel's CSV keeps it in the first row alone. Only a
+/// cell of one column spanning rows below the header is filled, only where
+/// empty, and never in another column: a count merged over rows (the calls
+/// column) is no row's count, and its rows stay empty, so refused.
+fn fill_merged(range: &mut calamine::Range<Data>, merged: &[calamine::Dimensions]) {
+    use crate::columns::{resolve, Role, Wanted};
+    let (Some((row0, col0)), Some((last, _))) = (range.start(), range.end()) else {
+        return;
+    };
+    if merged.is_empty() {
+        return;
+    }
+    // The header: the first row that names an API column.
+    let api = [Wanted::named(Role::Api, None, true)];
+    let header = range
+        .rows()
+        .take(HEADER_ROWS)
+        .enumerate()
+        .find_map(|(r, row)| {
+            let names: Vec<String> = row.iter().map(|c| text_of(c).unwrap_or_default()).collect();
+            let found = resolve(&names, &api).ok()?;
+            Some((r as u32, names, found[0]?))
+        });
+    let Some((header, names, api)) = header else {
+        return;
+    };
+    let roles = [
+        Wanted::optional(Role::Account),
+        Wanted::optional(Role::Month),
+    ];
+    let calls = resolve(&names, &[Wanted::optional(Role::Calls)])
+        .ok()
+        .and_then(|found| found[0]);
+    let columns: Vec<u32> = (resolve(&names, &roles).unwrap_or_default().into_iter())
+        .flatten()
+        .chain([api])
+        .filter(|&c| Some(c) != calls)
+        .map(|c| col0 + c as u32)
+        .collect();
+    for region in merged {
+        let ((top, col), (bottom, right)) = (region.start, region.end);
+        if col != right || top <= row0 + header || !columns.contains(&col) {
+            continue;
+        }
+        let Some(value) = (range.get_value((top, col)))
+            .filter(|v| **v != Data::Empty)
+            .cloned()
+        else {
+            continue;
+        };
+        for row in top + 1..=bottom.min(last) {
+            if range
+                .get_value((row, col))
+                .is_none_or(|v| *v == Data::Empty)
+            {
+                range.set_value((row, col), value.clone());
+            }
+        }
+    }
 }
 
 /// Whether an xlsx workbook asks to be calculated when opened

@@ -2835,3 +2835,87 @@ fn counts_of_one_row_are_said_in_the_singular() {
         .stderr_has("group account=A, month=2026-01 (1 row): general: 99000000 calls")
         .run();
 }
+
+/// A workbook's merged cells (合并单元格) of the account, month and API columns
+/// stand for every row they span, as the sheet shows them; a count merged
+/// over rows is no row's count, so its other rows are still refused, and so
+/// is a CSV's empty cell, where a merged cell left no trace.
+#[test]
+fn a_workbooks_merged_account_month_and_api_cells_stand_for_each_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let merged = dir.path().join("merged.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let plain = rust_xlsxwriter::Format::new();
+    // A title merged across the columns, then the header.
+    sheet
+        .merge_range(0, 0, 0, 3, "OCR 调用量统计", &plain)
+        .unwrap();
+    for (c, name) in ["账号", "月份", "接口", "调用量"].iter().enumerate() {
+        sheet.write_string(1, c as u16, *name).unwrap();
+    }
+    // Account 1001 (a number cell) over three rows, January over two of them;
+    // acme over two rows of one month and one API.
+    sheet.merge_range(2, 0, 4, 0, "", &plain).unwrap();
+    sheet.write_number(2, 0, 1001).unwrap();
+    sheet.merge_range(2, 1, 3, 1, "2026-01", &plain).unwrap();
+    sheet.write_string(4, 1, "2026-02").unwrap();
+    sheet.merge_range(5, 0, 6, 0, "acme", &plain).unwrap();
+    sheet.merge_range(5, 1, 6, 1, "2026-01", &plain).unwrap();
+    sheet.merge_range(5, 2, 6, 2, "身份证识别", &plain).unwrap();
+    for (r, api, calls) in [
+        (2, Some("身份证识别"), 5000),
+        (3, Some("通用印刷体识别"), 3000),
+        (4, Some("身份证识别"), 4000),
+        (5, None, 6000),
+        (6, None, 3000),
+    ] {
+        if let Some(api) = api {
+            sheet.write_string(r, 2, api).unwrap();
+        }
+        sheet.write_number(r, 3, calls).unwrap();
+    }
+    book.save(&merged).unwrap();
+    let path = merged.to_string_lossy().into_owned();
+    let rows = Test::new().args(&["batch", &path]).run().stdout;
+    let want = [
+        "1001,2026-01,身份证识别,5000,",
+        "1001,2026-01,通用印刷体识别,3000,",
+        "1001,2026-02,身份证识别,4000,",
+        "acme,2026-01,身份证识别,6000,",
+        "acme,2026-01,身份证识别,3000,",
+    ];
+    for (line, want) in rows.lines().skip(1).zip(want) {
+        assert!(line.starts_with(want), "{line}: {rows}");
+    }
+    assert_eq!(rows.lines().count(), 6, "{rows}");
+    // acme's January is one month of 9,000 calls: 1,200.00.
+    let ledger = Test::new().args(&["ledger", &path]).json();
+    let acme = &ledger["accounts"][1];
+    assert_eq!(acme["account"], "acme");
+    assert_eq!(acme["months"][0]["bill"], "1200.00", "{acme}");
+    assert_eq!(ledger["totals"]["paid_postpaid"], "2550.00");
+    // A count merged over two rows: the second row has none.
+    let calls = dir.path().join("calls.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, name) in ["账号", "月份", "接口", "调用量"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *name).unwrap();
+    }
+    for r in 1..=2 {
+        sheet.write_string(r, 0, "1001").unwrap();
+        sheet.write_string(r, 1, "2026-01").unwrap();
+    }
+    sheet.write_string(1, 2, "身份证识别").unwrap();
+    sheet.write_string(2, 2, "通用印刷体识别").unwrap();
+    sheet.merge_range(1, 3, 2, 3, "", &plain).unwrap();
+    sheet.write_number(1, 3, 9000).unwrap();
+    book.save(&calls).unwrap();
+    let err = Test::new()
+        .args(&["batch", &calls.to_string_lossy()])
+        .status(1)
+        .run()
+        .stderr;
+    assert!(err.contains("Sheet1!D3") || err.contains("line 3"), "{err}");
+    assert!(err.contains("invalid call count ''"), "{err}");
+}
