@@ -69,6 +69,18 @@ pub enum FreeQuota {
     None,
 }
 
+/// How a pricing file's `[[item]]` and `[[api]]` lists meet the lists of the
+/// edition it starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Lists {
+    /// The file's lists are the whole lists (as a file without the setting).
+    Replace,
+    /// An entry whose key the edition has replaces the edition's, in its
+    /// place; the others are added after the edition's.
+    Merge,
+}
+
 /// When a pack alert (余量预警) is sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -1051,6 +1063,8 @@ struct RawPriceList {
     tiers: BTreeMap<String, Spanned<Listed<Spanned<RawTier>>>>,
     #[serde(default)]
     packs: BTreeMap<String, Spanned<Listed<Spanned<RawPack>>>>,
+    #[serde(default, deserialize_with = "some_word")]
+    lists: Option<Lists>,
     item: Option<Vec<Spanned<RawItem>>>,
     api: Option<Vec<Spanned<RawApi>>>,
     unpriced: Option<Spanned<RawUnpriced>>,
@@ -1094,9 +1108,13 @@ impl RawPriceList {
         tiers.append(&mut self.tiers);
         let mut packs = base.packs;
         packs.append(&mut self.packs);
-        let (item, api) = match self.api {
-            Some(api) => (self.item, Some(api)),
-            None => (self.item.or(base.item), base.api),
+        let (item, api) = match (self.lists, self.api) {
+            (Some(Lists::Merge), api) => (
+                merged(base.item, self.item, |i| i.key.get_ref()),
+                merged(base.api, api, |a| a.key.get_ref()),
+            ),
+            (_, Some(api)) => (self.item, Some(api)),
+            (_, None) => (self.item.or(base.item), base.api),
         };
         RawPriceList {
             edition: self.edition,
@@ -1116,11 +1134,35 @@ impl RawPriceList {
             },
             tiers,
             packs,
+            lists: None,
             item,
             api,
             unpriced: self.unpriced.or(base.unpriced),
         }
     }
+}
+
+/// The edition's list `base` with the file's entries `mine`: each in the
+/// place of the edition's entry of its key, if it has one, else after them.
+fn merged<T>(
+    base: Option<Vec<Spanned<T>>>,
+    mine: Option<Vec<Spanned<T>>>,
+    key: impl Fn(&T) -> &String,
+) -> Option<Vec<Spanned<T>>> {
+    let Some(mine) = mine else {
+        return base;
+    };
+    let mut list = base.unwrap_or_default();
+    for entry in mine {
+        match list
+            .iter()
+            .position(|e| key(e.get_ref()) == key(entry.get_ref()))
+        {
+            Some(at) => list[at] = entry,
+            None => list.push(entry),
+        }
+    }
+    Some(list)
 }
 
 /// A required value, or the error naming it.

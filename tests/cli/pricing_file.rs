@@ -495,3 +495,81 @@ fn an_edition_value_the_file_makes_wrong_is_named_in_the_edition() {
     assert!(!err.contains(&format!("{path}: line")), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// With `lists = "merge"`, a file adds APIs to its edition's and replaces
+/// the edition's APIs of its keys, in their places; without it, its list is
+/// the whole list.
+#[test]
+fn a_file_may_add_apis_to_its_editions() {
+    let added = "edition = \"d\"\nlists = \"merge\"\n\n\
+                 [tiers]\nnew = [{ upto = 1_000, price = \"0\" }, { price = \"0.30\" }]\n\n\
+                 [[api]]\nkey = \"new-receipt\"\nname = \"新型票据识别\"\ntiers = \"new\"\n\n\
+                 [[api]]\nkey = \"new-card\"\nname = \"新证件识别\"\nitem = \"cards\"\n";
+    let (_f, path) = temp_pricing(added);
+    // The new API at its own price: (5,000 − 1,000) × 0.30.
+    let v = postpaid_with(&path, "新型票据识别", "5000");
+    assert_eq!(s(&v, "amount"), "1200.00");
+    // One added to a billing item of the edition shares its tiers: 6,000 +
+    // 5,000 calls of 通用证照识别 at the 0.10 tier.
+    let v = Test::new()
+        .args(&["--pricing", &path, "postpaid"])
+        .args(&["--api", "新证件识别", "--calls", "6000"])
+        .args(&["--api", "户口本识别", "--calls", "5000"])
+        .json();
+    assert_eq!(v["lines"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(s(&v, "amount"), "1000.00");
+    // The edition's billing items stay, first, in their order; the new API
+    // of its own is one more, the other is one of 通用证照识别's.
+    let edition = Test::new().args(&["prices", "--edition", "d"]).json();
+    let merged = Test::new().args(&["prices", "--pricing", &path]).json();
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        (v["apis"].as_array().unwrap().iter())
+            .map(|a| a["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (before, after) = (keys(&edition), keys(&merged));
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(after[..before.len()], before[..]);
+    assert_eq!(after[before.len()..], ["new-receipt"]);
+    let cards = (merged["apis"].as_array().unwrap().iter())
+        .find(|a| a["key"] == "cards")
+        .unwrap();
+    assert!(
+        cards["item_apis"].to_string().contains("new-card"),
+        "{cards}"
+    );
+    // An API of the edition's key is replaced where it stands: idcard billed
+    // at the VAT table.
+    let (_r, replaced) = temp_pricing(
+        "lists = \"merge\"\n[[api]]\nkey = \"idcard\"\nname = \"身份证识别\"\ntiers = \"vat\"\n",
+    );
+    let v = postpaid_with(&replaced, "idcard", "9000");
+    assert_eq!(s(&v, "amount"), "4000.00");
+    let listed = Test::new().args(&["prices", "--pricing", &replaced]).json();
+    assert_eq!(keys(&listed)[0], "idcard");
+    assert_eq!(keys(&listed).len(), 9);
+    assert_eq!(listed["apis"][0]["tier_table"], "vat");
+    // Without the setting, the file's list is the whole list.
+    let own = added
+        .split("\n\n[[api]]\nkey = \"new-card\"")
+        .next()
+        .unwrap();
+    let (_w, whole) = temp_pricing(&own.replace("lists = \"merge\"\n", ""));
+    assert_eq!(
+        s(&postpaid_with(&whole, "新型票据识别", "5000"), "amount"),
+        "1200.00"
+    );
+    let err = postpaid(&whole, "户口本识别", "5000").fails(1);
+    assert!(err.contains("unknown API '户口本识别'"), "{err}");
+    // A name the edition already gives another API is refused, placed.
+    let (_d, twice) = temp_pricing(&added.replace("新型票据识别", "身份证识别"));
+    let err = postpaid(&twice, "idcard", "9000").fails(1);
+    assert!(err.contains("duplicate API name '身份证识别'"), "{err}");
+    // The setting's words are listed when another is given.
+    let (_b, bad) = temp_pricing("lists = \"append\"\n");
+    let err = postpaid(&bad, "idcard", "9000").fails(1);
+    assert!(
+        err.contains("`append`, expected `replace` or `merge`"),
+        "{err}"
+    );
+}
