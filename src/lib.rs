@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+mod archive;
 mod batch;
 mod bill;
 mod columns;
@@ -41,6 +42,7 @@ mod records;
 mod words;
 mod workbook;
 
+pub use archive::{uncompressed, uncompressed_stream, MAX_STDIN_ARCHIVE_BYTES};
 pub use batch::{
     run_batch, same_columns, spreadsheet_safe, BatchError, BatchFormat, BatchOptions, BatchSummary,
     RowError, BILL_COLUMNS,

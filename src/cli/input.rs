@@ -99,18 +99,21 @@ pub(super) fn open_input(
                  with Ctrl-D (Ctrl-Z, Enter on Windows), or name a file"
             ))?;
         }
-        Ok((
-            Box::new(decoded(Box::new(std::io::stdin().lock()))),
-            "stdin".to_string(),
-        ))
+        // (Compressed: gzip streams; a zip archive is read whole first.)
+        let input = ocr_bill::uncompressed_stream(std::io::stdin().lock())
+            .with_context(|| format!("cannot read the {what} file from stdin"))?;
+        Ok((Box::new(decoded(input)), "stdin".to_string()))
     };
     Ok(match path {
         None => stdin()?,
         Some(p) if p == Path::new("-") => stdin()?,
         Some(p) => {
-            let file = fs::File::open(p)
-                .with_context(|| format!("cannot read {what} file {}", p.display()))?;
-            (Box::new(decoded(Box::new(file))), p.display().to_string())
+            let cannot = || format!("cannot read {what} file {}", p.display());
+            let file = fs::File::open(p).with_context(cannot)?;
+            // A gzip-compressed file, or a zip archive of one file, as it
+            // decompresses.
+            let input = ocr_bill::uncompressed(file).with_context(cannot)?;
+            (Box::new(decoded(input)), p.display().to_string())
         }
     })
 }

@@ -2919,3 +2919,76 @@ fn a_workbooks_merged_account_month_and_api_cells_stand_for_each_row() {
     assert!(err.contains("Sheet1!D3") || err.contains("line 3"), "{err}");
     assert!(err.contains("invalid call count ''"), "{err}");
 }
+
+/// A usage file compressed with gzip, or the one file of a zip archive (a
+/// bill's details as a billing center downloads them), is read as it
+/// decompresses, by every reader, from a file or stdin; an archive of several
+/// files is refused, naming them, and a damaged one is an error.
+#[test]
+fn a_gzip_file_or_a_zip_archive_of_one_file_is_read_as_it_decompresses() {
+    use std::io::Write;
+    let (gbk, _, _) = encoding_rs::GBK
+        .encode("账号,月份,接口,调用量\n1001,2026-01,身份证,5000\n1001,2026-01,身份证,4000\n");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&gbk).unwrap();
+    let gz = gz.finish().unwrap();
+    let zipped = |files: &[(&str, &[u8])]| {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, bytes) in files {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    };
+    let one = zipped(&[("账单/usage.csv", &gbk)]);
+    let two = zipped(&[("a.csv", &gbk), ("b.csv", &gbk)]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (name, bytes) in [
+        ("usage.csv", &gbk[..]),
+        ("usage.csv.gz", &gz[..]),
+        ("bill.zip", &one[..]),
+        ("two.zip", &two[..]),
+        ("cut.gz", &gz[..gz.len() - 8]),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        paths.push(path.to_string_lossy().into_owned());
+    }
+    for args in [
+        vec!["batch"],
+        vec!["batch", "--group-by", "account,month"],
+        vec!["ledger", "-f", "csv"],
+        vec!["plan", "-f", "csv"],
+    ] {
+        let plain = Test::new().args(&args).arg(&paths[0]).run().stdout;
+        assert!(plain.lines().count() > 1, "{args:?}: {plain}");
+        for (path, bytes) in [(&paths[1], &gz), (&paths[2], &one)] {
+            let from_file = Test::new().args(&args).arg(path).run().stdout;
+            assert_eq!(from_file, plain, "{args:?} {path}");
+            let mut piped = args.clone();
+            piped.push("-");
+            if args[0] != "batch" {
+                piped.insert(piped.len() - 1, "--usage");
+            }
+            let from_stdin = Test::new().args(&piped).stdin(bytes.clone()).run().stdout;
+            assert_eq!(from_stdin, plain, "{args:?} stdin of {path}");
+        }
+    }
+    // January is one month of 9,000 calls.
+    Test::new()
+        .args(&["batch", "--group-by", "account,month", &paths[2]])
+        .stdout_has("1001,2026-01,idcard,9000,2,1000,8000,2,0.15,1200.00,")
+        .run();
+    let err = Test::new().args(&["batch", &paths[3]]).fails(1);
+    assert!(
+        err.contains("zip archive of 2 files (a.csv, b.csv): extract them"),
+        "{err}"
+    );
+    let err = Test::new().args(&["batch", &paths[4]]).fails(1);
+    assert!(
+        err.contains("gzip-compressed input cannot be read"),
+        "{err}"
+    );
+}

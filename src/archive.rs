@@ -1,0 +1,361 @@
+//! Compressed inputs: a usage file compressed with gzip (`usage.csv.gz`), or
+//! the one file of a zip archive (a bill's details as a billing center
+//! downloads them), each read as it decompresses, in bounded memory. A
+//! workbook is a zip archive too (xlsx, ods): it is left to the workbook
+//! reader, as is anything else.
+
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::sync::mpsc::{sync_channel, Receiver};
+
+/// The largest zip archive read from standard input, which is read whole (a
+/// zip archive's directory is at its end).
+pub const MAX_STDIN_ARCHIVE_BYTES: u64 = 1 << 30;
+
+/// Bytes decompressed at a time from a zip archive's file.
+const CHUNK: usize = 1 << 16;
+
+/// The content of `input`, a file: decompressed when it is gzip or a zip
+/// archive of one file (not a workbook), else as it is.
+pub fn uncompressed<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Box<dyn Read>> {
+    let mut magic = Vec::with_capacity(4);
+    (&mut input).take(4).read_to_end(&mut magic)?;
+    input.seek(SeekFrom::Start(0))?;
+    Ok(match Kind::of(&magic) {
+        Kind::Gzip => Box::new(gunzip(BufReader::new(input))),
+        Kind::Zip => match unzip(input)? {
+            Unzipped::File(file) => Box::new(file),
+            Unzipped::Workbook(mut input) => {
+                input.seek(SeekFrom::Start(0))?;
+                Box::new(input)
+            }
+        },
+        Kind::Other => Box::new(input),
+    })
+}
+
+/// The content of `input`, a stream (standard input), as [`uncompressed`]:
+/// a zip archive is read whole first, up to [`MAX_STDIN_ARCHIVE_BYTES`].
+pub fn uncompressed_stream<R: Read + 'static>(input: R) -> io::Result<Box<dyn Read>> {
+    let mut input = BufReader::with_capacity(CHUNK, input);
+    let magic = input.fill_buf()?;
+    Ok(match Kind::of(magic) {
+        Kind::Gzip => Box::new(gunzip(input)),
+        Kind::Zip => {
+            let mut whole = Vec::new();
+            (&mut input)
+                .take(MAX_STDIN_ARCHIVE_BYTES + 1)
+                .read_to_end(&mut whole)?;
+            if whole.len() as u64 > MAX_STDIN_ARCHIVE_BYTES {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "the input is a zip archive larger than the {} MB read from standard \
+                         input; name the file instead",
+                        MAX_STDIN_ARCHIVE_BYTES >> 20
+                    ),
+                ));
+            }
+            uncompressed(io::Cursor::new(whole))?
+        }
+        Kind::Other => Box::new(input),
+    })
+}
+
+/// What an input's first bytes say it is.
+enum Kind {
+    Gzip,
+    Zip,
+    Other,
+}
+
+impl Kind {
+    fn of(magic: &[u8]) -> Kind {
+        if magic.starts_with(b"\x1F\x8B") {
+            Kind::Gzip
+        } else if magic.starts_with(b"PK\x03\x04") {
+            Kind::Zip
+        } else {
+            Kind::Other
+        }
+    }
+}
+
+/// A gzip stream's content (every member of it, as `gunzip` reads them), its
+/// errors saying what the input is.
+fn gunzip<R: BufRead>(input: R) -> impl Read {
+    Told {
+        inner: flate2::bufread::MultiGzDecoder::new(input),
+        what: "the gzip-compressed input",
+    }
+}
+
+/// A reader whose errors say what was being read.
+struct Told<R> {
+    inner: R,
+    what: &'static str,
+}
+
+impl<R: Read> Read for Told<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner
+            .read(buf)
+            .map_err(|e| io::Error::new(e.kind(), format!("{} cannot be read: {e}", self.what)))
+    }
+}
+
+/// A zip archive, read.
+enum Unzipped<R> {
+    /// Its one file, as it decompresses.
+    File(ZipFileReader),
+    /// A workbook (xlsx, xlsm, xlsb, ods), to be read as one.
+    Workbook(R),
+}
+
+/// The one file of a zip archive that is no workbook, decompressed on a
+/// thread of its own (the archive's reader borrows the archive); any error,
+/// a checksum that does not match among them, ends the content with it.
+fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R>> {
+    let bad = |e: zip::result::ZipError| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the input is a zip archive that cannot be read ({e})"),
+        )
+    };
+    // Its names; one that cannot be read as an archive is left to the
+    // workbook reader, which says what to do with a damaged workbook.
+    let names: Option<Vec<String>> = zip::ZipArchive::new(&mut input).ok().and_then(|a| {
+        (a.file_names())
+            .map(|n| n.map(|n| n.into_owned()))
+            .collect::<Result<_, _>>()
+            .ok()
+    });
+    let workbook = |names: &[String]| {
+        (names.iter())
+            .any(|n| n == "[Content_Types].xml" || n == "mimetype" || n.starts_with("xl/"))
+    };
+    let names = match names {
+        Some(names) if !workbook(&names) => names,
+        _ => return Ok(Unzipped::Workbook(input)),
+    };
+    input.seek(SeekFrom::Start(0))?;
+    let mut archive = zip::ZipArchive::new(input).map_err(bad)?;
+    // Its files, but folders and what an archiver adds (`__MACOSX/`,
+    // `.DS_Store`).
+    let files: Vec<(usize, &String)> = (0..names.len())
+        .map(|i| (i, &names[i]))
+        .filter(|(_, n)| {
+            let base = n.rsplit('/').next().unwrap_or(n);
+            !n.ends_with('/') && !n.starts_with("__MACOSX/") && !base.starts_with('.')
+        })
+        .collect();
+    let index = match files.as_slice() {
+        [(index, _)] => *index,
+        [] => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the input is a zip archive with no file in it".to_string(),
+            ))
+        }
+        several => {
+            let listed: Vec<&str> = several.iter().map(|(_, n)| n.as_str()).collect();
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the input is a zip archive of {} files ({}): extract them and name each \
+                     (batch, ledger and plan read several files as one)",
+                    several.len(),
+                    crate::first_of(listed.iter(), 5)
+                ),
+            ));
+        }
+    };
+    let (send, receive) = sync_channel::<io::Result<Vec<u8>>>(4);
+    std::thread::spawn(move || {
+        let mut file = match archive.by_index(index) {
+            Ok(file) => file,
+            Err(e) => {
+                let _ = send.send(Err(bad(e)));
+                return;
+            }
+        };
+        loop {
+            let mut chunk = vec![0; CHUNK];
+            match file.read(&mut chunk) {
+                Ok(0) => return,
+                Ok(n) => {
+                    chunk.truncate(n);
+                    // (The reader went away: nothing more is wanted.)
+                    if send.send(Ok(chunk)).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = send.send(Err(io::Error::new(
+                        e.kind(),
+                        format!("the zip archive's file cannot be read: {e}"),
+                    )));
+                    return;
+                }
+            }
+        }
+    });
+    Ok(Unzipped::File(ZipFileReader {
+        chunks: receive,
+        chunk: Vec::new(),
+        at: 0,
+    }))
+}
+
+/// A zip archive's file, as its thread decompresses it.
+struct ZipFileReader {
+    chunks: Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl Read for ZipFileReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.chunk.len() {
+            match self.chunks.recv() {
+                Ok(chunk) => {
+                    self.chunk = chunk?;
+                    self.at = 0;
+                }
+                // The thread is done: the end of the file.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zipped(files: &[(&str, &[u8])]) -> Vec<u8> {
+        zipped_as(files, zip::CompressionMethod::Deflated)
+    }
+
+    fn zipped_as(files: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        for (name, bytes) in files {
+            zip.start_file(*name, options).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    fn read(input: Box<dyn Read>) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut input = input;
+        input.read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn a_zip_archives_one_file_is_read_whole_across_chunks() {
+        // More than one chunk, so that the thread hands on several.
+        let csv: Vec<u8> = (0..20_000)
+            .flat_map(|i| format!("acct{i},2026-01,idcard,{i}\n").into_bytes())
+            .collect();
+        let archive = zipped(&[("__MACOSX/._u.csv", b"x"), ("bill/u.csv", &csv)]);
+        let from_file = read(uncompressed(io::Cursor::new(archive.clone())).unwrap()).unwrap();
+        assert_eq!(from_file, csv);
+        let from_stream = read(uncompressed_stream(io::Cursor::new(archive)).unwrap()).unwrap();
+        assert_eq!(from_stream, csv);
+    }
+
+    #[test]
+    fn several_files_or_none_are_refused_naming_them() {
+        let two = zipped(&[("a.csv", b"1"), ("b.csv", b"2")]);
+        let err = uncompressed(io::Cursor::new(two))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("zip archive of 2 files (a.csv, b.csv)"),
+            "{err}"
+        );
+        let none = zipped(&[(".DS_Store", b"1")]);
+        let err = uncompressed(io::Cursor::new(none))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("no file in it"), "{err}");
+    }
+
+    #[test]
+    fn a_workbook_and_plain_text_are_left_as_they_are() {
+        let book = zipped(&[
+            ("[Content_Types].xml", b"<x/>"),
+            ("xl/workbook.xml", b"<y/>"),
+        ]);
+        assert_eq!(
+            read(uncompressed(io::Cursor::new(book.clone())).unwrap()).unwrap(),
+            book
+        );
+        assert_eq!(
+            read(uncompressed_stream(io::Cursor::new(book.clone())).unwrap()).unwrap(),
+            book
+        );
+        let text = b"api,calls\nidcard,9000\n".to_vec();
+        assert_eq!(
+            read(uncompressed(io::Cursor::new(text.clone())).unwrap()).unwrap(),
+            text
+        );
+        assert_eq!(
+            read(uncompressed_stream(io::Cursor::new(text.clone())).unwrap()).unwrap(),
+            text
+        );
+        // Shorter than any magic.
+        assert_eq!(
+            read(uncompressed(io::Cursor::new(b"P".to_vec())).unwrap()).unwrap(),
+            b"P"
+        );
+    }
+
+    #[test]
+    fn gzip_is_read_and_a_corrupt_stream_is_an_error() {
+        let text = b"api,calls\nidcard,9000\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(text).unwrap();
+        let gz = gz.finish().unwrap();
+        assert_eq!(
+            read(uncompressed(io::Cursor::new(gz.clone())).unwrap()).unwrap(),
+            text
+        );
+        assert_eq!(
+            read(uncompressed_stream(io::Cursor::new(gz.clone())).unwrap()).unwrap(),
+            text
+        );
+        let mut cut = gz.clone();
+        cut.truncate(gz.len() - 6);
+        let err = read(uncompressed(io::Cursor::new(cut)).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("gzip-compressed input cannot be read"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_zip_file_that_does_not_match_its_checksum_is_an_error() {
+        let mut archive = zipped_as(
+            &[("u.csv", b"api,calls\nidcard,9000\n")],
+            zip::CompressionMethod::Stored,
+        );
+        // A byte of the data changed, as a damaged download has it.
+        let at = archive.windows(6).position(|w| w == b"idcard").unwrap();
+        archive[at] ^= 0x20;
+        let result = uncompressed(io::Cursor::new(archive)).and_then(read);
+        assert!(result.is_err(), "{result:?}");
+    }
+}
