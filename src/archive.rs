@@ -259,6 +259,13 @@ mod tests {
         Ok(out)
     }
 
+    /// What each way in reads of `bytes`: as a file, and as a stream.
+    fn both(bytes: &[u8]) -> [io::Result<Vec<u8>>; 2] {
+        let file = uncompressed(io::Cursor::new(bytes.to_vec())).and_then(read);
+        let stream = uncompressed_stream(io::Cursor::new(bytes.to_vec())).and_then(read);
+        [file, stream]
+    }
+
     #[test]
     fn a_zip_archives_one_file_is_read_whole_across_chunks() {
         // More than one chunk, so that the thread hands on several.
@@ -266,10 +273,9 @@ mod tests {
             .flat_map(|i| format!("acct{i},2026-01,idcard,{i}\n").into_bytes())
             .collect();
         let archive = zipped(&[("__MACOSX/._u.csv", b"x"), ("bill/u.csv", &csv)]);
-        let from_file = read(uncompressed(io::Cursor::new(archive.clone())).unwrap()).unwrap();
-        assert_eq!(from_file, csv);
-        let from_stream = read(uncompressed_stream(io::Cursor::new(archive)).unwrap()).unwrap();
-        assert_eq!(from_stream, csv);
+        for got in both(&archive) {
+            assert_eq!(got.unwrap(), csv);
+        }
     }
 
     #[test]
@@ -297,28 +303,12 @@ mod tests {
             ("[Content_Types].xml", b"<x/>"),
             ("xl/workbook.xml", b"<y/>"),
         ]);
-        assert_eq!(
-            read(uncompressed(io::Cursor::new(book.clone())).unwrap()).unwrap(),
-            book
-        );
-        assert_eq!(
-            read(uncompressed_stream(io::Cursor::new(book.clone())).unwrap()).unwrap(),
-            book
-        );
-        let text = b"api,calls\nidcard,9000\n".to_vec();
-        assert_eq!(
-            read(uncompressed(io::Cursor::new(text.clone())).unwrap()).unwrap(),
-            text
-        );
-        assert_eq!(
-            read(uncompressed_stream(io::Cursor::new(text.clone())).unwrap()).unwrap(),
-            text
-        );
-        // Shorter than any magic.
-        assert_eq!(
-            read(uncompressed(io::Cursor::new(b"P".to_vec())).unwrap()).unwrap(),
-            b"P"
-        );
+        // (The last, shorter than any magic.)
+        for bytes in [&book[..], b"api,calls\nidcard,9000\n", b"P"] {
+            for got in both(bytes) {
+                assert_eq!(got.unwrap(), bytes);
+            }
+        }
     }
 
     #[test]
@@ -327,23 +317,16 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(text).unwrap();
         let gz = gz.finish().unwrap();
-        assert_eq!(
-            read(uncompressed(io::Cursor::new(gz.clone())).unwrap()).unwrap(),
-            text
-        );
-        assert_eq!(
-            read(uncompressed_stream(io::Cursor::new(gz.clone())).unwrap()).unwrap(),
-            text
-        );
-        let mut cut = gz.clone();
-        cut.truncate(gz.len() - 6);
-        let err = read(uncompressed(io::Cursor::new(cut)).unwrap())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("gzip-compressed input cannot be read"),
-            "{err}"
-        );
+        for got in both(&gz) {
+            assert_eq!(got.unwrap(), text);
+        }
+        for got in both(&gz[..gz.len() - 6]) {
+            let err = got.unwrap_err().to_string();
+            assert!(
+                err.contains("gzip-compressed input cannot be read"),
+                "{err}"
+            );
+        }
     }
 
     #[test]
@@ -355,7 +338,8 @@ mod tests {
         // A byte of the data changed, as a damaged download has it.
         let at = archive.windows(6).position(|w| w == b"idcard").unwrap();
         archive[at] ^= 0x20;
-        let result = uncompressed(io::Cursor::new(archive)).and_then(read);
-        assert!(result.is_err(), "{result:?}");
+        for got in both(&archive) {
+            assert!(got.is_err(), "{got:?}");
+        }
     }
 }

@@ -796,6 +796,11 @@ fn a_statement_row_that_is_no_top_up_is_refused() {
 /// A file of many accounts makes more output than is kept in memory (past
 /// 8 MB it goes to a temporary file until the run is done): the whole of it
 /// arrives, every account's ledger as it is alone, in JSON, CSV and tables.
+/// A's rows run from January to March; B's stop in January.
+const TWO_ACCOUNTS: &str =
+    "account,month,api,calls\nA,2026-01,idcard,9000\nB,2026-01,idcard,9000\n\
+                            A,2026-02,idcard,20000\nA,2026-03,idcard,900\n";
+
 #[test]
 fn every_account_is_followed_to_the_files_last_month() {
     // B's rows stop in January while the file runs to March: B had no calls
@@ -803,11 +808,7 @@ fn every_account_is_followed_to_the_files_last_month() {
     // pack (bought in January, valid one month) expires there with its
     // calls unused.
     let (_d, p) = files(&[
-        (
-            "usage.csv",
-            "account,month,api,calls\nA,2026-01,idcard,9000\nB,2026-01,idcard,9000\n\
-             A,2026-02,idcard,20000\nA,2026-03,idcard,900\n",
-        ),
+        ("usage.csv", TWO_ACCOUNTS),
         (
             "packs.csv",
             "account,month,api,calls\nB,2026-01,idcard,1000\n",
@@ -848,11 +849,7 @@ fn several_accounts_ledgers_end_with_their_sums() {
     // calls, one pack of 10,000 bought for 800.00 that serves 8,000 and
     // expires with 2,000 unused, worth 160.00.
     let (_d, p) = files(&[
-        (
-            "usage.csv",
-            "account,month,api,calls\nA,2026-01,idcard,9000\nB,2026-01,idcard,9000\n\
-             A,2026-02,idcard,20000\nA,2026-03,idcard,900\n",
-        ),
+        ("usage.csv", TWO_ACCOUNTS),
         (
             "packs.csv",
             "account,month,api,calls\nB,2026-01,idcard,10000\n",
