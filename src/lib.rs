@@ -75,8 +75,8 @@ pub use pricing::{
     TierPrice, Unpriced, DEFAULT_PRICING, EDITIONS,
 };
 pub use quote::{
-    cheapest_packs, pack_options, serialize_pack_list, single_size, PackCount, PackList, Purchase,
-    Quote, QuoteChoice, QuoteOption, Spread, SpreadChoice,
+    cheapest_packs, pack_options, serialize_pack_list, single_size, spread_calls, PackCount,
+    PackList, Purchase, Quote, QuoteChoice, QuoteOption, Spread, SpreadChoice,
 };
 pub use records::{is_title, TotalsRows};
 pub use words::{counted, plural};

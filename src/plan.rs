@@ -128,6 +128,8 @@ struct Search<'c, 'a> {
     calc: &'c Calculator<'a>,
     api: &'c Item,
     monthly: &'c [u64],
+    /// Each month's free calls.
+    free: &'c [u64],
     order: Vec<Pack>,
     counts: Vec<u64>,
     best: Option<(Vec<u64>, Key)>,
@@ -170,8 +172,7 @@ impl Search<'_, '_> {
         }
         let mut total = Some(Decimal::ZERO);
         self.pool[0].refill(pool);
-        let free = self.calc.lone_free(self.api);
-        for &calls in self.monthly {
+        for (&calls, &free) in self.monthly.iter().zip(self.free) {
             self.events.clear();
             match self
                 .calc
@@ -364,12 +365,26 @@ impl Calculator<'_> {
     /// assert_eq!(plan.saving_vs_postpaid.to_string(), "800.00");
     /// ```
     pub fn plan(&self, api: &Item, monthly: &[u64]) -> Result<Plan, Error> {
-        let pairs = self.cheapest_pairs(api, monthly)?;
+        self.plan_with_free(api, monthly, &vec![self.lone_free(api); monthly.len()])
+    }
+
+    /// [`Calculator::plan`] with each month's free calls given: an item's
+    /// share of the account's allowance (edition `b`), which the month's calls
+    /// of the items before it decide.
+    pub fn plan_with_free(&self, api: &Item, monthly: &[u64], free: &[u64]) -> Result<Plan, Error> {
+        if free.len() != monthly.len() {
+            return Err(Error::Invalid(format!(
+                "{} months of free calls for {} months of calls",
+                free.len(),
+                monthly.len()
+            )));
+        }
+        let pairs = self.cheapest_pairs(api, monthly, free)?;
         let all_calls = monthly
             .iter()
             .try_fold(0u64, |a, &c| a.checked_add(c))
             .ok_or(Error::Overflow("the period's calls"))?;
-        let best = self.plan_option(PlanChoice::Cheapest, api, monthly, &pairs)?;
+        let best = self.plan_option(PlanChoice::Cheapest, api, monthly, free, &pairs)?;
         let cover_all = cheapest_packs(&api.packs, all_calls).ok();
         let cover_pairs: Vec<(Pack, u64)> = cover_all
             .map(|p| {
@@ -382,14 +397,14 @@ impl Calculator<'_> {
         // All postpaid: refused like any postpaid bill when a month reaches the
         // contact-sales tier without a price.
         let postpaid = self
-            .plan_option(PlanChoice::AllPostpaid, api, monthly, &[])?
+            .plan_option(PlanChoice::AllPostpaid, api, monthly, free, &[])?
             .option;
         let mut options = vec![postpaid.clone(), best.option.clone()];
         let cover = if api.packs.is_empty() {
             None
         } else {
             Some(
-                self.plan_option(PlanChoice::PacksAllCalls, api, monthly, &cover_pairs)?
+                self.plan_option(PlanChoice::PacksAllCalls, api, monthly, free, &cover_pairs)?
                     .option,
             )
         };
@@ -412,14 +427,20 @@ impl Calculator<'_> {
     /// The cheapest option alone, without the others and the months (what
     /// the cost curve needs at each point).
     pub fn cheapest_option(&self, api: &Item, monthly: &[u64]) -> Result<PlanOption, Error> {
-        let pairs = self.cheapest_pairs(api, monthly)?;
+        let free = vec![self.lone_free(api); monthly.len()];
+        let pairs = self.cheapest_pairs(api, monthly, &free)?;
         Ok(self
-            .plan_option(PlanChoice::Cheapest, api, monthly, &pairs)?
+            .plan_option(PlanChoice::Cheapest, api, monthly, &free, &pairs)?
             .option)
     }
 
     /// The packs of the cheapest purchase, found by an exact search.
-    fn cheapest_pairs(&self, api: &Item, monthly: &[u64]) -> Result<Vec<(Pack, u64)>, Error> {
+    fn cheapest_pairs(
+        &self,
+        api: &Item,
+        monthly: &[u64],
+        free: &[u64],
+    ) -> Result<Vec<(Pack, u64)>, Error> {
         let validity = self.prices.settings.pack_validity_months as usize;
         if monthly.is_empty() || monthly.len() > validity {
             return Err(Error::Invalid(format!(
@@ -428,10 +449,9 @@ impl Calculator<'_> {
                 plan_months(self.prices.settings.pack_validity_months)
             )));
         }
-        let free = self.lone_free(api);
         let mut breakpoints = Vec::new();
         let mut need = 0u64;
-        for &calls in monthly {
+        for (&calls, &free) in monthly.iter().zip(free) {
             need = need
                 .checked_add(calls.saturating_sub(free))
                 .ok_or(Error::Overflow("the period's calls"))?;
@@ -463,7 +483,7 @@ impl Calculator<'_> {
             [calls] if self.prices.settings.overage_tier_basis == OverageTierBasis::TotalCalls => {
                 let index = api.tier_index(*calls, self.prices.settings.tier_bounds);
                 self.price(api, index)
-                    .map(|p| (calls.saturating_sub(self.lone_free(api)), p))
+                    .map(|p| (calls.saturating_sub(free[0]), p))
             }
             _ => None,
         };
@@ -478,6 +498,7 @@ impl Calculator<'_> {
             calc: self,
             api,
             monthly,
+            free,
             counts: vec![0; order.len()],
             order,
             best: None,
@@ -501,8 +522,8 @@ impl Calculator<'_> {
         }
         if postpaid_only.is_none() {
             // Refused the way the months' own bills are.
-            for &calls in monthly {
-                self.line(api, calls, &mut [])?;
+            for (&calls, &free) in monthly.iter().zip(free) {
+                self.line_with_free(api, calls, free, &mut [])?;
             }
         }
         let (counts, _) = search.best.clone().expect("all postpaid is an option");
@@ -515,6 +536,7 @@ impl Calculator<'_> {
         label: PlanChoice,
         api: &Item,
         monthly: &[u64],
+        free: &[u64],
         packs: &[(Pack, u64)],
     ) -> Result<BestPlan, Error> {
         let purchase = Purchase::from_counts(packs, 0)?;
@@ -524,8 +546,8 @@ impl Calculator<'_> {
         let mut pool = vec![HeldPack::pool(&api.key, pack_calls)];
         let mut months = Vec::new();
         let mut postpaid = Money::ZERO;
-        for (i, &calls) in monthly.iter().enumerate() {
-            let line = self.line(api, calls, &mut pool)?;
+        for (i, (&calls, &free)) in monthly.iter().zip(free).enumerate() {
+            let line = self.line_with_free(api, calls, free, &mut pool)?;
             postpaid = postpaid.checked_add(line.amount)?;
             months.push(PlanMonth {
                 month: i + 1,

@@ -460,6 +460,20 @@ mod tests {
     }
 }
 
+/// `calls` spread evenly over `months` months, the remainder in the first
+/// months (as `quote --months` spreads them).
+///
+/// ```
+/// assert_eq!(ocr_bill::spread_calls(250_000, 12)[..2], [20_834, 20_834]);
+/// assert_eq!(ocr_bill::spread_calls(250_000, 12).iter().sum::<u64>(), 250_000);
+/// ```
+pub fn spread_calls(calls: u64, months: u32) -> Vec<u64> {
+    let m = u64::from(months).max(1);
+    (0..u64::from(months))
+        .map(|i| calls / m + u64::from(i < calls % m))
+        .collect()
+}
+
 /// The calls spread evenly over some months, compared with postpaid.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Spread {
@@ -528,6 +542,20 @@ impl crate::Calculator<'_> {
         calls: u64,
         months: Option<u32>,
     ) -> Result<Quote, Error> {
+        self.quote_with_free(api, calls, months, None)
+    }
+
+    /// [`crate::Calculator::quote`] with the free calls of each of the `months`
+    /// given (an item's share of the account's allowance, edition `b`, as
+    /// the months' calls of the items before it decide); `None`: the item's
+    /// own.
+    pub fn quote_with_free(
+        &self,
+        api: &crate::Item,
+        calls: u64,
+        months: Option<u32>,
+        free: Option<&[u64]>,
+    ) -> Result<Quote, Error> {
         if api.packs.is_empty() {
             return Err(Error::NoPacks {
                 api: api.key.clone(),
@@ -541,7 +569,7 @@ impl crate::Calculator<'_> {
                     .iter()
                     .find(|o| o.label == QuoteChoice::Cheapest)
                     .expect("pack_options gives the cheapest");
-                Some(self.spread(api, calls, m, cheapest)?)
+                Some(self.spread(api, calls, m, free, cheapest)?)
             }
         };
         Ok(Quote {
@@ -559,6 +587,7 @@ impl crate::Calculator<'_> {
         api: &crate::Item,
         calls: u64,
         months: u32,
+        free: Option<&[u64]>,
         all_calls: &QuoteOption,
     ) -> Result<Spread, Error> {
         let validity = self.prices.settings.pack_validity_months;
@@ -570,14 +599,18 @@ impl crate::Calculator<'_> {
                 why: ", the months a pack stays valid",
             });
         }
-        let m = u64::from(months);
-        let monthly_calls: Vec<u64> = (0..m)
-            .map(|i| calls / m + u64::from(i < calls % m))
-            .collect();
+        let monthly_calls = spread_calls(calls, months);
+        if free.is_some_and(|f| f.len() != monthly_calls.len()) {
+            return Err(Error::Invalid(format!(
+                "free calls of {} months for {months} months",
+                free.map_or(0, <[u64]>::len)
+            )));
+        }
         let mut postpaid_cost = Money::ZERO;
         let mut beyond = 0u64;
-        for &c in &monthly_calls {
-            let line = self.line(api, c, &mut [])?;
+        for (i, &c) in monthly_calls.iter().enumerate() {
+            let free = free.map_or_else(|| self.lone_free(api), |f| f[i]);
+            let line = self.line_with_free(api, c, free, &mut [])?;
             postpaid_cost = postpaid_cost.checked_add(line.amount)?;
             beyond += c - line.free_calls;
         }

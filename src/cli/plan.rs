@@ -27,19 +27,25 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
         ))
         .into());
     }
+    // Each item with its free calls of each month: its own quota, or its
+    // share of the account's allowance (edition `b`), which the month's calls
+    // of the items before it in the price list decide, whatever packs any
+    // item holds; so the items' plans are each exact, and their sum too.
     let plan_all = |forecasts: Vec<(&Item, Vec<u64>)>| {
+        let free = month_by_month_free(&calc, prices, &forecasts);
         forecasts
             .into_iter()
-            .map(|(item, monthly)| {
+            .zip(free)
+            .map(|((item, monthly), free)| {
                 let item = paid_prices(item, args.pack_price.as_deref())?;
-                Ok(calc.plan(&item, &monthly)?)
+                Ok(calc.plan_with_free(&item, &monthly, &free)?)
             })
             .collect::<anyhow::Result<Vec<_>>>()
     };
     if args.usage.is_empty() {
         let forecasts = forecasts(prices, args)?;
         let plans = plan_all(forecasts)?;
-        let notes = overcount_notes(prices, plans.len());
+        let notes = shared_free_notes(prices, plans.len());
         return Ok(match plans.as_slice() {
             [plan] => render(
                 &reports::Priced::new(prices, reports::PlanReport(plan)),
@@ -151,7 +157,7 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
             )));
         }
         let plans = plan_all(monthly).map_err(in_account)?;
-        let notes = overcount_notes(prices, plans.len());
+        let notes = shared_free_notes(prices, plans.len());
         let report = reports::Plans::new(&plans, Some(first), notes)?;
         match &mut each {
             Some(each) => each.add(name, &report)?,
@@ -164,18 +170,54 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
     Ok(out)
 }
 
-/// What plans of `plans` billing items together assume: an account's free
-/// calls (edition `b`), which each item's plan counts as if it had them alone.
-fn overcount_notes(prices: &PriceList, plans: usize) -> Vec<String> {
+/// What plans of `plans` billing items together say: how an account's free
+/// calls (edition `b`) were shared by them.
+fn shared_free_notes(prices: &PriceList, plans: usize) -> Vec<String> {
     let shared = prices.settings.free_quota == ocr_bill::FreeQuota::PerAccount;
     (shared && plans > 1)
         .then(|| {
-            "this edition's free calls are the account's, shared by its items; each item is \
-             planned as if it had them alone, so the plans together count them more than once"
-                .to_string()
+            format!(
+                "this edition's {} free calls a month are the account's: each month the items \
+                 take them in price-list order, each up to its calls, and each item is planned \
+                 with its share",
+                prices.settings.free_calls_per_month
+            )
         })
         .into_iter()
         .collect()
+}
+
+/// Each item's free calls in each month of `forecasts` (items distinct, months
+/// as many for each), as the calculator shares them out.
+fn month_by_month_free(
+    calc: &ocr_bill::Calculator<'_>,
+    prices: &PriceList,
+    forecasts: &[(&Item, Vec<u64>)],
+) -> Vec<Vec<u64>> {
+    let index = |item: &Item| prices.items.iter().position(|i| i.key == item.key);
+    let Some(items) = forecasts
+        .iter()
+        .map(|(item, _)| index(item))
+        .collect::<Option<Vec<_>>>()
+    else {
+        // (Every forecast's item is the price list's: each as if alone.)
+        return (forecasts.iter())
+            .map(|(item, monthly)| vec![calc.lone_free(item); monthly.len()])
+            .collect();
+    };
+    let months = forecasts.iter().map(|(_, m)| m.len()).max().unwrap_or(0);
+    let mut free = vec![Vec::with_capacity(months); forecasts.len()];
+    for m in 0..months {
+        let month: Vec<(usize, u64)> = (items.iter().zip(forecasts))
+            .map(|(&i, (_, monthly))| (i, monthly.get(m).copied().unwrap_or(0)))
+            .collect();
+        for (k, share) in calc.free_calls(&month).into_iter().enumerate() {
+            if m < forecasts[k].1.len() {
+                free[k].push(share);
+            }
+        }
+    }
+    free
 }
 
 /// The command line's forecasts, each `--api` with its `--monthly`: APIs of

@@ -4,7 +4,7 @@ use ocr_bill::{parse_count, FreeQuota, PriceList};
 
 use super::args::QuoteArgs;
 use super::input::{calculator, in_pairs, paid_prices};
-use super::{flag_named, Out, UsageError};
+use super::{flag_named, Out};
 use crate::render::render;
 use crate::report as reports;
 
@@ -19,31 +19,44 @@ pub(super) fn run(prices: &PriceList, args: &QuoteArgs, out: &Out) -> anyhow::Re
         .collect::<Result<Vec<_>, ocr_bill::Error>>()?;
     let merged =
         ocr_bill::by_item::<()>(named.iter().map(|(found, calls)| (found, *calls, &[][..])))?;
-    // Packs serve one billing item: several items are quoted each on its own,
-    // but for an account's free calls shared by its items (edition `b`),
-    // which make their months one comparison.
-    if merged.len() > 1
-        && args.months.is_some()
-        && prices.settings.free_quota == FreeQuota::PerAccount
-    {
-        let items: Vec<&str> = (merged.iter())
-            .map(|m| prices.items[m.index].key.as_str())
-            .collect();
-        return Err(UsageError(format!(
-            "--months compares with postpaid, where the account's {} free calls a month are \
-             shared by its billing items, and the --api name {} ({}): quote each apart",
-            prices.settings.free_calls_per_month,
-            ocr_bill::counted(items.len() as u64, "billing item"),
-            items.join(", ")
-        ))
-        .into());
-    }
+    // Packs serve one billing item: several items are quoted each on its own.
+    // Spread over months, each month's free calls are each item's own, or its
+    // share of the account's allowance (edition `b`), which the month's calls
+    // of the items before it in the price list decide.
+    let free_by_month: Vec<Option<Vec<u64>>> = match args.months {
+        Some(months)
+            if merged.len() > 1
+                && prices.settings.free_quota == FreeQuota::PerAccount
+                && (1..=prices.settings.pack_validity_months).contains(&months) =>
+        {
+            let spread: Vec<Vec<u64>> = (merged.iter())
+                .map(|m| ocr_bill::spread_calls(m.calls, months))
+                .collect();
+            let mut shares = vec![Vec::new(); merged.len()];
+            for month in 0..months as usize {
+                let calls: Vec<(usize, u64)> = (merged.iter().zip(&spread))
+                    .map(|(m, s)| (m.index, s[month]))
+                    .collect();
+                for (k, share) in calc.free_calls(&calls).into_iter().enumerate() {
+                    shares[k].push(share);
+                }
+            }
+            shares.into_iter().map(Some).collect()
+        }
+        _ => vec![None; merged.len()],
+    };
+    let shares: Vec<Option<(u64, u64)>> = (free_by_month.iter())
+        .map(|f| {
+            let f = f.as_ref()?;
+            Some((*f.iter().min()?, *f.iter().max()?))
+        })
+        .collect();
     let mut quotes = Vec::with_capacity(merged.len());
     let mut free = Vec::with_capacity(merged.len());
-    for ocr_bill::ItemMonth { index, calls, .. } in &merged {
+    for (ocr_bill::ItemMonth { index, calls, .. }, shares) in merged.iter().zip(&free_by_month) {
         let api = &paid_prices(&prices.items[*index], args.pack_price.as_deref())?;
         quotes.push(
-            calc.quote(api, *calls, args.months)
+            calc.quote_with_free(api, *calls, args.months, shares.as_deref())
                 .map_err(|e| flag_named(e, "--months"))?,
         );
         free.push(calc.lone_free(api));
@@ -58,6 +71,7 @@ pub(super) fn run(prices: &PriceList, args: &QuoteArgs, out: &Out) -> anyhow::Re
                     quote,
                     validity,
                     free,
+                    share: None,
                     months_hint: true,
                 },
             ),
@@ -67,7 +81,7 @@ pub(super) fn run(prices: &PriceList, args: &QuoteArgs, out: &Out) -> anyhow::Re
         _ => render(
             &reports::Priced::new(
                 prices,
-                reports::Quotes::new(&quotes, free, args.all_options, validity)?,
+                reports::Quotes::new(&quotes, free, shares, args.all_options, validity)?,
             ),
             format,
             style,

@@ -17,6 +17,11 @@ pub struct QuoteReport<'a> {
     pub validity: u32,
     #[serde(skip)]
     pub free: u64,
+    /// The least and most free calls a month of the item's share of the
+    /// account's allowance (edition `b`, several items spread over months),
+    /// where it is not `free`.
+    #[serde(skip)]
+    pub share: Option<(u64, u64)>,
     /// Say how to compare with postpaid (`--months`), when the quote does not
     /// (one item's; several items' say it once).
     #[serde(skip)]
@@ -112,8 +117,22 @@ impl Report for QuoteReport<'_> {
                     ocr_bill::counted(u64::from(s.months), "month")
                 ));
                 let mut g = Grid::new(&["plan", "packs", "cost"]);
+                let free = match self.share {
+                    None => format!("{} free calls a month", num(self.free)),
+                    Some((low, high)) if low == high => {
+                        format!(
+                            "{} free calls a month, its share of the account's",
+                            num(low)
+                        )
+                    }
+                    Some((low, high)) => format!(
+                        "{}–{} free calls a month, its share of the account's",
+                        num(low),
+                        num(high)
+                    ),
+                };
                 g.push(vec![
-                    format!("all postpaid ({} free calls a month)", num(self.free)),
+                    format!("all postpaid ({free})"),
                     "none".into(),
                     s.postpaid_cost.to_string(),
                 ]);
@@ -234,6 +253,10 @@ pub struct Quotes<'a> {
     /// Each item's free calls a month, in the order of `quotes`.
     #[serde(skip)]
     pub free: Vec<u64>,
+    /// Each item's share of the account's, where shared (see
+    /// [`QuoteReport::share`]).
+    #[serde(skip)]
+    pub shares: Vec<Option<(u64, u64)>>,
     pub quotes: &'a [ocr_bill::Quote],
     /// The cheapest packs of every item, summed.
     pub cost: ocr_bill::Money,
@@ -247,6 +270,7 @@ impl<'a> Quotes<'a> {
     pub fn new(
         quotes: &'a [ocr_bill::Quote],
         free: Vec<u64>,
+        shares: Vec<Option<(u64, u64)>>,
         all_options: bool,
         validity: u32,
     ) -> Result<Self, ocr_bill::Error> {
@@ -261,6 +285,7 @@ impl<'a> Quotes<'a> {
             all_options,
             validity,
             free,
+            shares,
             quotes,
             cost,
             cheapest_cost,
@@ -271,11 +296,13 @@ impl<'a> Quotes<'a> {
         self.quotes
             .iter()
             .zip(&self.free)
-            .map(|(quote, &free)| QuoteReport {
+            .zip(self.shares.iter().chain(std::iter::repeat(&None)))
+            .map(|((quote, &free), &share)| QuoteReport {
                 all_options: self.all_options,
                 quote,
                 validity: self.validity,
                 free,
+                share,
                 months_hint: false,
             })
     }

@@ -674,9 +674,9 @@ fn notes_of_a_report_go_to_stderr_beside_csv_and_a_workbook() {
         );
     }
     // Plans of several items where an account's free calls are shared
-    // (edition b) count them in each plan: said in every format, and of
-    // each account of a file.
-    let overcount = "each item is planned as if it had them alone";
+    // (edition b) each take their share: said in every format, and of each
+    // account of a file.
+    let overcount = "each item is planned with its share";
     let plans = [
         "--edition",
         "b",
@@ -692,7 +692,7 @@ fn notes_of_a_report_go_to_stderr_beside_csv_and_a_workbook() {
     ];
     let ran = Test::new().args(&plans).run();
     assert!(
-        ran.stdout.contains("Note: this edition's free calls"),
+        ran.stdout.contains("Note: this edition's 1000 free calls"),
         "{}",
         ran.stdout
     );
@@ -700,7 +700,7 @@ fn notes_of_a_report_go_to_stderr_beside_csv_and_a_workbook() {
     assert!(v["notes"][0].as_str().unwrap().contains(overcount), "{v}");
     let ran = Test::new().args(&plans).args(&["-f", "csv"]).run();
     assert!(
-        ran.stderr.contains("note: this edition's free calls"),
+        ran.stderr.contains("note: this edition's 1000 free calls"),
         "{}",
         ran.stderr
     );

@@ -526,3 +526,59 @@ fn the_cheapest_line_names_only_the_options_the_plan_has() {
         )
         .run();
 }
+
+/// In edition b the account's free calls are shared: each month the items
+/// take them in price-list order (通用印刷体识别 first), and each item is
+/// planned with its share, so the plans add up to what a ledger bills.
+#[test]
+fn an_accounts_shared_free_calls_are_shared_out_before_each_items_plan() {
+    let usage = "month,api,calls\n2026-01,idcard,9000\n2026-01,general,600\n\
+                 2026-02,idcard,9000\n2026-02,general,1500\n";
+    let (_d, p) = files(&[
+        ("usage.csv", usage),
+        (
+            "packs.csv",
+            "month,api,calls\n2026-01,idcard,10000\n2026-01,idcard,10000\n",
+        ),
+    ]);
+    let v = Test::new().args(&["--edition", "b", "plan", &p[0]]).json();
+    // idcard: 400 and 0 free calls (general took 600, then 1,000), so
+    // 8,600 + 9,000 calls beyond them: two 10,000-call packs, 1,600.00,
+    // against 1,290.00 + 1,350.00 postpaid. general: 500 calls at 0.15.
+    let idcard = &v["plans"][0];
+    assert_eq!(idcard["api"], "idcard");
+    let free: Vec<u64> = (idcard["cheapest"]["months"].as_array().unwrap().iter())
+        .map(|m| m["free_calls"].as_u64().unwrap())
+        .collect();
+    assert_eq!(free, [400, 0], "{idcard}");
+    assert_eq!(v["cost"], "1675.00", "{v}");
+    assert_eq!(v["postpaid_cost"], "2715.00", "{v}");
+    // All postpaid is what the ledger bills; the cheapest, its packs bought.
+    let ledger = Test::new()
+        .args(&["--edition", "b", "ledger", &p[0]])
+        .json();
+    assert_eq!(ledger["totals"]["paid_postpaid"], "2715.00");
+    let bought = Test::new()
+        .args(&["--edition", "b", "ledger", &p[0], "--packs", &p[1]])
+        .json();
+    assert_eq!(bought["totals"]["paid_for_packs"], "1600.00");
+    assert_eq!(bought["totals"]["paid_postpaid"], "75.00");
+    // The same from the command line.
+    let cli = Test::new()
+        .args(&[
+            "--edition",
+            "b",
+            "plan",
+            "--api",
+            "idcard",
+            "--monthly",
+            "9000",
+            "9000",
+        ])
+        .args(&["--api", "general", "--monthly", "600", "1500"])
+        .json();
+    assert_eq!(
+        (&cli["cost"], &cli["postpaid_cost"]),
+        (&v["cost"], &v["postpaid_cost"])
+    );
+}

@@ -421,21 +421,38 @@ fn several_billing_items_get_a_quote_each_and_their_sum() {
         "{csv}"
     );
     // Prices paid apply to every item's packs of the size, as in `plan`: 3 ×
-    // 10,000 at 700.00 and 1 × 10,000; an account's shared free calls make
-    // the items' months one comparison.
+    // 10,000 at 700.00 and 1 × 10,000.
     let v = Test::new()
         .args(&both)
         .args(&["--pack-price", "10k@700"])
         .json();
     assert_eq!(s(&v, "cost"), "2800.00");
-    let err = Test::new()
+    // An account's free calls shared (edition b): each month general, first
+    // in the price list, takes the 1,000 (2,500 calls a month, 18,000 beyond
+    // them: two 10,000-call packs, 1,600.00, as alone); idcard gets none,
+    // its 583–584 calls a month free by their tier all the same.
+    let v = Test::new()
         .args(&["--edition", "b"])
         .args(&both)
         .args(&months)
-        .fails(2);
+        .json();
+    let spread = |i: usize, key: &str| s(&v["quotes"][i]["spread"], key);
+    assert_eq!(spread(0, "cheapest_cost"), "1600.00", "{v}");
+    assert_eq!(spread(0, "postpaid_cost"), "2700.00", "{v}");
+    assert_eq!(v["quotes"][1]["spread"]["beyond_free_calls"], 7_000, "{v}");
+    assert_eq!(spread(1, "postpaid_cost"), "0.00", "{v}");
+    assert_eq!(s(&v, "cheapest_cost"), "1600.00");
+    let table = Test::new()
+        .args(&["--edition", "b"])
+        .args(&both)
+        .args(&months)
+        .run()
+        .stdout;
     assert!(
-        err.contains("shared by its billing items") && err.contains("quote each apart"),
-        "{err}"
+        table.contains("all postpaid (0 free calls a month, its share of the account's)")
+            && table
+                .contains("all postpaid (1,000 free calls a month, its share of the account's)"),
+        "{table}"
     );
     // An item without packs is refused, naming it.
     let err = Test::new()
