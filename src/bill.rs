@@ -770,6 +770,40 @@ impl<'a> Calculator<'a> {
         }
     }
 
+    /// The free calls of each item of `items` (`(item index, calls of each
+    /// month)`, item indices distinct) in each of its months, as
+    /// [`Calculator::free_calls`] shares each month out: in edition `b` an
+    /// item's share of the account's allowance, which the month's calls of
+    /// the items before it in the price list decide, whatever packs any holds.
+    ///
+    /// ```
+    /// use ocr_bill::{Calculator, PriceList};
+    /// let prices = PriceList::edition("b").unwrap();
+    /// let index = |key| prices.items.iter().position(|i| i.key == key).unwrap();
+    /// let (idcard, general) = (index("idcard"), index("general"));
+    /// // 通用印刷体识别 (general) comes first in edition b's price list.
+    /// let free = Calculator::new(&prices)
+    ///     .free_calls_by_month(&[(idcard, &[9000, 9000]), (general, &[600, 1500])]);
+    /// assert_eq!(free, [vec![400, 0], vec![600, 1000]]);
+    /// ```
+    pub fn free_calls_by_month(&self, items: &[(usize, &[u64])]) -> Vec<Vec<u64>> {
+        let months = items.iter().map(|(_, m)| m.len()).max().unwrap_or(0);
+        let mut free: Vec<Vec<u64>> = (items.iter())
+            .map(|(_, m)| Vec::with_capacity(m.len()))
+            .collect();
+        for m in 0..months {
+            let month: Vec<(usize, u64)> = (items.iter())
+                .map(|&(i, monthly)| (i, monthly.get(m).copied().unwrap_or(0)))
+                .collect();
+            for (k, share) in self.free_calls(&month).into_iter().enumerate() {
+                if m < items[k].1.len() {
+                    free[k].push(share);
+                }
+            }
+        }
+        free
+    }
+
     /// One billing item's month as a bill line, the item being the account's
     /// only usage (see [`Calculator::charge`]).
     pub fn line(&self, item: &Item, calls: u64, packs: &mut [HeldPack]) -> Result<BillLine, Error> {

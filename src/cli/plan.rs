@@ -187,37 +187,24 @@ fn shared_free_notes(prices: &PriceList, plans: usize) -> Vec<String> {
         .collect()
 }
 
-/// Each item's free calls in each month of `forecasts` (items distinct, months
-/// as many for each), as the calculator shares them out.
+/// Each item's free calls in each month of `forecasts` (items distinct), as
+/// the calculator shares them out.
 fn month_by_month_free(
     calc: &ocr_bill::Calculator<'_>,
     prices: &PriceList,
     forecasts: &[(&Item, Vec<u64>)],
 ) -> Vec<Vec<u64>> {
     let index = |item: &Item| prices.items.iter().position(|i| i.key == item.key);
-    let Some(items) = forecasts
-        .iter()
-        .map(|(item, _)| index(item))
+    match (forecasts.iter())
+        .map(|(item, monthly)| Some((index(item)?, monthly.as_slice())))
         .collect::<Option<Vec<_>>>()
-    else {
+    {
+        Some(items) => calc.free_calls_by_month(&items),
         // (Every forecast's item is the price list's: each as if alone.)
-        return (forecasts.iter())
+        None => (forecasts.iter())
             .map(|(item, monthly)| vec![calc.lone_free(item); monthly.len()])
-            .collect();
-    };
-    let months = forecasts.iter().map(|(_, m)| m.len()).max().unwrap_or(0);
-    let mut free = vec![Vec::with_capacity(months); forecasts.len()];
-    for m in 0..months {
-        let month: Vec<(usize, u64)> = (items.iter().zip(forecasts))
-            .map(|(&i, (_, monthly))| (i, monthly.get(m).copied().unwrap_or(0)))
-            .collect();
-        for (k, share) in calc.free_calls(&month).into_iter().enumerate() {
-            if m < forecasts[k].1.len() {
-                free[k].push(share);
-            }
-        }
+            .collect(),
     }
-    free
 }
 
 /// The command line's forecasts, each `--api` with its `--monthly`: APIs of

@@ -32,16 +32,13 @@ pub(super) fn run(prices: &PriceList, args: &QuoteArgs, out: &Out) -> anyhow::Re
             let spread: Vec<Vec<u64>> = (merged.iter())
                 .map(|m| ocr_bill::spread_calls(m.calls, months))
                 .collect();
-            let mut shares = vec![Vec::new(); merged.len()];
-            for month in 0..months as usize {
-                let calls: Vec<(usize, u64)> = (merged.iter().zip(&spread))
-                    .map(|(m, s)| (m.index, s[month]))
-                    .collect();
-                for (k, share) in calc.free_calls(&calls).into_iter().enumerate() {
-                    shares[k].push(share);
-                }
-            }
-            shares.into_iter().map(Some).collect()
+            let items: Vec<(usize, &[u64])> = (merged.iter().zip(&spread))
+                .map(|(m, s)| (m.index, s.as_slice()))
+                .collect();
+            calc.free_calls_by_month(&items)
+                .into_iter()
+                .map(Some)
+                .collect()
         }
         _ => vec![None; merged.len()],
     };
