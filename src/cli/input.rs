@@ -111,8 +111,14 @@ pub(super) fn open_input(
             let cannot = || format!("cannot read {what} file {}", p.display());
             let file = fs::File::open(p).with_context(cannot)?;
             // A gzip-compressed file, or a zip archive of one file, as it
-            // decompresses.
-            let input = ocr_bill::uncompressed(file).with_context(cannot)?;
+            // decompresses; a pipe (`<(zcat …)`, /dev/stdin), which cannot
+            // seek, as stdin is.
+            let regular = file.metadata().is_ok_and(|m| m.is_file());
+            let input = match regular {
+                true => ocr_bill::uncompressed(file),
+                false => ocr_bill::uncompressed_stream(file),
+            }
+            .with_context(cannot)?;
             (Box::new(decoded(input)), p.display().to_string())
         }
     })

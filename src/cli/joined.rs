@@ -149,12 +149,15 @@ impl<'o> Joined<'o> {
     }
 }
 
-/// Checks, before anything is written, that the files (but stdin, read
-/// once) have the first's header: a file of other columns is refused before
+/// Checks, before anything is written, that the files (but stdin and pipes,
+/// read once) have the first's header: a file of other columns is refused before
 /// the first's rows are billed.
 pub(super) fn same_headers(paths: &[PathBuf], out: &Out, same: SameColumns<'_>) -> io::Result<()> {
     let mut first: Option<(String, Option<Vec<u8>>)> = None;
-    for path in paths.iter().filter(|p| p.as_os_str() != "-") {
+    // (A pipe, `<(zcat …)`, is read once too: checked when it is reached.)
+    let read_once =
+        |p: &PathBuf| p.as_os_str() == "-" || std::fs::metadata(p).is_ok_and(|m| !m.is_file());
+    for path in paths.iter().filter(|p| !read_once(p)) {
         let head = Head::open(path, "usage", out)?;
         if head.empty() {
             continue;

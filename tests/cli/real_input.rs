@@ -2992,3 +2992,56 @@ fn a_gzip_file_or_a_zip_archive_of_one_file_is_read_as_it_decompresses() {
         "{err}"
     );
 }
+
+/// A pipe named as a file (`<(zcat usage.csv.gz)`, `/dev/stdin`) is read
+/// once, as it comes, as stdin is: compressed or not, and several of them
+/// joined by `batch` (each header checked when it is reached).
+#[cfg(unix)]
+#[test]
+fn pipes_named_as_files_are_read_once_as_they_come() {
+    use std::io::Write;
+    let csv = "account,month,api,calls\n1001,2026-01,idcard,9000\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(csv.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    for bytes in [csv.as_bytes().to_vec(), gz] {
+        Test::new()
+            .args(&["batch", "/dev/stdin"])
+            .stdin(bytes)
+            .stdout_has("1001,2026-01,idcard,9000,1000,8000,2,0.15,1200.00,")
+            .run();
+    }
+    // Two named pipes, each written by a thread of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let mut writers = Vec::new();
+    let mut paths = Vec::new();
+    for (i, rows) in ["1001,2026-01,idcard,4000\n", "1001,2026-01,idcard,5000\n"]
+        .iter()
+        .enumerate()
+    {
+        let path = dir.path().join(format!("pipe{i}"));
+        let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let text = format!("account,month,api,calls\n{rows}");
+        let writer_path = path.clone();
+        writers.push(std::thread::spawn(move || {
+            // (Opening blocks until the reader opens the pipe.)
+            let mut pipe = std::fs::OpenOptions::new()
+                .write(true)
+                .open(writer_path)
+                .unwrap();
+            pipe.write_all(text.as_bytes()).unwrap();
+        }));
+        paths.push(path.to_string_lossy().into_owned());
+    }
+    // (Were a pipe opened twice, the second open would wait for a writer
+    // forever: the run is cut off and fails instead.)
+    Test::new()
+        .args(&["batch", "--group-by", "account,month", &paths[0], &paths[1]])
+        .timeout(std::time::Duration::from_secs(60))
+        .stdout_has("1001,2026-01,idcard,9000,2,1000,8000,2,0.15,1200.00,")
+        .run();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+}

@@ -92,6 +92,13 @@ impl Test {
     }
 
     /// Text stderr must hold.
+    /// Ends the run after `limit`, as failed (a run that could wait
+    /// forever, on a pipe that is never written).
+    pub fn timeout(mut self, limit: std::time::Duration) -> Test {
+        self.command.timeout(limit);
+        self
+    }
+
     pub fn stderr_has(mut self, text: &str) -> Test {
         self.stderr_has.push(text.to_string());
         self
