@@ -155,8 +155,9 @@ impl<'o> Joined<'o> {
 pub(super) fn same_headers(paths: &[PathBuf], out: &Out, same: SameColumns<'_>) -> io::Result<()> {
     let mut first: Option<(String, Option<Vec<u8>>)> = None;
     // (A pipe, `<(zcat …)`, is read once too: checked when it is reached.)
-    let read_once =
-        |p: &PathBuf| p.as_os_str() == "-" || std::fs::metadata(p).is_ok_and(|m| !m.is_file());
+    let read_once = |p: &PathBuf| {
+        p.as_os_str() == "-" || std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir())
+    };
     for path in paths.iter().filter(|p| !read_once(p)) {
         let head = Head::open(path, "usage", out)?;
         if head.empty() {

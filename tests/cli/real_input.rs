@@ -3044,4 +3044,16 @@ fn pipes_named_as_files_are_read_once_as_they_come() {
     for writer in writers {
         writer.join().unwrap();
     }
+    // A folder among the files is still refused before anything is written.
+    let (_f, file) = files(&[("usage.csv", csv)]);
+    let ran = Test::new()
+        .args(&["batch", &file[0], dir.path().to_str().unwrap()])
+        .status(1)
+        .run();
+    assert!(ran.stdout.is_empty(), "{}", ran.stdout);
+    assert!(
+        ran.stderr.contains("cannot read usage file"),
+        "{}",
+        ran.stderr
+    );
 }
