@@ -181,7 +181,13 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
         loop {
             let mut chunk = vec![0; CHUNK];
             match file.read(&mut chunk) {
-                Ok(0) => return,
+                // An empty chunk marks the end: without it, a thread that
+                // stopped (a panic in the decompressor) is an error, never
+                // a shorter file.
+                Ok(0) => {
+                    let _ = send.send(Ok(Vec::new()));
+                    return;
+                }
                 Ok(n) => {
                     chunk.truncate(n);
                     // (The reader went away: nothing more is wanted.)
@@ -204,6 +210,7 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
         chunks: receive,
         chunk: Vec::new(),
         at: 0,
+        ended: false,
     }))
 }
 
@@ -212,18 +219,27 @@ struct ZipFileReader {
     chunks: Receiver<io::Result<Vec<u8>>>,
     chunk: Vec<u8>,
     at: usize,
+    /// The end was handed on (an empty chunk).
+    ended: bool,
 }
 
 impl Read for ZipFileReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.at == self.chunk.len() {
+            if self.ended {
+                return Ok(0);
+            }
             match self.chunks.recv() {
                 Ok(chunk) => {
                     self.chunk = chunk?;
                     self.at = 0;
+                    self.ended = self.chunk.is_empty();
                 }
-                // The thread is done: the end of the file.
-                Err(_) => return Ok(0),
+                Err(_) => {
+                    return Err(io::Error::other(
+                        "the zip archive's file stopped before its end",
+                    ))
+                }
             }
         }
         let n = buf.len().min(self.chunk.len() - self.at);
@@ -276,6 +292,22 @@ mod tests {
         for got in both(&archive) {
             assert_eq!(got.unwrap(), csv);
         }
+    }
+
+    #[test]
+    fn a_file_whose_thread_stops_before_its_end_is_an_error() {
+        let (send, receive) = sync_channel(4);
+        send.send(Ok(b"api,calls\n".to_vec())).unwrap();
+        // (The thread gone without the empty chunk that marks the end.)
+        drop(send);
+        let reader = ZipFileReader {
+            chunks: receive,
+            chunk: Vec::new(),
+            at: 0,
+            ended: false,
+        };
+        let err = read(Box::new(reader)).unwrap_err().to_string();
+        assert!(err.contains("stopped before its end"), "{err}");
     }
 
     #[test]
