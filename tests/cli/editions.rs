@@ -488,6 +488,17 @@ fn names_users_have() {
         "{err}"
     );
     assert_eq!(billed_as("e", "智能结构化识别"), "smart-structural");
+    // Each table action is its own version of 表格识别 in edition e: V3 is
+    // RecognizeTableAccurateOCR, V2 RecognizeTableOCR (and the old TableOCR).
+    for (action, api) in [
+        ("RecognizeTableAccurateOCR", "table-v3"),
+        ("RecognizeTableOCR", "table-v2"),
+        ("TableOCR", "table-v2"),
+    ] {
+        let line = &bill("e", action, "9000")["lines"][0];
+        assert_eq!(s(line, "api"), "table", "{action}");
+        assert_eq!(s(&line["apis"][0], "api"), api, "{action}");
+    }
     assert_eq!(billed_as("d", "行业文档识别"), "documents");
     // Unknown names suggest the closest across keys, names and actions.
     let err = name_refused("d", "IDCardOCRR");
