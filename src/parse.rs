@@ -50,7 +50,7 @@ pub fn parse_count(input: &str) -> Result<u64, Error> {
     if is_dash(s) {
         return Err(bad(DASH));
     }
-    if s.starts_with('-') {
+    if s.starts_with('-') || is_bracketed(s) {
         return Err(bad("a call count cannot be negative"));
     }
     let s = s.strip_prefix('+').unwrap_or(s);
@@ -136,7 +136,7 @@ pub fn parse_amount(input: &str) -> Result<rust_decimal::Decimal, Error> {
     if is_dash(s) {
         return Err(bad(DASH));
     }
-    if s.starts_with('-') {
+    if s.starts_with('-') || is_bracketed(s) {
         return Err(bad("an amount cannot be negative"));
     }
     let s = s.strip_prefix('+').unwrap_or(s);
@@ -513,6 +513,12 @@ pub(crate) fn half_width(c: char) -> char {
     }
 }
 
+/// A number in brackets, `(9000)`: negative, as accounting formats write it.
+fn is_bracketed(s: &str) -> bool {
+    s.len() > 2
+        && ((s.starts_with('(') && s.ends_with(')')) || (s.starts_with('（') && s.ends_with('）')))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -528,6 +534,14 @@ mod tests {
         assert!(e.contains("cannot be negative"), "{e}");
         let e = parse_amount("-5").unwrap_err().to_string();
         assert!(e.contains("cannot be negative"), "{e}");
+        // In brackets, as accounting formats write a negative number.
+        for negative in ["(9000)", "（9,000）", " (5) "] {
+            let e = parse_count(negative).unwrap_err().to_string();
+            assert!(e.contains("cannot be negative"), "{negative}: {e}");
+            let e = parse_amount(negative).unwrap_err().to_string();
+            assert!(e.contains("cannot be negative"), "{negative}: {e}");
+        }
+        assert!(parse_count("()").is_err());
     }
 
     #[test]
