@@ -45,7 +45,7 @@ mod workbook;
 pub use archive::{uncompressed, uncompressed_stream, MAX_STDIN_ARCHIVE_BYTES};
 pub use batch::{
     run_batch, same_columns, spreadsheet_safe, BatchError, BatchFormat, BatchOptions, BatchSummary,
-    RowError, BILL_COLUMNS,
+    RowError, RowFilter, BILL_COLUMNS,
 };
 pub use bill::{
     by_item, one_time_note, ApiCalls, BillLine, Calculator, Charge, Cliff, Event, HeldPack,

@@ -246,6 +246,22 @@ pub(super) fn columns(
             )));
         }
     }
+    // Rows of one account, or of some months, need the column that says so.
+    let filter = &options.filter;
+    if let (Some(name), None) = (&filter.account, found[2]) {
+        return Err(BatchError::Input(format!(
+            "--account '{name}': the header has no account column to choose its rows by; \
+             columns: {}",
+            crate::columns::listed(names)
+        )));
+    }
+    if filter.months() && found[3].is_none() {
+        return Err(BatchError::Input(format!(
+            "--from and --until choose rows by their month, and the header has no month \
+             column; columns: {}",
+            crate::columns::listed(names)
+        )));
+    }
     let header = &names[..names.len() - usize::from(pivot.is_some())];
     Ok(Columns {
         names: header.iter().map(|n| n.trim().to_string()).collect(),

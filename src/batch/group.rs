@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use super::biller::{BillFacts, Biller, Cells};
 use super::columns::{group_label, month_of, trimmed, Columns};
-use super::options::Refusal;
+use super::options::{Refusal, RowFilter};
 use super::writer::{Padded, RowFormat, FLUSH_BYTES};
 use super::{read_error, read_row, row_error};
 use super::{BatchError, BatchOptions, BatchSummary, RowError};
@@ -203,11 +203,13 @@ pub(super) fn read_groups<R: Read>(
         let (to_table, parsed) = std::sync::mpsc::sync_channel::<Parsed>(4);
         let (recycle, spare) = std::sync::mpsc::channel::<Parsed>();
         let table = scope.spawn(move || keep_table(parsed, recycle));
+        let filter = (options.filter != RowFilter::default()).then_some(&options.filter);
         let read = parse_rows(
             reader,
             biller,
             cols,
             month_apart,
+            filter,
             summary,
             &mut bad,
             &to_table,
@@ -239,6 +241,7 @@ fn parse_rows<R: Read>(
     biller: &mut Biller<'_>,
     cols: &Columns,
     month_apart: Option<usize>,
+    filter: Option<&RowFilter>,
     summary: &mut BatchSummary,
     bad: &mut dyn FnMut(&mut BatchSummary, RowError) -> Result<(), BatchError>,
     to_table: &std::sync::mpsc::SyncSender<Parsed>,
@@ -306,6 +309,13 @@ fn parse_rows<R: Read>(
                 Err(e) => break Err(e),
             }
         }
+        // A row of another account, or of a month outside the range, is left
+        // out; of a pivot table with months across, the cells of those months.
+        if let Some(filter) = filter {
+            if !left_in(filter, &record, cols, &mut cells, summary) {
+                continue;
+            }
+        }
         let mut grouper = Grouper {
             record: &record,
             cols,
@@ -351,6 +361,49 @@ fn parse_rows<R: Read>(
         let _ = to_table.send(batch);
     }
     result
+}
+
+/// Whether `filter` keeps the row `record` (its API and calls read): its
+/// account's, and its month (a bad one is the grouping's to report); of a
+/// pivot table with months across, `cells` is left with the months kept.
+/// What it leaves out is counted, a pivot table's by its cells.
+fn left_in(
+    filter: &RowFilter,
+    record: &crate::records::Record<'_>,
+    cols: &Columns,
+    cells: &mut Vec<(usize, u64, usize)>,
+    summary: &mut BatchSummary,
+) -> bool {
+    let spread_months = cols.month == Some(cols.count);
+    summary.left_out_cells = spread_months;
+    if let Some(account) = cols.account.map(|a| trimmed(record.field(a))) {
+        if !filter.keeps_account(account) {
+            summary.tell_account(account);
+            summary.left_out += if spread_months { cells.len() as u64 } else { 1 };
+            return false;
+        }
+    }
+    if !filter.months() {
+        return true;
+    }
+    match (cols.month, &cols.pivot) {
+        (Some(_), Some(pivot)) if spread_months => {
+            let before = cells.len();
+            cells.retain(|&(_, _, at)| {
+                month_of(pivot.columns[at].1.as_bytes()).is_ok_and(|d| filter.keeps_month(d.month))
+            });
+            summary.left_out += (before - cells.len()) as u64;
+            true
+        }
+        (Some(m), _) => match month_of(trimmed(record.field(m))) {
+            Ok(d) if !filter.keeps_month(d.month) => {
+                summary.left_out += 1;
+                false
+            }
+            _ => true,
+        },
+        (None, _) => true,
+    }
 }
 
 /// Why a row's values cannot be grouped: a value that is none (a month that

@@ -41,10 +41,65 @@ pub struct BatchOptions {
     pub multiline_fields: bool,
     /// Output format.
     pub format: BatchFormat,
+    /// The rows billed, when not all: one account's, the months of a range;
+    /// the others are left out and counted.
+    pub filter: RowFilter,
     /// Threads that bill the ungrouped stream (default: the cores available,
     /// up to 8); with 1, or an input of one block, rows are billed on the
     /// calling thread between reads and writes.
     pub threads: Option<usize>,
+}
+
+/// The rows `batch` bills, when not all (`--account`, `--from`, `--until`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RowFilter {
+    /// Only this account's rows (compared trimmed, as rows are grouped).
+    pub account: Option<String>,
+    /// Only rows of this month and after.
+    pub from: Option<crate::Month>,
+    /// Only rows of this month and before.
+    pub until: Option<crate::Month>,
+}
+
+impl RowFilter {
+    /// Whether the months are limited.
+    pub fn months(&self) -> bool {
+        self.from.is_some() || self.until.is_some()
+    }
+
+    /// Whether a row of account `account` (trimmed) is billed.
+    #[inline]
+    pub(super) fn keeps_account(&self, account: &[u8]) -> bool {
+        self.account
+            .as_ref()
+            .is_none_or(|a| a.as_bytes() == account)
+    }
+
+    /// Whether a row of month `month` is billed.
+    #[inline]
+    pub(super) fn keeps_month(&self, month: crate::Month) -> bool {
+        self.from.is_none_or(|f| f <= month) && self.until.is_none_or(|u| month <= u)
+    }
+
+    /// What the rows left out are, for a message: `of other accounts than
+    /// 1001, or of months outside 2026-01 to 2026-06`.
+    pub fn left_out(&self) -> String {
+        let months = match (self.from, self.until) {
+            (Some(f), Some(u)) => Some(format!("of months outside {f} to {u}")),
+            (Some(f), None) => Some(format!("of months before {f}")),
+            (None, Some(u)) => Some(format!("of months after {u}")),
+            (None, None) => None,
+        };
+        let account = self
+            .account
+            .as_ref()
+            .map(|a| format!("of other accounts than {a}"));
+        match (account, months) {
+            (Some(a), Some(m)) => format!("{a}, or {m}"),
+            (Some(one), None) | (None, Some(one)) => one,
+            (None, None) => String::new(),
+        }
+    }
 }
 
 /// A row that could not be billed.
@@ -151,6 +206,30 @@ pub struct BatchSummary {
     pub one_time: Vec<String>,
     /// Totals rows (`合计`) read past: no usage.
     pub totals: crate::records::TotalsRows,
+    /// Rows left out by the filter (of a pivot table, cells): another
+    /// account's, or a month outside the range.
+    pub left_out: u64,
+    /// The first accounts of the rows left out as other accounts' (up to
+    /// ten), in input order: what a mistyped `--account` meant.
+    pub other_accounts: Vec<String>,
+    /// What `left_out` counts is a pivot table's cells (its months across),
+    /// not rows.
+    pub left_out_cells: bool,
+}
+
+/// Accounts of rows left out that a run tells at most.
+pub(super) const ACCOUNTS_TOLD: usize = 10;
+
+impl BatchSummary {
+    /// Keeps `account` among the accounts told, if there is room.
+    pub(super) fn tell_account(&mut self, account: &[u8]) {
+        if self.other_accounts.len() < ACCOUNTS_TOLD
+            && !self.other_accounts.iter().any(|a| a.as_bytes() == account)
+        {
+            self.other_accounts
+                .push(String::from_utf8_lossy(account).into_owned());
+        }
+    }
 }
 
 /// Why a run stopped.

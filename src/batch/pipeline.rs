@@ -8,7 +8,9 @@ use std::sync::{mpsc, Mutex};
 use super::biller::Biller;
 use super::columns::{month_of, trimmed, Columns};
 use super::keys::KeyLog;
-use super::options::{BatchError, BatchOptions, BatchSummary, Refusal, RowError};
+use super::options::{
+    BatchError, BatchOptions, BatchSummary, Refusal, RowError, RowFilter, ACCOUNTS_TOLD,
+};
 use super::writer::{Padded, RowFormat};
 use super::{read_row, row_error, too_long};
 use crate::bill::Calculator;
@@ -99,6 +101,8 @@ pub(super) struct Job<'a> {
     pub(super) format: &'a RowFormat,
     pub(super) skip_invalid: bool,
     pub(super) multiline: bool,
+    /// The rows billed, when not all.
+    pub(super) filter: Option<&'a RowFilter>,
 }
 
 /// What a billing thread made of one block of input.
@@ -111,6 +115,10 @@ pub(super) struct BlockResult {
     pub(super) daily: u64,
     /// Rows written whose account cell is empty.
     pub(super) unnamed: u64,
+    /// Rows left out by the filter.
+    pub(super) left_out: u64,
+    /// The first accounts of rows left out as other accounts'.
+    pub(super) other_accounts: Vec<Vec<u8>>,
     /// The fingerprints of the rows' keys, when counted.
     pub(super) keys: Vec<u64>,
     pub(super) fen: i128,
@@ -134,6 +142,7 @@ pub(super) fn bill_block(
         format,
         skip_invalid,
         multiline,
+        filter,
     } = *job;
     let mut out = pool.get();
     out.reserve(block.len() * 9 / 4);
@@ -144,6 +153,8 @@ pub(super) fn bill_block(
         written: 0,
         daily: 0,
         unnamed: 0,
+        left_out: 0,
+        other_accounts: Vec::new(),
         keys: Vec::new(),
         fen: 0,
         newlines: 0,
@@ -190,11 +201,28 @@ pub(super) fn bill_block(
         }
         // A month column's value must be a month (or a date within one), as
         // when grouping: the row's month is what it shares with others.
-        let billed = read_row(biller, &record, cols)
-            .and_then(|(api, calls)| {
-                let dated = cols.month.map(|m| month_of(record.field(m))).transpose()?;
-                Ok((api, calls, dated))
-            })
+        let read = read_row(biller, &record, cols).and_then(|(api, calls)| {
+            let dated = cols.month.map(|m| month_of(record.field(m))).transpose()?;
+            Ok((api, calls, dated))
+        });
+        // A row of another account, or of a month outside the range: left
+        // out, before its bill (which it might not have).
+        if let (Some(filter), Ok((_, _, dated))) = (filter, &read) {
+            let account = cols.account.map_or(&[][..], |a| trimmed(record.field(a)));
+            if !filter.keeps_account(account) {
+                result.left_out += 1;
+                let told = &mut result.other_accounts;
+                if told.len() < ACCOUNTS_TOLD && !told.iter().any(|a| a == account) {
+                    told.push(account.to_vec());
+                }
+                continue;
+            }
+            if dated.is_some_and(|d| !filter.keeps_month(d.month)) {
+                result.left_out += 1;
+                continue;
+            }
+        }
+        let billed = read
             .map_err(Refusal::from)
             .and_then(|(api, calls, dated)| Ok((api, calls, dated, biller.bill(api, calls)?)));
         match billed {
@@ -348,6 +376,7 @@ pub(super) fn stream<R: Read, W: Write>(
         format,
         skip_invalid: options.skip_invalid,
         multiline: options.multiline_fields,
+        filter: (options.filter != RowFilter::default()).then_some(&options.filter),
     };
     let want = BLOCK_BYTES as u64;
     let small = (input.by_ref().take(want).read_to_end(&mut pending_input)? as u64) < want;
@@ -504,6 +533,10 @@ pub(super) fn coordinate<R: Read, W: Write>(
             summary.daily += r.daily;
             summary.named_accounts += r.written - r.unnamed;
             summary.unnamed_accounts += r.unnamed;
+            summary.left_out += r.left_out;
+            for account in &r.other_accounts {
+                summary.tell_account(account);
+            }
             summary.fen += r.fen;
             // (Lines counted from the block's first.)
             let first = r.totals.first.map(|(line, word)| (line + line_base, word));

@@ -427,6 +427,21 @@ pub struct BatchArgs {
     #[arg(long)]
     pub multiline_fields: bool,
 
+    /// Bill only this account's rows, when the file holds rows of several (an
+    /// `account` or `账号` column); the others are left out and counted
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+
+    /// Bill only rows of this month (YYYY-MM) and after; the others are left
+    /// out and counted
+    #[arg(long, value_name = "YYYY-MM")]
+    pub from: Option<String>,
+
+    /// Bill only rows of this month (YYYY-MM) and before; the others are left
+    /// out and counted
+    #[arg(long, value_name = "YYYY-MM")]
+    pub until: Option<String>,
+
     #[command(flatten)]
     pub columns: ColumnArgs,
 

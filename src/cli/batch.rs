@@ -10,7 +10,7 @@ use ocr_bill::{
 };
 
 use super::args::BatchArgs;
-use super::input::{calculator, file_names, no_file_twice, open_input};
+use super::input::{calculator, file_names, month_flag, no_file_twice, open_input};
 use super::joined::{same_headers, Joined, Places};
 use super::{exit, one_line, Out, UsageError};
 use crate::output::{Destination, Spill};
@@ -44,8 +44,18 @@ pub(super) fn run(
         skip_invalid: args.skip_invalid,
         multiline_fields: args.multiline_fields,
         format,
+        filter: ocr_bill::RowFilter {
+            account: args.account.as_deref().map(|a| a.trim().to_string()),
+            from: month_flag("--from", &args.from)?,
+            until: month_flag("--until", &args.until)?,
+        },
         threads: None,
     };
+    if let (Some(from), Some(until)) = (options.filter.from, options.filter.until) {
+        if from > until {
+            return Err(UsageError(format!("--from {from} comes after --until {until}")).into());
+        }
+    }
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     crate::render::stdout_is_open()?;
     // Every skipped row is reported; a report that cannot be written fails the run.
@@ -113,6 +123,32 @@ pub(super) fn run(
         }
         Err(e) => return Err(anyhow!("{source}: {e}")),
     };
+    // Rows of other accounts, or months outside the range, were left out:
+    // told, and a filter that kept nothing is refused (a mistyped account).
+    if summary.left_out > 0 {
+        let filter = &options.filter;
+        let told = match summary.other_accounts.as_slice() {
+            [] => String::new(),
+            accounts => format!("; accounts left out: {}", accounts.join(", ")),
+        };
+        if summary.written == 0 && summary.skipped == 0 {
+            let chosen = match (&filter.account, filter.months()) {
+                (Some(a), false) => format!("of account '{a}'"),
+                (Some(a), true) => format!("of account '{a}' {}", window(filter)),
+                (None, _) => window(filter),
+            };
+            return Err(UsageError(format!(
+                "{source}: no rows {chosen}; {} left out{told}",
+                ocr_bill::counted(summary.left_out, cells_or_rows(&summary))
+            ))
+            .into());
+        }
+        diagnostic(&format!(
+            "note: {source}: {} {} left out{told}",
+            ocr_bill::counted(summary.left_out, cells_or_rows(&summary)),
+            filter.left_out()
+        ))?;
+    }
     if let (Some((line, word)), Some(places)) = (summary.totals.first, &places) {
         // Told of the file of the first.
         let (name, line) = places.of(line);
@@ -212,6 +248,25 @@ pub(super) fn run(
     }
     diagnostic(&format!("ocr-bill: {source}: {billed}"))?;
     Ok(exit::OK)
+}
+
+/// The months a filter keeps, for a message: `from 2026-01 to 2026-06`.
+fn window(filter: &ocr_bill::RowFilter) -> String {
+    match (filter.from, filter.until) {
+        (Some(f), Some(u)) => format!("from {f} to {u}"),
+        (Some(f), None) => format!("from {f} on"),
+        (None, Some(u)) => format!("until {u}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// What the left-out count counts: a pivot table's cells, or rows.
+fn cells_or_rows(summary: &ocr_bill::BatchSummary) -> &'static str {
+    if summary.left_out_cells {
+        "cell"
+    } else {
+        "row"
+    }
 }
 
 /// The columns of the bills whose numbers are counts or money, shown with

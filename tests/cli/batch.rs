@@ -732,3 +732,132 @@ fn several_files_of_the_same_columns_are_billed_as_one() {
         "{err}"
     );
 }
+
+/// `--account`, `--from` and `--until` bill the chosen rows as a run of
+/// their own would: row by row on every thread, and grouped; the rows left
+/// out are counted and their accounts named, and rows that share a month
+/// are counted among the chosen only.
+#[test]
+fn account_and_months_choose_the_rows_billed() {
+    // Several blocks of input, billed on several threads.
+    let mut input = String::from("account,date,api,calls\n");
+    for i in 0..60_000u64 {
+        let account = ["A", "B", "C"][(i % 3) as usize];
+        let month = 1 + (i / 7) % 6;
+        input.push_str(&format!(
+            "{account},2026-0{month}-{:02},idcard,{}\n",
+            1 + i % 28,
+            i * 37 % 20_000
+        ));
+    }
+    let (code, all, _) = batch(&[], &input);
+    assert_eq!(code, 0);
+    let (code, chosen, err) = batch(&["--account", " A ", "--from", "2026-03"], &input);
+    assert_eq!(code, 0, "{err}");
+    let header = all.lines().next().unwrap();
+    let want: Vec<&str> = std::iter::once(header)
+        .chain(all.lines().skip(1).filter(|l| {
+            let month: u32 = l[8..9].parse().unwrap();
+            l.starts_with("A,") && month >= 3
+        }))
+        .collect();
+    let got: Vec<&str> = chosen.lines().collect();
+    assert!(got == want, "{} rows against {}", got.len(), want.len());
+    assert!(want.len() > 5_000);
+    let left_out = 60_000 - (want.len() - 1);
+    assert!(
+        err.contains(&format!(
+            "note: stdin: {left_out} rows of other accounts than A, or of months before \
+             2026-03 left out; accounts left out: B, C"
+        )),
+        "{err}"
+    );
+    // The shared rows counted are A's, of 2026-03 on.
+    let grouped = |args: &[&str]| {
+        let mut all = vec!["--group-by", "account,month", "--negotiated-price", "0.04"];
+        all.extend_from_slice(args);
+        let (code, out, err) = batch(&all, &input);
+        assert_eq!(code, 0, "{err}");
+        (out, err)
+    };
+    let shared = want.len() - 1;
+    assert!(
+        err.contains(&format!("warning: {shared} rows share")),
+        "{err}"
+    );
+    let (all_months, _) = grouped(&[]);
+    let (a_months, err) = grouped(&["--account", "A", "--until", "2026-04"]);
+    let want: Vec<&str> = std::iter::once(header_of(&all_months))
+        .chain(
+            all_months
+                .lines()
+                .skip(1)
+                .filter(|l| l.starts_with("A,2026-0") && l[8..9].parse::<u32>().unwrap() <= 4),
+        )
+        .collect();
+    let got: Vec<&str> = a_months.lines().collect();
+    assert!(got == want, "{got:?} against {want:?}");
+    assert_eq!(want.len() - 1, 4);
+    assert!(err.contains("of other accounts than A, or of months after 2026-04 left out"));
+    // A pivot table's month columns outside the range are left out, cell by cell.
+    let pivot =
+        "account,api,2026-01,2026-02,2026-03\nA,idcard,5000,4000,2000\nB,idcard,7000,9000,1\n";
+    let (code, out, err) = batch(
+        &[
+            "--group-by",
+            "account,month",
+            "--from",
+            "2026-02",
+            "--account",
+            "B",
+        ],
+        pivot,
+    );
+    assert_eq!(code, 0, "{err}");
+    let r = rows(&out);
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[1][..4], ["B", "2026-02", "idcard", "9000"]);
+    assert_eq!(r[2][..4], ["B", "2026-03", "idcard", "1"]);
+    assert!(
+        err.contains("note: stdin: 4 cells of other accounts than B"),
+        "{err}"
+    );
+}
+
+fn header_of(csv: &str) -> &str {
+    csv.lines().next().unwrap()
+}
+
+/// A filter that keeps no row, or that has no column to choose by, is
+/// refused, naming what the file has.
+#[test]
+fn a_filter_that_keeps_nothing_or_has_no_column_is_refused() {
+    let input = "account,month,api,calls\nA,2026-01,idcard,9000\nB,2026-02,idcard,900\n";
+    let (code, _, err) = batch(&["--account", "Z"], input);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("no rows of account 'Z'; 2 rows left out; accounts left out: A, B"),
+        "{err}"
+    );
+    let (code, _, err) = batch(&["--group-by", "account,month", "--from", "2027-01"], input);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no rows from 2027-01 on"), "{err}");
+    let (code, _, err) = batch(&["--from", "2026-03", "--until", "2026-01"], input);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--from 2026-03 comes after --until 2026-01"),
+        "{err}"
+    );
+    let (code, _, err) = batch(&["--account", "A"], "api,calls\nidcard,9000\n");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("--account 'A': the header has no account column"),
+        "{err}"
+    );
+    let (code, _, err) = batch(
+        &["--until", "2026-01"],
+        "account,api,calls\nA,idcard,9000\n",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("the header has no month column"), "{err}");
+}
