@@ -67,12 +67,17 @@ impl RowFilter {
         self.from.is_some() || self.until.is_some()
     }
 
-    /// Whether a row of account `account` (trimmed) is billed.
+    /// Whether a row of account `account` (trimmed) is billed. A row of no
+    /// account is never left out: whose it is is not known (a merged cell
+    /// leaves the rows below its first empty), so it goes where any such row
+    /// goes (refused when grouped, billed with a warning row by row).
     #[inline]
     pub(super) fn keeps_account(&self, account: &[u8]) -> bool {
-        self.account
-            .as_ref()
-            .is_none_or(|a| a.as_bytes() == account)
+        account.is_empty()
+            || self
+                .account
+                .as_ref()
+                .is_none_or(|a| a.as_bytes() == account)
     }
 
     /// Whether a row of month `month` is billed.
@@ -223,11 +228,11 @@ pub(super) const ACCOUNTS_TOLD: usize = 10;
 impl BatchSummary {
     /// Keeps `account` among the accounts told, if there is room.
     pub(super) fn tell_account(&mut self, account: &[u8]) {
+        let name = String::from_utf8_lossy(account);
         if self.other_accounts.len() < ACCOUNTS_TOLD
-            && !self.other_accounts.iter().any(|a| a.as_bytes() == account)
+            && !self.other_accounts.iter().any(|a| *a == *name)
         {
-            self.other_accounts
-                .push(String::from_utf8_lossy(account).into_owned());
+            self.other_accounts.push(name.into_owned());
         }
     }
 }

@@ -209,7 +209,9 @@ pub(super) fn bill_block(
         // out, before its bill (which it might not have).
         if let (Some(filter), Ok((_, _, dated))) = (filter, &read) {
             let account = cols.account.map_or(&[][..], |a| trimmed(record.field(a)));
-            if !filter.keeps_account(account) {
+            // (A subtotal row, `小计,2026-01,idcard,9000`, is told as one below.)
+            if !filter.keeps_account(account) && record.account_totals_word(cols.account).is_none()
+            {
                 result.left_out += 1;
                 let told = &mut result.other_accounts;
                 if told.len() < ACCOUNTS_TOLD && !told.iter().any(|a| a == account) {

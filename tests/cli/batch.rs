@@ -839,6 +839,36 @@ fn a_filter_that_keeps_nothing_or_has_no_column_is_refused() {
         err.contains("no rows of account 'Z'; 2 rows left out; accounts left out: A, B"),
         "{err}"
     );
+    // A subtotal row is told as one, not as another account's.
+    let with_totals = format!("{input}小计,2026-01,idcard,9900\n");
+    for grouped in [false, true] {
+        let mut args = vec!["--account", "A"];
+        if grouped {
+            args.extend(["--group-by", "account,month"]);
+        }
+        let (code, out, err) = batch(&args, &with_totals);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(rows(&out).len(), 2, "{out}");
+        assert!(err.contains("is a totals row (小计)"), "{err}");
+        assert!(
+            err.contains("1 row of other accounts than A left out; accounts left out: B"),
+            "{err}"
+        );
+    }
+    // A row of no account may be A's (a merged cell leaves the rows below its
+    // first empty): never left out, it is refused when grouped and billed
+    // with a warning row by row, as without --account.
+    let unnamed = format!("{input},2026-01,idcard,5\n");
+    let (code, out, err) = batch(&["--account", "A"], &unnamed);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rows(&out).len(), 3, "{out}");
+    assert!(
+        err.contains("warning: 1 of the 2 rows has no account"),
+        "{err}"
+    );
+    let (code, _, err) = batch(&["--account", "A", "--group-by", "account,month"], &unnamed);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("line 4"), "{err}");
     let (code, _, err) = batch(&["--group-by", "account,month", "--from", "2027-01"], input);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no rows from 2027-01 on"), "{err}");
