@@ -1,8 +1,8 @@
 //! Compressed inputs: a usage file compressed with gzip (`usage.csv.gz`), or
-//! the one file of a zip archive (a bill's details as a billing center
-//! downloads them), each read as it decompresses, in bounded memory. A
-//! workbook is a zip archive too (xlsx, ods): it is left to the workbook
-//! reader, as is anything else.
+//! the file of a zip archive (a bill's details as a billing center downloads
+//! them), or its several files as the parts of one export, each read as it
+//! decompresses, in bounded memory. A workbook is a zip archive too (xlsx,
+//! ods): it is left to the workbook reader, as is anything else.
 
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -15,7 +15,8 @@ pub const MAX_STDIN_ARCHIVE_BYTES: u64 = 1 << 30;
 const CHUNK: usize = 1 << 16;
 
 /// The content of `input`, a file: decompressed when it is gzip or a zip
-/// archive of one file (not a workbook), else as it is.
+/// archive (not a workbook) of one file or of the parts of one export, else
+/// as it is.
 pub fn uncompressed<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Box<dyn Read>> {
     let mut magic = Vec::with_capacity(4);
     (&mut input).take(4).read_to_end(&mut magic)?;
@@ -105,15 +106,16 @@ impl<R: Read> Read for Told<R> {
 
 /// A zip archive, read.
 enum Unzipped<R> {
-    /// Its one file, as it decompresses.
+    /// Its file, or its parts as one, as they decompress.
     File(ZipFileReader),
     /// A workbook (xlsx, xlsm, xlsb, ods), to be read as one.
     Workbook(R),
 }
 
-/// The one file of a zip archive that is no workbook, decompressed on a
-/// thread of its own (the archive's reader borrows the archive); any error,
-/// a checksum that does not match among them, ends the content with it.
+/// The file of a zip archive that is no workbook, or its parts of one export
+/// read as one (see [`parts`]), decompressed on a thread of its own (the
+/// archive's reader borrows the archive); any error, a checksum that does not
+/// match among them, ends the content with it.
 fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R>> {
     let bad = |e: zip::result::ZipError| {
         io::Error::new(
@@ -148,63 +150,73 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
             !n.ends_with('/') && !n.starts_with("__MACOSX/") && !base.starts_with('.')
         })
         .collect();
-    let index = match files.as_slice() {
-        [(index, _)] => *index,
+    let entries: Vec<usize> = match files.as_slice() {
         [] => {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 "the input is a zip archive with no file in it".to_string(),
             ))
         }
-        several => {
-            let listed: Vec<&str> = several.iter().map(|(_, n)| n.as_str()).collect();
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "the input is a zip archive of {} files ({}): extract them and name each \
-                     (batch, ledger and plan read several files as one)",
-                    several.len(),
-                    crate::first_of(listed.iter(), 5)
-                ),
-            ));
-        }
+        [(index, _)] => vec![*index],
+        several => parts(&mut archive, several)?,
     };
     let (send, receive) = sync_channel::<io::Result<Vec<u8>>>(4);
     std::thread::spawn(move || {
-        let mut file = match archive.by_index(index) {
-            Ok(file) => file,
-            Err(e) => {
-                let _ = send.send(Err(bad(e)));
-                return;
-            }
-        };
-        loop {
-            let mut chunk = vec![0; CHUNK];
-            match file.read(&mut chunk) {
-                // An empty chunk marks the end: without it, a thread that
-                // stopped (a panic in the decompressor) is an error, never
-                // a shorter file.
-                Ok(0) => {
-                    let _ = send.send(Ok(Vec::new()));
+        // Whether the last byte handed on ended a line.
+        let mut at_line_start = true;
+        for (k, &index) in entries.iter().enumerate() {
+            let mut file = match archive.by_index(index) {
+                Ok(file) => file,
+                Err(e) => {
+                    let _ = send.send(Err(bad(e)));
                     return;
                 }
-                Ok(n) => {
-                    chunk.truncate(n);
-                    // (The reader went away: nothing more is wanted.)
-                    if send.send(Ok(chunk)).is_err() {
+            };
+            // A part after the first: its first line (the header they all
+            // begin with) left out, and its rows on a line of their own.
+            let mut skipping = k > 0;
+            if skipping && !at_line_start {
+                if send.send(Ok(b"\n".to_vec())).is_err() {
+                    return;
+                }
+                at_line_start = true;
+            }
+            loop {
+                let mut chunk = vec![0; CHUNK];
+                match file.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        chunk.truncate(n);
+                        if skipping {
+                            match memchr::memchr(b'\n', &chunk) {
+                                Some(end) => {
+                                    chunk.drain(..=end);
+                                    skipping = false;
+                                }
+                                None => continue,
+                            }
+                        }
+                        let Some(&last) = chunk.last() else { continue };
+                        at_line_start = last == b'\n';
+                        // (The reader went away: nothing more is wanted.)
+                        if send.send(Ok(chunk)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = send.send(Err(io::Error::new(
+                            e.kind(),
+                            format!("the zip archive's file cannot be read: {e}"),
+                        )));
                         return;
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let _ = send.send(Err(io::Error::new(
-                        e.kind(),
-                        format!("the zip archive's file cannot be read: {e}"),
-                    )));
-                    return;
-                }
             }
         }
+        // An empty chunk marks the end: without it, a thread that stopped (a
+        // panic in the decompressor) is an error, never a shorter file.
+        let _ = send.send(Ok(Vec::new()));
     });
     Ok(Unzipped::File(ZipFileReader {
         chunks: receive,
@@ -213,6 +225,84 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
         ended: false,
     }))
 }
+
+/// The files of a zip archive of several (`several`, by index and name) to
+/// read as one, in the archive's order: the parts of one export (a bill's
+/// details split in files), each beginning with the same first line (its
+/// header), which the parts after the first leave out. Empty files add
+/// nothing. Files that are not plain text (a workbook, an archive, UTF-16
+/// text), or whose first lines differ, are refused, naming them.
+fn parts<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    several: &[(usize, &String)],
+) -> io::Result<Vec<usize>> {
+    let listed: Vec<&str> = several.iter().map(|(_, n)| n.as_str()).collect();
+    let refused = |why: String| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "the input is a zip archive of {} files ({}), {why}: extract them and name each \
+                 (batch, ledger and plan read several files as one)",
+                several.len(),
+                crate::first_of(listed.iter(), 5)
+            ),
+        )
+    };
+    let mut first: Option<(&str, Vec<u8>)> = None;
+    let mut entries = Vec::new();
+    for &(index, name) in several {
+        let mut file = archive.by_index(index).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the input is a zip archive that cannot be read ({e})"),
+            )
+        })?;
+        if file.size() == 0 {
+            continue;
+        }
+        // Its first line, up to a size no header reaches.
+        let mut line = Vec::new();
+        BufReader::new((&mut file).take(FIRST_LINE_BYTES)).read_until(b'\n', &mut line)?;
+        let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line);
+        let binary = [
+            &b"PK\x03\x04"[..],
+            b"\x1F\x8B",
+            b"\xD0\xCF\x11\xE0",
+            b"\xFF\xFE",
+            b"\xFE\xFF",
+        ]
+        .iter()
+        .any(|magic| text.starts_with(magic))
+            || text.contains(&0);
+        if binary {
+            return Err(refused(format!(
+                "and {name} is not plain text (a workbook, an archive or UTF-16 text)"
+            )));
+        }
+        let header = text.trim_ascii_end().to_vec();
+        match &first {
+            None => first = Some((name, header)),
+            Some((first_name, first_header)) if *first_header != header => {
+                // (Shown as GB18030 when not UTF-8, as Excel saves it.)
+                let shown = |h: &[u8]| match std::str::from_utf8(h) {
+                    Ok(text) => text.to_string(),
+                    Err(_) => encoding_rs::GB18030.decode(h).0.into_owned(),
+                };
+                return Err(refused(format!(
+                    "whose first lines differ ({first_name}: '{}'; {name}: '{}')",
+                    shown(first_header),
+                    shown(&header)
+                )));
+            }
+            Some(_) => {}
+        }
+        entries.push(index);
+    }
+    Ok(entries)
+}
+
+/// Bytes of a part's first line read at most to compare it with the others'.
+const FIRST_LINE_BYTES: u64 = 1 << 16;
 
 /// A zip archive's file, as its thread decompresses it.
 struct ZipFileReader {
@@ -310,22 +400,69 @@ mod tests {
         assert!(err.contains("stopped before its end"), "{err}");
     }
 
+    /// The parts of one export, each beginning with the same header, are
+    /// read as one file: the header once, every part's rows in the archive's
+    /// order, each on a line of its own, an empty part adding nothing.
     #[test]
-    fn several_files_or_none_are_refused_naming_them() {
-        let two = zipped(&[("a.csv", b"1"), ("b.csv", b"2")]);
-        let err = uncompressed(io::Cursor::new(two))
-            .err()
-            .unwrap()
-            .to_string();
+    fn the_parts_of_one_export_are_read_as_one_file() {
+        let big: Vec<u8> = std::iter::once(b"api,calls\r\n".to_vec())
+            .chain((0..20_000).map(|i| format!("idcard,{i}\r\n").into_bytes()))
+            .flatten()
+            .collect();
+        let archive = zipped(&[
+            ("bill/part1.csv", b"api,calls\nidcard,1\nidcard,2"),
+            ("bill/", b""),
+            ("bill/part2.csv", b"\xEF\xBB\xBFapi,calls\ngeneral,3\n"),
+            ("bill/empty.csv", b""),
+            ("bill/part3.csv", &big),
+            ("bill/part4.csv", b"api,calls"),
+        ]);
+        let mut want = b"api,calls\nidcard,1\nidcard,2\ngeneral,3\n".to_vec();
+        want.extend_from_slice(&big[b"api,calls\r\n".len()..]);
+        for got in both(&archive) {
+            assert!(got.unwrap() == want);
+        }
+    }
+
+    /// Files of other first lines, or not plain text, are refused, naming
+    /// them; an archive of no file too.
+    #[test]
+    fn other_files_or_none_are_refused_naming_them() {
+        let refused = |bytes: Vec<u8>| {
+            uncompressed(io::Cursor::new(bytes))
+                .err()
+                .unwrap()
+                .to_string()
+        };
+        let err = refused(zipped(&[
+            ("a.csv", b"api,calls\nidcard,1\n"),
+            ("b.csv", b"account,api,calls\nA,idcard,1\n"),
+        ]));
         assert!(
-            err.contains("zip archive of 2 files (a.csv, b.csv)"),
+            err.contains(
+                "zip archive of 2 files (a.csv, b.csv), whose first lines differ \
+                          (a.csv: 'api,calls'; b.csv: 'account,api,calls')"
+            ),
             "{err}"
         );
-        let none = zipped(&[(".DS_Store", b"1")]);
-        let err = uncompressed(io::Cursor::new(none))
-            .err()
-            .unwrap()
-            .to_string();
+        // Shown as what Excel saves: GB18030.
+        let err = refused(zipped(&[
+            ("a.csv", b"api,calls\n"),
+            ("b.csv", b"\xBD\xD3\xBF\xDA,calls\n"),
+        ]));
+        assert!(err.contains("b.csv: '接口,calls'"), "{err}");
+        let book = zipped(&[("xl/workbook.xml", b"<y/>")]);
+        let err = refused(zipped(&[("a.csv", b"api,calls\n"), ("b.xlsx", &book)]));
+        assert!(
+            err.contains("and b.xlsx is not plain text") && err.contains("extract them"),
+            "{err}"
+        );
+        let err = refused(zipped(&[
+            ("a.csv", b"api,calls\n"),
+            ("b.csv", b"\xFF\xFEa\0"),
+        ]));
+        assert!(err.contains("b.csv is not plain text"), "{err}");
+        let err = refused(zipped(&[(".DS_Store", b"1")]));
         assert!(err.contains("no file in it"), "{err}");
     }
 

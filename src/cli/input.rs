@@ -110,7 +110,7 @@ pub(super) fn open_input(
         Some(p) => {
             let cannot = || format!("cannot read {what} file {}", p.display());
             let file = fs::File::open(p).with_context(cannot)?;
-            // A gzip-compressed file, or a zip archive of one file, as it
+            // A gzip-compressed file, or a zip archive (its file, or its parts as one), as it
             // decompresses; a pipe (`<(zcat …)`, /dev/stdin), which cannot
             // seek, as stdin is.
             let regular = file.metadata().is_ok_and(|m| m.is_file());

@@ -2922,10 +2922,11 @@ fn a_workbooks_merged_account_month_and_api_cells_stand_for_each_row() {
 
 /// A usage file compressed with gzip, or the one file of a zip archive (a
 /// bill's details as a billing center downloads them), is read as it
-/// decompresses, by every reader, from a file or stdin; an archive of several
-/// files is refused, naming them, and a damaged one is an error.
+/// decompresses, by every reader, from a file or stdin; so are the parts of
+/// one export in a zip archive, as one file; an archive of files that begin
+/// otherwise is refused, naming them, and a damaged one is an error.
 #[test]
-fn a_gzip_file_or_a_zip_archive_of_one_file_is_read_as_it_decompresses() {
+fn a_gzip_file_or_a_zip_archive_is_read_as_it_decompresses() {
     use std::io::Write;
     let (gbk, _, _) = encoding_rs::GBK
         .encode("账号,月份,接口,调用量\n1001,2026-01,身份证,5000\n1001,2026-01,身份证,4000\n");
@@ -2942,15 +2943,19 @@ fn a_gzip_file_or_a_zip_archive_of_one_file_is_read_as_it_decompresses() {
         zip.finish().unwrap().into_inner()
     };
     let one = zipped(&[("账单/usage.csv", &gbk)]);
-    let two = zipped(&[("a.csv", &gbk), ("b.csv", &gbk)]);
+    let (february, _, _) =
+        encoding_rs::GBK.encode("账号,月份,接口,调用量\n1001,2026-02,身份证,3000\n");
+    let two = zipped(&[("part1.csv", &gbk), ("part2.csv", &february)]);
+    let other = zipped(&[("a.csv", &gbk), ("b.csv", b"api,calls\nidcard,5\n")]);
     let dir = tempfile::tempdir().unwrap();
     let mut paths = Vec::new();
     for (name, bytes) in [
         ("usage.csv", &gbk[..]),
         ("usage.csv.gz", &gz[..]),
         ("bill.zip", &one[..]),
-        ("two.zip", &two[..]),
+        ("other.zip", &other[..]),
         ("cut.gz", &gz[..gz.len() - 8]),
+        ("two.zip", &two[..]),
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
@@ -2981,9 +2986,18 @@ fn a_gzip_file_or_a_zip_archive_of_one_file_is_read_as_it_decompresses() {
         .args(&["batch", "--group-by", "account,month", &paths[2]])
         .stdout_has("1001,2026-01,idcard,9000,2,1000,8000,2,0.15,1200.00,")
         .run();
+    // The parts of one export: January's 9,000 calls and February's 3,000.
+    for args in [
+        vec!["batch", "--group-by", "account,month"],
+        vec!["ledger", "-f", "csv", "--usage"],
+    ] {
+        let out = Test::new().args(&args).arg(&paths[5]).run().stdout;
+        assert!(out.contains("2026-01,idcard,9000,"), "{args:?}: {out}");
+        assert!(out.contains("2026-02,idcard,3000,"), "{args:?}: {out}");
+    }
     let err = Test::new().args(&["batch", &paths[3]]).fails(1);
     assert!(
-        err.contains("zip archive of 2 files (a.csv, b.csv): extract them"),
+        err.contains("zip archive of 2 files (a.csv, b.csv), whose first lines differ"),
         "{err}"
     );
     let err = Test::new().args(&["batch", &paths[4]]).fails(1);
