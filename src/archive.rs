@@ -162,9 +162,10 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
     };
     let (send, receive) = sync_channel::<io::Result<Vec<u8>>>(4);
     std::thread::spawn(move || {
-        // Whether the last byte handed on ended a line.
-        let mut at_line_start = true;
-        for (k, &index) in entries.iter().enumerate() {
+        // Whether the last byte handed on ended a line, and whether a part
+        // handed on its first line (the header).
+        let (mut at_line_start, mut header_sent) = (true, false);
+        for &index in &entries {
             let mut file = match archive.by_index(index) {
                 Ok(file) => file,
                 Err(e) => {
@@ -172,9 +173,10 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
                     return;
                 }
             };
-            // A part after the first: its first line (the header they all
-            // begin with) left out, and its rows on a line of their own.
-            let mut skipping = k > 0;
+            // A part after the first that has any: its first line (the header
+            // they all begin with) left out, and its rows on a line of their
+            // own. (An empty part is read all the same: its checksum too.)
+            let mut skipping = header_sent;
             if skipping && !at_line_start {
                 if send.send(Ok(b"\n".to_vec())).is_err() {
                     return;
@@ -198,6 +200,7 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
                         }
                         let Some(&last) = chunk.last() else { continue };
                         at_line_start = last == b'\n';
+                        header_sent = true;
                         // (The reader went away: nothing more is wanted.)
                         if send.send(Ok(chunk)).is_err() {
                             return;
@@ -257,12 +260,14 @@ fn parts<R: Read + Seek>(
                 format!("the input is a zip archive that cannot be read ({e})"),
             )
         })?;
-        if file.size() == 0 {
-            continue;
-        }
         // Its first line, up to a size no header reaches.
         let mut line = Vec::new();
         BufReader::new((&mut file).take(FIRST_LINE_BYTES)).read_until(b'\n', &mut line)?;
+        entries.push(index);
+        // An empty part adds nothing (read all the same, its checksum too).
+        if line.is_empty() {
+            continue;
+        }
         let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line);
         let binary = [
             &b"PK\x03\x04"[..],
@@ -296,7 +301,6 @@ fn parts<R: Read + Seek>(
             }
             Some(_) => {}
         }
-        entries.push(index);
     }
     Ok(entries)
 }
@@ -410,6 +414,7 @@ mod tests {
             .flatten()
             .collect();
         let archive = zipped(&[
+            ("bill/empty0.csv", b""),
             ("bill/part1.csv", b"api,calls\nidcard,1\nidcard,2"),
             ("bill/", b""),
             ("bill/part2.csv", b"\xEF\xBB\xBFapi,calls\ngeneral,3\n"),
