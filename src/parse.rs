@@ -515,8 +515,9 @@ pub(crate) fn half_width(c: char) -> char {
 
 /// A number in brackets, `(9000)`: negative, as accounting formats write it.
 fn is_bracketed(s: &str) -> bool {
-    s.len() > 2
-        && ((s.starts_with('(') && s.ends_with(')')) || (s.starts_with('（') && s.ends_with('）')))
+    let inner = (s.strip_prefix('(').and_then(|s| s.strip_suffix(')')))
+        .or_else(|| s.strip_prefix('（').and_then(|s| s.strip_suffix('）')));
+    inner.is_some_and(|n| n.trim_start().starts_with(|c: char| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -541,7 +542,11 @@ mod tests {
             let e = parse_amount(negative).unwrap_err().to_string();
             assert!(e.contains("cannot be negative"), "{negative}: {e}");
         }
-        assert!(parse_count("()").is_err());
+        // Words in brackets are no number, not a negative one.
+        for word in ["()", "(n/a)", "（无）"] {
+            let e = parse_count(word).unwrap_err().to_string();
+            assert!(!e.contains("negative"), "{word}: {e}");
+        }
     }
 
     #[test]

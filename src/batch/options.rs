@@ -86,6 +86,17 @@ impl RowFilter {
         self.from.is_none_or(|f| f <= month) && self.until.is_none_or(|u| month <= u)
     }
 
+    /// The months chosen, for a message: `from 2026-01 to 2026-06`, `from
+    /// 2026-01 on`, `until 2026-06` (empty when all are).
+    pub fn window(&self) -> String {
+        match (self.from, self.until) {
+            (Some(f), Some(u)) => format!("from {f} to {u}"),
+            (Some(f), None) => format!("from {f} on"),
+            (None, Some(u)) => format!("until {u}"),
+            (None, None) => String::new(),
+        }
+    }
+
     /// What the rows left out are, for a message: `of other accounts than
     /// 1001, or of months outside 2026-01 to 2026-06`.
     pub fn left_out(&self) -> String {

@@ -134,8 +134,8 @@ pub(super) fn run(
         if summary.written == 0 && summary.skipped == 0 {
             let chosen = match (&filter.account, filter.months()) {
                 (Some(a), false) => format!("of account '{a}'"),
-                (Some(a), true) => format!("of account '{a}' {}", window(filter)),
-                (None, _) => window(filter),
+                (Some(a), true) => format!("of account '{a}' {}", filter.window()),
+                (None, _) => filter.window(),
             };
             return Err(UsageError(format!(
                 "{source}: no rows {chosen}; {} left out{told}",
@@ -248,16 +248,6 @@ pub(super) fn run(
     }
     diagnostic(&format!("ocr-bill: {source}: {billed}"))?;
     Ok(exit::OK)
-}
-
-/// The months a filter keeps, for a message: `from 2026-01 to 2026-06`.
-fn window(filter: &ocr_bill::RowFilter) -> String {
-    match (filter.from, filter.until) {
-        (Some(f), Some(u)) => format!("from {f} to {u}"),
-        (Some(f), None) => format!("from {f} on"),
-        (None, Some(u)) => format!("until {u}"),
-        (None, None) => String::new(),
-    }
 }
 
 /// What the left-out count counts: a pivot table's cells, or rows.
