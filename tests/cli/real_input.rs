@@ -3000,6 +3000,23 @@ fn a_gzip_file_or_a_zip_archive_is_read_as_it_decompresses() {
         err.contains("zip archive of 2 files (a.csv, b.csv), whose first lines differ"),
         "{err}"
     );
+    // An error's line counts the parts' lines one part after another: the
+    // second part's line 2 after a first part of 3 lines is line 5.
+    let bad = zipped(&[
+        ("part1.csv", &gbk),
+        (
+            "part2.csv",
+            &encoding_rs::GBK
+                .encode("账号,月份,接口,调用量\n1001,2026-02,身份证,-5\n")
+                .0,
+        ),
+    ]);
+    let path = dir.path().join("bad.zip");
+    std::fs::write(&path, bad).unwrap();
+    for args in [vec!["batch"], vec!["ledger", "--usage"]] {
+        let err = Test::new().args(&args).arg(&path).status(1).run().stderr;
+        assert!(err.contains("line 5:"), "{args:?}: {err}");
+    }
     let err = Test::new().args(&["batch", &paths[4]]).fails(1);
     assert!(
         err.contains("gzip-compressed input cannot be read"),
