@@ -3000,6 +3000,28 @@ fn a_gzip_file_or_a_zip_archive_is_read_as_it_decompresses() {
         err.contains("zip archive of 2 files (a.csv, b.csv), whose first lines differ"),
         "{err}"
     );
+    // Parts that begin with Excel's `sep=;` line, or a title above the
+    // header: the later parts' headers are read past as repeated headers.
+    for first in [
+        "sep=;\naccount;month;api;calls\n",
+        "OCR 用量,,,\naccount,month,api,calls\n",
+    ] {
+        let row = |calls: u32| match first.starts_with("sep") {
+            true => format!("{first}A;2026-01;idcard;{calls}\n"),
+            false => format!("{first}A,2026-01,idcard,{calls}\n"),
+        };
+        let parts = zipped(&[
+            ("p1.csv", row(5000).as_bytes()),
+            ("p2.csv", row(4000).as_bytes()),
+        ]);
+        let path = dir.path().join("parts.zip");
+        std::fs::write(&path, parts).unwrap();
+        Test::new()
+            .args(&["batch", "--group-by", "account,month"])
+            .arg(&path)
+            .stdout_has("A,2026-01,idcard,9000,2,1000,8000,2,0.15,1200.00,")
+            .run();
+    }
     // An error's line counts the parts' lines one part after another: the
     // second part's line 2 after a first part of 3 lines is line 5.
     let bad = zipped(&[
