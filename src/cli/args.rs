@@ -249,6 +249,7 @@ pub enum Command {
   ocr-bill batch usage.csv > bills.csv
   export-usage | ocr-bill batch --group-by account,month > bills.csv
   ocr-bill batch usage.csv --skip-invalid --format json 2> skipped.txt
+  ocr-bill batch year.csv --group-by account,month --account 1001 --from 2026-04
 
 Input: a header row with `api` and `calls` columns (names set by --api-column and
 --calls-column); other columns pass through. Output: the input columns plus free_calls,
@@ -256,7 +257,8 @@ billable_calls, tier, unit_price, amount, cliff_calls, cliff_amount. With --grou
 spreadsheet's pivot table (months or APIs as columns) is read too.
 
 Exit codes: 0 all rows billed; 1 a bad row stopped the run (rows before it were written)
-or the input is unusable; 3 --skip-invalid left rows out (each reported on stderr).")]
+or the input is unusable; 2 a command-line error, or --account, --from and --until chose
+no row; 3 --skip-invalid left rows out (each reported on stderr).")]
     Batch(Lazy<BatchArgs>),
     /// Month by month: packs expiring, alerts, the freeze released and taken, arrears
     #[command(after_help = "Examples:

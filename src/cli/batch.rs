@@ -52,9 +52,7 @@ pub(super) fn run(
         threads: None,
     };
     if let (Some(from), Some(until)) = (options.filter.from, options.filter.until) {
-        if from > until {
-            return Err(UsageError(format!("--from {from} comes after --until {until}")).into());
-        }
+        anyhow::ensure!(from <= until, "--from {from} comes after --until {until}");
     }
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     crate::render::stdout_is_open()?;
