@@ -117,12 +117,6 @@ enum Unzipped<R> {
 /// archive's reader borrows the archive); any error, a checksum that does not
 /// match among them, ends the content with it.
 fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R>> {
-    let bad = |e: zip::result::ZipError| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("the input is a zip archive that cannot be read ({e})"),
-        )
-    };
     // Its names; one that cannot be read as an archive is left to the
     // workbook reader, which says what to do with a damaged workbook.
     let names: Option<Vec<String>> = zip::ZipArchive::new(&mut input).ok().and_then(|a| {
@@ -140,7 +134,7 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
         _ => return Ok(Unzipped::Workbook(input)),
     };
     input.seek(SeekFrom::Start(0))?;
-    let mut archive = zip::ZipArchive::new(input).map_err(bad)?;
+    let mut archive = zip::ZipArchive::new(input).map_err(unreadable)?;
     // Its files, but folders and what an archiver adds (`__MACOSX/`,
     // `.DS_Store`).
     let files: Vec<(usize, &String)> = (0..names.len())
@@ -169,7 +163,7 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
             let mut file = match archive.by_index(index) {
                 Ok(file) => file,
                 Err(e) => {
-                    let _ = send.send(Err(bad(e)));
+                    let _ = send.send(Err(unreadable(e)));
                     return;
                 }
             };
@@ -256,12 +250,7 @@ fn parts<R: Read + Seek>(
     let mut first: Option<(&str, Vec<u8>)> = None;
     let mut entries = Vec::new();
     for &(index, name) in several {
-        let mut file = archive.by_index(index).map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("the input is a zip archive that cannot be read ({e})"),
-            )
-        })?;
+        let mut file = archive.by_index(index).map_err(unreadable)?;
         // Its first line, up to a size no header reaches.
         let mut line = Vec::new();
         BufReader::new((&mut file).take(FIRST_LINE_BYTES)).read_until(b'\n', &mut line)?;
@@ -305,6 +294,14 @@ fn parts<R: Read + Seek>(
         }
     }
     Ok(entries)
+}
+
+/// A zip archive's error as what the input is.
+fn unreadable(e: zip::result::ZipError) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("the input is a zip archive that cannot be read ({e})"),
+    )
 }
 
 /// Bytes of a part's first line read at most to compare it with the others'.

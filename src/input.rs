@@ -727,7 +727,7 @@ pub fn monthly_by_api<'a>(
     from: Option<Month>,
     until: Option<Month>,
 ) -> Result<(Month, MonthlyCalls<'a>), Error> {
-    let inside = |m: Month| from.is_none_or(|f| f <= m) && until.is_none_or(|u| m <= u);
+    let inside = |m: Month| crate::Months { from, until }.contains(m);
     let months = || usage.iter().map(|u| u.month).filter(|&m| inside(m));
     let (Some(first), Some(last)) = (from.or(months().min()), until.or(months().max())) else {
         return Err(Error::Invalid("the usage file has no rows".into()));

@@ -63,7 +63,7 @@ pub use ledger::{Ledger, LedgerInput, LedgerMonth, LedgerTotals, PackBought};
 pub use money::{
     calls_times, format_price, per_call, round_fen, serialize_per_call, serialize_price, Money,
 };
-pub use month::{Dated, Month};
+pub use month::{Dated, Month, Months};
 pub use parse::{
     parse_amount, parse_count, parse_decimal, parse_money, parse_pack_spec, parse_price, PackSpec,
 };

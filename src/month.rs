@@ -13,6 +13,51 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+/// Months from `from` to `until`, either end open (`--from`, `--until`): the
+/// one test of whether a month is chosen, and its wording in messages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Months {
+    /// The first month, if any.
+    pub from: Option<Month>,
+    /// The last month, if any.
+    pub until: Option<Month>,
+}
+
+impl Months {
+    /// Whether either end is set.
+    pub fn limited(self) -> bool {
+        self.from.is_some() || self.until.is_some()
+    }
+
+    /// Whether `month` is one of them.
+    #[inline]
+    pub fn contains(self, month: Month) -> bool {
+        self.from.is_none_or(|f| f <= month) && self.until.is_none_or(|u| month <= u)
+    }
+
+    /// The months chosen, for a message: `from 2026-01 to 2026-06`, `from
+    /// 2026-01 on`, `until 2026-06` (empty when all are).
+    pub fn window(self) -> String {
+        match (self.from, self.until) {
+            (Some(f), Some(u)) => format!("from {f} to {u}"),
+            (Some(f), None) => format!("from {f} on"),
+            (None, Some(u)) => format!("until {u}"),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// Where the months not chosen are, for a message: `outside 2026-01 to
+    /// 2026-06`, `before 2026-01`, `after 2026-06` (empty when all are chosen).
+    pub fn beyond(self) -> String {
+        match (self.from, self.until) {
+            (Some(f), Some(u)) => format!("outside {f} to {u}"),
+            (Some(f), None) => format!("before {f}"),
+            (None, Some(u)) => format!("after {u}"),
+            (None, None) => String::new(),
+        }
+    }
+}
+
 /// A calendar month.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month(u32);

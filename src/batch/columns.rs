@@ -255,7 +255,7 @@ pub(super) fn columns(
             crate::columns::listed(names)
         )));
     }
-    if filter.months() && found[3].is_none() {
+    if filter.months.limited() && found[3].is_none() {
         return Err(BatchError::Input(format!(
             "--from and --until choose rows by their month, and the header has no month \
              column; columns: {}",

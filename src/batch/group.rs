@@ -203,7 +203,9 @@ pub(super) fn read_groups<R: Read>(
         let (to_table, parsed) = std::sync::mpsc::sync_channel::<Parsed>(4);
         let (recycle, spare) = std::sync::mpsc::channel::<Parsed>();
         let table = scope.spawn(move || keep_table(parsed, recycle));
-        let filter = (options.filter != RowFilter::default()).then_some(&options.filter);
+        let filter = options.filter.chosen();
+        // A pivot table's months across are chosen cell by cell.
+        summary.left_out_cells = filter.is_some() && cols.month == Some(cols.count);
         let read = parse_rows(
             reader,
             biller,
@@ -375,7 +377,6 @@ fn left_in(
     summary: &mut BatchSummary,
 ) -> bool {
     let spread_months = cols.month == Some(cols.count);
-    summary.left_out_cells = spread_months;
     if let Some(account) = cols.account.map(|a| trimmed(record.field(a))) {
         if !filter.keeps_account(account) {
             summary.tell_account(account);
@@ -383,20 +384,21 @@ fn left_in(
             return false;
         }
     }
-    if !filter.months() {
+    if !filter.months.limited() {
         return true;
     }
     match (cols.month, &cols.pivot) {
         (Some(_), Some(pivot)) if spread_months => {
             let before = cells.len();
             cells.retain(|&(_, _, at)| {
-                month_of(pivot.columns[at].1.as_bytes()).is_ok_and(|d| filter.keeps_month(d.month))
+                month_of(pivot.columns[at].1.as_bytes())
+                    .is_ok_and(|d| filter.months.contains(d.month))
             });
             summary.left_out += (before - cells.len()) as u64;
             true
         }
         (Some(m), _) => match month_of(trimmed(record.field(m))) {
-            Ok(d) if !filter.keeps_month(d.month) => {
+            Ok(d) if !filter.months.contains(d.month) => {
                 summary.left_out += 1;
                 false
             }

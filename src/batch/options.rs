@@ -55,16 +55,14 @@ pub struct BatchOptions {
 pub struct RowFilter {
     /// Only this account's rows (compared trimmed, as rows are grouped).
     pub account: Option<String>,
-    /// Only rows of this month and after.
-    pub from: Option<crate::Month>,
-    /// Only rows of this month and before.
-    pub until: Option<crate::Month>,
+    /// Only rows of these months.
+    pub months: crate::Months,
 }
 
 impl RowFilter {
-    /// Whether the months are limited.
-    pub fn months(&self) -> bool {
-        self.from.is_some() || self.until.is_some()
+    /// The filter, when it leaves any row out (else none, and no test a row).
+    pub(super) fn chosen(&self) -> Option<&RowFilter> {
+        (*self != RowFilter::default()).then_some(self)
     }
 
     /// Whether a row of account `account` (trimmed) is billed. A row of no
@@ -80,32 +78,10 @@ impl RowFilter {
                 .is_none_or(|a| a.as_bytes() == account)
     }
 
-    /// Whether a row of month `month` is billed.
-    #[inline]
-    pub(super) fn keeps_month(&self, month: crate::Month) -> bool {
-        self.from.is_none_or(|f| f <= month) && self.until.is_none_or(|u| month <= u)
-    }
-
-    /// The months chosen, for a message: `from 2026-01 to 2026-06`, `from
-    /// 2026-01 on`, `until 2026-06` (empty when all are).
-    pub fn window(&self) -> String {
-        match (self.from, self.until) {
-            (Some(f), Some(u)) => format!("from {f} to {u}"),
-            (Some(f), None) => format!("from {f} on"),
-            (None, Some(u)) => format!("until {u}"),
-            (None, None) => String::new(),
-        }
-    }
-
     /// What the rows left out are, for a message: `of other accounts than
     /// 1001, or of months outside 2026-01 to 2026-06`.
     pub fn left_out(&self) -> String {
-        let months = match (self.from, self.until) {
-            (Some(f), Some(u)) => Some(format!("of months outside {f} to {u}")),
-            (Some(f), None) => Some(format!("of months before {f}")),
-            (None, Some(u)) => Some(format!("of months after {u}")),
-            (None, None) => None,
-        };
+        let months = (self.months.limited()).then(|| format!("of months {}", self.months.beyond()));
         let account = self
             .account
             .as_ref()

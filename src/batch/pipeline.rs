@@ -219,7 +219,7 @@ pub(super) fn bill_block(
                 }
                 continue;
             }
-            if dated.is_some_and(|d| !filter.keeps_month(d.month)) {
+            if dated.is_some_and(|d| !filter.months.contains(d.month)) {
                 result.left_out += 1;
                 continue;
             }
@@ -378,7 +378,7 @@ pub(super) fn stream<R: Read, W: Write>(
         format,
         skip_invalid: options.skip_invalid,
         multiline: options.multiline_fields,
-        filter: (options.filter != RowFilter::default()).then_some(&options.filter),
+        filter: options.filter.chosen(),
     };
     let want = BLOCK_BYTES as u64;
     let small = (input.by_ref().take(want).read_to_end(&mut pending_input)? as u64) < want;

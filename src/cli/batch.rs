@@ -46,12 +46,18 @@ pub(super) fn run(
         format,
         filter: ocr_bill::RowFilter {
             account: args.account.as_deref().map(|a| a.trim().to_string()),
-            from: month_flag("--from", &args.from)?,
-            until: month_flag("--until", &args.until)?,
+            months: ocr_bill::Months {
+                from: month_flag("--from", &args.from)?,
+                until: month_flag("--until", &args.until)?,
+            },
         },
         threads: None,
     };
-    if let (Some(from), Some(until)) = (options.filter.from, options.filter.until) {
+    if let ocr_bill::Months {
+        from: Some(from),
+        until: Some(until),
+    } = options.filter.months
+    {
         anyhow::ensure!(from <= until, "--from {from} comes after --until {until}");
     }
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
@@ -130,10 +136,10 @@ pub(super) fn run(
             accounts => format!("; accounts left out: {}", accounts.join(", ")),
         };
         if summary.written == 0 && summary.skipped == 0 {
-            let chosen = match (&filter.account, filter.months()) {
+            let chosen = match (&filter.account, filter.months.limited()) {
                 (Some(a), false) => format!("of account '{a}'"),
-                (Some(a), true) => format!("of account '{a}' {}", filter.window()),
-                (None, _) => filter.window(),
+                (Some(a), true) => format!("of account '{a}' {}", filter.months.window()),
+                (None, _) => filter.months.window(),
             };
             return Err(UsageError(format!(
                 "{source}: no rows {chosen}; {} left out{told}",

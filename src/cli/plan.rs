@@ -1,6 +1,6 @@
 //! `ocr-bill plan`: the cheapest purchase for given months or a usage file.
 
-use ocr_bill::{parse_count, Item, Month, PriceList};
+use ocr_bill::{parse_count, Item, PriceList};
 
 use super::args::PlanArgs;
 use super::input::{calculator, check_account, month_flag, paid_prices, read_files};
@@ -75,28 +75,21 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
         .map(str::to_string)
         .collect();
     let several = names.len() > 1;
-    let (from, until) = (
-        month_flag("--from", &args.from)?,
-        month_flag("--until", &args.until)?,
-    );
+    let chosen = ocr_bill::Months {
+        from: month_flag("--from", &args.from)?,
+        until: month_flag("--until", &args.until)?,
+    };
+    let (from, until) = (chosen.from, chosen.until);
     if let (Some(from), Some(until)) = (from, until) {
         anyhow::ensure!(from <= until, "--from {from} comes after --until {until}");
     }
-    let inside = |m: Month| from.is_none_or(|f| f <= m) && until.is_none_or(|u| m <= u);
-    let outside: u64 = (usage.iter().filter(|u| !inside(u.month)))
+    let outside: u64 = (usage.iter().filter(|u| !chosen.contains(u.month)))
         .map(|u| u.rows)
         .sum();
     if outside > 0 {
-        usage.retain(|u| inside(u.month));
+        usage.retain(|u| chosen.contains(u.month));
         // (The window asked for, and where the rows left out are.)
-        let (window, beyond) = match (from, until) {
-            (Some(f), Some(u)) => (format!("from {f} to {u}"), format!("outside {f} to {u}")),
-            (Some(f), None) => (format!("from {f} on"), format!("before {f}")),
-            (None, u) => {
-                let u = u.expect("a row outside means a window");
-                (format!("until {u}"), format!("after {u}"))
-            }
-        };
+        let (window, beyond) = (chosen.window(), chosen.beyond());
         anyhow::ensure!(
             !usage.is_empty(),
             "no usage rows {window}: all {outside} are {beyond}"
