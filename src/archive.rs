@@ -6,6 +6,7 @@
 
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
 
 /// The largest zip archive read from standard input, which is read whole (a
 /// zip archive's directory is at its end).
@@ -14,33 +15,75 @@ pub const MAX_STDIN_ARCHIVE_BYTES: u64 = 1 << 30;
 /// Bytes decompressed at a time from a zip archive's file.
 const CHUNK: usize = 1 << 16;
 
+/// Where each part of a zip archive read as one export (see [`uncompressed`])
+/// begins in the text read, filled in as the archive decompresses: a line of
+/// that text told as its part's own. Empty for any other input.
+#[derive(Clone, Debug, Default)]
+pub struct Parts(Arc<Mutex<Vec<(u64, String)>>>);
+
+impl Parts {
+    /// The parts' names, in the archive's order, none begun yet.
+    fn named(names: Vec<String>) -> Parts {
+        Parts(Arc::new(Mutex::new(
+            names.into_iter().map(|n| (u64::MAX, n)).collect(),
+        )))
+    }
+
+    /// Whether the input was an archive of several parts.
+    pub fn is_empty(&self) -> bool {
+        self.0.lock().map_or(true, |p| p.is_empty())
+    }
+
+    /// The part that holds line `line` (1-based) of the text read, and that
+    /// line's number in the part; `None` when the input has no parts.
+    pub fn of(&self, line: u64) -> Option<(String, u64)> {
+        let parts = self.0.lock().ok()?;
+        // (Begun parts in order, then those not begun: the last begun at or
+        // before it; of parts begun on one line, empty ones but the last.)
+        let at = parts.partition_point(|(first, _)| *first <= line);
+        let (first, name) = parts.get(at.checked_sub(1)?)?;
+        Some((name.clone(), line - first + 1))
+    }
+
+    /// Part `index` begins on line `line` of the text read.
+    fn begins(&self, index: usize, line: u64) {
+        if let Ok(mut parts) = self.0.lock() {
+            if let Some(part) = parts.get_mut(index) {
+                part.0 = line;
+            }
+        }
+    }
+}
+
 /// The content of `input`, a file: decompressed when it is gzip or a zip
 /// archive (not a workbook) of one file or of the parts of one export, else
-/// as it is.
-pub fn uncompressed<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Box<dyn Read>> {
+/// as it is; and where the parts begin in it.
+pub fn uncompressed<R: Read + Seek + Send + 'static>(
+    mut input: R,
+) -> io::Result<(Box<dyn Read>, Parts)> {
     let mut magic = Vec::with_capacity(4);
     (&mut input).take(4).read_to_end(&mut magic)?;
     input.seek(SeekFrom::Start(0))?;
     Ok(match Kind::of(&magic) {
-        Kind::Gzip => Box::new(gunzip(BufReader::new(input))),
+        Kind::Gzip => (Box::new(gunzip(BufReader::new(input))), Parts::default()),
         Kind::Zip => match unzip(input)? {
-            Unzipped::File(file) => Box::new(file),
+            Unzipped::File(file, parts) => (Box::new(file), parts),
             Unzipped::Workbook(mut input) => {
                 input.seek(SeekFrom::Start(0))?;
-                Box::new(input)
+                (Box::new(input), Parts::default())
             }
         },
-        Kind::Other => Box::new(input),
+        Kind::Other => (Box::new(input), Parts::default()),
     })
 }
 
 /// The content of `input`, a stream (standard input), as [`uncompressed`]:
 /// a zip archive is read whole first, up to [`MAX_STDIN_ARCHIVE_BYTES`].
-pub fn uncompressed_stream<R: Read + 'static>(input: R) -> io::Result<Box<dyn Read>> {
+pub fn uncompressed_stream<R: Read + 'static>(input: R) -> io::Result<(Box<dyn Read>, Parts)> {
     let mut input = BufReader::with_capacity(CHUNK, input);
     let magic = input.fill_buf()?;
     Ok(match Kind::of(magic) {
-        Kind::Gzip => Box::new(gunzip(input)),
+        Kind::Gzip => (Box::new(gunzip(input)), Parts::default()),
         Kind::Zip => {
             let mut whole = Vec::new();
             (&mut input)
@@ -58,7 +101,7 @@ pub fn uncompressed_stream<R: Read + 'static>(input: R) -> io::Result<Box<dyn Re
             }
             uncompressed(io::Cursor::new(whole))?
         }
-        Kind::Other => Box::new(input),
+        Kind::Other => (Box::new(input), Parts::default()),
     })
 }
 
@@ -106,8 +149,9 @@ impl<R: Read> Read for Told<R> {
 
 /// A zip archive, read.
 enum Unzipped<R> {
-    /// Its file, or its parts as one, as they decompress.
-    File(ZipFileReader),
+    /// Its file, or its parts as one, as they decompress (and where they
+    /// begin).
+    File(ZipFileReader, Parts),
     /// A workbook (xlsx, xlsm, xlsb, ods), to be read as one.
     Workbook(R),
 }
@@ -144,22 +188,30 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
             !n.ends_with('/') && !n.starts_with("__MACOSX/") && !base.starts_with('.')
         })
         .collect();
-    let entries: Vec<usize> = match files.as_slice() {
+    let entries: Vec<(usize, &String)> = match files.as_slice() {
         [] => {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 "the input is a zip archive with no file in it".to_string(),
             ))
         }
-        [(index, _)] => vec![*index],
+        [one] => vec![*one],
         several => parts(&mut archive, several)?,
     };
+    let parts = match entries.as_slice() {
+        [_] => Parts::default(),
+        _ => Parts::named(entries.iter().map(|(_, n)| n.to_string()).collect()),
+    };
+    let entries: Vec<usize> = entries.iter().map(|(i, _)| *i).collect();
+    let begun = parts.clone();
     let (send, receive) = sync_channel::<io::Result<Vec<u8>>>(4);
     std::thread::spawn(move || {
         // Whether the last byte handed on ended a line, and whether a part
         // handed on its first line (the header).
         let (mut at_line_start, mut header_sent) = (true, false);
-        for &index in &entries {
+        // Lines handed on.
+        let mut lines = 0;
+        for (part, &index) in entries.iter().enumerate() {
             let mut file = match archive.by_index(index) {
                 Ok(file) => file,
                 Err(e) => {
@@ -178,7 +230,9 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
                     return;
                 }
                 at_line_start = true;
+                lines += 1;
             }
+            begun.begins(part, lines + 1);
             loop {
                 let mut chunk = vec![0; CHUNK];
                 match file.read(&mut chunk) {
@@ -197,6 +251,7 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
                         let Some(&last) = chunk.last() else { continue };
                         at_line_start = last == b'\n';
                         header_sent = true;
+                        lines += memchr::memchr_iter(b'\n', &chunk).count() as u64;
                         // (The reader went away: nothing more is wanted.)
                         if send.send(Ok(chunk)).is_err() {
                             return;
@@ -217,12 +272,15 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
         // panic in the decompressor) is an error, never a shorter file.
         let _ = send.send(Ok(Vec::new()));
     });
-    Ok(Unzipped::File(ZipFileReader {
-        chunks: receive,
-        chunk: Vec::new(),
-        at: 0,
-        ended: false,
-    }))
+    Ok(Unzipped::File(
+        ZipFileReader {
+            chunks: receive,
+            chunk: Vec::new(),
+            at: 0,
+            ended: false,
+        },
+        parts,
+    ))
 }
 
 /// The files of a zip archive of several (`several`, by index and name) to
@@ -231,10 +289,10 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
 /// header), which the parts after the first leave blank. Empty files add
 /// nothing. Files that are not plain text (a workbook, an archive, UTF-16
 /// text), or whose first lines differ, are refused, naming them.
-fn parts<R: Read + Seek>(
+fn parts<'n, R: Read + Seek>(
     archive: &mut zip::ZipArchive<R>,
-    several: &[(usize, &String)],
-) -> io::Result<Vec<usize>> {
+    several: &[(usize, &'n String)],
+) -> io::Result<Vec<(usize, &'n String)>> {
     let listed: Vec<&str> = several.iter().map(|(_, n)| n.as_str()).collect();
     let refused = |why: String| {
         io::Error::new(
@@ -254,7 +312,7 @@ fn parts<R: Read + Seek>(
         // Its first line, up to a size no header reaches.
         let mut line = Vec::new();
         BufReader::new((&mut file).take(FIRST_LINE_BYTES)).read_until(b'\n', &mut line)?;
-        entries.push(index);
+        entries.push((index, name));
         // An empty part adds nothing (read all the same, its checksum too).
         if line.is_empty() {
             continue;
@@ -370,6 +428,12 @@ mod tests {
 
     /// What each way in reads of `bytes`: as a file, and as a stream.
     fn both(bytes: &[u8]) -> [io::Result<Vec<u8>>; 2] {
+        both_with_parts(bytes).map(|got| got.map(|(text, _)| text))
+    }
+
+    /// [`both`], with where the parts begin, once read.
+    fn both_with_parts(bytes: &[u8]) -> [io::Result<(Vec<u8>, Parts)>; 2] {
+        let read = |(input, parts)| read(input).map(|text| (text, parts));
         let file = uncompressed(io::Cursor::new(bytes.to_vec())).and_then(read);
         let stream = uncompressed_stream(io::Cursor::new(bytes.to_vec())).and_then(read);
         [file, stream]
@@ -425,8 +489,27 @@ mod tests {
         // (Each later header left as a blank line, which readers pass over.)
         let mut want = b"api,calls\nidcard,1\nidcard,2\n\ngeneral,3\n\n".to_vec();
         want.extend_from_slice(&big[b"api,calls\r\n".len()..]);
-        for got in both(&archive) {
-            assert!(got.unwrap() == want);
+        for got in both_with_parts(&archive) {
+            let (text, parts) = got.unwrap();
+            assert!(text == want);
+            // Each line told in its part, as the part numbers it.
+            let part = |line| parts.of(line).unwrap();
+            assert_eq!(part(1), ("bill/part1.csv".into(), 1));
+            assert_eq!(part(3), ("bill/part1.csv".into(), 3));
+            assert_eq!(part(4), ("bill/part2.csv".into(), 1));
+            assert_eq!(part(5), ("bill/part2.csv".into(), 2));
+            assert_eq!(part(6), ("bill/part3.csv".into(), 1));
+            assert_eq!(part(20_006), ("bill/part3.csv".into(), 20_001));
+            assert_eq!(part(20_007), ("bill/part4.csv".into(), 1));
+            assert!(!parts.is_empty());
+        }
+        // An archive of one file, or no archive, has no parts.
+        let one = zipped(&[("u.csv", b"api,calls\nidcard,1\n")]);
+        for bytes in [&one[..], b"api,calls\nidcard,1\n"] {
+            for got in both_with_parts(bytes) {
+                let (_, parts) = got.unwrap();
+                assert!(parts.is_empty() && parts.of(2).is_none());
+            }
         }
     }
 

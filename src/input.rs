@@ -22,14 +22,29 @@ pub struct InputError {
     pub message: String,
     /// What the user can do about it, when one thing will do.
     pub remedy: Option<crate::Remedy>,
+    /// Where a stray quote that opens on `line` closes (told after
+    /// `message`).
+    pub closes_on: Option<u64>,
+    /// The row conflicts with another over its account (`message` says so,
+    /// naming the other's line in this input).
+    pub conflict: Option<AccountConflict>,
+}
+
+impl InputError {
+    /// What was wrong, with where a stray quote closes, its line as `line`
+    /// names it (`line 7`, `line 7 of b.csv`).
+    pub fn why(&self, line: impl Fn(u64) -> String) -> String {
+        crate::batch::why_with_close(&self.message, self.closes_on, line)
+    }
 }
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let why = self.why(|l| format!("line {l}"));
         if self.line == 0 {
-            f.write_str(&self.message)
+            f.write_str(&why)
         } else {
-            write!(f, "line {}: {}", self.line, self.message)
+            write!(f, "line {}: {why}", self.line)
         }
     }
 }
@@ -99,29 +114,39 @@ fn read_rows<R: Read>(
             line,
             message,
             remedy: None,
+            closes_on: None,
+            conflict: None,
         }
     };
     let mut reader = RecordReader::new(input);
     let read_error = |e: ReadError| match crate::batch::row_error(e) {
         Ok(error) => InputError {
             line: error.line,
-            message: error.to_string(),
+            message: error.message.to_string(),
             remedy: None,
+            closes_on: error.closes_on,
+            conflict: None,
         },
         Err(ReadError::TooLong(line)) => InputError {
             line,
             message: crate::records::too_long_message(),
             remedy: None,
+            closes_on: None,
+            conflict: None,
         },
         Err(ReadError::Io(e)) => InputError {
             line: 0,
             message: e.to_string(),
             remedy: crate::NotText::remedy_of(&e),
+            closes_on: None,
+            conflict: None,
         },
         Err(_) => InputError {
             line: 0,
             message: "unreadable input".to_string(),
             remedy: None,
+            closes_on: None,
+            conflict: None,
         },
     };
     let required: Vec<&str> = wanted
@@ -139,6 +164,8 @@ fn read_rows<R: Read>(
                 required.join(", ")
             ),
             remedy: None,
+            closes_on: None,
+            conflict: None,
         })?;
     let names: Vec<String> = header
         .iter()
@@ -452,7 +479,7 @@ pub(crate) struct AccountsSeen {
 
 impl AccountsSeen {
     /// The account of the row at `line`, checked against the rows before it.
-    pub(crate) fn check(&mut self, line: u64, account: &str) -> Result<(), String> {
+    pub(crate) fn check(&mut self, line: u64, account: &str) -> Result<(), AccountConflict> {
         if account.is_empty() {
             self.first_blank.get_or_insert(line);
         } else if self.first_named.is_none() {
@@ -461,15 +488,48 @@ impl AccountsSeen {
         let (Some(blank), Some((named, name))) = (self.first_blank, &self.first_named) else {
             return Ok(());
         };
-        let conflict = if blank == line {
-            format!("this row has no account, while line {named} names '{name}'")
-        } else {
-            format!("this row names '{name}', while line {blank} has no account")
+        Err(AccountConflict {
+            line,
+            other: if blank == line { *named } else { blank },
+            name: name.clone(),
+            unnamed: blank == line,
+        })
+    }
+}
+
+/// A row without an account in a file whose other rows name theirs, or the
+/// other way round: the rows' accounts cannot be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountConflict {
+    /// The row refused.
+    pub line: u64,
+    /// The earlier row it conflicts with.
+    pub other: u64,
+    /// The first account named.
+    pub name: String,
+    /// The row refused has no account (and the other names one).
+    pub unnamed: bool,
+}
+
+impl AccountConflict {
+    /// Why the row is refused, naming the other row's line as `other` says
+    /// (`line 2`, or `line 2 of a.csv` when it is another file's).
+    pub fn why(&self, other: &str) -> String {
+        let name = &self.name;
+        let conflict = match self.unnamed {
+            true => format!("this row has no account, while {other} names '{name}'"),
+            false => format!("this row names '{name}', while {other} has no account"),
         };
-        Err(format!(
+        format!(
             "{conflict}; every row of a file with accounts names its own (a merged cell of \
              a spreadsheet leaves the rows below its first empty: fill them in)"
-        ))
+        )
+    }
+}
+
+impl fmt::Display for AccountConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.why(&format!("line {}", self.other)))
     }
 }
 
@@ -490,6 +550,8 @@ pub fn read_usage<'a, R: Read>(
         Wanted::optional(Role::Unit),
     ];
     let mut accounts = AccountsSeen::default();
+    // (The conflict of accounts a row is refused for, told apart.)
+    let mut conflict = None;
     // Each account's number, so that the key below holds no copy of its name.
     let mut numbers: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     // Each account, month, API and billing item's place in `rows` (the API
@@ -506,7 +568,11 @@ pub fn read_usage<'a, R: Read>(
             crate::columns::count_in_unit(text(&v[2]), suffix)?
         };
         let account = account_of(&v[3])?;
-        accounts.check(line, &account)?;
+        accounts.check(line, &account).map_err(|c| {
+            let why = c.to_string();
+            conflict = Some(c);
+            why
+        })?;
         let next = numbers.len() as u32;
         let number = match numbers.get(&account) {
             Some(&n) => n,
@@ -539,7 +605,8 @@ pub fn read_usage<'a, R: Read>(
             }
         }
         Ok(())
-    })?;
+    })
+    .map_err(|e| InputError { conflict, ..e })?;
     Ok((rows, totals))
 }
 

@@ -42,7 +42,7 @@ mod records;
 mod words;
 mod workbook;
 
-pub use archive::{uncompressed, uncompressed_stream, MAX_STDIN_ARCHIVE_BYTES};
+pub use archive::{uncompressed, uncompressed_stream, Parts, MAX_STDIN_ARCHIVE_BYTES};
 pub use batch::{
     run_batch, same_columns, spreadsheet_safe, BatchError, BatchFormat, BatchOptions, BatchSummary,
     RowError, RowFilter, BILL_COLUMNS,

@@ -451,9 +451,7 @@ impl Grouper<'_, '_> {
                     // blank ones are is not known, skipped or not.
                     (self.accounts)
                         .check(line, &String::from_utf8_lossy(value))
-                        .map_err(|m| {
-                            Ungrouped::Fatal(BatchError::Input(format!("line {line}: {m}")))
-                        })?;
+                        .map_err(|c| Ungrouped::Fatal(BatchError::Accounts(c)))?;
                 }
                 push_value(self.key, value);
                 continue;

@@ -18,6 +18,7 @@ mod writer;
 
 use std::io::{Read, Write};
 
+pub(crate) use options::why_with_close;
 pub use options::{BatchError, BatchFormat, BatchOptions, BatchSummary, RowError, RowFilter};
 pub(crate) use writer::csv_field;
 pub use writer::{spreadsheet_safe, BILL_COLUMNS};

@@ -118,6 +118,12 @@ impl RowError {
             remedy: why.remedy,
         }
     }
+
+    /// The reason, with where a stray quote closes, its line as `line` names
+    /// it (`line 7`, `line 7 of b.csv`).
+    pub fn why(&self, line: impl Fn(u64) -> String) -> String {
+        why_with_close(&self.message, self.closes_on, line)
+    }
 }
 
 /// Why a row or group cannot be billed, and what the user can do about it.
@@ -154,17 +160,26 @@ impl From<Error> for Refusal {
     }
 }
 
+/// A row's reason `message`, with where a stray quote that opens on it
+/// closes (`close`), that line as `line` names it.
+pub(crate) fn why_with_close(
+    message: &str,
+    close: Option<u64>,
+    line: impl Fn(u64) -> String,
+) -> String {
+    match close {
+        Some(close) => format!(
+            "{message}; it closes on {}, and the lines between are read as rows",
+            line(close)
+        ),
+        None => message.to_string(),
+    }
+}
+
 impl fmt::Display for RowError {
     /// The reason, with where a stray quote closes (without the line prefix).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if let Some(close) = self.closes_on {
-            write!(
-                f,
-                "; it closes on line {close}, and the lines between are read as rows"
-            )?;
-        }
-        Ok(())
+        f.write_str(&self.why(|l| format!("line {l}")))
     }
 }
 
@@ -233,6 +248,10 @@ pub enum BatchError {
     /// The input as a whole is unusable (no header, a missing column).
     #[error("{0}")]
     Input(String),
+    /// A row without an account where others name theirs, or the other way
+    /// round: whose rows the blank ones are is not known.
+    #[error("line {}: {}", .0.line, .0)]
+    Accounts(crate::input::AccountConflict),
     /// Reading or writing failed (a closed pipe included).
     #[error(transparent)]
     Io(#[from] io::Error),

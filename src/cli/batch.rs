@@ -68,9 +68,11 @@ pub(super) fn run(
     let same = |a: &[u8], b: &[u8]| ocr_bill::same_columns(a, b, &options, prices);
     let (input, source, places): (Box<dyn std::io::Read>, String, _) = match &args.file[..] {
         [] | [_] => {
-            let (input, source) =
+            let (input, source, parts) =
                 open_input(args.file.first().map(PathBuf::as_path), "usage", out)?;
-            (input, source, None)
+            // (Of a zip archive of several parts, lines are named in theirs.)
+            let places = Places::of_parts(&source, &parts);
+            (input, source, places)
         }
         several => {
             no_file_twice(several, "usage")?;
@@ -123,7 +125,15 @@ pub(super) fn run(
             return Err(anyhow::Error::new(e).context(format!("batch {source}")))
         }
         Err(BatchError::Row(row)) => {
-            return Err(anyhow!("{}: {}", at(row.line), with_advice(&row)))
+            return Err(anyhow!(
+                "{}: {}",
+                at(row.line),
+                with_advice(&row, places.as_ref())
+            ))
+        }
+        Err(BatchError::Accounts(c)) => {
+            let other = other_line(places.as_ref(), c.line, c.other);
+            return Err(anyhow!("{}: {}", at(c.line), c.why(&other)));
         }
         Err(e) => return Err(anyhow!("{source}: {e}")),
     };
@@ -292,7 +302,7 @@ struct SkipReports {
 impl SkipReports {
     fn add(&mut self, e: &RowError) {
         self.reported += 1;
-        let reason = one_line(&with_advice(e));
+        let reason = one_line(&with_advice(e, self.places.as_ref()));
         // (Of several files, a run stays in one.)
         let same_file =
             |a: u64, b: u64| self.places.as_ref().is_none_or(|p| p.of(a).0 == p.of(b).0);
@@ -342,9 +352,19 @@ impl SkipReports {
 }
 
 /// A row's reason, with what to do about it on this command line.
-fn with_advice(row: &RowError) -> String {
+fn with_advice(row: &RowError, places: Option<&Places>) -> String {
+    let why = row.why(|close| other_line(places, row.line, close));
     match row.remedy {
-        Some(r) => format!("{row}; {}", super::advice(r)),
-        None => row.to_string(),
+        Some(r) => format!("{why}; {}", super::advice(r)),
+        None => why,
+    }
+}
+
+/// Line `other` as told at line `line` of the input: `line 7`, or `line 7
+/// of b.csv` when it is in another of its files or parts.
+fn other_line(places: Option<&Places>, line: u64, other: u64) -> String {
+    match places {
+        Some(p) => super::joined::other_line(|l| p.of(l), line, other),
+        None => format!("line {other}"),
     }
 }

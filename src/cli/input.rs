@@ -81,17 +81,17 @@ pub(super) fn check_account<'s>(
     .into())
 }
 
-/// Opens an input (a file, or stdin for `-` or none) decoded to UTF-8; returns
-/// it and its name for messages.
-pub(super) fn open_input(
-    path: Option<&Path>,
-    what: &str,
-    out: &Out,
-) -> anyhow::Result<(Box<dyn Read>, String)> {
+/// An input opened: its text decoded to UTF-8, its name for messages, and
+/// where the parts of a zip archive read as one begin in it.
+pub(super) type Opened = (Box<dyn Read>, String, ocr_bill::Parts);
+
+/// Opens an input (a file, or stdin for `-` or none), decompressed and
+/// decoded.
+pub(super) fn open_input(path: Option<&Path>, what: &str, out: &Out) -> anyhow::Result<Opened> {
     let decoded = |inner: Box<dyn Read>| {
         DecodedReader::new(inner, out.encoding).with_sheet(out.sheet.clone())
     };
-    let stdin = || -> anyhow::Result<(Box<dyn Read>, String)> {
+    let stdin = || -> anyhow::Result<Opened> {
         // Rows typed at a terminal: say so, rather than seem to hang.
         if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             crate::render::diagnostic(&format!(
@@ -100,9 +100,9 @@ pub(super) fn open_input(
             ))?;
         }
         // (Compressed: gzip streams; a zip archive is read whole first.)
-        let input = ocr_bill::uncompressed_stream(std::io::stdin().lock())
+        let (input, parts) = ocr_bill::uncompressed_stream(std::io::stdin().lock())
             .with_context(|| format!("cannot read the {what} file from stdin"))?;
-        Ok((Box::new(decoded(input)), "stdin".to_string()))
+        Ok((Box::new(decoded(input)), "stdin".to_string(), parts))
     };
     Ok(match path {
         None => stdin()?,
@@ -114,12 +114,12 @@ pub(super) fn open_input(
             // decompresses; a pipe (`<(zcat …)`, /dev/stdin), which cannot
             // seek, as stdin is.
             let regular = file.metadata().is_ok_and(|m| m.is_file());
-            let input = match regular {
+            let (input, parts) = match regular {
                 true => ocr_bill::uncompressed(file),
                 false => ocr_bill::uncompressed_stream(file),
             }
             .with_context(cannot)?;
-            (Box::new(decoded(input)), p.display().to_string())
+            (Box::new(decoded(input)), p.display().to_string(), parts)
         }
     })
 }
@@ -132,19 +132,38 @@ pub(super) fn read_file<T>(
     out: &Out,
     parse: impl FnOnce(Box<dyn Read>) -> Result<(Vec<T>, TotalsRows), ocr_bill::InputError>,
 ) -> anyhow::Result<Vec<T>> {
-    let (input, name) = open_input(Some(path), what, out)?;
-    read_from(input, &name, what, parse)
+    read_from(open_input(Some(path), what, out)?, what, parse)
 }
 
-/// Reads one input opened as `name` with its parser, as [`read_file`].
+/// Reads one input opened with its parser, as [`read_file`]: a line of a
+/// zip archive's part is named in its part.
 fn read_from<T>(
-    input: Box<dyn Read>,
-    name: &str,
+    (input, name, parts): Opened,
     what: &str,
     parse: impl FnOnce(Box<dyn Read>) -> Result<(Vec<T>, TotalsRows), ocr_bill::InputError>,
 ) -> anyhow::Result<Vec<T>> {
-    let (rows, totals) =
-        parse(input).map_err(|e| anyhow::Error::new(e).context(format!("{what} file {name}")))?;
+    let (rows, mut totals) = parse(input).map_err(|mut e| {
+        let of = |line| super::joined::in_part(&name, &parts, line);
+        // (Lines it names besides its own: in its part, or another's.)
+        let other = |l| super::joined::other_line(of, e.line, l);
+        if let Some(c) = &e.conflict {
+            e.message = c.why(&other(c.other));
+        }
+        e.message = e.why(other);
+        e.closes_on = None;
+        let (name, line) = of(e.line);
+        e.line = line;
+        anyhow::Error::new(e).context(format!("{what} file {name}"))
+    })?;
+    // (Told of the file, or the part, of the first.)
+    let name = match &mut totals.first {
+        Some((line, _)) => {
+            let (name, own) = super::joined::in_part(&name, &parts, *line);
+            *line = own;
+            name
+        }
+        None => name,
+    };
     if let Some(note) = totals.note() {
         crate::render::diagnostic(&format!("note: {what} file {name}: {note}"))?;
     }
@@ -178,10 +197,10 @@ pub(super) fn read_files<T>(
         let mut rows = Vec::new();
         let mut read = 0;
         for path in paths {
-            let Some((input, name)) = super::joined::unless_empty(path, what, out)? else {
+            let Some(opened) = super::joined::unless_empty(path, what, out)? else {
                 continue;
             };
-            rows.extend(read_from(input, &name, what, &parse)?);
+            rows.extend(read_from(opened, what, &parse)?);
             read += 1;
         }
         anyhow::ensure!(

@@ -5,7 +5,9 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use super::input::open_input;
+use ocr_bill::Parts;
+
+use super::input::{open_input, Opened};
 use super::Out;
 
 /// Lines a file may have above its header (empty lines, `sep=;`, titles),
@@ -13,29 +15,74 @@ use super::Out;
 const ABOVE_THE_HEADER: usize = 8;
 const HEADER_BYTES: usize = 1 << 20;
 
-/// Where each file's lines are in the stream: the stream's line that is the
-/// file's first line kept, the file's own number of that line, and its name.
+/// Where each file's lines are in the stream, in the order read.
 #[derive(Clone, Default)]
-pub(super) struct Places(Arc<Mutex<Vec<(u64, u64, String)>>>);
+pub(super) struct Places(Arc<Mutex<Vec<Place>>>);
+
+/// Where one file's lines are in the stream.
+struct Place {
+    /// The stream's line that is the file's first line kept.
+    first: u64,
+    /// The file's own number of that line.
+    own: u64,
+    name: String,
+    /// Where its parts begin in it (a zip archive of several).
+    parts: Parts,
+}
 
 impl Places {
-    /// The file and its own line of line `line` of the stream.
+    /// The places of one input, when it is a zip archive of several parts.
+    pub(super) fn of_parts(name: &str, parts: &Parts) -> Option<Places> {
+        if parts.is_empty() {
+            return None;
+        }
+        let places = Places::default();
+        places.add(1, 1, name.to_string(), parts.clone());
+        Some(places)
+    }
+
+    /// The file (or a zip archive's part) and its own line of line `line` of
+    /// the stream.
     pub(super) fn of(&self, line: u64) -> (String, u64) {
         let Ok(places) = self.0.lock() else {
             return (String::new(), line);
         };
         // (Files in the order read: the last that starts at or before it.)
-        let at = places.partition_point(|(first, _, _)| *first <= line);
+        let at = places.partition_point(|p| p.first <= line);
         match at.checked_sub(1).map(|i| &places[i]) {
-            Some((first, own, name)) => (name.clone(), line - first + own),
+            Some(p) => in_part(&p.name, &p.parts, line - p.first + p.own),
             None => (String::new(), line),
         }
     }
 
-    fn add(&self, first: u64, own: u64, name: String) {
+    fn add(&self, first: u64, own: u64, name: String, parts: Parts) {
         if let Ok(mut p) = self.0.lock() {
-            p.push((first, own, name));
+            p.push(Place {
+                first,
+                own,
+                name,
+                parts,
+            });
         }
+    }
+}
+
+/// Line `other` as told at line `line`: `line 2`, or `line 2 of a.csv` when
+/// `of` (where a line is) puts it in another file or part.
+pub(super) fn other_line(of: impl Fn(u64) -> (String, u64), line: u64, other: u64) -> String {
+    let (name, own) = of(other);
+    match name == of(line).0 {
+        true => format!("line {own}"),
+        false => format!("line {own} of {name}"),
+    }
+}
+
+/// The file `name` or its part (`part2.csv in usage.zip`) that holds its
+/// line `line`, and that line's number there.
+pub(super) fn in_part(name: &str, parts: &Parts, line: u64) -> (String, u64) {
+    match parts.of(line).filter(|_| line > 0) {
+        Some((part, own)) => (format!("{part} in {name}"), own),
+        None => (name.to_string(), line),
     }
 }
 
@@ -111,14 +158,14 @@ impl<'o> Joined<'o> {
             _ if head.empty() => head.bytes.clear(),
             (None, _) => {
                 self.first = Some((head.name.clone(), line));
-                self.places.add(self.lines + 1, 1, head.name.clone());
+                (self.places).add(self.lines + 1, 1, head.name.clone(), head.parts.clone());
             }
             (Some((_, header)), Some((above, range)))
                 if same_header(header.as_deref(), line.as_deref(), self.same) =>
             {
                 // Its rows start on the line after its header.
-                self.places
-                    .add(self.lines + 1, above as u64 + 2, head.name.clone());
+                let own = above as u64 + 2;
+                (self.places).add(self.lines + 1, own, head.name.clone(), head.parts.clone());
                 head.bytes.drain(..=range.end);
             }
             (Some((first, header)), _) => {
@@ -186,19 +233,20 @@ pub(super) fn unless_empty(
     path: &std::path::Path,
     what: &str,
     out: &Out,
-) -> io::Result<Option<(Box<dyn Read>, String)>> {
+) -> io::Result<Option<Opened>> {
     let head = Head::open(path, what, out)?;
     if head.empty() {
         return Ok(None);
     }
     let input: Box<dyn Read> = Box::new(io::Cursor::new(head.bytes).chain(head.input));
-    Ok(Some((input, head.name)))
+    Ok(Some((input, head.name, head.parts)))
 }
 
 /// A file opened and read up to its header.
 struct Head {
     input: Box<dyn Read>,
     name: String,
+    parts: Parts,
     /// Its first bytes (without a byte order mark), through its header's
     /// newline at least, unless the file ends before.
     bytes: Vec<u8>,
@@ -210,7 +258,7 @@ impl Head {
     /// Opens a `what` file (usage, packs, top-ups) and reads it up to its
     /// header.
     fn open(path: &std::path::Path, what: &str, out: &Out) -> io::Result<Head> {
-        let (mut input, name) =
+        let (mut input, name, parts) =
             open_input(Some(path), what, out).map_err(|e| io::Error::other(format!("{e:#}")))?;
         let mut bytes = Vec::new();
         let mut chunk = [0u8; 8192];
@@ -242,6 +290,7 @@ impl Head {
         Ok(Head {
             input,
             name,
+            parts,
             bytes,
             header,
         })

@@ -731,6 +731,43 @@ fn several_files_of_the_same_columns_are_billed_as_one() {
         err.contains("skipped lines 2–3 of ") && err.contains("r2.csv (2 rows)"),
         "{err}"
     );
+    // A line an error names besides its own is named in its file too: a
+    // stray quote's closing line, and the row that names an account where
+    // another file's has none.
+    let (_quoted, quoted) = files(&[
+        ("q1.csv", "account,month,api,calls\nA,2026-01,idcard,1\n"),
+        (
+            "q2.csv",
+            "account,month,api,calls\nA,2026-01,\"idcard,2\nA,2026-01,idcard\",3\n",
+        ),
+        ("q3.csv", "account,month,api,calls\n,2026-02,idcard,4\n"),
+    ]);
+    let err = Test::new()
+        .args(&["batch", &quoted[0], &quoted[1]])
+        .status(1)
+        .run()
+        .stderr;
+    assert!(
+        err.contains("q2.csv: line 2: a quoted field opens on this line")
+            && err.contains("it closes on line 3,"),
+        "{err}"
+    );
+    let err = Test::new()
+        .args(&[
+            "batch",
+            "--group-by",
+            "account,month",
+            &quoted[0],
+            &quoted[2],
+        ])
+        .status(1)
+        .run()
+        .stderr;
+    assert!(
+        err.contains("q3.csv: line 2: this row has no account, while line 2 of ")
+            && err.contains("q1.csv names 'A'"),
+        "{err}"
+    );
 }
 
 /// `--account`, `--from` and `--until` bill the chosen rows as a run of

@@ -3022,22 +3022,59 @@ fn a_gzip_file_or_a_zip_archive_is_read_as_it_decompresses() {
             .stdout_has("A,2026-01,idcard,9000,2,1000,8000,2,0.15,1200.00,")
             .run();
     }
-    // An error's line counts the parts' lines one part after another: the
-    // second part's line 2 after a first part of 3 lines is line 5.
-    let bad = zipped(&[
-        ("part1.csv", &gbk),
-        (
-            "part2.csv",
-            &encoding_rs::GBK
-                .encode("账号,月份,接口,调用量\n1001,2026-02,身份证,-5\n")
-                .0,
-        ),
-    ]);
-    let path = dir.path().join("bad.zip");
-    std::fs::write(&path, bad).unwrap();
+    // An error names the part and its line there (the second part's line 2,
+    // the stream's line 5 after a first part of 3 lines), from a file or
+    // stdin, and so does a line it names besides its own.
+    let bad = |second: &str| {
+        let part2 = encoding_rs::GBK.encode(second).0;
+        let path = dir.path().join("bad.zip");
+        std::fs::write(&path, zipped(&[("part1.csv", &gbk), ("part2.csv", &part2)])).unwrap();
+        path
+    };
+    let path = bad("账号,月份,接口,调用量\n1001,2026-02,身份证,-5\n");
     for args in [vec!["batch"], vec!["ledger", "--usage"]] {
         let err = Test::new().args(&args).arg(&path).status(1).run().stderr;
-        assert!(err.contains("line 5:"), "{args:?}: {err}");
+        assert!(
+            err.contains("part2.csv in ") && err.contains("bad.zip: line 2: "),
+            "{args:?}: {err}"
+        );
+    }
+    let err = Test::new()
+        .args(&["batch", "--skip-invalid"])
+        .stdin(std::fs::read(&path).unwrap())
+        .status(3)
+        .run()
+        .stderr;
+    assert!(
+        err.contains("skipped line 2 of part2.csv in stdin: "),
+        "{err}"
+    );
+    // A stray quote on the part's line 2 that closes on its line 3.
+    let path = bad("账号,月份,接口,调用量\n1001,2026-02,\"身份证,5\n1001,2026-03,身份证\",5\n");
+    for args in [vec!["batch"], vec!["ledger", "--usage"]] {
+        let err = Test::new().args(&args).arg(&path).status(1).run().stderr;
+        assert!(
+            err.contains("bad.zip: line 2: ") && err.contains("it closes on line 3,"),
+            "{args:?}: {err}"
+        );
+    }
+    // A row without an account in the second part, where the first part's
+    // line 2 names one.
+    let path = bad("账号,月份,接口,调用量\n,2026-02,身份证,5\n");
+    for args in [
+        vec!["batch", "--group-by", "account,month"],
+        vec!["ledger", "--usage"],
+    ] {
+        let err = Test::new().args(&args).arg(&path).status(1).run().stderr;
+        assert!(
+            err.contains("part2.csv in ")
+                && err.contains(
+                    "bad.zip: line 2: this row has no account, while line 2 of \
+                                 part1.csv in "
+                )
+                && err.contains("bad.zip names '1001'"),
+            "{args:?}: {err}"
+        );
     }
     let err = Test::new().args(&["batch", &paths[4]]).fails(1);
     assert!(
