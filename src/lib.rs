@@ -28,6 +28,7 @@ mod decode;
 mod error;
 mod input;
 mod ledger;
+mod line_ends;
 mod money;
 mod month;
 mod packed;
@@ -60,6 +61,7 @@ pub use input::{
     InputError, MonthlyCalls, Purchase as PackPurchase, TopUp, Usage, UsageColumns,
 };
 pub use ledger::{Ledger, LedgerInput, LedgerMonth, LedgerTotals, PackBought};
+pub use line_ends::LineEnds;
 pub use money::{
     calls_times, format_price, per_call, round_fen, serialize_per_call, serialize_price, Money,
 };

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
 use ocr_bill::{
-    parse_pack_spec, parse_price, Calculator, DecodedReader, Item, PriceList, TotalsRows,
+    parse_pack_spec, parse_price, Calculator, DecodedReader, Item, LineEnds, PriceList, TotalsRows,
 };
 use rust_decimal::Decimal;
 
@@ -88,8 +88,9 @@ pub(super) type Opened = (Box<dyn Read>, String, ocr_bill::Parts);
 /// Opens an input (a file, or stdin for `-` or none), decompressed and
 /// decoded.
 pub(super) fn open_input(path: Option<&Path>, what: &str, out: &Out) -> anyhow::Result<Opened> {
+    // (Lines that end in a lone CR, as Excel for Mac saves them, read as any.)
     let decoded = |inner: Box<dyn Read>| {
-        DecodedReader::new(inner, out.encoding).with_sheet(out.sheet.clone())
+        LineEnds::new(DecodedReader::new(inner, out.encoding).with_sheet(out.sheet.clone()))
     };
     let stdin = || -> anyhow::Result<Opened> {
         // Rows typed at a terminal: say so, rather than seem to hang.

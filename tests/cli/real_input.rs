@@ -1036,6 +1036,53 @@ fn utf16_without_a_byte_order_mark_is_read_as_utf16() {
     }
 }
 
+/// Excel for Mac's "CSV (Macintosh)" ends its lines in a lone CR: each is a
+/// line, counted as one, in every reader, however large the file (one line
+/// of 20 MB would be refused as too long).
+#[test]
+fn lines_that_end_in_a_lone_cr_are_lines() {
+    let mut text = String::from("account,month,api,calls\r");
+    for i in 0..800_000u64 {
+        text.push_str(&format!(
+            "A{},2026-0{},idcard,{}\r",
+            i % 3,
+            1 + i % 9,
+            i % 20_000
+        ));
+    }
+    let lf = text.replace('\r', "\n");
+    assert!(text.len() > 16 << 20);
+    let grouped = [
+        "batch",
+        "--group-by",
+        "account,month",
+        "--negotiated-price",
+        "0.04",
+    ];
+    for args in [vec!["batch"], grouped.to_vec()] {
+        let (cr_out, lf_out) = (
+            Test::new().args(&args).stdin(text.clone()).run().stdout,
+            Test::new().args(&args).stdin(lf.clone()).run().stdout,
+        );
+        assert!(cr_out == lf_out && cr_out.lines().count() >= 10, "{args:?}");
+    }
+    // A bad row is told at its line, by batch and by ledger; a CRLF among
+    // the lines is one line end.
+    let bad = "account,month,api,calls\rA,2026-01,idcard,9000\r\nA,2026-02,idcard,9x\r";
+    for args in [vec!["batch"], vec!["ledger", "--usage", "-"]] {
+        let err = Test::new().args(&args).stdin(bad).status(1).run().stderr;
+        assert!(
+            err.contains("line 3: invalid call count '9x'"),
+            "{args:?}: {err}"
+        );
+    }
+    Test::new()
+        .args(&["ledger", "--usage", "-", "-f", "csv"])
+        .stdin("month,api,calls\r2026-01,idcard,9000\r2026-02,idcard,900\r")
+        .stdout_has("\n2026-02,idcard,900,900,")
+        .run();
+}
+
 #[test]
 fn excel_unicode_text_is_tab_separated_utf16_and_billed_right() {
     // Excel's and WPS's "Unicode text" (Unicode 文本): UTF-16LE with a

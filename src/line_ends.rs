@@ -1,0 +1,160 @@
+//! Text whose lines end in a lone CR (`\r`), as Excel for Mac's "CSV
+//! (Macintosh)" saves it, read with LF line ends, so that its lines are
+//! counted, split into blocks and read as any other file's. What ends the
+//! first line decides: a lone CR, or else (LF, CRLF) the text is handed on
+//! untouched.
+
+use std::io::{self, Read};
+
+/// A reader of `R`'s text with its lone CRs read as LFs, when its first line
+/// ends in one (see the module's documentation).
+pub struct LineEnds<R> {
+    inner: R,
+    mode: Mode,
+    /// The byte after the last one handed on, read to tell a lone CR from a
+    /// CRLF's, and handed on first by the next read.
+    held: Option<u8>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    /// No line end seen yet.
+    Undecided,
+    /// Lines end in LF or CRLF: handed on as they are.
+    AsTheyAre,
+    /// Lines end in a lone CR: each handed on as an LF (a CRLF as it is).
+    LoneCr,
+}
+
+impl<R: Read> LineEnds<R> {
+    /// Reads `inner`.
+    pub fn new(inner: R) -> Self {
+        LineEnds {
+            inner,
+            mode: Mode::Undecided,
+            held: None,
+        }
+    }
+}
+
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.mode == Mode::AsTheyAre && self.held.is_none() {
+            return self.inner.read(buf);
+        }
+        let mut n = 0;
+        if let Some(b) = self.held.take() {
+            buf[0] = b;
+            n = 1;
+        }
+        if n < buf.len() {
+            n += self.inner.read(&mut buf[n..])?;
+        }
+        if n == 0 {
+            return Ok(0);
+        }
+        // A CR at the end: the byte after it (if any) tells whether it is a
+        // CRLF's.
+        if buf[n - 1] == b'\r' && self.mode != Mode::AsTheyAre {
+            let mut next = [0u8; 1];
+            if read_some(&mut self.inner, &mut next)? == 1 {
+                self.held = Some(next[0]);
+            }
+        }
+        let text = &mut buf[..n];
+        let held = self.held;
+        let after = |text: &[u8], i: usize| text.get(i + 1).copied().or(held);
+        if self.mode == Mode::Undecided {
+            if let Some(i) = memchr::memchr2(b'\r', b'\n', text) {
+                self.mode = match text[i] == b'\r' && after(text, i) != Some(b'\n') {
+                    true => Mode::LoneCr,
+                    false => Mode::AsTheyAre,
+                };
+            }
+        }
+        if self.mode == Mode::LoneCr {
+            let mut from = 0;
+            while let Some(i) = memchr::memchr(b'\r', &text[from..]).map(|i| from + i) {
+                if after(text, i) != Some(b'\n') {
+                    text[i] = b'\n';
+                }
+                from = i + 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// One read into `buf`, past interruptions.
+fn read_some<R: Read>(input: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match input.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader handing on at most `chunk` bytes a read.
+    struct Chunks<'a>(&'a [u8], usize);
+
+    impl Read for Chunks<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.1).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// What `LineEnds` hands on of `text`, read `chunk` bytes at a time into
+    /// buffers of `room` bytes.
+    fn read(text: &[u8], chunk: usize, room: usize) -> Vec<u8> {
+        let mut reader = LineEnds::new(Chunks(text, chunk));
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; room];
+        loop {
+            let n = reader.read(&mut buf).unwrap();
+            if n == 0 {
+                return out;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    #[test]
+    fn lone_crs_are_read_as_lfs_when_the_first_line_ends_in_one() {
+        let cases: [(&[u8], &[u8]); 8] = [
+            (b"a,b\r1,2\r3,4\r", b"a,b\n1,2\n3,4\n"),
+            (b"a,b\r1,2", b"a,b\n1,2"),
+            (b"a,b\r", b"a,b\n"),
+            // A CRLF among them stays one, and so does a CR in a quoted field
+            // (read as the line break it is).
+            (b"a,b\r1,2\r\n\"x\ry\",3\r", b"a,b\n1,2\r\n\"x\ny\",3\n"),
+            // LF or CRLF first: as it is, lone CRs too.
+            (b"a,b\n1,2\r3,4\n", b"a,b\n1,2\r3,4\n"),
+            (b"a,b\r\n1,2\r3,4\r\n", b"a,b\r\n1,2\r3,4\r\n"),
+            (b"no line end", b"no line end"),
+            (b"", b""),
+        ];
+        for (text, want) in cases {
+            for chunk in [1, 2, 3, 4, 7, 64] {
+                for room in [1, 2, 5, 64] {
+                    assert_eq!(
+                        read(text, chunk, room),
+                        want,
+                        "{:?} in chunks of {chunk}, buffers of {room}",
+                        String::from_utf8_lossy(text)
+                    );
+                }
+            }
+        }
+    }
+}
