@@ -11,6 +11,10 @@ use std::io::{self, Read};
 pub struct LineEnds<R> {
     inner: R,
     mode: Mode,
+    /// The first bytes, read to decide the mode, and how many of them were
+    /// handed on.
+    first: Vec<u8>,
+    at: usize,
     /// The byte after the last one handed on, read to tell a lone CR from a
     /// CRLF's, and handed on first by the next read.
     held: Option<u8>,
@@ -26,14 +30,75 @@ enum Mode {
     LoneCr,
 }
 
+/// Bytes read at most looking for the first line end (past them the text is
+/// handed on as it is: the record reader refuses a line that long).
+const FIRST_LINE_BYTES: usize = 1 << 20;
+
 impl<R: Read> LineEnds<R> {
     /// Reads `inner`.
     pub fn new(inner: R) -> Self {
         LineEnds {
             inner,
             mode: Mode::Undecided,
+            first: Vec::new(),
+            at: 0,
             held: None,
         }
+    }
+
+    /// Reads up to the first line end and what follows its CRs (an LF, or
+    /// not), or the end, and decides the mode by them.
+    fn decide(&mut self) -> io::Result<()> {
+        let mut chunk = [0u8; 8192];
+        loop {
+            let n = read_some(&mut self.inner, &mut chunk)?;
+            self.first.extend_from_slice(&chunk[..n]);
+            let text = &self.first;
+            let end = memchr::memchr2(b'\r', b'\n', text);
+            // (What follows the first line's CRs: `\r\r\n`, as text
+            // converted to CRLF twice has it, ends in an LF.)
+            let after = end.map(|i| {
+                text[i..]
+                    .iter()
+                    .position(|&b| b != b'\r')
+                    .map(|j| text[i + j])
+            });
+            self.mode = match (end.map(|i| text[i]), after) {
+                (Some(b'\n'), _) | (_, Some(Some(b'\n'))) => Mode::AsTheyAre,
+                (Some(_), Some(Some(_))) => Mode::LoneCr,
+                // CRs to the end of the input, or no line end in it.
+                (Some(_), _) if n == 0 => Mode::LoneCr,
+                _ if n == 0 || text.len() > FIRST_LINE_BYTES => Mode::AsTheyAre,
+                _ => continue,
+            };
+            if self.mode == Mode::LoneCr {
+                let mut first = std::mem::take(&mut self.first);
+                let kept = self.translated(&mut first)?;
+                first.truncate(kept);
+                self.first = first;
+            }
+            return Ok(());
+        }
+    }
+
+    /// `text` (read from the input) with each CR not followed by an LF made
+    /// one; the byte after a CR at its end is read first, and held.
+    fn translated(&mut self, text: &mut [u8]) -> io::Result<usize> {
+        if text.last() == Some(&b'\r') && self.held.is_none() {
+            let mut next = [0u8; 1];
+            if read_some(&mut self.inner, &mut next)? == 1 {
+                self.held = Some(next[0]);
+            }
+        }
+        let held = self.held;
+        let mut from = 0;
+        while let Some(i) = memchr::memchr(b'\r', &text[from..]).map(|i| from + i) {
+            if text.get(i + 1).copied().or(held) != Some(b'\n') {
+                text[i] = b'\n';
+            }
+            from = i + 1;
+        }
+        Ok(text.len())
     }
 }
 
@@ -42,9 +107,19 @@ impl<R: Read> Read for LineEnds<R> {
         if buf.is_empty() {
             return Ok(0);
         }
-        if self.mode == Mode::AsTheyAre && self.held.is_none() {
+        if self.mode == Mode::Undecided {
+            self.decide()?;
+        }
+        if self.at < self.first.len() {
+            let n = buf.len().min(self.first.len() - self.at);
+            buf[..n].copy_from_slice(&self.first[self.at..self.at + n]);
+            self.at += n;
+            return Ok(n);
+        }
+        if self.mode == Mode::AsTheyAre {
             return self.inner.read(buf);
         }
+        // A lone-CR text: the byte held from the last read first.
         let mut n = 0;
         if let Some(b) = self.held.take() {
             buf[0] = b;
@@ -53,41 +128,9 @@ impl<R: Read> Read for LineEnds<R> {
         if n < buf.len() {
             n += self.inner.read(&mut buf[n..])?;
         }
-        if n == 0 {
-            return Ok(0);
-        }
-        // A CR at the end: the byte after it (if any) tells whether it is a
-        // CRLF's.
-        if buf[n - 1] == b'\r' && self.mode != Mode::AsTheyAre {
-            let mut next = [0u8; 1];
-            if read_some(&mut self.inner, &mut next)? == 1 {
-                self.held = Some(next[0]);
-            }
-        }
-        let text = &mut buf[..n];
-        let held = self.held;
-        let after = |text: &[u8], i: usize| text.get(i + 1).copied().or(held);
-        if self.mode == Mode::Undecided {
-            if let Some(i) = memchr::memchr2(b'\r', b'\n', text) {
-                self.mode = match text[i] == b'\r' && after(text, i) != Some(b'\n') {
-                    true => Mode::LoneCr,
-                    false => Mode::AsTheyAre,
-                };
-            }
-        }
-        if self.mode == Mode::LoneCr {
-            let mut from = 0;
-            while let Some(i) = memchr::memchr(b'\r', &text[from..]).map(|i| from + i) {
-                if after(text, i) != Some(b'\n') {
-                    text[i] = b'\n';
-                }
-                from = i + 1;
-            }
-        }
-        Ok(n)
+        self.translated(&mut buf[..n])
     }
 }
-
 /// One read into `buf`, past interruptions.
 fn read_some<R: Read>(input: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     loop {
@@ -131,15 +174,17 @@ mod tests {
 
     #[test]
     fn lone_crs_are_read_as_lfs_when_the_first_line_ends_in_one() {
-        let cases: [(&[u8], &[u8]); 8] = [
+        let cases: [(&[u8], &[u8]); 10] = [
             (b"a,b\r1,2\r3,4\r", b"a,b\n1,2\n3,4\n"),
             (b"a,b\r1,2", b"a,b\n1,2"),
             (b"a,b\r", b"a,b\n"),
+            (b"a,b\r\r1,2\r", b"a,b\n\n1,2\n"),
             // A CRLF among them stays one, and so does a CR in a quoted field
             // (read as the line break it is).
             (b"a,b\r1,2\r\n\"x\ry\",3\r", b"a,b\n1,2\r\n\"x\ny\",3\n"),
-            // LF or CRLF first: as it is, lone CRs too.
+            // LF or CRLF first: as it is, lone CRs too; and CRs before an LF.
             (b"a,b\n1,2\r3,4\n", b"a,b\n1,2\r3,4\n"),
+            (b"a,b\r\r\n1,2\r\r\n", b"a,b\r\r\n1,2\r\r\n"),
             (b"a,b\r\n1,2\r3,4\r\n", b"a,b\r\n1,2\r3,4\r\n"),
             (b"no line end", b"no line end"),
             (b"", b""),

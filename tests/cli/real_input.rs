@@ -1068,13 +1068,19 @@ fn lines_that_end_in_a_lone_cr_are_lines() {
     }
     // A bad row is told at its line, by batch and by ledger; a CRLF among
     // the lines is one line end.
-    let bad = "account,month,api,calls\rA,2026-01,idcard,9000\r\nA,2026-02,idcard,9x\r";
-    for args in [vec!["batch"], vec!["ledger", "--usage", "-"]] {
-        let err = Test::new().args(&args).stdin(bad).status(1).run().stderr;
-        assert!(
-            err.contains("line 3: invalid call count '9x'"),
-            "{args:?}: {err}"
-        );
+    // (And lines that end in CRs before their LF, as text converted to CRLF
+    // twice has them, are LF lines.)
+    for bad in [
+        "account,month,api,calls\rA,2026-01,idcard,9000\r\nA,2026-02,idcard,9x\r",
+        "account,month,api,calls\r\r\nA,2026-01,idcard,9000\r\r\nA,2026-02,idcard,9x\r\r\n",
+    ] {
+        for args in [vec!["batch"], vec!["ledger", "--usage", "-"]] {
+            let err = Test::new().args(&args).stdin(bad).status(1).run().stderr;
+            assert!(
+                err.contains("line 3: invalid call count '9x'"),
+                "{args:?}: {err}"
+            );
+        }
     }
     Test::new()
         .args(&["ledger", "--usage", "-", "-f", "csv"])
