@@ -202,4 +202,43 @@ mod tests {
             }
         }
     }
+
+    /// What the reader should hand on of `text`, said plainly: if the first
+    /// line end's CRs are followed by anything but an LF, every CR not
+    /// followed by an LF made one.
+    fn plainly(text: &[u8]) -> Vec<u8> {
+        let lone = match text.iter().position(|&b| b == b'\r' || b == b'\n') {
+            Some(i) if text[i] == b'\r' => text[i..].iter().find(|&&b| b != b'\r') != Some(&b'\n'),
+            _ => false,
+        };
+        let mut out = text.to_vec();
+        for i in 0..out.len() {
+            if lone && text[i] == b'\r' && text.get(i + 1) != Some(&b'\n') {
+                out[i] = b'\n';
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn any_text_in_any_reads_is_handed_on_as_said_plainly() {
+        // (A small generator of its own: texts of line ends, text and quotes.)
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..3000 {
+            let len = next(40) as usize;
+            let text: Vec<u8> = (0..len).map(|_| b"a,\r\n\"\r"[next(6) as usize]).collect();
+            let (chunk, room) = (1 + next(9) as usize, 1 + next(9) as usize);
+            assert_eq!(
+                read(&text, chunk, room),
+                plainly(&text),
+                "{text:?} {chunk} {room}"
+            );
+        }
+    }
 }
