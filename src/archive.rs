@@ -8,6 +8,8 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 
+use crate::LineEnds;
+
 /// The largest zip archive read from standard input, which is read whole (a
 /// zip archive's directory is at its end).
 pub const MAX_STDIN_ARCHIVE_BYTES: u64 = 1 << 30;
@@ -212,8 +214,10 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
         // Lines handed on.
         let mut lines = 0;
         for (part, &index) in entries.iter().enumerate() {
+            // (Each part's lone CRs read as line ends on its own: see
+            // LineEnds.)
             let mut file = match archive.by_index(index) {
-                Ok(file) => file,
+                Ok(file) => LineEnds::new(file),
                 Err(e) => {
                     let _ = send.send(Err(unreadable(e)));
                     return;
@@ -311,7 +315,8 @@ fn parts<'n, R: Read + Seek>(
         let mut file = archive.by_index(index).map_err(unreadable)?;
         // Its first line, up to a size no header reaches.
         let mut line = Vec::new();
-        BufReader::new((&mut file).take(FIRST_LINE_BYTES)).read_until(b'\n', &mut line)?;
+        let first_bytes = LineEnds::new((&mut file).take(FIRST_LINE_BYTES));
+        BufReader::new(first_bytes).read_until(b'\n', &mut line)?;
         entries.push((index, name));
         // An empty part adds nothing (read all the same, its checksum too).
         if line.is_empty() {
@@ -510,6 +515,28 @@ mod tests {
                 let (_, parts) = got.unwrap();
                 assert!(parts.is_empty() && parts.of(2).is_none());
             }
+        }
+    }
+
+    /// Parts whose lines end in a lone CR (Excel for Mac), the same
+    /// parts as the others or not: each read with LF line ends on its own, so
+    /// that its header is told, passed over, and its lines counted.
+    #[test]
+    fn parts_whose_lines_end_in_a_lone_cr_are_read_as_any() {
+        let archive = zipped(&[
+            ("a.csv", b"api,calls\ridcard,1\r"),
+            ("b.csv", b"api,calls\ridcard,1\r"),
+            ("c.csv", b"api,calls\ngeneral,2\n"),
+            ("d.csv", b"api,calls\rplate,3"),
+        ]);
+        for got in both_with_parts(&archive) {
+            let (text, parts) = got.unwrap();
+            assert_eq!(
+                String::from_utf8(text).unwrap(),
+                "api,calls\nidcard,1\n\nidcard,1\n\ngeneral,2\n\nplate,3"
+            );
+            assert_eq!(parts.of(4), Some(("b.csv".into(), 2)));
+            assert_eq!(parts.of(8), Some(("d.csv".into(), 2)));
         }
     }
 
