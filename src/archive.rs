@@ -31,7 +31,8 @@ impl Parts {
         )))
     }
 
-    /// Whether the input was an archive of several parts.
+    /// Whether there are none: the input is not a zip archive of several
+    /// parts.
     pub fn is_empty(&self) -> bool {
         self.0.lock().map_or(true, |p| p.is_empty())
     }
