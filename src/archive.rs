@@ -215,10 +215,12 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
         // Lines handed on.
         let mut lines = 0;
         for (part, &index) in entries.iter().enumerate() {
-            // (Each part's lone CRs read as line ends on its own: see
-            // LineEnds.)
-            let mut file = match archive.by_index(index) {
-                Ok(file) => LineEnds::new(file),
+            // (Of several parts, plain text all, each part's lone CRs read
+            // as line ends on its own: see LineEnds. A lone file's are read
+            // so once it is decoded: its bytes may be UTF-16's.)
+            let mut file: Box<dyn Read> = match archive.by_index(index) {
+                Ok(file) if entries.len() > 1 => Box::new(LineEnds::new(file)),
+                Ok(file) => Box::new(file),
                 Err(e) => {
                     let _ = send.send(Err(unreadable(e)));
                     return;
@@ -454,6 +456,22 @@ mod tests {
         let archive = zipped(&[("__MACOSX/._u.csv", b"x"), ("bill/u.csv", &csv)]);
         for got in both(&archive) {
             assert_eq!(got.unwrap(), csv);
+        }
+    }
+
+    /// A lone file's bytes are handed on as they are, whatever they are:
+    /// UTF-16 text's CR bytes (`\r\0`, and 不 U+4E0D's `0D 4E`) are no line
+    /// ends until it is decoded.
+    #[test]
+    fn a_zip_archives_one_file_is_handed_on_byte_for_byte() {
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(
+            "api\tcalls\r\n不\t1\r\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        for got in both(&zipped(&[("u.txt", &utf16)])) {
+            assert_eq!(got.unwrap(), utf16);
         }
     }
 

@@ -3134,6 +3134,29 @@ fn a_gzip_file_or_a_zip_archive_is_read_as_it_decompresses() {
         err.contains("gzip-compressed input cannot be read"),
         "{err}"
     );
+    // A zipped file of UTF-16 text (Excel's Unicode text) is decoded before its
+    // line ends are read: its CRLFs are line ends, and 不 (U+4E0D, bytes
+    // `0D 4E`) stays itself.
+    let mut utf16 = vec![0xFF, 0xFE];
+    let text =
+        "账号\t月份\t接口\t调用量\r\n不A\t2026-01\t身份证\t9000\r\nB\t2026-01\t身份证\t9x\r\n";
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let ran = Test::new()
+        .arg("batch")
+        .stdin(zipped(&[("unicode.txt", &utf16)]))
+        .status(1)
+        .run();
+    assert!(
+        ran.stdout.contains("\n不A,2026-01,身份证,9000,1000,8000,"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stderr
+            .contains("stdin: line 3: invalid call count '9x'"),
+        "{}",
+        ran.stderr
+    );
 }
 
 /// A pipe named as a file (`<(zcat usage.csv.gz)`, `/dev/stdin`) is read
