@@ -234,12 +234,8 @@ fn read_rows<R: Read>(
             continue;
         }
         rows_read += 1;
-        let read = if record.len() != names.len() {
-            Err(format!(
-                "expected {} fields as in the header, found {}",
-                names.len(),
-                record.len()
-            ))
+        let read = if let Err(why) = record.has_fields(names.len()) {
+            Err(why)
         } else {
             values.clear();
             for p in &positions {

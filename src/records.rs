@@ -35,6 +35,18 @@ impl<'a> Record<'a> {
         self.fields.len()
     }
 
+    /// Whether the record has the header's `count` fields, or why not.
+    #[inline]
+    pub(crate) fn has_fields(&self, count: usize) -> Result<(), String> {
+        match self.len() == count {
+            true => Ok(()),
+            false => Err(format!(
+                "expected {count} fields as in the header, found {}",
+                self.len()
+            )),
+        }
+    }
+
     /// The `i`-th field, unquoted.
     pub fn field(&self, i: usize) -> &'a [u8] {
         &self.field_bytes[self.fields[i].clone()]

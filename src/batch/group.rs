@@ -503,13 +503,7 @@ fn pivot_cells(
     pivot: &crate::input::Spreading,
     cells: &mut Vec<(usize, u64, usize)>,
 ) -> Result<(), String> {
-    if record.len() != cols.count {
-        return Err(format!(
-            "expected {} fields as in the header, found {}",
-            cols.count,
-            record.len()
-        ));
-    }
+    record.has_fields(cols.count)?;
     if let Some(why) = pivot.unread_count(&cols.names, record) {
         return Err(why);
     }

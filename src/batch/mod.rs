@@ -195,13 +195,7 @@ fn read_row(
     record: &Record<'_>,
     cols: &Columns,
 ) -> Result<(usize, u64), String> {
-    if record.len() != cols.count {
-        return Err(format!(
-            "expected {} fields as in the header, found {}",
-            cols.count,
-            record.len()
-        ));
-    }
+    record.has_fields(cols.count)?;
     let api = biller.api(record.field(cols.api))?;
     // The unit first: it scales the count (0.9 of 万次).
     let suffix = unit_of(record, cols)?;
