@@ -64,11 +64,11 @@ impl Parts {
 pub fn uncompressed<R: Read + Seek + Send + 'static>(
     mut input: R,
 ) -> io::Result<(Box<dyn Read>, Parts)> {
-    let mut magic = Vec::with_capacity(4);
-    (&mut input).take(4).read_to_end(&mut magic)?;
+    let mut magic = Vec::with_capacity(HEAD);
+    (&mut input).take(HEAD as u64).read_to_end(&mut magic)?;
     input.seek(SeekFrom::Start(0))?;
-    Ok(match Kind::of(&magic) {
-        Kind::Gzip => (Box::new(gunzip(BufReader::new(input))), Parts::default()),
+    Ok(match Kind::of(&magic)? {
+        Kind::Gzip => (gunzipped(BufReader::new(input))?, Parts::default()),
         Kind::Zip => match unzip(input)? {
             Unzipped::File(file, parts) => (Box::new(file), parts),
             Unzipped::Workbook(mut input) => {
@@ -85,8 +85,8 @@ pub fn uncompressed<R: Read + Seek + Send + 'static>(
 pub fn uncompressed_stream<R: Read + 'static>(input: R) -> io::Result<(Box<dyn Read>, Parts)> {
     let mut input = BufReader::with_capacity(CHUNK, input);
     let magic = input.fill_buf()?;
-    Ok(match Kind::of(magic) {
-        Kind::Gzip => (Box::new(gunzip(input)), Parts::default()),
+    Ok(match Kind::of(magic)? {
+        Kind::Gzip => (gunzipped(input)?, Parts::default()),
         Kind::Zip => {
             let mut whole = Vec::new();
             (&mut input)
@@ -108,6 +108,10 @@ pub fn uncompressed_stream<R: Read + 'static>(input: R) -> io::Result<(Box<dyn R
     })
 }
 
+/// The first bytes of an input that tell what it is (a tar archive's mark
+/// is at byte 257).
+const HEAD: usize = 512;
+
 /// What an input's first bytes say it is.
 enum Kind {
     Gzip,
@@ -116,15 +120,82 @@ enum Kind {
 }
 
 impl Kind {
-    fn of(magic: &[u8]) -> Kind {
-        if magic.starts_with(b"\x1F\x8B") {
-            Kind::Gzip
-        } else if magic.starts_with(b"PK\x03\x04") {
-            Kind::Zip
-        } else {
-            Kind::Other
+    /// What an input that begins with `head` is; an error when it is a kind
+    /// of file that holds no usage ocr-bill can read (another archive, a
+    /// document, an image), saying what it is.
+    fn of(head: &[u8]) -> io::Result<Kind> {
+        if head.starts_with(b"\x1F\x8B") {
+            return Ok(Kind::Gzip);
+        } else if head.starts_with(b"PK\x03\x04") {
+            return Ok(Kind::Zip);
+        }
+        match not_readable(head) {
+            Some(e) => Err(e),
+            None => Ok(Kind::Other),
         }
     }
+}
+
+/// The error for an input that begins with `head` when it is an archive
+/// ocr-bill does not open, a document or an image, naming what it is.
+fn not_readable(head: &[u8]) -> Option<io::Error> {
+    let archive = "extract the usage file from it (with 7-Zip, WinRAR or tar) and name that";
+    let compressed = "decompress it (with 7-Zip, or bunzip2, unxz or unzstd) and name the file it \
+                      gives, or compress it with gzip or zip instead";
+    let document = "export the usage as CSV or as a workbook and name that";
+    let kinds: [(bool, &str, &str); 9] = [
+        (head.starts_with(b"Rar!\x1A\x07"), "a RAR archive", archive),
+        (
+            head.starts_with(b"7z\xBC\xAF\x27\x1C"),
+            "a 7z archive",
+            archive,
+        ),
+        (
+            head.get(257..262) == Some(b"ustar"),
+            "a tar archive",
+            archive,
+        ),
+        (
+            head.starts_with(b"\xFD7zXZ\x00"),
+            "an xz-compressed file",
+            compressed,
+        ),
+        (
+            head.starts_with(b"BZh") && head.get(4..10) == Some(b"1AY&SY"),
+            "a bzip2-compressed file",
+            compressed,
+        ),
+        (
+            head.starts_with(b"\x28\xB5\x2F\xFD"),
+            "a zstd-compressed file",
+            compressed,
+        ),
+        (head.starts_with(b"%PDF-"), "a PDF document", document),
+        (
+            head.starts_with(b"\x89PNG\r\n\x1A\n"),
+            "a PNG image",
+            document,
+        ),
+        (head.starts_with(b"\xFF\xD8\xFF"), "a JPEG image", document),
+    ];
+    let (_, what, advice) = kinds.into_iter().find(|(is, _, _)| *is)?;
+    Some(io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "the input is {what}, which ocr-bill does not read: {advice} (ocr-bill reads CSV \
+             or tab-separated text, gzip files, zip archives and workbooks)"
+        ),
+    ))
+}
+
+/// A gzip stream's content, refused when it is an archive that ocr-bill
+/// does not open (`usage.tar.gz`).
+fn gunzipped<R: BufRead + 'static>(input: R) -> io::Result<Box<dyn Read>> {
+    let mut content = BufReader::with_capacity(CHUNK, gunzip(input));
+    if let Some(e) = not_readable(content.fill_buf()?) {
+        return Err(e);
+    }
+    Ok(Box::new(content))
 }
 
 /// A gzip stream's content (every member of it, as `gunzip` reads them), its
@@ -611,6 +682,50 @@ mod tests {
         for bytes in [&book[..], b"api,calls\nidcard,9000\n", b"P"] {
             for got in both(bytes) {
                 assert_eq!(got.unwrap(), bytes);
+            }
+        }
+    }
+
+    /// Other archives, compressed files, documents and images are refused,
+    /// saying what they are, before any of them is read as text; a tar
+    /// archive inside gzip too.
+    #[test]
+    fn files_that_hold_no_readable_usage_are_refused_saying_what_they_are() {
+        let mut tar = vec![0u8; 1024];
+        tar[..6].copy_from_slice(b"u.csv\0");
+        tar[257..263].copy_from_slice(b"ustar\0");
+        let mut tar_gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        tar_gz.write_all(&tar).unwrap();
+        let tar_gz = tar_gz.finish().unwrap();
+        let cases: [(&[u8], &str); 10] = [
+            (b"Rar!\x1A\x07\x01\x00", "a RAR archive"),
+            (b"7z\xBC\xAF\x27\x1C\x00\x04", "a 7z archive"),
+            (&tar, "a tar archive"),
+            (&tar_gz, "a tar archive"),
+            (b"\xFD7zXZ\x00\x00", "an xz-compressed file"),
+            (b"BZh91AY&SY\x00", "a bzip2-compressed file"),
+            (b"\x28\xB5\x2F\xFD\x00", "a zstd-compressed file"),
+            (b"%PDF-1.7\n", "a PDF document"),
+            (b"\x89PNG\r\n\x1A\n\x00", "a PNG image"),
+            (b"\xFF\xD8\xFF\xE0\x00", "a JPEG image"),
+        ];
+        for (bytes, what) in cases {
+            for got in both(bytes) {
+                let err = got.unwrap_err().to_string();
+                assert!(
+                    err.contains(&format!("the input is {what}, which")),
+                    "{err}"
+                );
+            }
+        }
+        // Text that begins as one of them might does not stop it.
+        for text in [
+            &b"BZh,calls\nidcard,1\n"[..],
+            b"%PDF,calls\n",
+            b"7z,calls\n",
+        ] {
+            for got in both(text) {
+                assert_eq!(got.unwrap(), text);
             }
         }
     }
