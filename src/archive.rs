@@ -269,7 +269,10 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
                 "the input is a zip archive with no file in it".to_string(),
             ))
         }
-        [one] => vec![*one],
+        [one] => {
+            lone_file(&mut archive, *one)?;
+            vec![*one]
+        }
         several => parts(&mut archive, several)?,
     };
     let parts = match entries.as_slice() {
@@ -431,6 +434,31 @@ fn parts<'n, R: Read + Seek>(
         }
     }
     Ok(entries)
+}
+
+/// Refuses the lone file (`index`, `name`) of a zip archive when it is
+/// another archive or compressed file, a document or an image, saying what
+/// it is.
+fn lone_file<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    (index, name): (usize, &String),
+) -> io::Result<()> {
+    let mut head = Vec::with_capacity(HEAD);
+    let file = archive.by_index(index).map_err(unreadable)?;
+    file.take(HEAD as u64).read_to_end(&mut head)?;
+    // (A workbook is a zip archive too, read as the sheet it is.)
+    let zip_named = name.to_ascii_lowercase().ends_with(".zip");
+    let why = match Kind::of(&head) {
+        Ok(Kind::Other) => return Ok(()),
+        Ok(Kind::Zip) if !zip_named => return Ok(()),
+        // (Told as what the file is, not the input.)
+        Err(e) => e.to_string().replacen("the input is", "that file is", 1),
+        Ok(_) => "that file is an archive itself: extract it and name it".to_string(),
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("the input is a zip archive of one file, {name}: {why}"),
+    ))
 }
 
 /// A zip archive's error as what the input is.
@@ -714,6 +742,19 @@ mod tests {
                 let err = got.unwrap_err().to_string();
                 assert!(
                     err.contains(&format!("the input is {what}, which")),
+                    "{err}"
+                );
+            }
+        }
+        // The lone file of a zip archive too, and an archive in one.
+        for (file, what) in [
+            (&b"%PDF-1.7\n"[..], "that file is a PDF document, which"),
+            (&tar_gz, "that file is an archive itself"),
+        ] {
+            for got in both(&zipped(&[("bill/x", file)])) {
+                let err = got.unwrap_err().to_string();
+                assert!(
+                    err.contains(&format!("a zip archive of one file, bill/x: {what}")),
                     "{err}"
                 );
             }
