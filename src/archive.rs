@@ -759,6 +759,18 @@ mod tests {
                 );
             }
         }
+        let inner = zipped(&[("u.csv", b"api,calls\n")]);
+        for got in both(&zipped(&[("bill/x.ZIP", &inner)])) {
+            let err = got.unwrap_err().to_string();
+            assert!(
+                err.contains("bill/x.ZIP: that file is an archive itself"),
+                "{err}"
+            );
+        }
+        // (A workbook is a zip archive too: handed on, to be read as one.)
+        for got in both(&zipped(&[("bill/book.xlsx", &inner)])) {
+            assert_eq!(got.unwrap(), inner);
+        }
         // Text that begins as one of them might does not stop it.
         for text in [
             &b"BZh,calls\nidcard,1\n"[..],
