@@ -29,7 +29,9 @@ pub(super) fn run(prices: &PriceList, args: &PrepaidArgs, out: &Out) -> anyhow::
         };
         usage.push((prices.find(api)?, parse_count(calls)?, packs));
     }
-    let months = calc.prepaid_month(&usage)?;
+    let months = calc
+        .prepaid_month(&usage)
+        .map_err(|e| size_and_count_swapped(e, &usage))?;
     let freeze = reports::Freeze::new(prices, calc.prepaid_freeze(&months)?);
     if let [month] = months.as_slice() {
         render(
@@ -51,4 +53,27 @@ pub(super) fn run(prices: &PriceList, args: &PrepaidArgs, out: &Out) -> anyhow::
             style,
         )
     }
+}
+
+/// A pack size not offered, told with its count when the count is a size
+/// offered and the size one that could be a count (`2x1000`, written for two
+/// packs of 1,000: SIZE comes first).
+fn size_and_count_swapped(
+    e: ocr_bill::Error,
+    usage: &[(ocr_bill::Found<'_>, u64, Vec<ocr_bill::PackSpec>)],
+) -> anyhow::Error {
+    if let ocr_bill::Error::PackSizeNotOffered { size, offered, .. } = &e {
+        let offered: Vec<&str> = offered.split(", ").collect();
+        let swapped = (usage.iter())
+            .flat_map(|(_, _, packs)| packs)
+            .find(|p| p.size == *size && offered.contains(&p.count.to_string().as_str()));
+        if let Some(p) = swapped {
+            return anyhow::anyhow!(
+                "{e}; {size}x{count} is {count} packs of {size} calls (SIZExCOUNT): for {size} \
+                 packs of {count} calls write {count}x{size}",
+                count = p.count
+            );
+        }
+    }
+    e.into()
 }

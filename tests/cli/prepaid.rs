@@ -171,6 +171,22 @@ fn pack_errors_name_the_value() {
             .fails(1);
         assert!(err.contains(&format!("'{bad}'")), "{bad}: {err}");
     }
+    // SIZE and COUNT the other way round (two packs of 1,000 written 2x1000):
+    // told how to write it; a count that is no size is not.
+    let swapped = |packs: &str| {
+        Test::new()
+            .args(&[
+                "prepaid", "--api", "idcard", "--calls", "2500", "--packs", packs,
+            ])
+            .fails(1)
+    };
+    let err = swapped("2x1000");
+    assert!(
+        err.contains("has no pack of 2 calls")
+            && err.contains("for 2 packs of 1000 calls write 1000x2"),
+        "{err}"
+    );
+    assert!(!swapped("2x7").contains("write"));
 }
 
 #[test]
