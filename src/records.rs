@@ -40,10 +40,23 @@ impl<'a> Record<'a> {
     pub(crate) fn has_fields(&self, count: usize) -> Result<(), String> {
         match self.len() == count {
             true => Ok(()),
-            false => Err(format!(
-                "expected {count} fields as in the header, found {}",
-                self.len()
-            )),
+            false => Err(self.fields_unlike(count)),
+        }
+    }
+
+    /// Why the record has not the header's `count` fields: a line of NUL
+    /// bytes is no text at all (a file padded, or cut short by a copy or
+    /// download that stopped).
+    #[cold]
+    fn fields_unlike(&self, count: usize) -> String {
+        let found = self.len();
+        match memchr::memchr(0, self.raw) {
+            Some(_) => format!(
+                "expected {count} fields as in the header, found {found}: the line holds NUL \
+                 bytes, not text; the file may be damaged or cut short (a copy or download \
+                 that stopped): get it again"
+            ),
+            None => format!("expected {count} fields as in the header, found {found}"),
         }
     }
 
