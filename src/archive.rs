@@ -151,7 +151,8 @@ fn not_readable(head: &[u8]) -> Option<io::Error> {
             archive,
         ),
         (
-            head.get(257..262) == Some(b"ustar"),
+            // (And a NUL in its name field, which no text has.)
+            head.get(257..262) == Some(b"ustar") && head[..100].contains(&0),
             "a tar archive",
             archive,
         ),
@@ -771,7 +772,17 @@ mod tests {
         for got in both(&zipped(&[("bill/book.xlsx", &inner)])) {
             assert_eq!(got.unwrap(), inner);
         }
-        // Text that begins as one of them might does not stop it.
+        // Text that begins as one of them might does not stop it, nor text
+        // that has `ustar` where a tar archive's mark is.
+        let mut ustar = b"api,calls\n".to_vec();
+        while ustar.len() < 257 {
+            ustar.extend_from_slice(b"idcard,1\n");
+        }
+        ustar.truncate(257);
+        ustar.extend_from_slice(b"ustar,1\n");
+        for got in both(&ustar) {
+            assert_eq!(got.unwrap(), ustar);
+        }
         for text in [
             &b"BZh,calls\nidcard,1\n"[..],
             b"%PDF,calls\n",
