@@ -287,14 +287,14 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
         // Whether the last byte handed on ended a line, and whether a part
         // handed on its first line (the header).
         let (mut at_line_start, mut header_sent) = (true, false);
-        // Lines handed on.
-        let mut lines = 0;
+        // Lines handed on, of several parts.
+        let (several, mut lines) = (entries.len() > 1, 0);
         for (part, &index) in entries.iter().enumerate() {
             // (Of several parts, plain text all, each part's lone CRs read
             // as line ends on its own: see LineEnds. A lone file's are read
             // so once it is decoded: its bytes may be UTF-16's.)
             let mut file: Box<dyn Read> = match archive.by_index(index) {
-                Ok(file) if entries.len() > 1 => Box::new(LineEnds::new(file)),
+                Ok(file) if several => Box::new(LineEnds::new(file)),
                 Ok(file) => Box::new(file),
                 Err(e) => {
                     let _ = send.send(Err(unreadable(e)));
@@ -333,7 +333,10 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
                         let Some(&last) = chunk.last() else { continue };
                         at_line_start = last == b'\n';
                         header_sent = true;
-                        lines += memchr::memchr_iter(b'\n', &chunk).count() as u64;
+                        // (Counted where the parts' beginnings are wanted.)
+                        if several {
+                            lines += memchr::memchr_iter(b'\n', &chunk).count() as u64;
+                        }
                         // (The reader went away: nothing more is wanted.)
                         if send.send(Ok(chunk)).is_err() {
                             return;
