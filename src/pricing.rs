@@ -1144,6 +1144,8 @@ impl RawPriceList {
 
 /// The edition's list `base` with the file's entries `mine`: each in the
 /// place of the edition's entry of its key, if it has one, else after them.
+/// Two of the file's entries of one key both stay, to be refused as the
+/// file's list would be without `lists = "merge"`.
 fn merged<T>(
     base: Option<Vec<Spanned<T>>>,
     mine: Option<Vec<Spanned<T>>>,
@@ -1153,12 +1155,15 @@ fn merged<T>(
         return base;
     };
     let mut list = base.unwrap_or_default();
+    // The edition's entries not yet replaced.
+    let mut theirs = vec![true; list.len()];
     for entry in mine {
-        match list
-            .iter()
-            .position(|e| key(e.get_ref()) == key(entry.get_ref()))
-        {
-            Some(at) => list[at] = entry,
+        let same = |e: &Spanned<T>| key(e.get_ref()) == key(entry.get_ref());
+        match (0..theirs.len()).find(|&i| theirs[i] && same(&list[i])) {
+            Some(at) => {
+                list[at] = entry;
+                theirs[at] = false;
+            }
             None => list.push(entry),
         }
     }

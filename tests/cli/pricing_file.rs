@@ -565,6 +565,18 @@ fn a_file_may_add_apis_to_its_editions() {
     let (_d, twice) = temp_pricing(&added.replace("新型票据识别", "身份证识别"));
     let err = postpaid(&twice, "idcard", "9000").fails(1);
     assert!(err.contains("duplicate API name '身份证识别'"), "{err}");
+    // The file's own list naming one key twice is refused, as it is
+    // without the setting, whether the edition has the key or not (never
+    // the last entry taken).
+    for key in ["idcard", "new-card"] {
+        let entry = format!("[[api]]\nkey = \"{key}\"\nname = \"{key}\"\ntiers = \"vat\"\n");
+        let (_t, twice) = temp_pricing(&format!("lists = \"merge\"\n{entry}{entry}"));
+        let err = postpaid(&twice, key, "9000").fails(1);
+        assert!(
+            err.contains(&format!("duplicate API name '{key}'")),
+            "{err}"
+        );
+    }
     // The setting's words are listed when another is given.
     let (_b, bad) = temp_pricing("lists = \"append\"\n");
     let err = postpaid(&bad, "idcard", "9000").fails(1);
