@@ -1,4 +1,4 @@
-//! The hot path: a row's API and calls to its bill cells, remembered.
+//! The hot path: a row's API and calls to its bill cells.
 
 use rust_decimal::Decimal;
 
@@ -10,23 +10,8 @@ use crate::Money;
 use super::options::Refusal;
 use super::writer::Padded;
 
-pub(super) const MEMO_BITS: u32 = 13;
-pub(super) const MEMO_BYTES: usize = 46;
 /// Refused names remembered at most, per worker.
 const REFUSALS_KEPT: usize = 1024;
-
-/// A remembered row bill: the bill cells (as CSV text) of `calls` calls of API
-/// `api`, in one cache line.
-#[derive(Clone, Copy)]
-#[repr(C, align(64))]
-pub(super) struct Memo {
-    pub(super) calls: u64,
-    /// The amount in fen.
-    pub(super) fen: i64,
-    pub(super) api: u8,
-    pub(super) len: u8,
-    pub(super) bytes: [u8; MEMO_BYTES],
-}
 
 /// A tier's first call count and its bill, if it has a price.
 pub(super) type TierCliff = Option<(u64, Money)>;
@@ -47,13 +32,7 @@ pub(super) struct TierCells {
 /// Per-API facts computed once per run.
 #[derive(Clone)]
 pub(super) struct Biller<'a> {
-    /// Recent row bills, direct-mapped by (API, calls).
-    pub(super) memo: Vec<Memo>,
-    /// Per memo slot, the (API, calls) it holds, in an eighth of the bytes:
-    /// checked first, so that a count not remembered (most, when counts are
-    /// distinct) costs no load of the memo's line.
-    pub(super) tags: Vec<u64>,
-    /// The bill cells of the last row not remembered.
+    /// The bill cells of the last row billed.
     pub(super) scratch: Cells,
     pub(super) calc: Calculator<'a>,
     pub(super) apis: Vec<&'a Item>,
@@ -78,17 +57,6 @@ impl<'a> Biller<'a> {
     pub(super) fn new(calc: Calculator<'a>) -> Self {
         Biller {
             scratch: Cells::default(),
-            memo: vec![
-                Memo {
-                    api: u8::MAX,
-                    calls: 0,
-                    fen: 0,
-                    len: 0,
-                    bytes: [0; MEMO_BYTES],
-                };
-                1 << MEMO_BITS
-            ],
-            tags: vec![u64::MAX; 1 << MEMO_BITS],
             calc,
             apis: Vec::new(),
             seen: vec![None; 64],
@@ -203,45 +171,24 @@ impl<'a> Biller<'a> {
     }
 
     /// The bill columns of `calls` calls of API `api` as CSV text (each cell
-    /// after a comma), remembered for the next row with the same API and count
-    /// (usage repeats counts a lot).
+    /// after a comma), and the amount in fen.
     pub(super) fn bill(&mut self, api: usize, calls: u64) -> Result<(Padded<'_>, i128), Refusal> {
         self.bill_with_free(api, calls, None)
     }
 
-    /// Memo slot `slot` holds the bill of `calls` calls of API `api`.
-    #[inline(always)]
-    fn remembers(&self, slot: usize, api: usize, calls: u64) -> bool {
-        self.tags[slot] == Self::tag(api, calls) && {
-            let m = &self.memo[slot];
-            usize::from(m.api) == api && m.calls == calls
-        }
-    }
-
-    #[inline(always)]
-    fn tag(api: usize, calls: u64) -> u64 {
-        calls ^ ((api as u64) << 56)
-    }
-
-    #[inline(always)]
-    fn slot(api: usize, calls: u64) -> usize {
-        (Self::tag(api, calls).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_BITS)) as usize
-    }
-
     /// [`Biller::bill`] with the free calls the item has this month when not
     /// its own quota (an account's allowance shared by its items).
+    ///
+    /// Every row is billed afresh: a memo of recent bills, kept by earlier
+    /// releases, cost more to fill than it saved once a bill was a few integer
+    /// operations and cells written back (docs/performance.md).
+    #[inline]
     pub(super) fn bill_with_free(
         &mut self,
         api: usize,
         calls: u64,
         free: Option<u64>,
     ) -> Result<(Padded<'_>, i128), Refusal> {
-        // The API in the top bits before mixing, so that it picks the slot too.
-        let slot = Self::slot(api, calls);
-        if free.is_none() && self.remembers(slot, api, calls) {
-            let m = &self.memo[slot];
-            return Ok((Padded::new(&m.bytes, usize::from(m.len)), i128::from(m.fen)));
-        }
         let facts = self.facts(api, calls, free)?;
         write_cells(
             &self.tiers[api],
@@ -249,22 +196,7 @@ impl<'a> Biller<'a> {
             &facts,
             &mut self.scratch,
         );
-        let len = self.scratch.len();
-        let fen = facts.amount.fen();
-        let small = i64::try_from(fen).ok();
-        if let Some(small) =
-            small.filter(|_| free.is_none() && len <= MEMO_BYTES && api < usize::from(u8::MAX))
-        {
-            self.tags[slot] = Self::tag(api, calls);
-            let m = &mut self.memo[slot];
-            m.api = api as u8;
-            m.calls = calls;
-            m.fen = small;
-            m.len = len as u8;
-            m.bytes.copy_from_slice(self.scratch.head());
-            return Ok((Padded::new(&m.bytes, len), fen));
-        }
-        Ok((self.scratch.padded(), fen))
+        Ok((self.scratch.padded(), facts.amount.fen()))
     }
 
     /// The keys of the billing items met so far that have a one-time free
@@ -498,14 +430,6 @@ impl Cells {
     /// The text with room after it, for a copy of a fixed size.
     pub(super) fn padded(&self) -> Padded<'_> {
         Padded::new(&self.buf[self.start..], self.len())
-    }
-
-    /// The memo's worth of bytes from the start of the text (the text, when
-    /// it is no longer).
-    fn head(&self) -> &[u8; MEMO_BYTES] {
-        self.buf[self.start..]
-            .first_chunk()
-            .expect("room after the cells")
     }
 
     /// `bytes` before the cells written so far.

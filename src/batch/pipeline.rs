@@ -50,10 +50,10 @@ pub(super) const BLOCK_BYTES: usize = 1 << 18;
 /// not hold the others up.
 pub(super) const BLOCKS_IN_FLIGHT: usize = 8;
 
-/// Threads that bill blocks at most (this one and two helpers): each holds a
-/// memo of 0.6 MB, and with the blocks in flight and the count after the last
-/// row the peak stays within 16 MiB on a machine of any size (15.1–15.7 MB
-/// with three; 12.8–14.1 MB on two cores).
+/// Threads that bill blocks at most (this one and two helpers): with the
+/// blocks in flight and the count after the last row, the peak stays within
+/// 16 MiB on a machine of any size (15.2–15.7 MB with three at 10,000,000
+/// rows; 12.8–14.6 MB on two cores).
 const BILLING_THREADS: usize = 3;
 
 /// Blocks queued for `helpers` helper threads: one each and two to spare, so

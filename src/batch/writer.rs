@@ -2,7 +2,6 @@
 
 use crate::money::digits_back;
 
-use super::biller::MEMO_BYTES;
 use super::options::BatchFormat;
 
 /// Output buffered before it is written.
@@ -58,7 +57,7 @@ pub(super) fn push_digits(out: &mut Vec<u8>, n: u64) {
 }
 
 /// A short text at the start of `room`, bytes that may run past it (the rest
-/// of a block of input, a memo's cell buffer): appended with a copy of a
+/// of a block of input, a bill's cell buffer): appended with a copy of a
 /// fixed size, then cut, instead of a call to copy a few bytes (two per row).
 #[derive(Clone, Copy)]
 pub(super) struct Padded<'a> {
@@ -81,12 +80,6 @@ impl<'a> Padded<'a> {
     pub(super) fn append_to(self, out: &mut Vec<u8>) {
         let at = out.len();
         if let Some(chunk) = self.room.first_chunk::<64>().filter(|_| self.len <= 64) {
-            out.extend_from_slice(chunk);
-        } else if let Some(chunk) = self
-            .room
-            .first_chunk::<MEMO_BYTES>()
-            .filter(|_| self.len <= MEMO_BYTES)
-        {
             out.extend_from_slice(chunk);
         } else {
             out.extend_from_slice(self.text());
