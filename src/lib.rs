@@ -67,7 +67,8 @@ pub use money::{
 };
 pub use month::{Dated, Month, Months};
 pub use parse::{
-    parse_amount, parse_count, parse_decimal, parse_money, parse_pack_spec, parse_price, PackSpec,
+    parse_amount, parse_count, parse_decimal, parse_money, parse_pack_spec, parse_price,
+    price_cut_by_comma, PackSpec,
 };
 pub use plan::{plan_months, BestPlan, Plan, PlanChoice, PlanMonth, PlanOption};
 pub use prepaid::{PackUse, PrepaidMonth};

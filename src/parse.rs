@@ -295,6 +295,14 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
     if spec.trim().is_empty() {
         return Err(bad("empty; expected sizes such as 1000 or 1k,10kx2".into()));
     }
+    if let Some((priced, digits)) = price_cut_by_comma(spec) {
+        return Err(bad(format!(
+            "'{priced},{digits}' reads as a price of {} and then a pack of {digits} calls: a \
+             comma separates packs; write a price without a thousands separator and with a \
+             decimal point (100k@3500, 1k@84.5), or that pack as {digits}x1",
+            priced.split_once('@').map_or("", |(_, p)| p.trim())
+        )));
+    }
     // `10,000` is one size to a person and two packs (10 and 000) to the list.
     if let Some(n) = parse_count(spec).ok().filter(|_| spec.contains(',')) {
         // `100,100,100` may also be three packs of 100: say how to write either.
@@ -366,6 +374,25 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
             Ok(PackSpec { size, count, price })
         })
         .collect()
+}
+
+/// A price that a comma may have cut in two (`100k@3,500`, `1k@84,5`): an
+/// item priced in whole digits followed by an item of one to three digits
+/// alone, which reads as a pack of that many calls. The priced item and
+/// those digits.
+pub fn price_cut_by_comma(spec: &str) -> Option<(&str, &str)> {
+    let items: Vec<&str> = spec.split(',').map(str::trim).collect();
+    items.windows(2).find_map(|pair| {
+        let [priced, digits] = *pair else {
+            return None;
+        };
+        let price = priced.split_once('@')?.1.trim();
+        let whole = |s: &str, most: usize| {
+            (1..=most).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+        };
+        (price.ends_with(|c: char| c.is_ascii_digit()) && !price.contains('.') && whole(digits, 3))
+            .then_some((priced, digits))
+    })
 }
 
 /// Refuses an account that a spreadsheet or a script wrote as a number: in
@@ -703,6 +730,32 @@ mod tests {
             parse_pack_spec("1000,100").unwrap(),
             vec![plain(1000, 1), plain(100, 1)]
         );
+        // A price with a thousands separator or a decimal comma is not a
+        // price and a pack; a pack after a price is written so that it is not
+        // taken for one.
+        for (bad, price, pack) in [
+            ("100kx3@3,500", "3", "500"),
+            ("1k@84,5", "84", "5"),
+            ("10k, 1k@1,100", "1", "100"),
+            ("1k@¥1,200", "¥1", "200"),
+        ] {
+            let err = parse_pack_spec(bad).unwrap_err().to_string();
+            let told = format!("reads as a price of {price} and then a pack of {pack} calls");
+            assert!(err.contains(&told), "{bad}: {err}");
+            assert!(
+                err.contains(&format!("or that pack as {pack}x1")),
+                "{bad}: {err}"
+            );
+        }
+        for fine in [
+            "1k@84.5,100x1",
+            "1k@84,1k",
+            "1k@84, 1000",
+            "100,1k@84",
+            "1k@84.50,100",
+        ] {
+            assert!(parse_pack_spec(fine).is_ok(), "{fine}");
+        }
         // A full-width comma is no list separator: one size.
         assert_eq!(
             parse_pack_spec("１０，０００").unwrap(),

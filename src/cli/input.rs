@@ -40,10 +40,15 @@ pub(super) fn paid_prices(item: &Item, spec: Option<&str>) -> anyhow::Result<Ite
     // `100000=3500` or `100k:3500`: told as what --pack-price takes, not as a
     // pack size that does not read.
     if let Some(unpriced) = (spec.split(',').map(str::trim)).find(|i| !i.contains('@')) {
-        let what = if unpriced.is_empty() {
-            "an empty item".into()
-        } else {
-            format!("'{unpriced}' has no @PRICE")
+        let what = match ocr_bill::price_cut_by_comma(spec) {
+            _ if unpriced.is_empty() => "an empty item".into(),
+            // (Every size has a price here: the digits are the price's.)
+            Some((priced, digits)) => format!(
+                "'{unpriced}' has no @PRICE: is '{},{digits}' one price? write it without a \
+                 thousands separator and with a decimal point (100k@3500, 1k@84.5)",
+                priced.split_once('@').map_or("", |(_, p)| p.trim())
+            ),
+            None => format!("'{unpriced}' has no @PRICE"),
         };
         anyhow::bail!("--pack-price '{spec}': {what}; {expected}");
     }

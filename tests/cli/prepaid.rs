@@ -389,6 +389,23 @@ fn a_pack_size_with_a_thousands_separator_is_refused_not_split() {
 }
 
 #[test]
+fn a_pack_price_with_a_thousands_separator_is_refused_not_split() {
+    // `1k@1,100` is not a pack at 1.00 and a pack of 100 calls (edition d
+    // sells 100-call packs of verification products); a pack after a price
+    // is written as 100x1.
+    let err = Test::new()
+        .args(&[
+            "prepaid", "--api", "idcard", "--calls", "9000", "--packs", "1k@1,100",
+        ])
+        .fails(1);
+    assert!(
+        err.contains("'1k@1,100' reads as a price of 1 and then a pack of 100 calls")
+            && err.contains("or that pack as 100x1"),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_month_with_packs_says_what_it_freezes() {
     // Seed: 1.2 × the overage bill (75.00); packs are paid when bought.
     assert_eq!(s(&prepaid("bankcard", "2500", "1000"), "freeze"), "90.00");

@@ -143,6 +143,12 @@ fn a_pack_price_list_that_does_not_read_is_told_as_size_at_price() {
         ("100kx3@3500", "without xCOUNT; expected SIZE@PRICE items"),
         ("@3500", "or SIZE@PRICE for a price paid, such as 100k@3500"),
         ("100k@", "pack price: invalid amount ''"),
+        // A price written with a thousands separator or a decimal comma.
+        (
+            "100k@3,500",
+            "'500' has no @PRICE: is '3,500' one price? write it without a thousands separator",
+        ),
+        ("1k@84,5", "is '84,5' one price?"),
     ] {
         let err = Test::new()
             .args(&["quote", "--api", "idcard", "--calls", "300000"])
