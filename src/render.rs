@@ -650,6 +650,17 @@ impl TableShape {
         format!("{table}\n{}", self.hidden_note(&hidden))
     }
 
+    /// Column `i`'s width with its header on one line and its widest cell,
+    /// padding included.
+    fn whole_width(&self, i: usize) -> usize {
+        let header = self
+            .headers
+            .get(i)
+            .map_or(0, |h| h.lines().map(shown_width).max().unwrap_or(0));
+        let cells = self.widest.get(i).map_or(0, |(wide, _)| *wide);
+        header.max(cells) + 2
+    }
+
     /// Whether column `i` holds numbers only (aligned right).
     fn numeric(&self, i: usize) -> bool {
         self.rows > 0 && self.numeric.get(i).copied().unwrap_or(false)
@@ -685,24 +696,37 @@ impl TableShape {
             .map(|(h, (word, _))| longest_word(h).max(*word) + 2)
             .collect();
         let mut hidden = Vec::new();
+        // A numeric column's header on one line (`unit price`) when the whole
+        // table fits so, no cell wrapped; else its header wraps before any
+        // text cell does.
+        let mut headers_whole = false;
         if let Some(width) = width {
             t.set_width(width);
             t.set_content_arrangement(ContentArrangement::Dynamic);
             // Too narrow even so: leave out secondary columns, one at a time.
-            let needed = |hidden: &[usize]| {
+            let needed = |hidden: &[usize], whole: bool| {
                 let shown: Vec<usize> = (0..least.len()).filter(|i| !hidden.contains(i)).collect();
-                shown.iter().map(|&i| least[i]).sum::<usize>() + shown.len() + 1
+                let column = |i: usize| match whole {
+                    true => self.whole_width(i),
+                    false => least[i],
+                };
+                shown.iter().map(|&i| column(i)).sum::<usize>() + shown.len() + 1
             };
             for &i in &self.secondary {
-                if needed(&hidden) <= usize::from(width) {
+                if needed(&hidden, false) <= usize::from(width) {
                     break;
                 }
                 hidden.push(i);
             }
+            headers_whole = needed(&hidden, true) <= usize::from(width);
         }
         for (i, column) in t.column_iter_mut().enumerate() {
             let numeric = self.numeric(i);
-            let least = u16::try_from(least.get(i).copied().unwrap_or(2)).unwrap_or(u16::MAX);
+            let least = match headers_whole && numeric {
+                true => self.whole_width(i),
+                false => least.get(i).copied().unwrap_or(2),
+            };
+            let least = u16::try_from(least).unwrap_or(u16::MAX);
             if hidden.contains(&i) {
                 column.set_constraint(ColumnConstraint::Hidden);
             } else if width.is_some() && numeric {
@@ -1100,6 +1124,35 @@ mod tests {
             let note = |t: &str| t.lines().last().map(String::from);
             assert_eq!(note(&chunked), note(&whole), "width {width:?}");
         }
+    }
+
+    /// A numeric column's header is on one line when the whole table fits
+    /// so; a width one narrower wraps that header, not a text cell.
+    #[test]
+    fn a_numeric_header_wraps_only_when_the_table_would_not_fit() {
+        let headers: Vec<String> = ["api", "tier reached", "unit price"]
+            .map(String::from)
+            .to_vec();
+        let row = ["idcard", "2 (1000 < n ≤ 10000)", "0.15"].map(String::from);
+        let drawn = |width: u16| {
+            let mut shape = TableShape::new(&headers, &[]);
+            let shown = vec![shape.see(&row)];
+            shape.drawn(shown, Some(width))
+        };
+        let natural = {
+            let mut shape = TableShape::new(&headers, &[]);
+            let shown = vec![shape.see(&row)];
+            shape.drawn(shown, None)
+        };
+        let width = natural.lines().map(shown_width).max().unwrap();
+        for room in [width, width + 1, 200] {
+            let t = drawn(u16::try_from(room).unwrap());
+            assert_eq!(t, natural, "width {room}");
+            assert!(t.contains("┆ unit price │"), "width {room}:\n{t}");
+        }
+        let t = drawn(u16::try_from(width - 1).unwrap());
+        assert!(t.contains("┆  unit │") && t.contains("┆ price │"), "{t}");
+        assert!(t.contains("2 (1000 < n ≤ 10000)"), "{t}");
     }
 
     #[test]
