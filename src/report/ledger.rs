@@ -35,8 +35,9 @@ const LINE_CSV: [&str; 6] = [
     "amount",
 ];
 
-/// A ledger line's cells, the same in the table and in CSV.
-fn ledger_line(m: &ocr_bill::LedgerMonth, line: &BillLine) -> Vec<String> {
+/// A ledger line's cells, in the table and in CSV: `no_price` where no unit
+/// price applies.
+fn ledger_line(m: &ocr_bill::LedgerMonth, line: &BillLine, no_price: &str) -> Vec<String> {
     let calls = call_cells(
         line.calls,
         line.free_calls,
@@ -47,7 +48,8 @@ fn ledger_line(m: &ocr_bill::LedgerMonth, line: &BillLine) -> Vec<String> {
         .into_iter()
         .chain(calls)
         .chain([
-            line.unit_price.map(format_price).unwrap_or_default(),
+            line.unit_price
+                .map_or_else(|| no_price.to_string(), format_price),
             line.amount.to_string(),
         ])
         .collect()
@@ -115,7 +117,8 @@ impl LedgerReport<'_> {
         let mut calls = Grid::new(&headers).secondary(&["unit price"]);
         for m in &self.0.months {
             for line in &m.lines {
-                calls.push(ledger_line(m, line));
+                // (`-` for no price, as every table shows it.)
+                calls.push(ledger_line(m, line, "-"));
             }
         }
         calls
@@ -225,7 +228,7 @@ impl Report for LedgerReport<'_> {
                 continue;
             }
             for (line, events) in m.lines.iter().zip(events) {
-                let mut row = ledger_line(m, line);
+                let mut row = ledger_line(m, line, "");
                 row.extend(account.clone());
                 row.push(events);
                 g.push(row);

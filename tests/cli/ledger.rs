@@ -401,6 +401,28 @@ fn table_and_csv_output() {
     assert_eq!(&rows[1][col("api")], "");
     assert_eq!(&rows[1][col("released")], "1260.00");
     assert_eq!(&rows[2][col("bill")], "8900.00");
+    // A line without a unit price (all its calls free or from packs): `-`
+    // in the table, as every table shows it; empty in CSV.
+    let (_d, p) = files(&[(
+        "usage.csv",
+        "month,api,calls
+2026-01,idcard,900
+",
+    )]);
+    let out = Test::new().args(&["ledger", "--usage", &p[0]]).output();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let line = table.lines().find(|l| l.contains("2026-01")).unwrap();
+    let cells: Vec<&str> = line.split(['│', '┆']).map(str::trim).collect();
+    assert_eq!(
+        cells[2..9],
+        ["idcard", "900", "900", "0", "0", "-", "0.00"],
+        "{table}"
+    );
+    let out = Test::new()
+        .args(&["ledger", "--usage", &p[0], "-f", "csv"])
+        .output();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.contains("2026-01,idcard,900,900,0,0,,0.00,"), "{csv}");
 }
 
 /// In CSV, a row per month and billing item, each event is written once: on
