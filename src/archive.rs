@@ -8,7 +8,7 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 
-use crate::LineEnds;
+use crate::{DecodedReader, InputEncoding, LineEnds, NotText};
 
 /// The largest zip archive read from standard input, which is read whole (a
 /// zip archive's directory is at its end).
@@ -61,15 +61,21 @@ impl Parts {
 /// The content of `input`, a file: decompressed when it is gzip or a zip
 /// archive (not a workbook) of one file or of the parts of one export, else
 /// as it is; and where the parts begin in it.
+///
+/// The parts of one export are each decoded from `encoding` on their own,
+/// as files named one after another are (one saved by Excel as GBK, another
+/// in UTF-8), and handed on as UTF-8 text; any other content is handed on as
+/// it is, to be decoded.
 pub fn uncompressed<R: Read + Seek + Send + 'static>(
     mut input: R,
+    encoding: InputEncoding,
 ) -> io::Result<(Box<dyn Read>, Parts)> {
     let mut magic = Vec::with_capacity(HEAD);
     (&mut input).take(HEAD as u64).read_to_end(&mut magic)?;
     input.seek(SeekFrom::Start(0))?;
     Ok(match Kind::of(&magic)? {
         Kind::Gzip => (gunzipped(BufReader::new(input))?, Parts::default()),
-        Kind::Zip => match unzip(input)? {
+        Kind::Zip => match unzip(input, encoding)? {
             Unzipped::File(file, parts) => (Box::new(file), parts),
             Unzipped::Workbook(mut input) => {
                 input.seek(SeekFrom::Start(0))?;
@@ -82,7 +88,10 @@ pub fn uncompressed<R: Read + Seek + Send + 'static>(
 
 /// The content of `input`, a stream (standard input), as [`uncompressed`]:
 /// a zip archive is read whole first, up to [`MAX_STDIN_ARCHIVE_BYTES`].
-pub fn uncompressed_stream<R: Read + 'static>(input: R) -> io::Result<(Box<dyn Read>, Parts)> {
+pub fn uncompressed_stream<R: Read + 'static>(
+    input: R,
+    encoding: InputEncoding,
+) -> io::Result<(Box<dyn Read>, Parts)> {
     let mut input = BufReader::with_capacity(CHUNK, input);
     let magic = input.fill_buf()?;
     Ok(match Kind::of(magic)? {
@@ -102,7 +111,7 @@ pub fn uncompressed_stream<R: Read + 'static>(input: R) -> io::Result<(Box<dyn R
                     ),
                 ));
             }
-            uncompressed(io::Cursor::new(whole))?
+            uncompressed(io::Cursor::new(whole), encoding)?
         }
         Kind::Other => (Box::new(input), Parts::default()),
     })
@@ -235,7 +244,10 @@ enum Unzipped<R> {
 /// read as one (see [`parts`]), decompressed on a thread of its own (the
 /// archive's reader borrows the archive); any error, a checksum that does not
 /// match among them, ends the content with it.
-fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R>> {
+fn unzip<R: Read + Seek + Send + 'static>(
+    mut input: R,
+    encoding: InputEncoding,
+) -> io::Result<Unzipped<R>> {
     // Its names; one that cannot be read as an archive is left to the
     // workbook reader, which says what to do with a damaged workbook.
     let names: Option<Vec<String>> = zip::ZipArchive::new(&mut input).ok().and_then(|a| {
@@ -274,12 +286,13 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
             lone_file(&mut archive, *one)?;
             vec![*one]
         }
-        several => parts(&mut archive, several)?,
+        several => parts(&mut archive, several, encoding)?,
     };
     let parts = match entries.as_slice() {
         [_] => Parts::default(),
         _ => Parts::named(entries.iter().map(|(_, n)| n.to_string()).collect()),
     };
+    let names: Vec<String> = entries.iter().map(|(_, n)| n.to_string()).collect();
     let entries: Vec<usize> = entries.iter().map(|(i, _)| *i).collect();
     let begun = parts.clone();
     let (send, receive) = sync_channel::<io::Result<Vec<u8>>>(4);
@@ -290,11 +303,11 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
         // Lines handed on, of several parts.
         let (several, mut lines) = (entries.len() > 1, 0);
         for (part, &index) in entries.iter().enumerate() {
-            // (Of several parts, plain text all, each part's lone CRs read
-            // as line ends on its own: see LineEnds. A lone file's are read
-            // so once it is decoded: its bytes may be UTF-16's.)
+            // (Of several parts, each is decoded on its own, and its lone
+            // CRs read as line ends: see LineEnds. A lone file is left to be
+            // decoded, and its line ends read, as any input.)
             let mut file: Box<dyn Read> = match archive.by_index(index) {
-                Ok(file) if several => Box::new(LineEnds::new(file)),
+                Ok(file) if several => Box::new(LineEnds::new(DecodedReader::new(file, encoding))),
                 Ok(file) => Box::new(file),
                 Err(e) => {
                     let _ = send.send(Err(unreadable(e)));
@@ -344,10 +357,18 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => {
-                        let _ = send.send(Err(io::Error::new(
-                            e.kind(),
-                            format!("the zip archive's file cannot be read: {e}"),
-                        )));
+                        // (A part that is not text in its encoding, named,
+                        // with what to do.)
+                        let e = match NotText::remedy_of(&e) {
+                            Some(remedy) if several => {
+                                NotText::error(format!("{}: {e}", names[part]), remedy)
+                            }
+                            _ => io::Error::new(
+                                e.kind(),
+                                format!("the zip archive's file cannot be read: {e}"),
+                            ),
+                        };
+                        let _ = send.send(Err(e));
                         return;
                     }
                 }
@@ -377,6 +398,7 @@ fn unzip<R: Read + Seek + Send + 'static>(mut input: R) -> io::Result<Unzipped<R
 fn parts<'n, R: Read + Seek>(
     archive: &mut zip::ZipArchive<R>,
     several: &[(usize, &'n String)],
+    encoding: InputEncoding,
 ) -> io::Result<Vec<(usize, &'n String)>> {
     let listed: Vec<&str> = several.iter().map(|(_, n)| n.as_str()).collect();
     let refused = |why: String| {
@@ -390,7 +412,7 @@ fn parts<'n, R: Read + Seek>(
             ),
         )
     };
-    let mut first: Option<(&str, Vec<u8>)> = None;
+    let mut first: Option<(&str, String)> = None;
     let mut entries = Vec::new();
     for &(index, name) in several {
         let mut file = archive.by_index(index).map_err(unreadable)?;
@@ -419,19 +441,14 @@ fn parts<'n, R: Read + Seek>(
                 "and {name} is not plain text (a workbook, an archive or UTF-16 text)"
             )));
         }
-        let header = text.trim_ascii_end().to_vec();
+        // (Compared as text: each part is decoded on its own.)
+        let header = crate::decode::line_text(text.trim_ascii_end(), encoding);
         match &first {
             None => first = Some((name, header)),
             Some((first_name, first_header)) if *first_header != header => {
-                // (Shown as GB18030 when not UTF-8, as Excel saves it.)
-                let shown = |h: &[u8]| match std::str::from_utf8(h) {
-                    Ok(text) => text.to_string(),
-                    Err(_) => encoding_rs::GB18030.decode(h).0.into_owned(),
-                };
                 return Err(refused(format!(
-                    "whose first lines differ ({first_name}: '{}'; {name}: '{}')",
-                    shown(first_header),
-                    shown(&header)
+                    "whose first lines differ ({first_name}: '{first_header}'; {name}: \
+                     '{header}')"
                 )));
             }
             Some(_) => {}
@@ -543,10 +560,55 @@ mod tests {
     }
 
     /// [`both`], with where the parts begin, once read.
+    /// Parts saved in different encodings (one by Excel as GBK, one in
+    /// UTF-8) are each decoded on their own, as files named one after
+    /// another are, headers compared as text; before, the first part's
+    /// encoding was taken for all, and the other's names read as other names.
+    #[test]
+    fn parts_in_other_encodings_are_each_decoded_on_their_own() {
+        let gbk = |t: &str| encoding_rs::GB18030.encode(t).0.into_owned();
+        let rows = "账号,接口,调用量\n张三,idcard,6000\n";
+        let big_utf8 = format!("账号,接口,调用量\n{}", "李四,idcard,5\n".repeat(10_000));
+        for (first, second) in [
+            (gbk(rows), big_utf8.clone().into_bytes()),
+            (big_utf8.clone().into_bytes(), gbk(rows)),
+        ] {
+            let archive = zipped(&[("a.csv", &first), ("b.csv", &second)]);
+            for got in both_with_parts(&archive) {
+                let (text, _) = got.unwrap();
+                let text = String::from_utf8(text).unwrap();
+                assert!(text.starts_with("账号,接口,调用量\n"), "{}", &text[..40]);
+                assert!(text.contains("\n张三,idcard,6000\n"));
+                assert_eq!(text.matches("李四,idcard,5\n").count(), 10_000);
+            }
+        }
+        // A part that is not text in its encoding is named, its line its own.
+        let archive = zipped(&[
+            ("a.csv", rows.as_bytes()),
+            ("b.csv", b"\xE8\xB4\xA6\xE5\x8F\xB7,\xE6\x8E\xA5\xE5\x8F\xA3,\xE8\xB0\x83\xE7\x94\xA8\xE9\x87\x8F\nx,idcard,1\n\xFF\xFF,idcard,2\n"),
+        ]);
+        for got in both_with_parts(&archive) {
+            let err = got.unwrap_err();
+            assert!(NotText::remedy_of(&err).is_some(), "{err}");
+            let err = err.to_string();
+            assert!(
+                err.starts_with("b.csv: ") && err.contains("line 3"),
+                "{err}"
+            );
+        }
+        // Read as GB18030 when told so, each part.
+        let archive = zipped(&[("a.csv", &gbk(rows)), ("b.csv", &gbk(rows))]);
+        let (input, _) = uncompressed(io::Cursor::new(archive), InputEncoding::Gb18030).unwrap();
+        let text = String::from_utf8(read(input).unwrap()).unwrap();
+        assert_eq!(text.matches("张三,idcard,6000").count(), 2, "{text}");
+    }
+
     fn both_with_parts(bytes: &[u8]) -> [io::Result<(Vec<u8>, Parts)>; 2] {
         let read = |(input, parts)| read(input).map(|text| (text, parts));
-        let file = uncompressed(io::Cursor::new(bytes.to_vec())).and_then(read);
-        let stream = uncompressed_stream(io::Cursor::new(bytes.to_vec())).and_then(read);
+        let file =
+            uncompressed(io::Cursor::new(bytes.to_vec()), InputEncoding::Auto).and_then(read);
+        let stream = uncompressed_stream(io::Cursor::new(bytes.to_vec()), InputEncoding::Auto)
+            .and_then(read);
         [file, stream]
     }
 
@@ -667,7 +729,7 @@ mod tests {
     #[test]
     fn other_files_or_none_are_refused_naming_them() {
         let refused = |bytes: Vec<u8>| {
-            uncompressed(io::Cursor::new(bytes))
+            uncompressed(io::Cursor::new(bytes), InputEncoding::Auto)
                 .err()
                 .unwrap()
                 .to_string()

@@ -93,9 +93,14 @@ pub(super) type Opened = (Box<dyn Read>, String, ocr_bill::Parts);
 /// Opens an input (a file, or stdin for `-` or none), decompressed and
 /// decoded.
 pub(super) fn open_input(path: Option<&Path>, what: &str, out: &Out) -> anyhow::Result<Opened> {
-    // (Lines that end in a lone CR, as Excel for Mac saves them, read as any.)
-    let decoded = |inner: Box<dyn Read>| {
-        LineEnds::new(DecodedReader::new(inner, out.encoding).with_sheet(out.sheet.clone()))
+    // (Lines that end in a lone CR, as Excel for Mac saves them, read as any.
+    // The parts of a zip archive read as one come decoded, each on its own.)
+    let decoded = |inner: Box<dyn Read>, parts: &ocr_bill::Parts| {
+        let encoding = match parts.is_empty() {
+            true => out.encoding,
+            false => ocr_bill::InputEncoding::Utf8,
+        };
+        LineEnds::new(DecodedReader::new(inner, encoding).with_sheet(out.sheet.clone()))
     };
     let stdin = || -> anyhow::Result<Opened> {
         // Rows typed at a terminal: say so, rather than seem to hang.
@@ -106,9 +111,9 @@ pub(super) fn open_input(path: Option<&Path>, what: &str, out: &Out) -> anyhow::
             ))?;
         }
         // (Compressed: gzip streams; a zip archive is read whole first.)
-        let (input, parts) = ocr_bill::uncompressed_stream(std::io::stdin().lock())
+        let (input, parts) = ocr_bill::uncompressed_stream(std::io::stdin().lock(), out.encoding)
             .with_context(|| format!("cannot read the {what} file from stdin"))?;
-        Ok((Box::new(decoded(input)), "stdin".to_string(), parts))
+        Ok((Box::new(decoded(input, &parts)), "stdin".to_string(), parts))
     };
     Ok(match path {
         None => stdin()?,
@@ -121,11 +126,15 @@ pub(super) fn open_input(path: Option<&Path>, what: &str, out: &Out) -> anyhow::
             // seek, as stdin is.
             let regular = file.metadata().is_ok_and(|m| m.is_file());
             let (input, parts) = match regular {
-                true => ocr_bill::uncompressed(file),
-                false => ocr_bill::uncompressed_stream(file),
+                true => ocr_bill::uncompressed(file, out.encoding),
+                false => ocr_bill::uncompressed_stream(file, out.encoding),
             }
             .with_context(cannot)?;
-            (Box::new(decoded(input)), p.display().to_string(), parts)
+            (
+                Box::new(decoded(input, &parts)),
+                p.display().to_string(),
+                parts,
+            )
         }
     })
 }

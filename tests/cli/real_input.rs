@@ -3053,6 +3053,29 @@ fn a_gzip_file_or_a_zip_archive_is_read_as_it_decompresses() {
         err.contains("zip archive of 2 files (a.csv, b.csv), whose first lines differ"),
         "{err}"
     );
+    // Parts saved in other encodings (one by Excel as GBK, one in UTF-8):
+    // each read as what it is, as files named one after another are, so
+    // that 张三 is one account: 11,000 calls in January, at 0.10.
+    let (gbk_part, _, _) =
+        encoding_rs::GBK.encode("账号,月份,接口,调用量\n张三,2026-01,身份证,6000\n");
+    let utf8_part = "账号,月份,接口,调用量\n张三,2026-01,身份证,5000\n".as_bytes();
+    for (name, parts) in [
+        ("mixed.zip", [&gbk_part[..], utf8_part]),
+        ("mixed2.zip", [utf8_part, &gbk_part[..]]),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, zipped(&[("a.csv", parts[0]), ("b.csv", parts[1])])).unwrap();
+        let out = Test::new()
+            .args(&["batch", "--group-by", "account,month"])
+            .arg(&path)
+            .run()
+            .stdout;
+        assert_eq!(out.lines().count(), 2, "{name}: {out}");
+        assert!(
+            out.contains("张三,2026-01,idcard,11000,2,1000,10000,3,0.10,1000.00,"),
+            "{name}: {out}"
+        );
+    }
     // Parts that begin with Excel's `sep=;` line, or a title above the
     // header: the later parts' headers are read past as repeated headers.
     for first in [
