@@ -559,7 +559,6 @@ mod tests {
         both_with_parts(bytes).map(|got| got.map(|(text, _)| text))
     }
 
-    /// [`both`], with where the parts begin, once read.
     /// Parts saved in different encodings (one by Excel as GBK, one in
     /// UTF-8) are each decoded on their own, as files named one after
     /// another are, headers compared as text; before, the first part's
@@ -603,6 +602,7 @@ mod tests {
         assert_eq!(text.matches("张三,idcard,6000").count(), 2, "{text}");
     }
 
+    /// [`both`], with where the parts begin, once read.
     fn both_with_parts(bytes: &[u8]) -> [io::Result<(Vec<u8>, Parts)>; 2] {
         let read = |(input, parts)| read(input).map(|text| (text, parts));
         let file =

@@ -387,10 +387,9 @@ pub fn price_cut_by_comma(spec: &str) -> Option<(&str, &str)> {
             return None;
         };
         let price = priced.split_once('@')?.1.trim();
-        let whole = |s: &str, most: usize| {
-            (1..=most).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
-        };
-        (price.ends_with(|c: char| c.is_ascii_digit()) && !price.contains('.') && whole(digits, 3))
+        let digits_alone =
+            (1..=3).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+        (price.ends_with(|c: char| c.is_ascii_digit()) && !price.contains('.') && digits_alone)
             .then_some((priced, digits))
     })
 }
