@@ -416,33 +416,40 @@ fn parts<'n, R: Read + Seek>(
     let mut entries = Vec::new();
     for &(index, name) in several {
         let mut file = archive.by_index(index).map_err(unreadable)?;
-        // Its first line, up to a size no header reaches.
-        let mut line = Vec::new();
-        let first_bytes = LineEnds::new((&mut file).take(FIRST_LINE_BYTES));
-        BufReader::new(first_bytes).read_until(b'\n', &mut line)?;
+        // Its first bytes, a size no header reaches.
+        let mut head = Vec::new();
+        (&mut file).take(FIRST_LINE_BYTES).read_to_end(&mut head)?;
         entries.push((index, name));
         // An empty part adds nothing (read all the same, its checksum too).
-        if line.is_empty() {
+        if head.is_empty() {
             continue;
         }
-        let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line);
-        let binary = [
-            &b"PK\x03\x04"[..],
-            b"\x1F\x8B",
-            b"\xD0\xCF\x11\xE0",
-            b"\xFF\xFE",
-            b"\xFE\xFF",
-        ]
-        .iter()
-        .any(|magic| text.starts_with(magic))
-            || text.contains(&0);
-        if binary {
-            return Err(refused(format!(
-                "and {name} is not plain text (a workbook, an archive or UTF-16 text)"
-            )));
-        }
-        // (Compared as text: each part is decoded on its own.)
-        let header = crate::decode::line_text(text.trim_ascii_end(), encoding);
+        // (Compared as text: each part is decoded on its own; UTF-16, as
+        // Excel's "Unicode text" saves it, where the encoding is told so.)
+        let utf16 = crate::decode::utf16_of(&head).filter(|_| encoding == InputEncoding::Auto);
+        let header = match utf16 {
+            Some(utf16) => {
+                let (text, _) = utf16.decode_with_bom_removal(&head);
+                let line = text.split(['\n', '\r']).next().unwrap_or_default();
+                line.trim_end().to_string()
+            }
+            None => {
+                let mut line = Vec::new();
+                BufReader::new(LineEnds::new(&head[..])).read_until(b'\n', &mut line)?;
+                let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line);
+                let binary = [&b"PK\x03\x04"[..], b"\x1F\x8B", b"\xD0\xCF\x11\xE0"]
+                    .iter()
+                    .any(|magic| text.starts_with(magic))
+                    || text.contains(&0);
+                if binary {
+                    return Err(refused(format!(
+                        "and {name} is not plain text (a workbook or an archive; UTF-16 text \
+                         is read with --encoding auto)"
+                    )));
+                }
+                crate::decode::line_text(text.trim_ascii_end(), encoding)
+            }
+        };
         match &first {
             None => first = Some((name, header)),
             Some((first_name, first_header)) if *first_header != header => {
@@ -595,6 +602,30 @@ mod tests {
                 "{err}"
             );
         }
+        // UTF-16 parts (Excel's "Unicode text"), with a byte-order mark or
+        // without, among others; refused where another encoding is told.
+        let utf16 = |t: &str, bom: &[u8], le: bool| {
+            let units = t.encode_utf16().flat_map(|u| match le {
+                true => u.to_le_bytes(),
+                false => u.to_be_bytes(),
+            });
+            bom.iter().copied().chain(units).collect::<Vec<u8>>()
+        };
+        let archive = zipped(&[
+            ("a.csv", &utf16(rows, b"\xFF\xFE", true)),
+            ("b.csv", rows.as_bytes()),
+            ("c.csv", &utf16(rows, b"", true)),
+            ("d.csv", &utf16(rows, b"\xFE\xFF", false)),
+        ]);
+        for got in both_with_parts(&archive) {
+            let (text, _) = got.unwrap();
+            let text = String::from_utf8(text).unwrap();
+            assert!(text.starts_with("账号,接口,调用量\n"), "{text}");
+            assert_eq!(text.matches("\n张三,idcard,6000\n").count(), 4, "{text}");
+        }
+        let told = uncompressed(io::Cursor::new(archive), InputEncoding::Utf8);
+        let err = told.err().unwrap().to_string();
+        assert!(err.contains("a.csv is not plain text"), "{err}");
         // Read as GB18030 when told so, each part.
         let archive = zipped(&[("a.csv", &gbk(rows)), ("b.csv", &gbk(rows))]);
         let (input, _) = uncompressed(io::Cursor::new(archive), InputEncoding::Gb18030).unwrap();
@@ -757,11 +788,12 @@ mod tests {
             err.contains("and b.xlsx is not plain text") && err.contains("extract them"),
             "{err}"
         );
+        // UTF-16 is read as its text (its header here is another).
         let err = refused(zipped(&[
             ("a.csv", b"api,calls\n"),
             ("b.csv", b"\xFF\xFEa\0"),
         ]));
-        assert!(err.contains("b.csv is not plain text"), "{err}");
+        assert!(err.contains("b.csv: 'a')"), "{err}");
         let err = refused(zipped(&[(".DS_Store", b"1")]));
         assert!(err.contains("no file in it"), "{err}");
     }

@@ -193,11 +193,7 @@ impl<R: Read> DecodedReader<R> {
             self.sniffed = csv;
             return Ok(());
         }
-        if head.starts_with(b"\xFF\xFE") {
-            self.decode_with(UTF_16LE);
-        } else if head.starts_with(b"\xFE\xFF") {
-            self.decode_with(UTF_16BE);
-        } else if let Some(encoding) = utf16_without_bom(&head) {
+        if let Some(encoding) = utf16_of(&head) {
             self.decode_with(encoding);
         } else if head.is_ascii() && !complete {
             self.mode = Mode::Utf8 {
@@ -209,6 +205,18 @@ impl<R: Read> DecodedReader<R> {
         }
         self.sniffed = head;
         Ok(())
+    }
+}
+
+/// The UTF-16 an input that begins with `head` is in: by its byte-order
+/// mark, or without one by its zero bytes.
+pub(crate) fn utf16_of(head: &[u8]) -> Option<&'static Encoding> {
+    if head.starts_with(b"\xFF\xFE") {
+        Some(UTF_16LE)
+    } else if head.starts_with(b"\xFE\xFF") {
+        Some(UTF_16BE)
+    } else {
+        utf16_without_bom(head)
     }
 }
 
