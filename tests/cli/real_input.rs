@@ -3059,9 +3059,22 @@ fn a_gzip_file_or_a_zip_archive_is_read_as_it_decompresses() {
     let (gbk_part, _, _) =
         encoding_rs::GBK.encode("账号,月份,接口,调用量\n张三,2026-01,身份证,6000\n");
     let utf8_part = "账号,月份,接口,调用量\n张三,2026-01,身份证,5000\n".as_bytes();
+    // Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated.
+    let unicode_text = |text: &str| {
+        let units = text.replace(',', "\t").encode_utf16().collect::<Vec<u16>>();
+        std::iter::once(0xFEFF_u16)
+            .chain(units)
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>()
+    };
+    let utf16_parts = [
+        unicode_text("账号,月份,接口,调用量\r\n张三,2026-01,身份证,6000\r\n"),
+        unicode_text("账号,月份,接口,调用量\r\n张三,2026-01,身份证,5000\r\n"),
+    ];
     for (name, parts) in [
         ("mixed.zip", [&gbk_part[..], utf8_part]),
         ("mixed2.zip", [utf8_part, &gbk_part[..]]),
+        ("unicode.zip", [&utf16_parts[0][..], &utf16_parts[1][..]]),
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, zipped(&[("a.csv", parts[0]), ("b.csv", parts[1])])).unwrap();
