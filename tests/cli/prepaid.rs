@@ -374,35 +374,28 @@ fn apis_of_one_billing_item_share_its_month_and_its_packs() {
         .run();
 }
 
+/// A thousands separator in a pack's size or price is refused, not read as
+/// more packs: `10,000` is not a pack of 10 and one of 000; `1k@1,100` is not
+/// a pack at 1.00 and a pack of 100 calls (edition d sells 100-call packs of
+/// verification products), and a pack after a price is written as 100x1.
 #[test]
-fn a_pack_size_with_a_thousands_separator_is_refused_not_split() {
-    // `10,000` is not a pack of 10 and one of 000.
-    let err = Test::new()
-        .args(&[
-            "prepaid", "--api", "idcard", "--calls", "9000", "--packs", "10,000",
-        ])
-        .fails(1);
-    assert!(
-        err.contains("'10,000'") && err.contains("write the size 10000 without"),
-        "{err}"
-    );
-}
-
-#[test]
-fn a_pack_price_with_a_thousands_separator_is_refused_not_split() {
-    // `1k@1,100` is not a pack at 1.00 and a pack of 100 calls (edition d
-    // sells 100-call packs of verification products); a pack after a price
-    // is written as 100x1.
-    let err = Test::new()
-        .args(&[
-            "prepaid", "--api", "idcard", "--calls", "9000", "--packs", "1k@1,100",
-        ])
-        .fails(1);
-    assert!(
-        err.contains("'1k@1,100' reads as a price of 1 and then a pack of 100 calls")
-            && err.contains("or that pack as 100x1"),
-        "{err}"
-    );
+fn a_pack_size_or_price_with_a_thousands_separator_is_refused_not_split() {
+    for (packs, told) in [
+        ("10,000", ["'10,000'", "write the size 10000 without"]),
+        (
+            "1k@1,100",
+            [
+                "'1k@1,100' reads as a price of 1 and then a pack of 100 calls",
+                "or that pack as 100x1",
+            ],
+        ),
+    ] {
+        let err = Test::new()
+            .args(&["prepaid", "--api", "idcard", "--calls", "9000"])
+            .args(&["--packs", packs])
+            .fails(1);
+        assert!(told.iter().all(|t| err.contains(t)), "{packs}: {err}");
+    }
 }
 
 #[test]
