@@ -328,12 +328,18 @@ fn unzip<R: Read + Seek + Send + 'static>(
                 lines += 1;
             }
             begun.begins(part, lines + 1);
+            // (A part's byte-order mark, decoded: no text of its own, so
+            // that a part of one alone adds nothing, as an empty part.)
+            let mut bom = several;
             loop {
                 let mut chunk = vec![0; CHUNK];
                 match file.read(&mut chunk) {
                     Ok(0) => break,
                     Ok(n) => {
                         chunk.truncate(n);
+                        if std::mem::take(&mut bom) && chunk.starts_with(b"\xEF\xBB\xBF") {
+                            chunk.drain(..3);
+                        }
                         if skipping {
                             match memchr::memchr(b'\n', &chunk) {
                                 Some(end) => {
@@ -420,8 +426,9 @@ fn parts<'n, R: Read + Seek>(
         let mut head = Vec::new();
         (&mut file).take(FIRST_LINE_BYTES).read_to_end(&mut head)?;
         entries.push((index, name));
-        // An empty part adds nothing (read all the same, its checksum too).
-        if head.is_empty() {
+        // An empty part adds nothing (read all the same, its checksum too),
+        // nor does one of a byte-order mark alone (an empty sheet saved so).
+        if matches!(&head[..], b"" | b"\xEF\xBB\xBF" | b"\xFF\xFE" | b"\xFE\xFF") {
             continue;
         }
         // (Compared as text: each part is decoded on its own; UTF-16, as
@@ -616,12 +623,28 @@ mod tests {
             ("b.csv", rows.as_bytes()),
             ("c.csv", &utf16(rows, b"", true)),
             ("d.csv", &utf16(rows, b"\xFE\xFF", false)),
+            // Empty, saved with a byte-order mark alone.
+            ("e.csv", b"\xFF\xFE"),
+            ("f.csv", b"\xEF\xBB\xBF"),
         ]);
-        for got in both_with_parts(&archive) {
-            let (text, _) = got.unwrap();
-            let text = String::from_utf8(text).unwrap();
-            assert!(text.starts_with("账号,接口,调用量\n"), "{text}");
-            assert_eq!(text.matches("\n张三,idcard,6000\n").count(), 4, "{text}");
+        // The same with the empty ones first.
+        let first_empty = zipped(&[
+            ("f.csv", b"\xEF\xBB\xBF"),
+            ("e.csv", b"\xFF\xFE"),
+            ("a.csv", &utf16(rows, b"\xFF\xFE", true)),
+            ("b.csv", rows.as_bytes()),
+        ]);
+        for (archive, parts) in [(&archive, 4), (&first_empty, 2)] {
+            for got in both_with_parts(archive) {
+                let (text, _) = got.unwrap();
+                let text = String::from_utf8(text).unwrap();
+                assert!(text.starts_with("账号,接口,调用量\n"), "{text}");
+                assert_eq!(
+                    text.matches("\n张三,idcard,6000\n").count(),
+                    parts,
+                    "{text}"
+                );
+            }
         }
         let told = uncompressed(io::Cursor::new(archive), InputEncoding::Utf8);
         let err = told.err().unwrap().to_string();
