@@ -366,9 +366,7 @@ fn unzip<R: Read + Seek + Send + 'static>(
                         // (A part that is not text in its encoding, named,
                         // with what to do.)
                         let e = match NotText::remedy_of(&e) {
-                            Some(remedy) if several => {
-                                NotText::error(format!("{}: {e}", names[part]), remedy)
-                            }
+                            Some(_) if several => in_part(e, &names[part]),
                             _ => io::Error::new(
                                 e.kind(),
                                 format!("the zip archive's file cannot be read: {e}"),
@@ -431,32 +429,29 @@ fn parts<'n, R: Read + Seek>(
         if matches!(&head[..], b"" | b"\xEF\xBB\xBF" | b"\xFF\xFE" | b"\xFE\xFF") {
             continue;
         }
-        // (Compared as text: each part is decoded on its own; UTF-16, as
-        // Excel's "Unicode text" saves it, where the encoding is told so.)
-        let utf16 = crate::decode::utf16_of(&head).filter(|_| encoding == InputEncoding::Auto);
-        let header = match utf16 {
-            Some(utf16) => {
-                let (text, _) = utf16.decode_with_bom_removal(&head);
-                let line = text.split(['\n', '\r']).next().unwrap_or_default();
-                line.trim_end().to_string()
-            }
-            None => {
-                let mut line = Vec::new();
-                BufReader::new(LineEnds::new(&head[..])).read_until(b'\n', &mut line)?;
-                let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line);
-                let binary = [&b"PK\x03\x04"[..], b"\x1F\x8B", b"\xD0\xCF\x11\xE0"]
-                    .iter()
-                    .any(|magic| text.starts_with(magic))
-                    || text.contains(&0);
-                if binary {
-                    return Err(refused(format!(
-                        "and {name} is not plain text (a workbook or an archive; UTF-16 text \
-                         is read with --encoding auto)"
-                    )));
-                }
-                crate::decode::line_text(text.trim_ascii_end(), encoding)
-            }
-        };
+        // Not text: refused, naming it (UTF-16, as Excel's "Unicode text"
+        // saves it, is text where the encoding is not told otherwise).
+        let utf16 = crate::decode::utf16_of(&head).is_some() && encoding == InputEncoding::Auto;
+        let raw_line = &head[..memchr::memchr(b'\n', &head).unwrap_or(head.len())];
+        let raw_line = raw_line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw_line);
+        let binary = [&b"PK\x03\x04"[..], b"\x1F\x8B", b"\xD0\xCF\x11\xE0"]
+            .iter()
+            .any(|magic| raw_line.starts_with(magic))
+            || raw_line.contains(&0);
+        if binary && !utf16 {
+            return Err(refused(format!(
+                "and {name} is not plain text (a workbook or an archive; UTF-16 text is read \
+                 with --encoding auto)"
+            )));
+        }
+        // Its first line as the part is read (decoded on its own, by the
+        // same first bytes), compared as text.
+        let mut line = Vec::new();
+        BufReader::new(LineEnds::new(DecodedReader::new(&head[..], encoding)))
+            .read_until(b'\n', &mut line)
+            .map_err(|e| in_part(e, name))?;
+        let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line);
+        let header = String::from_utf8_lossy(line.trim_ascii_end()).into_owned();
         match &first {
             None => first = Some((name, header)),
             Some((first_name, first_header)) if *first_header != header => {
@@ -469,6 +464,15 @@ fn parts<'n, R: Read + Seek>(
         }
     }
     Ok(entries)
+}
+
+/// A part's read error named with the part (`b.csv: the input is not UTF-8
+/// text at byte 5, line 2`), with what to do when it is not text.
+fn in_part(e: io::Error, name: &str) -> io::Error {
+    match NotText::remedy_of(&e) {
+        Some(remedy) => NotText::error(format!("{name}: {e}"), remedy),
+        None => io::Error::new(e.kind(), format!("{name}: {e}")),
+    }
 }
 
 /// Refuses the lone file (`index`, `name`) of a zip archive when it is

@@ -518,20 +518,6 @@ pub struct NotText {
     remedy: crate::Remedy,
 }
 
-/// One line of text (a header), decoded as an input in `encoding` that
-/// begins with it would be: UTF-8 when it is, else GB18030 (auto); bytes that
-/// are not text shown as replacement characters (for a message, or to compare
-/// lines).
-pub(crate) fn line_text(line: &[u8], encoding: InputEncoding) -> String {
-    let gb18030 = || GB18030.decode_without_bom_handling(line).0.into_owned();
-    match (encoding, std::str::from_utf8(line)) {
-        (InputEncoding::Gb18030, _) => gb18030(),
-        (_, Ok(text)) => text.to_string(),
-        (InputEncoding::Utf8, Err(_)) => String::from_utf8_lossy(line).into_owned(),
-        (InputEncoding::Auto, Err(_)) => gb18030(),
-    }
-}
-
 impl NotText {
     pub(crate) fn error(message: String, remedy: crate::Remedy) -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, NotText { message, remedy })
