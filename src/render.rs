@@ -667,14 +667,23 @@ impl TableShape {
     }
 
     /// A comfy table of `rows`, in the style of every table, with the header
-    /// if `header`, its numeric columns aligned right.
+    /// if `header`, its numeric columns aligned right and their empty cells
+    /// shown as `-` (a number that does not apply: no unit price where no
+    /// call is billed, no cliff), as in every table.
     fn styled(&self, rows: Vec<Vec<String>>, header: bool) -> Table {
         let mut t = Table::new();
         t.load_style(presets::UTF8_FULL_CONDENSED);
         if header {
             t.set_header(self.headers.clone());
         }
-        t.add_rows(rows);
+        t.add_rows(rows.into_iter().map(|mut row| {
+            for (i, cell) in row.iter_mut().enumerate() {
+                if cell.is_empty() && self.numeric(i) {
+                    cell.push('-');
+                }
+            }
+            row
+        }));
         for (i, column) in t.column_iter_mut().enumerate() {
             // A row longer than the header (never built so) gets a plain column.
             if self.numeric(i) {

@@ -1,9 +1,9 @@
 //! `ledger`: the account's months, its lines and its packs.
 
-use ocr_bill::{format_price, BillLine};
+use ocr_bill::BillLine;
 use serde::Serialize;
 
-use super::call_cells;
+use super::{call_cells, price_cell};
 use crate::render::{grouped, num, table, Amount, Grid, Report, Summed};
 
 /// The month-by-month ledger.
@@ -35,9 +35,8 @@ const LINE_CSV: [&str; 6] = [
     "amount",
 ];
 
-/// A ledger line's cells, in the table and in CSV: `no_price` where no unit
-/// price applies.
-fn ledger_line(m: &ocr_bill::LedgerMonth, line: &BillLine, no_price: &str) -> Vec<String> {
+/// A ledger line's cells, the same in the table and in CSV.
+fn ledger_line(m: &ocr_bill::LedgerMonth, line: &BillLine) -> Vec<String> {
     let calls = call_cells(
         line.calls,
         line.free_calls,
@@ -47,11 +46,7 @@ fn ledger_line(m: &ocr_bill::LedgerMonth, line: &BillLine, no_price: &str) -> Ve
     [m.month.to_string(), line.api.clone()]
         .into_iter()
         .chain(calls)
-        .chain([
-            line.unit_price
-                .map_or_else(|| no_price.to_string(), format_price),
-            line.amount.to_string(),
-        ])
+        .chain([price_cell(line.unit_price), line.amount.to_string()])
         .collect()
 }
 
@@ -117,8 +112,7 @@ impl LedgerReport<'_> {
         let mut calls = Grid::new(&headers).secondary(&["unit price"]);
         for m in &self.0.months {
             for line in &m.lines {
-                // (`-` for no price, as every table shows it.)
-                calls.push(ledger_line(m, line, "-"));
+                calls.push(ledger_line(m, line));
             }
         }
         calls
@@ -228,7 +222,7 @@ impl Report for LedgerReport<'_> {
                 continue;
             }
             for (line, events) in m.lines.iter().zip(events) {
-                let mut row = ledger_line(m, line, "");
+                let mut row = ledger_line(m, line);
                 row.extend(account.clone());
                 row.push(events);
                 g.push(row);

@@ -48,9 +48,9 @@ fn lead_cells(api: &str, name: &str, calls: [u64; 4]) -> impl Iterator<Item = St
         .chain(call_cells(all, free, packs, billable))
 }
 
-/// A unit price as a cell; `-` for none.
+/// A unit price as a cell; empty for none (which a table shows as `-`).
 fn price_cell(price: Option<rust_decimal::Decimal>) -> String {
-    price.map(format_price).unwrap_or_else(|| "-".into())
+    price.map(format_price).unwrap_or_default()
 }
 
 /// What the account freezes after a month: JSON `freeze`, and the line that

@@ -1,6 +1,6 @@
 //! `postpaid`: the month's bill lines, the freeze, the cliffs.
 
-use ocr_bill::{format_price, ApiCalls, BillLine, PostpaidBill};
+use ocr_bill::{ApiCalls, BillLine, PostpaidBill};
 use serde::Serialize;
 
 use super::{lead_cells, price_cell};
@@ -37,7 +37,7 @@ fn line_row(l: &BillLine, bill: &PostpaidBill) -> Vec<String> {
         .chain([
             l.tier.to_string(),
             l.tier_range.clone(),
-            l.unit_price.map(format_price).unwrap_or_default(),
+            price_cell(l.unit_price),
             l.gross.to_string(),
             l.voucher.to_string(),
             l.amount.to_string(),

@@ -1,6 +1,5 @@
 //! `prepaid`: one month with packs, for one item or the account.
 
-use ocr_bill::format_price;
 use serde::Serialize;
 
 use super::{lead_cells, price_cell, Freeze};
@@ -57,7 +56,7 @@ fn month_human(m: &ocr_bill::PrepaidMonth) -> String {
     g.push(vec![
         m.free_calls.to_string(),
         "free quota (voucher)".into(),
-        "-".into(),
+        String::new(),
         "0.00".into(),
     ]);
     g.push(vec![
@@ -66,7 +65,7 @@ fn month_human(m: &ocr_bill::PrepaidMonth) -> String {
             "prepaid packs ({} bought)",
             m.packs.iter().map(|p| p.packs).sum::<u64>()
         ),
-        "-".into(),
+        String::new(),
         m.pack_cost.to_string(),
     ]);
     g.push(vec![
@@ -106,7 +105,7 @@ fn month_row(m: &ocr_bill::PrepaidMonth, freeze: ocr_bill::Money) -> Vec<String>
     lead_cells(&m.api, &m.name, calls)
         .chain([
             m.tier.to_string(),
-            m.unit_price.map(format_price).unwrap_or_default(),
+            price_cell(m.unit_price),
             m.pack_cost.to_string(),
             m.overage_amount.to_string(),
             m.total.to_string(),

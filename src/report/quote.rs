@@ -78,7 +78,7 @@ impl Report for QuoteReport<'_> {
                 o.purchase.unused_calls.to_string(),
                 o.cost_per_used_call
                     .map(|d| format!("{d:.4}"))
-                    .unwrap_or_else(|| "-".into()),
+                    .unwrap_or_default(),
                 format!("+{}", o.extra_cost),
             ]);
         }

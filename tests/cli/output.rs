@@ -46,6 +46,67 @@ fn an_xlsx_bill_reads_back_with_numeric_cells_and_the_right_sums() {
     assert!((amounts - 55_140.0).abs() < 1e-6, "{amounts}");
 }
 
+/// A number that does not apply (no unit price where no call is billed, no
+/// cliff, no price per call at no calls) is `-` in every table, and an empty
+/// cell in a workbook, as in CSV: never a text among a column's numbers.
+#[test]
+fn a_number_that_does_not_apply_is_a_dash_in_a_table_and_empty_in_a_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let usage = dir.path().join("usage.csv");
+    std::fs::write(&usage, "month,api,calls\n2026-01,idcard,900\n").unwrap();
+    let book = dir.path().join("ledger.xlsx");
+    Test::new()
+        .arg("ledger")
+        .arg(&usage)
+        .arg("-o")
+        .arg(&book)
+        .stdout("")
+        .run();
+    let rows = first_sheet(&book);
+    assert_eq!(rows[1][column(&rows, "calls")], Data::Float(900.0));
+    assert_eq!(rows[1][column(&rows, "unit price")], Data::Empty);
+    // A table drawn from CSV (batch, curve) as a table built for people.
+    let cells = |args: &[&str], first: &str| -> Vec<String> {
+        let out = Test::new().args(args).output();
+        let table = String::from_utf8(out.stdout).unwrap();
+        let split = |l: &str| -> Vec<String> {
+            l.split(['│', '┆']).map(|c| c.trim().to_string()).collect()
+        };
+        (table.lines().map(split))
+            .find(|cells| cells.get(1).is_some_and(|c| c == first))
+            .unwrap_or_else(|| panic!("no row {first}: {table}"))
+    };
+    let usage = usage.to_str().unwrap();
+    let batch = cells(&["batch", "-f", "table", usage], "2026-01");
+    // month, api, calls, free, billable, tier, unit_price, amount, cliffs
+    assert_eq!(
+        batch[1..12],
+        ["2026-01", "idcard", "900", "900", "0", "1", "-", "0.00", "-", "-", ""],
+        "{batch:?}"
+    );
+    let curve = cells(
+        &[
+            "curve", "--api", "idcard", "--max", "2000", "--points", "3", "-f", "table",
+        ],
+        "0",
+    );
+    assert_eq!(curve[1..4], ["0", "0.00", "-"], "{curve:?}");
+    for args in [
+        &["postpaid", "--api", "idcard", "--calls", "900"][..],
+        &["ledger", usage],
+    ] {
+        let row = cells(
+            args,
+            if args[0] == "ledger" {
+                "2026-01"
+            } else {
+                "idcard"
+            },
+        );
+        assert!(row.contains(&"-".to_string()), "{args:?}: {row:?}");
+    }
+}
+
 #[test]
 fn the_output_file_name_says_the_format() {
     let dir = tempfile::tempdir().unwrap();
@@ -518,9 +579,11 @@ fn a_long_batch_table_has_every_row_as_the_csv() {
     let rows: Vec<Vec<String>> = lines[3..lines.len() - 1]
         .iter()
         .map(|l| {
+            // (A number that does not apply is `-` in a table, empty in CSV.)
             l.trim_matches('│')
                 .split('┆')
                 .map(|c| c.trim().replace(',', ""))
+                .map(|c| if c == "-" { String::new() } else { c })
                 .collect()
         })
         .collect();
