@@ -1489,6 +1489,36 @@ fn the_header_of_files_joined_one_after_another_is_read_past() {
         .run();
     let v = Test::new().args(&["ledger", "-"]).stdin(joined).json();
     assert_eq!(v["accounts"][1]["months"][0]["bill"], "1200.00", "{v}");
+    // One saved by Excel as GBK, one in UTF-8 (with its byte-order mark or
+    // not), in either order, through a pipe or as one file: each read as
+    // what it is, as files named one after another are, so that 张三 is one
+    // account: 11,000 calls in January, at 0.10. (Before, the second was
+    // read in the first's encoding: 张三 in UTF-8 read as GBK is 寮犱笁, a
+    // second account, billed 1,350.00 with exit 0.)
+    let dir = tempfile::tempdir().unwrap();
+    for header in ["account,month,api,calls", "账号,月份,接口,调用量"] {
+        let file = |calls: u32| format!("{header}\n张三,2026-01,身份证,{calls}\n");
+        let gbk = encoding_rs::GBK.encode(&file(6000)).0.into_owned();
+        let utf8 = file(5000).into_bytes();
+        let bom = [&b"\xEF\xBB\xBF"[..], &utf8].concat();
+        for parts in [[&gbk, &utf8], [&utf8, &gbk], [&gbk, &bom], [&bom, &gbk]] {
+            let joined = [&parts[0][..], &parts[1][..]].concat();
+            let path = dir.path().join("joined.csv");
+            std::fs::write(&path, &joined).unwrap();
+            for from_file in [false, true] {
+                let test = Test::new().args(&["batch", "--group-by", "account,month"]);
+                let out = match from_file {
+                    true => test.arg(&path),
+                    false => test.stdin(joined.clone()),
+                };
+                let out = out.stderr_has("1 row written, total 1000.00").run().stdout;
+                assert!(
+                    out.contains("\n张三,2026-01,idcard,11000,2,1000,10000,3,0.10,1000.00,"),
+                    "{header} {from_file}: {out}"
+                );
+            }
+        }
+    }
 }
 
 #[test]
