@@ -27,6 +27,10 @@ open(w + "/packs100k.csv", "w").write("month,api,calls\n" + "".join(
     "2026-%02d,api%d,1000\n" % (i * 12 // 100000 + 1, i % 1000) for i in range(100000)))
 open(w + "/unknown.csv", "w").write("month,api,calls\n" + "2026-01,idcardx,5\n" * 200000)
 open(w + "/unknowns.csv", "w").write("month,api,calls\n" + "".join("2026-01,未知接口%d,5\n" % i for i in range(200000)))
+# 100,000 one-row files joined (`cat`), GBK and UTF-8 in turn: each decoded on its own.
+open(w + "/joined.csv", "wb").write(b"".join(
+    ("account,month,api,calls\n张三%d,2026-%02d,身份证,%d\n" % (i % 50, i % 12 + 1, i % 3000))
+    .encode("gbk" if i % 2 else "utf-8") for i in range(100000)))
 open(w + "/accounts.csv", "w").write("account,month,api,calls\n" + "".join(
     "acct%05d,2026-%02d,idcard,%d\n" % (i % 20000, i % 12 + 1, 100 + i % 5000) for i in range(200000)))
 PY
@@ -74,3 +78,5 @@ measure "20 batch --skip-invalid, edition d: 200,000 rows of one unknown API" \
     "$bin" --edition d batch --skip-invalid "$work/unknown.csv"
 measure "20 ... 200,000 rows of as many unknown APIs" \
     "$bin" --edition d batch --skip-invalid "$work/unknowns.csv"
+measure "21 batch --group-by: 100,000 files joined, GBK and UTF-8 in turn" \
+    "$bin" batch --group-by account,month "$work/joined.csv"
