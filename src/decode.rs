@@ -218,16 +218,19 @@ impl<R: Read> DecodedReader<R> {
         // (Line starts from `from` on are looked at: the last line looked at
         // again, as it may have been cut off.)
         let (mut from, mut complete) = (1, false);
+        // (A little past the sniffing size, so that a file's first line cut
+        // there is seen whole.)
+        let most = SNIFF_BYTES + self.joins.as_ref().map_or(0, |j| margin(&j.forms));
         let end = loop {
             let rest = self.held.rest();
             let end = (self.joins.as_ref()).and_then(|j| boundary(rest, from, &j.forms));
-            if end.is_some() || complete || rest.len() >= SNIFF_BYTES {
+            if end.is_some() || complete || rest.len() >= most {
                 break end;
             }
             from = memchr::memrchr(b'\n', rest).map_or(1, |i| i + 1);
             // Read ahead in steps that grow with what is held, so that a short
             // file joined after another takes time of its size.
-            let want = rest.len().max(4096).min(SNIFF_BYTES - rest.len());
+            let want = rest.len().max(4096).min(most - rest.len());
             self.held.compact();
             let got = (&mut self.inner)
                 .take(want as u64)
@@ -239,10 +242,10 @@ impl<R: Read> DecodedReader<R> {
         }
         let held = std::mem::take(&mut self.held);
         let text = held.rest();
-        let decided = self.decide(
-            &text[..end.unwrap_or(text.len())],
-            complete || end.is_some(),
-        );
+        // (Up to the sniffing size when no other file begins before: bytes
+        // past it may be the first of another, in another encoding.)
+        let cut = end.unwrap_or(text.len().min(SNIFF_BYTES));
+        let decided = self.decide(&text[..cut], end.is_some() || complete && cut == text.len());
         self.held = held;
         decided
     }
@@ -430,6 +433,12 @@ fn boundary(bytes: &[u8], from: usize, forms: &[Vec<u8>]) -> Option<usize> {
         })
 }
 
+/// Bytes past a place that show whether a file's first line begins there:
+/// a byte-order mark, the longest of `forms`, and a line end.
+fn margin(forms: &[Vec<u8>]) -> usize {
+    BOM.len() + forms.iter().map(Vec::len).max().unwrap_or(0) + 2
+}
+
 /// Where the file that the byte at `at` of `bytes` is in begins, when files
 /// are joined: the last start of one before it (see [`boundary`]).
 fn part_before(bytes: &[u8], at: usize, forms: &[Vec<u8>]) -> Option<usize> {
@@ -472,12 +481,6 @@ impl Held {
         self.at -= n;
     }
 
-    /// Holds `bytes`, read from the input after every byte held.
-    fn push(&mut self, bytes: &[u8]) {
-        self.compact();
-        self.bytes.extend_from_slice(bytes);
-    }
-
     /// Lets go of bytes handed out (those still held keep their order), so
     /// that the buffer does not grow with the input.
     fn compact(&mut self) {
@@ -490,31 +493,36 @@ impl Held {
         }
     }
 
-    /// Holds again `bytes`, the end of what a read of `n` bytes into `buf`
-    /// handed out (`from_held` of them taken from here, the rest read from
-    /// the input after them).
-    fn unread(&mut self, buf: &[u8], from: usize, n: usize, from_held: usize) {
-        if from < from_held {
-            self.rewind(from_held - from);
-            self.push(&buf[from_held..n]);
-        } else {
-            self.push(&buf[from..n]);
+    /// Holds again `buf[from..n]`, bytes of a read not handed out after all:
+    /// the read's first `taken` bytes were taken from here, the rest read from
+    /// the input after them (and before any held since).
+    fn unread(&mut self, buf: &[u8], from: usize, n: usize, taken: usize) {
+        let rewound = taken.saturating_sub(from);
+        if rewound == 0 && self.at == self.bytes.len() {
+            self.bytes.clear();
+            self.at = 0;
         }
+        self.rewind(rewound);
+        let after = self.at + rewound;
+        self.bytes
+            .splice(after..after, buf[from.max(taken)..n].iter().copied());
     }
 }
 
-/// Reads some bytes into `buf`: those held, else from `inner`; and how many
+/// Reads some bytes into `buf`: those held, else from `inner`, and after a
+/// few held (a character's start held back), from `inner` too; and how many
 /// of them were held.
 fn read_some<R: Read>(
     held: &mut Held,
     inner: &mut R,
     buf: &mut [u8],
 ) -> io::Result<(usize, usize)> {
-    if held.rest().is_empty() {
-        return Ok((inner.read(buf)?, 0));
+    let few = held.rest().len() < 4;
+    let taken = held.take(buf);
+    if taken == 0 || few && taken < buf.len() {
+        return Ok((taken + inner.read(&mut buf[taken..])?, taken));
     }
-    let n = held.take(buf);
-    Ok((n, n))
+    Ok((taken, taken))
 }
 
 /// Reads into `buf` the held bytes, and more from `inner`, up to where a
@@ -531,7 +539,7 @@ fn read_part<R: Read>(
 ) -> io::Result<(usize, bool)> {
     // Enough held to see a file's first line whole wherever it begins
     // among the bytes handed out.
-    let margin = forms.iter().map(Vec::len).max().unwrap_or(0) + BOM.len() + 2;
+    let margin = margin(forms);
     let need = buf.len() + margin;
     if held.rest().len() < need {
         held.compact();
@@ -613,7 +621,7 @@ impl<R: Read> DecodedReader<R> {
     /// UTF-8, checked as it passes; where files are joined, up to where the
     /// next begins.
     fn read_utf8(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let (n, from_held, next_part) = match self.joins.as_ref().filter(|j| j.met) {
+        let (mut n, from_held, next_part) = match self.joins.as_ref().filter(|j| j.met) {
             Some(joins) => {
                 let line_start = &mut self.line_start;
                 let (n, next) = read_part(
@@ -643,17 +651,32 @@ impl<R: Read> DecodedReader<R> {
             &joined
         };
         let start = self.offset - (checked.len() - n) as u64;
+        // (Where a file joined after this one may begin in GBK, a character
+        // begun at the read's end is held back rather than handed out: its
+        // bytes may be that file's.)
+        let hold_back = self.joins.as_ref().is_some_and(|j| !j.met);
         match std::str::from_utf8(checked) {
             Ok(_) => {}
             Err(e) if e.error_len().is_none() && n > 0 => {
-                *carry = checked[e.valid_up_to()..].to_vec();
+                let valid = e.valid_up_to();
+                // (All of it a character's start: read on, unless the input
+                // ended; then it is handed out, and found cut off.)
+                if hold_back && checked.len() == n && (valid > 0 || n > from_held) {
+                    self.held.unread(buf, valid, n, from_held);
+                    n = valid;
+                    if n == 0 {
+                        return self.read(buf);
+                    }
+                } else {
+                    *carry = checked[valid..].to_vec();
+                }
             }
             Err(e) => {
                 let at = e.valid_up_to();
                 // (A character begun before was handed out then.)
                 let carried = checked.len() - n;
                 if let Some(at) = at.checked_sub(carried) {
-                    if let Some(handed) = self.joined_here(&buf[..n], at) {
+                    if let Some(handed) = self.joined_here(&buf[..n], at)? {
                         self.held.unread(buf, handed, n, from_held);
                         self.lines += memchr::memchr_iter(b'\n', &buf[..handed]).count() as u64;
                         self.offset += handed as u64;
@@ -689,17 +712,30 @@ impl<R: Read> DecodedReader<R> {
     /// (none met before) whose first line comes before them, with only ASCII
     /// of it handed out: the bytes of `read` up to that file, which decides
     /// its encoding from there.
-    fn joined_here(&self, read: &[u8], at: usize) -> Option<usize> {
-        let joins = self.joins.as_ref().filter(|j| !j.met)?;
+    fn joined_here(&mut self, read: &[u8], at: usize) -> io::Result<Option<usize>> {
+        let Some(joins) = self.joins.as_ref().filter(|j| !j.met) else {
+            return Ok(None);
+        };
+        // A little of what follows too, so that a first line this read cuts
+        // off is seen whole (held after the bytes held, which the read's may
+        // go back before).
+        let margin = margin(&joins.forms);
+        if self.held.rest().len() < margin {
+            let want = margin - self.held.rest().len();
+            (&mut self.inner)
+                .take(want as u64)
+                .read_to_end(&mut self.held.bytes)?;
+        }
         let recent = &self.recent.0;
-        let mut seen = Vec::with_capacity(recent.len() + read.len());
-        seen.extend_from_slice(recent);
-        seen.extend_from_slice(read);
-        let b = part_before(&seen, recent.len() + at, &joins.forms)?;
-        match b.checked_sub(recent.len()) {
+        let ahead = &self.held.rest()[..margin.min(self.held.rest().len())];
+        let seen = [recent, read, ahead].concat();
+        let Some(b) = part_before(&seen, recent.len() + at, &joins.forms) else {
+            return Ok(None);
+        };
+        Ok(match b.checked_sub(recent.len()) {
             Some(handed) => Some(handed),
             None => seen[b..recent.len()].is_ascii().then_some(0),
-        }
+        })
     }
 
     /// Decoded from another encoding; in GB18030 (auto mode), up to where a

@@ -701,3 +701,81 @@ proptest! {
         prop_assert_eq!(&read_as(&across_apis, &list), &want, "{}", across_apis);
     }
 }
+
+/// A reader that hands out at most `chunk` bytes a read, as a pipe may.
+struct Chunked<'a>(&'a [u8], usize);
+
+impl std::io::Read for Chunked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.len().min(self.1).min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// One file of a joined input: its encoding (0 UTF-8, 1 UTF-8 with a
+/// byte-order mark, 2 GBK), its rows (an account of each kind: Chinese,
+/// ASCII, Latin; `José` is kept out of GBK files, which cannot hold it),
+/// and CRLF line ends or not.
+fn joined_file() -> impl Strategy<Value = (u8, Vec<(u8, u16)>, bool)> {
+    (
+        0u8..3,
+        proptest::collection::vec((0u8..3, 0u16..5000), 0..40),
+        any::<bool>(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Files joined one after another (`cat a.csv b.csv`), each in its own
+    /// encoding and beginning with the same first line, read back as their
+    /// texts joined, whatever the reads' sizes: each file is decoded as
+    /// what it is (a file of ASCII alone reads alike either way).
+    #[test]
+    fn joined_files_read_as_their_texts(
+        files in proptest::collection::vec(joined_file(), 1..6),
+        chinese_header in any::<bool>(),
+        padding in 0usize..3000,
+        chunk in prop_oneof![1usize..64, 4096usize..70_000],
+    ) {
+        let header = if chinese_header { "账号,月份,接口,调用量" } else { "account,month,api,calls" };
+        let mut bytes = Vec::new();
+        let mut want = String::new();
+        for (f, (encoding, rows, crlf)) in files.iter().enumerate() {
+            let end = if *crlf { "\r\n" } else { "\n" };
+            let mut text = format!("{header}{end}");
+            for (i, (kind, calls)) in rows.iter().enumerate() {
+                let account = match (kind, encoding) {
+                    (0, _) => "张三",
+                    (2, 0 | 1) => "José",
+                    _ => "acme",
+                };
+                text += &format!("{account},2026-01,身份证,{calls}{end}");
+                // Long files too: more than decides an encoding.
+                if f == 0 && i == 0 {
+                    text += &format!("acme,2026-01,idcard,1{end}").repeat(padding);
+                }
+            }
+            if *encoding == 1 {
+                bytes.extend_from_slice(b"\xEF\xBB\xBF");
+                want.push('\u{FEFF}');
+            }
+            let coded = match encoding {
+                2 => encoding_rs::GBK.encode(&text).0.into_owned(),
+                _ => text.clone().into_bytes(),
+            };
+            bytes.extend_from_slice(&coded);
+            want += &text;
+        }
+        let mut reader = ocr_bill::DecodedReader::new(
+            Chunked(&bytes, chunk),
+            ocr_bill::InputEncoding::Auto,
+        );
+        let mut got = String::new();
+        std::io::Read::read_to_string(&mut reader, &mut got)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(got == want, "{} files, chunk {}", files.len(), chunk);
+    }
+}
