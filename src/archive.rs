@@ -8,7 +8,7 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 
-use crate::{DecodedReader, InputEncoding, LineEnds, NotText};
+use crate::{DecodedReader, InputEncoding, LineEnds, NotText, UTF8_BOM};
 
 /// The largest zip archive read from standard input, which is read whole (a
 /// zip archive's directory is at its end).
@@ -337,8 +337,8 @@ fn unzip<R: Read + Seek + Send + 'static>(
                     Ok(0) => break,
                     Ok(n) => {
                         chunk.truncate(n);
-                        if std::mem::take(&mut bom) && chunk.starts_with(b"\xEF\xBB\xBF") {
-                            chunk.drain(..3);
+                        if std::mem::take(&mut bom) && chunk.starts_with(UTF8_BOM) {
+                            chunk.drain(..UTF8_BOM.len());
                         }
                         if skipping {
                             match memchr::memchr(b'\n', &chunk) {
@@ -426,14 +426,14 @@ fn parts<'n, R: Read + Seek>(
         entries.push((index, name));
         // An empty part adds nothing (read all the same, its checksum too),
         // nor does one of a byte-order mark alone (an empty sheet saved so).
-        if matches!(&head[..], b"" | b"\xEF\xBB\xBF" | b"\xFF\xFE" | b"\xFE\xFF") {
+        if matches!(&head[..], b"" | UTF8_BOM | b"\xFF\xFE" | b"\xFE\xFF") {
             continue;
         }
         // Not text: refused, naming it (UTF-16, as Excel's "Unicode text"
         // saves it, is text where the encoding is not told otherwise).
         let utf16 = crate::decode::utf16_of(&head).is_some() && encoding == InputEncoding::Auto;
         let raw_line = &head[..memchr::memchr(b'\n', &head).unwrap_or(head.len())];
-        let raw_line = raw_line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw_line);
+        let raw_line = raw_line.strip_prefix(UTF8_BOM).unwrap_or(raw_line);
         let binary = [&b"PK\x03\x04"[..], b"\x1F\x8B", b"\xD0\xCF\x11\xE0"]
             .iter()
             .any(|magic| raw_line.starts_with(magic))
@@ -450,7 +450,7 @@ fn parts<'n, R: Read + Seek>(
         BufReader::new(LineEnds::new(DecodedReader::new(&head[..], encoding)))
             .read_until(b'\n', &mut line)
             .map_err(|e| in_part(e, name))?;
-        let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line);
+        let line = line.strip_prefix(UTF8_BOM).unwrap_or(&line);
         let header = String::from_utf8_lossy(line.trim_ascii_end()).into_owned();
         match &first {
             None => first = Some((name, header)),

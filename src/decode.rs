@@ -367,7 +367,7 @@ fn reads_as_gb18030(bytes: &[u8], complete: bool) -> bool {
 /// which GB18030 bytes read as UTF-8 next to never are (their rare valid
 /// runs are mostly of two-byte characters: Latin, Greek, Cyrillic).
 fn plainly_utf8(text: &[u8]) -> bool {
-    if text.starts_with(BOM) {
+    if text.starts_with(UTF8_BOM) {
         return true;
     }
     let valid = match std::str::from_utf8(text) {
@@ -380,12 +380,12 @@ fn plainly_utf8(text: &[u8]) -> bool {
 }
 
 /// UTF-8's byte-order mark.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The input's first line with content (after a byte-order mark and empty
 /// lines), without its line end, when `head` holds all of it.
 fn first_line(head: &[u8]) -> Option<&[u8]> {
-    let mut rest = head.strip_prefix(BOM).unwrap_or(head);
+    let mut rest = head.strip_prefix(UTF8_BOM).unwrap_or(head);
     loop {
         let end = memchr::memchr(b'\n', rest)?;
         let line = &rest[..end];
@@ -426,7 +426,7 @@ fn boundary(bytes: &[u8], from: usize, forms: &[Vec<u8>]) -> Option<usize> {
         .chain(starts)
         .find(|&start| {
             let line = &bytes[start..];
-            let line = line.strip_prefix(BOM).unwrap_or(line);
+            let line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
             forms.iter().any(|form| {
                 line.starts_with(form) && matches!(line.get(form.len()), Some(b'\r' | b'\n'))
             })
@@ -436,7 +436,7 @@ fn boundary(bytes: &[u8], from: usize, forms: &[Vec<u8>]) -> Option<usize> {
 /// Bytes past a place that show whether a file's first line begins there:
 /// a byte-order mark, the longest of `forms`, and a line end.
 fn margin(forms: &[Vec<u8>]) -> usize {
-    BOM.len() + forms.iter().map(Vec::len).max().unwrap_or(0) + 2
+    UTF8_BOM.len() + forms.iter().map(Vec::len).max().unwrap_or(0) + 2
 }
 
 /// Where the file that the byte at `at` of `bytes` is in begins, when files
@@ -912,7 +912,7 @@ mod tests {
         let mut want = String::new();
         for &(encoding, bom, text) in parts {
             if bom {
-                bytes.extend_from_slice(BOM);
+                bytes.extend_from_slice(UTF8_BOM);
                 want.push('\u{FEFF}');
             }
             bytes.extend_from_slice(&encoding.encode(text).0);

@@ -54,7 +54,7 @@ pub use bill::{
 };
 pub use columns::{names_accounts, resolve as resolve_columns, Role, Wanted};
 pub use curve::{Curve, CurvePoint};
-pub use decode::{DecodedReader, InputEncoding, NotText};
+pub use decode::{DecodedReader, InputEncoding, NotText, UTF8_BOM};
 pub use error::{first_of, Error, Remedy};
 pub use input::{
     accounts, monthly_by_api, one_account, read_packs, read_topups, read_usage, split_by_account,

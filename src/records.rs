@@ -154,7 +154,7 @@ impl<'a> Record<'a> {
     /// were joined one after another (each with its byte-order mark): no
     /// data, read past.
     pub fn repeats(&self, names: &[String]) -> bool {
-        let unmarked = |field: &'a [u8]| field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field);
+        let unmarked = |field: &'a [u8]| field.strip_prefix(crate::UTF8_BOM).unwrap_or(field);
         self.len() == names.len()
             && self.iter().zip(names).all(|(field, name)| {
                 std::str::from_utf8(unmarked(field)).is_ok_and(|f| f.trim() == name)
@@ -600,10 +600,10 @@ impl<R: Read> RecordReader<R> {
                 }
                 Ok(n) => {
                     self.end += n;
-                    if self.at_start && self.end >= 3 {
+                    if self.at_start && self.end >= crate::UTF8_BOM.len() {
                         self.at_start = false;
-                        if self.buf[..3] == *b"\xEF\xBB\xBF" {
-                            self.start = 3;
+                        if self.buf.starts_with(crate::UTF8_BOM) {
+                            self.start = crate::UTF8_BOM.len();
                         }
                     }
                     return Ok(true);

@@ -262,7 +262,7 @@ impl CsvOut {
         let excel = style == CsvStyle::Excel;
         let mut out = Vec::new();
         if excel {
-            out.extend_from_slice(b"\xEF\xBB\xBF");
+            out.extend_from_slice(ocr_bill::UTF8_BOM);
         }
         CsvOut {
             writer: Self::writer(excel, out),

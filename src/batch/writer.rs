@@ -176,7 +176,7 @@ impl RowFormat {
     pub(super) fn header(&self, out: &mut Vec<u8>) {
         let excel = self.format == BatchFormat::ExcelCsv;
         if excel {
-            out.extend_from_slice(b"\xEF\xBB\xBF");
+            out.extend_from_slice(crate::UTF8_BOM);
         }
         if self.format != BatchFormat::JsonLines {
             for (i, (name, _)) in self.columns.iter().enumerate() {

@@ -264,8 +264,8 @@ impl Head {
         let mut chunk = [0u8; 8192];
         let header = loop {
             // (A UTF-8 byte order mark is no part of the header.)
-            if bytes.starts_with(b"\xEF\xBB\xBF") {
-                bytes.drain(..3);
+            if bytes.starts_with(ocr_bill::UTF8_BOM) {
+                bytes.drain(..ocr_bill::UTF8_BOM.len());
             }
             if let Some(found) = header_in(&bytes) {
                 break Some(found);
