@@ -11,6 +11,7 @@ mod postpaid;
 mod prepaid;
 mod pricing_file;
 mod quote;
+mod readme;
 mod real_input;
 mod snapshots;
 mod startup;

@@ -68,6 +68,12 @@ impl Test {
         self
     }
 
+    /// Runs it in folder `dir` (relative paths are read there).
+    pub fn current_dir(mut self, dir: &std::path::Path) -> Test {
+        self.command.current_dir(dir);
+        self
+    }
+
     pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Test {
         self.command.write_stdin(input.into());
         self
