@@ -295,12 +295,11 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
     if spec.trim().is_empty() {
         return Err(bad("empty; expected sizes such as 1000 or 1k,10kx2".into()));
     }
-    if let Some((priced, digits)) = price_cut_by_comma(spec) {
+    if let Some((priced, price, digits)) = price_cut_by_comma(spec) {
         return Err(bad(format!(
-            "'{priced},{digits}' reads as a price of {} and then a pack of {digits} calls: a \
-             comma separates packs; write a price without a thousands separator and with a \
-             decimal point (100k@3500, 1k@84.5), or that pack as {digits}x1",
-            priced.split_once('@').map_or("", |(_, p)| p.trim())
+            "'{priced},{digits}' reads as a price of {price} and then a pack of {digits} calls: \
+             a comma separates packs; write a price without a thousands separator and with a \
+             decimal point (100k@3500, 1k@84.5), or that pack as {digits}x1"
         )));
     }
     // `10,000` is one size to a person and two packs (10 and 000) to the list.
@@ -378,9 +377,9 @@ pub fn parse_pack_spec(spec: &str) -> Result<Vec<PackSpec>, Error> {
 
 /// A price that a comma may have cut in two (`100k@3,500`, `1k@84,5`): an
 /// item priced in whole digits followed by an item of one to three digits
-/// alone, which reads as a pack of that many calls. The priced item and
-/// those digits.
-pub fn price_cut_by_comma(spec: &str) -> Option<(&str, &str)> {
+/// alone, which reads as a pack of that many calls. The priced item, its
+/// price and those digits.
+pub fn price_cut_by_comma(spec: &str) -> Option<(&str, &str, &str)> {
     let items: Vec<&str> = spec.split(',').map(str::trim).collect();
     items.windows(2).find_map(|pair| {
         let [priced, digits] = *pair else {
@@ -390,7 +389,7 @@ pub fn price_cut_by_comma(spec: &str) -> Option<(&str, &str)> {
         let digits_alone =
             (1..=3).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
         (price.ends_with(|c: char| c.is_ascii_digit()) && !price.contains('.') && digits_alone)
-            .then_some((priced, digits))
+            .then_some((priced, price, digits))
     })
 }
 

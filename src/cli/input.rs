@@ -43,10 +43,9 @@ pub(super) fn paid_prices(item: &Item, spec: Option<&str>) -> anyhow::Result<Ite
         let what = match ocr_bill::price_cut_by_comma(spec) {
             _ if unpriced.is_empty() => "an empty item".into(),
             // (Every size has a price here: the digits are the price's.)
-            Some((priced, digits)) => format!(
-                "'{unpriced}' has no @PRICE: is '{},{digits}' one price? write it without a \
-                 thousands separator and with a decimal point (100k@3500, 1k@84.5)",
-                priced.split_once('@').map_or("", |(_, p)| p.trim())
+            Some((_, price, digits)) => format!(
+                "'{unpriced}' has no @PRICE: is '{price},{digits}' one price? write it without \
+                 a thousands separator and with a decimal point (100k@3500, 1k@84.5)"
             ),
             None => format!("'{unpriced}' has no @PRICE"),
         };

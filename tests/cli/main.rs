@@ -37,14 +37,15 @@ pub const POSTPAID_D: &[&str] = &[
     "5000",
 ];
 
-/// Writes files into a temporary folder; returns it (keep it alive) and the
-/// files' paths.
+/// Writes files into a temporary folder (a name may hold folders); returns
+/// it (keep it alive) and the files' paths.
 pub fn files(list: &[(&str, &str)]) -> (tempfile::TempDir, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let paths = list
         .iter()
         .map(|(name, text)| {
             let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(&p, text).unwrap();
             p.to_string_lossy().into_owned()
         })

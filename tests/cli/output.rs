@@ -51,13 +51,12 @@ fn an_xlsx_bill_reads_back_with_numeric_cells_and_the_right_sums() {
 /// cell in a workbook, as in CSV: never a text among a column's numbers.
 #[test]
 fn a_number_that_does_not_apply_is_a_dash_in_a_table_and_empty_in_a_workbook() {
-    let dir = tempfile::tempdir().unwrap();
-    let usage = dir.path().join("usage.csv");
-    std::fs::write(&usage, "month,api,calls\n2026-01,idcard,900\n").unwrap();
+    let (dir, paths) = crate::files(&[("usage.csv", "month,api,calls\n2026-01,idcard,900\n")]);
+    let usage = paths[0].as_str();
     let book = dir.path().join("ledger.xlsx");
     Test::new()
         .arg("ledger")
-        .arg(&usage)
+        .arg(usage)
         .arg("-o")
         .arg(&book)
         .stdout("")
@@ -76,7 +75,6 @@ fn a_number_that_does_not_apply_is_a_dash_in_a_table_and_empty_in_a_workbook() {
             .find(|cells| cells.get(1).is_some_and(|c| c == first))
             .unwrap_or_else(|| panic!("no row {first}: {table}"))
     };
-    let usage = usage.to_str().unwrap();
     let batch = cells(&["batch", "-f", "table", usage], "2026-01");
     // month, api, calls, free, billable, tier, unit_price, amount, cliffs
     assert_eq!(

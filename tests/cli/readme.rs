@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use crate::test::Test;
+use crate::{files, fixture};
 
 /// The files the examples name, small and of the kind each example reads
 /// (`usage.csv` one account's, as `--balance` wants; `accounts.csv` two).
@@ -74,7 +75,8 @@ fn examples(readme: &str) -> Vec<(String, String)> {
 }
 
 /// An example's arguments after `ocr-bill`, as a shell would pass them here:
-/// quotes taken off, a glob expanded in `dir`, `~` as `dir`; the part after a
+/// quotes taken off, a glob expanded in `dir`, `~` as `dir`, a file of
+/// `tests/fixtures/` as the repository's; the part after a
 /// pipe into ocr-bill (its stdin is then a usage file), before `&&`, and
 /// without redirections. `None` for a line that is not ocr-bill's to run
 /// (`cargo install`) or that writes to a file the user's shell names
@@ -97,7 +99,11 @@ fn arguments(command: &str, dir: &Path) -> Option<(Vec<String>, bool)> {
                 rest.next();
             }
             w if w.contains('*') => args.extend(glob(dir, w)),
-            w => args.push(w.replacen('~', &dir.to_string_lossy(), 1)),
+            // (The repository's own files, where the README's reader has them.)
+            w => args.push(match w.strip_prefix("tests/fixtures/") {
+                Some(name) => fixture(name),
+                None => w.replacen('~', &dir.to_string_lossy(), 1),
+            }),
         }
     }
     Some((args, piped))
@@ -157,22 +163,7 @@ fn amounts(comment: &str) -> Vec<&str> {
 fn every_example_of_the_readme_runs_and_prints_what_its_comment_says() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in FILES {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    std::fs::create_dir_all(dir.path().join("tests")).unwrap();
-    for entry in std::fs::read_dir(fixtures).unwrap() {
-        let entry = entry.unwrap();
-        if entry.path().is_file() {
-            let to = dir.path().join("tests/fixtures");
-            std::fs::create_dir_all(&to).unwrap();
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
+    let (dir, _) = files(FILES);
     let mut ran = 0;
     for (command, comment) in examples(&readme) {
         let Some((args, piped)) = arguments(&command, dir.path()) else {
@@ -219,6 +210,15 @@ fn the_example_reader_takes_a_shell_line_as_a_shell_would() {
     let (args, piped) = arguments("export-usage | ocr-bill batch -f csv", dir.path()).unwrap();
     assert_eq!(args, ["batch", "-f", "csv"]);
     assert!(piped);
+    let (args, _) = arguments(
+        "ocr-bill --pricing tests/fixtures/variant.toml prices",
+        dir.path(),
+    )
+    .unwrap();
+    assert_eq!(
+        args,
+        ["--pricing", fixture("variant.toml").as_str(), "prices"]
+    );
     assert!(arguments("cargo install --path .", dir.path()).is_none());
     assert!(arguments("ocr-bill completions powershell >> $PROFILE", dir.path()).is_none());
     assert_eq!(words("a 'b c' \"d\""), ["a", "b c", "d"]);
