@@ -387,8 +387,9 @@ pub struct Charge {
     /// The exact amount, billable calls × unit price, rounded once.
     pub amount: Money,
     /// Postpaid calls (free quota included, packs not) × the reached tier's
-    /// price, exact: the base of a list-price freeze (0 without a price).
-    pub list_value: Decimal,
+    /// price, exact: the base of a list-price freeze; `None` when there are
+    /// such calls and the tier has no price (contact sales, none negotiated).
+    pub list_value: Option<Decimal>,
 }
 
 /// The postpaid part of a month: the reached tier and the overage's bill.
@@ -403,6 +404,21 @@ pub struct Overage {
     pub price: Option<Decimal>,
     /// The overage calls × the unit price, rounded once.
     pub amount: Money,
+}
+
+/// What a month's freeze needs of one of its lines.
+pub(crate) struct FreezeLine<'a> {
+    /// Billing item key.
+    pub api: &'a str,
+    /// Calls that packs did not serve (free quota included).
+    pub postpaid_calls: u64,
+    /// The reached tier's range.
+    pub range: &'a str,
+    /// The line's bill.
+    pub amount: Money,
+    /// The exact list-price value of the postpaid calls (see
+    /// [`Charge::list_value`]).
+    pub list_value: Option<Decimal>,
 }
 
 /// One API's line of a month's bill.
@@ -441,7 +457,7 @@ pub struct BillLine {
     pub amount: Money,
     /// Exact base of a list-price freeze (see [`Charge::list_value`]).
     #[serde(skip)]
-    pub list_value: Decimal,
+    pub list_value: Option<Decimal>,
     /// Pack alerts raised while drawing on packs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
@@ -662,14 +678,14 @@ impl<'a> Calculator<'a> {
             gross: Money::ZERO,
             voucher: Money::ZERO,
             amount: o.amount,
-            list_value: Decimal::ZERO,
+            list_value: (postpaid_calls == 0).then_some(Decimal::ZERO),
         };
         if let Some(price) = o.price {
-            charge.list_value = calls_times(postpaid_calls, price)?;
+            charge.list_value = Some(calls_times(postpaid_calls, price)?);
         }
-        if overage > 0 {
+        if let (true, Some(value)) = (overage > 0, charge.list_value) {
             charge.unit_price = o.price;
-            charge.gross = Money::round(charge.list_value);
+            charge.gross = Money::round(value);
             charge.voucher = charge.gross.checked_sub(charge.amount)?;
         }
         Ok(charge)
@@ -949,23 +965,34 @@ impl<'a> Calculator<'a> {
     /// The freeze taken after settling a month with these lines: ratio × the
     /// bill, ratio × the lines' exact list-price value, or none; rounded once.
     pub fn freeze(&self, lines: &[BillLine]) -> Result<Money, Error> {
-        self.freeze_of(lines.iter().map(|l| (l.amount, l.list_value)))
+        self.freeze_of(lines.iter().map(|l| FreezeLine {
+            api: &l.api,
+            postpaid_calls: l.free_calls + l.billable_calls,
+            range: &l.tier_range,
+            amount: l.amount,
+            list_value: l.list_value,
+        }))
     }
 
-    /// The freeze over a month's bill lines given as their amounts and the
-    /// exact list-price values of their postpaid calls.
-    pub(crate) fn freeze_of(
+    /// The freeze over a month's bill lines; a list-price freeze of calls at
+    /// a tier without a price is refused, as their bill would be.
+    pub(crate) fn freeze_of<'l>(
         &self,
-        mut lines: impl Iterator<Item = (Money, Decimal)>,
+        mut lines: impl Iterator<Item = FreezeLine<'l>>,
     ) -> Result<Money, Error> {
         let settings = &self.prices.settings;
         // Round once per freeze: the list-price base is summed exactly.
         let base = match settings.freeze_basis {
             FreezeBasis::None => return Ok(Money::ZERO),
-            FreezeBasis::Bill => Money::checked_sum(lines.map(|(amount, _)| amount))?.decimal(),
-            FreezeBasis::ListPrice => lines
-                .try_fold(Decimal::ZERO, |sum, (_, value)| sum.checked_add(value))
-                .ok_or(Error::Overflow("the freeze"))?,
+            FreezeBasis::Bill => Money::checked_sum(lines.map(|l| l.amount))?.decimal(),
+            FreezeBasis::ListPrice => lines.try_fold(Decimal::ZERO, |sum, l| {
+                let value = l.list_value.ok_or_else(|| Error::FreezeContactSales {
+                    api: l.api.to_string(),
+                    calls: l.postpaid_calls,
+                    range: l.range.to_string(),
+                })?;
+                sum.checked_add(value).ok_or(Error::Overflow("the freeze"))
+            })?,
         };
         base.checked_mul(settings.freeze_ratio)
             .map(Money::round)

@@ -45,6 +45,29 @@ pub enum Error {
         /// The tier's range, e.g. `n > 1000000`.
         range: String,
     },
+    /// A list-price freeze of calls whose tier has no list price.
+    #[error(
+        "{api}: the freeze counts the {calls} calls that packs did not serve at the unit \
+         price of the tier they reach ({range}), the contact-sales tier (请联系商务), which has \
+         no list price: it needs a negotiated price (negotiated_price on that tier in the \
+         pricing file)"
+    )]
+    FreezeContactSales {
+        /// Billing item key.
+        api: String,
+        /// Calls that packs did not serve.
+        calls: u64,
+        /// The tier's range, e.g. `n > 1000000`.
+        range: String,
+    },
+    /// A refusal of one month of several (the ledger's).
+    #[error("{month}: {refusal}")]
+    InMonth {
+        /// The month, `YYYY-MM`.
+        month: String,
+        /// What was refused.
+        refusal: Box<Error>,
+    },
     /// The API has no prepaid packs in the price list.
     #[error("{api} has no prepaid packs in the price list; it is billed postpaid only")]
     NoPacks {
@@ -104,8 +127,11 @@ impl Error {
     /// What the user can do about it, when one thing will do.
     pub fn remedy(&self) -> Option<Remedy> {
         match self {
-            Error::ContactSales { .. } => Some(Remedy::NegotiatedPrice),
+            Error::ContactSales { .. } | Error::FreezeContactSales { .. } => {
+                Some(Remedy::NegotiatedPrice)
+            }
             Error::SeveralAccounts { .. } => Some(Remedy::ChooseAccount),
+            Error::InMonth { refusal, .. } => refusal.remedy(),
             _ => None,
         }
     }

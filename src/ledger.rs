@@ -383,7 +383,9 @@ impl Calculator<'_> {
                     .collect();
                 // Free packs first, then the soonest-expiring.
                 mine.sort_by_key(|h| (!h.free, h.last_month, h.id));
-                let mut line = self.line_with_free(item, calls, free, &mut mine)?;
+                let mut line = self
+                    .line_with_free(item, calls, free, &mut mine)
+                    .map_err(|e| in_month(month, e))?;
                 line.apis = apis_by.remove(&(month, index)).unwrap_or_default();
                 events.append(&mut line.events);
                 used.extend(mine);
@@ -409,7 +411,7 @@ impl Calculator<'_> {
                 .checked_add(topups)?
                 .checked_sub(pack_cost)?
                 .checked_sub(bill)?;
-            frozen = self.freeze(&lines)?;
+            frozen = self.freeze(&lines).map_err(|e| in_month(month, e))?;
             // Packs whose last month this was expire now.
             let mut kept = Vec::with_capacity(held.len());
             for h in held.drain(..) {
@@ -481,5 +483,13 @@ impl Calculator<'_> {
             balance_tracked: input.track_balance,
             left_out,
         })
+    }
+}
+
+/// A refusal of `month`'s settlement, naming the month.
+fn in_month(month: Month, error: Error) -> Error {
+    Error::InMonth {
+        month: month.to_string(),
+        refusal: Box::new(error),
     }
 }

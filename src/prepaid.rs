@@ -74,7 +74,7 @@ pub struct PrepaidMonth {
     /// Exact list-price value of the calls packs did not serve: the base of
     /// a list-price freeze (see [`Calculator::prepaid_freeze`]).
     #[serde(skip)]
-    pub list_value: Decimal,
+    pub list_value: Option<Decimal>,
 }
 
 impl Calculator<'_> {
@@ -221,6 +221,12 @@ impl Calculator<'_> {
     /// (RULES §4; calls served by packs are prepaid, §3): by the price list's
     /// basis over the overage bills, rounded once.
     pub fn prepaid_freeze(&self, months: &[PrepaidMonth]) -> Result<Money, Error> {
-        self.freeze_of(months.iter().map(|m| (m.overage_amount, m.list_value)))
+        self.freeze_of(months.iter().map(|m| crate::bill::FreezeLine {
+            api: &m.api,
+            postpaid_calls: m.free_calls + m.billable_calls,
+            range: &m.tier_range,
+            amount: m.overage_amount,
+            list_value: m.list_value,
+        }))
     }
 }

@@ -404,7 +404,12 @@ fn model(list: &PriceList, items: &[usize], case: &Case, start: Month) -> Option
             if need > 0 && had_packs {
                 events.push(("switched", key(), need));
             }
-            at_list += price.unwrap_or_default() * Decimal::from(free + need);
+            // A list-price freeze of postpaid calls needs their price too.
+            match (s.freeze_basis, price) {
+                (_, Some(p)) => at_list += p * Decimal::from(free + need),
+                (FreezeBasis::ListPrice, None) if free + need > 0 => return None,
+                _ => {}
+            }
             bill += amount;
             lines.push((key(), n, free, from_packs, need, amount));
         }
@@ -536,9 +541,20 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
     };
     let got = Calculator::new(&list).ledger(&input);
     let Some(expected) = model(&list, &items, case, start) else {
-        // A month's overage reached a tier without a list price.
+        // A month's overage, or the calls of a list-price freeze, reached a
+        // tier without a list price.
+        let refusal = match &got {
+            Err(ocr_bill::Error::InMonth { refusal, .. }) => Some(refusal.as_ref()),
+            _ => None,
+        };
         prop_assert!(
-            matches!(got, Err(ocr_bill::Error::ContactSales { .. })),
+            matches!(
+                refusal,
+                Some(
+                    ocr_bill::Error::ContactSales { .. }
+                        | ocr_bill::Error::FreezeContactSales { .. }
+                )
+            ),
             "{got:?}"
         );
         return Ok(());

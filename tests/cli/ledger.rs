@@ -585,14 +585,57 @@ fn an_accounts_refusal_keeps_its_remedy() {
         "usage.csv",
         "account,month,api,calls\na,2026-01,idcard,5\nb,2026-01,idcard,2000000\n",
     )]);
-    for command in ["ledger", "plan"] {
+    // The ledger names the month too.
+    for (command, month) in [("ledger", "2026-01: "), ("plan", "")] {
         let err = Test::new().args(&[command, &p[0]]).fails(1);
         assert!(
-            err.starts_with("error: account b: idcard: 2000000 calls"),
+            err.starts_with(&format!("error: account b: {month}idcard: 2000000 calls")),
             "{err}"
         );
         assert!(err.contains("; pass --negotiated-price PRICE"), "{err}");
     }
+}
+
+/// A ledger's refusal names its month: edition c's list-price freeze of a
+/// contact-sales month whose packs leave only the free calls (the bill needs
+/// no price, the freeze does), and the months after it, with a price.
+#[test]
+fn a_months_refusal_names_the_month() {
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "month,api,calls\n2026-01,bankcard,5000\n2026-02,bankcard,1500000\n",
+        ),
+        (
+            "packs.csv",
+            "month,api,calls,count\n2026-02,bankcard,1000000,2\n",
+        ),
+    ]);
+    let args = [
+        "ledger",
+        "--edition",
+        "c",
+        "--usage",
+        &p[0],
+        "--packs",
+        &p[1],
+    ];
+    let err = Test::new().args(&args).fails(1);
+    assert!(
+        err.starts_with("error: 2026-02: bankcard: the freeze counts the 1000 calls"),
+        "{err}"
+    );
+    assert!(err.contains("; pass --negotiated-price PRICE"), "{err}");
+    let v = Test::new()
+        .args(&args)
+        .args(&["--negotiated-price", "0.03"])
+        .json();
+    // January: 4,000 postpaid calls at 0.15 and a freeze of all 5,000 at it;
+    // February: none billed, the free 1,000 frozen at the price given.
+    assert_eq!(s(month(&v, "2026-01"), "bill"), "600.00");
+    assert_eq!(s(month(&v, "2026-01"), "freeze"), "750.00");
+    assert_eq!(s(month(&v, "2026-02"), "bill"), "0.00");
+    assert_eq!(s(month(&v, "2026-02"), "freeze"), "30.00");
 }
 
 /// Rows of one account, month and API are one usage as they are read: the

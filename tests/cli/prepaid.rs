@@ -139,6 +139,42 @@ fn contact_sales_overage_needs_a_price_zero_overage_does_not() {
     assert_eq!(s(&v, "total"), "60000.00");
 }
 
+/// Edition c's freeze is 100 % × the calls packs did not serve × the unit
+/// price: with packs serving all but the free calls of a contact-sales month,
+/// the bill needs no price but the freeze does, and is refused without one
+/// (never 0.00); the seed's freeze, 1.2 × the bill, needs none.
+#[test]
+fn a_list_price_freeze_in_the_contact_sales_tier_needs_a_price() {
+    let args = [
+        "prepaid",
+        "--edition",
+        "c",
+        "--api",
+        "bankcard",
+        "--calls",
+        "1500000",
+        "--packs",
+        "1Mx2",
+    ];
+    let err = Test::new().args(&args).fails(1);
+    assert!(
+        err.starts_with("error: bankcard: the freeze counts the 1000 calls"),
+        "{err}"
+    );
+    assert!(err.contains("(n > 1000000)"), "{err}");
+    assert!(err.contains("; pass --negotiated-price PRICE"), "{err}");
+    let v = Test::new()
+        .args(&args)
+        .args(&["--negotiated-price", "0.03"])
+        .json();
+    assert_eq!(v["billable_calls"], 0);
+    assert_eq!(s(&v, "total"), "60000.00");
+    // 1,000 free calls × 0.03.
+    assert_eq!(s(&v, "freeze"), "30.00");
+    let v = prepaid("bankcard", "1500000", "1Mx2");
+    assert_eq!(s(&v, "freeze"), "0.00");
+}
+
 #[test]
 fn pack_errors_name_the_value() {
     let err = Test::new()
