@@ -432,6 +432,7 @@ pub struct PriceList {
     /// bill of one is refused, saying why.
     pub unpriced: Option<Unpriced>,
     names: HashMap<String, Named, rustc_hash::FxBuildHasher>,
+    measured: Measured,
 }
 
 /// APIs a page names without a price, and why (`[unpriced]`).
@@ -490,21 +491,129 @@ impl About {
 /// character names the product, and every two-character product + 识别 is two
 /// edits from every other (表格识别, table recognition, is not 名片识别, business
 /// cards; 火车票 is not 车牌).
-fn near<'a>(wanted: &'a str, known: &'a str) -> Option<usize> {
-    let (wanted, known, most) = if known.is_ascii() {
-        (wanted, known, 2.max(known.len() / 3))
+fn near(wanted: &Wanted<'_>, known: &Known) -> Option<usize> {
+    let (name, chars, set, most) = if known.ascii {
+        (
+            wanted.name,
+            wanted.chars,
+            wanted.set,
+            2.max(known.chars / 3),
+        )
     } else {
-        let bare = |s: &'a str| s.strip_suffix("识别").unwrap_or(s);
-        let known = bare(known);
-        (bare(wanted), known, usize::from(known.chars().count() >= 3))
+        let most = usize::from(known.chars >= 3);
+        (wanted.bare, wanted.bare_chars, wanted.bare_set, most)
     };
-    // Lengths further apart than that are further apart in edits too: no
-    // distance to compute (a file of unknown names asks for one a row).
-    if wanted.chars().count().abs_diff(known.chars().count()) > most {
+    // Lengths further apart than that are further apart in edits too, and so
+    // are names with more characters that the other has nowhere: no distance
+    // to compute (a file of unknown names asks for one a row).
+    if chars.abs_diff(known.chars) > most
+        || set.missing_from(known.set).max(known.set.missing_from(set)) > most
+    {
         return None;
     }
-    Some(strsim::levenshtein(wanted, known)).filter(|&d| d <= most)
+    let form = if known.ascii {
+        &known.name
+    } else {
+        bare(&known.name)
+    };
+    Some(strsim::levenshtein(name, form)).filter(|&d| d <= most)
 }
+
+/// A Chinese name without the 识别 ("recognition") that most end in.
+fn bare(name: &str) -> &str {
+    name.strip_suffix("识别").unwrap_or(name)
+}
+
+/// The characters of a name, as 256 bits: an ASCII character its own, any
+/// other one of 128 by its code. A character of one name whose bit the other
+/// lacks is not in the other: an edit at least.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct CharSet {
+    ascii: u128,
+    other: u128,
+}
+
+impl CharSet {
+    fn of(name: &str) -> CharSet {
+        name.chars()
+            .fold(CharSet::default(), |set, c| match u8::try_from(c) {
+                Ok(b) if b.is_ascii() => CharSet {
+                    ascii: set.ascii | 1u128 << b,
+                    ..set
+                },
+                _ => CharSet {
+                    other: set.other | 1u128 << (u32::from(c) % 128),
+                    ..set
+                },
+            })
+    }
+
+    /// How many of its bits `other` lacks: at least as many edits apart.
+    fn missing_from(self, other: CharSet) -> usize {
+        ((self.ascii & !other.ascii).count_ones() + (self.other & !other.other).count_ones())
+            as usize
+    }
+}
+
+/// An unknown name as [`near`] compares it with each known one: measured once.
+struct Wanted<'a> {
+    name: &'a str,
+    chars: usize,
+    set: CharSet,
+    bare: &'a str,
+    bare_chars: usize,
+    bare_set: CharSet,
+}
+
+impl<'a> Wanted<'a> {
+    fn new(name: &'a str) -> Self {
+        let bare = bare(name);
+        Wanted {
+            name,
+            chars: name.chars().count(),
+            set: CharSet::of(name),
+            bare,
+            bare_chars: bare.chars().count(),
+            bare_set: CharSet::of(bare),
+        }
+    }
+}
+
+/// A known name as [`near`] compares it with unknown ones: an ASCII name as
+/// it is, any other without its 识别.
+#[derive(Clone, Debug)]
+struct Known {
+    name: String,
+    ascii: bool,
+    chars: usize,
+    set: CharSet,
+}
+
+impl Known {
+    fn new(name: &str) -> Known {
+        let ascii = name.is_ascii();
+        let form = if ascii { name } else { bare(name) };
+        Known {
+            name: name.to_string(),
+            ascii,
+            chars: form.chars().count(),
+            set: CharSet::of(form),
+        }
+    }
+}
+
+/// The known names measured for suggestions, when a name is first refused: a
+/// cache of what the list holds, equal whatever it holds.
+#[derive(Clone, Debug, Default)]
+struct Measured(std::sync::OnceLock<Vec<Known>>);
+
+impl PartialEq for Measured {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Measured {}
 
 /// The built-in editions, oldest first by content: name and price list.
 pub const EDITIONS: [(&str, &str); 7] = [
@@ -705,10 +814,12 @@ impl PriceList {
     fn unknown(&self, name: &str) -> Error {
         // As the names are kept: lower case, half width, Chinese without spaces.
         let wanted = name_key(name.trim());
-        let near: Vec<(usize, &String)> = self
-            .names
-            .keys()
-            .filter_map(|n| near(&wanted, n).map(|d| (d, n)))
+        let measured = Wanted::new(&wanted);
+        let known = (self.measured.0)
+            .get_or_init(|| self.names.keys().map(|name| Known::new(name)).collect());
+        let near: Vec<(usize, &String)> = known
+            .iter()
+            .filter_map(|k| near(&measured, k).map(|d| (d, &k.name)))
             .collect();
         // Every key at the least distance (车票: 汽车票 or 火车票), in list order.
         let least = near.iter().map(|(d, _)| *d).min();
@@ -2042,6 +2153,7 @@ impl RawPriceList {
             apis,
             unpriced,
             names,
+            measured: Measured::default(),
         })
     }
 }
@@ -2410,6 +2522,37 @@ mod validator_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The bound that spares distances is never above the distance: no
+        /// suggestion is lost to it.
+        #[test]
+        fn missing_characters_are_at_most_the_distance(
+            a in "[a-eO1-3身份证识别票据]{0,12}",
+            b in "[a-eO1-3身份证识别票据]{0,12}",
+        ) {
+            let d = strsim::levenshtein(&a, &b);
+            let (a, b) = (CharSet::of(&a), CharSet::of(&b));
+            proptest::prop_assert!(a.missing_from(b).max(b.missing_from(a)) <= d);
+        }
+    }
+
+    /// A name with nothing in common with the known ones (a file of unknown
+    /// names, one a row) is told apart from each without a distance.
+    #[test]
+    fn missing_characters_tell_strangers_apart() {
+        let stranger = CharSet::of("未知接口123456");
+        let action = CharSet::of("generalbasicocr");
+        // 11 letters it has not; 4 Chinese characters and 6 digits the other way.
+        assert_eq!(action.missing_from(stranger), 11);
+        assert_eq!(stranger.missing_from(action), 10);
+        assert_eq!(CharSet::of("idcrad").missing_from(CharSet::of("idcard")), 0);
+        assert_eq!(
+            CharSet::of("idcardx").missing_from(CharSet::of("idcard")),
+            1
+        );
+        assert_eq!(CharSet::of("身分证").missing_from(CharSet::of("身份证")), 1);
+    }
 
     /// The tier a count reaches, by the definition: the first whose range
     /// holds it (the last is open-ended).

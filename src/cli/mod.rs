@@ -192,6 +192,11 @@ fn remedy_in(err: &anyhow::Error) -> Option<Remedy> {
 /// A message on one line: control characters (a NUL or a line break read from a
 /// file) are shown escaped.
 pub fn one_line(text: &str) -> String {
+    // No control character can be there without one of these bytes (C1
+    // controls are U+0080–U+009F, 0xC2 then a byte): most messages, as they are.
+    if !(text.bytes()).any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -393,6 +398,9 @@ mod tests {
     fn messages_stay_on_one_line() {
         assert_eq!(one_line("a\nb\0c\td"), "a\\nb\\u{0}c\\td");
         assert_eq!(one_line("身份证 'x'"), "身份证 'x'");
+        // A C1 control (U+0085, next line) and a character beside them (·).
+        assert_eq!(one_line("a\u{85}b·c\u{7f}"), "a\\u{85}b·c\\u{7f}");
+        assert_eq!(one_line("a·b"), "a·b");
     }
 
     #[test]
