@@ -350,9 +350,60 @@ pub struct PostpaidArgs {
     pub negotiated_price: Option<String>,
 }
 
-/// Arguments of `prepaid`.
-#[derive(Debug, Args)]
+/// Arguments of `prepaid`: its flags, and the --api each --packs follows.
+#[derive(Debug)]
 pub struct PrepaidArgs {
+    pub flags: PrepaidFlags,
+    /// For each --packs in turn, the place among the --api of the one it
+    /// follows on the command line; `None` before the first.
+    pub packs_after: Vec<Option<usize>>,
+}
+
+impl std::ops::Deref for PrepaidArgs {
+    type Target = PrepaidFlags;
+    fn deref(&self) -> &PrepaidFlags {
+        &self.flags
+    }
+}
+
+impl Args for PrepaidArgs {
+    fn group_id() -> Option<clap::Id> {
+        PrepaidFlags::group_id()
+    }
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        PrepaidFlags::augment_args(cmd)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        PrepaidFlags::augment_args_for_update(cmd)
+    }
+}
+
+impl clap::FromArgMatches for PrepaidArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        Ok(PrepaidArgs {
+            flags: PrepaidFlags::from_arg_matches(matches)?,
+            packs_after: packs_after(matches),
+        })
+    }
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.flags.update_from_arg_matches(matches)?;
+        self.packs_after = packs_after(matches);
+        Ok(())
+    }
+}
+
+/// For each --packs, the --api it follows (its place among them).
+fn packs_after(matches: &clap::ArgMatches) -> Vec<Option<usize>> {
+    let at = |id: &str| -> Vec<usize> { (matches.indices_of(id).into_iter().flatten()).collect() };
+    let apis = at("api");
+    (at("packs").into_iter())
+        .map(|packs| apis.iter().rposition(|&api| api < packs))
+        .collect()
+}
+
+/// The flags of `prepaid`.
+#[derive(Debug, Args)]
+pub struct PrepaidFlags {
     /// API key, Chinese name or alias; repeat `--api A --calls N [--packs SPEC]` for
     /// several billing items of the account
     #[arg(long, required = true, value_name = "API")]
@@ -362,8 +413,8 @@ pub struct PrepaidArgs {
     #[arg(long, required = true, value_name = "N", allow_hyphen_values = true)]
     pub calls: Vec<String>,
 
-    /// Packs bought for the matching --api (the n-th --packs for the n-th --api),
-    /// SIZE[xCOUNT][@PRICE] separated by commas: 1000, 1k,10kx2, 100kx3@3500
+    /// Packs bought for the --api before it, SIZE[xCOUNT][@PRICE] separated by
+    /// commas: 1000, 1k,10kx2, 100kx3@3500
     #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
     pub packs: Vec<String>,
 

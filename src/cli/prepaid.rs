@@ -10,20 +10,20 @@ use crate::report as reports;
 
 pub(super) fn run(prices: &PriceList, args: &PrepaidArgs, out: &Out) -> anyhow::Result<Vec<u8>> {
     let (format, style) = (out.format, out.style);
-    if args.api.len() != args.calls.len() || args.packs.len() > args.api.len() {
+    if args.api.len() != args.calls.len() {
         return Err(UsageError(format!(
-            "--api and --calls come in pairs, each with at most one --packs: got {} \
-             --api, {} --calls and {} --packs",
+            "--api and --calls come in pairs, each followed by at most one --packs: got {} \
+             --api and {} --calls",
             args.api.len(),
             args.calls.len(),
-            args.packs.len()
         ))
         .into());
     }
+    let packs = packs_by_api(args)?;
     let calc = calculator(prices, args.negotiated_price.as_deref())?;
     let mut usage = Vec::with_capacity(args.api.len());
-    for (i, (api, calls)) in args.api.iter().zip(&args.calls).enumerate() {
-        let packs = match args.packs.get(i) {
+    for ((api, calls), packs) in args.api.iter().zip(&args.calls).zip(packs) {
+        let packs = match packs {
             Some(spec) => parse_pack_spec(spec)?,
             None => Vec::new(),
         };
@@ -53,6 +53,33 @@ pub(super) fn run(prices: &PriceList, args: &PrepaidArgs, out: &Out) -> anyhow::
             style,
         )
     }
+}
+
+/// Each --api's --packs: the one that follows it on the command line (with
+/// one --api, wherever it stands). Two for one --api, or one before the
+/// first of several, is refused.
+fn packs_by_api(args: &PrepaidArgs) -> Result<Vec<Option<&String>>, UsageError> {
+    let mut packs = vec![None; args.api.len()];
+    for (spec, after) in args.packs.iter().zip(&args.packs_after) {
+        let at = match (args.api.len(), after) {
+            (1, _) => 0,
+            (_, Some(at)) => *at,
+            (_, None) => {
+                return Err(UsageError(format!(
+                    "--packs {spec} comes before any --api: write each --packs after the \
+                     --api whose packs they are (--api A --calls N --packs SPEC)"
+                )))
+            }
+        };
+        if let Some(first) = packs[at].replace(spec) {
+            return Err(UsageError(format!(
+                "two --packs for --api {}: '{first}' and '{spec}'; give one list: \
+                 --packs {first},{spec}",
+                args.api[at]
+            )));
+        }
+    }
+    Ok(packs)
 }
 
 /// A pack size not offered, told with its count when the count is a size

@@ -356,7 +356,60 @@ fn several_apis_of_an_account_each_with_its_packs() {
             "prepaid", "--api", "idcard", "--calls", "5", "--packs", "1k", "--packs", "1k",
         ])
         .fails(2);
-    assert!(err.contains("at most one --packs"), "{err}");
+    assert!(
+        err.contains("two --packs for --api idcard: '1k' and '1k'"),
+        "{err}"
+    );
+}
+
+/// A --packs is the packs of the --api before it, wherever the others stand:
+/// bankcard's pack is not idcard's because idcard is named first.
+#[test]
+fn packs_belong_to_the_api_they_follow() {
+    let months = |args: &[&str]| {
+        let v = Test::new().arg("prepaid").args(args).json();
+        (v["months"].as_array().unwrap().iter())
+            .map(|m| {
+                (
+                    m["api"].as_str().unwrap().to_string(),
+                    s(m, "pack_cost").to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let mine = |api: &str, cost: &str| (api.to_string(), cost.to_string());
+    assert_eq!(
+        months(&[
+            "--api", "idcard", "--calls", "5000", "--api", "bankcard", "--calls", "2500",
+            "--packs", "1000",
+        ]),
+        [mine("idcard", "0.00"), mine("bankcard", "120.00")]
+    );
+    assert_eq!(
+        months(&[
+            "--api", "idcard", "--calls", "5000", "--packs", "10k", "--api", "bankcard", "--calls",
+            "2500", "--packs", "1000",
+        ]),
+        [mine("idcard", "800.00"), mine("bankcard", "120.00")]
+    );
+    // With one --api, a --packs anywhere is its.
+    let v = Test::new()
+        .args(&[
+            "prepaid", "--packs", "1000", "--api", "bankcard", "--calls", "2500",
+        ])
+        .json();
+    assert_eq!(s(&v, "total"), "195.00");
+    // Before the first of several, it is no API's.
+    let err = Test::new()
+        .args(&[
+            "prepaid", "--packs", "1000", "--api", "idcard", "--calls", "5000", "--api",
+            "bankcard", "--calls", "2500",
+        ])
+        .fails(2);
+    assert!(
+        err.contains("--packs 1000 comes before any --api: write each --packs after"),
+        "{err}"
+    );
 }
 
 #[test]
