@@ -210,6 +210,37 @@ pub fn one_line(text: &str) -> String {
     out
 }
 
+/// `work` done on each of `jobs`, the results in their order: the jobs split
+/// into as many runs in a row as the machine has cores (up to 8), one thread
+/// each (the accounts of a file, each planned on its own).
+pub(crate) fn in_parallel<T: Send, R: Send>(
+    jobs: Vec<T>,
+    work: &(impl Fn(T) -> R + Sync),
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 || jobs.len() < 2 {
+        return jobs.into_iter().map(work).collect();
+    }
+    let per = jobs.len().div_ceil(threads);
+    let mut runs: Vec<Vec<T>> = Vec::with_capacity(threads);
+    let mut jobs = jobs.into_iter();
+    loop {
+        let run: Vec<T> = jobs.by_ref().take(per).collect();
+        if run.is_empty() {
+            break;
+        }
+        runs.push(run);
+    }
+    std::thread::scope(|scope| {
+        let done: Vec<_> = (runs.into_iter())
+            .map(|run| scope.spawn(move || run.into_iter().map(work).collect::<Vec<R>>()))
+            .collect();
+        (done.into_iter())
+            .flat_map(|d| d.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
 /// The terminal's width: COLUMNS, else the terminal's size, else 100.
 fn terminal_width() -> u16 {
     if let Some(n) = std::env::var("COLUMNS")
@@ -392,6 +423,15 @@ mod tests {
         assert!(e.contains("`curve --svg FILE`"), "{e}");
         let e = f(None, "bills.xls").unwrap_err().0;
         assert!(e.contains("as .xlsx"), "{e}");
+    }
+
+    #[test]
+    fn work_in_parallel_keeps_the_order() {
+        for n in [0, 1, 2, 3, 7, 1000] {
+            let jobs: Vec<u64> = (0..n).collect();
+            let expected: Vec<String> = jobs.iter().map(|j| (j * 3).to_string()).collect();
+            assert_eq!(in_parallel(jobs, &|j: u64| (j * 3).to_string()), expected);
+        }
     }
 
     #[test]

@@ -130,8 +130,7 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
             names.len(),
         )?),
     };
-    let mut out = Spill::default();
-    for (name, rows) in names.iter().zip(apart) {
+    let plan_account = |(name, rows): (&String, Vec<ocr_bill::Usage<'_>>)| {
         let in_account = |e: anyhow::Error| match name.as_str() {
             "" => e,
             _ => e.context(format!("account {name}")),
@@ -149,12 +148,29 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
                 first.plus(months - validity)
             )));
         }
-        let plans = plan_all(monthly).map_err(in_account)?;
-        let notes = shared_free_notes(prices, plans.len());
-        let report = reports::Plans::new(&plans, Some(first), notes)?;
-        match &mut each {
-            Some(each) => each.add(name, &report)?,
-            None => out = render(&reports::Priced::new(prices, report), format, style)?.into(),
+        Ok((first, plan_all(monthly).map_err(in_account)?))
+    };
+    let mut out = Spill::default();
+    // The accounts planned a few hundred at a time on every core, and told in
+    // their order.
+    let mut accounts = names.iter().zip(apart);
+    loop {
+        let some: Vec<_> = accounts.by_ref().take(256).collect();
+        if some.is_empty() {
+            break;
+        }
+        let names: Vec<&String> = some.iter().map(|(name, _)| *name).collect();
+        for (name, planned) in names
+            .into_iter()
+            .zip(super::in_parallel(some, &plan_account))
+        {
+            let (first, plans) = planned?;
+            let notes = shared_free_notes(prices, plans.len());
+            let report = reports::Plans::new(&plans, Some(first), notes)?;
+            match &mut each {
+                Some(each) => each.add(name, &report)?,
+                None => out = render(&reports::Priced::new(prices, report), format, style)?.into(),
+            }
         }
     }
     if let Some(each) = each {
