@@ -598,7 +598,7 @@ fn an_accounts_refusal_keeps_its_remedy() {
 
 /// A ledger's refusal names its month: edition c's list-price freeze of a
 /// contact-sales month whose packs leave only the free calls (the bill needs
-/// no price, the freeze does), and the months after it, with a price.
+/// no price, the freeze does); with a price, both months' bills and freezes.
 #[test]
 fn a_months_refusal_names_the_month() {
     let (_d, p) = files(&[
