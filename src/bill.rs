@@ -680,13 +680,15 @@ impl<'a> Calculator<'a> {
             amount: o.amount,
             list_value: (postpaid_calls == 0).then_some(Decimal::ZERO),
         };
+        // (Overage without a price was refused above.)
         if let Some(price) = o.price {
-            charge.list_value = Some(calls_times(postpaid_calls, price)?);
-        }
-        if let (true, Some(value)) = (overage > 0, charge.list_value) {
-            charge.unit_price = o.price;
-            charge.gross = Money::round(value);
-            charge.voucher = charge.gross.checked_sub(charge.amount)?;
+            let value = calls_times(postpaid_calls, price)?;
+            charge.list_value = Some(value);
+            if overage > 0 {
+                charge.unit_price = Some(price);
+                charge.gross = Money::round(value);
+                charge.voucher = charge.gross.checked_sub(charge.amount)?;
+            }
         }
         Ok(charge)
     }

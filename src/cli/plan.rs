@@ -159,8 +159,8 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
         if some.is_empty() {
             break;
         }
-        let names: Vec<&String> = some.iter().map(|(name, _)| *name).collect();
-        for (name, planned) in names
+        let these: Vec<&String> = some.iter().map(|(name, _)| *name).collect();
+        for (name, planned) in these
             .into_iter()
             .zip(super::in_parallel(some, &plan_account))
         {
