@@ -401,14 +401,14 @@ pub fn scaled_calls_column(header: &[String]) -> Option<(usize, &'static str)> {
 
 /// A count of calls in the unit of `suffix` (see [`unit_suffix`]): `0.9` in
 /// `万次` is 9,000 calls, and `1.23456` is refused, no whole number of calls.
-pub fn count_in_unit(cell: &str, suffix: &str) -> Result<u64, String> {
+pub fn count_in_unit(cell: &str, suffix: &str, marks: crate::Marks) -> Result<u64, String> {
     // (An empty cell is refused as empty, not as a bare `万`.)
     let cell = cell.trim();
     let scaled = match cell {
         "" => String::new(),
         _ => format!("{cell}{suffix}"),
     };
-    crate::parse_count(&scaled).map_err(|e| e.to_string())
+    marks.count(&scaled).map_err(|e| e.to_string())
 }
 
 /// A header name with its full-width characters as ASCII ones.

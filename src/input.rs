@@ -11,7 +11,7 @@ use crate::columns::{Role, Wanted};
 use crate::month::Month;
 use crate::pricing::{Item, PriceList};
 use crate::records::{ReadError, Record, RecordReader, TotalsRows};
-use crate::{parse_count, parse_money, Error, Money};
+use crate::{Error, Marks, Money};
 
 /// A problem in an input file, at a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +107,7 @@ fn read_rows<R: Read>(
     wanted: &[Wanted<'_>],
     pivots: Option<&PriceList>,
     usage: bool,
-    mut row: impl FnMut(u64, &[Option<String>]) -> Result<(), String>,
+    mut row: impl FnMut(u64, &[Option<String>], Marks) -> Result<(), String>,
 ) -> Result<TotalsRows, InputError> {
     let at = |line: u64| {
         move |message: String| InputError {
@@ -208,6 +208,8 @@ fn read_rows<R: Read>(
     if !usage {
         not_usage.mode = None;
     }
+    // (A file separated by semicolons may write 9.000 as 9,000.)
+    let marks = Marks::of_delimiter(reader.delimiter());
     let mut values: Vec<Option<String>> = Vec::new();
     let mut totals = TotalsRows::default();
     // Rows read as usage (neither another product's nor totals).
@@ -260,10 +262,10 @@ fn read_rows<R: Read>(
                         }
                         values[spread.role_at] = Some(value.clone());
                         values[spread.calls_at] = Some(calls);
-                        row(line, &values).map_err(|e| format!("column {}: {e}", names[*i]))
+                        row(line, &values, marks).map_err(|e| format!("column {}: {e}", names[*i]))
                     }),
                 },
-                None => row(line, &values),
+                None => row(line, &values, marks),
             }
         };
         if let Err(message) = read {
@@ -554,14 +556,14 @@ pub fn read_usage<'a, R: Read>(
     // by its key; a row naming the item itself by none).
     let mut places: std::collections::HashMap<(u32, Month, Option<&str>, usize), usize> =
         std::collections::HashMap::new();
-    let totals = read_rows(input, &wanted, Some(prices), true, |line, v| {
+    let totals = read_rows(input, &wanted, Some(prices), true, |line, v, marks| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
         let suffix = crate::columns::unit_suffix(text(&v[4]))?;
         let calls = if names.count_rows {
             1
         } else {
-            crate::columns::count_in_unit(text(&v[2]), suffix)?
+            crate::columns::count_in_unit(text(&v[2]), suffix, marks)?
         };
         let account = account_of(&v[3])?;
         accounts.check(line, &account).map_err(|c| {
@@ -624,15 +626,15 @@ pub fn read_packs<'a, R: Read>(
         Wanted::optional(Role::Expiry),
         Wanted::optional(Role::Paid),
     ];
-    let totals = read_rows(input, &wanted, None, false, |_, v| {
+    let totals = read_rows(input, &wanted, None, false, |_, v, marks| {
         let month = Month::parse(text(&v[0]))?;
         let account = account_of(&v[4])?;
         order.check(&account, month)?;
         let api = prices.item(text(&v[1])).map_err(|e| e.to_string())?;
-        let size = parse_count(text(&v[2])).map_err(|e| e.to_string())?;
+        let size = marks.count(text(&v[2])).map_err(|e| e.to_string())?;
         let count = match v[3].as_deref() {
             None | Some("") => 1,
-            Some(c) => parse_count(c).map_err(|e| format!("pack count: {e}"))?,
+            Some(c) => marks.count(c).map_err(|e| format!("pack count: {e}"))?,
         };
         if count == 0 || count > crate::prepaid::MAX_PACKS {
             return Err(format!(
@@ -642,7 +644,7 @@ pub fn read_packs<'a, R: Read>(
         }
         let money = |cell: &Option<String>, what: &str| match cell.as_deref() {
             None | Some("") => Ok(None),
-            Some(m) => parse_money(m).map(Some).map_err(|e| format!("{what}: {e}")),
+            Some(m) => marks.money(m).map(Some).map_err(|e| format!("{what}: {e}")),
         };
         let price = price_of_one(
             money(&v[5], "pack price")?,
@@ -735,7 +737,7 @@ pub fn read_topups<R: Read>(input: R) -> Result<(Vec<TopUp>, TotalsRows), InputE
         Wanted::optional(Role::Account),
         Wanted::optional(Role::Kind),
     ];
-    let totals = read_rows(input, &wanted, None, false, |_, v| {
+    let totals = read_rows(input, &wanted, None, false, |_, v, marks| {
         // A statement's other rows (消费, 退款) are no money credited; an
         // empty cell says nothing, as in every optional column.
         if let Some(kind) = v[3].as_deref().map(str::trim).filter(|k| !k.is_empty()) {
@@ -749,7 +751,7 @@ pub fn read_topups<R: Read>(input: R) -> Result<(Vec<TopUp>, TotalsRows), InputE
         let month = Month::parse(text(&v[0]))?;
         let account = account_of(&v[2])?;
         order.check(&account, month)?;
-        let amount = parse_money(text(&v[1])).map_err(|e| e.to_string())?;
+        let amount = marks.money(text(&v[1])).map_err(|e| e.to_string())?;
         rows.push(TopUp {
             account,
             month,

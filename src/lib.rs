@@ -68,7 +68,7 @@ pub use money::{
 pub use month::{Dated, Month, Months};
 pub use parse::{
     parse_amount, parse_count, parse_decimal, parse_money, parse_pack_spec, parse_price,
-    price_cut_by_comma, PackSpec,
+    price_cut_by_comma, Marks, PackSpec,
 };
 pub use plan::{plan_months, BestPlan, Plan, PlanChoice, PlanMonth, PlanOption};
 pub use prepaid::{PackUse, PrepaidMonth};

@@ -244,6 +244,95 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, Error> {
     Ok(value)
 }
 
+/// How a file writes its numbers, told from its delimiter. CSV separated by
+/// semicolons is what spreadsheets save where the decimal mark is a comma
+/// (much of Europe), so there a number with one comma before three digits
+/// reads two ways, `9,000` nine thousand or 9.000, and is refused, as `9.000`
+/// is everywhere; `1,000,000` and `1,000.50` read one way only. Elsewhere (a
+/// comma or a tab between fields, and the command line) a comma separates
+/// thousands, as Chinese and English spreadsheets write them.
+///
+/// ```
+/// use ocr_bill::Marks;
+/// assert_eq!(Marks::PLAIN.count("9,000").unwrap(), 9000);
+/// assert!(Marks::of_delimiter(b';').count("9,000").is_err());
+/// assert_eq!(Marks::of_delimiter(b';').count("1,000,000").unwrap(), 1_000_000);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Marks {
+    /// A comma may be the decimal mark.
+    decimal_comma: bool,
+}
+
+impl Marks {
+    /// A comma separates thousands.
+    pub const PLAIN: Marks = Marks {
+        decimal_comma: false,
+    };
+
+    /// The marks of a file whose fields are separated by `delimiter`.
+    pub fn of_delimiter(delimiter: u8) -> Marks {
+        Marks {
+            decimal_comma: delimiter == b';',
+        }
+    }
+
+    /// A call count (see [`parse_count`]).
+    pub fn count(self, cell: &str) -> Result<u64, Error> {
+        match self.two_ways(cell) {
+            Some(reason) => Err(Error::BadCount {
+                input: cell.to_string(),
+                reason,
+            }),
+            None => parse_count(cell),
+        }
+    }
+
+    /// An amount of money (see [`parse_money`]).
+    pub fn money(self, cell: &str) -> Result<Money, Error> {
+        match self.two_ways(cell) {
+            Some(reason) => Err(Error::BadAmount {
+                input: cell.to_string(),
+                reason,
+            }),
+            None => parse_money(cell),
+        }
+    }
+
+    /// Why `cell` reads two ways where a comma may be the decimal mark.
+    fn two_ways(self, cell: &str) -> Option<String> {
+        if !self.decimal_comma {
+            return None;
+        }
+        let ascii = half_width_digits(cell);
+        let s = without_yuan(&ascii);
+        let s = s.strip_prefix('+').unwrap_or(s);
+        let s = s.strip_suffix('次').map_or(s, str::trim_end);
+        let (number, _) = split_multiplier(s);
+        let (int, frac) = number.split_once(',')?;
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        let zero = |part: &str| part.bytes().all(|b| b == b'0');
+        if !((1..=3).contains(&int.len()) && frac.len() == 3 && digits(int) && digits(frac))
+            || (zero(int) && zero(frac))
+        {
+            return None;
+        }
+        let int = int.trim_start_matches('0');
+        let whole = if int.is_empty() { "0" } else { int };
+        let decimal = match frac.trim_end_matches('0') {
+            "" => whole.to_string(),
+            f => format!("{whole}.{f}"),
+        };
+        let thousands = format!("{int}{frac}");
+        Some(format!(
+            "ambiguous in a file separated by semicolons, as CSV is saved where the decimal \
+             mark is a comma: {number} is {decimal} there, and {} where a comma separates \
+             thousands; write the number without the comma",
+            thousands.trim_start_matches('0')
+        ))
+    }
+}
+
 /// Parses an amount of money: a decimal, not negative, at most two decimals.
 pub fn parse_money(text: &str) -> Result<Money, Error> {
     let value = parse_amount(text)?;
@@ -547,6 +636,40 @@ fn is_bracketed(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_comma_of_a_file_separated_by_semicolons_may_be_a_decimal_mark() {
+        use super::Marks;
+        let semicolons = Marks::of_delimiter(b';');
+        // One comma before three digits reads two ways there: refused,
+        // counts and money alike, with a unit or a multiplier after it.
+        for (cell, decimal, thousands) in [
+            ("9,000", "9", "9000"),
+            ("1,250万", "1.25", "1250"),
+            ("９，０００次", "9", "9000"),
+            ("0,500", "0.5", "500"),
+            (" +12,345 ", "12.345", "12345"),
+        ] {
+            let e = semicolons.count(cell).unwrap_err().to_string();
+            let both = format!("is {decimal} there, and {thousands} where a comma separates");
+            assert!(e.contains("ambiguous") && e.contains(&both), "{cell}: {e}");
+        }
+        let e = semicolons.money("¥1,000元").unwrap_err().to_string();
+        assert!(e.starts_with("invalid amount '¥1,000元': ambiguous"), "{e}");
+        // What reads one way only is read so.
+        for (cell, calls) in [("9000", 9000), ("1,000,000", 1_000_000), ("9,000.0", 9000)] {
+            assert_eq!(semicolons.count(cell).unwrap(), calls, "{cell}");
+        }
+        assert_eq!(semicolons.count("0,000").unwrap(), 0);
+        assert_eq!(semicolons.money("1,000.50").unwrap().to_string(), "1000.50");
+        // Where fields are separated by commas or tabs, a comma separates thousands.
+        for delimiter in [b',', b'\t'] {
+            assert_eq!(Marks::of_delimiter(delimiter).count("9,000").unwrap(), 9000);
+            let money = Marks::of_delimiter(delimiter).money("1,000").unwrap();
+            assert_eq!(money.to_string(), "1000.00");
+        }
+        assert_eq!(Marks::PLAIN, Marks::of_delimiter(b','));
+    }
+
     #[test]
     fn a_dash_is_no_number_nor_a_negative_one() {
         use super::{parse_amount, parse_count};

@@ -30,8 +30,8 @@ use writer::RowFormat;
 
 use crate::bill::Calculator;
 use crate::columns::{Role, Wanted};
-use crate::parse_count;
 use crate::records::{too_long_message, ReadError, Record, RecordReader};
+use crate::Marks;
 
 /// Reads usage CSV from `input` and writes bills to `output`.
 ///
@@ -167,10 +167,12 @@ fn unit_of(record: &Record<'_>, cols: &Columns) -> Result<&'static str, String> 
     }
 }
 
-/// A call count: plain digits fast, every other form through [`parse_count`].
+/// A calls cell's count at the scale `suffix` gives it (`万` in a column of
+/// 万次; empty for calls): plain digits fast, every other form as the file
+/// writes its numbers (see [`Marks`]).
 #[inline(always)]
-fn calls_of(field: &[u8]) -> Result<u64, String> {
-    if !field.is_empty() && field.len() < 20 {
+fn calls_of(field: &[u8], suffix: &str, cols: &Columns) -> Result<u64, String> {
+    if suffix.is_empty() && !field.is_empty() && field.len() < 20 {
         let mut n = 0u64;
         let mut plain = true;
         for &d in field {
@@ -182,7 +184,8 @@ fn calls_of(field: &[u8]) -> Result<u64, String> {
             return Ok(n);
         }
     }
-    parse_count(&String::from_utf8_lossy(field)).map_err(|e| e.to_string())
+    let marks = Marks::of_delimiter(cols.delimiter);
+    crate::columns::count_in_unit(&String::from_utf8_lossy(field), suffix, marks)
 }
 
 fn too_long(line: u64) -> RowError {
@@ -200,10 +203,7 @@ fn read_row(
     // The unit first: it scales the count (0.9 of 万次).
     let suffix = unit_of(record, cols)?;
     let calls = match cols.calls {
-        Some(c) if suffix.is_empty() => calls_of(record.field(c))?,
-        Some(c) => {
-            crate::columns::count_in_unit(&String::from_utf8_lossy(record.field(c)), suffix)?
-        }
+        Some(c) => calls_of(record.field(c), suffix, cols)?,
         None => 1,
     };
     Ok((api, calls))

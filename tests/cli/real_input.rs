@@ -1152,6 +1152,85 @@ fn semicolon_separated_files_are_read_and_a_point_between_thousands_refused() {
     );
 }
 
+#[test]
+fn a_comma_in_a_file_separated_by_semicolons_may_be_a_decimal_mark() {
+    // There `9,000` is nine (9.000) as much as nine thousand: refused in every
+    // reader, a count or an amount, never read as either.
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "account;month;api;calls\nacme;2026-01;idcard;9,000\n",
+        ),
+        (
+            "pivot.csv",
+            "account;api;2026-01;2026-02\nacme;idcard;9000;1,500\n",
+        ),
+        (
+            "plain.csv",
+            "account;month;api;calls\nacme;2026-01;idcard;9000\n",
+        ),
+        (
+            "packs.csv",
+            "month;api;calls;price\n2026-01;idcard;1000;1,000\n",
+        ),
+        ("sizes.csv", "month;api;calls\n2026-01;idcard;10,000\n"),
+        ("topups.csv", "month;amount\n2026-01;5,000\n"),
+    ]);
+    let ambiguous = "is 9 there, and 9000 where a comma separates thousands";
+    for args in [
+        vec!["batch", &p[0]],
+        vec!["batch", "--group-by", "account,month", &p[0]],
+        vec!["ledger", "--usage", &p[0]],
+        vec!["plan", &p[0]],
+    ] {
+        let err = Test::new().args(&args).status(1).run().stderr;
+        assert!(
+            err.contains(
+                "line 2: invalid call count '9,000': ambiguous in a file separated by semicolons"
+            ) && err.contains(ambiguous),
+            "{args:?}: {err}"
+        );
+    }
+    let err = Test::new()
+        .args(&["batch", "--group-by", "account,month", &p[1]])
+        .status(1)
+        .run()
+        .stderr;
+    assert!(
+        err.contains("line 2: column 2026-02: invalid call count '1,500'"),
+        "{err}"
+    );
+    assert!(err.contains("is 1.5 there, and 1500 where"), "{err}");
+    for (file, what) in [
+        (&p[3], "pack price: invalid amount '1,000': ambiguous"),
+        (&p[4], "invalid call count '10,000': ambiguous"),
+    ] {
+        let err = Test::new()
+            .args(&["ledger", "--usage", &p[2], "--packs", file])
+            .fails(1);
+        assert!(err.contains(what), "{err}");
+    }
+    let err = Test::new()
+        .args(&["ledger", "--usage", &p[2], "--topups", &p[5]])
+        .fails(1);
+    assert!(err.contains("invalid amount '5,000': ambiguous"), "{err}");
+    // Where fields are separated by commas or tabs, a comma separates thousands.
+    for file in [
+        "account,month,api,calls\nacme,2026-01,idcard,\"9,000\"\n",
+        "account\tmonth\tapi\tcalls\nacme\t2026-01\tidcard\t9,000\n",
+        "account;month;api;calls\nacme;2026-01;idcard;9000\n",
+    ] {
+        let out = Test::new()
+            .args(&["batch", "--group-by", "account,month", "-f", "json"])
+            .stdin(file)
+            .run()
+            .stdout;
+        let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(out["calls"], 9000, "{file}");
+        assert_eq!(out["amount"], "1200.00", "{file}");
+    }
+}
+
 /// Writes a workbook of `sheets` (name, rows of cells) to `path`, its
 /// formulas' results saved as Excel saves them after calculating.
 fn workbook(path: &std::path::Path, sheets: &[(&str, &[&[Cell]])]) {
