@@ -3,7 +3,7 @@
 //! tier that month's total reaches), against all-postpaid and the source-style
 //! "cover every call with packs".
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -135,7 +135,7 @@ struct Search<'c, 'a> {
     best: Option<(Vec<u64>, Key)>,
     /// The postpaid cost of the months given a pool of pack calls (None: a
     /// month needs a contact-sales price that was not given).
-    postpaid: HashMap<u64, Option<Decimal>>,
+    postpaid: FxHashMap<u64, Option<Decimal>>,
     /// Pool sizes where the postpaid cost may change slope (cumulative needs).
     breakpoints: Vec<u64>,
     /// The calls beyond the free quotas of all the months: a pool this large
@@ -502,7 +502,7 @@ impl Calculator<'_> {
             counts: vec![0; order.len()],
             order,
             best: None,
-            postpaid: HashMap::new(),
+            postpaid: FxHashMap::default(),
             breakpoints,
             need,
             error: None,
