@@ -12,6 +12,7 @@ use crate::month::Month;
 use crate::pricing::{Item, PriceList};
 use crate::records::{ReadError, Record, RecordReader, TotalsRows};
 use crate::{Error, Marks, Money};
+use rustc_hash::FxHashMap;
 
 /// A problem in an input file, at a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,9 +240,17 @@ fn read_rows<R: Read>(
         let read = if let Err(why) = record.has_fields(names.len()) {
             Err(why)
         } else {
-            values.clear();
-            for p in &positions {
-                values.push(p.map(|i| String::from_utf8_lossy(record.field(i)).trim().to_string()));
+            // Each cell into the string it had in the row before (no allocation a cell).
+            values.resize(positions.len(), None);
+            for (value, p) in values.iter_mut().zip(&positions) {
+                match p {
+                    Some(i) => {
+                        let cell = value.get_or_insert_with(String::new);
+                        cell.clear();
+                        cell.push_str(String::from_utf8_lossy(record.field(*i)).trim());
+                    }
+                    None => *value = None,
+                }
             }
             if let Some((at_calls, suffix)) = calls_suffix {
                 if let Some(count) = values[at_calls].as_mut().filter(|c| !c.is_empty()) {
@@ -441,7 +450,12 @@ impl InOrder {
 
 /// The account of a row (empty when the file has none).
 fn account_of(v: &Option<String>) -> Result<String, String> {
-    let account = v.clone().unwrap_or_default();
+    account_in(v).map(str::to_string)
+}
+
+/// The account a cell names (none: the empty name), checked.
+fn account_in(v: &Option<String>) -> Result<&str, String> {
+    let account = text(v);
     crate::parse::check_account(account.as_bytes())?;
     Ok(account)
 }
@@ -551,11 +565,10 @@ pub fn read_usage<'a, R: Read>(
     // (The conflict of accounts a row is refused for, told apart.)
     let mut conflict = None;
     // Each account's number, so that the key below holds no copy of its name.
-    let mut numbers: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut numbers: FxHashMap<String, u32> = FxHashMap::default();
     // Each account, month, API and billing item's place in `rows` (the API
     // by its key; a row naming the item itself by none).
-    let mut places: std::collections::HashMap<(u32, Month, Option<&str>, usize), usize> =
-        std::collections::HashMap::new();
+    let mut places: FxHashMap<(u32, Month, Option<&str>, usize), usize> = FxHashMap::default();
     let totals = read_rows(input, &wanted, Some(prices), true, |line, v, marks| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
@@ -565,16 +578,16 @@ pub fn read_usage<'a, R: Read>(
         } else {
             crate::columns::count_in_unit(text(&v[2]), suffix, marks)?
         };
-        let account = account_of(&v[3])?;
-        accounts.check(line, &account).map_err(|c| {
+        let account = account_in(&v[3])?;
+        accounts.check(line, account).map_err(|c| {
             let why = c.to_string();
             conflict = Some(c);
             why
         })?;
         let next = numbers.len() as u32;
-        let number = match numbers.get(&account) {
+        let number = match numbers.get(account) {
             Some(&n) => n,
-            None => *numbers.entry(account.clone()).or_insert(next),
+            None => *numbers.entry(account.to_string()).or_insert(next),
         };
         let key = (
             number,
@@ -593,7 +606,7 @@ pub fn read_usage<'a, R: Read>(
             None => {
                 places.insert(key, rows.len());
                 rows.push(Usage {
-                    account,
+                    account: account.to_string(),
                     month,
                     api: found.item,
                     source: found.api,
