@@ -932,6 +932,49 @@ pub fn diagnostic(line: &str) -> io::Result<()> {
     writeln!(err, "{}", clipped(line)).and_then(|_| err.flush())
 }
 
+/// Diagnostic lines written to stderr a block at a time (a line each to a
+/// terminal, where someone reads them as they come), each as [`diagnostic`]
+/// writes it: a file of many bad rows is reported in a few writes, not one
+/// a row. What is held is written by [`Diagnostics::flush`], which the
+/// holder calls before anything else is written to stderr.
+#[derive(Default)]
+pub struct Diagnostics {
+    held: String,
+    /// Stderr is a terminal (asked once, at the first line).
+    terminal: Option<bool>,
+}
+
+impl Diagnostics {
+    /// Bytes held before they are written.
+    const BLOCK: usize = 64 * 1024;
+
+    /// Adds a line, written now if stderr is a terminal or the block is full.
+    pub fn line(&mut self, line: &str) -> io::Result<()> {
+        self.held.push_str(&clipped(line));
+        self.held.push('\n');
+        let terminal = *self
+            .terminal
+            .get_or_insert_with(|| io::IsTerminal::is_terminal(&io::stderr()));
+        match terminal || self.held.len() >= Self::BLOCK {
+            true => self.flush(),
+            false => Ok(()),
+        }
+    }
+
+    /// Writes the lines held.
+    pub fn flush(&mut self) -> io::Result<()> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        let mut err = io::stderr().lock();
+        let written = err
+            .write_all(self.held.as_bytes())
+            .and_then(|_| err.flush());
+        self.held.clear();
+        written
+    }
+}
+
 /// Quoted values longer than this are shortened in diagnostics.
 const QUOTED_CHARS: usize = 200;
 

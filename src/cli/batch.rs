@@ -296,6 +296,8 @@ struct SkipReports {
     /// Where each of several files' lines are.
     places: Option<Places>,
     reported: u64,
+    /// The reports written so far, a block at a time.
+    out: crate::render::Diagnostics,
     failed: Option<std::io::Error>,
 }
 
@@ -342,11 +344,14 @@ impl SkipReports {
                 last - first + 1
             )
         };
-        self.failed = diagnostic(&line).err();
+        self.failed = self.out.line(&line).err();
     }
 
     fn finish(mut self) -> std::io::Result<()> {
         self.flush();
+        if self.failed.is_none() {
+            self.failed = self.out.flush().err();
+        }
         self.failed.map_or(Ok(()), Err)
     }
 }

@@ -179,6 +179,33 @@ fn the_first_bad_row_stops_after_flushing_the_rows_before_it() {
 }
 
 #[test]
+fn skip_invalid_reports_many_bad_rows_each_once_in_order_before_the_summary() {
+    // 3,000 rows of as many unknown APIs, every other one between good rows:
+    // their reports (about 600 KB, written a block at a time) all reach
+    // stderr, in line order, each once, and the run's summary comes last.
+    let mut input = String::from("account,month,api,calls\n");
+    for i in 0..3000 {
+        input.push_str(&format!(
+            "a{i},2026-01,unknown{i},5\na{i},2026-01,idcard,9000\n"
+        ));
+    }
+    let (code, out, err) = batch(&["--skip-invalid"], &input);
+    assert_eq!(code, 3);
+    assert_eq!(rows(&out).len(), 3001, "the header and 3,000 bills");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3001, "{}", &err[err.len() - 300..]);
+    for (i, line) in lines[..3000].iter().enumerate() {
+        let expected = format!("skipped line {}: unknown API 'unknown{i}'", 2 * i + 2);
+        assert!(line.starts_with(&expected), "{line}");
+    }
+    assert!(
+        lines[3000].contains("skipped 3000 of 6000 rows"),
+        "{}",
+        lines[3000]
+    );
+}
+
+#[test]
 fn skip_invalid_reports_every_bad_row_with_its_line_and_exits_3() {
     let input = "api,calls\n\
 idcard,9000\n\
