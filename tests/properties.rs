@@ -779,3 +779,100 @@ proptest! {
         prop_assert!(got == want, "{} files, chunk {}", files.len(), chunk);
     }
 }
+
+/// What is wrong with a usage row, if anything.
+#[derive(Debug, Clone, Copy)]
+enum RowFault {
+    None,
+    Month,
+    Api,
+    Count,
+    Negative,
+    Empty,
+    MoreFields,
+    FewerFields,
+}
+
+fn faulty_rows() -> impl Strategy<Value = Vec<(RowFault, usize, u64)>> {
+    let fault = prop_oneof![
+        8 => Just(RowFault::None),
+        1 => Just(RowFault::Month),
+        1 => Just(RowFault::Api),
+        1 => Just(RowFault::Count),
+        1 => Just(RowFault::Negative),
+        1 => Just(RowFault::Empty),
+        1 => Just(RowFault::MoreFields),
+        1 => Just(RowFault::FewerFields),
+    ];
+    // Long account cells too, so that a file spans many of the blocks that
+    // are billed on several threads.
+    proptest::collection::vec((fault, 1usize..3000, 0u64..300_000), 1..200)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// With `skip_invalid`, every good row is written once and in order, and
+    /// every bad row is reported once with its line, on any number of
+    /// threads, grouped or not: no row is lost.
+    #[test]
+    fn skipped_rows_are_each_reported_and_no_row_is_lost(
+        rows in faulty_rows(),
+        threads in 1usize..=3,
+        grouped in any::<bool>(),
+        crlf in any::<bool>(),
+    ) {
+        let list = PriceList::builtin();
+        let calc = Calculator::new(&list);
+        let eol = if crlf { "\r\n" } else { "\n" };
+        let mut input = format!("id,account,month,api,calls{eol}");
+        let (mut good, mut bad) = (Vec::new(), Vec::new());
+        for (i, &(fault, width, calls)) in rows.iter().enumerate() {
+            let account = format!("{}{}", i % 7, "x".repeat(width));
+            let (mut month, mut api, mut count) = ("2026-03", "idcard", calls.to_string());
+            let mut extra = "";
+            match fault {
+                RowFault::None => good.push(i),
+                RowFault::Month => month = "2026-13",
+                RowFault::Api => api = "nosuch",
+                RowFault::Count => count = "12x".into(),
+                RowFault::Negative => count = "-3".into(),
+                RowFault::Empty => count.clear(),
+                RowFault::MoreFields => extra = ",z",
+                RowFault::FewerFields => {}
+            }
+            if !matches!(fault, RowFault::None) {
+                // The header is line 1.
+                bad.push(i as u64 + 2);
+            }
+            if matches!(fault, RowFault::FewerFields) {
+                input += &format!("{i},{account},{month}{eol}");
+            } else {
+                input += &format!("{i},{account},{month},{api},{count}{extra}{eol}");
+            }
+        }
+        let options = ocr_bill::BatchOptions {
+            group_by: if grouped { vec!["id".into(), "account".into()] } else { Vec::new() },
+            skip_invalid: true,
+            format: ocr_bill::BatchFormat::Csv,
+            threads: Some(threads),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        let mut reported = Vec::new();
+        let summary = ocr_bill::run_batch(calc, input.as_bytes(), &mut out, &options, &mut |e| {
+            reported.push(e.line)
+        })
+        .unwrap();
+        prop_assert_eq!(&reported, &bad);
+        prop_assert_eq!(summary.skipped, bad.len() as u64);
+        prop_assert_eq!(summary.written, good.len() as u64);
+        let text = String::from_utf8(out).unwrap();
+        let ids: Vec<usize> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().parse().unwrap())
+            .collect();
+        prop_assert_eq!(ids, good);
+    }
+}
