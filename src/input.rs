@@ -10,7 +10,8 @@ use rust_decimal::Decimal;
 use crate::columns::{Role, Wanted};
 use crate::month::Month;
 use crate::pricing::{Item, PriceList};
-use crate::records::{ReadError, Record, RecordReader, TotalsRows};
+use crate::records::{ReadError, Record, RecordReader};
+use crate::totals::TotalsRows;
 use crate::{Error, Marks, Money};
 use rustc_hash::FxHashMap;
 
@@ -328,7 +329,7 @@ impl Spreading {
     /// neither read nor a totals column (calls under a name not known, a
     /// typo, a month without its year), never left out unsaid.
     pub(crate) fn unread_count(&self, names: &[String], record: &Record<'_>) -> Option<String> {
-        let i = *(self.unread.iter()).find(|&&i| crate::records::holds_count(record.field(i)))?;
+        let i = *(self.unread.iter()).find(|&&i| crate::totals::holds_count(record.field(i)))?;
         Some(format!(
             "column '{}' holds a count but names no {}; name it as one, or delete the column",
             names[i], self.what
@@ -407,7 +408,7 @@ impl Spread<'_> {
         let at = |role: Role| wanted.iter().position(|w| w.role == role);
         let unread = (0..names.len())
             .filter(|i| !positions.contains(&Some(*i)) && !columns.iter().any(|(c, _)| c == i))
-            .filter(|&i| crate::records::totals_word(names[i].as_bytes()).is_none())
+            .filter(|&i| crate::totals::totals_word(names[i].as_bytes()).is_none())
             .collect();
         let spreading = Spreading {
             role: self.role,

@@ -40,6 +40,7 @@ mod prepaid;
 mod pricing;
 mod quote;
 mod records;
+mod totals;
 mod words;
 mod workbook;
 
@@ -81,5 +82,6 @@ pub use quote::{
     cheapest_packs, pack_options, serialize_pack_list, single_size, spread_calls, PackCount,
     PackList, Purchase, Quote, QuoteChoice, QuoteOption, Spread, SpreadChoice,
 };
-pub use records::{is_title, TotalsRows};
+pub use records::is_title;
+pub use totals::TotalsRows;
 pub use words::{counted, plural};

@@ -212,7 +212,7 @@ pub struct BatchSummary {
     /// month's bill takes as spent (RULES §7.2), by key.
     pub one_time: Vec<String>,
     /// Totals rows (`合计`) read past: no usage.
-    pub totals: crate::records::TotalsRows,
+    pub totals: crate::totals::TotalsRows,
     /// Rows left out by the filter (of a pivot table, cells): another
     /// account's, or a month outside the range.
     pub left_out: u64,

@@ -15,7 +15,8 @@ use super::writer::{Padded, RowFormat};
 use super::{read_row, row_error, too_long};
 use crate::bill::Calculator;
 use crate::month::Month;
-use crate::records::{ReadError, RecordReader, TotalsRows, MAX_RECORD_BYTES};
+use crate::records::{ReadError, RecordReader, MAX_RECORD_BYTES};
+use crate::totals::TotalsRows;
 
 /// The fingerprint of a row's account, month and billing item (by the
 /// item's place in the price list that every billing thread shares: the index

@@ -661,7 +661,7 @@ impl PriceList {
             quoted.join(" or ")
         });
         // A word for a total (a cell of a spreadsheet's totals row) is no API.
-        let suggestion = if crate::records::totals_word(wanted.as_bytes()).is_some() {
+        let suggestion = if crate::totals::totals_word(wanted.as_bytes()).is_some() {
             Some("; a total is not an API (a totals row of a file is read past)".to_string())
         } else {
             suggestion.map(|k| format!("; did you mean {k}?"))
