@@ -1,0 +1,89 @@
+//! CSV: the one CSV writer of reports, plain or for Excel.
+
+use super::*;
+
+/// A grid as CSV bytes.
+pub fn csv_bytes(grid: &Grid, style: CsvStyle) -> anyhow::Result<Vec<u8>> {
+    let mut out = CsvOut::new(style);
+    out.row(grid.header_cells())?;
+    for row in &grid.rows {
+        out.row(grid.cells(row))?;
+    }
+    out.finish()
+}
+
+/// A cell as written, neutralised or not (no copy when unchanged).
+struct CsvCell<'c>(std::borrow::Cow<'c, str>);
+
+impl AsRef<[u8]> for CsvCell<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+/// CSV written a row at a time, in a style: the one CSV writer of reports.
+pub struct CsvOut {
+    writer: csv::Writer<Vec<u8>>,
+    excel: bool,
+    /// Per column, from the header (the first row): it names accounts.
+    accounts: Option<Vec<bool>>,
+}
+
+impl CsvOut {
+    pub fn new(style: CsvStyle) -> CsvOut {
+        let excel = style == CsvStyle::Excel;
+        let mut out = Vec::new();
+        if excel {
+            out.extend_from_slice(ocr_bill::UTF8_BOM);
+        }
+        CsvOut {
+            writer: Self::writer(excel, out),
+            excel,
+            accounts: None,
+        }
+    }
+
+    fn writer(excel: bool, out: Vec<u8>) -> csv::Writer<Vec<u8>> {
+        csv::WriterBuilder::new()
+            .terminator(if excel {
+                csv::Terminator::CRLF
+            } else {
+                csv::Terminator::Any(b'\n')
+            })
+            .from_writer(out)
+    }
+
+    /// Writes a row (a header is one too).
+    pub fn row<'c>(&mut self, cells: impl IntoIterator<Item = &'c str>) -> anyhow::Result<()> {
+        let cells: Vec<&str> = cells.into_iter().collect();
+        // The first row is the header: its names say which columns hold
+        // accounts.
+        let header = self.accounts.is_none();
+        let accounts = self
+            .accounts
+            .get_or_insert_with(|| cells.iter().map(|h| ocr_bill::names_accounts(h)).collect());
+        let excel = self.excel;
+        self.writer
+            .write_record(cells.iter().enumerate().map(|(i, &c)| {
+                let account = !header && accounts.get(i).copied().unwrap_or(false);
+                CsvCell(if excel {
+                    ocr_bill::spreadsheet_safe(c, account)
+                } else {
+                    std::borrow::Cow::Borrowed(c)
+                })
+            }))?;
+        Ok(())
+    }
+
+    /// Moves the CSV written so far into `out`.
+    pub fn drain_into(&mut self, out: &mut impl Write) -> anyhow::Result<()> {
+        let fresh = Self::writer(self.excel, Vec::new());
+        let written = std::mem::replace(&mut self.writer, fresh).into_inner();
+        out.write_all(&written.map_err(|e| e.into_error())?)?;
+        Ok(())
+    }
+
+    pub fn finish(self) -> anyhow::Result<Vec<u8>> {
+        Ok(self.writer.into_inner().map_err(|e| e.into_error())?)
+    }
+}
