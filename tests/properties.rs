@@ -829,27 +829,30 @@ proptest! {
         let (mut good, mut bad) = (Vec::new(), Vec::new());
         for (i, &(fault, width, calls)) in rows.iter().enumerate() {
             let account = format!("{}{}", i % 7, "x".repeat(width));
-            let (mut month, mut api, mut count) = ("2026-03", "idcard", calls.to_string());
-            let mut extra = "";
+            let mut cells = vec![
+                i.to_string(),
+                account,
+                "2026-03".to_string(),
+                "idcard".to_string(),
+                calls.to_string(),
+            ];
+            match fault {
+                RowFault::None => {}
+                RowFault::Month => cells[2] = "2026-13".into(),
+                RowFault::Api => cells[3] = "nosuch".into(),
+                RowFault::Count => cells[4] = "12x".into(),
+                RowFault::Negative => cells[4] = "-3".into(),
+                RowFault::Empty => cells[4].clear(),
+                RowFault::MoreFields => cells.push("z".into()),
+                RowFault::FewerFields => cells.truncate(3),
+            }
             match fault {
                 RowFault::None => good.push(i),
-                RowFault::Month => month = "2026-13",
-                RowFault::Api => api = "nosuch",
-                RowFault::Count => count = "12x".into(),
-                RowFault::Negative => count = "-3".into(),
-                RowFault::Empty => count.clear(),
-                RowFault::MoreFields => extra = ",z",
-                RowFault::FewerFields => {}
-            }
-            if !matches!(fault, RowFault::None) {
                 // The header is line 1.
-                bad.push(i as u64 + 2);
+                _ => bad.push(i as u64 + 2),
             }
-            if matches!(fault, RowFault::FewerFields) {
-                input += &format!("{i},{account},{month}{eol}");
-            } else {
-                input += &format!("{i},{account},{month},{api},{count}{extra}{eol}");
-            }
+            input += &cells.join(",");
+            input += eol;
         }
         let options = ocr_bill::BatchOptions {
             group_by: if grouped { vec!["id".into(), "account".into()] } else { Vec::new() },
