@@ -1,7 +1,6 @@
 //! Standard streams, pipes and compressed inputs: output that cannot be
 //! written, closed pipes, summaries and reports on stderr, gzip and zip.
 
-use crate::files;
 use crate::test::Test;
 
 /// Runs the binary through `sh` with redirections; returns (exit code, stderr).
@@ -429,7 +428,7 @@ fn pipes_named_as_files_are_read_once_as_they_come() {
         writer.join().unwrap();
     }
     // A folder among the files is still refused before anything is written.
-    let (_f, file) = files(&[("usage.csv", csv)]);
+    let (_f, file) = crate::files(&[("usage.csv", csv)]);
     let ran = Test::new()
         .args(&["batch", &file[0], dir.path().to_str().unwrap()])
         .status(1)
