@@ -23,6 +23,10 @@ seconds() {   # wall time in ms resolution
 peak_kb() { /usr/bin/time -f %M "$@" > /dev/null 2> "$work/t" && tail -1 "$work/t"; }
 median() { sort -n | mawk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 ratio() { mawk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+# The ratios of the runs, each ocr-bill's run against the cut run just before
+# it: their median and range. A phase of a shared machine that slows both
+# moves each pair's ratio less than it moves either median.
+spread() { sort -n | mawk '{a[NR] = $1} END {printf "%s (%s-%s)", a[int((NR + 1) / 2)], a[1], a[NR]}'; }
 
 machine
 echo "peers: $(cut --version | head -1), mawk $(mawk -W version 2>&1 | head -1 | cut -d' ' -f2)"
@@ -45,12 +49,14 @@ for shape in skewed flat; do
     fi
 
     : > "$work/cut"; : > "$work/ocr"; : > "$work/cut1"; : > "$work/ocr1"; : > "$work/group"
+    : > "$work/pair"; : > "$work/pair1"
     for _ in $(seq "$runs"); do
-        seconds cut -d, -f4 "$work/usage.csv" >> "$work/cut"
-        seconds "$bin" batch "$work/usage.csv" >> "$work/ocr"
+        c=$(seconds cut -d, -f4 "$work/usage.csv"); o=$(seconds "$bin" batch "$work/usage.csv")
+        echo "$c" >> "$work/cut"; echo "$o" >> "$work/ocr"; echo "$(ratio "$o" "$c")" >> "$work/pair"
         if command -v taskset > /dev/null; then
-            seconds taskset -c 0 cut -d, -f4 "$work/usage.csv" >> "$work/cut1"
-            seconds taskset -c 0 "$bin" batch "$work/usage.csv" >> "$work/ocr1"
+            c=$(seconds taskset -c 0 cut -d, -f4 "$work/usage.csv")
+            o=$(seconds taskset -c 0 "$bin" batch "$work/usage.csv")
+            echo "$c" >> "$work/cut1"; echo "$o" >> "$work/ocr1"; echo "$(ratio "$o" "$c")" >> "$work/pair1"
         fi
         seconds "$bin" batch --negotiated-price 0.04 --group-by account,month "$work/usage.csv" >> "$work/group"
     done
@@ -58,10 +64,10 @@ for shape in skewed flat; do
     cut_s=$(median < "$work/cut"); ocr_s=$(median < "$work/ocr"); group_s=$(median < "$work/group")
     echo "wall time (median of $runs; awk once):"
     echo "  cut -d, -f4             ${cut_s} s"
-    echo "  ocr-bill batch          ${ocr_s} s   ratio to cut $(ratio "$ocr_s" "$cut_s") (target <= 1.00)"
+    echo "  ocr-bill batch          ${ocr_s} s   ratio to cut $(ratio "$ocr_s" "$cut_s") (target <= 1.00); paired $(spread < "$work/pair")"
     if [ -s "$work/ocr1" ]; then
         cut1=$(median < "$work/cut1"); ocr1=$(median < "$work/ocr1")
-        echo "  one core (taskset -c 0): cut ${cut1} s, ocr-bill ${ocr1} s, ratio $(ratio "$ocr1" "$cut1") (target <= 1.50)"
+        echo "  one core (taskset -c 0): cut ${cut1} s, ocr-bill ${ocr1} s, ratio $(ratio "$ocr1" "$cut1") (target <= 1.50); paired $(spread < "$work/pair1")"
     fi
     echo "  awk reference (mawk)    ${awk_s} s   ocr-bill is $(ratio "$awk_s" "$ocr_s")x faster"
     echo "  batch --group-by account,month  ${group_s} s"
