@@ -21,12 +21,10 @@ seconds() {   # wall time in ms resolution
     { time "$@" > /dev/null 2> /dev/null; } 2>&1
 }
 peak_kb() { /usr/bin/time -f %M "$@" > /dev/null 2> "$work/t" && tail -1 "$work/t"; }
-median() { sort -n | mawk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+# The median of numbers a line each, and their range: `0.12 (0.10-0.15)`.
+spread() { sort -n | mawk '{a[NR] = $1} END {printf "%s (%s-%s)\n", a[int((NR + 1) / 2)], a[1], a[NR]}'; }
+median() { spread | cut -d' ' -f1; }
 ratio() { mawk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-# The ratios of the runs, each ocr-bill's run against the cut run just before
-# it: their median and range. A phase of a shared machine that slows both
-# moves each pair's ratio less than it moves either median.
-spread() { sort -n | mawk '{a[NR] = $1} END {printf "%s (%s-%s)", a[int((NR + 1) / 2)], a[1], a[NR]}'; }
 
 machine
 echo "peers: $(cut --version | head -1), mawk $(mawk -W version 2>&1 | head -1 | cut -d' ' -f2)"
@@ -51,6 +49,9 @@ for shape in skewed flat; do
     : > "$work/cut"; : > "$work/ocr"; : > "$work/cut1"; : > "$work/ocr1"; : > "$work/group"
     : > "$work/pair"; : > "$work/pair1"
     for _ in $(seq "$runs"); do
+        # Each ocr-bill run is paired with the cut run just before it: a phase of
+        # a shared machine that slows both moves the pair's ratio less than
+        # either median.
         c=$(seconds cut -d, -f4 "$work/usage.csv"); o=$(seconds "$bin" batch "$work/usage.csv")
         echo "$c" >> "$work/cut"; echo "$o" >> "$work/ocr"; echo "$(ratio "$o" "$c")" >> "$work/pair"
         if command -v taskset > /dev/null; then
