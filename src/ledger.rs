@@ -95,6 +95,10 @@ pub struct Ledger {
     /// Input rows outside the window asked for, which were left out.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left_out: Vec<String>,
+    /// What the figures cannot say alone: calls in months when a followed
+    /// balance says Tencent had stopped the service for arrears.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// What the ledger is run on.
@@ -191,6 +195,7 @@ impl Calculator<'_> {
                 },
                 balance_tracked: input.track_balance,
                 left_out: Vec::new(),
+                notes: Vec::new(),
             });
         };
         if first > last {
@@ -476,14 +481,66 @@ impl Calculator<'_> {
             month = month.next();
         }
         totals.closing_balance = tracked(balance);
+        let opening = tracked(input.opening_balance);
+        let notes = stopped_for_arrears(opening, &out).into_iter().collect();
         Ok(Ledger {
             opening_balance: tracked(input.opening_balance),
             months: out,
             totals,
             balance_tracked: input.track_balance,
             left_out,
+            notes,
         })
     }
+}
+
+/// Months listed in a note at most.
+const MONTHS_NAMED: usize = 3;
+
+/// The note on months with calls that follow a settlement in arrears (a
+/// followed balance below zero, or an opening balance) which no top-up of
+/// theirs cleared, if any.
+///
+/// Tencent stops OCR 24 hours after a settlement (on the 1st to 3rd) leaves
+/// the balance negative, packs included, until the arrears are paid
+/// (欠费说明). Monthly figures do not say on which day a call was made, so
+/// such calls may be of the hours before the stop; more often a top-up, or
+/// the opening balance, is missing from what the ledger was given.
+fn stopped_for_arrears(opening: Option<Money>, months: &[LedgerMonth]) -> Option<String> {
+    // Each month with the balance it started with: the opening balance (a
+    // negative one is arrears carried in), then the last month's.
+    let starts = std::iter::once(opening).chain(months.iter().map(|m| m.balance));
+    let stopped: Vec<String> = months
+        .iter()
+        .zip(starts)
+        .filter(|(month, start)| {
+            let in_arrears = start.is_some_and(|b| b.is_negative());
+            // The month's balance before its own settlement: with its top-ups
+            // credited and its packs paid.
+            let still = month
+                .balance
+                .and_then(|b| b.checked_add(month.bill).ok())
+                .is_some_and(|b| b.is_negative());
+            in_arrears && still && month.lines.iter().any(|l| l.calls > 0)
+        })
+        .map(|(month, _)| month.month.to_string())
+        .collect();
+    let named = match stopped.len() {
+        0 => return None,
+        n if n > MONTHS_NAMED => format!(
+            "{} and {} more",
+            stopped[..MONTHS_NAMED].join(", "),
+            n - MONTHS_NAMED
+        ),
+        _ => stopped.join(", "),
+    };
+    Some(format!(
+        "calls in {named} follow a settlement that left the balance negative, with no \
+         top-up clearing it: Tencent stops OCR 24 hours after such a settlement, packs \
+         included, until the arrears are paid (欠费说明), so only calls of the hours \
+         before the stop could be billed there; a top-up (--topups) or the opening \
+         balance (--balance) may be missing"
+    ))
 }
 
 /// A refusal of `month`'s settlement, naming the month.

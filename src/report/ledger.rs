@@ -197,10 +197,19 @@ impl Report for LedgerReport<'_> {
         out.push_str("Totals: ");
         out.push_str(&self.summed().map(|s| s.line()).unwrap_or_default());
         out.push('\n');
-        for note in &l.left_out {
+        for note in self.notes() {
             out.push_str(&format!("Note: {note}\n"));
         }
         out
+    }
+
+    fn notes(&self) -> Vec<&str> {
+        let l = self.0;
+        l.left_out
+            .iter()
+            .chain(&l.notes)
+            .map(String::as_str)
+            .collect()
     }
 
     fn grid(&self) -> Grid {

@@ -71,6 +71,87 @@ fn three_months_by_hand_freeze_arrears_and_a_topup() {
     assert_eq!(s(t, "closing_balance"), "900.00");
 }
 
+/// Calls after a settlement that left a followed balance negative, with no
+/// top-up of their month clearing it, are told: Tencent stops OCR 24 hours
+/// after such a settlement (欠费说明). A month without calls, a top-up that
+/// clears the arrears, or no balance followed tells nothing.
+#[test]
+fn calls_while_the_service_is_stopped_for_arrears_are_told() {
+    let (_d, p) = files(&[
+        (
+            "usage.csv",
+            "month,api,calls\n2026-01,license,9000\n2026-02,license,9000\n\
+             2026-03,license,500\n2026-05,license,9000\n",
+        ),
+        ("topups.csv", "month,amount\n2026-05,5000\n"),
+    ]);
+    let ledger = ["ledger", "--usage", &p[0], "--topups", &p[1]];
+    // 1000 − 1200 after January; February's calls, and March's free ones,
+    // follow arrears nothing cleared; April has no calls; May's top-up clears
+    // −1400 before May's settlement.
+    let v = Test::new()
+        .args(&ledger)
+        .args(&["--balance", "1000"])
+        .json();
+    assert_eq!(s(month(&v, "2026-02"), "balance"), "-1400.00");
+    assert_eq!(s(month(&v, "2026-05"), "balance"), "2400.00");
+    let notes = v["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1);
+    let note = notes[0].as_str().unwrap();
+    assert!(
+        note.starts_with("calls in 2026-02, 2026-03 follow a settlement that left"),
+        "{note}"
+    );
+    assert!(
+        note.contains("24 hours") && note.contains("欠费说明"),
+        "{note}"
+    );
+    // The table ends with it; CSV, which has no place for it, tells stderr.
+    Test::new()
+        .args(&ledger)
+        .args(&["--balance", "1000"])
+        .stdout_has("Note: calls in 2026-02, 2026-03 follow")
+        .run();
+    Test::new()
+        .args(&ledger)
+        .args(&["--balance", "1000", "--format", "csv"])
+        .stderr_has("note: calls in 2026-02, 2026-03 follow")
+        .run();
+    // Arrears carried in: the first month's calls are told too.
+    let v = Test::new()
+        .args(&ledger)
+        .args(&["--balance", "-0.01"])
+        .json();
+    let note = v["notes"][0].as_str().unwrap();
+    assert!(
+        note.starts_with("calls in 2026-01, 2026-02, 2026-03 follow"),
+        "{note}"
+    );
+    // A balance that covers every bill: nothing to tell.
+    let v = Test::new()
+        .args(&ledger)
+        .args(&["--balance", "10000"])
+        .json();
+    assert!(v.get("notes").is_none(), "{v}");
+    // No balance followed (no --balance, no --topups): no arrears, no note.
+    let v = Test::new().args(&["ledger", "--usage", &p[0]]).json();
+    assert!(v.get("notes").is_none(), "{v}");
+}
+
+/// Rows left out of a window are told beside CSV too, on stderr, as the
+/// table and JSON tell them.
+#[test]
+fn rows_left_out_of_a_window_are_told_beside_csv() {
+    let (_d, p) = files(&[(
+        "usage.csv",
+        "month,api,calls\n2026-01,license,9000\n2026-02,license,9000\n",
+    )]);
+    Test::new()
+        .args(&["ledger", &p[0], "--from", "2026-02", "--format", "csv"])
+        .stderr_has("note: 1 usage row outside 2026-02 to 2026-02 was left out")
+        .run();
+}
+
 #[test]
 fn missing_months_are_months_without_calls() {
     let (_d, p) = files(&[(
