@@ -484,7 +484,7 @@ impl Calculator<'_> {
         let opening = tracked(input.opening_balance);
         let notes = stopped_for_arrears(opening, &out).into_iter().collect();
         Ok(Ledger {
-            opening_balance: tracked(input.opening_balance),
+            opening_balance: opening,
             months: out,
             totals,
             balance_tracked: input.track_balance,
