@@ -6,7 +6,7 @@ use super::*;
 pub fn csv_bytes(grid: &Grid, style: CsvStyle) -> anyhow::Result<Vec<u8>> {
     let mut out = CsvOut::new(style);
     out.row(grid.header_cells())?;
-    for row in &grid.rows {
+    for row in grid.rows() {
         out.row(grid.cells(row))?;
     }
     out.finish()
@@ -55,17 +55,24 @@ impl CsvOut {
 
     /// Writes a row (a header is one too).
     pub fn row<'c>(&mut self, cells: impl IntoIterator<Item = &'c str>) -> anyhow::Result<()> {
-        let cells: Vec<&str> = cells.into_iter().collect();
-        // The first row is the header: its names say which columns hold
-        // accounts.
-        let header = self.accounts.is_none();
-        let accounts = self
-            .accounts
-            .get_or_insert_with(|| cells.iter().map(|h| ocr_bill::names_accounts(h)).collect());
         let excel = self.excel;
+        let Some(accounts) = &self.accounts else {
+            // The first row is the header: its names say which columns hold
+            // accounts.
+            let cells: Vec<&str> = cells.into_iter().collect();
+            self.accounts = Some(cells.iter().map(|h| ocr_bill::names_accounts(h)).collect());
+            self.writer.write_record(cells.iter().map(|&c| {
+                CsvCell(if excel {
+                    ocr_bill::spreadsheet_safe(c, false)
+                } else {
+                    std::borrow::Cow::Borrowed(c)
+                })
+            }))?;
+            return Ok(());
+        };
         self.writer
-            .write_record(cells.iter().enumerate().map(|(i, &c)| {
-                let account = !header && accounts.get(i).copied().unwrap_or(false);
+            .write_record(cells.into_iter().enumerate().map(|(i, c)| {
+                let account = accounts.get(i).copied().unwrap_or(false);
                 CsvCell(if excel {
                     ocr_bill::spreadsheet_safe(c, account)
                 } else {
@@ -75,11 +82,15 @@ impl CsvOut {
         Ok(())
     }
 
-    /// Moves the CSV written so far into `out`.
+    /// Moves the CSV written so far into `out` (its buffer kept for the rows
+    /// to come).
     pub fn drain_into(&mut self, out: &mut impl Write) -> anyhow::Result<()> {
         let fresh = Self::writer(self.excel, Vec::new());
         let written = std::mem::replace(&mut self.writer, fresh).into_inner();
-        out.write_all(&written.map_err(|e| e.into_error())?)?;
+        let mut written = written.map_err(|e| e.into_error())?;
+        out.write_all(&written)?;
+        written.clear();
+        self.writer = Self::writer(self.excel, written);
         Ok(())
     }
 

@@ -57,7 +57,11 @@ pub enum CsvStyle {
 /// Rows for CSV: a header and string cells.
 pub struct Grid {
     pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    /// Every row's cells, one after another (a row is as many cells as
+    /// there are headers): one buffer, not a string a cell.
+    text: String,
+    /// Where each cell ends in `text`.
+    ends: Vec<usize>,
     /// Columns a table fitted to a narrow width leaves out first, in order.
     pub secondary: Vec<usize>,
     /// A last column with one value on every row (its name and the value),
@@ -65,11 +69,34 @@ pub struct Grid {
     last: Option<(&'static str, String)>,
 }
 
+/// One row of a [`Grid`]: its cells in order.
+#[derive(Clone, Copy)]
+pub struct GridRow<'g> {
+    text: &'g str,
+    /// Where each of the row's cells ends in `text`, and where the first
+    /// begins.
+    ends: &'g [usize],
+    start: usize,
+}
+
+impl<'g> GridRow<'g> {
+    /// The row's cells.
+    pub fn iter(self) -> impl Iterator<Item = &'g str> + Clone {
+        let text = self.text;
+        self.ends.iter().scan(self.start, move |start, &end| {
+            let cell = &text[*start..end];
+            *start = end;
+            Some(cell)
+        })
+    }
+}
+
 impl Grid {
     pub fn new<S: AsRef<str>>(headers: &[S]) -> Grid {
         Grid {
             headers: headers.iter().map(|h| h.as_ref().to_string()).collect(),
-            rows: Vec::new(),
+            text: String::new(),
+            ends: Vec::new(),
             secondary: Vec::new(),
             last: None,
         }
@@ -85,9 +112,65 @@ impl Grid {
         self
     }
 
-    pub fn push(&mut self, row: Vec<String>) {
-        debug_assert_eq!(row.len(), self.headers.len());
-        self.rows.push(row);
+    /// Adds a row of cells, one a header.
+    pub fn push<S: AsRef<str>>(&mut self, row: impl IntoIterator<Item = S>) {
+        for cell in row {
+            self.text.push_str(cell.as_ref());
+            self.ends.push(self.text.len());
+        }
+        debug_assert_eq!(self.ends.len() % self.width(), 0, "a row of other width");
+    }
+
+    /// Adds the next cell of the row being built, as `value` displays
+    /// (written into the grid's text: no string of its own). A row is done
+    /// after as many cells as there are headers.
+    pub fn cell(&mut self, value: impl std::fmt::Display) -> &mut Grid {
+        use std::fmt::Write as _;
+        // (Writing to a String does not fail.)
+        let _ = write!(self.text, "{value}");
+        self.ends.push(self.text.len());
+        self
+    }
+
+    /// Makes room for `rows` more rows (of a few bytes a cell).
+    pub fn reserve(&mut self, rows: usize) {
+        let cells = rows.saturating_mul(self.width());
+        self.ends.reserve(cells);
+        self.text.reserve(cells.saturating_mul(6));
+    }
+
+    /// Cells a row has.
+    fn width(&self) -> usize {
+        self.headers.len().max(1)
+    }
+
+    /// The rows, in the order they were added.
+    pub fn rows(&self) -> impl Iterator<Item = GridRow<'_>> {
+        debug_assert_eq!(self.ends.len() % self.width(), 0, "a row left unfinished");
+        let text = self.text.as_str();
+        self.ends
+            .chunks_exact(self.width())
+            .enumerate()
+            .map(move |(i, ends)| GridRow {
+                text,
+                ends,
+                start: match i {
+                    0 => 0,
+                    _ => self.ends[i * self.width() - 1],
+                },
+            })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Adds the rows of a grid of the same columns.
+    pub fn append(&mut self, other: &Grid) {
+        debug_assert_eq!(self.headers, other.headers);
+        for row in other.rows() {
+            self.push(row.iter());
+        }
     }
 
     /// The grid with a last column, `currency`, naming the currency of every
@@ -105,9 +188,9 @@ impl Grid {
     }
 
     /// A row's cells, the last column's included.
-    pub fn cells<'g>(&'g self, row: &'g [String]) -> impl Iterator<Item = &'g str> {
+    pub fn cells<'g>(&'g self, row: GridRow<'g>) -> impl Iterator<Item = &'g str> {
         let last = self.last.as_ref().map(|(_, value)| value.as_str());
-        row.iter().map(String::as_str).chain(last)
+        row.iter().chain(last)
     }
 }
 
@@ -264,8 +347,40 @@ fn shown_width(text: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{Amount, Summed};
+    use super::{Amount, Grid, Summed};
     use ocr_bill::Money;
+
+    /// Rows built whole or a cell at a time read back cell for cell, empty
+    /// cells and a currency column included; a grid appended adds its rows.
+    #[test]
+    fn a_grid_gives_back_its_rows_cell_for_cell() {
+        let mut g = Grid::new(&["month", "api", "amount"]);
+        assert!(g.is_empty());
+        g.push(["2026-01", "idcard", "1200.00"]);
+        g.cell("2026-02")
+            .cell("")
+            .cell(Money::round("0.5".parse().unwrap()));
+        g.push(vec![
+            String::new(),
+            "通用证照识别".to_string(),
+            String::new(),
+        ]);
+        let mut other = Grid::new(&["month", "api", "amount"]);
+        other.push(["2026-03", "a,b", "1.00"]);
+        g.append(&other);
+        let g = g.with_currency("CNY");
+        let rows: Vec<Vec<&str>> = g.rows().map(|r| g.cells(r).collect()).collect();
+        assert_eq!(
+            rows,
+            vec![
+                vec!["2026-01", "idcard", "1200.00", "CNY"],
+                vec!["2026-02", "", "0.50", "CNY"],
+                vec!["", "通用证照识别", "", "CNY"],
+                vec!["2026-03", "a,b", "1.00", "CNY"],
+            ]
+        );
+        assert!(!g.is_empty());
+    }
 
     /// Accounts' amounts add up kind by kind, and the line takes them in order.
     #[test]

@@ -58,7 +58,10 @@ pub fn table(grid: &Grid) -> String {
         "a table of a grid with a currency column"
     );
     let mut shape = TableShape::new(&grid.headers, &grid.secondary);
-    let cells: Vec<Vec<String>> = grid.rows.iter().map(|row| shape.see(row)).collect();
+    let cells: Vec<Vec<String>> = grid
+        .rows()
+        .map(|row| shape.see(&row.iter().collect::<Vec<_>>()))
+        .collect();
     shape.drawn(cells, table_width())
 }
 
@@ -105,10 +108,11 @@ impl TableShape {
 
     /// Takes a row's cells into account, and gives them as the table shows
     /// them.
-    fn see(&mut self, row: &[String]) -> Vec<String> {
+    fn see<S: AsRef<str>>(&mut self, row: &[S]) -> Vec<String> {
         self.rows += 1;
         let shown = self.shown(row);
         for (i, (cell, text)) in row.iter().zip(&shown).enumerate().take(self.headers.len()) {
+            let cell = cell.as_ref();
             let number = cell.is_empty()
                 || cell == "-"
                 || cell.trim_start_matches('+').parse::<f64>().is_ok();
@@ -299,11 +303,11 @@ impl TableShape {
 
     /// A row's cells as the table shows them: the numbers of counted columns
     /// with thousands separators.
-    fn shown(&self, row: &[String]) -> Vec<String> {
+    fn shown<S: AsRef<str>>(&self, row: &[S]) -> Vec<String> {
         (row.iter().enumerate())
             .map(|(i, c)| match self.grouped.get(i) {
-                Some(false) => c.clone(),
-                _ => grouped(c),
+                Some(false) => c.as_ref().to_string(),
+                _ => grouped(c.as_ref()),
             })
             .collect()
     }

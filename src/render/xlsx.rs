@@ -178,7 +178,7 @@ pub fn xlsx_bytes(sheets: &[(String, Grid)]) -> anyhow::Result<Vec<u8>> {
     for (name, grid) in sheets {
         let headers: Vec<&str> = grid.header_cells().collect();
         let sheet = book.add_sheet(name, &headers)?;
-        for row in &grid.rows {
+        for row in grid.rows() {
             book.row(sheet, grid.cells(row))?;
         }
     }

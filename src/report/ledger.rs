@@ -3,7 +3,7 @@
 use ocr_bill::BillLine;
 use serde::Serialize;
 
-use super::{call_cells, price_cell};
+use super::price_cell;
 use crate::render::{grouped, num, table, Amount, Grid, Report, Summed};
 
 /// The month-by-month ledger.
@@ -35,71 +35,67 @@ const LINE_CSV: [&str; 6] = [
     "amount",
 ];
 
-/// A ledger line's cells, the same in the table and in CSV.
-fn ledger_line(m: &ocr_bill::LedgerMonth, line: &BillLine) -> Vec<String> {
-    let calls = call_cells(
+/// A ledger line's cells, the same in the table and in CSV, added to the row
+/// `g` is building.
+fn ledger_line(g: &mut Grid, m: &ocr_bill::LedgerMonth, line: &BillLine) {
+    g.cell(m.month).cell(&line.api);
+    for calls in [
         line.calls,
         line.free_calls,
         line.pack_calls,
         line.billable_calls,
-    );
-    [m.month.to_string(), line.api.clone()]
-        .into_iter()
-        .chain(calls)
-        .chain([price_cell(line.unit_price), line.amount.to_string()])
-        .collect()
+    ] {
+        g.cell(calls);
+    }
+    g.cell(price_cell(line.unit_price)).cell(line.amount);
 }
 
-/// An amount as a cell; empty for none.
-fn optional(m: Option<ocr_bill::Money>) -> String {
-    m.map(|m| m.to_string()).unwrap_or_default()
-}
-
-/// The month's account cells, its events last (all of them).
-fn account_cells(m: &ocr_bill::LedgerMonth) -> Vec<String> {
-    let mut cells = account_amounts(m);
-    cells.push(described(m.events.iter()));
-    cells
+/// The month's first `shown` account cells (of [`ACCOUNT`]), added to the row
+/// `g` is building; the events cell, the last, is `events`.
+fn account_cells(g: &mut Grid, m: &ocr_bill::LedgerMonth, shown: usize, events: &str) {
+    let amounts = [
+        Some(m.pack_cost),
+        Some(m.topups),
+        Some(m.bill),
+        Some(m.released),
+        Some(m.deducted),
+        Some(m.freeze),
+        // Empty when no balance is followed.
+        m.balance,
+        m.available,
+        m.arrears,
+    ];
+    for amount in amounts.iter().take(shown) {
+        match amount {
+            Some(a) => g.cell(a),
+            None => g.cell(""),
+        };
+    }
+    if shown > amounts.len() {
+        g.cell(events);
+    }
 }
 
 fn described<'e>(events: impl Iterator<Item = &'e ocr_bill::Event>) -> String {
     events.map(|e| e.describe()).collect::<Vec<_>>().join("; ")
 }
 
-/// The month's account cells but its events.
-fn account_amounts(m: &ocr_bill::LedgerMonth) -> Vec<String> {
-    vec![
-        m.pack_cost.to_string(),
-        m.topups.to_string(),
-        m.bill.to_string(),
-        m.released.to_string(),
-        m.deducted.to_string(),
-        m.freeze.to_string(),
-        // Empty when no balance is followed.
-        optional(m.balance),
-        optional(m.available),
-        optional(m.arrears),
-    ]
-}
-
-/// The events cell of each row of a month in CSV, a row per billing item: the
-/// events of the row's item, and on the first row also those of no item
+/// The events cell of row `row` of a month in CSV, a row per billing item:
+/// the events of the row's item, and on the first row also those of no item
 /// (arrears) and of items without a row this month (a pack expiring unused).
 /// So each event is written once, not on every row of the month (a month of
 /// many items and many alerts stays the size of its events).
-fn events_by_row(m: &ocr_bill::LedgerMonth) -> Vec<String> {
-    let rows: std::collections::HashMap<&str, usize> = m
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.api.as_str(), i))
-        .collect();
-    let mut each: Vec<Vec<&ocr_bill::Event>> = vec![Vec::new(); m.lines.len().max(1)];
-    for e in &m.events {
-        let at = e.item().and_then(|item| rows.get(item)).copied();
-        each[at.unwrap_or(0)].push(e);
+fn row_events(m: &ocr_bill::LedgerMonth, row: usize) -> String {
+    if m.events.is_empty() {
+        return String::new();
     }
-    each.into_iter().map(|e| described(e.into_iter())).collect()
+    // (A month has a line an item at most: a few dozen.)
+    let at = |e: &&ocr_bill::Event| {
+        e.item()
+            .and_then(|item| m.lines.iter().position(|l| l.api == item))
+            .unwrap_or(0)
+    };
+    described(m.events.iter().filter(|e| at(e) == row))
 }
 
 impl LedgerReport<'_> {
@@ -112,7 +108,7 @@ impl LedgerReport<'_> {
         let mut calls = Grid::new(&headers).secondary(&["unit price"]);
         for m in &self.0.months {
             for line in &m.lines {
-                calls.push(ledger_line(m, line));
+                ledger_line(&mut calls, m, line);
             }
         }
         calls
@@ -126,12 +122,8 @@ impl LedgerReport<'_> {
             .collect();
         let mut account = Grid::new(&headers).secondary(&["top-ups", "deducted", "released"]);
         for m in &self.0.months {
-            let c = account_cells(m);
-            account.push(
-                std::iter::once(m.month.to_string())
-                    .chain(c.into_iter().take(shown))
-                    .collect(),
-            );
+            account.cell(m.month);
+            account_cells(&mut account, m, shown, "");
         }
         account
     }
@@ -176,7 +168,7 @@ impl Report for LedgerReport<'_> {
                 .to_string()
         };
         let calls = self.calls_grid();
-        if !calls.rows.is_empty() {
+        if !calls.is_empty() {
             out.push_str(&table(&calls));
         }
         out.push_str(&table(&self.months_grid()));
@@ -219,22 +211,19 @@ impl Report for LedgerReport<'_> {
             .chain(ACCOUNT.iter().map(|(name, _)| *name))
             .collect();
         let mut g = Grid::new(&headers);
+        g.reserve(self.0.months.iter().map(|m| m.lines.len().max(1)).sum());
         for m in &self.0.months {
-            let account = account_amounts(m);
-            let events = events_by_row(m);
             if m.lines.is_empty() {
-                let mut row = vec![m.month.to_string()];
-                row.extend(std::iter::repeat_n(String::new(), 7));
-                row.extend(account.clone());
-                row.extend(events);
-                g.push(row);
+                g.cell(m.month);
+                for _ in 0..LINE_CSV.len() + 1 {
+                    g.cell("");
+                }
+                account_cells(&mut g, m, ACCOUNT.len(), &row_events(m, 0));
                 continue;
             }
-            for (line, events) in m.lines.iter().zip(events) {
-                let mut row = ledger_line(m, line);
-                row.extend(account.clone());
-                row.push(events);
-                g.push(row);
+            for (row, line) in m.lines.iter().enumerate() {
+                ledger_line(&mut g, m, line);
+                account_cells(&mut g, m, ACCOUNT.len(), &row_events(m, row));
             }
         }
         g

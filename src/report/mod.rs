@@ -247,7 +247,7 @@ impl<'a> PerAccount<'a> {
                         self.csv.insert(csv)
                     }
                 };
-                for row in &grid.rows {
+                for row in grid.rows() {
                     csv.row(std::iter::once(account).chain(grid.cells(row)))?;
                 }
                 csv.drain_into(&mut self.text)?;
@@ -263,7 +263,7 @@ impl<'a> PerAccount<'a> {
                             .collect();
                         self.book.add_sheet(&name, &headers)?;
                     }
-                    for row in &grid.rows {
+                    for row in grid.rows() {
                         self.book
                             .row(i, std::iter::once(account).chain(grid.cells(row)))?;
                     }

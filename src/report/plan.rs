@@ -98,8 +98,7 @@ fn plan_human(p: &ocr_bill::Plan, first: Option<Month>) -> String {
         m.push(
             std::iter::once(label)
                 .chain(calls)
-                .chain([price_cell(month.unit_price), month.amount.to_string()])
-                .collect(),
+                .chain([price_cell(month.unit_price), month.amount.to_string()]),
         );
     }
     out.push_str(&table(&m));

@@ -360,7 +360,7 @@ impl Report for Quotes<'_> {
         let mut grids = self.each().map(|q| q.grid());
         let mut g = grids.next().expect("quotes of several items");
         for other in grids {
-            g.rows.extend(other.rows);
+            g.append(&other);
         }
         g
     }
