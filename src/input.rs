@@ -568,8 +568,9 @@ pub fn read_usage<'a, R: Read>(
     // Each account's number, so that the key below holds no copy of its name.
     let mut numbers: FxHashMap<String, u32> = FxHashMap::default();
     // Each account, month, API and billing item's place in `rows` (the API
-    // by its key; a row naming the item itself by none).
-    let mut places: FxHashMap<(u32, Month, Option<&str>, usize), usize> = FxHashMap::default();
+    // by its place in the price list; a row naming the item itself by none).
+    // Small keys: a file of many accounts has as many of them as rows.
+    let mut places: FxHashMap<(u32, Month, u32, u32), u32> = FxHashMap::default();
     let totals = read_rows(input, &wanted, Some(prices), true, |line, v, marks| {
         let month = Month::parse(text(&v[0]))?;
         let found = prices.find(text(&v[1])).map_err(|e| e.to_string())?;
@@ -590,22 +591,26 @@ pub fn read_usage<'a, R: Read>(
             Some(&n) => n,
             None => *numbers.entry(account.to_string()).or_insert(next),
         };
-        let key = (
-            number,
-            month,
-            found.api.map(|a| a.key.as_str()),
-            found.item_index,
-        );
+        let place = |i: Option<usize>| i.map_or(Some(u32::MAX), |i| u32::try_from(i).ok());
+        let (Some(api), Some(item)) = (
+            place(found.api.and_then(|a| prices.api_index(a))),
+            place(Some(found.item_index)),
+        ) else {
+            return Err("the price list has more APIs than a usage file can name".into());
+        };
+        let key = (number, month, api, item);
         match places.get(&key) {
             Some(&at) => {
-                let u: &mut Usage = &mut rows[at];
+                let u: &mut Usage = &mut rows[at as usize];
                 u.calls = u.calls.checked_add(calls).ok_or_else(|| {
                     format!("the calls of {} in {month} overflow", found.item.key)
                 })?;
                 u.rows += 1;
             }
             None => {
-                places.insert(key, rows.len());
+                let at = u32::try_from(rows.len())
+                    .map_err(|_| format!("more than {} accounts, months and APIs", u32::MAX))?;
+                places.insert(key, at);
                 rows.push(Usage {
                     account: account.to_string(),
                     month,
@@ -842,29 +847,63 @@ pub fn monthly_by_api<'a>(
 /// The distinct non-empty accounts named, in order of first appearance (one
 /// pass: a file of many accounts takes no longer per row).
 pub fn accounts<'s>(names: impl IntoIterator<Item = &'s str>) -> Vec<&'s str> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     names
         .into_iter()
         .filter(|n| !n.is_empty() && seen.insert(*n))
         .collect()
 }
 
-/// `rows` apart by account: the rows of `names[i]` at `i`, in their order, in
-/// one pass; a row of an account not named is left out.
+/// `rows` apart by account: the rows of each of `names` in turn, in their
+/// order; a row of an account not named is left out. The rows are put in
+/// order where they are (each looked up once), and each account's are moved
+/// out as it is reached: a file of many accounts takes the memory of its rows
+/// and of one account's, not twice its rows.
 pub fn split_by_account<T>(
-    rows: Vec<T>,
+    mut rows: Vec<T>,
     names: &[&str],
     account: impl Fn(&T) -> &str,
-) -> Vec<Vec<T>> {
-    let at: std::collections::HashMap<&str, usize> =
-        names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    let mut each: Vec<Vec<T>> = names.iter().map(|_| Vec::new()).collect();
-    for row in rows {
-        if let Some(&i) = at.get(account(&row)) {
-            each[i].push(row);
-        }
+) -> ByAccount<T> {
+    let at: FxHashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let place = |row: &T| at.get(account(row)).copied();
+    let mut counts = vec![0; names.len()];
+    for i in rows.iter().filter_map(place) {
+        counts[i] += 1;
     }
-    each
+    // (Stable: an account's rows keep their order. An account not named
+    // sorts last, and is never taken.)
+    rows.sort_by_cached_key(|row| place(row).unwrap_or(usize::MAX));
+    ByAccount {
+        rows: rows.into_iter(),
+        counts,
+        next: 0,
+    }
+}
+
+/// The rows of each account in turn: see [`split_by_account`].
+pub struct ByAccount<T> {
+    rows: std::vec::IntoIter<T>,
+    /// Each account's rows.
+    counts: Vec<usize>,
+    /// The account given next.
+    next: usize,
+}
+
+impl<T> ByAccount<T> {
+    /// How many rows each account has, in the order of the names.
+    pub fn counts(&self) -> &[usize] {
+        &self.counts
+    }
+}
+
+impl<T> Iterator for ByAccount<T> {
+    type Item = Vec<T>;
+
+    fn next(&mut self) -> Option<Vec<T>> {
+        let count = *self.counts.get(self.next)?;
+        self.next += 1;
+        Some(self.rows.by_ref().take(count).collect())
+    }
 }
 
 /// Refuses rows of several accounts: each account has its own free quotas,
@@ -878,4 +917,28 @@ pub fn one_account<'s>(names: impl IntoIterator<Item = &'s str>) -> Result<(), E
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_by_account;
+
+    /// Each named account's rows in turn, in their order; rows of an account
+    /// not named left out; a lone row and no rows alike.
+    #[test]
+    fn rows_apart_by_account_keep_their_order() {
+        let rows = vec![("b", 1), ("a", 2), ("x", 3), ("b", 4), ("a", 5), ("b", 6)];
+        let split = split_by_account(rows, &["b", "a", "c"], |r| r.0);
+        assert_eq!(split.counts(), &[3, 2, 0]);
+        let apart: Vec<Vec<i32>> = split
+            .map(|rows| rows.iter().map(|r| r.1).collect())
+            .collect();
+        assert_eq!(apart, vec![vec![1, 4, 6], vec![2, 5], vec![]]);
+        // (A slice of fewer than two is not sorted; its rows still count.)
+        let one: Vec<_> = split_by_account(vec![("", 7)], &[""], |r| r.0).collect();
+        assert_eq!(one, vec![vec![("", 7)]]);
+        let empty: Vec<(&str, i32)> = Vec::new();
+        let none: Vec<Vec<(&str, i32)>> = split_by_account(empty, &["a"], |r| r.0).collect();
+        assert_eq!(none, vec![Vec::new()]);
+    }
 }

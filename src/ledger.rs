@@ -1,7 +1,7 @@
 //! Months in a row: packs bought, drawn soonest-expiring first and
 //! expiring, alerts, the freeze released and taken, the balance and arrears.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -146,13 +146,6 @@ impl LedgerInput<'_> {
 }
 
 impl Calculator<'_> {
-    /// The index of each billing item of this calculator's price list, by key.
-    fn item_indexes(&self) -> HashMap<&str, usize> {
-        (self.prices.items.iter().enumerate())
-            .map(|(i, item)| (item.key.as_str(), i))
-            .collect()
-    }
-
     /// Simulates the account month by month.
     ///
     /// Each month: packs bought are paid; usage is billed per API (free quota,
@@ -256,10 +249,10 @@ impl Calculator<'_> {
         // The month's calls per billing item (item index), and per API.
         let mut calls_by: BTreeMap<(Month, usize), u64> = BTreeMap::new();
         let mut apis_by: BTreeMap<(Month, usize), Vec<ApiCalls>> = BTreeMap::new();
-        let indexes = self.item_indexes();
         for u in input.usage.iter().filter(|u| inside(u.month)) {
-            let index = *indexes
-                .get(u.api.key.as_str())
+            // (An item of another price list is found by its key.)
+            let index = (self.prices.item_index(u.api))
+                .or_else(|| self.prices.items.iter().position(|i| i.key == u.api.key))
                 .ok_or_else(|| Error::Invalid(format!("{} is not in the price list", u.api.key)))?;
             let total = calls_by.entry((u.month, index)).or_insert(0);
             *total = total

@@ -59,7 +59,7 @@ pub use decode::{DecodedReader, InputEncoding, NotText, UTF8_BOM};
 pub use error::{first_of, Error, Remedy};
 pub use input::{
     accounts, monthly_by_api, one_account, read_packs, read_topups, read_usage, split_by_account,
-    InputError, MonthlyCalls, Purchase as PackPurchase, TopUp, Usage, UsageColumns,
+    ByAccount, InputError, MonthlyCalls, Purchase as PackPurchase, TopUp, Usage, UsageColumns,
 };
 pub use ledger::{Ledger, LedgerInput, LedgerMonth, LedgerTotals, PackBought};
 pub use line_ends::LineEnds;

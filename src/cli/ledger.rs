@@ -88,8 +88,13 @@ pub(super) fn run(prices: &PriceList, args: &LedgerArgs, out: &Out) -> anyhow::R
     let topups = split_by_account(std::mem::take(&mut input.topups), &keys, |t| &t.account);
     // An account that only packs or top-ups name (a mistyped ID, most often)
     // is billed as one of its own, and the account meant goes without them.
-    for (((name, usage), packs), topups) in names.iter().zip(&usage).zip(&packs).zip(&topups) {
-        let by = match (usage.is_empty(), packs.is_empty(), topups.is_empty()) {
+    let counts = usage
+        .counts()
+        .iter()
+        .zip(packs.counts())
+        .zip(topups.counts());
+    for (name, ((&usage, &packs), &topups)) in names.iter().zip(counts) {
+        let by = match (usage == 0, packs == 0, topups == 0) {
             (false, ..) => continue,
             (true, false, false) => "the packs and top-ups files",
             (true, false, true) => "the packs file",

@@ -94,10 +94,11 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
             !usage.is_empty(),
             "no usage rows {window}: all {outside} are {beyond}"
         );
-        let kept = ocr_bill::accounts(usage.iter().map(|u| u.account.as_str()));
+        // (A set: a file may hold hundreds of thousands of accounts.)
+        let kept: rustc_hash::FxHashSet<&str> = usage.iter().map(|u| u.account.as_str()).collect();
         let gone: Vec<&String> = names
             .iter()
-            .filter(|n| !kept.contains(&n.as_str()))
+            .filter(|n| !kept.contains(n.as_str()))
             .collect();
         let gone = match gone.len() {
             0 => String::new(),
@@ -112,7 +113,7 @@ pub(super) fn run(prices: &PriceList, args: &PlanArgs, out: &Out) -> anyhow::Res
             if outside == 1 { "" } else { "s" },
             if outside == 1 { "was" } else { "were" }
         ))?;
-        names.retain(|n| kept.contains(&n.as_str()));
+        names.retain(|n| kept.contains(n.as_str()));
     }
     if names.is_empty() {
         names.push(String::new());

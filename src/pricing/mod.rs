@@ -279,6 +279,14 @@ enum Named {
     Unpriced,
 }
 
+/// The place of `x` in `all`, when `x` is one of its elements (by address,
+/// not by value: two equal elements are told apart).
+fn index_in<T>(all: &[T], x: &T) -> Option<usize> {
+    let offset = (x as *const T as usize).checked_sub(all.as_ptr() as usize)?;
+    let i = offset / std::mem::size_of::<T>().max(1);
+    all.get(i).filter(|at| std::ptr::eq(*at, x)).map(|_| i)
+}
+
 /// A name resolved: the billing item billed, and the API when the name was
 /// an API's (not the item's own).
 #[derive(Clone, Copy, Debug)]
@@ -633,6 +641,17 @@ impl PriceList {
         self.find(name).map(|f| f.item)
     }
 
+    /// The place of `api`, one of this list's APIs, in [`PriceList::apis`].
+    pub fn api_index(&self, api: &Api) -> Option<usize> {
+        index_in(&self.apis, api)
+    }
+
+    /// The place of `item`, one of this list's billing items, in
+    /// [`PriceList::items`].
+    pub fn item_index(&self, item: &Item) -> Option<usize> {
+        index_in(&self.items, item)
+    }
+
     /// The API of this key.
     pub fn api_by_key(&self, key: &str) -> Option<&Api> {
         self.apis.iter().find(|a| a.key == key)
@@ -906,6 +925,24 @@ mod tests {
                 (Some(u), TierBounds::UpperExclusive) => calls < u,
             })
             .expect("an open-ended last tier")
+    }
+
+    /// An API's or item's place is found by address: each of the list's at
+    /// its own place, an equal one of another list at none.
+    #[test]
+    fn places_are_of_the_list_own_elements() {
+        let prices = PriceList::edition("d").unwrap();
+        for (i, api) in prices.apis.iter().enumerate() {
+            assert_eq!(prices.api_index(api), Some(i));
+        }
+        for (i, item) in prices.items.iter().enumerate() {
+            assert_eq!(prices.item_index(item), Some(i));
+        }
+        let other = PriceList::edition("d").unwrap();
+        assert_eq!(prices.api_index(&other.apis[0]), None);
+        assert_eq!(prices.item_index(&other.items[3]), None);
+        let copy = prices.items[1].clone();
+        assert_eq!(prices.item_index(&copy), None);
     }
 
     /// Short tables (counted) and long ones (searched) pick the same tier as
