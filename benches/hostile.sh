@@ -33,6 +33,13 @@ open(w + "/joined.csv", "wb").write(b"".join(
     .encode("gbk" if i % 2 else "utf-8") for i in range(100000)))
 open(w + "/accounts.csv", "w").write("account,month,api,calls\n" + "".join(
     "acct%05d,2026-%02d,idcard,%d\n" % (i % 20000, i % 12 + 1, 100 + i % 5000) for i in range(200000)))
+# 300,000 accounts of a row or two each, at random over the months and APIs.
+import random
+r = random.Random(22)
+keys = ["idcard", "bizcard", "license", "bankcard", "bizlicense", "plate", "general", "handwriting", "vat-invoice"]
+open(w + "/many.csv", "w").write("account,month,api,calls\n" + "".join(
+    "acct%06d,2026-%02d,%s,%d\n" % (r.randrange(300000), r.randrange(1, 13), keys[i % 9], r.randrange(1, 30000))
+    for i in range(500000)))
 PY
 
 measure() {   # label, then the command
@@ -72,6 +79,12 @@ measure "18 ledger: 200,000 rows of 20,000 accounts" \
     "$bin" ledger "$work/accounts.csv" -f csv
 measure "18 plan: the same file" \
     "$bin" plan "$work/accounts.csv" -f csv
+measure "18 plan --from 2026-07: 20,000 accounts, some without rows in it" \
+    "$bin" plan "$work/accounts.csv" --from 2026-07 -f csv
+measure "22 ledger -f csv: 500,000 rows of 242,899 accounts" \
+    "$bin" ledger "$work/many.csv" -f csv
+measure "22 plan -f csv: the same file" \
+    "$bin" plan "$work/many.csv" -f csv
 measure "19 ledger -f csv: 1,000 items, 300,000 rows, 100,000 pack rows" \
     "$bin" --pricing "$work/packs1000.toml" ledger "$work/usage1000.csv" --packs "$work/packs100k.csv" -f csv
 measure "20 batch --skip-invalid, edition d: 200,000 rows of one unknown API" \

@@ -80,22 +80,26 @@ fn described<'e>(events: impl Iterator<Item = &'e ocr_bill::Event>) -> String {
     events.map(|e| e.describe()).collect::<Vec<_>>().join("; ")
 }
 
-/// The events cell of row `row` of a month in CSV, a row per billing item:
-/// the events of the row's item, and on the first row also those of no item
+/// The events cell of each row of a month in CSV, a row per billing item: the
+/// events of the row's item, and on the first row also those of no item
 /// (arrears) and of items without a row this month (a pack expiring unused).
 /// So each event is written once, not on every row of the month (a month of
-/// many items and many alerts stays the size of its events).
-fn row_events(m: &ocr_bill::LedgerMonth, row: usize) -> String {
+/// many items and many alerts stays the size of its events). None for a
+/// month without events (most months: nothing is made for them).
+fn events_by_row(m: &ocr_bill::LedgerMonth) -> Vec<String> {
     if m.events.is_empty() {
-        return String::new();
+        return Vec::new();
     }
-    // (A month has a line an item at most: a few dozen.)
-    let at = |e: &&ocr_bill::Event| {
-        e.item()
-            .and_then(|item| m.lines.iter().position(|l| l.api == item))
-            .unwrap_or(0)
-    };
-    described(m.events.iter().filter(|e| at(e) == row))
+    // (A price list may have a thousand items, each with its alerts.)
+    let rows: rustc_hash::FxHashMap<&str, usize> = (m.lines.iter().enumerate())
+        .map(|(i, l)| (l.api.as_str(), i))
+        .collect();
+    let mut each: Vec<Vec<&ocr_bill::Event>> = vec![Vec::new(); m.lines.len().max(1)];
+    for e in &m.events {
+        let at = e.item().and_then(|item| rows.get(item)).copied();
+        each[at.unwrap_or(0)].push(e);
+    }
+    each.into_iter().map(|e| described(e.into_iter())).collect()
 }
 
 impl LedgerReport<'_> {
@@ -213,17 +217,19 @@ impl Report for LedgerReport<'_> {
         let mut g = Grid::new(&headers);
         g.reserve(self.0.months.iter().map(|m| m.lines.len().max(1)).sum());
         for m in &self.0.months {
+            let events = events_by_row(m);
+            let events = |row: usize| events.get(row).map_or("", String::as_str);
             if m.lines.is_empty() {
                 g.cell(m.month);
                 for _ in 0..LINE_CSV.len() + 1 {
                     g.cell("");
                 }
-                account_cells(&mut g, m, ACCOUNT.len(), &row_events(m, 0));
+                account_cells(&mut g, m, ACCOUNT.len(), events(0));
                 continue;
             }
             for (row, line) in m.lines.iter().enumerate() {
                 ledger_line(&mut g, m, line);
-                account_cells(&mut g, m, ACCOUNT.len(), &row_events(m, row));
+                account_cells(&mut g, m, ACCOUNT.len(), events(row));
             }
         }
         g
