@@ -84,7 +84,7 @@ fn described<'e>(events: impl Iterator<Item = &'e ocr_bill::Event>) -> String {
 /// events of the row's item, and on the first row also those of no item
 /// (arrears) and of items without a row this month (a pack expiring unused).
 /// So each event is written once, not on every row of the month (a month of
-/// many items and many alerts stays the size of its events). None for a
+/// many items and many alerts stays the size of its events). Empty for a
 /// month without events (most months: nothing is made for them).
 fn events_by_row(m: &ocr_bill::LedgerMonth) -> Vec<String> {
     if m.events.is_empty() {
