@@ -229,9 +229,9 @@ impl<'a> PerAccount<'a> {
                     0 => b"\n    ",
                     _ => b",\n    ",
                 });
-                for &b in &one {
-                    element.push(b);
-                    if b == b'\n' {
+                for line in one.split_inclusive(|&b| b == b'\n') {
+                    element.extend_from_slice(line);
+                    if line.ends_with(b"\n") {
                         element.extend_from_slice(b"    ");
                     }
                 }
