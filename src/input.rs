@@ -856,7 +856,8 @@ pub fn accounts<'s>(names: impl IntoIterator<Item = &'s str>) -> Vec<&'s str> {
 
 /// `rows` apart by account: the rows of each of `names` in turn, in their
 /// order; a row of an account not named is left out. The rows are put in
-/// order where they are (each looked up once), and each account's are moved
+/// order where they are (each account looked up once a row), and each
+/// account's are moved
 /// out as it is reached: a file of many accounts takes the memory of its rows
 /// and of one account's, not twice its rows.
 pub fn split_by_account<T>(
@@ -865,14 +866,21 @@ pub fn split_by_account<T>(
     account: impl Fn(&T) -> &str,
 ) -> ByAccount<T> {
     let at: FxHashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    let place = |row: &T| at.get(account(row)).copied();
-    let mut counts = vec![0; names.len()];
-    for i in rows.iter().filter_map(place) {
-        counts[i] += 1;
-    }
     // (Stable: an account's rows keep their order. An account not named
     // sorts last, and is never taken.)
-    rows.sort_by_cached_key(|row| place(row).unwrap_or(usize::MAX));
+    rows.sort_by_cached_key(|row| at.get(account(row)).copied().unwrap_or(usize::MAX));
+    // Each account's rows, counted in the order the sort left them in.
+    let mut counts = vec![0; names.len()];
+    let mut i = 0;
+    for row in &rows {
+        while names.get(i).is_some_and(|n| *n != account(row)) {
+            i += 1;
+        }
+        match counts.get_mut(i) {
+            Some(count) => *count += 1,
+            None => break,
+        }
+    }
     ByAccount {
         rows: rows.into_iter(),
         counts,
@@ -934,6 +942,14 @@ mod tests {
             .map(|rows| rows.iter().map(|r| r.1).collect())
             .collect();
         assert_eq!(apart, vec![vec![1, 4, 6], vec![2, 5], vec![]]);
+        // An account without rows between two with rows.
+        let rows = vec![("a", 1), ("b", 2), ("a", 3)];
+        let split = split_by_account(rows, &["b", "c", "a"], |r| r.0);
+        assert_eq!(split.counts(), &[1, 0, 2]);
+        let apart: Vec<Vec<i32>> = split
+            .map(|rows| rows.iter().map(|r| r.1).collect())
+            .collect();
+        assert_eq!(apart, vec![vec![2], vec![], vec![1, 3]]);
         // (A slice of fewer than two is not sorted; its rows still count.)
         let one: Vec<_> = split_by_account(vec![("", 7)], &[""], |r| r.0).collect();
         assert_eq!(one, vec![vec![("", 7)]]);
