@@ -167,6 +167,9 @@ pub(super) fn bill_block(
         .with_delimiter(cols.delimiter);
     // The input's record stands for its fields in CSV output when it is CSV.
     let pass_through = cols.delimiter == b',';
+    // Read once, not again on each row (a load through `job` every row).
+    let (not_usage, account_col, month_col, calls_col) =
+        (cols.not_usage, cols.account, cols.month, cols.calls);
     loop {
         let record = match reader.next_record() {
             Ok(Some(record)) => record,
@@ -195,7 +198,7 @@ pub(super) fn bill_block(
         };
         result.rows += 1;
         // A row of another product than OCR (a bill's details hold them all).
-        if let Some(row) = record.not_usage(cols.not_usage) {
+        if let Some(row) = record.not_usage(not_usage) {
             result.rows -= 1;
             result.totals.add_left_out(&row);
             continue;
@@ -203,16 +206,15 @@ pub(super) fn bill_block(
         // A month column's value must be a month (or a date within one), as
         // when grouping: the row's month is what it shares with others.
         let read = read_row(biller, &record, cols).and_then(|(api, calls)| {
-            let dated = cols.month.map(|m| month_of(record.field(m))).transpose()?;
+            let dated = month_col.map(|m| month_of(record.field(m))).transpose()?;
             Ok((api, calls, dated))
         });
         // A row of another account, or of a month outside the range: left
         // out, before its bill (which it might not have).
         if let (Some(filter), Ok((_, _, dated))) = (filter, &read) {
-            let account = cols.account.map_or(&[][..], |a| trimmed(record.field(a)));
+            let account = account_col.map_or(&[][..], |a| trimmed(record.field(a)));
             // (A subtotal row, `小计,2026-01,idcard,9000`, is told as one below.)
-            if !filter.keeps_account(account) && record.account_totals_word(cols.account).is_none()
-            {
+            if !filter.keeps_account(account) && record.account_totals_word(account_col).is_none() {
                 result.left_out += 1;
                 let told = &mut result.other_accounts;
                 if told.len() < ACCOUNTS_TOLD && !told.iter().any(|a| a == account) {
@@ -231,7 +233,7 @@ pub(super) fn bill_block(
         match billed {
             Ok((api, calls, dated, (bill, fen))) => {
                 // A subtotal row, as its account cell says (`小计,2026-01,idcard,9000`).
-                if let Some(word) = record.account_totals_word(cols.account) {
+                if let Some(word) = record.account_totals_word(account_col) {
                     result.rows -= 1;
                     result.totals.add(record.line, word);
                     continue;
@@ -240,13 +242,13 @@ pub(super) fn bill_block(
                     &mut result.out,
                     record.iter(),
                     pass_through.then(|| Padded::new(record.raw_room(), record.raw.len())),
-                    (cols.calls, calls),
+                    (calls_col, calls),
                     bill,
                 );
                 result.written += 1;
                 result.fen += fen;
                 // The account, trimmed, as rows are compared.
-                let account = cols.account.map(|a| trimmed(record.field(a)));
+                let account = account_col.map(|a| trimmed(record.field(a)));
                 // (Without an account or a month column, every row is taken
                 // as the same account's same month: its item is its key.)
                 result.daily += u64::from(dated.is_some_and(|d| d.has_day));
