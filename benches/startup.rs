@@ -55,6 +55,33 @@ fn installed_copy(bin: &str) -> String {
     copy.to_str().expect("a UTF-8 path").to_string()
 }
 
+/// The size of the ELF section `name` of the program at `path`, if it has
+/// one (`None` too for a file that is not a 64-bit little-endian ELF file).
+fn elf_section_size(path: &str, name: &str) -> Option<u64> {
+    let elf = std::fs::read(path).ok()?;
+    let at = |off: usize, n: usize| elf.get(off..off + n);
+    let word = |off: usize, n: usize| -> Option<u64> {
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(at(off, n)?);
+        Some(u64::from_le_bytes(b))
+    };
+    if at(0, 6)? != b"\x7fELF\x02\x01" {
+        return None;
+    }
+    let (shoff, shentsize) = (word(0x28, 8)? as usize, word(0x3a, 2)? as usize);
+    let (shnum, shstrndx) = (word(0x3c, 2)? as usize, word(0x3e, 2)? as usize);
+    let header = |i: usize| shoff + i * shentsize;
+    let names = word(header(shstrndx) + 0x18, 8)? as usize;
+    (0..shnum).find_map(|i| {
+        let start = names + word(header(i), 4)? as usize;
+        let text = elf.get(start..)?;
+        let end = text.iter().position(|&b| b == 0)?;
+        (&text[..end] == name.as_bytes())
+            .then(|| word(header(i) + 0x20, 8))
+            .flatten()
+    })
+}
+
 fn main() {
     if std::env::var_os(FLOOR).is_some_and(|v| !v.is_empty()) {
         return;
@@ -92,6 +119,16 @@ fn main() {
     }
     let medians: Vec<f64> = times.into_iter().map(median).collect();
     println!("binary: {bin} (copy: {copy}), {runs} runs each");
+    // The code a start runs, put together by src/hot-text.ld (build.rs).
+    if cfg!(target_os = "linux") {
+        match elf_section_size(&bin, ".text.first") {
+            Some(size) => println!("code put together for a start (.text.first): {size} bytes"),
+            None => println!(
+                "no .text.first section: src/hot-text.ld was not used, or matched no \
+                 function (benches/hot-text.sh writes it anew)"
+            ),
+        }
+    }
     println!("postpaid: postpaid --api idcard --calls 9000");
     for ((_, _, what), ms) in runs_of.iter().zip(&medians) {
         println!("{what:<46} median {ms:.3} ms, ratio {:.2}", ms / medians[0]);
