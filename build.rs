@@ -50,20 +50,29 @@ fn main() {
 /// On Linux release builds, the linker script `src/hot-text.ld`
 /// (`benches/hot-text.sh` writes it): the functions a start of the one-shot
 /// commands runs, put together before the rest of the code, so that a start
-/// touches fewer pages of it (a page fault each 64 KB touched). GNU ld and
-/// LLD, the linkers Rust uses there, both read its `INSERT`; a build that
-/// names another linker (gold, mold) is left as it is, as are debug builds,
-/// whose start-up nobody times (the script's patterns add a second or two to
-/// each of their links).
+/// touches fewer pages of it (a page fault each 64 KB touched).
+///
+/// Only where the link is the one Rust makes by default for the machine it
+/// runs on, Linux with glibc: the C compiler as the driver (hence `-Wl,`),
+/// and GNU ld or LLD behind it, which both read the script's `INSERT`. A cross
+/// build, a linker named in the configuration or the flags (gold or mold read
+/// linker scripts otherwise; `ld.lld` called directly takes no `-Wl,`), and
+/// debug builds, whose start-up nobody times (the script's patterns add a
+/// second or two to each of their links), are linked as they were.
 fn hot_text() {
     println!("cargo:rerun-if-changed=src/hot-text.ld");
     println!("cargo:rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
     println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
     let var = |name: &str| env::var(name).unwrap_or_default();
-    let other_linker = [var("CARGO_ENCODED_RUSTFLAGS"), var("RUSTC_LINKER")]
-        .iter()
-        .any(|s| s.contains("gold") || s.contains("mold"));
-    if var("CARGO_CFG_TARGET_OS") != "linux" || var("PROFILE") != "release" || other_linker {
+    let flags = var("CARGO_ENCODED_RUSTFLAGS");
+    let linker_named = env::var_os("RUSTC_LINKER").is_some()
+        || flags.contains("linker")
+        || flags.contains("fuse-ld");
+    let default_link = var("TARGET") == var("HOST")
+        && var("CARGO_CFG_TARGET_OS") == "linux"
+        && var("CARGO_CFG_TARGET_ENV") == "gnu"
+        && !linker_named;
+    if !default_link || var("PROFILE") != "release" {
         return;
     }
     let script = PathBuf::from(var("CARGO_MANIFEST_DIR")).join("src/hot-text.ld");
