@@ -25,15 +25,16 @@ fn a_start_loads_the_c_library_alone() {
     }
 }
 
-/// `src/hot-text.ld`, which `build.rs` hands the linker on Linux release
-/// builds, is what `benches/hot-text.sh` writes: one output section placed
+/// `src/hot-text.ld`, which `build.rs` hands the linker on native Linux
+/// release builds, is what `benches/hot-text.sh` writes: one output section placed
 /// before `.text`, each line a pattern of one function's code (its mangled
 /// name, with wildcards), in its own section or in the compiler's section of
 /// unlikely code. A hand edit that breaks it would break every release build
 /// on Linux, which the tests (debug builds) do not link with it.
 #[test]
 fn the_start_up_linker_script_is_one_section_of_function_patterns() {
-    let script = include_str!("../../src/hot-text.ld");
+    // (As a checkout that turns line ends into CRLF has it, too.)
+    let script = include_str!("../../src/hot-text.ld").replace("\r\n", "\n");
     let (body, after) = script
         .split_once("SECTIONS\n{\n  .text.first :\n  {\n")
         .and_then(|(_, rest)| rest.split_once("\n  }\n}\nINSERT BEFORE .text;\n"))
