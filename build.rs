@@ -30,10 +30,10 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=CC");
     pack_editions();
-    hot_text();
     let var = |name: &str| env::var(name).unwrap_or_default();
     let native = var("TARGET") == var("HOST");
     let glibc = var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu";
+    hot_text(native && glibc);
     let static_crt = var("CARGO_CFG_TARGET_FEATURE")
         .split(',')
         .any(|f| f == "crt-static");
@@ -47,7 +47,7 @@ fn main() {
     }
 }
 
-/// On Linux release builds, the linker script `src/hot-text.ld`
+/// On native Linux (glibc) release builds, the linker script `src/hot-text.ld`
 /// (`benches/hot-text.sh` writes it): the functions a start of the one-shot
 /// commands runs, put together before the rest of the code, so that a start
 /// touches fewer pages of it (a page fault each 64 KB touched).
@@ -59,7 +59,7 @@ fn main() {
 /// linker scripts otherwise; `ld.lld` called directly takes no `-Wl,`), and
 /// debug builds, whose start-up nobody times (the script's patterns add a
 /// second or two to each of their links), are linked as they were.
-fn hot_text() {
+fn hot_text(native_glibc: bool) {
     println!("cargo:rerun-if-changed=src/hot-text.ld");
     println!("cargo:rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
     println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
@@ -68,11 +68,7 @@ fn hot_text() {
     let linker_named = env::var_os("RUSTC_LINKER").is_some()
         || flags.contains("linker")
         || flags.contains("fuse-ld");
-    let default_link = var("TARGET") == var("HOST")
-        && var("CARGO_CFG_TARGET_OS") == "linux"
-        && var("CARGO_CFG_TARGET_ENV") == "gnu"
-        && !linker_named;
-    if !default_link || var("PROFILE") != "release" {
+    if !native_glibc || linker_named || var("PROFILE") != "release" {
         return;
     }
     let script = PathBuf::from(var("CARGO_MANIFEST_DIR")).join("src/hot-text.ld");
