@@ -865,7 +865,11 @@ pub fn split_by_account<T>(
     names: &[&str],
     account: impl Fn(&T) -> &str,
 ) -> ByAccount<T> {
-    let at: FxHashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    // (A name given twice is its first place: the one the count below meets
+    // first. Its later places get no rows.)
+    let at: FxHashMap<&str, usize> = (names.iter().enumerate().rev())
+        .map(|(i, n)| (*n, i))
+        .collect();
     // (Stable: an account's rows keep their order. An account not named
     // sorts last, and is never taken.)
     rows.sort_by_cached_key(|row| at.get(account(row)).copied().unwrap_or(usize::MAX));
@@ -950,6 +954,14 @@ mod tests {
             .map(|rows| rows.iter().map(|r| r.1).collect())
             .collect();
         assert_eq!(apart, vec![vec![2], vec![], vec![1, 3]]);
+        // A name given twice: its rows at its first place.
+        let rows = vec![("a", 1), ("b", 2), ("a", 3)];
+        let split = split_by_account(rows, &["a", "b", "a"], |r| r.0);
+        assert_eq!(split.counts(), &[2, 1, 0]);
+        let apart: Vec<Vec<i32>> = split
+            .map(|rows| rows.iter().map(|r| r.1).collect())
+            .collect();
+        assert_eq!(apart, vec![vec![1, 3], vec![2], vec![]]);
         // (A slice of fewer than two is not sorted; its rows still count.)
         let one: Vec<_> = split_by_account(vec![("", 7)], &[""], |r| r.0).collect();
         assert_eq!(one, vec![vec![("", 7)]]);

@@ -55,31 +55,17 @@ impl CsvOut {
 
     /// Writes a row (a header is one too).
     pub fn row<'c>(&mut self, cells: impl IntoIterator<Item = &'c str>) -> anyhow::Result<()> {
-        let excel = self.excel;
-        let Some(accounts) = &self.accounts else {
-            // The first row is the header: its names say which columns hold
-            // accounts.
-            let cells: Vec<&str> = cells.into_iter().collect();
-            self.accounts = Some(cells.iter().map(|h| ocr_bill::names_accounts(h)).collect());
-            self.writer.write_record(cells.iter().map(|&c| {
-                CsvCell(if excel {
-                    ocr_bill::spreadsheet_safe(c, false)
-                } else {
-                    std::borrow::Cow::Borrowed(c)
-                })
-            }))?;
-            return Ok(());
-        };
-        self.writer
-            .write_record(cells.into_iter().enumerate().map(|(i, c)| {
-                let account = accounts.get(i).copied().unwrap_or(false);
-                CsvCell(if excel {
-                    ocr_bill::spreadsheet_safe(c, account)
-                } else {
-                    std::borrow::Cow::Borrowed(c)
-                })
-            }))?;
-        Ok(())
+        match &self.accounts {
+            Some(accounts) => write_row(&mut self.writer, self.excel, accounts, cells),
+            None => {
+                // The first row is the header: its names say which columns
+                // hold accounts (and none of its own cells is an account).
+                let cells: Vec<&str> = cells.into_iter().collect();
+                write_row(&mut self.writer, self.excel, &[], cells.iter().copied())?;
+                self.accounts = Some(cells.iter().map(|h| ocr_bill::names_accounts(h)).collect());
+                Ok(())
+            }
+        }
     }
 
     /// Moves the CSV written so far into `out` (its buffer kept for the rows
@@ -97,4 +83,23 @@ impl CsvOut {
     pub fn finish(self) -> anyhow::Result<Vec<u8>> {
         Ok(self.writer.into_inner().map_err(|e| e.into_error())?)
     }
+}
+
+/// Writes one row's cells, neutralised for Excel (`accounts` says which
+/// columns hold account IDs).
+fn write_row<'c>(
+    writer: &mut csv::Writer<Vec<u8>>,
+    excel: bool,
+    accounts: &[bool],
+    cells: impl IntoIterator<Item = &'c str>,
+) -> anyhow::Result<()> {
+    writer.write_record(cells.into_iter().enumerate().map(|(i, c)| {
+        let account = accounts.get(i).copied().unwrap_or(false);
+        CsvCell(if excel {
+            ocr_bill::spreadsheet_safe(c, account)
+        } else {
+            std::borrow::Cow::Borrowed(c)
+        })
+    }))?;
+    Ok(())
 }
