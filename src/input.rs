@@ -939,29 +939,31 @@ mod tests {
     /// not named left out; a lone row and no rows alike.
     #[test]
     fn rows_apart_by_account_keep_their_order() {
+        // Rows `(account, n)` split by `names`: each account's count, and its `n`s.
+        let split = |rows: Vec<(&str, i32)>, names: &[&str]| {
+            let split = split_by_account(rows, names, |r| r.0);
+            let counts = split.counts().to_vec();
+            let apart: Vec<Vec<i32>> = split
+                .map(|rows| rows.iter().map(|r| r.1).collect())
+                .collect();
+            (counts, apart)
+        };
         let rows = vec![("b", 1), ("a", 2), ("x", 3), ("b", 4), ("a", 5), ("b", 6)];
-        let split = split_by_account(rows, &["b", "a", "c"], |r| r.0);
-        assert_eq!(split.counts(), &[3, 2, 0]);
-        let apart: Vec<Vec<i32>> = split
-            .map(|rows| rows.iter().map(|r| r.1).collect())
-            .collect();
-        assert_eq!(apart, vec![vec![1, 4, 6], vec![2, 5], vec![]]);
+        assert_eq!(
+            split(rows, &["b", "a", "c"]),
+            (vec![3, 2, 0], vec![vec![1, 4, 6], vec![2, 5], vec![]])
+        );
         // An account without rows between two with rows.
         let rows = vec![("a", 1), ("b", 2), ("a", 3)];
-        let split = split_by_account(rows, &["b", "c", "a"], |r| r.0);
-        assert_eq!(split.counts(), &[1, 0, 2]);
-        let apart: Vec<Vec<i32>> = split
-            .map(|rows| rows.iter().map(|r| r.1).collect())
-            .collect();
-        assert_eq!(apart, vec![vec![2], vec![], vec![1, 3]]);
+        assert_eq!(
+            split(rows.clone(), &["b", "c", "a"]),
+            (vec![1, 0, 2], vec![vec![2], vec![], vec![1, 3]])
+        );
         // A name given twice: its rows at its first place.
-        let rows = vec![("a", 1), ("b", 2), ("a", 3)];
-        let split = split_by_account(rows, &["a", "b", "a"], |r| r.0);
-        assert_eq!(split.counts(), &[2, 1, 0]);
-        let apart: Vec<Vec<i32>> = split
-            .map(|rows| rows.iter().map(|r| r.1).collect())
-            .collect();
-        assert_eq!(apart, vec![vec![1, 3], vec![2], vec![]]);
+        assert_eq!(
+            split(rows, &["a", "b", "a"]),
+            (vec![2, 1, 0], vec![vec![1, 3], vec![2], vec![]])
+        );
         // (A slice of fewer than two is not sorted; its rows still count.)
         let one: Vec<_> = split_by_account(vec![("", 7)], &[""], |r| r.0).collect();
         assert_eq!(one, vec![vec![("", 7)]]);
