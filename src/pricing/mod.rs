@@ -230,6 +230,22 @@ pub struct Item {
     /// Every size of the pack table, with the ones not sold or sold only at a
     /// negotiated price.
     pub pack_cells: Arc<[PackCell]>,
+    /// The first [`SHORT_TABLE`] tiers' bounds, `u64::MAX` for the open-ended
+    /// last and past the end: what [`Item::tier_index`] counts a short
+    /// table's tiers from (made with the tiers, by [`upper_bounds`]).
+    uppers: [u64; SHORT_TABLE],
+}
+
+/// Tiers of a table counted without a branch; a longer one is searched.
+const SHORT_TABLE: usize = 8;
+
+/// The upper bounds that [`Item::tier_index`] reads for a short table.
+fn upper_bounds(tiers: &[Tier]) -> [u64; SHORT_TABLE] {
+    let mut uppers = [u64::MAX; SHORT_TABLE];
+    for (u, t) in uppers.iter_mut().zip(tiers) {
+        *u = t.upto.unwrap_or(u64::MAX);
+    }
+    uppers
 }
 
 /// An API (接口), as users name it: billed under its billing item.
@@ -304,18 +320,27 @@ impl Item {
     /// `calls` (the one place a tier is chosen).
     pub fn tier_index(&self, calls: u64, bounds: TierBounds) -> usize {
         // Tiers ascend, so the tiers below `calls` are a prefix.
-        let below_it = |t: &Tier| match (t.upto, bounds) {
-            (None, _) => false,
-            (Some(upto), TierBounds::LowerExclusive) => calls > upto,
-            (Some(upto), TierBounds::UpperExclusive) => calls >= upto,
-        };
         // A price page's few tiers are counted without a branch (a binary
-        // search's branches are a coin toss a row when counts are spread);
-        // a long table is searched.
-        let below = if self.tiers.len() <= 8 {
-            self.tiers.iter().map(|t| usize::from(below_it(t))).sum()
+        // search's branches are a coin toss a row when counts are spread),
+        // from their bounds side by side; a long table is searched. (The
+        // open-ended last tier and the places past the end are `u64::MAX`:
+        // counted only for `u64::MAX` calls up to an upper-exclusive bound,
+        // and the last tier is the most there is.)
+        let below = if self.tiers.len() <= SHORT_TABLE {
+            match bounds {
+                TierBounds::LowerExclusive => {
+                    self.uppers.iter().map(|&u| usize::from(calls > u)).sum()
+                }
+                TierBounds::UpperExclusive => {
+                    self.uppers.iter().map(|&u| usize::from(calls >= u)).sum()
+                }
+            }
         } else {
-            self.tiers.partition_point(below_it)
+            self.tiers.partition_point(|t| match (t.upto, bounds) {
+                (None, _) => false,
+                (Some(upto), TierBounds::LowerExclusive) => calls > upto,
+                (Some(upto), TierBounds::UpperExclusive) => calls >= upto,
+            })
         };
         below.min(self.tiers.len() - 1)
     }
@@ -972,6 +997,32 @@ mod tests {
                     );
                 }
                 assert_eq!(item.tier_index(u64::MAX, b), len - 1);
+            }
+        }
+        // The largest bound a pricing file can write (TOML's largest
+        // integer), short and long tables, at and around it.
+        let top = i64::MAX as u64;
+        for len in [3usize, 9] {
+            let tiers: Vec<String> = (1..len - 1)
+                .map(|i| format!("{{ upto = {}, price = \"0.{i:02}\" }}", i * 1000))
+                .chain([format!("{{ upto = {top}, price = \"0.5\" }}")])
+                .chain(std::iter::once("{ price = \"0.01\" }".to_string()))
+                .collect();
+            for bounds in ["lower-exclusive", "upper-exclusive"] {
+                let toml = format!(
+                    "tier_bounds = \"{bounds}\"\n[tiers]\nstandard = [{}]\n",
+                    tiers.join(", ")
+                );
+                let list = PriceList::from_toml(&toml).unwrap();
+                let item = list.item("idcard").unwrap();
+                let b = list.settings.tier_bounds;
+                for calls in [0, 1000, top - 1, top, top + 1, u64::MAX - 1, u64::MAX] {
+                    assert_eq!(
+                        item.tier_index(calls, b),
+                        holding(item, calls, b),
+                        "{len} tiers, {bounds}, {calls} calls"
+                    );
+                }
             }
         }
     }

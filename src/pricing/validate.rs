@@ -159,7 +159,7 @@ impl RawPriceList {
         let make_item = |key: &str,
                          name: &str,
                          aliases: Vec<String>,
-                         tiers: &Spanned<String>,
+                         tiers_name: &Spanned<String>,
                          packs: &Option<Spanned<String>>,
                          free: Option<u64>,
                          one_time: Option<u64>|
@@ -175,6 +175,7 @@ impl RawPriceList {
                     ),
                 });
             }
+            let tiers = tier_table(key, tiers_name)?;
             Ok(Item {
                 key: key.to_string(),
                 name: name.to_string(),
@@ -182,8 +183,9 @@ impl RawPriceList {
                 apis: Vec::new(),
                 free_calls_per_month: free.unwrap_or(settings.free_calls_per_month),
                 one_time_free_calls: one_time.unwrap_or(0),
-                tier_table: tiers.get_ref().clone(),
-                tiers: tier_table(key, tiers)?,
+                tier_table: tiers_name.get_ref().clone(),
+                uppers: super::upper_bounds(&tiers),
+                tiers,
                 pack_table: packs.as_ref().map(|p| p.get_ref().clone()),
                 packs: listed(&cells).into(),
                 pack_cells: cells,
