@@ -974,56 +974,48 @@ mod tests {
     /// the definition, at and around every bound, under both bounds.
     #[test]
     fn every_table_length_reaches_the_tier_that_holds_the_count() {
-        for len in [1usize, 2, 5, 8, 9, 40] {
-            let tiers: Vec<String> = (1..len)
-                .map(|i| format!("{{ upto = {}, price = \"0.{i:02}\" }}", i * 1000))
-                .chain(std::iter::once("{ price = \"0.01\" }".to_string()))
+        for len in [1u64, 2, 5, 8, 9, 40] {
+            let uppers: Vec<u64> = (1..len).map(|i| i * 1000).collect();
+            let calls: Vec<u64> = (0..=len * 1000 + 1)
+                .filter(|c| matches!(c % 1000, 0 | 1 | 999))
                 .collect();
-            for bounds in ["lower-exclusive", "upper-exclusive"] {
-                let toml = format!(
-                    "tier_bounds = \"{bounds}\"\n[tiers]\nstandard = [{}]\n",
-                    tiers.join(", ")
-                );
-                let list = PriceList::from_toml(&toml).unwrap();
-                let item = list.item("idcard").unwrap();
-                let b = list.settings.tier_bounds;
-                assert_eq!(item.tiers.len(), len);
-                for calls in (0..=len as u64 * 1000 + 1).filter(|c| matches!(c % 1000, 0 | 1 | 999))
-                {
-                    assert_eq!(
-                        item.tier_index(calls, b),
-                        holding(item, calls, b),
-                        "{len} tiers, {bounds}, {calls} calls"
-                    );
-                }
-                assert_eq!(item.tier_index(u64::MAX, b), len - 1);
-            }
+            reaches_as_defined(&uppers, &calls);
         }
         // The largest bound a pricing file can write (TOML's largest
         // integer), short and long tables, at and around it.
         let top = i64::MAX as u64;
-        for len in [3usize, 9] {
-            let tiers: Vec<String> = (1..len - 1)
-                .map(|i| format!("{{ upto = {}, price = \"0.{i:02}\" }}", i * 1000))
-                .chain([format!("{{ upto = {top}, price = \"0.5\" }}")])
-                .chain(std::iter::once("{ price = \"0.01\" }".to_string()))
-                .collect();
-            for bounds in ["lower-exclusive", "upper-exclusive"] {
-                let toml = format!(
-                    "tier_bounds = \"{bounds}\"\n[tiers]\nstandard = [{}]\n",
-                    tiers.join(", ")
+        for len in [3u64, 9] {
+            let uppers: Vec<u64> = (1..len - 1).map(|i| i * 1000).chain([top]).collect();
+            reaches_as_defined(&uppers, &[0, 1000, top - 1, top, top + 1, u64::MAX - 1]);
+        }
+    }
+
+    /// `tier_index` against the definition, for a table of tiers up to
+    /// `uppers` and an open-ended last, under both bounds, at `calls` and at
+    /// the most calls there can be.
+    fn reaches_as_defined(uppers: &[u64], calls: &[u64]) {
+        let tiers: Vec<String> = (uppers.iter().enumerate())
+            .map(|(i, u)| format!("{{ upto = {u}, price = \"0.{:02}\" }}", i + 1))
+            .chain(["{ price = \"0.01\" }".to_string()])
+            .collect();
+        for bounds in ["lower-exclusive", "upper-exclusive"] {
+            let toml = format!(
+                "tier_bounds = \"{bounds}\"\n[tiers]\nstandard = [{}]\n",
+                tiers.join(", ")
+            );
+            let list = PriceList::from_toml(&toml).unwrap();
+            let item = list.item("idcard").unwrap();
+            let b = list.settings.tier_bounds;
+            assert_eq!(item.tiers.len(), uppers.len() + 1);
+            for &c in calls.iter().chain([&u64::MAX]) {
+                let len = uppers.len() + 1;
+                assert_eq!(
+                    item.tier_index(c, b),
+                    holding(item, c, b),
+                    "{len} tiers, {bounds}, {c} calls"
                 );
-                let list = PriceList::from_toml(&toml).unwrap();
-                let item = list.item("idcard").unwrap();
-                let b = list.settings.tier_bounds;
-                for calls in [0, 1000, top - 1, top, top + 1, u64::MAX - 1, u64::MAX] {
-                    assert_eq!(
-                        item.tier_index(calls, b),
-                        holding(item, calls, b),
-                        "{len} tiers, {bounds}, {calls} calls"
-                    );
-                }
             }
+            assert_eq!(item.tier_index(u64::MAX, b), uppers.len());
         }
     }
 }
