@@ -76,7 +76,7 @@ pub use prepaid::{PackUse, PrepaidMonth};
 pub use pricing::{
     edition_text, About, AlertRule, Api, Found, FreeQuota, FreezeBasis, Item, OverageTierBasis,
     Pack, PackCell, PackPrice, PriceList, PricingError, ReachedTier, Settings, Tier, TierBounds,
-    TierPrice, Unpriced, DEFAULT_PRICING, EDITIONS,
+    TierPrice, Tiers, Unpriced, DEFAULT_PRICING, EDITIONS,
 };
 pub use quote::{
     cheapest_packs, pack_options, serialize_pack_list, single_size, spread_calls, PackCount,

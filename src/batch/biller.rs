@@ -105,7 +105,7 @@ impl<'a> Biller<'a> {
                 // Facts of a tier table are computed once for all the APIs
                 // that share it.
                 let shared = self.apis.iter().position(|a| {
-                    std::sync::Arc::ptr_eq(&a.tiers, &api.tiers)
+                    a.tiers.same_table(&api.tiers)
                         && self.calc.lone_free(a) == self.calc.lone_free(api)
                 });
                 let (tiers, cliffs, cliff_cells) = match shared {

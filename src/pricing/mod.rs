@@ -221,7 +221,7 @@ pub struct Item {
     pub tier_table: String,
     /// The postpaid tiers, ascending, last open-ended (shared by every API
     /// that names the same table).
-    pub tiers: Arc<[Tier]>,
+    pub tiers: Tiers,
     /// Name of the pack table, if the API has packs.
     pub pack_table: Option<String>,
     /// The packs on offer at a list price, ascending by size; empty when none
@@ -230,22 +230,47 @@ pub struct Item {
     /// Every size of the pack table, with the ones not sold or sold only at a
     /// negotiated price.
     pub pack_cells: Arc<[PackCell]>,
-    /// The first [`SHORT_TABLE`] tiers' bounds, `u64::MAX` for the open-ended
-    /// last and past the end: what [`Item::tier_index`] counts a short
-    /// table's tiers from (made with the tiers, by [`upper_bounds`]).
-    uppers: [u64; SHORT_TABLE],
 }
 
 /// Tiers of a table counted without a branch; a longer one is searched.
 const SHORT_TABLE: usize = 8;
 
-/// The upper bounds that [`Item::tier_index`] reads for a short table.
-fn upper_bounds(tiers: &[Tier]) -> [u64; SHORT_TABLE] {
-    let mut uppers = [u64::MAX; SHORT_TABLE];
-    for (u, t) in uppers.iter_mut().zip(tiers) {
-        *u = t.upto.unwrap_or(u64::MAX);
+/// A postpaid tier table: its tiers (a slice, through `Deref`), shared by the
+/// items that name it, and its first [`SHORT_TABLE`] bounds side by side,
+/// made with them (what [`Item::tier_index`] counts a short table from).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tiers {
+    tiers: Arc<[Tier]>,
+    /// The bounds, `u64::MAX` for the open-ended last tier and past the end.
+    uppers: [u64; SHORT_TABLE],
+}
+
+impl Tiers {
+    /// A table of validated tiers: ascending, the last open-ended.
+    pub(crate) fn new(tiers: Vec<Tier>) -> Tiers {
+        let mut uppers = [u64::MAX; SHORT_TABLE];
+        for (u, t) in uppers.iter_mut().zip(&tiers) {
+            *u = t.upto.unwrap_or(u64::MAX);
+        }
+        Tiers {
+            tiers: tiers.into(),
+            uppers,
+        }
     }
-    uppers
+
+    /// Whether two items name the same table (one table shared, not two
+    /// equal ones).
+    pub fn same_table(&self, other: &Tiers) -> bool {
+        Arc::ptr_eq(&self.tiers, &other.tiers)
+    }
+}
+
+impl std::ops::Deref for Tiers {
+    type Target = [Tier];
+
+    fn deref(&self) -> &[Tier] {
+        &self.tiers
+    }
 }
 
 /// An API (接口), as users name it: billed under its billing item.
@@ -328,12 +353,18 @@ impl Item {
         // and the last tier is the most there is.)
         let below = if self.tiers.len() <= SHORT_TABLE {
             match bounds {
-                TierBounds::LowerExclusive => {
-                    self.uppers.iter().map(|&u| usize::from(calls > u)).sum()
-                }
-                TierBounds::UpperExclusive => {
-                    self.uppers.iter().map(|&u| usize::from(calls >= u)).sum()
-                }
+                TierBounds::LowerExclusive => self
+                    .tiers
+                    .uppers
+                    .iter()
+                    .map(|&u| usize::from(calls > u))
+                    .sum(),
+                TierBounds::UpperExclusive => self
+                    .tiers
+                    .uppers
+                    .iter()
+                    .map(|&u| usize::from(calls >= u))
+                    .sum(),
             }
         } else {
             self.tiers.partition_point(|t| match (t.upto, bounds) {
@@ -757,7 +788,7 @@ impl PriceList {
         let _ = writeln!(out, "summary = {}", q(&self.about.summary));
         let _ = writeln!(out, "\n[freeze]\nbasis = {}", q(&kebab(&s.freeze_basis)));
         let _ = writeln!(out, "ratio = {}", q(&s.freeze_ratio.to_string()));
-        let mut tiers: BTreeMap<&str, &Arc<[Tier]>> = BTreeMap::new();
+        let mut tiers: BTreeMap<&str, &Tiers> = BTreeMap::new();
         let mut packs: BTreeMap<&str, &Arc<[PackCell]>> = BTreeMap::new();
         for item in &self.items {
             tiers.insert(&item.tier_table, &item.tiers);

@@ -117,17 +117,17 @@ impl RawPriceList {
         };
         let api_list = need(self.api, "api")?;
 
-        let mut schedules: BTreeMap<String, Arc<[Tier]>> = BTreeMap::new();
+        let mut schedules: BTreeMap<String, Tiers> = BTreeMap::new();
         for (name, tiers) in &self.tiers {
-            schedules.insert(name.clone(), c.tiers(name, tiers)?.into());
+            schedules.insert(name.clone(), Tiers::new(c.tiers(name, tiers)?));
         }
         let mut pack_tables: BTreeMap<String, Arc<[PackCell]>> = BTreeMap::new();
         for (name, packs) in &self.packs {
             pack_tables.insert(name.clone(), c.packs(name, packs)?.into());
         }
-        let tier_table = |owner: &str, t: &Spanned<String>| -> Result<Arc<[Tier]>, PricingError> {
+        let tier_table = |owner: &str, t: &Spanned<String>| -> Result<Tiers, PricingError> {
             match schedules.get(t.get_ref()) {
-                Some(tiers) => Ok(Arc::clone(tiers)),
+                Some(tiers) => Ok(tiers.clone()),
                 None => c.fail(
                     t.span(),
                     format!(
@@ -159,7 +159,7 @@ impl RawPriceList {
         let make_item = |key: &str,
                          name: &str,
                          aliases: Vec<String>,
-                         tiers_name: &Spanned<String>,
+                         tiers: &Spanned<String>,
                          packs: &Option<Spanned<String>>,
                          free: Option<u64>,
                          one_time: Option<u64>|
@@ -175,7 +175,6 @@ impl RawPriceList {
                     ),
                 });
             }
-            let tiers = tier_table(key, tiers_name)?;
             Ok(Item {
                 key: key.to_string(),
                 name: name.to_string(),
@@ -183,9 +182,8 @@ impl RawPriceList {
                 apis: Vec::new(),
                 free_calls_per_month: free.unwrap_or(settings.free_calls_per_month),
                 one_time_free_calls: one_time.unwrap_or(0),
-                tier_table: tiers_name.get_ref().clone(),
-                uppers: super::upper_bounds(&tiers),
-                tiers,
+                tier_table: tiers.get_ref().clone(),
+                tiers: tier_table(key, tiers)?,
                 pack_table: packs.as_ref().map(|p| p.get_ref().clone()),
                 packs: listed(&cells).into(),
                 pack_cells: cells,
