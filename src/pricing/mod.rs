@@ -236,8 +236,8 @@ pub struct Item {
 const SHORT_TABLE: usize = 8;
 
 /// A postpaid tier table: its tiers (a slice, through `Deref`), shared by the
-/// items that name it, and its first [`SHORT_TABLE`] bounds side by side,
-/// made with them (what [`Item::tier_index`] counts a short table from).
+/// items that name it, and its first 8 bounds side by side, made with them
+/// (what [`Item::tier_index`] counts a short table from).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tiers {
     tiers: Arc<[Tier]>,
