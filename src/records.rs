@@ -65,6 +65,12 @@ impl<'a> Record<'a> {
         &self.field_bytes[self.fields[i].clone()]
     }
 
+    /// The `i`-th field, unquoted, and every byte after it where it is held:
+    /// room to read a short field as one word.
+    pub fn field_room(&self, i: usize) -> &'a [u8] {
+        &self.field_bytes[self.fields[i].start..]
+    }
+
     /// The record's bytes as read and every byte after them in the reader's
     /// buffer: room to copy the record in a copy of a fixed size.
     pub fn raw_room(&self) -> &'a [u8] {

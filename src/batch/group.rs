@@ -514,7 +514,7 @@ fn pivot_cells(
             continue;
         }
         let in_column = |e: String| format!("column {}: {e}", cols.names[*column]);
-        let calls = super::calls_of(cell, suffix, cols).map_err(in_column)?;
+        let calls = super::calls_in(record, *column, suffix, cols).map_err(in_column)?;
         let api = match pivot.role {
             crate::columns::Role::Api => biller.api(value.as_bytes()),
             _ => biller.api(record.field(cols.api)),

@@ -188,6 +188,45 @@ fn calls_of(field: &[u8], suffix: &str, cols: &Columns) -> Result<u64, String> {
     crate::columns::count_in_unit(&String::from_utf8_lossy(field), suffix, marks)
 }
 
+/// The count in cell `c` of a record at the scale `suffix` gives it: a
+/// short cell of plain digits read as one word, any other as [`calls_of`]
+/// reads it.
+#[inline(always)]
+fn calls_in(record: &Record<'_>, c: usize, suffix: &str, cols: &Columns) -> Result<u64, String> {
+    let field = record.field(c);
+    match eight_digits(field.len(), record.field_room(c)) {
+        Some(n) if suffix.is_empty() => Ok(n),
+        _ => calls_of(field, suffix, cols),
+    }
+}
+
+/// The count of a cell of 1 to 8 plain digits, read as one word from
+/// `room` (the cell's `len` bytes and those after it), or `None` for any
+/// other cell: no loop whose end depends on how many digits there are.
+#[inline(always)]
+fn eight_digits(len: usize, room: &[u8]) -> Option<u64> {
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    let word = room.first_chunk::<8>()?;
+    if !(1..=8).contains(&len) {
+        return None;
+    }
+    // The cell's bytes at the top (the first, most significant digit lowest),
+    // '0's before them.
+    let text = u64::from_le_bytes(*word) << (8 * (8 - len))
+        | ZEROS.checked_shr(8 * len as u32).unwrap_or(0);
+    // Every byte 0x30..=0x39: its high nibble 3, and still 3 with 6 added.
+    if text & HIGH != ZEROS || text.wrapping_add(0x0606_0606_0606_0606) & HIGH != ZEROS {
+        return None;
+    }
+    let d = text - ZEROS;
+    // Pairs, fours, then eight digits, each the more significant one times
+    // its scale plus the other.
+    let d = (d.wrapping_mul(10).wrapping_add(d >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let d = (d.wrapping_mul(100).wrapping_add(d >> 16)) & 0x0000_FFFF_0000_FFFF;
+    Some((d.wrapping_mul(10_000).wrapping_add(d >> 32)) & 0xFFFF_FFFF)
+}
+
 fn too_long(line: u64) -> RowError {
     RowError::new(line, too_long_message())
 }
@@ -203,7 +242,7 @@ fn read_row(
     // The unit first: it scales the count (0.9 of 万次).
     let suffix = unit_of(record, cols)?;
     let calls = match cols.calls {
-        Some(c) => calls_of(record.field(c), suffix, cols)?,
+        Some(c) => calls_in(record, c, suffix, cols)?,
         None => 1,
     };
     Ok((api, calls))
@@ -237,5 +276,72 @@ fn read_error(e: ReadError) -> BatchError {
             ReadError::TooLong(line) => line,
             _ => 0,
         })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::eight_digits;
+
+    /// What a loop over the cell's bytes reads: the count of 1 to 8 plain
+    /// digits, else nothing.
+    fn plain_count(cell: &[u8]) -> Option<u64> {
+        let digits = (1..=8).contains(&cell.len()) && cell.iter().all(u8::is_ascii_digit);
+        digits.then(|| cell.iter().fold(0, |n, &d| n * 10 + u64::from(d - b'0')))
+    }
+
+    /// Read as one word, a cell gives the count the bytes say, whatever
+    /// follows it: every length, every byte in every place, and leading
+    /// zeros; and nothing where fewer than 8 bytes are left to read.
+    #[test]
+    fn a_short_cell_of_digits_is_read_as_one_word() {
+        let after = [
+            &b",2026-01\n"[..],
+            b"\n",
+            b"99999999",
+            b"\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF",
+        ];
+        let mut cells: Vec<Vec<u8>> = vec![b"0".to_vec(), b"00001234".to_vec()];
+        for len in 1..=9usize {
+            let base: Vec<u8> = (0..len).map(|i| b"987654321"[i]).collect();
+            cells.push(base.clone());
+            for at in 0..len {
+                for b in [
+                    0u8,
+                    b' ',
+                    b',',
+                    b'.',
+                    b'/',
+                    b':',
+                    b'?',
+                    b'@',
+                    0x36 + 0x80,
+                    0xB9,
+                    0xFF,
+                ] {
+                    let mut other = base.clone();
+                    other[at] = b;
+                    cells.push(other);
+                }
+            }
+        }
+        cells.push(b"99999999".to_vec());
+        for cell in &cells {
+            for tail in after {
+                let room: Vec<u8> = cell.iter().chain(tail).copied().collect();
+                if room.len() < 8 {
+                    assert_eq!(eight_digits(cell.len(), &room), None, "{cell:?}");
+                    continue;
+                }
+                assert_eq!(
+                    eight_digits(cell.len(), &room),
+                    plain_count(cell),
+                    "{:?} then {:?}",
+                    String::from_utf8_lossy(cell),
+                    String::from_utf8_lossy(tail)
+                );
+            }
+        }
+        assert_eq!(eight_digits(0, b"12345678"), None);
     }
 }
