@@ -350,7 +350,9 @@ impl Item {
         // from their bounds side by side; a long table is searched. (The
         // open-ended last tier and the places past the end are `u64::MAX`:
         // counted only for `u64::MAX` calls up to an upper-exclusive bound,
-        // and the last tier is the most there is.)
+        // and the last tier is the most there is.) The kind of bound is
+        // matched once, outside the count: one closure matching it for each
+        // bound made a flat `batch` run 7–10 % slower.
         let below = if self.tiers.len() <= SHORT_TABLE {
             match bounds {
                 TierBounds::LowerExclusive => self
