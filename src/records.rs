@@ -56,8 +56,38 @@ impl<'a> Record<'a> {
                  bytes, not text; the file may be damaged or cut short (a copy or download \
                  that stopped): get it again"
             ),
-            None => format!("expected {count} fields as in the header, found {found}"),
+            None => format!(
+                "expected {count} fields as in the header, found {found}{}",
+                self.split_number(count).unwrap_or_default()
+            ),
         }
+    }
+
+    /// When the record has more fields than the header, and two neighbouring
+    /// ones are a number cut at its comma (`9,000` or `9,00` unquoted, as a
+    /// spreadsheet saves a formatted number), a note saying so.
+    fn split_number(&self, count: usize) -> Option<String> {
+        if self.len() <= count {
+            return None;
+        }
+        let digits = |f: &[u8]| !f.is_empty() && f.iter().all(u8::is_ascii_digit);
+        (1..self.len()).find_map(|i| {
+            let (a, b) = (self.field(i - 1), self.field(i));
+            let joined = [a, b].join(&b',');
+            (digits(a)
+                && digits(b)
+                && b.len() <= 3
+                && memchr::memmem::find(self.raw, &joined).is_some())
+            .then(|| {
+                let number = String::from_utf8_lossy(&joined);
+                format!(
+                    ": fields {i} and {} read '{number}' as two; a number with a comma in a \
+                         comma-separated file is quoted (\"{number}\"), or written without \
+                         the thousands separator",
+                    i + 1
+                )
+            })
+        })
     }
 
     /// The `i`-th field, unquoted.
@@ -866,6 +896,38 @@ pub(crate) mod tests {
             ));
         }
         out
+    }
+
+    /// A field-count error says which two fields look like one number cut at
+    /// its comma, and only then.
+    #[test]
+    fn a_number_cut_at_its_comma_is_named() {
+        let why = |line: &str, count: usize| {
+            let mut r = RecordReader::new(line.as_bytes());
+            let record = r.next_record().unwrap().unwrap();
+            record.has_fields(count).err()
+        };
+        let named = |line: &str, pair: &str| {
+            let message = why(line, 3).unwrap();
+            assert!(message.contains(pair), "{line}: {message}");
+        };
+        named("A,idcard,9,000", "fields 3 and 4 read '9,000' as two");
+        named("A,idcard,9,00", "fields 3 and 4 read '9,00' as two");
+        named("A,1,234,idcard", "fields 2 and 3 read '1,234' as two");
+        named("A,idcard,12,500,7", "fields 3 and 4 read '12,500' as two");
+        for plain in [
+            "A,idcard,9,0000",
+            "A,idcard,x,000",
+            "A,idcard,9,",
+            "A,idcard,\"9\",000x",
+        ] {
+            let message = why(plain, 3).unwrap();
+            assert!(!message.contains("read '"), "{plain}: {message}");
+            assert!(message.ends_with("found 4"), "{plain}: {message}");
+        }
+        // Fewer fields than the header: nothing was cut.
+        assert!(why("9,000", 3).unwrap().ends_with("found 2"));
+        assert_eq!(why("A,idcard,9000", 3), None);
     }
 
     #[test]
