@@ -65,7 +65,8 @@ impl<'a> Record<'a> {
 
     /// When the record has more fields than the header, and two neighbouring
     /// ones are a number cut at its comma (`9,000` or `9,00` unquoted, as a
-    /// spreadsheet saves a formatted number), a note saying so.
+    /// spreadsheet saves a formatted number: one to three digits, then one to
+    /// three), a note saying so.
     fn split_number(&self, count: usize) -> Option<String> {
         if self.len() <= count {
             return None;
@@ -76,6 +77,7 @@ impl<'a> Record<'a> {
             let joined = [a, b].join(&b',');
             (digits(a)
                 && digits(b)
+                && a.len() <= 3
                 && b.len() <= 3
                 && memchr::memmem::find(self.raw, &joined).is_some())
             .then(|| {
@@ -917,6 +919,7 @@ pub(crate) mod tests {
         named("A,idcard,12,500,7", "fields 3 and 4 read '12,500' as two");
         for plain in [
             "A,idcard,9,0000",
+            "A,idcard,9000,12",
             "A,idcard,x,000",
             "A,idcard,9,",
             "A,idcard,\"9\",000x",
