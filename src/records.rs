@@ -71,24 +71,23 @@ impl<'a> Record<'a> {
         if self.len() <= count {
             return None;
         }
-        let digits = |f: &[u8]| !f.is_empty() && f.iter().all(u8::is_ascii_digit);
+        let group = |f: &[u8]| (1..=3).contains(&f.len()) && f.iter().all(u8::is_ascii_digit);
         (1..self.len()).find_map(|i| {
             let (a, b) = (self.field(i - 1), self.field(i));
+            if !(group(a) && group(b)) {
+                return None;
+            }
+            // (Joined by a comma as the line is written: not by a tab or a
+            // semicolon, nor across a quote.)
             let joined = [a, b].join(&b',');
-            (digits(a)
-                && digits(b)
-                && a.len() <= 3
-                && b.len() <= 3
-                && memchr::memmem::find(self.raw, &joined).is_some())
-            .then(|| {
-                let number = String::from_utf8_lossy(&joined);
-                format!(
-                    ": fields {i} and {} read '{number}' as two; a number with a comma in a \
-                         comma-separated file is quoted (\"{number}\"), or written without \
-                         the thousands separator",
-                    i + 1
-                )
-            })
+            memchr::memmem::find(self.raw, &joined)?;
+            let number = String::from_utf8_lossy(&joined);
+            Some(format!(
+                ": fields {i} and {} read '{number}' as two; a number with a comma in a \
+                 comma-separated file is quoted (\"{number}\"), or written without the \
+                 thousands separator",
+                i + 1
+            ))
         })
     }
 
