@@ -310,29 +310,49 @@ pub(super) fn month_of(field: &[u8]) -> Result<Dated, String> {
 }
 
 /// `YYYY-MM` or `YYYY-MM-DD` (a day from 1 to 28, which every month has):
-/// the digits at fixed places, all eight checked at once.
+/// the first eight bytes read as one word, its two dashes and its six digits
+/// checked at once, the year's digits combined in pairs.
 #[inline(always)]
 fn month_at_fixed_places(f: &[u8]) -> Option<Dated> {
-    let (head, day) = match f.len() {
-        7 => (f, None),
-        10 if f[7] == b'-' => (&f[..7], Some([f[8], f[9]])),
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    // Bytes 4 and 7: the dashes (a month alone has seven bytes: a dash is
+    // put in its eighth).
+    const DASHES: u64 = 0x2D00_002D_0000_0000;
+    const DASH_BYTES: u64 = 0xFF00_00FF_0000_0000;
+    let half = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            f[at..at + 4].try_into().expect("4 bytes"),
+        ))
+    };
+    let (word, day) = match f.len() {
+        // Bytes 0-3 and 3-6: byte 3 read twice, in its place both times.
+        7 => (
+            half(0) | half(3) << 24 | u64::from(b'-') << 56,
+            [b'0', b'1'],
+        ),
+        10 => (half(0) | half(4) << 32, [f[8], f[9]]),
         _ => return None,
     };
-    let [y0, y1, y2, y3, b'-', m0, m1] = *head else {
-        return None;
-    };
-    let [d8, d9] = day.unwrap_or([b'0', b'1']);
-    let digits = [y0, y1, y2, y3, m0, m1, d8, d9];
-    if !super::all_digits(digits) {
+    if word & DASH_BYTES != DASHES {
         return None;
     }
-    let [a, b, c, d, m, n, e, g] = digits.map(|b| u32::from(b - b'0'));
-    if !(1..=28).contains(&(e * 10 + g)) {
+    // The day's digits where the dashes were: eight digits, or not a month
+    // at fixed places.
+    let digits = word & !DASH_BYTES | u64::from(day[0]) << 32 | u64::from(day[1]) << 56;
+    if !super::all_digits(digits.to_le_bytes()) {
         return None;
     }
-    Month::new(a * 1000 + b * 100 + c * 10 + d, m * 10 + n).map(|month| Dated {
+    let d = digits - ZEROS;
+    if !(1..=28).contains(&((d >> 32 & 0xFF) * 10 + (d >> 56))) {
+        return None;
+    }
+    // The year's digits in pairs (bytes 0 and 2), then the two pairs.
+    let pairs = (d.wrapping_mul(10) + (d >> 8)) & 0x00FF_00FF;
+    let year = (pairs & 0xFF) * 100 + (pairs >> 16);
+    let month = (d >> 40 & 0xFF) * 10 + (d >> 48 & 0xFF);
+    Month::new(year as u32, month as u32).map(|month| Dated {
         month,
-        has_day: day.is_some(),
+        has_day: f.len() == 10,
     })
 }
 
@@ -395,6 +415,10 @@ mod tests {
             "2026-01-/5",
             "2026-01_15",
             "2026-01-15x",
+            // A byte past '9' where the day's last digit is (day 10, 20 if read as one).
+            "2026-01-0:",
+            "2026-01-1:",
+            "2026-01-:0",
         ];
         for text in inputs {
             let fast = month_of(text.as_bytes());
@@ -406,6 +430,29 @@ mod tests {
             );
             if let (Ok(a), Ok(b)) = (fast, general) {
                 assert_eq!(a, b, "{text:?}");
+            }
+        }
+        // Every byte at every place of both forms: a month read at fixed
+        // places is the parser's, and the usual forms are all read there.
+        for template in ["2026-06", "2026-06-15"] {
+            for at in 0..template.len() {
+                for b in 0..=0x7Fu8 {
+                    let mut bytes = template.as_bytes().to_vec();
+                    bytes[at] = b;
+                    let text = std::str::from_utf8(&bytes).expect("ASCII");
+                    if let Some(d) = month_at_fixed_places(&bytes) {
+                        assert_eq!(Month::parse_dated(text), Ok(d), "{text:?}");
+                    }
+                }
+            }
+        }
+        for year in [1000, 2026, 9999] {
+            for month in 1..=12 {
+                assert!(month_at_fixed_places(format!("{year}-{month:02}").as_bytes()).is_some());
+                for day in 1..=28 {
+                    let date = format!("{year}-{month:02}-{day:02}");
+                    assert!(month_at_fixed_places(date.as_bytes()).is_some(), "{date}");
+                }
             }
         }
         assert_eq!(trimmed(b" \tx \t"), b"x");
