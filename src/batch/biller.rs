@@ -27,6 +27,9 @@ pub(super) struct TierCells {
     /// That price in whole fen, when it is a whole number of them: a bill at
     /// it is an exact integer product, no rounding.
     pub(super) fen: Option<u64>,
+    /// The least of the bills at the first call counts of the tiers above
+    /// (`None`: none above has a price): a bill no greater has no cliff.
+    pub(super) least_above: Option<Money>,
 }
 
 /// Per-API facts computed once per run.
@@ -116,7 +119,7 @@ impl<'a> Biller<'a> {
                     ),
                     None => {
                         let bounds = self.calc.prices.settings.tier_bounds;
-                        let tiers: Vec<TierCells> = (0..api.tiers.len())
+                        let mut tiers: Vec<TierCells> = (0..api.tiers.len())
                             .map(|i| {
                                 let price = self.calc.price(api, i);
                                 // (Written from the last cell back.)
@@ -131,6 +134,7 @@ impl<'a> Biller<'a> {
                                     unpriced: tier_cells(""),
                                     price,
                                     fen: price.and_then(whole_fen),
+                                    least_above: None,
                                 }
                             })
                             .collect();
@@ -145,6 +149,9 @@ impl<'a> Biller<'a> {
                                 Some((at, c.amount))
                             })
                             .collect();
+                        for (i, t) in tiers.iter_mut().enumerate() {
+                            t.least_above = cliffs[i + 1..].iter().flatten().map(|c| c.1).min();
+                        }
                         let cliff_cells: Vec<Cells> = cliffs
                             .iter()
                             .map(|c| {
@@ -277,6 +284,14 @@ impl<'a> Biller<'a> {
         tier: usize,
         amount: Money,
     ) -> Option<usize> {
+        // No tier above is billed less than this bill (most rows): none to
+        // look at one by one.
+        if self.tiers[api][tier]
+            .least_above
+            .is_none_or(|least| amount <= least)
+        {
+            return None;
+        }
         let above = self.cliffs[api][tier + 1..].iter().copied();
         crate::bill::nearest_cliff(above, calls, amount).map(|(i, _)| tier + 1 + i)
     }
@@ -457,13 +472,19 @@ impl Cells {
         self.buf[self.start] = b',';
     }
 
-    /// Another's cells (a tier's, a cliff's) before these: up to [`SLACK`]
-    /// bytes by a copy of that size, the bytes before them landing where
-    /// nothing is written yet.
+    /// Another's cells (a tier's, a cliff's) before these: up to 16 bytes by
+    /// a copy of 16 (most tiers' cells), up to [`SLACK`] by a copy of that
+    /// size, the bytes before them landing where nothing is written yet.
     #[inline(always)]
     pub(super) fn put_cells(&mut self, other: &Cells) {
         let len = other.len();
-        if len <= SLACK {
+        if len <= 16 {
+            let from: &[u8; 16] = other.buf[CELLS_END - 16..]
+                .first_chunk()
+                .expect("a fixed copy's bytes");
+            self.buf[self.start - 16..self.start].copy_from_slice(from);
+            self.start -= len;
+        } else if len <= SLACK {
             let from: &[u8; SLACK] = other.buf[CELLS_END - SLACK..]
                 .first_chunk()
                 .expect("a fixed copy's bytes");

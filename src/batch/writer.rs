@@ -58,7 +58,8 @@ pub(super) fn push_digits(out: &mut Vec<u8>, n: u64) {
 
 /// A short text at the start of `room`, bytes that may run past it (the rest
 /// of a block of input, a bill's cell buffer): appended with a copy of a
-/// fixed size, then cut, instead of a call to copy a few bytes (two per row).
+/// fixed size (32 bytes, or 64 for a longer text), then cut, instead of a
+/// call to copy a few bytes (two per row).
 #[derive(Clone, Copy)]
 pub(super) struct Padded<'a> {
     room: &'a [u8],
@@ -79,7 +80,9 @@ impl<'a> Padded<'a> {
     #[inline(always)]
     pub(super) fn append_to(self, out: &mut Vec<u8>) {
         let at = out.len();
-        if let Some(chunk) = self.room.first_chunk::<64>().filter(|_| self.len <= 64) {
+        if let Some(chunk) = self.room.first_chunk::<32>().filter(|_| self.len <= 32) {
+            out.extend_from_slice(chunk);
+        } else if let Some(chunk) = self.room.first_chunk::<64>().filter(|_| self.len <= 64) {
             out.extend_from_slice(chunk);
         } else {
             out.extend_from_slice(self.text());
