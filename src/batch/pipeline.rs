@@ -16,7 +16,7 @@ use super::{read_row, row_error, too_long};
 use crate::bill::Calculator;
 use crate::month::Month;
 use crate::records::{ReadError, RecordReader, MAX_RECORD_BYTES};
-use crate::totals::TotalsRows;
+use crate::totals::{totals_word, TotalsRows};
 
 /// The fingerprint of a row's account, month and billing item (by the
 /// item's place in the price list that every billing thread shares: the index
@@ -232,8 +232,9 @@ pub(super) fn bill_block(
             .and_then(|(api, calls, dated)| Ok((api, calls, dated, biller.bill(api, calls)?)));
         match billed {
             Ok((api, calls, dated, (bill, fen))) => {
+                let account_cell = account_col.map(|a| record.field(a));
                 // A subtotal row, as its account cell says (`小计,2026-01,idcard,9000`).
-                if let Some(word) = record.account_totals_word(account_col) {
+                if let Some(word) = account_cell.and_then(totals_word) {
                     result.rows -= 1;
                     result.totals.add(record.line, word);
                     continue;
@@ -248,7 +249,7 @@ pub(super) fn bill_block(
                 result.written += 1;
                 result.fen += fen;
                 // The account, trimmed, as rows are compared.
-                let account = account_col.map(|a| trimmed(record.field(a)));
+                let account = account_cell.map(trimmed);
                 // (Without an account or a month column, every row is taken
                 // as the same account's same month: its item is its key.)
                 result.daily += u64::from(dated.is_some_and(|d| d.has_day));
