@@ -879,3 +879,79 @@ proptest! {
         prop_assert_eq!(ids, good);
     }
 }
+
+/// `batch` names the tier cliff `postpaid` names, on the call counts of every
+/// tier with a price where a cliff begins (found by bisection: within a tier
+/// the bill grows with the calls), around them and at the tier's ends, in
+/// editions with either kind of bound and with a listed top tier.
+#[test]
+fn batch_names_the_cliffs_postpaid_names() {
+    for edition in ["seed", "d", "e", "intl"] {
+        let list = PriceList::edition(edition).unwrap();
+        let calc = Calculator::new(&list);
+        let bounds = list.settings.tier_bounds;
+        let cliff = |item, n| {
+            calc.postpaid(&[(item, n)])
+                .ok()
+                .map(|b| b.lines[0].cliff.clone())
+        };
+        let mut rows = Vec::new();
+        for (a, item) in list.items.iter().enumerate() {
+            for t in 0..item.tiers.len() {
+                let first = item.first_calls_of_tier(t, bounds);
+                let Some(upto) = item.tiers[t].upto else {
+                    continue;
+                };
+                let last = match bounds {
+                    ocr_bill::TierBounds::LowerExclusive => upto,
+                    ocr_bill::TierBounds::UpperExclusive => upto - 1,
+                };
+                if cliff(item, last).is_none() {
+                    continue; // (a contact-sales tier)
+                }
+                let (mut lo, mut hi) = (first, last + 1);
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    match cliff(item, mid) {
+                        Some(Some(_)) => hi = mid,
+                        _ => lo = mid + 1,
+                    }
+                }
+                let near = |n: u64| n.saturating_sub(2)..=(n + 2).min(last);
+                for n in near(lo).chain(near(first)).chain(near(last)) {
+                    rows.push((a, n.max(first)));
+                }
+            }
+        }
+        let mut input = String::from("api,calls\n");
+        for &(a, n) in &rows {
+            input.push_str(&format!("{},{n}\n", list.items[a].key));
+        }
+        let options = ocr_bill::BatchOptions {
+            format: ocr_bill::BatchFormat::Csv,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        ocr_bill::run_batch(calc, input.as_bytes(), &mut out, &options, &mut |_| {}).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut cliffs = 0;
+        for (line, &(a, n)) in text.lines().skip(1).zip(&rows) {
+            let cells: Vec<&str> = line.split(',').collect();
+            let want = cliff(&list.items[a], n).flatten();
+            let got = (cells[7], cells[8]);
+            match want {
+                Some(c) => {
+                    cliffs += 1;
+                    assert_eq!(
+                        got,
+                        (c.calls.to_string().as_str(), c.amount.to_string().as_str()),
+                        "{edition} {line}"
+                    );
+                }
+                None => assert_eq!(got, ("", ""), "{edition} {line}"),
+            }
+        }
+        assert!(cliffs > 0, "{edition}: no cliff met");
+        assert_eq!(text.lines().count(), rows.len() + 1);
+    }
+}
