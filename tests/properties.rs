@@ -545,13 +545,7 @@ proptest! {
         for n in &calls {
             input.push_str(&format!("X,{n}\n"));
         }
-        let options = ocr_bill::BatchOptions {
-            format: ocr_bill::BatchFormat::Csv,
-            ..Default::default()
-        };
-        let mut out = Vec::new();
-        ocr_bill::run_batch(calc, input.as_bytes(), &mut out, &options, &mut |_| {}).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = batch_csv(calc, &input);
         for (line, &n) in text.lines().skip(1).zip(&calls) {
             let cells: Vec<&str> = line.split(',').collect();
             let billable = n - n.min(t.free);
@@ -880,6 +874,17 @@ proptest! {
     }
 }
 
+/// `batch`'s CSV output of a usage CSV.
+fn batch_csv(calc: Calculator<'_>, input: &str) -> String {
+    let options = ocr_bill::BatchOptions {
+        format: ocr_bill::BatchFormat::Csv,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    ocr_bill::run_batch(calc, input.as_bytes(), &mut out, &options, &mut |_| {}).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
 /// `batch` names the tier cliff `postpaid` names, on the call counts of every
 /// tier with a price where a cliff begins (found by bisection: within a tier
 /// the bill grows with the calls), around them and at the tier's ends, in
@@ -927,13 +932,7 @@ fn batch_names_the_cliffs_postpaid_names() {
         for &(a, n) in &rows {
             input.push_str(&format!("{},{n}\n", list.items[a].key));
         }
-        let options = ocr_bill::BatchOptions {
-            format: ocr_bill::BatchFormat::Csv,
-            ..Default::default()
-        };
-        let mut out = Vec::new();
-        ocr_bill::run_batch(calc, input.as_bytes(), &mut out, &options, &mut |_| {}).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = batch_csv(calc, &input);
         let mut cliffs = 0;
         for (line, &(a, n)) in text.lines().skip(1).zip(&rows) {
             let cells: Vec<&str> = line.split(',').collect();
