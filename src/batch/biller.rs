@@ -189,7 +189,7 @@ impl<'a> Biller<'a> {
     /// Every row is billed afresh: a memo of recent bills, kept by earlier
     /// releases, cost more to fill than it saved once a bill was a few integer
     /// operations and cells written back (docs/performance.md).
-    #[inline]
+    #[inline(always)]
     pub(super) fn bill_with_free(
         &mut self,
         api: usize,

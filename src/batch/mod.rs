@@ -235,6 +235,7 @@ fn too_long(line: u64) -> RowError {
 }
 
 /// The API index and call count of a row, or why it cannot be billed.
+#[inline(always)]
 fn read_row(
     biller: &mut Biller<'_>,
     record: &Record<'_>,
