@@ -387,6 +387,7 @@ impl<R: Read> RecordReader<R> {
 
     /// Reads the next record (see [`RecordReader::record`]), skipping blank
     /// lines; false at the end of input.
+    #[inline(always)]
     fn advance(&mut self) -> Result<bool, ReadError> {
         loop {
             // One pass over the line: commas split fields; a quote, or a CR that
