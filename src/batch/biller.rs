@@ -119,7 +119,18 @@ impl<'a> Biller<'a> {
                     ),
                     None => {
                         let bounds = self.calc.prices.settings.tier_bounds;
-                        let mut tiers: Vec<TierCells> = (0..api.tiers.len())
+                        let cliffs: Vec<TierCliff> = (0..api.tiers.len())
+                            .map(|i| {
+                                let at = api.first_calls_of_tier(i, bounds);
+                                let free = self.calc.lone_free(api);
+                                let c = self
+                                    .calc
+                                    .charge(api, at, free, &mut [], &mut Vec::new())
+                                    .ok()?;
+                                Some((at, c.amount))
+                            })
+                            .collect();
+                        let tiers: Vec<TierCells> = (0..api.tiers.len())
                             .map(|i| {
                                 let price = self.calc.price(api, i);
                                 // (Written from the last cell back.)
@@ -134,24 +145,14 @@ impl<'a> Biller<'a> {
                                     unpriced: tier_cells(""),
                                     price,
                                     fen: price.and_then(whole_fen),
-                                    least_above: None,
+                                    least_above: cliffs[i + 1..]
+                                        .iter()
+                                        .flatten()
+                                        .map(|c| c.1)
+                                        .min(),
                                 }
                             })
                             .collect();
-                        let cliffs: Vec<TierCliff> = (0..api.tiers.len())
-                            .map(|i| {
-                                let at = api.first_calls_of_tier(i, bounds);
-                                let free = self.calc.lone_free(api);
-                                let c = self
-                                    .calc
-                                    .charge(api, at, free, &mut [], &mut Vec::new())
-                                    .ok()?;
-                                Some((at, c.amount))
-                            })
-                            .collect();
-                        for (i, t) in tiers.iter_mut().enumerate() {
-                            t.least_above = cliffs[i + 1..].iter().flatten().map(|c| c.1).min();
-                        }
                         let cliff_cells: Vec<Cells> = cliffs
                             .iter()
                             .map(|c| {
@@ -477,22 +478,22 @@ impl Cells {
     /// size, the bytes before them landing where nothing is written yet.
     #[inline(always)]
     pub(super) fn put_cells(&mut self, other: &Cells) {
-        let len = other.len();
-        if len <= 16 {
-            let from: &[u8; 16] = other.buf[CELLS_END - 16..]
-                .first_chunk()
-                .expect("a fixed copy's bytes");
-            self.buf[self.start - 16..self.start].copy_from_slice(from);
-            self.start -= len;
-        } else if len <= SLACK {
-            let from: &[u8; SLACK] = other.buf[CELLS_END - SLACK..]
-                .first_chunk()
-                .expect("a fixed copy's bytes");
-            self.buf[self.start - SLACK..self.start].copy_from_slice(from);
-            self.start -= len;
-        } else {
-            self.put_bytes(other.text());
+        match other.len() {
+            len @ ..=16 => self.put_fixed::<16>(other, len),
+            len @ ..=SLACK => self.put_fixed::<SLACK>(other, len),
+            _ => self.put_bytes(other.text()),
         }
+    }
+
+    /// [`Cells::put_cells`] of cells `len` ≤ `N` (≤ [`SLACK`]) bytes long, by
+    /// a copy of `N` bytes.
+    #[inline(always)]
+    fn put_fixed<const N: usize>(&mut self, other: &Cells, len: usize) {
+        let from: &[u8; N] = other.buf[CELLS_END - N..]
+            .first_chunk()
+            .expect("a fixed copy's bytes");
+        self.buf[self.start - N..self.start].copy_from_slice(from);
+        self.start -= len;
     }
 }
 

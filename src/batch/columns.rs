@@ -314,7 +314,7 @@ pub(super) fn month_of(field: &[u8]) -> Result<Dated, String> {
 /// checked at once, the year's digits combined in pairs.
 #[inline(always)]
 fn month_at_fixed_places(f: &[u8]) -> Option<Dated> {
-    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    use super::ZEROS;
     // Bytes 4 and 7: the dashes (a month alone has seven bytes: a dash is
     // put in its eighth).
     const DASHES: u64 = 0x2D00_002D_0000_0000;

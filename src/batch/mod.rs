@@ -195,11 +195,13 @@ fn calls_in(record: &Record<'_>, c: usize, suffix: &str, cols: &Columns) -> Resu
     crate::columns::count_in_unit(&String::from_utf8_lossy(field), suffix, marks)
 }
 
+/// Eight ASCII zeros, as one word.
+const ZEROS: u64 = 0x3030_3030_3030_3030;
+
 /// Whether every byte of `word` is an ASCII digit: its high nibble 3, and
 /// still 3 with 6 added (eight bytes checked at once).
 #[inline(always)]
 fn all_digits(word: [u8; 8]) -> bool {
-    const ZEROS: u64 = 0x3030_3030_3030_3030;
     const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
     let x = u64::from_le_bytes(word);
     x & HIGH == ZEROS && x.wrapping_add(0x0606_0606_0606_0606) & HIGH == ZEROS
@@ -210,7 +212,6 @@ fn all_digits(word: [u8; 8]) -> bool {
 /// other cell: no loop whose end depends on how many digits there are.
 #[inline(always)]
 fn eight_digits(len: usize, room: &[u8]) -> Option<u64> {
-    const ZEROS: u64 = 0x3030_3030_3030_3030;
     let word = room.first_chunk::<8>()?;
     if !(1..=8).contains(&len) {
         return None;

@@ -80,15 +80,22 @@ impl<'a> Padded<'a> {
     #[inline(always)]
     pub(super) fn append_to(self, out: &mut Vec<u8>) {
         let at = out.len();
-        if let Some(chunk) = self.room.first_chunk::<32>().filter(|_| self.len <= 32) {
-            out.extend_from_slice(chunk);
-        } else if let Some(chunk) = self.room.first_chunk::<64>().filter(|_| self.len <= 64) {
-            out.extend_from_slice(chunk);
-        } else {
+        if !self.extend_fixed::<32>(out) && !self.extend_fixed::<64>(out) {
             out.extend_from_slice(self.text());
             return;
         }
         out.truncate(at + self.len);
+    }
+
+    /// Appends `N` bytes of the room, when the text is at most that long and
+    /// the room holds them (the caller cuts the rest); false otherwise.
+    #[inline(always)]
+    fn extend_fixed<const N: usize>(self, out: &mut Vec<u8>) -> bool {
+        let chunk = self.room.first_chunk::<N>().filter(|_| self.len <= N);
+        if let Some(chunk) = chunk {
+            out.extend_from_slice(chunk);
+        }
+        chunk.is_some()
     }
 }
 
