@@ -3,14 +3,14 @@
 //!
 //! Rows that share such a key were each billed as a whole month, and the user
 //! is told how many (RULES §8). Each row's key is a 64-bit fingerprint. The
-//! fingerprints are appended to 256 partitions picked by their top byte;
-//! beyond [`BUFFERED`] of them, the partitions are written to an anonymous
-//! temporary file (8 bytes a row), so memory stays the same whatever the
-//! input's size. At the end each partition is counted on its own in a small
-//! table, the rows of every key found more than once summed: groups of
-//! partitions are read back in turn, and on a machine with more than one core
-//! every core takes the next group, reads it and counts it, while another
-//! reads. A partition too big to count at once is sorted by its next byte in
+//! fingerprints are appended to 256 partitions picked by their top byte,
+//! each in a place of its own ([`HELD`] keys); once the places are nearly
+//! full, the partitions are written to an anonymous temporary file (8 bytes a
+//! row), so memory stays the same whatever the input's size. At the end
+//! each partition is counted on its own in a small table, the rows of every
+//! key found more than once summed: groups of partitions are read back in
+//! turn, and on a machine with more than one core every core takes the next
+//! group, reads it and counts it, while another reads. A partition too big to count at once is sorted by its next byte in
 //! memory, or, bigger still, split again by it through a temporary file of
 //! its own.
 //!
@@ -28,8 +28,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Partitions, picked by one byte of the fingerprint.
 const PARTS: usize = 256;
-/// Fingerprints held in memory before the partitions are written out (1 MiB).
-const BUFFERED: usize = 1 << 17;
+/// Fingerprints of one partition held in its place (4 KiB).
+const HELD: usize = 1 << 9;
+/// Fingerprints held in the partitions' places (1 MiB), written out once
+/// three quarters of that are held: a partition whose place fills before
+/// (hashed keys spread evenly, so one that many rows share) moves its keys
+/// aside.
+const BUFFERED: usize = PARTS * HELD;
 /// Fingerprints of neighbouring partitions read back at once (256 KiB on
 /// each counting thread, each partition counted in a table of two to four
 /// slots a key); a bigger partition is sorted or split by its next byte.
@@ -38,22 +43,30 @@ const COUNTED: usize = 1 << 15;
 /// The fingerprints of a run's rows, partitioned by the byte at `shift`.
 pub(super) struct KeyLog {
     shift: u32,
-    /// The partitions held, each fingerprint as its little-endian bytes (the
-    /// file's form).
-    parts: Vec<Vec<[u8; 8]>>,
-    buffered: usize,
-    spill: Spill,
+    /// Partition `p`'s last fingerprints, at `held[p * HELD..][..lens[p]]`,
+    /// each as its little-endian bytes (the file's form): a place of fixed
+    /// size each, so that adding a key is a store and a count.
+    held: Box<[[u8; 8]; BUFFERED]>,
+    lens: [u32; PARTS],
+    /// Keys of partitions whose place filled before the others', moved aside.
+    aside: Vec<Vec<[u8; 8]>>,
+    aside_keys: usize,
+    /// Runs written out, if any.
+    spill: Option<Spill>,
 }
 
-/// Where partitions go once [`BUFFERED`] fingerprints are held.
-enum Spill {
-    /// Nothing written yet.
-    None,
-    /// Runs written to the file: each holds the partitions end to end, and
-    /// these are the partitions' lengths.
-    File { file: File, runs: Vec<[u32; PARTS]> },
+/// The runs written out: each holds the partitions end to end.
+struct Spill {
+    store: Store,
+    /// Each run's partition lengths.
+    runs: Vec<[u32; PARTS]>,
+}
+
+/// Where runs are written.
+enum Store {
+    File(File),
     /// No temporary file could be made: everything stays in memory.
-    Memory,
+    Memory(Vec<[u8; 8]>),
 }
 
 impl KeyLog {
@@ -62,12 +75,27 @@ impl KeyLog {
     }
 
     fn at(shift: u32) -> KeyLog {
+        let held = vec![[0; 8]; BUFFERED].into_boxed_slice().try_into();
         KeyLog {
             shift,
-            parts: vec![Vec::new(); PARTS],
-            buffered: 0,
-            spill: Spill::None,
+            held: held.unwrap_or_else(|_| unreachable!("BUFFERED keys")),
+            lens: [0; PARTS],
+            aside: vec![Vec::new(); PARTS],
+            aside_keys: 0,
+            spill: None,
         }
+    }
+
+    /// A log whose runs stay in memory (as when no temporary file can be
+    /// made).
+    #[cfg(test)]
+    fn in_memory() -> KeyLog {
+        let mut log = KeyLog::new();
+        log.spill = Some(Spill {
+            store: Store::Memory(Vec::new()),
+            runs: Vec::new(),
+        });
+        log
     }
 
     fn part_of(&self, key: u64) -> usize {
@@ -81,70 +109,109 @@ impl KeyLog {
 
     fn push(&mut self, keys: &[u64]) -> io::Result<()> {
         for &key in keys {
-            let p = self.part_of(key);
-            self.parts[p].push(key.to_le_bytes());
+            self.put(key.to_le_bytes())?;
         }
-        self.pushed(keys.len())
+        Ok(())
     }
 
     /// Adds fingerprints read back from a file.
     fn push_bytes(&mut self, keys: &[[u8; 8]]) -> io::Result<()> {
         for &key in keys {
-            let p = self.part_of(u64::from_le_bytes(key));
-            self.parts[p].push(key);
-        }
-        self.pushed(keys.len())
-    }
-
-    /// Writes the partitions out once enough are held.
-    fn pushed(&mut self, keys: usize) -> io::Result<()> {
-        self.buffered += keys;
-        if self.buffered >= BUFFERED {
-            self.write_run()?;
+            self.put(key)?;
         }
         Ok(())
     }
 
+    /// Adds one fingerprint to its partition's place.
+    #[inline(always)]
+    fn put(&mut self, key: [u8; 8]) -> io::Result<()> {
+        let p = self.part_of(u64::from_le_bytes(key));
+        let n = self.lens[p] as usize;
+        // (`n` is below HELD: a full place is emptied at once.)
+        self.held[p * HELD + n % HELD] = key;
+        self.lens[p] = n as u32 + 1;
+        if n + 1 == HELD {
+            self.filled(p)?;
+        }
+        Ok(())
+    }
+
+    /// Partition `p`'s place is full: the partitions are written out when
+    /// three quarters of all places are held, else its keys move aside.
+    #[cold]
+    fn filled(&mut self, p: usize) -> io::Result<()> {
+        if self.held_keys() >= BUFFERED / 4 * 3 {
+            return self.write_run();
+        }
+        let place = p * HELD..(p + 1) * HELD;
+        self.aside[p].extend_from_slice(&self.held[place]);
+        self.aside_keys += HELD;
+        self.lens[p] = 0;
+        Ok(())
+    }
+
+    /// The partitions' lengths in each run written out.
+    fn runs(&self) -> &[[u32; PARTS]] {
+        self.spill.as_ref().map_or(&[][..], |spill| &spill.runs)
+    }
+
+    /// The keys held in memory.
+    fn held_keys(&self) -> usize {
+        keys_in(&self.lens) as usize + self.aside_keys
+    }
+
+    /// Partition `p`'s keys held in memory: those moved aside, then those in
+    /// its place.
+    fn held(&self, p: usize) -> [&[[u8; 8]]; 2] {
+        let place = &self.held[p * HELD..p * HELD + self.lens[p] as usize];
+        [&self.aside[p], place]
+    }
+
     /// Writes the held partitions to the temporary file, as one run.
     fn write_run(&mut self) -> io::Result<()> {
-        if let Spill::None = self.spill {
-            self.spill = match tempfile::tempfile() {
-                Ok(file) => Spill::File {
-                    file,
-                    runs: Vec::new(),
-                },
-                Err(_) => Spill::Memory,
-            };
-        }
-        let Spill::File { file, runs } = &mut self.spill else {
-            return Ok(());
-        };
+        let spill = self.spill.get_or_insert_with(|| Spill {
+            store: tempfile::tempfile().map_or_else(|_| Store::Memory(Vec::new()), Store::File),
+            runs: Vec::new(),
+        });
+        let (held, lens, aside) = (&self.held, &self.lens, &mut self.aside);
+        let parts =
+            || (0..PARTS).map(|p| [&aside[p][..], &held[p * HELD..p * HELD + lens[p] as usize]]);
         let mut lengths = [0u32; PARTS];
-        for (part, length) in self.parts.iter().zip(lengths.iter_mut()) {
-            *length = part.len() as u32;
+        for (part, length) in parts().zip(lengths.iter_mut()) {
+            *length = (part[0].len() + part[1].len()) as u32;
         }
         // The partitions end to end, written from where they are (no copy
         // into one buffer first).
-        let mut slices: Vec<io::IoSlice<'_>> = self
-            .parts
-            .iter()
-            .filter(|part| !part.is_empty())
-            .map(|part| io::IoSlice::new(part.as_flattened()))
+        let mut slices: Vec<io::IoSlice<'_>> = parts()
+            .flatten()
+            .filter(|keys| !keys.is_empty())
+            .map(|keys| io::IoSlice::new(keys.as_flattened()))
             .collect();
-        let mut left = &mut slices[..];
-        while !left.is_empty() {
-            match file.write_vectored(left) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => io::IoSlice::advance_slices(&mut left, n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+        match &mut spill.store {
+            Store::File(file) => {
+                let mut left = &mut slices[..];
+                while !left.is_empty() {
+                    match file.write_vectored(left) {
+                        Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                        Ok(n) => io::IoSlice::advance_slices(&mut left, n),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Store::Memory(keys) => {
+                for part in parts().flatten() {
+                    keys.extend_from_slice(part);
+                }
             }
         }
-        for part in &mut self.parts {
+        drop(slices);
+        spill.runs.push(lengths);
+        for part in aside.iter_mut() {
             part.clear();
         }
-        runs.push(lengths);
-        self.buffered = 0;
+        self.aside_keys = 0;
+        self.lens = [0; PARTS];
         Ok(())
     }
 
@@ -155,14 +222,12 @@ impl KeyLog {
     }
 
     /// The count, on up to `threads` threads.
-    fn count(mut self, threads: usize) -> io::Result<u64> {
+    fn count(self, threads: usize) -> io::Result<u64> {
         let lengths: Vec<u64> = (0..PARTS)
             .map(|p| {
-                let spilled: u64 = match &self.spill {
-                    Spill::File { runs, .. } => runs.iter().map(|r| u64::from(r[p])).sum(),
-                    _ => 0,
-                };
-                self.parts[p].len() as u64 + spilled
+                let held: usize = self.held(p).iter().map(|keys| keys.len()).sum();
+                let spilled: u64 = self.runs().iter().map(|r| u64::from(r[p])).sum();
+                held as u64 + spilled
             })
             .collect();
         if self.shift == 0 {
@@ -197,14 +262,6 @@ impl KeyLog {
             }
             p = end;
         }
-        let file = match std::mem::replace(&mut self.spill, Spill::None) {
-            Spill::File { file, runs } => Some((file, runs)),
-            _ => None,
-        };
-        let log = Spilled {
-            parts: &self.parts,
-            file: file.as_ref().map(|(f, runs)| (f, runs.as_slice())),
-        };
         let threads = if lengths.iter().sum::<u64>() > COUNTED as u64 {
             threads.clamp(1, tasks.len().max(1))
         } else {
@@ -221,17 +278,19 @@ impl KeyLog {
             while let Some(task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
                 match task {
                     Task::Group(group) => {
-                        log.read(group.clone(), &mut keys)?;
+                        self.read(group.clone(), &mut keys)?;
                         // Each partition on its own (its keys never meet
                         // the others'), in a table of its own size: smaller
                         // than the group's, nearer the core.
                         for p in group.clone() {
-                            total += tally.shared(log.partition(group.clone(), p, &keys));
+                            total += tally.shared(self.partition(group.clone(), p, &keys));
                         }
                     }
                     Task::Sort(p) => {
-                        log.read(*p..*p + 1, &mut keys)?;
-                        keys.extend_from_slice(&log.parts[*p]);
+                        self.read(*p..*p + 1, &mut keys)?;
+                        for held in self.held(*p) {
+                            keys.extend_from_slice(held);
+                        }
                         total += by_next_byte(&keys, self.shift - 8, &mut sorted, &mut tally);
                     }
                     Task::Split(p) => {
@@ -239,7 +298,7 @@ impl KeyLog {
                         // counted on as many threads.
                         let _one = splitting.lock().unwrap_or_else(|e| e.into_inner());
                         let mut split = KeyLog::at(self.shift - 8);
-                        log.each_chunk(*p, &mut keys, |chunk| split.push_bytes(chunk))?;
+                        self.each_chunk(*p, &mut keys, |chunk| split.push_bytes(chunk))?;
                         total += split.count(threads)?;
                     }
                 }
@@ -308,19 +367,9 @@ fn by_next_byte(keys: &[[u8; 8]], shift: u32, sorted: &mut Vec<[u8; 8]>, tally: 
         .sum()
 }
 
-/// The keys of a log whose writing is over, read by the counting threads.
-struct Spilled<'a> {
-    parts: &'a [Vec<[u8; 8]>],
-    /// The file and its runs' partition lengths.
-    file: Option<(&'a File, &'a [[u32; PARTS]])>,
-}
-
-impl Spilled<'_> {
-    /// The partitions' lengths in each run written out.
-    fn runs(&self) -> &[[u32; PARTS]] {
-        self.file.map_or(&[][..], |(_, runs)| runs)
-    }
-
+/// Reading back the keys of a log whose writing is over (the counting
+/// threads share it).
+impl KeyLog {
     /// Where the keys of partitions `group` lie in the file: per run, the
     /// first key's place and their count.
     fn spans(&self, group: std::ops::Range<usize>) -> impl Iterator<Item = (u64, usize)> + '_ {
@@ -334,28 +383,37 @@ impl Spilled<'_> {
             .filter(|&(_, n)| n > 0)
     }
 
-    /// Reads keys at place `at` of the file into `keys`.
+    /// Reads the keys written out from place `at` on into `keys`.
     fn read_at(&self, at: u64, keys: &mut [[u8; 8]]) -> io::Result<()> {
-        let Some((file, _)) = self.file else {
-            return Ok(());
-        };
-        read_exact_at(file, keys.as_flattened_mut(), 8 * at)
+        match self.spill.as_ref().map(|spill| &spill.store) {
+            Some(Store::File(file)) => read_exact_at(file, keys.as_flattened_mut(), 8 * at),
+            Some(Store::Memory(written)) => {
+                let at = usize::try_from(at).map_err(io::Error::other)?;
+                keys.copy_from_slice(&written[at..at + keys.len()]);
+                Ok(())
+            }
+            None => Ok(()),
+        }
     }
 
     /// The keys of partitions `group` written out, into `keys`: per run, the
     /// partitions end to end.
     fn read(&self, group: std::ops::Range<usize>, keys: &mut Vec<[u8; 8]>) -> io::Result<()> {
-        keys.clear();
+        // (Shortened, not cleared: the reads overwrite the keys a buffer
+        // already holds, and only bytes beyond them are zeroed first.)
+        let total = self.spans(group.clone()).map(|(_, n)| n).sum();
+        keys.truncate(total);
+        keys.resize(total, [0; 8]);
+        let mut from = 0;
         for (at, n) in self.spans(group) {
-            let from = keys.len();
-            keys.resize(from + n, [0; 8]);
-            self.read_at(at, &mut keys[from..])?;
+            self.read_at(at, &mut keys[from..from + n])?;
+            from += n;
         }
         Ok(())
     }
 
     /// The keys of partition `p`: its part of each run in `keys` (as
-    /// [`Spilled::read`] read partitions `group`), then those held.
+    /// [`KeyLog::read`] read partitions `group`), then those held.
     fn partition<'k>(
         &'k self,
         group: std::ops::Range<usize>,
@@ -370,7 +428,7 @@ impl Spilled<'_> {
                 *from += keys_in(&lengths[group.clone()]) as usize;
                 Some(&keys[at..at + lengths[p] as usize])
             })
-            .chain(std::iter::once(&self.parts[p][..]))
+            .chain(self.held(p))
     }
 
     /// Calls `f` with the keys of partition `p`, a chunk at a time, read
@@ -391,7 +449,10 @@ impl Spilled<'_> {
                 done += chunk;
             }
         }
-        f(&self.parts[p])
+        for held in self.held(p) {
+            f(held)?;
+        }
+        Ok(())
     }
 }
 
@@ -591,6 +652,38 @@ mod tests {
         let keys = spread(400_000, 300_000);
         assert_eq!(shared(&keys), expected(&keys));
         assert_eq!(shared(&keys), 200_000);
+    }
+
+    /// Without a temporary file, runs stay in memory: the same count, with
+    /// keys spread evenly, one partition ahead of the rest (its keys moved
+    /// aside), and one key on many rows.
+    #[test]
+    fn runs_kept_in_memory_count_as_runs_written_out() {
+        let mut keys = spread(400_000, 300_000);
+        keys.extend(in_partition(60_000, 20_000, 0x17));
+        keys.extend(std::iter::repeat_n(7u64 << 56 | 3, 5_000));
+        for log in [KeyLog::new(), KeyLog::in_memory()] {
+            let mut log = log;
+            for chunk in keys.chunks(3000) {
+                log.add_all(chunk).unwrap();
+            }
+            assert!(log.runs().len() >= 3, "{} runs", log.runs().len());
+            assert_eq!(log.count(2).unwrap(), expected(&keys));
+        }
+    }
+
+    /// Keys that all fall in one partition fill its place again and again:
+    /// moved aside each time, written out only once the memory held is as
+    /// much as a run of keys spread evenly (so runs stay few).
+    #[test]
+    fn a_partition_ahead_of_the_rest_moves_aside() {
+        let keys = in_partition(200_000, 150_000, 0x33);
+        let mut log = KeyLog::new();
+        log.add_all(&keys).unwrap();
+        let runs = log.runs().len();
+        assert!(runs <= 200_000 / (BUFFERED / 4 * 3), "{runs} runs");
+        assert!(log.held_keys() <= BUFFERED);
+        assert_eq!(log.count(1).unwrap(), expected(&keys));
     }
 
     /// Partitions counted in groups around one too big for a group, across
