@@ -298,8 +298,23 @@ impl KeyLog {
                         // counted on as many threads.
                         let _one = splitting.lock().unwrap_or_else(|e| e.into_inner());
                         let mut split = KeyLog::at(self.shift - 8);
-                        self.each_chunk(*p, &mut keys, |chunk| split.push_bytes(chunk))?;
-                        total += split.count(threads)?;
+                        // (One key on every row, as a file of one account's
+                        // rows repeated: all of them counted, with no split
+                        // within a split down to the last byte.)
+                        let mut first = None;
+                        let mut one_key = true;
+                        self.each_chunk(*p, &mut keys, |chunk| {
+                            if let Some(&head) = chunk.first() {
+                                let first = *first.get_or_insert(head);
+                                one_key &= chunk.iter().all(|&k| k == first);
+                            }
+                            split.push_bytes(chunk)
+                        })?;
+                        total += if one_key {
+                            lengths[*p]
+                        } else {
+                            split.count(threads)?
+                        };
                     }
                 }
             }
@@ -714,6 +729,22 @@ mod tests {
             }
             assert_eq!(log.count(threads).unwrap(), want, "{threads} threads");
         }
+    }
+
+    /// A partition too big to sort whose keys are all one (a file of one
+    /// account's rows) is counted whole, with no split within a split.
+    #[test]
+    fn a_partition_of_one_key_is_counted_without_splitting() {
+        let mut keys = vec![0xAB00_0000_0000_0001u64; 150_000];
+        keys.extend(
+            spread(50_000, 40_000)
+                .into_iter()
+                .filter(|k| k >> 56 != 0xAB),
+        );
+        assert_eq!(shared(&keys), expected(&keys));
+        // One key different in the middle: split, and counted apart.
+        keys[75_000] = 0xAB00_0000_0000_0002;
+        assert_eq!(shared(&keys), expected(&keys));
     }
 
     #[test]
