@@ -277,7 +277,7 @@ impl<'a> Biller<'a> {
     }
 
     /// The nearest higher tier whose first call count is billed less.
-    #[inline]
+    #[inline(always)]
     pub(super) fn cliff(
         &self,
         api: usize,
@@ -286,13 +286,19 @@ impl<'a> Biller<'a> {
         amount: Money,
     ) -> Option<usize> {
         // No tier above is billed less than this bill (most rows): none to
-        // look at one by one.
+        // look at one by one, and no call.
         if self.tiers[api][tier]
             .least_above
             .is_none_or(|least| amount <= least)
         {
             return None;
         }
+        self.cliff_above(api, calls, tier, amount)
+    }
+
+    /// [`Biller::cliff`] of a bill greater than some tier's above.
+    #[inline(never)]
+    fn cliff_above(&self, api: usize, calls: u64, tier: usize, amount: Money) -> Option<usize> {
         let above = self.cliffs[api][tier + 1..].iter().copied();
         crate::bill::nearest_cliff(above, calls, amount).map(|(i, _)| tier + 1 + i)
     }
