@@ -10,9 +10,10 @@
 //! each partition is counted on its own in a small table, the rows of every
 //! key found more than once summed: groups of partitions are read back in
 //! turn, and on a machine with more than one core every core takes the next
-//! group, reads it and counts it, while another reads. A partition too big to count at once is sorted by its next byte in
-//! memory, or, bigger still, split again by it through a temporary file of
-//! its own.
+//! group, reads it and counts it, while another reads. A partition too big
+//! to count at once is sorted by its next byte in memory, or, bigger still,
+//! split again by it through a temporary file of its own (or, when all its
+//! keys are one, counted whole).
 //!
 //! When no temporary file can be made (no writable temporary directory), the
 //! fingerprints stay in memory: the count is the same, memory grows with the
@@ -43,10 +44,10 @@ const COUNTED: usize = 1 << 15;
 /// The fingerprints of a run's rows, partitioned by the byte at `shift`.
 pub(super) struct KeyLog {
     shift: u32,
-    /// Partition `p`'s last fingerprints, at `held[p * HELD..][..lens[p]]`,
+    /// Partition `p`'s last fingerprints, at `places[p * HELD..][..lens[p]]`,
     /// each as its little-endian bytes (the file's form): a place of fixed
     /// size each, so that adding a key is a store and a count.
-    held: Box<[[u8; 8]; BUFFERED]>,
+    places: Box<[[u8; 8]; BUFFERED]>,
     lens: [u32; PARTS],
     /// Keys of partitions whose place filled before the others', moved aside.
     aside: Vec<Vec<[u8; 8]>>,
@@ -75,10 +76,10 @@ impl KeyLog {
     }
 
     fn at(shift: u32) -> KeyLog {
-        let held = vec![[0; 8]; BUFFERED].into_boxed_slice().try_into();
+        let places = vec![[0; 8]; BUFFERED].into_boxed_slice().try_into();
         KeyLog {
             shift,
-            held: held.unwrap_or_else(|_| unreachable!("BUFFERED keys")),
+            places: places.unwrap_or_else(|_| unreachable!("BUFFERED keys")),
             lens: [0; PARTS],
             aside: vec![Vec::new(); PARTS],
             aside_keys: 0,
@@ -128,7 +129,7 @@ impl KeyLog {
         let p = self.part_of(u64::from_le_bytes(key));
         let n = self.lens[p] as usize;
         // (`n` is below HELD: a full place is emptied at once.)
-        self.held[p * HELD + n % HELD] = key;
+        self.places[p * HELD + n % HELD] = key;
         self.lens[p] = n as u32 + 1;
         if n + 1 == HELD {
             self.filled(p)?;
@@ -144,7 +145,7 @@ impl KeyLog {
             return self.write_run();
         }
         let place = p * HELD..(p + 1) * HELD;
-        self.aside[p].extend_from_slice(&self.held[place]);
+        self.aside[p].extend_from_slice(&self.places[place]);
         self.aside_keys += HELD;
         self.lens[p] = 0;
         Ok(())
@@ -163,19 +164,27 @@ impl KeyLog {
     /// Partition `p`'s keys held in memory: those moved aside, then those in
     /// its place.
     fn held(&self, p: usize) -> [&[[u8; 8]]; 2] {
-        let place = &self.held[p * HELD..p * HELD + self.lens[p] as usize];
+        let place = &self.places[p * HELD..p * HELD + self.lens[p] as usize];
         [&self.aside[p], place]
     }
 
-    /// Writes the held partitions to the temporary file, as one run.
+    /// Writes the partitions held out as one run: to the temporary file, or
+    /// kept in memory when none can be made.
     fn write_run(&mut self) -> io::Result<()> {
         let spill = self.spill.get_or_insert_with(|| Spill {
             store: tempfile::tempfile().map_or_else(|_| Store::Memory(Vec::new()), Store::File),
             runs: Vec::new(),
         });
-        let (held, lens, aside) = (&self.held, &self.lens, &mut self.aside);
-        let parts =
-            || (0..PARTS).map(|p| [&aside[p][..], &held[p * HELD..p * HELD + lens[p] as usize]]);
+        let (places, lens, aside) = (&self.places, &self.lens, &mut self.aside);
+        // (Each partition as `held` gives it: moved aside, then in place.)
+        let parts = || {
+            (0..PARTS).map(|p| {
+                [
+                    &aside[p][..],
+                    &places[p * HELD..p * HELD + lens[p] as usize],
+                ]
+            })
+        };
         let mut lengths = [0u32; PARTS];
         for (part, length) in parts().zip(lengths.iter_mut()) {
             *length = (part[0].len() + part[1].len()) as u32;
