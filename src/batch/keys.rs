@@ -171,33 +171,35 @@ impl KeyLog {
     /// Writes the partitions held out as one run: to the temporary file, or
     /// kept in memory when none can be made.
     fn write_run(&mut self) -> io::Result<()> {
-        let spill = self.spill.get_or_insert_with(|| Spill {
+        let mut spill = self.spill.take().unwrap_or_else(|| Spill {
             store: tempfile::tempfile().map_or_else(|_| Store::Memory(Vec::new()), Store::File),
             runs: Vec::new(),
         });
-        let (places, lens, aside) = (&self.places, &self.lens, &mut self.aside);
-        // (Each partition as `held` gives it: moved aside, then in place.)
-        let parts = || {
-            (0..PARTS).map(|p| {
-                [
-                    &aside[p][..],
-                    &places[p * HELD..p * HELD + lens[p] as usize],
-                ]
-            })
-        };
-        let mut lengths = [0u32; PARTS];
-        for (part, length) in parts().zip(lengths.iter_mut()) {
-            *length = (part[0].len() + part[1].len()) as u32;
+        let written = self.write_held(&mut spill.store);
+        if written.is_ok() {
+            spill.runs.push(std::array::from_fn(|p| {
+                self.held(p).iter().map(|keys| keys.len() as u32).sum()
+            }));
+            for part in &mut self.aside {
+                part.clear();
+            }
+            self.aside_keys = 0;
+            self.lens = [0; PARTS];
         }
-        // The partitions end to end, written from where they are (no copy
-        // into one buffer first).
-        let mut slices: Vec<io::IoSlice<'_>> = parts()
-            .flatten()
-            .filter(|keys| !keys.is_empty())
-            .map(|keys| io::IoSlice::new(keys.as_flattened()))
-            .collect();
-        match &mut spill.store {
+        self.spill = Some(spill);
+        written
+    }
+
+    /// The partitions held, end to end, written to `store` from where they
+    /// are (no copy into one buffer first).
+    fn write_held(&self, store: &mut Store) -> io::Result<()> {
+        let parts = (0..PARTS).flat_map(|p| self.held(p));
+        match store {
             Store::File(file) => {
+                let mut slices: Vec<io::IoSlice<'_>> = parts
+                    .filter(|keys| !keys.is_empty())
+                    .map(|keys| io::IoSlice::new(keys.as_flattened()))
+                    .collect();
                 let mut left = &mut slices[..];
                 while !left.is_empty() {
                     match file.write_vectored(left) {
@@ -209,18 +211,11 @@ impl KeyLog {
                 }
             }
             Store::Memory(keys) => {
-                for part in parts().flatten() {
+                for part in parts {
                     keys.extend_from_slice(part);
                 }
             }
         }
-        drop(slices);
-        spill.runs.push(lengths);
-        for part in aside.iter_mut() {
-            part.clear();
-        }
-        self.aside_keys = 0;
-        self.lens = [0; PARTS];
         Ok(())
     }
 

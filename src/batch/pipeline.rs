@@ -216,9 +216,10 @@ pub(super) fn bill_block(
         // A row of another account, or of a month outside the range: left
         // out, before its bill (which it might not have).
         if let (Some(filter), Ok((_, _, dated))) = (filter, &read) {
-            let account = account_col.map_or(&[][..], |a| trimmed(record.field(a)));
+            let account_cell = account_col.map(|a| record.field(a));
+            let account = account_cell.map_or(&[][..], trimmed);
             // (A subtotal row, `小计,2026-01,idcard,9000`, is told as one below.)
-            if !filter.keeps_account(account) && record.account_totals_word(account_col).is_none() {
+            if !filter.keeps_account(account) && account_cell.and_then(totals_word).is_none() {
                 result.left_out += 1;
                 let told = &mut result.other_accounts;
                 if told.len() < ACCOUNTS_TOLD && !told.iter().any(|a| a == account) {
